@@ -1,0 +1,76 @@
+import { z } from "zod";
+import { Role, Scope } from "./access.ts";
+
+/** Shapes the API returns. Dates travel as ISO strings so REST and tRPC agree. */
+const isoDate = z.iso.datetime();
+
+export const OrganizationDto = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  role: Role,
+  createdAt: isoDate,
+});
+export type OrganizationDto = z.infer<typeof OrganizationDto>;
+
+export const MeDto = z.object({
+  actor: z.enum(["user", "token"]),
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  organization: OrganizationDto,
+  scopes: z.array(Scope),
+  tokenId: z.string().nullable(),
+});
+export type MeDto = z.infer<typeof MeDto>;
+
+export const MemberDto = z.object({
+  id: z.string(),
+  userId: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: Role,
+  joinedAt: isoDate,
+});
+export type MemberDto = z.infer<typeof MemberDto>;
+
+export const InvitationDto = z.object({
+  id: z.string(),
+  role: Role,
+  email: z.string().nullable(),
+  createdAt: isoDate,
+  expiresAt: isoDate,
+  acceptedAt: isoDate.nullable(),
+  revokedAt: isoDate.nullable(),
+  status: z.enum(["pending", "accepted", "revoked", "expired"]),
+});
+export type InvitationDto = z.infer<typeof InvitationDto>;
+
+export const ApiTokenDto = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  scopes: z.array(Scope),
+  createdAt: isoDate,
+  lastUsedAt: isoDate.nullable(),
+  expiresAt: isoDate.nullable(),
+  revokedAt: isoDate.nullable(),
+  createdBy: z.string(),
+  status: z.enum(["active", "expired", "revoked"]),
+});
+export type ApiTokenDto = z.infer<typeof ApiTokenDto>;
+
+export const AuditEventDto = z.object({
+  id: z.string(),
+  at: isoDate,
+  actorType: z.enum(["user", "token", "system", "anonymous"]),
+  actorId: z.string().nullable(),
+  actorLabel: z.string(),
+  action: z.string(),
+  targetType: z.string(),
+  targetId: z.string().nullable(),
+  before: z.unknown().nullable(),
+  after: z.unknown().nullable(),
+  sourceIp: z.string().nullable(),
+});
+export type AuditEventDto = z.infer<typeof AuditEventDto>;

@@ -1,0 +1,52 @@
+import { z } from "zod";
+
+/**
+ * Every id we mint is `<prefix>_<20 base62 chars>`. The prefix tells a human (and a
+ * log reader) what kind of thing an id names; the brand stops a VpcId being passed
+ * where a TokenId is expected. Ids are parsed once at the edge, then trusted.
+ */
+export const ID_PREFIXES = {
+  organization: "org",
+  user: "usr",
+  session: "ses",
+  account: "acc",
+  verification: "ver",
+  membership: "mem",
+  invitation: "inv",
+  apiToken: "tok",
+  auditEvent: "aud",
+  cloud: "cld",
+  host: "host",
+  vpc: "vpc",
+  subnet: "sn",
+  instance: "inst",
+  operation: "op",
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIXES;
+export const ID_BODY_LENGTH = 20;
+
+function idSchema<K extends IdKind>(kind: K) {
+  const pattern = new RegExp(`^${ID_PREFIXES[kind]}_[0-9A-Za-z]{${ID_BODY_LENGTH}}$`);
+  return z
+    .string()
+    .regex(pattern, { message: `must be a ${kind} id (${ID_PREFIXES[kind]}_…)` })
+    .brand<K>();
+}
+
+export const OrganizationId = idSchema("organization");
+export type OrganizationId = z.infer<typeof OrganizationId>;
+export const UserId = idSchema("user");
+export type UserId = z.infer<typeof UserId>;
+export const MembershipId = idSchema("membership");
+export type MembershipId = z.infer<typeof MembershipId>;
+export const InvitationId = idSchema("invitation");
+export type InvitationId = z.infer<typeof InvitationId>;
+export const ApiTokenId = idSchema("apiToken");
+export type ApiTokenId = z.infer<typeof ApiTokenId>;
+export const AuditEventId = idSchema("auditEvent");
+export type AuditEventId = z.infer<typeof AuditEventId>;
+
+export function isIdOf(kind: IdKind, value: string): boolean {
+  return value.startsWith(`${ID_PREFIXES[kind]}_`) && value.length === ID_PREFIXES[kind].length + 1 + ID_BODY_LENGTH;
+}

@@ -1,0 +1,3 @@
+export * from "./ids.ts";
+export * from "./access.ts";
+export * from "./dto.ts";

@@ -1,0 +1,3 @@
+import { writeDerived } from "./schema-files.mjs";
+
+writeDerived();
