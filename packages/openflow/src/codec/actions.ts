@@ -73,8 +73,8 @@ function writeNat(w: Writer, a: NatAction): void {
   if (a.ipv4Max !== undefined) w.u32(ipv4ToNumber(a.ipv4Max));
   if (a.ipv6Min !== undefined) w.bytes(ipv6ToBytes(a.ipv6Min));
   if (a.ipv6Max !== undefined) w.bytes(ipv6ToBytes(a.ipv6Max));
-  if (a.protoMin !== undefined) (checkUint(a.protoMin, 16, "nat protoMin"), w.u16(a.protoMin));
-  if (a.protoMax !== undefined) (checkUint(a.protoMax, 16, "nat protoMax"), w.u16(a.protoMax));
+  if (a.protoMin !== undefined) { checkUint(a.protoMin, 16, "nat protoMin"); w.u16(a.protoMin); }
+  if (a.protoMax !== undefined) { checkUint(a.protoMax, 16, "nat protoMax"); w.u16(a.protoMax); }
 }
 
 function writeCt(w: Writer, a: CtAction): void {
@@ -93,39 +93,63 @@ export function writeAction(w: Writer, a: Action): void {
   switch (a.type) {
     case "output":
       checkUint(a.port, 32, "output port");
-      w.u16(AT.OUTPUT), w.u16(16), w.u32(a.port), w.u16(a.maxLen ?? defaultMaxLen(a.port)), w.zeros(6);
+      w.u16(AT.OUTPUT);
+      w.u16(16);
+      w.u32(a.port);
+      w.u16(a.maxLen ?? defaultMaxLen(a.port));
+      w.zeros(6);
       return;
     case "group":
-      w.u16(AT.GROUP), w.u16(8), w.u32(a.groupId);
+      w.u16(AT.GROUP);
+      w.u16(8);
+      w.u32(a.groupId);
       return;
     case "pushVlan":
-      w.u16(AT.PUSH_VLAN), w.u16(8), w.u16(a.ethertype), w.zeros(2);
+      w.u16(AT.PUSH_VLAN);
+      w.u16(8);
+      w.u16(a.ethertype);
+      w.zeros(2);
       return;
     case "popVlan":
-      w.u16(AT.POP_VLAN), w.u16(8), w.zeros(4);
+      w.u16(AT.POP_VLAN);
+      w.u16(8);
+      w.zeros(4);
       return;
     case "decNwTtl":
-      w.u16(AT.DEC_NW_TTL), w.u16(8), w.zeros(4);
+      w.u16(AT.DEC_NW_TTL);
+      w.u16(8);
+      w.zeros(4);
       return;
     case "setNwTtl":
-      w.u16(AT.SET_NW_TTL), w.u16(8), w.u8(a.ttl), w.zeros(3);
+      w.u16(AT.SET_NW_TTL);
+      w.u16(8);
+      w.u8(a.ttl);
+      w.zeros(3);
       return;
     case "setField":
-      w.u16(AT.SET_FIELD), w.u16(0);
+      w.u16(AT.SET_FIELD);
+      w.u16(0);
       writeOxm(w, fieldDef(a.field), a.value, undefined);
       break;
     case "ct":
     case "nat":
-      w.u16(AT.EXPERIMENTER), w.u16(0), w.u32(NX_VENDOR_ID);
+      w.u16(AT.EXPERIMENTER);
+      w.u16(0);
+      w.u32(NX_VENDOR_ID);
       w.u16(a.type === "ct" ? NxActionSubtype.CT : NxActionSubtype.NAT);
       if (a.type === "ct") writeCt(w, a);
       else writeNat(w, a);
       break;
     case "experimenter":
-      w.u16(AT.EXPERIMENTER), w.u16(0), w.u32(a.experimenter), w.bytes(a.data);
+      w.u16(AT.EXPERIMENTER);
+      w.u16(0);
+      w.u32(a.experimenter);
+      w.bytes(a.data);
       break;
     case "unknown":
-      w.u16(a.actionType), w.u16(0), w.bytes(a.data);
+      w.u16(a.actionType);
+      w.u16(0);
+      w.bytes(a.data);
       break;
   }
   w.pad8(start);

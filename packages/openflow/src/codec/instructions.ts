@@ -18,24 +18,39 @@ export function writeInstruction(w: Writer, ins: Instruction): void {
   switch (ins.type) {
     case "gotoTable":
       checkUint(ins.tableId, 8, "goto table");
-      w.u16(IT.GOTO_TABLE), w.u16(8), w.u8(ins.tableId), w.zeros(3);
+      w.u16(IT.GOTO_TABLE);
+      w.u16(8);
+      w.u8(ins.tableId);
+      w.zeros(3);
       return;
     case "writeMetadata":
-      w.u16(IT.WRITE_METADATA), w.u16(24), w.zeros(4), w.u64(ins.metadata), w.u64(ins.mask);
+      w.u16(IT.WRITE_METADATA);
+      w.u16(24);
+      w.zeros(4);
+      w.u64(ins.metadata);
+      w.u64(ins.mask);
       return;
     case "writeActions":
     case "applyActions":
-      w.u16(ins.type === "writeActions" ? IT.WRITE_ACTIONS : IT.APPLY_ACTIONS), w.u16(0), w.zeros(4);
+      w.u16(ins.type === "writeActions" ? IT.WRITE_ACTIONS : IT.APPLY_ACTIONS);
+      w.u16(0);
+      w.zeros(4);
       writeActions(w, ins.actions);
       break;
     case "clearActions":
-      w.u16(IT.CLEAR_ACTIONS), w.u16(8), w.zeros(4);
+      w.u16(IT.CLEAR_ACTIONS);
+      w.u16(8);
+      w.zeros(4);
       return;
     case "meter":
-      w.u16(IT.METER), w.u16(8), w.u32(ins.meterId);
+      w.u16(IT.METER);
+      w.u16(8);
+      w.u32(ins.meterId);
       return;
     case "unknownInstruction":
-      w.u16(ins.instructionType), w.u16(0), w.bytes(ins.data);
+      w.u16(ins.instructionType);
+      w.u16(0);
+      w.bytes(ins.data);
       break;
   }
   w.pad8(start);
