@@ -41,7 +41,8 @@ export class SwitchSession {
   private lastRx = Date.now();
   private keepalive: NodeJS.Timeout | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
-  private readonly opts: Required<Omit<SessionOptions, "logger">>;
+  private readonly opts: Required<Omit<SessionOptions, "logger" | "tap">>;
+  private readonly tap: ((frame: Buffer) => void) | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -58,6 +59,7 @@ export class SwitchSession {
       missSendLen: options.missSendLen ?? 0xffff,
     };
     this.log = options.logger ?? silentLogger;
+    this.tap = options.tap;
     this.framer = new Framer(this.opts.maxMessageLength);
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -237,6 +239,7 @@ export class SwitchSession {
   }
 
   private onFrame(frame: Buffer): void {
+    this.tap?.(frame);
     const msg = decodeMessage(frame, this.opts.maxMessageLength);
     if (!this.gotHello) {
       if (msg.type !== "hello") throw new OpenFlowDecodeError("BAD_VALUE", `expected HELLO first, got ${msg.type}`);

@@ -23,6 +23,8 @@ export interface SessionOptions {
   /** miss_send_len sent in SET_CONFIG after the handshake (default 0xffff: whole packet, no buffering). */
   missSendLen?: number;
   logger?: OpenFlowLogger;
+  /** Sees every whole incoming frame before decoding (captures, debugging). */
+  tap?: (frame: Buffer) => void;
 }
 
 export type SessionState = "handshaking" | "ready" | "closed";
