@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiToken, mintTokenSecret, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { handleRest, MAX_BODY_BYTES } from "./http.ts";
+import { headerContext, makeTenant, testDeps, type Tenant } from "./test-support/fixtures.ts";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = (res: Response): Promise<any> => res.json();
+
+let deps: CoreDeps;
+let owner: Tenant;
+
+beforeAll(async () => {
+  deps = testDeps();
+  owner = await makeTenant(deps, "dora");
+});
+afterAll(async () => {
+  await deps.db.$disconnect();
+});
+
+function rest(method: string, path: string, init: { token?: string; body?: string; headers?: Record<string, string> } = {}, d: CoreDeps = deps) {
+  const headers: Record<string, string> = { ...(init.headers ?? {}) };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.body !== undefined) headers["content-type"] ??= "application/json";
+  return handleRest(new Request(`http://localhost/api/v1${path}`, { method, headers, ...(init.body !== undefined ? { body: init.body } : {}) }), (req) =>
+    headerContext(d, req.headers),
+  );
+}
+
+async function tokenWith(scopes: Parameters<typeof createApiToken>[1]["scopes"], expiresInDays: number | null = 1) {
+  const actor = await resolveUserActor(deps, { userId: owner.userId, preferredOrgId: owner.orgId, sourceIp: null });
+  return createApiToken({ ...deps, actor }, { name: "t", scopes, expiresInDays });
+}
+
+describe("authentication errors", () => {
+  it("refuses a malformed token with 401 without touching the database", async () => {
+    const noDb = { ...deps, db: new Proxy({}, { get: () => { throw new Error("database was touched"); } }) } as unknown as CoreDeps;
+    for (const token of ["nope", "nvi_short", mintTokenSecret().slice(0, -1) + "!", mintTokenSecret().replace(/.$/, (c) => (c === "a" ? "b" : "a"))]) {
+      const res = await rest("GET", "/me", { token }, noDb);
+      expect(res.status).toBe(401);
+      expect((await json(res)).data.domainCode).toBe("TOKEN_MALFORMED");
+    }
+  });
+
+  it("refuses a well-formed but unknown token with 401", async () => {
+    const res = await rest("GET", "/me", { token: mintTokenSecret() });
+    expect(res.status).toBe(401);
+    expect((await json(res)).data.domainCode).toBe("TOKEN_UNKNOWN");
+  });
+
+  it("refuses a request with no credentials and a non-Bearer Authorization header", async () => {
+    expect((await rest("GET", "/me")).status).toBe(401);
+    expect((await rest("GET", "/me", { headers: { authorization: `Basic ${btoa("a:b")}` } })).status).toBe(401);
+  });
+
+  it("revocation takes effect on the very next request", async () => {
+    const { secret, token } = await tokenWith(["tokens:write"]);
+    expect((await rest("GET", "/me", { token: secret })).status).toBe(200);
+    expect((await rest("DELETE", `/tokens/${token.id}`, { token: secret })).status).toBe(200);
+    const res = await rest("GET", "/me", { token: secret });
+    expect(res.status).toBe(401);
+    expect((await json(res)).data.domainCode).toBe("TOKEN_REVOKED");
+  });
+
+  it("an expired token is refused", async () => {
+    const { secret, token } = await tokenWith(["audit:read"]);
+    await deps.db.apiToken.update({ where: { id: token.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const res = await rest("GET", "/me", { token: secret });
+    expect(res.status).toBe(401);
+    expect((await json(res)).data.domainCode).toBe("TOKEN_EXPIRED");
+  });
+
+  it("records last use", async () => {
+    const { secret, token } = await tokenWith(["audit:read"]);
+    await rest("GET", "/audit-events", { token: secret });
+    expect((await deps.db.apiToken.findUniqueOrThrow({ where: { id: token.id } })).lastUsedAt).not.toBeNull();
+  });
+});
+
+describe("scopes", () => {
+  it("a missing scope is 403 naming the scope", async () => {
+    const { secret } = await tokenWith(["vpcs:read"]);
+    const res = await rest("GET", "/tokens", { token: secret });
+    expect(res.status).toBe(403);
+    const body = await json(res);
+    expect(body.data.domainCode).toBe("MISSING_SCOPE");
+    expect(body.data.missingScopes).toEqual(["tokens:read"]);
+  });
+
+  it("read does not allow write; write allows read", async () => {
+    const read = await tokenWith(["tokens:read"]);
+    expect((await rest("GET", "/tokens", { token: read.secret })).status).toBe(200);
+    expect((await rest("POST", "/tokens", { token: read.secret, body: JSON.stringify({ name: "x", scopes: ["tokens:read"] }) })).status).toBe(403);
+    const write = await tokenWith(["tokens:write"]);
+    expect((await rest("GET", "/tokens", { token: write.secret })).status).toBe(200);
+  });
+
+  it("a token cannot mint a token with scopes it does not hold", async () => {
+    const { secret } = await tokenWith(["tokens:write"]);
+    const res = await rest("POST", "/tokens", { token: secret, body: JSON.stringify({ name: "escalate", scopes: ["members:write"] }) });
+    expect(res.status).toBe(403);
+  });
+
+  it("a token shrinks with its creator's role and dies when the creator leaves", async () => {
+    const member = await makeTenant(deps, "erin");
+    const m = await deps.db.membership.create({ data: { id: deps.newId("membership"), orgId: owner.orgId, userId: member.userId, role: "member" } });
+    const actor = await resolveUserActor(deps, { userId: member.userId, preferredOrgId: owner.orgId, sourceIp: null });
+    expect(actor.orgId).toBe(owner.orgId);
+    const { secret } = await createApiToken({ ...deps, actor }, { name: "erin's", scopes: ["tokens:write", "audit:read"], expiresInDays: 1 });
+    expect((await rest("GET", "/tokens", { token: secret })).status).toBe(200);
+    await deps.db.membership.update({ where: { id: m.id }, data: { role: "viewer" } });
+    expect((await rest("POST", "/tokens", { token: secret, body: JSON.stringify({ name: "y", scopes: ["audit:read"] }) })).status).toBe(403);
+    expect((await rest("GET", "/audit-events", { token: secret })).status).toBe(200);
+    await deps.db.membership.delete({ where: { id: m.id } });
+    expect((await rest("GET", "/audit-events", { token: secret })).status).toBe(401);
+  });
+});
+
+describe("bad request bodies change nothing and say what is wrong", () => {
+  it("malformed JSON is 400 with the parser's reason", async () => {
+    const before = await deps.db.apiToken.count({ where: { orgId: owner.orgId } });
+    const res = await rest("POST", "/tokens", { token: owner.token, body: '{"name": "x", "scopes": [' });
+    expect(res.status).toBe(400);
+    expect((await json(res)).message).toMatch(/not valid JSON/);
+    expect(await deps.db.apiToken.count({ where: { orgId: owner.orgId } })).toBe(before);
+  });
+
+  it("an oversized body is refused before parsing", async () => {
+    const res = await rest("POST", "/tokens", { token: owner.token, body: JSON.stringify({ name: "x".repeat(MAX_BODY_BYTES) }) });
+    expect(res.status).toBe(413);
+  });
+
+  it("a wrong field is 400 naming the field", async () => {
+    const res = await rest("POST", "/tokens", { token: owner.token, body: JSON.stringify({ name: "ok", scopes: ["vpcs:fly"] }) });
+    expect(res.status).toBe(400);
+    const body = await json(res);
+    expect(JSON.stringify(body.issues ?? body.data?.issues)).toContain("scopes");
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe("members", () => {
+  it("the last owner can neither be demoted nor removed", async () => {
+    const members = await json(await rest("GET", "/members", { token: owner.token }));
+    const self = (members as { id: string; role: string }[]).find((m) => m.role === "owner")!;
+    const demote = await rest("PATCH", `/members/${self.id}`, { token: owner.token, body: JSON.stringify({ role: "admin" }) });
+    expect(demote.status).toBe(409);
+    expect((await rest("DELETE", `/members/${self.id}`, { token: owner.token })).status).toBe(409);
+  });
+});

@@ -1,0 +1,58 @@
+import { authenticateApiToken, resolveUserActor, DomainError, type Actor, type CoreDeps } from "@nvi/core";
+
+export const ORG_COOKIE = "nvi_org";
+
+export interface SessionUser {
+  userId: string;
+  email: string;
+}
+
+export interface ApiContextInput {
+  deps: CoreDeps;
+  headers: Headers;
+  sourceIp: string | null;
+  /** Reads the browser session from the request's cookies (better-auth in the console). */
+  getSessionUser: (headers: Headers) => Promise<SessionUser | null>;
+}
+
+export interface ApiContext {
+  deps: CoreDeps;
+  sourceIp: string | null;
+  /** The signed-in browser user, if the request carries a session and no bearer token. */
+  sessionUser: () => Promise<SessionUser | null>;
+  /** Who is asking; throws UNAUTHENTICATED when nobody is. Memoised per request. */
+  actor: () => Promise<Actor>;
+}
+
+function readCookie(headers: Headers, name: string): string | null {
+  const raw = headers.get("cookie");
+  if (!raw) return null;
+  for (const part of raw.split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return decodeURIComponent(v.join("="));
+  }
+  return null;
+}
+
+function memo<T>(fn: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= fn());
+}
+
+/**
+ * A bearer token, when present, is the only credential looked at: a request with a
+ * bad token is refused even if it also carries a session cookie.
+ */
+export function createApiContext(input: ApiContextInput): ApiContext {
+  const authorization = input.headers.get("authorization");
+  const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? null;
+  const sessionUser = memo(async () => (bearer || authorization ? null : input.getSessionUser(input.headers)));
+  const actor = memo(async () => {
+    if (authorization && !bearer) throw new DomainError("UNAUTHENTICATED", "the Authorization header must be `Bearer <token>`");
+    if (bearer) return authenticateApiToken(input.deps, bearer, input.sourceIp);
+    const user = await sessionUser();
+    if (!user) throw new DomainError("UNAUTHENTICATED", "sign in or send an API token as `Authorization: Bearer <token>`");
+    return resolveUserActor(input.deps, { userId: user.userId, preferredOrgId: readCookie(input.headers, ORG_COOKIE), sourceIp: input.sourceIp });
+  });
+  return { deps: input.deps, sourceIp: input.sourceIp, sessionUser, actor };
+}

@@ -1,0 +1,17 @@
+import { auditRouter } from "./routers/audit.ts";
+import { meRouter, orgRouter } from "./routers/me.ts";
+import { invitationRouter, memberRouter } from "./routers/members.ts";
+import { tokenRouter } from "./routers/tokens.ts";
+import { createCallerFactory, router } from "./trpc.ts";
+
+export const appRouter = router({
+  me: meRouter,
+  org: orgRouter,
+  member: memberRouter,
+  invitation: invitationRouter,
+  token: tokenRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createInvitation, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { TRPCError } from "@trpc/server";
+import { appRouter, createCaller } from "./root.ts";
+import { handleRest, openApiDocument } from "./http.ts";
+import { headerContext, makeTenant, sessionContext, testDeps, type Tenant } from "./test-support/fixtures.ts";
+
+/**
+ * Tenant B (a member of another organization) calls every procedure and every REST
+ * route with tenant A's ids. Each must refuse (404) or answer only with B's own data.
+ * A new procedure without a case here fails the "covers every procedure" test.
+ */
+let deps: CoreDeps;
+let a: Tenant;
+let b: Tenant;
+let aMemberId: string;
+let aInvitationId: string;
+const aSecrets: string[] = [];
+
+beforeAll(async () => {
+  deps = testDeps();
+  a = await makeTenant(deps, "alice");
+  b = await makeTenant(deps, "bob");
+  const second = await makeTenant(deps, "carol");
+  const aActor = await resolveUserActor(deps, { userId: a.userId, preferredOrgId: a.orgId, sourceIp: null });
+  const inv = await createInvitation({ ...deps, actor: aActor }, { role: "member", expiresInDays: 7 });
+  aInvitationId = inv.invitation.id;
+  aSecrets.push(inv.secret, a.token);
+  const m = await deps.db.membership.create({ data: { id: deps.newId("membership"), orgId: a.orgId, userId: second.userId, role: "member" } });
+  aMemberId = m.id;
+});
+afterAll(async () => {
+  await deps.db.$disconnect();
+});
+
+/** Nothing of A's may appear in anything B receives. */
+function assertNoLeak(value: unknown) {
+  const text = JSON.stringify(value ?? null);
+  for (const needle of [a.orgId, a.email, a.tokenId, aMemberId, aInvitationId, ...aSecrets]) expect(text).not.toContain(needle);
+}
+
+async function expectCode(p: Promise<unknown>, code: TRPCError["code"]) {
+  const error = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}`).toBeInstanceOf(TRPCError);
+  expect((error as TRPCError).code).toBe(code);
+}
+
+type Case = (caller: ReturnType<typeof createCaller>, via: "session" | "token") => Promise<void>;
+const cases: Record<string, Case> = {
+  "me.get": async (c) => assertNoLeak(await c.me.get()),
+  "org.list": async (c) => assertNoLeak(await c.org.list()),
+  "org.get": async (c) => assertNoLeak(await c.org.get()),
+  "org.rename": async (c) => {
+    const before = await deps.db.organization.findUniqueOrThrow({ where: { id: a.orgId } });
+    assertNoLeak(await c.org.rename({ name: "renamed by bob" }));
+    expect((await deps.db.organization.findUniqueOrThrow({ where: { id: a.orgId } })).name).toBe(before.name);
+  },
+  "member.list": async (c) => assertNoLeak(await c.member.list()),
+  "member.setRole": (c) => expectCode(c.member.setRole({ membershipId: aMemberId, role: "viewer" }), "NOT_FOUND"),
+  "member.remove": (c) => expectCode(c.member.remove({ membershipId: aMemberId }), "NOT_FOUND"),
+  "invitation.list": async (c) => assertNoLeak(await c.invitation.list()),
+  "invitation.create": async (c) => assertNoLeak(await c.invitation.create({ role: "viewer", expiresInDays: 1 })),
+  "invitation.revoke": (c) => expectCode(c.invitation.revoke({ invitationId: aInvitationId }), "NOT_FOUND"),
+  "invitation.preview": (c) => expectCode(c.invitation.preview({ secret: "nvinv_" + "x".repeat(32) }), "NOT_FOUND"),
+  // Tokens never accept invitations (a person does); a session with a made-up secret finds nothing.
+  "invitation.accept": (c, via) => expectCode(c.invitation.accept({ secret: "nvinv_" + "y".repeat(32) }), via === "token" ? "FORBIDDEN" : "NOT_FOUND"),
+  "token.list": async (c) => assertNoLeak(await c.token.list()),
+  "token.create": async (c) => assertNoLeak(await c.token.create({ name: "bob's", scopes: ["vpcs:read"], expiresInDays: 1 })),
+  "token.revoke": (c) => expectCode(c.token.revoke({ tokenId: a.tokenId }), "NOT_FOUND"),
+  "audit.list": async (c) => {
+    assertNoLeak(await c.audit.list({ limit: 200 }));
+    expect((await c.audit.list({ targetId: a.tokenId, limit: 50 })).events).toEqual([]);
+  },
+};
+
+describe("tenant isolation over tRPC", () => {
+  it("covers every procedure", () => {
+    expect(Object.keys(appRouter._def.procedures).sort()).toEqual(Object.keys(cases).sort());
+  });
+
+  for (const [path, run] of Object.entries(cases)) {
+    it(`${path}: B's browser session cannot see or touch A's data`, async () => {
+      await run(createCaller(sessionContext(deps, b, new Headers({ cookie: `nvi_org=${a.orgId}` }))), "session");
+    });
+    it(`${path}: B's API token cannot see or touch A's data`, async () => {
+      await run(createCaller(headerContext(deps, new Headers({ authorization: `Bearer ${b.token}` }))), "token");
+    });
+  }
+
+  it("A's data is still intact afterwards", async () => {
+    expect(await deps.db.membership.findUnique({ where: { id: aMemberId } })).toMatchObject({ role: "member" });
+    expect(await deps.db.apiToken.findUnique({ where: { id: a.tokenId } })).toMatchObject({ revokedAt: null });
+    expect(await deps.db.invitation.findUnique({ where: { id: aInvitationId } })).toMatchObject({ revokedAt: null });
+  });
+});
+
+describe("tenant isolation over REST", () => {
+  const call = (method: string, path: string, body?: unknown) =>
+    handleRest(
+      new Request(`http://localhost/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${b.token}`, ...(body ? { "content-type": "application/json" } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      }),
+      (req) => headerContext(deps, req.headers),
+    );
+
+  const routes: Record<string, () => Promise<void>> = {
+    "GET /me": async () => assertNoLeak(await (await call("GET", "/me")).json()),
+    "GET /organizations": async () => assertNoLeak(await (await call("GET", "/organizations")).json()),
+    "GET /organization": async () => assertNoLeak(await (await call("GET", "/organization")).json()),
+    "PATCH /organization": async () => assertNoLeak(await (await call("PATCH", "/organization", { name: "bob org" })).json()),
+    "GET /members": async () => assertNoLeak(await (await call("GET", "/members")).json()),
+    "PATCH /members/{membershipId}": async () => expect((await call("PATCH", `/members/${aMemberId}`, { role: "viewer" })).status).toBe(404),
+    "DELETE /members/{membershipId}": async () => expect((await call("DELETE", `/members/${aMemberId}`)).status).toBe(404),
+    "GET /invitations": async () => assertNoLeak(await (await call("GET", "/invitations")).json()),
+    "POST /invitations": async () => assertNoLeak(await (await call("POST", "/invitations", { role: "viewer" })).json()),
+    "DELETE /invitations/{invitationId}": async () => expect((await call("DELETE", `/invitations/${aInvitationId}`)).status).toBe(404),
+    "GET /invitations/preview": async () => expect((await call("GET", `/invitations/preview?secret=nvinv_${"z".repeat(32)}`)).status).toBe(404),
+    "POST /invitations/accept": async () => expect((await call("POST", "/invitations/accept", { secret: aSecrets[0] })).status).toBe(403),
+    "GET /tokens": async () => assertNoLeak(await (await call("GET", "/tokens")).json()),
+    "POST /tokens": async () => assertNoLeak(await (await call("POST", "/tokens", { name: "x", scopes: ["audit:read"] })).json()),
+    "DELETE /tokens/{tokenId}": async () => expect((await call("DELETE", `/tokens/${a.tokenId}`)).status).toBe(404),
+    "GET /audit-events": async () => assertNoLeak(await (await call("GET", "/audit-events?limit=200")).json()),
+  };
+
+  it("covers every route in the OpenAPI document", () => {
+    const doc = openApiDocument("http://localhost");
+    const documented = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
+      Object.keys(item as object).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(Object.keys(routes).sort());
+  });
+
+  for (const [route, run] of Object.entries(routes)) it(`${route} refuses another tenant's ids`, run);
+});

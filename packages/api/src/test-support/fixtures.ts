@@ -1,0 +1,45 @@
+import { ALL_SCOPES } from "@nvi/contracts";
+import { createApiToken, createCoreDeps, ensurePersonalOrganization, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { createApiContext, type ApiContext } from "../context.ts";
+
+export function testDeps(): CoreDeps {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL must point at the test database (scripts/test.sh sets it)");
+  return createCoreDeps(url);
+}
+
+export interface Tenant {
+  userId: string;
+  email: string;
+  orgId: string;
+  /** An all-scopes API token of the owner. */
+  token: string;
+  tokenId: string;
+}
+
+const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** A user who signed up: their own organization, owner role, and an API token. */
+export async function makeTenant(deps: CoreDeps, label: string): Promise<Tenant> {
+  const email = `${label}-${run}-${Math.random().toString(36).slice(2, 8)}@example.test`;
+  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: label } });
+  const orgId = await ensurePersonalOrganization(deps, user, "127.0.0.1");
+  const actor = await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: "127.0.0.1" });
+  const created = await createApiToken({ ...deps, actor }, { name: `${label} ci`, scopes: [...ALL_SCOPES], expiresInDays: 1 });
+  return { userId: user.id, email, orgId, token: created.secret, tokenId: created.token.id };
+}
+
+/** A request context as the browser session of `tenant` would produce. */
+export function sessionContext(deps: CoreDeps, tenant: Pick<Tenant, "userId" | "email">, headers = new Headers()): ApiContext {
+  return createApiContext({
+    deps,
+    headers,
+    sourceIp: "127.0.0.1",
+    getSessionUser: () => Promise.resolve({ userId: tenant.userId, email: tenant.email }),
+  });
+}
+
+/** A request context carrying only headers (bearer token or nothing). */
+export function headerContext(deps: CoreDeps, headers: Headers): ApiContext {
+  return createApiContext({ deps, headers, sourceIp: "127.0.0.1", getSessionUser: () => Promise.resolve(null) });
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+import { suiteReporters } from "../../scripts/vitest-reporters.mts";
+
+export default defineConfig({
+  test: {
+    include: ["src/**/*.test.ts"],
+    reporters: suiteReporters("api"),
+    sequence: { shuffle: true },
+    fileParallelism: false,
+    testTimeout: 20_000,
+  },
+});

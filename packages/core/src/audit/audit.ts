@@ -1,0 +1,117 @@
+import { AuditEventDto } from "@nvi/contracts";
+import type { DbTx, Prisma } from "@nvi/db";
+import { z } from "zod";
+import { assertScope } from "../access.ts";
+import { DomainError } from "../errors.ts";
+import { actorLabel, type Actor, type Ctx, type CoreDeps } from "../context.ts";
+
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId?: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditSubject {
+  orgId: string | null;
+  actorType: "user" | "token" | "system" | "anonymous";
+  actorId: string | null;
+  actorLabel: string;
+  sourceIp: string | null;
+}
+
+export function subjectOf(actor: Actor): AuditSubject {
+  return {
+    orgId: actor.orgId,
+    actorType: actor.kind,
+    actorId: actor.kind === "token" ? actor.tokenId : actor.userId,
+    actorLabel: actorLabel(actor),
+    sourceIp: actor.sourceIp,
+  };
+}
+
+const asJson = (value: unknown) => (value === undefined || value === null ? undefined : (value as Prisma.InputJsonValue));
+
+/** Written in the same transaction as the change it describes. */
+export async function recordAudit(tx: DbTx, deps: Pick<CoreDeps, "clock" | "newId">, subject: AuditSubject, entry: AuditEntry) {
+  await tx.auditEvent.create({
+    data: {
+      id: deps.newId("auditEvent"),
+      orgId: subject.orgId,
+      at: deps.clock(),
+      actorType: subject.actorType,
+      actorId: subject.actorId,
+      actorLabel: subject.actorLabel,
+      action: entry.action,
+      targetType: entry.targetType,
+      targetId: entry.targetId ?? null,
+      before: asJson(entry.before),
+      after: asJson(entry.after),
+      sourceIp: subject.sourceIp,
+    },
+  });
+}
+
+export const AuditFilter = z.object({
+  action: z.string().trim().max(100).optional(),
+  actor: z.string().trim().max(200).optional(),
+  targetType: z.string().trim().max(50).optional(),
+  targetId: z.string().trim().max(100).optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(100).optional(),
+});
+export type AuditFilter = z.infer<typeof AuditFilter>;
+
+export const AuditPage = z.object({ events: z.array(AuditEventDto), nextCursor: z.string().nullable() });
+export type AuditPage = z.infer<typeof AuditPage>;
+
+/** Newest first; `cursor` is `<at>|<id>` of the last event of the previous page. */
+export async function listAuditEvents(ctx: Ctx, filter: AuditFilter): Promise<AuditPage> {
+  assertScope(ctx.actor.scopes, "audit", "read");
+  const where: Prisma.AuditEventWhereInput = {
+    orgId: ctx.actor.orgId,
+    ...(filter.action ? { action: { startsWith: filter.action } } : {}),
+    ...(filter.actor ? { actorLabel: { contains: filter.actor, mode: "insensitive" } } : {}),
+    ...(filter.targetType ? { targetType: filter.targetType } : {}),
+    ...(filter.targetId ? { targetId: filter.targetId } : {}),
+    ...(filter.from || filter.to
+      ? { at: { ...(filter.from ? { gte: new Date(filter.from) } : {}), ...(filter.to ? { lte: new Date(filter.to) } : {}) } }
+      : {}),
+  };
+  const after = parseCursor(filter.cursor);
+  const rows = await ctx.db.auditEvent.findMany({
+    where: after ? { AND: [where, { OR: [{ at: { lt: after.at } }, { at: after.at, id: { lt: after.id } }] }] } : where,
+    orderBy: [{ at: "desc" }, { id: "desc" }],
+    take: filter.limit + 1,
+  });
+  const page = rows.slice(0, filter.limit);
+  return {
+    events: page.map((e) => ({
+      id: e.id,
+      at: e.at.toISOString(),
+      actorType: e.actorType,
+      actorId: e.actorId,
+      actorLabel: e.actorLabel,
+      action: e.action,
+      targetType: e.targetType,
+      targetId: e.targetId,
+      before: e.before ?? null,
+      after: e.after ?? null,
+      sourceIp: e.sourceIp,
+    })),
+    nextCursor: rows.length > filter.limit && page.length ? `${page.at(-1)!.at.toISOString()}|${page.at(-1)!.id}` : null,
+  };
+}
+
+function parseCursor(cursor: string | undefined): { at: Date; id: string } | null {
+  if (!cursor) return null;
+  const [at, id] = cursor.split("|");
+  const date = new Date(at ?? "");
+  if (!id || Number.isNaN(date.getTime())) {
+    throw new DomainError("VALIDATION_FAILED", "cursor is not one this API returned", { field: "cursor" });
+  }
+  return { at: date, id };
+}

@@ -1,0 +1,44 @@
+/**
+ * The one error type the domain throws. Each code belongs to a kind; the API maps
+ * kinds to tRPC/HTTP status at one seam (packages/api/src/errors.ts).
+ */
+export const ERROR_KINDS = {
+  VALIDATION_FAILED: "BAD_REQUEST",
+  WEAK_PASSWORD: "BAD_REQUEST",
+  UNAUTHENTICATED: "UNAUTHORIZED",
+  TOKEN_MALFORMED: "UNAUTHORIZED",
+  TOKEN_UNKNOWN: "UNAUTHORIZED",
+  TOKEN_EXPIRED: "UNAUTHORIZED",
+  TOKEN_REVOKED: "UNAUTHORIZED",
+  MISSING_SCOPE: "FORBIDDEN",
+  ROLE_TOO_LOW: "FORBIDDEN",
+  USER_SESSION_REQUIRED: "FORBIDDEN",
+  LAST_OWNER: "CONFLICT",
+  ALREADY_MEMBER: "CONFLICT",
+  INVITATION_NOT_PENDING: "CONFLICT",
+  INVITATION_EMAIL_MISMATCH: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  RATE_LIMITED: "TOO_MANY_REQUESTS",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_KINDS;
+export type ErrorKind = (typeof ERROR_KINDS)[ErrorCode];
+
+export class DomainError extends Error {
+  readonly kind: ErrorKind;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { field?: string; retryAfterSeconds?: number; missing?: string[] } = {},
+  ) {
+    super(message);
+    this.name = "DomainError";
+    this.kind = ERROR_KINDS[code];
+  }
+}
+
+/** "Not found" for anything outside the caller's organization too: never a leak. */
+export function notFound(what: string): DomainError {
+  return new DomainError("NOT_FOUND", `${what} not found`);
+}

@@ -1,0 +1,91 @@
+import { MemberDto, Role } from "@nvi/contracts";
+import type { DbTx } from "@nvi/db";
+import { z } from "zod";
+import { ROLE_RANK, assertScope } from "../access.ts";
+import { recordAudit, subjectOf } from "../audit/audit.ts";
+import type { Ctx } from "../context.ts";
+import { DomainError, notFound } from "../errors.ts";
+
+function toDto(m: { id: string; userId: string; role: Role; createdAt: Date; user: { email: string; name: string } }): MemberDto {
+  return { id: m.id, userId: m.userId, email: m.user.email, name: m.user.name, role: m.role, joinedAt: m.createdAt.toISOString() };
+}
+
+export async function listMembers(ctx: Ctx): Promise<MemberDto[]> {
+  assertScope(ctx.actor.scopes, "members", "read");
+  const rows = await ctx.db.membership.findMany({
+    where: { orgId: ctx.actor.orgId },
+    include: { user: { select: { email: true, name: true } } },
+    orderBy: { createdAt: "asc" },
+  });
+  return rows.map(toDto);
+}
+
+/** Only owners may make, unmake or remove owners; an organization keeps at least one. */
+export function assertMayManage(actorRole: Role, targetRole: Role, newRole: Role | null): void {
+  const touchesOwner = targetRole === "owner" || newRole === "owner";
+  if (touchesOwner && actorRole !== "owner") {
+    throw new DomainError("ROLE_TOO_LOW", "only an owner can grant, change or remove the owner role");
+  }
+  if (ROLE_RANK[actorRole] < ROLE_RANK.admin) {
+    throw new DomainError("ROLE_TOO_LOW", "only owners and admins manage members");
+  }
+}
+
+async function loadTarget(tx: DbTx, ctx: Ctx, membershipId: string) {
+  const target = await tx.membership.findFirst({
+    where: { id: membershipId, orgId: ctx.actor.orgId },
+    include: { user: { select: { email: true, name: true } } },
+  });
+  if (!target) throw notFound("member");
+  return target;
+}
+
+async function assertNotLastOwner(tx: DbTx, orgId: string, target: { role: Role }) {
+  if (target.role !== "owner") return;
+  const owners = await tx.membership.count({ where: { orgId, role: "owner" } });
+  if (owners <= 1) throw new DomainError("LAST_OWNER", "an organization needs at least one owner: make someone else owner first");
+}
+
+export const SetMemberRoleInput = z.object({ membershipId: z.string().min(1).max(40), role: Role });
+
+export async function setMemberRole(ctx: Ctx, input: z.infer<typeof SetMemberRoleInput>): Promise<MemberDto> {
+  assertScope(ctx.actor.scopes, "members", "write");
+  return ctx.db.$transaction(async (tx) => {
+    const target = await loadTarget(tx, ctx, input.membershipId);
+    assertMayManage(ctx.actor.role, target.role, input.role);
+    if (target.role === input.role) return toDto(target);
+    if (input.role !== "owner") await assertNotLastOwner(tx, ctx.actor.orgId, target);
+    const updated = await tx.membership.update({
+      where: { id: target.id },
+      data: { role: input.role },
+      include: { user: { select: { email: true, name: true } } },
+    });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "member.role_changed",
+      targetType: "member",
+      targetId: target.id,
+      before: { email: target.user.email, role: target.role },
+      after: { email: target.user.email, role: input.role },
+    });
+    return toDto(updated);
+  });
+}
+
+export const RemoveMemberInput = z.object({ membershipId: z.string().min(1).max(40) });
+
+export async function removeMember(ctx: Ctx, input: z.infer<typeof RemoveMemberInput>): Promise<{ removed: true }> {
+  assertScope(ctx.actor.scopes, "members", "write");
+  await ctx.db.$transaction(async (tx) => {
+    const target = await loadTarget(tx, ctx, input.membershipId);
+    assertMayManage(ctx.actor.role, target.role, null);
+    await assertNotLastOwner(tx, ctx.actor.orgId, target);
+    await tx.membership.delete({ where: { id: target.id } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "member.removed",
+      targetType: "member",
+      targetId: target.id,
+      before: { email: target.user.email, role: target.role },
+    });
+  });
+  return { removed: true };
+}

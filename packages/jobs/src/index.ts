@@ -1,0 +1,3 @@
+export * from "./definitions.ts";
+export * from "./producer.ts";
+export * from "./consumer.ts";
