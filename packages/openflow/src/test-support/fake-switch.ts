@@ -1,6 +1,6 @@
 import net from "node:net";
 import { decodeMessage, encodeMessage } from "../codec/codec.ts";
-import type { OpenFlowMessage, PortDesc } from "../codec/messages.ts";
+import type { FlowStats, OpenFlowMessage, PortDesc } from "../codec/messages.ts";
 import { Framer } from "../session/framer.ts";
 
 /** A scripted switch for unit tests of the session (integration tests use the real Open vSwitch). */
@@ -14,6 +14,8 @@ export class FakeSwitch {
   autoReply = true;
   datapathId = 0xabcn;
   ports: PortDesc[] = [];
+  /** A naive flow table: ADD / DELETE_STRICT by table + priority + match, answered in flow stats. */
+  flows: FlowStats[] = [];
 
   constructor(port: number) {
     this.socket = net.connect(port, "127.0.0.1");
@@ -60,9 +62,19 @@ export class FakeSwitch {
         this.send({ type: "featuresReply", xid: m.xid, datapathId: this.datapathId, nBuffers: 0, nTables: 254, auxiliaryId: 0, capabilities: 0x4f });
         return true;
       case "multipartRequest":
-        if (m.body.kind !== "portDesc") return false;
-        this.send({ type: "multipartReply", xid: m.xid, flags: 0, body: { kind: "portDesc", ports: this.ports } });
+        if (m.body.kind === "portDesc") this.send({ type: "multipartReply", xid: m.xid, flags: 0, body: { kind: "portDesc", ports: this.ports } });
+        else if (m.body.kind === "flowStats") this.send({ type: "multipartReply", xid: m.xid, flags: 0, body: { kind: "flowStats", flows: this.flows } });
+        else return false;
         return true;
+      case "flowMod": {
+        const key = (f: { tableId: number; priority: number; match: unknown }): string => `${f.tableId}/${f.priority}/${JSON.stringify(f.match, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`;
+        this.flows = this.flows.filter((f) => key(f) !== key(m));
+        if (m.command === "add") {
+          const { cookie, tableId, priority, idleTimeout, hardTimeout, flags, match, instructions } = m;
+          this.flows.push({ cookie, tableId, priority, idleTimeout, hardTimeout, flags, match, instructions, durationSec: 0, durationNsec: 0, packetCount: 0n, byteCount: 0n });
+        }
+        return false;
+      }
       case "barrierRequest":
         this.send({ type: "barrierReply", xid: m.xid });
         return true;

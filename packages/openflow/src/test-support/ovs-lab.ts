@@ -181,6 +181,8 @@ export async function startOvsLab(options: { hosts?: number; controllerPort?: nu
     const common = ["--detach", "--no-chdir", "-vconsole:emer", "-vsyslog:off"];
     await nsExec(swNs, "env", `OVS_RUNDIR=${dir}`, "ovsdb-server", `${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--pidfile=${dir}/ovsdb-server.pid`, `--unixctl=${dir}/ovsdb-server.ctl`, `--log-file=${dir}/ovsdb-server.log`, ...common);
     await lab.vsctl("--no-wait", "init");
+    // veth senders leave checksums to offload; without userspace TSO the netdev datapath forwards them broken
+    await lab.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:userspace-tso-enable=true");
     await nsExec(swNs, "env", `OVS_RUNDIR=${dir}`, "ovs-vswitchd", `unix:${dir}/db.sock`, `--pidfile=${dir}/ovs-vswitchd.pid`, `--unixctl=${dir}/ovs-vswitchd.ctl`, `--log-file=${dir}/ovs-vswitchd.log`, ...common);
     await lab.vsctl(
       "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev", "protocols=OpenFlow13", "fail_mode=secure",

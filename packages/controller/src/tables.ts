@@ -1,0 +1,41 @@
+/**
+ * The TSC's OpenFlow pipeline, declared once. Every flow the compiler emits names its table
+ * through STAGES; nothing else in the controller writes a table number.
+ */
+export const STAGES = {
+  /** Port security: only an endpoint's own MAC + IP may enter; everything else drops. */
+  PORT_SECURITY: { table: 0, name: "port-security" },
+  /** ARP answered by flows, per (requesting port, target IP); no ARP reaches the TSC or floods. */
+  ARP_RESPONDER: { table: 1, name: "arp-responder" },
+  /** Allowed pairs: rewrite and output; a miss goes to the TSC (default deny, reactive decisions). */
+  FORWARD: { table: 2, name: "forward" },
+} as const;
+
+export type StageName = keyof typeof STAGES;
+export const TABLE_IDS = Object.values(STAGES).map((s) => s.table);
+
+export function stageOfTable(tableId: number): StageName | undefined {
+  return (Object.keys(STAGES) as StageName[]).find((k) => STAGES[k].table === tableId);
+}
+
+/**
+ * Cookie layout: bits 48–63 mark the flow as ours (0x4e56, "NV"), bits 40–47 the flow kind,
+ * bits 0–31 the policy version that allowed it. Revocation deletes by cookie + mask.
+ */
+export const COOKIE_OWNER = 0x4e56n << 48n;
+export const COOKIE_OWNER_MASK = 0xffffn << 48n;
+export const FlowKind = { PIPELINE: 1, PAIR: 2, BLOCK: 3, REACTIVE: 4 } as const;
+export type FlowKindName = keyof typeof FlowKind;
+
+export function cookieFor(kind: FlowKindName, policyVersion: number): bigint {
+  return COOKIE_OWNER | (BigInt(FlowKind[kind]) << 40n) | BigInt(policyVersion >>> 0);
+}
+
+export function cookieKind(cookie: bigint): FlowKindName | undefined {
+  if ((cookie & COOKIE_OWNER_MASK) !== COOKIE_OWNER) return undefined;
+  const code = Number((cookie >> 40n) & 0xffn);
+  return (Object.keys(FlowKind) as FlowKindName[]).find((k) => FlowKind[k] === code);
+}
+
+/** Priorities inside each stage. */
+export const PRIORITY = { MISS: 0, ARP_DROP: 1, DEFAULT: 100, ENDPOINT: 200, BLOCK: 1000 } as const;

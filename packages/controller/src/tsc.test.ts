@@ -1,0 +1,81 @@
+import { FakeSwitch } from "@nvi/openflow/test-support";
+import { afterEach, describe, expect, it } from "vitest";
+import type { DesiredSwitchState } from "./compiler.ts";
+import { compileSwitchFlows } from "./compiler.ts";
+import { startTsc, Tsc } from "./tsc.ts";
+
+const A = { port: 1, mac: "02:00:00:00:00:01", ipv4: "10.0.0.1" };
+const B = { port: 2, mac: "02:00:00:00:00:02", ipv4: "10.0.0.2" };
+const desired: DesiredSwitchState = { policyVersion: 3, endpoints: [A, B], allow: [{ a: A.ipv4, b: B.ipv4 }] };
+const clock = () => Date.UTC(2026, 10, 26);
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function tscWith(extra: Partial<Parameters<typeof startTsc>[0]> = {}): Promise<Tsc> {
+  const tsc = await startTsc({ port: 0, clock, desiredState: (dpid) => (dpid === 0xabcn ? desired : undefined), ...extra });
+  cleanups.push(() => tsc.close());
+  return tsc;
+}
+function connect(tsc: Tsc): FakeSwitch {
+  const sw = new FakeSwitch(tsc.address.port);
+  cleanups.push(() => sw.end());
+  sw.send({ type: "hello", xid: 1, version: 4, versions: [4] });
+  return sw;
+}
+
+describe("startTsc", () => {
+  it("installs the whole desired state when a switch connects", async () => {
+    const tsc = await tscWith();
+    const sw = connect(tsc);
+    await tsc.waitForSwitch(0xabcn);
+    expect(sw.flows).toHaveLength(compileSwitchFlows(desired, clock).length);
+    expect(await tsc.sync(0xabcn)).toMatchObject({ added: 0, removed: 0, errors: [] });
+  });
+
+  it("on reconnect, repairs drift instead of trusting what it sent last time", async () => {
+    const tsc = await tscWith();
+    const first = connect(tsc);
+    await tsc.waitForSwitch(0xabcn);
+    const surviving = first.flows.slice(1);
+    first.end();
+    const again = new FakeSwitch(tsc.address.port);
+    cleanups.push(() => again.end());
+    again.flows = [...surviving, { ...surviving[0]!, priority: 4242 }];
+    again.send({ type: "hello", xid: 1, version: 4, versions: [4] });
+    await tsc.waitForSwitch(0xabcn);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(again.flows).toHaveLength(compileSwitchFlows(desired, clock).length);
+    expect(again.flows.some((f) => f.priority === 4242)).toBe(false);
+  });
+
+  it("hands packet-ins to the app and survives an app that throws", async () => {
+    const seen: number[] = [];
+    const tsc = await tscWith({
+      app: {
+        onPacketIn: (_sw, m) => {
+          seen.push(m.match.inPort ?? -1);
+          throw new Error("app bug");
+        },
+      },
+    });
+    const sw = connect(tsc);
+    const session = await tsc.waitForSwitch(0xabcn);
+    for (const inPort of [1, 2]) sw.send({ type: "packetIn", xid: 0, bufferId: 0xffffffff, totalLen: 0, reason: 0, tableId: 2, cookie: 0n, match: { inPort }, data: new Uint8Array() });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual([1, 2]);
+    expect(session.state).toBe("ready");
+  });
+
+  it("forgets a switch when it disconnects and tells the app", async () => {
+    const gone: string[] = [];
+    const tsc = await tscWith({ app: { onSwitchGone: (dpid, reason) => gone.push(`${dpid.toString(16)} ${reason}`) } });
+    const sw = connect(tsc);
+    await tsc.waitForSwitch(0xabcn);
+    sw.end();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(tsc.switches.size).toBe(0);
+    expect(gone).toEqual([expect.stringMatching(/^abc /)]);
+  });
+});
