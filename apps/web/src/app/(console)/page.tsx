@@ -1,0 +1,5 @@
+import { Overview } from "../../components/overview.tsx";
+
+export default function OverviewPage() {
+  return <Overview />;
+}

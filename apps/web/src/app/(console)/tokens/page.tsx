@@ -1,0 +1,5 @@
+import { TokensView } from "../../../components/tokens-view.tsx";
+
+export default function TokensPage() {
+  return <TokensView />;
+}

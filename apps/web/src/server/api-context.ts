@@ -1,0 +1,12 @@
+import { createApiContext, type ApiContext } from "@nvi/api";
+import { coreDeps, sourceIpOf } from "./deps.ts";
+import { sessionUserOf } from "./auth.ts";
+
+/** Builds the API context for one console request: session cookie or bearer token. */
+export function contextFor(req: Request): ApiContext {
+  return createApiContext({ deps: coreDeps(), headers: req.headers, sourceIp: sourceIpOf(req.headers), getSessionUser: sessionUserOf });
+}
+
+export function logInternalError(error: unknown, path: string | undefined): void {
+  console.error(JSON.stringify({ level: "error", msg: "api internal error", path, error: error instanceof Error ? error.message : String(error) }));
+}
