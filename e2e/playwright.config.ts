@@ -1,0 +1,43 @@
+import path from "node:path";
+import { defineConfig } from "@playwright/test";
+
+/**
+ * End-to-end tests drive the real console (production build, real Postgres and
+ * Redis) in Debian's Chromium. scripts/test.sh builds first and sets the env.
+ */
+const port = Number(process.env.E2E_PORT ?? 3210);
+const baseURL = `http://127.0.0.1:${port}`;
+const root = path.resolve(import.meta.dirname, "..");
+const resultsDir = process.env.TEST_RESULTS_DIR ?? path.join(root, "test-results");
+
+export default defineConfig({
+  testDir: "./tests",
+  outputDir: path.join(resultsDir, "e2e-artifacts"),
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"], ["json", { outputFile: path.join(resultsDir, "playwright.json") }]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+      ],
+    },
+  },
+  webServer: {
+    command: `node ${path.join(root, "apps/web/server.mjs")}`,
+    url: `${baseURL}/api/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    env: { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: baseURL },
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+});

@@ -1,0 +1,35 @@
+import path from "node:path";
+import { expect, type Page } from "@playwright/test";
+
+export const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+export const PASSWORD = "blue-ocean-42-kite";
+
+export function email(label: string): string {
+  return `${label}-${run}@example.test`;
+}
+
+const resultsDir = process.env.TEST_RESULTS_DIR ?? path.resolve(import.meta.dirname, "../../test-results");
+
+/** Key pages are kept as PNG artifacts for people to look at. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(resultsDir, "screenshots", `${name}.png`), fullPage: true });
+}
+
+export async function signUp(page: Page, who: { name: string; email: string }, next?: string): Promise<void> {
+  await page.goto(next ? `/sign-up?next=${encodeURIComponent(next)}` : "/sign-up");
+  await page.getByLabel("Name").fill(who.name);
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+}
+
+export async function signIn(page: Page, address: string, password = PASSWORD): Promise<void> {
+  await page.goto("/sign-in");
+  await page.getByLabel("Email").fill(address);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function expectInConsole(page: Page): Promise<void> {
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+}
