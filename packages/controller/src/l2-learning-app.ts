@@ -1,4 +1,4 @@
-import { bytesToMac, flowMod, MessageOf, NO_BUFFER, Port, SwitchSession } from "@nvi/openflow";
+import { bytesToMac, GROUP_ANY, MessageOf, NO_BUFFER, Port, SwitchSession } from "@nvi/openflow";
 import type { ControllerApp } from "./app.ts";
 import { cookieFor } from "./tables.ts";
 
@@ -24,18 +24,23 @@ export function l2LearningApp(options: { idleTimeout?: number; tableId?: number 
         sw.send({ type: "packetOut", xid: m.xid, bufferId: m.bufferId, inPort, actions: [{ type: "output", port: Port.FLOOD }], data: m.bufferId === NO_BUFFER ? m.data : new Uint8Array() });
         return;
       }
-      sw.send(
-        flowMod({
-          xid: m.xid,
-          tableId: options.tableId ?? m.tableId,
-          priority: 10,
-          cookie,
-          idleTimeout: options.idleTimeout ?? 60,
-          bufferId: m.bufferId,
-          match: { inPort, ethDst: dst, ethSrc: src },
-          instructions: [{ type: "applyActions", actions: [{ type: "output", port: out }] }],
-        }),
-      );
+      sw.send({
+        type: "flowMod",
+        xid: m.xid,
+        cookie,
+        cookieMask: 0n,
+        tableId: options.tableId ?? m.tableId,
+        command: "add",
+        idleTimeout: options.idleTimeout ?? 60,
+        hardTimeout: 0,
+        priority: 10,
+        bufferId: m.bufferId,
+        outPort: Port.ANY,
+        outGroup: GROUP_ANY,
+        flags: 0,
+        match: { inPort, ethDst: dst, ethSrc: src },
+        instructions: [{ type: "applyActions", actions: [{ type: "output", port: out }] }],
+      });
       if (m.bufferId === NO_BUFFER) sw.send({ type: "packetOut", xid: m.xid, bufferId: NO_BUFFER, inPort, actions: [{ type: "output", port: out }], data: m.data });
     },
   };

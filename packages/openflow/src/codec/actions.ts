@@ -178,7 +178,7 @@ function readNat(r: Reader): NatAction | undefined {
   if (present & 8) a.ipv6Max = bytesToIpv6(r.bytesView(16));
   if (present & 16) a.protoMin = r.u16();
   if (present & 32) a.protoMax = r.u16();
-  return r.remaining < 8 && r.bytesView(r.remaining).every((b) => b === 0) ? a : undefined;
+  return r.remaining < 8 && r.restIsZero() ? a : undefined;
 }
 
 function readCt(r: Reader, depth: number): CtAction | undefined {
@@ -244,7 +244,7 @@ export function readAction(r: Reader, depth = 0): Action {
     case AT.SET_FIELD: {
       const start = body.pos;
       const one = body.remaining >= 4 ? readSingleOxm(body) : undefined;
-      if (one && body.remaining < 8 && body.bytesView(body.remaining).every((b) => b === 0)) {
+      if (one && body.remaining < 8 && body.restIsZero()) {
         return { type: "setField", field: one.def.name, value: one.value } as SetFieldAction;
       }
       body.pos = start;

@@ -1,40 +1,72 @@
 import { OpenFlowEncodeError } from "../errors.ts";
 
 /** MAC addresses are lowercase "aa:bb:cc:dd:ee:ff"; IPv4 dotted quads; IPv6 eight lowercase groups without zero compression. */
-const HEX = "0123456789abcdef";
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Parse "aa:bb:cc:dd:ee:ff" into `out` at `off` without intermediate strings; false if malformed. */
+export function parseMacInto(mac: string, out: Uint8Array, off: number): boolean {
+  let i = 0;
+  for (let k = 0; k < 6; k++) {
+    if (k > 0) {
+      if (mac.charCodeAt(i) !== 58) return false;
+      i++;
+    }
+    const h = hexDigit(mac.charCodeAt(i));
+    if (h < 0) return false;
+    const l = hexDigit(mac.charCodeAt(i + 1));
+    if (l >= 0) {
+      out[off + k] = (h << 4) | l;
+      i += 2;
+    } else {
+      out[off + k] = h;
+      i += 1;
+    }
+  }
+  return i === mac.length;
+}
 
 export function macToBytes(mac: string): Uint8Array {
-  const parts = mac.split(":");
-  if (parts.length !== 6) throw new OpenFlowEncodeError(`bad MAC address ${mac}`);
   const out = new Uint8Array(6);
-  for (let i = 0; i < 6; i++) {
-    const p = parts[i] ?? "";
-    const v = Number.parseInt(p, 16);
-    if (p.length < 1 || p.length > 2 || !/^[0-9a-fA-F]+$/.test(p) || Number.isNaN(v)) throw new OpenFlowEncodeError(`bad MAC address ${mac}`);
-    out[i] = v;
-  }
+  if (!parseMacInto(mac, out, 0)) throw new OpenFlowEncodeError(`bad MAC address ${mac}`);
   return out;
 }
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, v) => v.toString(16).padStart(2, "0"));
+
 export function bytesToMac(b: Uint8Array, off = 0): string {
-  let s = "";
-  for (let i = 0; i < 6; i++) {
-    const v = b[off + i] ?? 0;
-    if (i > 0) s += ":";
-    s += (HEX[v >> 4] ?? "0") + (HEX[v & 15] ?? "0");
+  const h = HEX_PAIRS;
+  return `${h[b[off] ?? 0]}:${h[b[off + 1] ?? 0]}:${h[b[off + 2] ?? 0]}:${h[b[off + 3] ?? 0]}:${h[b[off + 4] ?? 0]}:${h[b[off + 5] ?? 0]}`;
+}
+
+/** Dotted quad to a u32; -1 if malformed (no intermediate strings). */
+export function parseIpv4(ip: string): number {
+  let n = 0;
+  let octet = -1;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c === 46) {
+      if (octet < 0 || ++dots > 3) return -1;
+      n = n * 256 + octet;
+      octet = -1;
+    } else if (c >= 48 && c <= 57) {
+      octet = octet < 0 ? c - 48 : octet * 10 + (c - 48);
+      if (octet > 255) return -1;
+    } else return -1;
   }
-  return s;
+  if (dots !== 3 || octet < 0) return -1;
+  return n * 256 + octet;
 }
 
 export function ipv4ToNumber(ip: string): number {
-  const parts = ip.split(".");
-  if (parts.length !== 4) throw new OpenFlowEncodeError(`bad IPv4 address ${ip}`);
-  let n = 0;
-  for (const p of parts) {
-    const v = Number(p);
-    if (p === "" || !Number.isInteger(v) || v < 0 || v > 255) throw new OpenFlowEncodeError(`bad IPv4 address ${ip}`);
-    n = n * 256 + v;
-  }
+  const n = parseIpv4(ip);
+  if (n < 0) throw new OpenFlowEncodeError(`bad IPv4 address ${ip}`);
   return n;
 }
 

@@ -5,14 +5,11 @@ import { OpenFlowDecodeError, OpenFlowEncodeError } from "../errors.ts";
  * field can never make us read (or allocate) past the bytes we were given.
  */
 export class Reader {
-  private readonly view: DataView;
   constructor(
     readonly bytes: Uint8Array,
     public pos: number,
     public end: number,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
+  ) {}
 
   get remaining(): number {
     return this.end - this.pos;
@@ -26,29 +23,35 @@ export class Reader {
 
   u8(): number {
     this.need(1, "u8");
-    return this.view.getUint8(this.pos++);
+    return this.bytes[this.pos++] ?? 0;
   }
   u16(): number {
     this.need(2, "u16");
-    const v = this.view.getUint16(this.pos);
-    this.pos += 2;
-    return v;
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + 2;
+    return ((b[p] ?? 0) << 8) | (b[p + 1] ?? 0);
   }
   u32(): number {
     this.need(4, "u32");
-    const v = this.view.getUint32(this.pos);
-    this.pos += 4;
-    return v;
+    const b = this.bytes;
+    const p = this.pos;
+    this.pos = p + 4;
+    return (b[p] ?? 0) * 0x1000000 + (((b[p + 1] ?? 0) << 16) | ((b[p + 2] ?? 0) << 8) | (b[p + 3] ?? 0));
   }
   u64(): bigint {
-    this.need(8, "u64");
-    const v = this.view.getBigUint64(this.pos);
-    this.pos += 8;
-    return v;
+    const hi = this.u32();
+    const lo = this.u32();
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
   }
   skip(n: number): void {
     this.need(n, "padding");
     this.pos += n;
+  }
+  /** True when every remaining byte is zero (padding), without allocating a view. */
+  restIsZero(): boolean {
+    for (let i = this.pos; i < this.end; i++) if (this.bytes[i] !== 0) return false;
+    return true;
   }
   /** A view (no copy) of the next n bytes, as a plain Uint8Array. */
   bytesView(n: number): Uint8Array {
@@ -66,11 +69,14 @@ export class Reader {
   }
   /** A NUL-padded fixed-width ASCII string. */
   fixedString(n: number): string {
-    const b = this.bytesView(n);
-    let len = b.indexOf(0);
-    if (len < 0) len = n;
+    this.need(n, "string");
     let s = "";
-    for (let i = 0; i < len; i++) s += String.fromCharCode(b[i] ?? 0);
+    for (let i = 0; i < n; i++) {
+      const c = this.bytes[this.pos + i] ?? 0;
+      if (c === 0) break;
+      s += String.fromCharCode(c);
+    }
+    this.pos += n;
     return s;
   }
 }
@@ -100,23 +106,46 @@ export class Writer {
   }
   u16(v: number): void {
     this.ensure(2);
-    this.buf.writeUInt16BE(v & 0xffff, this.pos);
-    this.pos += 2;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = (v >>> 8) & 0xff;
+    b[p + 1] = v & 0xff;
+    this.pos = p + 2;
   }
   u32(v: number): void {
     this.ensure(4);
-    this.buf.writeUInt32BE(v >>> 0, this.pos);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = (v >>> 24) & 0xff;
+    b[p + 1] = (v >>> 16) & 0xff;
+    b[p + 2] = (v >>> 8) & 0xff;
+    b[p + 3] = v & 0xff;
+    this.pos = p + 4;
   }
+  private lastU64 = 0n;
+  private lastHi = 0;
+  private lastLo = 0;
   u64(v: bigint): void {
-    this.ensure(8);
-    this.buf.writeBigUInt64BE(BigInt.asUintN(64, v), this.pos);
-    this.pos += 8;
+    if (v === 0n) {
+      this.zeros(8);
+      return;
+    }
+    if (v !== this.lastU64) {
+      const u = BigInt.asUintN(64, v);
+      this.lastU64 = v;
+      this.lastHi = Number(u >> 32n);
+      this.lastLo = Number(u & 0xffffffffn);
+    }
+    this.u32(this.lastHi);
+    this.u32(this.lastLo);
   }
   zeros(n: number): void {
     this.ensure(n);
-    this.buf.fill(0, this.pos, this.pos + n);
-    this.pos += n;
+    const b = this.buf;
+    const end = this.pos + n;
+    if (n > 32) b.fill(0, this.pos, end);
+    else for (let i = this.pos; i < end; i++) b[i] = 0;
+    this.pos = end;
   }
   bytes(b: Uint8Array): void {
     this.ensure(b.length);

@@ -1,5 +1,5 @@
 import { OpenFlowDecodeError, OpenFlowEncodeError } from "../errors.ts";
-import { bytesToIpv6, bytesToMac, ipv4ToNumber, ipv6ToBytes, macToBytes, numberToIpv4 } from "./addresses.ts";
+import { bytesToIpv6, bytesToMac, ipv4ToNumber, ipv6ToBytes, numberToIpv4, parseMacInto } from "./addresses.ts";
 import { Reader, Writer } from "./bytes.ts";
 
 /** One OXM TLV the codec does not model, kept verbatim so decode → encode loses nothing. */
@@ -134,7 +134,9 @@ function writeValue(w: Writer, kind: Kind, v: FieldValue, name: string): void {
       w.u64(v);
       return;
     case "mac":
-      w.bytes(macToBytes(String(v)));
+      w.ensure(6);
+      if (typeof v !== "string" || !parseMacInto(v, w.buf, w.pos)) throw new OpenFlowEncodeError(`${name}: bad MAC address ${String(v)}`);
+      w.pos += 6;
       return;
     case "ipv4":
       w.u32(ipv4ToNumber(String(v)));
@@ -155,8 +157,12 @@ function readValue(r: Reader, kind: Kind): FieldValue {
       return r.u32();
     case "u64":
       return r.u64();
-    case "mac":
-      return bytesToMac(r.bytesView(6));
+    case "mac": {
+      r.need(6, "MAC");
+      const s = bytesToMac(r.bytes, r.pos);
+      r.pos += 6;
+      return s;
+    }
     case "ipv4":
       return numberToIpv4(r.u32());
     case "ipv6":
@@ -183,15 +189,28 @@ function writeRawOxm(w: Writer, raw: RawOxm): void {
   w.bytes(raw.value);
 }
 
-/** The OXM TLVs of a match, without the ofp_match header. */
+const RANK: Record<string, number | undefined> = Object.fromEntries(MATCH_FIELDS.map((f, i) => [f.name, i]));
+const present: number[] = [];
+
+/** The OXM TLVs of a match, without the ofp_match header, in MATCH_FIELDS (prerequisite) order. */
 export function writeOxmFields(w: Writer, m: Match): void {
   const rec = m as Record<string, FieldValue | undefined>;
-  for (const def of MATCH_FIELDS) {
-    const v = rec[def.name];
-    if (v === undefined) continue;
-    writeOxm(w, def, v, def.mask ? rec[def.mask] : undefined);
+  let n = 0;
+  for (const key in rec) {
+    const rank = RANK[key];
+    if (rank === undefined || rec[key] === undefined) continue;
+    let i = n++;
+    while (i > 0 && (present[i - 1] ?? 0) > rank) {
+      present[i] = present[i - 1] ?? 0;
+      i--;
+    }
+    present[i] = rank;
   }
-  for (const raw of m.extra ?? []) writeRawOxm(w, raw);
+  for (let i = 0; i < n; i++) {
+    const def = MATCH_FIELDS[present[i] ?? 0] as FieldDef;
+    writeOxm(w, def, rec[def.name] as FieldValue, def.mask ? rec[def.mask] : undefined);
+  }
+  if (m.extra) for (const raw of m.extra) writeRawOxm(w, raw);
 }
 
 /** ofp_match: type OXM, length, fields, padding to 8. */
@@ -238,15 +257,13 @@ export function readMatch(r: Reader): Match {
   return m;
 }
 
-/** A value for set_field: exactly one field. */
+/** A value for set_field: exactly one known, unmasked field (undefined otherwise; the reader is left mid-TLV). */
 export function readSingleOxm(r: Reader): { def: FieldDef; value: FieldValue } | undefined {
-  const m: Match = {};
-  readOxm(r, m);
-  if (m.extra) return undefined;
-  const rec = m as Record<string, FieldValue>;
-  for (const def of MATCH_FIELDS) {
-    const v = rec[def.name];
-    if (v !== undefined && !(def.mask && rec[def.mask] !== undefined)) return { def, value: v };
-  }
-  return undefined;
+  const oxmClass = r.u16();
+  const fh = r.u8();
+  const len = r.u8();
+  const def = BY_CODE.get(oxmClass * 256 + (fh >> 1));
+  if (!def || (fh & 1) === 1 || len !== WIDTH[def.kind]) return undefined;
+  r.need(len, "OXM value");
+  return { def, value: readValue(r, def.kind) };
 }

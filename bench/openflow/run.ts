@@ -1,0 +1,134 @@
+/**
+ * Side-by-side controller benchmark: TSC (l2LearningApp) vs ovs-testcontroller vs os-ken, alternating
+ * rounds, same load generator, controller pinned to CPU 1 and the generator to CPU 0.
+ *   taskset -c 0 node --import tsx bench/openflow/run.ts [--rounds 3] [--seconds 5] [--switches 16]
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { runBench, type BenchResult } from "./ofbench13.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const ROUNDS = arg("rounds", 3);
+const SECONDS = arg("seconds", 5);
+const SWITCHES = arg("switches", 16);
+const MACS = arg("macs", 1000);
+const WINDOW = arg("window", 200);
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1]?.split(",") : undefined;
+const tmp = mkdtempSync(path.join(os.tmpdir(), "ofbench-"));
+
+interface Contender {
+  name: string;
+  available: () => boolean;
+  start: (port: number) => ChildProcess;
+}
+
+const pin = (cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess =>
+  spawn("taskset", ["-c", "1", cmd, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+
+const contenders: Contender[] = [
+  {
+    name: "tsc",
+    available: () => true,
+    start: (port) => pin(process.execPath, ["--import", "tsx", "packages/controller/src/cli.ts", "--l2-learning"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1" }),
+  },
+  {
+    name: "ovs-testcontroller",
+    available: () => existsSync("/usr/bin/ovs-testcontroller"),
+    start: (port) => pin("/usr/bin/ovs-testcontroller", ["-O", "OpenFlow13", "--no-chdir", "-vconsole:emer", `--unixctl=${tmp}/tc-${port}.ctl`, `ptcp:${port}:127.0.0.1`]),
+  },
+  {
+    name: "os-ken",
+    available: () => existsSync("/usr/bin/osken-manager"),
+    start: (port) => pin("/usr/bin/python3", ["/usr/bin/osken-manager", "--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", String(port), path.join(root, "bench/openflow/os-ken/l2_learning_13.py")]),
+  },
+];
+
+async function waitListening(port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error(`controller exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, "127.0.0.1", () => (s.destroy(), r(true)));
+      s.on("error", () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("controller did not start listening");
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const t = setTimeout(() => child.kill("SIGKILL"), 3000);
+  await exited;
+  clearTimeout(t);
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+const results = new Map<string, { tput: number[]; lat: number[]; p50: number[]; p99: number[]; minShare: number[] }>();
+let port = 20000 + Math.floor(Math.random() * 20000);
+const active = contenders.filter((c) => c.available() && (!only || only.includes(c.name)));
+console.log(`ofbench13: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}, load ${os.loadavg()[0]?.toFixed(2)}`);
+console.log(`rounds=${ROUNDS} seconds=${SECONDS} switches=${SWITCHES} macs/switch=${MACS} window=${WINDOW}; contenders: ${active.map((c) => c.name).join(", ")}`);
+
+try {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const c of active) {
+      const r = results.get(c.name) ?? { tput: [], lat: [], p50: [], p99: [], minShare: [] };
+      results.set(c.name, r);
+      for (const mode of ["throughput", "latency"] as const) {
+        port++;
+        const child = c.start(port);
+        try {
+          await waitListening(port, child);
+          const res: BenchResult = await runBench({ host: "127.0.0.1", port, switches: mode === "latency" ? 1 : SWITCHES, macsPerSwitch: MACS, durationMs: SECONDS * 1000, mode, window: WINDOW });
+          if (mode === "throughput") {
+            r.tput.push(res.flowModsPerSec);
+            const mean = res.flowModsPerSec / res.perSwitch.length;
+            r.minShare.push(Math.min(...res.perSwitch) / mean);
+          } else {
+            r.lat.push(res.flowModsPerSec);
+            r.p50.push(res.latencyUs?.p50 ?? NaN);
+            r.p99.push(res.latencyUs?.p99 ?? NaN);
+          }
+          const lat = res.latencyUs ? ` p50=${res.latencyUs.p50.toFixed(1)}us p99=${res.latencyUs.p99.toFixed(1)}us` : "";
+          console.log(`round ${round} ${c.name.padEnd(18)} ${mode.padEnd(10)} ${Math.round(res.flowModsPerSec).toLocaleString("en-US").padStart(10)} flow-mods/s${lat}  (generator cpu ${(res.generatorCpu * 100).toFixed(0)}%)`);
+        } catch (e) {
+          console.log(`round ${round} ${c.name} ${mode}: FAILED ${e instanceof Error ? e.message : String(e)}`);
+        } finally {
+          await stop(child);
+        }
+      }
+    }
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+console.log("\nmedians over rounds");
+console.log("controller          throughput/s  min-switch-share  latency-mode resp/s  p50 us   p99 us");
+for (const [name, r] of results) {
+  console.log(`${name.padEnd(18)} ${fmt(median(r.tput)).padStart(13)}  ${median(r.minShare).toFixed(2).padStart(16)}  ${fmt(median(r.lat)).padStart(19)}  ${median(r.p50).toFixed(1).padStart(6)}  ${median(r.p99).toFixed(1).padStart(7)}`);
+}
+const tsc = results.get("tsc");
+if (tsc) {
+  console.log("\nratios (tsc / other)");
+  for (const [name, r] of results) {
+    if (name === "tsc") continue;
+    console.log(`vs ${name.padEnd(18)} throughput ${(median(tsc.tput) / median(r.tput)).toFixed(1)}x   latency-mode resp/s ${(median(tsc.lat) / median(r.lat)).toFixed(2)}x   p50 ${(median(tsc.p50) / median(r.p50)).toFixed(2)}x (lower is better)`);
+  }
+}
