@@ -29,7 +29,7 @@ step() {
 step "lint and typecheck" pnpm turbo run lint typecheck --output-logs=errors-only || failed_gates+=("lint/typecheck")
 step "no import cycles" node scripts/check-cycles.mjs || failed_gates+=("import cycles")
 step "migrations match prisma/schema.prisma" pnpm --silent db:check || failed_gates+=("migrations")
-step "unit and integration tests" pnpm turbo run test --concurrency=2 --output-logs=new-only || failed_steps+=("unit/integration")
+step "unit and integration tests" pnpm turbo run test --concurrency=2 --continue --output-logs=new-only || failed_steps+=("unit/integration")
 step "build" pnpm turbo run build --output-logs=errors-only || failed_steps+=("build")
 step "end-to-end tests (Chromium)" pnpm --filter @nvi/e2e test:e2e || failed_steps+=("e2e")
 
