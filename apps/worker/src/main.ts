@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { startTsc, type Tsc } from "@nvi/controller";
 import { QUEUES, parseJob } from "@nvi/jobs";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -6,9 +7,10 @@ import { workerEnv } from "./env.ts";
 import { log } from "./log.ts";
 
 /**
- * The worker: BullMQ consumers for every host-touching job, and (soon) the embedded
- * Tenant SDN Controller. Today it runs the operations queue with the job
- * definitions that exist (system.echo) and announces itself in Redis.
+ * The worker: BullMQ consumers for every host-touching job and the embedded Tenant
+ * SDN Controller (OpenFlow listener). Today it runs the operations queue with the job
+ * definitions that exist (system.echo), the TSC with its base pipeline, and
+ * announces itself in Redis.
  */
 const env = workerEnv();
 const workerId = `${hostname()}:${process.pid}`;
@@ -27,6 +29,16 @@ const worker = new Worker(
 worker.on("failed", (job, error) => log("error", "job failed", { job: job?.id, name: job?.name, error: error.message }));
 worker.on("error", (error) => log("error", "worker error", { error: error.message }));
 
+const tsc: Tsc | null =
+  env.TSC_EMBEDDED === "1"
+    ? await startTsc({
+        port: env.TSC_OPENFLOW_PORT,
+        host: env.TSC_BIND_ADDRESS,
+        logger: { info: (msg, fields) => log("info", `tsc: ${msg}`, fields), warn: (msg, fields) => log("warn", `tsc: ${msg}`, fields) },
+      })
+    : null;
+if (tsc) log("info", "tsc listening", { ...tsc.address });
+
 /** Other processes (the console's status) see live workers by this key's TTL. */
 const beat = () => heartbeat.set(`nvi:worker:${workerId}`, new Date().toISOString(), "EX", 15).catch(() => undefined);
 await beat();
@@ -40,6 +52,7 @@ async function stop(signal: string) {
   log("info", "worker stopping", { signal });
   clearInterval(timer);
   await worker.close();
+  await tsc?.close();
   await heartbeat.del(`nvi:worker:${workerId}`).catch(() => undefined);
   heartbeat.disconnect();
   connection.disconnect();
