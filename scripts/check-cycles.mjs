@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dirs = ["apps", "packages"].flatMap((d) => readdirSync(path.join(root, d)).map((n) => path.join(root, d, n)));
+const dirs = [...["apps", "packages"].flatMap((d) => readdirSync(path.join(root, d)).map((n) => path.join(root, d, n))), path.join(root, "infra/lab")];
 const pkgs = new Map();
 for (const dir of dirs) {
   const file = path.join(dir, "package.json");
