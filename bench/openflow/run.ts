@@ -20,7 +20,7 @@ const ROUNDS = arg("rounds", 3);
 const SECONDS = arg("seconds", 5);
 const SWITCHES = arg("switches", 16);
 const MACS = arg("macs", 1000);
-const WINDOW = arg("window", 200);
+const WINDOW = arg("window", 1000);
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1]?.split(",") : undefined;
 const tmp = mkdtempSync(path.join(os.tmpdir(), "ofbench-"));
 

@@ -108,8 +108,17 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
         })
         .catch((e: unknown) => log.warn("initial sync failed", { datapathId: dpid.toString(16), error: String(e) }));
     });
+    const onPacketIn = app.onPacketIn?.bind(app);
     sw.on("message", (m) => {
-      if (m.type === "packetIn") guard("onPacketIn", () => app.onPacketIn?.(sw, m));
+      if (m.type === "packetIn") {
+        if (!onPacketIn) return;
+        try {
+          const r = onPacketIn(sw, m);
+          if (r instanceof Promise) r.catch((e: unknown) => log.warn("app onPacketIn failed", { error: String(e) }));
+        } catch (e) {
+          log.warn("app onPacketIn threw", { error: String(e) });
+        }
+      }
       else if (m.type === "flowRemoved") guard("onFlowRemoved", () => app.onFlowRemoved?.(sw, m));
       else if (m.type === "portStatus") guard("onPortStatus", () => app.onPortStatus?.(sw, m));
       else if (m.type === "error") guard("onSwitchError", () => app.onSwitchError?.(sw, m));

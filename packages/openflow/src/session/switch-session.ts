@@ -231,6 +231,8 @@ export class SwitchSession {
       this.framer.push(chunk, (frame) => {
         if (this.state !== "closed") this.onFrame(frame);
       });
+      // answers produced synchronously for this chunk leave in one write, without waiting a loop turn
+      if (this.out.pos > 0 && this.state !== "closed") this.flush();
     } catch (e) {
       const why = e instanceof OpenFlowDecodeError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
       this.log.warn("openflow session error", { peer: this.peer, reason: why });
@@ -316,7 +318,13 @@ export class SwitchSession {
   }
 
   private emitMessage(msg: AsyncMessage): void {
-    for (const fn of this.listeners.message) this.safely(() => fn(msg));
+    for (const fn of this.listeners.message) {
+      try {
+        fn(msg);
+      } catch (e) {
+        this.log.warn("openflow listener threw", { peer: this.peer, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
   }
 
   private onReply(msg: OpenFlowMessage): void {
