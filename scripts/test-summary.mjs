@@ -19,6 +19,8 @@ for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
     p = report.numPassedTests ?? 0;
     f = (report.numFailedTests ?? 0) + (report.testResults ?? []).filter((r) => r.status === "failed" && r.assertionResults?.length === 0).length;
     s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    // A run that failed with no failing test (no test files, a crash in setup) is still a failure.
+    if (report.success === false && f === 0) f = 1;
   } else if (file === "playwright.json") {
     p = (report.stats?.expected ?? 0) + (report.stats?.flaky ?? 0);
     f = (report.stats?.unexpected ?? 0) + (report.errors?.length ?? 0);

@@ -54,6 +54,13 @@ export interface HandlerOptions {
   onInternalError?: (error: unknown, path: string | undefined) => void;
 }
 
+/** Only unexpected failures are worth a log line; domain errors are answers, not incidents. */
+function reportInternal(options: HandlerOptions) {
+  return ({ error, path }: { error: { code: string; cause?: unknown }; path?: string | undefined }) => {
+    if (error.code === "INTERNAL_SERVER_ERROR") options.onInternalError?.(error.cause ?? error, path);
+  };
+}
+
 export async function handleRest(req: Request, createContext: ContextFactory, options: HandlerOptions = {}): Promise<Response> {
   const checked = await checkBody(req);
   if (!checked.ok) return checked.response;
@@ -62,9 +69,7 @@ export async function handleRest(req: Request, createContext: ContextFactory, op
     router: appRouter,
     req: checked.request,
     createContext: () => createContext(checked.request),
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") options.onInternalError?.(error.cause ?? error, path);
-    },
+    onError: reportInternal(options),
   });
   return response;
 }
@@ -77,9 +82,7 @@ export async function handleTrpc(req: Request, createContext: ContextFactory, op
     router: appRouter,
     req: checked.request,
     createContext: () => createContext(checked.request),
-    onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") options.onInternalError?.(error.cause ?? error, path);
-    },
+    onError: reportInternal(options),
   });
 }
 
