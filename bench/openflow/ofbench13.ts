@@ -66,6 +66,8 @@ const portOf = (i: number): number => (i % 4) + 1;
 class SimSwitch {
   readonly socket: net.Socket;
   flowMods = 0;
+  /** PACKET_OUTs seen (the answers to the teaching broadcasts). */
+  packetOuts = 0;
   counting = false;
   ready: Promise<void>;
   private markReady: () => void = () => undefined;
@@ -126,6 +128,7 @@ class SimSwitch {
       const type = buf[off + 1]!;
       const xid = buf.readUInt32BE(off + 4);
       if (type === 14) got++;
+      else if (type === 13) this.packetOuts++;
       else this.control(type, xid, buf.subarray(off, off + len));
       off += len;
     }
@@ -260,7 +263,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     await Promise.race([Promise.all(sws.map((s) => s.ready)), new Promise((_, j) => setTimeout(() => j(new Error("controller did not complete the handshake")), 10_000))]);
     await new Promise((r) => setTimeout(r, 300));
     for (const s of sws) s.teach();
-    await new Promise((r) => setTimeout(r, 700));
+    // a slow controller must finish the teaching backlog first, or it would be measured while flooding
+    const taught = Date.now();
+    while (sws.some((s) => s.packetOuts < o.macsPerSwitch) && Date.now() - taught < 60_000) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
     let last = sws.map(() => 0);
     const watchdog = setInterval(() => {
       sws.forEach((s, i) => {
