@@ -1,0 +1,111 @@
+import { parseArgs } from "node:util";
+import { LabError } from "./exec.ts";
+import { addInstance, removeInstance } from "./instances.ts";
+import { formatStatus, labStatus, listLabs, resolveLabName } from "./status.ts";
+import { sweep } from "./teardown.ts";
+import { labUp } from "./up.ts";
+
+export const USAGE = `usage: lab <command> [options]
+
+  up --datacenters M --hosts-per-dc N [--name NAME] [--controller tcp:ADDR:PORT] [--agent "CMD"] [--bridge veb0]
+       ADDR "mgmt" means the lab's TSC address (shown by status). CMD runs in every host's netns.
+  down [--name NAME]                       stop and remove everything named NAME-* (idempotent)
+  status [--name NAME] [--json]
+  list                                     labs with a run dir
+  instance add --host H --name I --ip 10.x.y.z/24 [--mac MAC] [--id ID] [--lab NAME]
+  instance rm --name I [--lab NAME]
+
+NAME defaults to a random nlXXXX for up, and to the only running lab otherwise.`;
+
+const OPTIONS = {
+  name: { type: "string" },
+  lab: { type: "string" },
+  datacenters: { type: "string" },
+  "hosts-per-dc": { type: "string" },
+  controller: { type: "string" },
+  agent: { type: "string" },
+  bridge: { type: "string" },
+  host: { type: "string" },
+  ip: { type: "string" },
+  mac: { type: "string" },
+  id: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export type Parsed = ReturnType<typeof parse>;
+
+export function parse(argv: string[]) {
+  return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+}
+
+function int(value: string | undefined, flag: string): number {
+  if (value === undefined) throw new LabError(`${flag} is required\n\n${USAGE}`);
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new LabError(`${flag} must be an integer, got "${value}"`);
+  return n;
+}
+
+function need(value: string | undefined, flag: string): string {
+  if (value === undefined || value === "") throw new LabError(`${flag} is required\n\n${USAGE}`);
+  return value;
+}
+
+export async function main(argv: string[], out: (line: string) => void = (l) => console.log(l)): Promise<void> {
+  const { values: v, positionals: pos } = parse(argv);
+  const [command, sub] = pos;
+  if (v.help || command === undefined) return out(USAGE);
+  switch (command) {
+    case "up": {
+      const t0 = Date.now();
+      const state = await labUp({
+        name: v.name,
+        datacenters: int(v.datacenters, "--datacenters"),
+        hostsPerDc: int(v["hosts-per-dc"], "--hosts-per-dc"),
+        controller: v.controller,
+        agentCommand: v.agent,
+        bridge: v.bridge,
+        log: (l) => out(`  ${l}`),
+      });
+      out(`lab ${state.name} up in ${Date.now() - t0} ms: ${state.datacenters.length} datacenters, ${state.hosts.length} hosts`);
+      out(`TSC address: ${state.mgmt.tscIp} (listen there; controller target ${state.controller ?? "none set"})`);
+      out(`state: ${state.runDir}/state.json — "lab status --name ${state.name}", "lab down --name ${state.name}"`);
+      return;
+    }
+    case "down": {
+      const name = v.name ?? v.lab ?? (await resolveLabName(undefined));
+      const r = await sweep(name);
+      if (!r.hadState && r.namespaces + r.links + r.stopped === 0) return out(`lab ${name} is not up; nothing to do`);
+      return out(`lab ${name} down in ${r.ms} ms: stopped ${r.stopped} processes, deleted ${r.namespaces} namespaces and ${r.links} root links`);
+    }
+    case "status": {
+      const s = await labStatus(await resolveLabName(v.name ?? v.lab));
+      return out(v.json ? JSON.stringify(s, null, 2) : formatStatus(s));
+    }
+    case "list":
+      return out((await listLabs()).join("\n") || "no labs");
+    case "instance": {
+      const lab = await resolveLabName(v.lab ?? undefined);
+      if (sub === "add") {
+        const i = await addInstance(lab, { host: need(v.host, "--host"), name: need(v.name, "--name"), ip: need(v.ip, "--ip"), mac: v.mac, id: v.id });
+        return out(`instance ${i.name} on ${i.host}: ${i.ip}/${i.prefixLen} ${i.mac} gw ${i.gateway}, OVS port ${i.port} (ofport ${i.ofport}), netns ${i.ns}; tcp/udp echo :${i.ports.tcp}, http :${i.ports.http}`);
+      }
+      if (sub === "rm") {
+        const name = need(v.name, "--name");
+        return out((await removeInstance(lab, name)) ? `instance ${name} removed` : `no instance ${name} in lab ${lab}; nothing to do`);
+      }
+      throw new LabError(`unknown instance command "${sub ?? ""}"\n\n${USAGE}`);
+    }
+    default:
+      throw new LabError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+const isMain = import.meta.url === `file://${process.argv[1] ?? ""}`;
+if (isMain) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    const expected = e instanceof LabError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    console.error(`lab: ${expected ? (e as Error).message : String((e as Error).stack ?? e)}`);
+    process.exitCode = 1;
+  });
+}
