@@ -144,6 +144,15 @@ describe("SwitchSession", () => {
     expect(good.session.state).toBe("ready");
   });
 
+  it("closes a session that sends a message over its length cap", async () => {
+    const { connect } = await setup({ maxMessageLength: 128 });
+    const { sw, session } = await connect();
+    sw.send({ type: "hello", xid: 1, version: 4, versions: [4] });
+    await ready(session);
+    sw.send({ type: "echoRequest", xid: 5, data: new Uint8Array(512) });
+    expect(await closed(session)).toMatch(/TOO_LONG/);
+  });
+
   it("declares a silent peer dead", async () => {
     const { connect } = await setup({ echoIntervalMs: 40, deadPeerMs: 150 });
     const { sw, session } = await connect();
