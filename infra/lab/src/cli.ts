@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import { LabError } from "./exec.ts";
 import { addInstance, removeInstance } from "./instances.ts";
 import { formatStatus, labStatus, listLabs, resolveLabName } from "./status.ts";
-import { sweep } from "./teardown.ts";
+import { restorePlumbing, setController } from "./controller.ts";
+import { labDown } from "./teardown.ts";
 import { labUp } from "./up.ts";
 
 export const USAGE = `usage: lab <command> [options]
@@ -11,6 +12,9 @@ export const USAGE = `usage: lab <command> [options]
        ADDR "mgmt" means the lab's TSC address (shown by status). CMD runs in every host's netns.
   down [--name NAME]                       stop and remove everything named NAME-* (idempotent)
   status [--name NAME] [--json]
+  tsc-ip [--name NAME]                     the address the TSC should listen on (TSC_BIND_ADDRESS)
+  controller TARGET|none [--name NAME]     point every VEB at tcp:ADDR:PORT (flushes flows; plumbing is restored)
+  plumb [--host H] [--name NAME]           reinstall the host plumbing flows (LOCAL <-> fabric) a controller wiped
   list                                     labs with a run dir
   instance add --host H --name I --ip 10.x.y.z/24 [--mac MAC] [--id ID] [--lab NAME]
   instance rm --name I [--lab NAME]
@@ -74,13 +78,26 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
     }
     case "down": {
       const name = v.name ?? v.lab ?? (await resolveLabName(undefined));
-      const r = await sweep(name);
+      const r = await labDown(name);
       if (!r.hadState && r.namespaces + r.links + r.stopped === 0) return out(`lab ${name} is not up; nothing to do`);
       return out(`lab ${name} down in ${r.ms} ms: stopped ${r.stopped} processes, deleted ${r.namespaces} namespaces and ${r.links} root links`);
     }
     case "status": {
       const s = await labStatus(await resolveLabName(v.name ?? v.lab));
       return out(v.json ? JSON.stringify(s, null, 2) : formatStatus(s));
+    }
+    case "tsc-ip":
+      return out((await labStatus(await resolveLabName(v.name ?? v.lab))).state.mgmt.tscIp);
+    case "controller": {
+      const name = await resolveLabName(v.name ?? v.lab);
+      const target = need(sub, "TARGET (tcp:ADDR:PORT, tcp:mgmt:PORT or none)");
+      const set = await setController(name, target === "none" ? undefined : target);
+      return out(set ? `lab ${name}: every VEB now dials ${set}` : `lab ${name}: controller removed`);
+    }
+    case "plumb": {
+      const name = await resolveLabName(v.name ?? v.lab);
+      const hosts = await restorePlumbing(name, v.host ? [v.host] : undefined);
+      return out(`lab ${name}: plumbing flows restored on ${hosts.join(" ")}`);
     }
     case "list":
       return out((await listLabs()).join("\n") || "no labs");

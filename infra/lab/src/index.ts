@@ -6,5 +6,6 @@ export * from "./plan.ts";
 export { ping, tcpProbe, udpProbe, type ProbeResult } from "./probe.ts";
 export { HostState, InstanceState, LabState, parseState, readState, statePathOf, runDirOf } from "./state.ts";
 export { labStatus, formatStatus, listLabs } from "./status.ts";
-export { findLeftovers, isEmpty, sweep as labDown, type DownReport } from "./teardown.ts";
+export { findLeftovers, isEmpty, labDown, sweep, type DownReport } from "./teardown.ts";
+export { restorePlumbing, setController } from "./controller.ts";
 export { agentEnv, labUp, type UpOptions } from "./up.ts";

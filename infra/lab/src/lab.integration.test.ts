@@ -2,15 +2,16 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { restorePlumbing, setController } from "./controller.ts";
 import { requirePrerequisites, run, tryRun } from "./exec.ts";
 import { addInstance, removeInstance } from "./instances.ts";
 import { ofctl, vsctl } from "./ovs.ts";
-import { randomLabName } from "./plan.ts";
+import { LAB_COOKIE, randomLabName } from "./plan.ts";
 import { pidInNs } from "./processes.ts";
 import { ping, tcpProbe, udpProbe } from "./probe.ts";
 import type { HostState, InstanceState, LabState } from "./state.ts";
 import { labStatus } from "./status.ts";
-import { findLeftovers, sweep } from "./teardown.ts";
+import { findLeftovers, labDown, sweep } from "./teardown.ts";
 import { labUp } from "./up.ts";
 
 /**
@@ -105,6 +106,19 @@ describe("hosts", () => {
     expect(hellos.every((h) => h[0] === 0x04 && h[1] === 0)).toBe(true);
   });
 
+  it("lose the fabric when a controller wipes the plumbing flows, and get it back with restorePlumbing", async () => {
+    const [h1, h3] = [host("h1"), host("h3")];
+    await ofctl(h1.ovsDir, "del-flows", h1.bridge);
+    expect((await ping(h1.ns, h3.fabricIp, { waitS: 1 })).ok).toBe(false);
+    expect(await restorePlumbing(lab, ["h1"])).toEqual(["h1"]);
+    expect((await ping(h1.ns, h3.fabricIp, { waitS: 2 })).ok).toBe(true);
+    // removing the controller flushes every table; setController puts the plumbing back
+    expect(await setController(lab, undefined)).toBeUndefined();
+    expect((await vsctl(h1.ovsDir, "get-controller", h1.bridge)).trim()).toBe("");
+    expect(await ofctl(h1.ovsDir, "dump-flows", h1.bridge)).toContain(`cookie=${LAB_COOKIE}`);
+    expect((await ping(h1.ns, h3.fabricIp, { waitS: 2 })).ok).toBe(true);
+  });
+
   it("start the agent command in their netns with the lab's environment", async () => {
     for (const h of state.hosts) {
       const env = (await readFile(`${h.ovsDir}/agent-env`, "utf8")).trim();
@@ -192,7 +206,7 @@ describe("teardown", () => {
 
   it("down leaves no namespace, link, process or run dir with the prefix, and is idempotent", async () => {
     const pids = state.hosts.flatMap((h) => [h.pids.ovsdb!, h.pids.vswitchd!, h.pids.agent!]).concat(Object.values(inst).map((i) => i.serverPid!));
-    const report = await sweep(lab);
+    const report = await labDown(lab);
     expect(report.namespaces).toBe(1 + 2 + 4 + 4); // router, 2 datacenter switches, 4 hosts, 4 instances
     expect(await findLeftovers(lab)).toEqual({ namespaces: [], links: [], processes: [] });
     expect(existsSync(state.runDir)).toBe(false);

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import { run, sleep, tryRun } from "./exec.ts";
 import { prefixOf } from "./plan.ts";
 import { pidsInNs, stopPids } from "./processes.ts";
-import { readState, runDirOf } from "./state.ts";
+import { readState, runDirOf, withLabLock } from "./state.ts";
 
 /**
  * Everything a lab creates is named `<lab>-…`: namespaces (hosts, datacenter switches, router,
@@ -81,4 +81,9 @@ export async function sweep(lab: string): Promise<DownReport> {
   }
   await rm(runDirOf(lab), { recursive: true, force: true });
   return { lab, hadState: state !== null, stopped, namespaces: namespaces.length, links, ms: Date.now() - t0 };
+}
+
+/** `down` from the CLI or a test: waits for a concurrent writer of the same lab, then sweeps. */
+export async function labDown(lab: string): Promise<DownReport> {
+  return withLabLock(lab, () => sweep(lab));
 }
