@@ -62,7 +62,16 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
   switch (command) {
     case "up": {
       const t0 = Date.now();
+      // Ctrl-C during up: finish the current step, tear down what exists, exit non-zero
+      const abort = new AbortController();
+      const onSignal = (): void => {
+        out("  interrupted: tearing down what was created (Ctrl-C again to quit at once; then run down)");
+        if (abort.signal.aborted) process.exit(130);
+        abort.abort();
+      };
+      process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
       const state = await labUp({
+        signal: abort.signal,
         name: v.name,
         datacenters: int(v.datacenters, "--datacenters"),
         hostsPerDc: int(v["hosts-per-dc"], "--hosts-per-dc"),
@@ -70,7 +79,7 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
         agentCommand: v.agent,
         bridge: v.bridge,
         log: (l) => out(`  ${l}`),
-      });
+      }).finally(() => process.off("SIGINT", onSignal).off("SIGTERM", onSignal));
       out(`lab ${state.name} up in ${Date.now() - t0} ms: ${state.datacenters.length} datacenters, ${state.hosts.length} hosts`);
       out(`TSC address: ${state.mgmt.tscIp} (listen there; controller target ${state.controller ?? "none set"})`);
       out(`state: ${state.runDir}/state.json — "lab status --name ${state.name}", "lab down --name ${state.name}"`);

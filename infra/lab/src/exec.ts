@@ -54,20 +54,24 @@ export const OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
 
 const PATH_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
 
-export function missingPrerequisites(): { bin: string; pkg: string }[] {
-  const missing = PREREQUISITES.filter(({ bin }) => !PATH_DIRS.some((d) => existsSync(`${d}/${bin}`)));
-  if (!existsSync(OVS_SCHEMA)) missing.push({ bin: OVS_SCHEMA, pkg: "openvswitch-switch" });
+export function missingPrerequisites(exists: (file: string) => boolean = existsSync): { bin: string; pkg: string }[] {
+  const missing = PREREQUISITES.filter(({ bin }) => !PATH_DIRS.some((d) => exists(`${d}/${bin}`)));
+  if (!exists(OVS_SCHEMA)) missing.push({ bin: OVS_SCHEMA, pkg: "openvswitch-switch" });
   return missing;
+}
+
+export function prerequisitesProblem(missing: readonly { bin: string; pkg: string }[], uid: number | undefined): string | null {
+  if (missing.length > 0) {
+    const pkgs = [...new Set(missing.map((m) => m.pkg))].join(" ");
+    return `the lab needs ${missing.map((m) => m.bin).join(", ")}: run apt-get install -y ${pkgs}`;
+  }
+  return uid === 0 ? null : "the lab needs root (network namespaces, Open vSwitch daemons)";
 }
 
 /** Throws a readable error naming the apt packages to install; never skips. */
 export function requirePrerequisites(): void {
-  const missing = missingPrerequisites();
-  if (missing.length > 0) {
-    const pkgs = [...new Set(missing.map((m) => m.pkg))].join(" ");
-    throw new LabError(`the lab needs ${missing.map((m) => m.bin).join(", ")}: run apt-get install -y ${pkgs}`);
-  }
-  if (process.getuid?.() !== 0) throw new LabError("the lab needs root (network namespaces, Open vSwitch daemons)");
+  const problem = prerequisitesProblem(missingPrerequisites(), process.getuid?.());
+  if (problem) throw new LabError(problem);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -99,11 +99,12 @@ export async function stopPids(pids: readonly number[], ns: string, graceMs = 1_
   for (const pid of pids) if (pid > 1 && (await pidInNs(pid, ns))) ours.push({ pid, group: await leadsGroup(pid) });
   for (const p of ours) signal(p.group ? -p.pid : p.pid, "SIGTERM");
   const deadline = Date.now() + graceMs;
-  while (ours.some((p) => isAlive(p.pid)) && Date.now() < deadline) await sleep(20);
+  const running = (pid: number): boolean => isAlive(pid) && !isZombie(pid);
+  while (ours.some((p) => running(p.pid)) && Date.now() < deadline) await sleep(20);
   for (const p of ours) {
-    if (isAlive(p.pid) && (await pidInNs(p.pid, ns))) signal(p.group ? -p.pid : p.pid, "SIGKILL");
+    if (running(p.pid) && (await pidInNs(p.pid, ns))) signal(p.group ? -p.pid : p.pid, "SIGKILL");
   }
-  for (let i = 0; i < 50 && ours.some((p) => isAlive(p.pid) && !isZombie(p.pid)); i++) await sleep(20);
+  for (let i = 0; i < 50 && ours.some((p) => running(p.pid)); i++) await sleep(20);
 }
 
 function isZombie(pid: number): boolean {

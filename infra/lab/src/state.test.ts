@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { main, parse } from "./cli.ts";
+import { missingPrerequisites, prerequisitesProblem } from "./exec.ts";
 import { agentEnv } from "./up.ts";
 import { parseState, type LabState } from "./state.ts";
 
@@ -78,5 +79,15 @@ describe("cli", () => {
     const lines: string[] = [];
     await main(["--help"], (l) => lines.push(l));
     expect(lines.join("\n")).toMatch(/lab <command>/);
+  });
+});
+
+describe("prerequisites", () => {
+  it("names the missing binaries and the apt packages that ship them", () => {
+    const missing = missingPrerequisites((f) => !f.endsWith("/ping") && !f.endsWith("/ovs-ofctl"));
+    expect(missing.map((m) => m.bin)).toEqual(["ovs-ofctl", "ping"]);
+    expect(prerequisitesProblem(missing, 0)).toBe("the lab needs ovs-ofctl, ping: run apt-get install -y openvswitch-switch iputils-ping");
+    expect(prerequisitesProblem([], 1000)).toMatch(/needs root/);
+    expect(prerequisitesProblem([], 0)).toBeNull();
   });
 });

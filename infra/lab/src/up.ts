@@ -28,6 +28,26 @@ export interface UpOptions {
   agentCommand?: string | undefined;
   bridge?: string | undefined;
   log?: (line: string) => void;
+  /** Aborting stops the bring-up at the next step and tears down what it made (the CLI wires SIGINT here). */
+  signal?: AbortSignal | undefined;
+}
+
+function checkpoint(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new LabError("interrupted");
+}
+
+/** Runs `fn` over `items`, at most `width` at a time (a 2-core machine drowns in 64 parallel vswitchd starts). */
+async function pool<T, R>(items: readonly T[], width: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  return out;
 }
 
 const QUIET = ["net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"];
@@ -91,8 +111,9 @@ async function buildSwitchesAndRouter(plan: LabPlan): Promise<void> {
   await run("ip", ["link", "set", plan.mgmt.bridge, "up"]);
 }
 
-async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: string): Promise<HostState> {
+async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: string, signal?: AbortSignal): Promise<HostState> {
   const dcNs = plan.datacenters[h.dc - 1]?.ns ?? "";
+  checkpoint(signal);
   await addNamespace(h.ns);
   // fabric NIC: a veth into the datacenter switch. It belongs to the VEB (OpenFlow port 1); the
   // host stack lives on the bridge's LOCAL port. The NIC keeps a MAC of its own and no ARP, so the
@@ -109,7 +130,9 @@ async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: st
 
   const ovsDir = path.join(state.runDir, h.id);
   const spec = { lab: plan.name, hostId: h.id, ns: h.ns, dir: ovsDir, bridge, datapathId: h.datapathId, fabricMac: h.fabricMac, controller: state.controller };
+  checkpoint(signal);
   const pids = await startOvs(spec);
+  checkpoint(signal);
   await createBridge(spec);
   await ipIn(h.ns, "addr", "add", `${h.fabricIp}/${h.fabricPrefixLen}`, "dev", bridge);
   await ipIn(h.ns, "link", "set", bridge, "up");
@@ -169,7 +192,9 @@ export async function labUp(options: UpOptions): Promise<LabState> {
     try {
       await buildSwitchesAndRouter(plan);
       log(`switches, router and management bridge ready (${Date.now() - t0} ms)`);
-      state.hosts = await withRaisedRmem(() => Promise.all(plan.hosts.map((h) => buildHost(plan, h, state, bridge))));
+      checkpoint(options.signal);
+      state.hosts = await withRaisedRmem(() => pool(plan.hosts, 4, (h) => buildHost(plan, h, state, bridge, options.signal)));
+      checkpoint(options.signal);
       log(`${plan.hosts.length} hosts ready (${Date.now() - t0} ms)`);
       state.phase = "up";
       await writeState(state);
