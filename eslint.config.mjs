@@ -48,6 +48,15 @@ export default tseslint.config(
     },
   },
   { files: ["**/env.ts", "**/*.test.ts", "**/*.integration.test.ts", "e2e/**", "**/test-support/**"], rules: { "no-restricted-properties": "off" } },
-  { files: ["**/*.test.ts", "e2e/**"], rules: { "@typescript-eslint/no-non-null-assertion": "off", "@typescript-eslint/no-unsafe-assignment": "off", "@typescript-eslint/no-unsafe-member-access": "off" } },
+  {
+    files: ["**/*.test.ts", "e2e/**"],
+    rules: {
+      "@typescript-eslint/no-non-null-assertion": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+      "@typescript-eslint/no-unsafe-argument": "off",
+      "@typescript-eslint/no-base-to-string": "off",
+    },
+  },
   ...Object.keys(boundaries).map(boundaryRules),
 );

@@ -68,7 +68,13 @@ install_js() {
 
 apply_migrations() {
   log "applying database migrations"
-  (cd "$ROOT" && pnpm --silent db:deploy | grep -Ev '^(Loaded Prisma|Prisma schema|Datasource|$)' || true)
+  local out
+  if ! out="$(cd "$ROOT" && pnpm --silent db:deploy 2>&1)"; then
+    echo "$out"
+    echo "applying migrations failed (DATABASE_URL=${DATABASE_URL%%@*}@…)"
+    exit 1
+  fi
+  echo "$out" | grep -E 'migrations? found|applied|No pending' || true
 }
 
 # The console signs sessions with AUTH_SECRET; generate one per checkout, kept out of git.

@@ -11,6 +11,8 @@ export interface ApiContextInput {
   deps: CoreDeps;
   headers: Headers;
   sourceIp: string | null;
+  /** The console's public address, written into join strings for agents. */
+  publicUrl: string;
   /** Reads the browser session from the request's cookies (better-auth in the console). */
   getSessionUser: (headers: Headers) => Promise<SessionUser | null>;
 }
@@ -18,6 +20,9 @@ export interface ApiContextInput {
 export interface ApiContext {
   deps: CoreDeps;
   sourceIp: string | null;
+  publicUrl: string;
+  /** The raw bearer secret, for callers that are not tenants (host agents). */
+  bearer: string | null;
   /** The signed-in browser user, if the request carries a session and no bearer token. */
   sessionUser: () => Promise<SessionUser | null>;
   /** Who is asking; throws UNAUTHENTICATED when nobody is. Memoised per request. */
@@ -54,5 +59,5 @@ export function createApiContext(input: ApiContextInput): ApiContext {
     if (!user) throw new DomainError("UNAUTHENTICATED", "sign in or send an API token as `Authorization: Bearer <token>`");
     return resolveUserActor(input.deps, { userId: user.userId, preferredOrgId: readCookie(input.headers, ORG_COOKIE), sourceIp: input.sourceIp });
   });
-  return { deps: input.deps, sourceIp: input.sourceIp, sessionUser, actor };
+  return { deps: input.deps, sourceIp: input.sourceIp, publicUrl: input.publicUrl, bearer, sessionUser, actor };
 }

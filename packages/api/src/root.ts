@@ -1,4 +1,5 @@
 import { auditRouter } from "./routers/audit.ts";
+import { agentRouter, cloudRouter, hostRouter, joinTokenRouter } from "./routers/clouds.ts";
 import { meRouter, orgRouter } from "./routers/me.ts";
 import { invitationRouter, memberRouter } from "./routers/members.ts";
 import { tokenRouter } from "./routers/tokens.ts";
@@ -11,6 +12,10 @@ export const appRouter = router({
   invitation: invitationRouter,
   token: tokenRouter,
   audit: auditRouter,
+  cloud: cloudRouter,
+  joinToken: joinTokenRouter,
+  host: hostRouter,
+  agent: agentRouter,
 });
 
 export type AppRouter = typeof appRouter;

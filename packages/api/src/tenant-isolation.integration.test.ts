@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createInvitation, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { createCloud, createInvitation, createJoinToken, enrollHost, resolveUserActor, type CoreDeps } from "@nvi/core";
 import { TRPCError } from "@trpc/server";
 import { appRouter, createCaller } from "./root.ts";
 import { handleRest, openApiDocument } from "./http.ts";
@@ -15,6 +15,9 @@ let a: Tenant;
 let b: Tenant;
 let aMemberId: string;
 let aInvitationId: string;
+let aCloudId: string;
+let aJoinTokenId: string;
+let aHostId: string;
 const aSecrets: string[] = [];
 
 beforeAll(async () => {
@@ -26,6 +29,13 @@ beforeAll(async () => {
   const inv = await createInvitation({ ...deps, actor: aActor }, { role: "member", expiresInDays: 7 });
   aInvitationId = inv.invitation.id;
   aSecrets.push(inv.secret, a.token);
+  const cloud = await createCloud({ ...deps, actor: aActor }, { name: "a-cloud", kind: "docker", region: "eu", datacenter: "fra1" });
+  aCloudId = cloud.id;
+  const jt = await createJoinToken({ ...deps, actor: aActor }, { cloudId: cloud.id, reusable: true, usageLimit: 5, expiresInHours: 1 }, "http://x");
+  aJoinTokenId = jt.joinToken.id;
+  const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts: hostFacts("a-host-1") }, null);
+  aHostId = enrolled.hostId;
+  aSecrets.push(jt.joinString.split("@")[0]!, enrolled.credential);
   const m = await deps.db.membership.create({ data: { id: deps.newId("membership"), orgId: a.orgId, userId: second.userId, role: "member" } });
   aMemberId = m.id;
 });
@@ -33,10 +43,16 @@ afterAll(async () => {
   await deps.db.$disconnect();
 });
 
+function hostFacts(hostname: string) {
+  return { hostname, os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, datacenter: null, runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.0.0" };
+}
+
 /** Nothing of A's may appear in anything B receives. */
 function assertNoLeak(value: unknown) {
   const text = JSON.stringify(value ?? null);
-  for (const needle of [a.orgId, a.email, a.tokenId, aMemberId, aInvitationId, ...aSecrets]) expect(text).not.toContain(needle);
+  for (const needle of [a.orgId, a.email, a.tokenId, aMemberId, aInvitationId, aCloudId, aJoinTokenId, aHostId, ...aSecrets]) {
+    expect(text).not.toContain(needle);
+  }
 }
 
 async function expectCode(p: Promise<unknown>, code: TRPCError["code"]) {
@@ -70,6 +86,20 @@ const cases: Record<string, Case> = {
   "token.list": async (c) => assertNoLeak(await c.token.list()),
   "token.create": async (c) => assertNoLeak(await c.token.create({ name: "bob's", scopes: ["vpcs:read"], expiresInDays: 1 })),
   "token.revoke": (c) => expectCode(c.token.revoke({ tokenId: a.tokenId }), "NOT_FOUND"),
+  "cloud.list": async (c) => assertNoLeak(await c.cloud.list()),
+  "cloud.create": async (c) => assertNoLeak(await c.cloud.create({ name: `b-${Math.random().toString(36).slice(2, 8)}`, kind: "vm", region: "us", datacenter: "nyc1" })),
+  "cloud.delete": (c) => expectCode(c.cloud.delete({ cloudId: aCloudId }), "NOT_FOUND"),
+  "joinToken.list": (c) => expectCode(c.joinToken.list({ cloudId: aCloudId }), "NOT_FOUND"),
+  "joinToken.create": (c) => expectCode(c.joinToken.create({ cloudId: aCloudId, reusable: false, usageLimit: null, expiresInHours: 1 }), "NOT_FOUND"),
+  "joinToken.revoke": (c) => expectCode(c.joinToken.revoke({ joinTokenId: aJoinTokenId }), "NOT_FOUND"),
+  "host.list": async (c) => {
+    expect(await c.host.list({ cloudId: aCloudId })).toEqual([]);
+    assertNoLeak(await c.host.list({}));
+  },
+  "host.remove": (c) => expectCode(c.host.remove({ hostId: aHostId }), "NOT_FOUND"),
+  // Tenants' credentials are never host credentials, and a made-up join token enrolls nothing.
+  "agent.enroll": (c) => expectCode(c.agent.enroll({ joinToken: "nvj_" + "q".repeat(36), facts: hostFacts("b-host") }), "UNAUTHORIZED"),
+  "agent.heartbeat": (c) => expectCode(c.agent.heartbeat({ facts: hostFacts("a-host-1") }), "UNAUTHORIZED"),
   "audit.list": async (c) => {
     assertNoLeak(await c.audit.list({ limit: 200 }));
     expect((await c.audit.list({ targetId: a.tokenId, limit: 50 })).events).toEqual([]);
@@ -94,6 +124,9 @@ describe("tenant isolation over tRPC", () => {
     expect(await deps.db.membership.findUnique({ where: { id: aMemberId } })).toMatchObject({ role: "member" });
     expect(await deps.db.apiToken.findUnique({ where: { id: a.tokenId } })).toMatchObject({ revokedAt: null });
     expect(await deps.db.invitation.findUnique({ where: { id: aInvitationId } })).toMatchObject({ revokedAt: null });
+    expect(await deps.db.cloud.findUnique({ where: { id: aCloudId } })).not.toBeNull();
+    expect(await deps.db.joinToken.findUnique({ where: { id: aJoinTokenId } })).toMatchObject({ revokedAt: null, uses: 1 });
+    expect(await deps.db.host.findUnique({ where: { id: aHostId } })).not.toBeNull();
   });
 });
 
@@ -124,6 +157,16 @@ describe("tenant isolation over REST", () => {
     "GET /tokens": async () => assertNoLeak(await (await call("GET", "/tokens")).json()),
     "POST /tokens": async () => assertNoLeak(await (await call("POST", "/tokens", { name: "x", scopes: ["audit:read"] })).json()),
     "DELETE /tokens/{tokenId}": async () => expect((await call("DELETE", `/tokens/${a.tokenId}`)).status).toBe(404),
+    "GET /clouds": async () => assertNoLeak(await (await call("GET", "/clouds")).json()),
+    "POST /clouds": async () => assertNoLeak(await (await call("POST", "/clouds", { name: `r-${Math.random().toString(36).slice(2, 8)}`, kind: "baremetal", region: "eu", datacenter: "ams1" })).json()),
+    "DELETE /clouds/{cloudId}": async () => expect((await call("DELETE", `/clouds/${aCloudId}`)).status).toBe(404),
+    "GET /clouds/{cloudId}/join-tokens": async () => expect((await call("GET", `/clouds/${aCloudId}/join-tokens`)).status).toBe(404),
+    "POST /clouds/{cloudId}/join-tokens": async () => expect((await call("POST", `/clouds/${aCloudId}/join-tokens`, { reusable: false })).status).toBe(404),
+    "DELETE /join-tokens/{joinTokenId}": async () => expect((await call("DELETE", `/join-tokens/${aJoinTokenId}`)).status).toBe(404),
+    "GET /hosts": async () => assertNoLeak(await (await call("GET", `/hosts?cloudId=${aCloudId}`)).json()),
+    "DELETE /hosts/{hostId}": async () => expect((await call("DELETE", `/hosts/${aHostId}`)).status).toBe(404),
+    "POST /agent/enroll": async () => expect((await call("POST", "/agent/enroll", { joinToken: "nvj_" + "r".repeat(36), facts: hostFacts("b") })).status).toBe(401),
+    "POST /agent/heartbeat": async () => expect((await call("POST", "/agent/heartbeat", { facts: hostFacts("a-host-1") })).status).toBe(401),
     "GET /audit-events": async () => assertNoLeak(await (await call("GET", "/audit-events?limit=200")).json()),
   };
 

@@ -1,6 +1,6 @@
 import { initTRPC } from "@trpc/server";
 import type { Actor } from "@nvi/core";
-import { DomainError } from "@nvi/core";
+import { DomainError, authenticateHost } from "@nvi/core";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import type { ApiContext } from "./context.ts";
 import { errorData, toTRPCError } from "./errors.ts";
@@ -42,4 +42,11 @@ export const userProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const user = await ctx.sessionUser();
   if (!user) throw new DomainError("USER_SESSION_REQUIRED", "this needs a signed-in user, not an API token");
   return next({ ctx: { ...ctx, user } });
+});
+
+/** A host agent, authenticated by the credential it got at enrollment (never a tenant token). */
+export const hostProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  if (!ctx.bearer) throw new DomainError("HOST_CREDENTIAL_INVALID", "send the host credential as `Authorization: Bearer nvh_…`");
+  const host = await authenticateHost(ctx.deps, ctx.bearer);
+  return next({ ctx: { ...ctx, host } });
 });

@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   apiToken: "tok",
   auditEvent: "aud",
   cloud: "cld",
+  joinToken: "jtk",
   host: "host",
   vpc: "vpc",
   subnet: "sn",
@@ -50,3 +51,9 @@ export type AuditEventId = z.infer<typeof AuditEventId>;
 export function isIdOf(kind: IdKind, value: string): boolean {
   return value.startsWith(`${ID_PREFIXES[kind]}_`) && value.length === ID_PREFIXES[kind].length + 1 + ID_BODY_LENGTH;
 }
+export const CloudId = idSchema("cloud");
+export type CloudId = z.infer<typeof CloudId>;
+export const HostId = idSchema("host");
+export type HostId = z.infer<typeof HostId>;
+export const JoinTokenId = idSchema("joinToken");
+export type JoinTokenId = z.infer<typeof JoinTokenId>;

@@ -1,3 +1,4 @@
 export * from "./ids.ts";
 export * from "./access.ts";
 export * from "./dto.ts";
+export * from "./hosts.ts";

@@ -11,3 +11,6 @@ export * from "./tokens/token-format.ts";
 export * from "./tokens/tokens.ts";
 export * from "./auth/password-policy.ts";
 export * from "./auth/login-limiter.ts";
+export * from "./clouds/clouds.ts";
+export * from "./clouds/join-tokens.ts";
+export * from "./clouds/hosts.ts";

@@ -1,10 +1,17 @@
 import { createApiContext, type ApiContext } from "@nvi/api";
+import { webEnv } from "../env.ts";
 import { coreDeps, sourceIpOf } from "./deps.ts";
 import { sessionUserOf } from "./auth.ts";
 
 /** Builds the API context for one console request: session cookie or bearer token. */
 export function contextFor(req: Request): ApiContext {
-  return createApiContext({ deps: coreDeps(), headers: req.headers, sourceIp: sourceIpOf(req.headers), getSessionUser: sessionUserOf });
+  return createApiContext({
+    deps: coreDeps(),
+    headers: req.headers,
+    sourceIp: sourceIpOf(req.headers),
+    publicUrl: webEnv().PUBLIC_URL,
+    getSessionUser: sessionUserOf,
+  });
 }
 
 export function logInternalError(error: unknown, path: string | undefined): void {

@@ -35,11 +35,12 @@ export function sessionContext(deps: CoreDeps, tenant: Pick<Tenant, "userId" | "
     deps,
     headers,
     sourceIp: "127.0.0.1",
+    publicUrl: "http://console.test",
     getSessionUser: () => Promise.resolve({ userId: tenant.userId, email: tenant.email }),
   });
 }
 
 /** A request context carrying only headers (bearer token or nothing). */
 export function headerContext(deps: CoreDeps, headers: Headers): ApiContext {
-  return createApiContext({ deps, headers, sourceIp: "127.0.0.1", getSessionUser: () => Promise.resolve(null) });
+  return createApiContext({ deps, headers, sourceIp: "127.0.0.1", publicUrl: "http://console.test", getSessionUser: () => Promise.resolve(null) });
 }

@@ -43,3 +43,18 @@ describe("API token format", () => {
     expect(displayPrefix(token).length).toBeLessThan(token.length / 3);
   });
 });
+
+describe("other secret formats", () => {
+  it("join tokens and host credentials have their own prefixes and never pass for each other", async () => {
+    const { apiTokenFormat, hostCredentialFormat, joinTokenFormat } = await import("./token-format.ts");
+    const join = joinTokenFormat.mint();
+    const cred = hostCredentialFormat.mint();
+    expect(join).toMatch(/^nvj_/);
+    expect(cred).toMatch(/^nvh_/);
+    expect(joinTokenFormat.check(join)).toBeNull();
+    expect(hostCredentialFormat.check(cred)).toBeNull();
+    expect(apiTokenFormat.check(join)).toBe("shape");
+    expect(joinTokenFormat.check(cred)).toBe("shape");
+    expect(hostCredentialFormat.check(`nvh_${join.slice(4)}`)).toBe("checksum");
+  });
+});

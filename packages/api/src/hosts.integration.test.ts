@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hostStatus, type CoreDeps } from "@nvi/core";
+import { createCaller } from "./root.ts";
+import { handleRest } from "./http.ts";
+import { headerContext, makeTenant, sessionContext, testDeps, type Tenant } from "./test-support/fixtures.ts";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = (res: Response): Promise<any> => res.json();
+
+let deps: CoreDeps;
+let owner: Tenant;
+let cloudId: string;
+
+const facts = (hostname: string, extra: Record<string, unknown> = {}) => ({
+  hostname,
+  kernel: "6.1.0",
+  cpus: 2,
+  memoryMiB: 4096,
+  ovsVersion: "3.1.0",
+  runtimes: { docker: true, qemu: false, netns: true },
+  ...extra,
+});
+
+function agentCall(path: string, body: unknown, credential?: string) {
+  return handleRest(
+    new Request(`http://localhost/api/v1${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
+      body: JSON.stringify(body),
+    }),
+    (req) => headerContext(deps, req.headers),
+  );
+}
+
+beforeAll(async () => {
+  deps = testDeps();
+  owner = await makeTenant(deps, "hana");
+  cloudId = (await createCaller(sessionContext(deps, owner)).cloud.create({ name: "lab-dc1", kind: "docker", region: "eu-west", datacenter: "dc1" })).id;
+});
+afterAll(async () => {
+  await deps.db.$disconnect();
+});
+
+const console_ = () => createCaller(sessionContext(deps, owner));
+
+describe("host enrollment", () => {
+  it("a one-off join token enrolls exactly one host, which then heartbeats and shows online", async () => {
+    const { joinString, joinToken } = await console_().joinToken.create({ cloudId, reusable: false, usageLimit: null, expiresInHours: 1 });
+    expect(joinString).toMatch(/^nvj_[0-9A-Za-z]{36}@http:\/\/console\.test$/);
+    const first = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("h1") });
+    expect(first.status).toBe(200);
+    const enrolled = await json(first);
+    expect(enrolled.credential).toMatch(/^nvh_/);
+    const second = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("h2") });
+    expect(second.status).toBe(401);
+    expect((await json(second)).message).toMatch(/used/);
+    expect((await console_().joinToken.list({ cloudId })).find((t) => t.id === joinToken.id)?.status).toBe("used");
+
+    const beat = await agentCall("/agent/heartbeat", { facts: facts("h1", { fabricAddress: "100.64.1.11" }) }, enrolled.credential);
+    expect(beat.status).toBe(200);
+    const host = (await console_().host.list({ cloudId })).find((h) => h.id === enrolled.hostId)!;
+    expect(host).toMatchObject({ name: "h1", status: "online", facts: { fabricAddress: "100.64.1.11", ovsVersion: "3.1.0" } });
+    expect((await console_().cloud.list()).find((c) => c.id === cloudId)?.hostCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it("a reusable token stops at its limit; a duplicate hostname is refused without using up the token", async () => {
+    const { joinString, joinToken } = await console_().joinToken.create({ cloudId, reusable: true, usageLimit: 2, expiresInHours: 1 });
+    expect((await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r1") })).status).toBe(200);
+    const dup = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r1") });
+    expect(dup.status).toBe(409);
+    expect((await deps.db.joinToken.findUniqueOrThrow({ where: { id: joinToken.id } })).uses).toBe(1);
+    expect((await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r2") })).status).toBe(200);
+    expect((await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r3") })).status).toBe(401);
+  });
+
+  it("revoked and expired tokens enroll nothing; malformed ones are refused before the database", async () => {
+    const revoked = await console_().joinToken.create({ cloudId, reusable: true, usageLimit: null, expiresInHours: 1 });
+    await console_().joinToken.revoke({ joinTokenId: revoked.joinToken.id });
+    expect((await agentCall("/agent/enroll", { joinToken: revoked.joinString, facts: facts("x1") })).status).toBe(401);
+    const expired = await console_().joinToken.create({ cloudId, reusable: true, usageLimit: null, expiresInHours: 1 });
+    await deps.db.joinToken.update({ where: { id: expired.joinToken.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await agentCall("/agent/enroll", { joinToken: expired.joinString, facts: facts("x2") })).status).toBe(401);
+    const bad = await agentCall("/agent/enroll", { joinToken: "nvj_nope@http://x", facts: facts("x3") });
+    expect(bad.status).toBe(401);
+    expect((await json(bad)).message).toMatch(/malformed/);
+    expect((await agentCall("/agent/enroll", { joinToken: expired.joinString, facts: { hostname: "" } })).status).toBe(400);
+  });
+
+  it("removing a host revokes its credential at once; an empty cloud can then be deleted", async () => {
+    const c = await console_().cloud.create({ name: "short-lived", kind: "vm", region: "eu", datacenter: "dc9" });
+    const { joinString } = await console_().joinToken.create({ cloudId: c.id, reusable: false, usageLimit: null, expiresInHours: 1 });
+    const enrolled = await json(await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("gone") }));
+    const notEmpty = await console_().cloud.delete({ cloudId: c.id }).catch((e: Error) => e);
+    expect(String(notEmpty)).toMatch(/still has 1 host/);
+    await console_().host.remove({ hostId: enrolled.hostId });
+    expect((await agentCall("/agent/heartbeat", { facts: facts("gone") }, enrolled.credential)).status).toBe(401);
+    expect(await console_().cloud.delete({ cloudId: c.id })).toEqual({ deleted: true });
+  });
+
+  it("duplicate cloud names are a conflict naming the field", async () => {
+    const res = await handleRest(
+      new Request("http://localhost/api/v1/clouds", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${owner.token}` },
+        body: JSON.stringify({ name: "lab-dc1", kind: "docker", region: "eu-west", datacenter: "dc1" }),
+      }),
+      (req) => headerContext(deps, req.headers),
+    );
+    expect(res.status).toBe(409);
+    expect((await json(res)).data).toMatchObject({ domainCode: "DUPLICATE_NAME", field: "name" });
+  });
+});
+
+describe("host status from heartbeats", () => {
+  it("is online, then stale, then offline", () => {
+    const now = new Date("2026-11-26T12:00:00Z");
+    const ago = (s: number) => new Date(now.getTime() - s * 1000);
+    expect(hostStatus(ago(5), now)).toBe("online");
+    expect(hostStatus(ago(45), now)).toBe("stale");
+    expect(hostStatus(ago(600), now)).toBe("offline");
+  });
+});

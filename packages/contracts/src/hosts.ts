@@ -1,0 +1,78 @@
+import { z } from "zod";
+
+const isoDate = z.iso.datetime();
+
+export const CLOUD_KINDS = ["docker", "vm", "baremetal"] as const;
+export const CloudKind = z.enum(CLOUD_KINDS);
+export type CloudKind = z.infer<typeof CloudKind>;
+
+/** What an agent reports about its machine, on enrollment and with every heartbeat. */
+export const HostFacts = z
+  .object({
+    hostname: z.string().min(1).max(253),
+    os: z.string().max(200).nullable().default(null),
+    kernel: z.string().max(200),
+    cpus: z.number().int().min(1).max(4096),
+    memoryMiB: z.number().int().min(1),
+    ovsVersion: z.string().max(40).nullable(),
+    fabricAddress: z.string().max(64).nullable().default(null),
+    datacenter: z.string().max(64).nullable().default(null),
+    runtimes: z.object({ docker: z.boolean(), qemu: z.boolean(), netns: z.boolean() }),
+    agentVersion: z.string().max(40).default("0.0.0"),
+  })
+  .strict();
+export type HostFacts = z.infer<typeof HostFacts>;
+
+export const HOST_STATUSES = ["online", "stale", "offline"] as const;
+export const HostStatus = z.enum(HOST_STATUSES);
+export type HostStatus = z.infer<typeof HostStatus>;
+
+export const CloudDto = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: CloudKind,
+  region: z.string(),
+  datacenter: z.string(),
+  createdAt: isoDate,
+  hostCount: z.number().int(),
+});
+export type CloudDto = z.infer<typeof CloudDto>;
+
+export const JoinTokenDto = z.object({
+  id: z.string(),
+  cloudId: z.string(),
+  prefix: z.string(),
+  reusable: z.boolean(),
+  usageLimit: z.number().int().nullable(),
+  uses: z.number().int(),
+  createdAt: isoDate,
+  expiresAt: isoDate,
+  revokedAt: isoDate.nullable(),
+  status: z.enum(["active", "used", "expired", "revoked"]),
+});
+export type JoinTokenDto = z.infer<typeof JoinTokenDto>;
+
+export const HostDto = z.object({
+  id: z.string(),
+  cloudId: z.string(),
+  name: z.string(),
+  status: HostStatus,
+  facts: HostFacts,
+  enrolledAt: isoDate,
+  lastSeenAt: isoDate,
+});
+export type HostDto = z.infer<typeof HostDto>;
+
+/** Agent ↔ control plane messages (parsed on both ends; evolve append-only). */
+export const EnrollRequest = z.object({ joinToken: z.string().min(1).max(200), facts: HostFacts });
+export type EnrollRequest = z.infer<typeof EnrollRequest>;
+export const EnrollResponse = z.object({
+  hostId: z.string(),
+  orgId: z.string(),
+  cloudId: z.string(),
+  credential: z.string(),
+  heartbeatSeconds: z.number().int(),
+});
+export type EnrollResponse = z.infer<typeof EnrollResponse>;
+export const HeartbeatRequest = z.object({ facts: HostFacts });
+export const HeartbeatResponse = z.object({ hostId: z.string(), heartbeatSeconds: z.number().int() });

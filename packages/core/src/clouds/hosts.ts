@@ -1,0 +1,138 @@
+import { EnrollResponse, HostDto, HostFacts, type HostStatus } from "@nvi/contracts";
+import { isUniqueViolation, type Prisma } from "@nvi/db";
+import { z } from "zod";
+import { assertScope } from "../access.ts";
+import { recordAudit, subjectOf } from "../audit/audit.ts";
+import type { CoreDeps, Ctx } from "../context.ts";
+import { DomainError, notFound } from "../errors.ts";
+import { hashSecret, hostCredentialFormat, joinTokenFormat } from "../tokens/token-format.ts";
+import { effectiveLimit, invalidJoinToken, joinTokenStatus, parseJoinString } from "./join-tokens.ts";
+
+export const HEARTBEAT_SECONDS = 10;
+/** Online while heartbeats arrive; stale after a few missed; offline after two minutes. */
+export const STALE_AFTER_MS = 3 * HEARTBEAT_SECONDS * 1000;
+export const OFFLINE_AFTER_MS = 120_000;
+
+export function hostStatus(lastSeenAt: Date, now: Date): HostStatus {
+  const age = now.getTime() - lastSeenAt.getTime();
+  return age <= STALE_AFTER_MS ? "online" : age <= OFFLINE_AFTER_MS ? "stale" : "offline";
+}
+
+type HostRow = { id: string; cloudId: string; name: string; facts: unknown; enrolledAt: Date; lastSeenAt: Date };
+
+function toDto(row: HostRow, now: Date): HostDto {
+  return {
+    id: row.id,
+    cloudId: row.cloudId,
+    name: row.name,
+    status: hostStatus(row.lastSeenAt, now),
+    facts: HostFacts.parse(row.facts),
+    enrolledAt: row.enrolledAt.toISOString(),
+    lastSeenAt: row.lastSeenAt.toISOString(),
+  };
+}
+
+function factColumns(facts: HostFacts) {
+  return { facts: facts as unknown as Prisma.InputJsonValue, fabricAddress: facts.fabricAddress, ovsVersion: facts.ovsVersion };
+}
+
+/**
+ * An agent trades a join token for a host identity and its own credential. The
+ * token's use is counted in the same transaction as the host is created, so a
+ * one-off token enrolls exactly one host even when two agents race.
+ */
+export async function enrollHost(deps: CoreDeps, request: { joinToken: string; facts: HostFacts }, sourceIp: string | null): Promise<EnrollResponse> {
+  const { secret } = parseJoinString(request.joinToken);
+  if (joinTokenFormat.check(secret) !== null) throw invalidJoinToken("is malformed");
+  const found = await deps.db.joinTokenSecret.findUnique({ where: { hash: hashSecret(secret) }, include: { joinToken: { include: { cloud: true } } } });
+  if (!found) throw invalidJoinToken("is not known");
+  const token = found.joinToken;
+  const now = deps.clock();
+  const status = joinTokenStatus(token, now);
+  if (status !== "active") throw invalidJoinToken(`is ${status}`);
+  const credential = hostCredentialFormat.mint();
+  try {
+    return await deps.db.$transaction(async (tx) => {
+      const limit = effectiveLimit(token);
+      const claimed = await tx.joinToken.updateMany({
+        where: { id: token.id, revokedAt: null, ...(limit === null ? {} : { uses: { lt: limit } }) },
+        data: { uses: { increment: 1 } },
+      });
+      if (claimed.count !== 1) throw invalidJoinToken("was just used up");
+      const host = await tx.host.create({
+        data: {
+          id: deps.newId("host"),
+          orgId: token.orgId,
+          cloudId: token.cloudId,
+          name: request.facts.hostname,
+          joinTokenId: token.id,
+          enrolledAt: now,
+          lastSeenAt: now,
+          ...factColumns(request.facts),
+          credential: { create: { hash: hashSecret(credential), issuedAt: now } },
+        },
+      });
+      await recordAudit(
+        tx,
+        deps,
+        { orgId: token.orgId, actorType: "system", actorId: host.id, actorLabel: `agent on ${host.name}`, sourceIp },
+        { action: "host.enrolled", targetType: "host", targetId: host.id, after: { cloud: token.cloud.name, joinToken: token.prefix, facts: request.facts } },
+      );
+      return { hostId: host.id, orgId: host.orgId, cloudId: host.cloudId, credential, heartbeatSeconds: HEARTBEAT_SECONDS };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new DomainError("HOST_ALREADY_ENROLLED", `a host named "${request.facts.hostname}" is already in cloud "${token.cloud.name}"; remove it in the console first`);
+    }
+    throw error;
+  }
+}
+
+export interface AuthenticatedHost {
+  id: string;
+  orgId: string;
+  cloudId: string;
+  name: string;
+}
+
+export async function authenticateHost(deps: CoreDeps, credential: string): Promise<AuthenticatedHost> {
+  if (hostCredentialFormat.check(credential) !== null) {
+    throw new DomainError("HOST_CREDENTIAL_INVALID", "the host credential is malformed");
+  }
+  const found = await deps.db.hostCredential.findUnique({ where: { hash: hashSecret(credential) }, include: { host: true } });
+  if (!found) throw new DomainError("HOST_CREDENTIAL_INVALID", "the host credential is not valid (was the host removed?); enroll again with a new join token");
+  const { id, orgId, cloudId, name } = found.host;
+  return { id, orgId, cloudId, name };
+}
+
+export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, facts: HostFacts): Promise<{ hostId: string; heartbeatSeconds: number }> {
+  await deps.db.host.update({ where: { id: host.id }, data: { lastSeenAt: deps.clock(), ...factColumns(facts) } });
+  return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS };
+}
+
+export const ListHostsInput = z.object({ cloudId: z.string().min(1).max(40).optional() });
+
+export async function listHosts(ctx: Ctx, input: z.infer<typeof ListHostsInput>): Promise<HostDto[]> {
+  assertScope(ctx.actor.scopes, "clouds", "read");
+  const rows = await ctx.db.host.findMany({
+    where: { orgId: ctx.actor.orgId, ...(input.cloudId ? { cloudId: input.cloudId } : {}) },
+    orderBy: { enrolledAt: "asc" },
+    take: 1000,
+  });
+  const now = ctx.clock();
+  return rows.map((r) => toDto(r, now));
+}
+
+export const HostRef = z.object({ hostId: z.string().min(1).max(40) });
+
+/** Removes a host and its credential: its agent is refused from the next heartbeat on. */
+export async function removeHost(ctx: Ctx, input: z.infer<typeof HostRef>): Promise<{ removed: true }> {
+  assertScope(ctx.actor.scopes, "clouds", "write");
+  await ctx.db.$transaction(async (tx) => {
+    const row = await tx.host.findFirst({ where: { id: input.hostId, orgId: ctx.actor.orgId } });
+    if (!row) throw notFound("host");
+    await tx.host.delete({ where: { id: row.id } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "host.removed", targetType: "host", targetId: row.id, before: { name: row.name, cloudId: row.cloudId } });
+  });
+  return { removed: true };
+}
