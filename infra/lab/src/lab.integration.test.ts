@@ -159,11 +159,14 @@ describe("instances", () => {
 
   it("cannot reach each other with no controller flows (default deny), across hosts or on one host", async () => {
     const { a1, a2, b2, b3 } = inst;
-    for (const peer of [b2!, b3!, a2!]) {
-      expect((await ping(a1!.ns, peer.ip, { waitS: 1 })).ok, `ping a1 -> ${peer.name}`).toBe(false);
-    }
-    expect((await tcpProbe(a1!.ns, b2!.ip, 7, 800)).ok).toBe(false);
-    expect((await udpProbe(a1!.ns, b3!.ip, 7, 800)).ok).toBe(false);
+    expect((await labStatus(lab)).hosts.map((h) => h.controller)).toEqual(["none", "none", "none", "none"]);
+    const [pings, tcp, udp] = await Promise.all([
+      Promise.all([b2!, b3!, a2!].map((peer) => ping(a1!.ns, peer.ip, { waitS: 1 }))),
+      tcpProbe(a1!.ns, b2!.ip, 7, 1_000),
+      udpProbe(a1!.ns, b3!.ip, 7, 1_000),
+    ]);
+    expect(pings.map((p) => p.ok)).toEqual([false, false, false]);
+    expect([tcp.ok, udp.ok]).toEqual([false, false]);
   });
 
   it("on one host reach each other once a pair of OpenFlow 1.3 flows wires their ports", async () => {
@@ -181,6 +184,35 @@ describe("instances", () => {
       expect((await ping(a1!.ns, inst.b2!.ip, { waitS: 1 })).ok).toBe(false);
     } finally {
       await ofctl(h1.ovsDir, "del-flows", h1.bridge, "cookie=0x7e57/-1");
+    }
+  });
+
+  it("across datacenters, hand-written rewrite flows carry ping, MTU 1500, TCP and UDP through the router", async () => {
+    // what the data path will do, by hand: a1 (h1, dc1) <-> b3 (h3, dc2). On the wire only the
+    // hosts' fabric addresses, the next hop's MAC and a DSCP tag that says which pair; no header added
+    const { a1, b3 } = inst;
+    const [h1, h3] = [host("h1"), host("h3")];
+    const vmac = "0a:ff:00:00:00:01";
+    await run("ip", ["-n", a1!.ns, "neigh", "replace", b3!.ip, "lladdr", vmac, "dev", "eth0", "nud", "permanent"]);
+    await run("ip", ["-n", b3!.ns, "neigh", "replace", a1!.ip, "lladdr", vmac, "dev", "eth0", "nud", "permanent"]);
+    const pair = (h: HostState, me: InstanceState, peer: InstanceState, peerHost: HostState, outTag: number, inTag: number): string[] => [
+      `cookie=0x7e58,priority=100,in_port=${me.ofport},ip,nw_src=${me.ip},nw_dst=${peer.ip},actions=` +
+        `set_field:${h.fabricMac}->eth_src,set_field:${h.gatewayMac}->eth_dst,set_field:${h.fabricIp}->ip_src,set_field:${peerHost.fabricIp}->ip_dst,set_field:${outTag}->ip_dscp,output:1`,
+      `cookie=0x7e58,priority=100,in_port=1,ip,nw_src=${peerHost.fabricIp},nw_dst=${h.fabricIp},ip_dscp=${inTag},actions=` +
+        `set_field:${vmac}->eth_src,set_field:${me.mac}->eth_dst,set_field:${peer.ip}->ip_src,set_field:${me.ip}->ip_dst,set_field:0->ip_dscp,output:${me.ofport}`,
+    ];
+    for (const f of pair(h1, a1!, b3!, h3, 5, 6)) await ofctl(h1.ovsDir, "add-flow", h1.bridge, f);
+    for (const f of pair(h3, b3!, a1!, h1, 6, 5)) await ofctl(h3.ovsDir, "add-flow", h3.bridge, f);
+    try {
+      const echo = await ping(a1!.ns, b3!.ip, { count: 2, waitS: 2 });
+      expect(echo.ok, echo.out).toBe(true);
+      expect(echo.out).toContain("ttl=63"); // routed: one hop between datacenters
+      expect((await ping(a1!.ns, b3!.ip, { size: 1472, dontFragment: true, waitS: 2 })).ok).toBe(true);
+      expect((await tcpProbe(a1!.ns, b3!.ip)).ok).toBe(true);
+      expect((await udpProbe(b3!.ns, a1!.ip)).ok).toBe(true);
+    } finally {
+      await ofctl(h1.ovsDir, "del-flows", h1.bridge, "cookie=0x7e58/-1");
+      await ofctl(h3.ovsDir, "del-flows", h3.bridge, "cookie=0x7e58/-1");
     }
   });
 

@@ -31,6 +31,8 @@ describe("address plan", () => {
       ["h3", 2, "nltest-h3", "100.64.2.11", "100.64.2.1", "198.18.3.13"],
       ["h4", 2, "nltest-h4", "100.64.2.12", "100.64.2.1", "198.18.3.14"],
     ]);
+    expect(plan.hosts.map((h) => h.gatewayMac)).toEqual(["02:00:64:40:01:01", "02:00:64:40:01:01", "02:00:64:40:02:01", "02:00:64:40:02:01"]);
+    expect(plan.datacenters.map((d) => d.routerMac)).toEqual(["02:00:64:40:01:01", "02:00:64:40:02:01"]);
     expect(plan.mgmt).toEqual({ bridge: "nltest-mg", subnet: "198.18.3.0/24", tscIp: "198.18.3.1" });
   });
 

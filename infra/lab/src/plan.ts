@@ -42,6 +42,7 @@ export interface HostPlan {
   fabricMac: string;
   nicMac: string;
   gatewayIp: string;
+  gatewayMac: string;
   mgmtIp: string;
   mgmtRootIf: string;
   datapathId: string;
@@ -126,6 +127,7 @@ export function planLab(lab: string, datacenters: number, hostsPerDc: number, mg
         fabricMac: `02:00:64:40:${hex2(d)}:${hex2(octet)}`,
         nicMac: `06:00:64:40:${hex2(d)}:${hex2(octet)}`,
         gatewayIp: `100.64.${d}.1`,
+        gatewayMac: `02:00:64:40:${hex2(d)}:01`,
         mgmtIp: `${base}.${10 + index}`,
         mgmtRootIf: `${lab}-m${index}`,
         datapathId: datapathIdFor(index),

@@ -13,12 +13,12 @@ const sample: LabState = {
   controller: "tcp:198.18.3.1:6653",
   mgmt: { bridge: "nlab12-mg", subnet: "198.18.3.0/24", tscIp: "198.18.3.1" },
   router: { ns: "nlab12-rt" },
-  datacenters: [{ index: 1, id: "dc1", ns: "nlab12-dc1", subnet: "100.64.1.0/24", routerIp: "100.64.1.1" }],
+  datacenters: [{ index: 1, id: "dc1", ns: "nlab12-dc1", subnet: "100.64.1.0/24", routerIp: "100.64.1.1", routerMac: "02:00:64:40:01:01" }],
   hosts: [
     {
       id: "h1", index: 1, dc: 1, ns: "nlab12-h1", bridge: "veb0", datapathId: "00004e5649000001",
       fabricIp: "100.64.1.11", fabricPrefixLen: 24, fabricMac: "02:00:64:40:01:0b", nicMac: "06:00:64:40:01:0b",
-      gatewayIp: "100.64.1.1", mgmtIp: "198.18.3.11", ovsDir: "/run/nvi-lab/nlab12/h1", pids: { ovsdb: 100, vswitchd: 101 },
+      gatewayIp: "100.64.1.1", gatewayMac: "02:00:64:40:01:01", mgmtIp: "198.18.3.11", ovsDir: "/run/nvi-lab/nlab12/h1", pids: { ovsdb: 100, vswitchd: 101 },
     },
   ],
   instances: [

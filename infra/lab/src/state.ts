@@ -22,6 +22,8 @@ export const HostState = z
     fabricMac: Mac,
     nicMac: Mac,
     gatewayIp: Ip,
+    /** the next hop's MAC (the datacenter router's leg): what a flow sends a packet for another host to */
+    gatewayMac: Mac,
     mgmtIp: Ip,
     ovsDir: z.string().startsWith("/"),
     pids: z.object({ ovsdb: Pid.optional(), vswitchd: Pid.optional(), agent: Pid.optional() }).strict(),
@@ -57,7 +59,7 @@ export const LabState = z
     agentCommand: z.string().optional(),
     mgmt: z.object({ bridge: z.string(), subnet: z.string(), tscIp: Ip }).strict(),
     router: z.object({ ns: z.string() }).strict(),
-    datacenters: z.array(z.object({ index: z.number().int(), id: z.string(), ns: z.string(), subnet: z.string(), routerIp: Ip }).strict()),
+    datacenters: z.array(z.object({ index: z.number().int(), id: z.string(), ns: z.string(), subnet: z.string(), routerIp: Ip, routerMac: Mac }).strict()),
     hosts: z.array(HostState),
     instances: z.array(InstanceState),
   })

@@ -84,6 +84,7 @@ export function agentEnv(state: Pick<LabState, "name" | "controller" | "mgmt">, 
     LAB_FABRIC_IP: host.fabricIp,
     LAB_FABRIC_MAC: host.fabricMac,
     LAB_GATEWAY_IP: host.gatewayIp,
+    LAB_GATEWAY_MAC: host.gatewayMac,
     LAB_MGMT_IP: host.mgmtIp,
     LAB_TSC_IP: state.mgmt.tscIp,
     LAB_CONTROLLER: state.controller ?? "",
@@ -140,7 +141,7 @@ async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: st
   const host: HostState = {
     id: h.id, index: h.index, dc: h.dc, ns: h.ns, bridge, datapathId: h.datapathId,
     fabricIp: h.fabricIp, fabricPrefixLen: h.fabricPrefixLen, fabricMac: h.fabricMac, nicMac: h.nicMac,
-    gatewayIp: h.gatewayIp, mgmtIp: h.mgmtIp, ovsDir, pids,
+    gatewayIp: h.gatewayIp, gatewayMac: h.gatewayMac, mgmtIp: h.mgmtIp, ovsDir, pids,
   };
   if (state.agentCommand) {
     host.pids.agent = await spawnInNs(h.ns, ["sh", "-c", state.agentCommand], path.join(ovsDir, "agent.log"), agentEnv(state, host));
@@ -182,7 +183,7 @@ export async function labUp(options: UpOptions): Promise<LabState> {
       agentCommand: options.agentCommand,
       mgmt: plan.mgmt,
       router: { ns: plan.routerNs },
-      datacenters: plan.datacenters.map((d) => ({ index: d.index, id: d.id, ns: d.ns, subnet: d.subnet, routerIp: d.routerIp })),
+      datacenters: plan.datacenters.map((d) => ({ index: d.index, id: d.id, ns: d.ns, subnet: d.subnet, routerIp: d.routerIp, routerMac: d.routerMac })),
       hosts: [],
       instances: [],
     };
