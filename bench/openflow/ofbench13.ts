@@ -220,10 +220,12 @@ class SimSwitch {
     else this.refill();
   }
 
+  /** Latency mode writes straight to the socket (no batching turn) so the generator adds as little as it can. */
   private sendOne(): void {
     this.outstanding = 1;
+    const b = this.batch(1, this.pair);
     this.sentAt = process.hrtime.bigint();
-    this.write(this.batch(1, this.pair));
+    this.socket.write(b);
   }
 
   private refill(): void {

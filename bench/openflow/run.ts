@@ -40,6 +40,12 @@ const contenders: Contender[] = [
     start: (port) => pin(process.execPath, ["--import", "tsx", "packages/controller/src/cli.ts", "--l2-learning"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1" }),
   },
   {
+    // experiment hook: BENCH_TSC_FLAGS="--single-threaded" adds a second TSC run with those node flags
+    name: `tsc ${process.env.BENCH_TSC_FLAGS ?? ""}`.trim(),
+    available: () => Boolean(process.env.BENCH_TSC_FLAGS),
+    start: (port) => pin(process.execPath, [...(process.env.BENCH_TSC_FLAGS ?? "").split(" "), "--import", "tsx", "packages/controller/src/cli.ts", "--l2-learning"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1" }),
+  },
+  {
     name: "ovs-testcontroller",
     available: () => existsSync("/usr/bin/ovs-testcontroller"),
     start: (port) => pin("/usr/bin/ovs-testcontroller", ["-O", "OpenFlow13", "--no-chdir", "-vconsole:emer", `--unixctl=${tmp}/tc-${port}.ctl`, `ptcp:${port}:127.0.0.1`]),
@@ -73,6 +79,9 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
+function fmtN(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -85,41 +94,55 @@ console.log(`ofbench13: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node
 console.log(`rounds=${ROUNDS} seconds=${SECONDS} switches=${SWITCHES} macs/switch=${MACS} window=${WINDOW}; contenders: ${active.map((c) => c.name).join(", ")}`);
 
 try {
+  // throughput: a fresh controller per run, contenders alternating round by round
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of active) {
       const r = results.get(c.name) ?? { tput: [], lat: [], p50: [], p99: [], minShare: [] };
       results.set(c.name, r);
-      for (const mode of ["throughput", "latency"] as const) {
-        port++;
-        const child = c.start(port);
+      port++;
+      const child = c.start(port);
+      try {
+        await waitListening(port, child);
+        const res: BenchResult = await runBench({ host: "127.0.0.1", port, switches: SWITCHES, macsPerSwitch: MACS, durationMs: SECONDS * 1000, mode: "throughput", window: WINDOW });
+        r.tput.push(res.flowModsPerSec);
+        r.minShare.push(Math.min(...res.perSwitch) / (res.flowModsPerSec / res.perSwitch.length));
+        console.log(`round ${round} ${c.name.padEnd(18)} throughput ${fmtN(res.flowModsPerSec).padStart(10)} flow-mods/s  (generator cpu ${(res.generatorCpu * 100).toFixed(0)}%, load ${os.loadavg()[0]?.toFixed(2)})`);
+      } catch (e) {
+        console.log(`round ${round} ${c.name} throughput: FAILED ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        await stop(child);
+      }
+    }
+  }
+  // latency: all controllers up at once (idle ones cost nothing), short samples alternating
+  // contender by contender, so machine noise lands on all of them alike
+  const up = active.map((c) => ({ c, port: ++port, child: c.start(port) }));
+  try {
+    for (const u of up) await waitListening(u.port, u.child);
+    for (let sample = 1; sample <= ROUNDS * 3; sample++) {
+      for (const u of up) {
+        const r = results.get(u.c.name);
+        if (!r) continue;
         try {
-          await waitListening(port, child);
-          const res: BenchResult = await runBench({ host: "127.0.0.1", port, switches: mode === "latency" ? 1 : SWITCHES, macsPerSwitch: MACS, durationMs: SECONDS * 1000, mode, window: WINDOW });
-          if (mode === "throughput") {
-            r.tput.push(res.flowModsPerSec);
-            const mean = res.flowModsPerSec / res.perSwitch.length;
-            r.minShare.push(Math.min(...res.perSwitch) / mean);
-          } else {
-            r.lat.push(res.flowModsPerSec);
-            r.p50.push(res.latencyUs?.p50 ?? NaN);
-            r.p99.push(res.latencyUs?.p99 ?? NaN);
-          }
-          const lat = res.latencyUs ? ` p50=${res.latencyUs.p50.toFixed(1)}us p99=${res.latencyUs.p99.toFixed(1)}us` : "";
-          console.log(`round ${round} ${c.name.padEnd(18)} ${mode.padEnd(10)} ${Math.round(res.flowModsPerSec).toLocaleString("en-US").padStart(10)} flow-mods/s${lat}  (generator cpu ${(res.generatorCpu * 100).toFixed(0)}%)`);
+          const res = await runBench({ host: "127.0.0.1", port: u.port, switches: 1, macsPerSwitch: MACS, durationMs: 1000, mode: "latency", window: 1 });
+          r.lat.push(res.flowModsPerSec);
+          r.p50.push(res.latencyUs?.p50 ?? NaN);
+          r.p99.push(res.latencyUs?.p99 ?? NaN);
+          console.log(`sample ${sample} ${u.c.name.padEnd(18)} latency ${fmtN(res.flowModsPerSec).padStart(8)} resp/s p50=${res.latencyUs?.p50.toFixed(1)}us p99=${res.latencyUs?.p99.toFixed(1)}us (load ${os.loadavg()[0]?.toFixed(2)})`);
         } catch (e) {
-          console.log(`round ${round} ${c.name} ${mode}: FAILED ${e instanceof Error ? e.message : String(e)}`);
-        } finally {
-          await stop(child);
+          console.log(`sample ${sample} ${u.c.name} latency: FAILED ${e instanceof Error ? e.message : String(e)}`);
         }
       }
     }
+  } finally {
+    for (const u of up) await stop(u.child);
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
-console.log("\nmedians over rounds");
+const fmt = fmtN;
+console.log(`\nmedians: throughput over ${ROUNDS} rounds, latency over ${ROUNDS * 3} one-second samples (p50/p99 = median of the per-sample values)`);
 console.log("controller          throughput/s  min-switch-share  latency-mode resp/s  p50 us   p99 us");
 for (const [name, r] of results) {
   console.log(`${name.padEnd(18)} ${fmt(median(r.tput)).padStart(13)}  ${median(r.minShare).toFixed(2).padStart(16)}  ${fmt(median(r.lat)).padStart(19)}  ${median(r.p50).toFixed(1).padStart(6)}  ${median(r.p99).toFixed(1).padStart(7)}`);
