@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { LabError } from "./exec.ts";
 import { addInstance, removeInstance } from "./instances.ts";
 import { formatStatus, labStatus, listLabs, resolveLabName } from "./status.ts";
+import { startAgent, stopAgent } from "./agents.ts";
 import { restorePlumbing, setController } from "./controller.ts";
 import { labDown } from "./teardown.ts";
 import { labUp } from "./up.ts";
@@ -16,7 +17,8 @@ export const USAGE = `usage: lab <command> [options]
   controller TARGET|none [--name NAME]     point every VEB at tcp:ADDR:PORT (flushes flows; plumbing is restored)
   plumb [--host H] [--name NAME]           reinstall the host plumbing flows (LOCAL <-> fabric) a controller wiped
   list                                     labs with a run dir
-  instance add --host H --name I --ip 10.x.y.z/24 [--mac MAC] [--id ID] [--lab NAME]
+  agent stop|start --host H [--agent "CMD"] [--lab NAME]
+  instance add --host H --name I --ip 10.x.y.z/24 [--mac MAC] [--id ID] [--no-server] [--lab NAME]
   instance rm --name I [--lab NAME]
 
 NAME defaults to a random nlXXXX for up, and to the only running lab otherwise.`;
@@ -34,6 +36,7 @@ const OPTIONS = {
   mac: { type: "string" },
   id: { type: "string" },
   json: { type: "boolean" },
+  "no-server": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -86,6 +89,8 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
       return;
     }
     case "down": {
+      const labs = await listLabs();
+      if (!v.name && !v.lab && labs.length === 0) return out("no lab is up; nothing to do");
       const name = v.name ?? v.lab ?? (await resolveLabName(undefined));
       const r = await labDown(name);
       if (!r.hadState && r.namespaces + r.links + r.stopped === 0) return out(`lab ${name} is not up; nothing to do`);
@@ -108,13 +113,20 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
       const hosts = await restorePlumbing(name, v.host ? [v.host] : undefined);
       return out(`lab ${name}: plumbing flows restored on ${hosts.join(" ")}`);
     }
+    case "agent": {
+      const lab = await resolveLabName(v.lab ?? v.name);
+      const hostId = need(v.host, "--host");
+      if (sub === "stop") return out((await stopAgent(lab, hostId)) ? `agent of ${hostId} stopped` : `no agent ran on ${hostId}; nothing to do`);
+      if (sub === "start") return out(`agent of ${hostId} started (pid ${await startAgent(lab, hostId, v.agent)})`);
+      throw new LabError(`unknown agent command "${sub ?? ""}"\n\n${USAGE}`);
+    }
     case "list":
       return out((await listLabs()).join("\n") || "no labs");
     case "instance": {
       const lab = await resolveLabName(v.lab ?? undefined);
       if (sub === "add") {
-        const i = await addInstance(lab, { host: need(v.host, "--host"), name: need(v.name, "--name"), ip: need(v.ip, "--ip"), mac: v.mac, id: v.id });
-        return out(`instance ${i.name} on ${i.host}: ${i.ip}/${i.prefixLen} ${i.mac} gw ${i.gateway}, OVS port ${i.port} (ofport ${i.ofport}), netns ${i.ns}; tcp/udp echo :${i.ports.tcp}, http :${i.ports.http}`);
+        const i = await addInstance(lab, { host: need(v.host, "--host"), name: need(v.name, "--name"), ip: need(v.ip, "--ip"), mac: v.mac, id: v.id, server: !v["no-server"] });
+        return out(`instance ${i.name} on ${i.host}: ${i.ip}/${i.prefixLen} ${i.mac} gw ${i.gateway}, OVS port ${i.port} (ofport ${i.ofport}), netns ${i.ns}; ${i.serverPid ? `tcp/udp echo :${i.ports.tcp}, http :${i.ports.http}` : "no server"}`);
       }
       if (sub === "rm") {
         const name = need(v.name, "--name");

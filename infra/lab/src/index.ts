@@ -9,3 +9,4 @@ export { labStatus, formatStatus, listLabs } from "./status.ts";
 export { findLeftovers, isEmpty, labDown, sweep, type DownReport } from "./teardown.ts";
 export { restorePlumbing, setController } from "./controller.ts";
 export { agentEnv, labUp, type UpOptions } from "./up.ts";
+export { startAgent, stopAgent } from "./agents.ts";

@@ -27,6 +27,8 @@ export interface InstanceOptions {
   mac?: string | undefined;
   /** what the controller binds the port to (external_ids:nvi-instance-id); defaults to the name */
   id?: string | undefined;
+  /** start the echo/HTTP server (default true; a node process of ≈40 MB, so skip it for bulk instances) */
+  server?: boolean | undefined;
 }
 
 async function mustBeUp(lab: string): Promise<LabState> {
@@ -78,9 +80,12 @@ export async function addInstance(lab: string, options: InstanceOptions): Promis
       const ids = [`iface-id=${options.id ?? options.name}`, `attached-mac=${mac}`, `nvi-instance-id=${options.id ?? options.name}`, `nvi-mac=${mac}`, `nvi-ip=${address.ip}`, `nvi-prefix-len=${address.prefixLen}`, `nvi-lab=${lab}`];
       await withRaisedRmem(() => vsctl(host.ovsDir, "add-port", host.bridge, port, "--", "set", "interface", port, ...ids.map((kv) => `external_ids:${kv}`)));
       const ofport = await ofportOf(host.ovsDir, port);
-      const log = path.join(dir, `${options.name}.log`);
-      const serverPid = await spawnInNs(ns, [process.execPath, "-e", SERVER_JS, options.name, String(INSTANCE_PORTS.tcp), String(INSTANCE_PORTS.udp), String(INSTANCE_PORTS.http)], log);
-      await waitForLine(log, "ready", 10_000);
+      let serverPid: number | undefined;
+      if (options.server ?? true) {
+        const log = path.join(dir, `${options.name}.log`);
+        serverPid = await spawnInNs(ns, [process.execPath, "-e", SERVER_JS, options.name, String(INSTANCE_PORTS.tcp), String(INSTANCE_PORTS.udp), String(INSTANCE_PORTS.http)], log);
+        await waitForLine(log, "ready", 10_000);
+      }
       const instance: InstanceState = {
         name: options.name, host: host.id, ns, ip: address.ip, prefixLen: address.prefixLen, gateway: address.gateway, mac, port, ofport, serverPid,
         ports: { ...INSTANCE_PORTS },

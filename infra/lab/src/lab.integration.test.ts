@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startAgent, stopAgent } from "./agents.ts";
 import { restorePlumbing, setController } from "./controller.ts";
 import { requirePrerequisites, run, tryRun } from "./exec.ts";
 import { addInstance, removeInstance } from "./instances.ts";
@@ -125,6 +126,15 @@ describe("hosts", () => {
       expect(env).toBe(`${h.id} dc${h.dc} veb0 ${h.ovsDir} ${state.mgmt.tscIp}`);
       expect(await pidInNs(h.pids.agent!, h.ns)).toBe(true);
     }
+    // stop and start one agent by PID (the data-path tests kill agents and check traffic keeps flowing)
+    const h2 = host("h2");
+    expect(await stopAgent(lab, "h2")).toBe(true);
+    expect(await pidInNs(h2.pids.agent!, h2.ns)).toBe(false);
+    expect(await stopAgent(lab, "h2")).toBe(false);
+    const pid = await startAgent(lab, "h2");
+    expect(await pidInNs(pid, h2.ns)).toBe(true);
+    await expect(startAgent(lab, "h2")).rejects.toThrow(/already runs/);
+    h2.pids.agent = pid;
   });
 });
 
@@ -217,12 +227,16 @@ describe("instances", () => {
   });
 
   it("can be removed, leaving no namespace, port or process", async () => {
-    const spec = { host: "h4", name: "tmp1", ip: "10.30.0.2/24" };
-    const tmp = await addInstance(lab, spec);
     const h4 = host("h4");
+    const tmp = await addInstance(lab, { host: "h4", name: "tmp1", ip: "10.30.0.2/24" });
+    const bare = await addInstance(lab, { host: "h4", name: "tmp2", ip: "10.30.0.3/24", server: false });
+    expect(bare.serverPid).toBeUndefined();
     expect(await removeInstance(lab, "tmp1")).toBe(true);
-    expect(existsSync(`/run/netns/${tmp.ns}`)).toBe(false);
-    expect((await vsctl(h4.ovsDir, "list-ports", h4.bridge)).split("\n")).not.toContain("tmp1");
+    expect(await removeInstance(lab, "tmp2")).toBe(true);
+    for (const ns of [tmp.ns, bare.ns]) expect(existsSync(`/run/netns/${ns}`)).toBe(false);
+    const ports = (await vsctl(h4.ovsDir, "list-ports", h4.bridge)).split("\n");
+    expect(ports).not.toContain("tmp1");
+    expect(ports).not.toContain("tmp2");
     expect(await pidInNs(tmp.serverPid!, tmp.ns)).toBe(false);
   });
 });
