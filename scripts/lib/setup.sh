@@ -5,7 +5,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-export NVI_ROOT="$ROOT"
+export PROJECT_ROOT="$ROOT"
 export DB_USER="${DB_USER:-nvi}" DB_PASS="${DB_PASS:-nvi}" DB_NAME="${DB_NAME:-nvi}"
 export DATABASE_URL="${DATABASE_URL:-postgresql://$DB_USER:$DB_PASS@127.0.0.1:5432/$DB_NAME}"
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}"

@@ -3,13 +3,14 @@ import { parseAgentEnv } from "./env.ts";
 
 describe("agent env", () => {
   it("takes defaults and ignores other variables", () => {
-    const env = parseAgentEnv({ PATH: "/bin", HOME: "/root" });
-    expect(env).toEqual({ NVI_CONTROL_URL: "http://127.0.0.1:3000", NVI_BRIDGE: "veb0", NVI_DATACENTER: "default" });
+    const env = parseAgentEnv({ PATH: "/bin", HOME: "/root", NVI_JOIN: "" });
+    expect(env).toEqual({ NVI_STATE_DIR: "/var/lib/nvi-agent", NVI_BRIDGE: "veb0" });
   });
 
-  it("refuses unknown NVI_ variables and bad bridge names", () => {
+  it("refuses unknown NVI_ variables and bad values, naming them", () => {
     expect(() => parseAgentEnv({ NVI_CONTROL_URL: "http://h", NVI_TYPO: "x" })).toThrow(/NVI_TYPO/);
     expect(() => parseAgentEnv({ NVI_BRIDGE: "this-name-is-way-too-long" })).toThrow(/NVI_BRIDGE/);
     expect(() => parseAgentEnv({ NVI_CONTROL_URL: "not a url" })).toThrow(/NVI_CONTROL_URL/);
+    expect(() => parseAgentEnv({ NVI_HOSTNAME: "-bad" })).toThrow(/NVI_HOSTNAME/);
   });
 });

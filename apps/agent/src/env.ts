@@ -3,21 +3,29 @@ import { z } from "zod";
 /** The agent's configuration. It holds no database or Redis credentials, ever. */
 export const AgentEnv = z
   .object({
-    NVI_CONTROL_URL: z.string().url().default("http://127.0.0.1:3000"),
+    /** The join string from the console (`nvj_…@https://console`); needed only until the host is enrolled. */
+    NVI_JOIN: z.string().min(1).optional(),
+    /** Overrides the console address carried by the join string or kept in the state file. */
+    NVI_CONTROL_URL: z.string().url().optional(),
+    /** Where the host identity and credential are kept (mode 0600). */
+    NVI_STATE_DIR: z.string().min(1).default("/var/lib/nvi-agent"),
+    /** The name this host enrolls under (default: the machine's hostname). */
+    NVI_HOSTNAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/, "a hostname").optional(),
     NVI_BRIDGE: z.string().regex(/^[a-z0-9-]{1,15}$/, "an interface name: a-z, 0-9, -, at most 15").default("veb0"),
-    NVI_DATACENTER: z.string().min(1).max(64).default("default"),
+    NVI_DATACENTER: z.string().min(1).max(64).optional(),
+    NVI_FABRIC_ADDRESS: z.string().min(1).max(64).optional(),
   })
   .strict();
 export type AgentEnv = z.infer<typeof AgentEnv>;
 
-/** Only NVI_* variables are the agent's; everything else in the environment is ignored. */
 /** The process environment, validated; the only place the agent reads it. */
 export function agentEnv(): AgentEnv {
   return parseAgentEnv(process.env);
 }
 
+/** Only NVI_* variables are the agent's; everything else in the environment is ignored. */
 export function parseAgentEnv(source: Record<string, string | undefined>): AgentEnv {
-  const ours = Object.fromEntries(Object.entries(source).filter(([k]) => k.startsWith("NVI_")));
+  const ours = Object.fromEntries(Object.entries(source).filter(([k, v]) => k.startsWith("NVI_") && v !== undefined && v !== ""));
   const result = AgentEnv.safeParse(ours);
   if (!result.success) {
     throw new Error(`the agent's environment is invalid:\n${result.error.issues.map((i) => `  ${i.path.join(".") || i.message}: ${i.message}`).join("\n")}`);

@@ -1,8 +1,11 @@
 import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { cpus, hostname, release, totalmem } from "node:os";
 import { promisify } from "node:util";
+import { HostFacts } from "@nvi/contracts";
 
 const run = promisify(execFile);
+export const AGENT_VERSION = "0.1.0";
 
 async function firstLine(cmd: string, args: string[]): Promise<string | null> {
   try {
@@ -13,29 +16,40 @@ async function firstLine(cmd: string, args: string[]): Promise<string | null> {
   }
 }
 
-export interface HostFacts {
-  hostname: string;
-  kernel: string;
-  cpus: number;
-  memoryMiB: number;
-  ovsVersion: string | null;
-  runtimes: { docker: boolean; qemu: boolean; netns: boolean };
+async function osName(): Promise<string | null> {
+  try {
+    const text = await readFile("/etc/os-release", "utf8");
+    return text.match(/^PRETTY_NAME="?([^"\n]*)"?/m)?.[1] ?? null;
+  } catch {
+    return null;
+  }
 }
 
-/** What the agent will report on enrollment; read from the machine, never assumed. */
-export async function readHostFacts(): Promise<HostFacts> {
-  const [ovs, docker, qemu, ip] = await Promise.all([
+export interface FactOverrides {
+  hostname?: string | undefined;
+  fabricAddress?: string | undefined;
+  datacenter?: string | undefined;
+}
+
+/** What the agent reports on enrollment and with each heartbeat; read from the machine, never assumed. */
+export async function readHostFacts(overrides: FactOverrides = {}): Promise<HostFacts> {
+  const [ovs, docker, qemu, ip, os] = await Promise.all([
     firstLine("ovs-vsctl", ["--version"]),
     firstLine("docker", ["version", "--format", "{{.Server.Version}}"]),
     firstLine("qemu-system-x86_64", ["--version"]),
     firstLine("ip", ["-V"]),
+    osName(),
   ]);
-  return {
-    hostname: hostname(),
+  return HostFacts.parse({
+    hostname: overrides.hostname ?? hostname(),
+    os,
     kernel: release(),
     cpus: cpus().length,
     memoryMiB: Math.round(totalmem() / 2 ** 20),
     ovsVersion: ovs?.match(/(\d+\.\d+\.\d+)/)?.[1] ?? null,
+    fabricAddress: overrides.fabricAddress ?? null,
+    datacenter: overrides.datacenter ?? null,
     runtimes: { docker: docker !== null, qemu: qemu !== null, netns: ip !== null },
-  };
+    agentVersion: AGENT_VERSION,
+  });
 }

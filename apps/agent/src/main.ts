@@ -1,20 +1,72 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { RefusedError, controlPlane } from "./control-plane.ts";
 import { agentEnv } from "./env.ts";
 import { readHostFacts } from "./host-facts.ts";
+import { loadState, saveState, type AgentState } from "./state.ts";
 
 /**
- * The host agent. This build reads its configuration and the host's facts, logs
- * them and stays up; enrollment, the VEB bridge and instance plumbing arrive with
- * the data-path work (see apps/agent/README.md).
+ * The host agent. It enrolls once with a join token (keeping the host credential it
+ * gets in NVI_STATE_DIR), then heartbeats with fresh host facts. It only ever dials
+ * out. The VEB bridge and instance plumbing arrive with the data-path work.
  */
 const env = agentEnv();
-const facts = await readHostFacts();
-console.log(JSON.stringify({ at: new Date().toISOString(), level: "info", msg: "agent started", controlUrl: env.NVI_CONTROL_URL, bridge: env.NVI_BRIDGE, datacenter: env.NVI_DATACENTER, facts }));
+const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
+  console.log(JSON.stringify({ at: new Date().toISOString(), level, msg, ...fields }));
+const overrides = { hostname: env.NVI_HOSTNAME, fabricAddress: env.NVI_FABRIC_ADDRESS, datacenter: env.NVI_DATACENTER };
 
-const keepAlive = setInterval(() => undefined, 60_000);
+let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    clearInterval(keepAlive);
-    console.log(JSON.stringify({ at: new Date().toISOString(), level: "info", msg: "agent stopping", signal }));
+    stopping = true;
+    log("info", "agent stopping", { signal });
     process.exit(0);
   });
 }
+
+async function enroll(): Promise<AgentState> {
+  if (!env.NVI_JOIN) throw new RefusedError(`not enrolled yet and no NVI_JOIN given (state dir ${env.NVI_STATE_DIR})`);
+  const at = env.NVI_JOIN.indexOf("@");
+  const controlUrl = env.NVI_CONTROL_URL ?? (at >= 0 ? env.NVI_JOIN.slice(at + 1) : undefined);
+  if (!controlUrl) throw new RefusedError("NVI_JOIN carries no console address; set NVI_CONTROL_URL");
+  const facts = await readHostFacts(overrides);
+  const answer = await controlPlane(controlUrl).enroll(env.NVI_JOIN, facts);
+  const { heartbeatSeconds: _every, ...identity } = answer;
+  const state: AgentState = { controlUrl, ...identity, enrolledAt: new Date().toISOString() };
+  await saveState(env.NVI_STATE_DIR, state);
+  log("info", "enrolled", { hostId: state.hostId, cloudId: state.cloudId, controlUrl, hostname: facts.hostname });
+  return state;
+}
+
+async function main(): Promise<void> {
+  let state = await loadState(env.NVI_STATE_DIR);
+  for (let attempt = 0; !state; attempt++) {
+    try {
+      state = await enroll();
+    } catch (error) {
+      if (error instanceof RefusedError) throw error;
+      log("warn", "cannot reach the console to enroll; retrying", { error: (error as Error).message });
+      await sleep(Math.min(30_000, 1000 * 2 ** attempt));
+    }
+  }
+  const api = controlPlane(env.NVI_CONTROL_URL ?? state.controlUrl);
+  let every = 10;
+  let failures = 0;
+  log("info", "agent running", { hostId: state.hostId, bridge: env.NVI_BRIDGE });
+  while (!stopping) {
+    try {
+      every = (await api.heartbeat(state.credential, await readHostFacts(overrides))).heartbeatSeconds;
+      if (failures > 0) log("info", "console reachable again", { after: failures });
+      failures = 0;
+    } catch (error) {
+      if (error instanceof RefusedError) throw error;
+      failures++;
+      log("warn", "heartbeat failed; will retry", { error: (error as Error).message, failures });
+    }
+    await sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : every * 1000);
+  }
+}
+
+main().catch((error: unknown) => {
+  log("error", error instanceof RefusedError ? "the console refused this agent" : "agent failed", { error: (error as Error).message });
+  process.exit(error instanceof RefusedError ? 3 : 1);
+});

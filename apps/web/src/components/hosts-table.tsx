@@ -1,0 +1,65 @@
+"use client";
+
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { errorMessage, useTRPC } from "../trpc/client.tsx";
+
+const STATUS_CLASS = { online: "ok", stale: "warn", offline: "bad" } as const;
+
+/** Hosts of one cloud, refreshed every few seconds so status follows heartbeats. */
+export function HostsTable({ cloudId }: { cloudId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const hosts = useQuery(trpc.host.list.queryOptions({ cloudId }, { refetchInterval: 3_000 }));
+  const remove = useMutation(trpc.host.remove.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
+  if (hosts.error) return <div className="alert">{errorMessage(hosts.error)}</div>;
+  if (!hosts.data?.length) return <p className="muted">No hosts yet: add one below.</p>;
+  return (
+    <div className="table-wrap" style={{ margin: "12px 0" }}>
+      <table>
+        <thead>
+          <tr>
+            <th>Host</th>
+            <th>Status</th>
+            <th>Fabric address</th>
+            <th>OVS</th>
+            <th>Runtimes</th>
+            <th>CPU / memory</th>
+            <th>Last seen</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {hosts.data.map((h) => (
+            <tr key={h.id} data-testid={`host-${h.name}`}>
+              <td>
+                {h.name}
+                <div className="muted">{h.facts.os ?? h.facts.kernel}</div>
+              </td>
+              <td>
+                <span className={`badge ${STATUS_CLASS[h.status]}`}>{h.status}</span>
+              </td>
+              <td className="mono">{h.facts.fabricAddress ?? "—"}</td>
+              <td>{h.facts.ovsVersion ?? <span className="muted">missing</span>}</td>
+              <td>
+                {Object.entries(h.facts.runtimes)
+                  .filter(([, on]) => on)
+                  .map(([name]) => name)
+                  .join(", ") || "—"}
+              </td>
+              <td>
+                {h.facts.cpus} CPU / {Math.round(h.facts.memoryMiB / 1024)} GiB
+              </td>
+              <td>{new Date(h.lastSeenAt).toLocaleTimeString()}</td>
+              <td>
+                <button className="danger" onClick={() => window.confirm(`Remove host ${h.name}? Its agent is refused from now on.`) && remove.mutate({ hostId: h.id })}>
+                  Remove
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {remove.error && <div className="alert" role="alert">{errorMessage(remove.error)}</div>}
+    </div>
+  );
+}
