@@ -83,7 +83,7 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
         bridge: v.bridge,
         log: (l) => out(`  ${l}`),
       }).finally(() => process.off("SIGINT", onSignal).off("SIGTERM", onSignal));
-      out(`lab ${state.name} up in ${Date.now() - t0} ms: ${state.datacenters.length} datacenters, ${state.hosts.length} hosts`);
+      out(`lab ${state.name} up in ${Date.now() - t0} ms: ${state.datacenters.length} datacenter(s), ${state.hosts.length} host(s)`);
       out(`TSC address: ${state.mgmt.tscIp} (listen there; controller target ${state.controller ?? "none set"})`);
       out(`state: ${state.runDir}/state.json — "lab status --name ${state.name}", "lab down --name ${state.name}"`);
       return;

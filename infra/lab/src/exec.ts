@@ -2,12 +2,11 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
 import { childEnv } from "./env.ts";
+import { LabError } from "./errors.ts";
 
 const pexec = promisify(execFile);
 
-export class LabError extends Error {
-  override name = "LabError";
-}
+export { LabError };
 
 export interface RunOptions {
   env?: Record<string, string>;

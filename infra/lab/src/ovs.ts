@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { inNs, OVS_SCHEMA, run, sleep } from "./exec.ts";
+import { inNs, LabError, OVS_SCHEMA, run, sleep } from "./exec.ts";
 import { FABRIC_IF, FABRIC_OFPORT, LAB_COOKIE } from "./plan.ts";
 import { readPidfile } from "./processes.ts";
 
@@ -72,7 +72,7 @@ export async function startOvs(spec: BridgeSpec): Promise<{ ovsdb: number; vswit
   await inNs(ns, "env", `OVS_RUNDIR=${dir}`, "ovs-vswitchd", `unix:${dir}/db.sock`, `--pidfile=${dir}/ovs-vswitchd.pid`, `--unixctl=${dir}/ovs-vswitchd.ctl`, `--log-file=${dir}/ovs-vswitchd.log`, ...DAEMON_FLAGS);
   const ovsdb = await readPidfile(`${dir}/ovsdb-server.pid`);
   const vswitchd = await readPidfile(`${dir}/ovs-vswitchd.pid`);
-  if (ovsdb === undefined || vswitchd === undefined) throw new Error(`Open vSwitch in ${ns} wrote no pidfile (see ${dir}/*.log)`);
+  if (ovsdb === undefined || vswitchd === undefined) throw new LabError(`Open vSwitch in ${ns} wrote no pidfile (see ${dir}/*.log)`);
   return { ovsdb, vswitchd };
 }
 
@@ -117,7 +117,7 @@ export async function ofportOf(dir: string, iface: string, timeoutMs = 5_000): P
   for (;;) {
     const n = Number((await vsctl(dir, "get", "interface", iface, "ofport")).trim());
     if (Number.isInteger(n) && n > 0) return n;
-    if (Date.now() > deadline) throw new Error(`port ${iface} got no OpenFlow port number (ofport ${n})`);
+    if (Date.now() > deadline) throw new LabError(`port ${iface} got no OpenFlow port number (ofport ${n})`);
     await sleep(20);
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { LabError } from "./errors.ts";
 
 /**
  * The lab's address plan and naming, pure: every name and address a lab uses is derived here
@@ -75,7 +76,7 @@ export function datapathIdFor(hostIndex: number): string {
 }
 
 export function mgmtSubnetFor(slot: number): { subnet: string; base: string } {
-  if (!Number.isInteger(slot) || slot < 0 || slot > 511) throw new Error(`management slot ${slot} outside 0..511`);
+  if (!Number.isInteger(slot) || slot < 0 || slot > 511) throw new LabError(`management slot ${slot} outside 0..511`);
   const base = `198.${18 + Math.floor(slot / 256)}.${slot % 256}`;
   return { subnet: `${base}.0/24`, base };
 }
@@ -87,19 +88,19 @@ export function pickMgmtSlot(lab: string, usedSubnets: ReadonlySet<string>): num
     const slot = (start + i) % 512;
     if (!usedSubnets.has(mgmtSubnetFor(slot).subnet)) return slot;
   }
-  throw new Error("no free management /24 left in 198.18.0.0/15");
+  throw new LabError("no free management /24 left in 198.18.0.0/15");
 }
 
 export function planLab(lab: string, datacenters: number, hostsPerDc: number, mgmtSlot: number): LabPlan {
   const problem = labNameProblem(lab);
-  if (problem) throw new Error(problem);
+  if (problem) throw new LabError(problem);
   if (!Number.isInteger(datacenters) || datacenters < 1 || datacenters > LIMITS.datacenters) {
-    throw new Error(`--datacenters must be 1..${LIMITS.datacenters}, got ${datacenters}`);
+    throw new LabError(`--datacenters must be 1..${LIMITS.datacenters}, got ${datacenters}`);
   }
   if (!Number.isInteger(hostsPerDc) || hostsPerDc < 1 || hostsPerDc > LIMITS.hostsPerDc) {
-    throw new Error(`--hosts-per-dc must be 1..${LIMITS.hostsPerDc}, got ${hostsPerDc}`);
+    throw new LabError(`--hosts-per-dc must be 1..${LIMITS.hostsPerDc}, got ${hostsPerDc}`);
   }
-  if (datacenters * hostsPerDc > LIMITS.hosts) throw new Error(`at most ${LIMITS.hosts} hosts per lab`);
+  if (datacenters * hostsPerDc > LIMITS.hosts) throw new LabError(`at most ${LIMITS.hosts} hosts per lab`);
   const { base } = mgmtSubnetFor(mgmtSlot);
   const dcs: DatacenterPlan[] = [];
   const hosts: HostPlan[] = [];
@@ -162,14 +163,14 @@ export function parseInstanceAddress(cidr: string): InstanceAddress {
   const octets = m ? m.slice(1, 5).map(Number) : [];
   const prefixLen = m ? Number(m[5]) : NaN;
   if (!m || octets.some((o) => o > 255) || prefixLen < 8 || prefixLen > 30) {
-    throw new Error(`instance address "${cidr}" must be an IPv4 CIDR like 10.1.0.5/24 (prefix /8../30)`);
+    throw new LabError(`instance address "${cidr}" must be an IPv4 CIDR like 10.1.0.5/24 (prefix /8../30)`);
   }
   const ip = octets.join(".");
   const size = 2 ** (32 - prefixLen);
   const network = Math.floor(ipToInt(ip) / size) * size;
   const host = ipToInt(ip) - network;
-  if (host === 0 || host === size - 1) throw new Error(`instance address ${cidr} is the subnet's network or broadcast address`);
-  if (host === 1) throw new Error(`instance address ${cidr} is the subnet's gateway (${intToIp(network + 1)}); pick another`);
+  if (host === 0 || host === size - 1) throw new LabError(`instance address ${cidr} is the subnet's network or broadcast address`);
+  if (host === 1) throw new LabError(`instance address ${cidr} is the subnet's gateway (${intToIp(network + 1)}); pick another`);
   return { ip, prefixLen, gateway: intToIp(network + 1), cidr: `${ip}/${prefixLen}` };
 }
 
@@ -191,6 +192,6 @@ export function macProblem(mac: string): string | null {
 export function resolveController(target: string | undefined, tscIp: string): string | undefined {
   if (target === undefined) return undefined;
   const m = /^(tcp|ssl):([^:]+):(\d{1,5})$/.exec(target);
-  if (!m || Number(m[3]) > 65535) throw new Error(`controller "${target}" must look like tcp:ADDR:PORT (ADDR may be "mgmt")`);
+  if (!m || Number(m[3]) > 65535) throw new LabError(`controller "${target}" must look like tcp:ADDR:PORT (ADDR may be "mgmt")`);
   return `${m[1]}:${m[2] === "mgmt" ? tscIp : m[2]}:${m[3]}`;
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { open, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
@@ -119,9 +120,12 @@ function alive(pid: number): boolean {
  * One writer per lab at a time (two `instance add` in parallel must not lose each other's
  * state): an O_EXCL lock file holding the owner's PID; a lock whose owner is gone is taken over.
  */
-export async function withLabLock<T>(lab: string, fn: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+export async function withLabLock<T>(lab: string, fn: () => Promise<T>, options: { create?: boolean; timeoutMs?: number } = {}): Promise<T> {
   const dir = runDirOf(lab);
+  // only `up` creates a lab's run dir; for anything else an absent dir means "not up": nothing to lock
+  if (!options.create && !existsSync(dir)) return fn();
   await mkdir(dir, { recursive: true });
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const lock = path.join(dir, "lock");
   const deadline = Date.now() + timeoutMs;
   for (;;) {

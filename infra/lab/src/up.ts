@@ -205,5 +205,5 @@ export async function labUp(options: UpOptions): Promise<LabState> {
       await sweep(name);
       throw e;
     }
-  });
+  }, { create: true });
 }
