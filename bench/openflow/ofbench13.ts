@@ -19,6 +19,8 @@ export interface BenchOptions {
   mode: "throughput" | "latency";
   /** Outstanding packet-ins per switch in throughput mode. */
   window: number;
+  /** Called when the measured window opens and closes (e.g. to read the controller's CPU time). */
+  onWindow?: (edge: "start" | "end") => void;
 }
 
 export interface BenchResult {
@@ -276,11 +278,13 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       });
       last = sws.map((s) => s.flowMods);
     }, 500);
+    o.onWindow?.("start");
     const t0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
     for (const s of sws) s.start();
     await new Promise((r) => setTimeout(r, o.durationMs));
     for (const s of sws) s.running = false;
+    o.onWindow?.("end");
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
     clearInterval(watchdog);

@@ -4,7 +4,7 @@
  *   taskset -c 0 node --import tsx bench/openflow/run.ts [--rounds 3] [--seconds 5] [--switches 16]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -82,12 +82,22 @@ async function stop(child: ChildProcess): Promise<void> {
 function fmtN(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
+/** utime + stime of a process, in seconds (/proc/<pid>/stat fields 14 and 15). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-const results = new Map<string, { tput: number[]; lat: number[]; p50: number[]; p99: number[]; minShare: number[] }>();
+const results = new Map<string, { tput: number[]; lat: number[]; p50: number[]; p99: number[]; minShare: number[]; cpuUs: number[] }>();
 let port = 20000 + Math.floor(Math.random() * 20000);
 const active = contenders.filter((c) => c.available() && (!only || only.includes(c.name)));
 console.log(`ofbench13: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}, load ${os.loadavg()[0]?.toFixed(2)}`);
@@ -97,16 +107,24 @@ try {
   // throughput: a fresh controller per run, contenders alternating round by round
   for (let round = 1; round <= ROUNDS; round++) {
     for (const c of active) {
-      const r = results.get(c.name) ?? { tput: [], lat: [], p50: [], p99: [], minShare: [] };
+      const r = results.get(c.name) ?? { tput: [], lat: [], p50: [], p99: [], minShare: [], cpuUs: [] };
       results.set(c.name, r);
       port++;
       const child = c.start(port);
       try {
         await waitListening(port, child);
-        const res: BenchResult = await runBench({ host: "127.0.0.1", port, switches: SWITCHES, macsPerSwitch: MACS, durationMs: SECONDS * 1000, mode: "throughput", window: WINDOW });
+        let cpu0 = NaN;
+        let cpu = NaN;
+        const onWindow = (edge: "start" | "end"): void => {
+          if (edge === "start") cpu0 = cpuSeconds(child.pid);
+          else cpu = cpuSeconds(child.pid) - cpu0;
+        };
+        const res: BenchResult = await runBench({ host: "127.0.0.1", port, switches: SWITCHES, macsPerSwitch: MACS, durationMs: SECONDS * 1000, mode: "throughput", window: WINDOW, onWindow });
+        const cpuUs = (cpu / (res.flowModsPerSec * SECONDS)) * 1e6;
+        r.cpuUs.push(cpuUs);
         r.tput.push(res.flowModsPerSec);
         r.minShare.push(Math.min(...res.perSwitch) / (res.flowModsPerSec / res.perSwitch.length));
-        console.log(`round ${round} ${c.name.padEnd(18)} throughput ${fmtN(res.flowModsPerSec).padStart(10)} flow-mods/s  (generator cpu ${(res.generatorCpu * 100).toFixed(0)}%, load ${os.loadavg()[0]?.toFixed(2)})`);
+        console.log(`round ${round} ${c.name.padEnd(18)} throughput ${fmtN(res.flowModsPerSec).padStart(10)} flow-mods/s  controller ${cpuUs.toFixed(1)} cpu-us/flow-mod  (generator cpu ${(res.generatorCpu * 100).toFixed(0)}%, load ${os.loadavg()[0]?.toFixed(2)})`);
       } catch (e) {
         console.log(`round ${round} ${c.name} throughput: FAILED ${e instanceof Error ? e.message : String(e)}`);
       } finally {
@@ -119,12 +137,15 @@ try {
   const up = active.map((c) => ({ c, port: ++port, child: c.start(port) }));
   try {
     for (const u of up) await waitListening(u.port, u.child);
+    // warm-up, not measured: a long-running controller has its hot paths compiled (JIT for Node and
+    // Python alike); without this a fresh process is measured mostly in its interpreter
+    for (const u of up) await runBench({ host: "127.0.0.1", port: u.port, switches: 4, macsPerSwitch: MACS, durationMs: 1500, mode: "throughput", window: 200 }).catch(() => undefined);
     for (let sample = 1; sample <= ROUNDS * 3; sample++) {
       for (const u of up) {
         const r = results.get(u.c.name);
         if (!r) continue;
         try {
-          const res = await runBench({ host: "127.0.0.1", port: u.port, switches: 1, macsPerSwitch: MACS, durationMs: 1000, mode: "latency", window: 1 });
+          const res = await runBench({ host: "127.0.0.1", port: u.port, switches: 1, macsPerSwitch: MACS, durationMs: 2000, mode: "latency", window: 1 });
           r.lat.push(res.flowModsPerSec);
           r.p50.push(res.latencyUs?.p50 ?? NaN);
           r.p99.push(res.latencyUs?.p99 ?? NaN);
@@ -142,16 +163,16 @@ try {
 }
 
 const fmt = fmtN;
-console.log(`\nmedians: throughput over ${ROUNDS} rounds, latency over ${ROUNDS * 3} one-second samples (p50/p99 = median of the per-sample values)`);
-console.log("controller          throughput/s  min-switch-share  latency-mode resp/s  p50 us   p99 us");
+console.log(`\nmedians: throughput over ${ROUNDS} rounds, latency over ${ROUNDS * 3} two-second samples (p50/p99 = median of the per-sample values)`);
+console.log("controller          throughput/s  cpu-us/flow-mod  min-switch-share  latency-mode resp/s  p50 us   p99 us");
 for (const [name, r] of results) {
-  console.log(`${name.padEnd(18)} ${fmt(median(r.tput)).padStart(13)}  ${median(r.minShare).toFixed(2).padStart(16)}  ${fmt(median(r.lat)).padStart(19)}  ${median(r.p50).toFixed(1).padStart(6)}  ${median(r.p99).toFixed(1).padStart(7)}`);
+  console.log(`${name.padEnd(18)} ${fmt(median(r.tput)).padStart(13)}  ${median(r.cpuUs).toFixed(1).padStart(15)}  ${median(r.minShare).toFixed(2).padStart(16)}  ${fmt(median(r.lat)).padStart(19)}  ${median(r.p50).toFixed(1).padStart(6)}  ${median(r.p99).toFixed(1).padStart(7)}`);
 }
 const tsc = results.get("tsc");
 if (tsc) {
   console.log("\nratios (tsc / other)");
   for (const [name, r] of results) {
     if (name === "tsc") continue;
-    console.log(`vs ${name.padEnd(18)} throughput ${(median(tsc.tput) / median(r.tput)).toFixed(1)}x   latency-mode resp/s ${(median(tsc.lat) / median(r.lat)).toFixed(2)}x   p50 ${(median(tsc.p50) / median(r.p50)).toFixed(2)}x (lower is better)`);
+    console.log(`vs ${name.padEnd(18)} throughput ${(median(tsc.tput) / median(r.tput)).toFixed(1)}x   cpu per flow-mod ${(median(tsc.cpuUs) / median(r.cpuUs)).toFixed(2)}x   latency-mode resp/s ${(median(tsc.lat) / median(r.lat)).toFixed(2)}x   p50 ${(median(tsc.p50) / median(r.p50)).toFixed(2)}x (lower is better)`);
   }
 }
