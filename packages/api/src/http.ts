@@ -97,7 +97,7 @@ export function openApiDocument(baseUrl: string) {
       "Everything the console does, for scripts. Authenticate with `Authorization: Bearer nvi_…` (create a token under Tokens). " +
       "Errors are JSON `{ code, message, data: { domainCode, field, issues } }`.",
     baseUrl: `${baseUrl}${REST_PREFIX}`,
-    tags: ["account", "organizations", "members", "tokens", "audit", "clouds", "agent"],
+    tags: ["account", "organizations", "members", "tokens", "audit", "clouds", "vpcs", "agent"],
   });
   return { ...cachedDocument, servers: [{ url: `${baseUrl}${REST_PREFIX}` }] };
 }

@@ -3,6 +3,7 @@ import { agentRouter, cloudRouter, hostRouter, joinTokenRouter } from "./routers
 import { meRouter, orgRouter } from "./routers/me.ts";
 import { invitationRouter, memberRouter } from "./routers/members.ts";
 import { tokenRouter } from "./routers/tokens.ts";
+import { subnetRouter, vpcRouter } from "./routers/vpcs.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
 export const appRouter = router({
@@ -16,6 +17,8 @@ export const appRouter = router({
   joinToken: joinTokenRouter,
   host: hostRouter,
   agent: agentRouter,
+  vpc: vpcRouter,
+  subnet: subnetRouter,
 });
 
 export type AppRouter = typeof appRouter;

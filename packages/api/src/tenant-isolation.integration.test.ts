@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloud, createInvitation, createJoinToken, enrollHost, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { createCloud, createInvitation, createJoinToken, createSubnet, createVpc, enrollHost, resolveUserActor, type CoreDeps } from "@nvi/core";
 import { TRPCError } from "@trpc/server";
 import { appRouter, createCaller } from "./root.ts";
 import { handleRest, openApiDocument } from "./http.ts";
@@ -18,6 +18,9 @@ let aInvitationId: string;
 let aCloudId: string;
 let aJoinTokenId: string;
 let aHostId: string;
+let aVpcId: string;
+let aSubnetId: string;
+let bCloudId: string;
 const aSecrets: string[] = [];
 
 beforeAll(async () => {
@@ -36,6 +39,11 @@ beforeAll(async () => {
   const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts: hostFacts("a-host-1") }, null);
   aHostId = enrolled.hostId;
   aSecrets.push(jt.joinString.split("@")[0]!, enrolled.credential);
+  const vpc = await createVpc({ ...deps, actor: aActor }, { name: "a-vpc", cidr: "10.99.0.0/16", allowOverlap: false });
+  aVpcId = vpc.id;
+  aSubnetId = (await createSubnet({ ...deps, actor: aActor }, { vpcId: vpc.id, cloudId: cloud.id, name: "a-sn", cidr: "10.99.1.0/24" })).id;
+  const bActor = await resolveUserActor(deps, { userId: b.userId, preferredOrgId: b.orgId, sourceIp: null });
+  bCloudId = (await createCloud({ ...deps, actor: bActor }, { name: "b-cloud", kind: "vm", region: "us", datacenter: "iad1" })).id;
   const m = await deps.db.membership.create({ data: { id: deps.newId("membership"), orgId: a.orgId, userId: second.userId, role: "member" } });
   aMemberId = m.id;
 });
@@ -50,7 +58,7 @@ function hostFacts(hostname: string) {
 /** Nothing of A's may appear in anything B receives. */
 function assertNoLeak(value: unknown) {
   const text = JSON.stringify(value ?? null);
-  for (const needle of [a.orgId, a.email, a.tokenId, aMemberId, aInvitationId, aCloudId, aJoinTokenId, aHostId, ...aSecrets]) {
+  for (const needle of [a.orgId, a.email, a.tokenId, aMemberId, aInvitationId, aCloudId, aJoinTokenId, aHostId, aVpcId, aSubnetId, ...aSecrets]) {
     expect(text).not.toContain(needle);
   }
 }
@@ -100,6 +108,17 @@ const cases: Record<string, Case> = {
   // Tenants' credentials are never host credentials, and a made-up join token enrolls nothing.
   "agent.enroll": (c) => expectCode(c.agent.enroll({ joinToken: "nvj_" + "q".repeat(36), facts: hostFacts("b-host") }), "UNAUTHORIZED"),
   "agent.heartbeat": (c) => expectCode(c.agent.heartbeat({ facts: hostFacts("a-host-1") }), "UNAUTHORIZED"),
+  "vpc.list": async (c) => assertNoLeak(await c.vpc.list()),
+  // The same CIDR as A's VPC is B's own business: tenants may reuse addresses.
+  "vpc.create": async (c) => assertNoLeak(await c.vpc.create({ name: `b-${Math.random().toString(36).slice(2, 8)}`, cidr: "10.99.0.0/16", allowOverlap: true })),
+  "vpc.delete": (c) => expectCode(c.vpc.delete({ vpcId: aVpcId }), "NOT_FOUND"),
+  "subnet.list": (c) => expectCode(c.subnet.list({ vpcId: aVpcId }), "NOT_FOUND"),
+  "subnet.create": async (c) => {
+    await expectCode(c.subnet.create({ vpcId: aVpcId, cloudId: bCloudId, name: "x", cidr: "10.99.2.0/24" }), "NOT_FOUND");
+    const mine = await c.vpc.create({ name: `b-${Math.random().toString(36).slice(2, 8)}`, cidr: "10.99.0.0/16", allowOverlap: true });
+    await expectCode(c.subnet.create({ vpcId: mine.id, cloudId: aCloudId, name: "x", cidr: "10.99.2.0/24" }), "NOT_FOUND");
+  },
+  "subnet.delete": (c) => expectCode(c.subnet.delete({ subnetId: aSubnetId }), "NOT_FOUND"),
   "audit.list": async (c) => {
     assertNoLeak(await c.audit.list({ limit: 200 }));
     expect((await c.audit.list({ targetId: a.tokenId, limit: 50 })).events).toEqual([]);
@@ -127,6 +146,8 @@ describe("tenant isolation over tRPC", () => {
     expect(await deps.db.cloud.findUnique({ where: { id: aCloudId } })).not.toBeNull();
     expect(await deps.db.joinToken.findUnique({ where: { id: aJoinTokenId } })).toMatchObject({ revokedAt: null, uses: 1 });
     expect(await deps.db.host.findUnique({ where: { id: aHostId } })).not.toBeNull();
+    expect(await deps.db.vpc.findUnique({ where: { id: aVpcId } })).not.toBeNull();
+    expect(await deps.db.subnet.findUnique({ where: { id: aSubnetId } })).not.toBeNull();
   });
 });
 
@@ -167,6 +188,13 @@ describe("tenant isolation over REST", () => {
     "DELETE /hosts/{hostId}": async () => expect((await call("DELETE", `/hosts/${aHostId}`)).status).toBe(404),
     "POST /agent/enroll": async () => expect((await call("POST", "/agent/enroll", { joinToken: "nvj_" + "r".repeat(36), facts: hostFacts("b") })).status).toBe(401),
     "POST /agent/heartbeat": async () => expect((await call("POST", "/agent/heartbeat", { facts: hostFacts("a-host-1") })).status).toBe(401),
+    "GET /vpcs": async () => assertNoLeak(await (await call("GET", "/vpcs")).json()),
+    "POST /vpcs": async () => assertNoLeak(await (await call("POST", "/vpcs", { name: `r-${Math.random().toString(36).slice(2, 8)}`, cidr: "10.99.0.0/16", allowOverlap: true })).json()),
+    "DELETE /vpcs/{vpcId}": async () => expect((await call("DELETE", `/vpcs/${aVpcId}`)).status).toBe(404),
+    "GET /vpcs/{vpcId}/subnets": async () => expect((await call("GET", `/vpcs/${aVpcId}/subnets`)).status).toBe(404),
+    "POST /vpcs/{vpcId}/subnets": async () =>
+      expect((await call("POST", `/vpcs/${aVpcId}/subnets`, { cloudId: bCloudId, name: "x", cidr: "10.99.3.0/24" })).status).toBe(404),
+    "DELETE /subnets/{subnetId}": async () => expect((await call("DELETE", `/subnets/${aSubnetId}`)).status).toBe(404),
     "GET /audit-events": async () => assertNoLeak(await (await call("GET", "/audit-events?limit=200")).json()),
   };
 

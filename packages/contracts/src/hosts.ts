@@ -76,3 +76,25 @@ export const EnrollResponse = z.object({
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
 export const HeartbeatRequest = z.object({ facts: HostFacts });
 export const HeartbeatResponse = z.object({ hostId: z.string(), heartbeatSeconds: z.number().int() });
+
+export const VpcDto = z.object({
+  id: z.string(),
+  name: z.string(),
+  cidr: z.string(),
+  allowOverlap: z.boolean(),
+  createdAt: isoDate,
+  subnetCount: z.number().int(),
+});
+export type VpcDto = z.infer<typeof VpcDto>;
+
+export const SubnetDto = z.object({
+  id: z.string(),
+  vpcId: z.string(),
+  cloudId: z.string(),
+  name: z.string(),
+  cidr: z.string(),
+  gateway: z.string(),
+  createdAt: isoDate,
+  addressesInUse: z.number().int(),
+});
+export type SubnetDto = z.infer<typeof SubnetDto>;

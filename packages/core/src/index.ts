@@ -14,3 +14,6 @@ export * from "./auth/login-limiter.ts";
 export * from "./clouds/clouds.ts";
 export * from "./clouds/join-tokens.ts";
 export * from "./clouds/hosts.ts";
+export * from "./net/cidr.ts";
+export * from "./vpcs/vpcs.ts";
+export * from "./vpcs/ipam.ts";

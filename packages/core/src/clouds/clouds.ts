@@ -64,10 +64,16 @@ export const CloudRef = z.object({ cloudId: z.string().min(1).max(40) });
 export async function deleteCloud(ctx: Ctx, input: z.infer<typeof CloudRef>): Promise<{ deleted: true }> {
   assertScope(ctx.actor.scopes, "clouds", "write");
   await ctx.db.$transaction(async (tx) => {
-    const row = await tx.cloud.findFirst({ where: { id: input.cloudId, orgId: ctx.actor.orgId }, include: { _count: { select: { hosts: true } } } });
+    const row = await tx.cloud.findFirst({
+      where: { id: input.cloudId, orgId: ctx.actor.orgId },
+      include: { _count: { select: { hosts: true, subnets: true } } },
+    });
     if (!row) throw notFound("cloud");
     if (row._count.hosts > 0) {
       throw new DomainError("CLOUD_NOT_EMPTY", `cloud "${row.name}" still has ${row._count.hosts} host(s); remove them first`);
+    }
+    if (row._count.subnets > 0) {
+      throw new DomainError("CLOUD_NOT_EMPTY", `cloud "${row.name}" still holds ${row._count.subnets} VPC subnet(s); delete them first`);
     }
     await tx.cloud.delete({ where: { id: row.id } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "cloud.deleted", targetType: "cloud", targetId: row.id, before: toDto(row) });

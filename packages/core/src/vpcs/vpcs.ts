@@ -1,0 +1,165 @@
+import { SubnetDto, VpcDto } from "@nvi/contracts";
+import { isUniqueViolation, type DbTx } from "@nvi/db";
+import { z } from "zod";
+import { assertScope } from "../access.ts";
+import { recordAudit, subjectOf } from "../audit/audit.ts";
+import { findOwnCloud } from "../clouds/clouds.ts";
+import type { Ctx } from "../context.ts";
+import { DomainError, notFound } from "../errors.ts";
+import { contains, formatCidr, formatIpv4, gatewayOf, isPrivate, isProblem, overlaps, parseCidr, type Cidr } from "../net/cidr.ts";
+
+/** VPCs are /8 to /28 inside RFC 1918 space; subnets /16 to /29 inside their VPC. */
+export const VPC_PREFIX = { min: 8, max: 28 } as const;
+export const SUBNET_PREFIX = { min: 16, max: 29 } as const;
+
+const name = z
+  .string()
+  .trim()
+  .min(1, "name is required")
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, "name: letters, digits, space, . _ - (starting with a letter or digit)");
+
+function cidrField(text: string, field: string, bounds: { min: number; max: number }): Cidr {
+  const c = parseCidr(text);
+  if (isProblem(c)) throw new DomainError("VALIDATION_FAILED", c.message, { field });
+  if (c.prefix < bounds.min || c.prefix > bounds.max) {
+    throw new DomainError("VALIDATION_FAILED", `${field} must be between /${bounds.min} and /${bounds.max} (got /${c.prefix})`, { field });
+  }
+  return c;
+}
+
+export const CreateVpcInput = z.object({
+  name,
+  cidr: z.string().trim().min(9).max(18),
+  /** Overlapping another VPC of the organization is refused unless the two will never be peered. */
+  allowOverlap: z.boolean().default(false),
+});
+
+type VpcRow = { id: string; name: string; cidr: string; allowOverlap: boolean; createdAt: Date; _count?: { subnets: number } };
+
+function vpcDto(row: VpcRow): VpcDto {
+  return { id: row.id, name: row.name, cidr: row.cidr, allowOverlap: row.allowOverlap, createdAt: row.createdAt.toISOString(), subnetCount: row._count?.subnets ?? 0 };
+}
+
+/** Serialises VPC and subnet changes of one organization, so overlap checks cannot race. */
+async function lockOrgNetworks(tx: DbTx, orgId: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`vpcs:${orgId}`}))`;
+}
+
+export async function createVpc(ctx: Ctx, input: z.infer<typeof CreateVpcInput>): Promise<VpcDto> {
+  assertScope(ctx.actor.scopes, "vpcs", "write");
+  const cidr = cidrField(input.cidr, "cidr", VPC_PREFIX);
+  if (!isPrivate(cidr)) {
+    throw new DomainError("VALIDATION_FAILED", `${formatCidr(cidr)} is not private address space: use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`, { field: "cidr" });
+  }
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      await lockOrgNetworks(tx, ctx.actor.orgId);
+      if (!input.allowOverlap) {
+        const others = await tx.vpc.findMany({ where: { orgId: ctx.actor.orgId }, select: { name: true, cidr: true } });
+        const clash = others.find((o) => overlaps(parseCidr(o.cidr) as Cidr, cidr));
+        if (clash) {
+          throw new DomainError("CIDR_OVERLAP", `${formatCidr(cidr)} overlaps VPC "${clash.name}" (${clash.cidr}); pick another range, or allow overlap if they will never be peered`, {
+            field: "cidr",
+          });
+        }
+      }
+      const row = await tx.vpc.create({ data: { id: ctx.newId("vpc"), orgId: ctx.actor.orgId, name: input.name, cidr: formatCidr(cidr), allowOverlap: input.allowOverlap } });
+      await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "vpc.created", targetType: "vpc", targetId: row.id, after: { name: row.name, cidr: row.cidr } });
+      return vpcDto(row);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new DomainError("DUPLICATE_NAME", `a VPC named "${input.name}" already exists`, { field: "name" });
+    throw error;
+  }
+}
+
+export async function listVpcs(ctx: Ctx): Promise<VpcDto[]> {
+  assertScope(ctx.actor.scopes, "vpcs", "read");
+  const rows = await ctx.db.vpc.findMany({ where: { orgId: ctx.actor.orgId }, include: { _count: { select: { subnets: true } } }, orderBy: { createdAt: "asc" } });
+  return rows.map(vpcDto);
+}
+
+export const VpcRef = z.object({ vpcId: z.string().min(1).max(40) });
+
+async function ownVpc(tx: Pick<DbTx, "vpc">, ctx: Ctx, vpcId: string) {
+  const row = await tx.vpc.findFirst({ where: { id: vpcId, orgId: ctx.actor.orgId } });
+  if (!row) throw notFound("VPC");
+  return row;
+}
+
+/** Only an empty VPC goes: no address may be in use in any of its subnets. */
+export async function deleteVpc(ctx: Ctx, input: z.infer<typeof VpcRef>): Promise<{ deleted: true }> {
+  assertScope(ctx.actor.scopes, "vpcs", "write");
+  await ctx.db.$transaction(async (tx) => {
+    await lockOrgNetworks(tx, ctx.actor.orgId);
+    const row = await ownVpc(tx, ctx, input.vpcId);
+    const used = await tx.ipAllocation.count({ where: { subnet: { vpcId: row.id } } });
+    if (used > 0) throw new DomainError("VPC_NOT_EMPTY", `VPC "${row.name}" still has ${used} address(es) in use; terminate its instances first`);
+    await tx.vpc.delete({ where: { id: row.id } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "vpc.deleted", targetType: "vpc", targetId: row.id, before: { name: row.name, cidr: row.cidr } });
+  });
+  return { deleted: true };
+}
+
+export const CreateSubnetInput = z.object({ vpcId: z.string().min(1).max(40), cloudId: z.string().min(1).max(40), name, cidr: z.string().trim().min(9).max(18) });
+
+type SubnetRow = { id: string; vpcId: string; cloudId: string; name: string; cidr: string; gateway: string; createdAt: Date; _count?: { allocations: number } };
+
+function subnetDto(row: SubnetRow): SubnetDto {
+  return { id: row.id, vpcId: row.vpcId, cloudId: row.cloudId, name: row.name, cidr: row.cidr, gateway: row.gateway, createdAt: row.createdAt.toISOString(), addressesInUse: row._count?.allocations ?? 0 };
+}
+
+/** A subnet places part of a VPC in one cloud; a VPC with subnets in several clouds spans them. */
+export async function createSubnet(ctx: Ctx, input: z.infer<typeof CreateSubnetInput>): Promise<SubnetDto> {
+  assertScope(ctx.actor.scopes, "vpcs", "write");
+  const cidr = cidrField(input.cidr, "cidr", SUBNET_PREFIX);
+  const cloud = await findOwnCloud(ctx, input.cloudId);
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      await lockOrgNetworks(tx, ctx.actor.orgId);
+      const vpc = await ownVpc(tx, ctx, input.vpcId);
+      const vpcCidr = parseCidr(vpc.cidr) as Cidr;
+      if (!contains(vpcCidr, cidr)) {
+        throw new DomainError("VALIDATION_FAILED", `${formatCidr(cidr)} is not inside VPC "${vpc.name}" (${vpc.cidr})`, { field: "cidr" });
+      }
+      const siblings = await tx.subnet.findMany({ where: { vpcId: vpc.id }, select: { name: true, cidr: true } });
+      const clash = siblings.find((s) => overlaps(parseCidr(s.cidr) as Cidr, cidr));
+      if (clash) throw new DomainError("CIDR_OVERLAP", `${formatCidr(cidr)} overlaps subnet "${clash.name}" (${clash.cidr})`, { field: "cidr" });
+      const row = await tx.subnet.create({
+        data: { id: ctx.newId("subnet"), orgId: ctx.actor.orgId, vpcId: vpc.id, cloudId: cloud.id, name: input.name, cidr: formatCidr(cidr), gateway: formatIpv4(gatewayOf(cidr)) },
+      });
+      await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+        action: "subnet.created",
+        targetType: "subnet",
+        targetId: row.id,
+        after: { vpc: vpc.name, cloud: cloud.name, name: row.name, cidr: row.cidr },
+      });
+      return subnetDto(row);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new DomainError("DUPLICATE_NAME", `a subnet named "${input.name}" already exists in this VPC`, { field: "name" });
+    throw error;
+  }
+}
+
+export async function listSubnets(ctx: Ctx, input: z.infer<typeof VpcRef>): Promise<SubnetDto[]> {
+  assertScope(ctx.actor.scopes, "vpcs", "read");
+  await ownVpc(ctx.db, ctx, input.vpcId);
+  const rows = await ctx.db.subnet.findMany({ where: { vpcId: input.vpcId, orgId: ctx.actor.orgId }, include: { _count: { select: { allocations: true } } }, orderBy: { cidr: "asc" } });
+  return rows.map(subnetDto);
+}
+
+export const SubnetRef = z.object({ subnetId: z.string().min(1).max(40) });
+
+export async function deleteSubnet(ctx: Ctx, input: z.infer<typeof SubnetRef>): Promise<{ deleted: true }> {
+  assertScope(ctx.actor.scopes, "vpcs", "write");
+  await ctx.db.$transaction(async (tx) => {
+    const row = await tx.subnet.findFirst({ where: { id: input.subnetId, orgId: ctx.actor.orgId }, include: { _count: { select: { allocations: true } } } });
+    if (!row) throw notFound("subnet");
+    if (row._count.allocations > 0) throw new DomainError("VPC_NOT_EMPTY", `subnet "${row.name}" still has ${row._count.allocations} address(es) in use`);
+    await tx.subnet.delete({ where: { id: row.id } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "subnet.deleted", targetType: "subnet", targetId: row.id, before: { name: row.name, cidr: row.cidr } });
+  });
+  return { deleted: true };
+}
