@@ -11,7 +11,8 @@ export const USAGE = `usage: lab <command> [options]
 
   up --datacenters M --hosts-per-dc N [--name NAME] [--controller tcp:ADDR:PORT] [--agent "CMD"] [--bridge veb0]
        ADDR "mgmt" means the lab's TSC address (shown by status). CMD runs in every host's netns.
-  down [--name NAME]                       stop and remove everything named NAME-* (idempotent)
+  down [--name NAME] [--force]             stop and remove everything named NAME-* (idempotent; --force
+                                           also when NAME has no run dir, i.e. was not made by a lab here)
   status [--name NAME] [--json]
   tsc-ip [--name NAME]                     the address the TSC should listen on (TSC_BIND_ADDRESS)
   controller TARGET|none [--name NAME]     point every VEB at tcp:ADDR:PORT (flushes flows; plumbing is restored)
@@ -36,6 +37,7 @@ const OPTIONS = {
   mac: { type: "string" },
   id: { type: "string" },
   json: { type: "boolean" },
+  force: { type: "boolean" },
   "no-server": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -92,7 +94,11 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
       const labs = await listLabs();
       if (!v.name && !v.lab && labs.length === 0) return out("no lab is up; nothing to do");
       const name = v.name ?? v.lab ?? (await resolveLabName(undefined));
-      const r = await labDown(name);
+      const r = await labDown(name, { force: v.force });
+      if (r.untouched) {
+        const u = r.untouched;
+        return out(`lab ${name} has no run dir, so ${[...u.namespaces, ...u.links].join(" ")} were not made by a lab here; left alone (--force removes them)`);
+      }
       if (!r.hadState && r.namespaces + r.links + r.stopped === 0) return out(`lab ${name} is not up; nothing to do`);
       return out(`lab ${name} down in ${r.ms} ms: stopped ${r.stopped} processes, deleted ${r.namespaces} namespaces and ${r.links} root links`);
     }

@@ -250,6 +250,23 @@ describe("teardown", () => {
     expect(existsSync(`/run/nvi-lab/${name}`)).toBe(false);
   });
 
+  it("down leaves names with the prefix alone unless a lab here made them (or --force)", async () => {
+    const name = randomLabName();
+    await run("ip", ["netns", "add", `${name}-other`]);
+    try {
+      const r = await labDown(name);
+      expect(r.untouched?.namespaces).toEqual([`${name}-other`]);
+      expect(existsSync(`/run/netns/${name}-other`)).toBe(true);
+      await expect(labUp({ name, datacenters: 1, hostsPerDc: 1 })).rejects.toThrow(/names with the prefix .* exist/);
+      expect(existsSync(`/run/nvi-lab/${name}`)).toBe(false);
+      expect((await labDown(name)).untouched?.namespaces).toEqual([`${name}-other`]);
+      expect((await labDown(name, { force: true })).namespaces).toBe(1);
+      expect(existsSync(`/run/netns/${name}-other`)).toBe(false);
+    } finally {
+      await tryRun("ip", ["netns", "del", `${name}-other`]);
+    }
+  });
+
   it("down leaves no namespace, link, process or run dir with the prefix, and is idempotent", async () => {
     const pids = state.hosts.flatMap((h) => [h.pids.ovsdb!, h.pids.vswitchd!, h.pids.agent!]).concat(Object.values(inst).map((i) => i.serverPid!));
     const report = await labDown(lab);

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { run, sleep, tryRun } from "./exec.ts";
 import { prefixOf } from "./plan.ts";
@@ -83,7 +84,21 @@ export async function sweep(lab: string): Promise<DownReport> {
   return { lab, hadState: state !== null, stopped, namespaces: namespaces.length, links, ms: Date.now() - t0 };
 }
 
-/** `down` from the CLI or a test: waits for a concurrent writer of the same lab, then sweeps. */
-export async function labDown(lab: string): Promise<DownReport> {
-  return withLabLock(lab, () => sweep(lab));
+export interface DownResult extends DownReport {
+  /** names with the prefix that were left alone: no run dir says a lab made them */
+  untouched: Leftovers | null;
+}
+
+/**
+ * `down` from the CLI or a test: waits for a concurrent writer of the same lab, then sweeps.
+ * `up` creates the run dir before anything else and the sweep removes it last, so without a run
+ * dir nothing with the prefix was made by a lab here (another tool may use the same prefix):
+ * those are left alone unless `force`.
+ */
+export async function labDown(lab: string, options: { force?: boolean } = {}): Promise<DownResult> {
+  if (!options.force && !existsSync(runDirOf(lab))) {
+    const left = await findLeftovers(lab);
+    return { lab, hadState: false, stopped: 0, namespaces: 0, links: 0, ms: 0, untouched: isEmpty(left) ? null : left };
+  }
+  return { ...(await withLabLock(lab, () => sweep(lab))), untouched: null };
 }

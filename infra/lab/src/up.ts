@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { inNs, ipIn, LabError, requirePrerequisites, run } from "./exec.ts";
 import { createBridge, startOvs, withRaisedRmem } from "./ovs.ts";
@@ -160,7 +161,12 @@ export async function labUp(options: UpOptions): Promise<LabState> {
   const problem = labNameProblem(name);
   if (problem) throw new LabError(problem);
   const bridge = options.bridge ?? DEFAULT_BRIDGE;
-  if (!/^[a-z][a-z0-9-]{0,14}$/.test(bridge)) throw new LabError(`bridge name "${bridge}" must be an interface name (a-z0-9-, at most 15)`);
+  if (!/^[a-z][a-z0-9-]{0,14}$/.test(bridge) || bridge === FABRIC_IF || bridge === MGMT_IF) throw new LabError(`bridge name "${bridge}" must be an interface name (a-z0-9-, at most 15) other than ${FABRIC_IF} and ${MGMT_IF}`);
+
+  // validate everything before the first side effect (the run dir)
+  planLab(name, options.datacenters, options.hostsPerDc, 0);
+  resolveController(options.controller, "198.18.0.1");
+  const hadRunDir = existsSync(runDirOf(name));
 
   return withLabLock(name, async () => {
     const existing = await readState(name).catch((e: Error) => {
@@ -170,7 +176,12 @@ export async function labUp(options: UpOptions): Promise<LabState> {
     if (existing) throw new LabError(`lab ${name} did not finish coming up; run "lab down --name ${name}" to clear it`);
     const left = await findLeftovers(name);
     if (!isEmpty(left)) {
-      throw new LabError(`leftovers of a lab ${name} exist (namespaces: ${left.namespaces.join(" ") || "-"}; links: ${left.links.join(" ") || "-"}); run "lab down --name ${name}"`);
+      // the run dir is what marks names as a lab's: do not leave one behind for someone else's
+      if (!hadRunDir) await rm(runDirOf(name), { recursive: true, force: true });
+      throw new LabError(
+        `names with the prefix ${name}- exist (namespaces: ${left.namespaces.join(" ") || "-"}; links: ${left.links.join(" ") || "-"}): ` +
+          `pick another name, or if they are a lab's leftovers run "lab down --name ${name} --force"`,
+      );
     }
     const plan = planLab(name, options.datacenters, options.hostsPerDc, pickMgmtSlot(name, await usedRootSubnets()));
     const state: LabState = {
