@@ -140,8 +140,18 @@ try {
     // warm-up, not measured: a long-running controller has its hot paths compiled (JIT for Node and
     // Python alike); without this a fresh process is measured mostly in its interpreter
     for (const u of up) await runBench({ host: "127.0.0.1", port: u.port, switches: 4, macsPerSwitch: MACS, durationMs: 1500, mode: "throughput", window: 200 }).catch(() => undefined);
+    /** Wait until no controller is still busy (a slow one drains its backlog after a run). */
+    const settle = async (): Promise<void> => {
+      for (let i = 0; i < 200; i++) {
+        const before = up.map((u) => cpuSeconds(u.child.pid));
+        await new Promise((r) => setTimeout(r, 100));
+        if (up.every((u, k) => cpuSeconds(u.child.pid) - (before[k] ?? 0) <= 0.01)) return;
+      }
+    };
     for (let sample = 1; sample <= ROUNDS * 3; sample++) {
-      for (const u of up) {
+      // rotate who goes first, and never start while another controller is still working
+      for (const u of [...up.slice(sample % up.length), ...up.slice(0, sample % up.length)]) {
+        await settle();
         const r = results.get(u.c.name);
         if (!r) continue;
         try {

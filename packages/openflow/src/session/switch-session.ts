@@ -38,6 +38,8 @@ export class SwitchSession {
   private gotHello = false;
   private blocked = false;
   private flushScheduled = false;
+  /** True while a received chunk is being handled: its answers are flushed when it ends. */
+  private inData = false;
   private lastRx = Date.now();
   private keepalive: NodeJS.Timeout | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
@@ -106,7 +108,7 @@ export class SwitchSession {
       return;
     }
     if (this.out.pos >= FLUSH_NOW_BYTES) this.flush();
-    else if (!this.flushScheduled) {
+    else if (!this.flushScheduled && !this.inData) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
@@ -227,13 +229,16 @@ export class SwitchSession {
 
   private onData(chunk: Buffer): void {
     this.lastRx = Date.now();
+    this.inData = true;
     try {
       this.framer.push(chunk, (frame) => {
         if (this.state !== "closed") this.onFrame(frame);
       });
+      this.inData = false;
       // answers produced synchronously for this chunk leave in one write, without waiting a loop turn
       if (this.out.pos > 0 && this.state !== "closed") this.flush();
     } catch (e) {
+      this.inData = false;
       const why = e instanceof OpenFlowDecodeError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
       this.log.warn("openflow session error", { peer: this.peer, reason: why });
       this.close(`malformed message: ${why}`);
