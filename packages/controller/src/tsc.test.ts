@@ -50,6 +50,20 @@ describe("startTsc", () => {
     expect(again.flows.some((f) => f.priority === 4242)).toBe(false);
   });
 
+  it("leaves flows the embedder asked to keep (e.g. a lab's plumbing cookie) and removes other strangers", async () => {
+    const tsc = await tscWith({ keepFlow: (f) => f.cookie === 0x1abn });
+    const sw = new FakeSwitch(tsc.address.port);
+    cleanups.push(() => sw.end());
+    const stranger = { tableId: 0, priority: 7, match: { inPort: 9 }, instructions: [], idleTimeout: 0, hardTimeout: 0, flags: 0, durationSec: 0, durationNsec: 0, packetCount: 0n, byteCount: 0n };
+    sw.flows = [
+      { ...stranger, cookie: 0x1abn },
+      { ...stranger, priority: 8, cookie: 0x999n },
+    ];
+    sw.send({ type: "hello", xid: 1, version: 4, versions: [4] });
+    await tsc.waitForSwitch(0xabcn);
+    expect(sw.flows.filter((f) => f.priority === 7 || f.priority === 8).map((f) => f.cookie)).toEqual([0x1abn]);
+  });
+
   it("hands packet-ins to the app and survives an app that throws", async () => {
     const seen: number[] = [];
     const tsc = await tscWith({

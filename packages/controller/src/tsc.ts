@@ -21,6 +21,11 @@ export interface TscOptions {
   session?: SessionOptions;
   /** Reconcile a switch against its desired state when it connects (default true). */
   syncOnConnect?: boolean;
+  /**
+   * Flows that resync must leave alone although the compiler did not ask for them (e.g. a lab's
+   * host plumbing under its own cookie). Our own REACTIVE flows are always kept.
+   */
+  keepFlow?: (flow: FlowSpec) => boolean;
 }
 
 export interface SyncResult {
@@ -75,7 +80,8 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
   const syncNow = async (sw: SwitchSession): Promise<SyncResult> => {
     const dpid = sw.datapathId ?? 0n;
     const desired = compileSwitchFlows(options.desiredState?.(dpid) ?? EMPTY, clock);
-    const diff = diffFlows(await readFlows(sw), desired, keepOnResync);
+    const keep = options.keepFlow;
+    const diff = diffFlows(await readFlows(sw), desired, keep ? (f) => keepOnResync(f) || keep(f) : keepOnResync);
     const errors = await sw.sendWithBarrier(diffToFlowMods(diff));
     const result = { datapathId: dpid, added: diff.add.length, removed: diff.remove.length, unchanged: diff.unchanged, errors };
     if (errors.length > 0) log.warn("switch rejected flow-mods: degraded", { datapathId: dpid.toString(16), errors: errors.length });
