@@ -1,0 +1,93 @@
+import { createServer, type Server } from "node:http";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ALL_SCOPES } from "@nvi/contracts";
+import { createApiContext, handleRest } from "@nvi/api";
+import { createApiToken, createCoreDeps, ensurePersonalOrganization, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { run } from "./run.ts";
+
+/** The real REST handler on a loopback port, as the console serves it, against the real Postgres. */
+let server: Server;
+let url = "";
+let deps: CoreDeps;
+let token = "";
+let dir = "";
+
+beforeAll(async () => {
+  deps = createCoreDeps(process.env.DATABASE_URL ?? "");
+  const email = `cli-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
+  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: "cli" } });
+  const orgId = await ensurePersonalOrganization(deps, user, null);
+  const actor = await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null });
+  token = (await createApiToken({ ...deps, actor }, { name: "cli", scopes: [...ALL_SCOPES], expiresInDays: 1 })).secret;
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      const request = new Request(`${url}${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, ...(body ? { body } : {}) });
+      void handleRest(request, (r) => createApiContext({ deps, headers: r.headers, sourceIp: "127.0.0.1", publicUrl: url, getSessionUser: () => Promise.resolve(null) })).then(
+        async (response) => {
+          res.writeHead(response.status, Object.fromEntries(response.headers));
+          res.end(Buffer.from(await response.arrayBuffer()));
+        },
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  dir = await mkdtemp(path.join(tmpdir(), "nvi-cli-"));
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await deps.db.$disconnect();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function nvi(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(argv, { NVI_CONFIG: path.join(dir, "config.json") }, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("nvi CLI against the real API", () => {
+  it("logs in, keeps the token private, and says who it is", async () => {
+    expect((await nvi("whoami")).err).toMatch(/not logged in/);
+    const bad = await nvi("login", "--url", url, "--token", "nvi_wrong");
+    expect(bad).toMatchObject({ code: 1 });
+    expect(bad.err).toMatch(/malformed/);
+    const ok = await nvi("login", "--url", url, "--token", token);
+    expect(ok.code).toBe(0);
+    expect((await stat(path.join(dir, "config.json"))).mode & 0o777).toBe(0o600);
+    expect((await nvi("whoami")).out).toMatch(/actor\s+token/);
+  });
+
+  it("walks the journey: cloud, join token, VPC, subnet, lists as tables and JSON", async () => {
+    const cloud = JSON.parse((await nvi("clouds", "create", "--name", "cli-dc", "--kind", "docker", "--region", "eu", "--datacenter", "dc1", "--json")).out) as { id: string };
+    expect(cloud.id).toMatch(/^cld_/);
+    const join = await nvi("join-token", "create", "--cloud", cloud.id, "--reusable", "--limit", "3");
+    expect(join.out).toMatch(/joinString\s+nvj_[0-9A-Za-z]{36}@http:\/\/127\.0\.0\.1:\d+/);
+    const vpc = JSON.parse((await nvi("vpcs", "create", "--name", "cli-vpc", "--cidr", "10.77.0.0/16", "--json")).out) as { id: string };
+    expect((await nvi("subnets", "create", "--vpc", vpc.id, "--cloud", cloud.id, "--name", "a", "--cidr", "10.77.1.0/24")).out).toMatch(/gateway\s+10\.77\.1\.1/);
+    const list = await nvi("vpcs", "list");
+    expect(list.out.split("\n")[0]).toMatch(/^ID\s+NAME\s+CIDR\s+SUBNET_COUNT\s+CREATED_AT$/);
+    expect(list.out).toMatch(/cli-vpc\s+10\.77\.0\.0\/16\s+1/);
+    expect((await nvi("audit", "--action", "subnet.")).out).toContain("subnet.created");
+  });
+
+  it("reports API refusals with the field at fault, and usage errors with exit code 2", async () => {
+    const bad = await nvi("vpcs", "create", "--name", "x", "--cidr", "10.77.0.1/16");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/did you mean 10\.77\.0\.0\/16\? \(VALIDATION_FAILED\)/);
+    const missing = await nvi("vpcs", "create", "--name", "x");
+    expect(missing).toMatchObject({ code: 2 });
+    expect(missing.err).toMatch(/--cidr is required/);
+    expect((await nvi("frobnicate")).code).toBe(2);
+    const gone = await nvi("vpcs", "delete", "vpc_00000000000000000000");
+    expect(gone.err).toMatch(/VPC not found \(NOT_FOUND\)/);
+  });
+});

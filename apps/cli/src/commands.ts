@@ -1,0 +1,116 @@
+import type { ParsedArgs } from "./args.ts";
+import { UsageError } from "./args.ts";
+
+/** One CLI command: which REST call it makes and how its answer is shown. */
+export interface Command {
+  words: string[];
+  usage: string;
+  summary: string;
+  method: "GET" | "POST" | "PATCH" | "DELETE";
+  path: (a: ParsedArgs) => string;
+  body?: (a: ParsedArgs) => unknown;
+  /** Columns for a list; absent → key/value view of one object. */
+  columns?: string[];
+  /** What of the answer to show (e.g. the `events` of a page). */
+  pick?: (answer: unknown) => unknown;
+}
+
+const need = (a: ParsedArgs, flag: string): string => {
+  const v = a.flags[flag];
+  if (typeof v !== "string" || v === "") throw new UsageError(`--${flag} is required`);
+  return v;
+};
+const arg = (a: ParsedArgs, index: number, what: string): string => {
+  const v = a.positionals[index];
+  if (!v) throw new UsageError(`give the ${what}`);
+  return encodeURIComponent(v);
+};
+const num = (a: ParsedArgs, flag: string): number | undefined => {
+  const v = a.flags[flag];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`--${flag} must be a whole number`);
+  return n;
+};
+const query = (params: Record<string, string | number | undefined>) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  return q.size ? `?${q.toString()}` : "";
+};
+
+export const COMMANDS: Command[] = [
+  { words: ["whoami"], usage: "whoami", summary: "who the token is, its organization and scopes", method: "GET", path: () => "/me" },
+  { words: ["tokens", "list"], usage: "tokens list", summary: "API tokens of the organization", method: "GET", path: () => "/tokens", columns: ["id", "name", "prefix", "scopes", "status", "expiresAt"] },
+  { words: ["clouds", "list"], usage: "clouds list", summary: "clouds and their host counts", method: "GET", path: () => "/clouds", columns: ["id", "name", "kind", "region", "datacenter", "hostCount"] },
+  {
+    words: ["clouds", "create"],
+    usage: "clouds create --name N --kind docker|vm|baremetal --region R --datacenter D",
+    summary: "register a cloud",
+    method: "POST",
+    path: () => "/clouds",
+    body: (a) => ({ name: need(a, "name"), kind: need(a, "kind"), region: need(a, "region"), datacenter: need(a, "datacenter") }),
+  },
+  { words: ["clouds", "delete"], usage: "clouds delete CLOUD_ID", summary: "delete an empty cloud", method: "DELETE", path: (a) => `/clouds/${arg(a, 0, "cloud id")}` },
+  {
+    words: ["join-token", "create"],
+    usage: "join-token create --cloud CLOUD_ID [--reusable] [--limit N] [--hours H]",
+    summary: "a join string for `NVI_JOIN=… nvi-agent` (shown once)",
+    method: "POST",
+    path: (a) => `/clouds/${encodeURIComponent(need(a, "cloud"))}/join-tokens`,
+    body: (a) => ({ reusable: a.flags.reusable === true, usageLimit: num(a, "limit") ?? null, expiresInHours: num(a, "hours") ?? 24 }),
+  },
+  {
+    words: ["hosts", "list"],
+    usage: "hosts list [--cloud CLOUD_ID]",
+    summary: "hosts with live status",
+    method: "GET",
+    path: (a) => `/hosts${query({ cloudId: typeof a.flags.cloud === "string" ? a.flags.cloud : undefined })}`,
+    columns: ["id", "name", "status", "facts.fabricAddress", "facts.ovsVersion", "lastSeenAt"],
+  },
+  { words: ["hosts", "remove"], usage: "hosts remove HOST_ID", summary: "remove a host (its agent is refused)", method: "DELETE", path: (a) => `/hosts/${arg(a, 0, "host id")}` },
+  { words: ["vpcs", "list"], usage: "vpcs list", summary: "VPCs", method: "GET", path: () => "/vpcs", columns: ["id", "name", "cidr", "subnetCount", "createdAt"] },
+  {
+    words: ["vpcs", "create"],
+    usage: "vpcs create --name N --cidr 10.0.0.0/16 [--allow-overlap]",
+    summary: "create a VPC",
+    method: "POST",
+    path: () => "/vpcs",
+    body: (a) => ({ name: need(a, "name"), cidr: need(a, "cidr"), allowOverlap: a.flags["allow-overlap"] === true }),
+  },
+  { words: ["vpcs", "delete"], usage: "vpcs delete VPC_ID", summary: "delete a VPC with no address in use", method: "DELETE", path: (a) => `/vpcs/${arg(a, 0, "VPC id")}` },
+  {
+    words: ["subnets", "list"],
+    usage: "subnets list --vpc VPC_ID",
+    summary: "subnets of a VPC",
+    method: "GET",
+    path: (a) => `/vpcs/${encodeURIComponent(need(a, "vpc"))}/subnets`,
+    columns: ["id", "name", "cidr", "gateway", "cloudId", "addressesInUse"],
+  },
+  {
+    words: ["subnets", "create"],
+    usage: "subnets create --vpc VPC_ID --cloud CLOUD_ID --name N --cidr 10.0.1.0/24",
+    summary: "place part of a VPC in a cloud",
+    method: "POST",
+    path: (a) => `/vpcs/${encodeURIComponent(need(a, "vpc"))}/subnets`,
+    body: (a) => ({ cloudId: need(a, "cloud"), name: need(a, "name"), cidr: need(a, "cidr") }),
+  },
+  { words: ["subnets", "delete"], usage: "subnets delete SUBNET_ID", summary: "delete an empty subnet", method: "DELETE", path: (a) => `/subnets/${arg(a, 0, "subnet id")}` },
+  {
+    words: ["audit"],
+    usage: "audit [--action PREFIX] [--limit N]",
+    summary: "the audit log, newest first",
+    method: "GET",
+    path: (a) => `/audit-events${query({ action: typeof a.flags.action === "string" ? a.flags.action : undefined, limit: num(a, "limit") ?? 20 })}`,
+    columns: ["at", "actorLabel", "action", "targetType", "targetId", "sourceIp"],
+    pick: (answer) => (answer as { events: unknown }).events,
+  },
+];
+
+export const SWITCHES = new Set(["json", "reusable", "allow-overlap", "help"]);
+
+export function findCommand(words: readonly string[]): { command: Command; rest: number } | null {
+  for (const command of COMMANDS) {
+    if (command.words.every((w, i) => words[i] === w)) return { command, rest: command.words.length };
+  }
+  return null;
+}
