@@ -34,6 +34,13 @@ describe("startTsc", () => {
     expect(await tsc.sync(0xabcn)).toMatchObject({ added: 0, removed: 0, errors: [] });
   });
 
+  it("waitForSwitch resolves at once for a switch that is already connected and synced", async () => {
+    const tsc = await tscWith();
+    connect(tsc);
+    const first = await tsc.waitForSwitch(0xabcn);
+    expect(await tsc.waitForSwitch(0xabcn, 50)).toBe(first);
+  });
+
   it("on reconnect, repairs drift instead of trusting what it sent last time", async () => {
     const tsc = await tscWith();
     const first = connect(tsc);

@@ -67,6 +67,8 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
   const switches = new Map<bigint, SwitchSession>();
   const queues = new Map<bigint, Promise<unknown>>();
   const readyWaiters = new Map<bigint, ((s: SwitchSession) => void)[]>();
+  /** Switches whose first sync after connecting has finished (waitForSwitch resolves at once for them). */
+  const synced = new WeakSet<SwitchSession>();
 
   const guard = (what: string, fn: () => unknown): void => {
     try {
@@ -108,6 +110,7 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
       const after = options.syncOnConnect === false ? Promise.resolve() : sync(dpid).then(() => undefined);
       after
         .then(() => {
+          synced.add(sw);
           for (const w of readyWaiters.get(dpid) ?? []) w(sw);
           readyWaiters.delete(dpid);
           guard("onSwitchReady", () => app.onSwitchReady?.(sw));
@@ -147,6 +150,11 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
     sync,
     waitForSwitch: (dpid, timeoutMs = 15_000) =>
       new Promise((resolve, reject) => {
+        const current = switches.get(dpid);
+        if (current && current.state === "ready" && synced.has(current)) {
+          resolve(current);
+          return;
+        }
         const timer = setTimeout(() => reject(new Error(`switch ${dpid.toString(16)} did not connect within ${timeoutMs} ms`)), timeoutMs);
         const done = (s: SwitchSession): void => {
           clearTimeout(timer);
