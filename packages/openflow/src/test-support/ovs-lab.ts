@@ -141,7 +141,7 @@ export async function startOvsLab(options: { hosts?: number; controllerPort?: nu
         child.once("exit", (code) => reject(new Error(`udp echo server in ${host.ns} exited with ${code}`)));
       });
     },
-    udpProbe: async (from, ip, port, timeoutMs = 1500) => {
+    udpProbe: async (from, ip, port, timeoutMs = 3000) => {
       try {
         await run("ip", ["netns", "exec", from.ns, process.execPath, "-e", PROBE_JS, ip, String(port), String(timeoutMs)]);
         return true;
