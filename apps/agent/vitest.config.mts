@@ -1,4 +1,6 @@
 import { defineConfig } from "vitest/config";
 import { suiteReporters } from "../../scripts/vitest-reporters.mts";
 
-export default defineConfig({ test: { include: ["src/**/*.test.ts"], reporters: suiteReporters("agent"), sequence: { shuffle: true } } });
+export default defineConfig({
+  test: { include: ["src/**/*.test.ts"], reporters: suiteReporters("agent"), sequence: { shuffle: true }, testTimeout: 60_000, hookTimeout: 120_000 },
+});

@@ -4,7 +4,7 @@ import { parseAgentEnv } from "./env.ts";
 describe("agent env", () => {
   it("takes defaults and ignores other variables", () => {
     const env = parseAgentEnv({ PATH: "/bin", HOME: "/root", NVI_JOIN: "" });
-    expect(env).toEqual({ NVI_STATE_DIR: "/var/lib/nvi-agent", NVI_BRIDGE: "veb0" });
+    expect(env).toEqual({ NVI_STATE_DIR: "/var/lib/nvi-agent", NVI_BRIDGE: "veb0", NVI_RESERVED_PORTS: "40000-49999" });
   });
 
   it("refuses unknown NVI_ variables and bad values, naming them", () => {
@@ -12,5 +12,7 @@ describe("agent env", () => {
     expect(() => parseAgentEnv({ NVI_BRIDGE: "this-name-is-way-too-long" })).toThrow(/NVI_BRIDGE/);
     expect(() => parseAgentEnv({ NVI_CONTROL_URL: "not a url" })).toThrow(/NVI_CONTROL_URL/);
     expect(() => parseAgentEnv({ NVI_HOSTNAME: "-bad" })).toThrow(/NVI_HOSTNAME/);
+    expect(() => parseAgentEnv({ NVI_CONTROLLER: "198.18.0.1:6653" })).toThrow(/NVI_CONTROLLER/);
+    expect(parseAgentEnv({ NVI_CONTROLLER: "tcp:198.18.0.1:6653" }).NVI_CONTROLLER).toBe("tcp:198.18.0.1:6653");
   });
 });

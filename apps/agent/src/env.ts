@@ -14,6 +14,10 @@ export const AgentEnv = z
     NVI_BRIDGE: z.string().regex(/^[a-z0-9-]{1,15}$/, "an interface name: a-z, 0-9, -, at most 15").default("veb0"),
     NVI_DATACENTER: z.string().min(1).max(64).optional(),
     NVI_FABRIC_ADDRESS: z.string().min(1).max(64).optional(),
+    /** OpenFlow target of the TSC (`tcp:ADDR:PORT`). When set, the agent owns the VEB bridge; when not, it leaves OVS alone. */
+    NVI_CONTROLLER: z.string().regex(/^(tcp|ssl):[^:]+:\d{1,5}$/, "tcp:ADDRESS:PORT or ssl:ADDRESS:PORT").optional(),
+    /** Host ports kept free for mapping keys (net.ipv4.ip_local_reserved_ports). */
+    NVI_RESERVED_PORTS: z.string().regex(/^\d{1,5}-\d{1,5}$/, "LOW-HIGH").default("40000-49999"),
   })
   .strict();
 export type AgentEnv = z.infer<typeof AgentEnv>;

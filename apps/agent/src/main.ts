@@ -3,11 +3,13 @@ import { RefusedError, controlPlane } from "./control-plane.ts";
 import { agentEnv } from "./env.ts";
 import { readHostFacts } from "./host-facts.ts";
 import { loadState, saveState, type AgentState } from "./state.ts";
+import { ensureVeb, localRunner } from "./veb.ts";
 
 /**
  * The host agent. It enrolls once with a join token (keeping the host credential it
- * gets in NVI_STATE_DIR), then heartbeats with fresh host facts. It only ever dials
- * out. The VEB bridge and instance plumbing arrive with the data-path work.
+ * gets in NVI_STATE_DIR), then heartbeats with fresh host facts. With NVI_CONTROLLER
+ * it owns the VEB bridge (fail_mode=secure, pointed at the TSC, key ports reserved).
+ * It only ever dials out. Instance plumbing arrives with the data-path work.
  */
 const env = agentEnv();
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
@@ -38,6 +40,10 @@ async function enroll(): Promise<AgentState> {
 }
 
 async function main(): Promise<void> {
+  if (env.NVI_CONTROLLER) {
+    const veb = await ensureVeb(localRunner, { bridge: env.NVI_BRIDGE, controller: env.NVI_CONTROLLER, reservedPorts: env.NVI_RESERVED_PORTS });
+    log("info", "veb ready", { ...veb });
+  }
   let state = await loadState(env.NVI_STATE_DIR);
   for (let attempt = 0; !state; attempt++) {
     try {

@@ -1,0 +1,50 @@
+import { labDown, labUp, ofctl, ovsEnv, run, type LabState } from "@nvi/lab";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureVeb, listBindings, plugPort, unplugPort, type Runner } from "./veb.ts";
+
+/** A real host of the lab: its own namespace, ovsdb-server and ovs-vswitchd. */
+let lab: LabState;
+let inHost: Runner;
+const name = `nva${Math.random().toString(36).slice(2, 6)}`;
+
+beforeAll(async () => {
+  lab = await labUp({ name, datacenters: 1, hostsPerDc: 1 });
+  const host = lab.hosts[0]!;
+  const env = Object.entries(ovsEnv(host.ovsDir)).map(([k, v]) => `${k}=${v}`);
+  inHost = (cmd, args) => run("ip", ["netns", "exec", host.ns, "env", ...env, cmd, ...args]);
+});
+afterAll(async () => {
+  if (lab) await labDown(lab.name, { force: true });
+});
+
+describe("the agent's VEB on a real Open vSwitch", () => {
+  it("creates a missing bridge with fail_mode=secure, the controller and the reserved key ports", async () => {
+    const facts = await ensureVeb(inHost, { bridge: "vebtest", controller: `tcp:${lab.mgmt.tscIp}:6653`, reservedPorts: "40000-40999" }, "netdev");
+    expect(facts).toMatchObject({ bridge: "vebtest", datapathType: "netdev", failMode: "secure", controller: `tcp:${lab.mgmt.tscIp}:6653` });
+    expect(facts.reservedPorts).toContain("40000-40999");
+    expect(facts.datapathId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it("an agent restart (ensureVeb again) leaves installed flows alone", async () => {
+    const host = lab.hosts[0]!;
+    const bridge = host.bridge;
+    const controller = `tcp:${lab.mgmt.tscIp}:6653`;
+    await ensureVeb(inHost, { bridge, controller, reservedPorts: null }, "netdev");
+    await ofctl(host.ovsDir, "add-flow", bridge, "table=0,priority=7,cookie=0x77,ip,nw_dst=10.9.9.9,actions=drop");
+    const before = await ofctl(host.ovsDir, "dump-flows", bridge, "cookie=0x77/-1");
+    expect(before).toContain("nw_dst=10.9.9.9");
+    await ensureVeb(inHost, { bridge, controller, reservedPorts: null }, "netdev");
+    expect(await ofctl(host.ovsDir, "dump-flows", bridge, "cookie=0x77/-1")).toContain("nw_dst=10.9.9.9");
+  });
+
+  it("plugs and unplugs instance ports with their MAC and IP recorded", async () => {
+    const host = lab.hosts[0]!;
+    await run("ip", ["-n", host.ns, "link", "add", "nvitst0", "type", "veth", "peer", "name", "nvitst1"]);
+    await plugPort(inHost, host.bridge, { port: "nvitst0", instanceId: "inst_0123456789ABCDEFGHij", mac: "02:00:0a:00:00:05", ip: "10.0.0.5" });
+    await plugPort(inHost, host.bridge, { port: "nvitst0", instanceId: "inst_0123456789ABCDEFGHij", mac: "02:00:0a:00:00:05", ip: "10.0.0.5" });
+    expect(await listBindings(inHost, host.bridge)).toContainEqual({ port: "nvitst0", instanceId: "inst_0123456789ABCDEFGHij", mac: "02:00:0a:00:00:05", ip: "10.0.0.5" });
+    await unplugPort(inHost, host.bridge, "nvitst0");
+    await unplugPort(inHost, host.bridge, "nvitst0");
+    expect((await listBindings(inHost, host.bridge)).map((b) => b.port)).not.toContain("nvitst0");
+  });
+});
