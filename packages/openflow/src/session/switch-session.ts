@@ -80,6 +80,12 @@ export class SwitchSession {
   get peer(): string {
     return `${this.socket.remoteAddress ?? "?"}:${this.socket.remotePort ?? 0}`;
   }
+  /** CN of the switch's client certificate on a mutual-TLS session (bind datapath ids to identities). */
+  get peerCommonName(): string | undefined {
+    const tlsSocket = this.socket as Socket & { getPeerCertificate?: () => { subject?: { CN?: unknown } } | null };
+    const cn = tlsSocket.getPeerCertificate?.()?.subject?.CN;
+    return typeof cn === "string" ? cn : undefined;
+  }
   get datapathId(): bigint | undefined {
     return this.features?.datapathId;
   }

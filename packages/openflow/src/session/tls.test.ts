@@ -55,6 +55,7 @@ describe("OpenFlow over mutual TLS", () => {
       socket.write(encodeMessage({ type: "hello", xid: 1, version: 4, versions: [4] }));
       await new Promise((r) => setTimeout(r, 50));
       expect(sessions).toHaveLength(1);
+      expect(sessions[0]?.peerCommonName).toBe("switch-0abc");
       expect((socket.getPeerCertificate().subject as { CN?: string }).CN).toBe("127.0.0.1");
       socket.destroy();
     } finally {
