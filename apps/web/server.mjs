@@ -15,9 +15,13 @@ await app.prepare();
 
 const server = createServer((req, res) => {
   const peer = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "";
-  if (!trustProxy || !req.headers["x-forwarded-for"]) {
+  const realIp = req.headers["x-real-ip"];
+  if (!trustProxy) {
     req.headers["x-forwarded-for"] = peer;
     delete req.headers["x-real-ip"];
+  } else if (!req.headers["x-forwarded-for"]) {
+    // A trusted proxy that only sets X-Real-IP names the client there.
+    req.headers["x-forwarded-for"] = typeof realIp === "string" && realIp ? realIp : peer;
   }
   void handle(req, res);
 });

@@ -104,6 +104,14 @@ test("an invited person joins with the role they were invited as", async ({ page
   await expect(guestPage.getByTestId("org-name")).toHaveText("Olivia's organization");
   await expect(guestPage.getByTestId("current-org")).toContainText("viewer");
 
+  // Vera now belongs to two organizations and can switch between them.
+  const switcher = guestPage.getByLabel("Organization");
+  await expect(switcher).toHaveValue(/^org_/);
+  await switcher.selectOption({ label: "Vera's organization (owner)" });
+  await expect(guestPage.getByTestId("org-name")).toHaveText("Vera's organization");
+  await guestPage.getByLabel("Organization").selectOption({ label: "Olivia's organization (viewer)" });
+  await expect(guestPage.getByTestId("org-name")).toHaveText("Olivia's organization");
+
   // A viewer can look but not invite or make tokens.
   await guestPage.getByRole("link", { name: "Settings" }).click();
   await expect(guestPage.getByText("Only owners and admins invite people.")).toBeVisible();

@@ -87,17 +87,22 @@ describe("scopes", () => {
   });
 
   it("read does not allow write; write allows read", async () => {
-    const read = await tokenWith(["tokens:read"]);
-    expect((await rest("GET", "/tokens", { token: read.secret })).status).toBe(200);
-    expect((await rest("POST", "/tokens", { token: read.secret, body: JSON.stringify({ name: "x", scopes: ["tokens:read"] }) })).status).toBe(403);
-    const write = await tokenWith(["tokens:write"]);
-    expect((await rest("GET", "/tokens", { token: write.secret })).status).toBe(200);
+    const read = await tokenWith(["vpcs:read"]);
+    expect((await rest("GET", "/vpcs", { token: read.secret })).status).toBe(200);
+    const vpc = JSON.stringify({ name: `rw-${Date.now()}`, cidr: "10.123.0.0/16", allowOverlap: true });
+    expect((await rest("POST", "/vpcs", { token: read.secret, body: vpc })).status).toBe(403);
+    const write = await tokenWith(["vpcs:write"]);
+    expect((await rest("GET", "/vpcs", { token: write.secret })).status).toBe(200);
+    expect((await rest("POST", "/vpcs", { token: write.secret, body: vpc })).status).toBe(200);
   });
 
-  it("a token cannot mint a token with scopes it does not hold", async () => {
-    const { secret } = await tokenWith(["tokens:write"]);
-    const res = await rest("POST", "/tokens", { token: secret, body: JSON.stringify({ name: "escalate", scopes: ["members:write"] }) });
-    expect(res.status).toBe(403);
+  it("a token mints no credentials: neither tokens (which could outlive it) nor invitations", async () => {
+    const { secret } = await tokenWith(["tokens:write", "members:write"]);
+    const token = await rest("POST", "/tokens", { token: secret, body: JSON.stringify({ name: "forever", scopes: ["audit:read"], expiresInDays: null }) });
+    expect(token.status).toBe(403);
+    expect((await json(token)).data.domainCode).toBe("USER_SESSION_REQUIRED");
+    const invite = await rest("POST", "/invitations", { token: secret, body: JSON.stringify({ role: "owner" }) });
+    expect(invite.status).toBe(403);
   });
 
   it("a token shrinks with its creator's role and dies when the creator leaves", async () => {
@@ -105,10 +110,11 @@ describe("scopes", () => {
     const m = await deps.db.membership.create({ data: { id: deps.newId("membership"), orgId: owner.orgId, userId: member.userId, role: "member" } });
     const actor = await resolveUserActor(deps, { userId: member.userId, preferredOrgId: owner.orgId, sourceIp: null });
     expect(actor.orgId).toBe(owner.orgId);
-    const { secret } = await createApiToken({ ...deps, actor }, { name: "erin's", scopes: ["tokens:write", "audit:read"], expiresInDays: 1 });
-    expect((await rest("GET", "/tokens", { token: secret })).status).toBe(200);
+    const { secret } = await createApiToken({ ...deps, actor }, { name: "erin's", scopes: ["clouds:write", "audit:read"], expiresInDays: 1 });
+    const cloud = (name: string) => rest("POST", "/clouds", { token: secret, body: JSON.stringify({ name, kind: "vm", region: "eu", datacenter: "dc1" }) });
+    expect((await cloud(`erin-${Date.now()}`)).status).toBe(200);
     await deps.db.membership.update({ where: { id: m.id }, data: { role: "viewer" } });
-    expect((await rest("POST", "/tokens", { token: secret, body: JSON.stringify({ name: "y", scopes: ["audit:read"] }) })).status).toBe(403);
+    expect((await cloud(`erin2-${Date.now()}`)).status).toBe(403);
     expect((await rest("GET", "/audit-events", { token: secret })).status).toBe(200);
     await deps.db.membership.delete({ where: { id: m.id } });
     expect((await rest("GET", "/audit-events", { token: secret })).status).toBe(401);

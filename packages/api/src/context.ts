@@ -34,7 +34,12 @@ function readCookie(headers: Headers, name: string): string | null {
   if (!raw) return null;
   for (const part of raw.split(";")) {
     const [k, ...v] = part.trim().split("=");
-    if (k === name) return decodeURIComponent(v.join("="));
+    if (k !== name) continue;
+    try {
+      return decodeURIComponent(v.join("="));
+    } catch {
+      return null; // a mangled cookie selects nothing
+    }
   }
   return null;
 }

@@ -20,12 +20,24 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/**
+ * Prisma errors that only a race can produce here (the row went away, or a row it
+ * points at did, between our check and our write) become answers, not 500s.
+ */
+const RACE_CODES: Record<string, DomainError> = {
+  P2025: new DomainError("NOT_FOUND", "it no longer exists (changed by another request)"),
+  P2003: new DomainError("CHANGED_CONCURRENTLY", "something it depends on was just removed or is still in use; reload and retry"),
+  P2002: new DomainError("CHANGED_CONCURRENTLY", "it was just created by another request; reload and retry"),
+};
+
 /** Turns domain errors thrown anywhere below into their tRPC codes. */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    throw toTRPCError(result.error.cause);
-  }
+  if (result.ok) return result;
+  const cause = result.error.cause;
+  if (cause instanceof DomainError) throw toTRPCError(cause);
+  const race = RACE_CODES[(cause as { code?: string } | undefined)?.code ?? ""];
+  if (race) throw toTRPCError(race);
   return result;
 });
 

@@ -37,6 +37,14 @@ export function assertScope(scopes: ReadonlySet<Scope>, area: Area, level: Acces
   }
 }
 
+/**
+ * Credentials are minted by people, never by other credentials: an API token that
+ * could create tokens or invitations could outlive its own expiry and revocation.
+ */
+export function assertPerson(actor: { kind: "user" | "token" }, what: string): void {
+  if (actor.kind !== "user") throw new DomainError("USER_SESSION_REQUIRED", `${what} needs a signed-in person, not an API token`);
+}
+
 /** Scopes a creator asks for but does not hold themselves. */
 export function scopesBeyondRole(requested: readonly Scope[], role: Role): Scope[] {
   const allowed = new Set(ROLE_SCOPES[role]);

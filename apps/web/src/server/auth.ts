@@ -58,8 +58,14 @@ function makeAuth() {
       password: { hash: (password) => hash(password, ARGON2), verify: ({ hash: digest, password }) => verify(digest, password) },
     },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
-    // Our own limiter (Redis, per account and per IP) guards sign-in; see hooks below.
-    rateLimit: { enabled: false },
+    // Sign-in is guarded by our own limiter (Redis, per account and per IP; hooks below).
+    // better-auth's per-IP limits cover the rest, sign-up (argon2 + a new organization) most of all.
+    rateLimit: {
+      enabled: true,
+      window: 60,
+      max: 120,
+      customRules: { "/sign-in/email": false, "/sign-up/email": { window: 60, max: 10 } },
+    },
     advanced: {
       cookiePrefix: "nvi",
       useSecureCookies: env.PUBLIC_URL.startsWith("https://"),
@@ -90,7 +96,7 @@ function makeAuth() {
             await loginLimiter().attempt(emailOf(ctx), ipOf(ctx));
           } catch (error) {
             if (error instanceof DomainError && error.code === "RATE_LIMITED") {
-              await auditForUser(emailOf(ctx), null, "user.sign_in_blocked", ipOf(ctx));
+              if (await loginLimiter().firstBlockInWindow(emailOf(ctx))) await auditForUser(emailOf(ctx), null, "user.sign_in_blocked", ipOf(ctx));
               throw new APIError("TOO_MANY_REQUESTS", { message: `Too many sign-in attempts. Try again in ${error.details.retryAfterSeconds ?? 60} s.`, code: "RATE_LIMITED" });
             }
             throw error;

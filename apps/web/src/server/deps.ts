@@ -18,9 +18,9 @@ export function loginLimiter(): LoginLimiter {
 }
 
 /**
- * The client address. `next start` puts the socket's address in x-forwarded-for;
- * behind a proxy the proxy appends the client's. The last entry is the one our own
- * side added, so a client cannot choose it by sending the header itself.
+ * The client address, as server.mjs leaves it in X-Forwarded-For: the socket's
+ * address, or (with NVI_TRUST_PROXY=1) what the trusted proxy appended last. Under
+ * `next dev` a client can still choose this header; only server.mjs pins it.
  */
 export function sourceIpOf(headers: Headers): string | null {
   const forwarded = headers.get("x-forwarded-for");

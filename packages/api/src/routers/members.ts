@@ -47,7 +47,7 @@ export const invitationRouter = router({
     .output(z.array(InvitationDto))
     .query(({ ctx }) => listInvitations(ctx.core)),
   create: authedProcedure
-    .meta(rest("POST", "/invitations", "members", "Invite someone; the link's secret is returned once (members:write)"))
+    .meta(rest("POST", "/invitations", "members", "Invite someone; the link's secret is returned once (members:write; a signed-in person, not a token)"))
     .input(CreateInvitationInput)
     .output(CreatedInvitation)
     .mutation(({ ctx, input }) => createInvitation(ctx.core, input)),

@@ -11,7 +11,7 @@ export const tokenRouter = router({
     .output(z.array(ApiTokenDto))
     .query(({ ctx }) => listApiTokens(ctx.core)),
   create: authedProcedure
-    .meta(rest("POST", "/tokens", "tokens", "Create an API token; the secret is returned once (tokens:write)"))
+    .meta(rest("POST", "/tokens", "tokens", "Create an API token; the secret is returned once (tokens:write; a signed-in person, not a token)"))
     .input(CreateApiTokenInput)
     .output(CreatedApiToken)
     .mutation(({ ctx, input }) => createApiToken(ctx.core, input)),

@@ -35,10 +35,16 @@ describe("sign-in limiter against real Redis", () => {
     expect(await outcome(limiter.attempt("frank@example.test", null))).toBe("ok");
   });
 
-  it("blocks one address spraying many accounts", async () => {
+  it("audits a blocked account once per window", async () => {
+    const limiter = new LoginLimiter(redis, limits, `${prefix}:d`);
+    expect(await limiter.firstBlockInWindow("gina@example.test")).toBe(true);
+    expect(await limiter.firstBlockInWindow("GINA@example.test")).toBe(false);
+  });
+
+  it("blocks one address spraying many accounts, without spending the accounts' attempts", async () => {
     const limiter = new LoginLimiter(redis, limits, `${prefix}:c`);
     for (let i = 0; i < 5; i++) expect(await outcome(limiter.attempt(`user${i}@example.test`, "192.0.2.7"))).toBe("ok");
-    expect(await outcome(limiter.attempt("user9@example.test", "192.0.2.7"))).toBe("RATE_LIMITED:true");
-    expect(await outcome(limiter.attempt("user9@example.test", "192.0.2.8"))).toBe("ok");
+    for (let i = 0; i < 5; i++) expect(await outcome(limiter.attempt("user9@example.test", "192.0.2.7"))).toBe("RATE_LIMITED:true");
+    for (let i = 0; i < 3; i++) expect(await outcome(limiter.attempt("user9@example.test", `192.0.2.${20 + i}`))).toBe("ok");
   });
 });

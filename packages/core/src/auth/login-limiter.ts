@@ -21,7 +21,11 @@ export class LoginLimiter {
   private readonly account: RateLimiterRedis;
   private readonly ip: RateLimiterRedis;
 
-  constructor(redis: Redis, limits: LoginLimits = DEFAULT_LOGIN_LIMITS, keyPrefix = "nvi:login") {
+  constructor(
+    private readonly redis: Redis,
+    private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
+    private readonly keyPrefix = "nvi:login",
+  ) {
     this.account = new RateLimiterRedis({
       storeClient: redis,
       keyPrefix: `${keyPrefix}:acct`,
@@ -33,8 +37,9 @@ export class LoginLimiter {
 
   async attempt(email: string, ip: string | null): Promise<void> {
     try {
-      await this.account.consume(email.trim().toLowerCase());
+      // The address pays first: a blocked address cannot go on spending other accounts' attempts.
       if (ip) await this.ip.consume(ip);
+      await this.account.consume(email.trim().toLowerCase());
     } catch (error) {
       if (error instanceof RateLimiterRes) {
         const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
@@ -42,6 +47,12 @@ export class LoginLimiter {
       }
       throw error;
     }
+  }
+
+  /** True once per account and window: blocked attempts are audited once, not once each. */
+  async firstBlockInWindow(email: string): Promise<boolean> {
+    const key = `${this.keyPrefix}:blocked:${email.trim().toLowerCase()}`;
+    return (await this.redis.set(key, "1", "EX", this.limits.perAccount.windowSeconds, "NX")) === "OK";
   }
 
   async succeeded(email: string): Promise<void> {

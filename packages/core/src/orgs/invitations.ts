@@ -1,6 +1,7 @@
 import { InvitationDto, Role } from "@nvi/contracts";
+import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
-import { ROLE_RANK, assertScope } from "../access.ts";
+import { ROLE_RANK, assertPerson, assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
@@ -50,6 +51,7 @@ export const CreatedInvitation = z.object({ invitation: InvitationDto, secret: z
 
 export async function createInvitation(ctx: Ctx, input: z.infer<typeof CreateInvitationInput>): Promise<z.infer<typeof CreatedInvitation>> {
   assertScope(ctx.actor.scopes, "members", "write");
+  assertPerson(ctx.actor, "inviting someone");
   if (ROLE_RANK[input.role] > ROLE_RANK[ctx.actor.role]) {
     throw new DomainError("ROLE_TOO_LOW", `you cannot invite someone as ${input.role}: that is above your own role`, { field: "role" });
   }
@@ -156,11 +158,18 @@ export async function acceptInvitation(deps: CoreDeps, user: AcceptingUser, secr
       data: { acceptedAt: now, acceptedBy: user.userId },
     });
     if (claimed.count !== 1) throw new DomainError("INVITATION_NOT_PENDING", "this invitation was just used or revoked");
+    const inviter = await tx.membership.findUnique({ where: { orgId_userId: { orgId: inv.orgId, userId: inv.createdBy } } });
+    if (!inviter || ROLE_RANK[inviter.role] < ROLE_RANK[inv.role]) {
+      throw new DomainError("INVITATION_NOT_PENDING", "the person who invited you can no longer grant this role; ask for a new link");
+    }
     const existing = await tx.membership.findUnique({ where: { orgId_userId: { orgId: inv.orgId, userId: user.userId } } });
     if (existing) throw new DomainError("ALREADY_MEMBER", `you are already a member of ${inv.organization.name}`);
-    const membership = await tx.membership.create({
-      data: { id: deps.newId("membership"), orgId: inv.orgId, userId: user.userId, role: inv.role },
-    });
+    const membership = await tx.membership
+      .create({ data: { id: deps.newId("membership"), orgId: inv.orgId, userId: user.userId, role: inv.role } })
+      .catch((error: unknown) => {
+        if (isUniqueViolation(error)) throw new DomainError("ALREADY_MEMBER", `you are already a member of ${inv.organization.name}`);
+        throw error;
+      });
     await recordAudit(
       tx,
       deps,

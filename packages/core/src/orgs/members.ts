@@ -31,6 +31,18 @@ export function assertMayManage(actorRole: Role, targetRole: Role, newRole: Role
   }
 }
 
+/**
+ * Membership changes of one organization run one at a time, and judge the caller by
+ * their role as it is now (not as it was when the request started): two owners
+ * demoting each other at once cannot leave the organization without an owner.
+ */
+async function lockAndReloadCaller(tx: DbTx, ctx: Ctx): Promise<Role> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`members:${ctx.actor.orgId}`}))`;
+  const me = await tx.membership.findUnique({ where: { orgId_userId: { orgId: ctx.actor.orgId, userId: ctx.actor.userId } } });
+  if (!me) throw new DomainError("UNAUTHENTICATED", "you are no longer a member of this organization");
+  return me.role;
+}
+
 async function loadTarget(tx: DbTx, ctx: Ctx, membershipId: string) {
   const target = await tx.membership.findFirst({
     where: { id: membershipId, orgId: ctx.actor.orgId },
@@ -51,8 +63,9 @@ export const SetMemberRoleInput = z.object({ membershipId: z.string().min(1).max
 export async function setMemberRole(ctx: Ctx, input: z.infer<typeof SetMemberRoleInput>): Promise<MemberDto> {
   assertScope(ctx.actor.scopes, "members", "write");
   return ctx.db.$transaction(async (tx) => {
+    const callerRole = await lockAndReloadCaller(tx, ctx);
     const target = await loadTarget(tx, ctx, input.membershipId);
-    assertMayManage(ctx.actor.role, target.role, input.role);
+    assertMayManage(callerRole, target.role, input.role);
     if (target.role === input.role) return toDto(target);
     if (input.role !== "owner") await assertNotLastOwner(tx, ctx.actor.orgId, target);
     const updated = await tx.membership.update({
@@ -76,10 +89,17 @@ export const RemoveMemberInput = z.object({ membershipId: z.string().min(1).max(
 export async function removeMember(ctx: Ctx, input: z.infer<typeof RemoveMemberInput>): Promise<{ removed: true }> {
   assertScope(ctx.actor.scopes, "members", "write");
   await ctx.db.$transaction(async (tx) => {
+    const callerRole = await lockAndReloadCaller(tx, ctx);
     const target = await loadTarget(tx, ctx, input.membershipId);
-    assertMayManage(ctx.actor.role, target.role, null);
+    assertMayManage(callerRole, target.role, null);
     await assertNotLastOwner(tx, ctx.actor.orgId, target);
     await tx.membership.delete({ where: { id: target.id } });
+    // What they minted here stops working with them (and stays dead if they are invited back).
+    const now = ctx.clock();
+    const owned = { orgId: ctx.actor.orgId, createdBy: target.userId };
+    await tx.apiToken.updateMany({ where: { ...owned, revokedAt: null }, data: { revokedAt: now } });
+    await tx.joinToken.updateMany({ where: { ...owned, revokedAt: null }, data: { revokedAt: now } });
+    await tx.invitation.updateMany({ where: { ...owned, revokedAt: null, acceptedAt: null }, data: { revokedAt: now } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), {
       action: "member.removed",
       targetType: "member",

@@ -1,6 +1,6 @@
 import { ApiTokenDto, Scope } from "@nvi/contracts";
 import { z } from "zod";
-import { ROLE_RANK, assertScope, effectiveTokenScopes, normaliseScopes } from "../access.ts";
+import { ROLE_RANK, assertPerson, assertScope, effectiveTokenScopes, normaliseScopes } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Actor, CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
@@ -51,6 +51,7 @@ export const CreatedApiToken = z.object({ token: ApiTokenDto, secret: z.string()
 
 export async function createApiToken(ctx: Ctx, input: z.infer<typeof CreateApiTokenInput>): Promise<z.infer<typeof CreatedApiToken>> {
   assertScope(ctx.actor.scopes, "tokens", "write");
+  assertPerson(ctx.actor, "creating an API token");
   const scopes = normaliseScopes(input.scopes);
   const beyond = scopes.filter((s) => !ctx.actor.scopes.has(s));
   if (beyond.length > 0) {

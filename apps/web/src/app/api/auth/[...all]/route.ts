@@ -1,7 +1,13 @@
+import { checkBody } from "@nvi/api";
 import { toNextJsHandler } from "better-auth/next-js";
 import { auth } from "../../../../server/auth.ts";
 
 export const dynamic = "force-dynamic";
 
 export const GET = (req: Request) => toNextJsHandler(auth()).GET(req);
-export const POST = (req: Request) => toNextJsHandler(auth()).POST(req);
+
+/** The same 64 KiB body cap as the API routes, before better-auth parses anything. */
+export async function POST(req: Request) {
+  const checked = await checkBody(req);
+  return checked.ok ? toNextJsHandler(auth()).POST(checked.request) : checked.response;
+}
