@@ -57,6 +57,11 @@ test("register a cloud, join a host with the real agent, watch it go online, rem
     await expect(row).toContainText("online", { timeout: 30_000 });
     await expect(row).toContainText("100.64.1.10");
     await screenshot(page, "clouds-host-online");
+    await page.getByRole("link", { name: "Topology" }).click();
+    await expect(page.getByTestId(`topo-host-${hostname}`)).toHaveAttribute("data-status", "online");
+    await expect(page.getByTestId("dc-eu-central/fra1")).toBeVisible();
+    await screenshot(page, "topology");
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Clouds", exact: true }).click();
 
     // A second agent with the same one-off token is refused.
     const second = startAgent({ NVI_JOIN: joinString, NVI_STATE_DIR: `${stateDir}-2`, NVI_HOSTNAME: `${hostname}-2` });

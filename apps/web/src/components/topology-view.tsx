@@ -1,0 +1,136 @@
+"use client";
+
+import type { CloudDto, HostDto, SubnetDto, VpcDto } from "@nvi/contracts";
+import { useQueries, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useTRPC } from "../trpc/client.tsx";
+import { EmptyState } from "./empty-state.tsx";
+
+const COL_W = 260;
+const GAP = 28;
+const CLOUD_HEAD = 44;
+const HOST_ROW = 26;
+const VPC_ROW = 30;
+const STATUS_COLOUR = { online: "var(--ok)", stale: "var(--warn)", offline: "var(--danger)" } as const;
+const VPC_COLOURS = ["#2f6fed", "#b4399e", "#1f8a7a", "#c26a12", "#6b4fd8", "#4c8d2b"];
+
+interface Layout {
+  datacenters: { key: string; label: string; x: number; clouds: { cloud: CloudDto; y: number; height: number; hosts: HostDto[] }[] }[];
+  height: number;
+}
+
+/** Datacenters as columns, their clouds stacked inside, hosts listed in each cloud. */
+function layout(clouds: CloudDto[], hosts: HostDto[]): Layout {
+  const byDc = new Map<string, CloudDto[]>();
+  for (const c of clouds) byDc.set(`${c.region}/${c.datacenter}`, [...(byDc.get(`${c.region}/${c.datacenter}`) ?? []), c]);
+  let height = 0;
+  const datacenters = [...byDc.entries()].map(([key, cs], i) => {
+    let y = 60;
+    const placed = cs.map((cloud) => {
+      const mine = hosts.filter((h) => h.cloudId === cloud.id);
+      const h = CLOUD_HEAD + Math.max(1, mine.length) * HOST_ROW + 10;
+      const item = { cloud, y, height: h, hosts: mine };
+      y += h + 14;
+      return item;
+    });
+    height = Math.max(height, y);
+    return { key, label: key, x: GAP + i * (COL_W + GAP), clouds: placed };
+  });
+  return { datacenters, height };
+}
+
+export function TopologyView() {
+  const trpc = useTRPC();
+  const clouds = useQuery(trpc.cloud.list.queryOptions(undefined, { refetchInterval: 10_000 }));
+  const hosts = useQuery(trpc.host.list.queryOptions({}, { refetchInterval: 3_000 }));
+  const vpcs = useQuery(trpc.vpc.list.queryOptions());
+  const subnets = useQueries({ queries: (vpcs.data ?? []).map((v) => trpc.subnet.list.queryOptions({ vpcId: v.id })) });
+  if (!clouds.data || !hosts.data || !vpcs.data) return <p className="muted">Loading…</p>;
+  if (clouds.data.length === 0) {
+    return (
+      <>
+        <h1>Topology</h1>
+        <EmptyState title="Nothing to draw yet" action={{ href: "/clouds", label: "Register a cloud" }}>
+          <p>Datacenters, clouds, hosts and the VPCs that span them appear here, with live host status.</p>
+        </EmptyState>
+      </>
+    );
+  }
+  const { datacenters, height } = layout(clouds.data, hosts.data);
+  const allSubnets: SubnetDto[] = subnets.flatMap((q) => q.data ?? []);
+  const width = datacenters.length * (COL_W + GAP) + GAP;
+  const vpcTop = height + 20;
+  const cloudBox = new Map(datacenters.flatMap((dc) => dc.clouds.map((c) => [c.cloud.id, { x: dc.x, y: c.y, h: c.height }] as const)));
+  const totalHeight = vpcTop + Math.max(1, vpcs.data.length) * VPC_ROW + 20;
+  return (
+    <>
+      <h1>Topology</h1>
+      <p className="lead">
+        Datacenters, the clouds in them, their hosts (live status) and the VPCs that span them. Change things under <Link href="/clouds">Clouds</Link> and{" "}
+        <Link href="/vpcs">VPCs</Link>.
+      </p>
+      <div className="card" style={{ overflowX: "auto" }}>
+        <svg role="img" aria-label="Topology" viewBox={`0 0 ${width} ${totalHeight}`} style={{ width: "100%", maxWidth: width }}>
+          {datacenters.map((dc) => (
+            <g key={dc.key} data-testid={`dc-${dc.key}`}>
+              <rect x={dc.x - 8} y={10} width={COL_W + 16} height={height + 4} rx={10} fill="none" stroke="var(--border)" strokeDasharray="4 4" />
+              <text x={dc.x} y={34} fill="var(--muted)" fontSize={12} fontWeight={700}>
+                DATACENTER {dc.label}
+              </text>
+              {dc.clouds.map(({ cloud, y, height: h, hosts: mine }) => (
+                <g key={cloud.id}>
+                  <rect x={dc.x} y={y} width={COL_W} height={h} rx={8} fill="var(--panel)" stroke="var(--border)" />
+                  <text x={dc.x + 12} y={y + 20} fill="var(--text)" fontSize={13} fontWeight={600}>
+                    {cloud.name}
+                  </text>
+                  <text x={dc.x + 12} y={y + 36} fill="var(--muted)" fontSize={11}>
+                    {cloud.kind} · {mine.length} host(s)
+                  </text>
+                  {mine.length === 0 && (
+                    <text x={dc.x + 12} y={y + CLOUD_HEAD + 16} fill="var(--muted)" fontSize={11}>
+                      no hosts yet
+                    </text>
+                  )}
+                  {mine.map((host, i) => (
+                    <g key={host.id} data-testid={`topo-host-${host.name}`} data-status={host.status}>
+                      <circle cx={dc.x + 20} cy={y + CLOUD_HEAD + 12 + i * HOST_ROW} r={6} fill={STATUS_COLOUR[host.status]}>
+                        <title>{host.status}</title>
+                      </circle>
+                      <text x={dc.x + 34} y={y + CLOUD_HEAD + 16 + i * HOST_ROW} fill="var(--text)" fontSize={12}>
+                        {host.name.length > 18 ? `${host.name.slice(0, 17)}…` : host.name} {host.facts.fabricAddress ? `· ${host.facts.fabricAddress}` : ""}
+                        <title>{host.name}</title>
+                      </text>
+                    </g>
+                  ))}
+                </g>
+              ))}
+            </g>
+          ))}
+          {vpcs.data.map((vpc: VpcDto, i) => {
+            const colour = VPC_COLOURS[i % VPC_COLOURS.length]!;
+            const y = vpcTop + i * VPC_ROW;
+            const placed = allSubnets.filter((s) => s.vpcId === vpc.id).flatMap((s) => {
+              const box = cloudBox.get(s.cloudId);
+              return box ? [{ s, box }] : [];
+            });
+            const xs = placed.map((p) => p.box.x + COL_W / 2);
+            return (
+              <g key={vpc.id} data-testid={`topo-vpc-${vpc.name}`}>
+                {xs.length > 1 && <line x1={Math.min(...xs)} x2={Math.max(...xs)} y1={y} y2={y} stroke={colour} strokeWidth={4} strokeLinecap="round" />}
+                {placed.map(({ s, box }) => (
+                  <g key={s.id}>
+                    <line x1={box.x + COL_W / 2} x2={box.x + COL_W / 2} y1={box.y + box.h} y2={y} stroke={colour} strokeDasharray="3 3" />
+                    <circle cx={box.x + COL_W / 2} cy={y} r={6} fill={colour} />
+                  </g>
+                ))}
+                <text x={GAP} y={y - 8} fill={colour} fontSize={12} fontWeight={700}>
+                  {vpc.name} {vpc.cidr} {placed.length ? `· ${placed.map((p) => p.s.cidr).join(", ")}` : "· no subnets yet"}
+                </text>
+              </g>
+            );
+          })}
+        </svg>
+      </div>
+    </>
+  );
+}
