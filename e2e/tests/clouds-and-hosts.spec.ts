@@ -68,6 +68,10 @@ test("register a cloud, join a host with the real agent, watch it go online, rem
     const code = await new Promise<number | null>((resolve) => second.on("exit", resolve));
     expect(code, second.output.join("")).toBe(3);
     expect(second.output.join("")).toContain("is used");
+    const tokens = cloud.locator("details", { hasText: "Join tokens" });
+    await tokens.locator("summary").click();
+    await expect(tokens).toContainText("1 / 1");
+    await expect(tokens).toContainText("used");
 
     page.once("dialog", (d) => void d.accept());
     await row.getByRole("button", { name: "Remove" }).click();

@@ -7,6 +7,7 @@ import { formText } from "../lib/form.ts";
 import { errorMessage, useTRPC } from "../trpc/client.tsx";
 import { EmptyState } from "./empty-state.tsx";
 import { HostsTable } from "./hosts-table.tsx";
+import { JoinTokensList } from "./join-tokens-list.tsx";
 
 const KIND_LABEL: Record<CloudKind, string> = { docker: "Docker host", vm: "VM host", baremetal: "Bare metal" };
 
@@ -69,7 +70,8 @@ function RegisterCloud({ onDone }: { onDone: () => void }) {
 function AddHost({ cloud }: { cloud: CloudDto }) {
   const trpc = useTRPC();
   const [reusable, setReusable] = useState(false);
-  const create = useMutation(trpc.joinToken.create.mutationOptions());
+  const queryClient = useQueryClient();
+  const create = useMutation(trpc.joinToken.create.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.joinToken.list.queryKey() }) }));
   const command = create.data ? `NVI_JOIN='${create.data.joinString}' pnpm --filter @nvi/agent start` : null;
   return (
     <div>
@@ -114,6 +116,7 @@ function CloudCard({ cloud }: { cloud: CloudDto }) {
       {remove.error && <div className="alert" role="alert">{errorMessage(remove.error)}</div>}
       <HostsTable cloudId={cloud.id} />
       <AddHost cloud={cloud} />
+      <JoinTokensList cloudId={cloud.id} />
     </section>
   );
 }
