@@ -10,6 +10,8 @@ export interface SessionUser {
 export interface ApiContextInput {
   deps: CoreDeps;
   headers: Headers;
+  /** The HTTP method; browser-session requests that change state must come from the console's own origin. */
+  method?: string;
   sourceIp: string | null;
   /** The console's public address, written into join strings for agents. */
   publicUrl: string;
@@ -44,6 +46,24 @@ function readCookie(headers: Headers, name: string): string | null {
   return null;
 }
 
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Cookies ride along on cross-site requests (SameSite=Lax stops most, not sibling
+ * subdomains); an Origin that is not the console's own marks one. Requests without
+ * an Origin header are not from a browser page and carry no ambient cookie risk.
+ */
+export function isCrossSiteWrite(input: Pick<ApiContextInput, "headers" | "method" | "publicUrl">): boolean {
+  if (SAFE_METHODS.has((input.method ?? "GET").toUpperCase())) return false;
+  const origin = input.headers.get("origin");
+  if (!origin || origin === "null") return origin === "null";
+  try {
+    return new URL(origin).origin !== new URL(input.publicUrl).origin;
+  } catch {
+    return true;
+  }
+}
+
 function memo<T>(fn: () => Promise<T>): () => Promise<T> {
   let p: Promise<T> | undefined;
   return () => (p ??= fn());
@@ -56,7 +76,14 @@ function memo<T>(fn: () => Promise<T>): () => Promise<T> {
 export function createApiContext(input: ApiContextInput): ApiContext {
   const authorization = input.headers.get("authorization");
   const bearer = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? null;
-  const sessionUser = memo(async () => (bearer || authorization ? null : input.getSessionUser(input.headers)));
+  const sessionUser = memo(async () => {
+    if (bearer || authorization) return null;
+    const user = await input.getSessionUser(input.headers);
+    if (user && isCrossSiteWrite(input)) {
+      throw new DomainError("CROSS_SITE_REQUEST", "this change was sent from another site; use the console, or an API token");
+    }
+    return user;
+  });
   const actor = memo(async () => {
     if (authorization && !bearer) throw new DomainError("UNAUTHENTICATED", "the Authorization header must be `Bearer <token>`");
     if (bearer) return authenticateApiToken(input.deps, bearer, input.sourceIp);

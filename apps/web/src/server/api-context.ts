@@ -8,6 +8,7 @@ export function contextFor(req: Request): ApiContext {
   return createApiContext({
     deps: coreDeps(),
     headers: req.headers,
+    method: req.method,
     sourceIp: sourceIpOf(req.headers),
     publicUrl: webEnv().PUBLIC_URL,
     getSessionUser: sessionUserOf,

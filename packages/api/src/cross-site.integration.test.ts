@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CoreDeps } from "@nvi/core";
+import { TRPCError } from "@trpc/server";
+import { createApiContext, isCrossSiteWrite } from "./context.ts";
+import { createCaller } from "./root.ts";
+import { makeTenant, testDeps, type Tenant } from "./test-support/fixtures.ts";
+
+const publicUrl = "https://console.example.test";
+
+describe("cross-site writes with a browser session", () => {
+  it("flags unsafe methods from a foreign or opaque origin only", () => {
+    const check = (method: string, origin?: string) => isCrossSiteWrite({ method, publicUrl, headers: new Headers(origin ? { origin } : {}) });
+    expect(check("POST", "https://evil.example")).toBe(true);
+    expect(check("DELETE", "https://sub.console.example.test")).toBe(true);
+    expect(check("POST", "null")).toBe(true);
+    expect(check("POST", "https://console.example.test")).toBe(false);
+    expect(check("POST")).toBe(false);
+    expect(check("GET", "https://evil.example")).toBe(false);
+  });
+
+  let deps: CoreDeps;
+  let user: Tenant;
+  beforeAll(async () => {
+    deps = testDeps();
+    user = await makeTenant(deps, "cara");
+  });
+  afterAll(async () => {
+    await deps.db.$disconnect();
+  });
+
+  const caller = (origin: string) =>
+    createCaller(
+      createApiContext({
+        deps,
+        headers: new Headers({ origin }),
+        method: "POST",
+        sourceIp: null,
+        publicUrl,
+        getSessionUser: () => Promise.resolve({ userId: user.userId, email: user.email }),
+      }),
+    );
+
+  it("refuses a change posted from another site and changes nothing", async () => {
+    const before = await deps.db.vpc.count({ where: { orgId: user.orgId } });
+    const error = await caller("https://evil.example")
+      .vpc.create({ name: "csrf", cidr: "10.44.0.0/16", allowOverlap: true })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TRPCError);
+    expect((error as TRPCError).code).toBe("FORBIDDEN");
+    expect(await deps.db.vpc.count({ where: { orgId: user.orgId } })).toBe(before);
+    expect((await caller(publicUrl).vpc.create({ name: "same-site", cidr: "10.45.0.0/16", allowOverlap: true })).name).toBe("same-site");
+  });
+});
