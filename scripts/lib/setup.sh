@@ -63,7 +63,6 @@ install_js() {
   fi
   log "installing JS dependencies"
   (cd "$ROOT" && pnpm install --frozen-lockfile --reporter=silent)
-  (cd "$ROOT" && pnpm db:generate >/dev/null)
 }
 
 apply_migrations() {
