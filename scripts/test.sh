@@ -35,7 +35,7 @@ step "end-to-end tests (Chromium)" pnpm --filter @nvi/e2e test:e2e || failed_ste
 
 # A suite that crashed before writing its report still counts, as a failure.
 missing=()
-for dir in apps/* packages/* infra/lab; do
+for dir in apps/* packages/* infra/lab infra/dataplane; do
   [ -f "$dir/package.json" ] && grep -q '"test": "vitest' "$dir/package.json" || continue
   name="$(basename "$dir")"
   [ -f "$TEST_RESULTS_DIR/vitest-$name.json" ] || missing+=(--missing "$name")

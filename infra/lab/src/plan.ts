@@ -7,6 +7,7 @@ import { LabError } from "./errors.ts";
  * agree without asking the kernel.
  *
  *   fabric (underlay) of datacenter d:  100.64.d.0/24, router leg 100.64.d.1, host i of d at 100.64.d.(10+i)
+ *   instance fabric addresses of host k: 100.65.k.0/24, routed by the router via the host
  *   management (root ns <-> hosts):     one 198.18.0.0/15 /24 per lab, TSC side .1, host k at .(10+k)
  *
  * Everything the lab creates is named `<lab>-…` (namespaces, root-namespace links), which is what
@@ -44,6 +45,8 @@ export interface HostPlan {
   nicMac: string;
   gatewayIp: string;
   gatewayMac: string;
+  /** the routed block of fabric addresses the TSC leases to this host's instances */
+  instanceBlock: string;
   mgmtIp: string;
   mgmtRootIf: string;
   datapathId: string;
@@ -73,6 +76,11 @@ const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
 /** 16 hex digits: "00004e5649" ("NVI") then the host index; fixed so a test can address a host's VEB. */
 export function datapathIdFor(hostIndex: number): string {
   return `00004e5649${hostIndex.toString(16).padStart(6, "0")}`;
+}
+
+/** Host k's routed block of instance fabric addresses: 100.65.k.0/24 (the router has a route to it via the host). */
+export function instanceBlockFor(hostIndex: number): string {
+  return `100.65.${hostIndex}.0/24`;
 }
 
 export function mgmtSubnetFor(slot: number): { subnet: string; base: string } {
@@ -129,6 +137,7 @@ export function planLab(lab: string, datacenters: number, hostsPerDc: number, mg
         nicMac: `06:00:64:40:${hex2(d)}:${hex2(octet)}`,
         gatewayIp: `100.64.${d}.1`,
         gatewayMac: `02:00:64:40:${hex2(d)}:01`,
+        instanceBlock: instanceBlockFor(index),
         mgmtIp: `${base}.${10 + index}`,
         mgmtRootIf: `${lab}-m${index}`,
         datapathId: datapathIdFor(index),

@@ -17,7 +17,7 @@ const sample: LabState = {
   hosts: [
     {
       id: "h1", index: 1, dc: 1, ns: "nlab12-h1", bridge: "veb0", datapathId: "00004e5649000001",
-      fabricIp: "100.64.1.11", fabricPrefixLen: 24, fabricMac: "02:00:64:40:01:0b", nicMac: "06:00:64:40:01:0b",
+      fabricIp: "100.64.1.11", fabricPrefixLen: 24, fabricMac: "02:00:64:40:01:0b", nicMac: "06:00:64:40:01:0b", instanceBlock: "100.65.1.0/24",
       gatewayIp: "100.64.1.1", gatewayMac: "02:00:64:40:01:01", mgmtIp: "198.18.3.11", ovsDir: "/run/nvi-lab/nlab12/h1", pids: { ovsdb: 100, vswitchd: 101 },
     },
   ],

@@ -25,6 +25,8 @@ export const HostState = z
     gatewayIp: Ip,
     /** the next hop's MAC (the datacenter router's leg): what a flow sends a packet for another host to */
     gatewayMac: Mac,
+    /** routed block of instance fabric addresses (the TSC leases from it) */
+    instanceBlock: z.string().regex(/^100\.65\.\d{1,3}\.0\/24$/),
     mgmtIp: Ip,
     ovsDir: z.string().startsWith("/"),
     pids: z.object({ ovsdb: Pid.optional(), vswitchd: Pid.optional(), agent: Pid.optional() }).strict(),

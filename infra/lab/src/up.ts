@@ -86,6 +86,7 @@ export function agentEnv(state: Pick<LabState, "name" | "controller" | "mgmt">, 
     LAB_FABRIC_MAC: host.fabricMac,
     LAB_GATEWAY_IP: host.gatewayIp,
     LAB_GATEWAY_MAC: host.gatewayMac,
+    LAB_INSTANCE_BLOCK: host.instanceBlock,
     LAB_MGMT_IP: host.mgmtIp,
     LAB_TSC_IP: state.mgmt.tscIp,
     LAB_CONTROLLER: state.controller ?? "",
@@ -139,10 +140,12 @@ async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: st
   await ipIn(h.ns, "addr", "add", `${h.fabricIp}/${h.fabricPrefixLen}`, "dev", bridge);
   await ipIn(h.ns, "link", "set", bridge, "up");
   await ipIn(h.ns, "route", "add", "default", "via", h.gatewayIp, "dev", bridge);
+  // the underlay routes the host's instance block to the host (a datacenter's fabric would announce it)
+  await ipIn(plan.routerNs, "route", "add", h.instanceBlock, "via", h.fabricIp);
   const host: HostState = {
     id: h.id, index: h.index, dc: h.dc, ns: h.ns, bridge, datapathId: h.datapathId,
     fabricIp: h.fabricIp, fabricPrefixLen: h.fabricPrefixLen, fabricMac: h.fabricMac, nicMac: h.nicMac,
-    gatewayIp: h.gatewayIp, gatewayMac: h.gatewayMac, mgmtIp: h.mgmtIp, ovsDir, pids,
+    gatewayIp: h.gatewayIp, gatewayMac: h.gatewayMac, instanceBlock: h.instanceBlock, mgmtIp: h.mgmtIp, ovsDir, pids,
   };
   if (state.agentCommand) {
     host.pids.agent = await spawnInNs(h.ns, ["sh", "-c", state.agentCommand], path.join(ovsDir, "agent.log"), agentEnv(state, host));

@@ -13,3 +13,5 @@ export { COOKIE_OWNER, COOKIE_OWNER_MASK, cookieFor, cookieKind, FlowKind, PRIOR
 export { l2LearningApp } from "./l2-learning-app.ts";
 export { readTscEnv, tscEnvSchema } from "./env.ts";
 export type { TscEnv } from "./env.ts";
+export * from "./mapping/index.ts";
+export { taggedCookie, cookieTag, COOKIE_KIND_TAG_MASK } from "./tables.ts";

@@ -24,12 +24,24 @@ export function stageOfTable(tableId: number): StageName | undefined {
  */
 export const COOKIE_OWNER = 0x4e56n << 48n;
 export const COOKIE_OWNER_MASK = 0xffffn << 48n;
-export const FlowKind = { PIPELINE: 1, PAIR: 2, BLOCK: 3, REACTIVE: 4 } as const;
+export const FlowKind = { PIPELINE: 1, PAIR: 2, BLOCK: 3, REACTIVE: 4, MAPPING: 5, DENY: 6, LEASE: 7 } as const;
 export type FlowKindName = keyof typeof FlowKind;
 
 export function cookieFor(kind: FlowKindName, policyVersion: number): bigint {
   return COOKIE_OWNER | (BigInt(FlowKind[kind]) << 40n) | BigInt(policyVersion >>> 0);
 }
+
+/**
+ * The same layout with a 32-bit tag in bits 0–31 instead of the policy version: MAPPING flows
+ * carry the VPC's tag (revoke a VPC, or a pair with a match, by cookie + mask), LEASE flows the
+ * OpenFlow port the fabric address is leased to (so a restarted TSC reads leases back).
+ */
+export function taggedCookie(kind: FlowKindName, tag: number): bigint {
+  return COOKIE_OWNER | (BigInt(FlowKind[kind]) << 40n) | BigInt(tag >>> 0);
+}
+export const cookieTag = (cookie: bigint): number => Number(cookie & 0xffffffffn);
+/** Cookie mask selecting kind + tag (what a revocation matches on). */
+export const COOKIE_KIND_TAG_MASK = COOKIE_OWNER_MASK | (0xffn << 40n) | 0xffffffffn;
 
 export function cookieKind(cookie: bigint): FlowKindName | undefined {
   if ((cookie & COOKIE_OWNER_MASK) !== COOKIE_OWNER) return undefined;
@@ -38,4 +50,4 @@ export function cookieKind(cookie: bigint): FlowKindName | undefined {
 }
 
 /** Priorities inside each stage. */
-export const PRIORITY = { MISS: 0, ARP_DROP: 1, DEFAULT: 100, ENDPOINT: 200, BLOCK: 1000 } as const;
+export const PRIORITY = { MISS: 0, ARP_DROP: 1, PLUMBING: 10, GUARD: 20, RATE_LIMIT: 50, DEFAULT: 100, DENY: 150, ENDPOINT: 200, BLOCK: 1000 } as const;

@@ -14,6 +14,16 @@ export interface TscOptions {
   tls?: OpenFlowTlsOptions;
   /** The desired state of a switch, by datapath id; undefined = only the base pipeline. */
   desiredState?: (datapathId: bigint) => DesiredSwitchState | undefined;
+  /**
+   * The desired flows of a switch, compiled by the caller (the NVI mapping); when given it
+   * replaces `desiredState` + the built-in compiler.
+   */
+  desiredFlows?: (datapathId: bigint) => FlowSpec[];
+  /**
+   * Called with what a switch holds, after reading it back and before the desired flows are
+   * computed: where state is recovered from the switches (leases, live mappings) after a restart.
+   */
+  beforeSync?: (datapathId: bigint, installed: readonly FlowSpec[]) => void;
   app?: ControllerApp;
   /** Injected clock (ms since epoch) for the compiler; default Date.now. */
   clock?: Clock;
@@ -25,7 +35,7 @@ export interface TscOptions {
    * Flows that resync must leave alone although the compiler did not ask for them (e.g. a lab's
    * host plumbing under its own cookie). Our own REACTIVE flows are always kept.
    */
-  keepFlow?: (flow: FlowSpec) => boolean;
+  keepFlow?: (flow: FlowSpec, datapathId: bigint) => boolean;
 }
 
 export interface SyncResult {
@@ -81,9 +91,11 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
 
   const syncNow = async (sw: SwitchSession): Promise<SyncResult> => {
     const dpid = sw.datapathId ?? 0n;
-    const desired = compileSwitchFlows(options.desiredState?.(dpid) ?? EMPTY, clock);
+    const installed = await readFlows(sw);
+    options.beforeSync?.(dpid, installed);
+    const desired = options.desiredFlows ? options.desiredFlows(dpid) : compileSwitchFlows(options.desiredState?.(dpid) ?? EMPTY, clock);
     const keep = options.keepFlow;
-    const diff = diffFlows(await readFlows(sw), desired, keep ? (f) => keepOnResync(f) || keep(f) : keepOnResync);
+    const diff = diffFlows(installed, desired, keep ? (f) => keepOnResync(f) || keep(f, dpid) : keepOnResync);
     const errors = await sw.sendWithBarrier(diffToFlowMods(diff));
     const result = { datapathId: dpid, added: diff.add.length, removed: diff.remove.length, unchanged: diff.unchanged, errors };
     if (errors.length > 0) log.warn("switch rejected flow-mods: degraded", { datapathId: dpid.toString(16), errors: errors.length });

@@ -1,0 +1,2 @@
+/** The NVI data path on a lab: the TSC with the mapping, wired to lab hosts (see README.md). */
+export { fabricHostOf, startDataplaneLab, type DataplaneLab, type DataplaneOptions, type Tenancy } from "./harness.ts";

@@ -1,0 +1,159 @@
+import { Action, EthType, FlowModFlags, Instruction, Port } from "@nvi/openflow";
+import { FlowSpec } from "../flow.ts";
+import { cookieFor, PRIORITY, STAGES, taggedCookie } from "../tables.ts";
+import { FabricEndpoint, FabricHost, vpcTag } from "./model.ts";
+
+/**
+ * Pure flow builders of the NVI mapping (routed per-instance fabric addresses, see README):
+ * the per-host pipeline the TSC keeps in sync, and the per-pair flows it installs reactively.
+ */
+
+/** The MAC every VEB answers ARP with and writes as source towards its instances; it never leaves a host. */
+export const VEB_MAC = "02:4e:56:49:00:01";
+const MULTICAST = { ethDst: "01:00:00:00:00:00", ethDstMask: "01:00:00:00:00:00" } as const;
+
+const goto = (stage: { table: number }): Instruction => ({ type: "gotoTable", tableId: stage.table });
+const apply = (...actions: Action[]): Instruction[] => [{ type: "applyActions", actions }];
+const set = (field: "ethSrc" | "ethDst" | "ipv4Src" | "ipv4Dst", value: string): Action => ({ type: "setField", field, value });
+
+export interface LeasedEndpoint extends FabricEndpoint {
+  /** the fabric address leased to this endpoint */
+  fabricIp: string;
+}
+
+/**
+ * Everything one VEB holds proactively: host plumbing (host stack <-> fabric NIC), port security,
+ * ARP answers for the gateway and in-VPC peers, fabric-address leases, and the guards/misses.
+ * `arpTargets(e)` lists the addresses endpoint `e` may resolve (its gateway, its VPC peers).
+ */
+export function hostPipeline(host: FabricHost, local: readonly LeasedEndpoint[], arpTargets: (e: FabricEndpoint) => string[]): FlowSpec[] {
+  const cookie = cookieFor("PIPELINE", 0);
+  const fab = host.fabricPort;
+  const S = STAGES;
+  const flows: FlowSpec[] = [
+    // table 0: classify. Host plumbing first (lowest useful priority), then leases and instances.
+    { tableId: S.PORT_SECURITY.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie },
+    { tableId: S.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: Port.LOCAL }, instructions: apply({ type: "output", port: fab }), cookie },
+    { tableId: S.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: fab, ethDst: host.fabricMac }, instructions: apply({ type: "output", port: Port.LOCAL }), cookie },
+    { tableId: S.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: fab, ...MULTICAST }, instructions: apply({ type: "output", port: Port.LOCAL }), cookie },
+    // mapped traffic for an address of this host's block that is not leased (any more): never to the host stack
+    { tableId: S.PORT_SECURITY.table, priority: PRIORITY.DEFAULT, match: { inPort: fab, ethType: EthType.IPV4, ...blockMatch(host.instanceBlock) }, instructions: [], cookie },
+    // table 1: ARP answered by flows only; anything not answered (replies, gratuitous, unknown targets) drops
+    { tableId: S.ARP_RESPONDER.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie },
+    // table 2: pairs (reactive), then guards, then the TSC decides (default deny)
+    { tableId: S.FORWARD.table, priority: PRIORITY.GUARD, match: { inPort: fab }, instructions: [], cookie },
+    { tableId: S.FORWARD.table, priority: PRIORITY.GUARD, match: { ...MULTICAST }, instructions: [], cookie },
+    { tableId: S.FORWARD.table, priority: PRIORITY.MISS, match: {}, instructions: apply({ type: "output", port: Port.CONTROLLER }), cookie },
+  ];
+  for (const e of local) {
+    flows.push(
+      { tableId: S.PORT_SECURITY.table, priority: PRIORITY.ENDPOINT, match: { inPort: e.port, ethSrc: e.mac, ethType: EthType.IPV4, ipv4Src: e.ipv4 }, instructions: [goto(S.FORWARD)], cookie },
+      { tableId: S.PORT_SECURITY.table, priority: PRIORITY.ENDPOINT, match: { inPort: e.port, ethSrc: e.mac, ethType: EthType.ARP, arpOp: 1, arpSpa: e.ipv4, arpSha: e.mac }, instructions: [goto(S.ARP_RESPONDER)], cookie },
+      // the lease: mapped traffic to this endpoint's fabric address goes on to the pair flows
+      { tableId: S.PORT_SECURITY.table, priority: PRIORITY.ENDPOINT, match: { inPort: fab, ethType: EthType.IPV4, ipv4Dst: e.fabricIp }, instructions: [goto(S.FORWARD)], cookie: taggedCookie("LEASE", e.port) },
+    );
+    for (const target of new Set(arpTargets(e))) {
+      if (target === e.ipv4) continue;
+      flows.push({
+        tableId: S.ARP_RESPONDER.table,
+        priority: PRIORITY.ENDPOINT,
+        match: { inPort: e.port, ethType: EthType.ARP, arpOp: 1, arpTpa: target },
+        instructions: apply(
+          { type: "setField", field: "ethDst", value: e.mac },
+          { type: "setField", field: "ethSrc", value: VEB_MAC },
+          { type: "setField", field: "arpOp", value: 2 },
+          { type: "setField", field: "arpSha", value: VEB_MAC },
+          { type: "setField", field: "arpSpa", value: target },
+          { type: "setField", field: "arpTha", value: e.mac },
+          { type: "setField", field: "arpTpa", value: e.ipv4 },
+          { type: "output", port: Port.IN_PORT },
+        ),
+        cookie,
+      });
+    }
+  }
+  return flows;
+}
+
+function blockMatch(cidr: string): { ipv4Dst: string; ipv4DstMask: string } {
+  const [ip, len] = cidr.split("/");
+  const prefix = Number(len);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return { ipv4Dst: ip ?? "0.0.0.0", ipv4DstMask: [24, 16, 8, 0].map((s) => (mask >>> s) & 0xff).join(".") };
+}
+
+/** True when both hosts sit on the same fabric segment (so the next hop is the peer host itself). */
+export function sameSegment(a: FabricHost, b: FabricHost): boolean {
+  const net = (h: FabricHost): string => {
+    const m = blockMatch(`${h.fabricIp}/${h.fabricPrefixLen}`);
+    const ip = h.fabricIp.split(".").map(Number);
+    const mask = m.ipv4DstMask.split(".").map(Number);
+    return ip.map((o, i) => o & (mask[i] ?? 0)).join(".") + `/${h.fabricPrefixLen}`;
+  };
+  return a.fabricPrefixLen === b.fabricPrefixLen && net(a) === net(b);
+}
+
+export interface PairSide {
+  endpoint: LeasedEndpoint;
+  host: FabricHost;
+}
+
+export interface PairTiming {
+  /** seconds without a packet before a pair flow expires (0 = never) */
+  idleTimeout: number;
+}
+
+/**
+ * The flows that let `a` and `b` talk, both directions, per datapath. Same host: MAC rewrite only.
+ * Different hosts: each side rewrites MACs and addresses to fabric ones and outputs to the fabric
+ * NIC; the peer's VEB rewrites them back. Zero bytes added; ports and ICMP ids pass untouched.
+ */
+export function pairFlows(a: PairSide, b: PairSide, timing: PairTiming): Map<bigint, FlowSpec[]> {
+  const cookie = taggedCookie("MAPPING", vpcTag(a.endpoint.vpcId));
+  const base = { tableId: STAGES.FORWARD.table, priority: PRIORITY.ENDPOINT, cookie, idleTimeout: timing.idleTimeout, flags: FlowModFlags.SEND_FLOW_REM };
+  const out = new Map<bigint, FlowSpec[]>();
+  const add = (dpid: bigint, f: FlowSpec): void => void out.set(dpid, [...(out.get(dpid) ?? []), f]);
+  if (a.host.datapathId === b.host.datapathId) {
+    for (const [s, d] of [[a, b], [b, a]] as const) {
+      add(s.host.datapathId, {
+        ...base,
+        match: { inPort: s.endpoint.port, ethType: EthType.IPV4, ipv4Src: s.endpoint.ipv4, ipv4Dst: d.endpoint.ipv4 },
+        instructions: apply(set("ethSrc", VEB_MAC), set("ethDst", d.endpoint.mac), { type: "output", port: d.endpoint.port }),
+      });
+    }
+    return out;
+  }
+  for (const [s, d] of [[a, b], [b, a]] as const) {
+    const nextHop = sameSegment(s.host, d.host) ? d.host.fabricMac : s.host.gatewayMac;
+    // egress on the sender's VEB
+    add(s.host.datapathId, {
+      ...base,
+      match: { inPort: s.endpoint.port, ethType: EthType.IPV4, ipv4Src: s.endpoint.ipv4, ipv4Dst: d.endpoint.ipv4 },
+      instructions: apply(set("ethSrc", s.host.fabricMac), set("ethDst", nextHop), set("ipv4Src", s.endpoint.fabricIp), set("ipv4Dst", d.endpoint.fabricIp), { type: "output", port: s.host.fabricPort }),
+    });
+    // ingress on the receiver's VEB
+    add(d.host.datapathId, {
+      ...base,
+      match: { inPort: d.host.fabricPort, ethType: EthType.IPV4, ipv4Src: s.endpoint.fabricIp, ipv4Dst: d.endpoint.fabricIp },
+      instructions: apply(set("ethSrc", VEB_MAC), set("ethDst", d.endpoint.mac), set("ipv4Src", s.endpoint.ipv4), set("ipv4Dst", d.endpoint.ipv4), { type: "output", port: d.endpoint.port }),
+    });
+  }
+  return out;
+}
+
+/** A short-lived drop for a denied conversation, so the tenant cannot keep the TSC busy with it. */
+export function denyFlow(src: { port: number; ipv4: string }, dstIp: string, seconds: number): FlowSpec {
+  return {
+    tableId: STAGES.FORWARD.table,
+    priority: PRIORITY.DENY,
+    match: { inPort: src.port, ethType: EthType.IPV4, ipv4Src: src.ipv4, ipv4Dst: dstIp },
+    instructions: [],
+    cookie: taggedCookie("DENY", 0),
+    hardTimeout: seconds,
+  };
+}
+
+/** A port that sends too many new conversations: its misses drop for a moment (existing pairs still flow). */
+export function rateLimitFlow(port: number, seconds: number): FlowSpec {
+  return { tableId: STAGES.FORWARD.table, priority: PRIORITY.RATE_LIMIT, match: { inPort: port }, instructions: [], cookie: taggedCookie("DENY", 1), hardTimeout: seconds };
+}

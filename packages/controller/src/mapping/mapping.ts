@@ -1,0 +1,326 @@
+import { EthType, flowMod, MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger, SwitchSession } from "@nvi/openflow";
+import type { ControllerApp } from "../app.ts";
+import { addFlowMod, flowBody, flowKey, FlowSpec } from "../flow.ts";
+import { COOKIE_KIND_TAG_MASK, cookieKind, cookieTag, STAGES, taggedCookie } from "../tables.ts";
+import type { Tsc } from "../tsc.ts";
+import { denyFlow, hostPipeline, LeasedEndpoint, pairFlows, rateLimitFlow } from "./flows.ts";
+import { FabricLeases, inBlock } from "./leases.ts";
+import { FabricEndpoint, FabricHost, Inventory, PairPolicy, sameVpcPolicy, vpcTag } from "./model.ts";
+import { parseIpv4 } from "./packet.ts";
+import { PortRateLimiter } from "./rate-limit.ts";
+import { LatencySamples } from "./samples.ts";
+
+export interface MappingOptions {
+  inventory: Inventory;
+  policy?: PairPolicy;
+  /** seconds a pair flow lives without traffic (default 300; 0 = until revoked) */
+  idleTimeout?: number;
+  /** seconds a denied conversation is dropped without asking again (default 5) */
+  denySeconds?: number;
+  /** packet-ins accepted per instance port: sustained per second and burst (default 100 / 200) */
+  packetInRate?: { perSecond: number; burst: number };
+  /** seconds a port over its packet-in rate has its misses dropped (default 2) */
+  rateLimitSeconds?: number;
+  logger?: OpenFlowLogger;
+}
+
+export interface MappingStats {
+  hosts: number;
+  endpoints: number;
+  leases: number;
+  activePairs: number;
+  pairFlows: number;
+  packetIns: number;
+  setups: number;
+  denied: number;
+  rateLimited: number;
+  /** packet-in received → both VEBs acknowledged (barrier) → first packet released, in ms */
+  setupMs: { count: number; p50: number; p99: number; max: number };
+}
+
+interface ActivePair {
+  a: string;
+  b: string;
+  /** `${dpid}|${flowKey}` of every flow still installed for the pair */
+  flows: Set<string>;
+}
+
+const pairKeyOf = (a: FabricEndpoint, b: FabricEndpoint): string => (a.id < b.id ? `${a.id}|${b.id}` : `${b.id}|${a.id}`);
+
+/**
+ * The NVI mapping: per-instance fabric addresses leased from each host's routed block, stateless
+ * rewrite flows per allowed pair installed on the first packet (both VEBs, barrier, then release),
+ * revocation by cookie, recovery from the switches. Plug it into the TSC with `tscOptions()`.
+ */
+export class NviMapping {
+  readonly inventory: Inventory;
+  private readonly policy: PairPolicy;
+  private readonly leases = new FabricLeases();
+  private readonly recovered = new Set<bigint>();
+  private readonly pairs = new Map<string, ActivePair>();
+  private readonly flowIndex = new Map<string, string>();
+  private readonly pending = new Map<string, Promise<boolean>>();
+  private readonly limiter: PortRateLimiter;
+  private readonly samples = new LatencySamples(10_000);
+  private readonly log: OpenFlowLogger;
+  private tsc: Tsc | undefined;
+  private counters = { packetIns: 0, setups: 0, denied: 0, rateLimited: 0 };
+
+  constructor(private readonly options: MappingOptions) {
+    this.inventory = options.inventory;
+    this.policy = options.policy ?? sameVpcPolicy;
+    this.log = options.logger ?? silentLogger;
+    const rate = options.packetInRate ?? { perSecond: 100, burst: 200 };
+    this.limiter = new PortRateLimiter(rate.perSecond, rate.burst);
+  }
+
+  /** Spread into `startTsc({...mapping.tscOptions(), host, port})`, then call `attach(tsc)`. */
+  tscOptions(): { desiredFlows: (dpid: bigint) => FlowSpec[]; beforeSync: (dpid: bigint, installed: readonly FlowSpec[]) => void; keepFlow: (f: FlowSpec, dpid: bigint) => boolean; app: ControllerApp } {
+    return {
+      desiredFlows: (dpid) => this.desiredFlows(dpid),
+      beforeSync: (dpid, installed) => this.recover(dpid, installed),
+      keepFlow: (f, dpid) => this.keepFlow(f, dpid),
+      app: {
+        onPacketIn: (sw, m) => this.onPacketIn(sw, m),
+        onFlowRemoved: (sw, m) => this.onFlowRemoved(sw, m),
+      },
+    };
+  }
+
+  attach(tsc: Tsc): void {
+    this.tsc = tsc;
+  }
+
+  /** The fabric address leased to an endpoint (allocated when its host is known). */
+  fabricAddressOf(endpointId: string): string | undefined {
+    return this.leases.get(endpointId);
+  }
+
+  // ---- desired state and recovery ------------------------------------------------------------
+
+  /**
+   * The endpoint with its fabric address. A lease is only allocated once the endpoint's VEB has
+   * been read back since this TSC started: before that, the switch may hold one we must adopt.
+   */
+  private leased(e: FabricEndpoint): LeasedEndpoint | undefined {
+    const have = this.leases.get(e.id);
+    if (have) return { ...e, fabricIp: have };
+    const host = this.inventory.host(e.datapathId);
+    if (!host || !this.recovered.has(e.datapathId)) return undefined;
+    return { ...e, fabricIp: this.leases.lease(e.id, host.instanceBlock) };
+  }
+
+  desiredFlows(dpid: bigint): FlowSpec[] {
+    const host = this.inventory.host(dpid);
+    if (!host) return [];
+    const local = this.inventory.endpointsOn(dpid).flatMap((e) => this.leased(e) ?? []);
+    const arpTargets = (e: FabricEndpoint): string[] => [e.gateway, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.ipv4)];
+    return hostPipeline(host, local, arpTargets);
+  }
+
+  /** Re-adopt what a (re)connecting switch holds: its leases, and the pairs its mapping flows serve. */
+  private recover(dpid: bigint, installed: readonly FlowSpec[]): void {
+    for (const f of installed) {
+      if (cookieKind(f.cookie) !== "LEASE" || f.match.ipv4Dst === undefined) continue;
+      const e = this.inventory.endpointAt(dpid, cookieTag(f.cookie));
+      if (e && !this.leases.recover(e.id, f.match.ipv4Dst)) this.log.warn("lease on switch conflicts with a known one; reallocating", { endpoint: e.id, address: f.match.ipv4Dst });
+    }
+    this.recovered.add(dpid);
+    for (const f of installed) if (cookieKind(f.cookie) === "MAPPING" && this.keepFlow(f, dpid)) this.trackRecovered(dpid, f);
+  }
+
+  private trackRecovered(dpid: bigint, f: FlowSpec): void {
+    const pair = this.pairOfFlow(dpid, f);
+    if (!pair || pair === "unknown") return;
+    const key = pairKeyOf(pair.src, pair.dst);
+    const p = this.pairs.get(key) ?? { a: pair.src.id, b: pair.dst.id, flows: new Set<string>() };
+    p.flows.add(`${dpid}|${flowKey(f)}`);
+    this.pairs.set(key, p);
+    this.flowIndex.set(`${dpid}|${flowKey(f)}`, key);
+  }
+
+  /** Which pair a mapping flow serves: the endpoints, "unknown" while a lease's host is not recovered yet, undefined if none. */
+  private pairOfFlow(dpid: bigint, f: FlowSpec): { src: FabricEndpoint; dst: FabricEndpoint } | "unknown" | undefined {
+    const host = this.inventory.host(dpid);
+    const m = f.match;
+    if (!host || m.ipv4Src === undefined || m.ipv4Dst === undefined || m.inPort === undefined) return undefined;
+    if (m.inPort !== host.fabricPort) {
+      const src = this.inventory.endpointAt(dpid, m.inPort);
+      const dst = src && src.ipv4 === m.ipv4Src ? this.inventory.endpointInVpc(src.vpcId, m.ipv4Dst) : undefined;
+      if (!src || !dst) return undefined;
+      return this.leased(dst) || dst.datapathId === dpid ? { src, dst } : "unknown";
+    }
+    const byFabric = (address: string): FabricEndpoint | "unknown" | undefined => {
+      const owner = this.inventory.hosts().find((h) => inBlock(h.instanceBlock, address));
+      if (!owner) return undefined;
+      const holder = this.leases.holder(address);
+      if (holder === undefined) return this.recovered.has(owner.datapathId) ? undefined : "unknown";
+      return this.inventory.endpoint(holder);
+    };
+    const src = byFabric(m.ipv4Src);
+    const dst = byFabric(m.ipv4Dst);
+    if (src === "unknown" || dst === "unknown") return "unknown";
+    return src && dst ? { src, dst } : undefined;
+  }
+
+  /** Resync keeps a mapping flow only while it is exactly what the pair would get now (or cannot be judged yet). */
+  private keepFlow(f: FlowSpec, dpid: bigint): boolean {
+    const kind = cookieKind(f.cookie);
+    if (kind === "DENY") return true;
+    if (kind !== "MAPPING") return false;
+    const pair = this.pairOfFlow(dpid, f);
+    if (pair === "unknown") return true;
+    if (!pair || !this.policy(pair.src, pair.dst).allowed) return false;
+    const expected = this.expectedPairFlows(pair.src, pair.dst)?.get(dpid) ?? [];
+    return expected.some((x) => flowKey(x) === flowKey(f) && flowBody(x) === flowBody(f));
+  }
+
+  private expectedPairFlows(a: FabricEndpoint, b: FabricEndpoint): Map<bigint, FlowSpec[]> | undefined {
+    const ha = this.inventory.host(a.datapathId);
+    const hb = this.inventory.host(b.datapathId);
+    const la = this.leased(a);
+    const lb = this.leased(b);
+    if (!ha || !hb || !la || !lb) return undefined;
+    return pairFlows({ endpoint: la, host: ha }, { endpoint: lb, host: hb }, { idleTimeout: this.options.idleTimeout ?? 300 });
+  }
+
+  // ---- reactive setup ------------------------------------------------------------------------
+
+  private async onPacketIn(sw: SwitchSession, m: MessageOf<"packetIn">): Promise<void> {
+    const t0 = performance.now();
+    this.counters.packetIns++;
+    const dpid = sw.datapathId ?? 0n;
+    const inPort = m.match.inPort;
+    if (m.tableId !== STAGES.FORWARD.table || inPort === undefined) return;
+    if (!this.limiter.take(`${dpid}/${inPort}`, Date.now())) {
+      this.counters.rateLimited++;
+      if (this.limiter.shouldBlock(`${dpid}/${inPort}`, Date.now())) sw.send(addFlowMod(rateLimitFlow(inPort, this.options.rateLimitSeconds ?? 2)));
+      return;
+    }
+    const pkt = parseIpv4(m.data);
+    const src = this.inventory.endpointAt(dpid, inPort);
+    if (!pkt || !src || src.ipv4 !== pkt.src) return;
+    const dst = this.inventory.endpointInVpc(src.vpcId, pkt.dst);
+    const verdict = dst ? this.policy(src, dst) : { allowed: false, reason: `no instance ${pkt.dst} in ${src.vpcId}` };
+    if (!dst || !verdict.allowed) {
+      this.counters.denied++;
+      sw.send(addFlowMod(denyFlow(src, pkt.dst, this.options.denySeconds ?? 5)));
+      this.log.info("conversation denied", { src: src.id, dst: pkt.dst, reason: verdict.reason });
+      return;
+    }
+    if (!(await this.setupPair(src, dst))) return;
+    sw.send({ type: "packetOut", xid: 0, bufferId: NO_BUFFER, inPort, actions: [{ type: "output", port: Port.TABLE }], data: m.data });
+    this.samples.add(performance.now() - t0);
+  }
+
+  /** Install both directions on every VEB involved, wait for their barriers; one setup per pair at a time. */
+  setupPair(a: FabricEndpoint, b: FabricEndpoint): Promise<boolean> {
+    const key = pairKeyOf(a, b);
+    const running = this.pending.get(key);
+    if (running) return running;
+    const p = this.installPair(a, b).finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
+    return p;
+  }
+
+  private async installPair(a: FabricEndpoint, b: FabricEndpoint): Promise<boolean> {
+    const perSwitch = this.expectedPairFlows(a, b);
+    if (!perSwitch) return false;
+    const sessions = [...perSwitch.keys()].map((dpid) => this.tsc?.switches.get(dpid));
+    if (sessions.some((s) => s === undefined)) {
+      this.log.warn("pair not set up: a VEB is not connected", { a: a.id, b: b.id });
+      return false;
+    }
+    const results = await Promise.all([...perSwitch].map(([dpid, flows]) => this.tsc?.switches.get(dpid)?.sendWithBarrier(flows.map(addFlowMod)) ?? Promise.resolve([])));
+    const errors = results.flat();
+    if (errors.length > 0) {
+      this.log.warn("pair flows rejected", { a: a.id, b: b.id, errors: errors.length });
+      return false;
+    }
+    const key = pairKeyOf(a, b);
+    const pair: ActivePair = { a: a.id, b: b.id, flows: new Set<string>() };
+    for (const [dpid, flows] of perSwitch) {
+      for (const f of flows) {
+        const fk = `${dpid}|${flowKey(f)}`;
+        pair.flows.add(fk);
+        this.flowIndex.set(fk, key);
+      }
+    }
+    this.pairs.set(key, pair);
+    this.counters.setups++;
+    return true;
+  }
+
+  private onFlowRemoved(sw: SwitchSession, m: MessageOf<"flowRemoved">): void {
+    if (cookieKind(m.cookie) !== "MAPPING") return;
+    const fk = `${sw.datapathId ?? 0n}|${flowKey(m)}`;
+    const key = this.flowIndex.get(fk);
+    if (key === undefined) return;
+    this.flowIndex.delete(fk);
+    const pair = this.pairs.get(key);
+    pair?.flows.delete(fk);
+    if (pair && pair.flows.size === 0) this.pairs.delete(key);
+  }
+
+  // ---- plug, unplug, revoke ------------------------------------------------------------------
+
+  /** Bind an instance port; its VEB and its VPC peers' VEBs are brought in sync (port security, ARP, lease). */
+  async plug(e: FabricEndpoint): Promise<string | undefined> {
+    const before = this.inventory.endpoint(e.id);
+    if (before && (before.datapathId !== e.datapathId || before.port !== e.port || before.ipv4 !== e.ipv4 || before.vpcId !== e.vpcId)) await this.unplug(e.id);
+    this.inventory.plug(e);
+    const lease = this.leased(e)?.fabricIp;
+    await this.syncHosts([e.datapathId, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
+    return lease;
+  }
+
+  /** Unbind an instance: every flow to or from it is deleted by cookie on every VEB, then its lease is freed. */
+  async unplug(endpointId: string): Promise<void> {
+    const e = this.inventory.unplug(endpointId);
+    if (!e) return;
+    const fabricIp = this.leases.get(e.id);
+    await this.revoke(e, fabricIp);
+    this.leases.release(e.id);
+    for (const [key, pair] of this.pairs) {
+      if (pair.a !== e.id && pair.b !== e.id) continue;
+      for (const fk of pair.flows) this.flowIndex.delete(fk);
+      this.pairs.delete(key);
+    }
+    await this.syncHosts([e.datapathId, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
+  }
+
+  private async revoke(e: FabricEndpoint, fabricIp: string | undefined): Promise<void> {
+    const cookie = taggedCookie("MAPPING", vpcTag(e.vpcId));
+    const addresses = [e.ipv4, ...(fabricIp ? [fabricIp] : [])];
+    const mods = addresses.flatMap((ip) =>
+      (["ipv4Src", "ipv4Dst"] as const).map((field) => flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie, cookieMask: COOKIE_KIND_TAG_MASK, match: { ethType: EthType.IPV4, [field]: ip } })),
+    );
+    await Promise.all([...(this.tsc?.switches.values() ?? [])].map((sw) => sw.sendWithBarrier(mods)));
+  }
+
+  private async syncHosts(dpids: bigint[]): Promise<void> {
+    const tsc = this.tsc;
+    if (!tsc) return;
+    await Promise.all([...new Set(dpids)].filter((d) => tsc.switches.has(d)).map((d) => tsc.sync(d)));
+  }
+
+  /** Register or update a host; its VEB is re-synced if connected. */
+  async upsertHost(h: FabricHost): Promise<void> {
+    this.inventory.upsertHost(h);
+    await this.syncHosts([h.datapathId]);
+  }
+
+  stats(): MappingStats {
+    let pairFlows = 0;
+    for (const p of this.pairs.values()) pairFlows += p.flows.size;
+    return {
+      hosts: this.inventory.hosts().length,
+      endpoints: this.inventory.endpoints().length,
+      leases: this.leases.size,
+      activePairs: this.pairs.size,
+      pairFlows,
+      ...this.counters,
+      setupMs: this.samples.summary(),
+    };
+  }
+}
