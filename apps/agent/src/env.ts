@@ -14,6 +14,8 @@ export const AgentEnv = z
     NVI_BRIDGE: z.string().regex(/^[a-z0-9-]{1,15}$/, "an interface name: a-z, 0-9, -, at most 15").default("veb0"),
     NVI_DATACENTER: z.string().min(1).max(64).optional(),
     NVI_FABRIC_ADDRESS: z.string().min(1).max(64).optional(),
+    /** The routed block of fabric addresses for this host's instances (the underlay routes it to this host), e.g. 100.65.3.0/24. */
+    NVI_INSTANCE_BLOCK: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR like 100.65.3.0/24").optional(),
     /** OpenFlow target of the TSC (`tcp:ADDR:PORT`). When set, the agent owns the VEB bridge; when not, it leaves OVS alone. */
     NVI_CONTROLLER: z.string().regex(/^(tcp|ssl):[^:]+:\d{1,5}$/, "tcp:ADDRESS:PORT or ssl:ADDRESS:PORT").optional(),
     /** Host ports kept free for mapping keys (net.ipv4.ip_local_reserved_ports). */

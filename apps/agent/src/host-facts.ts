@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { cpus, hostname, release, totalmem } from "node:os";
 import { promisify } from "node:util";
 import { HostFacts } from "@nvi/contracts";
+import type { FabricFacts } from "./fabric-facts.ts";
 
 const run = promisify(execFile);
 export const AGENT_VERSION = "0.1.0";
@@ -29,6 +30,9 @@ export interface FactOverrides {
   hostname?: string | undefined;
   fabricAddress?: string | undefined;
   datacenter?: string | undefined;
+  instanceBlock?: string | undefined;
+  /** read from the VEB (readFabricFacts) when the agent owns it */
+  fabric?: FabricFacts | undefined;
 }
 
 /** What the agent reports on enrollment and with each heartbeat; read from the machine, never assumed. */
@@ -47,7 +51,12 @@ export async function readHostFacts(overrides: FactOverrides = {}): Promise<Host
     cpus: cpus().length,
     memoryMiB: Math.round(totalmem() / 2 ** 20),
     ovsVersion: ovs?.match(/(\d+\.\d+\.\d+)/)?.[1] ?? null,
-    fabricAddress: overrides.fabricAddress ?? null,
+    fabricAddress: overrides.fabricAddress ?? overrides.fabric?.fabricAddress ?? null,
+    fabricPrefixLen: overrides.fabric?.fabricPrefixLen ?? null,
+    fabricMac: overrides.fabric?.fabricMac ?? null,
+    nextHopMac: overrides.fabric?.nextHopMac ?? null,
+    datapathId: overrides.fabric?.datapathId ?? null,
+    instanceBlock: overrides.instanceBlock ?? null,
     datacenter: overrides.datacenter ?? null,
     runtimes: { docker: docker !== null, qemu: qemu !== null, netns: ip !== null },
     agentVersion: AGENT_VERSION,

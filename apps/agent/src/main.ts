@@ -1,7 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { RefusedError, controlPlane } from "./control-plane.ts";
 import { agentEnv } from "./env.ts";
-import { readHostFacts } from "./host-facts.ts";
+import type { HostFacts } from "@nvi/contracts";
+import { readFabricFacts } from "./fabric-facts.ts";
+import { readHostFacts, type FactOverrides } from "./host-facts.ts";
 import { loadState, saveState, type AgentState } from "./state.ts";
 import { ensureVeb, localRunner } from "./veb.ts";
 
@@ -14,7 +16,9 @@ import { ensureVeb, localRunner } from "./veb.ts";
 const env = agentEnv();
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ at: new Date().toISOString(), level, msg, ...fields }));
-const overrides = { hostname: env.NVI_HOSTNAME, fabricAddress: env.NVI_FABRIC_ADDRESS, datacenter: env.NVI_DATACENTER };
+const overrides: FactOverrides = { hostname: env.NVI_HOSTNAME, fabricAddress: env.NVI_FABRIC_ADDRESS, datacenter: env.NVI_DATACENTER, instanceBlock: env.NVI_INSTANCE_BLOCK };
+/** Fabric facts come from the VEB the agent owns (NVI_CONTROLLER); re-read with each heartbeat. */
+const facts = async (): Promise<HostFacts> => readHostFacts(env.NVI_CONTROLLER ? { ...overrides, fabric: await readFabricFacts(localRunner, env.NVI_BRIDGE) } : overrides);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -30,12 +34,12 @@ async function enroll(): Promise<AgentState> {
   const at = env.NVI_JOIN.indexOf("@");
   const controlUrl = env.NVI_CONTROL_URL ?? (at >= 0 ? env.NVI_JOIN.slice(at + 1) : undefined);
   if (!controlUrl) throw new RefusedError("NVI_JOIN carries no console address; set NVI_CONTROL_URL");
-  const facts = await readHostFacts(overrides);
-  const answer = await controlPlane(controlUrl).enroll(env.NVI_JOIN, facts);
+  const hostFacts = await facts();
+  const answer = await controlPlane(controlUrl).enroll(env.NVI_JOIN, hostFacts);
   const { heartbeatSeconds: _every, ...identity } = answer;
   const state: AgentState = { controlUrl, ...identity, enrolledAt: new Date().toISOString() };
   await saveState(env.NVI_STATE_DIR, state);
-  log("info", "enrolled", { hostId: state.hostId, cloudId: state.cloudId, controlUrl, hostname: facts.hostname });
+  log("info", "enrolled", { hostId: state.hostId, cloudId: state.cloudId, controlUrl, hostname: hostFacts.hostname });
   return state;
 }
 
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
   log("info", "agent running", { hostId: state.hostId, bridge: env.NVI_BRIDGE });
   while (!stopping) {
     try {
-      every = (await api.heartbeat(state.credential, await readHostFacts(overrides))).heartbeatSeconds;
+      every = (await api.heartbeat(state.credential, await facts())).heartbeatSeconds;
       if (failures > 0) log("info", "console reachable again", { after: failures });
       failures = 0;
     } catch (error) {

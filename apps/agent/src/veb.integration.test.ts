@@ -1,5 +1,6 @@
 import { labDown, labUp, ofctl, ovsEnv, run, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFabricFacts } from "./fabric-facts.ts";
 import { ensureVeb, listBindings, plugPort, unplugPort, type Runner } from "./veb.ts";
 
 /** A real host of the lab: its own namespace, ovsdb-server and ovs-vswitchd. */
@@ -35,6 +36,13 @@ describe("the agent's VEB on a real Open vSwitch", () => {
     expect(before).toContain("nw_dst=10.9.9.9");
     await ensureVeb(inHost, { bridge, controller, reservedPorts: null }, "netdev");
     expect(await ofctl(host.ovsDir, "dump-flows", bridge, "cookie=0x77/-1")).toContain("nw_dst=10.9.9.9");
+  });
+
+  it("reads the host's fabric facts from the VEB: address, MAC, next hop's MAC, datapath id", async () => {
+    const host = lab.hosts[0]!;
+    const facts = await readFabricFacts(inHost, host.bridge);
+    expect(facts).toEqual({ fabricAddress: host.fabricIp, fabricPrefixLen: host.fabricPrefixLen, fabricMac: host.fabricMac, nextHopMac: host.gatewayMac, datapathId: host.datapathId });
+    expect(await readFabricFacts(inHost, "nosuchbr")).toMatchObject({ fabricAddress: null, fabricMac: null, datapathId: null });
   });
 
   it("plugs and unplugs instance ports with their MAC and IP recorded", async () => {

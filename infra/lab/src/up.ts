@@ -70,11 +70,12 @@ async function quietRootLink(name: string): Promise<void> {
   await writeFile(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, "1").catch(() => undefined);
 }
 
-/** The environment an agent gets: what the agent reads today (NVI_BRIDGE, NVI_DATACENTER), OVS paths, and the lab's facts. */
+/** The environment an agent gets: what the agent reads (NVI_BRIDGE, NVI_DATACENTER, NVI_INSTANCE_BLOCK), OVS paths, and the lab's facts. */
 export function agentEnv(state: Pick<LabState, "name" | "controller" | "mgmt">, host: HostState): Record<string, string> {
   return {
     NVI_BRIDGE: host.bridge,
     NVI_DATACENTER: `dc${host.dc}`,
+    NVI_INSTANCE_BLOCK: host.instanceBlock,
     OVS_RUNDIR: host.ovsDir,
     OVS_DBDIR: host.ovsDir,
     OVS_LOGDIR: host.ovsDir,

@@ -57,7 +57,7 @@ describe("security review regressions", () => {
     const membership = (await as(owner).member.list()).find((m) => m.userId === mallory.userId)!;
     await as(owner).member.remove({ membershipId: membership.id });
     expect((await deps.db.apiToken.findUniqueOrThrow({ where: { id: token.token.id } })).revokedAt).not.toBeNull();
-    await expect(enrollHost(deps, { joinToken: jt.joinString, facts: { hostname: "evil", os: null, kernel: "x", cpus: 1, memoryMiB: 1, ovsVersion: null, fabricAddress: null, datacenter: null, runtimes: { docker: false, qemu: false, netns: false }, agentVersion: "0" } }, null)).rejects.toThrow(/revoked/);
+    await expect(enrollHost(deps, { joinToken: jt.joinString, facts: { hostname: "evil", os: null, kernel: "x", cpus: 1, memoryMiB: 1, ovsVersion: null, fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: null, runtimes: { docker: false, qemu: false, netns: false }, agentVersion: "0" } }, null)).rejects.toThrow(/revoked/);
     expect((await deps.db.invitation.findUniqueOrThrow({ where: { id: inv.invitation.id } })).revokedAt).not.toBeNull();
   });
 

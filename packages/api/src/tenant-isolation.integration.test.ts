@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 function hostFacts(hostname: string) {
-  return { hostname, os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, datacenter: null, runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.0.0" };
+  return { hostname, os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: null, runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.0.0" };
 }
 
 /** Nothing of A's may appear in anything B receives. */

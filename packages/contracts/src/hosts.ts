@@ -16,6 +16,13 @@ export const HostFacts = z
     memoryMiB: z.number().int().min(1),
     ovsVersion: z.string().max(40).nullable(),
     fabricAddress: z.string().max(64).nullable().default(null),
+    /** what the TSC maps to and from: the VEB's prefix length and MAC, the next hop's MAC, the datapath id */
+    fabricPrefixLen: z.number().int().min(0).max(32).nullable().default(null),
+    fabricMac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/).nullable().default(null),
+    nextHopMac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/).nullable().default(null),
+    datapathId: z.string().regex(/^[0-9a-f]{16}$/).nullable().default(null),
+    /** the routed block of fabric addresses this host's instances get (operator-configured) */
+    instanceBlock: z.string().max(18).nullable().default(null),
     datacenter: z.string().max(64).nullable().default(null),
     runtimes: z.object({ docker: z.boolean(), qemu: z.boolean(), netns: z.boolean() }),
     agentVersion: z.string().max(40).default("0.0.0"),

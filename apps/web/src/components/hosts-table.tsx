@@ -38,7 +38,11 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
               <td>
                 <span className={`badge ${STATUS_CLASS[h.status]}`}>{h.status}</span>
               </td>
-              <td className="mono">{h.facts.fabricAddress ?? "—"}</td>
+              <td className="mono">
+                {h.facts.fabricAddress ? `${h.facts.fabricAddress}${h.facts.fabricPrefixLen !== null ? `/${h.facts.fabricPrefixLen}` : ""}` : "—"}
+                {h.facts.fabricMac && <div className="muted" title="the VEB's MAC; next hop's MAC after the arrow">{h.facts.fabricMac}{h.facts.nextHopMac ? ` → ${h.facts.nextHopMac}` : ""}</div>}
+                {h.facts.instanceBlock && <div className="muted" title="routed block the TSC leases instances' fabric addresses from">instances {h.facts.instanceBlock}</div>}
+              </td>
               <td>{h.facts.ovsVersion ?? <span className="muted">missing</span>}</td>
               <td>
                 {Object.entries(h.facts.runtimes)

@@ -5,7 +5,7 @@ import { STAGES } from "../tables.ts";
 import { hostPipeline, LeasedEndpoint, pairFlows, sameSegment, VEB_MAC } from "./flows.ts";
 import { FabricLeases, inBlock } from "./leases.ts";
 import { FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
-import { parseIpv4 } from "./packet.ts";
+import { parseIpv4, withL4Checksum } from "./packet.ts";
 import { PortRateLimiter } from "./rate-limit.ts";
 
 const host = (n: number, dc: number): FabricHost => ({
@@ -158,6 +158,44 @@ describe("leases, inventory, policy, packets", () => {
     f.writeUInt16BE(0x0806, 12);
     expect(parseIpv4(new Uint8Array(f))).toBeUndefined();
     expect(parseIpv4(new Uint8Array(10))).toBeUndefined();
+  });
+
+  it("fills in the L4 checksum of a released first packet (offload leaves it partial)", () => {
+    const frame = (protocol: number, payload: string) => {
+      const l4len = (protocol === 6 ? 20 : 8) + payload.length;
+      const f = Buffer.alloc(14 + 20 + l4len + 4); // + Ethernet padding that must not be summed
+      f.writeUInt16BE(0x0800, 12);
+      f.writeUInt8(0x45, 14);
+      f.writeUInt16BE(20 + l4len, 16);
+      f.writeUInt8(protocol, 23);
+      f.set([10, 0, 0, 2], 26);
+      f.set([10, 0, 0, 3], 30);
+      f.writeUInt16BE(40000, 34);
+      f.writeUInt16BE(80, 36);
+      if (protocol === 6) f.writeUInt8(0x50, 46);
+      else f.writeUInt16BE(l4len, 38);
+      f.write(payload, 34 + (protocol === 6 ? 20 : 8));
+      f.writeUInt16BE(0x1234, protocol === 6 ? 50 : 40); // a partial (wrong) checksum
+      return new Uint8Array(f);
+    };
+    // RFC 1071: summing pseudo-header + segment including a correct checksum gives 0xffff
+    const verify = (f: Uint8Array, protocol: number) => {
+      const b = Buffer.from(f);
+      const len = b.readUInt16BE(16) - 20;
+      let sum = protocol + len + b.readUInt16BE(26) + b.readUInt16BE(28) + b.readUInt16BE(30) + b.readUInt16BE(32);
+      for (let i = 34; i < 34 + len; i += 2) sum += i + 1 < 34 + len ? b.readUInt16BE(i) : b[i]! << 8;
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      return sum;
+    };
+    for (const protocol of [6, 17]) {
+      const fixed = withL4Checksum(frame(protocol, "odd"));
+      expect(verify(fixed, protocol)).toBe(0xffff);
+      expect(fixed.byteLength).toBe(14 + 20 + (protocol === 6 ? 20 : 8) + 3);
+    }
+    const arp = new Uint8Array(42);
+    arp[12] = 0x08;
+    arp[13] = 0x06;
+    expect(withL4Checksum(arp)).toBe(arp);
   });
 
   it("rate limits packet-ins per port with a burst, and asks for one drop flow per second", () => {

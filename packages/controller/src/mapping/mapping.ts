@@ -6,7 +6,7 @@ import type { Tsc } from "../tsc.ts";
 import { denyFlow, hostPipeline, LeasedEndpoint, pairFlows, rateLimitFlow } from "./flows.ts";
 import { FabricLeases, inBlock } from "./leases.ts";
 import { FabricEndpoint, FabricHost, Inventory, PairPolicy, sameVpcPolicy, vpcTag } from "./model.ts";
-import { parseIpv4 } from "./packet.ts";
+import { parseIpv4, withL4Checksum } from "./packet.ts";
 import { PortRateLimiter } from "./rate-limit.ts";
 import { LatencySamples } from "./samples.ts";
 
@@ -36,6 +36,8 @@ export interface MappingStats {
   rateLimited: number;
   /** packet-in received → both VEBs acknowledged (barrier) → first packet released, in ms */
   setupMs: { count: number; p50: number; p99: number; max: number };
+  /** the TSC's own share of it: packet-in received → every flow-mod written (lookup, policy, flows), in ms */
+  decideMs: { count: number; p50: number; p99: number; max: number };
 }
 
 interface ActivePair {
@@ -62,6 +64,7 @@ export class NviMapping {
   private readonly pending = new Map<string, Promise<boolean>>();
   private readonly limiter: PortRateLimiter;
   private readonly samples = new LatencySamples(10_000);
+  private readonly decideSamples = new LatencySamples(10_000);
   private readonly log: OpenFlowLogger;
   private tsc: Tsc | undefined;
   private counters = { packetIns: 0, setups: 0, denied: 0, rateLimited: 0 };
@@ -208,22 +211,22 @@ export class NviMapping {
       this.log.info("conversation denied", { src: src.id, dst: pkt.dst, reason: verdict.reason });
       return;
     }
-    if (!(await this.setupPair(src, dst))) return;
-    sw.send({ type: "packetOut", xid: 0, bufferId: NO_BUFFER, inPort, actions: [{ type: "output", port: Port.TABLE }], data: m.data });
+    if (!(await this.setupPair(src, dst, t0))) return;
+    sw.send({ type: "packetOut", xid: 0, bufferId: NO_BUFFER, inPort, actions: [{ type: "output", port: Port.TABLE }], data: withL4Checksum(m.data) });
     this.samples.add(performance.now() - t0);
   }
 
   /** Install both directions on every VEB involved, wait for their barriers; one setup per pair at a time. */
-  setupPair(a: FabricEndpoint, b: FabricEndpoint): Promise<boolean> {
+  setupPair(a: FabricEndpoint, b: FabricEndpoint, startedAt?: number): Promise<boolean> {
     const key = pairKeyOf(a, b);
     const running = this.pending.get(key);
     if (running) return running;
-    const p = this.installPair(a, b).finally(() => this.pending.delete(key));
+    const p = this.installPair(a, b, startedAt).finally(() => this.pending.delete(key));
     this.pending.set(key, p);
     return p;
   }
 
-  private async installPair(a: FabricEndpoint, b: FabricEndpoint): Promise<boolean> {
+  private async installPair(a: FabricEndpoint, b: FabricEndpoint, startedAt?: number): Promise<boolean> {
     const perSwitch = this.expectedPairFlows(a, b);
     if (!perSwitch) return false;
     const sessions = [...perSwitch.keys()].map((dpid) => this.tsc?.switches.get(dpid));
@@ -231,7 +234,9 @@ export class NviMapping {
       this.log.warn("pair not set up: a VEB is not connected", { a: a.id, b: b.id });
       return false;
     }
-    const results = await Promise.all([...perSwitch].map(([dpid, flows]) => this.tsc?.switches.get(dpid)?.sendWithBarrier(flows.map(addFlowMod)) ?? Promise.resolve([])));
+    const acks = [...perSwitch].map(([dpid, flows]) => this.tsc?.switches.get(dpid)?.sendWithBarrier(flows.map(addFlowMod)) ?? Promise.resolve([]));
+    if (startedAt !== undefined) this.decideSamples.add(performance.now() - startedAt);
+    const results = await Promise.all(acks);
     const errors = results.flat();
     if (errors.length > 0) {
       this.log.warn("pair flows rejected", { a: a.id, b: b.id, errors: errors.length });
@@ -321,6 +326,7 @@ export class NviMapping {
       pairFlows,
       ...this.counters,
       setupMs: this.samples.summary(),
+      decideMs: this.decideSamples.summary(),
     };
   }
 }
