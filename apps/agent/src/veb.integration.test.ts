@@ -1,4 +1,4 @@
-import { labDown, labUp, ofctl, ovsEnv, run, type LabState } from "@nvi/lab";
+import { labDown, labUp, ofctl, ovsEnv, restorePlumbing, run, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFabricFacts } from "./fabric-facts.ts";
 import { ensureVeb, listBindings, plugPort, unplugPort, type Runner } from "./veb.ts";
@@ -40,6 +40,9 @@ describe("the agent's VEB on a real Open vSwitch", () => {
 
   it("reads the host's fabric facts from the VEB: address, MAC, next hop's MAC, datapath id", async () => {
     const host = lab.hosts[0]!;
+    // setting a controller above flushed the VEB's flows: put the host back on the fabric first
+    await restorePlumbing(lab.name);
+    await run("ip", ["-n", host.ns, "neigh", "flush", "all"]);
     const facts = await readFabricFacts(inHost, host.bridge);
     expect(facts).toEqual({ fabricAddress: host.fabricIp, fabricPrefixLen: host.fabricPrefixLen, fabricMac: host.fabricMac, nextHopMac: host.gatewayMac, datapathId: host.datapathId });
     expect(await readFabricFacts(inHost, "nosuchbr")).toMatchObject({ fabricAddress: null, fabricMac: null, datapathId: null });
