@@ -1,5 +1,5 @@
-import { EnrollResponse, HeartbeatResponse, type HostFacts } from "@nvi/contracts";
-import type { z } from "zod";
+import { EnrollResponse, HeartbeatResponse, HostCommandDto, type CommandResult, type HostFacts, type InstanceInventoryItem } from "@nvi/contracts";
+import { z } from "zod";
 
 /** The control plane refused us for good (bad join token, removed host): retrying will not help. */
 export class RefusedError extends Error {}
@@ -25,5 +25,9 @@ export function controlPlane(baseUrl: string) {
   return {
     enroll: (joinToken: string, facts: HostFacts) => post(`${api}/agent/enroll`, { joinToken, facts }, EnrollResponse),
     heartbeat: (credential: string, facts: HostFacts) => post(`${api}/agent/heartbeat`, { facts }, HeartbeatResponse, credential),
+    commands: (credential: string, inventory: InstanceInventoryItem[]) =>
+      post(`${api}/agent/commands`, { inventory }, z.object({ commands: z.array(HostCommandDto), missing: z.array(z.string()) }), credential),
+    result: (credential: string, commandId: string, result: CommandResult) =>
+      post(`${api}/agent/commands/${encodeURIComponent(commandId)}/result`, { result }, z.object({ recorded: z.literal(true) }), credential),
   };
 }

@@ -18,6 +18,8 @@ export const AgentEnv = z
     NVI_INSTANCE_BLOCK: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "an IPv4 CIDR like 100.65.3.0/24").optional(),
     /** OpenFlow target of the TSC (`tcp:ADDR:PORT`). When set, the agent owns the VEB bridge; when not, it leaves OVS alone. */
     NVI_CONTROLLER: z.string().regex(/^(tcp|ssl):[^:]+:\d{1,5}$/, "tcp:ADDRESS:PORT or ssl:ADDRESS:PORT").optional(),
+    /** Names of the network namespaces of netns instances start with this (the lab uses its own, so `lab down` sweeps them). */
+    NVI_NETNS_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "lower-case letters, digits, -").default("nvi-"),
     /** Host ports kept free for mapping keys (net.ipv4.ip_local_reserved_ports). */
     NVI_RESERVED_PORTS: z.string().regex(/^\d{1,5}-\d{1,5}$/, "LOW-HIGH").default("40000-49999"),
   })

@@ -5,6 +5,7 @@ import type { HostFacts } from "@nvi/contracts";
 import { readFabricFacts } from "./fabric-facts.ts";
 import { readHostFacts, type FactOverrides } from "./host-facts.ts";
 import { loadState, saveState, type AgentState } from "./state.ts";
+import { inventoryOf, runCommand } from "./commands.ts";
 import { ensureVeb, localRunner } from "./veb.ts";
 
 /**
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
     }
   }
   const api = controlPlane(env.NVI_CONTROL_URL ?? state.controlUrl);
+  void commandLoop(api, state.credential);
   let every = 10;
   let failures = 0;
   log("info", "agent running", { hostId: state.hostId, bridge: env.NVI_BRIDGE });
@@ -73,6 +75,31 @@ async function main(): Promise<void> {
       log("warn", "heartbeat failed; will retry", { error: (error as Error).message, failures });
     }
     await sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : every * 1000);
+  }
+}
+
+/**
+ * Commands from the console: fetched every 2 s over the agent's own outbound call (reporting what
+ * is plugged, so the console sees drift), run one by one, answered with their result.
+ */
+async function commandLoop(api: ReturnType<typeof controlPlane>, credential: string): Promise<void> {
+  const bridge = env.NVI_CONTROLLER ? env.NVI_BRIDGE : null;
+  let quietFailures = 0;
+  while (!stopping) {
+    try {
+      const { commands, missing } = await api.commands(credential, await inventoryOf(localRunner, bridge));
+      if (missing.length > 0) log("warn", "the console expects instances this host does not have", { missing });
+      for (const c of commands) {
+        const started = Date.now();
+        const result = await runCommand(localRunner, bridge, c.body, env.NVI_NETNS_PREFIX);
+        log(result.ok ? "info" : "warn", "command done", { id: c.id, kind: c.body.kind, ok: result.ok, error: result.error, ms: Date.now() - started });
+        await api.result(credential, c.id, result);
+      }
+      quietFailures = 0;
+    } catch (error) {
+      if (quietFailures++ % 10 === 0) log("warn", "command poll failed; will retry", { error: (error as Error).message });
+    }
+    await sleep(2_000);
   }
 }
 

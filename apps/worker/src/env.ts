@@ -8,6 +8,8 @@ export const WorkerEnv = z.object({
   TSC_BIND_ADDRESS: z.string().min(1).default("127.0.0.1"),
   /** Set to 0 to run the worker without the embedded controller (e.g. a jobs-only replica). */
   TSC_EMBEDDED: z.enum(["0", "1"]).default("1"),
+  /** BullMQ key prefix (default BullMQ's "bull"); a test run uses its own so no other worker takes its jobs. */
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

@@ -1,43 +1,61 @@
 import { hostname } from "node:os";
 import { startTsc, type Tsc } from "@nvi/controller";
-import { QUEUES, parseJob } from "@nvi/jobs";
+import { createCoreDeps, jobQueue, runLaunch, runTerminate, staleQueuedOperations } from "@nvi/core";
+import { JobProducer, QUEUES, parseJob } from "@nvi/jobs";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { workerEnv } from "./env.ts";
+import { DbFabric } from "./fabric.ts";
 import { log } from "./log.ts";
 
 /**
- * The worker: BullMQ consumers for every host-touching job and the embedded Tenant
- * SDN Controller (OpenFlow listener). Today it runs the operations queue with the job
- * definitions that exist (system.echo), the TSC with its base pipeline, and
- * announces itself in Redis.
+ * The worker: BullMQ consumer of the operations queue (instance launch / terminate, system.echo),
+ * the embedded Tenant SDN Controller running the NVI mapping over what Postgres knows (hosts'
+ * fabric facts, running instances), a sweeper that re-queues operations whose job never reached
+ * Redis, and a heartbeat key in Redis.
  */
 const env = workerEnv();
 const workerId = `${hostname()}:${process.pid}`;
 const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
 const heartbeat = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
 
+const deps = createCoreDeps(env.DATABASE_URL);
+const tscLog = { info: (msg: string, fields?: Record<string, unknown>) => log("info", `tsc: ${msg}`, fields), warn: (msg: string, fields?: Record<string, unknown>) => log("warn", `tsc: ${msg}`, fields) };
+const fabric = new DbFabric(deps, tscLog);
+const producer = new JobProducer(env.REDIS_URL, env.QUEUE_PREFIX);
+const queue = jobQueue(producer);
+
 const worker = new Worker(
   QUEUES.operations,
-  (job) => {
+  async (job) => {
     const { def, payload } = parseJob(job.name, job.data);
-    log("info", "job done", { job: job.id, name: def.name, version: def.version });
-    return Promise.resolve(payload);
+    const operationId = (payload as { operationId?: string }).operationId;
+    if (def.name === "instance.launch" && operationId) await runLaunch(deps, fabric.dataPlane, operationId);
+    else if (def.name === "instance.terminate" && operationId) await runTerminate(deps, fabric.dataPlane, operationId);
+    log("info", "job done", { job: job.id, name: def.name, version: def.version, operationId });
+    return payload;
   },
-  { connection, concurrency: env.WORKER_CONCURRENCY },
+  // a worker that dies mid-job (kill -9) loses its lock within 10 s; another (or the restarted) worker resumes the job
+  { connection, concurrency: env.WORKER_CONCURRENCY, lockDuration: 10_000, stalledInterval: 5_000, ...(env.QUEUE_PREFIX ? { prefix: env.QUEUE_PREFIX } : {}) },
 );
 worker.on("failed", (job, error) => log("error", "job failed", { job: job?.id, name: job?.name, error: error.message }));
 worker.on("error", (error) => log("error", "worker error", { error: error.message }));
 
-const tsc: Tsc | null =
-  env.TSC_EMBEDDED === "1"
-    ? await startTsc({
-        port: env.TSC_OPENFLOW_PORT,
-        host: env.TSC_BIND_ADDRESS,
-        logger: { info: (msg, fields) => log("info", `tsc: ${msg}`, fields), warn: (msg, fields) => log("warn", `tsc: ${msg}`, fields) },
-      })
-    : null;
-if (tsc) log("info", "tsc listening", { ...tsc.address });
+await fabric.refresh().catch((e: Error) => log("warn", "could not read the fabric from the database yet", { error: e.message }));
+const tsc: Tsc | null = env.TSC_EMBEDDED === "1" ? await startTsc({ ...fabric.mapping.tscOptions(), port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger: tscLog }) : null;
+if (tsc) {
+  fabric.mapping.attach(tsc);
+  log("info", "tsc listening", { ...tsc.address });
+}
+
+/** Hosts' facts and instances change under us (heartbeats, other workers): re-read every few seconds. */
+const refresher = setInterval(() => void fabric.refresh().catch((e: Error) => log("warn", "fabric refresh failed", { error: e.message })), 5_000);
+/** An operation whose job never reached Redis (the console died between commit and enqueue) is queued again. */
+const sweeper = setInterval(() => {
+  void staleQueuedOperations(deps, 60_000)
+    .then((ops) => Promise.all(ops.map((o) => queue.enqueue(o.kind, o.id))))
+    .catch((e: Error) => log("warn", "sweeper failed", { error: e.message }));
+}, 15_000);
 
 /** Other processes (the console's status) see live workers by this key's TTL. */
 const beat = () => heartbeat.set(`nvi:worker:${workerId}`, new Date().toISOString(), "EX", 15).catch(() => undefined);
@@ -51,7 +69,10 @@ async function stop(signal: string) {
   stopping = true;
   log("info", "worker stopping", { signal });
   clearInterval(timer);
+  clearInterval(refresher);
+  clearInterval(sweeper);
   await worker.close();
+  await producer.close();
   await tsc?.close();
   await heartbeat.del(`nvi:worker:${workerId}`).catch(() => undefined);
   heartbeat.disconnect();

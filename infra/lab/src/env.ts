@@ -1,10 +1,8 @@
 /** The only place the lab reads the process environment. */
 
 /** The environment a child process gets: ours, plus the extras given. */
-export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const base: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) base[k] = v;
-  return { ...base, ...extra };
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...extra };
 }
 
 /** Where labs keep their state and per-host OVS directories (absolute; default /run/nvi-lab). */

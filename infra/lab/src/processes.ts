@@ -9,11 +9,17 @@ import { LabError, sleep, tryRun } from "./exec.ts";
  * after checking that the PID still runs in that namespace (a recycled PID is someone else's).
  */
 
-/** Starts `argv` in netns `ns` in a session of its own (so its children die with it), output to `logFile`. */
-export async function spawnInNs(ns: string, argv: readonly string[], logFile: string, env: Record<string, string> = {}): Promise<number> {
+/**
+ * Starts `argv` in netns `ns` in a session of its own (so its children die with it), output to
+ * `logFile`. `ip netns exec` also gives it a mount namespace of its own (so /sys shows the netns);
+ * `networkOnly` enters just the network namespace (nsenter), as an agent on a real host lives:
+ * the namespaces it creates (`ip netns add`) are then visible to everyone, and to its next run.
+ */
+export async function spawnInNs(ns: string, argv: readonly string[], logFile: string, env: Record<string, string> = {}, networkOnly = false): Promise<number> {
   const fd = openSync(logFile, "a");
   try {
-    const child = spawn("ip", ["netns", "exec", ns, ...argv], { detached: true, stdio: ["ignore", fd, fd], env: childEnv(env) });
+    const enter = networkOnly ? ["nsenter", `--net=/run/netns/${ns}`, "--"] : ["ip", "netns", "exec", ns];
+    const child = spawn(enter[0]!, [...enter.slice(1), ...argv], { detached: true, stdio: ["ignore", fd, fd], env: childEnv(env) });
     const pid = child.pid;
     if (pid === undefined) throw new LabError(`could not start ${argv.join(" ")} in ${ns}`);
     const early = new Promise<number | null>((resolve) => {
@@ -21,7 +27,7 @@ export async function spawnInNs(ns: string, argv: readonly string[], logFile: st
       child.once("error", () => resolve(-1));
     });
     child.unref();
-    // `ip netns exec` execs the command in place once it is in the namespace; a command that
+    // `ip netns exec` and nsenter exec the command in place once in the namespace; a command that
     // fails at once (bad path, syntax) gets a moment to say so
     const outcome = await Promise.race([early, waitInNs(pid, ns, 3_000).then(() => sleep(300)).then(() => null)]);
     if (outcome !== null) {

@@ -76,6 +76,8 @@ export function agentEnv(state: Pick<LabState, "name" | "controller" | "mgmt">, 
     NVI_BRIDGE: host.bridge,
     NVI_DATACENTER: `dc${host.dc}`,
     NVI_INSTANCE_BLOCK: host.instanceBlock,
+    // instance namespaces an agent makes carry the lab's prefix, so `lab down` sweeps them
+    NVI_NETNS_PREFIX: `${state.name}-n-`,
     OVS_RUNDIR: host.ovsDir,
     OVS_DBDIR: host.ovsDir,
     OVS_LOGDIR: host.ovsDir,
@@ -149,7 +151,7 @@ async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: st
     gatewayIp: h.gatewayIp, gatewayMac: h.gatewayMac, instanceBlock: h.instanceBlock, mgmtIp: h.mgmtIp, ovsDir, pids,
   };
   if (state.agentCommand) {
-    host.pids.agent = await spawnInNs(h.ns, ["sh", "-c", state.agentCommand], path.join(ovsDir, "agent.log"), agentEnv(state, host));
+    host.pids.agent = await spawnInNs(h.ns, ["sh", "-c", state.agentCommand], path.join(ovsDir, "agent.log"), agentEnv(state, host), true);
   }
   return host;
 }

@@ -1,4 +1,4 @@
-import { authenticateApiToken, resolveUserActor, DomainError, type Actor, type CoreDeps } from "@nvi/core";
+import { authenticateApiToken, resolveUserActor, DomainError, type Actor, type CoreDeps, type OperationQueue } from "@nvi/core";
 
 export const ORG_COOKIE = "nvi_org";
 
@@ -17,6 +17,8 @@ export interface ApiContextInput {
   publicUrl: string;
   /** Reads the browser session from the request's cookies (better-auth in the console). */
   getSessionUser: (headers: Headers) => Promise<SessionUser | null>;
+  /** Where host-touching operations are queued (BullMQ); absent = launching is refused with a clear error. */
+  operations?: OperationQueue | undefined;
 }
 
 export interface ApiContext {
@@ -29,6 +31,7 @@ export interface ApiContext {
   sessionUser: () => Promise<SessionUser | null>;
   /** Who is asking; throws UNAUTHENTICATED when nobody is. Memoised per request. */
   actor: () => Promise<Actor>;
+  operations: OperationQueue | null;
 }
 
 function readCookie(headers: Headers, name: string): string | null {
@@ -91,5 +94,5 @@ export function createApiContext(input: ApiContextInput): ApiContext {
     if (!user) throw new DomainError("UNAUTHENTICATED", "sign in or send an API token as `Authorization: Bearer <token>`");
     return resolveUserActor(input.deps, { userId: user.userId, preferredOrgId: readCookie(input.headers, ORG_COOKIE), sourceIp: input.sourceIp });
   });
-  return { deps: input.deps, sourceIp: input.sourceIp, publicUrl: input.publicUrl, bearer, sessionUser, actor };
+  return { deps: input.deps, sourceIp: input.sourceIp, publicUrl: input.publicUrl, bearer, sessionUser, actor, operations: input.operations ?? null };
 }

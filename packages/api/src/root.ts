@@ -1,4 +1,5 @@
 import { auditRouter } from "./routers/audit.ts";
+import { agentCommandRouter, instanceRouter, operationRouter } from "./routers/instances.ts";
 import { agentRouter, cloudRouter, hostRouter, joinTokenRouter } from "./routers/clouds.ts";
 import { meRouter, orgRouter } from "./routers/me.ts";
 import { invitationRouter, memberRouter } from "./routers/members.ts";
@@ -19,6 +20,9 @@ export const appRouter = router({
   agent: agentRouter,
   vpc: vpcRouter,
   subnet: subnetRouter,
+  instance: instanceRouter,
+  operation: operationRouter,
+  agentCommand: agentCommandRouter,
 });
 
 export type AppRouter = typeof appRouter;

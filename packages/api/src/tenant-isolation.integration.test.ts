@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloud, createInvitation, createJoinToken, createSubnet, createVpc, enrollHost, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { createCloud, createInvitation, createJoinToken, createSubnet, createVpc, enrollHost, launchInstance, redisOperationQueue, resolveUserActor, type CoreDeps } from "@nvi/core";
 import { TRPCError } from "@trpc/server";
 import { appRouter, createCaller } from "./root.ts";
 import { handleRest, openApiDocument } from "./http.ts";
@@ -21,6 +21,9 @@ let aHostId: string;
 let aVpcId: string;
 let aSubnetId: string;
 let bCloudId: string;
+let aInstanceId: string;
+let aOperationId: string;
+let queue: ReturnType<typeof redisOperationQueue>;
 const aSecrets: string[] = [];
 
 beforeAll(async () => {
@@ -42,12 +45,18 @@ beforeAll(async () => {
   const vpc = await createVpc({ ...deps, actor: aActor }, { name: "a-vpc", cidr: "10.99.0.0/16", allowOverlap: false });
   aVpcId = vpc.id;
   aSubnetId = (await createSubnet({ ...deps, actor: aActor }, { vpcId: vpc.id, cloudId: cloud.id, name: "a-sn", cidr: "10.99.1.0/24" })).id;
+  // a queue of its own (nothing consumes it): the launch only has to exist
+  queue = redisOperationQueue(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `nvitest-iso-${Date.now().toString(36)}`);
+  const launched = await launchInstance({ ...deps, actor: aActor }, queue, { name: "a-inst", subnetId: aSubnetId, runtime: "netns", cpus: 1, memoryMiB: 64 });
+  aInstanceId = launched.instance.id;
+  aOperationId = launched.operationId;
   const bActor = await resolveUserActor(deps, { userId: b.userId, preferredOrgId: b.orgId, sourceIp: null });
   bCloudId = (await createCloud({ ...deps, actor: bActor }, { name: "b-cloud", kind: "vm", region: "us", datacenter: "iad1" })).id;
   const m = await deps.db.membership.create({ data: { id: deps.newId("membership"), orgId: a.orgId, userId: second.userId, role: "member" } });
   aMemberId = m.id;
 });
 afterAll(async () => {
+  await queue?.close();
   await deps.db.$disconnect();
 });
 
@@ -58,7 +67,7 @@ function hostFacts(hostname: string) {
 /** Nothing of A's may appear in anything B receives. */
 function assertNoLeak(value: unknown) {
   const text = JSON.stringify(value ?? null);
-  for (const needle of [a.orgId, a.email, a.tokenId, aMemberId, aInvitationId, aCloudId, aJoinTokenId, aHostId, aVpcId, aSubnetId, ...aSecrets]) {
+  for (const needle of [a.orgId, a.email, a.tokenId, aMemberId, aInvitationId, aCloudId, aJoinTokenId, aHostId, aVpcId, aSubnetId, aInstanceId, aOperationId, ...aSecrets]) {
     expect(text).not.toContain(needle);
   }
 }
@@ -124,6 +133,16 @@ const cases: Record<string, Case> = {
     await expectCode(c.subnet.create({ vpcId: mine.id, cloudId: aCloudId, name: "x", cidr: "10.99.2.0/24" }), "NOT_FOUND");
   },
   "subnet.delete": (c) => expectCode(c.subnet.delete({ subnetId: aSubnetId }), "NOT_FOUND"),
+  "instance.list": async (c) => assertNoLeak(await c.instance.list({})),
+  "instance.get": (c) => expectCode(c.instance.get({ instanceId: aInstanceId }), "NOT_FOUND"),
+  "instance.launch": (c) => expectCode(c.instance.launch({ name: "bobs", subnetId: aSubnetId, runtime: "netns", cpus: 1, memoryMiB: 64 }), "NOT_FOUND"),
+  "instance.terminate": (c) => expectCode(c.instance.terminate({ instanceId: aInstanceId }), "NOT_FOUND"),
+  "operation.list": async (c) => assertNoLeak(await c.operation.list({})),
+  "operation.get": (c) => expectCode(c.operation.get({ operationId: aOperationId }), "NOT_FOUND"),
+  "operation.retry": (c) => expectCode(c.operation.retry({ operationId: aOperationId }), "NOT_FOUND"),
+  // a tenant's token or session is never a host credential
+  "agentCommand.poll": (c) => expectCode(c.agentCommand.poll({ inventory: [] }), "UNAUTHORIZED"),
+  "agentCommand.result": (c) => expectCode(c.agentCommand.result({ commandId: "hcmd_x", result: { ok: true } }), "UNAUTHORIZED"),
   "audit.list": async (c) => {
     assertNoLeak(await c.audit.list({ limit: 200 }));
     expect((await c.audit.list({ targetId: a.tokenId, limit: 50 })).events).toEqual([]);
@@ -153,6 +172,7 @@ describe("tenant isolation over tRPC", () => {
     expect(await deps.db.host.findUnique({ where: { id: aHostId } })).not.toBeNull();
     expect(await deps.db.vpc.findUnique({ where: { id: aVpcId } })).not.toBeNull();
     expect(await deps.db.subnet.findUnique({ where: { id: aSubnetId } })).not.toBeNull();
+    expect(await deps.db.instance.findUnique({ where: { id: aInstanceId } })).toMatchObject({ status: "pending" });
   });
 });
 
@@ -200,6 +220,15 @@ describe("tenant isolation over REST", () => {
     "POST /vpcs/{vpcId}/subnets": async () =>
       expect((await call("POST", `/vpcs/${aVpcId}/subnets`, { cloudId: bCloudId, name: "x", cidr: "10.99.3.0/24" })).status).toBe(404),
     "DELETE /subnets/{subnetId}": async () => expect((await call("DELETE", `/subnets/${aSubnetId}`)).status).toBe(404),
+    "GET /instances": async () => assertNoLeak(await (await call("GET", "/instances")).json()),
+    "GET /instances/{instanceId}": async () => expect((await call("GET", `/instances/${aInstanceId}`)).status).toBe(404),
+    "POST /instances": async () => expect((await call("POST", "/instances", { name: "bobs", subnetId: aSubnetId })).status).toBe(404),
+    "DELETE /instances/{instanceId}": async () => expect((await call("DELETE", `/instances/${aInstanceId}`)).status).toBe(404),
+    "GET /operations": async () => assertNoLeak(await (await call("GET", "/operations")).json()),
+    "GET /operations/{operationId}": async () => expect((await call("GET", `/operations/${aOperationId}`)).status).toBe(404),
+    "POST /operations/{operationId}/retry": async () => expect((await call("POST", `/operations/${aOperationId}/retry`, {})).status).toBe(404),
+    "POST /agent/commands": async () => expect((await call("POST", "/agent/commands", { inventory: [] })).status).toBe(401),
+    "POST /agent/commands/{commandId}/result": async () => expect((await call("POST", "/agent/commands/hcmd_x/result", { result: { ok: true } })).status).toBe(401),
     "GET /audit-events": async () => assertNoLeak(await (await call("GET", "/audit-events?limit=200")).json()),
   };
 

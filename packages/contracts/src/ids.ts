@@ -22,6 +22,7 @@ export const ID_PREFIXES = {
   subnet: "sn",
   instance: "inst",
   operation: "op",
+  hostCommand: "hcmd",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -2,3 +2,4 @@ export * from "./ids.ts";
 export * from "./access.ts";
 export * from "./dto.ts";
 export * from "./hosts.ts";
+export * from "./instances.ts";

@@ -17,3 +17,7 @@ export * from "./clouds/hosts.ts";
 export * from "./net/cidr.ts";
 export * from "./vpcs/vpcs.ts";
 export * from "./vpcs/ipam.ts";
+export * from "./instances/instances.ts";
+export * from "./instances/operations.ts";
+export * from "./instances/commands.ts";
+export * from "./instances/executor.ts";

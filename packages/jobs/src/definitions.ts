@@ -34,4 +34,9 @@ export const echoJob = defineJob({
   schema: z.object({ text: z.string().max(200) }),
 });
 
-export const JOBS = [echoJob] as const;
+/** Runs an instance operation (launch or terminate) to its end; the operation row holds everything else. */
+const operationPayload = z.object({ operationId: z.string().min(1).max(40) });
+export const instanceLaunchJob = defineJob({ name: "instance.launch", version: 1, queue: QUEUES.operations, schema: operationPayload });
+export const instanceTerminateJob = defineJob({ name: "instance.terminate", version: 1, queue: QUEUES.operations, schema: operationPayload });
+
+export const JOBS = [echoJob, instanceLaunchJob, instanceTerminateJob] as const;

@@ -1,6 +1,6 @@
 import { createApiContext, type ApiContext } from "@nvi/api";
 import { webEnv } from "../env.ts";
-import { coreDeps, sourceIpOf } from "./deps.ts";
+import { coreDeps, operationQueue, sourceIpOf } from "./deps.ts";
 import { sessionUserOf } from "./auth.ts";
 
 /** Builds the API context for one console request: session cookie or bearer token. */
@@ -12,6 +12,7 @@ export function contextFor(req: Request): ApiContext {
     sourceIp: sourceIpOf(req.headers),
     publicUrl: webEnv().PUBLIC_URL,
     getSessionUser: sessionUserOf,
+    operations: operationQueue(),
   });
 }
 

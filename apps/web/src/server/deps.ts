@@ -1,9 +1,10 @@
-import { LoginLimiter, createCoreDeps, type CoreDeps } from "@nvi/core";
+import { LoginLimiter, createCoreDeps, jobQueue, type CoreDeps, type OperationQueue } from "@nvi/core";
+import { JobProducer } from "@nvi/jobs";
 import { Redis } from "ioredis";
 import { webEnv } from "../env.ts";
 
 /** Process-wide singletons, made on first use (never at import: `next build` has no database). */
-const g = globalThis as unknown as { nviDeps?: CoreDeps; nviRedis?: Redis; nviLimiter?: LoginLimiter };
+const g = globalThis as unknown as { nviDeps?: CoreDeps; nviRedis?: Redis; nviLimiter?: LoginLimiter; nviQueue?: OperationQueue };
 
 export function coreDeps(): CoreDeps {
   return (g.nviDeps ??= createCoreDeps(webEnv().DATABASE_URL));
@@ -11,6 +12,11 @@ export function coreDeps(): CoreDeps {
 
 export function redis(): Redis {
   return (g.nviRedis ??= new Redis(webEnv().REDIS_URL, { maxRetriesPerRequest: 2 }));
+}
+
+/** Host-touching operations go to the worker through BullMQ. */
+export function operationQueue(): OperationQueue {
+  return (g.nviQueue ??= jobQueue(new JobProducer(webEnv().REDIS_URL)));
 }
 
 export function loginLimiter(): LoginLimiter {

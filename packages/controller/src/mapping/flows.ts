@@ -75,6 +75,20 @@ export function hostPipeline(host: FabricHost, local: readonly LeasedEndpoint[],
   return flows;
 }
 
+/**
+ * A VEB the TSC knows nothing about yet (its agent has not reported its fabric): only the host's
+ * own traffic passes (host stack ↔ fabric NIC, OpenFlow port 1 by the agent's convention), so the
+ * host can reach the console and report; instance ports get nothing (default deny).
+ */
+export function bootstrapPipeline(fabricPort = 1): FlowSpec[] {
+  const cookie = cookieFor("PIPELINE", 0);
+  return [
+    { tableId: STAGES.PORT_SECURITY.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie },
+    { tableId: STAGES.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: Port.LOCAL }, instructions: apply({ type: "output", port: fabricPort }), cookie },
+    { tableId: STAGES.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: fabricPort }, instructions: apply({ type: "output", port: Port.LOCAL }), cookie },
+  ];
+}
+
 function blockMatch(cidr: string): { ipv4Dst: string; ipv4DstMask: string } {
   const [ip, len] = cidr.split("/");
   const prefix = Number(len);

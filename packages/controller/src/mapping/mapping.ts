@@ -3,7 +3,7 @@ import type { ControllerApp } from "../app.ts";
 import { addFlowMod, flowBody, flowKey, FlowSpec } from "../flow.ts";
 import { COOKIE_KIND_TAG_MASK, cookieKind, cookieTag, STAGES, taggedCookie } from "../tables.ts";
 import type { Tsc } from "../tsc.ts";
-import { denyFlow, hostPipeline, LeasedEndpoint, pairFlows, rateLimitFlow } from "./flows.ts";
+import { bootstrapPipeline, denyFlow, hostPipeline, LeasedEndpoint, pairFlows, rateLimitFlow } from "./flows.ts";
 import { FabricLeases, inBlock } from "./leases.ts";
 import { FabricEndpoint, FabricHost, Inventory, PairPolicy, sameVpcPolicy, vpcTag } from "./model.ts";
 import { parseIpv4, withL4Checksum } from "./packet.ts";
@@ -115,7 +115,7 @@ export class NviMapping {
 
   desiredFlows(dpid: bigint): FlowSpec[] {
     const host = this.inventory.host(dpid);
-    if (!host) return [];
+    if (!host) return bootstrapPipeline();
     const local = this.inventory.endpointsOn(dpid).flatMap((e) => this.leased(e) ?? []);
     const arpTargets = (e: FabricEndpoint): string[] => [e.gateway, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.ipv4)];
     return hostPipeline(host, local, arpTargets);

@@ -1,0 +1,33 @@
+import type { CommandResult, HostCommandBody, InstanceInventoryItem } from "@nvi/contracts";
+import { removeNetns, startNetns } from "./runtimes/netns.ts";
+import { listBindings, type Runner } from "./veb.ts";
+
+/**
+ * Runs one command from the console on this host. Every command is idempotent (delivery is at
+ * least once). Runtimes this agent cannot drive answer with a clear error instead of guessing.
+ */
+export async function runCommand(run: Runner, bridge: string | null, body: HostCommandBody, netnsPrefix?: string): Promise<CommandResult> {
+  if (!bridge) return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
+  try {
+    if (body.kind === "instance.start") {
+      if (body.spec.runtime !== "netns") return { ok: false, error: `the ${body.spec.runtime} runtime is not supported by this agent version yet` };
+      const { ofport } = await startNetns(run, bridge, body.spec, netnsPrefix);
+      return { ok: true, ofport };
+    }
+    if (body.runtime === "netns") await removeNetns(run, bridge, body.instanceId, netnsPrefix);
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
+  }
+}
+
+/** The instances plugged into the VEB, as the console's drift check wants them. */
+export async function inventoryOf(run: Runner, bridge: string | null): Promise<InstanceInventoryItem[]> {
+  if (!bridge) return [];
+  const out: InstanceInventoryItem[] = [];
+  for (const b of await listBindings(run, bridge)) {
+    const ofport = Number((await run("ovs-vsctl", ["get", "interface", b.port, "ofport"])).trim());
+    if (Number.isInteger(ofport) && ofport > 0) out.push({ instanceId: b.instanceId, ofport, mac: b.mac, address: b.ip });
+  }
+  return out;
+}

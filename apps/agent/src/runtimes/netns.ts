@@ -1,0 +1,54 @@
+import type { InstanceSpec } from "@nvi/contracts";
+import { listBindings, plugPort, unplugPort, type Runner } from "../veb.ts";
+
+/**
+ * The light runtime: an instance is a network namespace with eth0 (its MAC, its address, the
+ * subnet's gateway as default route, MTU 1500) whose peer is a port of the VEB. Names derive from
+ * the instance id, so every step can be repeated: a retried command finds the work done.
+ */
+export const netnsName = (instanceId: string, prefix = "nvi-"): string => `${prefix}${instanceId}`;
+/** Host side of the veth: at most 15 characters. */
+export const hostIfName = (instanceId: string): string => `nv${instanceId.slice(-10)}`;
+
+async function exists(run: Runner, cmd: string, args: string[]): Promise<boolean> {
+  return run(cmd, args).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function ofportOf(run: Runner, port: string): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const n = Number((await run("ovs-vsctl", ["get", "interface", port, "ofport"])).trim());
+    if (Number.isInteger(n) && n > 0) return n;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} got no OpenFlow port number`);
+}
+
+export async function startNetns(run: Runner, bridge: string, spec: InstanceSpec, prefix?: string): Promise<{ ofport: number }> {
+  const ns = netnsName(spec.instanceId, prefix);
+  const port = hostIfName(spec.instanceId);
+  const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === spec.instanceId);
+  if (plugged && (await exists(run, "ip", ["netns", "exec", ns, "true"]))) return { ofport: await ofportOf(run, plugged.port) };
+  // a half-made instance (crash mid-way): start again from nothing
+  if (plugged) await unplugPort(run, bridge, plugged.port);
+  await run("ip", ["netns", "del", ns]).catch(() => undefined);
+  await run("ip", ["link", "del", port]).catch(() => undefined);
+  await run("ip", ["netns", "add", ns]);
+  await run("ip", ["-n", ns, "link", "set", "lo", "up"]);
+  await run("ip", ["link", "add", port, "mtu", "1500", "type", "veth", "peer", "name", "eth0", "netns", ns]);
+  await run("ip", ["-n", ns, "link", "set", "eth0", "address", spec.mac, "mtu", "1500", "up"]);
+  await run("ip", ["-n", ns, "addr", "add", `${spec.address}/${spec.prefixLen}`, "dev", "eth0"]);
+  await run("ip", ["-n", ns, "route", "add", "default", "via", spec.gateway, "dev", "eth0"]);
+  await run("ip", ["link", "set", port, "up"]);
+  await plugPort(run, bridge, { port, instanceId: spec.instanceId, mac: spec.mac, ip: spec.address });
+  return { ofport: await ofportOf(run, port) };
+}
+
+export async function removeNetns(run: Runner, bridge: string, instanceId: string, prefix?: string): Promise<void> {
+  const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === instanceId);
+  if (plugged) await unplugPort(run, bridge, plugged.port);
+  await run("ip", ["netns", "del", netnsName(instanceId, prefix)]).catch(() => undefined);
+  await run("ip", ["link", "del", hostIfName(instanceId)]).catch(() => undefined);
+}

@@ -1,0 +1,70 @@
+import { HostFacts } from "@nvi/contracts";
+import { Inventory, NviMapping, type FabricEndpoint, type FabricHost } from "@nvi/controller";
+import type { CoreDeps, InstanceDataPlane } from "@nvi/core";
+
+/**
+ * The TSC's view of the world, fed from Postgres: hosts whose agent reported fabric facts (datapath
+ * id, fabric address and MAC, next hop, instance block) and running instances with their VEB port.
+ * `refresh()` re-reads it (on start and every few seconds); launches and terminations go through
+ * `dataPlane` at once.
+ */
+export class DbFabric {
+  readonly inventory = new Inventory();
+  readonly mapping: NviMapping;
+  private readonly hostByDatapath = new Map<string, string>();
+
+  constructor(private readonly deps: CoreDeps, logger?: { info(msg: string, f?: Record<string, unknown>): void; warn(msg: string, f?: Record<string, unknown>): void }) {
+    this.mapping = new NviMapping({ inventory: this.inventory, logger });
+  }
+
+  /** A host the mapping can use, or why not (facts missing: an old agent, or no NVI_CONTROLLER / NVI_INSTANCE_BLOCK). */
+  static fabricHost(row: { id: string; name: string; facts: unknown }, datacenter: string): FabricHost | string {
+    const f = HostFacts.safeParse(row.facts);
+    if (!f.success) return "unreadable facts";
+    const x = f.data;
+    if (!x.datapathId || !x.fabricAddress || x.fabricPrefixLen === null || !x.fabricMac || !x.nextHopMac || !x.instanceBlock) return "the agent has not reported its fabric (datapath id, address, MACs, instance block)";
+    return { datapathId: BigInt(`0x${x.datapathId}`), name: row.name, datacenter: x.datacenter ?? datacenter, fabricIp: x.fabricAddress, fabricPrefixLen: x.fabricPrefixLen, fabricMac: x.fabricMac, gatewayMac: x.nextHopMac, fabricPort: 1, instanceBlock: x.instanceBlock };
+  }
+
+  private endpointOf(i: { id: string; orgId: string; vpcId: string; hostId: string; ofport: number; mac: string; address: string; gateway: string }): FabricEndpoint | undefined {
+    const host = [...this.hostByDatapath].find(([, id]) => id === i.hostId);
+    if (!host) return undefined;
+    return { id: i.id, tenantId: i.orgId, vpcId: i.vpcId, datapathId: BigInt(`0x${host[0]}`), port: i.ofport, mac: i.mac, ipv4: i.address, gateway: i.gateway };
+  }
+
+  async refresh(): Promise<void> {
+    // hosts heard from in the last 2 minutes, newest first: if two host rows claim one datapath id
+    // (a machine re-enrolled), the one that heartbeats wins
+    const since = new Date(this.deps.clock().getTime() - 120_000);
+    const hosts = await this.deps.db.host.findMany({ where: { lastSeenAt: { gte: since } }, include: { cloud: { select: { datacenter: true } } }, orderBy: { lastSeenAt: "asc" } });
+    for (const h of hosts) {
+      const fh = DbFabric.fabricHost(h, h.cloud.datacenter);
+      if (typeof fh === "string") continue;
+      const key = fh.datapathId.toString(16).padStart(16, "0");
+      const known = this.inventory.host(fh.datapathId);
+      this.hostByDatapath.set(key, h.id);
+      if (!known || JSON.stringify({ ...known, datapathId: 0 }) !== JSON.stringify({ ...fh, datapathId: 0 })) await this.mapping.upsertHost(fh);
+    }
+    const current = new Set(this.hostByDatapath.values());
+    const live = await this.deps.db.instance.findMany({ where: { status: { in: ["running", "starting"] }, ofport: { not: null }, hostId: { in: [...current] } }, include: { subnet: { select: { gateway: true } } } });
+    // starting ones are being plugged by a launch right now: keep them, do not plug them here
+    const seen = new Set<string>(live.map((i) => i.id));
+    for (const i of live.filter((x) => x.status === "running")) {
+      const e = this.endpointOf({ ...i, ofport: i.ofport ?? 0, gateway: i.subnet.gateway });
+      if (!e) continue;
+      const cur = this.inventory.endpoint(e.id);
+      if (!cur || cur.port !== e.port || cur.datapathId !== e.datapathId) await this.mapping.plug(e);
+    }
+    for (const e of this.inventory.endpoints()) if (!seen.has(e.id)) await this.mapping.unplug(e.id);
+  }
+
+  readonly dataPlane: InstanceDataPlane = {
+    plug: async (i) => {
+      await this.refresh();
+      const e = this.endpointOf(i);
+      if (!e) return "";
+      return (await this.mapping.plug(e)) ?? "";
+    },
+    unplug: (id) => this.mapping.unplug(id),
+  };
+}

@@ -1,0 +1,190 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- REST answers are JSON, checked by the assertions */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { labDown, labUp, run, startAgent, stopAgent, vsctl, type LabState } from "@nvi/lab";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, startStack, type Stack } from "./stack.ts";
+
+/**
+ * The tenant's journey on real parts: REST API with an API token → Postgres → BullMQ → the real
+ * worker process (embedded TSC with the NVI mapping) → the real agents in two lab "datacenters"
+ * (enrolled with join tokens, owning their VEBs, pulling commands) → network-namespace instances
+ * that reach each other across datacenters; terminate releases the address; a worker killed with
+ * SIGKILL mid-launch finishes the launch exactly once after a restart.
+ */
+let lab: LabState;
+let stack: Stack;
+const clouds: Record<string, string> = {};
+const subnets: Record<string, string> = {};
+const hostIds: Record<string, string> = {};
+const agentCommand: Record<string, string> = {};
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) {
+      const agents = await Promise.all(lab.hosts.map(async (h) => `--- agent ${h.id} ---\n${(await readFile(path.join(h.ovsDir, "agent.log"), "utf8").catch(() => "")).slice(-1500)}`));
+      throw new Error(`timed out waiting for ${what}\n--- worker log ---\n${stack.workerLog().slice(-3000)}\n${agents.join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function launch(name: string, subnet: string, extra: Record<string, unknown> = {}): Promise<{ instance: any; operationId: string }> {
+  const r = await stack.call("POST", "/instances", { name, subnetId: subnets[subnet], runtime: "netns", ...extra });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body;
+}
+
+const finished = (operationId: string, ms = 60_000) =>
+  until(`operation ${operationId}`, async () => {
+    const r = await stack.call("GET", `/operations/${operationId}`);
+    return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
+  }, ms);
+
+/** Ping from inside an instance (a namespace the agent made inside its host's namespace); on failure, what the VEBs hold. */
+async function pingFrom(dc: number, id: string, to: string): Promise<string | true> {
+  const host = lab.hosts.find((h) => h.dc === dc)!;
+  void host;
+  const r = await run("ip", ["netns", "exec", `${lab.name}-n-${id}`, "ping", "-n", "-c", "2", "-W", "2", to]).then(() => true as const, (e: Error) => e.message);
+  if (r === true) return r;
+  const flows = await Promise.all(lab.hosts.map(async (h) => `--- ${h.id} ---\n${await vsctl(h.ovsDir, "show")}\n${await run("ovs-ofctl", ["-O", "OpenFlow13", "dump-flows", h.bridge], { env: { OVS_RUNDIR: h.ovsDir } })}`));
+  return `${r}\n${flows.join("\n")}\n--- worker ---\n${stack.workerLog().slice(-2000)}`;
+}
+
+beforeAll(async () => {
+  lab = await labUp({ datacenters: 2, hostsPerDc: 1 });
+  stack = await startStack(lab.mgmt.tscIp);
+  await stack.startWorker();
+  for (const h of lab.hosts) {
+    const dc = `dc${h.dc}`;
+    const cloud = await stack.call("POST", "/clouds", { name: `lab-${dc}`, kind: "baremetal", region: "lab", datacenter: dc });
+    clouds[dc] = cloud.body.id;
+    const jt = await stack.call("POST", `/clouds/${cloud.body.id}/join-tokens`, { reusable: false, expiresInHours: 1 });
+    const agent = [
+      `NVI_JOIN='${jt.body.joinString}'`, `NVI_CONTROL_URL=${stack.apiUrl}`, `NVI_CONTROLLER=tcp:${lab.mgmt.tscIp}:${stack.tscPort}`,
+      `NVI_STATE_DIR=${h.ovsDir}/agent`, `NVI_HOSTNAME=${lab.name}-${h.id}`,
+      `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
+    ].join(" ");
+    agentCommand[h.id] = agent;
+    await startAgent(lab.name, h.id, agent);
+  }
+  // hosts enroll, own their VEB and report their fabric; the worker's TSC gets both VEBs
+  await until("both hosts online with fabric facts", async () => {
+    const r = await stack.call("GET", "/hosts");
+    const ready = (r.body as any[]).filter((h) => h.status === "online" && h.facts.datapathId && h.facts.nextHopMac && h.facts.instanceBlock);
+    for (const h of ready) hostIds[h.facts.datacenter] = h.id;
+    return ready.length === 2;
+  });
+  const vpc = await stack.call("POST", "/vpcs", { name: "journey", cidr: "10.40.0.0/16" });
+  for (const [dc, cidr] of [["dc1", "10.40.1.0/24"], ["dc2", "10.40.2.0/24"]] as const) {
+    const sn = await stack.call("POST", `/vpcs/${vpc.body.id}/subnets`, { name: `in-${dc}`, cidr, cloudId: clouds[dc] });
+    expect(sn.status, JSON.stringify(sn.body)).toBe(200);
+    subnets[dc] = sn.body.id;
+  }
+});
+
+afterAll(async () => {
+  if (stack) {
+    // leave nothing running in the shared database: this organization's instances, addresses, hosts
+    const db = stack.deps.db;
+    const ids = (await db.instance.findMany({ where: { orgId: stack.orgId }, select: { id: true } })).map((i) => i.id);
+    await db.ipAllocation.deleteMany({ where: { holderId: { in: ids } } });
+    await db.instance.deleteMany({ where: { orgId: stack.orgId } });
+    await db.host.deleteMany({ where: { orgId: stack.orgId } });
+    await db.operation.deleteMany({ where: { orgId: stack.orgId } });
+  }
+  await stack?.close();
+  if (lab) await labDown(lab.name, { force: true });
+});
+
+describe("launch into a VPC across two datacenters", () => {
+  let first: any;
+  let second: any;
+
+  it("two netns instances come up through jobs, with every step recorded", async () => {
+    const a = await launch("web-1", "dc1");
+    const b = await launch("db-1", "dc2");
+    expect(a.instance).toMatchObject({ status: "pending", address: "10.40.1.2", runtime: "netns" });
+    const [opA, opB] = await Promise.all([finished(a.operationId), finished(b.operationId)]);
+    expect(opA.status, opA.error).toBe("succeeded");
+    expect(opB.status, opB.error).toBe("succeeded");
+    expect(opA.progress).toBe(100);
+    expect(opA.steps.map((s: any) => s.status)).toEqual(["done", "done", "done", "done"]);
+    expect(opA.steps[3].detail).toMatch(/fabric address 100\.65\.1\.\d+/);
+    first = (await stack.call("GET", `/instances/${a.instance.id}`)).body;
+    second = (await stack.call("GET", `/instances/${b.instance.id}`)).body;
+    expect(first).toMatchObject({ status: "running", hostId: hostIds.dc1 });
+    expect(first.ofport).toBeGreaterThan(1);
+  });
+
+  it("they reach each other across datacenters, from the first echo", async () => {
+    expect(await pingFrom(1, first.id, second.address)).toBe(true);
+    expect(await pingFrom(2, second.id, first.address)).toBe(true);
+  });
+
+  it("bad input gets a clear answer and creates nothing", async () => {
+    const before = (await stack.call("GET", "/instances")).body.length;
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ name: "x1", subnetId: "sn_nope", runtime: "netns" }, 404, "subnetId"],
+      [{ name: "Bad Name", subnetId: subnets.dc1, runtime: "netns" }, 400, "name"],
+      [{ name: "x2", subnetId: subnets.dc1, runtime: "docker" }, 400, "image"],
+      [{ name: "x2", subnetId: subnets.dc1, runtime: "docker", image: "alpine:3" }, 412, "hostId"],
+      [{ name: "x3", subnetId: subnets.dc1, runtime: "netns", address: "10.40.2.9" }, 400, "address"],
+      [{ name: "x4", subnetId: subnets.dc1, runtime: "netns", address: first.address }, 409, "address"],
+      [{ name: "web-1", subnetId: subnets.dc1, runtime: "netns" }, 409, "name"],
+      [{ name: "x5", subnetId: subnets.dc1, hostId: hostIds.dc2, runtime: "netns" }, 400, "hostId"],
+    ];
+    for (const [body, status, field] of cases) {
+      const r = await stack.call("POST", "/instances", body);
+      expect(r.status, `${JSON.stringify(body)} → ${JSON.stringify(r.body)}`).toBe(status);
+      expect(r.body.data?.field ?? r.body.field ?? JSON.stringify(r.body)).toContain(field);
+    }
+    expect((await stack.call("GET", "/instances")).body.length).toBe(before);
+  });
+
+  it("terminate unplugs, removes and releases the address", async () => {
+    const r = await stack.call("DELETE", `/instances/${second.id}`);
+    expect(r.status).toBe(200);
+    const op = await finished(r.body.operationId);
+    expect(op.status, op.error).toBe("succeeded");
+    const allocations = await stack.deps.db.ipAllocation.count({ where: { holderId: second.id } });
+    expect(allocations).toBe(0);
+    expect((await stack.call("GET", "/instances")).body.map((i: any) => i.id)).not.toContain(second.id);
+    expect(await run("ip", ["netns", "list"])).not.toContain(second.id);
+    // the next launch in that subnet gets the address back
+    const again = await launch("db-2", "dc2");
+    expect(again.instance.address).toBe(second.address);
+    expect((await finished(again.operationId)).status).toBe("succeeded");
+  });
+});
+
+describe("crashes", () => {
+  it("a worker killed mid-launch: after a restart the launch completes exactly once", async () => {
+    const h1 = lab.hosts.find((h) => h.dc === 1)!;
+    await stopAgent(lab.name, h1.id); // the command will wait for the agent: the worker is mid-launch when it dies
+    const l = await launch("crash-1", "dc1");
+    await until("the launch to be running", async () => (await stack.call("GET", `/operations/${l.operationId}`)).body.status === "running");
+    stack.killWorker();
+    await stack.startWorker();
+    await startAgent(lab.name, h1.id, agentCommand[h1.id]);
+    const op = await finished(l.operationId, 120_000);
+    expect(op.status, op.error).toBe("succeeded");
+    expect(await stack.deps.db.hostCommand.count({ where: { operationId: l.operationId, kind: "instance.start" } })).toBe(1);
+    const ports = await vsctl(h1.ovsDir, "--columns=external_ids", "find", "interface", `external_ids:nvi-instance=${l.instance.id}`);
+    expect(ports.match(/nvi-instance/g)?.length).toBe(1);
+  });
+
+  it("an agent restart: no duplicate instance, still reachable", async () => {
+    const h1 = lab.hosts.find((h) => h.dc === 1)!;
+    await stopAgent(lab.name, h1.id);
+    await startAgent(lab.name, h1.id, agentCommand[h1.id]);
+    const list = (await stack.call("GET", "/instances")).body as any[];
+    expect(list.filter((i) => i.name === "web-1")).toHaveLength(1);
+    const web = list.find((i) => i.name === "web-1");
+    const db2 = list.find((i) => i.name === "db-2");
+    expect(await pingFrom(1, web.id, db2.address)).toBe(true);
+  });
+});

@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+const isoDate = z.iso.datetime();
+
+export const INSTANCE_RUNTIMES = ["netns", "docker", "qemu"] as const;
+export const InstanceRuntime = z.enum(INSTANCE_RUNTIMES);
+export type InstanceRuntime = z.infer<typeof InstanceRuntime>;
+
+export const INSTANCE_STATUSES = ["pending", "starting", "running", "stopping", "stopped", "failed", "terminating", "terminated"] as const;
+export const InstanceStatus = z.enum(INSTANCE_STATUSES);
+export type InstanceStatus = z.infer<typeof InstanceStatus>;
+
+export const InstanceDto = z.object({
+  id: z.string(),
+  name: z.string(),
+  vpcId: z.string(),
+  subnetId: z.string(),
+  hostId: z.string(),
+  hostName: z.string(),
+  cloudId: z.string(),
+  runtime: InstanceRuntime,
+  image: z.string().nullable(),
+  command: z.string().nullable(),
+  cpus: z.number().int(),
+  memoryMiB: z.number().int(),
+  address: z.string(),
+  mac: z.string(),
+  status: InstanceStatus,
+  statusReason: z.string().nullable(),
+  ofport: z.number().int().nullable(),
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type InstanceDto = z.infer<typeof InstanceDto>;
+
+export const OPERATION_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export const OperationStatus = z.enum(OPERATION_STATUSES);
+export type OperationStatus = z.infer<typeof OperationStatus>;
+
+export const OperationStep = z.object({
+  name: z.string(),
+  status: z.enum(["pending", "running", "done", "failed", "skipped"]),
+  at: isoDate.nullable(),
+  detail: z.string().nullable(),
+});
+export type OperationStep = z.infer<typeof OperationStep>;
+
+export const OperationDto = z.object({
+  id: z.string(),
+  kind: z.string(),
+  targetType: z.string(),
+  targetId: z.string(),
+  status: OperationStatus,
+  progress: z.number().int().min(0).max(100),
+  steps: z.array(OperationStep),
+  error: z.string().nullable(),
+  requestedBy: z.string(),
+  attempts: z.number().int(),
+  createdAt: isoDate,
+  startedAt: isoDate.nullable(),
+  finishedAt: isoDate.nullable(),
+});
+export type OperationDto = z.infer<typeof OperationDto>;
+
+/**
+ * What the agent is asked to do. `instance.start` creates (or re-creates) the instance on the host
+ * and plugs it into the VEB; `instance.remove` unplugs and deletes it. Both are idempotent on the
+ * agent's side (a retried command finds the work done and says so).
+ */
+export const InstanceSpec = z.object({
+  instanceId: z.string(),
+  name: z.string(),
+  runtime: InstanceRuntime,
+  image: z.string().nullable(),
+  command: z.string().nullable(),
+  cpus: z.number().int(),
+  memoryMiB: z.number().int(),
+  mac: z.string(),
+  address: z.string(),
+  prefixLen: z.number().int(),
+  gateway: z.string(),
+});
+export type InstanceSpec = z.infer<typeof InstanceSpec>;
+
+export const HostCommandBody = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("instance.start"), spec: InstanceSpec }),
+  z.object({ kind: z.literal("instance.remove"), instanceId: z.string(), runtime: InstanceRuntime }),
+]);
+export type HostCommandBody = z.infer<typeof HostCommandBody>;
+
+export const HostCommandDto = z.object({ id: z.string(), body: HostCommandBody });
+export type HostCommandDto = z.infer<typeof HostCommandDto>;
+
+export const CommandResult = z.object({
+  ok: z.boolean(),
+  /** instance.start: the VEB port the instance got */
+  ofport: z.number().int().positive().optional(),
+  error: z.string().max(2000).optional(),
+});
+export type CommandResult = z.infer<typeof CommandResult>;
+
+/** What the agent finds on its VEB (sent with each command poll): drift is computed against it. */
+export const InstanceInventoryItem = z.object({ instanceId: z.string(), ofport: z.number().int(), mac: z.string(), address: z.string() });
+export type InstanceInventoryItem = z.infer<typeof InstanceInventoryItem>;

@@ -1,0 +1,86 @@
+import type { InstanceSpec } from "@nvi/contracts";
+import type { CoreDeps } from "../context.ts";
+import { parseCidr, type Cidr } from "../net/cidr.ts";
+import { releaseAddress } from "../vpcs/ipam.ts";
+import { awaitCommand, issueCommand } from "./commands.ts";
+import { beginOperation, finishOperation, progressOf } from "./operations.ts";
+
+/** What the worker's TSC does for instances (implemented with the controller's NVI mapping). */
+export interface InstanceDataPlane {
+  plug(instance: { id: string; orgId: string; vpcId: string; hostId: string; ofport: number; mac: string; address: string; gateway: string }): Promise<string>;
+  unplug(instanceId: string): Promise<void>;
+}
+
+export interface ExecutorOptions {
+  /** how long to wait for the agent to answer a command (default 120 s) */
+  commandTimeoutMs?: number;
+}
+
+const failed = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Runs a launch operation to its end, exactly once in effect: a duplicate delivery of a finished
+ * operation does nothing, a re-run after a crash finds the command it issued (one per operation and
+ * kind) and the agent's idempotent answer. On failure the instance is marked failed with the
+ * reason and its address released: no half-created instance.
+ */
+export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
+  const op = await beginOperation(deps, operationId);
+  if (!op) return;
+  const progress = progressOf(deps, operationId);
+  const inst = await deps.db.instance.findUnique({ where: { id: op.targetId }, include: { subnet: true } });
+  if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
+  if (inst.status === "terminating" || inst.status === "terminated") return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
+  try {
+    await deps.db.instance.update({ where: { id: inst.id }, data: { status: "starting", statusReason: null } });
+    await progress.step("start on the host", "running");
+    const cidr = parseCidr(inst.subnet.cidr) as Cidr;
+    const spec: InstanceSpec = {
+      instanceId: inst.id, name: inst.name, runtime: inst.runtime, image: inst.image, command: inst.command, cpus: inst.cpus, memoryMiB: inst.memoryMiB,
+      mac: inst.mac, address: inst.address, prefixLen: cidr.prefix, gateway: inst.subnet.gateway,
+    };
+    const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.start", spec } });
+    const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
+    if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
+    await progress.step("start on the host", "done");
+    await deps.db.instance.update({ where: { id: inst.id }, data: { ofport: result.ofport } });
+    await progress.step("plug into the VEB", "done", `OpenFlow port ${result.ofport}`);
+    await progress.step("program the TSC", "running");
+    const fabric = await plane.plug({ id: inst.id, orgId: inst.orgId, vpcId: inst.vpcId, hostId: inst.hostId, ofport: result.ofport, mac: inst.mac, address: inst.address, gateway: inst.subnet.gateway });
+    await progress.step("program the TSC", "done", fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects");
+    await deps.db.instance.update({ where: { id: inst.id }, data: { status: "running" } });
+    await finishOperation(deps, operationId, { ok: true });
+  } catch (e) {
+    const reason = failed(e);
+    await progress.step("start on the host", "failed", reason).catch(() => undefined);
+    await deps.db.$transaction(async (tx) => {
+      await tx.instance.update({ where: { id: inst.id }, data: { status: "failed", statusReason: reason } });
+    });
+    await finishOperation(deps, operationId, { ok: false, error: reason });
+  }
+}
+
+/** Terminate: out of the TSC first (traffic stops), then off the host, then the address is free. */
+export async function runTerminate(deps: CoreDeps, plane: InstanceDataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
+  const op = await beginOperation(deps, operationId);
+  if (!op) return;
+  const progress = progressOf(deps, operationId);
+  const inst = await deps.db.instance.findUnique({ where: { id: op.targetId } });
+  if (!inst) return finishOperation(deps, operationId, { ok: true });
+  try {
+    await plane.unplug(inst.id);
+    await progress.step("remove from the TSC", "done");
+    const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime } });
+    const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
+    if (!result.ok) throw new Error(result.error ?? "the agent could not remove the instance");
+    await progress.step("remove from the host", "done");
+    await deps.db.$transaction(async (tx) => {
+      await releaseAddress(tx, inst.subnetId, inst.address);
+      await tx.instance.update({ where: { id: inst.id }, data: { status: "terminated", ofport: null, statusReason: null, name: `${inst.name}~${inst.id.slice(-6)}` } });
+    });
+    await progress.step("release the address", "done", inst.address);
+    await finishOperation(deps, operationId, { ok: true });
+  } catch (e) {
+    await finishOperation(deps, operationId, { ok: false, error: failed(e) });
+  }
+}

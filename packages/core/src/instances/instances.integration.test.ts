@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createCloud } from "../clouds/clouds.ts";
+import { enrollHost } from "../clouds/hosts.ts";
+import { createJoinToken } from "../clouds/join-tokens.ts";
+import { createCoreDeps, type Ctx } from "../context.ts";
+import { DomainError } from "../errors.ts";
+import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
+import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
+import { completeCommand, issueCommand, pullCommands } from "./commands.ts";
+import { launchInstance, terminateInstance } from "./instances.ts";
+import { redisOperationQueue, retryOperation } from "./operations.ts";
+
+/** Launch bookkeeping against the real Postgres and a real BullMQ queue (its own prefix; no worker consumes it here). */
+let ctx: Ctx;
+let subnetId: string;
+let hostId: string;
+
+let queue: ReturnType<typeof redisOperationQueue>;
+
+const facts = { hostname: "h1", os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: "dc1", runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.1.0" };
+
+beforeAll(async () => {
+  const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
+  const email = `inst-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
+  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: "inst" } });
+  const orgId = await ensurePersonalOrganization(deps, user, null);
+  ctx = { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
+  const cloudId = (await createCloud(ctx, { name: "dc1", kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
+  const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
+  const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts }, null);
+  hostId = enrolled.hostId;
+
+  const vpc = await createVpc(ctx, { name: "v", cidr: "10.77.0.0/16", allowOverlap: false });
+  subnetId = (await createSubnet(ctx, { vpcId: vpc.id, cloudId, name: "s", cidr: "10.77.1.0/26" })).id;
+  queue = redisOperationQueue(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `nvitest-core-${Date.now().toString(36)}`);
+});
+afterAll(async () => {
+  await queue.close();
+  await ctx.db.$disconnect();
+});
+
+const codeOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof DomainError ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}` : String(e)),
+  );
+
+describe("launching instances", () => {
+  it("50 concurrent launches into a /26: unique addresses, then SUBNET_FULL, nothing half-made", async () => {
+    const results = await Promise.allSettled(Array.from({ length: 70 }, (_, i) => launchInstance(ctx, queue, { name: `c${i}`, subnetId, runtime: "netns", cpus: 1, memoryMiB: 64 })));
+    const ok = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.instance.address] : []));
+    const refused = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as DomainError).code] : []));
+    expect(ok.length).toBe(61); // a /26 has 62 usable addresses, the gateway takes one
+    expect(new Set(ok).size).toBe(ok.length);
+    expect([...new Set(refused)]).toEqual(["SUBNET_FULL"]);
+    const made = await ctx.db.instance.findMany({ where: { subnetId }, select: { id: true } });
+    expect(made.length).toBe(61);
+    expect(await ctx.db.operation.count({ where: { kind: "instance.launch", targetId: { in: made.map((m) => m.id) } } })).toBe(61);
+  });
+
+  it("an idempotency key makes a retried request the same launch", async () => {
+    const vpc = await createVpc(ctx, { name: "v2", cidr: "10.78.0.0/16", allowOverlap: true });
+    const sn = await createSubnet(ctx, { vpcId: vpc.id, cloudId: (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId, name: "s2", cidr: "10.78.1.0/24" });
+    const first = await launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64, idempotencyKey: "request-0001" });
+    const again = await launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64, idempotencyKey: "request-0001" });
+    expect(again).toEqual(first);
+    expect(await codeOf(launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64 }))).toBe("DUPLICATE_NAME@name");
+  });
+
+  it("refuses an offline host and a missing runtime, naming the field", async () => {
+    await ctx.db.host.update({ where: { id: hostId }, data: { lastSeenAt: new Date(Date.now() - 10 * 60_000) } });
+    try {
+      expect(await codeOf(launchInstance(ctx, queue, { name: "late", subnetId: (await ownSubnet("late")).id, hostId, runtime: "netns", cpus: 1, memoryMiB: 64 }))).toBe("HOST_UNAVAILABLE@hostId");
+    } finally {
+      await ctx.db.host.update({ where: { id: hostId }, data: { lastSeenAt: new Date() } });
+    }
+    expect(await codeOf(launchInstance(ctx, queue, { name: "vm", subnetId: (await ownSubnet("vm")).id, hostId, runtime: "qemu", image: "/img/x.qcow2", cpus: 1, memoryMiB: 64 }))).toBe("VALIDATION_FAILED@runtime");
+  });
+});
+
+async function ownSubnet(name: string) {
+  const cloudId = (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId;
+  const vpc = await createVpc(ctx, { name: `v-${name}`, cidr: `10.${80 + Math.floor(Math.random() * 100)}.0.0/16`, allowOverlap: true });
+  return createSubnet(ctx, { vpcId: vpc.id, cloudId, name: `s-${name}`, cidr: vpc.cidr.replace("0.0/16", "1.0/24") });
+}
+
+/** An instance of its own in a fresh subnet (tests run shuffled, so none leans on another's). */
+async function ownInstance(name: string) {
+  const sn = await ownSubnet(name);
+  return launchInstance(ctx, queue, { name, subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64 });
+}
+
+describe("the agent channel", () => {
+  it("a command is handed out once, again only after the redelivery delay, and its result recorded once", async () => {
+    const launched = await ownInstance("chan");
+    const inst = launched.instance;
+    const op = { id: launched.operationId };
+    const body = { kind: "instance.remove" as const, instanceId: inst.id, runtime: "netns" as const };
+    const id = await issueCommand(ctx, { hostId, operationId: op.id, body });
+    expect(await issueCommand(ctx, { hostId, operationId: op.id, body })).toBe(id); // one per (operation, kind)
+    const host = { id: hostId, orgId: ctx.actor.orgId, cloudId: "", name: "h1" };
+    expect((await pullCommands(ctx, host, [])).commands.map((c) => c.id)).toContain(id);
+    expect((await pullCommands(ctx, host, [])).commands.map((c) => c.id)).not.toContain(id); // sent, not yet due again
+    await completeCommand(ctx, host, id, { ok: true });
+    expect(await ctx.db.hostCommand.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "done", attempts: 1 });
+    const stranger = { ...host, id: "host_someoneelse0000000" };
+    expect(await codeOf(completeCommand(ctx, stranger, id, { ok: true }))).toBe("NOT_FOUND");
+  });
+
+  it("terminate twice gives the same operation; only a failed operation can be retried", async () => {
+    const inst = (await ownInstance("term")).instance;
+    const t1 = await terminateInstance(ctx, queue, { instanceId: inst.id });
+    const t2 = await terminateInstance(ctx, queue, { instanceId: inst.id });
+    expect(t2.operationId).toBe(t1.operationId);
+    expect(await codeOf(retryOperation(ctx, queue, { operationId: t1.operationId }))).toBe("OPERATION_STATE");
+  });
+});

@@ -1,0 +1,171 @@
+import { createHash } from "node:crypto";
+import { HostFacts, InstanceDto, InstanceRuntime, type OperationStep } from "@nvi/contracts";
+import { isUniqueViolation } from "@nvi/db";
+import { z } from "zod";
+import { assertScope } from "../access.ts";
+import { recordAudit, subjectOf } from "../audit/audit.ts";
+import { hostStatus } from "../clouds/hosts.ts";
+import type { Ctx } from "../context.ts";
+import { DomainError, notFound } from "../errors.ts";
+import { allocateAddress } from "../vpcs/ipam.ts";
+import { createOperation, type OperationQueue } from "./operations.ts";
+
+/** Limits per instance and per organization (the quota a tenant hits first). */
+export const INSTANCE_LIMITS = { cpus: 16, memoryMiB: 65_536, perOrganization: 200 } as const;
+
+const name = z
+  .string()
+  .trim()
+  .min(1, "name is required")
+  .max(40)
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "name: lower-case letters, digits and - (not at either end)");
+
+export const LaunchInstanceInput = z.object({
+  name,
+  subnetId: z.string().min(1).max(40),
+  /** omitted: automatic placement on an online host of the subnet's cloud that has the runtime */
+  hostId: z.string().min(1).max(40).optional(),
+  runtime: InstanceRuntime.default("netns"),
+  /** docker: an image present on the host; qemu: a disk image or kernel path on the host */
+  image: z.string().trim().min(1).max(200).optional(),
+  command: z.string().trim().min(1).max(500).optional(),
+  cpus: z.number().int().min(1).max(INSTANCE_LIMITS.cpus).default(1),
+  memoryMiB: z.number().int().min(32).max(INSTANCE_LIMITS.memoryMiB).default(256),
+  /** a specific address of the subnet; omitted: the lowest free one */
+  address: z.string().trim().max(15).optional(),
+  /** same key → the same launch, never a second instance (a retried request) */
+  idempotencyKey: z.string().trim().min(8).max(100).optional(),
+});
+export const InstanceRef = z.object({ instanceId: z.string().min(1).max(40) });
+export const ListInstancesInput = z.object({ vpcId: z.string().min(1).max(40).optional() });
+
+/** A unicast, locally administered MAC derived from the instance id (stable, never reused by chance). */
+export function instanceMac(instanceId: string): string {
+  const h = createHash("sha256").update(instanceId).digest();
+  return ["0a", ...[0, 1, 2, 3, 4].map((i) => (h[i] ?? 0).toString(16).padStart(2, "0"))].join(":");
+}
+
+type Row = {
+  id: string; name: string; vpcId: string; subnetId: string; hostId: string; runtime: InstanceRuntime; image: string | null; command: string | null;
+  cpus: number; memoryMiB: number; address: string; mac: string; status: InstanceDto["status"]; statusReason: string | null; ofport: number | null;
+  createdAt: Date; updatedAt: Date; host: { name: string; cloudId: string };
+};
+
+export function instanceDto(r: Row): InstanceDto {
+  return {
+    id: r.id, name: r.name, vpcId: r.vpcId, subnetId: r.subnetId, hostId: r.hostId, hostName: r.host.name, cloudId: r.host.cloudId, runtime: r.runtime,
+    image: r.image, command: r.command, cpus: r.cpus, memoryMiB: r.memoryMiB, address: r.address, mac: r.mac, status: r.status,
+    statusReason: r.statusReason, ofport: r.ofport, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+  };
+}
+
+const withHost = { host: { select: { name: true, cloudId: true } } } as const;
+
+function runtimeProblem(runtime: InstanceRuntime, facts: HostFacts, image: string | undefined): string | null {
+  if (!facts.runtimes[runtime]) return `host ${facts.hostname} has no ${runtime} runtime (it reports: ${Object.entries(facts.runtimes).filter(([, on]) => on).map(([k]) => k).join(", ") || "none"})`;
+  if (runtime !== "netns" && !image) return `a ${runtime} instance needs an image`;
+  return null;
+}
+
+/** The host to launch on: the one asked for (checked), or the least loaded online host of the subnet's cloud with the runtime. */
+async function placeInstance(ctx: Ctx, cloudId: string, input: z.infer<typeof LaunchInstanceInput>) {
+  const now = ctx.clock();
+  if (input.hostId) {
+    const host = await ctx.db.host.findFirst({ where: { id: input.hostId, orgId: ctx.actor.orgId } });
+    if (!host) throw new DomainError("NOT_FOUND", "host not found", { field: "hostId" });
+    if (host.cloudId !== cloudId) throw new DomainError("VALIDATION_FAILED", `host ${host.name} is not in the subnet's cloud`, { field: "hostId" });
+    const status = hostStatus(host.lastSeenAt, now);
+    if (status !== "online") throw new DomainError("HOST_UNAVAILABLE", `host ${host.name} is ${status} (last heartbeat ${host.lastSeenAt.toISOString()})`, { field: "hostId" });
+    const problem = runtimeProblem(input.runtime, HostFacts.parse(host.facts), input.image);
+    if (problem) throw new DomainError("VALIDATION_FAILED", problem, { field: input.runtime !== "netns" && !input.image ? "image" : "runtime" });
+    return host;
+  }
+  const hosts = await ctx.db.host.findMany({ where: { orgId: ctx.actor.orgId, cloudId }, include: { _count: { select: { instances: true } } } });
+  const fit = hosts
+    .filter((h) => hostStatus(h.lastSeenAt, now) === "online" && runtimeProblem(input.runtime, HostFacts.parse(h.facts), input.image) === null)
+    .sort((a, b) => a._count.instances - b._count.instances || a.name.localeCompare(b.name));
+  const chosen = fit[0];
+  if (!chosen) {
+    if (input.runtime !== "netns" && !input.image) throw new DomainError("VALIDATION_FAILED", `a ${input.runtime} instance needs an image`, { field: "image" });
+    throw new DomainError("HOST_UNAVAILABLE", `no online host in the subnet's cloud offers the ${input.runtime} runtime (${hosts.length} host(s) enrolled)`, { field: "hostId" });
+  }
+  return chosen;
+}
+
+const LAUNCH_STEPS = ["allocate an address", "start on the host", "plug into the VEB", "program the TSC"];
+
+/**
+ * Launch: checks everything it can up front (subnet, host, runtime, quota, address), then in one
+ * transaction allocates the address, creates the instance (pending) and its operation; the job is
+ * queued after commit (and re-queued by the worker's sweeper if that fails). Bad input changes nothing.
+ */
+export async function launchInstance(ctx: Ctx, queue: OperationQueue, input: z.infer<typeof LaunchInstanceInput>): Promise<{ instance: InstanceDto; operationId: string }> {
+  assertScope(ctx.actor.scopes, "instances", "write");
+  const orgId = ctx.actor.orgId;
+  if (input.idempotencyKey) {
+    const prior = await ctx.db.operation.findUnique({ where: { orgId_idempotencyKey: { orgId, idempotencyKey: input.idempotencyKey } } });
+    if (prior) {
+      const existing = await ctx.db.instance.findFirst({ where: { id: prior.targetId, orgId }, include: withHost });
+      if (existing) return { instance: instanceDto(existing), operationId: prior.id };
+    }
+  }
+  const subnet = await ctx.db.subnet.findFirst({ where: { id: input.subnetId, orgId } });
+  if (!subnet) throw new DomainError("NOT_FOUND", "subnet not found", { field: "subnetId" });
+  const host = await placeInstance(ctx, subnet.cloudId, input);
+  const count = await ctx.db.instance.count({ where: { orgId, status: { not: "terminated" } } });
+  if (count >= INSTANCE_LIMITS.perOrganization) throw new DomainError("QUOTA_EXCEEDED", `the organization already has ${count} instances (limit ${INSTANCE_LIMITS.perOrganization}); terminate some first`, { field: "name" });
+  const id = ctx.newId("instance");
+  try {
+    const result = await ctx.db.$transaction(async (tx) => {
+      const { address } = await allocateAddress(tx, orgId, subnet.id, id, input.address);
+      const row = await tx.instance.create({
+        data: {
+          id, orgId, vpcId: subnet.vpcId, subnetId: subnet.id, hostId: host.id, name: input.name, runtime: input.runtime, image: input.image ?? null,
+          command: input.command ?? null, cpus: input.cpus, memoryMiB: input.memoryMiB, address, mac: instanceMac(id), createdBy: ctx.actor.email,
+        },
+        include: withHost,
+      });
+      const steps: OperationStep[] = LAUNCH_STEPS.map((s, i) => ({ name: s, status: i === 0 ? "done" : "pending", at: i === 0 ? ctx.clock().toISOString() : null, detail: i === 0 ? address : null }));
+      const op = await createOperation(tx, ctx, { kind: "instance.launch", targetType: "instance", targetId: id, steps, idempotencyKey: input.idempotencyKey ?? null });
+      await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "instance.launch", targetType: "instance", targetId: id, after: { name: input.name, runtime: input.runtime, host: host.name, address, subnetId: subnet.id } });
+      return { instance: instanceDto(row), operationId: op.id };
+    });
+    await queue.enqueue("instance.launch", result.operationId);
+    return result;
+  } catch (e) {
+    if (isUniqueViolation(e)) throw new DomainError("DUPLICATE_NAME", `an instance named ${input.name} already exists`, { field: "name" });
+    throw e;
+  }
+}
+
+/** Terminate: the operation stops the instance on its host, unplugs it, releases its address. */
+export async function terminateInstance(ctx: Ctx, queue: OperationQueue, input: z.infer<typeof InstanceRef>): Promise<{ instance: InstanceDto; operationId: string }> {
+  assertScope(ctx.actor.scopes, "instances", "write");
+  const found = await ctx.db.instance.findFirst({ where: { id: input.instanceId, orgId: ctx.actor.orgId }, include: withHost });
+  if (!found) throw notFound("instance");
+  if (found.status === "terminated") throw new DomainError("INSTANCE_STATE", `instance ${found.name} is already terminated`);
+  const result = await ctx.db.$transaction(async (tx) => {
+    const running = await tx.operation.findFirst({ where: { orgId: ctx.actor.orgId, targetId: found.id, kind: "instance.terminate", status: { in: ["queued", "running"] } } });
+    if (running) return { instance: instanceDto(found), operationId: running.id, fresh: false };
+    const row = await tx.instance.update({ where: { id: found.id }, data: { status: "terminating" }, include: withHost });
+    const steps: OperationStep[] = ["remove from the TSC", "remove from the host", "release the address"].map((s) => ({ name: s, status: "pending", at: null, detail: null }));
+    const op = await createOperation(tx, ctx, { kind: "instance.terminate", targetType: "instance", targetId: found.id, steps, idempotencyKey: null });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "instance.terminate", targetType: "instance", targetId: found.id, before: { status: found.status, address: found.address } });
+    return { instance: instanceDto(row), operationId: op.id, fresh: true };
+  });
+  if (result.fresh) await queue.enqueue("instance.terminate", result.operationId);
+  return { instance: result.instance, operationId: result.operationId };
+}
+
+export async function listInstances(ctx: Ctx, input: z.infer<typeof ListInstancesInput> = {}): Promise<InstanceDto[]> {
+  assertScope(ctx.actor.scopes, "instances", "read");
+  const rows = await ctx.db.instance.findMany({ where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { vpcId: input.vpcId } : {}), status: { not: "terminated" } }, include: withHost, orderBy: { createdAt: "asc" } });
+  return rows.map(instanceDto);
+}
+
+export async function getInstance(ctx: Ctx, input: z.infer<typeof InstanceRef>): Promise<InstanceDto> {
+  assertScope(ctx.actor.scopes, "instances", "read");
+  const row = await ctx.db.instance.findFirst({ where: { id: input.instanceId, orgId: ctx.actor.orgId }, include: withHost });
+  if (!row) throw notFound("instance");
+  return instanceDto(row);
+}
