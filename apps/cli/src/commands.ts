@@ -96,6 +96,41 @@ export const COMMANDS: Command[] = [
   },
   { words: ["subnets", "delete"], usage: "subnets delete SUBNET_ID", summary: "delete an empty subnet", method: "DELETE", path: (a) => `/subnets/${arg(a, 0, "subnet id")}` },
   {
+    words: ["instances", "list"],
+    usage: "instances list [--vpc VPC_ID]",
+    summary: "instances (not terminated) with status and address",
+    method: "GET",
+    path: (a) => `/instances${query({ vpcId: typeof a.flags.vpc === "string" ? a.flags.vpc : undefined })}`,
+    columns: ["id", "name", "status", "address", "hostName", "runtime", "statusReason"],
+  },
+  { words: ["instances", "show"], usage: "instances show INSTANCE_ID", summary: "one instance", method: "GET", path: (a) => `/instances/${arg(a, 0, "instance id")}` },
+  {
+    words: ["instances", "launch"],
+    usage: "instances launch --name N --subnet SUBNET_ID [--runtime netns|docker|qemu] [--host HOST_ID] [--image I] [--cpus N] [--memory MIB] [--address A]",
+    summary: "launch an instance (a queued operation; see `operations show`)",
+    method: "POST",
+    path: () => "/instances",
+    body: (a) => {
+      const opt = (f: string) => (typeof a.flags[f] === "string" ? (a.flags[f]) : undefined);
+      return { name: need(a, "name"), subnetId: need(a, "subnet"), runtime: opt("runtime") ?? "netns", hostId: opt("host"), image: opt("image"), cpus: num(a, "cpus") ?? 1, memoryMiB: num(a, "memory") ?? 256, address: opt("address") };
+    },
+    pick: (answer) => {
+      const { instance, operationId } = answer as { instance: Record<string, unknown>; operationId: string };
+      return { id: instance.id, name: instance.name, status: instance.status, address: instance.address, host: instance.hostName, operationId };
+    },
+  },
+  { words: ["instances", "terminate"], usage: "instances terminate INSTANCE_ID", summary: "terminate an instance (address released)", method: "DELETE", path: (a) => `/instances/${arg(a, 0, "instance id")}`, pick: (answer) => ({ operationId: (answer as { operationId: string }).operationId }) },
+  {
+    words: ["operations", "list"],
+    usage: "operations list [--status queued|running|succeeded|failed] [--target ID]",
+    summary: "operations, newest first",
+    method: "GET",
+    path: (a) => `/operations${query({ status: typeof a.flags.status === "string" ? a.flags.status : undefined, targetId: typeof a.flags.target === "string" ? a.flags.target : undefined })}`,
+    columns: ["id", "kind", "status", "progress", "targetId", "error", "createdAt"],
+  },
+  { words: ["operations", "show"], usage: "operations show OPERATION_ID", summary: "one operation with its steps", method: "GET", path: (a) => `/operations/${arg(a, 0, "operation id")}` },
+  { words: ["operations", "retry"], usage: "operations retry OPERATION_ID", summary: "run a failed operation again", method: "POST", path: (a) => `/operations/${arg(a, 0, "operation id")}/retry`, body: () => ({}) },
+  {
     words: ["audit"],
     usage: "audit [--action PREFIX] [--limit N]",
     summary: "the audit log, newest first",

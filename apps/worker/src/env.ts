@@ -10,6 +10,8 @@ export const WorkerEnv = z.object({
   TSC_EMBEDDED: z.enum(["0", "1"]).default("1"),
   /** BullMQ key prefix (default BullMQ's "bull"); a test run uses its own so no other worker takes its jobs. */
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
+  /** Re-queue operations still queued after this long (their job never reached Redis); 0 turns the sweeper off. */
+  SWEEP_QUEUED_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
 

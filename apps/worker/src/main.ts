@@ -30,6 +30,7 @@ const worker = new Worker(
   async (job) => {
     const { def, payload } = parseJob(job.name, job.data);
     const operationId = (payload as { operationId?: string }).operationId;
+    log("info", "job started", { job: job.id, name: def.name, attempt: job.attemptsMade + 1, operationId });
     if (def.name === "instance.launch" && operationId) await runLaunch(deps, fabric.dataPlane, operationId);
     else if (def.name === "instance.terminate" && operationId) await runTerminate(deps, fabric.dataPlane, operationId);
     log("info", "job done", { job: job.id, name: def.name, version: def.version, operationId });
@@ -52,7 +53,8 @@ if (tsc) {
 const refresher = setInterval(() => void fabric.refresh().catch((e: Error) => log("warn", "fabric refresh failed", { error: e.message })), 5_000);
 /** An operation whose job never reached Redis (the console died between commit and enqueue) is queued again. */
 const sweeper = setInterval(() => {
-  void staleQueuedOperations(deps, 60_000)
+  if (env.SWEEP_QUEUED_AFTER_MS === 0) return;
+  void staleQueuedOperations(deps, env.SWEEP_QUEUED_AFTER_MS)
     .then((ops) => Promise.all(ops.map((o) => queue.enqueue(o.kind, o.id))))
     .catch((e: Error) => log("warn", "sweeper failed", { error: e.message }));
 }, 15_000);

@@ -161,6 +161,38 @@ describe("launch into a VPC across two datacenters", () => {
   });
 });
 
+describe("the CLI, with an API token", () => {
+  const cli = async (...argv: string[]): Promise<{ code: number; out: string }> => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, [path.join(ROOT, "apps/cli/bin/nvi.mjs"), ...argv], { env: { ...process.env, NVI_CONFIG: path.join(lab.runDir, "cli.json") }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number>((r) => child.on("exit", (c) => r(c ?? 1)));
+    return { code, out };
+  };
+
+  it("logs in, launches, lists, terminates", async () => {
+    expect((await cli("login", "--url", stack.apiUrl, "--token", stack.token)).code).toBe(0);
+    const launched = JSON.parse((await cli("instances", "launch", "--name", "cli-1", "--subnet", subnets.dc2!, "--json")).out);
+    expect(launched).toMatchObject({ name: "cli-1", status: "pending" });
+    const op = await until("the CLI's launch", async () => {
+      const shown = JSON.parse((await cli("operations", "show", launched.operationId, "--json")).out);
+      return ["succeeded", "failed"].includes(shown.status) ? shown : undefined;
+    });
+    expect(op.status, op.error).toBe("succeeded");
+    const table = (await cli("instances", "list")).out;
+    expect(table.split("\n")[0]).toMatch(/^ID\s+NAME\s+STATUS\s+ADDRESS/);
+    expect(table).toMatch(/cli-1\s+running\s+10\.40\.2\.\d+/);
+    const gone = JSON.parse((await cli("instances", "terminate", launched.id, "--json")).out);
+    expect((await finished(gone.operationId)).status).toBe("succeeded");
+    expect((await cli("instances", "list")).out).not.toContain("cli-1");
+    const refused = await cli("instances", "launch", "--name", "cli-2", "--subnet", "sn_00000000000000000000");
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/subnet not found \(NOT_FOUND\)/);
+  });
+});
+
 describe("crashes", () => {
   it("a worker killed mid-launch: after a restart the launch completes exactly once", async () => {
     const h1 = lab.hosts.find((h) => h.dc === 1)!;

@@ -98,7 +98,7 @@ export async function startStack(bindIp: string): Promise<Stack> {
     async startWorker() {
       worker = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/worker/src/main.ts")], {
         cwd: path.join(ROOT, "apps/worker"),
-        env: { ...inherited, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, TSC_BIND_ADDRESS: bindIp, TSC_OPENFLOW_PORT: String(tscPort), WORKER_CONCURRENCY: "4" },
+        env: { ...inherited, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, SWEEP_QUEUED_AFTER_MS: "0", TSC_BIND_ADDRESS: bindIp, TSC_OPENFLOW_PORT: String(tscPort), WORKER_CONCURRENCY: "4" },
         stdio: ["ignore", "pipe", "pipe"],
       });
       const collect = (d: Buffer): void => void (log += d.toString());
@@ -113,7 +113,7 @@ export async function startStack(bindIp: string): Promise<Stack> {
     killWorker() {
       worker?.kill("SIGKILL");
     },
-    workerLog: () => log,
+    workerLog: () => `${log}${worker && worker.exitCode !== null ? `\n[worker exited with code ${worker.exitCode}, signal ${worker.signalCode}]` : ""}`,
     async close() {
       if (worker && worker.exitCode === null) {
         worker.kill("SIGTERM");

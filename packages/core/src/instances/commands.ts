@@ -1,5 +1,5 @@
 import { CommandResult, HostCommandBody, type HostCommandDto, type InstanceInventoryItem } from "@nvi/contracts";
-import type { AuthenticatedHost } from "../clouds/hosts.ts";
+import { hostStatus, type AuthenticatedHost } from "../clouds/hosts.ts";
 import type { CoreDeps } from "../context.ts";
 import { DomainError } from "../errors.ts";
 
@@ -63,14 +63,18 @@ export async function completeCommand(deps: CoreDeps, host: AuthenticatedHost, c
   });
 }
 
-/** Waits for the agent's answer (polling Postgres); a timeout or failure comes back as ok: false. */
+/**
+ * Waits for the agent's answer (polling Postgres); a timeout, a failure or a host gone offline
+ * (no heartbeat for 2 minutes: it will not answer soon) comes back as ok: false with the reason.
+ */
 export async function awaitCommand(deps: CoreDeps, commandId: string, timeoutMs: number): Promise<CommandResult> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const cmd = await deps.db.hostCommand.findUnique({ where: { id: commandId } });
+    const cmd = await deps.db.hostCommand.findUnique({ where: { id: commandId }, include: { host: { select: { name: true, lastSeenAt: true } } } });
     if (!cmd) return { ok: false, error: "the command disappeared (host removed?)" };
     if (cmd.status === "done") return CommandResult.parse(cmd.result ?? { ok: true });
     if (cmd.status === "failed") return { ok: false, error: cmd.error ?? "the agent reported a failure" };
+    if (hostStatus(cmd.host.lastSeenAt, deps.clock()) === "offline") return { ok: false, error: `host ${cmd.host.name} is offline (last heartbeat ${cmd.host.lastSeenAt.toISOString()})` };
     if (Date.now() > end) return { ok: false, error: `the host's agent did not answer within ${Math.round(timeoutMs / 1000)} s (${cmd.status === "pending" ? "never fetched: is the agent running?" : "fetched, no result yet"})` };
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -133,3 +133,16 @@ export async function staleQueuedOperations(deps: CoreDeps, olderThanMs: number)
   const rows = await deps.db.operation.findMany({ where: { status: "queued", createdAt: { lt: new Date(deps.clock().getTime() - olderThanMs) } }, select: { id: true, kind: true }, take: 100 });
   return rows.map((r) => ({ id: r.id, kind: r.kind as OperationKind }));
 }
+
+/**
+ * A short string that changes whenever an operation or instance of the organization changes
+ * (status, progress, port, reason): the console's live stream sends an event when it moves.
+ */
+export async function changeMarker(ctx: Ctx): Promise<string> {
+  assertScope(ctx.actor.scopes, "instances", "read");
+  const [ops, instances] = await Promise.all([
+    ctx.db.operation.findMany({ where: { orgId: ctx.actor.orgId }, orderBy: { createdAt: "desc" }, take: 50, select: { id: true, status: true, progress: true } }),
+    ctx.db.instance.findMany({ where: { orgId: ctx.actor.orgId }, orderBy: { updatedAt: "desc" }, take: 1, select: { id: true, updatedAt: true } }),
+  ]);
+  return `${ops.map((o) => `${o.id}:${o.status}:${o.progress}`).join(",")}|${instances.map((i) => `${i.id}@${i.updatedAt.getTime()}`).join(",")}`;
+}
