@@ -28,6 +28,8 @@ const RACE_CODES: Record<string, DomainError> = {
   P2025: new DomainError("NOT_FOUND", "it no longer exists (changed by another request)"),
   P2003: new DomainError("CHANGED_CONCURRENTLY", "something it depends on was just removed or is still in use; reload and retry"),
   P2002: new DomainError("CHANGED_CONCURRENTLY", "it was just created by another request; reload and retry"),
+  // a transaction that waited too long for its turn (a burst on one subnet): nothing was written
+  P2028: new DomainError("RATE_LIMITED", "too many changes at once here; nothing was done, retry in a moment", { retryAfterSeconds: 1 }),
 };
 
 /** Turns domain errors thrown anywhere below into their tRPC codes. */

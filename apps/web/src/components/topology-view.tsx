@@ -1,34 +1,54 @@
 "use client";
 
-import type { CloudDto, HostDto, SubnetDto, VpcDto } from "@nvi/contracts";
+import type { CloudDto, HostDto, InstanceDto, SubnetDto, VpcDto } from "@nvi/contracts";
 import { useQueries, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "../trpc/client.tsx";
 import { EmptyState } from "./empty-state.tsx";
+import { useLiveUpdates } from "./live.tsx";
 
 const COL_W = 260;
 const GAP = 28;
 const CLOUD_HEAD = 44;
 const HOST_ROW = 26;
 const VPC_ROW = 30;
+const INST_ROW = 20;
+const INSTANCE_COLOUR: Record<InstanceDto["status"], string> = {
+  pending: "var(--warn)", starting: "var(--warn)", running: "var(--ok)", stopping: "var(--warn)", stopped: "var(--muted)", failed: "var(--danger)", terminating: "var(--warn)", terminated: "var(--muted)",
+};
 const STATUS_COLOUR = { online: "var(--ok)", stale: "var(--warn)", offline: "var(--danger)" } as const;
 const VPC_COLOURS = ["#2f6fed", "#b4399e", "#1f8a7a", "#c26a12", "#6b4fd8", "#4c8d2b"];
 
+interface PlacedHost {
+  host: HostDto;
+  /** offset of the host's row inside its cloud box */
+  dy: number;
+  instances: InstanceDto[];
+}
+
 interface Layout {
-  datacenters: { key: string; label: string; x: number; clouds: { cloud: CloudDto; y: number; height: number; hosts: HostDto[] }[] }[];
+  datacenters: { key: string; label: string; x: number; clouds: { cloud: CloudDto; y: number; height: number; hosts: PlacedHost[] }[] }[];
   height: number;
 }
 
 /** Datacenters as columns, their clouds stacked inside, hosts listed in each cloud. */
-function layout(clouds: CloudDto[], hosts: HostDto[]): Layout {
+function layout(clouds: CloudDto[], hosts: HostDto[], instances: InstanceDto[]): Layout {
   const byDc = new Map<string, CloudDto[]>();
   for (const c of clouds) byDc.set(`${c.region}/${c.datacenter}`, [...(byDc.get(`${c.region}/${c.datacenter}`) ?? []), c]);
   let height = 0;
   const datacenters = [...byDc.entries()].map(([key, cs], i) => {
     let y = 60;
     const placed = cs.map((cloud) => {
-      const mine = hosts.filter((h) => h.cloudId === cloud.id);
-      const h = CLOUD_HEAD + Math.max(1, mine.length) * HOST_ROW + 10;
+      let dy = CLOUD_HEAD;
+      const mine = hosts
+        .filter((h) => h.cloudId === cloud.id)
+        .map((host) => {
+          const on = instances.filter((i) => i.hostId === host.id);
+          const placed = { host, dy, instances: on };
+          dy += HOST_ROW + on.length * INST_ROW;
+          return placed;
+        });
+      const h = Math.max(dy, CLOUD_HEAD + HOST_ROW) + 10;
       const item = { cloud, y, height: h, hosts: mine };
       y += h + 14;
       return item;
@@ -44,6 +64,8 @@ export function TopologyView() {
   const clouds = useQuery(trpc.cloud.list.queryOptions(undefined, { refetchInterval: 10_000 }));
   const hosts = useQuery(trpc.host.list.queryOptions({}, { refetchInterval: 3_000 }));
   const vpcs = useQuery(trpc.vpc.list.queryOptions());
+  const instances = useQuery(trpc.instance.list.queryOptions({}));
+  useLiveUpdates();
   const subnets = useQueries({ queries: (vpcs.data ?? []).map((v) => trpc.subnet.list.queryOptions({ vpcId: v.id })) });
   if (!clouds.data || !hosts.data || !vpcs.data) return <p className="muted">Loading…</p>;
   if (clouds.data.length === 0) {
@@ -56,7 +78,8 @@ export function TopologyView() {
       </>
     );
   }
-  const { datacenters, height } = layout(clouds.data, hosts.data);
+  const { datacenters, height } = layout(clouds.data, hosts.data, instances.data ?? []);
+  const vpcColour = (vpcId: string): string => VPC_COLOURS[Math.max(0, vpcs.data.findIndex((v) => v.id === vpcId)) % VPC_COLOURS.length]!;
   const allSubnets: SubnetDto[] = subnets.flatMap((q) => q.data ?? []);
   const width = datacenters.length * (COL_W + GAP) + GAP;
   const vpcTop = height + 20;
@@ -66,7 +89,7 @@ export function TopologyView() {
     <>
       <h1>Topology</h1>
       <p className="lead">
-        Datacenters, the clouds in them, their hosts (live status) and the VPCs that span them. Change things under <Link href="/clouds">Clouds</Link> and{" "}
+        Datacenters, the clouds in them, their hosts and instances (live status; an instance's border is its VPC's colour) and the VPCs that span them. Change things under <Link href="/clouds">Clouds</Link> and{" "}
         <Link href="/vpcs">VPCs</Link>.
       </p>
       <div className="card" style={{ overflowX: "auto" }}>
@@ -91,15 +114,25 @@ export function TopologyView() {
                       no hosts yet
                     </text>
                   )}
-                  {mine.map((host, i) => (
+                  {mine.map(({ host, dy, instances: on }) => (
                     <g key={host.id} data-testid={`topo-host-${host.name}`} data-status={host.status}>
-                      <circle cx={dc.x + 20} cy={y + CLOUD_HEAD + 12 + i * HOST_ROW} r={6} fill={STATUS_COLOUR[host.status]}>
+                      <circle cx={dc.x + 20} cy={y + dy + 12} r={6} fill={STATUS_COLOUR[host.status]}>
                         <title>{host.status}</title>
                       </circle>
-                      <text x={dc.x + 34} y={y + CLOUD_HEAD + 16 + i * HOST_ROW} fill="var(--text)" fontSize={12}>
+                      <text x={dc.x + 34} y={y + dy + 16} fill="var(--text)" fontSize={12}>
                         {host.name.length > 18 ? `${host.name.slice(0, 17)}…` : host.name} {host.facts.fabricAddress ? `· ${host.facts.fabricAddress}` : ""}
                         <title>{host.name}</title>
                       </text>
+                      {on.map((inst, k) => (
+                        <g key={inst.id} data-testid={`topo-instance-${inst.name}`} data-status={inst.status}>
+                          <rect x={dc.x + 40} y={y + dy + HOST_ROW + k * INST_ROW - 2} width={10} height={10} rx={2} fill={INSTANCE_COLOUR[inst.status]} stroke={vpcColour(inst.vpcId)} strokeWidth={2}>
+                            <title>{inst.status}</title>
+                          </rect>
+                          <text x={dc.x + 56} y={y + dy + HOST_ROW + k * INST_ROW + 7} fill="var(--muted)" fontSize={11}>
+                            {inst.name} · {inst.address}
+                          </text>
+                        </g>
+                      ))}
                     </g>
                   ))}
                 </g>

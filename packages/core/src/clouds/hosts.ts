@@ -131,6 +131,13 @@ export async function removeHost(ctx: Ctx, input: z.infer<typeof HostRef>): Prom
   await ctx.db.$transaction(async (tx) => {
     const row = await tx.host.findFirst({ where: { id: input.hostId, orgId: ctx.actor.orgId } });
     if (!row) throw notFound("host");
+    // drain first: a host still holding instances is not removed behind their back
+    const live = await tx.instance.findMany({ where: { hostId: row.id, status: { not: "terminated" } }, select: { name: true }, take: 6 });
+    if (live.length > 0) {
+      const names = live.slice(0, 5).map((i) => i.name).join(", ");
+      throw new DomainError("HOST_NOT_EMPTY", `host ${row.name} still has instances (${names}${live.length > 5 ? ", …" : ""}); terminate or move them first`, { field: "hostId" });
+    }
+    await tx.instance.deleteMany({ where: { hostId: row.id, status: "terminated" } });
     await tx.host.delete({ where: { id: row.id } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "host.removed", targetType: "host", targetId: row.id, before: { name: row.name, cloudId: row.cloudId } });
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCloud } from "../clouds/clouds.ts";
-import { enrollHost } from "../clouds/hosts.ts";
+import { enrollHost, removeHost } from "../clouds/hosts.ts";
 import { createJoinToken } from "../clouds/join-tokens.ts";
 import { createCoreDeps, type Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
@@ -56,7 +56,7 @@ describe("launching instances", () => {
     const made = await ctx.db.instance.findMany({ where: { subnetId }, select: { id: true } });
     expect(made.length).toBe(61);
     expect(await ctx.db.operation.count({ where: { kind: "instance.launch", targetId: { in: made.map((m) => m.id) } } })).toBe(61);
-  });
+  }, 60_000);
 
   it("an idempotency key makes a retried request the same launch", async () => {
     const vpc = await createVpc(ctx, { name: "v2", cidr: "10.78.0.0/16", allowOverlap: true });
@@ -105,6 +105,13 @@ describe("the agent channel", () => {
     expect(await ctx.db.hostCommand.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "done", attempts: 1 });
     const stranger = { ...host, id: "host_someoneelse0000000" };
     expect(await codeOf(completeCommand(ctx, stranger, id, { ok: true }))).toBe("NOT_FOUND");
+  });
+
+  it("a host with instances is not removed: drain it first", async () => {
+    const { instance } = await ownInstance("drain");
+    expect(await codeOf(removeHost(ctx, { hostId }))).toBe("HOST_NOT_EMPTY@hostId");
+    expect(await ctx.db.host.findUnique({ where: { id: hostId } })).not.toBeNull();
+    expect(await ctx.db.instance.findUnique({ where: { id: instance.id } })).not.toBeNull();
   });
 
   it("terminate twice gives the same operation; only a failed operation can be retried", async () => {

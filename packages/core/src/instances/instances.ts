@@ -92,6 +92,12 @@ async function placeInstance(ctx: Ctx, cloudId: string, input: z.infer<typeof La
   return chosen;
 }
 
+/**
+ * Launches into one subnet queue on its row lock (that is what keeps addresses unique), so under a
+ * burst a transaction may wait for its turn longer than Prisma's defaults (2 s / 5 s) allow.
+ */
+const LAUNCH_TX = { maxWait: 20_000, timeout: 30_000 } as const;
+
 const LAUNCH_STEPS = ["allocate an address", "start on the host", "plug into the VEB", "program the TSC"];
 
 /**
@@ -129,7 +135,7 @@ export async function launchInstance(ctx: Ctx, queue: OperationQueue, input: z.i
       const op = await createOperation(tx, ctx, { kind: "instance.launch", targetType: "instance", targetId: id, steps, idempotencyKey: input.idempotencyKey ?? null });
       await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "instance.launch", targetType: "instance", targetId: id, after: { name: input.name, runtime: input.runtime, host: host.name, address, subnetId: subnet.id } });
       return { instance: instanceDto(row), operationId: op.id };
-    });
+    }, LAUNCH_TX);
     await queue.enqueue("instance.launch", result.operationId);
     return result;
   } catch (e) {
