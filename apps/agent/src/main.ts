@@ -6,6 +6,7 @@ import { readFabricFacts } from "./fabric-facts.ts";
 import { readHostFacts, type FactOverrides } from "./host-facts.ts";
 import { loadState, saveState, type AgentState } from "./state.ts";
 import { inventoryOf, runCommand } from "./commands.ts";
+import { replugRestartedContainers } from "./runtimes/docker.ts";
 import { ensureVeb, localRunner } from "./veb.ts";
 
 /**
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     }
   }
   const api = controlPlane(env.NVI_CONTROL_URL ?? state.controlUrl);
-  void commandLoop(api, state.credential);
+  void commandLoop(api, state.credential, state.hostId);
   let every = 10;
   let failures = 0;
   log("info", "agent running", { hostId: state.hostId, bridge: env.NVI_BRIDGE });
@@ -82,16 +83,23 @@ async function main(): Promise<void> {
  * Commands from the console: fetched every 2 s over the agent's own outbound call (reporting what
  * is plugged, so the console sees drift), run one by one, answered with their result.
  */
-async function commandLoop(api: ReturnType<typeof controlPlane>, credential: string): Promise<void> {
+async function commandLoop(api: ReturnType<typeof controlPlane>, credential: string, hostId: string): Promise<void> {
   const bridge = env.NVI_CONTROLLER ? env.NVI_BRIDGE : null;
   let quietFailures = 0;
   while (!stopping) {
     try {
+      if (bridge) {
+        const replugged = await replugRestartedContainers(localRunner, bridge, hostId).catch((e: Error) => {
+          log("warn", "could not re-plug a restarted container", { error: e.message });
+          return [];
+        });
+        if (replugged.length > 0) log("info", "re-plugged restarted containers", { instances: replugged });
+      }
       const { commands, missing } = await api.commands(credential, await inventoryOf(localRunner, bridge));
       if (missing.length > 0) log("warn", "the console expects instances this host does not have", { missing });
       for (const c of commands) {
         const started = Date.now();
-        const result = await runCommand(localRunner, bridge, c.body, env.NVI_NETNS_PREFIX);
+        const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX });
         log(result.ok ? "info" : "warn", "command done", { id: c.id, kind: c.body.kind, ok: result.ok, error: result.error, ms: Date.now() - started });
         await api.result(credential, c.id, result);
       }

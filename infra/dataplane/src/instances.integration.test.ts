@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { labDown, labUp, run, startAgent, stopAgent, vsctl, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDockerd, type Dockerd } from "./dockerd.ts";
 import { ROOT, startStack, type Stack } from "./stack.ts";
 
 /**
@@ -14,6 +15,7 @@ import { ROOT, startStack, type Stack } from "./stack.ts";
  */
 let lab: LabState;
 let stack: Stack;
+let dockerd: Dockerd;
 const clouds: Record<string, string> = {};
 const subnets: Record<string, string> = {};
 const hostIds: Record<string, string> = {};
@@ -56,6 +58,7 @@ async function pingFrom(dc: number, id: string, to: string): Promise<string | tr
 
 beforeAll(async () => {
   lab = await labUp({ datacenters: 2, hostsPerDc: 1 });
+  dockerd = await startDockerd(path.join(lab.runDir, "docker"));
   stack = await startStack(lab.mgmt.tscIp);
   await stack.startWorker();
   for (const h of lab.hosts) {
@@ -65,7 +68,7 @@ beforeAll(async () => {
     const jt = await stack.call("POST", `/clouds/${cloud.body.id}/join-tokens`, { reusable: false, expiresInHours: 1 });
     const agent = [
       `NVI_JOIN='${jt.body.joinString}'`, `NVI_CONTROL_URL=${stack.apiUrl}`, `NVI_CONTROLLER=tcp:${lab.mgmt.tscIp}:${stack.tscPort}`,
-      `NVI_STATE_DIR=${h.ovsDir}/agent`, `NVI_HOSTNAME=${lab.name}-${h.id}`,
+      `NVI_STATE_DIR=${h.ovsDir}/agent`, `NVI_HOSTNAME=${lab.name}-${h.id}`, `DOCKER_HOST=${dockerd.host}`,
       `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
     ].join(" ");
     agentCommand[h.id] = agent;
@@ -97,6 +100,7 @@ afterAll(async () => {
     await db.operation.deleteMany({ where: { orgId: stack.orgId } });
   }
   await stack?.close();
+  await dockerd?.stop();
   if (lab) await labDown(lab.name, { force: true });
 });
 
@@ -131,7 +135,7 @@ describe("launch into a VPC across two datacenters", () => {
       [{ name: "x1", subnetId: "sn_nope", runtime: "netns" }, 404, "subnetId"],
       [{ name: "Bad Name", subnetId: subnets.dc1, runtime: "netns" }, 400, "name"],
       [{ name: "x2", subnetId: subnets.dc1, runtime: "docker" }, 400, "image"],
-      [{ name: "x2", subnetId: subnets.dc1, runtime: "docker", image: "alpine:3" }, 412, "hostId"],
+      [{ name: "x2", subnetId: subnets.dc1, runtime: "qemu", image: "/var/lib/images/vm.qcow2" }, 412, "hostId"],
       [{ name: "x3", subnetId: subnets.dc1, runtime: "netns", address: "10.40.2.9" }, 400, "address"],
       [{ name: "x4", subnetId: subnets.dc1, runtime: "netns", address: first.address }, 409, "address"],
       [{ name: "web-1", subnetId: subnets.dc1, runtime: "netns" }, 409, "name"],
@@ -158,6 +162,36 @@ describe("launch into a VPC across two datacenters", () => {
     const again = await launch("db-2", "dc2");
     expect(again.instance.address).toBe(second.address);
     expect((await finished(again.operationId)).status).toBe("succeeded");
+  });
+});
+
+describe("a Docker container in the VPC", () => {
+  it("launches with --network none and our port, reaches the netns instance, and is re-plugged after a restart", async () => {
+    const l = await launch("box-1", "dc2", { runtime: "docker", image: dockerd.image, command: "sleep 1000000", memoryMiB: 64 });
+    const op = await finished(l.operationId);
+    expect(op.status, op.error).toBe("succeeded");
+    const web = ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === "web-1");
+    expect(await pingFrom(1, web.id, l.instance.address)).toBe(true);
+    const docker = (...args: string[]) => run("docker", args, { env: { DOCKER_HOST: dockerd.host } });
+    expect(await docker("inspect", "-f", "{{.HostConfig.NetworkMode}}", `nvi-${l.instance.id}`)).toContain("none");
+    await docker("restart", "-t", "1", `nvi-${l.instance.id}`);
+    // the agent notices the new network namespace on its next poll and plugs eth0 again
+    await until("the restarted container to answer again", async () => (await pingFrom(1, web.id, l.instance.address)) === true, 30_000).catch(async (e: Error) => {
+      const pid = (await docker("inspect", "-f", "{{.State.Pid}}", `nvi-${l.instance.id}`)).trim();
+      const inside = await run("nsenter", ["-t", pid, "-n", "ip", "addr"]).catch((x: Error) => x.message);
+      throw new Error(`${e.message.slice(0, 300)}\n--- container ---\n${inside}\n--- ping ---\n${String(await pingFrom(1, web.id, l.instance.address))}`);
+    });
+    const r = await stack.call("DELETE", `/instances/${l.instance.id}`);
+    expect((await finished(r.body.operationId)).status).toBe("succeeded");
+    expect(await docker("ps", "-a", "--format", "{{.Names}}")).not.toContain(l.instance.id);
+  });
+
+  it("an image missing on the host fails the launch with the reason, and frees the way", async () => {
+    const l = await launch("box-2", "dc2", { runtime: "docker", image: "nosuch/image:1" });
+    const op = await finished(l.operationId);
+    expect(op.status).toBe("failed");
+    expect(op.error).toMatch(/image nosuch\/image:1 is not on this host/);
+    expect((await stack.call("GET", `/instances/${l.instance.id}`)).body).toMatchObject({ status: "failed", statusReason: expect.stringMatching(/not on this host/) });
   });
 });
 

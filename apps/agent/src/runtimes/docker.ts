@@ -1,0 +1,106 @@
+import type { InstanceSpec } from "@nvi/contracts";
+import { listBindings, plugPort, unplugPort, type Runner } from "../veb.ts";
+import { hostIfName } from "./netns.ts";
+
+/**
+ * Containers through the Docker Engine (its CLI, so DOCKER_HOST is honoured): `--network none`,
+ * `--init`, the CPU and memory limits, then our own veth into the container's network namespace,
+ * plugged into the VEB like any instance port. Idempotent: a running container that is already
+ * plugged is answered with its port; one whose process changed (restarted: Docker gave it a new
+ * network namespace) is re-plugged. Images must already be on the host (no registry is assumed).
+ */
+export const containerName = (instanceId: string): string => `nvi-${instanceId}`;
+
+async function inspect(run: Runner, name: string): Promise<{ pid: number; running: boolean } | null> {
+  try {
+    const out = (await run("docker", ["inspect", "-f", "{{.State.Pid}} {{.State.Running}}", name])).trim().split(" ");
+    return { pid: Number(out[0]), running: out[1] === "true" };
+  } catch {
+    return null;
+  }
+}
+
+async function ofportOf(run: Runner, port: string): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const n = Number((await run("ovs-vsctl", ["get", "interface", port, "ofport"])).trim());
+    if (Number.isInteger(n) && n > 0) return n;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} got no OpenFlow port number`);
+}
+
+/** The container's eth0 exists (in its current network namespace)? */
+async function hasEth0(run: Runner, pid: number): Promise<boolean> {
+  return run("nsenter", ["-t", String(pid), "-n", "ip", "link", "show", "eth0"]).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function plugContainer(run: Runner, bridge: string, spec: InstanceSpec, pid: number): Promise<number> {
+  const port = hostIfName(spec.instanceId);
+  const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === spec.instanceId);
+  if (plugged) await unplugPort(run, bridge, plugged.port);
+  await run("ip", ["link", "del", port]).catch(() => undefined);
+  const peer = `${port.slice(0, 12)}c`;
+  await run("ip", ["link", "add", port, "mtu", "1500", "type", "veth", "peer", "name", peer]);
+  await run("ip", ["link", "set", peer, "netns", String(pid)]);
+  const inside = (...args: string[]) => run("nsenter", ["-t", String(pid), "-n", "ip", ...args]);
+  await inside("link", "set", peer, "name", "eth0");
+  await inside("link", "set", "eth0", "address", spec.mac, "mtu", "1500", "up");
+  await inside("addr", "add", `${spec.address}/${spec.prefixLen}`, "dev", "eth0");
+  await inside("route", "add", "default", "via", spec.gateway, "dev", "eth0");
+  await run("ip", ["link", "set", port, "up"]);
+  await plugPort(run, bridge, { port, instanceId: spec.instanceId, mac: spec.mac, ip: spec.address });
+  return ofportOf(run, port);
+}
+
+/** `hostId` marks the container as this host's: a Docker daemon shared by several agents (the lab) must not be re-plugged by the wrong one. */
+export async function startDocker(run: Runner, bridge: string, spec: InstanceSpec, hostId: string): Promise<{ ofport: number }> {
+  if (!spec.image) throw new Error("a container needs an image");
+  const name = containerName(spec.instanceId);
+  let state = await inspect(run, name);
+  if (!state) {
+    const images = await run("docker", ["image", "inspect", spec.image]).catch(() => null);
+    if (images === null) throw new Error(`image ${spec.image} is not on this host (no registry is used: import or build it here first)`);
+    // the spec rides on labels, so a restarted container can be re-plugged without asking the console
+    const labels = [`nvi.instance=${spec.instanceId}`, `nvi.host=${hostId}`, `nvi.spec=${JSON.stringify(spec)}`].flatMap((l) => ["--label", l]);
+    const args = ["run", "-d", "--name", name, "--init", "--network", "none", "--restart", "unless-stopped", "--cpus", String(spec.cpus), "--memory", `${spec.memoryMiB}m`, ...labels, spec.image];
+    if (spec.command) args.push("sh", "-c", spec.command);
+    await run("docker", args);
+    state = await inspect(run, name);
+  } else if (!state.running) {
+    await run("docker", ["start", name]);
+    state = await inspect(run, name);
+  }
+  if (!state?.running || !state.pid) throw new Error(`container ${name} is not running (docker logs ${name})`);
+  const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === spec.instanceId);
+  if (plugged && (await hasEth0(run, state.pid))) return { ofport: await ofportOf(run, plugged.port) };
+  return { ofport: await plugContainer(run, bridge, spec, state.pid) };
+}
+
+export async function removeDocker(run: Runner, bridge: string, instanceId: string): Promise<void> {
+  const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === instanceId);
+  if (plugged) await unplugPort(run, bridge, plugged.port);
+  await run("docker", ["rm", "-f", containerName(instanceId)]).catch(() => undefined);
+  await run("ip", ["link", "del", hostIfName(instanceId)]).catch(() => undefined);
+}
+
+/**
+ * Containers that Docker restarted (crash, `docker restart`, host reboot) come back in a new
+ * network namespace without our eth0: plug them again from the spec on their labels. Run on every
+ * command poll; returns the instances it re-plugged.
+ */
+export async function replugRestartedContainers(run: Runner, bridge: string, hostId: string): Promise<string[]> {
+  const listed = await run("docker", ["ps", "--filter", `label=nvi.host=${hostId}`, "--format", "{{.Names}}"]).catch(() => "");
+  const done: string[] = [];
+  for (const name of listed.split("\n").filter(Boolean)) {
+    const state = await inspect(run, name);
+    if (!state?.running || !state.pid || (await hasEth0(run, state.pid))) continue;
+    const raw = (await run("docker", ["inspect", "-f", '{{index .Config.Labels "nvi.spec"}}', name])).trim();
+    const spec = JSON.parse(raw) as InstanceSpec;
+    await plugContainer(run, bridge, spec, state.pid);
+    done.push(spec.instanceId);
+  }
+  return done;
+}
