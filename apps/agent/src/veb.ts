@@ -72,6 +72,16 @@ export interface PortBinding {
   ip: string;
 }
 
+/** The OpenFlow port number Open vSwitch gave an interface (assigned asynchronously: waits up to 5 s). */
+export async function ofportOf(run: Runner, port: string): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const n = Number((await run("ovs-vsctl", ["get", "interface", port, "ofport"])).trim());
+    if (Number.isInteger(n) && n > 0) return n;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} got no OpenFlow port number`);
+}
+
 /** Adds an instance's interface to the VEB with what the TSC binds it to (anti-spoofing: port ↔ MAC ↔ IP). */
 export async function plugPort(run: Runner, bridge: string, binding: PortBinding): Promise<void> {
   await run("ovs-vsctl", [

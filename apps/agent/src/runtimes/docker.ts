@@ -1,5 +1,5 @@
 import type { InstanceSpec } from "@nvi/contracts";
-import { listBindings, plugPort, unplugPort, type Runner } from "../veb.ts";
+import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
 import { hostIfName } from "./netns.ts";
 
 /**
@@ -18,15 +18,6 @@ async function inspect(run: Runner, name: string): Promise<{ pid: number; runnin
   } catch {
     return null;
   }
-}
-
-async function ofportOf(run: Runner, port: string): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const n = Number((await run("ovs-vsctl", ["get", "interface", port, "ofport"])).trim());
-    if (Number.isInteger(n) && n > 0) return n;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`port ${port} got no OpenFlow port number`);
 }
 
 /** The container's eth0 exists (in its current network namespace)? */

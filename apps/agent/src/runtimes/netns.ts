@@ -1,5 +1,5 @@
 import type { InstanceSpec } from "@nvi/contracts";
-import { listBindings, plugPort, unplugPort, type Runner } from "../veb.ts";
+import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
 
 /**
  * The light runtime: an instance is a network namespace with eth0 (its MAC, its address, the
@@ -15,15 +15,6 @@ async function exists(run: Runner, cmd: string, args: string[]): Promise<boolean
     () => true,
     () => false,
   );
-}
-
-async function ofportOf(run: Runner, port: string): Promise<number> {
-  for (let i = 0; i < 100; i++) {
-    const n = Number((await run("ovs-vsctl", ["get", "interface", port, "ofport"])).trim());
-    if (Number.isInteger(n) && n > 0) return n;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`port ${port} got no OpenFlow port number`);
 }
 
 export async function startNetns(run: Runner, bridge: string, spec: InstanceSpec, prefix?: string): Promise<{ ofport: number }> {
