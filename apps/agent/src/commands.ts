@@ -1,4 +1,5 @@
 import type { CommandResult, HostCommandBody, InstanceInventoryItem } from "@nvi/contracts";
+import { runProbe } from "./probe.ts";
 import { removeDocker, startDocker } from "./runtimes/docker.ts";
 import { removeNetns, startNetns } from "./runtimes/netns.ts";
 import { listBindings, type Runner } from "./veb.ts";
@@ -10,6 +11,7 @@ import { listBindings, type Runner } from "./veb.ts";
 export async function runCommand(run: Runner, bridge: string | null, body: HostCommandBody, host: { hostId: string; netnsPrefix?: string }): Promise<CommandResult> {
   if (!bridge) return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
   try {
+    if (body.kind === "instance.probe") return { ok: true, probe: await runProbe(run, body.probe, host.netnsPrefix) };
     if (body.kind === "instance.start") {
       if (body.spec.runtime === "qemu") return { ok: false, error: "the qemu runtime is not supported by this agent version yet" };
       const { ofport } = body.spec.runtime === "docker" ? await startDocker(run, bridge, body.spec, host.hostId) : await startNetns(run, bridge, body.spec, host.netnsPrefix);

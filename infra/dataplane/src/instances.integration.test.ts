@@ -129,6 +129,23 @@ describe("launch into a VPC across two datacenters", () => {
     expect(await pingFrom(2, second.id, first.address)).toBe(true);
   });
 
+  it("the reachability check answers from the data path: echo, TCP refused by the peer, silence", async () => {
+    const check = (from: string, body: Record<string, unknown>) => stack.call("POST", `/instances/${from}/reachability`, body);
+    const echo = await check(first.id, { toInstanceId: second.id });
+    expect(echo.status, JSON.stringify(echo.body)).toBe(200);
+    expect(echo.body).toMatchObject({ reachable: true, result: "open", protocol: "icmp", to: { address: second.address, name: "db-1" } });
+    expect(echo.body.rttMs).toBeGreaterThan(0);
+    expect((await check(second.id, { toInstanceId: first.id })).body).toMatchObject({ reachable: true, result: "open" });
+    // nothing listens on a bare namespace: the peer's kernel answers with a reset, so the path works
+    expect((await check(first.id, { toInstanceId: second.id, protocol: "tcp", port: 443 })).body).toMatchObject({ reachable: false, result: "refused", port: 443 });
+    // an address of the VPC that no instance holds: the TSC has no pair to set up, nothing answers
+    expect((await check(first.id, { toAddress: "10.40.2.200" })).body).toMatchObject({ reachable: false, result: "no-answer" });
+    const bad = await check(first.id, { toAddress: "10.40.2.200", protocol: "tcp" });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("port");
+    expect(await stack.deps.db.hostCommand.count({ where: { kind: "instance.probe", host: { orgId: stack.orgId } } })).toBe(0);
+  });
+
   it("bad input gets a clear answer and creates nothing", async () => {
     const before = (await stack.call("GET", "/instances")).body.length;
     const cases: [Record<string, unknown>, number, string][] = [
@@ -172,6 +189,8 @@ describe("a Docker container in the VPC", () => {
     expect(op.status, op.error).toBe("succeeded");
     const web = ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === "web-1");
     expect(await pingFrom(1, web.id, l.instance.address)).toBe(true);
+    const fromBox = await stack.call("POST", `/instances/${l.instance.id}/reachability`, { toInstanceId: web.id });
+    expect(fromBox.body, JSON.stringify(fromBox.body)).toMatchObject({ reachable: true, result: "open" });
     const docker = (...args: string[]) => run("docker", args, { env: { DOCKER_HOST: dockerd.host } });
     expect(await docker("inspect", "-f", "{{.HostConfig.NetworkMode}}", `nvi-${l.instance.id}`)).toContain("none");
     await docker("restart", "-t", "1", `nvi-${l.instance.id}`);

@@ -2,6 +2,7 @@ import { auditRouter } from "./routers/audit.ts";
 import { agentCommandRouter, instanceRouter, operationRouter } from "./routers/instances.ts";
 import { agentRouter, cloudRouter, hostRouter, joinTokenRouter } from "./routers/clouds.ts";
 import { meRouter, orgRouter } from "./routers/me.ts";
+import { reachabilityRouter } from "./routers/reachability.ts";
 import { invitationRouter, memberRouter } from "./routers/members.ts";
 import { tokenRouter } from "./routers/tokens.ts";
 import { subnetRouter, vpcRouter } from "./routers/vpcs.ts";
@@ -23,6 +24,7 @@ export const appRouter = router({
   instance: instanceRouter,
   operation: operationRouter,
   agentCommand: agentCommandRouter,
+  reachability: reachabilityRouter,
 });
 
 export type AppRouter = typeof appRouter;

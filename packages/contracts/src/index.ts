@@ -3,3 +3,4 @@ export * from "./access.ts";
 export * from "./dto.ts";
 export * from "./hosts.ts";
 export * from "./instances.ts";
+export * from "./reachability.ts";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProbeOutcome, ProbeRequest } from "./reachability.ts";
 
 const isoDate = z.iso.datetime();
 
@@ -85,6 +86,8 @@ export type InstanceSpec = z.infer<typeof InstanceSpec>;
 export const HostCommandBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("instance.start"), spec: InstanceSpec }),
   z.object({ kind: z.literal("instance.remove"), instanceId: z.string(), runtime: InstanceRuntime }),
+  /** a live probe sent from inside the instance (read-only; answers the console's reachability check) */
+  z.object({ kind: z.literal("instance.probe"), probe: ProbeRequest }),
 ]);
 export type HostCommandBody = z.infer<typeof HostCommandBody>;
 
@@ -95,6 +98,8 @@ export const CommandResult = z.object({
   ok: z.boolean(),
   /** instance.start: the VEB port the instance got */
   ofport: z.number().int().positive().optional(),
+  /** instance.probe: what the instance saw */
+  probe: ProbeOutcome.optional(),
   error: z.string().max(2000).optional(),
 });
 export type CommandResult = z.infer<typeof CommandResult>;

@@ -21,3 +21,4 @@ export * from "./instances/instances.ts";
 export * from "./instances/operations.ts";
 export * from "./instances/commands.ts";
 export * from "./instances/executor.ts";
+export * from "./instances/reachability.ts";

@@ -11,7 +11,7 @@ import { hostIfName } from "./netns.ts";
  */
 export const containerName = (instanceId: string): string => `nvi-${instanceId}`;
 
-async function inspect(run: Runner, name: string): Promise<{ pid: number; running: boolean } | null> {
+export async function inspect(run: Runner, name: string): Promise<{ pid: number; running: boolean } | null> {
   try {
     const out = (await run("docker", ["inspect", "-f", "{{.State.Pid}} {{.State.Running}}", name])).trim().split(" ");
     return { pid: Number(out[0]), running: out[1] === "true" };

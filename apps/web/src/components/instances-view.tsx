@@ -8,6 +8,7 @@ import { formText } from "../lib/form.ts";
 import { errorMessage, useTRPC } from "../trpc/client.tsx";
 import { EmptyState } from "./empty-state.tsx";
 import { useLiveUpdates } from "./live.tsx";
+import { ReachabilityCheck } from "./reachability-check.tsx";
 
 const STATUS_CLASS: Record<InstanceDto["status"], string> = {
   pending: "warn", starting: "warn", running: "ok", stopping: "warn", stopped: "muted", failed: "bad", terminating: "warn", terminated: "muted",
@@ -210,6 +211,7 @@ export function InstancesView() {
           </table>
         </div>
       )}
+      {instances.data && <ReachabilityCheck instances={instances.data} />}
     </>
   );
 }

@@ -1,0 +1,60 @@
+import type { ProbeRequest, ReachabilityDto } from "@nvi/contracts";
+import { ProbeProtocol } from "@nvi/contracts";
+import { z } from "zod";
+import { assertScope } from "../access.ts";
+import type { Ctx } from "../context.ts";
+import { DomainError, notFound } from "../errors.ts";
+import { awaitCommand } from "./commands.ts";
+
+/**
+ * "Can A reach B?" answered by the data path itself: the agent on A's host sends a live probe from
+ * inside A's own network namespace (an ICMP echo or a TCP connect) and reports what came back.
+ * Nothing is changed; the probe is a command without an operation and is deleted once answered.
+ */
+export const PROBE_WAIT_MS = 15_000;
+
+export const CheckReachabilityInput = z
+  .object({
+    instanceId: z.string().min(1).max(40),
+    /** another instance of the organization… */
+    toInstanceId: z.string().min(1).max(40).optional(),
+    /** …or any IPv4 address (what the instance itself could try to reach) */
+    toAddress: z.ipv4("toAddress: an IPv4 address").optional(),
+    protocol: ProbeProtocol.default("icmp"),
+    port: z.number().int().min(1).max(65535).optional(),
+  })
+  .superRefine((v, issue) => {
+    if ((v.toInstanceId === undefined) === (v.toAddress === undefined)) issue.addIssue({ code: "custom", path: ["toInstanceId"], message: "toInstanceId: give the target instance or toAddress (one of them)" });
+    if (v.protocol === "tcp" && v.port === undefined) issue.addIssue({ code: "custom", path: ["port"], message: "port: required for a tcp probe" });
+    if (v.protocol === "icmp" && v.port !== undefined) issue.addIssue({ code: "custom", path: ["port"], message: "port: only for a tcp probe" });
+  });
+
+export async function checkReachability(ctx: Ctx, input: z.infer<typeof CheckReachabilityInput>): Promise<ReachabilityDto> {
+  assertScope(ctx.actor.scopes, "instances", "read");
+  const orgId = ctx.actor.orgId;
+  const from = await ctx.db.instance.findFirst({ where: { id: input.instanceId, orgId }, include: { host: { select: { name: true } } } });
+  if (!from) throw notFound("instance");
+  if (from.status !== "running") throw new DomainError("INSTANCE_STATE", `instance ${from.name} is ${from.status}: a probe is sent from a running instance`, { field: "instanceId" });
+  let to: ReachabilityDto["to"];
+  if (input.toInstanceId !== undefined) {
+    const target = await ctx.db.instance.findFirst({ where: { id: input.toInstanceId, orgId, status: { not: "terminated" } } });
+    if (!target) throw new DomainError("NOT_FOUND", "toInstanceId: instance not found", { field: "toInstanceId" });
+    to = { address: target.address, instanceId: target.id, name: target.name };
+  } else {
+    to = { address: input.toAddress!, instanceId: null, name: null };
+  }
+  const probe: ProbeRequest = { instanceId: from.id, runtime: from.runtime, target: to.address, protocol: input.protocol, port: input.port ?? null };
+  const commandId = ctx.newId("hostCommand");
+  await ctx.db.hostCommand.create({ data: { id: commandId, hostId: from.hostId, kind: "instance.probe", payload: { kind: "instance.probe", probe } } });
+  const answer = await awaitCommand(ctx, commandId, PROBE_WAIT_MS).finally(() => ctx.db.hostCommand.deleteMany({ where: { id: commandId } }));
+  if (!answer.ok || !answer.probe) throw new DomainError("HOST_UNAVAILABLE", `the probe could not be sent: ${answer.error ?? "the agent gave no probe result"}`, { field: "instanceId" });
+  return {
+    from: { instanceId: from.id, name: from.name, address: from.address, hostName: from.host.name },
+    to,
+    protocol: input.protocol,
+    port: input.port ?? null,
+    reachable: answer.probe.result === "open",
+    ...answer.probe,
+    checkedAt: ctx.clock().toISOString(),
+  };
+}
