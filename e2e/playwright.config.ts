@@ -9,6 +9,8 @@ const port = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://127.0.0.1:${port}`;
 const root = path.resolve(import.meta.dirname, "..");
 const resultsDir = process.env.TEST_RESULTS_DIR ?? path.join(root, "test-results");
+/** The console and the worker the journey starts share a queue no other worker reads (set once, inherited by test workers). */
+process.env.E2E_QUEUE_PREFIX ??= `nvi-e2e-${Date.now().toString(36)}`;
 
 export default defineConfig({
   testDir: "./tests",
@@ -36,7 +38,7 @@ export default defineConfig({
     url: `${baseURL}/api/health`,
     reuseExistingServer: false,
     timeout: 60_000,
-    env: { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: baseURL },
+    env: { PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: baseURL, QUEUE_PREFIX: process.env.E2E_QUEUE_PREFIX },
     stdout: "pipe",
     stderr: "pipe",
   },

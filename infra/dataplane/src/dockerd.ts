@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, symlink, copyFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { run } from "@nvi/lab";
 
@@ -8,7 +8,7 @@ import { run } from "@nvi/lab";
  * A private Docker daemon for a lab test: its own data root, exec root, socket and pidfile under
  * `dir`, no iptables, no bridge (containers get `--network none` and our own veth). Agents reach it
  * with DOCKER_HOST. One local image, `local/busybox:latest`, imported from the host's static
- * busybox (no registry). Stopped by its PID.
+ * busybox (no registry); its default command serves a page on tcp/80. Stopped by its PID.
  */
 export interface Dockerd {
   host: string;
@@ -39,8 +39,11 @@ export async function startDockerd(dir: string): Promise<Dockerd> {
   for (const applet of (await run("/bin/busybox", ["--list"])).split("\n").filter((a) => a && a !== "busybox")) {
     await symlink("busybox", path.join(rootfs, "bin", applet)).catch(() => undefined);
   }
+  // without a command the container serves this page on tcp/80 (busybox httpd in the foreground)
+  await mkdir(path.join(rootfs, "www"), { recursive: true });
+  await writeFile(path.join(rootfs, "www/index.html"), "<h1>hello from an NVI container</h1>\n");
   const image = "local/busybox:latest";
-  await run("sh", ["-c", `tar -C ${rootfs} -c . | docker import -c 'CMD ["/bin/sh"]' - ${image}`], { env });
+  await run("sh", ["-c", `tar -C ${rootfs} -c . | docker import -c 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]' - ${image}`], { env });
   return {
     host,
     image,

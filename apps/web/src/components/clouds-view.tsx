@@ -90,6 +90,10 @@ function AddHost({ cloud }: { cloud: CloudDto }) {
           <code>pnpm install</code>), run the agent with this join string. It is shown once and expires in 24 h.
           <pre data-testid="join-command">{command}</pre>
           <button onClick={() => void navigator.clipboard?.writeText(command)}>Copy</button>
+          <p className="muted" style={{ marginBottom: 0 }}>
+            No server at hand? <code>scripts/up.sh</code> runs lab hosts in two datacenters on this machine; enroll one with
+          </p>
+          <pre data-testid="local-join-command">{`pnpm --filter @nvi/dataplane local-hosts join --dc 1 '${create.data?.joinString ?? ""}'`}</pre>
         </div>
       )}
     </div>

@@ -106,6 +106,12 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
             <input name="image" required placeholder={runtime === "docker" ? "alpine:3.19 (present on the host)" : "/var/lib/images/vm.qcow2"} />
           </label>
         )}
+        {runtime === "docker" && (
+          <label style={{ flex: 1 }}>
+            Command
+            <input name="command" className="mono" placeholder="the image's own (e.g. sleep infinity)" />
+          </label>
+        )}
         <label>
           vCPUs
           <input name="cpus" type="number" min={1} max={16} defaultValue={1} />

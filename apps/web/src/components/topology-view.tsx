@@ -3,6 +3,8 @@
 import type { CloudDto, HostDto, InstanceDto, SubnetDto, VpcDto } from "@nvi/contracts";
 import { useQueries, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useRef, useState, type PointerEvent } from "react";
+import { DrawVpcPanel } from "./draw-vpc.tsx";
 import { useTRPC } from "../trpc/client.tsx";
 import { EmptyState } from "./empty-state.tsx";
 import { useLiveUpdates } from "./live.tsx";
@@ -59,8 +61,65 @@ function layout(clouds: CloudDto[], hosts: HostDto[], instances: InstanceDto[]):
   return { datacenters, height };
 }
 
+interface Box {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+const normal = (b: Box): Box => ({ x0: Math.min(b.x0, b.x1), y0: Math.min(b.y0, b.y1), x1: Math.max(b.x0, b.x1), y1: Math.max(b.y0, b.y1) });
+
+/**
+ * Drawing a VPC: in draw mode a drag across the canvas selects every cloud its box touches (a
+ * click toggles one cloud); the selection becomes the subnets of the new VPC.
+ */
+function useDrawing() {
+  const svg = useRef<SVGSVGElement>(null);
+  const [active, setActive] = useState(false);
+  const [selected, setSelected] = useState<string[]>([]);
+  const [drag, setDrag] = useState<Box | null>(null);
+  const at = (e: PointerEvent<SVGSVGElement>): { x: number; y: number } => {
+    const m = svg.current?.getScreenCTM()?.inverse();
+    if (!m) return { x: 0, y: 0 };
+    const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(m);
+    return { x: p.x, y: p.y };
+  };
+  const handlers = (boxes: Map<string, { x: number; y: number; h: number }>) =>
+    active
+      ? {
+          onPointerDown: (e: PointerEvent<SVGSVGElement>) => {
+            const p = at(e);
+            e.currentTarget.setPointerCapture(e.pointerId);
+            setDrag({ x0: p.x, y0: p.y, x1: p.x, y1: p.y });
+          },
+          onPointerMove: (e: PointerEvent<SVGSVGElement>) => {
+            if (!drag) return;
+            const p = at(e);
+            setDrag({ ...drag, x1: p.x, y1: p.y });
+          },
+          onPointerUp: () => {
+            if (!drag) return;
+            const b = normal(drag);
+            const click = b.x1 - b.x0 < 6 && b.y1 - b.y0 < 6;
+            const hit = [...boxes.entries()].filter(([, c]) => c.x <= b.x1 && b.x0 <= c.x + COL_W && c.y <= b.y1 && b.y0 <= c.y + c.h).map(([id]) => id);
+            if (click) setSelected((s) => (hit[0] === undefined ? s : s.includes(hit[0]) ? s.filter((id) => id !== hit[0]) : [...s, hit[0]]));
+            else setSelected((s) => [...s, ...hit.filter((id) => !s.includes(id))]);
+            setDrag(null);
+          },
+        }
+      : {};
+  const stop = () => {
+    setActive(false);
+    setSelected([]);
+    setDrag(null);
+  };
+  return { svg, active, start: () => setActive(true), stop, selected, clear: () => setSelected([]), drag: drag && normal(drag), handlers };
+}
+
 export function TopologyView() {
   const trpc = useTRPC();
+  const drawing = useDrawing();
+  const [created, setCreated] = useState<string | null>(null);
   const clouds = useQuery(trpc.cloud.list.queryOptions(undefined, { refetchInterval: 10_000 }));
   const hosts = useQuery(trpc.host.list.queryOptions({}, { refetchInterval: 3_000 }));
   const vpcs = useQuery(trpc.vpc.list.queryOptions());
@@ -87,13 +146,48 @@ export function TopologyView() {
   const totalHeight = vpcTop + Math.max(1, vpcs.data.length) * VPC_ROW + 20;
   return (
     <>
-      <h1>Topology</h1>
-      <p className="lead">
-        Datacenters, the clouds in them, their hosts and instances (live status; an instance's border is its VPC's colour) and the VPCs that span them. Change things under <Link href="/clouds">Clouds</Link> and{" "}
-        <Link href="/vpcs">VPCs</Link>.
-      </p>
+      <div className="row" style={{ justifyContent: "space-between" }}>
+        <div>
+          <h1>Topology</h1>
+          <p className="lead">
+            Datacenters, the clouds in them, their hosts and instances (live status; an instance's border is its VPC's colour) and the VPCs that span them. Change things under <Link href="/clouds">Clouds</Link>{" "}
+            and <Link href="/vpcs">VPCs</Link>, or draw a VPC here.
+          </p>
+        </div>
+        {drawing.active ? (
+          <button onClick={drawing.stop}>Stop drawing</button>
+        ) : (
+          <button className="primary" onClick={() => (setCreated(null), drawing.start())}>
+            Draw a VPC
+          </button>
+        )}
+      </div>
+      {created && (
+        <div className="alert ok" role="status">
+          VPC {created} created across the clouds you drew. Launch into it under <Link href="/instances">Instances</Link>.
+        </div>
+      )}
+      {drawing.active && (
+        <DrawVpcPanel
+          clouds={drawing.selected.flatMap((id) => clouds.data.filter((c) => c.id === id))}
+          vpcs={vpcs.data}
+          onClear={drawing.clear}
+          onDone={(name) => {
+            drawing.stop();
+            setCreated(name);
+          }}
+        />
+      )}
       <div className="card" style={{ overflowX: "auto" }}>
-        <svg role="img" aria-label="Topology" viewBox={`0 0 ${width} ${totalHeight}`} style={{ width: "100%", maxWidth: width }}>
+        <svg
+          ref={drawing.svg}
+          role="img"
+          aria-label="Topology"
+          data-drawing={drawing.active}
+          viewBox={`0 0 ${width} ${totalHeight}`}
+          style={{ width: "100%", maxWidth: width, cursor: drawing.active ? "crosshair" : undefined, touchAction: drawing.active ? "none" : undefined, userSelect: "none" }}
+          {...drawing.handlers(cloudBox)}
+        >
           {datacenters.map((dc) => (
             <g key={dc.key} data-testid={`dc-${dc.key}`}>
               <rect x={dc.x - 8} y={10} width={COL_W + 16} height={height + 4} rx={10} fill="none" stroke="var(--border)" strokeDasharray="4 4" />
@@ -101,8 +195,8 @@ export function TopologyView() {
                 DATACENTER {dc.label}
               </text>
               {dc.clouds.map(({ cloud, y, height: h, hosts: mine }) => (
-                <g key={cloud.id}>
-                  <rect x={dc.x} y={y} width={COL_W} height={h} rx={8} fill="var(--panel)" stroke="var(--border)" />
+                <g key={cloud.id} data-testid={`topo-cloud-${cloud.name}`} data-selected={drawing.selected.includes(cloud.id)}>
+                  <rect x={dc.x} y={y} width={COL_W} height={h} rx={8} fill="var(--panel)" stroke={drawing.selected.includes(cloud.id) ? "var(--accent, #2f6fed)" : "var(--border)"} strokeWidth={drawing.selected.includes(cloud.id) ? 3 : 1} />
                   <text x={dc.x + 12} y={y + 20} fill="var(--text)" fontSize={13} fontWeight={600}>
                     {cloud.name}
                   </text>
@@ -162,6 +256,7 @@ export function TopologyView() {
               </g>
             );
           })}
+          {drawing.drag && <rect x={drawing.drag.x0} y={drawing.drag.y0} width={drawing.drag.x1 - drawing.drag.x0} height={drawing.drag.y1 - drawing.drag.y0} fill="rgba(47,111,237,0.08)" stroke="#2f6fed" strokeDasharray="6 4" />}
         </svg>
       </div>
     </>

@@ -139,12 +139,12 @@ function VpcCard({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
               </thead>
               <tbody>
                 {subnets.data.map((s) => (
-                  <tr key={s.id}>
+                  <tr key={s.id} data-testid={`subnet-${s.name}`}>
                     <td>{s.name}</td>
                     <td className="mono">{s.cidr}</td>
                     <td className="mono">{s.gateway}</td>
                     <td>{cloudName(s.cloudId)}</td>
-                    <td>{s.addressesInUse}</td>
+                    <td data-testid="in-use">{s.addressesInUse}</td>
                     <td>
                       <button className="danger" onClick={() => removeSubnet.mutate({ subnetId: s.id })}>
                         Delete

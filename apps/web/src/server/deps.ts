@@ -16,7 +16,7 @@ export function redis(): Redis {
 
 /** Host-touching operations go to the worker through BullMQ. */
 export function operationQueue(): OperationQueue {
-  return (g.nviQueue ??= jobQueue(new JobProducer(webEnv().REDIS_URL)));
+  return (g.nviQueue ??= jobQueue(new JobProducer(webEnv().REDIS_URL, webEnv().QUEUE_PREFIX)));
 }
 
 export function loginLimiter(): LoginLimiter {

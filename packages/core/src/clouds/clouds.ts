@@ -82,8 +82,8 @@ export async function deleteCloud(ctx: Ctx, input: z.infer<typeof CloudRef>): Pr
 }
 
 /** The cloud, if it is the caller's; shared by join tokens and hosts. */
-export async function findOwnCloud(ctx: Ctx, cloudId: string) {
+export async function findOwnCloud(ctx: Ctx, cloudId: string, field?: string) {
   const row = await ctx.db.cloud.findFirst({ where: { id: cloudId, orgId: ctx.actor.orgId } });
-  if (!row) throw notFound("cloud");
+  if (!row) throw field ? new DomainError("NOT_FOUND", `${field}: cloud not found`, { field }) : notFound("cloud");
   return row;
 }

@@ -49,6 +49,20 @@ describe("VPCs and subnets", () => {
     expect((await listSubnets(ctx, { vpcId: vpc.id })).map((s) => s.cidr)).toEqual(["172.20.1.0/24"]);
   });
 
+  it("a VPC drawn across clouds comes with its subnets in one transaction: all or nothing", async () => {
+    const other = (await createCloud(ctx, { name: "dc2", kind: "vm", region: "eu", datacenter: "dc2" })).id;
+    const drawn = await createVpc(ctx, { name: "drawn", cidr: "172.30.0.0/16", allowOverlap: false, subnets: [{ cloudId, name: "dc1", cidr: "172.30.1.0/24" }, { cloudId: other, name: "dc2", cidr: "172.30.2.0/24" }] });
+    expect(drawn.subnetCount).toBe(2);
+    expect((await listSubnets(ctx, { vpcId: drawn.id })).map((s) => [s.cidr, s.cloudId])).toEqual([["172.30.1.0/24", cloudId], ["172.30.2.0/24", other]]);
+    const bad = (subnets: { cloudId: string; name: string; cidr: string }[]) => codeOf(createVpc(ctx, { name: "half", cidr: "172.31.0.0/16", allowOverlap: false, subnets }));
+    expect(await bad([{ cloudId, name: "a", cidr: "172.31.1.0/24" }, { cloudId: other, name: "b", cidr: "172.99.2.0/24" }])).toBe("VALIDATION_FAILED@subnets.1.cidr");
+    expect(await bad([{ cloudId, name: "a", cidr: "172.31.1.0/24" }, { cloudId: other, name: "b", cidr: "172.31.1.128/25" }])).toBe("CIDR_OVERLAP@subnets.1.cidr");
+    expect(await bad([{ cloudId, name: "a", cidr: "172.31.1.0/24" }, { cloudId: other, name: "a", cidr: "172.31.2.0/24" }])).toBe("DUPLICATE_NAME@subnets.1.name");
+    expect(await bad([{ cloudId: "cld_00000000000000000000", name: "a", cidr: "172.31.1.0/24" }])).toBe("NOT_FOUND@subnets.0.cloudId");
+    expect(await bad([{ cloudId, name: "a", cidr: "172.31.1.0/30" }])).toBe("VALIDATION_FAILED@subnets.0.cidr");
+    expect(await ctx.db.vpc.count({ where: { orgId: ctx.actor.orgId, name: "half" } })).toBe(0);
+  });
+
   it("IPAM never hands out one address twice, even to 70 concurrent requests, and says when a subnet is full", async () => {
     const vpc = await createVpc(ctx, { name: "ipam", cidr: "192.168.50.0/24", allowOverlap: false });
     const sn = await createSubnet(ctx, { vpcId: vpc.id, cloudId, name: "small", cidr: "192.168.50.0/26" });

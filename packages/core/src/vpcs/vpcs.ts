@@ -28,11 +28,15 @@ function cidrField(text: string, field: string, bounds: { min: number; max: numb
   return c;
 }
 
+const subnetFields = { cloudId: z.string().min(1).max(40), name, cidr: z.string().trim().min(9).max(18) };
+
 export const CreateVpcInput = z.object({
   name,
   cidr: z.string().trim().min(9).max(18),
   /** Overlapping another VPC of the organization is refused unless the two will never be peered. */
   allowOverlap: z.boolean().default(false),
+  /** Subnets created with the VPC, in the same transaction (all or nothing): how a drawn VPC is made. */
+  subnets: z.array(z.object(subnetFields)).max(32).default([]),
 });
 
 type VpcRow = { id: string; name: string; cidr: string; allowOverlap: boolean; createdAt: Date; _count?: { subnets: number } };
@@ -46,9 +50,15 @@ async function lockOrgNetworks(tx: DbTx, orgId: string) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`vpcs:${orgId}`}))`;
 }
 
-export async function createVpc(ctx: Ctx, input: z.infer<typeof CreateVpcInput>): Promise<VpcDto> {
+type CreateVpc = Omit<z.infer<typeof CreateVpcInput>, "subnets"> & { subnets?: z.infer<typeof CreateVpcInput>["subnets"] };
+
+export async function createVpc(ctx: Ctx, input: CreateVpc): Promise<VpcDto> {
+  const wanted = input.subnets ?? [];
   assertScope(ctx.actor.scopes, "vpcs", "write");
   const cidr = cidrField(input.cidr, "cidr", VPC_PREFIX);
+  const subnets = await Promise.all(
+    wanted.map(async (sn, i) => ({ ...sn, field: `subnets.${i}.`, parsed: cidrField(sn.cidr, `subnets.${i}.cidr`, SUBNET_PREFIX), cloud: await findOwnCloud(ctx, sn.cloudId, `subnets.${i}.cloudId`) })),
+  );
   if (!isPrivate(cidr)) {
     throw new DomainError("VALIDATION_FAILED", `${formatCidr(cidr)} is not private address space: use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`, { field: "cidr" });
   }
@@ -66,10 +76,15 @@ export async function createVpc(ctx: Ctx, input: z.infer<typeof CreateVpcInput>)
       }
       const row = await tx.vpc.create({ data: { id: ctx.newId("vpc"), orgId: ctx.actor.orgId, name: input.name, cidr: formatCidr(cidr), allowOverlap: input.allowOverlap } });
       await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "vpc.created", targetType: "vpc", targetId: row.id, after: { name: row.name, cidr: row.cidr } });
-      return vpcDto(row);
+      for (const sn of subnets) await insertSubnet(tx, ctx, row, sn.cloud, { name: sn.name, cidr: sn.parsed }, sn.field);
+      return vpcDto({ ...row, _count: { subnets: subnets.length } });
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new DomainError("DUPLICATE_NAME", `a VPC named "${input.name}" already exists`, { field: "name" });
+    if (isUniqueViolation(error)) {
+      const sameName = wanted.findIndex((sn, i) => wanted.findIndex((o) => o.name === sn.name) !== i);
+      if (sameName >= 0) throw new DomainError("DUPLICATE_NAME", `two subnets are named "${wanted[sameName]!.name}"`, { field: `subnets.${sameName}.name` });
+      throw new DomainError("DUPLICATE_NAME", `a VPC named "${input.name}" already exists`, { field: "name" });
+    }
     throw error;
   }
 }
@@ -110,6 +125,22 @@ function subnetDto(row: SubnetRow): SubnetDto {
   return { id: row.id, vpcId: row.vpcId, cloudId: row.cloudId, name: row.name, cidr: row.cidr, gateway: row.gateway, createdAt: row.createdAt.toISOString(), addressesInUse: row._count?.allocations ?? 0 };
 }
 
+/** Inside the organization's network lock: the subnet must sit inside its VPC, apart from its siblings. */
+async function insertSubnet(tx: DbTx, ctx: Ctx, vpc: { id: string; name: string; cidr: string }, cloud: { id: string; name: string }, input: { name: string; cidr: Cidr }, field = ""): Promise<SubnetDto> {
+  const { cidr } = input;
+  if (!contains(parseCidr(vpc.cidr) as Cidr, cidr)) {
+    throw new DomainError("VALIDATION_FAILED", `${formatCidr(cidr)} is not inside VPC "${vpc.name}" (${vpc.cidr})`, { field: `${field}cidr` });
+  }
+  const siblings = await tx.subnet.findMany({ where: { vpcId: vpc.id }, select: { name: true, cidr: true } });
+  const clash = siblings.find((s) => overlaps(parseCidr(s.cidr) as Cidr, cidr));
+  if (clash) throw new DomainError("CIDR_OVERLAP", `${formatCidr(cidr)} overlaps subnet "${clash.name}" (${clash.cidr})`, { field: `${field}cidr` });
+  const row = await tx.subnet.create({
+    data: { id: ctx.newId("subnet"), orgId: ctx.actor.orgId, vpcId: vpc.id, cloudId: cloud.id, name: input.name, cidr: formatCidr(cidr), gateway: formatIpv4(gatewayOf(cidr)) },
+  });
+  await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "subnet.created", targetType: "subnet", targetId: row.id, after: { vpc: vpc.name, cloud: cloud.name, name: row.name, cidr: row.cidr } });
+  return subnetDto(row);
+}
+
 /** A subnet places part of a VPC in one cloud; a VPC with subnets in several clouds spans them. */
 export async function createSubnet(ctx: Ctx, input: z.infer<typeof CreateSubnetInput>): Promise<SubnetDto> {
   assertScope(ctx.actor.scopes, "vpcs", "write");
@@ -118,24 +149,7 @@ export async function createSubnet(ctx: Ctx, input: z.infer<typeof CreateSubnetI
   try {
     return await ctx.db.$transaction(async (tx) => {
       await lockOrgNetworks(tx, ctx.actor.orgId);
-      const vpc = await ownVpc(tx, ctx, input.vpcId);
-      const vpcCidr = parseCidr(vpc.cidr) as Cidr;
-      if (!contains(vpcCidr, cidr)) {
-        throw new DomainError("VALIDATION_FAILED", `${formatCidr(cidr)} is not inside VPC "${vpc.name}" (${vpc.cidr})`, { field: "cidr" });
-      }
-      const siblings = await tx.subnet.findMany({ where: { vpcId: vpc.id }, select: { name: true, cidr: true } });
-      const clash = siblings.find((s) => overlaps(parseCidr(s.cidr) as Cidr, cidr));
-      if (clash) throw new DomainError("CIDR_OVERLAP", `${formatCidr(cidr)} overlaps subnet "${clash.name}" (${clash.cidr})`, { field: "cidr" });
-      const row = await tx.subnet.create({
-        data: { id: ctx.newId("subnet"), orgId: ctx.actor.orgId, vpcId: vpc.id, cloudId: cloud.id, name: input.name, cidr: formatCidr(cidr), gateway: formatIpv4(gatewayOf(cidr)) },
-      });
-      await recordAudit(tx, ctx, subjectOf(ctx.actor), {
-        action: "subnet.created",
-        targetType: "subnet",
-        targetId: row.id,
-        after: { vpc: vpc.name, cloud: cloud.name, name: row.name, cidr: row.cidr },
-      });
-      return subnetDto(row);
+      return insertSubnet(tx, ctx, await ownVpc(tx, ctx, input.vpcId), cloud, { name: input.name, cidr });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new DomainError("DUPLICATE_NAME", `a subnet named "${input.name}" already exists in this VPC`, { field: "name" });

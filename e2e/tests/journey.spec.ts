@@ -1,0 +1,177 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { expect, test, type Page } from "@playwright/test";
+import { email, expectInConsole, screenshot, signUp } from "./helpers.ts";
+
+/**
+ * The tenant's whole journey in the browser, on real hosts: lab hosts in two "datacenters" on this
+ * machine (own Open vSwitch each, a router between), the real worker with its TSC, the real agents
+ * enrolled with join tokens copied from the page; a VPC drawn on the topology canvas; a namespace
+ * instance in one datacenter and a Docker container in the other; the console's reachability check;
+ * terminate; the address is released.
+ */
+const root = path.resolve(import.meta.dirname, "../..");
+const consoleUrl = `http://127.0.0.1:${process.env.E2E_PORT ?? 3210}`;
+const exec = promisify(execFile);
+
+interface Started {
+  child: ChildProcess;
+  output: string[];
+}
+
+function start(args: string[], env: Record<string, string> = {}): Started {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const output: string[] = [];
+  child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
+  child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
+  return { child, output };
+}
+
+async function waitFor(p: Started, marker: string, ms: number): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const text = p.output.join("");
+    if (text.includes(marker)) return text;
+    if (p.child.exitCode !== null || Date.now() > end) throw new Error(`no "${marker}" (exit ${p.child.exitCode}):\n${text.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stop(p: Started | undefined, ms = 30_000): Promise<void> {
+  if (!p || p.child.exitCode !== null) return;
+  const exited = new Promise((r) => p.child.once("exit", r));
+  p.child.kill("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, ms))]);
+  if (p.child.exitCode === null) p.child.kill("SIGKILL");
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+let dir: string;
+let stateFile: string;
+let hosts: Started | undefined;
+let worker: Started | undefined;
+
+test.describe.configure({ mode: "serial", timeout: 240_000 });
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  dir = await mkdtemp(path.join(tmpdir(), "nvi-e2e-journey-"));
+  stateFile = path.join(dir, "local-hosts.json");
+  const tscPort = await freePort();
+  hosts = start(["infra/dataplane/src/local-hosts-cli.ts", "serve", "--console", consoleUrl, "--state", stateFile, "--tsc-port", String(tscPort)]);
+  const ready = JSON.parse((await waitFor(hosts, '"ready":true', 90_000)).split("\n").find((l) => l.includes('"ready":true'))!) as { tscIp: string };
+  worker = start(["apps/worker/src/main.ts"], { QUEUE_PREFIX: process.env.E2E_QUEUE_PREFIX!, TSC_BIND_ADDRESS: ready.tscIp, TSC_OPENFLOW_PORT: String(tscPort), WORKER_CONCURRENCY: "4" });
+  await waitFor(worker, "worker started", 60_000);
+});
+
+test.afterAll(async () => {
+  await stop(worker);
+  await stop(hosts, 60_000);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
+
+async function registerCloud(page: Page, name: string, datacenter: string): Promise<string> {
+  await page.getByRole("button", { name: "Register cloud" }).click();
+  const form = page.getByRole("form", { name: "Register cloud" });
+  await form.getByLabel("Name", { exact: true }).fill(name);
+  await form.locator("select[name=kind]").selectOption("baremetal");
+  await form.getByLabel("Region", { exact: true }).fill("lab");
+  await form.getByLabel("Datacenter", { exact: true }).fill(datacenter);
+  await form.getByRole("button", { name: "Register" }).click();
+  const card = page.getByTestId(`cloud-${name}`);
+  await card.getByRole("button", { name: "Add host" }).click();
+  const local = (await card.getByTestId("local-join-command").textContent())!;
+  return local.match(/'(nvj_[^']+)'/)![1]!;
+}
+
+test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check reachability, terminate", async ({ page }) => {
+  await signUp(page, { name: "Journey", email: email("journey") });
+  await expectInConsole(page);
+  await nav(page, "Clouds");
+
+  // a cloud per datacenter; each lab host joins with the string the page shows
+  for (const dc of [1, 2]) {
+    const joinString = await registerCloud(page, `lab-dc${dc}`, `dc${dc}`);
+    await exec(process.execPath, ["--import", "tsx", "infra/dataplane/src/local-hosts-cli.ts", "join", "--dc", String(dc), "--state", stateFile, joinString], { cwd: root });
+  }
+  for (const dc of [1, 2]) await expect(page.getByTestId(`cloud-lab-dc${dc}`).getByText("online")).toBeVisible({ timeout: 60_000 });
+  await screenshot(page, "journey-1-hosts-online");
+
+  // draw the VPC: drag a box across both clouds on the topology canvas
+  await nav(page, "Topology");
+  await page.getByRole("button", { name: "Draw a VPC" }).click();
+  const a = (await page.getByTestId("topo-cloud-lab-dc1").locator("rect").first().boundingBox())!;
+  const b = (await page.getByTestId("topo-cloud-lab-dc2").locator("rect").first().boundingBox())!;
+  await page.mouse.move(a.x - 4, a.y - 4);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x + b.width) / 2, a.y + 20, { steps: 5 });
+  await page.mouse.move(b.x + b.width + 4, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+  for (const dc of [1, 2]) await expect(page.getByTestId(`topo-cloud-lab-dc${dc}`)).toHaveAttribute("data-selected", "true");
+  const drawn = page.getByRole("form", { name: "Create the drawn VPC" });
+  await drawn.getByLabel("Name", { exact: true }).fill("journey");
+  await drawn.getByLabel("CIDR", { exact: true }).fill("10.77.0.0/16");
+  await expect(drawn.getByLabel("CIDR in lab-dc2")).toHaveValue("10.77.2.0/24");
+  await screenshot(page, "journey-2-drawing");
+  await drawn.getByRole("button", { name: "Create VPC" }).click();
+  await expect(page.getByText("VPC journey created")).toBeVisible();
+  await expect(page.getByTestId("topo-vpc-journey")).toContainText("10.77.1.0/24, 10.77.2.0/24");
+
+  // one namespace instance in dc1, one Docker container in dc2
+  await nav(page, "Instances");
+  const launch = async (name: string, subnet: string, docker: boolean) => {
+    await page.getByRole("button", { name: "Launch instance" }).click();
+    const form = page.getByRole("form", { name: "Launch instance" });
+    await form.getByLabel("Name", { exact: true }).fill(name);
+    await form.locator("select[name=subnetId]").selectOption({ label: `journey / ${subnet}` });
+    if (docker) {
+      await form.locator("select[name=runtime]").selectOption("docker");
+      await form.getByLabel("Image", { exact: true }).fill("local/busybox:latest");
+    }
+    await form.getByRole("button", { name: "Launch" }).click();
+    await expect(form).toHaveCount(0);
+  };
+  await launch("web-1", "lab-dc1 (10.77.1.0/24)", false);
+  await launch("box-1", "lab-dc2 (10.77.2.0/24)", true);
+  for (const name of ["web-1", "box-1"]) await expect(page.getByTestId(`instance-${name}`)).toContainText("running", { timeout: 90_000 });
+  await expect(page.getByTestId("instance-box-1")).toContainText("10.77.2.2");
+
+  // the console's reachability check: a real packet from inside web-1 to the container
+  const check = page.getByRole("form", { name: "Reachability check" });
+  await check.locator("select[name=from]").selectOption({ label: "web-1 (10.77.1.2)" });
+  await check.locator("select[name=to]").selectOption({ label: "box-1 (10.77.2.2)" });
+  await check.getByRole("button", { name: "Check" }).click();
+  const verdict = page.getByTestId("reachability-result");
+  await expect(verdict).toHaveAttribute("data-result", "open", { timeout: 30_000 });
+  await expect(verdict).toContainText("web-1 (10.77.1.2) reaches box-1 (10.77.2.2)");
+  // the container's own web server answers through the same path
+  await check.locator("select[name=protocol]").selectOption("tcp");
+  await check.getByLabel("Port").fill("80");
+  await check.getByRole("button", { name: "Check" }).click();
+  await expect(verdict).toContainText("over tcp/80");
+  await expect(verdict).toHaveAttribute("data-result", "open");
+  await screenshot(page, "journey-3-reachable");
+
+  // terminate the container: gone from the list, its address free again
+  page.once("dialog", (d) => void d.accept());
+  await page.getByTestId("instance-box-1").getByRole("button", { name: "Terminate" }).click();
+  await expect(page.getByTestId("instance-box-1")).toHaveCount(0, { timeout: 60_000 });
+  await nav(page, "VPCs");
+  const inUse = (subnet: string) => page.getByTestId("vpc-journey").getByTestId(`subnet-${subnet}`).getByTestId("in-use");
+  await expect(inUse("lab-dc1")).toHaveText("1");
+  await expect(inUse("lab-dc2")).toHaveText("0", { timeout: 30_000 });
+  await screenshot(page, "journey-4-released");
+});

@@ -1,0 +1,104 @@
+import { createServer as createTcpServer, connect, type Server } from "node:net";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { labDown, labUp, LabError, readState, startAgent, type LabState } from "@nvi/lab";
+import { z } from "zod";
+import { startDockerd, type Dockerd } from "./dockerd.ts";
+
+/**
+ * "Hosts" for a console running on this machine: a lab of N datacenters (each host its own network
+ * namespace with its own Open vSwitch, the datacenters joined by a router), a private dockerd with a
+ * local busybox image, and a TCP relay from the lab's management address to the console (agents
+ * live in their host's namespace, where the console's 127.0.0.1 is not theirs). An agent joins
+ * with a join token from the console exactly as on a real server: `join --dc 1 'nvj_…'`.
+ * The worker's TSC listens on the lab's management address (`tscIp` in the state file).
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export const LocalHostsState = z.object({
+  lab: z.string(),
+  tscIp: z.string(),
+  tscPort: z.number().int(),
+  controlUrl: z.string(),
+  dockerHost: z.string(),
+  dockerImage: z.string(),
+  pid: z.number().int(),
+});
+export type LocalHostsState = z.infer<typeof LocalHostsState>;
+
+export interface LocalHosts {
+  state: LocalHostsState;
+  lab: LabState;
+  close(): Promise<void>;
+}
+
+/** The shell command a lab host runs as its agent (the lab adds NVI_BRIDGE, NVI_DATACENTER, …). */
+export function agentCommand(o: { joinString: string; controlUrl: string; controller: string; stateDir: string; hostname: string; dockerHost: string }): string {
+  if (!/^nvj_[A-Za-z0-9]+@https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.joinString)) throw new LabError("that is not a join string (nvj_…@console-url): copy it from the console's Join tokens");
+  return [
+    `NVI_JOIN='${o.joinString}'`, `NVI_CONTROL_URL=${o.controlUrl}`, `NVI_CONTROLLER=${o.controller}`, `NVI_STATE_DIR=${o.stateDir}`,
+    `NVI_HOSTNAME=${o.hostname}`, `DOCKER_HOST=${o.dockerHost}`, `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
+  ].join(" ");
+}
+
+function relay(listenHost: string, port: number, to: URL): Promise<Server> {
+  const server = createTcpServer((inbound) => {
+    const outbound = connect(Number(to.port || 80), to.hostname);
+    inbound.pipe(outbound).pipe(inbound);
+    inbound.on("error", () => outbound.destroy());
+    outbound.on("error", () => inbound.destroy());
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, listenHost, () => resolve(server));
+  });
+}
+
+export async function startLocalHosts(o: { consoleUrl: string; datacenters: number; hostsPerDc: number; name?: string; tscPort?: number; stateFile: string; log?: (l: string) => void }): Promise<LocalHosts> {
+  const to = new URL(o.consoleUrl);
+  const lab = await labUp({ datacenters: o.datacenters, hostsPerDc: o.hostsPerDc, name: o.name, log: o.log });
+  let dockerd: Dockerd | undefined;
+  let server: Server | undefined;
+  const close = async (): Promise<void> => {
+    server?.close();
+    await dockerd?.stop().catch(() => undefined);
+    await labDown(lab.name, { force: true }).catch(() => undefined);
+    await rm(o.stateFile, { force: true });
+  };
+  try {
+    dockerd = await startDockerd(path.join(lab.runDir, "docker"));
+    const port = Number(to.port || 80);
+    server = await relay(lab.mgmt.tscIp, port, to);
+    const state: LocalHostsState = {
+      lab: lab.name, tscIp: lab.mgmt.tscIp, tscPort: o.tscPort ?? 6653, controlUrl: `http://${lab.mgmt.tscIp}:${port}`, dockerHost: dockerd.host, dockerImage: dockerd.image, pid: process.pid,
+    };
+    await writeFile(o.stateFile, JSON.stringify(state, null, 2));
+    return { state, lab, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+export async function readLocalHosts(stateFile: string): Promise<LocalHostsState> {
+  const text = await readFile(stateFile, "utf8").catch(() => {
+    throw new LabError(`no local hosts are up (${stateFile} is missing): run scripts/up.sh, or \`local-hosts serve\``);
+  });
+  return LocalHostsState.parse(JSON.parse(text));
+}
+
+/** Starts the agent of the first host of datacenter `dc` that has none, with the join string. */
+export async function joinLocalHost(stateFile: string, dc: number, joinString: string): Promise<{ hostId: string; hostname: string }> {
+  const s = await readLocalHosts(stateFile);
+  const lab = await readState(s.lab);
+  if (!lab) throw new LabError(`lab ${s.lab} is gone; restart the local hosts`);
+  const inDc = lab.hosts.filter((h) => h.dc === dc);
+  if (inDc.length === 0) throw new LabError(`datacenter ${dc} does not exist here (datacenters: ${[...new Set(lab.hosts.map((h) => h.dc))].join(", ")})`);
+  const free = inDc.find((h) => h.pids.agent === undefined);
+  if (!free) throw new LabError(`every host of datacenter ${dc} already runs an agent (${inDc.map((h) => h.id).join(", ")})`);
+  const hostname = `${s.lab}-${free.id}`;
+  const cmd = agentCommand({ joinString, controlUrl: s.controlUrl, controller: `tcp:${s.tscIp}:${s.tscPort}`, stateDir: `${free.ovsDir}/agent`, hostname, dockerHost: s.dockerHost });
+  await startAgent(s.lab, free.id, cmd);
+  return { hostId: free.id, hostname };
+}
