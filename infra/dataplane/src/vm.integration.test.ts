@@ -63,6 +63,12 @@ describe("a QEMU VM in the VPC", () => {
     const http = await inInstance(peer.instance.id, ["sh", "-c", `printf 'GET /name HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${vm.instance.address} 80`]);
     expect(http).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(http.trim().split("\n").at(-1)).toBe("vm-1");
+    // the console's reachability check: towards a VM from an instance works; from a VM it says why not
+    const towards = await j.stack.call("POST", `/instances/${peer.instance.id}/reachability`, { toInstanceId: vm.instance.id, protocol: "tcp", port: 7 });
+    expect(towards.body, JSON.stringify(towards.body)).toMatchObject({ reachable: true, result: "open" });
+    const fromVm = await j.stack.call("POST", `/instances/${vm.instance.id}/reachability`, { toInstanceId: peer.instance.id });
+    expect(fromVm.status).toBe(412);
+    expect(JSON.stringify(fromVm.body)).toContain("a VM has no guest agent yet");
 
     const pid = Number((await readFile(path.join(vmDir, "qemu.pid"), "utf8")).trim());
     const tap = `nv${vm.instance.id.slice(-10)}`;
