@@ -2,21 +2,27 @@ import type { CommandResult, HostCommandBody, InstanceInventoryItem } from "@nvi
 import { runProbe } from "./probe.ts";
 import { removeDocker, startDocker } from "./runtimes/docker.ts";
 import { removeNetns, startNetns } from "./runtimes/netns.ts";
+import { removeQemu, startQemu, type QemuConfig } from "./runtimes/qemu.ts";
 import { listBindings, type Runner } from "./veb.ts";
 
 /**
  * Runs one command from the console on this host. Every command is idempotent (delivery is at
  * least once). Runtimes this agent cannot drive answer with a clear error instead of guessing.
  */
-export async function runCommand(run: Runner, bridge: string | null, body: HostCommandBody, host: { hostId: string; netnsPrefix?: string }): Promise<CommandResult> {
+export async function runCommand(run: Runner, bridge: string | null, body: HostCommandBody, host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig }): Promise<CommandResult> {
   if (!bridge) return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
   try {
     if (body.kind === "instance.probe") return { ok: true, probe: await runProbe(run, body.probe, host.netnsPrefix) };
     if (body.kind === "instance.start") {
-      if (body.spec.runtime === "qemu") return { ok: false, error: "the qemu runtime is not supported by this agent version yet" };
-      const { ofport } = body.spec.runtime === "docker" ? await startDocker(run, bridge, body.spec, host.hostId) : await startNetns(run, bridge, body.spec, host.netnsPrefix);
+      const { spec } = body;
+      if (spec.runtime === "qemu" && !host.qemu) return { ok: false, error: "this agent has no qemu runtime configured" };
+      const { ofport } =
+        spec.runtime === "qemu" && host.qemu ? await startQemu(run, bridge, spec, host.qemu)
+        : spec.runtime === "docker" ? await startDocker(run, bridge, spec, host.hostId)
+        : await startNetns(run, bridge, spec, host.netnsPrefix);
       return { ok: true, ofport };
     }
+    if (body.runtime === "qemu" && host.qemu) await removeQemu(run, bridge, body.instanceId, host.qemu);
     if (body.runtime === "netns") await removeNetns(run, bridge, body.instanceId, host.netnsPrefix);
     if (body.runtime === "docker") await removeDocker(run, bridge, body.instanceId);
     return { ok: true };

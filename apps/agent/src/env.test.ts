@@ -4,7 +4,7 @@ import { parseAgentEnv } from "./env.ts";
 describe("agent env", () => {
   it("takes defaults and ignores other variables", () => {
     const env = parseAgentEnv({ PATH: "/bin", HOME: "/root", NVI_JOIN: "" });
-    expect(env).toEqual({ NVI_STATE_DIR: "/var/lib/nvi-agent", NVI_BRIDGE: "veb0", NVI_RESERVED_PORTS: "40000-49999", NVI_NETNS_PREFIX: "nvi-" });
+    expect(env).toEqual({ NVI_STATE_DIR: "/var/lib/nvi-agent", NVI_BRIDGE: "veb0", NVI_RESERVED_PORTS: "40000-49999", NVI_NETNS_PREFIX: "nvi-", NVI_IMAGE_DIR: "/var/lib/nvi/images", NVI_QEMU_ACCEL: "auto" });
   });
 
   it("refuses unknown NVI_ variables and bad values, naming them", () => {
@@ -14,5 +14,7 @@ describe("agent env", () => {
     expect(() => parseAgentEnv({ NVI_HOSTNAME: "-bad" })).toThrow(/NVI_HOSTNAME/);
     expect(() => parseAgentEnv({ NVI_CONTROLLER: "198.18.0.1:6653" })).toThrow(/NVI_CONTROLLER/);
     expect(parseAgentEnv({ NVI_CONTROLLER: "tcp:198.18.0.1:6653" }).NVI_CONTROLLER).toBe("tcp:198.18.0.1:6653");
+    expect(() => parseAgentEnv({ NVI_IMAGE_DIR: "images" })).toThrow(/NVI_IMAGE_DIR: an absolute path/);
+    expect(() => parseAgentEnv({ NVI_QEMU_ACCEL: "hvf" })).toThrow(/NVI_QEMU_ACCEL/);
   });
 });

@@ -20,6 +20,10 @@ export const AgentEnv = z
     NVI_CONTROLLER: z.string().regex(/^(tcp|ssl):[^:]+:\d{1,5}$/, "tcp:ADDRESS:PORT or ssl:ADDRESS:PORT").optional(),
     /** Names of the network namespaces of netns instances start with this (the lab uses its own, so `lab down` sweeps them). */
     NVI_NETNS_PREFIX: z.string().regex(/^[a-z][a-z0-9-]{0,20}$/, "lower-case letters, digits, -").default("nvi-"),
+    /** Guests the qemu runtime boots: `<dir>/<image>/{vmlinuz,initrd}` (infra/images/build-guest.sh writes them here). */
+    NVI_IMAGE_DIR: z.string().startsWith("/", "an absolute path").default("/var/lib/nvi/images"),
+    /** QEMU acceleration: `auto` uses KVM only where the CPU has vmx/svm (not on PVM hosts), else TCG. */
+    NVI_QEMU_ACCEL: z.enum(["auto", "tcg", "kvm"]).default("auto"),
     /** Host ports kept free for mapping keys (net.ipv4.ip_local_reserved_ports). */
     NVI_RESERVED_PORTS: z.string().regex(/^\d{1,5}-\d{1,5}$/, "LOW-HIGH").default("40000-49999"),
   })

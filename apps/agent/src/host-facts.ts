@@ -4,6 +4,7 @@ import { cpus, hostname, release, totalmem } from "node:os";
 import { promisify } from "node:util";
 import { HostFacts } from "@nvi/contracts";
 import type { FabricFacts } from "./fabric-facts.ts";
+import { listGuests } from "./runtimes/qemu.ts";
 
 const run = promisify(execFile);
 export const AGENT_VERSION = "0.1.0";
@@ -33,16 +34,19 @@ export interface FactOverrides {
   instanceBlock?: string | undefined;
   /** read from the VEB (readFabricFacts) when the agent owns it */
   fabric?: FabricFacts | undefined;
+  /** the qemu runtime's guests; qemu is reported only when QEMU is installed and a guest is there */
+  imageDir?: string | undefined;
 }
 
 /** What the agent reports on enrollment and with each heartbeat; read from the machine, never assumed. */
 export async function readHostFacts(overrides: FactOverrides = {}): Promise<HostFacts> {
-  const [ovs, docker, qemu, ip, os] = await Promise.all([
+  const [ovs, docker, qemu, ip, os, guests] = await Promise.all([
     firstLine("ovs-vsctl", ["--version"]),
     firstLine("docker", ["version", "--format", "{{.Server.Version}}"]),
     firstLine("qemu-system-x86_64", ["--version"]),
     firstLine("ip", ["-V"]),
     osName(),
+    overrides.imageDir ? listGuests(overrides.imageDir) : Promise.resolve([]),
   ]);
   return HostFacts.parse({
     hostname: overrides.hostname ?? hostname(),
@@ -58,7 +62,7 @@ export async function readHostFacts(overrides: FactOverrides = {}): Promise<Host
     datapathId: overrides.fabric?.datapathId ?? null,
     instanceBlock: overrides.instanceBlock ?? null,
     datacenter: overrides.datacenter ?? null,
-    runtimes: { docker: docker !== null, qemu: qemu !== null, netns: ip !== null },
+    runtimes: { docker: docker !== null, qemu: qemu !== null && guests.length > 0, netns: ip !== null },
     agentVersion: AGENT_VERSION,
   });
 }

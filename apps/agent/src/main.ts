@@ -1,3 +1,4 @@
+import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RefusedError, controlPlane } from "./control-plane.ts";
 import { agentEnv } from "./env.ts";
@@ -7,6 +8,7 @@ import { readHostFacts, type FactOverrides } from "./host-facts.ts";
 import { loadState, saveState, type AgentState } from "./state.ts";
 import { inventoryOf, runCommand } from "./commands.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
+import { detectAccel, type QemuConfig } from "./runtimes/qemu.ts";
 import { ensureVeb, localRunner } from "./veb.ts";
 
 /**
@@ -18,7 +20,9 @@ import { ensureVeb, localRunner } from "./veb.ts";
 const env = agentEnv();
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ at: new Date().toISOString(), level, msg, ...fields }));
-const overrides: FactOverrides = { hostname: env.NVI_HOSTNAME, fabricAddress: env.NVI_FABRIC_ADDRESS, datacenter: env.NVI_DATACENTER, instanceBlock: env.NVI_INSTANCE_BLOCK };
+const overrides: FactOverrides = { hostname: env.NVI_HOSTNAME, fabricAddress: env.NVI_FABRIC_ADDRESS, datacenter: env.NVI_DATACENTER, instanceBlock: env.NVI_INSTANCE_BLOCK, imageDir: env.NVI_IMAGE_DIR };
+/** VMs keep their definition, pidfile and serial console under the state dir. */
+const qemu: QemuConfig = { imageDir: env.NVI_IMAGE_DIR, vmDir: path.join(env.NVI_STATE_DIR, "vms"), accel: env.NVI_QEMU_ACCEL === "auto" ? detectAccel() : env.NVI_QEMU_ACCEL };
 /** Fabric facts come from the VEB the agent owns (NVI_CONTROLLER); re-read with each heartbeat. */
 const facts = async (): Promise<HostFacts> => readHostFacts(env.NVI_CONTROLLER ? { ...overrides, fabric: await readFabricFacts(localRunner, env.NVI_BRIDGE) } : overrides);
 
@@ -99,7 +103,7 @@ async function commandLoop(api: ReturnType<typeof controlPlane>, credential: str
       if (missing.length > 0) log("warn", "the console expects instances this host does not have", { missing });
       for (const c of commands) {
         const started = Date.now();
-        const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX });
+        const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX, qemu });
         log(result.ok ? "info" : "warn", "command done", { id: c.id, kind: c.body.kind, ok: result.ok, error: result.error, ms: Date.now() - started });
         await api.result(credential, c.id, result);
       }

@@ -1,10 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- REST answers are JSON, checked by the assertions */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { labDown, labUp, run, startAgent, stopAgent, vsctl, type LabState } from "@nvi/lab";
+import { run, startAgent, stopAgent, vsctl, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDockerd, type Dockerd } from "./dockerd.ts";
-import { ROOT, startStack, type Stack } from "./stack.ts";
+import { startJourney, type Journey } from "./journey.ts";
+import { ROOT, type Stack } from "./stack.ts";
 
 /**
  * The tenant's journey on real parts: REST API with an API token → Postgres → BullMQ → the real
@@ -13,95 +13,33 @@ import { ROOT, startStack, type Stack } from "./stack.ts";
  * that reach each other across datacenters; terminate releases the address; a worker killed with
  * SIGKILL mid-launch finishes the launch exactly once after a restart.
  */
+let j: Journey;
 let lab: LabState;
 let stack: Stack;
 let dockerd: Dockerd;
-const clouds: Record<string, string> = {};
-const subnets: Record<string, string> = {};
-const hostIds: Record<string, string> = {};
-const agentCommand: Record<string, string> = {};
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) {
-      const agents = await Promise.all(lab.hosts.map(async (h) => `--- agent ${h.id} ---\n${(await readFile(path.join(h.ovsDir, "agent.log"), "utf8").catch(() => "")).slice(-1500)}`));
-      throw new Error(`timed out waiting for ${what}\n--- worker log ---\n${stack.workerLog().slice(-3000)}\n${agents.join("\n")}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function launch(name: string, subnet: string, extra: Record<string, unknown> = {}): Promise<{ instance: any; operationId: string }> {
-  const r = await stack.call("POST", "/instances", { name, subnetId: subnets[subnet], runtime: "netns", ...extra });
-  expect(r.status, JSON.stringify(r.body)).toBe(200);
-  return r.body;
-}
-
-const finished = (operationId: string, ms = 60_000) =>
-  until(`operation ${operationId}`, async () => {
-    const r = await stack.call("GET", `/operations/${operationId}`);
-    return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
-  }, ms);
-
-/** Ping from inside an instance (a namespace the agent made inside its host's namespace); on failure, what the VEBs hold. */
-async function pingFrom(dc: number, id: string, to: string): Promise<string | true> {
-  const host = lab.hosts.find((h) => h.dc === dc)!;
-  void host;
-  const r = await run("ip", ["netns", "exec", `${lab.name}-n-${id}`, "ping", "-n", "-c", "2", "-W", "2", to]).then(() => true as const, (e: Error) => e.message);
-  if (r === true) return r;
-  const flows = await Promise.all(lab.hosts.map(async (h) => `--- ${h.id} ---\n${await vsctl(h.ovsDir, "show")}\n${await run("ovs-ofctl", ["-O", "OpenFlow13", "dump-flows", h.bridge], { env: { OVS_RUNDIR: h.ovsDir } })}`));
-  return `${r}\n${flows.join("\n")}\n--- worker ---\n${stack.workerLog().slice(-2000)}`;
-}
+let subnets: Journey["subnets"];
+let hostIds: Journey["hostIds"];
+let agentCommand: Journey["agentCommand"];
+const until: Journey["until"] = (...args) => j.until(...args);
+const launch: Journey["launch"] = (...args) => j.launch(...args);
+const finished: Journey["finished"] = (...args) => j.finished(...args);
+const pingFrom: Journey["pingFrom"] = (...args) => j.pingFrom(...args);
 
 beforeAll(async () => {
-  lab = await labUp({ datacenters: 2, hostsPerDc: 1 });
-  dockerd = await startDockerd(path.join(lab.runDir, "docker"));
-  stack = await startStack(lab.mgmt.tscIp);
-  await stack.startWorker();
-  for (const h of lab.hosts) {
-    const dc = `dc${h.dc}`;
-    const cloud = await stack.call("POST", "/clouds", { name: `lab-${dc}`, kind: "baremetal", region: "lab", datacenter: dc });
-    clouds[dc] = cloud.body.id;
-    const jt = await stack.call("POST", `/clouds/${cloud.body.id}/join-tokens`, { reusable: false, expiresInHours: 1 });
-    const agent = [
-      `NVI_JOIN='${jt.body.joinString}'`, `NVI_CONTROL_URL=${stack.apiUrl}`, `NVI_CONTROLLER=tcp:${lab.mgmt.tscIp}:${stack.tscPort}`,
-      `NVI_STATE_DIR=${h.ovsDir}/agent`, `NVI_HOSTNAME=${lab.name}-${h.id}`, `DOCKER_HOST=${dockerd.host}`,
-      `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
-    ].join(" ");
-    agentCommand[h.id] = agent;
-    await startAgent(lab.name, h.id, agent);
-  }
-  // hosts enroll, own their VEB and report their fabric; the worker's TSC gets both VEBs
-  await until("both hosts online with fabric facts", async () => {
-    const r = await stack.call("GET", "/hosts");
-    const ready = (r.body as any[]).filter((h) => h.status === "online" && h.facts.datapathId && h.facts.nextHopMac && h.facts.instanceBlock);
-    for (const h of ready) hostIds[h.facts.datacenter] = h.id;
-    return ready.length === 2;
+  j = await startJourney({
+    vpcCidr: "10.40.0.0/16",
+    subnetCidrs: { dc1: "10.40.1.0/24", dc2: "10.40.2.0/24" },
+    agentEnv: async (l) => {
+      dockerd = await startDockerd(path.join(l.runDir, "docker"));
+      return { DOCKER_HOST: dockerd.host };
+    },
   });
-  const vpc = await stack.call("POST", "/vpcs", { name: "journey", cidr: "10.40.0.0/16" });
-  for (const [dc, cidr] of [["dc1", "10.40.1.0/24"], ["dc2", "10.40.2.0/24"]] as const) {
-    const sn = await stack.call("POST", `/vpcs/${vpc.body.id}/subnets`, { name: `in-${dc}`, cidr, cloudId: clouds[dc] });
-    expect(sn.status, JSON.stringify(sn.body)).toBe(200);
-    subnets[dc] = sn.body.id;
-  }
+  ({ lab, stack, subnets, hostIds, agentCommand } = j);
 });
 
 afterAll(async () => {
-  if (stack) {
-    // leave nothing running in the shared database: this organization's instances, addresses, hosts
-    const db = stack.deps.db;
-    const ids = (await db.instance.findMany({ where: { orgId: stack.orgId }, select: { id: true } })).map((i) => i.id);
-    await db.ipAllocation.deleteMany({ where: { holderId: { in: ids } } });
-    await db.instance.deleteMany({ where: { orgId: stack.orgId } });
-    await db.host.deleteMany({ where: { orgId: stack.orgId } });
-    await db.operation.deleteMany({ where: { orgId: stack.orgId } });
-  }
-  await stack?.close();
   await dockerd?.stop();
-  if (lab) await labDown(lab.name, { force: true });
+  await j?.close();
 });
 
 describe("launch into a VPC across two datacenters", () => {
@@ -125,8 +63,8 @@ describe("launch into a VPC across two datacenters", () => {
   });
 
   it("they reach each other across datacenters, from the first echo", async () => {
-    expect(await pingFrom(1, first.id, second.address)).toBe(true);
-    expect(await pingFrom(2, second.id, first.address)).toBe(true);
+    expect(await pingFrom(first.id, second.address)).toBe(true);
+    expect(await pingFrom(second.id, first.address)).toBe(true);
   });
 
   it("the reachability check answers from the data path: echo, TCP refused by the peer, silence", async () => {
@@ -152,7 +90,7 @@ describe("launch into a VPC across two datacenters", () => {
       [{ name: "x1", subnetId: "sn_nope", runtime: "netns" }, 404, "subnetId"],
       [{ name: "Bad Name", subnetId: subnets.dc1, runtime: "netns" }, 400, "name"],
       [{ name: "x2", subnetId: subnets.dc1, runtime: "docker" }, 400, "image"],
-      [{ name: "x2", subnetId: subnets.dc1, runtime: "qemu", image: "/var/lib/images/vm.qcow2" }, 412, "hostId"],
+      [{ name: "x2", subnetId: subnets.dc1, runtime: "qemu", image: "/var/lib/images/vm.qcow2" }, 400, "image"],
       [{ name: "x3", subnetId: subnets.dc1, runtime: "netns", address: "10.40.2.9" }, 400, "address"],
       [{ name: "x4", subnetId: subnets.dc1, runtime: "netns", address: first.address }, 409, "address"],
       [{ name: "web-1", subnetId: subnets.dc1, runtime: "netns" }, 409, "name"],
@@ -188,17 +126,17 @@ describe("a Docker container in the VPC", () => {
     const op = await finished(l.operationId);
     expect(op.status, op.error).toBe("succeeded");
     const web = ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === "web-1");
-    expect(await pingFrom(1, web.id, l.instance.address)).toBe(true);
+    expect(await pingFrom(web.id, l.instance.address)).toBe(true);
     const fromBox = await stack.call("POST", `/instances/${l.instance.id}/reachability`, { toInstanceId: web.id });
     expect(fromBox.body, JSON.stringify(fromBox.body)).toMatchObject({ reachable: true, result: "open" });
     const docker = (...args: string[]) => run("docker", args, { env: { DOCKER_HOST: dockerd.host } });
     expect(await docker("inspect", "-f", "{{.HostConfig.NetworkMode}}", `nvi-${l.instance.id}`)).toContain("none");
     await docker("restart", "-t", "1", `nvi-${l.instance.id}`);
     // the agent notices the new network namespace on its next poll and plugs eth0 again
-    await until("the restarted container to answer again", async () => (await pingFrom(1, web.id, l.instance.address)) === true, 30_000).catch(async (e: Error) => {
+    await until("the restarted container to answer again", async () => (await pingFrom(web.id, l.instance.address)) === true, 30_000).catch(async (e: Error) => {
       const pid = (await docker("inspect", "-f", "{{.State.Pid}}", `nvi-${l.instance.id}`)).trim();
       const inside = await run("nsenter", ["-t", pid, "-n", "ip", "addr"]).catch((x: Error) => x.message);
-      throw new Error(`${e.message.slice(0, 300)}\n--- container ---\n${inside}\n--- ping ---\n${String(await pingFrom(1, web.id, l.instance.address))}`);
+      throw new Error(`${e.message.slice(0, 300)}\n--- container ---\n${inside}\n--- ping ---\n${String(await pingFrom(web.id, l.instance.address))}`);
     });
     const r = await stack.call("DELETE", `/instances/${l.instance.id}`);
     expect((await finished(r.body.operationId)).status).toBe("succeeded");
@@ -270,6 +208,6 @@ describe("crashes", () => {
     expect(list.filter((i) => i.name === "web-1")).toHaveLength(1);
     const web = list.find((i) => i.name === "web-1");
     const db2 = list.find((i) => i.name === "db-2");
-    expect(await pingFrom(1, web.id, db2.address)).toBe(true);
+    expect(await pingFrom(web.id, db2.address)).toBe(true);
   });
 });

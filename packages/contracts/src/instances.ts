@@ -7,6 +7,15 @@ export const INSTANCE_RUNTIMES = ["netns", "docker", "qemu"] as const;
 export const InstanceRuntime = z.enum(INSTANCE_RUNTIMES);
 export type InstanceRuntime = z.infer<typeof InstanceRuntime>;
 
+/**
+ * A qemu instance's `image` names a guest in the host's image directory (the agent's
+ * NVI_IMAGE_DIR): `<dir>/<name>/vmlinuz` + `<dir>/<name>/initrd`, as `infra/images/build-guest.sh`
+ * makes them. A name, never a path: the console cannot point a VM at arbitrary host files.
+ */
+export const QEMU_IMAGE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Below this a Debian kernel with a busybox initramfs does not boot reliably. */
+export const QEMU_MIN_MEMORY_MIB = 64;
+
 export const INSTANCE_STATUSES = ["pending", "starting", "running", "stopping", "stopped", "failed", "terminating", "terminated"] as const;
 export const InstanceStatus = z.enum(INSTANCE_STATUSES);
 export type InstanceStatus = z.infer<typeof InstanceStatus>;

@@ -103,7 +103,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
         {runtime !== "netns" && (
           <label style={{ flex: 1 }}>
             Image
-            <input name="image" required placeholder={runtime === "docker" ? "alpine:3.19 (present on the host)" : "/var/lib/images/vm.qcow2"} />
+            <input name="image" required placeholder={runtime === "docker" ? "alpine:3.19 (present on the host)" : "nvi-busybox (a guest on the host)"} />
           </label>
         )}
         {runtime === "docker" && (

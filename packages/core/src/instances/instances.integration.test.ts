@@ -74,7 +74,16 @@ describe("launching instances", () => {
     } finally {
       await ctx.db.host.update({ where: { id: hostId }, data: { lastSeenAt: new Date() } });
     }
-    expect(await codeOf(launchInstance(ctx, queue, { name: "vm", subnetId: (await ownSubnet("vm")).id, hostId, runtime: "qemu", image: "/img/x.qcow2", cpus: 1, memoryMiB: 64 }))).toBe("VALIDATION_FAILED@runtime");
+    expect(await codeOf(launchInstance(ctx, queue, { name: "vm", subnetId: (await ownSubnet("vm")).id, hostId, runtime: "qemu", image: "nvi-busybox", cpus: 1, memoryMiB: 64 }))).toBe("VALIDATION_FAILED@runtime");
+  });
+
+  it("a VM's image is a guest name, not a host path, and it gets enough memory to boot", async () => {
+    const subnetId = (await ownSubnet("vmin")).id;
+    const vm = (name: string, extra: { image?: string; memoryMiB: number }) => codeOf(launchInstance(ctx, queue, { name, subnetId, hostId, runtime: "qemu", cpus: 1, ...extra }));
+    expect(await vm("vm1", { image: "/img/x.qcow2", memoryMiB: 128 })).toBe("VALIDATION_FAILED@image");
+    expect(await vm("vm2", { image: "../etc", memoryMiB: 128 })).toBe("VALIDATION_FAILED@image");
+    expect(await vm("vm3", { image: "nvi-busybox", memoryMiB: 48 })).toBe("VALIDATION_FAILED@memoryMiB");
+    expect(await vm("vm4", { memoryMiB: 128 })).toBe("VALIDATION_FAILED@image");
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { HostFacts, InstanceDto, InstanceRuntime, type OperationStep } from "@nvi/contracts";
+import { HostFacts, InstanceDto, InstanceRuntime, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB, type OperationStep } from "@nvi/contracts";
 import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -26,7 +26,7 @@ export const LaunchInstanceInput = z.object({
   /** omitted: automatic placement on an online host of the subnet's cloud that has the runtime */
   hostId: z.string().min(1).max(40).optional(),
   runtime: InstanceRuntime.default("netns"),
-  /** docker: an image present on the host; qemu: a disk image or kernel path on the host */
+  /** docker: an image present on the host; qemu: the name of a guest in the host's image directory (e.g. nvi-busybox) */
   image: z.string().trim().min(1).max(200).optional(),
   command: z.string().trim().min(1).max(500).optional(),
   cpus: z.number().int().min(1).max(INSTANCE_LIMITS.cpus).default(1),
@@ -65,6 +65,15 @@ function runtimeProblem(runtime: InstanceRuntime, facts: HostFacts, image: strin
   if (!facts.runtimes[runtime]) return `host ${facts.hostname} has no ${runtime} runtime (it reports: ${Object.entries(facts.runtimes).filter(([, on]) => on).map(([k]) => k).join(", ") || "none"})`;
   if (runtime !== "netns" && !image) return `a ${runtime} instance needs an image`;
   return null;
+}
+
+/** What only a VM needs: a guest name (never a host path) and enough memory to boot a kernel. */
+function checkVmInput(input: z.infer<typeof LaunchInstanceInput>): void {
+  if (input.runtime !== "qemu") return;
+  if (input.image && !QEMU_IMAGE_NAME.test(input.image)) {
+    throw new DomainError("VALIDATION_FAILED", `a qemu image is the name of a guest on the host (lower-case letters, digits, . _ -; e.g. nvi-busybox), not a path: "${input.image}"`, { field: "image" });
+  }
+  if (input.memoryMiB < QEMU_MIN_MEMORY_MIB) throw new DomainError("VALIDATION_FAILED", `a VM needs at least ${QEMU_MIN_MEMORY_MIB} MiB of memory`, { field: "memoryMiB" });
 }
 
 /** The host to launch on: the one asked for (checked), or the least loaded online host of the subnet's cloud with the runtime. */
@@ -117,6 +126,7 @@ export async function launchInstance(ctx: Ctx, queue: OperationQueue, input: z.i
   }
   const subnet = await ctx.db.subnet.findFirst({ where: { id: input.subnetId, orgId } });
   if (!subnet) throw new DomainError("NOT_FOUND", "subnet not found", { field: "subnetId" });
+  checkVmInput(input);
   const host = await placeInstance(ctx, subnet.cloudId, input);
   const count = await ctx.db.instance.count({ where: { orgId, status: { not: "terminated" } } });
   if (count >= INSTANCE_LIMITS.perOrganization) throw new DomainError("QUOTA_EXCEEDED", `the organization already has ${count} instances (limit ${INSTANCE_LIMITS.perOrganization}); terminate some first`, { field: "name" });

@@ -1,0 +1,48 @@
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { detectAccel, guestOf, listGuests, qemuArgs } from "./qemu.ts";
+
+const spec = { instanceId: "inst_0123456789ABCDEFGHij", name: "vm-1", runtime: "qemu" as const, image: "nvi-busybox", command: null, cpus: 2, memoryMiB: 192, mac: "0a:01:02:03:04:05", address: "10.40.1.7", prefixLen: 24, gateway: "10.40.1.1" };
+
+describe("the qemu runtime's pure parts", () => {
+  it("boots the guest with the spec's CPUs, memory, MAC and addressing, on its tap, daemonized with a pidfile and a serial log", () => {
+    const args = qemuArgs(spec, { kernel: "/i/k", initrd: "/i/r" }, { pidfile: "/v/qemu.pid", console: "/v/console.log" }, "tcg", "nvGHij");
+    const after = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(after("-smp")).toBe("2");
+    expect(after("-m")).toBe("192M");
+    expect(after("-accel")).toBe("tcg");
+    expect(after("-name")).toBe("nvi-inst_0123456789ABCDEFGHij");
+    expect(after("-append")).toContain("nvi.ip=10.40.1.7/24 nvi.gw=10.40.1.1 nvi.mac=0a:01:02:03:04:05");
+    expect(after("-netdev")).toBe("tap,id=n0,ifname=nvGHij,script=no,downscript=no");
+    expect(after("-device")).toContain("mac=0a:01:02:03:04:05");
+    expect(after("-pidfile")).toBe("/v/qemu.pid");
+    expect(after("-serial")).toBe("file:/v/console.log");
+    expect(args).toContain("-daemonize");
+  });
+
+  it("uses KVM only with vmx/svm and /dev/kvm, never on a PVM host", () => {
+    expect(detectAccel("fpu vme sse2 vmx", true, false)).toBe("kvm");
+    expect(detectAccel("fpu vme sse2 svm", true, false)).toBe("kvm");
+    expect(detectAccel("fpu vme sse2", true, true)).toBe("tcg");
+    expect(detectAccel("fpu vme vmx", true, true)).toBe("tcg");
+    expect(detectAccel("fpu vme vmx", false, false)).toBe("tcg");
+  });
+
+  it("an image is a guest name in the image directory; anything else is refused naming the field", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "nvi-guests-"));
+    await mkdir(path.join(dir, "good"));
+    await writeFile(path.join(dir, "good", "vmlinuz"), "k");
+    await writeFile(path.join(dir, "good", "initrd"), "r");
+    await mkdir(path.join(dir, "half"));
+    await writeFile(path.join(dir, "half", "vmlinuz"), "k");
+    expect(await guestOf(dir, "good")).toEqual({ kernel: path.join(dir, "good/vmlinuz"), initrd: path.join(dir, "good/initrd") });
+    await expect(guestOf(dir, null)).rejects.toThrow(/^image: a qemu instance needs an image/);
+    await expect(guestOf(dir, "/etc/passwd")).rejects.toThrow(/^image: "\/etc\/passwd" is not a guest name/);
+    await expect(guestOf(dir, "../good")).rejects.toThrow(/not a guest name/);
+    await expect(guestOf(dir, "half")).rejects.toThrow(/^image: guest half is not on this host .*initrd missing; build it with infra\/images\/build-guest.sh half/);
+    expect(await listGuests(dir)).toEqual(["good"]);
+    expect(await listGuests(path.join(dir, "nothing-here"))).toEqual([]);
+  });
+});

@@ -1,0 +1,159 @@
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { InstanceSpec, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB } from "@nvi/contracts";
+import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
+import { hostIfName } from "./netns.ts";
+
+/**
+ * VMs under QEMU. The instance's port is a persistent tap (named like the other runtimes' host
+ * ends) plugged into the VEB with the instance's MAC and IP, exactly like a veth; QEMU opens it
+ * and gives the guest a virtio NIC with the same MAC. The guest learns its address, prefix,
+ * gateway and MAC from the kernel command line (`nvi.ip=…`, see infra/images/build-guest.sh).
+ * QEMU runs daemonized in the agent's network namespace, with a pidfile and the serial console
+ * in `<vmDir>/<instanceId>/`. Stopping a VM keeps its definition, tap and port (same MAC, same
+ * ofport on resume); removing it deletes all three.
+ */
+export interface QemuConfig {
+  /** guests: `<imageDir>/<image>/vmlinuz` and `<imageDir>/<image>/initrd` */
+  imageDir: string;
+  /** one directory per instance: spec.json, qemu.pid, console.log */
+  vmDir: string;
+  accel: "tcg" | "kvm";
+}
+
+/**
+ * KVM only when the CPU offers hardware virtualization (vmx/svm) and /dev/kvm exists. PVM hosts
+ * (kvm_pvm: a /dev/kvm without vmx/svm) hang on stock guest kernels, so they get TCG. Reads files
+ * only: it cannot hang.
+ */
+export function detectAccel(cpuinfo = readCpuFlags(), devKvm = existsSync("/dev/kvm"), pvm = existsSync("/sys/module/kvm_pvm")): "tcg" | "kvm" {
+  return devKvm && !pvm && /\b(vmx|svm)\b/.test(cpuinfo) ? "kvm" : "tcg";
+}
+
+function readCpuFlags(): string {
+  try {
+    return readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+export interface Guest {
+  kernel: string;
+  initrd: string;
+}
+
+/** The guest an `image` names, checked on disk; errors name the field and what is expected. */
+export async function guestOf(imageDir: string, image: string | null): Promise<Guest> {
+  if (!image) throw new Error("image: a qemu instance needs an image (the name of a guest in the host's image directory)");
+  if (!QEMU_IMAGE_NAME.test(image)) throw new Error(`image: "${image}" is not a guest name (lower-case letters, digits, . _ -; a name in ${imageDir}, not a path)`);
+  const guest = { kernel: path.join(imageDir, image, "vmlinuz"), initrd: path.join(imageDir, image, "initrd") };
+  for (const file of [guest.kernel, guest.initrd]) {
+    const s = await stat(file).catch(() => null);
+    if (!s?.isFile()) throw new Error(`image: guest ${image} is not on this host (${file} missing; build it with infra/images/build-guest.sh ${image})`);
+  }
+  return guest;
+}
+
+/** The guests this host can boot (names of complete guest directories). */
+export async function listGuests(imageDir: string): Promise<string[]> {
+  const names = await readdir(imageDir).catch(() => [] as string[]);
+  const ok = await Promise.all(names.map((n) => guestOf(imageDir, n).then(() => n, () => null)));
+  return ok.filter((n): n is string => n !== null);
+}
+
+export const vmName = (instanceId: string): string => `nvi-${instanceId}`;
+const filesOf = (vmDir: string, instanceId: string) => {
+  const dir = path.join(vmDir, instanceId);
+  return { dir, spec: path.join(dir, "spec.json"), pidfile: path.join(dir, "qemu.pid"), console: path.join(dir, "console.log") };
+};
+
+/** The command line of one VM (pure: tested on its own). */
+export function qemuArgs(spec: InstanceSpec, guest: Guest, files: { pidfile: string; console: string }, accel: "tcg" | "kvm", tap: string): string[] {
+  const cmdline = ["console=ttyS0", "quiet", "loglevel=3", "panic=-1", `nvi.ip=${spec.address}/${spec.prefixLen}`, `nvi.gw=${spec.gateway}`, `nvi.mac=${spec.mac}`, `nvi.name=${spec.name}`];
+  return [
+    "-name", vmName(spec.instanceId),
+    "-machine", "q35", "-accel", accel, "-cpu", accel === "kvm" ? "host" : "max",
+    "-smp", String(spec.cpus), "-m", `${spec.memoryMiB}M`,
+    "-kernel", guest.kernel, "-initrd", guest.initrd, "-append", cmdline.join(" "),
+    "-display", "none", "-no-reboot", "-daemonize", "-pidfile", files.pidfile, "-serial", `file:${files.console}`,
+    "-netdev", `tap,id=n0,ifname=${tap},script=no,downscript=no`,
+    "-device", `virtio-net-pci,netdev=n0,mac=${spec.mac},romfile=`,
+  ];
+}
+
+/** The PID of this instance's QEMU if it runs (a recycled PID or a zombie is not it). */
+async function runningPid(pidfile: string, instanceId: string): Promise<number | null> {
+  const pid = Number((await readFile(pidfile, "utf8").catch(() => "")).trim());
+  if (!Number.isInteger(pid) || pid <= 1) return null;
+  const [cmdline, procStat] = await Promise.all([readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""), readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")]);
+  const state = procStat.slice(procStat.lastIndexOf(")") + 2, procStat.lastIndexOf(")") + 3);
+  return cmdline.split("\0").includes(vmName(instanceId)) && state !== "Z" && state !== "" ? pid : null;
+}
+
+async function kill(pid: number, pidfile: string, instanceId: string): Promise<void> {
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 50 && (await runningPid(pidfile, instanceId)); i++) await new Promise((r) => setTimeout(r, 100));
+  if (await runningPid(pidfile, instanceId)) process.kill(pid, "SIGKILL");
+}
+
+function checkSpec(spec: InstanceSpec): void {
+  if (spec.memoryMiB < QEMU_MIN_MEMORY_MIB) throw new Error(`memoryMiB: a VM needs at least ${QEMU_MIN_MEMORY_MIB} MiB (got ${spec.memoryMiB})`);
+  if (spec.cpus < 1) throw new Error(`cpus: at least 1 (got ${spec.cpus})`);
+}
+
+/**
+ * Boots the VM (or finds it running) and returns its VEB port. Idempotent: a repeated start
+ * finds the tap plugged and QEMU running and answers the same ofport; a VM whose QEMU died
+ * (stopped, crashed) boots again on the same tap.
+ */
+export async function startQemu(run: Runner, bridge: string, spec: InstanceSpec, config: QemuConfig): Promise<{ ofport: number }> {
+  checkSpec(spec);
+  const guest = await guestOf(config.imageDir, spec.image);
+  const files = filesOf(config.vmDir, spec.instanceId);
+  const tap = hostIfName(spec.instanceId);
+  await mkdir(files.dir, { recursive: true });
+  await writeFile(files.spec, JSON.stringify(spec));
+  const elsewhere = (await listBindings(run, bridge)).find((b) => b.instanceId === spec.instanceId && b.port !== tap);
+  if (elsewhere) await unplugPort(run, bridge, elsewhere.port);
+  const tapKind = await run("ip", ["-d", "link", "show", tap]).catch(() => null);
+  if (tapKind !== null && !/\btun type tap\b/.test(tapKind)) await run("ip", ["link", "del", tap]);
+  if (tapKind === null || !/\btun type tap\b/.test(tapKind)) await run("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
+  await run("ip", ["link", "set", tap, "mtu", "1500", "up"]);
+  await plugPort(run, bridge, { port: tap, instanceId: spec.instanceId, mac: spec.mac, ip: spec.address });
+  if (!(await runningPid(files.pidfile, spec.instanceId))) {
+    await rm(files.pidfile, { force: true });
+    await run("qemu-system-x86_64", qemuArgs(spec, guest, files, config.accel, tap));
+    if (!(await runningPid(files.pidfile, spec.instanceId))) throw new Error(`qemu for ${spec.instanceId} exited right after starting (see ${files.console})`);
+  }
+  return { ofport: await ofportOf(run, tap) };
+}
+
+/** Powers the VM off and keeps its definition, tap and port; true if it was running. */
+export async function stopQemu(instanceId: string, config: QemuConfig): Promise<boolean> {
+  const files = filesOf(config.vmDir, instanceId);
+  const pid = await runningPid(files.pidfile, instanceId);
+  if (pid) await kill(pid, files.pidfile, instanceId);
+  await rm(files.pidfile, { force: true });
+  return pid !== null;
+}
+
+/** Boots a stopped VM again from its kept definition: same MAC, same tap, same ofport. */
+export async function resumeQemu(run: Runner, bridge: string, instanceId: string, config: QemuConfig): Promise<{ ofport: number }> {
+  const raw = await readFile(filesOf(config.vmDir, instanceId).spec, "utf8").catch(() => null);
+  if (raw === null) throw new Error(`VM ${instanceId} has no definition on this host (never started here, or removed)`);
+  return startQemu(run, bridge, InstanceSpec.parse(JSON.parse(raw)), config);
+}
+
+/** Kills the VM, unplugs and deletes its tap, deletes its files. Idempotent. */
+export async function removeQemu(run: Runner, bridge: string, instanceId: string, config: QemuConfig): Promise<void> {
+  await stopQemu(instanceId, config);
+  const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === instanceId);
+  if (plugged) await unplugPort(run, bridge, plugged.port);
+  await run("ip", ["link", "del", hostIfName(instanceId)]).catch(() => undefined);
+  await rm(filesOf(config.vmDir, instanceId).dir, { recursive: true, force: true });
+}
+
+/** Where a VM's serial console is written (tests and operators wait for NVI-GUEST-READY there). */
+export const consoleLogOf = (vmDir: string, instanceId: string): string => filesOf(vmDir, instanceId).console;
