@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Stops the console and worker that scripts/up.sh started (by their recorded PIDs).
+# Stops the console, worker and local demo hosts that scripts/up.sh started (by their recorded PIDs).
 # Postgres and Redis are left running: other things on the machine may use them.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 quiet="${1:-}"
-for name in web worker; do
+for name in web worker local-hosts; do
   pidfile="$ROOT/.run/$name.pid"
   [ -f "$pidfile" ] || continue
   pid="$(cat "$pidfile")"
   if kill -0 "$pid" 2>/dev/null; then
     # up.sh starts each in its own process group (setsid): stop the group, children included.
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # local-hosts tears its lab down on SIGTERM (namespaces, Open vSwitch, dockerd): give it time
+    for _ in $(seq 1 $([ "$name" = local-hosts ] && echo 300 || echo 50)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
     [ "$quiet" = "--quiet" ] || echo "stopped $name (pid $pid)"
   fi

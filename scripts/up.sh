@@ -24,6 +24,23 @@ start() { # name, command...
   setsid "$@" >>"$RUN/$name.log" 2>&1 < /dev/null &
   echo $! >"$RUN/$name.pid"
 }
+# The local demo: lab hosts in two "datacenters" on this machine (network namespaces, each with its
+# own Open vSwitch; needs root). The worker's TSC then listens on the lab's management address.
+LOCAL_CONSOLE="http://$([ "$HOST" = 0.0.0.0 ] && echo 127.0.0.1 || echo "$HOST"):$PORT"
+demo=""
+if [ "${NVI_DEMO:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
+  log "starting the local demo hosts (2 datacenters)"
+  rm -f "$RUN/local-hosts.json"
+  start local-hosts node --import tsx infra/dataplane/src/local-hosts-cli.ts serve --console "$LOCAL_CONSOLE" --state "$RUN/local-hosts.json"
+  for _ in $(seq 1 120); do [ -f "$RUN/local-hosts.json" ] && break; kill -0 "$(cat "$RUN/local-hosts.pid")" 2>/dev/null || break; sleep 0.5; done
+  if [ -f "$RUN/local-hosts.json" ]; then
+    demo=1
+    export TSC_BIND_ADDRESS="$(node -p 'require(process.argv[1]).tscIp' "$RUN/local-hosts.json")"
+  else
+    echo "the local demo hosts did not start (see $RUN/local-hosts.log); going on without them"; tail -5 "$RUN/local-hosts.log" || true
+  fi
+fi
+
 log "starting the console on $PUBLIC_URL and the worker"
 NODE_ENV=production start web node apps/web/server.mjs
 start worker apps/worker/node_modules/.bin/tsx apps/worker/src/main.ts
@@ -35,11 +52,28 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "http://$HOST:$PORT/api/health" >/dev/null || { echo "the console did not become healthy; see $RUN/web.log"; exit 1; }
 
+if [ -n "$demo" ]; then
+  log "enrolling the demo hosts into a demo account"
+  node --import tsx infra/dataplane/src/local-hosts-cli.ts demo --console "$LOCAL_CONSOLE" --public-url "$PUBLIC_URL" --state "$RUN/local-hosts.json" --login-file "$RUN/demo-login" \
+    || { echo "the demo account could not be set up; the console runs without it"; demo=""; }
+fi
+
 cat <<MSG
 
   NVI console is up:   $PUBLIC_URL   (sign up there)
   REST API:            $PUBLIC_URL/api/v1   (OpenAPI: $PUBLIC_URL/api/v1/openapi.json)
-  Logs:                $RUN/web.log  $RUN/worker.log
+  Logs:                $RUN/web.log  $RUN/worker.log${demo:+  $RUN/local-hosts.log}
   Stop:                bash scripts/down.sh
 
 MSG
+if [ -n "$demo" ]; then
+  cat <<MSG
+  Local demo:          sign in as $(sed -n 1p "$RUN/demo-login") / $(sed -n 2p "$RUN/demo-login")
+                       (clouds demo-dc1 and demo-dc2, one lab host each, already enrolled): draw a VPC
+                       under Topology, launch an instance in each datacenter (Docker image
+                       local/busybox:latest), then "Can it reach…?" under Instances.
+                       Your own account: enroll lab hosts with the command under Clouds → Add host.
+                       NVI_DEMO=0 skips the demo.
+
+MSG
+fi

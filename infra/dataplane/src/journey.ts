@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { labDown, labUp, run, startAgent, vsctl, type LabState } from "@nvi/lab";
 import { expect } from "vitest";
-import { ROOT, startStack, type Stack } from "./stack.ts";
+import { agentCommand } from "./local-hosts.ts";
+import { startStack, type Stack } from "./stack.ts";
 
 /**
  * The tenant's journey on real parts, shared by the suites that walk it: a lab of two datacenters
@@ -89,7 +90,7 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
     },
   };
   try {
-    const extraEnv = Object.entries((await options.agentEnv?.(lab)) ?? {}).map(([k, v]) => `${k}=${v}`);
+    const extraEnv = (await options.agentEnv?.(lab)) ?? {};
     stack = await startStack(lab.mgmt.tscIp);
     await stack.startWorker();
     for (const h of lab.hosts) {
@@ -97,11 +98,9 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
       const cloud = await stack.call("POST", "/clouds", { name: `lab-${dc}`, kind: "baremetal", region: "lab", datacenter: dc });
       j.clouds[dc] = cloud.body.id;
       const jt = await stack.call("POST", `/clouds/${cloud.body.id}/join-tokens`, { reusable: false, expiresInHours: 1 });
-      const agent = [
-        `NVI_JOIN='${jt.body.joinString}'`, `NVI_CONTROL_URL=${stack.apiUrl}`, `NVI_CONTROLLER=tcp:${lab.mgmt.tscIp}:${stack.tscPort}`,
-        `NVI_STATE_DIR=${h.ovsDir}/agent`, `NVI_HOSTNAME=${lab.name}-${h.id}`, ...extraEnv,
-        `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
-      ].join(" ");
+      const agent = agentCommand({
+        joinString: jt.body.joinString, controlUrl: stack.apiUrl, controller: `tcp:${lab.mgmt.tscIp}:${stack.tscPort}`, stateDir: `${h.ovsDir}/agent`, hostname: `${lab.name}-${h.id}`, env: extraEnv,
+      });
       j.agentCommand[h.id] = agent;
       await startAgent(lab.name, h.id, agent);
     }

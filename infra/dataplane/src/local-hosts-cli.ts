@@ -13,7 +13,7 @@ const USAGE = `usage: local-hosts <command> [options]
   serve --console URL [--datacenters 2] [--hosts-per-dc 1] [--name NAME] [--tsc-port 6653]
         lab hosts for a console on this machine; runs until Ctrl-C / SIGTERM, then tears down
   join --dc N 'nvj_…@url'     enroll the next free host of datacenter N with a join string
-  demo --console URL --login-file FILE
+  demo --console URL --login-file FILE [--public-url URL]
         a demo account (its password goes to FILE) with a cloud per datacenter, every host enrolled
   --state FILE (all commands)  default ${path.join(ROOT, ".run/local-hosts.json")}`;
 
@@ -24,7 +24,7 @@ const say = (line: string): void => void process.stdout.write(`${line}\n`);
  * HTTP like anyone, with a fresh random password), one cloud per lab datacenter and every lab host
  * enrolled with a join token. Hosts left over from a previous lab are removed first.
  */
-async function demo(consoleUrl: string, stateFile: string, loginFile: string): Promise<void> {
+async function demo(consoleUrl: string, publicUrl: string, stateFile: string, loginFile: string): Promise<void> {
   const s = await readLocalHosts(stateFile);
   const { databaseUrl } = stackEnv();
   if (!databaseUrl) throw new LabError("DATABASE_URL is not set");
@@ -41,7 +41,7 @@ async function demo(consoleUrl: string, stateFile: string, loginFile: string): P
     }
     const res = await fetch(`${consoleUrl}/api/auth/sign-up/email`, {
       method: "POST",
-      headers: { "content-type": "application/json", origin: consoleUrl },
+      headers: { "content-type": "application/json", origin: new URL(publicUrl).origin },
       body: JSON.stringify({ email, password, name: "Demo" }),
     });
     if (!res.ok) throw new LabError(`the console refused the demo sign-up: ${res.status} ${await res.text()}`);
@@ -53,7 +53,7 @@ async function demo(consoleUrl: string, stateFile: string, loginFile: string): P
     for (const dc of dcs) {
       const cloud = await createCloud(ctx, { name: `demo-dc${dc}`, kind: "baremetal", region: "local", datacenter: `dc${dc}` });
       const hosts = labState!.hosts.filter((h) => h.dc === dc);
-      const token = await createJoinToken(ctx, { cloudId: cloud.id, reusable: true, usageLimit: hosts.length, expiresInHours: 1 }, consoleUrl);
+      const token = await createJoinToken(ctx, { cloudId: cloud.id, reusable: true, usageLimit: hosts.length, expiresInHours: 1 }, publicUrl);
       for (const _ of hosts) say(`  enrolled ${(await joinLocalHost(stateFile, dc, token.joinString)).hostname} into cloud ${cloud.name}`);
     }
     await writeFile(loginFile, `${email}\n${password}\n`, { mode: 0o600 });
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
     options: {
       console: { type: "string" }, datacenters: { type: "string", default: "2" }, "hosts-per-dc": { type: "string", default: "1" }, name: { type: "string" },
       "tsc-port": { type: "string", default: "6653" }, dc: { type: "string" }, state: { type: "string", default: path.join(ROOT, ".run/local-hosts.json") },
-      "login-file": { type: "string" }, help: { type: "boolean" },
+      "login-file": { type: "string" }, "public-url": { type: "string" }, help: { type: "boolean" },
     },
   });
   const [command, arg] = positionals;
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "demo") {
     if (!v.console || !v["login-file"]) throw new LabError("demo needs --console URL and --login-file FILE");
-    return demo(v.console, v.state, v["login-file"]);
+    return demo(v.console, v["public-url"] ?? v.console, v.state, v["login-file"]);
   }
   throw new LabError(`unknown command "${command}"\n\n${USAGE}`);
 }

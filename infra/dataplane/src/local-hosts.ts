@@ -34,11 +34,11 @@ export interface LocalHosts {
 }
 
 /** The shell command a lab host runs as its agent (the lab adds NVI_BRIDGE, NVI_DATACENTER, …). */
-export function agentCommand(o: { joinString: string; controlUrl: string; controller: string; stateDir: string; hostname: string; dockerHost: string }): string {
+export function agentCommand(o: { joinString: string; controlUrl: string; controller: string; stateDir: string; hostname: string; env?: Record<string, string> }): string {
   if (!/^nvj_[A-Za-z0-9]+@https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.joinString)) throw new LabError("that is not a join string (nvj_…@console-url): copy it from the console's Join tokens");
   return [
     `NVI_JOIN='${o.joinString}'`, `NVI_CONTROL_URL=${o.controlUrl}`, `NVI_CONTROLLER=${o.controller}`, `NVI_STATE_DIR=${o.stateDir}`,
-    `NVI_HOSTNAME=${o.hostname}`, `DOCKER_HOST=${o.dockerHost}`, `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
+    `NVI_HOSTNAME=${o.hostname}`, ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`), `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
   ].join(" ");
 }
 
@@ -98,7 +98,7 @@ export async function joinLocalHost(stateFile: string, dc: number, joinString: s
   const free = inDc.find((h) => h.pids.agent === undefined);
   if (!free) throw new LabError(`every host of datacenter ${dc} already runs an agent (${inDc.map((h) => h.id).join(", ")})`);
   const hostname = `${s.lab}-${free.id}`;
-  const cmd = agentCommand({ joinString, controlUrl: s.controlUrl, controller: `tcp:${s.tscIp}:${s.tscPort}`, stateDir: `${free.ovsDir}/agent`, hostname, dockerHost: s.dockerHost });
+  const cmd = agentCommand({ joinString, controlUrl: s.controlUrl, controller: `tcp:${s.tscIp}:${s.tscPort}`, stateDir: `${free.ovsDir}/agent`, hostname, env: { DOCKER_HOST: s.dockerHost } });
   await startAgent(s.lab, free.id, cmd);
   return { hostId: free.id, hostname };
 }
