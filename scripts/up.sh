@@ -29,6 +29,8 @@ start() { # name, command...
 LOCAL_CONSOLE="http://$([ "$HOST" = 0.0.0.0 ] && echo 127.0.0.1 || echo "$HOST"):$PORT"
 demo=""
 if [ "${NVI_DEMO:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
+  log "building the VM guest (Debian's kernel + a busybox initramfs; cached after the first time)"
+  bash infra/images/build-guest.sh >>"$RUN/local-hosts.log" 2>&1 || echo "the VM guest could not be built (see $RUN/local-hosts.log): demo hosts offer namespaces and Docker only"
   log "starting the local demo hosts (2 datacenters)"
   rm -f "$RUN/local-hosts.json"
   start local-hosts node --import tsx infra/dataplane/src/local-hosts-cli.ts serve --console "$LOCAL_CONSOLE" --state "$RUN/local-hosts.json"
@@ -71,7 +73,8 @@ if [ -n "$demo" ]; then
   Local demo:          sign in as $(sed -n 1p "$RUN/demo-login") / $(sed -n 2p "$RUN/demo-login")
                        (clouds demo-dc1 and demo-dc2, one lab host each, already enrolled): draw a VPC
                        under Topology, launch an instance in each datacenter (Docker image
-                       local/busybox:latest), then "Can it reach…?" under Instances.
+                       local/busybox:latest, or a QEMU VM with image nvi-busybox), then
+                       "Can it reach…?" under Instances.
                        Your own account: enroll lab hosts with the command under Clouds → Add host.
                        NVI_DEMO=0 skips the demo.
 

@@ -68,6 +68,8 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   dir = await mkdtemp(path.join(tmpdir(), "nvi-e2e-journey-"));
   stateFile = path.join(dir, "local-hosts.json");
+  // the VM guest (Debian's kernel + a busybox initramfs; cached after the first build): hosts offer qemu only with it
+  await exec(path.join(root, "infra/images/build-guest.sh"), [], { timeout: 300_000 });
   const tscPort = await freePort();
   hosts = start(["infra/dataplane/src/local-hosts-cli.ts", "serve", "--console", consoleUrl, "--state", stateFile, "--tsc-port", String(tscPort)]);
   const ready = JSON.parse((await waitFor(hosts, '"ready":true', 90_000)).split("\n").find((l) => l.includes('"ready":true'))!) as { tscIp: string };
@@ -132,21 +134,20 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
 
   // one namespace instance in dc1, one Docker container in dc2
   await nav(page, "Instances");
-  const launch = async (name: string, subnet: string, docker: boolean) => {
+  const launch = async (name: string, subnet: string, runtime: "netns" | "docker" | "qemu") => {
     await page.getByRole("button", { name: "Launch instance" }).click();
     const form = page.getByRole("form", { name: "Launch instance" });
     await form.getByLabel("Name", { exact: true }).fill(name);
     await form.locator("select[name=subnetId]").selectOption({ label: `journey / ${subnet}` });
-    if (docker) {
-      await form.locator("select[name=runtime]").selectOption("docker");
-      await form.getByLabel("Image", { exact: true }).fill("local/busybox:latest");
-    }
+    await form.locator("select[name=runtime]").selectOption(runtime);
+    if (runtime !== "netns") await form.getByLabel("Image", { exact: true }).fill(runtime === "docker" ? "local/busybox:latest" : "nvi-busybox");
     await form.getByRole("button", { name: "Launch" }).click();
     await expect(form).toHaveCount(0);
   };
-  await launch("web-1", "lab-dc1 (10.77.1.0/24)", false);
-  await launch("box-1", "lab-dc2 (10.77.2.0/24)", true);
-  for (const name of ["web-1", "box-1"]) await expect(page.getByTestId(`instance-${name}`)).toContainText("running", { timeout: 90_000 });
+  await launch("web-1", "lab-dc1 (10.77.1.0/24)", "netns");
+  await launch("box-1", "lab-dc2 (10.77.2.0/24)", "docker");
+  await launch("vm-1", "lab-dc2 (10.77.2.0/24)", "qemu");
+  for (const name of ["web-1", "box-1", "vm-1"]) await expect(page.getByTestId(`instance-${name}`)).toContainText("running", { timeout: 90_000 });
   await expect(page.getByTestId("instance-box-1")).toContainText("10.77.2.2");
 
   // the console's reachability check: a real packet from inside web-1 to the container
@@ -163,12 +164,21 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
   await check.getByRole("button", { name: "Check" }).click();
   await expect(verdict).toContainText("over tcp/80");
   await expect(verdict).toHaveAttribute("data-result", "open");
+  // the VM in the other datacenter: its guest boots for 10–20 s after QEMU starts, so ask until it answers
+  await check.locator("select[name=to]").selectOption({ label: "vm-1 (10.77.2.3)" });
+  await expect(async () => {
+    await check.getByRole("button", { name: "Check" }).click();
+    await expect(verdict).toContainText("vm-1", { timeout: 10_000 });
+    await expect(verdict).toHaveAttribute("data-result", "open", { timeout: 10_000 });
+  }).toPass({ timeout: 90_000, intervals: [2_000] });
   await screenshot(page, "journey-3-reachable");
 
-  // terminate the container: gone from the list, its address free again
-  page.once("dialog", (d) => void d.accept());
-  await page.getByTestId("instance-box-1").getByRole("button", { name: "Terminate" }).click();
-  await expect(page.getByTestId("instance-box-1")).toHaveCount(0, { timeout: 60_000 });
+  // terminate the container and the VM: gone from the list, their addresses free again
+  page.on("dialog", (d) => void d.accept());
+  for (const name of ["box-1", "vm-1"]) {
+    await page.getByTestId(`instance-${name}`).getByRole("button", { name: "Terminate" }).click();
+    await expect(page.getByTestId(`instance-${name}`)).toHaveCount(0, { timeout: 60_000 });
+  }
   await nav(page, "VPCs");
   const inUse = (subnet: string) => page.getByTestId("vpc-journey").getByTestId(`subnet-${subnet}`).getByTestId("in-use");
   await expect(inUse("lab-dc1")).toHaveText("1");

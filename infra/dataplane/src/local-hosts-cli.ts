@@ -31,7 +31,7 @@ async function demo(consoleUrl: string, publicUrl: string, stateFile: string, lo
   const deps = createCoreDeps(databaseUrl);
   try {
     const email = "demo@example.com";
-    const password = `demo-${randomBytes(9).toString("base64url")}`;
+    const password = `nvi-${randomBytes(12).toString("base64url")}`;
     const existing = await deps.db.user.findUnique({ where: { email } });
     if (existing) {
       // the previous demo goes entirely: its organization (clouds, hosts, VPCs, instances) and the user
