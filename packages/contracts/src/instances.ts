@@ -64,8 +64,12 @@ export type OperationDto = z.infer<typeof OperationDto>;
 
 /**
  * What the agent is asked to do. `instance.start` creates (or re-creates) the instance on the host
- * and plugs it into the VEB; `instance.remove` unplugs and deletes it. Both are idempotent on the
- * agent's side (a retried command finds the work done and says so).
+ * and plugs it into the VEB (a launch); `instance.remove` unplugs and deletes it; `instance.stop`
+ * stops a launched instance's workload and keeps what it owns (namespace or container, address,
+ * MAC); `instance.resume` starts a stopped instance again from its spec (re-created if the host
+ * lost it) and answers with its VEB port. All are idempotent on the agent's side (a retried command
+ * finds the work done and says so). The union only grows: an agent that does not know a kind
+ * refuses the whole poll, so new kinds ship agent-first.
  */
 export const InstanceSpec = z.object({
   instanceId: z.string(),
@@ -85,6 +89,8 @@ export type InstanceSpec = z.infer<typeof InstanceSpec>;
 export const HostCommandBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("instance.start"), spec: InstanceSpec }),
   z.object({ kind: z.literal("instance.remove"), instanceId: z.string(), runtime: InstanceRuntime }),
+  z.object({ kind: z.literal("instance.stop"), instanceId: z.string(), runtime: InstanceRuntime }),
+  z.object({ kind: z.literal("instance.resume"), spec: InstanceSpec }),
 ]);
 export type HostCommandBody = z.infer<typeof HostCommandBody>;
 
@@ -93,7 +99,7 @@ export type HostCommandDto = z.infer<typeof HostCommandDto>;
 
 export const CommandResult = z.object({
   ok: z.boolean(),
-  /** instance.start: the VEB port the instance got */
+  /** instance.start / instance.resume: the VEB port the instance got; instance.stop: the port it keeps, if any */
   ofport: z.number().int().positive().optional(),
   error: z.string().max(2000).optional(),
 });

@@ -21,3 +21,6 @@ export * from "./instances/instances.ts";
 export * from "./instances/operations.ts";
 export * from "./instances/commands.ts";
 export * from "./instances/executor.ts";
+export * from "./instances/lifecycle.ts";
+export * from "./instances/lifecycle-executor.ts";
+export * from "./instances/run-operation.ts";

@@ -16,7 +16,17 @@ export interface ExecutorOptions {
   commandTimeoutMs?: number;
 }
 
-const failed = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const failed = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** What the agent needs to (re-)create an instance: everything comes from its row and its subnet. */
+export function specOf(inst: InstanceRow): InstanceSpec {
+  const cidr = parseCidr(inst.subnet.cidr) as Cidr;
+  return {
+    instanceId: inst.id, name: inst.name, runtime: inst.runtime, image: inst.image, command: inst.command, cpus: inst.cpus, memoryMiB: inst.memoryMiB,
+    mac: inst.mac, address: inst.address, prefixLen: cidr.prefix, gateway: inst.subnet.gateway,
+  };
+}
+type InstanceRow = Pick<InstanceSpec, "name" | "runtime" | "image" | "command" | "cpus" | "memoryMiB" | "mac" | "address"> & { id: string; subnet: { cidr: string; gateway: string } };
 
 /**
  * Runs a launch operation to its end, exactly once in effect: a duplicate delivery of a finished
@@ -34,12 +44,7 @@ export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operat
   try {
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "starting", statusReason: null } });
     await progress.step("start on the host", "running");
-    const cidr = parseCidr(inst.subnet.cidr) as Cidr;
-    const spec: InstanceSpec = {
-      instanceId: inst.id, name: inst.name, runtime: inst.runtime, image: inst.image, command: inst.command, cpus: inst.cpus, memoryMiB: inst.memoryMiB,
-      mac: inst.mac, address: inst.address, prefixLen: cidr.prefix, gateway: inst.subnet.gateway,
-    };
-    const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.start", spec } });
+    const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.start", spec: specOf(inst) } });
     const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
     if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
     await progress.step("start on the host", "done");

@@ -1,5 +1,5 @@
 import { OperationDto, OperationStep } from "@nvi/contracts";
-import { instanceLaunchJob, instanceTerminateJob, JobProducer } from "@nvi/jobs";
+import { JobProducer, OPERATION_JOBS, type OperationKind } from "@nvi/jobs";
 import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -12,7 +12,7 @@ export interface OperationQueue {
   /** `round` > 0 for a retry: a new job for the same operation (the first one finished). */
   enqueue(kind: OperationKind, operationId: string, round?: number): Promise<void>;
 }
-export type OperationKind = "instance.launch" | "instance.terminate";
+export type { OperationKind };
 
 /** A queue with its own Redis connection (`prefix`: BullMQ key prefix, tests use their own); close it when done. */
 export function redisOperationQueue(redisUrl: string, prefix?: string): OperationQueue & { close(): Promise<void> } {
@@ -24,7 +24,7 @@ export function redisOperationQueue(redisUrl: string, prefix?: string): Operatio
 export function jobQueue(producer: JobProducer): OperationQueue {
   return {
     async enqueue(kind, operationId, round = 0) {
-      await producer.enqueue(kind === "instance.launch" ? instanceLaunchJob : instanceTerminateJob, { operationId }, { idempotencyKey: round ? `${operationId}-r${round}` : operationId });
+      await producer.enqueue(OPERATION_JOBS[kind], { operationId }, { idempotencyKey: round ? `${operationId}-r${round}` : operationId });
     },
   };
 }
