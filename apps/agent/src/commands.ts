@@ -1,23 +1,74 @@
-import type { CommandResult, HostCommandBody, InstanceInventoryItem } from "@nvi/contracts";
-import { removeDocker, startDocker } from "./runtimes/docker.ts";
-import { removeNetns, startNetns } from "./runtimes/netns.ts";
+import type { CommandResult, HostCommandBody, InstanceInventoryItem, InstanceRuntime, InstanceSpec } from "@nvi/contracts";
+import { removeDocker, resumeDocker, startDocker, stopDocker } from "./runtimes/docker.ts";
+import { removeNetns, resumeNetns, startNetns, stopNetns } from "./runtimes/netns.ts";
 import { listBindings, type Runner } from "./veb.ts";
 
+/** Where a runtime runs: the command runner, the VEB, this host's id and the agent's namespace prefix. */
+export interface RuntimeHost {
+  run: Runner;
+  bridge: string;
+  hostId: string;
+  netnsPrefix?: string;
+}
+
 /**
- * Runs one command from the console on this host. Every command is idempotent (delivery is at
- * least once). Runtimes this agent cannot drive answer with a clear error instead of guessing.
+ * What each runtime does for each command, all idempotent (delivery is at least once):
+ * `start` creates and plugs (a launch), `stop` stops the workload and answers with the VEB port it
+ * keeps (if any), `resume` starts a stopped instance again (re-creating it if the host lost it),
+ * `remove` unplugs and deletes. A new runtime is one file in runtimes/ and one entry here.
  */
-export async function runCommand(run: Runner, bridge: string | null, body: HostCommandBody, host: { hostId: string; netnsPrefix?: string }): Promise<CommandResult> {
+export interface RuntimeDriver {
+  start(h: RuntimeHost, spec: InstanceSpec): Promise<{ ofport: number }>;
+  stop(h: RuntimeHost, instanceId: string): Promise<{ ofport?: number }>;
+  resume(h: RuntimeHost, spec: InstanceSpec): Promise<{ ofport: number }>;
+  remove(h: RuntimeHost, instanceId: string): Promise<void>;
+}
+
+export const RUNTIME_DRIVERS: Partial<Record<InstanceRuntime, RuntimeDriver>> = {
+  netns: {
+    start: (h, spec) => startNetns(h.run, h.bridge, spec, h.netnsPrefix),
+    stop: (h, id) => stopNetns(h.run, h.bridge, id, h.netnsPrefix),
+    resume: (h, spec) => resumeNetns(h.run, h.bridge, spec, h.netnsPrefix),
+    remove: (h, id) => removeNetns(h.run, h.bridge, id, h.netnsPrefix),
+  },
+  docker: {
+    start: (h, spec) => startDocker(h.run, h.bridge, spec, h.hostId),
+    stop: (h, id) => stopDocker(h.run, h.bridge, id),
+    resume: (h, spec) => resumeDocker(h.run, h.bridge, spec, h.hostId),
+    remove: (h, id) => removeDocker(h.run, h.bridge, id),
+  },
+};
+
+const runtimeOf = (body: HostCommandBody): InstanceRuntime => ("spec" in body ? body.spec.runtime : body.runtime);
+
+/**
+ * Runs one command from the console on this host. Runtimes this agent cannot drive answer with a
+ * clear error instead of guessing (removing one is a no-op: nothing of it can exist here).
+ */
+export async function runCommand(
+  run: Runner,
+  bridge: string | null,
+  body: HostCommandBody,
+  host: { hostId: string; netnsPrefix?: string },
+  drivers: Partial<Record<InstanceRuntime, RuntimeDriver>> = RUNTIME_DRIVERS,
+): Promise<CommandResult> {
   if (!bridge) return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
+  const runtime = runtimeOf(body);
+  const driver = drivers[runtime];
+  if (!driver) return body.kind === "instance.remove" ? { ok: true } : { ok: false, error: `the ${runtime} runtime is not supported by this agent version yet` };
+  const h: RuntimeHost = { run, bridge, ...host };
   try {
-    if (body.kind === "instance.start") {
-      if (body.spec.runtime === "qemu") return { ok: false, error: "the qemu runtime is not supported by this agent version yet" };
-      const { ofport } = body.spec.runtime === "docker" ? await startDocker(run, bridge, body.spec, host.hostId) : await startNetns(run, bridge, body.spec, host.netnsPrefix);
-      return { ok: true, ofport };
+    switch (body.kind) {
+      case "instance.start":
+        return { ok: true, ...(await driver.start(h, body.spec)) };
+      case "instance.resume":
+        return { ok: true, ...(await driver.resume(h, body.spec)) };
+      case "instance.stop":
+        return { ok: true, ...(await driver.stop(h, body.instanceId)) };
+      case "instance.remove":
+        await driver.remove(h, body.instanceId);
+        return { ok: true };
     }
-    if (body.runtime === "netns") await removeNetns(run, bridge, body.instanceId, host.netnsPrefix);
-    if (body.runtime === "docker") await removeDocker(run, bridge, body.instanceId);
-    return { ok: true };
   } catch (e) {
     return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
   }
