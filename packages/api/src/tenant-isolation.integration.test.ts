@@ -137,6 +137,9 @@ const cases: Record<string, Case> = {
   "instance.get": (c) => expectCode(c.instance.get({ instanceId: aInstanceId }), "NOT_FOUND"),
   "instance.launch": (c) => expectCode(c.instance.launch({ name: "bobs", subnetId: aSubnetId, runtime: "netns", cpus: 1, memoryMiB: 64 }), "NOT_FOUND"),
   "instance.terminate": (c) => expectCode(c.instance.terminate({ instanceId: aInstanceId }), "NOT_FOUND"),
+  "instance.stop": (c) => expectCode(c.instance.stop({ instanceId: aInstanceId }), "NOT_FOUND"),
+  "instance.start": (c) => expectCode(c.instance.start({ instanceId: aInstanceId }), "NOT_FOUND"),
+  "instance.restart": (c) => expectCode(c.instance.restart({ instanceId: aInstanceId, idempotencyKey: "bob-restart-1" }), "NOT_FOUND"),
   "operation.list": async (c) => assertNoLeak(await c.operation.list({})),
   "operation.get": (c) => expectCode(c.operation.get({ operationId: aOperationId }), "NOT_FOUND"),
   "operation.retry": (c) => expectCode(c.operation.retry({ operationId: aOperationId }), "NOT_FOUND"),
@@ -173,6 +176,7 @@ describe("tenant isolation over tRPC", () => {
     expect(await deps.db.vpc.findUnique({ where: { id: aVpcId } })).not.toBeNull();
     expect(await deps.db.subnet.findUnique({ where: { id: aSubnetId } })).not.toBeNull();
     expect(await deps.db.instance.findUnique({ where: { id: aInstanceId } })).toMatchObject({ status: "pending" });
+    expect(await deps.db.operation.count({ where: { targetId: aInstanceId } })).toBe(1); // B's stop/start/restart made none
   });
 });
 
@@ -224,6 +228,9 @@ describe("tenant isolation over REST", () => {
     "GET /instances/{instanceId}": async () => expect((await call("GET", `/instances/${aInstanceId}`)).status).toBe(404),
     "POST /instances": async () => expect((await call("POST", "/instances", { name: "bobs", subnetId: aSubnetId })).status).toBe(404),
     "DELETE /instances/{instanceId}": async () => expect((await call("DELETE", `/instances/${aInstanceId}`)).status).toBe(404),
+    "POST /instances/{instanceId}/stop": async () => expect((await call("POST", `/instances/${aInstanceId}/stop`, {})).status).toBe(404),
+    "POST /instances/{instanceId}/start": async () => expect((await call("POST", `/instances/${aInstanceId}/start`, {})).status).toBe(404),
+    "POST /instances/{instanceId}/restart": async () => expect((await call("POST", `/instances/${aInstanceId}/restart`, { idempotencyKey: "bob-restart-2" })).status).toBe(404),
     "GET /operations": async () => assertNoLeak(await (await call("GET", "/operations")).json()),
     "GET /operations/{operationId}": async () => expect((await call("GET", `/operations/${aOperationId}`)).status).toBe(404),
     "POST /operations/{operationId}/retry": async () => expect((await call("POST", `/operations/${aOperationId}/retry`, {})).status).toBe(404),
