@@ -89,5 +89,11 @@ describe("nvi CLI against the real API", () => {
     expect((await nvi("frobnicate")).code).toBe(2);
     const gone = await nvi("vpcs", "delete", "vpc_00000000000000000000");
     expect(gone.err).toMatch(/VPC not found \(NOT_FOUND\)/);
+    for (const verb of ["stop", "start", "restart"]) {
+      const none = await nvi("instances", verb, "inst_00000000000000000000");
+      expect(none, verb).toMatchObject({ code: 1 });
+      expect(none.err).toMatch(/instance not found \(NOT_FOUND\)/);
+      expect((await nvi("instances", verb)).err).toMatch(/give the instance id/);
+    }
   });
 });

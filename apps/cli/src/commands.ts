@@ -120,9 +120,21 @@ export const COMMANDS: Command[] = [
     },
   },
   { words: ["instances", "terminate"], usage: "instances terminate INSTANCE_ID", summary: "terminate an instance (address released)", method: "DELETE", path: (a) => `/instances/${arg(a, 0, "instance id")}`, pick: (answer) => ({ operationId: (answer as { operationId: string }).operationId }) },
+  ...(["stop", "start", "restart"] as const).map((verb): Command => ({
+    words: ["instances", verb],
+    usage: `instances ${verb} INSTANCE_ID`,
+    summary: { stop: "stop a running instance (it keeps its address)", start: "start a stopped instance", restart: "stop and start a running instance" }[verb],
+    method: "POST",
+    path: (a) => `/instances/${arg(a, 0, "instance id")}/${verb}`,
+    body: () => ({}),
+    pick: (answer) => {
+      const { instance, operationId } = answer as { instance: Record<string, unknown>; operationId: string };
+      return { id: instance.id, name: instance.name, status: instance.status, operationId };
+    },
+  })),
   {
     words: ["operations", "list"],
-    usage: "operations list [--status queued|running|succeeded|failed] [--target ID]",
+    usage: "operations list [--status queued|running|succeeded|failed|cancelled] [--target ID]",
     summary: "operations, newest first",
     method: "GET",
     path: (a) => `/operations${query({ status: typeof a.flags.status === "string" ? a.flags.status : undefined, targetId: typeof a.flags.target === "string" ? a.flags.target : undefined })}`,
