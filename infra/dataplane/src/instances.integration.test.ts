@@ -10,7 +10,8 @@ import { ROOT, startStack, type Stack } from "./stack.ts";
  * The tenant's journey on real parts: REST API with an API token → Postgres → BullMQ → the real
  * worker process (embedded TSC with the NVI mapping) → the real agents in two lab "datacenters"
  * (enrolled with join tokens, owning their VEBs, pulling commands) → network-namespace instances
- * that reach each other across datacenters; terminate releases the address; a worker killed with
+ * that reach each other across datacenters; stop makes an instance unreachable (address kept) and
+ * start/restart bring it back (netns and Docker); terminate releases the address; a worker killed with
  * SIGKILL mid-launch finishes the launch exactly once after a restart.
  */
 let lab: LabState;
@@ -195,6 +196,55 @@ describe("a Docker container in the VPC", () => {
   });
 });
 
+describe("stop, start and restart", () => {
+  const instance = async (name: string) => ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === name);
+  const verb = async (id: string, v: "stop" | "start" | "restart") => {
+    const r = await stack.call("POST", `/instances/${id}/${v}`, {});
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const op = await finished(r.body.operationId);
+    expect(op.status, op.error).toBe("succeeded");
+    return { op, after: (await stack.call("GET", `/instances/${id}`)).body };
+  };
+
+  it("a netns instance: stopped it is unreachable and keeps its address and namespace; started (or restarted) it answers again", async () => {
+    const web = await instance("web-1");
+    const db2 = await instance("db-2");
+    expect(await pingFrom(1, web.id, db2.address)).toBe(true);
+    const stopped = await verb(db2.id, "stop");
+    expect(stopped.after).toMatchObject({ status: "stopped", address: db2.address, mac: db2.mac });
+    expect(stopped.op.steps.map((s: any) => s.status)).toEqual(["done", "done"]);
+    expect(await pingFrom(1, web.id, db2.address)).not.toBe(true);
+    expect(await run("ip", ["netns", "list"])).toContain(db2.id);
+    expect(await stack.deps.db.ipAllocation.count({ where: { holderId: db2.id } })).toBe(1);
+    expect((await stack.call("POST", `/instances/${db2.id}/stop`, {})).body.message).toMatch(/already stopped/);
+    const started = await verb(db2.id, "start");
+    expect(started.after).toMatchObject({ status: "running", address: db2.address });
+    expect(await pingFrom(1, web.id, db2.address)).toBe(true);
+    expect(await pingFrom(2, db2.id, web.address)).toBe(true);
+    const restarted = await verb(db2.id, "restart");
+    expect(restarted.op.steps.map((s: any) => s.name)).toEqual(["remove from the TSC", "stop on the host", "start on the host", "program the TSC"]);
+    expect(restarted.after).toMatchObject({ status: "running", address: db2.address });
+    expect(await pingFrom(1, web.id, db2.address)).toBe(true);
+  });
+
+  it("a Docker container: stopped it is unreachable (container exited, kept); started it is re-plugged and answers again", async () => {
+    const l = await launch("box-3", "dc2", { runtime: "docker", image: dockerd.image, command: "sleep 1000000", memoryMiB: 64 });
+    expect((await finished(l.operationId)).status).toBe("succeeded");
+    const web = await instance("web-1");
+    expect(await pingFrom(1, web.id, l.instance.address)).toBe(true);
+    const docker = (...args: string[]) => run("docker", args, { env: { DOCKER_HOST: dockerd.host } });
+    const stopped = await verb(l.instance.id, "stop");
+    expect(stopped.after).toMatchObject({ status: "stopped", address: l.instance.address, ofport: null });
+    expect((await docker("inspect", "-f", "{{.State.Running}}", `nvi-${l.instance.id}`)).trim()).toBe("false");
+    expect(await pingFrom(1, web.id, l.instance.address)).not.toBe(true);
+    const started = await verb(l.instance.id, "start");
+    expect(started.after).toMatchObject({ status: "running", address: l.instance.address });
+    expect(await pingFrom(1, web.id, l.instance.address)).toBe(true);
+    const r = await stack.call("DELETE", `/instances/${l.instance.id}`);
+    expect((await finished(r.body.operationId)).status).toBe("succeeded");
+  });
+});
+
 describe("the CLI, with an API token", () => {
   const cli = async (...argv: string[]): Promise<{ code: number; out: string }> => {
     const { spawn } = await import("node:child_process");
@@ -206,7 +256,7 @@ describe("the CLI, with an API token", () => {
     return { code, out };
   };
 
-  it("logs in, launches, lists, terminates", async () => {
+  it("logs in, launches, lists, stops, starts, restarts, terminates", async () => {
     expect((await cli("login", "--url", stack.apiUrl, "--token", stack.token)).code).toBe(0);
     const launched = JSON.parse((await cli("instances", "launch", "--name", "cli-1", "--subnet", subnets.dc2!, "--json")).out);
     expect(launched).toMatchObject({ name: "cli-1", status: "pending" });
@@ -218,6 +268,12 @@ describe("the CLI, with an API token", () => {
     const table = (await cli("instances", "list")).out;
     expect(table.split("\n")[0]).toMatch(/^ID\s+NAME\s+STATUS\s+ADDRESS/);
     expect(table).toMatch(/cli-1\s+running\s+10\.40\.2\.\d+/);
+    const cliOp = async (...argv: string[]) => (await finished(JSON.parse((await cli(...argv, "--json")).out).operationId)).status;
+    expect(await cliOp("instances", "stop", launched.id)).toBe("succeeded");
+    expect((await cli("instances", "list")).out).toMatch(/cli-1\s+stopped\s+10\.40\.2\.\d+/);
+    expect(await cliOp("instances", "start", launched.id)).toBe("succeeded");
+    expect(await cliOp("instances", "restart", launched.id)).toBe("succeeded");
+    expect((await cli("instances", "list")).out).toMatch(/cli-1\s+running\s+10\.40\.2\.\d+/);
     const gone = JSON.parse((await cli("instances", "terminate", launched.id, "--json")).out);
     expect((await finished(gone.operationId)).status).toBe("succeeded");
     expect((await cli("instances", "list")).out).not.toContain("cli-1");
