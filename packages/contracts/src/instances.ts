@@ -55,6 +55,8 @@ export const OperationDto = z.object({
   steps: z.array(OperationStep),
   error: z.string().nullable(),
   requestedBy: z.string(),
+  /** who asked to cancel: with status cancelled, who cancelled it; with running, the cancellation waits for the next safe step */
+  cancelledBy: z.string().nullable(),
   attempts: z.number().int(),
   createdAt: isoDate,
   startedAt: isoDate.nullable(),

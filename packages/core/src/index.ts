@@ -24,3 +24,4 @@ export * from "./instances/executor.ts";
 export * from "./instances/lifecycle.ts";
 export * from "./instances/lifecycle-executor.ts";
 export * from "./instances/run-operation.ts";
+export * from "./instances/cancel.ts";

@@ -10,6 +10,7 @@ import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { completeCommand, pullCommands } from "./commands.ts";
 import type { InstanceDataPlane } from "./executor.ts";
 import { launchInstance, terminateInstance } from "./instances.ts";
+import { cancelOperation } from "./cancel.ts";
 import { restartInstance, startInstance, stopInstance } from "./lifecycle.ts";
 import { redisOperationQueue, retryOperation } from "./operations.ts";
 import { runOperation } from "./run-operation.ts";
@@ -56,16 +57,19 @@ const codeOf = (p: Promise<unknown>): Promise<string> =>
   );
 
 /** What the agent executed, in order; `answer` decides each result (ports count up like Open vSwitch's). */
-function scriptedAgent(answer: (body: HostCommandBody, n: number) => CommandResult = (b, n) => ({ ok: true, ...(b.kind === "instance.start" || b.kind === "instance.resume" ? { ofport: 10 + n } : {}) })) {
+function scriptedAgent(answer: (body: HostCommandBody, n: number) => CommandResult | Promise<CommandResult> = (b, n) => ({ ok: true, ...(b.kind === "instance.start" || b.kind === "instance.resume" ? { ofport: 10 + n } : {}) })) {
   const executed: HostCommandBody[] = [];
   return {
     executed,
     /** answers everything due for the host, once */
     async serve() {
       await ctx.db.host.update({ where: { id: host.id }, data: { lastSeenAt: new Date() } });
-      for (const c of (await pullCommands(ctx, host, [])).commands) {
+      // it reports what it runs, as a real agent does (an empty inventory would be drift)
+      const running = await ctx.db.instance.findMany({ where: { hostId: host.id, status: "running", ofport: { not: null } } });
+      const inventory = running.map((i) => ({ instanceId: i.id, ofport: i.ofport ?? 0, mac: i.mac, address: i.address }));
+      for (const c of (await pullCommands(ctx, host, inventory)).commands) {
         executed.push(c.body);
-        await completeCommand(ctx, host, c.id, answer(c.body, executed.length));
+        await completeCommand(ctx, host, c.id, await answer(c.body, executed.length));
       }
     },
   };
@@ -99,12 +103,17 @@ async function work(operationId: string, agent: ReturnType<typeof scriptedAgent>
   return ctx.db.operation.findUniqueOrThrow({ where: { id: operationId } });
 }
 
-/** A running instance of its own (own VPC and subnet: tests run shuffled). */
-async function runningInstance(name: string) {
+/** A launch of its own (own VPC and subnet: tests run shuffled), queued, not run. */
+async function queuedLaunch(name: string) {
   const vpc = await createVpc(ctx, { name: `v-${name}`, cidr: "10.66.0.0/16", allowOverlap: true });
   const sn = await createSubnet(ctx, { vpcId: vpc.id, cloudId, name: `s-${name}`, cidr: "10.66.1.0/24" });
   await ctx.db.host.update({ where: { id: host.id }, data: { lastSeenAt: new Date() } });
-  const l = await launchInstance(ctx, queue, { name, subnetId: sn.id, hostId: host.id, runtime: "netns", cpus: 1, memoryMiB: 64 });
+  return launchInstance(ctx, queue, { name, subnetId: sn.id, hostId: host.id, runtime: "netns", cpus: 1, memoryMiB: 64 });
+}
+
+/** A running instance of its own. */
+async function runningInstance(name: string) {
+  const l = await queuedLaunch(name);
   const op = await work(l.operationId, scriptedAgent(), recordingPlane().plane);
   expect(op.status, op.error ?? "").toBe("succeeded");
   return l.instance;
@@ -198,5 +207,76 @@ describe("restart", () => {
     expect(agent.executed.map((b) => b.kind)).toEqual(["instance.stop", "instance.resume", "instance.resume"]); // the stop ran once
     expect(calls.filter((c) => c.startsWith("plug"))).toHaveLength(1);
     expect(await statusOf(inst.id)).toBe("running");
+  });
+});
+
+describe("cancellation", () => {
+  const opOf = (id: string) => ctx.db.operation.findUniqueOrThrow({ where: { id } });
+
+  it("a queued launch: cancelled at once, address released, instance terminated with who cancelled, name free; its job then does nothing", async () => {
+    const l = await queuedLaunch("cancel-q");
+    const dto = await cancelOperation(ctx, { operationId: l.operationId });
+    expect(dto).toMatchObject({ status: "cancelled", cancelledBy: ctx.actor.email, error: `cancelled by ${ctx.actor.email}` });
+    expect(dto.steps.map((s) => s.status)).toEqual(["done", "skipped", "skipped", "skipped"]);
+    expect(await ctx.db.ipAllocation.count({ where: { holderId: l.instance.id } })).toBe(0);
+    expect(await ctx.db.instance.findUniqueOrThrow({ where: { id: l.instance.id } })).toMatchObject({ status: "terminated", statusReason: `launch cancelled by ${ctx.actor.email}` });
+    const agent = scriptedAgent();
+    await work(l.operationId, agent, recordingPlane().plane);
+    expect(agent.executed).toEqual([]);
+    expect((await opOf(l.operationId)).status).toBe("cancelled");
+    expect(await codeOf(cancelOperation(ctx, { operationId: l.operationId }))).toMatch(/^OPERATION_STATE: .*already cancelled/);
+    expect((await ctx.db.auditEvent.findFirstOrThrow({ where: { action: "operation.cancel", targetId: l.operationId } })).actorLabel).toBe(ctx.actor.email);
+  });
+
+  it("a running launch: stopped at the step boundary after the host made it, which removes it again; the TSC never sees it", async () => {
+    const l = await queuedLaunch("cancel-r");
+    const agent = scriptedAgent(async (b, n) => {
+      if (b.kind === "instance.start") expect((await cancelOperation(ctx, { operationId: l.operationId })).status).toBe("running"); // asked while the host works
+      return { ok: true, ...(b.kind === "instance.start" ? { ofport: 30 + n } : {}) };
+    });
+    const { calls, plane } = recordingPlane();
+    const op = await work(l.operationId, agent, plane);
+    expect(op).toMatchObject({ status: "cancelled", cancelledBy: ctx.actor.email });
+    expect(agent.executed.map((b) => b.kind)).toEqual(["instance.start", "instance.remove"]);
+    expect(calls).toEqual([]);
+    expect(await ctx.db.ipAllocation.count({ where: { holderId: l.instance.id } })).toBe(0);
+    expect(await statusOf(l.instance.id)).toBe("terminated");
+  });
+
+  it("a queued stop or start: the instance goes back to how it was", async () => {
+    const inst = await runningInstance("cancel-stop");
+    const stop = await stopInstance(ctx, queue, { instanceId: inst.id });
+    await cancelOperation(ctx, { operationId: stop.operationId });
+    expect(await statusOf(inst.id)).toBe("running");
+    const stop2 = await stopInstance(ctx, queue, { instanceId: inst.id });
+    await work(stop2.operationId, scriptedAgent(), recordingPlane().plane);
+    const start = await startInstance(ctx, queue, { instanceId: inst.id });
+    await cancelOperation(ctx, { operationId: start.operationId });
+    expect(await statusOf(inst.id)).toBe("stopped");
+  });
+
+  it("a restart cancelled while stopping ends between its phases: stopped, never started", async () => {
+    const inst = await runningInstance("cancel-restart");
+    const r = await restartInstance(ctx, queue, { instanceId: inst.id });
+    const agent = scriptedAgent(async (b) => {
+      if (b.kind === "instance.stop") await cancelOperation(ctx, { operationId: r.operationId });
+      return { ok: true };
+    });
+    const op = await work(r.operationId, agent, recordingPlane().plane);
+    expect(op.status).toBe("cancelled");
+    expect(agent.executed.map((b) => b.kind)).toEqual(["instance.stop"]);
+    expect(await statusOf(inst.id)).toBe("stopped");
+  });
+
+  it("refuses what cannot be cancelled, and another organization's operation", async () => {
+    const inst = await runningInstance("cancel-no");
+    const launchOp = (await ctx.db.operation.findFirstOrThrow({ where: { targetId: inst.id, kind: "instance.launch" } })).id;
+    expect(await codeOf(cancelOperation(ctx, { operationId: launchOp }))).toMatch(/^OPERATION_STATE: .*already succeeded/);
+    const stop = await stopInstance(ctx, queue, { instanceId: inst.id });
+    expect(await codeOf(cancelOperation(other, { operationId: stop.operationId }))).toMatch(/^NOT_FOUND/);
+    expect((await opOf(stop.operationId)).status).toBe("queued");
+    await cancelOperation(ctx, { operationId: stop.operationId });
+    const t = await terminateInstance(ctx, queue, { instanceId: inst.id });
+    expect(await codeOf(cancelOperation(ctx, { operationId: t.operationId }))).toMatch(/^OPERATION_STATE: a terminate cannot be cancelled/);
   });
 });

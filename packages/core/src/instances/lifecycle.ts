@@ -68,7 +68,7 @@ async function requestLifecycle(ctx: Ctx, queue: OperationQueue, kind: Lifecycle
     if (refusal) throw new DomainError("INSTANCE_STATE", refusal);
     const row = await tx.instance.update({ where: { id: found.id }, data: { status: rule.requested, statusReason: null }, include: withHost });
     const steps: OperationStep[] = rule.steps.map((s) => ({ name: s, status: "pending", at: null, detail: null }));
-    const op = await createOperation(tx, ctx, { kind, targetType: "instance", targetId: found.id, steps, idempotencyKey: input.idempotencyKey ?? null });
+    const op = await createOperation(tx, ctx, { kind, targetType: "instance", targetId: found.id, steps, idempotencyKey: input.idempotencyKey ?? null, priorStatus: current.status });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: kind, targetType: "instance", targetId: found.id, before: { status: current.status }, after: { status: rule.requested, operationId: op.id } });
     return { instance: instanceDto(row), operationId: op.id, fresh: true };
   });
