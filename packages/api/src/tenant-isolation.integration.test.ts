@@ -143,6 +143,7 @@ const cases: Record<string, Case> = {
   "operation.list": async (c) => assertNoLeak(await c.operation.list({})),
   "operation.get": (c) => expectCode(c.operation.get({ operationId: aOperationId }), "NOT_FOUND"),
   "operation.retry": (c) => expectCode(c.operation.retry({ operationId: aOperationId }), "NOT_FOUND"),
+  "operation.cancel": (c) => expectCode(c.operation.cancel({ operationId: aOperationId }), "NOT_FOUND"),
   // a tenant's token or session is never a host credential
   "agentCommand.poll": (c) => expectCode(c.agentCommand.poll({ inventory: [] }), "UNAUTHORIZED"),
   "agentCommand.result": (c) => expectCode(c.agentCommand.result({ commandId: "hcmd_x", result: { ok: true } }), "UNAUTHORIZED"),
@@ -177,6 +178,7 @@ describe("tenant isolation over tRPC", () => {
     expect(await deps.db.subnet.findUnique({ where: { id: aSubnetId } })).not.toBeNull();
     expect(await deps.db.instance.findUnique({ where: { id: aInstanceId } })).toMatchObject({ status: "pending" });
     expect(await deps.db.operation.count({ where: { targetId: aInstanceId } })).toBe(1); // B's stop/start/restart made none
+    expect(await deps.db.operation.findUnique({ where: { id: aOperationId } })).toMatchObject({ status: "queued", cancelledBy: null }); // nor cancelled A's
   });
 });
 
@@ -234,6 +236,7 @@ describe("tenant isolation over REST", () => {
     "GET /operations": async () => assertNoLeak(await (await call("GET", "/operations")).json()),
     "GET /operations/{operationId}": async () => expect((await call("GET", `/operations/${aOperationId}`)).status).toBe(404),
     "POST /operations/{operationId}/retry": async () => expect((await call("POST", `/operations/${aOperationId}/retry`, {})).status).toBe(404),
+    "POST /operations/{operationId}/cancel": async () => expect((await call("POST", `/operations/${aOperationId}/cancel`, {})).status).toBe(404),
     "POST /agent/commands": async () => expect((await call("POST", "/agent/commands", { inventory: [] })).status).toBe(401),
     "POST /agent/commands/{commandId}/result": async () => expect((await call("POST", "/agent/commands/hcmd_x/result", { result: { ok: true } })).status).toBe(401),
     "GET /audit-events": async () => assertNoLeak(await (await call("GET", "/audit-events?limit=200")).json()),

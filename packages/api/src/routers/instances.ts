@@ -1,6 +1,6 @@
 import { CommandResult, HostCommandDto, InstanceDto, InstanceInventoryItem, OperationDto } from "@nvi/contracts";
 import {
-  DomainError, InstanceRef, LaunchInstanceInput, LifecycleInput, ListInstancesInput, ListOperationsInput, OperationRef, completeCommand, getInstance, getOperation,
+  DomainError, InstanceRef, cancelOperation, LaunchInstanceInput, LifecycleInput, ListInstancesInput, ListOperationsInput, OperationRef, completeCommand, getInstance, getOperation,
   launchInstance, listInstances, listOperations, pullCommands, restartInstance, retryOperation, startInstance, stopInstance, terminateInstance, type OperationQueue,
 } from "@nvi/core";
 import { z } from "zod";
@@ -73,6 +73,11 @@ export const operationRouter = router({
     .input(OperationRef)
     .output(OperationDto)
     .mutation(({ ctx, input }) => retryOperation(ctx.core, queueOf(ctx), input)),
+  cancel: authedProcedure
+    .meta(rest("POST", "/operations/{operationId}/cancel", "operations", "Cancel a queued operation at once, or a running one at its next safe step (what it did is undone); terminates are not cancelled (instances:write)"))
+    .input(OperationRef)
+    .output(OperationDto)
+    .mutation(({ ctx, input }) => cancelOperation(ctx.core, input)),
 });
 
 /** The agent's command channel: it polls (outbound), reporting its inventory, and posts results. */
