@@ -143,6 +143,14 @@ export const COMMANDS: Command[] = [
   { words: ["operations", "show"], usage: "operations show OPERATION_ID", summary: "one operation with its steps", method: "GET", path: (a) => `/operations/${arg(a, 0, "operation id")}` },
   { words: ["operations", "retry"], usage: "operations retry OPERATION_ID", summary: "run a failed operation again", method: "POST", path: (a) => `/operations/${arg(a, 0, "operation id")}/retry`, body: () => ({}) },
   {
+    words: ["operations", "cancel"],
+    usage: "operations cancel OPERATION_ID",
+    summary: "cancel a queued operation, or a running one at its next safe step (what it did is undone)",
+    method: "POST",
+    path: (a) => `/operations/${arg(a, 0, "operation id")}/cancel`,
+    body: () => ({}),
+  },
+  {
     words: ["audit"],
     usage: "audit [--action PREFIX] [--limit N]",
     summary: "the audit log, newest first",
