@@ -299,6 +299,30 @@ describe("crashes", () => {
     expect(ports.match(/nvi-instance/g)?.length).toBe(1);
   });
 
+  it("a launch cancelled while it runs: the agent's instance is removed again, the address released, the operation cancelled", async () => {
+    const h1 = lab.hosts.find((h) => h.dc === 1)!;
+    await stopAgent(lab.name, h1.id); // the launch waits for the agent: it is running when the cancel comes
+    const l = await launch("cancel-1", "dc1");
+    await until("the launch to be running", async () => (await stack.call("GET", `/operations/${l.operationId}`)).body.status === "running");
+    const asked = await stack.call("POST", `/operations/${l.operationId}/cancel`, {});
+    expect(asked.status, JSON.stringify(asked.body)).toBe(200);
+    expect(asked.body).toMatchObject({ status: "running", cancelledBy: expect.stringContaining("token") });
+    await startAgent(lab.name, h1.id, agentCommand[h1.id]);
+    const op = await until("the cancellation", async () => {
+      const r = await stack.call("GET", `/operations/${l.operationId}`);
+      return ["succeeded", "failed", "cancelled"].includes(r.body?.status) ? r.body : undefined;
+    }, 90_000);
+    expect(op.status, op.error).toBe("cancelled");
+    expect(await stack.deps.db.hostCommand.findMany({ where: { operationId: l.operationId }, select: { kind: true, status: true }, orderBy: { createdAt: "asc" } })).toEqual([
+      { kind: "instance.start", status: "done" },
+      { kind: "instance.remove", status: "done" },
+    ]);
+    expect(await run("ip", ["netns", "list"])).not.toContain(l.instance.id);
+    expect((await vsctl(h1.ovsDir, "--columns=name", "find", "interface", `external_ids:nvi-instance=${l.instance.id}`)).trim()).toBe("");
+    expect(await stack.deps.db.ipAllocation.count({ where: { holderId: l.instance.id } })).toBe(0);
+    expect((await stack.call("GET", `/instances/${l.instance.id}`)).body).toMatchObject({ status: "terminated", statusReason: expect.stringMatching(/^launch cancelled by token/) });
+  });
+
   it("an agent restart: no duplicate instance, still reachable", async () => {
     const h1 = lab.hosts.find((h) => h.dc === 1)!;
     await stopAgent(lab.name, h1.id);
