@@ -25,3 +25,4 @@ export * from "./instances/lifecycle.ts";
 export * from "./instances/lifecycle-executor.ts";
 export * from "./instances/run-operation.ts";
 export * from "./instances/cancel.ts";
+export * from "./clouds/host-credentials.ts";
