@@ -119,6 +119,7 @@ const cases: Record<string, Case> = {
     assertNoLeak(await c.host.list({}));
   },
   "host.remove": (c) => expectCode(c.host.remove({ hostId: aHostId }), "NOT_FOUND"),
+  "host.rotateCredential": (c) => expectCode(c.host.rotateCredential({ hostId: aHostId }), "NOT_FOUND"),
   // Tenants' credentials are never host credentials, and a made-up join token enrolls nothing.
   "agent.enroll": (c) => expectCode(c.agent.enroll({ joinToken: "nvj_" + "q".repeat(36), facts: hostFacts("b-host") }), "UNAUTHORIZED"),
   "agent.heartbeat": (c) => expectCode(c.agent.heartbeat({ facts: hostFacts("a-host-1") }), "UNAUTHORIZED"),
@@ -174,6 +175,7 @@ describe("tenant isolation over tRPC", () => {
     expect(await deps.db.cloud.findUnique({ where: { id: aCloudId } })).not.toBeNull();
     expect(await deps.db.joinToken.findUnique({ where: { id: aJoinTokenId } })).toMatchObject({ revokedAt: null, uses: 1 });
     expect(await deps.db.host.findUnique({ where: { id: aHostId } })).not.toBeNull();
+    expect(await deps.db.hostCredential.findUnique({ where: { hostId: aHostId } })).toMatchObject({ rotationRequestedAt: null, pendingHash: null });
     expect(await deps.db.vpc.findUnique({ where: { id: aVpcId } })).not.toBeNull();
     expect(await deps.db.subnet.findUnique({ where: { id: aSubnetId } })).not.toBeNull();
     expect(await deps.db.instance.findUnique({ where: { id: aInstanceId } })).toMatchObject({ status: "pending" });
@@ -217,6 +219,7 @@ describe("tenant isolation over REST", () => {
     "DELETE /join-tokens/{joinTokenId}": async () => expect((await call("DELETE", `/join-tokens/${aJoinTokenId}`)).status).toBe(404),
     "GET /hosts": async () => assertNoLeak(await (await call("GET", `/hosts?cloudId=${aCloudId}`)).json()),
     "DELETE /hosts/{hostId}": async () => expect((await call("DELETE", `/hosts/${aHostId}`)).status).toBe(404),
+    "POST /hosts/{hostId}/rotate-credential": async () => expect((await call("POST", `/hosts/${aHostId}/rotate-credential`, {})).status).toBe(404),
     "POST /agent/enroll": async () => expect((await call("POST", "/agent/enroll", { joinToken: "nvj_" + "r".repeat(36), facts: hostFacts("b") })).status).toBe(401),
     "POST /agent/heartbeat": async () => expect((await call("POST", "/agent/heartbeat", { facts: hostFacts("a-host-1") })).status).toBe(401),
     "GET /vpcs": async () => assertNoLeak(await (await call("GET", "/vpcs")).json()),
