@@ -95,6 +95,7 @@ describe("nvi CLI against the real API", () => {
       expect(none.err).toMatch(/instance not found \(NOT_FOUND\)/);
       expect((await nvi("instances", verb)).err).toMatch(/give the instance id/);
     }
+    expect((await nvi("hosts", "rotate-credential", "host_00000000000000000000")).err).toMatch(/host not found \(NOT_FOUND\)/);
     const cancel = await nvi("operations", "cancel", "op_00000000000000000000");
     expect(cancel).toMatchObject({ code: 1 });
     expect(cancel.err).toMatch(/operation not found \(NOT_FOUND\)/);
