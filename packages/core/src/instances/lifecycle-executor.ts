@@ -37,6 +37,9 @@ async function stopPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: Ope
 
 /** Start phase: the agent starts the instance from its spec and answers with its VEB port; the TSC plugs it again. */
 async function startPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: OperationProgress, operationId: string, inst: Inst, o: ExecutorOptions) {
+  // a terminate that came in meanwhile wins: never start what is being removed
+  const now = await deps.db.instance.findUnique({ where: { id: inst.id }, select: { status: true } });
+  if (!now || now.status === "terminating" || now.status === "terminated") throw new Error(`the instance is ${now?.status ?? "gone"}: not started`);
   await moveStatus(deps, inst.id, ["stopped", "stopping", "starting", "failed"], { status: "starting" });
   await progress.step("start on the host", "running");
   const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.resume", spec: specOf(inst) } });

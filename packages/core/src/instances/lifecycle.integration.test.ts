@@ -210,6 +210,21 @@ describe("restart", () => {
   });
 });
 
+describe("racing a terminate", () => {
+  it("a terminate asked during a restart wins: the instance is not started again", async () => {
+    const inst = await runningInstance("term-restart");
+    const r = await restartInstance(ctx, queue, { instanceId: inst.id });
+    const agent = scriptedAgent(async (b) => {
+      if (b.kind === "instance.stop") await terminateInstance(ctx, queue, { instanceId: inst.id });
+      return { ok: true };
+    });
+    const op = await work(r.operationId, agent, recordingPlane().plane);
+    expect(op).toMatchObject({ status: "failed", error: "the instance is terminating: not started" });
+    expect(agent.executed.map((b) => b.kind)).toEqual(["instance.stop"]);
+    expect(await statusOf(inst.id)).toBe("terminating");
+  });
+});
+
 describe("cancellation", () => {
   const opOf = (id: string) => ctx.db.operation.findUniqueOrThrow({ where: { id } });
 
