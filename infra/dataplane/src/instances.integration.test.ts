@@ -11,7 +11,8 @@ import { ROOT, startStack, type Stack } from "./stack.ts";
  * worker process (embedded TSC with the NVI mapping) → the real agents in two lab "datacenters"
  * (enrolled with join tokens, owning their VEBs, pulling commands) → network-namespace instances
  * that reach each other across datacenters; stop makes an instance unreachable (address kept) and
- * start/restart bring it back (netns and Docker); terminate releases the address; a worker killed with
+ * start/restart bring it back (netns and Docker); a rotated host credential reaches the real agent;
+ * terminate releases the address; a worker killed with
  * SIGKILL mid-launch finishes the launch exactly once after a restart.
  */
 let lab: LabState;
@@ -280,6 +281,33 @@ describe("the CLI, with an API token", () => {
     const refused = await cli("instances", "launch", "--name", "cli-2", "--subnet", "sn_00000000000000000000");
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/subnet not found \(NOT_FOUND\)/);
+  });
+});
+
+describe("host credential rotation", () => {
+  it("the real agent picks up its new credential on its next heartbeat; the old one is refused after; commands keep flowing", async () => {
+    const h2 = lab.hosts.find((h) => h.dc === 2)!;
+    const stateFile = path.join(h2.ovsDir, "agent", "state.json");
+    const old = JSON.parse(await readFile(stateFile, "utf8")).credential as string;
+    const before = ((await stack.call("GET", "/hosts")).body as any[]).find((h) => h.id === hostIds.dc2);
+    const asked = await stack.call("POST", `/hosts/${hostIds.dc2}/rotate-credential`, {});
+    expect(asked.status, JSON.stringify(asked.body)).toBe(200);
+    const after = await until("the agent to confirm its new credential", async () => {
+      const h = ((await stack.call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds.dc2);
+      return h.credentialRotationRequestedAt === null && h.credentialIssuedAt !== before.credentialIssuedAt ? h : undefined;
+    }, 45_000);
+    expect(after.status).toBe("online");
+    const current = JSON.parse(await readFile(stateFile, "utf8")).credential as string;
+    expect(current).toMatch(/^nvh_/);
+    expect(current).not.toBe(old);
+    const beat = (credential: string) =>
+      fetch(`${stack.apiUrl}/api/v1/agent/heartbeat`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${credential}` }, body: JSON.stringify({ facts: after.facts }) });
+    expect((await beat(old)).status).toBe(401);
+    expect((await beat(current)).status).toBe(200);
+    const l = await launch("rot-1", "dc2");
+    expect((await finished(l.operationId)).status).toBe("succeeded");
+    const audit = (await stack.call("GET", `/audit-events?action=host.credential&limit=10`)).body.events.map((e: any) => e.action);
+    expect(audit).toEqual(expect.arrayContaining(["host.credential.rotate", "host.credential.rotated"]));
   });
 });
 
