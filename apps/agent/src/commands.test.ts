@@ -1,6 +1,7 @@
 import type { InstanceSpec } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
 import { runCommand, type RuntimeDriver } from "./commands.ts";
+import { readCommand } from "./control-plane.ts";
 
 const spec: InstanceSpec = { instanceId: "inst_1", name: "a", runtime: "netns", image: null, command: null, cpus: 1, memoryMiB: 64, mac: "0a:00:00:00:00:01", address: "10.0.0.2", prefixLen: 24, gateway: "10.0.0.1" };
 const noRun = () => Promise.reject(new Error("the fake driver runs nothing"));
@@ -43,5 +44,12 @@ describe("the agent's command dispatch", () => {
     const broken = { netns: { ...driver, stop: () => Promise.reject(new Error("ip: permission denied")) } };
     expect(await runCommand(noRun, "br-veb", { kind: "instance.stop", instanceId: "i", runtime: "netns" }, { hostId: "h" }, broken)).toEqual({ ok: false, error: "ip: permission denied" });
     expect(await runCommand(noRun, null, { kind: "instance.resume", spec }, { hostId: "h" }, broken)).toMatchObject({ ok: false, error: expect.stringMatching(/does not own a VEB/) });
+  });
+});
+
+describe("commands from a newer console", () => {
+  it("a kind this agent does not know is answered as a failure naming it; known ones still parse", () => {
+    expect(readCommand({ id: "hcmd_1", body: { kind: "instance.migrate", instanceId: "i" } })).toEqual({ id: "hcmd_1", unknown: "this agent version does not know the command instance.migrate: upgrade the agent" });
+    expect(readCommand({ id: "hcmd_2", body: { kind: "instance.stop", instanceId: "i", runtime: "netns" } })).toEqual({ id: "hcmd_2", body: { kind: "instance.stop", instanceId: "i", runtime: "netns" } });
   });
 });

@@ -106,6 +106,11 @@ async function commandLoop(api: ReturnType<typeof controlPlane>, credential: Age
       const { commands, missing } = await api.commands(credential.current, await inventoryOf(localRunner, bridge));
       if (missing.length > 0) log("warn", "the console expects instances this host does not have", { missing });
       for (const c of commands) {
+        if ("unknown" in c) {
+          log("warn", "unknown command", { id: c.id, error: c.unknown });
+          await api.result(credential.current, c.id, { ok: false, error: c.unknown });
+          continue;
+        }
         const started = Date.now();
         const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX });
         log(result.ok ? "info" : "warn", "command done", { id: c.id, kind: c.body.kind, ok: result.ok, error: result.error, ms: Date.now() - started });

@@ -70,8 +70,9 @@ export type OperationDto = z.infer<typeof OperationDto>;
  * stops a launched instance's workload and keeps what it owns (namespace or container, address,
  * MAC); `instance.resume` starts a stopped instance again from its spec (re-created if the host
  * lost it) and answers with its VEB port. All are idempotent on the agent's side (a retried command
- * finds the work done and says so). The union only grows: an agent that does not know a kind
- * refuses the whole poll, so new kinds ship agent-first.
+ * finds the work done and says so). The union only grows. Agents from this version on answer a
+ * kind they do not know with a failure naming it (the rest of the poll still runs); older agents
+ * refuse the whole poll, so against those new kinds ship agent-first.
  */
 export const InstanceSpec = z.object({
   instanceId: z.string(),
