@@ -1,31 +1,100 @@
-import type { CommandResult, HostCommandBody, InstanceInventoryItem } from "@nvi/contracts";
+import type { CommandResult, HostCommandBody, InstanceInventoryItem, InstanceRuntime, InstanceSpec } from "@nvi/contracts";
 import { runProbe } from "./probe.ts";
-import { removeDocker, startDocker } from "./runtimes/docker.ts";
-import { removeNetns, startNetns } from "./runtimes/netns.ts";
-import { removeQemu, startQemu, type QemuConfig } from "./runtimes/qemu.ts";
+import { removeDocker, resumeDocker, startDocker, stopDocker } from "./runtimes/docker.ts";
+import { removeNetns, resumeNetns, startNetns, stopNetns } from "./runtimes/netns.ts";
+import { removeQemu, resumeQemu, startQemu, stopQemu, type QemuConfig } from "./runtimes/qemu.ts";
 import { listBindings, type Runner } from "./veb.ts";
 
+/** Where a runtime runs: the command runner, the VEB, this host's id and the agent's namespace prefix. */
+export interface RuntimeHost {
+  run: Runner;
+  bridge: string;
+  hostId: string;
+  netnsPrefix?: string;
+  /** set when this host can run VMs (QEMU and a guest image directory) */
+  qemu?: QemuConfig;
+}
+
 /**
- * Runs one command from the console on this host. Every command is idempotent (delivery is at
- * least once). Runtimes this agent cannot drive answer with a clear error instead of guessing.
+ * What each runtime does for each command, all idempotent (delivery is at least once):
+ * `start` creates and plugs (a launch), `stop` stops the workload and answers with the VEB port it
+ * keeps (if any), `resume` starts a stopped instance again (re-creating it if the host lost it),
+ * `remove` unplugs and deletes. A new runtime is one file in runtimes/ and one entry here.
  */
-export async function runCommand(run: Runner, bridge: string | null, body: HostCommandBody, host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig }): Promise<CommandResult> {
+export interface RuntimeDriver {
+  start(h: RuntimeHost, spec: InstanceSpec): Promise<{ ofport: number }>;
+  stop(h: RuntimeHost, instanceId: string): Promise<{ ofport?: number }>;
+  resume(h: RuntimeHost, spec: InstanceSpec): Promise<{ ofport: number }>;
+  remove(h: RuntimeHost, instanceId: string): Promise<void>;
+}
+
+export const RUNTIME_DRIVERS: Partial<Record<InstanceRuntime, RuntimeDriver>> = {
+  netns: {
+    start: (h, spec) => startNetns(h.run, h.bridge, spec, h.netnsPrefix),
+    stop: (h, id) => stopNetns(h.run, h.bridge, id, h.netnsPrefix),
+    resume: (h, spec) => resumeNetns(h.run, h.bridge, spec, h.netnsPrefix),
+    remove: (h, id) => removeNetns(h.run, h.bridge, id, h.netnsPrefix),
+  },
+  docker: {
+    start: (h, spec) => startDocker(h.run, h.bridge, spec, h.hostId),
+    stop: (h, id) => stopDocker(h.run, h.bridge, id),
+    resume: (h, spec) => resumeDocker(h.run, h.bridge, spec, h.hostId),
+    remove: (h, id) => removeDocker(h.run, h.bridge, id),
+  },
+  qemu: {
+    start: (h, spec) => startQemu(h.run, h.bridge, spec, qemuOf(h)),
+    stop: async (h, id) => {
+      await stopQemu(id, qemuOf(h));
+      return {};
+    },
+    // a VM this host lost (its definition is gone) is booted again from the spec
+    resume: (h, spec) => resumeQemu(h.run, h.bridge, spec.instanceId, qemuOf(h)).catch(() => startQemu(h.run, h.bridge, spec, qemuOf(h))),
+    remove: (h, id) => (h.qemu ? removeQemu(h.run, h.bridge, id, h.qemu) : Promise.resolve()),
+  },
+};
+
+function qemuOf(h: RuntimeHost): QemuConfig {
+  if (!h.qemu) throw new Error("this agent has no qemu runtime configured");
+  return h.qemu;
+}
+
+const runtimeOf = (body: Exclude<HostCommandBody, { kind: "instance.probe" }>): InstanceRuntime => ("spec" in body ? body.spec.runtime : body.runtime);
+
+/**
+ * Runs one command from the console on this host. Runtimes this agent cannot drive answer with a
+ * clear error instead of guessing (removing one is a no-op: nothing of it can exist here).
+ */
+export async function runCommand(
+  run: Runner,
+  bridge: string | null,
+  body: HostCommandBody,
+  host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig },
+  drivers: Partial<Record<InstanceRuntime, RuntimeDriver>> = RUNTIME_DRIVERS,
+): Promise<CommandResult> {
   if (!bridge) return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
-  try {
-    if (body.kind === "instance.probe") return { ok: true, probe: await runProbe(run, body.probe, host.netnsPrefix) };
-    if (body.kind === "instance.start") {
-      const { spec } = body;
-      if (spec.runtime === "qemu" && !host.qemu) return { ok: false, error: "this agent has no qemu runtime configured" };
-      const { ofport } =
-        spec.runtime === "qemu" && host.qemu ? await startQemu(run, bridge, spec, host.qemu)
-        : spec.runtime === "docker" ? await startDocker(run, bridge, spec, host.hostId)
-        : await startNetns(run, bridge, spec, host.netnsPrefix);
-      return { ok: true, ofport };
+  if (body.kind === "instance.probe") {
+    try {
+      return { ok: true, probe: await runProbe(run, body.probe, host.netnsPrefix) };
+    } catch (e) {
+      return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
     }
-    if (body.runtime === "qemu" && host.qemu) await removeQemu(run, bridge, body.instanceId, host.qemu);
-    if (body.runtime === "netns") await removeNetns(run, bridge, body.instanceId, host.netnsPrefix);
-    if (body.runtime === "docker") await removeDocker(run, bridge, body.instanceId);
-    return { ok: true };
+  }
+  const runtime = runtimeOf(body);
+  const driver = drivers[runtime];
+  if (!driver) return body.kind === "instance.remove" ? { ok: true } : { ok: false, error: `the ${runtime} runtime is not supported by this agent version yet` };
+  const h: RuntimeHost = { run, bridge, ...host };
+  try {
+    switch (body.kind) {
+      case "instance.start":
+        return { ok: true, ...(await driver.start(h, body.spec)) };
+      case "instance.resume":
+        return { ok: true, ...(await driver.resume(h, body.spec)) };
+      case "instance.stop":
+        return { ok: true, ...(await driver.stop(h, body.instanceId)) };
+      case "instance.remove":
+        await driver.remove(h, body.instanceId);
+        return { ok: true };
+    }
   } catch (e) {
     return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
   }

@@ -1,4 +1,4 @@
-import { EnrollResponse, HeartbeatResponse, HostCommandDto, type CommandResult, type HostFacts, type InstanceInventoryItem } from "@nvi/contracts";
+import { EnrollResponse, HeartbeatResponse, HostCommandBody, type CommandResult, type HostCommandDto, type HostFacts, type InstanceInventoryItem } from "@nvi/contracts";
 import { z } from "zod";
 
 /** The control plane refused us for good (bad join token, removed host): retrying will not help. */
@@ -19,14 +19,28 @@ async function post<S extends z.ZodType>(url: string, body: unknown, schema: S, 
   return schema.parse(payload);
 }
 
+const PollAnswer = z.object({ commands: z.array(z.object({ id: z.string(), body: z.unknown() })), missing: z.array(z.string()) });
+
+/** A command this agent understands, or the reason it does not (a newer console: answered as a failure, the rest still run). */
+export type PolledCommand = HostCommandDto | { id: string; unknown: string };
+
+export function readCommand(c: { id: string; body: unknown }): PolledCommand {
+  const body = HostCommandBody.safeParse(c.body);
+  if (body.success) return { id: c.id, body: body.data };
+  const kind = typeof c.body === "object" && c.body !== null && "kind" in c.body ? String(c.body.kind) : "?";
+  return { id: c.id, unknown: `this agent version does not know the command ${kind}: upgrade the agent` };
+}
+
 /** The agent's side of the channel: it always dials out, never listens. */
 export function controlPlane(baseUrl: string) {
   const api = `${baseUrl.replace(/\/+$/, "")}/api/v1`;
   return {
     enroll: (joinToken: string, facts: HostFacts) => post(`${api}/agent/enroll`, { joinToken, facts }, EnrollResponse),
     heartbeat: (credential: string, facts: HostFacts) => post(`${api}/agent/heartbeat`, { facts }, HeartbeatResponse, credential),
-    commands: (credential: string, inventory: InstanceInventoryItem[]) =>
-      post(`${api}/agent/commands`, { inventory }, z.object({ commands: z.array(HostCommandDto), missing: z.array(z.string()) }), credential),
+    commands: async (credential: string, inventory: InstanceInventoryItem[]) => {
+      const answer = await post(`${api}/agent/commands`, { inventory }, PollAnswer, credential);
+      return { commands: answer.commands.map(readCommand), missing: answer.missing };
+    },
     result: (credential: string, commandId: string, result: CommandResult) =>
       post(`${api}/agent/commands/${encodeURIComponent(commandId)}/result`, { result }, z.object({ recorded: z.literal(true) }), credential),
   };

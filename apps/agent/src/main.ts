@@ -5,7 +5,7 @@ import { agentEnv } from "./env.ts";
 import type { HostFacts } from "@nvi/contracts";
 import { readFabricFacts } from "./fabric-facts.ts";
 import { readHostFacts, type FactOverrides } from "./host-facts.ts";
-import { loadState, saveState, type AgentState } from "./state.ts";
+import { AgentCredential, loadState, saveState, type AgentState } from "./state.ts";
 import { inventoryOf, runCommand } from "./commands.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
 import { detectAccel, type QemuConfig } from "./runtimes/qemu.ts";
@@ -65,13 +65,21 @@ async function main(): Promise<void> {
     }
   }
   const api = controlPlane(env.NVI_CONTROL_URL ?? state.controlUrl);
-  void commandLoop(api, state.credential, state.hostId);
+  const credential = new AgentCredential(env.NVI_STATE_DIR, state);
+  void commandLoop(api, credential, state.hostId);
   let every = 10;
   let failures = 0;
   log("info", "agent running", { hostId: state.hostId, bridge: env.NVI_BRIDGE });
   while (!stopping) {
     try {
-      every = (await api.heartbeat(state.credential, await facts())).heartbeatSeconds;
+      const answer = await api.heartbeat(credential.current, await facts());
+      every = answer.heartbeatSeconds;
+      if (answer.newCredential) {
+        // saved before use; the next call (the confirming heartbeat right away) ends the old credential
+        await credential.adopt(answer.newCredential);
+        await api.heartbeat(credential.current, await facts());
+        log("info", "host credential rotated", { hostId: state.hostId });
+      }
       if (failures > 0) log("info", "console reachable again", { after: failures });
       failures = 0;
     } catch (error) {
@@ -87,7 +95,7 @@ async function main(): Promise<void> {
  * Commands from the console: fetched every 2 s over the agent's own outbound call (reporting what
  * is plugged, so the console sees drift), run one by one, answered with their result.
  */
-async function commandLoop(api: ReturnType<typeof controlPlane>, credential: string, hostId: string): Promise<void> {
+async function commandLoop(api: ReturnType<typeof controlPlane>, credential: AgentCredential, hostId: string): Promise<void> {
   const bridge = env.NVI_CONTROLLER ? env.NVI_BRIDGE : null;
   let quietFailures = 0;
   while (!stopping) {
@@ -99,13 +107,18 @@ async function commandLoop(api: ReturnType<typeof controlPlane>, credential: str
         });
         if (replugged.length > 0) log("info", "re-plugged restarted containers", { instances: replugged });
       }
-      const { commands, missing } = await api.commands(credential, await inventoryOf(localRunner, bridge));
+      const { commands, missing } = await api.commands(credential.current, await inventoryOf(localRunner, bridge));
       if (missing.length > 0) log("warn", "the console expects instances this host does not have", { missing });
       for (const c of commands) {
+        if ("unknown" in c) {
+          log("warn", "unknown command", { id: c.id, error: c.unknown });
+          await api.result(credential.current, c.id, { ok: false, error: c.unknown });
+          continue;
+        }
         const started = Date.now();
         const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX, qemu });
         log(result.ok ? "info" : "warn", "command done", { id: c.id, kind: c.body.kind, ok: result.ok, error: result.error, ms: Date.now() - started });
-        await api.result(credential, c.id, result);
+        await api.result(credential.current, c.id, result);
       }
       quietFailures = 0;
     } catch (error) {

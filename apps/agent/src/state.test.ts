@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadState, saveState } from "./state.ts";
+import { AgentCredential, loadState, saveState } from "./state.ts";
 
 let dir = "";
 afterEach(async () => {
@@ -31,5 +31,26 @@ describe("agent state file", () => {
     dir = await mkdtemp(path.join(tmpdir(), "nvi-agent-"));
     await writeFile(path.join(dir, "state.json"), JSON.stringify({ ...state, credential: "stolen" }));
     await expect(loadState(dir)).rejects.toThrow(/state.json is not a valid agent state file/);
+  });
+});
+
+describe("a rotated credential", () => {
+  it("is on disk before it is used, and used from then on", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "nvi-agent-"));
+    await saveState(dir, state);
+    const credential = new AgentCredential(dir, state);
+    expect(credential.current).toBe("nvh_secret");
+    await credential.adopt("nvh_rotated");
+    expect(credential.current).toBe("nvh_rotated");
+    expect((await loadState(dir))?.credential).toBe("nvh_rotated");
+  });
+
+  it("is not used when it cannot be saved (the old one keeps working on the console's side)", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "nvi-agent-"));
+    const file = path.join(dir, "blocked");
+    await writeFile(file, "not a directory");
+    const credential = new AgentCredential(path.join(file, "state"), state);
+    await expect(credential.adopt("nvh_rotated")).rejects.toThrow();
+    expect(credential.current).toBe("nvh_secret");
   });
 });

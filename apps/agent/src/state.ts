@@ -37,3 +37,26 @@ export async function saveState(dir: string, state: AgentState): Promise<void> {
   await writeFile(tmp, JSON.stringify(AgentState.parse(state), null, 2), { mode: 0o600 });
   await rename(tmp, path.join(dir, FILE));
 }
+
+/**
+ * The credential the agent proves itself with, shared by the heartbeat and command loops. A
+ * rotation (a heartbeat answer with `newCredential`) is saved to the state file first and only
+ * then used: a crash in between leaves the old one on disk, which keeps working until the console
+ * sees the new one used, so the host is never locked out.
+ */
+export class AgentCredential {
+  constructor(
+    private readonly dir: string,
+    private state: AgentState,
+  ) {}
+
+  get current(): string {
+    return this.state.credential;
+  }
+
+  async adopt(credential: string): Promise<void> {
+    const next = { ...this.state, credential };
+    await saveState(this.dir, next);
+    this.state = next;
+  }
+}

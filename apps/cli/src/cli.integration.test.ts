@@ -89,5 +89,15 @@ describe("nvi CLI against the real API", () => {
     expect((await nvi("frobnicate")).code).toBe(2);
     const gone = await nvi("vpcs", "delete", "vpc_00000000000000000000");
     expect(gone.err).toMatch(/VPC not found \(NOT_FOUND\)/);
+    for (const verb of ["stop", "start", "restart"]) {
+      const none = await nvi("instances", verb, "inst_00000000000000000000");
+      expect(none, verb).toMatchObject({ code: 1 });
+      expect(none.err).toMatch(/instance not found \(NOT_FOUND\)/);
+      expect((await nvi("instances", verb)).err).toMatch(/give the instance id/);
+    }
+    expect((await nvi("hosts", "rotate-credential", "host_00000000000000000000")).err).toMatch(/host not found \(NOT_FOUND\)/);
+    const cancel = await nvi("operations", "cancel", "op_00000000000000000000");
+    expect(cancel).toMatchObject({ code: 1 });
+    expect(cancel.err).toMatch(/operation not found \(NOT_FOUND\)/);
   });
 });

@@ -65,7 +65,15 @@ export const COMMANDS: Command[] = [
     summary: "hosts with live status",
     method: "GET",
     path: (a) => `/hosts${query({ cloudId: typeof a.flags.cloud === "string" ? a.flags.cloud : undefined })}`,
-    columns: ["id", "name", "status", "facts.fabricAddress", "facts.ovsVersion", "lastSeenAt"],
+    columns: ["id", "name", "status", "facts.fabricAddress", "facts.ovsVersion", "lastSeenAt", "credentialRotationRequestedAt"],
+  },
+  {
+    words: ["hosts", "rotate-credential"],
+    usage: "hosts rotate-credential HOST_ID",
+    summary: "give a host's agent a new credential on its next heartbeat (the old one ends when the agent uses the new)",
+    method: "POST",
+    path: (a) => `/hosts/${arg(a, 0, "host id")}/rotate-credential`,
+    body: () => ({}),
   },
   { words: ["hosts", "remove"], usage: "hosts remove HOST_ID", summary: "remove a host (its agent is refused)", method: "DELETE", path: (a) => `/hosts/${arg(a, 0, "host id")}` },
   { words: ["vpcs", "list"], usage: "vpcs list", summary: "VPCs", method: "GET", path: () => "/vpcs", columns: ["id", "name", "cidr", "subnetCount", "createdAt"] },
@@ -120,9 +128,21 @@ export const COMMANDS: Command[] = [
     },
   },
   { words: ["instances", "terminate"], usage: "instances terminate INSTANCE_ID", summary: "terminate an instance (address released)", method: "DELETE", path: (a) => `/instances/${arg(a, 0, "instance id")}`, pick: (answer) => ({ operationId: (answer as { operationId: string }).operationId }) },
+  ...(["stop", "start", "restart"] as const).map((verb): Command => ({
+    words: ["instances", verb],
+    usage: `instances ${verb} INSTANCE_ID`,
+    summary: { stop: "stop a running instance (it keeps its address)", start: "start a stopped instance", restart: "stop and start a running instance" }[verb],
+    method: "POST",
+    path: (a) => `/instances/${arg(a, 0, "instance id")}/${verb}`,
+    body: () => ({}),
+    pick: (answer) => {
+      const { instance, operationId } = answer as { instance: Record<string, unknown>; operationId: string };
+      return { id: instance.id, name: instance.name, status: instance.status, operationId };
+    },
+  })),
   {
     words: ["operations", "list"],
-    usage: "operations list [--status queued|running|succeeded|failed] [--target ID]",
+    usage: "operations list [--status queued|running|succeeded|failed|cancelled] [--target ID]",
     summary: "operations, newest first",
     method: "GET",
     path: (a) => `/operations${query({ status: typeof a.flags.status === "string" ? a.flags.status : undefined, targetId: typeof a.flags.target === "string" ? a.flags.target : undefined })}`,
@@ -130,6 +150,14 @@ export const COMMANDS: Command[] = [
   },
   { words: ["operations", "show"], usage: "operations show OPERATION_ID", summary: "one operation with its steps", method: "GET", path: (a) => `/operations/${arg(a, 0, "operation id")}` },
   { words: ["operations", "retry"], usage: "operations retry OPERATION_ID", summary: "run a failed operation again", method: "POST", path: (a) => `/operations/${arg(a, 0, "operation id")}/retry`, body: () => ({}) },
+  {
+    words: ["operations", "cancel"],
+    usage: "operations cancel OPERATION_ID",
+    summary: "cancel a queued operation, or a running one at its next safe step (what it did is undone)",
+    method: "POST",
+    path: (a) => `/operations/${arg(a, 0, "operation id")}/cancel`,
+    body: () => ({}),
+  },
   {
     words: ["audit"],
     usage: "audit [--action PREFIX] [--limit N]",

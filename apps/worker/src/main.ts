@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { startTsc, type Tsc } from "@nvi/controller";
-import { createCoreDeps, jobQueue, runLaunch, runTerminate, staleQueuedOperations } from "@nvi/core";
+import { createCoreDeps, isOperationKind, jobQueue, runOperation, staleQueuedOperations } from "@nvi/core";
 import { JobProducer, QUEUES, parseJob } from "@nvi/jobs";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
@@ -9,9 +9,9 @@ import { DbFabric } from "./fabric.ts";
 import { log } from "./log.ts";
 
 /**
- * The worker: BullMQ consumer of the operations queue (instance launch / terminate, system.echo),
- * the embedded Tenant SDN Controller running the NVI mapping over what Postgres knows (hosts'
- * fabric facts, running instances), a sweeper that re-queues operations whose job never reached
+ * The worker: BullMQ consumer of the operations queue (instance launch / terminate / stop / start /
+ * restart, system.echo), the embedded Tenant SDN Controller running the NVI mapping over what
+ * Postgres knows (hosts' fabric facts, running instances), a sweeper that re-queues operations whose job never reached
  * Redis, and a heartbeat key in Redis.
  */
 const env = workerEnv();
@@ -31,8 +31,7 @@ const worker = new Worker(
     const { def, payload } = parseJob(job.name, job.data);
     const operationId = (payload as { operationId?: string }).operationId;
     log("info", "job started", { job: job.id, name: def.name, attempt: job.attemptsMade + 1, operationId });
-    if (def.name === "instance.launch" && operationId) await runLaunch(deps, fabric.dataPlane, operationId);
-    else if (def.name === "instance.terminate" && operationId) await runTerminate(deps, fabric.dataPlane, operationId);
+    if (operationId && isOperationKind(def.name)) await runOperation(deps, fabric.dataPlane, def.name, operationId);
     log("info", "job done", { job: job.id, name: def.name, version: def.version, operationId });
     return payload;
   },

@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- REST answers are JSON, checked by the assertions */
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { run, startAgent, stopAgent, vsctl, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +11,9 @@ import { ROOT, type Stack } from "./stack.ts";
  * The tenant's journey on real parts: REST API with an API token → Postgres → BullMQ → the real
  * worker process (embedded TSC with the NVI mapping) → the real agents in two lab "datacenters"
  * (enrolled with join tokens, owning their VEBs, pulling commands) → network-namespace instances
- * that reach each other across datacenters; terminate releases the address; a worker killed with
+ * that reach each other across datacenters; stop makes an instance unreachable (address kept) and
+ * start/restart bring it back (netns and Docker); a rotated host credential reaches the real agent;
+ * terminate releases the address; a worker killed with
  * SIGKILL mid-launch finishes the launch exactly once after a restart.
  */
 let j: Journey;
@@ -152,6 +155,55 @@ describe("a Docker container in the VPC", () => {
   });
 });
 
+describe("stop, start and restart", () => {
+  const instance = async (name: string) => ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === name);
+  const verb = async (id: string, v: "stop" | "start" | "restart") => {
+    const r = await stack.call("POST", `/instances/${id}/${v}`, {});
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    const op = await finished(r.body.operationId);
+    expect(op.status, op.error).toBe("succeeded");
+    return { op, after: (await stack.call("GET", `/instances/${id}`)).body };
+  };
+
+  it("a netns instance: stopped it is unreachable and keeps its address and namespace; started (or restarted) it answers again", async () => {
+    const web = await instance("web-1");
+    const db2 = await instance("db-2");
+    expect(await pingFrom(web.id, db2.address)).toBe(true);
+    const stopped = await verb(db2.id, "stop");
+    expect(stopped.after).toMatchObject({ status: "stopped", address: db2.address, mac: db2.mac });
+    expect(stopped.op.steps.map((s: any) => s.status)).toEqual(["done", "done"]);
+    expect(await pingFrom(web.id, db2.address)).not.toBe(true);
+    expect(await run("ip", ["netns", "list"])).toContain(db2.id);
+    expect(await stack.deps.db.ipAllocation.count({ where: { holderId: db2.id } })).toBe(1);
+    expect((await stack.call("POST", `/instances/${db2.id}/stop`, {})).body.message).toMatch(/already stopped/);
+    const started = await verb(db2.id, "start");
+    expect(started.after).toMatchObject({ status: "running", address: db2.address });
+    expect(await pingFrom(web.id, db2.address)).toBe(true);
+    expect(await pingFrom(db2.id, web.address)).toBe(true);
+    const restarted = await verb(db2.id, "restart");
+    expect(restarted.op.steps.map((s: any) => s.name)).toEqual(["remove from the TSC", "stop on the host", "start on the host", "program the TSC"]);
+    expect(restarted.after).toMatchObject({ status: "running", address: db2.address });
+    expect(await pingFrom(web.id, db2.address)).toBe(true);
+  });
+
+  it("a Docker container: stopped it is unreachable (container exited, kept); started it is re-plugged and answers again", async () => {
+    const l = await launch("box-3", "dc2", { runtime: "docker", image: dockerd.image, command: "sleep 1000000", memoryMiB: 64 });
+    expect((await finished(l.operationId)).status).toBe("succeeded");
+    const web = await instance("web-1");
+    expect(await pingFrom(web.id, l.instance.address)).toBe(true);
+    const docker = (...args: string[]) => run("docker", args, { env: { DOCKER_HOST: dockerd.host } });
+    const stopped = await verb(l.instance.id, "stop");
+    expect(stopped.after).toMatchObject({ status: "stopped", address: l.instance.address, ofport: null });
+    expect((await docker("inspect", "-f", "{{.State.Running}}", `nvi-${l.instance.id}`)).trim()).toBe("false");
+    expect(await pingFrom(web.id, l.instance.address)).not.toBe(true);
+    const started = await verb(l.instance.id, "start");
+    expect(started.after).toMatchObject({ status: "running", address: l.instance.address });
+    expect(await pingFrom(web.id, l.instance.address)).toBe(true);
+    const r = await stack.call("DELETE", `/instances/${l.instance.id}`);
+    expect((await finished(r.body.operationId)).status).toBe("succeeded");
+  });
+});
+
 describe("the CLI, with an API token", () => {
   const cli = async (...argv: string[]): Promise<{ code: number; out: string }> => {
     const { spawn } = await import("node:child_process");
@@ -163,7 +215,7 @@ describe("the CLI, with an API token", () => {
     return { code, out };
   };
 
-  it("logs in, launches, lists, terminates", async () => {
+  it("logs in, launches, lists, stops, starts, restarts, terminates", async () => {
     expect((await cli("login", "--url", stack.apiUrl, "--token", stack.token)).code).toBe(0);
     const launched = JSON.parse((await cli("instances", "launch", "--name", "cli-1", "--subnet", subnets.dc2!, "--json")).out);
     expect(launched).toMatchObject({ name: "cli-1", status: "pending" });
@@ -175,12 +227,45 @@ describe("the CLI, with an API token", () => {
     const table = (await cli("instances", "list")).out;
     expect(table.split("\n")[0]).toMatch(/^ID\s+NAME\s+STATUS\s+ADDRESS/);
     expect(table).toMatch(/cli-1\s+running\s+10\.40\.2\.\d+/);
+    const cliOp = async (...argv: string[]) => (await finished(JSON.parse((await cli(...argv, "--json")).out).operationId)).status;
+    expect(await cliOp("instances", "stop", launched.id)).toBe("succeeded");
+    expect((await cli("instances", "list")).out).toMatch(/cli-1\s+stopped\s+10\.40\.2\.\d+/);
+    expect(await cliOp("instances", "start", launched.id)).toBe("succeeded");
+    expect(await cliOp("instances", "restart", launched.id)).toBe("succeeded");
+    expect((await cli("instances", "list")).out).toMatch(/cli-1\s+running\s+10\.40\.2\.\d+/);
     const gone = JSON.parse((await cli("instances", "terminate", launched.id, "--json")).out);
     expect((await finished(gone.operationId)).status).toBe("succeeded");
     expect((await cli("instances", "list")).out).not.toContain("cli-1");
     const refused = await cli("instances", "launch", "--name", "cli-2", "--subnet", "sn_00000000000000000000");
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/subnet not found \(NOT_FOUND\)/);
+  });
+});
+
+describe("host credential rotation", () => {
+  it("the real agent picks up its new credential on its next heartbeat; the old one is refused after; commands keep flowing", async () => {
+    const h2 = lab.hosts.find((h) => h.dc === 2)!;
+    const stateFile = path.join(h2.ovsDir, "agent", "state.json");
+    const old = JSON.parse(await readFile(stateFile, "utf8")).credential as string;
+    const before = ((await stack.call("GET", "/hosts")).body as any[]).find((h) => h.id === hostIds.dc2);
+    const asked = await stack.call("POST", `/hosts/${hostIds.dc2}/rotate-credential`, {});
+    expect(asked.status, JSON.stringify(asked.body)).toBe(200);
+    const after = await until("the agent to confirm its new credential", async () => {
+      const h = ((await stack.call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds.dc2);
+      return h.credentialRotationRequestedAt === null && h.credentialIssuedAt !== before.credentialIssuedAt ? h : undefined;
+    }, 45_000);
+    expect(after.status).toBe("online");
+    const current = JSON.parse(await readFile(stateFile, "utf8")).credential as string;
+    expect(current).toMatch(/^nvh_/);
+    expect(current).not.toBe(old);
+    const beat = (credential: string) =>
+      fetch(`${stack.apiUrl}/api/v1/agent/heartbeat`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${credential}` }, body: JSON.stringify({ facts: after.facts }) });
+    expect((await beat(old)).status).toBe(401);
+    expect((await beat(current)).status).toBe(200);
+    const l = await launch("rot-1", "dc2");
+    expect((await finished(l.operationId)).status).toBe("succeeded");
+    const audit = (await stack.call("GET", `/audit-events?action=host.credential&limit=10`)).body.events.map((e: any) => e.action);
+    expect(audit).toEqual(expect.arrayContaining(["host.credential.rotate", "host.credential.rotated"]));
   });
 });
 
@@ -198,6 +283,30 @@ describe("crashes", () => {
     expect(await stack.deps.db.hostCommand.count({ where: { operationId: l.operationId, kind: "instance.start" } })).toBe(1);
     const ports = await vsctl(h1.ovsDir, "--columns=external_ids", "find", "interface", `external_ids:nvi-instance=${l.instance.id}`);
     expect(ports.match(/nvi-instance/g)?.length).toBe(1);
+  });
+
+  it("a launch cancelled while it runs: the agent's instance is removed again, the address released, the operation cancelled", async () => {
+    const h1 = lab.hosts.find((h) => h.dc === 1)!;
+    await stopAgent(lab.name, h1.id); // the launch waits for the agent: it is running when the cancel comes
+    const l = await launch("cancel-1", "dc1");
+    await until("the launch to be running", async () => (await stack.call("GET", `/operations/${l.operationId}`)).body.status === "running");
+    const asked = await stack.call("POST", `/operations/${l.operationId}/cancel`, {});
+    expect(asked.status, JSON.stringify(asked.body)).toBe(200);
+    expect(asked.body).toMatchObject({ status: "running", cancelledBy: expect.stringContaining("token") });
+    await startAgent(lab.name, h1.id, agentCommand[h1.id]);
+    const op = await until("the cancellation", async () => {
+      const r = await stack.call("GET", `/operations/${l.operationId}`);
+      return ["succeeded", "failed", "cancelled"].includes(r.body?.status) ? r.body : undefined;
+    }, 90_000);
+    expect(op.status, op.error).toBe("cancelled");
+    expect(await stack.deps.db.hostCommand.findMany({ where: { operationId: l.operationId }, select: { kind: true, status: true }, orderBy: { createdAt: "asc" } })).toEqual([
+      { kind: "instance.start", status: "done" },
+      { kind: "instance.remove", status: "done" },
+    ]);
+    expect(await run("ip", ["netns", "list"])).not.toContain(l.instance.id);
+    expect((await vsctl(h1.ovsDir, "--columns=name", "find", "interface", `external_ids:nvi-instance=${l.instance.id}`)).trim()).toBe("");
+    expect(await stack.deps.db.ipAllocation.count({ where: { holderId: l.instance.id } })).toBe(0);
+    expect((await stack.call("GET", `/instances/${l.instance.id}`)).body).toMatchObject({ status: "terminated", statusReason: expect.stringMatching(/^launch cancelled by token/) });
   });
 
   it("an agent restart: no duplicate instance, still reachable", async () => {

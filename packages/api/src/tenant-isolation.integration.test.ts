@@ -119,6 +119,7 @@ const cases: Record<string, Case> = {
     assertNoLeak(await c.host.list({}));
   },
   "host.remove": (c) => expectCode(c.host.remove({ hostId: aHostId }), "NOT_FOUND"),
+  "host.rotateCredential": (c) => expectCode(c.host.rotateCredential({ hostId: aHostId }), "NOT_FOUND"),
   // Tenants' credentials are never host credentials, and a made-up join token enrolls nothing.
   "agent.enroll": (c) => expectCode(c.agent.enroll({ joinToken: "nvj_" + "q".repeat(36), facts: hostFacts("b-host") }), "UNAUTHORIZED"),
   "agent.heartbeat": (c) => expectCode(c.agent.heartbeat({ facts: hostFacts("a-host-1") }), "UNAUTHORIZED"),
@@ -138,9 +139,13 @@ const cases: Record<string, Case> = {
   "instance.launch": (c) => expectCode(c.instance.launch({ name: "bobs", subnetId: aSubnetId, runtime: "netns", cpus: 1, memoryMiB: 64 }), "NOT_FOUND"),
   "instance.terminate": (c) => expectCode(c.instance.terminate({ instanceId: aInstanceId }), "NOT_FOUND"),
   "reachability.check": (c) => expectCode(c.reachability.check({ instanceId: aInstanceId, toAddress: "10.0.0.1", protocol: "icmp" }), "NOT_FOUND"),
+  "instance.stop": (c) => expectCode(c.instance.stop({ instanceId: aInstanceId }), "NOT_FOUND"),
+  "instance.start": (c) => expectCode(c.instance.start({ instanceId: aInstanceId }), "NOT_FOUND"),
+  "instance.restart": (c) => expectCode(c.instance.restart({ instanceId: aInstanceId, idempotencyKey: "bob-restart-1" }), "NOT_FOUND"),
   "operation.list": async (c) => assertNoLeak(await c.operation.list({})),
   "operation.get": (c) => expectCode(c.operation.get({ operationId: aOperationId }), "NOT_FOUND"),
   "operation.retry": (c) => expectCode(c.operation.retry({ operationId: aOperationId }), "NOT_FOUND"),
+  "operation.cancel": (c) => expectCode(c.operation.cancel({ operationId: aOperationId }), "NOT_FOUND"),
   // a tenant's token or session is never a host credential
   "agentCommand.poll": (c) => expectCode(c.agentCommand.poll({ inventory: [] }), "UNAUTHORIZED"),
   "agentCommand.result": (c) => expectCode(c.agentCommand.result({ commandId: "hcmd_x", result: { ok: true } }), "UNAUTHORIZED"),
@@ -171,9 +176,12 @@ describe("tenant isolation over tRPC", () => {
     expect(await deps.db.cloud.findUnique({ where: { id: aCloudId } })).not.toBeNull();
     expect(await deps.db.joinToken.findUnique({ where: { id: aJoinTokenId } })).toMatchObject({ revokedAt: null, uses: 1 });
     expect(await deps.db.host.findUnique({ where: { id: aHostId } })).not.toBeNull();
+    expect(await deps.db.hostCredential.findUnique({ where: { hostId: aHostId } })).toMatchObject({ rotationRequestedAt: null, pendingHash: null });
     expect(await deps.db.vpc.findUnique({ where: { id: aVpcId } })).not.toBeNull();
     expect(await deps.db.subnet.findUnique({ where: { id: aSubnetId } })).not.toBeNull();
     expect(await deps.db.instance.findUnique({ where: { id: aInstanceId } })).toMatchObject({ status: "pending" });
+    expect(await deps.db.operation.count({ where: { targetId: aInstanceId } })).toBe(1); // B's stop/start/restart made none
+    expect(await deps.db.operation.findUnique({ where: { id: aOperationId } })).toMatchObject({ status: "queued", cancelledBy: null }); // nor cancelled A's
   });
 });
 
@@ -212,6 +220,7 @@ describe("tenant isolation over REST", () => {
     "DELETE /join-tokens/{joinTokenId}": async () => expect((await call("DELETE", `/join-tokens/${aJoinTokenId}`)).status).toBe(404),
     "GET /hosts": async () => assertNoLeak(await (await call("GET", `/hosts?cloudId=${aCloudId}`)).json()),
     "DELETE /hosts/{hostId}": async () => expect((await call("DELETE", `/hosts/${aHostId}`)).status).toBe(404),
+    "POST /hosts/{hostId}/rotate-credential": async () => expect((await call("POST", `/hosts/${aHostId}/rotate-credential`, {})).status).toBe(404),
     "POST /agent/enroll": async () => expect((await call("POST", "/agent/enroll", { joinToken: "nvj_" + "r".repeat(36), facts: hostFacts("b") })).status).toBe(401),
     "POST /agent/heartbeat": async () => expect((await call("POST", "/agent/heartbeat", { facts: hostFacts("a-host-1") })).status).toBe(401),
     "GET /vpcs": async () => assertNoLeak(await (await call("GET", "/vpcs")).json()),
@@ -226,9 +235,13 @@ describe("tenant isolation over REST", () => {
     "POST /instances": async () => expect((await call("POST", "/instances", { name: "bobs", subnetId: aSubnetId })).status).toBe(404),
     "DELETE /instances/{instanceId}": async () => expect((await call("DELETE", `/instances/${aInstanceId}`)).status).toBe(404),
     "POST /instances/{instanceId}/reachability": async () => expect((await call("POST", `/instances/${aInstanceId}/reachability`, { toAddress: "10.0.0.1" })).status).toBe(404),
+    "POST /instances/{instanceId}/stop": async () => expect((await call("POST", `/instances/${aInstanceId}/stop`, {})).status).toBe(404),
+    "POST /instances/{instanceId}/start": async () => expect((await call("POST", `/instances/${aInstanceId}/start`, {})).status).toBe(404),
+    "POST /instances/{instanceId}/restart": async () => expect((await call("POST", `/instances/${aInstanceId}/restart`, { idempotencyKey: "bob-restart-2" })).status).toBe(404),
     "GET /operations": async () => assertNoLeak(await (await call("GET", "/operations")).json()),
     "GET /operations/{operationId}": async () => expect((await call("GET", `/operations/${aOperationId}`)).status).toBe(404),
     "POST /operations/{operationId}/retry": async () => expect((await call("POST", `/operations/${aOperationId}/retry`, {})).status).toBe(404),
+    "POST /operations/{operationId}/cancel": async () => expect((await call("POST", `/operations/${aOperationId}/cancel`, {})).status).toBe(404),
     "POST /agent/commands": async () => expect((await call("POST", "/agent/commands", { inventory: [] })).status).toBe(401),
     "POST /agent/commands/{commandId}/result": async () => expect((await call("POST", "/agent/commands/hcmd_x/result", { result: { ok: true } })).status).toBe(401),
     "GET /audit-events": async () => assertNoLeak(await (await call("GET", "/audit-events?limit=200")).json()),

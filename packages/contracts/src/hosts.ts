@@ -67,6 +67,10 @@ export const HostDto = z.object({
   facts: HostFacts,
   enrolledAt: isoDate,
   lastSeenAt: isoDate,
+  /** when the host's current credential was issued (enrollment or the last completed rotation) */
+  credentialIssuedAt: isoDate.nullable(),
+  /** a rotation asked for and not yet confirmed by the agent (the old credential still works until then) */
+  credentialRotationRequestedAt: isoDate.nullable(),
 });
 export type HostDto = z.infer<typeof HostDto>;
 
@@ -82,7 +86,16 @@ export const EnrollResponse = z.object({
 });
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
 export const HeartbeatRequest = z.object({ facts: HostFacts });
-export const HeartbeatResponse = z.object({ hostId: z.string(), heartbeatSeconds: z.number().int() });
+export const HeartbeatResponse = z.object({
+  hostId: z.string(),
+  heartbeatSeconds: z.number().int(),
+  /**
+   * Credential rotation: a new host credential, delivered over this authenticated call. The agent
+   * stores it and uses it from its next call on; that first use makes it the host's credential and
+   * ends the old one (which keeps working until then, so a lost answer locks nothing out).
+   */
+  newCredential: z.string().optional(),
+});
 
 export const VpcDto = z.object({
   id: z.string(),

@@ -65,6 +65,8 @@ export const OperationDto = z.object({
   steps: z.array(OperationStep),
   error: z.string().nullable(),
   requestedBy: z.string(),
+  /** who asked to cancel: with status cancelled, who cancelled it; with running, the cancellation waits for the next safe step */
+  cancelledBy: z.string().nullable(),
   attempts: z.number().int(),
   createdAt: isoDate,
   startedAt: isoDate.nullable(),
@@ -74,8 +76,13 @@ export type OperationDto = z.infer<typeof OperationDto>;
 
 /**
  * What the agent is asked to do. `instance.start` creates (or re-creates) the instance on the host
- * and plugs it into the VEB; `instance.remove` unplugs and deletes it. Both are idempotent on the
- * agent's side (a retried command finds the work done and says so).
+ * and plugs it into the VEB (a launch); `instance.remove` unplugs and deletes it; `instance.stop`
+ * stops a launched instance's workload and keeps what it owns (namespace or container, address,
+ * MAC); `instance.resume` starts a stopped instance again from its spec (re-created if the host
+ * lost it) and answers with its VEB port. All are idempotent on the agent's side (a retried command
+ * finds the work done and says so). The union only grows. Agents from this version on answer a
+ * kind they do not know with a failure naming it (the rest of the poll still runs); older agents
+ * refuse the whole poll, so against those new kinds ship agent-first.
  */
 export const InstanceSpec = z.object({
   instanceId: z.string(),
@@ -97,6 +104,8 @@ export const HostCommandBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("instance.remove"), instanceId: z.string(), runtime: InstanceRuntime }),
   /** a live probe sent from inside the instance (read-only; answers the console's reachability check) */
   z.object({ kind: z.literal("instance.probe"), probe: ProbeRequest }),
+  z.object({ kind: z.literal("instance.stop"), instanceId: z.string(), runtime: InstanceRuntime }),
+  z.object({ kind: z.literal("instance.resume"), spec: InstanceSpec }),
 ]);
 export type HostCommandBody = z.infer<typeof HostCommandBody>;
 
@@ -105,7 +114,7 @@ export type HostCommandDto = z.infer<typeof HostCommandDto>;
 
 export const CommandResult = z.object({
   ok: z.boolean(),
-  /** instance.start: the VEB port the instance got */
+  /** instance.start / instance.resume: the VEB port the instance got; instance.stop: the port it keeps, if any */
   ofport: z.number().int().positive().optional(),
   /** instance.probe: what the instance saw */
   probe: ProbeOutcome.optional(),

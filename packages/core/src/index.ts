@@ -22,3 +22,8 @@ export * from "./instances/operations.ts";
 export * from "./instances/commands.ts";
 export * from "./instances/executor.ts";
 export * from "./instances/reachability.ts";
+export * from "./instances/lifecycle.ts";
+export * from "./instances/lifecycle-executor.ts";
+export * from "./instances/run-operation.ts";
+export * from "./instances/cancel.ts";
+export * from "./clouds/host-credentials.ts";

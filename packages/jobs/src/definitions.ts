@@ -34,9 +34,22 @@ export const echoJob = defineJob({
   schema: z.object({ text: z.string().max(200) }),
 });
 
-/** Runs an instance operation (launch or terminate) to its end; the operation row holds everything else. */
+/** Runs an instance operation (launch, terminate, stop, start, restart) to its end; the operation row holds everything else. */
 const operationPayload = z.object({ operationId: z.string().min(1).max(40) });
 export const instanceLaunchJob = defineJob({ name: "instance.launch", version: 1, queue: QUEUES.operations, schema: operationPayload });
 export const instanceTerminateJob = defineJob({ name: "instance.terminate", version: 1, queue: QUEUES.operations, schema: operationPayload });
+export const instanceStopJob = defineJob({ name: "instance.stop", version: 1, queue: QUEUES.operations, schema: operationPayload });
+export const instanceStartJob = defineJob({ name: "instance.start", version: 1, queue: QUEUES.operations, schema: operationPayload });
+export const instanceRestartJob = defineJob({ name: "instance.restart", version: 1, queue: QUEUES.operations, schema: operationPayload });
 
-export const JOBS = [echoJob, instanceLaunchJob, instanceTerminateJob] as const;
+/** The operation jobs by operation kind (the operation row's `kind` is the job's name). */
+export const OPERATION_JOBS = {
+  "instance.launch": instanceLaunchJob,
+  "instance.terminate": instanceTerminateJob,
+  "instance.stop": instanceStopJob,
+  "instance.start": instanceStartJob,
+  "instance.restart": instanceRestartJob,
+} as const;
+export type OperationKind = keyof typeof OPERATION_JOBS;
+
+export const JOBS = [echoJob, ...Object.values(OPERATION_JOBS)] as const;

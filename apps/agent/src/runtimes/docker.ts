@@ -70,6 +70,23 @@ export async function startDocker(run: Runner, bridge: string, spec: InstanceSpe
   return { ofport: await plugContainer(run, bridge, spec, state.pid) };
 }
 
+/**
+ * Stop: `docker stop` (its --init forwards SIGTERM; killed after 5 s). The container, its labels
+ * and spec stay; its network namespace, and with it our veth, is gone, so the VEB port is removed
+ * too (a start plugs a fresh one). A container that no longer exists has nothing to stop.
+ */
+export async function stopDocker(run: Runner, bridge: string, instanceId: string): Promise<{ ofport?: number }> {
+  const name = containerName(instanceId);
+  if (await inspect(run, name)) await run("docker", ["stop", "-t", "5", name]);
+  const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === instanceId);
+  if (plugged) await unplugPort(run, bridge, plugged.port);
+  await run("ip", ["link", "del", hostIfName(instanceId)]).catch(() => undefined);
+  return {};
+}
+
+/** Start a stopped container: `docker start` and a fresh plug, or a new container from the spec if the host lost it (startDocker does both). */
+export const resumeDocker = startDocker;
+
 export async function removeDocker(run: Runner, bridge: string, instanceId: string): Promise<void> {
   const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === instanceId);
   if (plugged) await unplugPort(run, bridge, plugged.port);

@@ -43,3 +43,31 @@ export async function removeNetns(run: Runner, bridge: string, instanceId: strin
   await run("ip", ["netns", "del", netnsName(instanceId, prefix)]).catch(() => undefined);
   await run("ip", ["link", "del", hostIfName(instanceId)]).catch(() => undefined);
 }
+
+/**
+ * Stop: the instance's processes get SIGTERM and its eth0 goes down (the VEB side loses carrier);
+ * the namespace, its address, MAC and the VEB port stay, so a start is quick and the port number
+ * usually survives. Answers with the port it keeps. A namespace that is gone has nothing to stop.
+ */
+export async function stopNetns(run: Runner, bridge: string, instanceId: string, prefix?: string): Promise<{ ofport?: number }> {
+  const ns = netnsName(instanceId, prefix);
+  if (!(await exists(run, "ip", ["netns", "exec", ns, "true"]))) return {};
+  const pids = (await run("ip", ["netns", "pids", ns])).split(/\s+/).filter(Boolean);
+  if (pids.length > 0) await run("kill", ["-TERM", ...pids]).catch(() => undefined);
+  await run("ip", ["-n", ns, "link", "set", "eth0", "down"]).catch(() => undefined);
+  const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === instanceId);
+  const ofport = plugged ? Number((await run("ovs-vsctl", ["get", "interface", plugged.port, "ofport"])).trim()) : 0;
+  return ofport > 0 ? { ofport } : {};
+}
+
+/**
+ * Start a stopped instance: re-created from the spec if the host lost it (startNetns), then eth0
+ * up and the default route back (the kernel dropped it when the link went down). Idempotent.
+ */
+export async function resumeNetns(run: Runner, bridge: string, spec: InstanceSpec, prefix?: string): Promise<{ ofport: number }> {
+  const ns = netnsName(spec.instanceId, prefix);
+  const { ofport } = await startNetns(run, bridge, spec, prefix);
+  await run("ip", ["-n", ns, "link", "set", "eth0", "up"]);
+  await run("ip", ["-n", ns, "route", "replace", "default", "via", spec.gateway, "dev", "eth0"]);
+  return { ofport };
+}

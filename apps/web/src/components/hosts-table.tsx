@@ -11,6 +11,7 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
   const queryClient = useQueryClient();
   const hosts = useQuery(trpc.host.list.queryOptions({ cloudId }, { refetchInterval: 3_000 }));
   const remove = useMutation(trpc.host.remove.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
+  const rotate = useMutation(trpc.host.rotateCredential.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
   if (hosts.error) return <div className="alert">{errorMessage(hosts.error)}</div>;
   if (!hosts.data?.length) return <p className="muted">No hosts yet: add one below.</p>;
   return (
@@ -53,8 +54,22 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
               <td>
                 {h.facts.cpus} CPU / {Math.round(h.facts.memoryMiB / 1024)} GiB
               </td>
-              <td>{new Date(h.lastSeenAt).toLocaleTimeString()}</td>
               <td>
+                {new Date(h.lastSeenAt).toLocaleTimeString()}
+                {h.credentialRotationRequestedAt ? (
+                  <div className="muted" data-testid={`host-credential-rotating-${h.name}`}>credential rotation pending (next heartbeat)</div>
+                ) : (
+                  h.credentialIssuedAt && <div className="muted">credential issued {new Date(h.credentialIssuedAt).toLocaleString()}</div>
+                )}
+              </td>
+              <td>
+                <button
+                  data-testid={`host-rotate-${h.name}`}
+                  disabled={rotate.isPending || h.credentialRotationRequestedAt !== null}
+                  onClick={() => window.confirm(`Rotate the credential of ${h.name}? Its agent picks the new one up on its next heartbeat; the old one then stops working.`) && rotate.mutate({ hostId: h.id })}
+                >
+                  Rotate credential
+                </button>{" "}
                 <button className="danger" onClick={() => window.confirm(`Remove host ${h.name}? Its agent is refused from now on.`) && remove.mutate({ hostId: h.id })}>
                   Remove
                 </button>
@@ -64,6 +79,7 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
         </tbody>
       </table>
       {remove.error && <div className="alert" role="alert">{errorMessage(remove.error)}</div>}
+      {rotate.error && <div className="alert" role="alert">{errorMessage(rotate.error)}</div>}
     </div>
   );
 }

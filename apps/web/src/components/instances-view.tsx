@@ -7,6 +7,7 @@ import { useState, type FormEvent } from "react";
 import { formText } from "../lib/form.ts";
 import { errorMessage, useTRPC } from "../trpc/client.tsx";
 import { EmptyState } from "./empty-state.tsx";
+import { InstanceActions } from "./instance-actions.tsx";
 import { useLiveUpdates } from "./live.tsx";
 import { ReachabilityCheck } from "./reachability-check.tsx";
 
@@ -140,11 +141,9 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
 
 export function InstancesView() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   useLiveUpdates();
   const instances = useQuery(trpc.instance.list.queryOptions({}));
   const vpcs = useQuery(trpc.vpc.list.queryOptions());
-  const terminate = useMutation(trpc.instance.terminate.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
   const [launching, setLaunching] = useState(false);
   const vpcName = (id: string) => vpcs.data?.find((v) => v.id === id)?.name ?? id;
   return (
@@ -162,7 +161,6 @@ export function InstancesView() {
       </div>
       {launching && <LaunchForm vpcs={vpcs.data ?? []} onDone={() => setLaunching(false)} />}
       {instances.error && <div className="alert">{errorMessage(instances.error)}</div>}
-      {terminate.error && <div className="alert" role="alert">{errorMessage(terminate.error)}</div>}
       {instances.data?.length === 0 && !launching && (
         <EmptyState title="No instances yet" {...((vpcs.data?.length ?? 0) === 0 ? { action: { href: "/vpcs", label: "Go to VPCs" } } : {})}>
           <p>Instances are launched into a VPC subnet on a host of one of your clouds{(vpcs.data?.length ?? 0) === 0 ? ". Create a VPC first." : ": use Launch instance."}</p>
@@ -205,11 +203,7 @@ export function InstancesView() {
                   </td>
                   <td>
                     <Link href={`/operations?target=${i.id}`}>operations</Link>{" "}
-                    {i.status !== "terminating" && (
-                      <button className="danger" onClick={() => window.confirm(`Terminate ${i.name}? Its address is released.`) && terminate.mutate({ instanceId: i.id })}>
-                        Terminate
-                      </button>
-                    )}
+                    <InstanceActions instance={i} />
                   </td>
                 </tr>
               ))}

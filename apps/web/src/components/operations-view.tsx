@@ -31,6 +31,7 @@ export function OperationsView() {
   const target = useSearchParams().get("target") ?? undefined;
   const ops = useQuery(trpc.operation.list.queryOptions({ ...(target ? { targetId: target } : {}), limit: 100 }));
   const retry = useMutation(trpc.operation.retry.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
+  const cancel = useMutation(trpc.operation.cancel.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
   return (
     <>
       <h1>Operations</h1>
@@ -41,6 +42,7 @@ export function OperationsView() {
       {target && <p className="muted">Showing the operations of {target}.</p>}
       {ops.error && <div className="alert">{errorMessage(ops.error)}</div>}
       {retry.error && <div className="alert" role="alert">{errorMessage(retry.error)}</div>}
+      {cancel.error && <div className="alert" role="alert" data-testid="operation-cancel-error">{errorMessage(cancel.error)}</div>}
       {ops.data?.length === 0 && (
         <EmptyState title="No operations yet" action={{ href: "/instances", label: "Launch an instance" }}>
           <p>Launching and terminating instances (and, next, plugging policies) show up here as they run. Account and token changes are in the audit log.</p>
@@ -69,6 +71,7 @@ export function OperationsView() {
                   <td>
                     <span className={`badge ${STATUS_CLASS[op.status]}`}>{op.status}</span>
                     {op.attempts > 1 && <div className="muted">attempt {op.attempts}</div>}
+                    {op.status === "running" && op.cancelledBy && <div className="muted">cancelling (asked by {op.cancelledBy}): stops at the next safe step</div>}
                   </td>
                   <td style={{ minWidth: 260 }}>
                     <progress max={100} value={op.progress} aria-label={`progress of ${op.id}`} /> {op.progress}%
@@ -84,6 +87,15 @@ export function OperationsView() {
                     {op.status === "failed" && (
                       <button onClick={() => retry.mutate({ operationId: op.id })} disabled={retry.isPending}>
                         Retry
+                      </button>
+                    )}
+                    {(op.status === "queued" || (op.status === "running" && !op.cancelledBy)) && op.kind !== "instance.terminate" && (
+                      <button
+                        data-testid={`operation-cancel-${op.id}`}
+                        onClick={() => window.confirm(`Cancel this ${op.kind}? What it did so far is undone.`) && cancel.mutate({ operationId: op.id })}
+                        disabled={cancel.isPending}
+                      >
+                        Cancel
                       </button>
                     )}
                   </td>

@@ -7,6 +7,7 @@ import {
   HostRef,
   ListHostsInput,
   RevokeJoinTokenInput,
+  RotateHostCredentialInput,
   createCloud,
   createJoinToken,
   deleteCloud,
@@ -17,6 +18,7 @@ import {
   recordHeartbeat,
   removeHost,
   revokeJoinToken,
+  rotateHostCredential,
 } from "@nvi/core";
 import { z } from "zod";
 import { authedProcedure, hostProcedure, publicProcedure, router } from "../trpc.ts";
@@ -69,6 +71,11 @@ export const hostRouter = router({
     .input(HostRef)
     .output(z.object({ removed: z.literal(true) }))
     .mutation(({ ctx, input }) => removeHost(ctx.core, input)),
+  rotateCredential: authedProcedure
+    .meta(rest("POST", "/hosts/{hostId}/rotate-credential", "clouds", "Rotate a host's credential: its agent gets a new one on its next heartbeat; the old one stops working once the agent uses the new one (owner/admin, clouds:write)"))
+    .input(RotateHostCredentialInput)
+    .output(z.object({ hostId: z.string(), rotationRequestedAt: z.iso.datetime() }))
+    .mutation(({ ctx, input }) => rotateHostCredential(ctx.core, input)),
 });
 
 /** What host agents call (outbound from the host); authenticated by join token, then by host credential. */

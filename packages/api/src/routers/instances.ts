@@ -1,7 +1,7 @@
 import { CommandResult, HostCommandDto, InstanceDto, InstanceInventoryItem, OperationDto } from "@nvi/contracts";
 import {
-  DomainError, InstanceRef, LaunchInstanceInput, ListInstancesInput, ListOperationsInput, OperationRef, completeCommand, getInstance, getOperation,
-  launchInstance, listInstances, listOperations, pullCommands, retryOperation, terminateInstance, type OperationQueue,
+  DomainError, InstanceRef, cancelOperation, LaunchInstanceInput, LifecycleInput, ListInstancesInput, ListOperationsInput, OperationRef, completeCommand, getInstance, getOperation,
+  launchInstance, listInstances, listOperations, pullCommands, restartInstance, retryOperation, startInstance, stopInstance, terminateInstance, type OperationQueue,
 } from "@nvi/core";
 import { z } from "zod";
 import type { ApiContext } from "../context.ts";
@@ -40,6 +40,21 @@ export const instanceRouter = router({
     .input(InstanceRef)
     .output(Launched)
     .mutation(({ ctx, input }) => terminateInstance(ctx.core, queueOf(ctx), input)),
+  stop: authedProcedure
+    .meta(rest("POST", "/instances/{instanceId}/stop", "instances", "Stop a running instance: out of the TSC, workload stopped; it keeps its address (instances:write)"))
+    .input(LifecycleInput)
+    .output(Launched)
+    .mutation(({ ctx, input }) => stopInstance(ctx.core, queueOf(ctx), input)),
+  start: authedProcedure
+    .meta(rest("POST", "/instances/{instanceId}/start", "instances", "Start a stopped (or failed) instance with the same address (instances:write)"))
+    .input(LifecycleInput)
+    .output(Launched)
+    .mutation(({ ctx, input }) => startInstance(ctx.core, queueOf(ctx), input)),
+  restart: authedProcedure
+    .meta(rest("POST", "/instances/{instanceId}/restart", "instances", "Stop and start a running instance in one operation (instances:write)"))
+    .input(LifecycleInput)
+    .output(Launched)
+    .mutation(({ ctx, input }) => restartInstance(ctx.core, queueOf(ctx), input)),
 });
 
 export const operationRouter = router({
@@ -58,6 +73,11 @@ export const operationRouter = router({
     .input(OperationRef)
     .output(OperationDto)
     .mutation(({ ctx, input }) => retryOperation(ctx.core, queueOf(ctx), input)),
+  cancel: authedProcedure
+    .meta(rest("POST", "/operations/{operationId}/cancel", "operations", "Cancel a queued operation at once, or a running one at its next safe step (what it did is undone); terminates are not cancelled (instances:write)"))
+    .input(OperationRef)
+    .output(OperationDto)
+    .mutation(({ ctx, input }) => cancelOperation(ctx.core, input)),
 });
 
 /** The agent's command channel: it polls (outbound), reporting its inventory, and posts results. */

@@ -274,6 +274,7 @@ export class NviMapping {
     const before = this.inventory.endpoint(e.id);
     if (before && (before.datapathId !== e.datapathId || before.port !== e.port || before.ipv4 !== e.ipv4 || before.vpcId !== e.vpcId)) await this.unplug(e.id);
     this.inventory.plug(e);
+    if (!before) await this.liftDenials(e.ipv4);
     const lease = this.leased(e)?.fabricIp;
     await this.syncHosts([e.datapathId, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
     return lease;
@@ -292,6 +293,17 @@ export class NviMapping {
       this.pairs.delete(key);
     }
     await this.syncHosts([e.datapathId, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
+  }
+
+  /**
+   * A peer that tried an address while nobody held it (an instance stopped or not yet launched)
+   * holds a short drop flow for it; once an instance holds the address those drops are deleted, so
+   * its first packet reaches the TSC at once instead of after the deny window. (Another tenant's
+   * drop for the same private address is lifted too: its next packet is simply judged again.)
+   */
+  private async liftDenials(ipv4: string): Promise<void> {
+    const mod = flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", 0), cookieMask: COOKIE_KIND_TAG_MASK, match: { ethType: EthType.IPV4, ipv4Dst: ipv4 } });
+    await Promise.all([...(this.tsc?.switches.values() ?? [])].map((sw) => sw.sendWithBarrier([mod])));
   }
 
   private async revoke(e: FabricEndpoint, fabricIp: string | undefined): Promise<void> {

@@ -1,4 +1,4 @@
-import { EnrollResponse, HostDto, HostFacts, type HostStatus } from "@nvi/contracts";
+import { EnrollResponse, HostDto, HostFacts, type HeartbeatResponse, type HostStatus } from "@nvi/contracts";
 import { isUniqueViolation, type Prisma } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -6,6 +6,7 @@ import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { hashSecret, hostCredentialFormat, joinTokenFormat } from "../tokens/token-format.ts";
+import { authenticateHostCredential, issueRotatedCredential } from "./host-credentials.ts";
 import { effectiveLimit, invalidJoinToken, joinTokenStatus, parseJoinString } from "./join-tokens.ts";
 
 export const HEARTBEAT_SECONDS = 10;
@@ -18,7 +19,7 @@ export function hostStatus(lastSeenAt: Date, now: Date): HostStatus {
   return age <= STALE_AFTER_MS ? "online" : age <= OFFLINE_AFTER_MS ? "stale" : "offline";
 }
 
-type HostRow = { id: string; cloudId: string; name: string; facts: unknown; enrolledAt: Date; lastSeenAt: Date };
+type HostRow = { id: string; cloudId: string; name: string; facts: unknown; enrolledAt: Date; lastSeenAt: Date; credential: { issuedAt: Date; rotationRequestedAt: Date | null } | null };
 
 function toDto(row: HostRow, now: Date): HostDto {
   return {
@@ -29,6 +30,8 @@ function toDto(row: HostRow, now: Date): HostDto {
     facts: HostFacts.parse(row.facts),
     enrolledAt: row.enrolledAt.toISOString(),
     lastSeenAt: row.lastSeenAt.toISOString(),
+    credentialIssuedAt: row.credential?.issuedAt.toISOString() ?? null,
+    credentialRotationRequestedAt: row.credential?.rotationRequestedAt?.toISOString() ?? null,
   };
 }
 
@@ -99,15 +102,17 @@ export async function authenticateHost(deps: CoreDeps, credential: string): Prom
   if (hostCredentialFormat.check(credential) !== null) {
     throw new DomainError("HOST_CREDENTIAL_INVALID", "the host credential is malformed");
   }
-  const found = await deps.db.hostCredential.findUnique({ where: { hash: hashSecret(credential) }, include: { host: true } });
-  if (!found) throw new DomainError("HOST_CREDENTIAL_INVALID", "the host credential is not valid (was the host removed?); enroll again with a new join token");
-  const { id, orgId, cloudId, name } = found.host;
-  return { id, orgId, cloudId, name };
+  const found = await authenticateHostCredential(deps, credential);
+  const host = found && (await deps.db.host.findUnique({ where: { id: found.hostId }, select: { id: true, orgId: true, cloudId: true, name: true } }));
+  if (!host) throw new DomainError("HOST_CREDENTIAL_INVALID", "the host credential is not valid (was the host removed, or its credential rotated?); enroll again with a new join token");
+  return host;
 }
 
-export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, facts: HostFacts): Promise<{ hostId: string; heartbeatSeconds: number }> {
+/** A heartbeat: fresh facts, and a new credential when a rotation is asked for (see host-credentials.ts). */
+export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, facts: HostFacts): Promise<z.infer<typeof HeartbeatResponse>> {
   await deps.db.host.update({ where: { id: host.id }, data: { lastSeenAt: deps.clock(), ...factColumns(facts) } });
-  return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS };
+  const newCredential = await issueRotatedCredential(deps, host.id);
+  return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS, ...(newCredential ? { newCredential } : {}) };
 }
 
 export const ListHostsInput = z.object({ cloudId: z.string().min(1).max(40).optional() });
@@ -117,6 +122,7 @@ export async function listHosts(ctx: Ctx, input: z.infer<typeof ListHostsInput>)
   const rows = await ctx.db.host.findMany({
     where: { orgId: ctx.actor.orgId, ...(input.cloudId ? { cloudId: input.cloudId } : {}) },
     orderBy: { enrolledAt: "asc" },
+    include: { credential: { select: { issuedAt: true, rotationRequestedAt: true } } },
     take: 1000,
   });
   const now = ctx.clock();

@@ -2,6 +2,7 @@ import type { InstanceSpec } from "@nvi/contracts";
 import type { CoreDeps } from "../context.ts";
 import { parseCidr, type Cidr } from "../net/cidr.ts";
 import { releaseAddress } from "../vpcs/ipam.ts";
+import { cancelRequestedBy, finishCancelledLaunch } from "./cancel.ts";
 import { awaitCommand, issueCommand } from "./commands.ts";
 import { beginOperation, finishOperation, progressOf } from "./operations.ts";
 
@@ -16,13 +17,24 @@ export interface ExecutorOptions {
   commandTimeoutMs?: number;
 }
 
-const failed = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+export const failed = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** What the agent needs to (re-)create an instance: everything comes from its row and its subnet. */
+export function specOf(inst: InstanceRow): InstanceSpec {
+  const cidr = parseCidr(inst.subnet.cidr) as Cidr;
+  return {
+    instanceId: inst.id, name: inst.name, runtime: inst.runtime, image: inst.image, command: inst.command, cpus: inst.cpus, memoryMiB: inst.memoryMiB,
+    mac: inst.mac, address: inst.address, prefixLen: cidr.prefix, gateway: inst.subnet.gateway,
+  };
+}
+type InstanceRow = Pick<InstanceSpec, "name" | "runtime" | "image" | "command" | "cpus" | "memoryMiB" | "mac" | "address"> & { id: string; subnet: { cidr: string; gateway: string } };
 
 /**
  * Runs a launch operation to its end, exactly once in effect: a duplicate delivery of a finished
  * operation does nothing, a re-run after a crash finds the command it issued (one per operation and
  * kind) and the agent's idempotent answer. On failure the instance is marked failed with the
- * reason and its address released: no half-created instance.
+ * reason. A cancellation is honoured before the host is asked and again before the TSC step (the
+ * agent then removes what it made): the address is released, the instance marked terminated.
  */
 export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
   const op = await beginOperation(deps, operationId);
@@ -31,20 +43,24 @@ export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operat
   const inst = await deps.db.instance.findUnique({ where: { id: op.targetId }, include: { subnet: true } });
   if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
   if (inst.status === "terminating" || inst.status === "terminated") return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
+  const cancelledBefore = await cancelRequestedBy(deps, operationId);
+  if (cancelledBefore) return finishCancelledLaunch(deps, operationId, inst.id, cancelledBefore);
   try {
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "starting", statusReason: null } });
     await progress.step("start on the host", "running");
-    const cidr = parseCidr(inst.subnet.cidr) as Cidr;
-    const spec: InstanceSpec = {
-      instanceId: inst.id, name: inst.name, runtime: inst.runtime, image: inst.image, command: inst.command, cpus: inst.cpus, memoryMiB: inst.memoryMiB,
-      mac: inst.mac, address: inst.address, prefixLen: cidr.prefix, gateway: inst.subnet.gateway,
-    };
-    const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.start", spec } });
+    const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.start", spec: specOf(inst) } });
     const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
     if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
     await progress.step("start on the host", "done");
     await deps.db.instance.update({ where: { id: inst.id }, data: { ofport: result.ofport } });
     await progress.step("plug into the VEB", "done", `OpenFlow port ${result.ofport}`);
+    // the last safe boundary: cancelled now, the instance comes off the host before anything else sees it
+    const cancelledBy = await cancelRequestedBy(deps, operationId);
+    if (cancelledBy) {
+      const removed = await awaitCommand(deps, await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime } }), o.commandTimeoutMs ?? 120_000);
+      if (!removed.ok) throw new Error(`cancelled by ${cancelledBy}, but the host could not remove the instance: ${removed.error ?? "no reason given"}`);
+      return await finishCancelledLaunch(deps, operationId, inst.id, cancelledBy);
+    }
     await progress.step("program the TSC", "running");
     const fabric = await plane.plug({ id: inst.id, orgId: inst.orgId, vpcId: inst.vpcId, hostId: inst.hostId, ofport: result.ofport, mac: inst.mac, address: inst.address, gateway: inst.subnet.gateway });
     await progress.step("program the TSC", "done", fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects");

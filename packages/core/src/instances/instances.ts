@@ -59,7 +59,7 @@ export function instanceDto(r: Row): InstanceDto {
   };
 }
 
-const withHost = { host: { select: { name: true, cloudId: true } } } as const;
+export const withHost = { host: { select: { name: true, cloudId: true } } } as const;
 
 function runtimeProblem(runtime: InstanceRuntime, facts: HostFacts, image: string | undefined): string | null {
   if (!facts.runtimes[runtime]) return `host ${facts.hostname} has no ${runtime} runtime (it reports: ${Object.entries(facts.runtimes).filter(([, on]) => on).map(([k]) => k).join(", ") || "none"})`;

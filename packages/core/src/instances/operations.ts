@@ -1,5 +1,5 @@
 import { OperationDto, OperationStep } from "@nvi/contracts";
-import { instanceLaunchJob, instanceTerminateJob, JobProducer } from "@nvi/jobs";
+import { JobProducer, OPERATION_JOBS, type OperationKind } from "@nvi/jobs";
 import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -12,7 +12,7 @@ export interface OperationQueue {
   /** `round` > 0 for a retry: a new job for the same operation (the first one finished). */
   enqueue(kind: OperationKind, operationId: string, round?: number): Promise<void>;
 }
-export type OperationKind = "instance.launch" | "instance.terminate";
+export type { OperationKind };
 
 /** A queue with its own Redis connection (`prefix`: BullMQ key prefix, tests use their own); close it when done. */
 export function redisOperationQueue(redisUrl: string, prefix?: string): OperationQueue & { close(): Promise<void> } {
@@ -24,7 +24,7 @@ export function redisOperationQueue(redisUrl: string, prefix?: string): Operatio
 export function jobQueue(producer: JobProducer): OperationQueue {
   return {
     async enqueue(kind, operationId, round = 0) {
-      await producer.enqueue(kind === "instance.launch" ? instanceLaunchJob : instanceTerminateJob, { operationId }, { idempotencyKey: round ? `${operationId}-r${round}` : operationId });
+      await producer.enqueue(OPERATION_JOBS[kind], { operationId }, { idempotencyKey: round ? `${operationId}-r${round}` : operationId });
     },
   };
 }
@@ -38,13 +38,13 @@ export const ListOperationsInput = z.object({
 
 type OpRow = {
   id: string; kind: string; targetType: string; targetId: string; status: OperationDto["status"]; progress: number; steps: unknown; error: string | null;
-  requestedBy: string; attempts: number; createdAt: Date; startedAt: Date | null; finishedAt: Date | null;
+  requestedBy: string; cancelledBy: string | null; attempts: number; createdAt: Date; startedAt: Date | null; finishedAt: Date | null;
 };
 
 export function operationDto(r: OpRow): OperationDto {
   return {
     id: r.id, kind: r.kind, targetType: r.targetType, targetId: r.targetId, status: r.status, progress: r.progress, steps: z.array(OperationStep).parse(r.steps),
-    error: r.error, requestedBy: r.requestedBy, attempts: r.attempts, createdAt: r.createdAt.toISOString(), startedAt: r.startedAt?.toISOString() ?? null,
+    error: r.error, requestedBy: r.requestedBy, cancelledBy: r.cancelledBy, attempts: r.attempts, createdAt: r.createdAt.toISOString(), startedAt: r.startedAt?.toISOString() ?? null,
     finishedAt: r.finishedAt?.toISOString() ?? null,
   };
 }
@@ -52,10 +52,13 @@ export function operationDto(r: OpRow): OperationDto {
 export async function createOperation(
   tx: DbTx,
   ctx: Ctx,
-  o: { kind: OperationKind; targetType: string; targetId: string; steps: OperationStep[]; idempotencyKey: string | null },
+  o: { kind: OperationKind; targetType: string; targetId: string; steps: OperationStep[]; idempotencyKey: string | null; priorStatus?: string },
 ): Promise<{ id: string }> {
   return tx.operation.create({
-    data: { id: ctx.newId("operation"), orgId: ctx.actor.orgId, kind: o.kind, targetType: o.targetType, targetId: o.targetId, steps: o.steps, requestedBy: ctx.actor.email, idempotencyKey: o.idempotencyKey },
+    data: {
+      id: ctx.newId("operation"), orgId: ctx.actor.orgId, kind: o.kind, targetType: o.targetType, targetId: o.targetId, steps: o.steps, requestedBy: ctx.actor.email,
+      idempotencyKey: o.idempotencyKey, priorStatus: o.priorStatus ?? null,
+    },
     select: { id: true },
   });
 }
@@ -85,7 +88,7 @@ export async function retryOperation(ctx: Ctx, queue: OperationQueue, input: z.i
   if (!row) throw notFound("operation");
   if (row.status !== "failed") throw new DomainError("OPERATION_STATE", `only a failed operation can be retried (this one is ${row.status})`);
   const updated = await ctx.db.$transaction(async (tx) => {
-    const u = await tx.operation.update({ where: { id: row.id }, data: { status: "queued", error: null, finishedAt: null } });
+    const u = await tx.operation.update({ where: { id: row.id }, data: { status: "queued", error: null, finishedAt: null, cancelledBy: null } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "operation.retry", targetType: "operation", targetId: row.id, before: { status: row.status, error: row.error } });
     return u;
   });

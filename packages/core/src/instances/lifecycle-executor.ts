@@ -1,0 +1,95 @@
+import { OperationStep, type InstanceStatus } from "@nvi/contracts";
+import { z } from "zod";
+import type { CoreDeps } from "../context.ts";
+import { cancelRequestedBy, markCancelled, restoreStatus } from "./cancel.ts";
+import { awaitCommand, issueCommand } from "./commands.ts";
+import { failed, specOf, type ExecutorOptions, type InstanceDataPlane } from "./executor.ts";
+import { LIFECYCLE, type LifecycleKind } from "./lifecycle.ts";
+import { beginOperation, finishOperation, progressOf, type OperationProgress } from "./operations.ts";
+
+type Inst = NonNullable<Awaited<ReturnType<typeof loadInstance>>>;
+
+const loadInstance = (deps: CoreDeps, id: string) => deps.db.instance.findUnique({ where: { id }, include: { subnet: true } });
+
+/** Moves the instance's status only if nobody else moved it (a terminate that came in meanwhile wins). */
+async function moveStatus(deps: CoreDeps, id: string, from: InstanceStatus[], data: { status: InstanceStatus; statusReason?: string | null; ofport?: number | null }) {
+  await deps.db.instance.updateMany({ where: { id, status: { in: from } }, data });
+}
+
+/**
+ * Stop phase: the TSC forgets the instance first (its flows are revoked by cookie on every VEB, so
+ * traffic stops at once and no peer keeps a stale mapping), then the agent stops the workload.
+ * The address stays allocated to the instance; the VEB port stays only where the runtime keeps it
+ * (netns: yes, link down; docker: no, the container's network namespace is gone), as the agent says.
+ */
+async function stopPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: OperationProgress, operationId: string, inst: Inst, o: ExecutorOptions) {
+  await moveStatus(deps, inst.id, ["running", "stopping", "starting", "failed"], { status: "stopping" });
+  await progress.step("remove from the TSC", "running");
+  await plane.unplug(inst.id);
+  await progress.step("remove from the TSC", "done");
+  await progress.step("stop on the host", "running");
+  const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.stop", instanceId: inst.id, runtime: inst.runtime } });
+  const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
+  if (!result.ok) throw new Error(result.error ?? "the agent could not stop the instance");
+  await progress.step("stop on the host", "done", result.ofport ? `VEB port ${result.ofport} kept, link down` : "VEB port removed");
+  await moveStatus(deps, inst.id, ["stopping"], { status: "stopped", ofport: result.ofport ?? null, statusReason: null });
+}
+
+/** Start phase: the agent starts the instance from its spec and answers with its VEB port; the TSC plugs it again. */
+async function startPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: OperationProgress, operationId: string, inst: Inst, o: ExecutorOptions) {
+  // a terminate that came in meanwhile wins: never start what is being removed
+  const now = await deps.db.instance.findUnique({ where: { id: inst.id }, select: { status: true } });
+  if (!now || now.status === "terminating" || now.status === "terminated") throw new Error(`the instance is ${now?.status ?? "gone"}: not started`);
+  await moveStatus(deps, inst.id, ["stopped", "stopping", "starting", "failed"], { status: "starting" });
+  await progress.step("start on the host", "running");
+  const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.resume", spec: specOf(inst) } });
+  const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
+  if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
+  await moveStatus(deps, inst.id, ["starting"], { status: "starting", ofport: result.ofport });
+  await progress.step("start on the host", "done", `VEB port ${result.ofport}`);
+  await progress.step("program the TSC", "running");
+  const fabric = await plane.plug({ id: inst.id, orgId: inst.orgId, vpcId: inst.vpcId, hostId: inst.hostId, ofport: result.ofport, mac: inst.mac, address: inst.address, gateway: inst.subnet.gateway });
+  await progress.step("program the TSC", "done", fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects");
+  await moveStatus(deps, inst.id, ["starting"], { status: "running", statusReason: null });
+}
+
+/**
+ * Runs a stop, start or restart operation to its end, exactly once in effect: a duplicate delivery
+ * of a finished operation does nothing; a re-run (crash, retry) re-issues nothing the agent already
+ * did (one command per operation and kind, answered from its stored result) and repeats only the
+ * idempotent TSC steps. On failure the instance is marked failed with the reason (it keeps its
+ * address): retry the operation, start or stop it again, or terminate it.
+ */
+export async function runLifecycle(deps: CoreDeps, plane: InstanceDataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
+  const op = await beginOperation(deps, operationId);
+  if (!op) return;
+  const kind = op.kind as LifecycleKind;
+  const progress = progressOf(deps, operationId);
+  const inst = await loadInstance(deps, op.targetId);
+  if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
+  if (inst.status === "terminating" || inst.status === "terminated") return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
+  const cancelled = async (restore: boolean) => {
+    const by = await cancelRequestedBy(deps, operationId);
+    if (!by) return false;
+    await deps.db.$transaction(async (tx) => {
+      if (restore) await restoreStatus(tx, inst.id, kind, op.priorStatus);
+      await markCancelled(tx, deps, operationId, by);
+    });
+    return true;
+  };
+  try {
+    // safe boundaries: before anything (the instance goes back to how it was) and, in a restart, between the phases (it stays stopped)
+    if (await cancelled(true)) return;
+    if (kind !== "instance.start") await stopPhase(deps, plane, progress, operationId, inst, o);
+    if (kind === "instance.restart" && (await cancelled(false))) return;
+    if (kind !== "instance.stop") await startPhase(deps, plane, progress, operationId, inst, o);
+    await finishOperation(deps, operationId, { ok: true });
+  } catch (e) {
+    const reason = failed(e);
+    const current = await deps.db.operation.findUnique({ where: { id: operationId }, select: { steps: true } });
+    const running = z.array(OperationStep).catch([]).parse(current?.steps).find((s) => s.status === "running");
+    if (running) await progress.step(running.name, "failed", reason).catch(() => undefined);
+    await moveStatus(deps, inst.id, ["stopping", "starting", "stopped", "running"], { status: "failed", statusReason: `${LIFECYCLE[kind].verb} failed: ${reason}` });
+    await finishOperation(deps, operationId, { ok: false, error: reason });
+  }
+}
