@@ -173,6 +173,20 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
   }).toPass({ timeout: 90_000, intervals: [2_000] });
   await screenshot(page, "journey-3-reachable");
 
+  // stop the container: it keeps its address and is unreachable; start it: reachable again
+  await check.locator("select[name=to]").selectOption({ label: "box-1 (10.77.2.2)" });
+  await page.getByTestId("instance-stop-box-1").click();
+  await expect(page.getByTestId("instance-box-1")).toContainText("stopped", { timeout: 60_000 });
+  await check.getByRole("button", { name: "Check" }).click();
+  await expect(verdict).toHaveAttribute("data-result", "no-answer", { timeout: 20_000 });
+  await page.getByTestId("instance-start-box-1").click();
+  await expect(page.getByTestId("instance-box-1")).toContainText("running", { timeout: 60_000 });
+  await expect(async () => {
+    await check.getByRole("button", { name: "Check" }).click();
+    await expect(verdict).toHaveAttribute("data-result", "open", { timeout: 10_000 });
+  }).toPass({ timeout: 60_000, intervals: [1_000] });
+  await screenshot(page, "journey-4-stopped-and-started");
+
   // terminate the container and the VM: gone from the list, their addresses free again
   page.on("dialog", (d) => void d.accept());
   for (const name of ["box-1", "vm-1"]) {
@@ -183,5 +197,15 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
   const inUse = (subnet: string) => page.getByTestId("vpc-journey").getByTestId(`subnet-${subnet}`).getByTestId("in-use");
   await expect(inUse("lab-dc1")).toHaveText("1");
   await expect(inUse("lab-dc2")).toHaveText("0", { timeout: 30_000 });
-  await screenshot(page, "journey-4-released");
+  await screenshot(page, "journey-5-released");
+
+  // rotate a host's credential: its agent picks the new one up on its next heartbeat and stays online
+  await nav(page, "Clouds");
+  const host = page.getByTestId("cloud-lab-dc1").locator("[data-testid^=host-rotate-]");
+  const hostName = (await host.getAttribute("data-testid"))!.replace("host-rotate-", "");
+  await host.click();
+  const pending = page.getByTestId(`host-credential-rotating-${hostName}`);
+  await expect(pending).toBeVisible();
+  await expect(pending).toHaveCount(0, { timeout: 45_000 });
+  await expect(page.getByTestId(`host-${hostName}`)).toContainText("online");
 });
