@@ -141,6 +141,22 @@ export const COMMANDS: Command[] = [
     },
   })),
   {
+    words: ["instances", "reach"],
+    usage: "instances reach INSTANCE_ID (--to INSTANCE_ID | --address A) [--tcp PORT]",
+    summary: "can it reach…? a live ping (or TCP connect) sent from inside the instance",
+    method: "POST",
+    path: (a) => `/instances/${arg(a, 0, "instance id")}/reachability`,
+    body: (a) => {
+      const to = typeof a.flags.to === "string" ? { toInstanceId: a.flags.to } : { toAddress: need(a, "address") };
+      const port = num(a, "tcp");
+      return { ...to, protocol: port === undefined ? "icmp" : "tcp", port };
+    },
+    pick: (answer) => {
+      const r = answer as { from: { name: string }; to: { address: string; name: string | null }; protocol: string; port: number | null; result: string; rttMs: number | null; detail: string };
+      return { from: r.from.name, to: r.to.name ?? r.to.address, over: r.protocol === "icmp" ? "ping" : `tcp/${r.port}`, result: r.result, rttMs: r.rttMs, detail: r.detail };
+    },
+  },
+  {
     words: ["operations", "list"],
     usage: "operations list [--status queued|running|succeeded|failed|cancelled] [--target ID]",
     summary: "operations, newest first",

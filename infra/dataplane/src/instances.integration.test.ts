@@ -233,6 +233,10 @@ describe("the CLI, with an API token", () => {
     expect(await cliOp("instances", "start", launched.id)).toBe("succeeded");
     expect(await cliOp("instances", "restart", launched.id)).toBe("succeeded");
     expect((await cli("instances", "list")).out).toMatch(/cli-1\s+running\s+10\.40\.2\.\d+/);
+    const web = ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === "web-1");
+    const reach = JSON.parse((await cli("instances", "reach", launched.id, "--to", web.id, "--json")).out);
+    expect(reach).toMatchObject({ from: "cli-1", to: "web-1", over: "ping", result: "open" });
+    expect((await cli("instances", "reach", launched.id, "--address", "10.40.1.250", "--tcp", "80")).out).toMatch(/result\s+no-answer/);
     const gone = JSON.parse((await cli("instances", "terminate", launched.id, "--json")).out);
     expect((await finished(gone.operationId)).status).toBe("succeeded");
     expect((await cli("instances", "list")).out).not.toContain("cli-1");

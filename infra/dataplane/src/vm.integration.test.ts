@@ -70,6 +70,18 @@ describe("a QEMU VM in the VPC", () => {
     expect(fromVm.status).toBe(412);
     expect(JSON.stringify(fromVm.body)).toContain("a VM has no guest agent yet");
 
+    // stop powers the VM off (address and port kept, unreachable); start boots it again on the same port
+    const stopped = await j.stack.call("POST", `/instances/${vm.instance.id}/stop`, {});
+    expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
+    expect((await j.finished(stopped.body.operationId)).status).toBe("succeeded");
+    expect((await j.stack.call("GET", `/instances/${vm.instance.id}`)).body).toMatchObject({ status: "stopped", address: vm.instance.address });
+    expect(await j.pingFrom(peer.instance.id, vm.instance.address)).not.toBe(true);
+    const started = await j.stack.call("POST", `/instances/${vm.instance.id}/start`, {});
+    const startOp = await j.finished(started.body.operationId, 90_000);
+    expect(startOp.status, startOp.error).toBe("succeeded");
+    await j.until("the VM to answer again after start", async () => (await j.pingFrom(peer.instance.id, vm.instance.address)) === true, 60_000);
+    expect((await j.stack.call("GET", `/instances/${vm.instance.id}`)).body).toMatchObject({ status: "running", ofport: shown.ofport });
+
     const pid = Number((await readFile(path.join(vmDir, "qemu.pid"), "utf8")).trim());
     const tap = `nv${vm.instance.id.slice(-10)}`;
     expect(await run("ip", ["netns", "pids", host.ns])).toContain(String(pid));
