@@ -37,7 +37,9 @@ if [ "${NVI_DEMO:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
   for _ in $(seq 1 120); do [ -f "$RUN/local-hosts.json" ] && break; kill -0 "$(cat "$RUN/local-hosts.pid")" 2>/dev/null || break; sleep 0.5; done
   if [ -f "$RUN/local-hosts.json" ]; then
     demo=1
-    export TSC_BIND_ADDRESS="$(node -p 'require(process.argv[1]).tscIp' "$RUN/local-hosts.json")"
+    # the demo hosts reach the TSC on the lab's address; a TSC_BIND_ADDRESS you set wins (use
+    # 0.0.0.0 to serve real hosts and the demo hosts together)
+    export TSC_BIND_ADDRESS="${TSC_BIND_ADDRESS:-$(node -p 'require(process.argv[1]).tscIp' "$RUN/local-hosts.json")}"
   else
     echo "the local demo hosts did not start (see $RUN/local-hosts.log); going on without them"; tail -5 "$RUN/local-hosts.log" || true
   fi

@@ -2,5 +2,5 @@ import { defineConfig } from "vitest/config";
 import { suiteReporters } from "../../scripts/vitest-reporters.mts";
 
 export default defineConfig({
-  test: { include: ["src/**/*.test.ts"], reporters: suiteReporters("dataplane"), fileParallelism: false, testTimeout: 120_000, hookTimeout: 180_000 },
+  test: { include: ["src/**/*.test.ts"], reporters: suiteReporters("dataplane"), fileParallelism: false, testTimeout: 120_000, hookTimeout: 330_000 },
 });

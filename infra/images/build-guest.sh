@@ -36,6 +36,13 @@ fi
 MODS="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci failover net_failover virtio_net"
 
 mkdir -p "$CACHE" "$IMAGE_DIR"
+# one build at a time on this machine (test suites run in parallel); a waiting one finds it done
+exec 9>"$CACHE/.build.lock"
+flock 9
+if [ -f "$OUT/stamp" ] && [ "$(cat "$OUT/stamp")" = "$STAMP" ] && [ -f "$OUT/vmlinuz" ] && [ -f "$OUT/initrd" ]; then
+  echo "$OUT"
+  exit 0
+fi
 KDIR="$CACHE/$PKG"
 if [ ! -d "$KDIR/boot" ]; then
   DL=$(mktemp -d "$CACHE/dl.XXXXXX")

@@ -74,15 +74,21 @@ async function main(): Promise<void> {
     try {
       const answer = await api.heartbeat(credential.current, await facts());
       every = answer.heartbeatSeconds;
+      await credential.confirmed();
       if (answer.newCredential) {
         // saved before use; the next call (the confirming heartbeat right away) ends the old credential
         await credential.adopt(answer.newCredential);
         await api.heartbeat(credential.current, await facts());
+        await credential.confirmed();
         log("info", "host credential rotated", { hostId: state.hostId });
       }
       if (failures > 0) log("info", "console reachable again", { after: failures });
       failures = 0;
     } catch (error) {
+      if (error instanceof RefusedError && (await credential.revert())) {
+        log("warn", "the rotated credential was refused; back to the previous one until the next rotation answer", { hostId: state.hostId });
+        continue;
+      }
       if (error instanceof RefusedError) throw error;
       failures++;
       log("warn", "heartbeat failed; will retry", { error: (error as Error).message, failures });

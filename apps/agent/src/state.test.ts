@@ -54,3 +54,23 @@ describe("a rotated credential", () => {
     expect(credential.current).toBe("nvh_secret");
   });
 });
+
+describe("a rotated credential", () => {
+  it("keeps the previous one until the new one is accepted, and goes back to it when the new one is refused", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "nvi-agent-"));
+    const c = new AgentCredential(dir, state);
+    await c.adopt("nvh_new");
+    expect(c.current).toBe("nvh_new");
+    expect(await loadState(dir)).toMatchObject({ credential: "nvh_new", previousCredential: "nvh_secret" });
+    // refused (a rotation answer that lost a race): back to the previous one, on disk too
+    expect(await c.revert()).toBe(true);
+    expect(c.current).toBe("nvh_secret");
+    expect(await loadState(dir)).toEqual(state);
+    expect(await c.revert()).toBe(false);
+    // accepted: the previous one is forgotten
+    await c.adopt("nvh_newer");
+    await c.confirmed();
+    expect(await loadState(dir)).toEqual({ ...state, credential: "nvh_newer" });
+    expect(await c.revert()).toBe(false);
+  });
+});

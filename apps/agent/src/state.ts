@@ -10,6 +10,8 @@ export const AgentState = z
     orgId: z.string().min(1),
     cloudId: z.string().min(1),
     credential: z.string().startsWith("nvh_"),
+    /** the credential before a rotation, kept until the new one has been accepted once */
+    previousCredential: z.string().startsWith("nvh_").optional(),
     enrolledAt: z.iso.datetime(),
   })
   .strict();
@@ -42,7 +44,8 @@ export async function saveState(dir: string, state: AgentState): Promise<void> {
  * The credential the agent proves itself with, shared by the heartbeat and command loops. A
  * rotation (a heartbeat answer with `newCredential`) is saved to the state file first and only
  * then used: a crash in between leaves the old one on disk, which keeps working until the console
- * sees the new one used, so the host is never locked out.
+ * sees the new one used. The old one is kept beside it until the new one has been accepted, so a
+ * refused new credential (a rotation answer that lost a race) falls back instead of locking out.
  */
 export class AgentCredential {
   constructor(
@@ -55,7 +58,30 @@ export class AgentCredential {
   }
 
   async adopt(credential: string): Promise<void> {
-    const next = { ...this.state, credential };
+    await this.save({ ...this.state, credential, previousCredential: this.state.previousCredential ?? this.state.credential });
+  }
+
+  /** The new credential was accepted: the old one is over on the console's side too. */
+  async confirmed(): Promise<void> {
+    if (this.state.previousCredential === undefined) return;
+    const { previousCredential: _, ...rest } = this.state;
+    await this.save(rest);
+  }
+
+  /**
+   * The new credential was refused: the console did not take it (an answer that crossed a newer
+   * one, a late request). The previous one is still valid there until a new one is used, so go
+   * back to it and let the next heartbeat hand out another. False when there is nothing to go back to.
+   */
+  async revert(): Promise<boolean> {
+    const previous = this.state.previousCredential;
+    if (previous === undefined) return false;
+    const { previousCredential: _, ...rest } = this.state;
+    await this.save({ ...rest, credential: previous });
+    return true;
+  }
+
+  private async save(next: AgentState): Promise<void> {
     await saveState(this.dir, next);
     this.state = next;
   }

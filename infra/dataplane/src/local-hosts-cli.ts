@@ -3,7 +3,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createCloud, createCoreDeps, createJoinToken, resolveUserActor } from "@nvi/core";
-import { LabError, readState } from "@nvi/lab";
+import { LabError, readState, stopAgent } from "@nvi/lab";
 import { stackEnv } from "./env.ts";
 import { joinLocalHost, readLocalHosts, startLocalHosts } from "./local-hosts.ts";
 import { ROOT } from "./stack.ts";
@@ -35,9 +35,16 @@ async function demo(consoleUrl: string, publicUrl: string, stateFile: string, lo
     const existing = await deps.db.user.findUnique({ where: { email } });
     if (existing) {
       // the previous demo goes entirely: its organization (clouds, hosts, VPCs, instances) and the user
-      const orgs = await deps.db.membership.findMany({ where: { userId: existing.id, role: "owner" }, select: { orgId: true } });
-      await deps.db.organization.deleteMany({ where: { id: { in: orgs.map((m) => m.orgId) } } });
-      await deps.db.user.delete({ where: { id: existing.id } });
+      const orgIds = (await deps.db.membership.findMany({ where: { userId: existing.id, role: "owner" }, select: { orgId: true } })).map((m) => m.orgId);
+      // instances hold their host and subnet, hosts and subnets their cloud (restrict): those go first, the rest by cascade
+      await deps.db.$transaction([
+        deps.db.ipAllocation.deleteMany({ where: { subnet: { orgId: { in: orgIds } } } }),
+        deps.db.instance.deleteMany({ where: { orgId: { in: orgIds } } }),
+        deps.db.host.deleteMany({ where: { orgId: { in: orgIds } } }),
+        deps.db.subnet.deleteMany({ where: { orgId: { in: orgIds } } }),
+        deps.db.organization.deleteMany({ where: { id: { in: orgIds } } }),
+        deps.db.user.delete({ where: { id: existing.id } }),
+      ]);
     }
     const res = await fetch(`${consoleUrl}/api/auth/sign-up/email`, {
       method: "POST",
@@ -48,6 +55,8 @@ async function demo(consoleUrl: string, publicUrl: string, stateFile: string, lo
     const user = await deps.db.user.findUniqueOrThrow({ where: { email } });
     const actor = await resolveUserActor(deps, { userId: user.id, preferredOrgId: null, sourceIp: "127.0.0.1" });
     const ctx = { ...deps, actor };
+    // agents of an earlier demo run on this lab belonged to hosts that are gone now
+    for (const h of (await readState(s.lab))?.hosts ?? []) if (h.pids.agent !== undefined) await stopAgent(s.lab, h.id);
     const labState = await readState(s.lab);
     const dcs = [...new Set(labState?.hosts.map((h) => h.dc) ?? [])];
     for (const dc of dcs) {

@@ -92,10 +92,19 @@ async function runningPid(pidfile: string, instanceId: string): Promise<number |
   return cmdline.split("\0").includes(vmName(instanceId)) && state !== "Z" && state !== "" ? pid : null;
 }
 
+/** A signal to a QEMU that may have exited meanwhile: gone already is what we wanted. */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+  }
+}
+
 async function kill(pid: number, pidfile: string, instanceId: string): Promise<void> {
-  process.kill(pid, "SIGTERM");
+  signal(pid, "SIGTERM");
   for (let i = 0; i < 50 && (await runningPid(pidfile, instanceId)); i++) await new Promise((r) => setTimeout(r, 100));
-  if (await runningPid(pidfile, instanceId)) process.kill(pid, "SIGKILL");
+  if (await runningPid(pidfile, instanceId)) signal(pid, "SIGKILL");
 }
 
 function checkSpec(spec: InstanceSpec): void {

@@ -11,7 +11,7 @@ export const reachabilityRouter = router({
         "POST",
         "/instances/{instanceId}/reachability",
         "instances",
-        "Can this instance reach another instance (or an address)? A live ICMP or TCP probe sent from inside the instance by its host's agent; open, refused or no-answer, with the round trip (instances:read)",
+        "Can this instance reach another instance (or an address)? A live ICMP or TCP probe sent from inside the instance by its host's agent; open, refused or no-answer, with the round trip (instances:write)",
       ),
     )
     .input(CheckReachabilityInput)

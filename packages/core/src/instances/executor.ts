@@ -43,9 +43,16 @@ export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operat
   const inst = await deps.db.instance.findUnique({ where: { id: op.targetId }, include: { subnet: true } });
   if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
   if (inst.status === "terminating" || inst.status === "terminated") return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
+  const removeCancelled = async (cancelledBy: string): Promise<void> => {
+    const removed = await awaitCommand(deps, await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime } }), o.commandTimeoutMs ?? 120_000);
+    if (!removed.ok) throw new Error(`cancelled by ${cancelledBy}, but the host could not remove the instance: ${removed.error ?? "no reason given"}`);
+    await finishCancelledLaunch(deps, operationId, inst.id, cancelledBy);
+  };
   const cancelledBefore = await cancelRequestedBy(deps, operationId);
-  if (cancelledBefore) return finishCancelledLaunch(deps, operationId, inst.id, cancelledBefore);
+  // nothing asked of the host yet: nothing to undo there (a re-run after a crash may have asked already)
+  if (cancelledBefore && (await deps.db.hostCommand.count({ where: { operationId, kind: "instance.start" } })) === 0) return finishCancelledLaunch(deps, operationId, inst.id, cancelledBefore);
   try {
+    if (cancelledBefore) return await removeCancelled(cancelledBefore);
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "starting", statusReason: null } });
     await progress.step("start on the host", "running");
     const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.start", spec: specOf(inst) } });
@@ -56,11 +63,7 @@ export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operat
     await progress.step("plug into the VEB", "done", `OpenFlow port ${result.ofport}`);
     // the last safe boundary: cancelled now, the instance comes off the host before anything else sees it
     const cancelledBy = await cancelRequestedBy(deps, operationId);
-    if (cancelledBy) {
-      const removed = await awaitCommand(deps, await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime } }), o.commandTimeoutMs ?? 120_000);
-      if (!removed.ok) throw new Error(`cancelled by ${cancelledBy}, but the host could not remove the instance: ${removed.error ?? "no reason given"}`);
-      return await finishCancelledLaunch(deps, operationId, inst.id, cancelledBy);
-    }
+    if (cancelledBy) return await removeCancelled(cancelledBy);
     await progress.step("program the TSC", "running");
     const fabric = await plane.plug({ id: inst.id, orgId: inst.orgId, vpcId: inst.vpcId, hostId: inst.hostId, ofport: result.ofport, mac: inst.mac, address: inst.address, gateway: inst.subnet.gateway });
     await progress.step("program the TSC", "done", fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects");

@@ -12,8 +12,8 @@ type Inst = NonNullable<Awaited<ReturnType<typeof loadInstance>>>;
 const loadInstance = (deps: CoreDeps, id: string) => deps.db.instance.findUnique({ where: { id }, include: { subnet: true } });
 
 /** Moves the instance's status only if nobody else moved it (a terminate that came in meanwhile wins). */
-async function moveStatus(deps: CoreDeps, id: string, from: InstanceStatus[], data: { status: InstanceStatus; statusReason?: string | null; ofport?: number | null }) {
-  await deps.db.instance.updateMany({ where: { id, status: { in: from } }, data });
+async function moveStatus(deps: CoreDeps, id: string, from: InstanceStatus[], data: { status: InstanceStatus; statusReason?: string | null; ofport?: number | null }): Promise<boolean> {
+  return (await deps.db.instance.updateMany({ where: { id, status: { in: from } }, data })).count > 0;
 }
 
 /**
@@ -45,7 +45,11 @@ async function startPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: Op
   const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.resume", spec: specOf(inst) } });
   const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
   if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
-  await moveStatus(deps, inst.id, ["starting"], { status: "starting", ofport: result.ofport });
+  if (!(await moveStatus(deps, inst.id, ["starting"], { status: "starting", ofport: result.ofport }))) {
+    // terminated while the host was starting it: take the workload down again instead of plugging it
+    await awaitCommand(deps, await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime } }), o.commandTimeoutMs ?? 120_000);
+    throw new Error("the instance was terminated while it was being started: not plugged");
+  }
   await progress.step("start on the host", "done", `VEB port ${result.ofport}`);
   await progress.step("program the TSC", "running");
   const fabric = await plane.plug({ id: inst.id, orgId: inst.orgId, vpcId: inst.vpcId, hostId: inst.hostId, ofport: result.ofport, mac: inst.mac, address: inst.address, gateway: inst.subnet.gateway });

@@ -65,7 +65,9 @@ function scriptedAgent(answer: (body: HostCommandBody, n: number) => CommandResu
     async serve() {
       await ctx.db.host.update({ where: { id: host.id }, data: { lastSeenAt: new Date() } });
       // it reports what it runs, as a real agent does (an empty inventory would be drift)
-      const running = await ctx.db.instance.findMany({ where: { hostId: host.id, status: "running", ofport: { not: null } } });
+      // every plugged port, whatever the status (a real VEB lists an instance as soon as it is plugged,
+      // before the worker marks it running; reading only "running" rows raced with that)
+      const running = await ctx.db.instance.findMany({ where: { hostId: host.id, ofport: { not: null }, status: { not: "terminated" } } });
       const inventory = running.map((i) => ({ instanceId: i.id, ofport: i.ofport ?? 0, mac: i.mac, address: i.address }));
       for (const c of (await pullCommands(ctx, host, inventory)).commands) {
         executed.push(c.body);
@@ -206,6 +208,20 @@ describe("restart", () => {
     expect(op.progress).toBe(100);
     expect(agent.executed.map((b) => b.kind)).toEqual(["instance.stop", "instance.resume", "instance.resume"]); // the stop ran once
     expect(calls.filter((c) => c.startsWith("plug"))).toHaveLength(1);
+    expect(await statusOf(inst.id)).toBe("running");
+  });
+});
+
+describe("a stale retry", () => {
+  it("a failed stop is not retried once the instance was started since: the retry is refused, the instance stays running", async () => {
+    const inst = await runningInstance("stale");
+    const agent = scriptedAgent((b, n) => (b.kind === "instance.stop" ? { ok: false, error: "busy" } : { ok: true, ...(b.kind === "instance.resume" ? { ofport: 30 + n } : {}) }));
+    const { plane } = recordingPlane();
+    const stop = await stopInstance(ctx, queue, { instanceId: inst.id });
+    expect(await work(stop.operationId, agent, plane)).toMatchObject({ status: "failed" });
+    const start = await startInstance(ctx, queue, { instanceId: inst.id });
+    expect((await work(start.operationId, agent, plane)).status).toBe("succeeded");
+    expect(await codeOf(retryOperation(ctx, queue, { operationId: stop.operationId }))).toMatch(/^OPERATION_STATE: .* has had a instance\.start \(succeeded\) since/);
     expect(await statusOf(inst.id)).toBe("running");
   });
 });

@@ -81,12 +81,15 @@ export async function getOperation(ctx: Ctx, input: z.infer<typeof OperationRef>
   return operationDto(row);
 }
 
-/** A failed operation runs again from where it stopped (steps done stay done; commands are idempotent). */
+/** A failed operation runs again from where it stopped (steps done stay done; commands are idempotent), unless its target has changed since. */
 export async function retryOperation(ctx: Ctx, queue: OperationQueue, input: z.infer<typeof OperationRef>): Promise<OperationDto> {
   assertScope(ctx.actor.scopes, "instances", "write");
   const row = await ctx.db.operation.findFirst({ where: { id: input.operationId, orgId: ctx.actor.orgId } });
   if (!row) throw notFound("operation");
   if (row.status !== "failed") throw new DomainError("OPERATION_STATE", `only a failed operation can be retried (this one is ${row.status})`);
+  // a later change to the same target (a start after a failed stop, say) makes this one stale
+  const newer = await ctx.db.operation.findFirst({ where: { orgId: ctx.actor.orgId, targetId: row.targetId, createdAt: { gt: row.createdAt } }, select: { kind: true, status: true } });
+  if (newer) throw new DomainError("OPERATION_STATE", `${row.targetId} has had a ${newer.kind} (${newer.status}) since: ask for what you want now instead of retrying this one`);
   const updated = await ctx.db.$transaction(async (tx) => {
     const u = await tx.operation.update({ where: { id: row.id }, data: { status: "queued", error: null, finishedAt: null, cancelledBy: null } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "operation.retry", targetType: "operation", targetId: row.id, before: { status: row.status, error: row.error } });

@@ -29,8 +29,9 @@ export const CheckReachabilityInput = z
     if (v.protocol === "icmp" && v.port !== undefined) issue.addIssue({ code: "custom", path: ["port"], message: "port: only for a tcp probe" });
   });
 
+/** Sending packets from a tenant's instance (as root on its host) is an action: it needs instances:write. */
 export async function checkReachability(ctx: Ctx, input: z.infer<typeof CheckReachabilityInput>): Promise<ReachabilityDto> {
-  assertScope(ctx.actor.scopes, "instances", "read");
+  assertScope(ctx.actor.scopes, "instances", "write");
   const orgId = ctx.actor.orgId;
   const from = await ctx.db.instance.findFirst({ where: { id: input.instanceId, orgId }, include: { host: { select: { name: true } } } });
   if (!from) throw notFound("instance");
