@@ -1,4 +1,4 @@
-import type { InstanceSpec } from "@nvi/contracts";
+import type { CommandResult, HostCommandBody, InstanceRuntime, InstanceSpec } from "@nvi/contracts";
 import type { CoreDeps } from "../context.ts";
 import { parseCidr, type Cidr } from "../net/cidr.ts";
 import { releaseAddress } from "../vpcs/ipam.ts";
@@ -18,6 +18,14 @@ export interface ExecutorOptions {
 }
 
 export const failed = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** One command to the instance's host for this operation (issued once per kind), and the agent's answer. */
+export async function askHost(deps: CoreDeps, inst: { hostId: string }, operationId: string, body: HostCommandBody, o: ExecutorOptions): Promise<CommandResult> {
+  return awaitCommand(deps, await issueCommand(deps, { hostId: inst.hostId, operationId, body }), o.commandTimeoutMs ?? 120_000);
+}
+
+/** The command that unplugs an instance and deletes it from its host. */
+export const removeCommand = (inst: { id: string; runtime: InstanceRuntime }): HostCommandBody => ({ kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime });
 
 /** What the agent needs to (re-)create an instance: everything comes from its row and its subnet. */
 export function specOf(inst: InstanceRow): InstanceSpec {
@@ -44,7 +52,7 @@ export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operat
   if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
   if (inst.status === "terminating" || inst.status === "terminated") return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
   const removeCancelled = async (cancelledBy: string): Promise<void> => {
-    const removed = await awaitCommand(deps, await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime } }), o.commandTimeoutMs ?? 120_000);
+    const removed = await askHost(deps, inst, operationId, removeCommand(inst), o);
     if (!removed.ok) throw new Error(`cancelled by ${cancelledBy}, but the host could not remove the instance: ${removed.error ?? "no reason given"}`);
     await finishCancelledLaunch(deps, operationId, inst.id, cancelledBy);
   };
@@ -55,8 +63,7 @@ export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operat
     if (cancelledBefore) return await removeCancelled(cancelledBefore);
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "starting", statusReason: null } });
     await progress.step("start on the host", "running");
-    const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.start", spec: specOf(inst) } });
-    const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
+    const result = await askHost(deps, inst, operationId, { kind: "instance.start", spec: specOf(inst) }, o);
     if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
     await progress.step("start on the host", "done");
     await deps.db.instance.update({ where: { id: inst.id }, data: { ofport: result.ofport } });
@@ -89,8 +96,7 @@ export async function runTerminate(deps: CoreDeps, plane: InstanceDataPlane, ope
   try {
     await plane.unplug(inst.id);
     await progress.step("remove from the TSC", "done");
-    const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime } });
-    const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
+    const result = await askHost(deps, inst, operationId, removeCommand(inst), o);
     if (!result.ok) throw new Error(result.error ?? "the agent could not remove the instance");
     await progress.step("remove from the host", "done");
     await deps.db.$transaction(async (tx) => {

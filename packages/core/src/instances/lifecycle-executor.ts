@@ -2,8 +2,7 @@ import { OperationStep, type InstanceStatus } from "@nvi/contracts";
 import { z } from "zod";
 import type { CoreDeps } from "../context.ts";
 import { cancelRequestedBy, markCancelled, restoreStatus } from "./cancel.ts";
-import { awaitCommand, issueCommand } from "./commands.ts";
-import { failed, specOf, type ExecutorOptions, type InstanceDataPlane } from "./executor.ts";
+import { askHost, failed, removeCommand, specOf, type ExecutorOptions, type InstanceDataPlane } from "./executor.ts";
 import { LIFECYCLE, type LifecycleKind } from "./lifecycle.ts";
 import { beginOperation, finishOperation, progressOf, type OperationProgress } from "./operations.ts";
 
@@ -28,8 +27,7 @@ async function stopPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: Ope
   await plane.unplug(inst.id);
   await progress.step("remove from the TSC", "done");
   await progress.step("stop on the host", "running");
-  const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.stop", instanceId: inst.id, runtime: inst.runtime } });
-  const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
+  const result = await askHost(deps, inst, operationId, { kind: "instance.stop", instanceId: inst.id, runtime: inst.runtime }, o);
   if (!result.ok) throw new Error(result.error ?? "the agent could not stop the instance");
   await progress.step("stop on the host", "done", result.ofport ? `VEB port ${result.ofport} kept, link down` : "VEB port removed");
   await moveStatus(deps, inst.id, ["stopping"], { status: "stopped", ofport: result.ofport ?? null, statusReason: null });
@@ -42,12 +40,11 @@ async function startPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: Op
   if (!now || now.status === "terminating" || now.status === "terminated") throw new Error(`the instance is ${now?.status ?? "gone"}: not started`);
   await moveStatus(deps, inst.id, ["stopped", "stopping", "starting", "failed"], { status: "starting" });
   await progress.step("start on the host", "running");
-  const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.resume", spec: specOf(inst) } });
-  const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000);
+  const result = await askHost(deps, inst, operationId, { kind: "instance.resume", spec: specOf(inst) }, o);
   if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
   if (!(await moveStatus(deps, inst.id, ["starting"], { status: "starting", ofport: result.ofport }))) {
     // terminated while the host was starting it: take the workload down again instead of plugging it
-    await awaitCommand(deps, await issueCommand(deps, { hostId: inst.hostId, operationId, body: { kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime } }), o.commandTimeoutMs ?? 120_000);
+    await askHost(deps, inst, operationId, removeCommand(inst), o);
     throw new Error("the instance was terminated while it was being started: not plugged");
   }
   await progress.step("start on the host", "done", `VEB port ${result.ofport}`);
