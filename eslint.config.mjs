@@ -7,11 +7,12 @@ const boundaries = {
   openflow: [],
   db: ["@nvi/contracts"],
   jobs: ["@nvi/contracts"],
-  core: ["@nvi/db", "@nvi/contracts", "@nvi/jobs"],
+  policy: ["@nvi/contracts"],
+  core: ["@nvi/db", "@nvi/contracts", "@nvi/jobs", "@nvi/policy"],
   api: ["@nvi/core", "@nvi/contracts"],
-  controller: ["@nvi/openflow", "@nvi/contracts"],
+  controller: ["@nvi/openflow", "@nvi/contracts", "@nvi/policy"],
 };
-const allOurs = ["contracts", "openflow", "db", "jobs", "core", "api", "controller", "db-migrate"];
+const allOurs = ["contracts", "openflow", "db", "jobs", "policy", "core", "api", "controller", "db-migrate"];
 
 function boundaryRules(pkg) {
   const allowed = new Set(boundaries[pkg]);

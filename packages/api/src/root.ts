@@ -2,6 +2,7 @@ import { auditRouter } from "./routers/audit.ts";
 import { agentCommandRouter, instanceRouter, operationRouter } from "./routers/instances.ts";
 import { agentRouter, cloudRouter, hostRouter, joinTokenRouter } from "./routers/clouds.ts";
 import { meRouter, orgRouter } from "./routers/me.ts";
+import { denyRouter, groupRouter, peeringRouter, policyRouter, ruleRouter } from "./routers/policy.ts";
 import { reachabilityRouter } from "./routers/reachability.ts";
 import { invitationRouter, memberRouter } from "./routers/members.ts";
 import { tokenRouter } from "./routers/tokens.ts";
@@ -25,6 +26,11 @@ export const appRouter = router({
   operation: operationRouter,
   agentCommand: agentCommandRouter,
   reachability: reachabilityRouter,
+  group: groupRouter,
+  rule: ruleRouter,
+  deny: denyRouter,
+  peering: peeringRouter,
+  policy: policyRouter,
 });
 
 export type AppRouter = typeof appRouter;

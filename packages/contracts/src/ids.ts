@@ -23,6 +23,10 @@ export const ID_PREFIXES = {
   instance: "inst",
   operation: "op",
   hostCommand: "hcmd",
+  group: "grp",
+  policyRule: "rule",
+  denyRule: "deny",
+  peering: "pcx",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

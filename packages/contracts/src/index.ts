@@ -4,3 +4,4 @@ export * from "./dto.ts";
 export * from "./hosts.ts";
 export * from "./instances.ts";
 export * from "./reachability.ts";
+export * from "./policy.ts";

@@ -38,6 +38,7 @@ export const InstanceDto = z.object({
   status: InstanceStatus,
   statusReason: z.string().nullable(),
   ofport: z.number().int().nullable(),
+  labels: z.record(z.string(), z.string()),
   createdAt: isoDate,
   updatedAt: isoDate,
 });

@@ -41,6 +41,8 @@ export const instanceTerminateJob = defineJob({ name: "instance.terminate", vers
 export const instanceStopJob = defineJob({ name: "instance.stop", version: 1, queue: QUEUES.operations, schema: operationPayload });
 export const instanceStartJob = defineJob({ name: "instance.start", version: 1, queue: QUEUES.operations, schema: operationPayload });
 export const instanceRestartJob = defineJob({ name: "instance.restart", version: 1, queue: QUEUES.operations, schema: operationPayload });
+/** Brings every VEB in line with an organization's new policy: revoke what is no longer allowed, lift denials of what now is. */
+export const policyApplyJob = defineJob({ name: "policy.apply", version: 1, queue: QUEUES.operations, schema: operationPayload });
 
 /** The operation jobs by operation kind (the operation row's `kind` is the job's name). */
 export const OPERATION_JOBS = {
@@ -49,6 +51,7 @@ export const OPERATION_JOBS = {
   "instance.stop": instanceStopJob,
   "instance.start": instanceStartJob,
   "instance.restart": instanceRestartJob,
+  "policy.apply": policyApplyJob,
 } as const;
 export type OperationKind = keyof typeof OPERATION_JOBS;
 

@@ -9,7 +9,7 @@ import { authedProcedure, hostProcedure, router } from "../trpc.ts";
 import { rest } from "./meta.ts";
 
 /** The server's queue; without one, a change is refused when it gets to queueing (after every check). */
-function queueOf(ctx: ApiContext): OperationQueue {
+export function queueOf(ctx: ApiContext): OperationQueue {
   return (
     ctx.operations ?? {
       enqueue: () => Promise.reject(new DomainError("HOST_UNAVAILABLE", "the job queue is not configured on this server (REDIS_URL)")),

@@ -1,5 +1,6 @@
 import type { CommandResult, HostCommandBody, InstanceRuntime, InstanceSpec } from "@nvi/contracts";
 import type { CoreDeps } from "../context.ts";
+import type { VebConfirmation } from "../policy/apply-executor.ts";
 import { parseCidr, type Cidr } from "../net/cidr.ts";
 import { releaseAddress } from "../vpcs/ipam.ts";
 import { cancelRequestedBy, finishCancelledLaunch } from "./cancel.ts";
@@ -10,6 +11,8 @@ import { beginOperation, finishOperation, progressOf } from "./operations.ts";
 export interface InstanceDataPlane {
   plug(instance: { id: string; orgId: string; vpcId: string; hostId: string; ofport: number; mac: string; address: string; gateway: string }): Promise<string>;
   unplug(instanceId: string): Promise<void>;
+  /** re-read the policy and bring every VEB in line with it (a worker without a TSC has none) */
+  applyPolicy?(): Promise<VebConfirmation[]>;
 }
 
 export interface ExecutorOptions {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { HostFacts, InstanceDto, InstanceRuntime, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB, type OperationStep } from "@nvi/contracts";
+import { HostFacts, InstanceDto, InstanceRuntime, Labels, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB, type OperationStep } from "@nvi/contracts";
 import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -33,6 +33,8 @@ export const LaunchInstanceInput = z.object({
   memoryMiB: z.number().int().min(32).max(INSTANCE_LIMITS.memoryMiB).default(256),
   /** a specific address of the subnet; omitted: the lowest free one */
   address: z.string().trim().max(15).optional(),
+  /** key → value; groups that match them take the instance in from its first packet */
+  labels: Labels.default({}),
   /** same key → the same launch, never a second instance (a retried request) */
   idempotencyKey: z.string().trim().min(8).max(100).optional(),
 });
@@ -47,7 +49,7 @@ export function instanceMac(instanceId: string): string {
 
 type Row = {
   id: string; name: string; vpcId: string; subnetId: string; hostId: string; runtime: InstanceRuntime; image: string | null; command: string | null;
-  cpus: number; memoryMiB: number; address: string; mac: string; status: InstanceDto["status"]; statusReason: string | null; ofport: number | null;
+  cpus: number; memoryMiB: number; address: string; mac: string; status: InstanceDto["status"]; statusReason: string | null; ofport: number | null; labels: unknown;
   createdAt: Date; updatedAt: Date; host: { name: string; cloudId: string };
 };
 
@@ -55,7 +57,7 @@ export function instanceDto(r: Row): InstanceDto {
   return {
     id: r.id, name: r.name, vpcId: r.vpcId, subnetId: r.subnetId, hostId: r.hostId, hostName: r.host.name, cloudId: r.host.cloudId, runtime: r.runtime,
     image: r.image, command: r.command, cpus: r.cpus, memoryMiB: r.memoryMiB, address: r.address, mac: r.mac, status: r.status,
-    statusReason: r.statusReason, ofport: r.ofport, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+    statusReason: r.statusReason, ofport: r.ofport, labels: Labels.catch({}).parse(r.labels), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
   };
 }
 
@@ -114,7 +116,8 @@ const LAUNCH_STEPS = ["allocate an address", "start on the host", "plug into the
  * transaction allocates the address, creates the instance (pending) and its operation; the job is
  * queued after commit (and re-queued by the worker's sweeper if that fails). Bad input changes nothing.
  */
-export async function launchInstance(ctx: Ctx, queue: OperationQueue, input: z.infer<typeof LaunchInstanceInput>): Promise<{ instance: InstanceDto; operationId: string }> {
+export async function launchInstance(ctx: Ctx, queue: OperationQueue, raw: z.input<typeof LaunchInstanceInput>): Promise<{ instance: InstanceDto; operationId: string }> {
+  const input = LaunchInstanceInput.parse(raw);
   assertScope(ctx.actor.scopes, "instances", "write");
   const orgId = ctx.actor.orgId;
   if (input.idempotencyKey) {
@@ -138,6 +141,7 @@ export async function launchInstance(ctx: Ctx, queue: OperationQueue, input: z.i
         data: {
           id, orgId, vpcId: subnet.vpcId, subnetId: subnet.id, hostId: host.id, name: input.name, runtime: input.runtime, image: input.image ?? null,
           command: input.command ?? null, cpus: input.cpus, memoryMiB: input.memoryMiB, address, mac: instanceMac(id), createdBy: ctx.actor.email,
+          labels: input.labels,
         },
         include: withHost,
       });

@@ -1,5 +1,6 @@
 import type { CoreDeps } from "../context.ts";
 import { runLaunch, runTerminate, type ExecutorOptions, type InstanceDataPlane } from "./executor.ts";
+import { runPolicyApply } from "../policy/apply-executor.ts";
 import { runLifecycle } from "./lifecycle-executor.ts";
 import type { OperationKind } from "./operations.ts";
 
@@ -12,6 +13,7 @@ export const OPERATION_RUNNERS: Record<OperationKind, Runner> = {
   "instance.stop": runLifecycle,
   "instance.start": runLifecycle,
   "instance.restart": runLifecycle,
+  "policy.apply": runPolicyApply,
 };
 
 export function isOperationKind(name: string): name is OperationKind {

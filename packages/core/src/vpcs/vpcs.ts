@@ -45,6 +45,18 @@ function vpcDto(row: VpcRow): VpcDto {
   return { id: row.id, name: row.name, cidr: row.cidr, allowOverlap: row.allowOverlap, createdAt: row.createdAt.toISOString(), subnetCount: row._count?.subnets ?? 0 };
 }
 
+/**
+ * The documented default inside a new VPC: a group "default" that every instance of the VPC is in,
+ * and the rule default → default (any protocol), so a fresh VPC works like a flat network. Restrict
+ * it by unplugging that cell and plugging narrower groups; across VPCs and tenants nothing passes
+ * without a peering and a rule.
+ */
+async function createDefaultGroup(tx: DbTx, ctx: Ctx, vpcId: string): Promise<void> {
+  const groupId = ctx.newId("group");
+  await tx.group.create({ data: { id: groupId, orgId: ctx.actor.orgId, vpcId, name: "default", description: "every instance of the VPC", matchLabels: {} } });
+  await tx.policyRule.create({ data: { id: ctx.newId("policyRule"), orgId: ctx.actor.orgId, srcGroupId: groupId, dstGroupId: groupId, protocol: "any", ports: [], description: "members of the VPC talk to each other" } });
+}
+
 /** Serialises VPC and subnet changes of one organization, so overlap checks cannot race. */
 async function lockOrgNetworks(tx: DbTx, orgId: string) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`vpcs:${orgId}`}))`;
@@ -76,6 +88,7 @@ export async function createVpc(ctx: Ctx, input: CreateVpc): Promise<VpcDto> {
       }
       const row = await tx.vpc.create({ data: { id: ctx.newId("vpc"), orgId: ctx.actor.orgId, name: input.name, cidr: formatCidr(cidr), allowOverlap: input.allowOverlap } });
       await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "vpc.created", targetType: "vpc", targetId: row.id, after: { name: row.name, cidr: row.cidr } });
+      await createDefaultGroup(tx, ctx, row.id);
       for (const sn of subnets) await insertSubnet(tx, ctx, row, sn.cloud, { name: sn.name, cidr: sn.parsed }, sn.field);
       return vpcDto({ ...row, _count: { subnets: subnets.length } });
     });

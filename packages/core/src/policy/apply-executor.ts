@@ -1,0 +1,48 @@
+import type { OperationStep } from "@nvi/contracts";
+import type { CoreDeps } from "../context.ts";
+import { failed, type ExecutorOptions, type InstanceDataPlane } from "../instances/executor.ts";
+import { beginOperation, finishOperation } from "../instances/operations.ts";
+
+/** One VEB's answer to a policy change: what it revoked and when its barrier came back. */
+export interface VebConfirmation {
+  hostId: string | null;
+  hostName: string;
+  /** pairs whose flows were deleted by cookie (both directions) */
+  revokedPairs: number;
+  /** ms from the start of the apply to this VEB's barrier reply */
+  confirmedMs: number;
+  error: string | null;
+}
+
+/**
+ * Runs a `policy.apply` operation: the TSC re-reads the policy, revokes by cookie every pair flow
+ * it no longer allows on every affected VEB, lifts the short drops of pairs it now allows (their
+ * next packet passes), and the operation gets one step per VEB saying when it confirmed. Applying
+ * is idempotent (it converges to the policy as it is now), so a retry or a duplicate is harmless.
+ */
+export async function runPolicyApply(deps: CoreDeps, plane: InstanceDataPlane, operationId: string, _o: ExecutorOptions = {}): Promise<void> {
+  const op = await beginOperation(deps, operationId);
+  if (!op) return;
+  if (!plane.applyPolicy) return finishOperation(deps, operationId, { ok: false, error: "this worker runs no TSC: nothing could apply the policy" });
+  try {
+    const at = () => deps.clock().toISOString();
+    const started = Date.now();
+    const hosts = await plane.applyPolicy();
+    const steps: OperationStep[] = [
+      { name: "policy loaded and compared with the installed pairs", status: "done", at: at(), detail: `${Date.now() - started} ms` },
+      ...hosts.map(
+        (h): OperationStep => ({
+          name: `VEB of ${h.hostName}`,
+          status: h.error ? "failed" : "done",
+          at: at(),
+          detail: h.error ?? `confirmed after ${h.confirmedMs.toFixed(1)} ms (barrier); ${h.revokedPairs} pair(s) revoked`,
+        }),
+      ),
+    ];
+    const errors = hosts.filter((h) => h.error);
+    await deps.db.operation.update({ where: { id: operationId }, data: { steps, progress: 100 } });
+    await finishOperation(deps, operationId, errors.length === 0 ? { ok: true } : { ok: false, error: `${errors.length} VEB(s) did not confirm: ${errors.map((e) => `${e.hostName}: ${e.error}`).join("; ")}` });
+  } catch (error) {
+    await finishOperation(deps, operationId, { ok: false, error: failed(error) });
+  }
+}

@@ -1,0 +1,80 @@
+import type { AccessChange, PolicyChangeDto } from "@nvi/contracts";
+import type { DbTx } from "@nvi/db";
+import { accessChanges, PolicyView, type PolicyInstance } from "@nvi/policy";
+import { z } from "zod";
+import { assertScope } from "../access.ts";
+import type { Ctx } from "../context.ts";
+import { createOperation, type OperationQueue } from "../instances/operations.ts";
+import { loadPolicy } from "./snapshot.ts";
+
+/** `preview: true` (JSON) or `?preview=true` (a DELETE's query string): show what would change, keep nothing. */
+export const previewFlag = z.union([z.boolean(), z.enum(["true", "false"])]).default(false).transform((v) => v === true || v === "true");
+
+/** Thrown inside a preview's transaction so that nothing it did is kept. */
+class PreviewRollback extends Error {
+  constructor(readonly result: PolicyChangeDto) {
+    super("preview");
+  }
+}
+
+/** Serialises the policy changes of one organization. */
+export async function lockPolicy(tx: DbTx, orgId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`policy:${orgId}`}))`;
+}
+
+function accessChange(d: ReturnType<typeof accessChanges>["changes"][number], orgId: string): AccessChange {
+  // an instance of another tenant (across a peering) is shown by address only
+  const side = (i: PolicyInstance) => (i.orgId === orgId ? { instanceId: i.id, name: i.name, address: i.address } : { instanceId: "", name: `${i.address} (peer tenant)`, address: i.address });
+  return { from: side(d.from), to: side(d.to), before: d.before, after: d.after, change: d.change };
+}
+
+export interface PolicyMutation {
+  /** the group, rule, deny entry or peering it created or changed (null for a removal) */
+  targetId: string | null;
+  /** other organizations whose policy this changes too (the other side of a peering) */
+  alsoOrgs?: string[];
+}
+
+/**
+ * Every policy change goes through here, in one transaction: lock the organization's policy, read
+ * it, apply `mutate` (which writes its rows and its audit entry with before/after), read it again
+ * and list every instance pair whose access changes. A preview stops there and rolls everything
+ * back, so what it shows is exactly what applying would do. Otherwise the policy version goes up
+ * and a `policy.apply` operation is queued: the worker's TSC revokes what is no longer allowed on
+ * every VEB (both directions) and reports when each host confirmed.
+ */
+export async function changePolicy(ctx: Ctx, queue: OperationQueue, preview: boolean, mutate: (tx: DbTx) => Promise<PolicyMutation>): Promise<PolicyChangeDto> {
+  assertScope(ctx.actor.scopes, "policies", "write");
+  const orgId = ctx.actor.orgId;
+  let result: PolicyChangeDto;
+  try {
+    result = await ctx.db.$transaction(async (tx) => {
+      await lockPolicy(tx, orgId);
+      const before = await loadPolicy(tx, [orgId]);
+      const m = await mutate(tx);
+      const after = await loadPolicy(tx, [orgId, ...(m.alsoOrgs ?? [])]);
+      const instances = new Map([...before.instances, ...after.instances].map((i) => [i.id, i]));
+      const delta = accessChanges(new PolicyView(before.snapshot), new PolicyView(after.snapshot), [...instances.values()]);
+      const changes = delta.changes.filter((c) => c.from.orgId === orgId || c.to.orgId === orgId).map((c) => accessChange(c, orgId));
+      if (preview) {
+        const org = await tx.organization.findUniqueOrThrow({ where: { id: orgId }, select: { policyVersion: true } });
+        throw new PreviewRollback({ applied: false, policyVersion: org.policyVersion, operationId: null, targetId: m.targetId, changes, pairsChecked: delta.pairsChecked });
+      }
+      const org = await tx.organization.update({ where: { id: orgId }, data: { policyVersion: { increment: 1 } }, select: { policyVersion: true } });
+      for (const other of m.alsoOrgs ?? []) if (other !== orgId) await tx.organization.update({ where: { id: other }, data: { policyVersion: { increment: 1 } } });
+      const op = await createOperation(tx, ctx, {
+        kind: "policy.apply",
+        targetType: "policy",
+        targetId: orgId,
+        steps: [{ name: `apply policy version ${org.policyVersion} on every VEB`, status: "pending", at: null, detail: `${changes.length} instance pair(s) change` }],
+        idempotencyKey: null,
+      });
+      return { applied: true, policyVersion: org.policyVersion, operationId: op.id, targetId: m.targetId, changes, pairsChecked: delta.pairsChecked };
+    });
+  } catch (error) {
+    if (error instanceof PreviewRollback) return error.result;
+    throw error;
+  }
+  if (result.operationId) await queue.enqueue("policy.apply", result.operationId);
+  return result;
+}

@@ -1,0 +1,141 @@
+import { GroupDto, Labels } from "@nvi/contracts";
+import { isUniqueViolation, type DbTx } from "@nvi/db";
+import { PolicyView } from "@nvi/policy";
+import { z } from "zod";
+import { assertScope } from "../access.ts";
+import { recordAudit, subjectOf } from "../audit/audit.ts";
+import type { Ctx } from "../context.ts";
+import { DomainError, notFound } from "../errors.ts";
+import type { OperationQueue } from "../instances/operations.ts";
+import { changePolicy, previewFlag } from "./change.ts";
+import { labelsOf, loadPolicy } from "./snapshot.ts";
+
+const groupName = z
+  .string()
+  .trim()
+  .min(1, "name is required")
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "name: letters, digits, . _ - (starting with a letter or digit)");
+const id = z.string().min(1).max(40);
+/** Every policy change can be previewed: nothing is kept, the answer lists the pairs that would gain or lose access. */
+const preview = previewFlag;
+
+export const CreateGroupInput = z.object({
+  vpcId: id,
+  name: groupName,
+  description: z.string().trim().max(200).default(""),
+  matchLabels: Labels.nullable().default(null),
+  memberIds: z.array(id).max(500).default([]),
+  preview,
+});
+export const UpdateGroupInput = z.object({
+  groupId: id,
+  name: groupName.optional(),
+  description: z.string().trim().max(200).optional(),
+  matchLabels: Labels.nullable().optional(),
+  memberIds: z.array(id).max(500).optional(),
+  preview,
+});
+export const GroupRef = z.object({ groupId: id, preview });
+export const ListGroupsInput = z.object({ vpcId: id.optional() });
+
+type GroupRow = { id: string; vpcId: string; name: string; description: string; matchLabels: unknown; createdAt: Date; members: { instanceId: string }[] };
+
+export function groupDto(g: GroupRow, view: PolicyView, instances: Parameters<PolicyView["isMember"]>[1][]): GroupDto {
+  const pg = view.group(g.id);
+  return {
+    id: g.id, vpcId: g.vpcId, name: g.name, description: g.description, matchLabels: g.matchLabels === null ? null : labelsOf(g.matchLabels), memberIds: g.members.map((m) => m.instanceId),
+    effectiveMemberIds: pg ? instances.filter((i) => view.isMember(pg, i)).map((i) => i.id) : [], createdAt: g.createdAt.toISOString(),
+  };
+}
+
+export async function listGroups(ctx: Ctx, input: z.infer<typeof ListGroupsInput> = {}): Promise<GroupDto[]> {
+  assertScope(ctx.actor.scopes, "policies", "read");
+  const rows = await ctx.db.group.findMany({ where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { vpcId: input.vpcId } : {}) }, include: { members: { select: { instanceId: true } } }, orderBy: [{ vpcId: "asc" }, { createdAt: "asc" }] });
+  const policy = await loadPolicy(ctx.db, [ctx.actor.orgId]);
+  const view = new PolicyView(policy.snapshot);
+  return rows.map((g) => groupDto(g, view, policy.instances));
+}
+
+export async function ownGroup(tx: Pick<DbTx, "group">, ctx: Ctx, groupId: string, field = "groupId") {
+  const g = await tx.group.findFirst({ where: { id: groupId, orgId: ctx.actor.orgId }, include: { members: { select: { instanceId: true } } } });
+  if (!g) throw new DomainError("NOT_FOUND", `${field}: group not found`, { field });
+  return g;
+}
+
+/** Explicit members must be instances of the group's own VPC. */
+async function checkMembers(tx: DbTx, ctx: Ctx, vpcId: string, memberIds: readonly string[]): Promise<void> {
+  const found = await tx.instance.findMany({ where: { id: { in: [...memberIds] }, orgId: ctx.actor.orgId, vpcId, status: { not: "terminated" } }, select: { id: true } });
+  const missing = memberIds.filter((m) => !found.some((f) => f.id === m));
+  if (missing.length > 0) throw new DomainError("VALIDATION_FAILED", `memberIds: ${missing.join(", ")} is not an instance of this VPC`, { field: "memberIds" });
+}
+
+const audited = (g: { name: string; description: string; matchLabels: unknown; members?: { instanceId: string }[] }, memberIds?: readonly string[]) => ({
+  name: g.name, description: g.description, matchLabels: g.matchLabels, memberIds: memberIds ?? g.members?.map((m) => m.instanceId) ?? [],
+});
+
+function duplicateName(error: unknown, name: string): never {
+  if (isUniqueViolation(error)) throw new DomainError("DUPLICATE_NAME", `a group named "${name}" already exists in this VPC`, { field: "name" });
+  throw error;
+}
+
+export async function createGroup(ctx: Ctx, queue: OperationQueue, input: z.input<typeof CreateGroupInput>) {
+  const q = CreateGroupInput.parse(input);
+  return changePolicy(ctx, queue, q.preview, async (tx) => {
+    const vpc = await tx.vpc.findFirst({ where: { id: q.vpcId, orgId: ctx.actor.orgId } });
+    if (!vpc) throw new DomainError("NOT_FOUND", "vpcId: VPC not found", { field: "vpcId" });
+    await checkMembers(tx, ctx, vpc.id, q.memberIds);
+    const groupId = ctx.newId("group");
+    await tx.group
+      .create({ data: { id: groupId, orgId: ctx.actor.orgId, vpcId: vpc.id, name: q.name, description: q.description, matchLabels: q.matchLabels ?? undefined, members: { create: [...new Set(q.memberIds)].map((instanceId) => ({ instanceId })) } } })
+      .catch((e: unknown) => duplicateName(e, q.name));
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.group.created", targetType: "group", targetId: groupId, after: { vpcId: vpc.id, ...audited(q, q.memberIds) } });
+    return { targetId: groupId };
+  });
+}
+
+export async function updateGroup(ctx: Ctx, queue: OperationQueue, input: z.input<typeof UpdateGroupInput>) {
+  const q = UpdateGroupInput.parse(input);
+  return changePolicy(ctx, queue, q.preview, async (tx) => {
+    const g = await ownGroup(tx, ctx, q.groupId);
+    if (q.memberIds) await checkMembers(tx, ctx, g.vpcId, q.memberIds);
+    const matchLabels = q.matchLabels === undefined ? undefined : q.matchLabels === null ? { set: null } : q.matchLabels;
+    await tx.group
+      .update({ where: { id: g.id }, data: { name: q.name, description: q.description, ...(matchLabels === undefined ? {} : { matchLabels: matchLabels as never }) } })
+      .catch((e: unknown) => duplicateName(e, q.name ?? g.name));
+    if (q.memberIds) {
+      await tx.groupMember.deleteMany({ where: { groupId: g.id } });
+      await tx.groupMember.createMany({ data: [...new Set(q.memberIds)].map((instanceId) => ({ groupId: g.id, instanceId })) });
+    }
+    const after = await ownGroup(tx, ctx, g.id);
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.group.updated", targetType: "group", targetId: g.id, before: audited(g), after: audited(after) });
+    return { targetId: g.id };
+  });
+}
+
+/** Its rules go with it (and the access they gave: the preview lists it). */
+export async function deleteGroup(ctx: Ctx, queue: OperationQueue, input: z.input<typeof GroupRef>) {
+  const q = GroupRef.parse(input);
+  return changePolicy(ctx, queue, q.preview, async (tx) => {
+    const g = await ownGroup(tx, ctx, q.groupId);
+    const rules = await tx.policyRule.findMany({ where: { OR: [{ srcGroupId: g.id }, { dstGroupId: g.id }] }, select: { id: true } });
+    await tx.group.delete({ where: { id: g.id } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.group.deleted", targetType: "group", targetId: g.id, before: { ...audited(g), rulesRemoved: rules.map((r) => r.id) } });
+    return { targetId: null };
+  });
+}
+
+export const SetLabelsInput = z.object({ instanceId: id, labels: Labels, preview });
+
+/** Labels decide label-matched group membership, so changing them is a policy change (previewed, applied, audited). */
+export async function setInstanceLabels(ctx: Ctx, queue: OperationQueue, input: z.input<typeof SetLabelsInput>) {
+  const q = SetLabelsInput.parse(input);
+  assertScope(ctx.actor.scopes, "instances", "write");
+  return changePolicy(ctx, queue, q.preview, async (tx) => {
+    const inst = await tx.instance.findFirst({ where: { id: q.instanceId, orgId: ctx.actor.orgId } });
+    if (!inst) throw notFound("instance");
+    await tx.instance.update({ where: { id: inst.id }, data: { labels: q.labels } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "instance.labels.updated", targetType: "instance", targetId: inst.id, before: { labels: inst.labels }, after: { labels: q.labels } });
+    return { targetId: inst.id };
+  });
+}
