@@ -27,7 +27,13 @@ export async function runPolicyApply(deps: CoreDeps, plane: InstanceDataPlane, o
   try {
     const at = () => deps.clock().toISOString();
     const started = Date.now();
-    const hosts = await plane.applyPolicy();
+    const all = await plane.applyPolicy();
+    // every connected VEB applies the change, but the operation names only this organization's
+    // hosts: other tenants' host names (and how many there are) are not ours to show
+    const ids = all.flatMap((h) => (h.hostId ? [h.hostId] : []));
+    const own = new Set((await deps.db.host.findMany({ where: { id: { in: ids }, orgId: op.orgId }, select: { id: true } })).map((h) => h.id));
+    const hosts = all.filter((h) => h.hostId !== null && own.has(h.hostId));
+    const foreignErrors = all.filter((h) => !(h.hostId !== null && own.has(h.hostId)) && h.error).length;
     const steps: OperationStep[] = [
       { name: "policy loaded and compared with the installed pairs", status: "done", at: at(), detail: `${Date.now() - started} ms` },
       ...hosts.map(
@@ -39,9 +45,10 @@ export async function runPolicyApply(deps: CoreDeps, plane: InstanceDataPlane, o
         }),
       ),
     ];
-    const errors = hosts.filter((h) => h.error);
+    const errors = hosts.filter((h) => h.error).map((e) => `${e.hostName}: ${e.error}`);
+    if (foreignErrors > 0) errors.push(`${foreignErrors} VEB(s) of other organizations' hosts`);
     await deps.db.operation.update({ where: { id: operationId }, data: { steps, progress: 100 } });
-    await finishOperation(deps, operationId, errors.length === 0 ? { ok: true } : { ok: false, error: `${errors.length} VEB(s) did not confirm: ${errors.map((e) => `${e.hostName}: ${e.error}`).join("; ")}` });
+    await finishOperation(deps, operationId, errors.length === 0 ? { ok: true } : { ok: false, error: `${errors.length} VEB(s) did not confirm: ${errors.join("; ")}` });
   } catch (error) {
     await finishOperation(deps, operationId, { ok: false, error: failed(error) });
   }
