@@ -1,10 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument -- REST answers are JSON, checked by the tests' assertions */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { labDown, labUp, run, startAgent, vsctl, type LabState } from "@nvi/lab";
+import { labDown, labUp, run, startAgent, vsctl, type HostState, type LabState } from "@nvi/lab";
 import { expect } from "vitest";
 import { agentCommand } from "./local-hosts.ts";
-import { startStack, type Stack } from "./stack.ts";
+import { startStack, type Stack, type Tenant } from "./stack.ts";
 
 /**
  * The tenant's journey on real parts, shared by the suites that walk it: a lab of two datacenters
@@ -22,6 +22,10 @@ export interface Journey {
   until<T>(what: string, fn: () => Promise<T | undefined | false>, ms?: number): Promise<T>;
   launch(name: string, subnet: string, extra?: Record<string, unknown>): Promise<{ instance: any; operationId: string }>;
   finished(operationId: string, ms?: number): Promise<any>;
+  /** Lab hosts the first tenant did not enroll (`hostsPerDc` > 1): for another tenant's cloud. */
+  spareHosts: HostState[];
+  /** `tenant` makes a cloud in the host's datacenter and enrolls `host` into it with a join token; its host id once online with fabric facts. */
+  enroll(tenant: Tenant, host: HostState): Promise<{ cloudId: string; hostId: string }>;
   /** Ping from inside a netns instance; true, or the error with what the VEBs hold. */
   pingFrom(id: string, to: string): Promise<string | true>;
   /** Leaves nothing behind: this organization's rows, the stack, the lab. */
@@ -32,11 +36,15 @@ export interface JourneyOptions {
   vpcCidr: string;
   subnetCidrs: { dc1: string; dc2: string };
   agentEnv?: (lab: LabState) => Promise<Record<string, string>>;
+  /** hosts per datacenter (default 1); the first tenant enrolls the first of each, the rest are `spareHosts` */
+  hostsPerDc?: number;
 }
 
 export async function startJourney(options: JourneyOptions): Promise<Journey> {
-  const lab = await labUp({ datacenters: 2, hostsPerDc: 1 });
+  const lab = await labUp({ datacenters: 2, hostsPerDc: options.hostsPerDc ?? 1 });
+  const firstOfDc = lab.hosts.filter((h, i) => lab.hosts.findIndex((x) => x.dc === h.dc) === i);
   let stack: Stack | undefined;
+  let extraEnv: Record<string, string> = {};
   const j: Journey = {
     lab,
     get stack() {
@@ -47,6 +55,23 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
     subnets: {},
     hostIds: {},
     agentCommand: {},
+    spareHosts: lab.hosts.filter((h) => !firstOfDc.includes(h)),
+    async enroll(tenant, h) {
+      const dc = `dc${h.dc}`;
+      const cloud = await tenant.call("POST", "/clouds", { name: `lab-${dc}-${h.id}`, kind: "baremetal", region: "lab", datacenter: dc });
+      expect(cloud.status, JSON.stringify(cloud.body)).toBe(200);
+      const jt = await tenant.call("POST", `/clouds/${cloud.body.id}/join-tokens`, { reusable: false, expiresInHours: 1 });
+      const agent = agentCommand({
+        joinString: jt.body.joinString, controlUrl: j.stack.apiUrl, controller: `tcp:${lab.mgmt.tscIp}:${j.stack.tscPort}`, stateDir: `${h.ovsDir}/agent`, hostname: `${lab.name}-${h.id}`, env: extraEnv,
+      });
+      j.agentCommand[h.id] = agent;
+      await startAgent(lab.name, h.id, agent);
+      const hostId = await j.until(`${h.id} online with fabric facts`, async () => {
+        const r = await tenant.call("GET", "/hosts");
+        return (r.body as any[]).find((x) => x.cloudId === cloud.body.id && x.status === "online" && x.facts.datapathId && x.facts.nextHopMac && x.facts.instanceBlock)?.id as string | undefined;
+      });
+      return { cloudId: cloud.body.id as string, hostId };
+    },
     async until(what, fn, ms = 60_000) {
       const end = Date.now() + ms;
       for (;;) {
@@ -79,21 +104,23 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
       if (stack) {
         // leave nothing running in the shared database: this organization's instances, addresses, hosts
         const db = stack.deps.db;
-        const ids = (await db.instance.findMany({ where: { orgId: stack.orgId }, select: { id: true } })).map((i) => i.id);
-        await db.ipAllocation.deleteMany({ where: { holderId: { in: ids } } });
-        await db.instance.deleteMany({ where: { orgId: stack.orgId } });
-        await db.host.deleteMany({ where: { orgId: stack.orgId } });
-        await db.operation.deleteMany({ where: { orgId: stack.orgId } });
+        for (const orgId of [stack.orgId, ...stack.tenants.map((t) => t.orgId)]) {
+          const ids = (await db.instance.findMany({ where: { orgId }, select: { id: true } })).map((i) => i.id);
+          await db.ipAllocation.deleteMany({ where: { holderId: { in: ids } } });
+          await db.instance.deleteMany({ where: { orgId } });
+          await db.host.deleteMany({ where: { orgId } });
+          await db.operation.deleteMany({ where: { orgId } });
+        }
         await stack.close();
       }
       await labDown(lab.name, { force: true });
     },
   };
   try {
-    const extraEnv = (await options.agentEnv?.(lab)) ?? {};
+    extraEnv = (await options.agentEnv?.(lab)) ?? {};
     stack = await startStack(lab.mgmt.tscIp);
     await stack.startWorker();
-    for (const h of lab.hosts) {
+    for (const h of firstOfDc) {
       const dc = `dc${h.dc}`;
       const cloud = await stack.call("POST", "/clouds", { name: `lab-${dc}`, kind: "baremetal", region: "lab", datacenter: dc });
       j.clouds[dc] = cloud.body.id;

@@ -16,6 +16,14 @@ import { stackEnv } from "./env.ts";
  */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
+/** An organization with an API token of every scope, and REST calls made with it. */
+export interface Tenant {
+  orgId: string;
+  token: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+}
+
 export interface Stack {
   deps: CoreDeps;
   apiUrl: string;
@@ -26,6 +34,10 @@ export interface Stack {
   /** REST call with the tenant's token; returns status and parsed body (JSON as the API sent it) */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  /** Another organization (its own user and token) on the same API: a second tenant. */
+  newTenant(): Promise<Tenant>;
+  /** Tenants made by `newTenant` (not the first one) */
+  tenants: Tenant[];
   startWorker(): Promise<void>;
   /** SIGKILL, as a crash would */
   killWorker(): void;
@@ -41,6 +53,15 @@ async function freePort(host: string): Promise<number> {
   return port;
 }
 
+async function tenantRow(deps: CoreDeps): Promise<{ orgId: string; token: string }> {
+  const label = `stack-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email: `${label}@example.test`, name: label } });
+  const orgId = await ensurePersonalOrganization(deps, user, "127.0.0.1");
+  const actor = await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: "127.0.0.1" });
+  const token = (await createApiToken({ ...deps, actor }, { name: "lab stack", scopes: [...ALL_SCOPES], expiresInDays: 1 })).secret;
+  return { orgId, token };
+}
+
 export async function startStack(bindIp: string): Promise<Stack> {
   const { databaseUrl, redisUrl, inherited } = stackEnv();
   if (!databaseUrl) throw new Error("DATABASE_URL must point at the test database (scripts/test.sh sets it)");
@@ -49,11 +70,7 @@ export async function startStack(bindIp: string): Promise<Stack> {
   const producer = new JobProducer(redisUrl, queuePrefix);
   const operations = jobQueue(producer);
 
-  const label = `stack-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email: `${label}@example.test`, name: label } });
-  const orgId = await ensurePersonalOrganization(deps, user, "127.0.0.1");
-  const actor = await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: "127.0.0.1" });
-  const token = (await createApiToken({ ...deps, actor }, { name: "lab stack", scopes: [...ALL_SCOPES], expiresInDays: 1 })).secret;
+  const { orgId, token } = await tenantRow(deps);
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -80,6 +97,16 @@ export async function startStack(bindIp: string): Promise<Stack> {
 
   let worker: ChildProcess | undefined;
   let log = "";
+  const callWith =
+    (bearer: string): Stack["call"] =>
+    async (method, p, body) => {
+      const res = await fetch(`${apiUrl}/api/v1${p}`, {
+        method,
+        headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: res.status, body: await res.json().catch((): unknown => null) };
+    };
   const stack: Stack = {
     deps,
     apiUrl,
@@ -87,13 +114,13 @@ export async function startStack(bindIp: string): Promise<Stack> {
     orgId,
     tscPort,
     queuePrefix,
-    async call(method, p, body) {
-      const res = await fetch(`${apiUrl}/api/v1${p}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: res.status, body: await res.json().catch((): unknown => null) };
+    call: callWith(token),
+    tenants: [],
+    async newTenant() {
+      const t = await tenantRow(deps);
+      const tenant: Tenant = { ...t, call: callWith(t.token) };
+      stack.tenants.push(tenant);
+      return tenant;
     },
     async startWorker() {
       worker = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/worker/src/main.ts")], {
