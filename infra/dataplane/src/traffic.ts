@@ -139,11 +139,13 @@ export function tcpProbe(ns: string, host: string, port: number, ms = 1500): Pro
   const p = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", PROBE_JS, host, String(port), String(ms)], { stdio: ["ignore", "pipe", "pipe"] });
   procs.add(p);
   let out = "";
+  let err = "";
   p.stdout.on("data", (d: Buffer) => void (out += d.toString()));
+  p.stderr.on("data", (d: Buffer) => void (err += d.toString()));
   return new Promise((resolve) =>
-    p.on("exit", () => {
+    p.on("close", (code, signal) => {
       procs.delete(p);
-      resolve(out || "error:no answer");
+      resolve(out || `error:no answer (exit ${code ?? signal}) ${err.slice(-300)}`);
     }),
   );
 }
