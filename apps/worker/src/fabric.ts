@@ -18,7 +18,7 @@ export class DbFabric {
   private instances = new Map<string, PolicyInstance>();
   private tsc: Tsc | undefined;
 
-  constructor(private readonly deps: CoreDeps, logger?: { info(msg: string, f?: Record<string, unknown>): void; warn(msg: string, f?: Record<string, unknown>): void }) {
+  constructor(private readonly deps: CoreDeps, private readonly logger?: { info(msg: string, f?: Record<string, unknown>): void; warn(msg: string, f?: Record<string, unknown>): void }) {
     this.mapping = new NviMapping({ inventory: this.inventory, logger, policy: (src, dst) => this.decide(src.id, dst.id), reachableVpcs: (vpc) => this.view.reachableVpcs(vpc) });
   }
 
@@ -80,11 +80,14 @@ export class DbFabric {
   }
 
   async refresh(): Promise<void> {
-    await this.refreshPolicy();
     // hosts heard from in the last 2 minutes, newest first: if two host rows claim one datapath id
-    // (a machine re-enrolled), the one that heartbeats wins
+    // (a machine re-enrolled), the one that heartbeats wins. Read beside the policy: a policy
+    // change waits for this refresh before it revokes anything.
     const since = new Date(this.deps.clock().getTime() - 120_000);
-    const hosts = await this.deps.db.host.findMany({ where: { lastSeenAt: { gte: since } }, include: { cloud: { select: { datacenter: true } } }, orderBy: { lastSeenAt: "asc" } });
+    const [, hosts] = await Promise.all([
+      this.refreshPolicy(),
+      this.deps.db.host.findMany({ where: { lastSeenAt: { gte: since } }, include: { cloud: { select: { datacenter: true } } }, orderBy: { lastSeenAt: "asc" } }),
+    ]);
     for (const h of hosts) {
       const fh = DbFabric.fabricHost(h, h.cloud.datacenter);
       if (typeof fh === "string") continue;
@@ -115,10 +118,14 @@ export class DbFabric {
     },
     unplug: (id) => this.mapping.unplug(id),
     applyPolicy: async (): Promise<VebConfirmation[]> => {
+      const t0 = performance.now();
       await this.refresh();
+      const t1 = performance.now();
       const applied = await this.mapping.applyPolicy();
+      const t2 = performance.now();
       // read the VEBs back at once: a pair the TSC did not know of cannot outlive the change
       await this.verifyAll();
+      this.logger?.info("policy applied", { refreshMs: Math.round(t1 - t0), revokeMs: Math.round(t2 - t1), verifyMs: Math.round(performance.now() - t2), revokedPairs: applied.reduce((n, a) => n + a.revokedPairs, 0) });
       return applied.map((a) => ({ hostId: this.hostIdOf(a.datapathId) ?? null, hostName: a.name, revokedPairs: a.revokedPairs, confirmedMs: a.confirmedMs, error: a.error }));
     },
   };

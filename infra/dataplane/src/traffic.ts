@@ -45,8 +45,11 @@ if (mode === "stream") {
   process.stdout.write("ready\\n");
   setInterval(() => u.send(Buffer.from(JSON.stringify({ seq: seq++, at: now() })), port, host, () => {}), everyMs);
 } else {
+  let on = !process.argv[5];
+  require("readline").createInterface({ input: process.stdin }).on("line", (l) => { on = l === "resume"; });
   process.stdout.write("ready\\n");
   setInterval(() => {
+    if (!on) return;
     const c = net.connect(port, host, () => c.end("x"));
     c.on("error", () => {});
     setTimeout(() => c.destroy(), 400);
@@ -111,15 +114,18 @@ export async function startSink(ns: string, port: number, name = ns): Promise<Si
 
 export interface Source {
   stop(): void;
+  /** `connect` only: stop / start making connections (started paused with `{ paused: true }`) */
+  pause(): void;
+  resume(): void;
 }
 
 /**
  * `stream`: one TCP connection writing 1 KiB every `everyMs`; `udp`: a datagram every `everyMs`;
- * `connect`: a new TCP connection attempt every `everyMs` (each given 400 ms).
+ * `connect`: a new TCP connection attempt every `everyMs` (each given 400 ms), while not paused.
  */
-export async function startSource(ns: string, mode: "stream" | "udp" | "connect", host: string, port: number, everyMs: number): Promise<Source> {
-  const p = await startNode(ns, SOURCE_JS, [mode, host, String(port), String(everyMs)]);
-  return { stop: () => void p.kill("SIGKILL") };
+export async function startSource(ns: string, mode: "stream" | "udp" | "connect", host: string, port: number, everyMs: number, o: { paused?: boolean } = {}): Promise<Source> {
+  const p = await startNode(ns, SOURCE_JS, [mode, host, String(port), String(everyMs), ...(o.paused ? ["paused"] : [])]);
+  return { stop: () => void p.kill("SIGKILL"), pause: () => void p.stdin?.write("pause\n"), resume: () => void p.stdin?.write("resume\n") };
 }
 
 const PROBE_JS = `const net = require("net");
