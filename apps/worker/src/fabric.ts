@@ -120,11 +120,14 @@ export class DbFabric {
       return (await this.mapping.plug(e)) ?? "";
     },
     unplug: (id) => this.mapping.unplug(id),
-    applyPolicy: async (): Promise<VebConfirmation[]> => {
+    applyPolicy: async (orgId): Promise<VebConfirmation[]> => {
       const t0 = performance.now();
-      await this.refresh();
+      // a policy change moves no instance: the policy (and labels) is all there is to re-read
+      await this.refreshPolicy();
       const t1 = performance.now();
-      const applied = await this.mapping.applyPolicy();
+      // short drops are lifted only where this organization's instances (or its peers') sent them
+      const vpcs = new Set([...this.instances.values()].filter((i) => i.orgId === orgId).flatMap((i) => this.view.reachableVpcs(i.vpcId)));
+      const applied = await this.mapping.applyPolicy({ liftDenyVpcs: [...vpcs] });
       const t2 = performance.now();
       // read the VEBs back at once: a pair the TSC did not know of cannot outlive the change
       await this.verifyAll();

@@ -12,7 +12,7 @@ export interface InstanceDataPlane {
   plug(instance: { id: string; orgId: string; vpcId: string; hostId: string; ofport: number; mac: string; address: string; gateway: string }): Promise<string>;
   unplug(instanceId: string): Promise<void>;
   /** re-read the policy and bring every VEB in line with it (a worker without a TSC has none) */
-  applyPolicy?(): Promise<VebConfirmation[]>;
+  applyPolicy?(orgId: string): Promise<VebConfirmation[]>;
 }
 
 export interface ExecutorOptions {

@@ -27,7 +27,7 @@ export async function runPolicyApply(deps: CoreDeps, plane: InstanceDataPlane, o
   try {
     const at = () => deps.clock().toISOString();
     const started = Date.now();
-    const all = await plane.applyPolicy();
+    const all = await plane.applyPolicy(op.orgId);
     // every connected VEB applies the change, but the operation names only this organization's
     // hosts: other tenants' host names (and how many there are) are not ours to show
     const ids = all.flatMap((h) => (h.hostId ? [h.hostId] : []));
@@ -35,7 +35,7 @@ export async function runPolicyApply(deps: CoreDeps, plane: InstanceDataPlane, o
     const hosts = all.filter((h) => h.hostId !== null && own.has(h.hostId));
     const foreignErrors = all.filter((h) => !(h.hostId !== null && own.has(h.hostId)) && h.error).length;
     const steps: OperationStep[] = [
-      { name: "policy loaded and compared with the installed pairs", status: "done", at: at(), detail: `${Date.now() - started} ms` },
+      { name: "policy re-read, changed pairs revoked, every VEB read back", status: "done", at: at(), detail: `${Date.now() - started} ms in all` },
       ...hosts.map(
         (h): OperationStep => ({
           name: `VEB of ${h.hostName}`,

@@ -40,24 +40,23 @@ export interface PolicyMutation {
  * it, apply `mutate` (which writes its rows and its audit entry with before/after), read it again
  * and list every instance pair whose access changes. A preview stops there and rolls everything
  * back, so what it shows is exactly what applying would do. Otherwise the policy version goes up
- * and a `policy.apply` operation is queued: the worker's TSC revokes what is no longer allowed on
- * every VEB (both directions) and reports when each host confirmed.
+ * and a `policy.apply` operation is queued as soon as it commits (the pairs are listed after): the
+ * worker's TSC revokes what is no longer allowed on every VEB (both directions) and reports when
+ * each host confirmed.
  */
 export async function changePolicy(ctx: Ctx, queue: OperationQueue, preview: boolean, mutate: (tx: DbTx) => Promise<PolicyMutation>): Promise<PolicyChangeDto> {
   assertScope(ctx.actor.scopes, "policies", "write");
   const orgId = ctx.actor.orgId;
-  let result: PolicyChangeDto;
+  let applied: { operationId: string; policyVersion: number; targetId: string | null; before: Loaded; alsoOrgs: string[] };
   try {
-    result = await ctx.db.$transaction(async (tx) => {
+    applied = await ctx.db.$transaction(async (tx) => {
       await lockPolicy(tx, orgId);
       const before = await loadPolicy(tx, [orgId]);
       const m = await mutate(tx);
-      const after = await loadPolicy(tx, [orgId, ...(m.alsoOrgs ?? [])]);
-      const delta = accessChanges(new PolicyView(before.snapshot), new PolicyView(after.snapshot), before.instances, after.instances);
-      const changes = delta.changes.filter((c) => c.from.orgId === orgId || c.to.orgId === orgId).map((c) => accessChange(c, orgId));
       if (preview) {
+        const { changes, pairsChecked } = diff(before, await loadPolicy(tx, [orgId, ...(m.alsoOrgs ?? [])]), orgId);
         const org = await tx.organization.findUniqueOrThrow({ where: { id: orgId }, select: { policyVersion: true } });
-        throw new PreviewRollback({ applied: false, policyVersion: org.policyVersion, operationId: null, targetId: m.targetId, changes, pairsChecked: delta.pairsChecked });
+        throw new PreviewRollback({ applied: false, policyVersion: org.policyVersion, operationId: null, targetId: m.targetId, changes, pairsChecked });
       }
       const org = await tx.organization.update({ where: { id: orgId }, data: { policyVersion: { increment: 1 } }, select: { policyVersion: true } });
       for (const other of m.alsoOrgs ?? []) if (other !== orgId) await tx.organization.update({ where: { id: other }, data: { policyVersion: { increment: 1 } } });
@@ -65,15 +64,26 @@ export async function changePolicy(ctx: Ctx, queue: OperationQueue, preview: boo
         kind: "policy.apply",
         targetType: "policy",
         targetId: orgId,
-        steps: [{ name: `apply policy version ${org.policyVersion} on every VEB`, status: "pending", at: null, detail: `${changes.length} instance pair(s) change` }],
+        steps: [{ name: `apply policy version ${org.policyVersion} on every VEB`, status: "pending", at: null, detail: null }],
         idempotencyKey: null,
       });
-      return { applied: true, policyVersion: org.policyVersion, operationId: op.id, targetId: m.targetId, changes, pairsChecked: delta.pairsChecked };
+      return { operationId: op.id, policyVersion: org.policyVersion, targetId: m.targetId, before, alsoOrgs: m.alsoOrgs ?? [] };
     });
   } catch (error) {
     if (error instanceof PreviewRollback) return error.result;
     throw error;
   }
-  if (result.operationId) await queue.enqueue("policy.apply", result.operationId);
-  return result;
+  // the job first: an unplug must not wait for the listing of what it changed. The "after" side is
+  // read once committed, so a change committed in between by someone else would show here too.
+  await queue.enqueue("policy.apply", applied.operationId);
+  const { changes, pairsChecked } = diff(applied.before, await loadPolicy(ctx.db, [orgId, ...applied.alsoOrgs]), orgId);
+  return { applied: true, policyVersion: applied.policyVersion, operationId: applied.operationId, targetId: applied.targetId, changes, pairsChecked };
+}
+
+type Loaded = Awaited<ReturnType<typeof loadPolicy>>;
+
+/** The pairs (one side in this organization) whose access differs between two readings of the policy. */
+function diff(before: Loaded, after: Loaded, orgId: string): { changes: AccessChange[]; pairsChecked: number } {
+  const delta = accessChanges(new PolicyView(before.snapshot), new PolicyView(after.snapshot), before.instances, after.instances);
+  return { changes: delta.changes.filter((c) => c.from.orgId === orgId || c.to.orgId === orgId).map((c) => accessChange(c, orgId)), pairsChecked: delta.pairsChecked };
 }
