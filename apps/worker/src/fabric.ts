@@ -1,20 +1,67 @@
 import { HostFacts } from "@nvi/contracts";
-import { Inventory, NviMapping, type FabricEndpoint, type FabricHost } from "@nvi/controller";
-import type { CoreDeps, InstanceDataPlane } from "@nvi/core";
+import { Inventory, NviMapping, verifyVeb, type FabricEndpoint, type FabricHost, type Tsc, type Verdict } from "@nvi/controller";
+import { loadPolicy, type CoreDeps, type InstanceDataPlane, type VebConfirmation } from "@nvi/core";
+import { EMPTY_SNAPSHOT, PolicyView, type PolicyInstance } from "@nvi/policy";
 
 /**
  * The TSC's view of the world, fed from Postgres: hosts whose agent reported fabric facts (datapath
- * id, fabric address and MAC, next hop, instance block) and running instances with their VEB port.
- * `refresh()` re-reads it (on start and every few seconds); launches and terminations go through
- * `dataPlane` at once.
+ * id, fabric address and MAC, next hop, instance block), running instances with their VEB port,
+ * and the connectivity policy of every organization (groups, rules, deny lists, peerings), which
+ * decides every pair. `refresh()` re-reads it (on start and every few seconds); launches,
+ * terminations and policy changes go through `dataPlane` at once.
  */
 export class DbFabric {
   readonly inventory = new Inventory();
   readonly mapping: NviMapping;
   private readonly hostByDatapath = new Map<string, string>();
+  private view = new PolicyView(EMPTY_SNAPSHOT);
+  private instances = new Map<string, PolicyInstance>();
+  private tsc: Tsc | undefined;
 
   constructor(private readonly deps: CoreDeps, logger?: { info(msg: string, f?: Record<string, unknown>): void; warn(msg: string, f?: Record<string, unknown>): void }) {
-    this.mapping = new NviMapping({ inventory: this.inventory, logger });
+    this.mapping = new NviMapping({ inventory: this.inventory, logger, policy: (src, dst) => this.decide(src.id, dst.id), reachableVpcs: (vpc) => this.view.reachableVpcs(vpc) });
+  }
+
+  attach(tsc: Tsc): void {
+    this.tsc = tsc;
+    this.mapping.attach(tsc);
+  }
+
+  /** The pair's verdict from the policy view (an instance the view has not read yet is denied: default deny). */
+  private decide(srcId: string, dstId: string): Verdict {
+    const src = this.instances.get(srcId);
+    const dst = this.instances.get(dstId);
+    if (!src || !dst) return { allowed: false, reason: "not in the policy view yet" };
+    const d = this.view.decide(src, dst);
+    return { allowed: d.services.length > 0, reason: d.reason, services: d.services };
+  }
+
+  /** Re-read every organization's policy and the instances it applies to. */
+  async refreshPolicy(): Promise<void> {
+    const policy = await loadPolicy(this.deps.db);
+    this.view = new PolicyView(policy.snapshot);
+    this.instances = new Map(policy.instances.map((i) => [i.id, i]));
+  }
+
+  private hostIdOf(dpid: bigint): string | undefined {
+    return this.hostByDatapath.get(dpid.toString(16).padStart(16, "0"));
+  }
+
+  /**
+   * Reads every connected VEB's pair flows back, judges them against policy, repairs (stale flows
+   * deleted, missing ones forgotten) and records the result per host: the console's drift report.
+   */
+  async verifyAll(): Promise<void> {
+    const tsc = this.tsc;
+    if (!tsc) return;
+    const org = await this.deps.db.organization.aggregate({ _max: { policyVersion: true } });
+    for (const [dpid, sw] of tsc.switches) {
+      const hostId = this.hostIdOf(dpid);
+      if (!hostId) continue;
+      const r = await verifyVeb(this.mapping, sw, dpid);
+      const row = { checkedAt: this.deps.clock(), policyVersion: org._max.policyVersion ?? 0, pairFlows: r.pairFlows, stale: r.stale, missing: r.missing, details: r.details };
+      await this.deps.db.policyRealization.upsert({ where: { hostId }, create: { hostId, ...row }, update: row });
+    }
   }
 
   /** A host the mapping can use, or why not (facts missing: an old agent, or no NVI_CONTROLLER / NVI_INSTANCE_BLOCK). */
@@ -33,6 +80,7 @@ export class DbFabric {
   }
 
   async refresh(): Promise<void> {
+    await this.refreshPolicy();
     // hosts heard from in the last 2 minutes, newest first: if two host rows claim one datapath id
     // (a machine re-enrolled), the one that heartbeats wins
     const since = new Date(this.deps.clock().getTime() - 120_000);
@@ -66,5 +114,12 @@ export class DbFabric {
       return (await this.mapping.plug(e)) ?? "";
     },
     unplug: (id) => this.mapping.unplug(id),
+    applyPolicy: async (): Promise<VebConfirmation[]> => {
+      await this.refresh();
+      const applied = await this.mapping.applyPolicy();
+      // read the VEBs back at once: a pair the TSC did not know of cannot outlive the change
+      await this.verifyAll();
+      return applied.map((a) => ({ hostId: this.hostIdOf(a.datapathId) ?? null, hostName: a.name, revokedPairs: a.revokedPairs, confirmedMs: a.confirmedMs, error: a.error }));
+    },
   };
 }

@@ -44,12 +44,14 @@ worker.on("error", (error) => log("error", "worker error", { error: error.messag
 await fabric.refresh().catch((e: Error) => log("warn", "could not read the fabric from the database yet", { error: e.message }));
 const tsc: Tsc | null = env.TSC_EMBEDDED === "1" ? await startTsc({ ...fabric.mapping.tscOptions(), port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger: tscLog }) : null;
 if (tsc) {
-  fabric.mapping.attach(tsc);
+  fabric.attach(tsc);
   log("info", "tsc listening", { ...tsc.address });
 }
 
 /** Hosts' facts and instances change under us (heartbeats, other workers): re-read every few seconds. */
 const refresher = setInterval(() => void fabric.refresh().catch((e: Error) => log("warn", "fabric refresh failed", { error: e.message })), 5_000);
+/** Every VEB's pair flows are read back and judged against policy twice a minute (drift is repaired and reported). */
+const verifier = setInterval(() => void fabric.verifyAll().catch((e: Error) => log("warn", "policy verification failed", { error: e.message })), 30_000);
 /** An operation whose job never reached Redis (the console died between commit and enqueue) is queued again. */
 const sweeper = setInterval(() => {
   if (env.SWEEP_QUEUED_AFTER_MS === 0) return;
@@ -71,6 +73,7 @@ async function stop(signal: string) {
   log("info", "worker stopping", { signal });
   clearInterval(timer);
   clearInterval(refresher);
+  clearInterval(verifier);
   clearInterval(sweeper);
   await worker.close();
   await producer.close();

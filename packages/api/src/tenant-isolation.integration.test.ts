@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloud, createInvitation, createJoinToken, createSubnet, createVpc, enrollHost, launchInstance, redisOperationQueue, resolveUserActor, type CoreDeps } from "@nvi/core";
+import {
+  createCloud, createDeny, createGroup, createInvitation, createJoinToken, createRule, createSubnet, createVpc, enrollHost, launchInstance, redisOperationQueue, requestPeering, resolveUserActor, type CoreDeps,
+} from "@nvi/core";
 import { TRPCError } from "@trpc/server";
 import { appRouter, createCaller } from "./root.ts";
 import { handleRest, openApiDocument } from "./http.ts";
@@ -23,6 +25,10 @@ let aSubnetId: string;
 let bCloudId: string;
 let aInstanceId: string;
 let aOperationId: string;
+let aGroupId: string;
+let aRuleId: string;
+let aDenyId: string;
+let aPeeringId: string;
 let queue: ReturnType<typeof redisOperationQueue>;
 const aSecrets: string[] = [];
 
@@ -50,6 +56,12 @@ beforeAll(async () => {
   const launched = await launchInstance({ ...deps, actor: aActor }, queue, { name: "a-inst", subnetId: aSubnetId, runtime: "netns", cpus: 1, memoryMiB: 64 });
   aInstanceId = launched.instance.id;
   aOperationId = launched.operationId;
+  const aCtx = { ...deps, actor: aActor };
+  aGroupId = (await createGroup(aCtx, queue, { vpcId: aVpcId, name: "a-web", matchLabels: { tier: "web" } })).targetId!;
+  aRuleId = (await createRule(aCtx, queue, { srcGroupId: aGroupId, dstGroupId: aGroupId, protocol: "tcp", ports: "443" })).targetId!;
+  aDenyId = (await createDeny(aCtx, queue, { srcLabels: { env: "prod" }, dstLabels: { env: "dev" }, description: "a's guardrail" })).targetId!;
+  const aOther = await createVpc(aCtx, { name: "a-vpc-2", cidr: "10.97.0.0/16", allowOverlap: false });
+  aPeeringId = (await requestPeering(aCtx, queue, { vpcId: aVpcId, peerVpcId: aOther.id })).targetId!;
   const bActor = await resolveUserActor(deps, { userId: b.userId, preferredOrgId: b.orgId, sourceIp: null });
   bCloudId = (await createCloud({ ...deps, actor: bActor }, { name: "b-cloud", kind: "vm", region: "us", datacenter: "iad1" })).id;
   const m = await deps.db.membership.create({ data: { id: deps.newId("membership"), orgId: a.orgId, userId: second.userId, role: "member" } });
@@ -67,7 +79,7 @@ function hostFacts(hostname: string) {
 /** Nothing of A's may appear in anything B receives. */
 function assertNoLeak(value: unknown) {
   const text = JSON.stringify(value ?? null);
-  for (const needle of [a.orgId, a.email, a.tokenId, aMemberId, aInvitationId, aCloudId, aJoinTokenId, aHostId, aVpcId, aSubnetId, aInstanceId, aOperationId, ...aSecrets]) {
+  for (const needle of [a.orgId, a.email, a.tokenId, aMemberId, aInvitationId, aCloudId, aJoinTokenId, aHostId, aVpcId, aSubnetId, aInstanceId, aOperationId, aGroupId, aRuleId, aDenyId, aPeeringId, "a's guardrail", ...aSecrets]) {
     expect(text).not.toContain(needle);
   }
 }
@@ -153,6 +165,38 @@ const cases: Record<string, Case> = {
     assertNoLeak(await c.audit.list({ limit: 200 }));
     expect((await c.audit.list({ targetId: a.tokenId, limit: 50 })).events).toEqual([]);
   },
+  "group.list": async (c) => {
+    assertNoLeak(await c.group.list({}));
+    expect(await c.group.list({ vpcId: aVpcId })).toEqual([]);
+  },
+  "group.create": (c) => expectCode(c.group.create({ vpcId: aVpcId, name: "bobs" }), "NOT_FOUND"),
+  "group.update": (c) => expectCode(c.group.update({ groupId: aGroupId, name: "bobs" }), "NOT_FOUND"),
+  "group.delete": (c) => expectCode(c.group.delete({ groupId: aGroupId }), "NOT_FOUND"),
+  "rule.list": async (c) => assertNoLeak(await c.rule.list({})),
+  "rule.create": (c) => expectCode(c.rule.create({ srcGroupId: aGroupId, dstGroupId: aGroupId }), "NOT_FOUND"),
+  "rule.update": (c) => expectCode(c.rule.update({ ruleId: aRuleId, enabled: false }), "NOT_FOUND"),
+  "rule.delete": (c) => expectCode(c.rule.delete({ ruleId: aRuleId }), "NOT_FOUND"),
+  "deny.list": async (c) => assertNoLeak(await c.deny.list()),
+  "deny.create": async (c) => assertNoLeak(await c.deny.create({ srcLabels: { env: "b" }, dstLabels: {}, preview: true })),
+  "deny.delete": (c) => expectCode(c.deny.delete({ denyId: aDenyId }), "NOT_FOUND"),
+  "peering.list": async (c) => assertNoLeak(await c.peering.list()),
+  // asking to peer with another tenant's VPC is allowed (it waits for their yes); an overlap is refused without showing their range
+  "peering.request": async (c) => {
+    const mine = await c.vpc.create({ name: `b-${Math.random().toString(36).slice(2, 8)}`, cidr: "10.99.0.0/16", allowOverlap: true });
+    const refused = await c.peering.request({ vpcId: mine.id, peerVpcId: aVpcId }).then(() => null, (e: unknown) => e as TRPCError);
+    expect(refused?.code).toBe("CONFLICT");
+    expect(refused?.message).not.toContain("10.99.0.0/16 overlaps VPC");
+    assertNoLeak(refused?.message);
+  },
+  "peering.accept": (c) => expectCode(c.peering.accept({ peeringId: aPeeringId }), "NOT_FOUND"),
+  "peering.reject": (c) => expectCode(c.peering.reject({ peeringId: aPeeringId }), "NOT_FOUND"),
+  "peering.delete": (c) => expectCode(c.peering.delete({ peeringId: aPeeringId }), "NOT_FOUND"),
+  "policy.matrix": (c) => expectCode(c.policy.matrix({ vpcId: aVpcId }), "NOT_FOUND"),
+  "policy.plug": (c) => expectCode(c.policy.plug({ srcGroupId: aGroupId, dstGroupId: aGroupId }), "NOT_FOUND"),
+  "policy.unplug": (c) => expectCode(c.policy.unplug({ srcGroupId: aGroupId, dstGroupId: aGroupId }), "NOT_FOUND"),
+  "policy.explain": (c) => expectCode(c.policy.explain({ instanceId: aInstanceId, toAddress: "10.99.1.2" }), "NOT_FOUND"),
+  "policy.realization": async (c) => assertNoLeak(await c.policy.realization()),
+  "policy.setLabels": (c) => expectCode(c.policy.setLabels({ instanceId: aInstanceId, labels: { tier: "web" } }), "NOT_FOUND"),
 };
 
 describe("tenant isolation over tRPC", () => {
@@ -182,6 +226,11 @@ describe("tenant isolation over tRPC", () => {
     expect(await deps.db.instance.findUnique({ where: { id: aInstanceId } })).toMatchObject({ status: "pending" });
     expect(await deps.db.operation.count({ where: { targetId: aInstanceId } })).toBe(1); // B's stop/start/restart made none
     expect(await deps.db.operation.findUnique({ where: { id: aOperationId } })).toMatchObject({ status: "queued", cancelledBy: null }); // nor cancelled A's
+    expect(await deps.db.group.findUnique({ where: { id: aGroupId } })).toMatchObject({ name: "a-web" });
+    expect(await deps.db.policyRule.findUnique({ where: { id: aRuleId } })).toMatchObject({ enabled: true, protocol: "tcp" });
+    expect(await deps.db.denyRule.findUnique({ where: { id: aDenyId } })).not.toBeNull();
+    expect(await deps.db.vpcPeering.findUnique({ where: { id: aPeeringId } })).toMatchObject({ status: "active" });
+    expect(await deps.db.instance.findUnique({ where: { id: aInstanceId } })).toMatchObject({ labels: {} });
   });
 });
 
@@ -245,6 +294,28 @@ describe("tenant isolation over REST", () => {
     "POST /agent/commands": async () => expect((await call("POST", "/agent/commands", { inventory: [] })).status).toBe(401),
     "POST /agent/commands/{commandId}/result": async () => expect((await call("POST", "/agent/commands/hcmd_x/result", { result: { ok: true } })).status).toBe(401),
     "GET /audit-events": async () => assertNoLeak(await (await call("GET", "/audit-events?limit=200")).json()),
+    "GET /groups": async () => assertNoLeak(await (await call("GET", "/groups")).json()),
+    "POST /groups": async () => expect((await call("POST", "/groups", { vpcId: aVpcId, name: "bobs" })).status).toBe(404),
+    "PATCH /groups/{groupId}": async () => expect((await call("PATCH", `/groups/${aGroupId}`, { name: "bobs" })).status).toBe(404),
+    "DELETE /groups/{groupId}": async () => expect((await call("DELETE", `/groups/${aGroupId}`)).status).toBe(404),
+    "GET /rules": async () => assertNoLeak(await (await call("GET", "/rules")).json()),
+    "POST /rules": async () => expect((await call("POST", "/rules", { srcGroupId: aGroupId, dstGroupId: aGroupId })).status).toBe(404),
+    "PATCH /rules/{ruleId}": async () => expect((await call("PATCH", `/rules/${aRuleId}`, { enabled: false })).status).toBe(404),
+    "DELETE /rules/{ruleId}": async () => expect((await call("DELETE", `/rules/${aRuleId}?preview=true`)).status).toBe(404),
+    "GET /denies": async () => assertNoLeak(await (await call("GET", "/denies")).json()),
+    "POST /denies": async () => assertNoLeak(await (await call("POST", "/denies", { srcLabels: { env: "b" }, dstLabels: {}, preview: true })).json()),
+    "DELETE /denies/{denyId}": async () => expect((await call("DELETE", `/denies/${aDenyId}`)).status).toBe(404),
+    "GET /peerings": async () => assertNoLeak(await (await call("GET", "/peerings")).json()),
+    "POST /peerings": async () => expect((await call("POST", "/peerings", { vpcId: aVpcId, peerVpcId: aVpcId })).status).toBe(400),
+    "POST /peerings/{peeringId}/accept": async () => expect((await call("POST", `/peerings/${aPeeringId}/accept`, {})).status).toBe(404),
+    "POST /peerings/{peeringId}/reject": async () => expect((await call("POST", `/peerings/${aPeeringId}/reject`, {})).status).toBe(404),
+    "DELETE /peerings/{peeringId}": async () => expect((await call("DELETE", `/peerings/${aPeeringId}`)).status).toBe(404),
+    "GET /vpcs/{vpcId}/matrix": async () => expect((await call("GET", `/vpcs/${aVpcId}/matrix`)).status).toBe(404),
+    "POST /policy/plug": async () => expect((await call("POST", "/policy/plug", { srcGroupId: aGroupId, dstGroupId: aGroupId })).status).toBe(404),
+    "POST /policy/unplug": async () => expect((await call("POST", "/policy/unplug", { srcGroupId: aGroupId, dstGroupId: aGroupId })).status).toBe(404),
+    "POST /instances/{instanceId}/policy-check": async () => expect((await call("POST", `/instances/${aInstanceId}/policy-check`, { toAddress: "10.99.1.2" })).status).toBe(404),
+    "GET /policy/realization": async () => assertNoLeak(await (await call("GET", "/policy/realization")).json()),
+    "PUT /instances/{instanceId}/labels": async () => expect((await call("PUT", `/instances/${aInstanceId}/labels`, { labels: { a: "b" } })).status).toBe(404),
   };
 
   it("covers every route in the OpenAPI document", () => {

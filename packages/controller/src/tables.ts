@@ -9,6 +9,12 @@ export const STAGES = {
   ARP_RESPONDER: { table: 1, name: "arp-responder" },
   /** Allowed pairs: rewrite and output; a miss goes to the TSC (default deny, reactive decisions). */
   FORWARD: { table: 2, name: "forward" },
+  /**
+   * Replies of a pair whose policy is narrower than "anything both ways": the sender's packet went
+   * through conntrack (`ct(zone=port, table=REPLY)`); only packets of a conversation the peer was
+   * allowed to open (+est+rpl, or +rel) pass. Miss → drop.
+   */
+  REPLY: { table: 3, name: "reply" },
 } as const;
 
 export type StageName = keyof typeof STAGES;
@@ -50,4 +56,7 @@ export function cookieKind(cookie: bigint): FlowKindName | undefined {
 }
 
 /** Priorities inside each stage. */
-export const PRIORITY = { MISS: 0, ARP_DROP: 1, PLUMBING: 10, GUARD: 20, RATE_LIMIT: 50, DEFAULT: 100, DENY: 150, ENDPOINT: 200, BLOCK: 1000 } as const;
+export const PRIORITY = { MISS: 0, ARP_DROP: 1, PLUMBING: 10, GUARD: 20, RATE_LIMIT: 50, DEFAULT: 100, DENY: 150, ENDPOINT: 200, SERVICE: 210, BLOCK: 1000 } as const;
+
+/** conntrack state bits (`ct_state`) as OVS numbers them. */
+export const CT = { NEW: 0x01, EST: 0x02, REL: 0x04, RPL: 0x08, INV: 0x10, TRK: 0x20 } as const;

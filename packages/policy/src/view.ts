@@ -206,16 +206,33 @@ export interface AccessDelta {
   change: "gains" | "loses" | "changes";
 }
 
-/** Every ordered pair among `instances` whose access differs between two policies (what a preview lists). */
-export function accessChanges(before: PolicyView, after: PolicyView, instances: readonly PolicyInstance[]): { changes: AccessDelta[]; pairsChecked: number } {
+/**
+ * Every ordered pair whose access differs between two policies (what a preview lists). Instances
+ * are given as they were and as they will be (labels decide label-matched groups); an instance in
+ * only one of the lists has no access on the other side.
+ */
+export function accessChanges(
+  before: PolicyView,
+  after: PolicyView,
+  instancesBefore: readonly PolicyInstance[],
+  instancesAfter: readonly PolicyInstance[] = instancesBefore,
+): { changes: AccessDelta[]; pairsChecked: number } {
+  const was = new Map(instancesBefore.map((i) => [i.id, i]));
+  const now = new Map(instancesAfter.map((i) => [i.id, i]));
+  const ids = [...new Set([...was.keys(), ...now.keys()])];
   const changes: AccessDelta[] = [];
   let pairsChecked = 0;
-  for (const from of instances) {
-    for (const to of instances) {
-      if (from.id === to.id || !(before.peered(from.vpcId, to.vpcId) || after.peered(from.vpcId, to.vpcId))) continue;
+  const servicesIn = (view: PolicyView, from: PolicyInstance | undefined, to: PolicyInstance | undefined): Service[] => (from && to && view.peered(from.vpcId, to.vpcId) ? view.decide(from, to).services : []);
+  for (const fromId of ids) {
+    for (const toId of ids) {
+      if (fromId === toId) continue;
+      const [fb, tb, fa, ta] = [was.get(fromId), was.get(toId), now.get(fromId), now.get(toId)];
+      const from = fa ?? fb!;
+      const to = ta ?? tb!;
+      if (!(before.peered(from.vpcId, to.vpcId) || after.peered(from.vpcId, to.vpcId))) continue;
       pairsChecked++;
-      const b = before.decide(from, to).services;
-      const a = after.decide(from, to).services;
+      const b = servicesIn(before, fb, tb);
+      const a = servicesIn(after, fa, ta);
       const change = changeOf(b, a);
       if (change) changes.push({ from, to, before: b, after: a, change });
     }

@@ -1,6 +1,8 @@
 import { Action, EthType, FlowModFlags, Instruction, Port } from "@nvi/openflow";
 import { FlowSpec } from "../flow.ts";
-import { cookieFor, PRIORITY, STAGES, taggedCookie } from "../tables.ts";
+import type { Service } from "@nvi/contracts";
+import { ANY, isAny } from "@nvi/policy";
+import { cookieFor, CT, PRIORITY, STAGES, taggedCookie } from "../tables.ts";
 import { FabricEndpoint, FabricHost, vpcTag } from "./model.ts";
 
 /**
@@ -40,6 +42,8 @@ export function hostPipeline(host: FabricHost, local: readonly LeasedEndpoint[],
     { tableId: S.PORT_SECURITY.table, priority: PRIORITY.DEFAULT, match: { inPort: fab, ethType: EthType.IPV4, ...blockMatch(host.instanceBlock) }, instructions: [], cookie },
     // table 1: ARP answered by flows only; anything not answered (replies, gratuitous, unknown targets) drops
     { tableId: S.ARP_RESPONDER.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie },
+    // table 3: replies checked by conntrack; anything else drops
+    { tableId: S.REPLY.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie },
     // table 2: pairs (reactive), then guards, then the TSC decides (default deny)
     { tableId: S.FORWARD.table, priority: PRIORITY.GUARD, match: { inPort: fab }, instructions: [], cookie },
     { tableId: S.FORWARD.table, priority: PRIORITY.GUARD, match: { ...MULTICAST }, instructions: [], cookie },
@@ -117,52 +121,99 @@ export interface PairTiming {
   idleTimeout: number;
 }
 
+/** What each side of a pair may open towards the other (canonical service sets; `ANY` both ways = no conntrack at all). */
+export interface PairServices {
+  ab: readonly Service[];
+  ba: readonly Service[];
+}
+
+const BOTH_ANY: PairServices = { ab: ANY, ba: ANY };
+
+/** A stable 32-bit tag for a pair, carried in the cookie of every flow installed for it (revocation deletes by it). */
+export function pairTag(a: string, b: string): number {
+  return vpcTag(a < b ? `${a}|${b}` : `${b}|${a}`);
+}
+
+/** `[from, to]` as value/mask prefixes (what an exact-or-masked `tcp_dst` can match). */
+export function portMasks(from: number, to: number): { value: number; mask: number }[] {
+  const out: { value: number; mask: number }[] = [];
+  let lo = from;
+  while (lo <= to) {
+    let size = 1;
+    while ((lo & (size * 2 - 1)) === 0 && lo + size * 2 - 1 <= to && size < 0x10000) size *= 2;
+    out.push({ value: lo, mask: 0xffff & ~(size - 1) });
+    lo += size;
+  }
+  return out;
+}
+
+const PROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
+
+/** The matches (protocol, destination ports) one service set needs; [{}] for "any". */
+function serviceMatches(services: readonly Service[]): FlowSpec["match"][] {
+  return services.flatMap((sv): FlowSpec["match"][] => {
+    if (sv.protocol === "any") return [{}];
+    const ipProto = PROTO[sv.protocol];
+    if (sv.protocol === "icmp" || sv.ports.length === 0) return [{ ipProto }];
+    const field = sv.protocol === "tcp" ? "tcpDst" : "udpDst";
+    return sv.ports.flatMap((r) => portMasks(r.from, r.to).map((m) => ({ ipProto, [field]: m.value, ...(m.mask === 0xffff ? {} : { [`${field}Mask`]: m.mask }) })));
+  });
+}
+
 /**
- * The flows that let `a` and `b` talk, both directions, per datapath. Same host: MAC rewrite only.
- * Different hosts: each side rewrites MACs and addresses to fabric ones and outputs to the fabric
- * NIC; the peer's VEB rewrites them back. Zero bytes added; ports and ICMP ids pass untouched.
+ * The flows that let `a` and `b` talk, per datapath. Same host: MAC rewrite only. Different hosts:
+ * each side rewrites MACs and addresses to fabric ones and outputs to the fabric NIC; the peer's VEB
+ * rewrites them back. Zero bytes added; ports and ICMP ids pass untouched.
+ *
+ * With `services` narrower than anything-both-ways, each direction s → d carries only what s may
+ * open (protocol/port matches, priority SERVICE); the receiving VEB commits what it delivers to d
+ * into conntrack zone d.port, so d's replies (+est+rpl, or +rel) pass through the REPLY table and
+ * nothing else of d's does. Everything else of the pair drops on the sender's VEB.
  */
-export function pairFlows(a: PairSide, b: PairSide, timing: PairTiming): Map<bigint, FlowSpec[]> {
-  const cookie = taggedCookie("MAPPING", vpcTag(a.endpoint.vpcId));
+export function pairFlows(a: PairSide, b: PairSide, timing: PairTiming, services: PairServices = BOTH_ANY): Map<bigint, FlowSpec[]> {
+  const cookie = taggedCookie("MAPPING", pairTag(a.endpoint.id, b.endpoint.id));
   const base = { tableId: STAGES.FORWARD.table, priority: PRIORITY.ENDPOINT, cookie, idleTimeout: timing.idleTimeout, flags: FlowModFlags.SEND_FLOW_REM };
   const out = new Map<bigint, FlowSpec[]>();
   const add = (dpid: bigint, f: FlowSpec): void => void out.set(dpid, [...(out.get(dpid) ?? []), f]);
-  if (a.host.datapathId === b.host.datapathId) {
-    for (const [s, d] of [[a, b], [b, a]] as const) {
-      add(s.host.datapathId, {
-        ...base,
-        match: { inPort: s.endpoint.port, ethType: EthType.IPV4, ipv4Src: s.endpoint.ipv4, ipv4Dst: d.endpoint.ipv4 },
-        instructions: apply(set("ethSrc", VEB_MAC), set("ethDst", d.endpoint.mac), { type: "output", port: d.endpoint.port }),
-      });
-    }
-    return out;
-  }
-  for (const [s, d] of [[a, b], [b, a]] as const) {
+  const sameHost = a.host.datapathId === b.host.datapathId;
+  for (const [s, d, opens, answers] of [[a, b, services.ab, services.ba], [b, a, services.ba, services.ab]] as const) {
+    // d's own sending is checked (not "any"): what reaches d is committed so that d's replies are known
+    const commit: Action[] = isAny(answers) ? [] : [{ type: "ct", commit: true, force: false, zone: d.endpoint.port }];
     const nextHop = sameSegment(s.host, d.host) ? d.host.fabricMac : s.host.gatewayMac;
-    // egress on the sender's VEB
-    add(s.host.datapathId, {
-      ...base,
-      match: { inPort: s.endpoint.port, ethType: EthType.IPV4, ipv4Src: s.endpoint.ipv4, ipv4Dst: d.endpoint.ipv4 },
-      instructions: apply(set("ethSrc", s.host.fabricMac), set("ethDst", nextHop), set("ipv4Src", s.endpoint.fabricIp), set("ipv4Dst", d.endpoint.fabricIp), { type: "output", port: s.host.fabricPort }),
-    });
+    const forward: Action[] = sameHost
+      ? [set("ethSrc", VEB_MAC), set("ethDst", d.endpoint.mac), ...commit, { type: "output", port: d.endpoint.port }]
+      : [set("ethSrc", s.host.fabricMac), set("ethDst", nextHop), set("ipv4Src", s.endpoint.fabricIp), set("ipv4Dst", d.endpoint.fabricIp), { type: "output", port: s.host.fabricPort }];
+    const egress = { inPort: s.endpoint.port, ethType: EthType.IPV4, ipv4Src: s.endpoint.ipv4, ipv4Dst: d.endpoint.ipv4 };
+    if (isAny(opens)) add(s.host.datapathId, { ...base, match: egress, instructions: apply(...forward) });
+    else {
+      for (const m of serviceMatches(opens)) add(s.host.datapathId, { ...base, priority: PRIORITY.SERVICE, match: { ...egress, ...m }, instructions: apply(...forward) });
+      if (answers.length > 0) {
+        // anything else s sends d may only be a reply to what d opened: conntrack decides in REPLY
+        add(s.host.datapathId, { ...base, match: egress, instructions: apply({ type: "ct", commit: false, force: false, zone: s.endpoint.port, table: STAGES.REPLY.table }) });
+        for (const state of [CT.TRK | CT.EST | CT.RPL, CT.TRK | CT.REL]) {
+          add(s.host.datapathId, { ...base, tableId: STAGES.REPLY.table, match: { ...egress, ctState: state, ctStateMask: state | CT.INV }, instructions: apply(...forward) });
+        }
+      } else add(s.host.datapathId, { ...base, match: egress, instructions: [] });
+    }
+    if (sameHost) continue;
     // ingress on the receiver's VEB
     add(d.host.datapathId, {
       ...base,
       match: { inPort: d.host.fabricPort, ethType: EthType.IPV4, ipv4Src: s.endpoint.fabricIp, ipv4Dst: d.endpoint.fabricIp },
-      instructions: apply(set("ethSrc", VEB_MAC), set("ethDst", d.endpoint.mac), set("ipv4Src", s.endpoint.ipv4), set("ipv4Dst", d.endpoint.ipv4), { type: "output", port: d.endpoint.port }),
+      instructions: apply(set("ethSrc", VEB_MAC), set("ethDst", d.endpoint.mac), set("ipv4Src", s.endpoint.ipv4), set("ipv4Dst", d.endpoint.ipv4), ...commit, { type: "output", port: d.endpoint.port }),
     });
   }
   return out;
 }
 
-/** A short-lived drop for a denied conversation, so the tenant cannot keep the TSC busy with it. */
-export function denyFlow(src: { port: number; ipv4: string }, dstIp: string, seconds: number): FlowSpec {
+/** A short-lived drop for a denied conversation, so the tenant cannot keep the TSC busy with it (cookie: the source VPC's tag, so lifting is scoped). */
+export function denyFlow(src: { port: number; ipv4: string; vpcId: string }, dstIp: string, seconds: number): FlowSpec {
   return {
     tableId: STAGES.FORWARD.table,
     priority: PRIORITY.DENY,
     match: { inPort: src.port, ethType: EthType.IPV4, ipv4Src: src.ipv4, ipv4Dst: dstIp },
     instructions: [],
-    cookie: taggedCookie("DENY", 0),
+    cookie: taggedCookie("DENY", vpcTag(src.vpcId)),
     hardTimeout: seconds,
   };
 }

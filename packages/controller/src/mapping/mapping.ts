@@ -1,11 +1,12 @@
-import { EthType, flowMod, MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger, SwitchSession } from "@nvi/openflow";
+import { EthType, flowMod, MessageOf, NO_BUFFER, OpenFlowLogger, OpenFlowMessage, Port, silentLogger, SwitchSession } from "@nvi/openflow";
+import { ANY } from "@nvi/policy";
 import type { ControllerApp } from "../app.ts";
 import { addFlowMod, flowBody, flowKey, FlowSpec } from "../flow.ts";
-import { COOKIE_KIND_TAG_MASK, cookieKind, cookieTag, STAGES, taggedCookie } from "../tables.ts";
+import { COOKIE_KIND_TAG_MASK, COOKIE_OWNER_MASK, cookieKind, cookieTag, STAGES, taggedCookie } from "../tables.ts";
 import type { Tsc } from "../tsc.ts";
-import { bootstrapPipeline, denyFlow, hostPipeline, LeasedEndpoint, pairFlows, rateLimitFlow } from "./flows.ts";
+import { bootstrapPipeline, denyFlow, hostPipeline, LeasedEndpoint, pairFlows, PairServices, pairTag, rateLimitFlow } from "./flows.ts";
 import { FabricLeases, inBlock } from "./leases.ts";
-import { FabricEndpoint, FabricHost, Inventory, PairPolicy, sameVpcPolicy, vpcTag } from "./model.ts";
+import { FabricEndpoint, FabricHost, Inventory, PairPolicy, sameVpcPolicy, Verdict, vpcTag } from "./model.ts";
 import { parseIpv4, withL4Checksum } from "./packet.ts";
 import { PortRateLimiter } from "./rate-limit.ts";
 import { LatencySamples } from "./samples.ts";
@@ -13,6 +14,8 @@ import { LatencySamples } from "./samples.ts";
 export interface MappingOptions {
   inventory: Inventory;
   policy?: PairPolicy;
+  /** VPCs whose instances an endpoint of `vpcId` may be paired with (itself and its peerings; default: itself) */
+  reachableVpcs?: (vpcId: string) => string[];
   /** seconds a pair flow lives without traffic (default 300; 0 = until revoked) */
   idleTimeout?: number;
   /** seconds a denied conversation is dropped without asking again (default 5) */
@@ -45,9 +48,33 @@ interface ActivePair {
   b: string;
   /** `${dpid}|${flowKey}` of every flow still installed for the pair */
   flows: Set<string>;
+  /** the flows as installed (key + body, sorted): a policy change that alters them revokes the pair */
+  signature: string;
 }
 
-const pairKeyOf = (a: FabricEndpoint, b: FabricEndpoint): string => (a.id < b.id ? `${a.id}|${b.id}` : `${b.id}|${a.id}`);
+/** One VEB's part of applying a policy change. */
+export interface VebApplied {
+  datapathId: bigint;
+  name: string;
+  revokedPairs: number;
+  /** ms from the start of the apply to this VEB's barrier reply */
+  confirmedMs: number;
+  error: string | null;
+}
+
+const signatureOf = (perSwitch: Map<bigint, FlowSpec[]>): string =>
+  [...perSwitch].flatMap(([dpid, flows]) => flows.map((f) => `${dpid}|${flowKey(f)}|${flowBody(f)}`)).sort().join("\n");
+
+const pairKeyOf = (a: { id: string }, b: { id: string }): string => (a.id < b.id ? `${a.id}|${b.id}` : `${b.id}|${a.id}`);
+const dpidsOf = (p: ActivePair): bigint[] => [...new Set([...p.flows].map((fk) => BigInt(fk.slice(0, fk.indexOf("|")))))];
+/** Delete a pair's flows by its cookie, in the tables pair flows live in. */
+const revokeMods = (tag: number): OpenFlowMessage[] =>
+  [STAGES.FORWARD.table, STAGES.REPLY.table].map((tableId) => flowMod({ command: "delete", tableId, cookie: taggedCookie("MAPPING", tag), cookieMask: COOKIE_KIND_TAG_MASK, match: {} }));
+/** Lift the short drops of these VPCs (all drops, rate-limit ones included, when none are named). */
+const denyLiftMods = (vpcs: readonly string[] | undefined): OpenFlowMessage[] =>
+  vpcs === undefined
+    ? [flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", 0), cookieMask: COOKIE_OWNER_MASK | (0xffn << 40n), match: {} })]
+    : vpcs.map((v) => flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", vpcTag(v)), cookieMask: COOKIE_KIND_TAG_MASK, match: {} }));
 
 /**
  * The NVI mapping: per-instance fabric addresses leased from each host's routed block, stateless
@@ -67,6 +94,8 @@ export class NviMapping {
   private readonly decideSamples = new LatencySamples(10_000);
   private readonly log: OpenFlowLogger;
   private tsc: Tsc | undefined;
+  /** bumped by every policy change: a pair set up across one is checked again before it is kept */
+  private policyEpoch = 0;
   private counters = { packetIns: 0, setups: 0, denied: 0, rateLimited: 0 };
 
   constructor(private readonly options: MappingOptions) {
@@ -136,7 +165,8 @@ export class NviMapping {
     const pair = this.pairOfFlow(dpid, f);
     if (!pair || pair === "unknown") return;
     const key = pairKeyOf(pair.src, pair.dst);
-    const p = this.pairs.get(key) ?? { a: pair.src.id, b: pair.dst.id, flows: new Set<string>() };
+    const expected = this.expectedPairFlows(pair.src, pair.dst);
+    const p = this.pairs.get(key) ?? { a: pair.src.id, b: pair.dst.id, flows: new Set<string>(), signature: expected ? signatureOf(expected) : "" };
     p.flows.add(`${dpid}|${flowKey(f)}`);
     this.pairs.set(key, p);
     this.flowIndex.set(`${dpid}|${flowKey(f)}`, key);
@@ -149,7 +179,7 @@ export class NviMapping {
     if (!host || m.ipv4Src === undefined || m.ipv4Dst === undefined || m.inPort === undefined) return undefined;
     if (m.inPort !== host.fabricPort) {
       const src = this.inventory.endpointAt(dpid, m.inPort);
-      const dst = src && src.ipv4 === m.ipv4Src ? this.inventory.endpointInVpc(src.vpcId, m.ipv4Dst) : undefined;
+      const dst = src && src.ipv4 === m.ipv4Src ? this.peerOf(src, m.ipv4Dst) : undefined;
       if (!src || !dst) return undefined;
       return this.leased(dst) || dst.datapathId === dpid ? { src, dst } : "unknown";
     }
@@ -171,11 +201,32 @@ export class NviMapping {
     const kind = cookieKind(f.cookie);
     if (kind === "DENY") return true;
     if (kind !== "MAPPING") return false;
+    return this.judgeFlow(f, dpid) !== "stale";
+  }
+
+  /** A mapping flow read back from a VEB: exactly what policy implies now, not (stale), or not judgeable yet (a host not read back). */
+  judgeFlow(f: FlowSpec, dpid: bigint): "current" | "stale" | "unknown" {
     const pair = this.pairOfFlow(dpid, f);
-    if (pair === "unknown") return true;
-    if (!pair || !this.policy(pair.src, pair.dst).allowed) return false;
+    if (pair === "unknown") return "unknown";
+    if (!pair) return "stale";
     const expected = this.expectedPairFlows(pair.src, pair.dst)?.get(dpid) ?? [];
-    return expected.some((x) => flowKey(x) === flowKey(f) && flowBody(x) === flowBody(f));
+    return expected.some((x) => flowKey(x) === flowKey(f) && flowBody(x) === flowBody(f)) ? "current" : "stale";
+  }
+
+  /** The endpoint holding `ipv4` in `src`'s VPC or a VPC peered with it. */
+  private peerOf(src: FabricEndpoint, ipv4: string): FabricEndpoint | undefined {
+    for (const vpc of this.options.reachableVpcs?.(src.vpcId) ?? [src.vpcId]) {
+      const e = this.inventory.endpointInVpc(vpc, ipv4);
+      if (e) return e;
+    }
+    return undefined;
+  }
+
+  /** What each side may open towards the other; undefined when neither may open anything. */
+  private servicesOf(a: FabricEndpoint, b: FabricEndpoint): PairServices | undefined {
+    const sv = (v: Verdict) => (v.allowed ? (v.services ?? [...ANY]) : []);
+    const s = { ab: sv(this.policy(a, b)), ba: sv(this.policy(b, a)) };
+    return s.ab.length === 0 && s.ba.length === 0 ? undefined : s;
   }
 
   private expectedPairFlows(a: FabricEndpoint, b: FabricEndpoint): Map<bigint, FlowSpec[]> | undefined {
@@ -183,8 +234,9 @@ export class NviMapping {
     const hb = this.inventory.host(b.datapathId);
     const la = this.leased(a);
     const lb = this.leased(b);
-    if (!ha || !hb || !la || !lb) return undefined;
-    return pairFlows({ endpoint: la, host: ha }, { endpoint: lb, host: hb }, { idleTimeout: this.options.idleTimeout ?? 300 });
+    const services = this.servicesOf(a, b);
+    if (!ha || !hb || !la || !lb || !services) return undefined;
+    return pairFlows({ endpoint: la, host: ha }, { endpoint: lb, host: hb }, { idleTimeout: this.options.idleTimeout ?? 300 }, services);
   }
 
   // ---- reactive setup ------------------------------------------------------------------------
@@ -203,12 +255,12 @@ export class NviMapping {
     const pkt = parseIpv4(m.data);
     const src = this.inventory.endpointAt(dpid, inPort);
     if (!pkt || !src || src.ipv4 !== pkt.src) return;
-    const dst = this.inventory.endpointInVpc(src.vpcId, pkt.dst);
-    const verdict = dst ? this.policy(src, dst) : { allowed: false, reason: `no instance ${pkt.dst} in ${src.vpcId}` };
-    if (!dst || !verdict.allowed) {
+    const dst = this.peerOf(src, pkt.dst);
+    // a pair is set up when either side may open something: what src may not send drops on its VEB
+    if (!dst || !this.servicesOf(src, dst)) {
       this.counters.denied++;
       sw.send(addFlowMod(denyFlow(src, pkt.dst, this.options.denySeconds ?? 5)));
-      this.log.info("conversation denied", { src: src.id, dst: pkt.dst, reason: verdict.reason });
+      this.log.info("conversation denied", { src: src.id, dst: pkt.dst, reason: dst ? this.policy(src, dst).reason : `no instance ${pkt.dst} in ${src.vpcId} or a peered VPC` });
       return;
     }
     if (!(await this.setupPair(src, dst, t0))) return;
@@ -227,6 +279,7 @@ export class NviMapping {
   }
 
   private async installPair(a: FabricEndpoint, b: FabricEndpoint, startedAt?: number): Promise<boolean> {
+    const epoch = this.policyEpoch;
     const perSwitch = this.expectedPairFlows(a, b);
     if (!perSwitch) return false;
     const sessions = [...perSwitch.keys()].map((dpid) => this.tsc?.switches.get(dpid));
@@ -243,7 +296,12 @@ export class NviMapping {
       return false;
     }
     const key = pairKeyOf(a, b);
-    const pair: ActivePair = { a: a.id, b: b.id, flows: new Set<string>() };
+    if (epoch !== this.policyEpoch || this.inventory.endpoint(a.id) !== a || this.inventory.endpoint(b.id) !== b) {
+      // the policy or an endpoint changed while the flows were on their way: take them back, the next packet decides again
+      await this.revokePairs([{ a: a.id, b: b.id, dpids: [...perSwitch.keys()] }]);
+      return false;
+    }
+    const pair: ActivePair = { a: a.id, b: b.id, flows: new Set<string>(), signature: signatureOf(perSwitch) };
     for (const [dpid, flows] of perSwitch) {
       for (const f of flows) {
         const fk = `${dpid}|${flowKey(f)}`;
@@ -274,7 +332,7 @@ export class NviMapping {
     const before = this.inventory.endpoint(e.id);
     if (before && (before.datapathId !== e.datapathId || before.port !== e.port || before.ipv4 !== e.ipv4 || before.vpcId !== e.vpcId)) await this.unplug(e.id);
     this.inventory.plug(e);
-    if (!before) await this.liftDenials(e.ipv4);
+    if (!before) await this.liftDenials(e);
     const lease = this.leased(e)?.fabricIp;
     await this.syncHosts([e.datapathId, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
     return lease;
@@ -285,13 +343,9 @@ export class NviMapping {
     const e = this.inventory.unplug(endpointId);
     if (!e) return;
     const fabricIp = this.leases.get(e.id);
-    await this.revoke(e, fabricIp);
+    const mine = [...this.pairs.values()].filter((p) => p.a === e.id || p.b === e.id);
+    await Promise.all([this.revokePairs(mine.map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }))), this.sweep(e, fabricIp)]);
     this.leases.release(e.id);
-    for (const [key, pair] of this.pairs) {
-      if (pair.a !== e.id && pair.b !== e.id) continue;
-      for (const fk of pair.flows) this.flowIndex.delete(fk);
-      this.pairs.delete(key);
-    }
     await this.syncHosts([e.datapathId, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
   }
 
@@ -301,18 +355,86 @@ export class NviMapping {
    * its first packet reaches the TSC at once instead of after the deny window. (Another tenant's
    * drop for the same private address is lifted too: its next packet is simply judged again.)
    */
-  private async liftDenials(ipv4: string): Promise<void> {
-    const mod = flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", 0), cookieMask: COOKIE_KIND_TAG_MASK, match: { ethType: EthType.IPV4, ipv4Dst: ipv4 } });
-    await Promise.all([...(this.tsc?.switches.values() ?? [])].map((sw) => sw.sendWithBarrier([mod])));
+  private async liftDenials(e: FabricEndpoint): Promise<void> {
+    const tags = (this.options.reachableVpcs?.(e.vpcId) ?? [e.vpcId]).map(vpcTag);
+    const mods = tags.map((tag) => flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", tag), cookieMask: COOKIE_KIND_TAG_MASK, match: { ethType: EthType.IPV4, ipv4Dst: e.ipv4 } }));
+    await Promise.all([...(this.tsc?.switches.values() ?? [])].map((sw) => sw.sendWithBarrier(mods)));
   }
 
-  private async revoke(e: FabricEndpoint, fabricIp: string | undefined): Promise<void> {
-    const cookie = taggedCookie("MAPPING", vpcTag(e.vpcId));
-    const addresses = [e.ipv4, ...(fabricIp ? [fabricIp] : [])];
-    const mods = addresses.flatMap((ip) =>
-      (["ipv4Src", "ipv4Dst"] as const).map((field) => flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie, cookieMask: COOKIE_KIND_TAG_MASK, match: { ethType: EthType.IPV4, [field]: ip } })),
+  /** Deletes, by the pair's cookie, every flow of these pairs on the VEBs they touch (both directions), then forgets them. */
+  private async revokePairs(pairs: { a: string; b: string; dpids: bigint[] }[]): Promise<void> {
+    const perSwitch = new Map<bigint, OpenFlowMessage[]>();
+    for (const p of pairs) for (const dpid of new Set(p.dpids)) perSwitch.set(dpid, [...(perSwitch.get(dpid) ?? []), ...revokeMods(pairTag(p.a, p.b))]);
+    for (const p of pairs) this.forgetPair(pairKeyOf({ id: p.a }, { id: p.b }));
+    await Promise.all([...perSwitch].map(([dpid, mods]) => this.tsc?.switches.get(dpid)?.sendWithBarrier(mods) ?? Promise.resolve([])));
+  }
+
+  private forgetPair(key: string): void {
+    const pair = this.pairs.get(key);
+    if (!pair) return;
+    for (const fk of pair.flows) this.flowIndex.delete(fk);
+    this.pairs.delete(key);
+  }
+
+  /**
+   * Whatever the pair table missed (a setup still in flight): mapping flows to or from the
+   * endpoint's fabric address on every VEB, and those entering from its port on its own VEB.
+   */
+  private async sweep(e: FabricEndpoint, fabricIp: string | undefined): Promise<void> {
+    const kindOnly = { cookie: taggedCookie("MAPPING", 0), cookieMask: COOKIE_OWNER_MASK | (0xffn << 40n) };
+    const everywhere = fabricIp ? (["ipv4Src", "ipv4Dst"] as const).map((field) => flowMod({ command: "delete", tableId: STAGES.FORWARD.table, ...kindOnly, match: { ethType: EthType.IPV4, [field]: fabricIp } })) : [];
+    const own = [STAGES.FORWARD.table, STAGES.REPLY.table].map((tableId) => flowMod({ command: "delete", tableId, ...kindOnly, match: { inPort: e.port } }));
+    await Promise.all([...(this.tsc?.switches ?? [])].map(([dpid, sw]) => sw.sendWithBarrier(dpid === e.datapathId ? [...everywhere, ...own] : everywhere)));
+  }
+
+  /**
+   * After a policy change: every known pair whose flows policy now shapes differently (or denies)
+   * is revoked by cookie on its VEBs, and short drops of the given VPCs are lifted everywhere so a
+   * newly allowed pair's next packet is judged at once. Each connected VEB answers with a barrier;
+   * the answer says when each confirmed. Pairs still allowed as they are keep flowing untouched.
+   */
+  async applyPolicy(o: { liftDenyVpcs?: readonly string[] } = {}): Promise<VebApplied[]> {
+    this.policyEpoch++;
+    const t0 = performance.now();
+    const revoke: { a: string; b: string; dpids: bigint[] }[] = [];
+    for (const pair of this.pairs.values()) {
+      const a = this.inventory.endpoint(pair.a);
+      const b = this.inventory.endpoint(pair.b);
+      const expected = a && b ? this.expectedPairFlows(a, b) : undefined;
+      if (!expected || signatureOf(expected) !== pair.signature) revoke.push({ a: pair.a, b: pair.b, dpids: dpidsOf(pair) });
+    }
+    const perSwitch = new Map<bigint, { mods: OpenFlowMessage[]; revoked: number }>();
+    for (const dpid of this.tsc?.switches.keys() ?? []) perSwitch.set(dpid, { mods: denyLiftMods(o.liftDenyVpcs), revoked: 0 });
+    for (const p of revoke) {
+      for (const dpid of new Set(p.dpids)) {
+        const entry = perSwitch.get(dpid);
+        if (!entry) continue;
+        entry.mods.push(...revokeMods(pairTag(p.a, p.b)));
+        entry.revoked++;
+      }
+      this.forgetPair(pairKeyOf({ id: p.a }, { id: p.b }));
+    }
+    return Promise.all(
+      [...perSwitch].map(async ([dpid, { mods, revoked }]): Promise<VebApplied> => {
+        const name = this.inventory.host(dpid)?.name ?? dpid.toString(16);
+        try {
+          const errors = (await this.tsc?.switches.get(dpid)?.sendWithBarrier(mods)) ?? [];
+          return { datapathId: dpid, name, revokedPairs: revoked, confirmedMs: performance.now() - t0, error: errors.length > 0 ? `${errors.length} flow-mod(s) refused` : null };
+        } catch (e) {
+          return { datapathId: dpid, name, revokedPairs: revoked, confirmedMs: performance.now() - t0, error: e instanceof Error ? e.message : String(e) };
+        }
+      }),
     );
-    await Promise.all([...(this.tsc?.switches.values() ?? [])].map((sw) => sw.sendWithBarrier(mods)));
+  }
+
+  /** The flows the TSC believes a VEB holds for its pairs (`${dpid}|${flowKey}`), and forgetting some (drift repair). */
+  knownPairFlows(dpid: bigint): string[] {
+    return [...this.flowIndex.keys()].filter((k) => k.startsWith(`${dpid}|`));
+  }
+
+  forgetPairOfFlow(fk: string): void {
+    const key = this.flowIndex.get(fk);
+    if (key !== undefined) this.forgetPair(key);
   }
 
   private async syncHosts(dpids: bigint[]): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Service } from "@nvi/contracts";
 /**
  * What the NVI mapping needs to know about the world, as plain data: hosts (one VEB each) and the
  * instance ports plugged into them. The worker feeds it from Postgres; tests and the lab feed it
@@ -38,9 +39,11 @@ export interface FabricEndpoint {
 export interface Verdict {
   allowed: boolean;
   reason: string;
+  /** what `src` may open towards `dst` when allowed (canonical; absent = anything) */
+  services?: Service[];
 }
 
-/** Decides whether `src` may open a conversation to `dst`. */
+/** Decides whether `src` may open a conversation to `dst`, and with what. */
 export type PairPolicy = (src: FabricEndpoint, dst: FabricEndpoint) => Verdict;
 
 /** At this stage: same tenant and same VPC → allowed; everything else denied (default deny). */

@@ -53,8 +53,7 @@ export async function changePolicy(ctx: Ctx, queue: OperationQueue, preview: boo
       const before = await loadPolicy(tx, [orgId]);
       const m = await mutate(tx);
       const after = await loadPolicy(tx, [orgId, ...(m.alsoOrgs ?? [])]);
-      const instances = new Map([...before.instances, ...after.instances].map((i) => [i.id, i]));
-      const delta = accessChanges(new PolicyView(before.snapshot), new PolicyView(after.snapshot), [...instances.values()]);
+      const delta = accessChanges(new PolicyView(before.snapshot), new PolicyView(after.snapshot), before.instances, after.instances);
       const changes = delta.changes.filter((c) => c.from.orgId === orgId || c.to.orgId === orgId).map((c) => accessChange(c, orgId));
       if (preview) {
         const org = await tx.organization.findUniqueOrThrow({ where: { id: orgId }, select: { policyVersion: true } });

@@ -1,0 +1,40 @@
+import type { SwitchSession } from "@nvi/openflow";
+import { deleteStrictFlowMod, flowKey } from "../flow.ts";
+import { cookieKind } from "../tables.ts";
+import { readFlows } from "../tsc.ts";
+import type { NviMapping } from "./mapping.ts";
+
+/** What one VEB holds compared with what policy implies, after repairing the difference. */
+export interface VebRealization {
+  /** pair flows read back from the VEB */
+  pairFlows: number;
+  /** flows policy does not imply (any more): deleted */
+  stale: number;
+  /** flows the TSC believed installed that the VEB did not hold: forgotten, so the next packet sets the pair up again */
+  missing: number;
+  details: string[];
+}
+
+const describe = (f: { match: { inPort?: number; ipv4Src?: string; ipv4Dst?: string; ipProto?: number; tcpDst?: number; udpDst?: number }; tableId: number }): string => {
+  const m = f.match;
+  const l4 = m.ipProto === undefined ? "" : ` proto ${m.ipProto}${m.tcpDst ?? m.udpDst ? ` port ${m.tcpDst ?? m.udpDst}` : ""}`;
+  return `table ${f.tableId} in_port ${m.inPort ?? "?"} ${m.ipv4Src ?? "*"} → ${m.ipv4Dst ?? "*"}${l4}`;
+};
+
+/**
+ * Reads a VEB's mapping flows back over OpenFlow and judges each against the policy as it is now
+ * (the same judgement resync uses). Stale ones are deleted at once; flows the TSC thought installed
+ * but the VEB lacks are forgotten. The TSC's own record is taken before the read, so a pair set up
+ * meanwhile is never mistaken for missing.
+ */
+export async function verifyVeb(mapping: NviMapping, sw: SwitchSession, dpid: bigint): Promise<VebRealization> {
+  const known = mapping.knownPairFlows(dpid);
+  const installed = (await readFlows(sw)).filter((f) => cookieKind(f.cookie) === "MAPPING");
+  const stale = installed.filter((f) => mapping.judgeFlow(f, dpid) === "stale");
+  const held = new Set(installed.map((f) => `${dpid}|${flowKey(f)}`));
+  const missing = known.filter((k) => !held.has(k) && mapping.knownPairFlows(dpid).includes(k));
+  if (stale.length > 0) await sw.sendWithBarrier(stale.map(deleteStrictFlowMod));
+  for (const k of missing) mapping.forgetPairOfFlow(k);
+  const details = [...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`), ...missing.slice(0, 20).map((k) => `missing on the VEB, forgotten: ${k.slice(k.indexOf("|") + 1)}`)];
+  return { pairFlows: installed.length, stale: stale.length, missing: missing.length, details };
+}
