@@ -73,7 +73,14 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   await screenshot(page, "policy-3-unplugged");
   await page.getByTestId("matrix-change-close").click();
 
-  // groups by label
+  // groups by label; a selector the API refuses says which part is wrong
+  await page.getByTestId("group-new").click();
+  const bad = page.getByRole("form", { name: "Create group" });
+  await bad.getByLabel("Name", { exact: true }).fill("web");
+  await bad.getByLabel("Members by label").fill("Tier=web");
+  await bad.getByRole("button", { name: "Preview" }).click();
+  await expect(bad.getByRole("alert")).toContainText(`matchLabels: "Tier=web": label keys: lower-case`);
+  await bad.getByRole("button", { name: "Cancel" }).click();
   for (const [name, selector, member] of [["web", "tier=web", "web-1"], ["db", "tier=db", "db-1"]] as const) {
     await page.getByTestId("group-new").click();
     const g = page.getByRole("form", { name: "Create group" });
@@ -90,10 +97,10 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   // web → db on tcp/80 from the rule editor's HTTP preset: the preview lists what web-1 gains
   await page.getByTestId("rule-new").click();
   const editor = page.getByRole("form", { name: "Rule editor" });
-  await editor.getByLabel("From").selectOption({ label: "group web" });
-  await editor.getByLabel("To").selectOption({ label: "group db" });
-  await editor.getByLabel("Service").selectOption({ label: "HTTP (tcp/80)" });
-  await expect(editor.getByLabel("Ports")).toHaveValue("80");
+  await editor.locator("select[name=source]").selectOption({ label: "group web" });
+  await editor.locator("select[name=dstGroupId]").selectOption({ label: "group db" });
+  await editor.locator("select[name=preset]").selectOption({ label: "HTTP (tcp/80)" });
+  await expect(editor.locator("input[name=ports]")).toHaveValue("80");
   await editor.getByLabel("Description").fill("web servers call the db's http");
   await editor.getByRole("button", { name: "Preview" }).click();
   const ruleChange = page.getByTestId("rule-change");
@@ -111,10 +118,10 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   const answer = page.getByTestId("explain-result");
   const probe = page.getByTestId("reachability-result");
   const question = async (from: string, to: string, protocol: string, port?: number) => {
-    await ask.getByLabel("From").selectOption({ label: from });
-    await ask.getByLabel("To").selectOption({ label: to });
-    await ask.getByLabel("Protocol").selectOption(protocol);
-    if (port !== undefined) await ask.getByLabel("Port").fill(String(port));
+    await ask.locator("select[name=from]").selectOption({ label: from });
+    await ask.locator("select[name=to]").selectOption({ label: to });
+    await ask.locator("select[name=protocol]").selectOption(protocol);
+    if (port !== undefined) await ask.locator("input[name=port]").fill(String(port));
     await ask.getByRole("button", { name: "Ask" }).click();
   };
   await question("db-1 (10.88.1.20)", "web-1 (10.88.1.10)", "tcp", 80);
@@ -131,6 +138,17 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   await expect(probe).toHaveAttribute("data-result", "open", { timeout: 30_000 });
   await expect(probe).toContainText("over tcp/80");
   await screenshot(page, "policy-6-web-to-db-allowed");
+
+  // relabelling is a policy change too: the preview says db-1 would drop out of group db (cancelled)
+  await nav(page, "Instances");
+  await page.getByTestId("instance-labels-edit-db-1").click();
+  await page.getByRole("form", { name: "Labels of db-1" }).locator("input[name=labelsText]").fill("tier=cache");
+  await page.getByRole("form", { name: "Labels of db-1" }).getByRole("button", { name: "Preview" }).click();
+  await expect(page.getByTestId("labels-change-db-1").getByTestId("policy-preview-changes")).toContainText("web-1 → db-1: loses tcp/80");
+  await screenshot(page, "policy-7-relabel-preview");
+  await page.getByTestId("labels-change-db-1-cancel").click();
+  await expect(page.getByTestId("instance-labels-db-1")).toContainText("tier=db");
+  await nav(page, "Policies");
 
   // the drift report: a table once the TSC has read a VEB back, an empty state before
   await expect(page.getByTestId("realization-table").or(page.getByTestId("realization-empty"))).toBeVisible();

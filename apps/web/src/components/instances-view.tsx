@@ -52,7 +52,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const optional = (k: string) => formText(f, k) || undefined;
-    const labels = parseLabels(formText(f, "labels"));
+    const labels = parseLabels(formText(f, "labelsText"));
     if (!labels.ok) return setLabelsError(labels.error);
     setLabelsError(null);
     launch.mutate({
@@ -134,7 +134,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
         </label>
         <label style={{ flex: 1 }}>
           Labels
-          <input name="labels" className="mono" placeholder="tier=web, env=prod (policy groups select by them)" />
+          <input name="labelsText" className="mono" placeholder="tier=web, env=prod (policy groups select by them)" />
         </label>
       </div>
       {(labelsError ?? launch.error) && <div className="alert" role="alert">{labelsError ?? errorMessage(launch.error)}</div>}

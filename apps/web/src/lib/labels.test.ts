@@ -9,6 +9,12 @@ describe("labels text", () => {
   it("names the part it cannot read", () => {
     expect(parseLabels("tier=web, =db", "matchLabels")).toEqual({ ok: false, error: 'matchLabels: "=db" is not key=value (tier=web)' });
   });
+  it("checks keys and values with the API's rules, naming the label at fault", () => {
+    const upper = parseLabels("Tier=web", "matchLabels");
+    expect(upper.ok).toBe(false);
+    expect(!upper.ok && upper.error).toMatch(/^matchLabels: "Tier=web": label keys: lower-case/);
+    expect(parseLabels("tier=w b").ok).toBe(false);
+  });
   it("writes what it reads back", () => {
     const labels = { tier: "web", canary: "" };
     expect(formatLabels(labels)).toBe("tier=web, canary");

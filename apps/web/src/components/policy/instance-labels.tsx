@@ -17,7 +17,7 @@ export function InstanceLabels({ instance }: { instance: InstanceDto }) {
   const flow = usePolicyChange(() => setEditing(false));
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
-    const parsed = parseLabels(formText(new FormData(e.currentTarget), "labels"));
+    const parsed = parseLabels(formText(new FormData(e.currentTarget), "labelsText"));
     if (!parsed.ok) return setError(parsed.error);
     setError(null);
     flow.start(`Labels of ${instance.name}: ${formatLabels(parsed.labels) || "none"}`, (preview) => setLabels.mutateAsync({ instanceId: instance.id, labels: parsed.labels, preview }));
@@ -41,7 +41,7 @@ export function InstanceLabels({ instance }: { instance: InstanceDto }) {
       )}
       {editing && (
         <form className="row" onSubmit={submit} aria-label={`Labels of ${instance.name}`}>
-          <input name="labels" className="mono" defaultValue={formatLabels(instance.labels)} placeholder="tier=web, env=prod" />
+          <input name="labelsText" aria-label={`labels of ${instance.name}`} className="mono" defaultValue={formatLabels(instance.labels)} placeholder="tier=web, env=prod" />
           <button type="submit" disabled={flow.state?.phase === "previewing"}>
             Preview
           </button>
