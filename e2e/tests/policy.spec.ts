@@ -153,3 +153,43 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   // the drift report: a table once the TSC has read a VEB back, an empty state before
   await expect(page.getByTestId("realization-table").or(page.getByTestId("realization-empty"))).toBeVisible();
 });
+
+test("deny list and peerings: previewed, applied, refusals named", async ({ page }) => {
+  await signUp(page, { name: "Dana", email: email("guardrails") });
+  await expectInConsole(page);
+  await post(page, "vpc.create", { name: "shop", cidr: "10.91.0.0/16" });
+  const ops = await post<{ id: string }>(page, "vpc.create", { name: "ops", cidr: "10.92.0.0/16" });
+  const clash = await post<{ id: string }>(page, "vpc.create", { name: "clash", cidr: "10.91.0.0/16", allowOverlap: true });
+  await nav(page, "Policies");
+  await page.getByTestId("policy-vpc").selectOption({ label: "shop (10.91.0.0/16)" });
+
+  // a guardrail by labels: the API's refusal of an empty entry is shown as it is; a real one is previewed and applied
+  const deny = page.getByRole("form", { name: "Add deny entry" });
+  await deny.getByRole("button", { name: "Preview deny" }).click();
+  await expect(page.getByTestId("deny-change").getByRole("alert")).toContainText("srcLabels: name at least one label");
+  await page.getByTestId("deny-change-cancel").click();
+  await deny.getByLabel("From labels").fill("env=prod");
+  await deny.getByLabel("To labels").fill("env=dev");
+  await deny.getByLabel("Description").fill("prod never talks to dev");
+  await deny.getByRole("button", { name: "Preview deny" }).click();
+  await expect(page.getByTestId("deny-change").getByTestId("policy-preview-none")).toBeVisible();
+  await page.getByTestId("deny-change-apply").click();
+  await expect(page.getByTestId("deny-table")).toContainText("prod never talks to dev");
+  await expect(page.getByTestId("deny-table")).toContainText("env=prod");
+
+  // peering: an overlapping VPC is refused with the reason; two VPCs of one organization peer at once
+  const peer = page.getByRole("form", { name: "Request peering" });
+  await peer.getByLabel("Peer VPC id").fill(clash.id);
+  await peer.getByRole("button", { name: "Preview peering" }).click();
+  await expect(page.getByTestId("peering-change").getByRole("alert")).toContainText("overlaps");
+  await screenshot(page, "policy-8-peering-refused");
+  await page.getByTestId("peering-change-cancel").click();
+  await peer.getByLabel("Peer VPC id").fill(ops.id);
+  await peer.getByRole("button", { name: "Preview peering" }).click();
+  await page.getByTestId("peering-change-apply").click();
+  await expect(page.getByTestId("peerings-table")).toContainText("active");
+  // the peered VPC is now a possible source of a rule into shop
+  await page.getByTestId("rule-new").click();
+  await expect(page.getByRole("form", { name: "Rule editor" }).locator("select[name=source]")).toContainText("peered VPC ops");
+  await screenshot(page, "policy-9-guardrails");
+});
