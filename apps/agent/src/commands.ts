@@ -1,5 +1,6 @@
 import type { CommandResult, HostCommandBody, InstanceInventoryItem, InstanceRuntime, InstanceSpec } from "@nvi/contracts";
 import { runProbe } from "./probe.ts";
+import { runTrace } from "./trace.ts";
 import { removeDocker, resumeDocker, startDocker, stopDocker } from "./runtimes/docker.ts";
 import { removeNetns, resumeNetns, startNetns, stopNetns } from "./runtimes/netns.ts";
 import { removeQemu, resumeQemu, startQemu, stopQemu, type QemuConfig } from "./runtimes/qemu.ts";
@@ -58,7 +59,7 @@ function qemuOf(h: RuntimeHost): QemuConfig {
   return h.qemu;
 }
 
-const runtimeOf = (body: Exclude<HostCommandBody, { kind: "instance.probe" }>): InstanceRuntime => ("spec" in body ? body.spec.runtime : body.runtime);
+const runtimeOf = (body: Exclude<HostCommandBody, { kind: "instance.probe" | "veb.trace" }>): InstanceRuntime => ("spec" in body ? body.spec.runtime : body.runtime);
 
 /**
  * Runs one command from the console on this host. Runtimes this agent cannot drive answer with a
@@ -68,13 +69,20 @@ export async function runCommand(
   run: Runner,
   bridge: string | null,
   body: HostCommandBody,
-  host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig },
+  host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig; ovsUnixctl?: string },
   drivers: Partial<Record<InstanceRuntime, RuntimeDriver>> = RUNTIME_DRIVERS,
 ): Promise<CommandResult> {
   if (!bridge) return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
   if (body.kind === "instance.probe") {
     try {
       return { ok: true, probe: await runProbe(run, body.probe, host.netnsPrefix) };
+    } catch (e) {
+      return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
+    }
+  }
+  if (body.kind === "veb.trace") {
+    try {
+      return { ok: true, trace: await runTrace(run, bridge, body.trace, host.ovsUnixctl) };
     } catch (e) {
       return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
     }

@@ -24,6 +24,8 @@ export const AgentEnv = z
     NVI_IMAGE_DIR: z.string().startsWith("/", "an absolute path").default("/var/lib/nvi/images"),
     /** QEMU acceleration: `auto` uses KVM only where the CPU has vmx/svm (not on PVM hosts), else TCG. */
     NVI_QEMU_ACCEL: z.enum(["auto", "tcg", "kvm"]).default("auto"),
+    /** ovs-vswitchd's control socket for `ovs-appctl` (traces), when it is not where OVS puts it by default (the lab's). */
+    NVI_OVS_UNIXCTL: z.string().startsWith("/", "an absolute path").optional(),
     /** Host ports kept free for mapping keys (net.ipv4.ip_local_reserved_ports). */
     NVI_RESERVED_PORTS: z.string().regex(/^\d{1,5}-\d{1,5}$/, "LOW-HIGH").default("40000-49999"),
   })

@@ -122,7 +122,7 @@ async function commandLoop(api: ReturnType<typeof controlPlane>, credential: Age
           continue;
         }
         const started = Date.now();
-        const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX, qemu });
+        const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX, qemu, ovsUnixctl: env.NVI_OVS_UNIXCTL });
         log(result.ok ? "info" : "warn", "command done", { id: c.id, kind: c.body.kind, ok: result.ok, error: result.error, ms: Date.now() - started });
         await api.result(credential.current, c.id, result);
       }

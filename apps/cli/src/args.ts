@@ -31,3 +31,27 @@ export function parseArgs(argv: readonly string[], switches: ReadonlySet<string>
 }
 
 export class UsageError extends Error {}
+
+export const need = (a: ParsedArgs, flag: string): string => {
+  const v = a.flags[flag];
+  if (typeof v !== "string" || v === "") throw new UsageError(`--${flag} is required`);
+  return v;
+};
+export const arg = (a: ParsedArgs, index: number, what: string): string => {
+  const v = a.positionals[index];
+  if (!v) throw new UsageError(`give the ${what}`);
+  return encodeURIComponent(v);
+};
+export const num = (a: ParsedArgs, flag: string): number | undefined => {
+  const v = a.flags[flag];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`--${flag} must be a whole number`);
+  return n;
+};
+export const query = (params: Record<string, string | number | undefined>) => {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  return q.size ? `?${q.toString()}` : "";
+};
+

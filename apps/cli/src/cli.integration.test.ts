@@ -77,6 +77,17 @@ describe("nvi CLI against the real API", () => {
     expect(list.out.split("\n")[0]).toMatch(/^ID\s+NAME\s+CIDR\s+SUBNET_COUNT\s+CREATED_AT$/);
     expect(list.out).toMatch(/cli-vpc\s+10\.77\.0\.0\/16\s+1/);
     expect((await nvi("audit", "--action", "subnet.")).out).toContain("subnet.created");
+    // policy: a new VPC is one plugged default group; changes can be previewed from the CLI
+    const matrix = await nvi("policy", "matrix", vpc.id);
+    expect(matrix.out).toMatch(/^FROM\s+TO\s+STATE/);
+    expect(matrix.out).toMatch(/default\s+default\s+plugged/);
+    const group = JSON.parse((await nvi("policy", "groups", "--vpc", vpc.id, "--json")).out) as { id: string }[];
+    const unplug = await nvi("policy", "unplug", "--from", group[0]!.id, "--to", group[0]!.id, "--preview");
+    expect(unplug.out).toMatch(/applied\s+no \(preview\)/);
+    expect((await nvi("policy", "matrix", vpc.id)).out).toMatch(/default\s+default\s+plugged/);
+    const badRule = await nvi("policy", "rule-create", "--from", group[0]!.id, "--to", group[0]!.id, "--tcp", "80-70", "--preview");
+    expect(badRule.err).toMatch(/ports: "80-70": ports run from 1 to 65535, low to high \(VALIDATION_FAILED\)/);
+    expect((await nvi("policy", "why", "inst_00000000000000000000", "--address", "10.77.1.9")).err).toMatch(/instance not found \(NOT_FOUND\)/);
   });
 
   it("reports API refusals with the field at fault, and usage errors with exit code 2", async () => {

@@ -1,42 +1,9 @@
-import type { ParsedArgs } from "./args.ts";
-import { UsageError } from "./args.ts";
+import type { Command } from "./command.ts";
+import { arg, need, num, query } from "./args.ts";
+import { POLICY_COMMANDS } from "./policy-commands.ts";
 
-/** One CLI command: which REST call it makes and how its answer is shown. */
-export interface Command {
-  words: string[];
-  usage: string;
-  summary: string;
-  method: "GET" | "POST" | "PATCH" | "DELETE";
-  path: (a: ParsedArgs) => string;
-  body?: (a: ParsedArgs) => unknown;
-  /** Columns for a list; absent → key/value view of one object. */
-  columns?: string[];
-  /** What of the answer to show (e.g. the `events` of a page). */
-  pick?: (answer: unknown) => unknown;
-}
+export type { Command };
 
-const need = (a: ParsedArgs, flag: string): string => {
-  const v = a.flags[flag];
-  if (typeof v !== "string" || v === "") throw new UsageError(`--${flag} is required`);
-  return v;
-};
-const arg = (a: ParsedArgs, index: number, what: string): string => {
-  const v = a.positionals[index];
-  if (!v) throw new UsageError(`give the ${what}`);
-  return encodeURIComponent(v);
-};
-const num = (a: ParsedArgs, flag: string): number | undefined => {
-  const v = a.flags[flag];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`--${flag} must be a whole number`);
-  return n;
-};
-const query = (params: Record<string, string | number | undefined>) => {
-  const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
-  return q.size ? `?${q.toString()}` : "";
-};
 
 export const COMMANDS: Command[] = [
   { words: ["whoami"], usage: "whoami", summary: "who the token is, its organization and scopes", method: "GET", path: () => "/me" },
@@ -183,9 +150,10 @@ export const COMMANDS: Command[] = [
     columns: ["at", "actorLabel", "action", "targetType", "targetId", "sourceIp"],
     pick: (answer) => (answer as { events: unknown }).events,
   },
+  ...POLICY_COMMANDS,
 ];
 
-export const SWITCHES = new Set(["json", "reusable", "allow-overlap", "help"]);
+export const SWITCHES = new Set(["json", "reusable", "allow-overlap", "help", "preview", "two-way", "icmp"]);
 
 export function findCommand(words: readonly string[]): { command: Command; rest: number } | null {
   for (const command of COMMANDS) {

@@ -54,12 +54,15 @@ export class DbFabric {
   async verifyAll(): Promise<void> {
     const tsc = this.tsc;
     if (!tsc) return;
-    const org = await this.deps.db.organization.aggregate({ _max: { policyVersion: true } });
+    const ids = [...tsc.switches.keys()].flatMap((d) => this.hostIdOf(d) ?? []);
+    const hosts = await this.deps.db.host.findMany({ where: { id: { in: ids } }, select: { id: true, orgId: true } });
+    const orgs = await this.deps.db.organization.findMany({ where: { id: { in: hosts.map((h) => h.orgId) } }, select: { id: true, policyVersion: true } });
+    const versions = new Map(hosts.map((h) => [h.id, orgs.find((o) => o.id === h.orgId)?.policyVersion ?? 0]));
     for (const [dpid, sw] of tsc.switches) {
       const hostId = this.hostIdOf(dpid);
-      if (!hostId) continue;
+      if (!hostId || !versions.has(hostId)) continue;
       const r = await verifyVeb(this.mapping, sw, dpid);
-      const row = { checkedAt: this.deps.clock(), policyVersion: org._max.policyVersion ?? 0, pairFlows: r.pairFlows, stale: r.stale, missing: r.missing, details: r.details };
+      const row = { checkedAt: this.deps.clock(), policyVersion: versions.get(hostId) ?? 0, pairFlows: r.pairFlows, stale: r.stale, missing: r.missing, details: r.details };
       await this.deps.db.policyRealization.upsert({ where: { hostId }, create: { hostId, ...row }, update: row });
     }
   }

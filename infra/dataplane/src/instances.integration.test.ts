@@ -87,6 +87,21 @@ describe("launch into a VPC across two datacenters", () => {
     expect(await stack.deps.db.hostCommand.count({ where: { kind: "instance.probe", host: { orgId: stack.orgId } } })).toBe(0);
   });
 
+  it("the trace follows the packet through both VEBs' flows, and the configuration answer names the rule", async () => {
+    const trace = await stack.call("POST", `/instances/${first.id}/trace`, { toInstanceId: second.id, protocol: "icmp" });
+    expect(trace.status, JSON.stringify(trace.body)).toBe(200);
+    expect(trace.body).toMatchObject({ verdict: "delivered", to: { name: "db-1" } });
+    expect(trace.body.steps).toHaveLength(2);
+    expect(trace.body.steps[0].hops.join("\n")).toMatch(/cookie 0x4e5605/); // the pair's mapping flow
+    expect(trace.body.steps[1].enters).toMatch(/^fabric port 1 as 100\.65\.1\.\d+ → 100\.65\.2\.\d+$/);
+    expect(trace.body.summary).toMatch(/rewrites it to fabric addresses .* delivers it to db-1/);
+    // nobody holds this address: no pair flow, the packet would go to the TSC, which denies it
+    expect((await stack.call("POST", `/instances/${first.id}/trace`, { toAddress: "10.40.2.201", protocol: "tcp", port: 80 })).body).toMatchObject({ verdict: "to-controller" });
+    const why = await stack.call("POST", `/instances/${first.id}/policy-check`, { toInstanceId: second.id, protocol: "tcp", port: 443 });
+    expect(why.body).toMatchObject({ allowed: true, reason: expect.stringMatching(/members of the VPC talk to each other/) });
+    expect(await stack.deps.db.hostCommand.count({ where: { kind: "veb.trace", host: { orgId: stack.orgId } } })).toBe(0);
+  });
+
   it("bad input gets a clear answer and creates nothing", async () => {
     const before = (await stack.call("GET", "/instances")).body.length;
     const cases: [Record<string, unknown>, number, string][] = [

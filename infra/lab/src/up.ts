@@ -79,6 +79,8 @@ export function agentEnv(state: Pick<LabState, "name" | "controller" | "mgmt">, 
     // instance namespaces an agent makes carry the lab's prefix, so `lab down` sweeps them
     NVI_NETNS_PREFIX: `${state.name}-n-`,
     OVS_RUNDIR: host.ovsDir,
+    // the lab names vswitchd's control socket itself (no pid in the name), so ovs-appctl needs telling
+    NVI_OVS_UNIXCTL: `${host.ovsDir}/ovs-vswitchd.ctl`,
     OVS_DBDIR: host.ovsDir,
     OVS_LOGDIR: host.ovsDir,
     LAB_NAME: state.name,

@@ -118,3 +118,8 @@ export const SubnetDto = z.object({
   addressesInUse: z.number().int(),
 });
 export type SubnetDto = z.infer<typeof SubnetDto>;
+
+/** The MAC every VEB answers ARP with (gateway and peers) and writes as source towards its instances; it never leaves a host. */
+export const VEB_MAC = "02:4e:56:49:00:01";
+/** The OpenFlow port of a VEB's fabric NIC (the agent plugs it first). */
+export const FABRIC_OFPORT = 1;

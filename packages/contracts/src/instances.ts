@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProbeOutcome, ProbeRequest } from "./reachability.ts";
+import { ProbeOutcome, ProbeRequest, TraceOutcome, TraceRequest } from "./reachability.ts";
 
 const isoDate = z.iso.datetime();
 
@@ -105,6 +105,8 @@ export const HostCommandBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("instance.remove"), instanceId: z.string(), runtime: InstanceRuntime }),
   /** a live probe sent from inside the instance (read-only; answers the console's reachability check) */
   z.object({ kind: z.literal("instance.probe"), probe: ProbeRequest }),
+  /** a packet traced through the VEB's actual flows (`ofproto/trace`; read-only, nothing is sent) */
+  z.object({ kind: z.literal("veb.trace"), trace: TraceRequest }),
   z.object({ kind: z.literal("instance.stop"), instanceId: z.string(), runtime: InstanceRuntime }),
   z.object({ kind: z.literal("instance.resume"), spec: InstanceSpec }),
 ]);
@@ -119,6 +121,8 @@ export const CommandResult = z.object({
   ofport: z.number().int().positive().optional(),
   /** instance.probe: what the instance saw */
   probe: ProbeOutcome.optional(),
+  /** veb.trace: what the VEB would do with the packet */
+  trace: TraceOutcome.optional(),
   error: z.string().max(2000).optional(),
 });
 export type CommandResult = z.infer<typeof CommandResult>;

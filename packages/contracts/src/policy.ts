@@ -150,28 +150,6 @@ export const RealizationDto = z.object({
 });
 export type RealizationDto = z.infer<typeof RealizationDto>;
 
-/** The data path's answer: `ofproto/trace` of a packet through the source VEB's actual flows. */
-export const TraceRequest = z.object({
-  inPort: z.number().int().min(1),
-  srcMac: z.string(),
-  dstMac: z.string(),
-  srcIp: z.ipv4(),
-  dstIp: z.ipv4(),
-  protocol: z.enum(["icmp", "tcp", "udp"]),
-  port: z.number().int().min(1).max(65535).nullable(),
-});
-export type TraceRequest = z.infer<typeof TraceRequest>;
-
-export const TraceOutcome = z.object({
-  /** the last "Datapath actions:" line, e.g. `set(eth(...)),set(ipv4(...)),1` or `drop` */
-  datapathActions: z.string().max(2000),
-  /** what the VEB does with the packet, read from the trace */
-  verdict: z.enum(["forwarded", "dropped", "to-controller", "unknown"]),
-  /** the OpenFlow rules the packet hit, one line each (table, cookie, match → actions) */
-  hops: z.array(z.string().max(1000)).max(64),
-});
-export type TraceOutcome = z.infer<typeof TraceOutcome>;
-
 /** What every policy change answers: the access it changes and, unless it was a preview, the operation that applies it. */
 export const PolicyChangeDto = z.object({
   applied: z.boolean(),

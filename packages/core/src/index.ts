@@ -35,3 +35,4 @@ export * from "./policy/denies.ts";
 export * from "./policy/peerings.ts";
 export * from "./policy/explain.ts";
 export * from "./policy/apply-executor.ts";
+export * from "./instances/trace.ts";

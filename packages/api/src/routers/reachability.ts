@@ -1,5 +1,5 @@
-import { ReachabilityDto } from "@nvi/contracts";
-import { CheckReachabilityInput, checkReachability } from "@nvi/core";
+import { ReachabilityDto, TraceDto } from "@nvi/contracts";
+import { CheckReachabilityInput, checkReachability, TraceInput, traceReachability } from "@nvi/core";
 import { authedProcedure, router } from "../trpc.ts";
 import { rest } from "./meta.ts";
 
@@ -17,4 +17,16 @@ export const reachabilityRouter = router({
     .input(CheckReachabilityInput)
     .output(ReachabilityDto)
     .mutation(({ ctx, input }) => checkReachability(ctx.core, input)),
+  trace: authedProcedure
+    .meta(
+      rest(
+        "POST",
+        "/instances/{instanceId}/trace",
+        "instances",
+        "Would a packet from this instance reach another (or an address)? Traced through the VEBs' installed flows with ofproto/trace (the source's, then the destination's), nothing sent; each rule hit is listed (policies:read)",
+      ),
+    )
+    .input(TraceInput)
+    .output(TraceDto)
+    .mutation(({ ctx, input }) => traceReachability(ctx.core, input)),
 });

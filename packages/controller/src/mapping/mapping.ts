@@ -222,6 +222,12 @@ export class NviMapping {
     return undefined;
   }
 
+  /** The endpoint is still bound where it was (not unplugged or moved while its pair was being set up). */
+  private stillPlugged(e: FabricEndpoint): boolean {
+    const now = this.inventory.endpoint(e.id);
+    return now !== undefined && now.datapathId === e.datapathId && now.port === e.port && now.ipv4 === e.ipv4 && now.vpcId === e.vpcId;
+  }
+
   /** What each side may open towards the other; undefined when neither may open anything. */
   private servicesOf(a: FabricEndpoint, b: FabricEndpoint): PairServices | undefined {
     const sv = (v: Verdict) => (v.allowed ? (v.services ?? [...ANY]) : []);
@@ -296,7 +302,7 @@ export class NviMapping {
       return false;
     }
     const key = pairKeyOf(a, b);
-    if (epoch !== this.policyEpoch || this.inventory.endpoint(a.id) !== a || this.inventory.endpoint(b.id) !== b) {
+    if (epoch !== this.policyEpoch || !this.stillPlugged(a) || !this.stillPlugged(b)) {
       // the policy or an endpoint changed while the flows were on their way: take them back, the next packet decides again
       await this.revokePairs([{ a: a.id, b: b.id, dpids: [...perSwitch.keys()] }]);
       return false;

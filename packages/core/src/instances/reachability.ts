@@ -1,4 +1,4 @@
-import type { ProbeRequest, ReachabilityDto } from "@nvi/contracts";
+import type { CommandResult, HostCommandBody, ProbeRequest, ReachabilityDto } from "@nvi/contracts";
 import { ProbeProtocol } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -29,6 +29,13 @@ export const CheckReachabilityInput = z
     if (v.protocol === "icmp" && v.port !== undefined) issue.addIssue({ code: "custom", path: ["port"], message: "port: only for a tcp probe" });
   });
 
+/** A read-only question to a host's agent, outside any operation: the command is deleted once answered (or given up on). */
+export async function askOnce(ctx: Ctx, hostId: string, body: Extract<HostCommandBody, { kind: "instance.probe" | "veb.trace" }>): Promise<CommandResult> {
+  const commandId = ctx.newId("hostCommand");
+  await ctx.db.hostCommand.create({ data: { id: commandId, hostId, kind: body.kind, payload: body } });
+  return awaitCommand(ctx, commandId, PROBE_WAIT_MS).finally(() => ctx.db.hostCommand.deleteMany({ where: { id: commandId } }));
+}
+
 /** Sending packets from a tenant's instance (as root on its host) is an action: it needs instances:write. */
 export async function checkReachability(ctx: Ctx, input: z.infer<typeof CheckReachabilityInput>): Promise<ReachabilityDto> {
   assertScope(ctx.actor.scopes, "instances", "write");
@@ -45,9 +52,7 @@ export async function checkReachability(ctx: Ctx, input: z.infer<typeof CheckRea
     to = { address: input.toAddress!, instanceId: null, name: null };
   }
   const probe: ProbeRequest = { instanceId: from.id, runtime: from.runtime, target: to.address, protocol: input.protocol, port: input.port ?? null };
-  const commandId = ctx.newId("hostCommand");
-  await ctx.db.hostCommand.create({ data: { id: commandId, hostId: from.hostId, kind: "instance.probe", payload: { kind: "instance.probe", probe } } });
-  const answer = await awaitCommand(ctx, commandId, PROBE_WAIT_MS).finally(() => ctx.db.hostCommand.deleteMany({ where: { id: commandId } }));
+  const answer = await askOnce(ctx, from.hostId, { kind: "instance.probe", probe });
   if (!answer.ok || !answer.probe) throw new DomainError("HOST_UNAVAILABLE", `the probe could not be sent: ${answer.error ?? "the agent gave no probe result"}`, { field: "instanceId" });
   return {
     from: { instanceId: from.id, name: from.name, address: from.address, hostName: from.host.name },
