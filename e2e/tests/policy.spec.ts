@@ -137,6 +137,9 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   await expect(answer).toContainText("web servers call the db's http");
   await expect(probe).toHaveAttribute("data-result", "open", { timeout: 30_000 });
   await expect(probe).toContainText("over tcp/80");
+  // the same packet traced through the VEB's installed flows (nothing sent): the pair's flows deliver it
+  await page.getByTestId("trace-flows").click();
+  await expect(page.getByTestId("trace-result")).toHaveAttribute("data-verdict", "delivered", { timeout: 30_000 });
   await screenshot(page, "policy-6-web-to-db-allowed");
 
   // relabelling is a policy change too: the preview says db-1 would drop out of group db (cancelled)

@@ -8,6 +8,7 @@ import { formText } from "../../lib/form.ts";
 import { describeRuleService } from "../../lib/policy-text.ts";
 import { errorMessage, useTRPC } from "../../trpc/client.tsx";
 import { ProbeVerdict } from "../reachability-check.tsx";
+import { FlowTrace } from "./flow-trace.tsx";
 
 function ConfigAnswer({ e, rules }: { e: PolicyExplanationDto; rules: RuleDto[] }) {
   const what = e.protocol === "any" ? "anything" : e.port === null ? e.protocol : `${e.protocol}/${e.port}`;
@@ -40,25 +41,30 @@ function ConfigAnswer({ e, rules }: { e: PolicyExplanationDto; rules: RuleDto[] 
 
 /**
  * "Can A reach B, and why?": the configuration's answer (which rule allows it, or what stops it)
- * beside the data path's (a live probe from inside A). `any` is probed with a ping; udp has no probe.
+ * beside the data path's (a live probe from inside A; on demand, a trace of the packet through the
+ * VEBs' installed flows, nothing sent). `any` is probed with a ping; udp has no probe, only a trace.
  */
 export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; rules: RuleDto[] }) {
   const trpc = useTRPC();
   const explain = useMutation(trpc.policy.explain.mutationOptions());
   const probe = useMutation(trpc.reachability.check.mutationOptions());
+  const trace = useMutation(trpc.reachability.trace.mutationOptions());
+  const [asked, setAsked] = useState<{ instanceId: string; toInstanceId: string; port: number | undefined } | null>(null);
   const [protocol, setProtocol] = useState<PolicyProtocol>("tcp");
   const [fromChoice, setFromChoice] = useState("");
   if (instances.length < 2) return <p className="muted">Launch two instances in this VPC to ask whether one may reach the other.</p>;
   const from = instances.some((i) => i.id === fromChoice) ? fromChoice : instances[0]!.id;
+  const fromRunning = instances.find((i) => i.id === from)?.status === "running";
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const toInstanceId = formText(f, "to");
     const port = protocol === "tcp" || protocol === "udp" ? Number(formText(f, "port")) : undefined;
     explain.mutate({ instanceId: from, toInstanceId, protocol, ...(port ? { port } : {}) });
+    setAsked({ instanceId: from, toInstanceId, port });
     probe.reset();
-    const source = instances.find((i) => i.id === from);
-    if (protocol === "udp" || source?.status !== "running") return;
+    trace.reset();
+    if (protocol === "udp" || !fromRunning) return;
     probe.mutate(protocol === "tcp" ? { instanceId: from, toInstanceId, protocol: "tcp", port: port ?? 0 } : { instanceId: from, toInstanceId, protocol: "icmp" });
   };
   return (
@@ -117,8 +123,22 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
             <ProbeVerdict r={probe.data} />
           ) : (
             <p className="muted" data-testid="probe-idle">
-              {probe.isPending ? "Probing from inside the instance…" : protocol === "udp" ? "No live probe for udp: the configuration answer only." : "A real packet from inside A, through the VEBs' actual flows."}
+              {probe.isPending ? "Probing from inside the instance…" : protocol === "udp" ? "No live probe for udp: trace it through the flows instead." : "A real packet from inside A, through the VEBs' actual flows."}
             </p>
+          )}
+          {trace.error && <div className="alert" role="alert">{errorMessage(trace.error)}</div>}
+          {trace.data && <FlowTrace t={trace.data} />}
+          {asked && fromRunning && (
+            <button
+              type="button"
+              data-testid="trace-flows"
+              disabled={trace.isPending}
+              onClick={() =>
+                trace.mutate(protocol === "tcp" || protocol === "udp" ? { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol, port: asked.port ?? 0 } : { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol: "icmp" })
+              }
+            >
+              {trace.isPending ? "Tracing…" : "Trace it through the VEBs' flows"}
+            </button>
           )}
         </div>
       </div>
