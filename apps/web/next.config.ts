@@ -1,7 +1,7 @@
 import type { NextConfig } from "next";
 
 const config: NextConfig = {
-  transpilePackages: ["@nvi/api", "@nvi/core", "@nvi/contracts", "@nvi/db", "@nvi/jobs"],
+  transpilePackages: ["@nvi/api", "@nvi/core", "@nvi/contracts", "@nvi/db", "@nvi/jobs", "@nvi/policy"],
   serverExternalPackages: ["@node-rs/argon2", "ioredis", "bullmq", "pg", "rate-limiter-flexible"],
   poweredByHeader: false,
   typescript: { ignoreBuildErrors: false },

@@ -1,11 +1,7 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { email, expectInConsole, screenshot, signUp } from "./helpers.ts";
+import { enrollLabHosts, exec, nav, root, startLab, type Lab } from "./lab.ts";
 
 /**
  * The tenant's whole journey in the browser, on real hosts: lab hosts in two "datacenters" on this
@@ -14,102 +10,26 @@ import { email, expectInConsole, screenshot, signUp } from "./helpers.ts";
  * instance in one datacenter and a Docker container in the other; the console's reachability check;
  * terminate; the address is released.
  */
-const root = path.resolve(import.meta.dirname, "../..");
-const consoleUrl = `http://127.0.0.1:${process.env.E2E_PORT ?? 3210}`;
-const exec = promisify(execFile);
-
-interface Started {
-  child: ChildProcess;
-  output: string[];
-}
-
-function start(args: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  const output: string[] = [];
-  child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
-  child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
-  return { child, output };
-}
-
-async function waitFor(p: Started, marker: string, ms: number): Promise<string> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const text = p.output.join("");
-    if (text.includes(marker)) return text;
-    if (p.child.exitCode !== null || Date.now() > end) throw new Error(`no "${marker}" (exit ${p.child.exitCode}):\n${text.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stop(p: Started | undefined, ms = 30_000): Promise<void> {
-  if (!p || p.child.exitCode !== null) return;
-  const exited = new Promise((r) => p.child.once("exit", r));
-  p.child.kill("SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, ms))]);
-  if (p.child.exitCode === null) p.child.kill("SIGKILL");
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-let dir: string;
-let stateFile: string;
-let hosts: Started | undefined;
-let worker: Started | undefined;
+let lab: Lab | undefined;
 
 test.describe.configure({ mode: "serial", timeout: 240_000 });
 
 test.beforeAll(async () => {
   test.setTimeout(480_000); // a cold machine builds the VM guest first (a kernel download)
-  dir = await mkdtemp(path.join(tmpdir(), "nvi-e2e-journey-"));
-  stateFile = path.join(dir, "local-hosts.json");
   // the VM guest (Debian's kernel + a busybox initramfs; cached after the first build): hosts offer qemu only with it
   await exec(path.join(root, "infra/images/build-guest.sh"), [], { timeout: 300_000 });
-  const tscPort = await freePort();
-  hosts = start(["infra/dataplane/src/local-hosts-cli.ts", "serve", "--console", consoleUrl, "--state", stateFile, "--tsc-port", String(tscPort)]);
-  const ready = JSON.parse((await waitFor(hosts, '"ready":true', 90_000)).split("\n").find((l) => l.includes('"ready":true'))!) as { tscIp: string };
-  worker = start(["apps/worker/src/main.ts"], { QUEUE_PREFIX: process.env.E2E_QUEUE_PREFIX!, TSC_BIND_ADDRESS: ready.tscIp, TSC_OPENFLOW_PORT: String(tscPort), WORKER_CONCURRENCY: "4" });
-  await waitFor(worker, "worker started", 60_000);
+  lab = await startLab("journey");
 });
 
 test.afterAll(async () => {
-  await stop(worker);
-  await stop(hosts, 60_000);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await lab?.stop();
 });
-
-const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
-
-async function registerCloud(page: Page, name: string, datacenter: string): Promise<string> {
-  await page.getByRole("button", { name: "Register cloud" }).click();
-  const form = page.getByRole("form", { name: "Register cloud" });
-  await form.getByLabel("Name", { exact: true }).fill(name);
-  await form.locator("select[name=kind]").selectOption("baremetal");
-  await form.getByLabel("Region", { exact: true }).fill("lab");
-  await form.getByLabel("Datacenter", { exact: true }).fill(datacenter);
-  await form.getByRole("button", { name: "Register" }).click();
-  const card = page.getByTestId(`cloud-${name}`);
-  await card.getByRole("button", { name: "Add host" }).click();
-  const local = (await card.getByTestId("local-join-command").textContent())!;
-  return local.match(/'(nvj_[^']+)'/)![1]!;
-}
 
 test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check reachability, terminate", async ({ page }) => {
   await signUp(page, { name: "Journey", email: email("journey") });
   await expectInConsole(page);
-  await nav(page, "Clouds");
-
   // a cloud per datacenter; each lab host joins with the string the page shows
-  for (const dc of [1, 2]) {
-    const joinString = await registerCloud(page, `lab-dc${dc}`, `dc${dc}`);
-    await exec(process.execPath, ["--import", "tsx", "infra/dataplane/src/local-hosts-cli.ts", "join", "--dc", String(dc), "--state", stateFile, joinString], { cwd: root });
-  }
-  for (const dc of [1, 2]) await expect(page.getByTestId(`cloud-lab-dc${dc}`).getByText("online")).toBeVisible({ timeout: 60_000 });
+  await enrollLabHosts(page, lab!, "lab", [1, 2]);
   await screenshot(page, "journey-1-hosts-online");
 
   // draw the VPC: drag a box across both clouds on the topology canvas

@@ -5,10 +5,12 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { formText } from "../lib/form.ts";
+import { parseLabels } from "../lib/labels.ts";
 import { errorMessage, useTRPC } from "../trpc/client.tsx";
 import { EmptyState } from "./empty-state.tsx";
 import { InstanceActions } from "./instance-actions.tsx";
 import { useLiveUpdates } from "./live.tsx";
+import { InstanceLabels } from "./policy/instance-labels.tsx";
 import { ReachabilityCheck } from "./reachability-check.tsx";
 
 const STATUS_CLASS: Record<InstanceDto["status"], string> = {
@@ -37,6 +39,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
   const subnets = useAllSubnets(vpcs);
   const hosts = useQuery(trpc.host.list.queryOptions({}));
   const [runtime, setRuntime] = useState("netns");
+  const [labelsError, setLabelsError] = useState<string | null>(null);
   const launch = useMutation(
     trpc.instance.launch.mutationOptions({
       onSuccess: async () => {
@@ -49,6 +52,9 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const optional = (k: string) => formText(f, k) || undefined;
+    const labels = parseLabels(formText(f, "labelsText"));
+    if (!labels.ok) return setLabelsError(labels.error);
+    setLabelsError(null);
     launch.mutate({
       name: formText(f, "name"),
       subnetId: formText(f, "subnetId"),
@@ -59,6 +65,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
       cpus: Number(formText(f, "cpus") || 1),
       memoryMiB: Number(formText(f, "memoryMiB") || 256),
       address: optional("address"),
+      labels: labels.labels,
     });
   };
   if (subnets.length === 0) return <p className="muted">Add a subnet to a VPC first: instances are launched into subnets.</p>;
@@ -125,8 +132,12 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
           Address
           <input name="address" className="mono" placeholder="lowest free" />
         </label>
+        <label style={{ flex: 1 }}>
+          Labels
+          <input name="labelsText" className="mono" placeholder="tier=web, env=prod (policy groups select by them)" />
+        </label>
       </div>
-      {launch.error && <div className="alert" role="alert">{errorMessage(launch.error)}</div>}
+      {(labelsError ?? launch.error) && <div className="alert" role="alert">{labelsError ?? errorMessage(launch.error)}</div>}
       <div className="row">
         <button className="primary" type="submit" disabled={launch.isPending}>
           Launch
@@ -177,6 +188,7 @@ export function InstancesView() {
                 <th>VPC</th>
                 <th>Host</th>
                 <th>Runtime</th>
+                <th>Labels</th>
                 <th />
               </tr>
             </thead>
@@ -202,6 +214,9 @@ export function InstancesView() {
                     {i.image && <div className="muted">{i.image}</div>}
                   </td>
                   <td>
+                    <InstanceLabels instance={i} />
+                  </td>
+                  <td>
                     <Link href={`/operations?target=${i.id}`}>operations</Link>{" "}
                     <InstanceActions instance={i} />
                   </td>
@@ -212,6 +227,11 @@ export function InstancesView() {
         </div>
       )}
       {instances.data && <ReachabilityCheck instances={instances.data} />}
+      {(instances.data?.length ?? 0) > 1 && (
+        <p className="muted">
+          Why can (or can&apos;t) one reach another? <Link href="/policies#explain">Ask the policy</Link>: the rule or deny entry that decides it, beside this live probe.
+        </p>
+      )}
     </>
   );
 }

@@ -7,10 +7,10 @@ import { errorMessage, useTRPC } from "../trpc/client.tsx";
 import { EmptyState } from "./empty-state.tsx";
 import { useLiveUpdates } from "./live.tsx";
 
-const STATUS_CLASS: Record<OperationDto["status"], string> = { queued: "warn", running: "warn", succeeded: "ok", failed: "bad", cancelled: "muted" };
+export const OPERATION_STATUS_CLASS: Record<OperationDto["status"], string> = { queued: "warn", running: "warn", succeeded: "ok", failed: "bad", cancelled: "muted" };
 const STEP_MARK = { pending: "○", running: "◐", done: "●", failed: "✕", skipped: "–" } as const;
 
-function Steps({ op }: { op: OperationDto }) {
+export function Steps({ op }: { op: OperationDto }) {
   return (
     <ol className="steps" aria-label={`Steps of ${op.id}`}>
       {op.steps.map((s) => (
@@ -69,7 +69,7 @@ export function OperationsView() {
                     <div className="muted mono">{op.targetId}</div>
                   </td>
                   <td>
-                    <span className={`badge ${STATUS_CLASS[op.status]}`}>{op.status}</span>
+                    <span className={`badge ${OPERATION_STATUS_CLASS[op.status]}`}>{op.status}</span>
                     {op.attempts > 1 && <div className="muted">attempt {op.attempts}</div>}
                     {op.status === "running" && op.cancelledBy && <div className="muted">cancelling (asked by {op.cancelledBy}): stops at the next safe step</div>}
                   </td>

@@ -13,7 +13,7 @@ const VERDICT: Record<ReachabilityDto["result"], { label: string; className: str
   "no-answer": { label: "gets no answer from", className: "bad" },
 };
 
-function Verdict({ r }: { r: ReachabilityDto }) {
+export function ProbeVerdict({ r }: { r: ReachabilityDto }) {
   const v = VERDICT[r.result];
   const what = r.protocol === "icmp" ? "ping" : `tcp/${r.port}`;
   return (
@@ -103,7 +103,7 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
         )}
       </div>
       {check.error && <div className="alert" role="alert">{errorMessage(check.error)}</div>}
-      {check.data && <Verdict r={check.data} />}
+      {check.data && <ProbeVerdict r={check.data} />}
       <div className="row">
         <button className="primary" type="submit" disabled={check.isPending}>
           {check.isPending ? "Probing…" : "Check"}

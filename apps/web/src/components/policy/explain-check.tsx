@@ -1,0 +1,147 @@
+"use client";
+
+import type { InstanceDto, PolicyExplanationDto, PolicyProtocol, RuleDto } from "@nvi/contracts";
+import { describeServices } from "@nvi/policy";
+import { useMutation } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { formText } from "../../lib/form.ts";
+import { describeRuleService } from "../../lib/policy-text.ts";
+import { errorMessage, useTRPC } from "../../trpc/client.tsx";
+import { ProbeVerdict } from "../reachability-check.tsx";
+import { FlowTrace } from "./flow-trace.tsx";
+
+function ConfigAnswer({ e, rules }: { e: PolicyExplanationDto; rules: RuleDto[] }) {
+  const what = e.protocol === "any" ? "anything" : e.port === null ? e.protocol : `${e.protocol}/${e.port}`;
+  return (
+    <div className={`alert ${e.allowed ? "ok" : "bad"}`} role="status" data-testid="explain-result" data-allowed={e.allowed}>
+      <strong>
+        {e.allowed ? "Allowed" : "Denied"}: {e.from.name} → {e.to.name ?? e.to.address} ({what})
+      </strong>
+      <div data-testid="explain-reason">{e.reason}</div>
+      {e.ruleIds.length > 0 && (
+        <ul>
+          {e.ruleIds.map((id) => {
+            const r = rules.find((x) => x.id === id);
+            return (
+              <li key={id}>
+                rule <span className="mono">{id}</span>
+                {r && ` — ${describeRuleService(r)}${r.description ? `, "${r.description}"` : ""}`}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <div className="muted">
+        groups: {e.fromGroups.map((g) => g.name).join(", ") || "none"} → {e.toGroups.map((g) => g.name).join(", ") || "none"} · may open {describeServices(e.forward)}; the other way {describeServices(e.reverse)} · policy
+        version {e.policyVersion}
+      </div>
+    </div>
+  );
+}
+
+/**
+ * "Can A reach B, and why?": the configuration's answer (which rule allows it, or what stops it)
+ * beside the data path's (a live probe from inside A; on demand, a trace of the packet through the
+ * VEBs' installed flows, nothing sent). `any` is probed with a ping; udp has no probe, only a trace.
+ */
+export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; rules: RuleDto[] }) {
+  const trpc = useTRPC();
+  const explain = useMutation(trpc.policy.explain.mutationOptions());
+  const probe = useMutation(trpc.reachability.check.mutationOptions());
+  const trace = useMutation(trpc.reachability.trace.mutationOptions());
+  const [asked, setAsked] = useState<{ instanceId: string; toInstanceId: string; port: number | undefined } | null>(null);
+  const [protocol, setProtocol] = useState<PolicyProtocol>("tcp");
+  const [fromChoice, setFromChoice] = useState("");
+  if (instances.length < 2) return <p className="muted">Launch two instances in this VPC to ask whether one may reach the other.</p>;
+  const from = instances.some((i) => i.id === fromChoice) ? fromChoice : instances[0]!.id;
+  const fromRunning = instances.find((i) => i.id === from)?.status === "running";
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget);
+    const toInstanceId = formText(f, "to");
+    const port = protocol === "tcp" || protocol === "udp" ? Number(formText(f, "port")) : undefined;
+    explain.mutate({ instanceId: from, toInstanceId, protocol, ...(port ? { port } : {}) });
+    setAsked({ instanceId: from, toInstanceId, port });
+    probe.reset();
+    trace.reset();
+    if (protocol === "udp" || !fromRunning) return;
+    probe.mutate(protocol === "tcp" ? { instanceId: from, toInstanceId, protocol: "tcp", port: port ?? 0 } : { instanceId: from, toInstanceId, protocol: "icmp" });
+  };
+  return (
+    <form className="card form" onSubmit={submit} aria-label="Can A reach B">
+      <h2 style={{ marginTop: 0 }}>Can A reach B, and why?</h2>
+      <div className="row">
+        <label>
+          From
+          <select name="from" value={from} onChange={(e) => setFromChoice(e.target.value)}>
+            {instances.map((i) => (
+              <option key={i.id} value={i.id}>
+                {i.name} ({i.address})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          To
+          <select name="to">
+            {instances.filter((i) => i.id !== from).map((i) => (
+              <option key={i.id} value={i.id}>
+                {i.name} ({i.address})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Protocol
+          <select name="protocol" value={protocol} onChange={(e) => setProtocol(e.target.value as PolicyProtocol)}>
+            <option value="any">any</option>
+            <option value="tcp">tcp</option>
+            <option value="udp">udp</option>
+            <option value="icmp">icmp (ping)</option>
+          </select>
+        </label>
+        {(protocol === "tcp" || protocol === "udp") && (
+          <label>
+            Port
+            <input name="port" type="number" min={1} max={65535} required defaultValue={80} />
+          </label>
+        )}
+        <button className="primary" type="submit" disabled={explain.isPending || probe.isPending}>
+          Ask
+        </button>
+      </div>
+      <div className="grid2">
+        <div>
+          <h3>Configuration</h3>
+          {explain.error && <div className="alert" role="alert">{errorMessage(explain.error)}</div>}
+          {explain.data ? <ConfigAnswer e={explain.data} rules={rules} /> : <p className="muted">{explain.isPending ? "Evaluating the policy…" : "What the rules, the deny list and peerings say."}</p>}
+        </div>
+        <div>
+          <h3>Data path</h3>
+          {probe.error && <div className="alert" role="alert">{errorMessage(probe.error)}</div>}
+          {probe.data ? (
+            <ProbeVerdict r={probe.data} />
+          ) : (
+            <p className="muted" data-testid="probe-idle">
+              {probe.isPending ? "Probing from inside the instance…" : protocol === "udp" ? "No live probe for udp: trace it through the flows instead." : "A real packet from inside A, through the VEBs' actual flows."}
+            </p>
+          )}
+          {trace.error && <div className="alert" role="alert">{errorMessage(trace.error)}</div>}
+          {trace.data && <FlowTrace t={trace.data} />}
+          {asked && fromRunning && (
+            <button
+              type="button"
+              data-testid="trace-flows"
+              disabled={trace.isPending}
+              onClick={() =>
+                trace.mutate(protocol === "tcp" || protocol === "udp" ? { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol, port: asked.port ?? 0 } : { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol: "icmp" })
+              }
+            >
+              {trace.isPending ? "Tracing…" : "Trace it through the VEBs' flows"}
+            </button>
+          )}
+        </div>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,79 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { errorMessage, useTRPC } from "../../trpc/client.tsx";
+import { EmptyState } from "../empty-state.tsx";
+import { useLiveUpdates } from "../live.tsx";
+import { DenyList } from "./deny-list.tsx";
+import { ExplainCheck } from "./explain-check.tsx";
+import { GroupsPanel } from "./groups-panel.tsx";
+import { PeeringsPanel } from "./peerings-panel.tsx";
+import { PolicyMatrix } from "./policy-matrix.tsx";
+import { RealizationTable } from "./realization-table.tsx";
+import { RulesPanel } from "./rules-panel.tsx";
+
+/**
+ * Connectivity policy, one VPC at a time: the group × group matrix, groups, rules, the question
+ * "can A reach B, and why?", then the organization's deny list, peerings and what the VEBs hold.
+ */
+export function PoliciesView() {
+  const trpc = useTRPC();
+  useLiveUpdates();
+  const vpcs = useQuery(trpc.vpc.list.queryOptions());
+  const [choice, setChoice] = useState("");
+  const vpc = vpcs.data?.find((v) => v.id === choice) ?? vpcs.data?.[0];
+  const vpcId = vpc?.id ?? "";
+  const enabled = vpcId !== "";
+  const matrix = useQuery(trpc.policy.matrix.queryOptions({ vpcId }, { enabled }));
+  const rules = useQuery(trpc.rule.list.queryOptions({ vpcId }, { enabled }));
+  const instances = useQuery(trpc.instance.list.queryOptions({ vpcId }, { enabled }));
+  const denies = useQuery(trpc.deny.list.queryOptions());
+  const peerings = useQuery(trpc.peering.list.queryOptions());
+  const error = vpcs.error ?? matrix.error ?? rules.error ?? instances.error ?? denies.error ?? peerings.error;
+  const live = (instances.data ?? []).filter((i) => i.status !== "terminated");
+  const vpcPeerings = (peerings.data ?? []).filter((p) => p.requester.vpcId === vpcId || p.accepter.vpcId === vpcId);
+  return (
+    <>
+      <div className="row" style={{ justifyContent: "space-between" }}>
+        <div>
+          <h1>Policies</h1>
+          <p className="lead">Who may talk to whom. Plug one group into another; everything else is denied. A new VPC starts flat: its default group is plugged into itself.</p>
+        </div>
+        {(vpcs.data?.length ?? 0) > 0 && (
+          <label>
+            VPC
+            <select data-testid="policy-vpc" value={vpcId} onChange={(e) => setChoice(e.target.value)}>
+              {vpcs.data?.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.name} ({v.cidr})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
+      {error && <div className="alert">{errorMessage(error)}</div>}
+      {vpcs.data?.length === 0 && (
+        <EmptyState title="No VPC to write policy for" action={{ href: "/vpcs", label: "Create a VPC" }}>
+          <p>Policies group the instances of a VPC and plug one group into another with the protocols and ports they need. Unplugging cuts traffic at once.</p>
+        </EmptyState>
+      )}
+      {vpc && matrix.data && (
+        <>
+          <section aria-label="Matrix">
+            <h2>Who may open conversations to whom</h2>
+            <PolicyMatrix matrix={matrix.data} rules={rules.data ?? []} denies={denies.data ?? []} />
+          </section>
+          <GroupsPanel vpcId={vpc.id} groups={matrix.data.groups} instances={live} />
+          <RulesPanel vpcId={vpc.id} groups={matrix.data.groups} rules={rules.data ?? []} peerings={vpcPeerings} />
+          <h2 id="explain">Ask</h2>
+          <ExplainCheck key={vpc.id} instances={live} rules={rules.data ?? []} />
+          <PeeringsPanel vpc={vpc} peerings={vpcPeerings} />
+        </>
+      )}
+      {denies.data && <DenyList denies={denies.data} />}
+      <RealizationTable />
+    </>
+  );
+}
