@@ -21,7 +21,17 @@ export type Service = z.infer<typeof Service>;
 /** Labels on an instance (`tier=web`); groups select instances by them. */
 export const LabelKey = z.string().trim().min(1).max(63).regex(/^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$/, "label keys: lower-case letters, digits, . _ / - (starting and ending with a letter or digit)");
 export const LabelValue = z.string().trim().max(63).regex(/^[A-Za-z0-9._-]*$/, "label values: letters, digits, . _ -");
-export const Labels = z.record(LabelKey, LabelValue).refine((l) => Object.keys(l).length <= 32, { message: "at most 32 labels" });
+export const Labels = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  const entries = Object.entries(labels);
+  if (entries.length > 32) ctx.addIssue({ code: "custom", message: "at most 32 labels" });
+  // each key and value checked on its own, so the answer names the label at fault and says why
+  for (const [key, value] of entries) {
+    const k = LabelKey.safeParse(key);
+    if (!k.success || k.data !== key) ctx.addIssue({ code: "custom", path: [key], message: `label key "${key}": ${k.success ? "no spaces around it" : k.error.issues[0]!.message}` });
+    const v = LabelValue.safeParse(value);
+    if (!v.success || v.data !== value) ctx.addIssue({ code: "custom", path: [key], message: `label "${key}" value "${value}": ${v.success ? "no spaces around it" : v.error.issues[0]!.message}` });
+  }
+});
 export type Labels = z.infer<typeof Labels>;
 
 export const GroupDto = z.object({
