@@ -59,7 +59,8 @@ describe("agent environment", () => {
       LAB_HOST_ID: "h1", LAB_FABRIC_IP: "100.64.1.11", LAB_TSC_IP: "198.18.3.1", LAB_CONTROLLER: "tcp:198.18.3.1:6653",
     });
     // the agent's env schema is strict over NVI_*: only names it knows may carry that prefix
-    expect(Object.keys(env).filter((k) => k.startsWith("NVI_")).sort()).toEqual(["NVI_BRIDGE", "NVI_DATACENTER", "NVI_INSTANCE_BLOCK", "NVI_NETNS_PREFIX"]);
+    expect(Object.keys(env).filter((k) => k.startsWith("NVI_")).sort()).toEqual(["NVI_BRIDGE", "NVI_DATACENTER", "NVI_INSTANCE_BLOCK", "NVI_NETNS_PREFIX", "NVI_OVS_UNIXCTL"]);
+    expect(env.NVI_OVS_UNIXCTL).toBe("/run/nvi-lab/nlab12/h1/ovs-vswitchd.ctl");
     expect(env.NVI_INSTANCE_BLOCK).toBe("100.65.1.0/24");
   });
 });
