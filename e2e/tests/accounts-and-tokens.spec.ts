@@ -136,7 +136,7 @@ test("the console shell: every section has an empty state, light and dark themes
     ["Clouds", "No clouds registered yet"],
     ["VPCs", "No VPCs yet"],
     ["Instances", "No instances yet"],
-    ["Policies", "Nothing is plugged"],
+    ["Policies", "No VPC to write policy for"],
     ["Operations", "No operations yet"],
   ] as const) {
     await page.getByRole("link", { name: link, exact: true }).click();
