@@ -69,7 +69,7 @@ export async function runCommand(
   run: Runner,
   bridge: string | null,
   body: HostCommandBody,
-  host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig; ovsUnixctl?: string },
+  host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig },
   drivers: Partial<Record<InstanceRuntime, RuntimeDriver>> = RUNTIME_DRIVERS,
 ): Promise<CommandResult> {
   if (!bridge) return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
@@ -82,7 +82,7 @@ export async function runCommand(
   }
   if (body.kind === "veb.trace") {
     try {
-      return { ok: true, trace: await runTrace(run, bridge, body.trace, host.ovsUnixctl) };
+      return { ok: true, trace: await runTrace(run, bridge, body.trace) };
     } catch (e) {
       return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
     }

@@ -9,7 +9,7 @@ import { AgentCredential, loadState, saveState, type AgentState } from "./state.
 import { inventoryOf, runCommand } from "./commands.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
 import { detectAccel, type QemuConfig } from "./runtimes/qemu.ts";
-import { ensureVeb, localRunner } from "./veb.ts";
+import { ensureVeb, localRunner as systemRunner, withUnixctl } from "./veb.ts";
 
 /**
  * The host agent. It enrolls once with a join token (keeping the host credential it
@@ -18,6 +18,8 @@ import { ensureVeb, localRunner } from "./veb.ts";
  * It only ever dials out. Instance plumbing arrives with the data-path work.
  */
 const env = agentEnv();
+/** Every command the agent runs; `ovs-appctl` is pointed at NVI_OVS_UNIXCTL when set. */
+const localRunner = withUnixctl(systemRunner, env.NVI_OVS_UNIXCTL);
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ at: new Date().toISOString(), level, msg, ...fields }));
 const overrides: FactOverrides = { hostname: env.NVI_HOSTNAME, fabricAddress: env.NVI_FABRIC_ADDRESS, datacenter: env.NVI_DATACENTER, instanceBlock: env.NVI_INSTANCE_BLOCK, imageDir: env.NVI_IMAGE_DIR };
@@ -122,7 +124,7 @@ async function commandLoop(api: ReturnType<typeof controlPlane>, credential: Age
           continue;
         }
         const started = Date.now();
-        const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX, qemu, ovsUnixctl: env.NVI_OVS_UNIXCTL });
+        const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX, qemu });
         log(result.ok ? "info" : "warn", "command done", { id: c.id, kind: c.body.kind, ok: result.ok, error: result.error, ms: Date.now() - started });
         await api.result(credential.current, c.id, result);
       }

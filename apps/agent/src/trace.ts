@@ -14,9 +14,9 @@ export function traceFlow(t: TraceRequest): string {
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
-export async function runTrace(run: Runner, bridge: string, t: TraceRequest, unixctl?: string): Promise<TraceOutcome> {
+export async function runTrace(run: Runner, bridge: string, t: TraceRequest): Promise<TraceOutcome> {
   if (!MAC.test(t.srcMac) || !MAC.test(t.dstMac)) throw new Error("trace: MAC addresses must look like 02:00:00:00:00:01");
-  return parseTrace(await run("ovs-appctl", [...(unixctl ? ["-t", unixctl] : []), "ofproto/trace", "--ct-next", "trk,new", bridge, traceFlow(t)]));
+  return parseTrace(await run("ovs-appctl", ["ofproto/trace", "--ct-next", "trk,new", bridge, traceFlow(t)]));
 }
 
 /** Reads `ofproto/trace` output: the rules hit (table, match, priority, cookie → actions), the final flow and datapath actions. */

@@ -8,6 +8,11 @@ export type Runner = (cmd: string, args: readonly string[]) => Promise<string>;
 const exec = promisify(execFile);
 export const localRunner: Runner = async (cmd, args) => (await exec(cmd, [...args], { timeout: 20_000 })).stdout;
 
+/** A runner whose `ovs-appctl` talks to the vswitchd control socket at `unixctl` (where it is not in OVS's default place). */
+export function withUnixctl(run: Runner, unixctl: string | undefined): Runner {
+  return unixctl ? (cmd, args) => run(cmd, cmd === "ovs-appctl" ? ["-t", unixctl, ...args] : args) : run;
+}
+
 export interface VebConfig {
   bridge: string;
   /** OpenFlow target of the TSC, e.g. `tcp:198.18.0.1:6653`; null leaves the bridge's controller alone. */
@@ -99,8 +104,15 @@ export async function plugPort(run: Runner, bridge: string, binding: PortBinding
   ]);
 }
 
+/**
+ * Takes a port off the VEB and forgets its conntrack zone (the TSC uses the OpenFlow port number as
+ * the zone of what is delivered to it): a later instance given the same port number must not
+ * inherit replies the previous one was allowed. Flushing is best effort (an older OVS, no zone yet).
+ */
 export async function unplugPort(run: Runner, bridge: string, port: string): Promise<void> {
+  const ofport = Number((await run("ovs-vsctl", ["--if-exists", "get", "interface", port, "ofport"]).catch(() => "")).trim());
   await run("ovs-vsctl", ["--if-exists", "del-port", bridge, port]);
+  if (Number.isInteger(ofport) && ofport > 0 && ofport < 0xff00) await run("ovs-appctl", ["dpctl/flush-conntrack", `zone=${ofport}`]).catch(() => undefined);
 }
 
 /** The instance ports on the bridge, as recorded by plugPort (other ports are ignored). */
