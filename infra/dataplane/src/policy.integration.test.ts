@@ -142,11 +142,24 @@ describe("a port-restricted rule", () => {
   });
 });
 
+/** A policy mutation by tenant `t`, then its policy.apply operation (seen with `t`'s own token) to the end. */
+async function changeAs(t: Tenant | Stack, method: string, path: string, body?: unknown): Promise<any> {
+  const r = await t.call(method, path, body);
+  expect(r.status, `${method} ${path} ${JSON.stringify(body)} → ${JSON.stringify(r.body)}`).toBe(200);
+  const op = await finishedFor(t, r.body.operationId, 30_000);
+  expect(op.status, `${op.error} ${j.stack.workerLog().slice(-3000)}`).toBe("succeeded");
+  return r.body;
+}
+
 describe("another tenant with the same CIDR", () => {
+  let b: Tenant;
+  let bClouds: { cloudId: string }[];
+
   it("is never reachable, either way, while each tenant reaches its own instances", async () => {
-    const b = await stack.newTenant();
+    b = await stack.newTenant();
     const [h1, h2] = [j.spareHosts.find((h) => h.dc === 1)!, j.spareHosts.find((h) => h.dc === 2)!];
     const [c1, c2] = [await j.enroll(b, h1), await j.enroll(b, h2)];
+    bClouds = [c1, c2];
     const vpc = await b.call("POST", "/vpcs", { name: "same-cidr", cidr: "10.50.0.0/16" });
     expect(vpc.status, JSON.stringify(vpc.body)).toBe(200);
     const sn1 = await b.call("POST", `/vpcs/${vpc.body.id}/subnets`, { name: "in-dc1", cidr: "10.50.1.0/24", cloudId: c1.cloudId });
@@ -168,6 +181,36 @@ describe("another tenant with the same CIDR", () => {
     // the other tenant's hosts are not in this tenant's operations or realization
     const { op } = await change(stack, "POST", "/policy/plug", { srcGroupId: groups.web, dstGroupId: groups.db });
     expect(op.steps.filter((s: any) => s.name.startsWith("VEB of "))).toHaveLength(2);
+  });
+
+  it("peered across tenants (after the other side accepts), reachable only as the other side's rule says, and cut when the peering ends", async () => {
+    const vpc2 = await b.call("POST", "/vpcs", { name: "peer-me", cidr: "10.60.0.0/16" });
+    const sn = await b.call("POST", `/vpcs/${vpc2.body.id}/subnets`, { name: "in-dc2", cidr: "10.60.2.0/24", cloudId: bClouds[1]!.cloudId });
+    expect(sn.status, JSON.stringify(sn.body)).toBe(200);
+    const p1 = await launched(b, "p1", sn.body.id);
+    const { web } = inst as Required<typeof inst>;
+    // A asks; until B says yes nothing passes, and a range overlapping A's is refused outright
+    const asked = await changeAs(stack, "POST", "/peerings", { vpcId, peerVpcId: vpc2.body.id });
+    expect((await b.call("GET", "/peerings")).body).toEqual([expect.objectContaining({ id: asked.targetId, status: "pending", side: "accepter" })]);
+    expect(await tcpProbe(web!.ns, p1.address, 9000)).toBe("timeout");
+    await changeAs(b, "POST", `/peerings/${asked.targetId}/accept`, {});
+    // a peering allows nothing by itself: B's rule lets A's VPC open tcp/9000 to B's default group
+    expect(await tcpProbe(web!.ns, p1.address, 9000)).toBe("timeout");
+    const bDefault = ((await b.call("GET", `/groups?vpcId=${vpc2.body.id}`)).body as any[]).find((g) => g.name === "default").id;
+    const rule = await changeAs(b, "POST", "/rules", { srcVpcId: vpcId, dstGroupId: bDefault, protocol: "tcp", ports: "9000", description: "A may call p1" });
+    // every instance of A's VPC gains tcp/9000 towards p1, and B's preview shows A's side by address only
+    expect(rule.changes).toHaveLength(Object.keys(inst).length);
+    for (const c of rule.changes) expect(c).toMatchObject({ from: { instanceId: "", name: `${c.from.address} (peer tenant)` }, to: { name: "p1" }, change: "gains" });
+    expect(await tcpProbe(web!.ns, p1.address, 9000)).toBe("echo:p1"); // p1's replies pass: stateful
+    expect(await tcpProbe(web!.ns, p1.address, 80)).toBe("timeout");
+    expect(await pingOnce(web!.ns, p1.address)).toBe(false);
+    expect(await tcpProbe(p1.ns, web!.address, 9000)).toBe("timeout"); // A wrote no rule towards p1's side
+    const why = await stack.call("POST", `/instances/${web!.id}/policy-check`, { toAddress: p1.address, protocol: "tcp", port: 9000 });
+    expect(why.body).toMatchObject({ allowed: true, to: { instanceId: null, name: `${p1.address} (peer tenant)` } });
+    // either side may end it: the pair is revoked on both VEBs
+    await changeAs(b, "DELETE", `/peerings/${asked.targetId}`);
+    expect(await tcpProbe(web!.ns, p1.address, 9000)).toBe("timeout");
+    expect((await b.call("GET", "/rules")).body.filter((r: any) => r.srcVpcId === vpcId)).toEqual([]);
   });
 });
 
