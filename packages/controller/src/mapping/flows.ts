@@ -1,6 +1,6 @@
 import { Action, EthType, FlowModFlags, Instruction, Port } from "@nvi/openflow";
 import { FlowSpec } from "../flow.ts";
-import type { Service } from "@nvi/contracts";
+import { VEB_MAC, type Service } from "@nvi/contracts";
 import { ANY, isAny } from "@nvi/policy";
 import { cookieFor, CT, PRIORITY, STAGES, taggedCookie } from "../tables.ts";
 import { FabricEndpoint, FabricHost, vpcTag } from "./model.ts";
@@ -10,8 +10,8 @@ import { FabricEndpoint, FabricHost, vpcTag } from "./model.ts";
  * the per-host pipeline the TSC keeps in sync, and the per-pair flows it installs reactively.
  */
 
-/** The MAC every VEB answers ARP with and writes as source towards its instances; it never leaves a host. */
-export const VEB_MAC = "02:4e:56:49:00:01";
+/** The MAC every VEB answers ARP with and writes as source towards its instances (declared in contracts: traces start from it too). */
+export { VEB_MAC };
 const MULTICAST = { ethDst: "01:00:00:00:00:00", ethDstMask: "01:00:00:00:00:00" } as const;
 
 const goto = (stage: { table: number }): Instruction => ({ type: "gotoTable", tableId: stage.table });
