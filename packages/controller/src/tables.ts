@@ -39,7 +39,7 @@ export function cookieFor(kind: FlowKindName, policyVersion: number): bigint {
 
 /**
  * The same layout with a 32-bit tag in bits 0–31 instead of the policy version: MAPPING flows
- * carry the VPC's tag (revoke a VPC, or a pair with a match, by cookie + mask), LEASE flows the
+ * carry their pair's tag (revoke a pair by cookie + mask), DENY flows the source VPC's, LEASE flows the
  * OpenFlow port the fabric address is leased to (so a restarted TSC reads leases back).
  */
 export function taggedCookie(kind: FlowKindName, tag: number): bigint {

@@ -1,4 +1,4 @@
-import { EthType, flowMod, MessageOf, NO_BUFFER, OpenFlowLogger, OpenFlowMessage, Port, silentLogger, SwitchSession } from "@nvi/openflow";
+import { EthType, flowMod, Match, MessageOf, NO_BUFFER, OpenFlowLogger, OpenFlowMessage, Port, silentLogger, SwitchSession } from "@nvi/openflow";
 import { ANY } from "@nvi/policy";
 import type { ControllerApp } from "../app.ts";
 import { addFlowMod, flowBody, flowKey, FlowSpec } from "../flow.ts";
@@ -70,11 +70,11 @@ const dpidsOf = (p: ActivePair): bigint[] => [...new Set([...p.flows].map((fk) =
 /** Delete a pair's flows by its cookie, in the tables pair flows live in. */
 const revokeMods = (tag: number): OpenFlowMessage[] =>
   [STAGES.FORWARD.table, STAGES.REPLY.table].map((tableId) => flowMod({ command: "delete", tableId, cookie: taggedCookie("MAPPING", tag), cookieMask: COOKIE_KIND_TAG_MASK, match: {} }));
-/** Lift the short drops of these VPCs (all drops, rate-limit ones included, when none are named). */
-const denyLiftMods = (vpcs: readonly string[] | undefined): OpenFlowMessage[] =>
+/** Lift the short drops these VPCs' instances got (all drops, rate-limit ones included, when none are named), optionally only towards one address. */
+const denyLiftMods = (vpcs: readonly string[] | undefined, match: Match = {}): OpenFlowMessage[] =>
   vpcs === undefined
-    ? [flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", 0), cookieMask: COOKIE_OWNER_MASK | (0xffn << 40n), match: {} })]
-    : vpcs.map((v) => flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", vpcTag(v)), cookieMask: COOKIE_KIND_TAG_MASK, match: {} }));
+    ? [flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", 0), cookieMask: COOKIE_OWNER_MASK | (0xffn << 40n), match })]
+    : vpcs.map((v) => flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", vpcTag(v)), cookieMask: COOKIE_KIND_TAG_MASK, match }));
 
 /**
  * The NVI mapping: per-instance fabric addresses leased from each host's routed block, stateless
@@ -362,8 +362,7 @@ export class NviMapping {
    * drop for the same private address is lifted too: its next packet is simply judged again.)
    */
   private async liftDenials(e: FabricEndpoint): Promise<void> {
-    const tags = (this.options.reachableVpcs?.(e.vpcId) ?? [e.vpcId]).map(vpcTag);
-    const mods = tags.map((tag) => flowMod({ command: "delete", tableId: STAGES.FORWARD.table, cookie: taggedCookie("DENY", tag), cookieMask: COOKIE_KIND_TAG_MASK, match: { ethType: EthType.IPV4, ipv4Dst: e.ipv4 } }));
+    const mods = denyLiftMods(this.options.reachableVpcs?.(e.vpcId) ?? [e.vpcId], { ethType: EthType.IPV4, ipv4Dst: e.ipv4 });
     await Promise.all([...(this.tsc?.switches.values() ?? [])].map((sw) => sw.sendWithBarrier(mods)));
   }
 

@@ -32,7 +32,9 @@ export async function verifyVeb(mapping: NviMapping, sw: SwitchSession, dpid: bi
   const installed = (await readFlows(sw)).filter((f) => cookieKind(f.cookie) === "MAPPING");
   const stale = installed.filter((f) => mapping.judgeFlow(f, dpid) === "stale");
   const held = new Set(installed.map((f) => `${dpid}|${flowKey(f)}`));
-  const missing = known.filter((k) => !held.has(k) && mapping.knownPairFlows(dpid).includes(k));
+  // still known after the read (a pair revoked meanwhile is not "missing")
+  const stillKnown = new Set(mapping.knownPairFlows(dpid));
+  const missing = known.filter((k) => !held.has(k) && stillKnown.has(k));
   if (stale.length > 0) await sw.sendWithBarrier(stale.map(deleteStrictFlowMod));
   for (const k of missing) mapping.forgetPairOfFlow(k);
   const details = [...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`), ...missing.slice(0, 20).map((k) => `missing on the VEB, forgotten: ${k.slice(k.indexOf("|") + 1)}`)];
