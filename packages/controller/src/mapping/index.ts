@@ -7,6 +7,5 @@ export type { FabricEndpoint, FabricHost, PairPolicy, Verdict } from "./model.ts
 export { hostPipeline, pairFlows, VEB_MAC } from "./flows.ts";
 export { FabricLeases, blockRange, inBlock } from "./leases.ts";
 export { parseIpv4 } from "./packet.ts";
-export { verifyVeb } from "./verify.ts";
 export type { VebRealization } from "./verify.ts";
 export { pairTag, portMasks } from "./flows.ts";

@@ -14,6 +14,7 @@ import { arrivalLiftMods, policyChangeMods, Revocation, revocationMods, sweepMod
 import { LatencySamples } from "./samples.ts";
 import { NO_SWITCHES, SwitchPort, tscPort } from "./switch-port.ts";
 import type { MappingOptions, MappingStats, VebApplied } from "./types.ts";
+import { VebRealization, verifyVeb } from "./verify.ts";
 
 /**
  * The NVI mapping: per-instance fabric addresses leased from each host's routed block, stateless
@@ -237,6 +238,14 @@ export class NviMapping {
         }
       }),
     );
+  }
+
+  /**
+   * Read a VEB's pair flows back and judge them against the policy now: stale ones are deleted,
+   * those the TSC believed installed but the VEB lacks are forgotten (the worker's drift report).
+   */
+  verify(dpid: bigint): Promise<VebRealization> {
+    return verifyVeb(this, this.switches, dpid);
   }
 
   /** The flows the TSC believes a VEB holds for its pairs (`${dpid}|${flowKey}`), and forgetting some (drift repair). */

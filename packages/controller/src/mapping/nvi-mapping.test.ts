@@ -1,5 +1,6 @@
 import { EthType } from "@nvi/openflow";
 import { describe, expect, it } from "vitest";
+import { deleteStrictFlowMod } from "../flow.ts";
 import type { Packet } from "../flow-table.ts";
 import { cookieKind } from "../tables.ts";
 import { MemorySwitches } from "../test-support/memory-switches.ts";
@@ -110,5 +111,20 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     expect(mappingFlows(switches, 1n)).toHaveLength(2);
     expect((await switches.inject(1n, fromA)).outputs).toEqual([wire]);
     expect(mapping.stats().packetIns).toBe(0);
+  });
+
+  it("the read-back repairs drift through the same port: a flow the VEB lost is forgotten, one policy no longer implies is deleted", async () => {
+    let allowed = true;
+    const { mapping, switches } = await fabric({ policy: (s, d) => (allowed ? sameVpcPolicy(s, d) : { allowed: false, reason: "rule removed" }) });
+    await firstPacket(switches);
+    expect(await mapping.verify(1n)).toMatchObject({ pairFlows: 2, stale: 0, missing: 0 });
+    const lost = mappingFlows(switches, 2n)[0]!;
+    switches.table(2n).apply(deleteStrictFlowMod(lost));
+    expect(await mapping.verify(2n)).toMatchObject({ pairFlows: 1, stale: 0, missing: 1 });
+    expect(mapping.stats().activePairs).toBe(0);
+    allowed = false; // changed behind the mapping's back: only the read-back can tell
+    expect(await mapping.verify(1n)).toMatchObject({ pairFlows: 2, stale: 2, missing: 0 });
+    expect(mappingFlows(switches, 1n)).toEqual([]);
+    expect((await switches.inject(1n, fromA)).outputs).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { MessageOf, OpenFlowMessage } from "@nvi/openflow";
-import type { Tsc } from "../tsc.ts";
+import type { FlowSpec } from "../flow.ts";
+import { readFlows, type Tsc } from "../tsc.ts";
 
 /**
  * The one way the mapping talks to switches. In production it is the TSC (`tscPort`); in tests
@@ -16,7 +17,11 @@ export interface SwitchPort {
   send(datapathId: bigint, message: OpenFlowMessage): void;
   /** Bring one switch to its desired state: read back, recover, diff, apply, barrier. */
   sync(datapathId: bigint): Promise<unknown>;
+  /** Every flow one switch holds, read back (rejects when it is not connected). */
+  readFlows(datapathId: bigint): Promise<FlowSpec[]>;
 }
+
+const notConnected = (dpid: bigint): Error => new Error(`switch ${dpid.toString(16)} is not connected`);
 
 /** The TSC as the mapping's switch port (switches looked up at each call: reconnects are followed). */
 export function tscPort(tsc: Pick<Tsc, "switches" | "sync">): SwitchPort {
@@ -26,6 +31,10 @@ export function tscPort(tsc: Pick<Tsc, "switches" | "sync">): SwitchPort {
     sendWithBarrier: (dpid, messages) => tsc.switches.get(dpid)?.sendWithBarrier(messages) ?? Promise.resolve([]),
     send: (dpid, message) => tsc.switches.get(dpid)?.send(message),
     sync: (dpid) => tsc.sync(dpid),
+    readFlows: (dpid) => {
+      const sw = tsc.switches.get(dpid);
+      return sw ? readFlows(sw) : Promise.reject(notConnected(dpid));
+    },
   };
 }
 
@@ -36,4 +45,5 @@ export const NO_SWITCHES: SwitchPort = {
   sendWithBarrier: () => Promise.resolve([]),
   send: () => undefined,
   sync: () => Promise.resolve(),
+  readFlows: (dpid) => Promise.reject(notConnected(dpid)),
 };

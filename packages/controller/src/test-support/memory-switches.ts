@@ -1,5 +1,6 @@
 import { MessageOf, NO_BUFFER, OpenFlowMessage, Port } from "@nvi/openflow";
 import { diffToFlowMods, resyncDiff, ResyncHooks } from "../diff.ts";
+import type { FlowSpec } from "../flow.ts";
 import { FlowTable, Packet, TraceResult } from "../flow-table.ts";
 import type { SwitchPort } from "../mapping/switch-port.ts";
 import { frameOf, packetOf } from "./frames.ts";
@@ -72,6 +73,11 @@ export class MemorySwitches implements SwitchPort {
       const packet = packetOf(message.data, message.inPort);
       if (packet) this.released.push({ datapathId, trace: table.process(packet) });
     }
+  }
+
+  readFlows(datapathId: bigint): Promise<FlowSpec[]> {
+    const table = this.tables.get(datapathId);
+    return table ? Promise.resolve(table.flows()) : Promise.reject(new Error(`switch ${datapathId.toString(16)} is not connected`));
   }
 
   sync(datapathId: bigint): Promise<unknown> {
