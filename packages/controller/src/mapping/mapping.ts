@@ -117,9 +117,10 @@ export class NviMapping {
     this.counters.packetIns++;
     const inPort = m.match.inPort;
     if (m.tableId !== STAGES.FORWARD.table || inPort === undefined) return;
-    if (!this.limiter.take(`${dpid}/${inPort}`, Date.now())) {
+    const now = this.options.clock ?? Date.now;
+    if (!this.limiter.take(`${dpid}/${inPort}`, now())) {
       this.counters.rateLimited++;
-      if (this.limiter.shouldBlock(`${dpid}/${inPort}`, Date.now())) this.switches.send(dpid, addFlowMod(rateLimitFlow(inPort, this.options.rateLimitSeconds ?? 2)));
+      if (this.limiter.shouldBlock(`${dpid}/${inPort}`, now())) this.switches.send(dpid, addFlowMod(rateLimitFlow(inPort, this.options.rateLimitSeconds ?? 2)));
       return;
     }
     const c = judgeConversation(this.view, dpid, inPort, m.data, this.options.denySeconds ?? 5);

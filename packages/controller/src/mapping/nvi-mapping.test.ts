@@ -23,10 +23,10 @@ const B: FabricEndpoint = { id: "b", tenantId: "org_a", vpcId: "vpc_a", datapath
 const fromA: Packet = { inPort: A.port, ethSrc: A.mac, ethDst: VEB_MAC, ethType: EthType.IPV4, ipProto: 6, ipv4Src: A.ipv4, ipv4Dst: B.ipv4, tcpSrc: 40000, tcpDst: 80 };
 const arpFromA = (target: string): Packet => ({ inPort: A.port, ethSrc: A.mac, ethDst: "ff:ff:ff:ff:ff:ff", ethType: EthType.ARP, arpOp: 1, arpSpa: A.ipv4, arpSha: A.mac, arpTpa: target });
 
-async function fabric(o: { policy?: PairPolicy; inventory?: Inventory; tables?: MemorySwitches } = {}) {
+async function fabric(o: { policy?: PairPolicy; inventory?: Inventory; tables?: MemorySwitches; packetInRate?: { perSecond: number; burst: number } } = {}) {
   const inventory = o.inventory ?? new Inventory();
   for (const h of [H1, H2]) inventory.upsertHost(h);
-  const mapping = new NviMapping({ inventory, policy: o.policy });
+  const mapping = new NviMapping({ inventory, policy: o.policy, packetInRate: o.packetInRate, clock: () => Date.UTC(2026, 11, 5) });
   const switches = new MemorySwitches(mapping.tscOptions(), (dpid, m) => mapping.packetIn(dpid, m));
   mapping.attachPort(switches);
   for (const dpid of [1n, 2n]) await switches.connect(dpid, o.tables?.table(dpid));
@@ -126,5 +126,17 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     expect(await mapping.verify(1n)).toMatchObject({ pairFlows: 2, stale: 2, missing: 0 });
     expect(mappingFlows(switches, 1n)).toEqual([]);
     expect((await switches.inject(1n, fromA)).outputs).toEqual([]);
+  });
+
+  it("a port asking about too many new conversations gets a short drop on its VEB; its next one never reaches the TSC, its pairs still flow", async () => {
+    const { mapping, switches } = await fabric({ packetInRate: { perSecond: 1, burst: 3 } });
+    const { wire } = await firstPacket(switches);
+    const toNowhere = (n: number): Packet => ({ ...fromA, ipv4Dst: `10.0.0.${100 + n}` });
+    for (const n of [1, 2, 3]) expect((await switches.inject(1n, toNowhere(n))).toController).toHaveLength(1);
+    expect(mapping.stats()).toMatchObject({ packetIns: 4, setups: 1, denied: 2, rateLimited: 1 });
+    const fourth = await switches.inject(1n, toNowhere(4));
+    expect(fourth).toMatchObject({ outputs: [], toController: [] });
+    expect(fourth.path.at(-1)).toMatchObject({ tableId: 2, priority: 50 });
+    expect((await switches.inject(1n, fromA)).outputs).toEqual([wire]);
   });
 });

@@ -15,6 +15,8 @@ export interface MappingOptions {
   /** seconds a port over its packet-in rate has its misses dropped (default 2) */
   rateLimitSeconds?: number;
   logger?: OpenFlowLogger;
+  /** ms since the epoch, for the packet-in rate limiter (default Date.now; tests inject one) */
+  clock?: () => number;
 }
 
 export interface MappingStats {
