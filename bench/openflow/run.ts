@@ -37,13 +37,13 @@ const contenders: Contender[] = [
   {
     name: "tsc",
     available: () => true,
-    start: (port) => pin(process.execPath, ["--import", "tsx", "packages/controller/src/cli.ts", "--l2-learning"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1" }),
+    start: (port) => pin(process.execPath, ["--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1" }),
   },
   {
     // experiment hook: BENCH_TSC_FLAGS="--single-threaded" adds a second TSC run with those node flags
     name: `tsc ${process.env.BENCH_TSC_FLAGS ?? ""}`.trim(),
     available: () => Boolean(process.env.BENCH_TSC_FLAGS),
-    start: (port) => pin(process.execPath, [...(process.env.BENCH_TSC_FLAGS ?? "").split(" "), "--import", "tsx", "packages/controller/src/cli.ts", "--l2-learning"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1" }),
+    start: (port) => pin(process.execPath, [...(process.env.BENCH_TSC_FLAGS ?? "").split(" "), "--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1" }),
   },
   {
     name: "ovs-testcontroller",

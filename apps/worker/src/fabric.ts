@@ -1,5 +1,5 @@
 import { HostFacts } from "@nvi/contracts";
-import { Inventory, NviMapping, verifyVeb, type FabricEndpoint, type FabricHost, type Tsc, type Verdict } from "@nvi/controller";
+import { Inventory, NviMapping, type FabricEndpoint, type FabricHost, type Tsc, type Verdict } from "@nvi/controller";
 import { loadPolicy, type CoreDeps, type InstanceDataPlane, type VebConfirmation } from "@nvi/core";
 import { EMPTY_SNAPSHOT, PolicyView, type PolicyInstance } from "@nvi/policy";
 
@@ -58,10 +58,10 @@ export class DbFabric {
     const hosts = await this.deps.db.host.findMany({ where: { id: { in: ids } }, select: { id: true, orgId: true } });
     const orgs = await this.deps.db.organization.findMany({ where: { id: { in: hosts.map((h) => h.orgId) } }, select: { id: true, policyVersion: true } });
     const versions = new Map(hosts.map((h) => [h.id, orgs.find((o) => o.id === h.orgId)?.policyVersion ?? 0]));
-    for (const [dpid, sw] of tsc.switches) {
+    for (const dpid of tsc.switches.keys()) {
       const hostId = this.hostIdOf(dpid);
       if (!hostId || !versions.has(hostId)) continue;
-      const r = await verifyVeb(this.mapping, sw, dpid);
+      const r = await this.mapping.verify(dpid);
       const row = { checkedAt: this.deps.clock(), policyVersion: versions.get(hostId) ?? 0, pairFlows: r.pairFlows, stale: r.stale, missing: r.missing, details: r.details };
       await this.deps.db.policyRealization.upsert({ where: { hostId }, create: { hostId, ...row }, update: row });
     }

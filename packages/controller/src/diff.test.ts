@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileSwitchFlows, DesiredSwitchState } from "./compiler.ts";
+import { compileSwitchFlows, DesiredSwitchState } from "./test-support/compiler.ts";
 import { diffFlows, diffToFlowMods } from "./diff.ts";
 import { FlowTable } from "./flow-table.ts";
 import { cookieFor, cookieKind } from "./tables.ts";

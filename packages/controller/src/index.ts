@@ -1,16 +1,13 @@
 export { startTsc, readFlows } from "./tsc.ts";
 export type { Tsc, TscOptions, SyncResult } from "./tsc.ts";
 export type { ControllerApp } from "./app.ts";
-export { compileSwitchFlows } from "./compiler.ts";
-export type { Clock, DesiredSwitchState, Endpoint, PortBlock } from "./compiler.ts";
-export { diffFlows, diffToFlowMods } from "./diff.ts";
-export type { FlowDiff } from "./diff.ts";
+export { diffFlows, diffToFlowMods, resyncDiff } from "./diff.ts";
+export type { FlowDiff, ResyncHooks } from "./diff.ts";
 export { addFlowMod, deleteStrictFlowMod, flowKey, fromFlowStats } from "./flow.ts";
 export type { FlowSpec } from "./flow.ts";
 export { FlowTable, matches } from "./flow-table.ts";
 export type { Packet, TraceResult } from "./flow-table.ts";
 export { COOKIE_OWNER, COOKIE_OWNER_MASK, cookieFor, cookieKind, FlowKind, PRIORITY, STAGES, TABLE_IDS } from "./tables.ts";
-export { l2LearningApp } from "./l2-learning-app.ts";
 export { readTscEnv, tscEnvSchema } from "./env.ts";
 export type { TscEnv } from "./env.ts";
 export * from "./mapping/index.ts";

@@ -1,9 +1,9 @@
 /**
- * The TSC's OpenFlow pipeline, declared once. Every flow the compiler emits names its table
- * through STAGES; nothing else in the controller writes a table number.
+ * The TSC's OpenFlow pipeline, declared once (README "Pipeline"). Every flow the NVI mapping builds
+ * names its table through STAGES; nothing else in the controller writes a table number.
  */
 export const STAGES = {
-  /** Port security: only an endpoint's own MAC + IP may enter; everything else drops. */
+  /** Port security: only an endpoint's own MAC + IP may enter, mapped traffic only for a leased fabric address; everything else drops. */
   PORT_SECURITY: { table: 0, name: "port-security" },
   /** ARP answered by flows, per (requesting port, target IP); no ARP reaches the TSC or floods. */
   ARP_RESPONDER: { table: 1, name: "arp-responder" },
@@ -26,7 +26,10 @@ export function stageOfTable(tableId: number): StageName | undefined {
 
 /**
  * Cookie layout: bits 48–63 mark the flow as ours (0x4e56, "NV"), bits 40–47 the flow kind,
- * bits 0–31 the policy version that allowed it. Revocation deletes by cookie + mask.
+ * bits 0–31 a tag (`taggedCookie`) or a version (`cookieFor`). Revocation deletes by cookie + mask.
+ * Kinds the mapping writes: PIPELINE, MAPPING, DENY, LEASE. REACTIVE marks an app's own flows
+ * (resync keeps them). PAIR and BLOCK are the first-generation compiler's (test support); their
+ * numbers stay reserved.
  */
 export const COOKIE_OWNER = 0x4e56n << 48n;
 export const COOKIE_OWNER_MASK = 0xffffn << 48n;
@@ -56,7 +59,7 @@ export function cookieKind(cookie: bigint): FlowKindName | undefined {
 }
 
 /** Priorities inside each stage. */
-export const PRIORITY = { MISS: 0, ARP_DROP: 1, PLUMBING: 10, GUARD: 20, RATE_LIMIT: 50, DEFAULT: 100, DENY: 150, ENDPOINT: 200, SERVICE: 210, BLOCK: 1000 } as const;
+export const PRIORITY = { MISS: 0, PLUMBING: 10, GUARD: 20, RATE_LIMIT: 50, DEFAULT: 100, DENY: 150, ENDPOINT: 200, SERVICE: 210 } as const;
 
 /** conntrack state bits (`ct_state`) as OVS numbers them. */
 export const CT = { NEW: 0x01, EST: 0x02, REL: 0x04, RPL: 0x08, INV: 0x10, TRK: 0x20 } as const;

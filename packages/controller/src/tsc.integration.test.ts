@@ -2,7 +2,7 @@ import { bytesToHex, FlowModFlags, flowMod, FlowRemovedReason, ipv4ToNumber, mac
 import { OvsLab, startOvsLab } from "@nvi/openflow/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ControllerApp } from "./app.ts";
-import { compileSwitchFlows, DesiredSwitchState } from "./compiler.ts";
+import { compileSwitchFlows, DesiredSwitchState } from "./test-support/compiler.ts";
 import { diffFlows } from "./diff.ts";
 import { cookieFor } from "./tables.ts";
 import { readFlows, startTsc, Tsc } from "./tsc.ts";
@@ -19,7 +19,8 @@ const packetIns: MessageOf<"packetIn">[] = [];
 const removed: MessageOf<"flowRemoved">[] = [];
 const app: ControllerApp = { onPacketIn: (_sw, m) => void packetIns.push(m), onFlowRemoved: (_sw, m) => void removed.push(m) };
 
-const start = (port = 0) => startTsc({ host: lab.controllerIp, port, app, desiredState: (dpid) => (dpid === lab.datapathId ? desired : undefined) });
+const NOTHING: DesiredSwitchState = { policyVersion: 0, endpoints: [], allow: [] };
+const start = (port = 0) => startTsc({ host: lab.controllerIp, port, app, desiredFlows: (dpid) => compileSwitchFlows(dpid === lab.datapathId ? desired : NOTHING, Date.now) });
 const session = () => {
   const s = tsc.switches.get(lab.datapathId);
   if (!s) throw new Error("switch not connected");

@@ -1,12 +1,13 @@
 import { FakeSwitch } from "@nvi/openflow/test-support";
 import { afterEach, describe, expect, it } from "vitest";
-import type { DesiredSwitchState } from "./compiler.ts";
-import { compileSwitchFlows } from "./compiler.ts";
+import type { DesiredSwitchState } from "./test-support/compiler.ts";
+import { compileSwitchFlows } from "./test-support/compiler.ts";
 import { startTsc, Tsc } from "./tsc.ts";
 
 const A = { port: 1, mac: "02:00:00:00:00:01", ipv4: "10.0.0.1" };
 const B = { port: 2, mac: "02:00:00:00:00:02", ipv4: "10.0.0.2" };
 const desired: DesiredSwitchState = { policyVersion: 3, endpoints: [A, B], allow: [{ a: A.ipv4, b: B.ipv4 }] };
+const NOTHING: DesiredSwitchState = { policyVersion: 0, endpoints: [], allow: [] };
 const clock = () => Date.UTC(2026, 10, 26);
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -14,7 +15,7 @@ afterEach(async () => {
 });
 
 async function tscWith(extra: Partial<Parameters<typeof startTsc>[0]> = {}): Promise<Tsc> {
-  const tsc = await startTsc({ port: 0, clock, desiredState: (dpid) => (dpid === 0xabcn ? desired : undefined), ...extra });
+  const tsc = await startTsc({ port: 0, desiredFlows: (dpid) => compileSwitchFlows(dpid === 0xabcn ? desired : NOTHING, clock), ...extra });
   cleanups.push(() => tsc.close());
   return tsc;
 }

@@ -1,41 +1,21 @@
 import { flowStatsRequest, MessageOf, OpenFlowLogger, OpenFlowServer, OpenFlowTlsOptions, SessionOptions, silentLogger, SwitchSession } from "@nvi/openflow";
 import type { ControllerApp } from "./app.ts";
-import { Clock, compileSwitchFlows, DesiredSwitchState } from "./compiler.ts";
-import { diffFlows, diffToFlowMods } from "./diff.ts";
+import { diffToFlowMods, resyncDiff, ResyncHooks } from "./diff.ts";
 import { FlowSpec, fromFlowStats } from "./flow.ts";
-import { cookieKind } from "./tables.ts";
 
-export interface TscOptions {
+export interface TscOptions extends ResyncHooks {
   /** OpenFlow listen port (default 6653; 0 picks a free one). */
   port?: number;
   /** Listen address (default 127.0.0.1). */
   host?: string;
   /** Mutual TLS: our key + cert, and the CA that signed every switch's certificate. */
   tls?: OpenFlowTlsOptions;
-  /** The desired state of a switch, by datapath id; undefined = only the base pipeline. */
-  desiredState?: (datapathId: bigint) => DesiredSwitchState | undefined;
-  /**
-   * The desired flows of a switch, compiled by the caller (the NVI mapping); when given it
-   * replaces `desiredState` + the built-in compiler.
-   */
-  desiredFlows?: (datapathId: bigint) => FlowSpec[];
-  /**
-   * Called with what a switch holds, after reading it back and before the desired flows are
-   * computed: where state is recovered from the switches (leases, live mappings) after a restart.
-   */
-  beforeSync?: (datapathId: bigint, installed: readonly FlowSpec[]) => void;
+  // desiredFlows, beforeSync, keepFlow: see ResyncHooks (the NVI mapping's `tscOptions()` fills them)
   app?: ControllerApp;
-  /** Injected clock (ms since epoch) for the compiler; default Date.now. */
-  clock?: Clock;
   logger?: OpenFlowLogger;
   session?: SessionOptions;
   /** Reconcile a switch against its desired state when it connects (default true). */
   syncOnConnect?: boolean;
-  /**
-   * Flows that resync must leave alone although the compiler did not ask for them (e.g. a lab's
-   * host plumbing under its own cookie). Our own REACTIVE flows are always kept.
-   */
-  keepFlow?: (flow: FlowSpec, datapathId: bigint) => boolean;
 }
 
 export interface SyncResult {
@@ -58,11 +38,6 @@ export interface Tsc {
   close(): Promise<void>;
 }
 
-const EMPTY: DesiredSwitchState = { policyVersion: 0, endpoints: [], allow: [] };
-
-/** Reactive flows the app installs itself are not the compiler's business: resync leaves them. */
-const keepOnResync = (f: FlowSpec): boolean => cookieKind(f.cookie) === "REACTIVE";
-
 /** Read every flow of a switch back over OpenFlow (multipart flow stats). */
 export async function readFlows(sw: SwitchSession): Promise<FlowSpec[]> {
   const parts = await sw.multipart({ kind: "flowStats", ...flowStatsRequest() });
@@ -72,7 +47,6 @@ export async function readFlows(sw: SwitchSession): Promise<FlowSpec[]> {
 /** Start the Tenant SDN Controller: an OpenFlow 1.3 listener that keeps every switch at its desired state. */
 export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
   const log = options.logger ?? silentLogger;
-  const clock = options.clock ?? Date.now;
   const app = options.app ?? {};
   const switches = new Map<bigint, SwitchSession>();
   const queues = new Map<bigint, Promise<unknown>>();
@@ -91,11 +65,7 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
 
   const syncNow = async (sw: SwitchSession): Promise<SyncResult> => {
     const dpid = sw.datapathId ?? 0n;
-    const installed = await readFlows(sw);
-    options.beforeSync?.(dpid, installed);
-    const desired = options.desiredFlows ? options.desiredFlows(dpid) : compileSwitchFlows(options.desiredState?.(dpid) ?? EMPTY, clock);
-    const keep = options.keepFlow;
-    const diff = diffFlows(installed, desired, keep ? (f) => keepOnResync(f) || keep(f, dpid) : keepOnResync);
+    const diff = resyncDiff(dpid, await readFlows(sw), options);
     const errors = await sw.sendWithBarrier(diffToFlowMods(diff));
     const result = { datapathId: dpid, added: diff.add.length, removed: diff.remove.length, unchanged: diff.unchanged, errors };
     if (errors.length > 0) log.warn("switch rejected flow-mods: degraded", { datapathId: dpid.toString(16), errors: errors.length });

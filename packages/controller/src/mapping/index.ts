@@ -1,11 +1,11 @@
 export { NviMapping } from "./mapping.ts";
-export type { MappingOptions, MappingStats } from "./mapping.ts";
+export type { MappingOptions, MappingStats, VebApplied } from "./types.ts";
+export { NO_SWITCHES, tscPort } from "./switch-port.ts";
+export type { SwitchPort } from "./switch-port.ts";
 export { Inventory, sameVpcPolicy, vpcTag } from "./model.ts";
 export type { FabricEndpoint, FabricHost, PairPolicy, Verdict } from "./model.ts";
 export { hostPipeline, pairFlows, VEB_MAC } from "./flows.ts";
 export { FabricLeases, blockRange, inBlock } from "./leases.ts";
 export { parseIpv4 } from "./packet.ts";
-export { verifyVeb } from "./verify.ts";
 export type { VebRealization } from "./verify.ts";
-export type { VebApplied } from "./mapping.ts";
 export { pairTag, portMasks } from "./flows.ts";

@@ -1,8 +1,6 @@
-import type { SwitchSession } from "@nvi/openflow";
-import { deleteStrictFlowMod, flowKey } from "../flow.ts";
+import { deleteStrictFlowMod, flowKey, FlowSpec } from "../flow.ts";
 import { cookieKind } from "../tables.ts";
-import { readFlows } from "../tsc.ts";
-import type { NviMapping } from "./mapping.ts";
+import type { SwitchPort } from "./switch-port.ts";
 
 /** What one VEB holds compared with what policy implies, after repairing the difference. */
 export interface VebRealization {
@@ -21,21 +19,28 @@ const describe = (f: { match: { inPort?: number; ipv4Src?: string; ipv4Dst?: str
   return `table ${f.tableId} in_port ${m.inPort ?? "?"} ${m.ipv4Src ?? "*"} → ${m.ipv4Dst ?? "*"}${l4}`;
 };
 
+/** What the read-back needs of the mapping: its record of pair flows, and the judgement resync uses. */
+export interface PairLedger {
+  knownPairFlows(dpid: bigint): string[];
+  judgeFlow(f: FlowSpec, dpid: bigint): "current" | "stale" | "unknown";
+  forgetPairOfFlow(fk: string): void;
+}
+
 /**
- * Reads a VEB's mapping flows back over OpenFlow and judges each against the policy as it is now
+ * Reads a VEB's mapping flows back through the switch port and judges each against the policy as it is now
  * (the same judgement resync uses). Stale ones are deleted at once; flows the TSC thought installed
  * but the VEB lacks are forgotten. The TSC's own record is taken before the read, so a pair set up
  * meanwhile is never mistaken for missing.
  */
-export async function verifyVeb(mapping: NviMapping, sw: SwitchSession, dpid: bigint): Promise<VebRealization> {
+export async function verifyVeb(mapping: PairLedger, switches: SwitchPort, dpid: bigint): Promise<VebRealization> {
   const known = mapping.knownPairFlows(dpid);
-  const installed = (await readFlows(sw)).filter((f) => cookieKind(f.cookie) === "MAPPING");
+  const installed = (await switches.readFlows(dpid)).filter((f) => cookieKind(f.cookie) === "MAPPING");
   const stale = installed.filter((f) => mapping.judgeFlow(f, dpid) === "stale");
   const held = new Set(installed.map((f) => `${dpid}|${flowKey(f)}`));
   // still known after the read (a pair revoked meanwhile is not "missing")
   const stillKnown = new Set(mapping.knownPairFlows(dpid));
   const missing = known.filter((k) => !held.has(k) && stillKnown.has(k));
-  if (stale.length > 0) await sw.sendWithBarrier(stale.map(deleteStrictFlowMod));
+  if (stale.length > 0) await switches.sendWithBarrier(dpid, stale.map(deleteStrictFlowMod));
   for (const k of missing) mapping.forgetPairOfFlow(k);
   const details = [...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`), ...missing.slice(0, 20).map((k) => `missing on the VEB, forgotten: ${k.slice(k.indexOf("|") + 1)}`)];
   return { pairFlows: installed.length, stale: stale.length, missing: missing.length, details };

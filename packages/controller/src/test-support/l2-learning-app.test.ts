@@ -1,7 +1,7 @@
 import { MessageOf, NO_BUFFER, OpenFlowMessage, Port, SwitchSession } from "@nvi/openflow";
 import { describe, expect, it } from "vitest";
 import { l2LearningApp } from "./l2-learning-app.ts";
-import { cookieKind } from "./tables.ts";
+import { cookieKind } from "../tables.ts";
 
 function frame(dst: string, src: string): Uint8Array {
   const b = new Uint8Array(60);

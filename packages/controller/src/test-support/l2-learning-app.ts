@@ -1,6 +1,6 @@
 import { bytesToMac, GROUP_ANY, MessageOf, NO_BUFFER, Port, SwitchSession } from "@nvi/openflow";
-import type { ControllerApp } from "./app.ts";
-import { cookieFor } from "./tables.ts";
+import type { ControllerApp } from "../app.ts";
+import { cookieFor } from "../tables.ts";
 
 /**
  * A minimal reactive app (the benchmark's "answering app", like cbench's L2 learning switch):

@@ -1,16 +1,18 @@
-/** Run the TSC standalone: pnpm --filter @nvi/controller tsc:start (env TSC_OPENFLOW_PORT, TSC_BIND_ADDRESS). */
-import type { OpenFlowLogger } from "@nvi/openflow";
-import { l2LearningApp } from "./l2-learning-app.ts";
-import { readTscEnv } from "./env.ts";
-import { startTsc } from "./tsc.ts";
+/**
+ * The benchmark's TSC contender: the TSC with the minimal L2-learning app (test support, not the
+ * NVI data plane), standalone. node --import tsx bench/openflow/tsc-l2.ts (env TSC_OPENFLOW_PORT,
+ * TSC_BIND_ADDRESS).
+ */
+import type { OpenFlowLogger } from "../../packages/openflow/src/index.ts";
+import { readTscEnv, startTsc } from "../../packages/controller/src/index.ts";
+import { l2LearningApp } from "../../packages/controller/src/test-support/l2-learning-app.ts";
 
 const line = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields })}\n`);
 const logger: OpenFlowLogger = { info: line("info"), warn: line("warn") };
 
 const env = readTscEnv();
-const app = process.argv.includes("--l2-learning") ? l2LearningApp() : undefined;
-const tsc = await startTsc({ port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger, app, syncOnConnect: app === undefined });
+const tsc = await startTsc({ port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger, app: l2LearningApp(), syncOnConnect: false });
 logger.info("tsc listening", { ...tsc.address });
 
 let stopping = false;

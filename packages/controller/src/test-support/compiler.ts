@@ -1,6 +1,6 @@
 import { EthType, Instruction, Port } from "@nvi/openflow";
-import { FlowSpec } from "./flow.ts";
-import { cookieFor, PRIORITY, STAGES } from "./tables.ts";
+import { FlowSpec } from "../flow.ts";
+import { cookieFor, PRIORITY, STAGES } from "../tables.ts";
 
 /** An instance port on this switch, bound to its MAC and IPv4 address (anti-spoofing). */
 export interface Endpoint {
@@ -26,9 +26,17 @@ export interface DesiredSwitchState {
 
 export type Clock = () => number;
 
+/** Priorities only this compiler uses (the mapping's are in tables.ts). */
+const ARP_DROP = 1;
+const BLOCK = 1000;
+
 const goto = (stage: { table: number }): Instruction => ({ type: "gotoTable", tableId: stage.table });
 
 /**
+ * The first-generation flow compiler (one switch, static pairs, addresses as they are), kept as
+ * test support: the TSC's resync tests and the diff tests drive a switch with it. The product's
+ * pipeline is the NVI mapping's (`mapping/flows.ts`, README "Pipeline").
+ *
  * The pure flow compiler: desired state + clock in, flows out. Same input, same output: no I/O,
  * no randomness, no reading the real time. Output order is stable (sorted by table, priority, key).
  */
@@ -40,7 +48,7 @@ export function compileSwitchFlows(state: DesiredSwitchState, now: Clock): FlowS
 
   // table-miss of every stage: security drops, ARP falls through, forward asks the TSC
   flows.push({ tableId: STAGES.PORT_SECURITY.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie: pipeline });
-  flows.push({ tableId: STAGES.ARP_RESPONDER.table, priority: PRIORITY.ARP_DROP, match: { ethType: EthType.ARP }, instructions: [], cookie: pipeline });
+  flows.push({ tableId: STAGES.ARP_RESPONDER.table, priority: ARP_DROP, match: { ethType: EthType.ARP }, instructions: [], cookie: pipeline });
   flows.push({ tableId: STAGES.ARP_RESPONDER.table, priority: PRIORITY.MISS, match: {}, instructions: [goto(STAGES.FORWARD)], cookie: pipeline });
   flows.push({
     tableId: STAGES.FORWARD.table,
@@ -71,7 +79,7 @@ export function compileSwitchFlows(state: DesiredSwitchState, now: Clock): FlowS
   for (const b of state.blocks ?? []) {
     const seconds = Math.ceil((b.untilMs - now_) / 1000);
     if (seconds <= 0) continue;
-    flows.push({ tableId: STAGES.PORT_SECURITY.table, priority: PRIORITY.BLOCK, match: { inPort: b.port }, instructions: [], cookie: cookieFor("BLOCK", state.policyVersion), hardTimeout: Math.min(seconds, 0xffff) });
+    flows.push({ tableId: STAGES.PORT_SECURITY.table, priority: BLOCK, match: { inPort: b.port }, instructions: [], cookie: cookieFor("BLOCK", state.policyVersion), hardTimeout: Math.min(seconds, 0xffff) });
   }
 
   const directed = state.allow.flatMap(({ a, b }) => [

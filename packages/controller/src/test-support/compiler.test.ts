@@ -1,9 +1,9 @@
 import { EthType, Port } from "@nvi/openflow";
 import { describe, expect, it } from "vitest";
 import { compileSwitchFlows, DesiredSwitchState } from "./compiler.ts";
-import { addFlowMod } from "./flow.ts";
-import { FlowTable } from "./flow-table.ts";
-import { STAGES } from "./tables.ts";
+import { addFlowMod } from "../flow.ts";
+import { FlowTable } from "../flow-table.ts";
+import { STAGES } from "../tables.ts";
 
 const A = { port: 1, mac: "02:00:00:00:00:01", ipv4: "10.0.0.1" };
 const B = { port: 2, mac: "02:00:00:00:00:02", ipv4: "10.0.0.2" };

@@ -1,0 +1,142 @@
+import { ANY } from "@nvi/policy";
+import { flowBody, flowKey, FlowSpec } from "../flow.ts";
+import { cookieKind } from "../tables.ts";
+import { denyFlow, LeasedEndpoint, pairFlows, PairServices } from "./flows.ts";
+import { inBlock } from "./leases.ts";
+import type { FabricEndpoint, Inventory, PairPolicy, Verdict } from "./model.ts";
+import { parseIpv4 } from "./packet.ts";
+import { ActivePair, signatureOf } from "./pair-book.ts";
+
+/**
+ * The mapping's decisions, beside the flow builders: who a first packet belongs to and whether it
+ * may pass, which flows a pair should hold, whether a flow read back from a VEB is still what
+ * policy implies. Functions of the view they are handed; none keeps state or talks to a switch.
+ */
+
+/** What the decisions read: the inventory, the fabric addresses, the policy. */
+export interface MappingView {
+  readonly inventory: Inventory;
+  readonly policy: PairPolicy;
+  /** seconds a pair flow lives without traffic */
+  readonly idleTimeout: number;
+  /** VPCs an endpoint of `vpcId` may be paired with (itself and its peerings) */
+  reachableVpcs(vpcId: string): readonly string[];
+  /** the endpoint with its fabric address (the next free one of its block once its host is read back) */
+  leased(e: FabricEndpoint): LeasedEndpoint | undefined;
+  /** the endpoint a fabric address is leased to */
+  leaseHolder(address: string): string | undefined;
+  /** the host's VEB has been read back since this TSC started */
+  recovered(dpid: bigint): boolean;
+}
+
+export interface Pair {
+  src: FabricEndpoint;
+  dst: FabricEndpoint;
+}
+
+/** The endpoint holding `ipv4` in `src`'s VPC or a VPC peered with it. */
+export function peerOf(view: MappingView, src: FabricEndpoint, ipv4: string): FabricEndpoint | undefined {
+  for (const vpc of view.reachableVpcs(src.vpcId)) {
+    const e = view.inventory.endpointInVpc(vpc, ipv4);
+    if (e) return e;
+  }
+  return undefined;
+}
+
+/** What each side may open towards the other; undefined when neither may open anything. */
+export function servicesOf(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): PairServices | undefined {
+  const sv = (v: Verdict) => (v.allowed ? (v.services ?? [...ANY]) : []);
+  const s = { ab: sv(view.policy(a, b)), ba: sv(view.policy(b, a)) };
+  return s.ab.length === 0 && s.ba.length === 0 ? undefined : s;
+}
+
+/** The flows pair (a, b) should hold on each VEB now; undefined when it may not exist (or cannot yet). */
+export function expectedPairFlows(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): Map<bigint, FlowSpec[]> | undefined {
+  const ha = view.inventory.host(a.datapathId);
+  const hb = view.inventory.host(b.datapathId);
+  const la = view.leased(a);
+  const lb = view.leased(b);
+  const services = servicesOf(view, a, b);
+  if (!ha || !hb || !la || !lb || !services) return undefined;
+  return pairFlows({ endpoint: la, host: ha }, { endpoint: lb, host: hb }, { idleTimeout: view.idleTimeout }, services);
+}
+
+/** The endpoint is still bound where it was (not unplugged or moved while its pair was being set up). */
+export function stillPlugged(inventory: Inventory, e: FabricEndpoint): boolean {
+  const now = inventory.endpoint(e.id);
+  return now !== undefined && now.datapathId === e.datapathId && now.port === e.port && now.ipv4 === e.ipv4 && now.vpcId === e.vpcId;
+}
+
+/** Which pair a mapping flow serves: the endpoints, "unknown" while a lease's host is not recovered yet, undefined if none. */
+export function pairOfFlow(view: MappingView, dpid: bigint, f: FlowSpec): Pair | "unknown" | undefined {
+  const host = view.inventory.host(dpid);
+  const m = f.match;
+  if (!host || m.ipv4Src === undefined || m.ipv4Dst === undefined || m.inPort === undefined) return undefined;
+  if (m.inPort !== host.fabricPort) {
+    const src = view.inventory.endpointAt(dpid, m.inPort);
+    const dst = src && src.ipv4 === m.ipv4Src ? peerOf(view, src, m.ipv4Dst) : undefined;
+    if (!src || !dst) return undefined;
+    return view.leased(dst) || dst.datapathId === dpid ? { src, dst } : "unknown";
+  }
+  const byFabric = (address: string): FabricEndpoint | "unknown" | undefined => {
+    const owner = view.inventory.hosts().find((h) => inBlock(h.instanceBlock, address));
+    if (!owner) return undefined;
+    const holder = view.leaseHolder(address);
+    if (holder === undefined) return view.recovered(owner.datapathId) ? undefined : "unknown";
+    return view.inventory.endpoint(holder);
+  };
+  const src = byFabric(m.ipv4Src);
+  const dst = byFabric(m.ipv4Dst);
+  if (src === "unknown" || dst === "unknown") return "unknown";
+  return src && dst ? { src, dst } : undefined;
+}
+
+/** A mapping flow read back from a VEB: exactly what policy implies now, not (stale), or not judgeable yet (a host not read back). */
+export function judgeFlow(view: MappingView, f: FlowSpec, dpid: bigint): "current" | "stale" | "unknown" {
+  const pair = pairOfFlow(view, dpid, f);
+  if (pair === "unknown") return "unknown";
+  if (!pair) return "stale";
+  const expected = expectedPairFlows(view, pair.src, pair.dst)?.get(dpid) ?? [];
+  return expected.some((x) => flowKey(x) === flowKey(f) && flowBody(x) === flowBody(f)) ? "current" : "stale";
+}
+
+/** Resync keeps a mapping flow only while it is exactly what the pair would get now (or cannot be judged yet), and keeps short drops. */
+export function keepOnResync(view: MappingView, f: FlowSpec, dpid: bigint): boolean {
+  const kind = cookieKind(f.cookie);
+  if (kind === "DENY") return true;
+  if (kind !== "MAPPING") return false;
+  return judgeFlow(view, f, dpid) !== "stale";
+}
+
+/** What a first packet (a FORWARD miss from an instance port) asks for. */
+export type Conversation =
+  | { kind: "ignore" }
+  | { kind: "deny"; flow: FlowSpec; src: FabricEndpoint; dst: string; reason: string }
+  | { kind: "setup"; src: FabricEndpoint; dst: FabricEndpoint };
+
+/**
+ * A first packet: ignored unless it is IPv4 from the address bound to the port; denied (a short
+ * drop on the sender's VEB) when nobody holds the destination in a reachable VPC or neither side
+ * may open anything; otherwise the pair is set up (what src may not send drops on its VEB).
+ */
+export function judgeConversation(view: MappingView, dpid: bigint, inPort: number, frame: Uint8Array, denySeconds: number): Conversation {
+  const pkt = parseIpv4(frame);
+  const src = view.inventory.endpointAt(dpid, inPort);
+  if (!pkt || !src || src.ipv4 !== pkt.src) return { kind: "ignore" };
+  const dst = peerOf(view, src, pkt.dst);
+  if (!dst || !servicesOf(view, src, dst)) {
+    const reason = dst ? view.policy(src, dst).reason : `no instance ${pkt.dst} in ${src.vpcId} or a peered VPC`;
+    return { kind: "deny", flow: denyFlow(src, pkt.dst, denySeconds), src, dst: pkt.dst, reason };
+  }
+  return { kind: "setup", src, dst };
+}
+
+/** After a policy change: the pairs whose flows policy now shapes differently, or denies (revoke them). */
+export function changedPairs(view: MappingView, pairs: readonly ActivePair[]): ActivePair[] {
+  return pairs.filter((pair) => {
+    const a = view.inventory.endpoint(pair.a);
+    const b = view.inventory.endpoint(pair.b);
+    const expected = a && b ? expectedPairFlows(view, a, b) : undefined;
+    return !expected || signatureOf(expected) !== pair.signature;
+  });
+}

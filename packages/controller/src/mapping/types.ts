@@ -1,0 +1,46 @@
+import type { OpenFlowLogger } from "@nvi/openflow";
+import type { Inventory, PairPolicy } from "./model.ts";
+
+export interface MappingOptions {
+  inventory: Inventory;
+  policy?: PairPolicy;
+  /** VPCs whose instances an endpoint of `vpcId` may be paired with (itself and its peerings; default: itself) */
+  reachableVpcs?: (vpcId: string) => string[];
+  /** seconds a pair flow lives without traffic (default 300; 0 = until revoked) */
+  idleTimeout?: number;
+  /** seconds a denied conversation is dropped without asking again (default 5) */
+  denySeconds?: number;
+  /** packet-ins accepted per instance port: sustained per second and burst (default 100 / 200) */
+  packetInRate?: { perSecond: number; burst: number };
+  /** seconds a port over its packet-in rate has its misses dropped (default 2) */
+  rateLimitSeconds?: number;
+  logger?: OpenFlowLogger;
+  /** ms since the epoch, for the packet-in rate limiter (default Date.now; tests inject one) */
+  clock?: () => number;
+}
+
+export interface MappingStats {
+  hosts: number;
+  endpoints: number;
+  leases: number;
+  activePairs: number;
+  pairFlows: number;
+  packetIns: number;
+  setups: number;
+  denied: number;
+  rateLimited: number;
+  /** packet-in received → both VEBs acknowledged (barrier) → first packet released, in ms */
+  setupMs: { count: number; p50: number; p99: number; max: number };
+  /** the TSC's own share of it: packet-in received → every flow-mod written (lookup, policy, flows), in ms */
+  decideMs: { count: number; p50: number; p99: number; max: number };
+}
+
+/** One VEB's part of applying a policy change. */
+export interface VebApplied {
+  datapathId: bigint;
+  name: string;
+  revokedPairs: number;
+  /** ms from the start of the apply to this VEB's barrier reply */
+  confirmedMs: number;
+  error: string | null;
+}
