@@ -68,7 +68,7 @@ export function PolicyMatrix({ matrix, rules, denies }: { matrix: MatrixDto; rul
                         data-denied={cell.deniedBy.length > 0}
                         title={cellTitle(cell, src.name, dst.name, rules, denies)}
                         aria-label={`${src.name} to ${dst.name}: ${c.label}`}
-                        disabled={flow.state?.phase === "previewing" || flow.state?.phase === "applying"}
+                        disabled={flow.busy}
                         onClick={() => click(cell, src.name, dst.name)}
                       >
                         <span aria-hidden>{c.mark}</span> {c.label}

@@ -41,6 +41,7 @@ export function FormCard({
   pending,
   disabled,
   onCancel,
+  cancelLabel,
   after,
   heading = 2,
   style,
@@ -54,6 +55,7 @@ export function FormCard({
   pending?: boolean;
   disabled?: boolean;
   onCancel?: () => void;
+  cancelLabel?: string;
   after?: ReactNode;
   heading?: 2 | 3;
   style?: CSSProperties;
@@ -66,7 +68,7 @@ export function FormCard({
       {children}
       <ErrorAlert error={error} />
       {after}
-      <FormButtons submit={submit} {...(pending !== undefined ? { pending } : {})} {...(disabled !== undefined ? { disabled } : {})} {...(onCancel ? { onCancel } : {})} />
+      <FormButtons submit={submit} {...(pending !== undefined ? { pending } : {})} {...(disabled !== undefined ? { disabled } : {})} {...(onCancel ? { onCancel } : {})} {...(cancelLabel ? { cancelLabel } : {})} />
     </form>
   );
 }

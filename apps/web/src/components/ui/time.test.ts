@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatDate, formatDateTime, formatDuration, formatTime } from "./time.ts";
+import { formatAgo, formatDate, formatDateTime, formatDuration, formatTime, formatUtc } from "./time.ts";
 
 // vitest runs with TZ=UTC, so local time is UTC here
 const at = "2026-12-05T07:43:46.250Z";
@@ -10,6 +10,11 @@ describe("time formatter", () => {
     expect(formatTime(at)).toBe("07:43:46");
     expect(formatDateTime(at)).toBe("2026-12-05 07:43:46");
     expect(formatDateTime(new Date(Date.UTC(2027, 0, 2, 3, 4, 5)))).toBe("2027-01-02 03:04:05");
+  });
+
+  it("writes UTC when asked, whatever the zone", () => {
+    expect(formatUtc("2026-12-05T09:43:46+02:00")).toBe("2026-12-05 07:43:46");
+    expect(formatUtc(null)).toBe("—");
   });
 
   it("writes a dash for no time or a bad one", () => {

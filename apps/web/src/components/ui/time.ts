@@ -48,3 +48,9 @@ export function formatAgo(when: When, now: Date = new Date()): string {
   if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
   return formatDateTime(d);
 }
+
+/** `2026-12-05 07:43:46` in UTC whatever the viewer's zone (the audit log, whose filters are UTC days). */
+export function formatUtc(when: When): string {
+  const d = dateOf(when);
+  return d ? d.toISOString().replace("T", " ").slice(0, 19) : "—";
+}
