@@ -1,6 +1,7 @@
 "use client";
 
 import { DataTable } from "./ui/data-table.tsx";
+import { Badge } from "./ui/badge.tsx";
 
 export interface ApiOperation {
   path: string;
@@ -37,7 +38,7 @@ export function ApiOperations({ ops }: { ops: ApiOperation[] }) {
           cell: (o) => (
             <>
               <span className={`method ${o.method}`}>{o.method}</span> <code>/api/v1{o.path}</code>
-              {o.public && <span className="badge">public</span>}
+              {o.public && <Badge>public</Badge>}
             </>
           ),
         },

@@ -8,10 +8,12 @@ import { Badge } from "./ui/badge.tsx";
 import { DataTable } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field } from "./ui/form-card.tsx";
+import { Field, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { formatUtc } from "./ui/time.ts";
 import { useFormSubmit } from "./ui/use-form-mutation.ts";
+
+const TARGET_TYPES = ["organization", "member", "invitation", "token", "user"] as const;
 
 type Filter = { action?: string; actor?: string; targetType?: string; from?: string; to?: string };
 
@@ -57,14 +59,9 @@ export function AuditView() {
         <Field label="Actor">
           <input name="actor" placeholder="email or token name" />
         </Field>
-        <Field label="Target">
-          <select name="targetType" defaultValue="">
-            <option value="">any</option>
-            {["organization", "member", "invitation", "token", "user"].map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </Field>
+        <SelectField label="Target" name="targetType" defaultValue="" options={TARGET_TYPES}>
+          <option value="">any</option>
+        </SelectField>
         <Field label="From">
           <input name="from" type="date" />
         </Field>

@@ -12,7 +12,7 @@ import { ConfirmButton } from "./ui/confirm-button.tsx";
 import { CopyBlock } from "./ui/copy-block.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, FormCard } from "./ui/form-card.tsx";
+import { Field, FormCard, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { useAction, useFormMutation } from "./ui/use-form-mutation.ts";
 
@@ -31,15 +31,7 @@ function RegisterCloud({ onDone }: { onDone: () => void }) {
         <Field label="Name" grow>
           <input name="name" required maxLength={64} placeholder="fra-docker" />
         </Field>
-        <Field label="Kind">
-          <select name="kind" defaultValue="docker">
-            {CLOUD_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {KIND_LABEL[k]}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField label="Kind" name="kind" defaultValue="docker" options={CLOUD_KINDS.map((k) => ({ value: k, label: KIND_LABEL[k] }))} />
         <Field label="Region">
           <input name="region" required maxLength={64} placeholder="eu-central" />
         </Field>

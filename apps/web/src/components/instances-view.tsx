@@ -15,13 +15,19 @@ import { Badge, type Tone } from "./ui/badge.tsx";
 import { DataTable } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, FormCard } from "./ui/form-card.tsx";
+import { Field, FormCard, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { problem, useFormMutation } from "./ui/use-form-mutation.ts";
 
 export const INSTANCE_STATUS_TONE: Record<InstanceDto["status"], Tone> = {
   pending: "warn", starting: "warn", running: "ok", stopping: "warn", stopped: "muted", failed: "bad", terminating: "warn", terminated: "muted",
 };
+
+const RUNTIMES: { value: InstanceDto["runtime"]; label: string }[] = [
+  { value: "netns", label: "network namespace" },
+  { value: "docker", label: "Docker container" },
+  { value: "qemu", label: "QEMU VM" },
+];
 
 /** Every subnet of every VPC, for the launch form's one select. */
 function useAllSubnets(vpcs: VpcDto[]): { vpc: VpcDto; subnet: SubnetDto }[] {
@@ -72,32 +78,11 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
         <Field label="Name" grow>
           <input name="name" required maxLength={40} placeholder="web-1" pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?" title="lower-case letters, digits and -" />
         </Field>
-        <Field label="Subnet">
-          <select name="subnetId">
-            {subnets.map(({ vpc, subnet }) => (
-              <option key={subnet.id} value={subnet.id}>
-                {vpc.name} / {subnet.name} ({subnet.cidr})
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Runtime">
-          <select name="runtime" value={runtime} onChange={(e) => setRuntime(e.target.value as InstanceDto["runtime"])}>
-            <option value="netns">network namespace</option>
-            <option value="docker">Docker container</option>
-            <option value="qemu">QEMU VM</option>
-          </select>
-        </Field>
-        <Field label="Host">
-          <select name="hostId" defaultValue="">
-            <option value="">automatic placement</option>
-            {(hosts.data ?? []).map((h) => (
-              <option key={h.id} value={h.id} disabled={h.status !== "online"}>
-                {h.name} ({h.status})
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField label="Subnet" name="subnetId" options={subnets.map(({ vpc, subnet }) => ({ value: subnet.id, label: `${vpc.name} / ${subnet.name} (${subnet.cidr})` }))} />
+        <SelectField label="Runtime" name="runtime" value={runtime} onChange={setRuntime} options={RUNTIMES} />
+        <SelectField label="Host" name="hostId" defaultValue="" options={(hosts.data ?? []).map((h) => ({ value: h.id, label: `${h.name} (${h.status})`, disabled: h.status !== "online" }))}>
+          <option value="">automatic placement</option>
+        </SelectField>
       </div>
       <div className="row">
         {runtime !== "netns" && (

@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
-import { FormCard } from "./ui/form-card.tsx";
+import { Field, FormCard } from "./ui/form-card.tsx";
 import { InstancePicker } from "./ui/instance-picker.tsx";
 import { PortField, ProtocolSelect } from "./ui/protocol-port-fields.tsx";
 import { formatTime } from "./ui/time.ts";
@@ -73,14 +73,11 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
       <p className="muted">A live probe from inside one instance to another (or to any address), through the real VEBs and flows.</p>
       <div className="row">
         <InstancePicker label="From" name="from" instances={running} value={from} onChange={setFromChoice} />
-        <InstancePicker label="To" name="to" instances={instances.filter((i) => i.id !== from)} value={to} onChange={setToChoice}>
-          <option value="address">an address…</option>
-        </InstancePicker>
+        <InstancePicker label="To" name="to" instances={instances.filter((i) => i.id !== from)} value={to} onChange={setToChoice} extra={[{ value: "address", label: "an address…" }]} />
         {to === "address" && (
-          <label>
-            Address
+          <Field label="Address">
             <input name="toAddress" className="mono" required placeholder="10.0.1.7" />
-          </label>
+          </Field>
         )}
         <ProtocolSelect value={protocol} onChange={setProtocol} protocols={PROBE_PROTOCOLS} />
         <PortField protocol={protocol} defaultValue={443} presets={PORT_PRESETS} />

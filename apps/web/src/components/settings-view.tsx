@@ -9,7 +9,7 @@ import { Badge } from "./ui/badge.tsx";
 import { CopyBlock } from "./ui/copy-block.tsx";
 import { DataTable } from "./ui/data-table.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field } from "./ui/form-card.tsx";
+import { Field, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDate, formatDateTime } from "./ui/time.ts";
@@ -76,6 +76,11 @@ function Members() {
   );
 }
 
+const VALIDITY = [
+  { value: "1", label: "1 day" },
+  { value: "7", label: "7 days" },
+  { value: "30", label: "30 days" },
+];
 const INVITATION_TONE = { pending: "warn", accepted: "ok" } as const;
 
 function Invitations() {
@@ -96,23 +101,11 @@ function Invitations() {
     <>
       <h2>Invitations</h2>
       <form className="card row" aria-label="Invite" {...create.formProps}>
-        <Field label="Role">
-          <select name="role" defaultValue="member">
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </Field>
+        <SelectField label="Role" name="role" defaultValue="member" options={ROLES} />
         <Field label="Email (optional: only this address can accept)" grow>
           <input name="email" type="email" placeholder="anyone with the link" />
         </Field>
-        <Field label="Valid for">
-          <select name="days" defaultValue="7">
-            <option value="1">1 day</option>
-            <option value="7">7 days</option>
-            <option value="30">30 days</option>
-          </select>
-        </Field>
+        <SelectField label="Valid for" name="days" defaultValue="7" options={VALIDITY} />
         <button className="primary" type="submit" disabled={create.pending}>
           Create invitation link
         </button>

@@ -10,7 +10,7 @@ import { CopyBlock } from "./ui/copy-block.tsx";
 import { DataTable } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, FormCard } from "./ui/form-card.tsx";
+import { Field, FormCard, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDateTime } from "./ui/time.ts";
@@ -55,15 +55,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (secret: string) => void })
         <Field label="Name" grow>
           <input name="name" required maxLength={80} placeholder="ci-deploy" />
         </Field>
-        <Field label="Expires">
-          <select name="expiry" defaultValue="90">
-            {EXPIRY.map((e) => (
-              <option key={e.label} value={e.days ?? "never"}>
-                {e.label}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField label="Expires" name="expiry" defaultValue="90" options={EXPIRY.map((e) => ({ value: String(e.days ?? "never"), label: e.label }))} />
       </div>
       <fieldset className="scopes" style={{ border: "none", padding: 0 }}>
         <legend className="muted">Scopes (write includes read)</legend>

@@ -6,6 +6,7 @@ import { useTRPC } from "../../trpc/client.tsx";
 import { useLiveUpdates } from "../live.tsx";
 import { EmptyState } from "../ui/empty-state.tsx";
 import { ErrorAlert } from "../ui/error-alert.tsx";
+import { SelectField } from "../ui/form-card.tsx";
 import { PageHeader } from "../ui/page-header.tsx";
 import { DenyList } from "./deny-list.tsx";
 import { ExplainCheck } from "./explain-check.tsx";
@@ -41,16 +42,7 @@ export function PoliciesView() {
         lead="Who may talk to whom. Plug one group into another; everything else is denied. A new VPC starts flat: its default group is plugged into itself."
         actions={
           (vpcs.data?.length ?? 0) > 0 && (
-            <label>
-              VPC
-              <select data-testid="policy-vpc" value={vpcId} onChange={(e) => setChoice(e.target.value)}>
-                {vpcs.data?.map((v) => (
-                  <option key={v.id} value={v.id}>
-                    {v.name} ({v.cidr})
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SelectField label="VPC" testId="policy-vpc" value={vpcId} onChange={setChoice} options={(vpcs.data ?? []).map((v) => ({ value: v.id, label: `${v.name} (${v.cidr})` }))} />
           )
         }
       />

@@ -6,13 +6,17 @@ import { useState } from "react";
 import { formText } from "../../lib/form.ts";
 import { SERVICE_PRESETS } from "../../lib/policy-text.ts";
 import { useTRPC } from "../../trpc/client.tsx";
-import { Field, FormCard } from "../ui/form-card.tsx";
+import { Field, FormCard, SelectField } from "../ui/form-card.tsx";
 import { PortsField, ProtocolSelect } from "../ui/protocol-port-fields.tsx";
 import { hasPorts, portsError } from "../ui/ports.ts";
 import { problem, useFormSubmit } from "../ui/use-form-mutation.ts";
 import type { PolicyChangeFlow } from "./policy-change.tsx";
 
 const PROTOCOLS = ["any", "tcp", "udp", "icmp"] as const;
+const DIRECTIONS = [
+  { value: "one-way", label: "one-way (replies pass)" },
+  { value: "two-way", label: "two-way" },
+];
 
 /** The VPCs peered (actively) with this one: possible sources of a rule into it. */
 export function peersOf(vpcId: string, peerings: PeeringDto[]): { vpcId: string; name: string }[] {
@@ -65,51 +69,18 @@ export function RuleEditor({ vpcId, groups, peerings, flow, onCancel }: { vpcId:
   return (
     <FormCard title="New rule" label="Rule editor" heading={3} formProps={form.formProps} error={form.error} submit="Preview" disabled={flow.busy || groups.length === 0} onCancel={onCancel}>
       <div className="row">
-        <label>
-          From
-          <select name="source" value={source} onChange={(e) => setSource(e.target.value)}>
-            {groups.map((g) => (
-              <option key={g.id} value={`g:${g.id}`}>
-                group {g.name}
-              </option>
-            ))}
-            {peers.map((p) => (
-              <option key={p.vpcId} value={`v:${p.vpcId}`}>
-                peered VPC {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          To
-          <select name="dstGroupId" defaultValue={groups[1]?.id ?? groups[0]?.id}>
-            {groups.map((g) => (
-              <option key={g.id} value={g.id}>
-                group {g.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Service
-          <select name="preset" value={preset} onChange={(e) => choosePreset(e.target.value)}>
-            {SERVICE_PRESETS.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
-              </option>
-            ))}
-            <option value="custom">Custom…</option>
-          </select>
-        </label>
+        <SelectField
+          label="From"
+          name="source"
+          value={source}
+          onChange={setSource}
+          options={[...groups.map((g) => ({ value: `g:${g.id}`, label: `group ${g.name}` })), ...peers.map((p) => ({ value: `v:${p.vpcId}`, label: `peered VPC ${p.name}` }))]}
+        />
+        <SelectField label="To" name="dstGroupId" {...(groups.length ? { defaultValue: (groups[1] ?? groups[0])!.id } : {})} options={groups.map((g) => ({ value: g.id, label: `group ${g.name}` }))} />
+        <SelectField label="Service" name="preset" value={preset} onChange={choosePreset} options={[...SERVICE_PRESETS.map((p) => ({ value: p.id, label: p.label })), { value: "custom", label: "Custom…" }]} />
         <ProtocolSelect value={protocol} onChange={(p) => (setProtocol(p), setPreset("custom"))} protocols={PROTOCOLS} />
         <PortsField protocol={protocol} value={ports} onChange={(p) => (setPorts(p), setPreset("custom"))} />
-        <label>
-          Direction
-          <select name="direction" defaultValue="one-way" disabled={fromPeer}>
-            <option value="one-way">one-way (replies pass)</option>
-            <option value="two-way">two-way</option>
-          </select>
-        </label>
+        <SelectField label="Direction" name="direction" defaultValue="one-way" disabled={fromPeer} options={DIRECTIONS} />
       </div>
       <div className="row">
         <Field label="Description" grow>

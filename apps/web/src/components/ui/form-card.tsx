@@ -12,6 +12,63 @@ export function Field({ label, grow = false, children, hint }: { label: ReactNod
   );
 }
 
+export type Option<V extends string> = V | { value: V; label: ReactNode; disabled?: boolean };
+
+/**
+ * A labelled select. Options are values (shown as they are) or `{ value, label }`; controlled
+ * when `value` is given, else `defaultValue` starts it.
+ */
+export function SelectField<V extends string>({
+  label,
+  name,
+  options,
+  value,
+  defaultValue,
+  onChange,
+  disabled,
+  testId,
+  grow = false,
+  children,
+}: {
+  label: ReactNode;
+  name?: string;
+  options: readonly Option<V>[];
+  value?: V;
+  defaultValue?: V;
+  onChange?: (value: V) => void;
+  disabled?: boolean;
+  testId?: string;
+  grow?: boolean;
+  /** options before the listed ones (an "any" or "automatic" choice) */
+  children?: ReactNode;
+}) {
+  return (
+    <Field label={label} grow={grow}>
+      <select
+        name={name}
+        data-testid={testId}
+        disabled={disabled}
+        {...(value !== undefined ? { value } : {})}
+        {...(defaultValue !== undefined ? { defaultValue } : {})}
+        onChange={onChange && ((e) => onChange(e.target.value as V))}
+      >
+        {children}
+        {options.map((o) =>
+          typeof o === "string" ? (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ) : (
+            <option key={o.value} value={o.value} disabled={o.disabled}>
+              {o.label}
+            </option>
+          ),
+        )}
+      </select>
+    </Field>
+  );
+}
+
 /** The submit button (busy while the mutation runs) and, when given, Cancel. */
 export function FormButtons({ submit, pending = false, disabled = false, onCancel, cancelLabel = "Cancel", primary = true }: { submit: ReactNode; pending?: boolean; disabled?: boolean; onCancel?: () => void; cancelLabel?: string; primary?: boolean }) {
   return (

@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { SelectField, type Option } from "./form-card.tsx";
 
 interface Pickable {
   id: string;
@@ -8,20 +8,16 @@ interface Pickable {
 
 /**
  * A select of instances by name and address (`web-1 (10.0.1.2)`), the value being the id.
- * Controlled when `value` is given; `children` adds options after the instances.
+ * Controlled when `value` is given; `extra` choices follow the instances ("an address…").
  */
-export function InstancePicker({ label, name, instances, value, onChange, children }: { label: string; name: string; instances: readonly Pickable[]; value?: string; onChange?: (id: string) => void; children?: ReactNode }) {
+export function InstancePicker({ label, name, instances, value, onChange, extra = [] }: { label: string; name: string; instances: readonly Pickable[]; value?: string; onChange?: (id: string) => void; extra?: readonly Option<string>[] }) {
   return (
-    <label>
-      {label}
-      <select name={name} {...(value !== undefined ? { value } : {})} onChange={onChange && ((e) => onChange(e.target.value))}>
-        {instances.map((i) => (
-          <option key={i.id} value={i.id}>
-            {i.name} ({i.address})
-          </option>
-        ))}
-        {children}
-      </select>
-    </label>
+    <SelectField
+      label={label}
+      name={name}
+      {...(value !== undefined ? { value } : {})}
+      {...(onChange ? { onChange } : {})}
+      options={[...instances.map((i) => ({ value: i.id, label: `${i.name} (${i.address})` })), ...extra]}
+    />
   );
 }

@@ -1,21 +1,11 @@
 import type { PolicyProtocol } from "@nvi/contracts";
 import { useId } from "react";
+import { SelectField } from "./form-card.tsx";
 import { hasPorts, PROTOCOL_LABEL } from "./ports.ts";
 
 /** The protocol select (`name="protocol"`), offering the given protocols. */
 export function ProtocolSelect<P extends PolicyProtocol>({ value, onChange, protocols }: { value: P; onChange: (p: P) => void; protocols: readonly P[] }) {
-  return (
-    <label>
-      Protocol
-      <select name="protocol" value={value} onChange={(e) => onChange(e.target.value as P)}>
-        {protocols.map((p) => (
-          <option key={p} value={p}>
-            {PROTOCOL_LABEL[p]}
-          </option>
-        ))}
-      </select>
-    </label>
-  );
+  return <SelectField label="Protocol" name="protocol" value={value} onChange={onChange} options={protocols.map((p) => ({ value: p, label: PROTOCOL_LABEL[p] }))} />;
 }
 
 /** One port (`name="port"`, 1–65535), shown only for a protocol with ports; `presets` are suggested. */
