@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, email, expectInConsole, screenshot, signIn, signUp } from "./helpers.ts";
+import { PASSWORD, email, expectInConsole, rowAction, screenshot, signIn, signUp } from "./helpers.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -59,7 +59,7 @@ test("a token made in the console works against /api/v1 until it is revoked", as
   await expect(row).toContainText(secret.slice(0, 10));
   await expect(row).not.toContainText(secret);
   page.once("dialog", (d) => void d.accept());
-  await row.getByRole("button", { name: "Revoke" }).click();
+  await rowAction(row, "Revoke");
   await expect(row).toContainText("revoked");
   await screenshot(page, "tokens");
 

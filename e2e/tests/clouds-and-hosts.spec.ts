@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { email, expectInConsole, run, screenshot, signUp } from "./helpers.ts";
+import { email, expectInConsole, rowAction, run, screenshot, signUp } from "./helpers.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -74,7 +74,7 @@ test("register a cloud, join a host with the real agent, watch it go online, rem
     await expect(tokens).toContainText("used");
 
     page.once("dialog", (d) => void d.accept());
-    await row.getByRole("button", { name: "Remove" }).click();
+    await rowAction(row, "Remove");
     await expect(row).toHaveCount(0);
     const exited = await new Promise<number | null>((resolve) => agent!.on("exit", resolve));
     expect(exited, agent.output.join("")).toBe(3);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Locator, type Page } from "@playwright/test";
 
 export const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 export const PASSWORD = "blue-ocean-42-kite";
@@ -32,4 +32,10 @@ export async function signIn(page: Page, address: string, password = PASSWORD): 
 
 export async function expectInConsole(page: Page): Promise<void> {
   await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+}
+
+/** A table row's actions sit in one menu ("⋯", named "Actions for …"): open it and choose one. */
+export async function rowAction(row: Locator, action: string): Promise<void> {
+  await row.getByRole("button", { name: /^Actions for / }).click();
+  await row.page().getByRole("menuitem", { name: action, exact: true }).click();
 }

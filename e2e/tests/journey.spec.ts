@@ -1,6 +1,6 @@
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { email, expectInConsole, screenshot, signUp } from "./helpers.ts";
+import { email, expectInConsole, rowAction, screenshot, signUp } from "./helpers.ts";
 import { enrollLabHosts, exec, nav, root, startLab, type Lab } from "./lab.ts";
 
 /**
@@ -95,11 +95,11 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
 
   // stop the container: it keeps its address and is unreachable; start it: reachable again
   await check.locator("select[name=to]").selectOption({ label: "box-1 (10.77.2.2)" });
-  await page.getByTestId("instance-stop-box-1").click();
+  await rowAction(page.getByTestId("instance-box-1"), "Stop");
   await expect(page.getByTestId("instance-box-1")).toContainText("stopped", { timeout: 60_000 });
   await check.getByRole("button", { name: "Check" }).click();
   await expect(verdict).toHaveAttribute("data-result", "no-answer", { timeout: 20_000 });
-  await page.getByTestId("instance-start-box-1").click();
+  await rowAction(page.getByTestId("instance-box-1"), "Start");
   await expect(page.getByTestId("instance-box-1")).toContainText("running", { timeout: 60_000 });
   await expect(async () => {
     await check.getByRole("button", { name: "Check" }).click();
@@ -110,7 +110,7 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
   // terminate the container and the VM: gone from the list, their addresses free again
   page.on("dialog", (d) => void d.accept());
   for (const name of ["box-1", "vm-1"]) {
-    await page.getByTestId(`instance-${name}`).getByRole("button", { name: "Terminate" }).click();
+    await rowAction(page.getByTestId(`instance-${name}`), "Terminate");
     await expect(page.getByTestId(`instance-${name}`)).toHaveCount(0, { timeout: 60_000 });
   }
   await nav(page, "VPCs");
@@ -121,9 +121,9 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
 
   // rotate a host's credential: its agent picks the new one up on its next heartbeat and stays online
   await nav(page, "Clouds");
-  const host = page.getByTestId("cloud-lab-dc1").locator("[data-testid^=host-rotate-]");
-  const hostName = (await host.getAttribute("data-testid"))!.replace("host-rotate-", "");
-  await host.click();
+  const host = page.getByTestId("cloud-lab-dc1").locator("tr[data-testid^=host-]").first();
+  const hostName = (await host.getAttribute("data-testid"))!.replace("host-", "");
+  await rowAction(host, "Rotate credential");
   // the agent confirms on its next heartbeat (≤ 10 s): the audit log says so, and the host stays online
   await expect(page.getByTestId(`host-credential-rotating-${hostName}`)).toHaveCount(0, { timeout: 45_000 });
   await expect(async () => {

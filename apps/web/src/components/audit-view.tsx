@@ -1,10 +1,19 @@
 "use client";
 
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { formText } from "../lib/form.ts";
-import { errorMessage, useTRPC } from "../trpc/client.tsx";
-import { EmptyState } from "./empty-state.tsx";
+import { useTRPC } from "../trpc/client.tsx";
+import { Badge } from "./ui/badge.tsx";
+import { DataTable } from "./ui/data-table.tsx";
+import { EmptyState } from "./ui/empty-state.tsx";
+import { ErrorAlert } from "./ui/error-alert.tsx";
+import { Field, SelectField } from "./ui/form-card.tsx";
+import { PageHeader } from "./ui/page-header.tsx";
+import { formatUtc } from "./ui/time.ts";
+import { useFormSubmit } from "./ui/use-form-mutation.ts";
+
+const TARGET_TYPES = ["organization", "member", "invitation", "token", "user"] as const;
 
 type Filter = { action?: string; actor?: string; targetType?: string; from?: string; to?: string };
 
@@ -19,6 +28,16 @@ function Change({ before, after }: { before: unknown; after: unknown }) {
   );
 }
 
+/** The filter form's fields as the API's filter; a day's bounds in UTC, as the table's times are. */
+function readFilter(form: FormData): Filter {
+  const get = (k: string) => formText(form, k) || undefined;
+  const day = (k: string, edge: "start" | "end") => {
+    const v = get(k);
+    return v ? new Date(`${v}T${edge === "end" ? "23:59:59.999" : "00:00:00.000"}Z`).toISOString() : undefined;
+  };
+  return { action: get("action"), actor: get("actor"), targetType: get("targetType"), from: day("from", "start"), to: day("to", "end") };
+}
+
 export function AuditView() {
   const trpc = useTRPC();
   const [filter, setFilter] = useState<Filter>({});
@@ -28,89 +47,50 @@ export function AuditView() {
       { getNextPageParam: (page) => page.nextCursor ?? undefined, initialCursor: undefined },
     ),
   );
-  const apply = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const get = (k: string) => formText(form, k) || undefined;
-    const day = (k: string, end: boolean) => {
-      const v = get(k);
-      return v ? new Date(`${v}T${end ? "23:59:59.999" : "00:00:00.000"}Z`).toISOString() : undefined;
-    };
-    setFilter({ action: get("action"), actor: get("actor"), targetType: get("targetType"), from: day("from", false), to: day("to", true) });
-  };
+  const { formProps } = useFormSubmit(readFilter, setFilter);
   const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
   return (
     <>
-      <h1>Audit log</h1>
-      <p className="lead">Who did what, from where, with the state before and after. Newest first.</p>
-      <form className="card row" onSubmit={apply} aria-label="Filter audit log">
-        <label>
-          Action starts with
+      <PageHeader title="Audit log" lead="Who did what, from where, with the state before and after. Newest first." />
+      <form className="card row" aria-label="Filter audit log" {...formProps}>
+        <Field label="Action starts with">
           <input name="action" placeholder="token." />
-        </label>
-        <label>
-          Actor
+        </Field>
+        <Field label="Actor">
           <input name="actor" placeholder="email or token name" />
-        </label>
-        <label>
-          Target
-          <select name="targetType" defaultValue="">
-            <option value="">any</option>
-            {["organization", "member", "invitation", "token", "user"].map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          From
+        </Field>
+        <SelectField label="Target" name="targetType" defaultValue="" options={TARGET_TYPES}>
+          <option value="">any</option>
+        </SelectField>
+        <Field label="From">
           <input name="from" type="date" />
-        </label>
-        <label>
-          To
+        </Field>
+        <Field label="To">
           <input name="to" type="date" />
-        </label>
+        </Field>
         <button type="submit">Apply</button>
       </form>
-      {events.error && <div className="alert">{errorMessage(events.error)}</div>}
-      {events.isSuccess && rows.length === 0 && (
-        <EmptyState title="No matching events">
-          <p>Loosen the filters, or make a change: sign-ins, members and tokens are all recorded here.</p>
-        </EmptyState>
-      )}
-      {rows.length > 0 && (
-        <div className="table-wrap">
-          <table data-testid="audit-table">
-            <thead>
-              <tr>
-                <th>Time (UTC)</th>
-                <th>Actor</th>
-                <th>Action</th>
-                <th>Target</th>
-                <th>Source IP</th>
-                <th>Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((e) => (
-                <tr key={e.id}>
-                  <td className="mono">{e.at.replace("T", " ").slice(0, 19)}</td>
-                  <td>
-                    {e.actorLabel} <span className="badge">{e.actorType}</span>
-                  </td>
-                  <td className="mono">{e.action}</td>
-                  <td>
-                    {e.targetType} <span className="muted mono">{e.targetId ?? ""}</span>
-                  </td>
-                  <td className="mono">{e.sourceIp ?? "—"}</td>
-                  <td>
-                    <Change before={e.before} after={e.after} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ErrorAlert error={events.error} />
+      <DataTable
+        testId="audit-table"
+        rows={rows}
+        rowKey={(e) => e.id}
+        empty={
+          events.isSuccess && (
+            <EmptyState title="No matching events">
+              <p>Loosen the filters, or make a change: sign-ins, members and tokens are all recorded here.</p>
+            </EmptyState>
+          )
+        }
+        columns={[
+          { key: "at", header: "Time (UTC)", className: "mono", cell: (e) => formatUtc(e.at) },
+          { key: "actor", header: "Actor", cell: (e) => (<>{e.actorLabel} <Badge>{e.actorType}</Badge></>) },
+          { key: "action", header: "Action", className: "mono", cell: (e) => e.action },
+          { key: "target", header: "Target", cell: (e) => (<>{e.targetType} <span className="muted mono">{e.targetId ?? ""}</span></>) },
+          { key: "ip", header: "Source IP", className: "mono", cell: (e) => e.sourceIp ?? "—" },
+          { key: "details", header: "Details", cell: (e) => <Change before={e.before} after={e.after} /> },
+        ]}
+      />
       {events.hasNextPage && (
         <p>
           <button onClick={() => void events.fetchNextPage()} disabled={events.isFetchingNextPage}>

@@ -5,6 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { authClient } from "../lib/auth-client.ts";
 import { formText } from "../lib/form.ts";
+import { ErrorAlert } from "./ui/error-alert.tsx";
 
 /** Only same-site paths are followed after sign-in (no open redirect). */
 function safeNext(next: string | null): string {
@@ -63,11 +64,7 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
             <input name="password" type="password" autoComplete={mode === "sign-in" ? "current-password" : "new-password"} required />
             {mode === "sign-up" && <span className="muted">At least 10 characters; a passphrase is best.</span>}
           </label>
-          {error && (
-            <div className="alert" role="alert">
-              {error}
-            </div>
-          )}
+          <ErrorAlert error={error} />
           <button className="primary" type="submit" disabled={busy}>
             {busy ? "Please wait…" : mode === "sign-in" ? "Sign in" : "Create account"}
           </button>

@@ -1,78 +1,53 @@
 "use client";
 
 import { CLOUD_KINDS, type CloudDto, type CloudKind } from "@nvi/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { formText } from "../lib/form.ts";
-import { errorMessage, useTRPC } from "../trpc/client.tsx";
-import { EmptyState } from "./empty-state.tsx";
+import { useTRPC } from "../trpc/client.tsx";
 import { HostsTable } from "./hosts-table.tsx";
 import { JoinTokensList } from "./join-tokens-list.tsx";
+import { Badge } from "./ui/badge.tsx";
+import { ConfirmButton } from "./ui/confirm-button.tsx";
+import { CopyBlock } from "./ui/copy-block.tsx";
+import { EmptyState } from "./ui/empty-state.tsx";
+import { ErrorAlert } from "./ui/error-alert.tsx";
+import { Field, FormCard, SelectField } from "./ui/form-card.tsx";
+import { PageHeader } from "./ui/page-header.tsx";
+import { useAction, useFormMutation } from "./ui/use-form-mutation.ts";
 
 const KIND_LABEL: Record<CloudKind, string> = { docker: "Docker host", vm: "VM host", baremetal: "Bare metal" };
 
 function RegisterCloud({ onDone }: { onDone: () => void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const create = useMutation(
-    trpc.cloud.create.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.cloud.list.queryKey() });
-        onDone();
-      },
-    }),
+  const form = useFormMutation(
+    trpc.cloud.create.mutationOptions(),
+    (f) => ({ name: formText(f, "name"), kind: formText(f, "kind") as CloudKind, region: formText(f, "region"), datacenter: formText(f, "datacenter") }),
+    { refresh: trpc.cloud.list.queryKey(), onDone },
   );
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    create.mutate({ name: formText(f, "name"), kind: formText(f, "kind") as CloudKind, region: formText(f, "region"), datacenter: formText(f, "datacenter") });
-  };
   return (
-    <form className="card form" onSubmit={submit} aria-label="Register cloud">
-      <h2 style={{ marginTop: 0 }}>Register a cloud</h2>
+    <FormCard title="Register a cloud" label="Register cloud" formProps={form.formProps} error={form.error} submit="Register" pending={form.pending} onCancel={onDone}>
       <div className="row">
-        <label style={{ flex: 1 }}>
-          Name
+        <Field label="Name" grow>
           <input name="name" required maxLength={64} placeholder="fra-docker" />
-        </label>
-        <label>
-          Kind
-          <select name="kind" defaultValue="docker">
-            {CLOUD_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {KIND_LABEL[k]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Region
+        </Field>
+        <SelectField label="Kind" name="kind" defaultValue="docker" options={CLOUD_KINDS.map((k) => ({ value: k, label: KIND_LABEL[k] }))} />
+        <Field label="Region">
           <input name="region" required maxLength={64} placeholder="eu-central" />
-        </label>
-        <label>
-          Datacenter
+        </Field>
+        <Field label="Datacenter">
           <input name="datacenter" required maxLength={64} placeholder="fra1" />
-        </label>
+        </Field>
       </div>
-      {create.error && <div className="alert" role="alert">{errorMessage(create.error)}</div>}
-      <div className="row">
-        <button className="primary" type="submit" disabled={create.isPending}>
-          Register
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </FormCard>
   );
 }
 
 function AddHost({ cloud }: { cloud: CloudDto }) {
   const trpc = useTRPC();
   const [reusable, setReusable] = useState(false);
-  const queryClient = useQueryClient();
-  const create = useMutation(trpc.joinToken.create.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.joinToken.list.queryKey() }) }));
-  const command = create.data ? `NVI_JOIN='${create.data.joinString}' pnpm --filter @nvi/agent start` : null;
+  const create = useAction(trpc.joinToken.create.mutationOptions(), { refresh: trpc.joinToken.list.queryKey() });
+  const join = create.data?.joinString;
   return (
     <div>
       <div className="row">
@@ -83,17 +58,16 @@ function AddHost({ cloud }: { cloud: CloudDto }) {
           <input type="checkbox" checked={reusable} onChange={(e) => setReusable(e.target.checked)} /> reusable (up to 50 hosts)
         </label>
       </div>
-      {create.error && <div className="alert" role="alert">{errorMessage(create.error)}</div>}
-      {command && (
+      <ErrorAlert error={create.error} />
+      {join && (
         <div className="notice" style={{ marginTop: 8 }}>
           On the host (Debian 12, as root, in a checkout of this project after <code>bash scripts/up.sh</code> or{" "}
           <code>pnpm install</code>), run the agent with this join string. It is shown once and expires in 24 h.
-          <pre data-testid="join-command">{command}</pre>
-          <button onClick={() => void navigator.clipboard?.writeText(command)}>Copy</button>
+          <CopyBlock text={`NVI_JOIN='${join}' pnpm --filter @nvi/agent start`} testId="join-command" />
           <p className="muted" style={{ marginBottom: 0 }}>
             No server at hand? <code>scripts/up.sh</code> runs lab hosts in two datacenters on this machine; enroll one with
           </p>
-          <pre data-testid="local-join-command">{`pnpm --filter @nvi/dataplane local-hosts join --dc 1 '${create.data?.joinString ?? ""}'`}</pre>
+          <pre data-testid="local-join-command">{`pnpm --filter @nvi/dataplane local-hosts join --dc 1 '${join}'`}</pre>
         </div>
       )}
     </div>
@@ -102,22 +76,27 @@ function AddHost({ cloud }: { cloud: CloudDto }) {
 
 function CloudCard({ cloud }: { cloud: CloudDto }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const remove = useMutation(trpc.cloud.delete.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.cloud.list.queryKey() }) }));
+  const remove = useAction(trpc.cloud.delete.mutationOptions(), { refresh: trpc.cloud.list.queryKey() });
   return (
     <section className="card" data-testid={`cloud-${cloud.name}`}>
-      <div className="row" style={{ justifyContent: "space-between", alignItems: "center" }}>
-        <div>
-          <h2 style={{ margin: 0 }}>{cloud.name}</h2>
-          <span className="badge">{KIND_LABEL[cloud.kind]}</span> <span className="muted">
-            {cloud.region} / {cloud.datacenter}
-          </span>
-        </div>
-        <button className="danger" disabled={remove.isPending} onClick={() => window.confirm(`Delete cloud ${cloud.name}?`) && remove.mutate({ cloudId: cloud.id })}>
-          Delete cloud
-        </button>
-      </div>
-      {remove.error && <div className="alert" role="alert">{errorMessage(remove.error)}</div>}
+      <PageHeader
+        level={2}
+        title={cloud.name}
+        lead={
+          <>
+            <Badge>{KIND_LABEL[cloud.kind]}</Badge>{" "}
+            <span className="muted">
+              {cloud.region} / {cloud.datacenter}
+            </span>
+          </>
+        }
+        actions={
+          <ConfirmButton disabled={remove.isPending} confirm={`Delete cloud ${cloud.name}?`} onConfirm={() => remove.mutate({ cloudId: cloud.id })}>
+            Delete cloud
+          </ConfirmButton>
+        }
+      />
+      <ErrorAlert error={remove.error} />
       <HostsTable cloudId={cloud.id} />
       <AddHost cloud={cloud} />
       <JoinTokensList cloudId={cloud.id} />
@@ -131,19 +110,19 @@ export function CloudsView() {
   const [registering, setRegistering] = useState(false);
   return (
     <>
-      <div className="row" style={{ justifyContent: "space-between" }}>
-        <div>
-          <h1>Clouds</h1>
-          <p className="lead">Docker hosts, VM hosts and bare-metal servers, each cloud in its own region and datacenter.</p>
-        </div>
-        {!registering && (
-          <button className="primary" onClick={() => setRegistering(true)}>
-            Register cloud
-          </button>
-        )}
-      </div>
+      <PageHeader
+        title="Clouds"
+        lead="Docker hosts, VM hosts and bare-metal servers, each cloud in its own region and datacenter."
+        actions={
+          !registering && (
+            <button className="primary" onClick={() => setRegistering(true)}>
+              Register cloud
+            </button>
+          )
+        }
+      />
       {registering && <RegisterCloud onDone={() => setRegistering(false)} />}
-      {clouds.error && <div className="alert">{errorMessage(clouds.error)}</div>}
+      <ErrorAlert error={clouds.error} />
       {clouds.data?.length === 0 && !registering && (
         <EmptyState title="No clouds registered yet">
           <p>

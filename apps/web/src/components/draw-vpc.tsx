@@ -1,9 +1,11 @@
 "use client";
 
 import type { CloudDto, VpcDto } from "@nvi/contracts";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
-import { errorMessage, useTRPC } from "../trpc/client.tsx";
+import { useState } from "react";
+import { useTRPC } from "../trpc/client.tsx";
+import { DataTable } from "./ui/data-table.tsx";
+import { Field, FormCard } from "./ui/form-card.tsx";
+import { useFormMutation } from "./ui/use-form-mutation.ts";
 
 /** Start and end of an IPv4 CIDR as numbers, or null when it is not one. */
 function range(cidr: string): [number, number] | null {
@@ -38,76 +40,53 @@ const subnetName = (cloud: CloudDto): string => cloud.name.replace(/[^A-Za-z0-9 
  */
 export function DrawVpcPanel({ clouds, vpcs, onDone, onClear }: { clouds: CloudDto[]; vpcs: VpcDto[]; onDone: (name: string) => void; onClear: () => void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const [name, setName] = useState(`vpc-${vpcs.length + 1}`);
   const [cidr, setCidr] = useState(() => suggestVpcCidr(vpcs.map((v) => v.cidr)));
   const [overrides, setOverrides] = useState<Record<string, string>>({});
-  const create = useMutation(
-    trpc.vpc.create.mutationOptions({
-      onSuccess: async (vpc) => {
-        await queryClient.invalidateQueries();
-        onDone(vpc.name);
-      },
-    }),
-  );
   const subnetCidr = (cloud: CloudDto, k: number) => overrides[cloud.id] ?? suggestSubnetCidr(cidr, k);
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    create.mutate({ name, cidr, allowOverlap: false, subnets: clouds.map((c, k) => ({ cloudId: c.id, name: subnetName(c), cidr: subnetCidr(c, k) })) });
-  };
+  const form = useFormMutation(
+    trpc.vpc.create.mutationOptions(),
+    () => ({ name, cidr, allowOverlap: false, subnets: clouds.map((c, k) => ({ cloudId: c.id, name: subnetName(c), cidr: subnetCidr(c, k) })) }),
+    { onDone: (vpc) => onDone(vpc.name) },
+  );
   if (clouds.length === 0) {
     return <p className="muted" data-testid="draw-hint">Drag a box across the clouds the VPC should span, or click them one by one.</p>;
   }
   return (
-    <form className="card form" onSubmit={submit} aria-label="Create the drawn VPC">
-      <h2 style={{ marginTop: 0 }}>
-        New VPC across {clouds.length} cloud{clouds.length > 1 ? "s" : ""}
-      </h2>
+    <FormCard
+      title={`New VPC across ${clouds.length} cloud${clouds.length > 1 ? "s" : ""}`}
+      label="Create the drawn VPC"
+      formProps={form.formProps}
+      error={form.error}
+      submit="Create VPC"
+      pending={form.pending}
+      onCancel={onClear}
+      cancelLabel="Clear selection"
+    >
       <div className="row">
-        <label style={{ flex: 1 }}>
-          Name
+        <Field label="Name" grow>
           <input name="name" required maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
-        </label>
-        <label>
-          CIDR
+        </Field>
+        <Field label="CIDR">
           <input name="cidr" className="mono" required value={cidr} onChange={(e) => setCidr(e.target.value)} />
-        </label>
+        </Field>
       </div>
-      <table>
-        <thead>
-          <tr>
-            <th>Subnet in cloud</th>
-            <th>Datacenter</th>
-            <th>CIDR</th>
-          </tr>
-        </thead>
-        <tbody>
-          {clouds.map((c, k) => (
-            <tr key={c.id} data-testid={`drawn-subnet-${c.name}`}>
-              <td>{c.name}</td>
-              <td>
-                {c.region} / {c.datacenter}
-              </td>
-              <td>
-                <input aria-label={`CIDR in ${c.name}`} className="mono" required value={subnetCidr(c, k)} onChange={(e) => setOverrides({ ...overrides, [c.id]: e.target.value })} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {create.error && (
-        <div className="alert" role="alert">
-          {errorMessage(create.error)}
-        </div>
-      )}
-      <div className="row">
-        <button className="primary" type="submit" disabled={create.isPending}>
-          Create VPC
-        </button>
-        <button type="button" onClick={onClear}>
-          Clear selection
-        </button>
-      </div>
-    </form>
+      <DataTable
+        rows={clouds}
+        rowKey={(c) => c.id}
+        rowAttributes={(c) => ({ "data-testid": `drawn-subnet-${c.name}` })}
+        columns={[
+          { key: "cloud", header: "Subnet in cloud", cell: (c) => c.name },
+          { key: "dc", header: "Datacenter", cell: (c) => `${c.region} / ${c.datacenter}` },
+          {
+            key: "cidr",
+            header: "CIDR",
+            cell: (c) => (
+              <input aria-label={`CIDR in ${c.name}`} className="mono" required value={subnetCidr(c, clouds.indexOf(c))} onChange={(e) => setOverrides({ ...overrides, [c.id]: e.target.value })} />
+            ),
+          },
+        ]}
+      />
+    </FormCard>
   );
 }

@@ -1,85 +1,91 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { errorMessage, useTRPC } from "../trpc/client.tsx";
+import type { HostDto } from "@nvi/contracts";
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "../trpc/client.tsx";
+import { Badge } from "./ui/badge.tsx";
+import { DataTable } from "./ui/data-table.tsx";
+import { ErrorAlert } from "./ui/error-alert.tsx";
+import { RowActions } from "./ui/row-actions.tsx";
+import { formatDateTime, formatTime } from "./ui/time.ts";
+import { useAction } from "./ui/use-form-mutation.ts";
 
-const STATUS_CLASS = { online: "ok", stale: "warn", offline: "bad" } as const;
+const STATUS_TONE = { online: "ok", stale: "warn", offline: "bad" } as const;
+
+function fabric(h: HostDto) {
+  const { fabricAddress, fabricPrefixLen, fabricMac, nextHopMac, instanceBlock } = h.facts;
+  return (
+    <>
+      {fabricAddress ? `${fabricAddress}${fabricPrefixLen !== null ? `/${fabricPrefixLen}` : ""}` : "—"}
+      {fabricMac && (
+        <div className="muted" title="the VEB's MAC; next hop's MAC after the arrow">
+          {fabricMac}
+          {nextHopMac ? ` → ${nextHopMac}` : ""}
+        </div>
+      )}
+      {instanceBlock && (
+        <div className="muted" title="routed block the TSC leases instances' fabric addresses from">
+          instances {instanceBlock}
+        </div>
+      )}
+    </>
+  );
+}
 
 /** Hosts of one cloud, refreshed every few seconds so status follows heartbeats. */
 export function HostsTable({ cloudId }: { cloudId: string }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const hosts = useQuery(trpc.host.list.queryOptions({ cloudId }, { refetchInterval: 3_000 }));
-  const remove = useMutation(trpc.host.remove.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
-  const rotate = useMutation(trpc.host.rotateCredential.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
-  if (hosts.error) return <div className="alert">{errorMessage(hosts.error)}</div>;
-  if (!hosts.data?.length) return <p className="muted">No hosts yet: add one below.</p>;
+  const remove = useAction(trpc.host.remove.mutationOptions());
+  const rotate = useAction(trpc.host.rotateCredential.mutationOptions());
   return (
-    <div className="table-wrap" style={{ margin: "12px 0" }}>
-      <table>
-        <thead>
-          <tr>
-            <th>Host</th>
-            <th>Status</th>
-            <th>Fabric address</th>
-            <th>OVS</th>
-            <th>Runtimes</th>
-            <th>CPU / memory</th>
-            <th>Last seen</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {hosts.data.map((h) => (
-            <tr key={h.id} data-testid={`host-${h.name}`}>
-              <td>
-                {h.name}
-                <div className="muted">{h.facts.os ?? h.facts.kernel}</div>
-              </td>
-              <td>
-                <span className={`badge ${STATUS_CLASS[h.status]}`}>{h.status}</span>
-              </td>
-              <td className="mono">
-                {h.facts.fabricAddress ? `${h.facts.fabricAddress}${h.facts.fabricPrefixLen !== null ? `/${h.facts.fabricPrefixLen}` : ""}` : "—"}
-                {h.facts.fabricMac && <div className="muted" title="the VEB's MAC; next hop's MAC after the arrow">{h.facts.fabricMac}{h.facts.nextHopMac ? ` → ${h.facts.nextHopMac}` : ""}</div>}
-                {h.facts.instanceBlock && <div className="muted" title="routed block the TSC leases instances' fabric addresses from">instances {h.facts.instanceBlock}</div>}
-              </td>
-              <td>{h.facts.ovsVersion ?? <span className="muted">missing</span>}</td>
-              <td>
-                {Object.entries(h.facts.runtimes)
-                  .filter(([, on]) => on)
-                  .map(([name]) => name)
-                  .join(", ") || "—"}
-              </td>
-              <td>
-                {h.facts.cpus} CPU / {Math.round(h.facts.memoryMiB / 1024)} GiB
-              </td>
-              <td>
-                {new Date(h.lastSeenAt).toLocaleTimeString()}
+    <>
+      <ErrorAlert error={[hosts.error, remove.error, rotate.error]} />
+      <DataTable
+        rows={hosts.data ?? []}
+        rowKey={(h) => h.id}
+        rowAttributes={(h) => ({ "data-testid": `host-${h.name}` })}
+        style={{ margin: "12px 0" }}
+        empty={hosts.data && <p className="muted">No hosts yet: add one below.</p>}
+        columns={[
+          { key: "host", header: "Host", sort: (h) => h.name, cell: (h) => (<>{h.name}<div className="muted">{h.facts.os ?? h.facts.kernel}</div></>) },
+          { key: "status", header: "Status", sort: (h) => h.status, cell: (h) => <Badge tone={STATUS_TONE[h.status]}>{h.status}</Badge> },
+          { key: "fabric", header: "Fabric address", className: "mono", sort: (h) => h.facts.fabricAddress, cell: fabric },
+          { key: "ovs", header: "OVS", cell: (h) => h.facts.ovsVersion ?? <span className="muted">missing</span> },
+          { key: "runtimes", header: "Runtimes", cell: (h) => Object.entries(h.facts.runtimes).filter(([, on]) => on).map(([name]) => name).join(", ") || "—" },
+          { key: "size", header: "CPU / memory", sort: (h) => h.facts.cpus, cell: (h) => `${h.facts.cpus} CPU / ${Math.round(h.facts.memoryMiB / 1024)} GiB` },
+          {
+            key: "seen",
+            header: "Last seen",
+            sort: (h) => h.lastSeenAt,
+            cell: (h) => (
+              <>
+                {formatTime(h.lastSeenAt)}
                 {h.credentialRotationRequestedAt ? (
                   <div className="muted" data-testid={`host-credential-rotating-${h.name}`}>credential rotation pending (next heartbeat)</div>
                 ) : (
-                  h.credentialIssuedAt && <div className="muted">credential issued {new Date(h.credentialIssuedAt).toLocaleString()}</div>
+                  h.credentialIssuedAt && <div className="muted">credential issued {formatDateTime(h.credentialIssuedAt)}</div>
                 )}
-              </td>
-              <td>
-                <button
-                  data-testid={`host-rotate-${h.name}`}
-                  disabled={rotate.isPending || h.credentialRotationRequestedAt !== null}
-                  onClick={() => window.confirm(`Rotate the credential of ${h.name}? Its agent picks the new one up on its next heartbeat; the old one then stops working.`) && rotate.mutate({ hostId: h.id })}
-                >
-                  Rotate credential
-                </button>{" "}
-                <button className="danger" onClick={() => window.confirm(`Remove host ${h.name}? Its agent is refused from now on.`) && remove.mutate({ hostId: h.id })}>
-                  Remove
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {remove.error && <div className="alert" role="alert">{errorMessage(remove.error)}</div>}
-      {rotate.error && <div className="alert" role="alert">{errorMessage(rotate.error)}</div>}
-    </div>
+              </>
+            ),
+          },
+        ]}
+        actions={(h) => (
+          <RowActions
+            label={`Actions for host ${h.name}`}
+            actions={[
+              {
+                label: "Rotate credential",
+                testId: `host-rotate-${h.name}`,
+                disabled: rotate.isPending || h.credentialRotationRequestedAt !== null,
+                confirm: `Rotate the credential of ${h.name}? Its agent picks the new one up on its next heartbeat; the old one then stops working.`,
+                onSelect: () => rotate.mutate({ hostId: h.id }),
+              },
+              { label: "Remove", danger: true, confirm: `Remove host ${h.name}? Its agent is refused from now on.`, onSelect: () => remove.mutate({ hostId: h.id }) },
+            ]}
+          />
+        )}
+      />
+    </>
   );
 }

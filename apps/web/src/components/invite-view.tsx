@@ -4,7 +4,8 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { authClient } from "../lib/auth-client.ts";
-import { errorMessage, useTRPC } from "../trpc/client.tsx";
+import { useTRPC } from "../trpc/client.tsx";
+import { ErrorAlert } from "./ui/error-alert.tsx";
 import { setOrgCookie } from "./org-cookie.ts";
 
 export function InviteView({ secret }: { secret: string }) {
@@ -46,7 +47,7 @@ export function InviteView({ secret }: { secret: string }) {
             ) : session.data ? (
               <div className="form">
                 <p className="muted">Signed in as {session.data.user.email}.</p>
-                {accept.error && <div className="alert" role="alert">{errorMessage(accept.error)}</div>}
+                <ErrorAlert error={accept.error} />
                 <button className="primary" disabled={accept.isPending} onClick={() => accept.mutate({ secret })}>
                   Join {preview.data.organizationName}
                 </button>

@@ -1,13 +1,20 @@
 "use client";
 
 import type { OperationDto } from "@nvi/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
-import { errorMessage, useTRPC } from "../trpc/client.tsx";
-import { EmptyState } from "./empty-state.tsx";
+import { useTRPC } from "../trpc/client.tsx";
 import { useLiveUpdates } from "./live.tsx";
+import { Badge, type Tone } from "./ui/badge.tsx";
+import { DataTable } from "./ui/data-table.tsx";
+import { EmptyState } from "./ui/empty-state.tsx";
+import { ErrorAlert } from "./ui/error-alert.tsx";
+import { PageHeader } from "./ui/page-header.tsx";
+import { RowActions } from "./ui/row-actions.tsx";
+import { formatDateTime, formatDuration, formatTime } from "./ui/time.ts";
+import { useAction } from "./ui/use-form-mutation.ts";
 
-export const OPERATION_STATUS_CLASS: Record<OperationDto["status"], string> = { queued: "warn", running: "warn", succeeded: "ok", failed: "bad", cancelled: "muted" };
+export const OPERATION_STATUS_TONE: Record<OperationDto["status"], Tone> = { queued: "warn", running: "warn", succeeded: "ok", failed: "bad", cancelled: "muted" };
 const STEP_MARK = { pending: "○", running: "◐", done: "●", failed: "✕", skipped: "–" } as const;
 
 export function Steps({ op }: { op: OperationDto }) {
@@ -17,94 +24,104 @@ export function Steps({ op }: { op: OperationDto }) {
         <li key={s.name} className={`step ${s.status}`}>
           <span aria-hidden>{STEP_MARK[s.status]}</span> {s.name}
           {s.detail && <span className="muted"> — {s.detail}</span>}
-          {s.at && <span className="muted"> · {new Date(s.at).toLocaleTimeString()}</span>}
+          {s.at && <span className="muted"> · {formatTime(s.at)}</span>}
         </li>
       ))}
     </ol>
   );
 }
 
+/** An operation's status, progress bar and steps, as the Operations page and a policy apply show them. */
+export function OperationProgress({ op }: { op: OperationDto }) {
+  return (
+    <>
+      <progress max={100} value={op.progress} aria-label={`progress of ${op.id}`} /> {op.progress}%
+      <Steps op={op} />
+      {op.error && <div className="alert">{op.error}</div>}
+    </>
+  );
+}
+
+const cancellable = (op: OperationDto) => (op.status === "queued" || (op.status === "running" && !op.cancelledBy)) && op.kind !== "instance.terminate";
+
 export function OperationsView() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const connected = useLiveUpdates();
   const target = useSearchParams().get("target") ?? undefined;
   const ops = useQuery(trpc.operation.list.queryOptions({ ...(target ? { targetId: target } : {}), limit: 100 }));
-  const retry = useMutation(trpc.operation.retry.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
-  const cancel = useMutation(trpc.operation.cancel.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
+  const retry = useAction(trpc.operation.retry.mutationOptions());
+  const cancel = useAction(trpc.operation.cancel.mutationOptions());
   return (
     <>
-      <h1>Operations</h1>
-      <p className="lead">
-        Every change that touches a host runs as a tracked job, with live progress here.{" "}
-        <span className={`badge ${connected ? "ok" : "warn"}`} title="server-sent events from /api/live">{connected ? "live" : "reconnecting"}</span>
-      </p>
+      <PageHeader
+        title="Operations"
+        lead={
+          <>
+            Every change that touches a host runs as a tracked job, with live progress here.{" "}
+            <Badge tone={connected ? "ok" : "warn"} title="server-sent events from /api/live">
+              {connected ? "live" : "reconnecting"}
+            </Badge>
+          </>
+        }
+      />
       {target && <p className="muted">Showing the operations of {target}.</p>}
-      {ops.error && <div className="alert">{errorMessage(ops.error)}</div>}
-      {retry.error && <div className="alert" role="alert">{errorMessage(retry.error)}</div>}
-      {cancel.error && <div className="alert" role="alert" data-testid="operation-cancel-error">{errorMessage(cancel.error)}</div>}
-      {ops.data?.length === 0 && (
-        <EmptyState title="No operations yet" action={{ href: "/instances", label: "Launch an instance" }}>
-          <p>Launching and terminating instances (and, next, plugging policies) show up here as they run. Account and token changes are in the audit log.</p>
-        </EmptyState>
-      )}
-      {(ops.data?.length ?? 0) > 0 && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Operation</th>
-                <th>Status</th>
-                <th>Progress and steps</th>
-                <th>Asked by</th>
-                <th>When</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {ops.data?.map((op) => (
-                <tr key={op.id} data-testid={`operation-${op.id}`}>
-                  <td>
-                    {op.kind}
-                    <div className="muted mono">{op.targetId}</div>
-                  </td>
-                  <td>
-                    <span className={`badge ${OPERATION_STATUS_CLASS[op.status]}`}>{op.status}</span>
-                    {op.attempts > 1 && <div className="muted">attempt {op.attempts}</div>}
-                    {op.status === "running" && op.cancelledBy && <div className="muted">cancelling (asked by {op.cancelledBy}): stops at the next safe step</div>}
-                  </td>
-                  <td style={{ minWidth: 260 }}>
-                    <progress max={100} value={op.progress} aria-label={`progress of ${op.id}`} /> {op.progress}%
-                    <Steps op={op} />
-                    {op.error && <div className="alert">{op.error}</div>}
-                  </td>
-                  <td>{op.requestedBy}</td>
-                  <td>
-                    {new Date(op.createdAt).toLocaleString()}
-                    {op.finishedAt && <div className="muted">took {Math.max(0, Math.round((Date.parse(op.finishedAt) - Date.parse(op.startedAt ?? op.createdAt)) / 100) / 10)} s</div>}
-                  </td>
-                  <td>
-                    {op.status === "failed" && (
-                      <button onClick={() => retry.mutate({ operationId: op.id })} disabled={retry.isPending}>
-                        Retry
-                      </button>
-                    )}
-                    {(op.status === "queued" || (op.status === "running" && !op.cancelledBy)) && op.kind !== "instance.terminate" && (
-                      <button
-                        data-testid={`operation-cancel-${op.id}`}
-                        onClick={() => window.confirm(`Cancel this ${op.kind}? What it did so far is undone.`) && cancel.mutate({ operationId: op.id })}
-                        disabled={cancel.isPending}
-                      >
-                        Cancel
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <ErrorAlert error={[ops.error, retry.error]} />
+      <ErrorAlert error={cancel.error} testId="operation-cancel-error" />
+      <DataTable
+        rows={ops.data ?? []}
+        rowKey={(op) => op.id}
+        rowAttributes={(op) => ({ "data-testid": `operation-${op.id}` })}
+        empty={
+          ops.data && (
+            <EmptyState title="No operations yet" action={{ href: "/instances", label: "Launch an instance" }}>
+              <p>Launching and terminating instances (and, next, plugging policies) show up here as they run. Account and token changes are in the audit log.</p>
+            </EmptyState>
+          )
+        }
+        columns={[
+          { key: "kind", header: "Operation", sort: (op) => op.kind, cell: (op) => (<>{op.kind}<div className="muted mono">{op.targetId}</div></>) },
+          {
+            key: "status",
+            header: "Status",
+            sort: (op) => op.status,
+            cell: (op) => (
+              <>
+                <Badge tone={OPERATION_STATUS_TONE[op.status]}>{op.status}</Badge>
+                {op.attempts > 1 && <div className="muted">attempt {op.attempts}</div>}
+                {op.status === "running" && op.cancelledBy && <div className="muted">cancelling (asked by {op.cancelledBy}): stops at the next safe step</div>}
+              </>
+            ),
+          },
+          { key: "progress", header: "Progress and steps", style: { minWidth: 260 }, cell: (op) => <OperationProgress op={op} /> },
+          { key: "by", header: "Asked by", sort: (op) => op.requestedBy, cell: (op) => op.requestedBy },
+          {
+            key: "when",
+            header: "When",
+            sort: (op) => op.createdAt,
+            cell: (op) => (
+              <>
+                {formatDateTime(op.createdAt)}
+                {op.finishedAt && <div className="muted">took {formatDuration(op.startedAt ?? op.createdAt, op.finishedAt)}</div>}
+              </>
+            ),
+          },
+        ]}
+        actions={(op) => (
+          <RowActions
+            label={`Actions for operation ${op.kind} ${op.id}`}
+            actions={[
+              op.status === "failed" && { label: "Retry", disabled: retry.isPending, onSelect: () => retry.mutate({ operationId: op.id }) },
+              cancellable(op) && {
+                label: "Cancel",
+                testId: `operation-cancel-${op.id}`,
+                disabled: cancel.isPending,
+                confirm: `Cancel this ${op.kind}? What it did so far is undone.`,
+                onSelect: () => cancel.mutate({ operationId: op.id }),
+              },
+            ]}
+          />
+        )}
+      />
     </>
   );
 }

@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "../trpc/client.tsx";
+import { PageHeader } from "./ui/page-header.tsx";
 
 const STEPS = [
   { href: "/clouds", title: "Register a cloud", text: "Add a Docker host, VM host or bare-metal server; its agent dials out to this console." },
@@ -18,16 +19,19 @@ export function Overview() {
   const me = useQuery(trpc.me.get.queryOptions());
   return (
     <>
-      <h1 data-testid="org-name">{me.data?.organization.name ?? "…"}</h1>
-      <p className="lead">
-        {me.data ? (
-          <>
-            You are <strong>{me.data.organization.role}</strong> here. Next steps:
-          </>
-        ) : (
-          "Loading…"
-        )}
-      </p>
+      <PageHeader
+        title={me.data?.organization.name ?? "…"}
+        titleTestId="org-name"
+        lead={
+          me.data ? (
+            <>
+              You are <strong>{me.data.organization.role}</strong> here. Next steps:
+            </>
+          ) : (
+            "Loading…"
+          )
+        }
+      />
       <div className="grid2">
         {STEPS.map((s, i) => (
           <Link key={s.href} href={s.href} className="card" style={{ color: "inherit" }}>

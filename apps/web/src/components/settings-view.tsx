@@ -1,179 +1,134 @@
 "use client";
 
 import { ROLES, type Role } from "@nvi/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { formText } from "../lib/form.ts";
-import { errorMessage, useTRPC } from "../trpc/client.tsx";
+import { useTRPC } from "../trpc/client.tsx";
+import { Badge } from "./ui/badge.tsx";
+import { CopyBlock } from "./ui/copy-block.tsx";
+import { DataTable } from "./ui/data-table.tsx";
+import { ErrorAlert } from "./ui/error-alert.tsx";
+import { Field, SelectField } from "./ui/form-card.tsx";
+import { PageHeader } from "./ui/page-header.tsx";
+import { RowActions } from "./ui/row-actions.tsx";
+import { formatDate, formatDateTime } from "./ui/time.ts";
+import { useAction, useFormMutation } from "./ui/use-form-mutation.ts";
 
 function OrganizationCard() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const org = useQuery(trpc.org.get.queryOptions());
-  const rename = useMutation(trpc.org.rename.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
+  const rename = useFormMutation(trpc.org.rename.mutationOptions(), (f) => ({ name: formText(f, "name") }));
   if (!org.data) return null;
   const canEdit = org.data.role === "owner" || org.data.role === "admin";
   return (
-    <form
-      className="card row"
-      onSubmit={(e: FormEvent<HTMLFormElement>) => {
-        e.preventDefault();
-        rename.mutate({ name: formText(new FormData(e.currentTarget), "name") });
-      }}
-    >
-      <label style={{ flex: 1 }}>
-        Organization name
+    <form className="card row" {...rename.formProps}>
+      <Field label="Organization name" grow>
         <input name="name" defaultValue={org.data.name} key={org.data.name} disabled={!canEdit} maxLength={80} />
-      </label>
+      </Field>
       <span className="muted mono">{org.data.id}</span>
       {canEdit && <button type="submit">Rename</button>}
-      {rename.error && <div className="alert">{errorMessage(rename.error)}</div>}
+      <ErrorAlert error={rename.error} />
     </form>
   );
 }
 
 function Members() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const members = useQuery(trpc.member.list.queryOptions());
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.member.list.queryKey() });
-  const setRole = useMutation(trpc.member.setRole.mutationOptions({ onSuccess: refresh }));
-  const remove = useMutation(trpc.member.remove.mutationOptions({ onSuccess: refresh }));
-  const error = setRole.error ?? remove.error ?? members.error;
+  const refresh = { refresh: trpc.member.list.queryKey() };
+  const setRole = useAction(trpc.member.setRole.mutationOptions(), refresh);
+  const remove = useAction(trpc.member.remove.mutationOptions(), refresh);
   return (
     <>
       <h2>Members</h2>
-      {error && <div className="alert" role="alert">{errorMessage(error)}</div>}
-      <div className="table-wrap">
-        <table data-testid="members-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Email</th>
-              <th>Role</th>
-              <th>Joined</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {members.data?.map((m) => (
-              <tr key={m.id} data-testid={`member-${m.email}`}>
-                <td>{m.name}</td>
-                <td>{m.email}</td>
-                <td>
-                  <select aria-label={`Role of ${m.email}`} value={m.role} onChange={(e) => setRole.mutate({ membershipId: m.id, role: e.target.value as Role })}>
-                    {ROLES.map((r) => (
-                      <option key={r}>{r}</option>
-                    ))}
-                  </select>
-                </td>
-                <td>{new Date(m.joinedAt).toLocaleDateString()}</td>
-                <td>
-                  <button
-                    className="danger"
-                    onClick={() => {
-                      if (window.confirm(`Remove ${m.email}? Their API tokens for this organization stop working.`)) remove.mutate({ membershipId: m.id });
-                    }}
-                  >
-                    Remove
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ErrorAlert error={[setRole.error, remove.error, members.error]} />
+      <DataTable
+        testId="members-table"
+        rows={members.data ?? []}
+        rowKey={(m) => m.id}
+        rowAttributes={(m) => ({ "data-testid": `member-${m.email}` })}
+        columns={[
+          { key: "name", header: "Name", sort: (m) => m.name, cell: (m) => m.name },
+          { key: "email", header: "Email", sort: (m) => m.email, cell: (m) => m.email },
+          {
+            key: "role",
+            header: "Role",
+            sort: (m) => ROLES.indexOf(m.role),
+            cell: (m) => (
+              <select aria-label={`Role of ${m.email}`} value={m.role} onChange={(e) => setRole.mutate({ membershipId: m.id, role: e.target.value as Role })}>
+                {ROLES.map((r) => (
+                  <option key={r}>{r}</option>
+                ))}
+              </select>
+            ),
+          },
+          { key: "joined", header: "Joined", sort: (m) => m.joinedAt, cell: (m) => formatDate(m.joinedAt) },
+        ]}
+        actions={(m) => (
+          <RowActions
+            label={`Actions for member ${m.email}`}
+            actions={[{ label: "Remove", danger: true, confirm: `Remove ${m.email}? Their API tokens for this organization stop working.`, onSelect: () => remove.mutate({ membershipId: m.id }) }]}
+          />
+        )}
+      />
     </>
   );
 }
 
+const VALIDITY = [
+  { value: "1", label: "1 day" },
+  { value: "7", label: "7 days" },
+  { value: "30", label: "30 days" },
+];
+const INVITATION_TONE = { pending: "warn", accepted: "ok" } as const;
+
 function Invitations() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const invitations = useQuery(trpc.invitation.list.queryOptions());
   const [link, setLink] = useState<string | null>(null);
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.invitation.list.queryKey() });
-  const create = useMutation(
-    trpc.invitation.create.mutationOptions({
-      onSuccess: async (r) => {
-        setLink(`${window.location.origin}/invite/${r.secret}`);
-        await refresh();
-      },
-    }),
+  const refresh = trpc.invitation.list.queryKey();
+  const create = useFormMutation(
+    trpc.invitation.create.mutationOptions(),
+    (f) => {
+      const email = formText(f, "email");
+      return { role: formText(f, "role") as Role, expiresInDays: Number(f.get("days")), ...(email ? { email } : {}) };
+    },
+    { refresh, onDone: (r) => setLink(`${window.location.origin}/invite/${r.secret}`) },
   );
-  const revoke = useMutation(trpc.invitation.revoke.mutationOptions({ onSuccess: refresh }));
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const form = new FormData(e.currentTarget);
-    const email = formText(form, "email");
-    create.mutate({ role: formText(form, "role") as Role, expiresInDays: Number(form.get("days")), ...(email ? { email } : {}) });
-  };
+  const revoke = useAction(trpc.invitation.revoke.mutationOptions(), { refresh });
   return (
     <>
       <h2>Invitations</h2>
-      <form className="card row" onSubmit={submit} aria-label="Invite">
-        <label>
-          Role
-          <select name="role" defaultValue="member">
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <label style={{ flex: 1 }}>
-          Email (optional: only this address can accept)
+      <form className="card row" aria-label="Invite" {...create.formProps}>
+        <SelectField label="Role" name="role" defaultValue="member" options={ROLES} />
+        <Field label="Email (optional: only this address can accept)" grow>
           <input name="email" type="email" placeholder="anyone with the link" />
-        </label>
-        <label>
-          Valid for
-          <select name="days" defaultValue="7">
-            <option value="1">1 day</option>
-            <option value="7">7 days</option>
-            <option value="30">30 days</option>
-          </select>
-        </label>
-        <button className="primary" type="submit" disabled={create.isPending}>
+        </Field>
+        <SelectField label="Valid for" name="days" defaultValue="7" options={VALIDITY} />
+        <button className="primary" type="submit" disabled={create.pending}>
           Create invitation link
         </button>
       </form>
-      {create.error && <div className="alert" role="alert">{errorMessage(create.error)}</div>}
+      <ErrorAlert error={[create.error, revoke.error]} />
       {link && (
         <div className="notice">
           Send this link to the person you invite (no mail server needed). It is shown once.
-          <pre data-testid="invite-link">{link}</pre>
-          <button onClick={() => void navigator.clipboard?.writeText(link)}>Copy</button>
+          <CopyBlock text={link} testId="invite-link" />
         </div>
       )}
-      {!!invitations.data?.length && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Role</th>
-                <th>For</th>
-                <th>Created</th>
-                <th>Expires</th>
-                <th>Status</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {invitations.data.map((i) => (
-                <tr key={i.id}>
-                  <td>{i.role}</td>
-                  <td>{i.email ?? <span className="muted">anyone with the link</span>}</td>
-                  <td>{new Date(i.createdAt).toLocaleString()}</td>
-                  <td>{new Date(i.expiresAt).toLocaleString()}</td>
-                  <td>
-                    <span className={`badge ${i.status === "pending" ? "warn" : i.status === "accepted" ? "ok" : ""}`}>{i.status}</span>
-                  </td>
-                  <td>{i.status === "pending" && <button className="danger" onClick={() => revoke.mutate({ invitationId: i.id })}>Revoke</button>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        rows={invitations.data ?? []}
+        rowKey={(i) => i.id}
+        columns={[
+          { key: "role", header: "Role", sort: (i) => ROLES.indexOf(i.role), cell: (i) => i.role },
+          { key: "for", header: "For", sort: (i) => i.email, cell: (i) => i.email ?? <span className="muted">anyone with the link</span> },
+          { key: "created", header: "Created", sort: (i) => i.createdAt, cell: (i) => formatDateTime(i.createdAt) },
+          { key: "expires", header: "Expires", sort: (i) => i.expiresAt, cell: (i) => formatDateTime(i.expiresAt) },
+          { key: "status", header: "Status", sort: (i) => i.status, cell: (i) => <Badge tone={i.status === "pending" || i.status === "accepted" ? INVITATION_TONE[i.status] : ""}>{i.status}</Badge> },
+        ]}
+        actions={(i) => <RowActions label={`Actions for the invitation for ${i.email ?? "anyone"}`} actions={[i.status === "pending" && { label: "Revoke", danger: true, onSelect: () => revoke.mutate({ invitationId: i.id }) }]} />}
+      />
     </>
   );
 }
@@ -184,8 +139,7 @@ export function SettingsView() {
   const manager = me.data && me.data.scopes.includes("members:write");
   return (
     <>
-      <h1>Settings</h1>
-      <p className="lead">Your organization, its members and their roles.</p>
+      <PageHeader title="Settings" lead="Your organization, its members and their roles." />
       <OrganizationCard />
       <Members />
       {manager ? <Invitations /> : <p className="muted">Only owners and admins invite people.</p>}

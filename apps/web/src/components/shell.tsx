@@ -7,6 +7,7 @@ import { useEffect, useState, type ReactNode } from "react";
 import { authClient } from "../lib/auth-client.ts";
 import { useTRPC } from "../trpc/client.tsx";
 import { setOrgCookie } from "./org-cookie.ts";
+import { Badge } from "./ui/badge.tsx";
 
 const NAV: { section: string; items: { href: string; label: string }[] }[] = [
   { section: "Network", items: [{ href: "/topology", label: "Topology" }, { href: "/clouds", label: "Clouds" }, { href: "/vpcs", label: "VPCs" }, { href: "/instances", label: "Instances" }, { href: "/policies", label: "Policies" }] },
@@ -38,7 +39,7 @@ function OrgSwitcher() {
   if (orgs.data.length < 2) {
     return (
       <span data-testid="current-org">
-        <strong>{current.data.name}</strong> <span className="badge">{current.data.role}</span>
+        <strong>{current.data.name}</strong> <Badge>{current.data.role}</Badge>
       </span>
     );
   }

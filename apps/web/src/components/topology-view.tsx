@@ -6,7 +6,8 @@ import Link from "next/link";
 import { useRef, useState, type PointerEvent } from "react";
 import { DrawVpcPanel } from "./draw-vpc.tsx";
 import { useTRPC } from "../trpc/client.tsx";
-import { EmptyState } from "./empty-state.tsx";
+import { EmptyState } from "./ui/empty-state.tsx";
+import { PageHeader } from "./ui/page-header.tsx";
 import { useLiveUpdates } from "./live.tsx";
 
 const COL_W = 260;
@@ -130,7 +131,7 @@ export function TopologyView() {
   if (clouds.data.length === 0) {
     return (
       <>
-        <h1>Topology</h1>
+        <PageHeader title="Topology" />
         <EmptyState title="Nothing to draw yet" action={{ href: "/clouds", label: "Register a cloud" }}>
           <p>Datacenters, clouds, hosts and the VPCs that span them appear here, with live host status.</p>
         </EmptyState>
@@ -146,22 +147,24 @@ export function TopologyView() {
   const totalHeight = vpcTop + Math.max(1, vpcs.data.length) * VPC_ROW + 20;
   return (
     <>
-      <div className="row" style={{ justifyContent: "space-between" }}>
-        <div>
-          <h1>Topology</h1>
-          <p className="lead">
-            Datacenters, the clouds in them, their hosts and instances (live status; an instance's border is its VPC's colour) and the VPCs that span them. Change things under <Link href="/clouds">Clouds</Link>{" "}
-            and <Link href="/vpcs">VPCs</Link>, or draw a VPC here.
-          </p>
-        </div>
-        {drawing.active ? (
-          <button onClick={drawing.stop}>Stop drawing</button>
-        ) : (
-          <button className="primary" onClick={() => (setCreated(null), drawing.start())}>
-            Draw a VPC
-          </button>
-        )}
-      </div>
+      <PageHeader
+        title="Topology"
+        lead={
+          <>
+            Datacenters, the clouds in them, their hosts and instances (live status; an instance&apos;s border is its VPC&apos;s colour) and the VPCs that span them. Change things under{" "}
+            <Link href="/clouds">Clouds</Link> and <Link href="/vpcs">VPCs</Link>, or draw a VPC here.
+          </>
+        }
+        actions={
+          drawing.active ? (
+            <button onClick={drawing.stop}>Stop drawing</button>
+          ) : (
+            <button className="primary" onClick={() => (setCreated(null), drawing.start())}>
+              Draw a VPC
+            </button>
+          )
+        }
+      />
       {created && (
         <div className="alert ok" role="status">
           VPC {created} created across the clouds you drew. Launch into it under <Link href="/instances">Instances</Link>.

@@ -1,89 +1,63 @@
 "use client";
 
 import type { CloudDto, VpcDto } from "@nvi/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useRef, useState, type FormEvent } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { formText } from "../lib/form.ts";
-import { errorMessage, useTRPC } from "../trpc/client.tsx";
-import { EmptyState } from "./empty-state.tsx";
+import { useTRPC } from "../trpc/client.tsx";
+import { Badge } from "./ui/badge.tsx";
+import { ConfirmButton } from "./ui/confirm-button.tsx";
+import { DataTable } from "./ui/data-table.tsx";
+import { EmptyState } from "./ui/empty-state.tsx";
+import { ErrorAlert } from "./ui/error-alert.tsx";
+import { Field, FormCard } from "./ui/form-card.tsx";
+import { PageHeader } from "./ui/page-header.tsx";
+import { RowActions } from "./ui/row-actions.tsx";
+import { useAction, useFormMutation } from "./ui/use-form-mutation.ts";
 import { VpcMap } from "./vpc-map.tsx";
 
 function CreateVpc({ onDone }: { onDone: () => void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const create = useMutation(
-    trpc.vpc.create.mutationOptions({
-      onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.vpc.list.queryKey() });
-        onDone();
-      },
-    }),
+  const form = useFormMutation(
+    trpc.vpc.create.mutationOptions(),
+    (f) => ({ name: formText(f, "name"), cidr: formText(f, "cidr"), allowOverlap: f.get("allowOverlap") === "on" }),
+    { refresh: trpc.vpc.list.queryKey(), onDone },
   );
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    create.mutate({ name: formText(f, "name"), cidr: formText(f, "cidr"), allowOverlap: f.get("allowOverlap") === "on" });
-  };
   return (
-    <form className="card form" onSubmit={submit} aria-label="Create VPC">
-      <h2 style={{ marginTop: 0 }}>Create a VPC</h2>
+    <FormCard title="Create a VPC" label="Create VPC" formProps={form.formProps} error={form.error} submit="Create VPC" pending={form.pending} onCancel={onDone}>
       <div className="row">
-        <label style={{ flex: 1 }}>
-          Name
+        <Field label="Name" grow>
           <input name="name" required maxLength={64} placeholder="prod" />
-        </label>
-        <label>
-          CIDR
+        </Field>
+        <Field label="CIDR">
           <input name="cidr" required placeholder="10.0.0.0/16" className="mono" />
-        </label>
+        </Field>
         <label className="inline">
           <input type="checkbox" name="allowOverlap" /> may overlap my other VPCs (never peered)
         </label>
       </div>
       <span className="muted">Private ranges only (10/8, 172.16/12, 192.168/16), /8 to /28. Other tenants may use the same range.</span>
-      {create.error && <div className="alert" role="alert">{errorMessage(create.error)}</div>}
-      <div className="row">
-        <button className="primary" type="submit" disabled={create.isPending}>
-          Create VPC
-        </button>
-        <button type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </FormCard>
   );
 }
 
 function AddSubnet({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const formRef = useRef<HTMLFormElement>(null);
-  const create = useMutation(
-    trpc.subnet.create.mutationOptions({
-      onSuccess: async () => {
-        formRef.current?.reset();
-        await queryClient.invalidateQueries();
-      },
-    }),
+  const form = useFormMutation(
+    trpc.subnet.create.mutationOptions(),
+    (f) => ({ vpcId: vpc.id, cloudId: formText(f, "cloudId"), name: formText(f, "name"), cidr: formText(f, "cidr") }),
+    { resetOnSuccess: true },
   );
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    create.mutate({ vpcId: vpc.id, cloudId: formText(f, "cloudId"), name: formText(f, "name"), cidr: formText(f, "cidr") });
-  };
   if (clouds.length === 0) return <p className="muted">Register a cloud first to place subnets of this VPC in it.</p>;
   return (
-    <form ref={formRef} className="row" onSubmit={submit} aria-label={`Add subnet to ${vpc.name}`}>
-      <label>
-        Subnet name
+    <form className="row" aria-label={`Add subnet to ${vpc.name}`} {...form.formProps}>
+      <Field label="Subnet name">
         <input name="name" required maxLength={64} placeholder="fra-a" />
-      </label>
-      <label>
-        CIDR
+      </Field>
+      <Field label="CIDR">
         <input name="cidr" required placeholder={vpc.cidr.replace(/\/\d+$/, "/24")} className="mono" />
-      </label>
-      <label>
-        In cloud
+      </Field>
+      <Field label="In cloud">
         <select name="cloudId">
           {clouds.map((c) => (
             <option key={c.id} value={c.id}>
@@ -91,72 +65,53 @@ function AddSubnet({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
             </option>
           ))}
         </select>
-      </label>
-      <button type="submit" disabled={create.isPending}>
+      </Field>
+      <button type="submit" disabled={form.pending}>
         Add subnet
       </button>
-      {create.error && <div className="alert" role="alert">{errorMessage(create.error)}</div>}
+      <ErrorAlert error={form.error} />
     </form>
   );
 }
 
 function VpcCard({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const subnets = useQuery(trpc.subnet.list.queryOptions({ vpcId: vpc.id }));
-  const removeVpc = useMutation(trpc.vpc.delete.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
-  const removeSubnet = useMutation(trpc.subnet.delete.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
+  const removeVpc = useAction(trpc.vpc.delete.mutationOptions());
+  const removeSubnet = useAction(trpc.subnet.delete.mutationOptions());
   const cloudName = (id: string) => clouds.find((c) => c.id === id)?.name ?? id;
-  const error = removeVpc.error ?? removeSubnet.error;
   return (
     <section className="card" data-testid={`vpc-${vpc.name}`}>
-      <div className="row" style={{ justifyContent: "space-between", alignItems: "center" }}>
-        <div>
-          <h2 style={{ margin: 0 }}>
+      <PageHeader
+        level={2}
+        title={
+          <>
             {vpc.name} <span className="mono muted">{vpc.cidr}</span>
-          </h2>
-          {vpc.allowOverlap && <span className="badge warn">may overlap, never peered</span>}
-        </div>
-        <button className="danger" onClick={() => window.confirm(`Delete VPC ${vpc.name} and its subnets?`) && removeVpc.mutate({ vpcId: vpc.id })}>
-          Delete VPC
-        </button>
-      </div>
-      {error && <div className="alert" role="alert">{errorMessage(error)}</div>}
-      {subnets.data && subnets.data.length > 0 && (
-        <>
-          <VpcMap vpc={vpc} subnets={subnets.data} clouds={clouds} />
-          <div className="table-wrap" style={{ margin: "12px 0" }}>
-            <table>
-              <thead>
-                <tr>
-                  <th>Subnet</th>
-                  <th>CIDR</th>
-                  <th>Gateway</th>
-                  <th>Cloud</th>
-                  <th>Addresses in use</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {subnets.data.map((s) => (
-                  <tr key={s.id} data-testid={`subnet-${s.name}`}>
-                    <td>{s.name}</td>
-                    <td className="mono">{s.cidr}</td>
-                    <td className="mono">{s.gateway}</td>
-                    <td>{cloudName(s.cloudId)}</td>
-                    <td data-testid="in-use">{s.addressesInUse}</td>
-                    <td>
-                      <button className="danger" onClick={() => removeSubnet.mutate({ subnetId: s.id })}>
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </>
-      )}
+          </>
+        }
+        lead={vpc.allowOverlap && <Badge tone="warn">may overlap, never peered</Badge>}
+        actions={
+          <ConfirmButton confirm={`Delete VPC ${vpc.name} and its subnets?`} onConfirm={() => removeVpc.mutate({ vpcId: vpc.id })}>
+            Delete VPC
+          </ConfirmButton>
+        }
+      />
+      <ErrorAlert error={[removeVpc.error, removeSubnet.error]} />
+      {subnets.data && subnets.data.length > 0 && <VpcMap vpc={vpc} subnets={subnets.data} clouds={clouds} />}
+      <DataTable
+        rows={subnets.data ?? []}
+        rowKey={(s) => s.id}
+        rowAttributes={(s) => ({ "data-testid": `subnet-${s.name}` })}
+        style={{ margin: "12px 0" }}
+        columns={[
+          { key: "name", header: "Subnet", sort: (s) => s.name, cell: (s) => s.name },
+          { key: "cidr", header: "CIDR", className: "mono", cell: (s) => s.cidr },
+          { key: "gateway", header: "Gateway", className: "mono", cell: (s) => s.gateway },
+          { key: "cloud", header: "Cloud", sort: (s) => cloudName(s.cloudId), cell: (s) => cloudName(s.cloudId) },
+          { key: "inUse", header: "Addresses in use", testId: "in-use", sort: (s) => s.addressesInUse, cell: (s) => s.addressesInUse },
+        ]}
+        actions={(s) => <RowActions label={`Actions for subnet ${s.name}`} actions={[{ label: "Delete", danger: true, onSelect: () => removeSubnet.mutate({ subnetId: s.id }) }]} />}
+      />
       <AddSubnet vpc={vpc} clouds={clouds} />
     </section>
   );
@@ -169,21 +124,21 @@ export function VpcsView() {
   const [creating, setCreating] = useState(false);
   return (
     <>
-      <div className="row" style={{ justifyContent: "space-between" }}>
-        <div>
-          <h1>VPCs</h1>
-          <p className="lead">Private networks that span several clouds, with no encapsulation and MTU 1500 end to end.</p>
-        </div>
-        {!creating && (
-          <button className="primary" onClick={() => setCreating(true)}>
-            Create VPC
-          </button>
-        )}
-      </div>
+      <PageHeader
+        title="VPCs"
+        lead="Private networks that span several clouds, with no encapsulation and MTU 1500 end to end."
+        actions={
+          !creating && (
+            <button className="primary" onClick={() => setCreating(true)}>
+              Create VPC
+            </button>
+          )
+        }
+      />
       {creating && <CreateVpc onDone={() => setCreating(false)} />}
-      {vpcs.error && <div className="alert">{errorMessage(vpcs.error)}</div>}
+      <ErrorAlert error={vpcs.error} />
       {vpcs.data?.length === 0 && !creating && (
-        <EmptyState title="No VPCs yet" {...(clouds.data?.length === 0 ? { action: { href: "/clouds", label: "Start with a cloud" } } : {})}>
+        <EmptyState title="No VPCs yet" action={clouds.data?.length === 0 ? { href: "/clouds", label: "Start with a cloud" } : undefined}>
           <p>Create a VPC with a private range, then add subnets in the clouds it should span.</p>
         </EmptyState>
       )}

@@ -3,11 +3,18 @@
 import type { InstanceDto, PolicyExplanationDto, PolicyProtocol, RuleDto } from "@nvi/contracts";
 import { describeServices } from "@nvi/policy";
 import { useMutation } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { formText } from "../../lib/form.ts";
 import { describeRuleService } from "../../lib/policy-text.ts";
-import { errorMessage, useTRPC } from "../../trpc/client.tsx";
+import { useTRPC } from "../../trpc/client.tsx";
 import { ProbeVerdict } from "../reachability-check.tsx";
+import { ErrorAlert } from "../ui/error-alert.tsx";
+import { InstancePicker } from "../ui/instance-picker.tsx";
+import { hasPorts } from "../ui/ports.ts";
+import { PortField, ProtocolSelect } from "../ui/protocol-port-fields.tsx";
+import { useFormSubmit } from "../ui/use-form-mutation.ts";
+
+const PROTOCOLS = ["any", "tcp", "udp", "icmp"] as const;
 import { FlowTrace } from "./flow-trace.tsx";
 
 function ConfigAnswer({ e, rules }: { e: PolicyExplanationDto; rules: RuleDto[] }) {
@@ -52,60 +59,28 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
   const [asked, setAsked] = useState<{ instanceId: string; toInstanceId: string; port: number | undefined } | null>(null);
   const [protocol, setProtocol] = useState<PolicyProtocol>("tcp");
   const [fromChoice, setFromChoice] = useState("");
-  if (instances.length < 2) return <p className="muted">Launch two instances in this VPC to ask whether one may reach the other.</p>;
-  const from = instances.some((i) => i.id === fromChoice) ? fromChoice : instances[0]!.id;
+  const from = instances.some((i) => i.id === fromChoice) ? fromChoice : (instances[0]?.id ?? "");
   const fromRunning = instances.find((i) => i.id === from)?.status === "running";
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const toInstanceId = formText(f, "to");
-    const port = protocol === "tcp" || protocol === "udp" ? Number(formText(f, "port")) : undefined;
-    explain.mutate({ instanceId: from, toInstanceId, protocol, ...(port ? { port } : {}) });
-    setAsked({ instanceId: from, toInstanceId, port });
-    probe.reset();
-    trace.reset();
-    if (protocol === "udp" || !fromRunning) return;
-    probe.mutate(protocol === "tcp" ? { instanceId: from, toInstanceId, protocol: "tcp", port: port ?? 0 } : { instanceId: from, toInstanceId, protocol: "icmp" });
-  };
+  const { formProps } = useFormSubmit(
+    (f) => ({ instanceId: from, toInstanceId: formText(f, "to"), port: hasPorts(protocol) ? Number(formText(f, "port")) : undefined }),
+    ({ instanceId, toInstanceId, port }) => {
+      explain.mutate({ instanceId, toInstanceId, protocol, ...(port ? { port } : {}) });
+      setAsked({ instanceId, toInstanceId, port });
+      probe.reset();
+      trace.reset();
+      if (protocol === "udp" || !fromRunning) return;
+      probe.mutate(protocol === "tcp" ? { instanceId, toInstanceId, protocol: "tcp", port: port ?? 0 } : { instanceId, toInstanceId, protocol: "icmp" });
+    },
+  );
+  if (instances.length < 2) return <p className="muted">Launch two instances in this VPC to ask whether one may reach the other.</p>;
   return (
-    <form className="card form" onSubmit={submit} aria-label="Can A reach B">
+    <form className="card form" aria-label="Can A reach B" {...formProps}>
       <h2 style={{ marginTop: 0 }}>Can A reach B, and why?</h2>
       <div className="row">
-        <label>
-          From
-          <select name="from" value={from} onChange={(e) => setFromChoice(e.target.value)}>
-            {instances.map((i) => (
-              <option key={i.id} value={i.id}>
-                {i.name} ({i.address})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          To
-          <select name="to">
-            {instances.filter((i) => i.id !== from).map((i) => (
-              <option key={i.id} value={i.id}>
-                {i.name} ({i.address})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Protocol
-          <select name="protocol" value={protocol} onChange={(e) => setProtocol(e.target.value as PolicyProtocol)}>
-            <option value="any">any</option>
-            <option value="tcp">tcp</option>
-            <option value="udp">udp</option>
-            <option value="icmp">icmp (ping)</option>
-          </select>
-        </label>
-        {(protocol === "tcp" || protocol === "udp") && (
-          <label>
-            Port
-            <input name="port" type="number" min={1} max={65535} required defaultValue={80} />
-          </label>
-        )}
+        <InstancePicker label="From" name="from" instances={instances} value={from} onChange={setFromChoice} />
+        <InstancePicker label="To" name="to" instances={instances.filter((i) => i.id !== from)} />
+        <ProtocolSelect value={protocol} onChange={setProtocol} protocols={PROTOCOLS} />
+        <PortField protocol={protocol} defaultValue={80} />
         <button className="primary" type="submit" disabled={explain.isPending || probe.isPending}>
           Ask
         </button>
@@ -113,12 +88,12 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
       <div className="grid2">
         <div>
           <h3>Configuration</h3>
-          {explain.error && <div className="alert" role="alert">{errorMessage(explain.error)}</div>}
+          <ErrorAlert error={explain.error} />
           {explain.data ? <ConfigAnswer e={explain.data} rules={rules} /> : <p className="muted">{explain.isPending ? "Evaluating the policy…" : "What the rules, the deny list and peerings say."}</p>}
         </div>
         <div>
           <h3>Data path</h3>
-          {probe.error && <div className="alert" role="alert">{errorMessage(probe.error)}</div>}
+          <ErrorAlert error={probe.error} />
           {probe.data ? (
             <ProbeVerdict r={probe.data} />
           ) : (
@@ -126,7 +101,7 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
               {probe.isPending ? "Probing from inside the instance…" : protocol === "udp" ? "No live probe for udp: trace it through the flows instead." : "A real packet from inside A, through the VEBs' actual flows."}
             </p>
           )}
-          {trace.error && <div className="alert" role="alert">{errorMessage(trace.error)}</div>}
+          <ErrorAlert error={trace.error} />
           {trace.data && <FlowTrace t={trace.data} />}
           {asked && fromRunning && (
             <button
@@ -134,7 +109,7 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
               data-testid="trace-flows"
               disabled={trace.isPending}
               onClick={() =>
-                trace.mutate(protocol === "tcp" || protocol === "udp" ? { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol, port: asked.port ?? 0 } : { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol: "icmp" })
+                trace.mutate(hasPorts(protocol) ? { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol, port: asked.port ?? 0 } : { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol: "icmp" })
               }
             >
               {trace.isPending ? "Tracing…" : "Trace it through the VEBs' flows"}

@@ -1,6 +1,7 @@
 "use client";
 
 import type { TraceDto } from "@nvi/contracts";
+import { formatTime } from "../ui/time.ts";
 
 const VERDICT: Record<TraceDto["verdict"], string> = { delivered: "ok", dropped: "bad", "to-controller": "warn", unknown: "warn" };
 
@@ -25,7 +26,7 @@ export function FlowTrace({ t }: { t: TraceDto }) {
           </ol>
         </details>
       ))}
-      <div className="muted">nothing was sent: traced at {new Date(t.tracedAt).toLocaleTimeString()}</div>
+      <div className="muted">nothing was sent: traced at {formatTime(t.tracedAt)}</div>
     </div>
   );
 }

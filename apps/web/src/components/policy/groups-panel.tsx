@@ -5,6 +5,9 @@ import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { formatLabels } from "../../lib/labels.ts";
 import { useTRPC } from "../../trpc/client.tsx";
+import { DataTable } from "../ui/data-table.tsx";
+import { PageHeader } from "../ui/page-header.tsx";
+import { RowActions } from "../ui/row-actions.tsx";
 import { GroupForm, type GroupFormValue } from "./group-form.tsx";
 import { PolicyChangePanel, usePolicyChange } from "./policy-change.tsx";
 
@@ -23,7 +26,6 @@ export function GroupsPanel({ vpcId, groups, instances }: { vpcId: string; group
   const [editing, setEditing] = useState<GroupDto | "new" | null>(null);
   const flow = usePolicyChange(() => setEditing(null));
   const nameOf = (id: string) => instances.find((i) => i.id === id)?.name ?? id;
-  const busy = flow.state?.phase === "previewing" || flow.state?.phase === "applying";
   const submit = (v: GroupFormValue) => {
     if (editing === "new") flow.start(`Create group ${v.name}`, (preview) => create.mutateAsync({ vpcId, ...v, preview }));
     else if (editing) {
@@ -33,55 +35,50 @@ export function GroupsPanel({ vpcId, groups, instances }: { vpcId: string; group
   };
   return (
     <section aria-label="Groups">
-      <div className="row" style={{ justifyContent: "space-between", alignItems: "center" }}>
-        <h2>Groups</h2>
-        {editing === null && (
-          <button onClick={() => setEditing("new")} data-testid="group-new">
-            New group
-          </button>
-        )}
-      </div>
+      <PageHeader
+        level={2}
+        title="Groups"
+        actions={
+          editing === null && (
+            <button onClick={() => setEditing("new")} data-testid="group-new">
+              New group
+            </button>
+          )
+        }
+      />
       {editing !== null && (
-        <GroupForm key={editing === "new" ? "new" : editing.id} instances={instances} {...(editing === "new" ? {} : { group: editing })} onSubmit={submit} onCancel={() => (setEditing(null), flow.cancel())} busy={busy} />
+        <GroupForm key={editing === "new" ? "new" : editing.id} instances={instances} {...(editing === "new" ? {} : { group: editing })} onSubmit={submit} onCancel={() => (setEditing(null), flow.cancel())} busy={flow.busy} />
       )}
       <PolicyChangePanel flow={flow} testId="group-change" />
-      {groups.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>Group</th>
-                <th>Members by label</th>
-                <th>Members now</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {groups.map((g) => (
-                <tr key={g.id} data-testid={`group-${g.name}`}>
-                  <td>
-                    {g.name}
-                    {g.description && <div className="muted">{g.description}</div>}
-                  </td>
-                  <td className="mono">
-                    {selectorText(g)}
-                    {g.memberIds.length > 0 && <div className="muted">+ by hand: {g.memberIds.map(nameOf).join(", ")}</div>}
-                  </td>
-                  <td data-testid={`group-members-${g.name}`}>{g.effectiveMemberIds.length === 0 ? <span className="muted">nobody yet</span> : g.effectiveMemberIds.map(nameOf).join(", ")}</td>
-                  <td>
-                    <button onClick={() => setEditing(g)} disabled={busy}>
-                      Edit
-                    </button>{" "}
-                    <button className="danger" disabled={busy} data-testid={`group-delete-${g.name}`} onClick={() => flow.start(`Delete group ${g.name} and its rules`, (preview) => remove.mutateAsync({ groupId: g.id, preview }))}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        rows={groups}
+        rowKey={(g) => g.id}
+        rowAttributes={(g) => ({ "data-testid": `group-${g.name}` })}
+        columns={[
+          { key: "name", header: "Group", sort: (g) => g.name, cell: (g) => (<>{g.name}{g.description && <div className="muted">{g.description}</div>}</>) },
+          {
+            key: "selector",
+            header: "Members by label",
+            className: "mono",
+            cell: (g) => (<>{selectorText(g)}{g.memberIds.length > 0 && <div className="muted">+ by hand: {g.memberIds.map(nameOf).join(", ")}</div>}</>),
+          },
+          {
+            key: "members",
+            header: "Members now",
+            sort: (g) => g.effectiveMemberIds.length,
+            cell: (g) => <span data-testid={`group-members-${g.name}`}>{g.effectiveMemberIds.length === 0 ? <span className="muted">nobody yet</span> : g.effectiveMemberIds.map(nameOf).join(", ")}</span>,
+          },
+        ]}
+        actions={(g) => (
+          <RowActions
+            label={`Actions for group ${g.name}`}
+            actions={[
+              { label: "Edit", disabled: flow.busy, onSelect: () => setEditing(g) },
+              { label: "Delete", danger: true, disabled: flow.busy, testId: `group-delete-${g.name}`, onSelect: () => flow.start(`Delete group ${g.name} and its rules`, (preview) => remove.mutateAsync({ groupId: g.id, preview })) },
+            ]}
+          />
+        )}
+      />
     </section>
   );
 }

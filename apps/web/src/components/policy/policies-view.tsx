@@ -2,9 +2,12 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { errorMessage, useTRPC } from "../../trpc/client.tsx";
-import { EmptyState } from "../empty-state.tsx";
+import { useTRPC } from "../../trpc/client.tsx";
 import { useLiveUpdates } from "../live.tsx";
+import { EmptyState } from "../ui/empty-state.tsx";
+import { ErrorAlert } from "../ui/error-alert.tsx";
+import { SelectField } from "../ui/form-card.tsx";
+import { PageHeader } from "../ui/page-header.tsx";
 import { DenyList } from "./deny-list.tsx";
 import { ExplainCheck } from "./explain-check.tsx";
 import { GroupsPanel } from "./groups-panel.tsx";
@@ -30,30 +33,20 @@ export function PoliciesView() {
   const instances = useQuery(trpc.instance.list.queryOptions({ vpcId }, { enabled }));
   const denies = useQuery(trpc.deny.list.queryOptions());
   const peerings = useQuery(trpc.peering.list.queryOptions());
-  const error = vpcs.error ?? matrix.error ?? rules.error ?? instances.error ?? denies.error ?? peerings.error;
   const live = (instances.data ?? []).filter((i) => i.status !== "terminated");
   const vpcPeerings = (peerings.data ?? []).filter((p) => p.requester.vpcId === vpcId || p.accepter.vpcId === vpcId);
   return (
     <>
-      <div className="row" style={{ justifyContent: "space-between" }}>
-        <div>
-          <h1>Policies</h1>
-          <p className="lead">Who may talk to whom. Plug one group into another; everything else is denied. A new VPC starts flat: its default group is plugged into itself.</p>
-        </div>
-        {(vpcs.data?.length ?? 0) > 0 && (
-          <label>
-            VPC
-            <select data-testid="policy-vpc" value={vpcId} onChange={(e) => setChoice(e.target.value)}>
-              {vpcs.data?.map((v) => (
-                <option key={v.id} value={v.id}>
-                  {v.name} ({v.cidr})
-                </option>
-              ))}
-            </select>
-          </label>
-        )}
-      </div>
-      {error && <div className="alert">{errorMessage(error)}</div>}
+      <PageHeader
+        title="Policies"
+        lead="Who may talk to whom. Plug one group into another; everything else is denied. A new VPC starts flat: its default group is plugged into itself."
+        actions={
+          (vpcs.data?.length ?? 0) > 0 && (
+            <SelectField label="VPC" testId="policy-vpc" value={vpcId} onChange={setChoice} options={(vpcs.data ?? []).map((v) => ({ value: v.id, label: `${v.name} (${v.cidr})` }))} />
+          )
+        }
+      />
+      <ErrorAlert error={[vpcs.error, matrix.error, rules.error, instances.error, denies.error, peerings.error]} />
       {vpcs.data?.length === 0 && (
         <EmptyState title="No VPC to write policy for" action={{ href: "/vpcs", label: "Create a VPC" }}>
           <p>Policies group the instances of a VPC and plug one group into another with the protocols and ports they need. Unplugging cuts traffic at once.</p>

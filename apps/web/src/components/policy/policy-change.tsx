@@ -5,7 +5,9 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { describeChange } from "../../lib/policy-text.ts";
 import { errorMessage, useTRPC } from "../../trpc/client.tsx";
-import { OPERATION_STATUS_CLASS, Steps } from "../operations-view.tsx";
+import { OPERATION_STATUS_TONE, OperationProgress } from "../operations-view.tsx";
+import { Badge } from "../ui/badge.tsx";
+import { ErrorAlert } from "../ui/error-alert.tsx";
 
 /** Runs one policy change: with `preview: true` first (nothing kept), then for real. */
 export type ChangeRun = (preview: boolean) => Promise<PolicyChangeDto>;
@@ -21,6 +23,8 @@ interface FlowState {
 
 export interface PolicyChangeFlow {
   state: FlowState | null;
+  /** a preview or an apply is under way: the panel's other changes wait */
+  busy: boolean;
   /** asks for the preview of a change; the panel then offers Apply / Cancel */
   start: (title: string, run: ChangeRun) => void;
   apply: () => void;
@@ -54,10 +58,10 @@ export function usePolicyChange(onApplied?: (r: PolicyChangeDto) => void): Polic
       (e: unknown) => setState((s) => (s?.run === run ? { ...s, phase: "previewed", error: errorMessage(e) } : s)),
     );
   };
-  return { state, start, apply, cancel: () => setState(null) };
+  return { state, busy: state?.phase === "previewing" || state?.phase === "applying", start, apply, cancel: () => setState(null) };
 }
 
-const CHANGE_CLASS = { gains: "ok", loses: "bad", changes: "warn" } as const;
+const CHANGE_TONE = { gains: "ok", loses: "bad", changes: "warn" } as const;
 
 export function ChangeList({ changes, pairsChecked }: { changes: PolicyChangeDto["changes"]; pairsChecked: number }) {
   if (changes.length === 0) return <p className="muted" data-testid="policy-preview-none">No instance pair gains or loses access ({pairsChecked} pair(s) checked).</p>;
@@ -65,7 +69,7 @@ export function ChangeList({ changes, pairsChecked }: { changes: PolicyChangeDto
     <ul className="changes" data-testid="policy-preview-changes">
       {changes.map((c) => (
         <li key={`${c.from.instanceId || c.from.address}>${c.to.instanceId || c.to.address}`} data-change={c.change}>
-          <span className={`badge ${CHANGE_CLASS[c.change]}`}>{c.change}</span> {describeChange(c)}
+          <Badge tone={CHANGE_TONE[c.change]}>{c.change}</Badge> {describeChange(c)}
         </li>
       ))}
     </ul>
@@ -81,17 +85,15 @@ export function ApplyProgress({ operationId }: { operationId: string }) {
       { refetchInterval: (q) => (q.state.data && ["succeeded", "failed", "cancelled"].includes(q.state.data.status) ? false : 500) },
     ),
   );
-  if (op.error) return <div className="alert" role="alert">{errorMessage(op.error)}</div>;
+  if (op.error) return <ErrorAlert error={op.error} />;
   if (!op.data) return <p className="muted">Queued…</p>;
   const o = op.data;
   return (
     <div data-testid="policy-operation" data-status={o.status}>
       <p>
-        Applying on every VEB: <span className={`badge ${OPERATION_STATUS_CLASS[o.status]}`}>{o.status}</span>{" "}
-        <progress max={100} value={o.progress} aria-label={`progress of ${o.id}`} /> <span className="muted mono">{o.id}</span>
+        Applying on every VEB: <Badge tone={OPERATION_STATUS_TONE[o.status]}>{o.status}</Badge> <span className="muted mono">{o.id}</span>
       </p>
-      <Steps op={o} />
-      {o.error && <div className="alert">{o.error}</div>}
+      <OperationProgress op={o} />
     </div>
   );
 }
@@ -104,7 +106,7 @@ export function PolicyChangePanel({ flow, testId = "policy-change" }: { flow: Po
     <div className="card change-panel" data-testid={testId} data-phase={s.phase} role="region" aria-label={s.title}>
       <h3 style={{ marginTop: 0 }}>{s.title}</h3>
       {s.phase === "previewing" && <p className="muted">Working out which instance pairs this changes…</p>}
-      {s.error && <div className="alert" role="alert">{s.error}</div>}
+      <ErrorAlert error={s.error} />
       {s.preview && s.phase !== "applied" && (
         <>
           <p className="muted">Preview — nothing is changed until you apply:</p>

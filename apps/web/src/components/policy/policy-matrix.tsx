@@ -5,6 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { describeRuleService } from "../../lib/policy-text.ts";
 import { useTRPC } from "../../trpc/client.tsx";
 import { PolicyChangePanel, usePolicyChange } from "./policy-change.tsx";
+import { Badge } from "../ui/badge.tsx";
 
 const CELL: Record<MatrixCell["state"], { mark: string; label: string }> = {
   plugged: { mark: "●", label: "plugged" },
@@ -68,14 +69,14 @@ export function PolicyMatrix({ matrix, rules, denies }: { matrix: MatrixDto; rul
                         data-denied={cell.deniedBy.length > 0}
                         title={cellTitle(cell, src.name, dst.name, rules, denies)}
                         aria-label={`${src.name} to ${dst.name}: ${c.label}`}
-                        disabled={flow.state?.phase === "previewing" || flow.state?.phase === "applying"}
+                        disabled={flow.busy}
                         onClick={() => click(cell, src.name, dst.name)}
                       >
                         <span aria-hidden>{c.mark}</span> {c.label}
                         {cell.deniedBy.length > 0 && (
-                          <span className="badge bad" title="the deny list overrides this cell for some pairs">
+                          <Badge tone="bad" title="the deny list overrides this cell for some pairs">
                             deny
-                          </span>
+                          </Badge>
                         )}
                       </button>
                     </td>

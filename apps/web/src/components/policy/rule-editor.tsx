@@ -2,11 +2,21 @@
 
 import type { GroupDto, PeeringDto, PolicyProtocol } from "@nvi/contracts";
 import { useMutation } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { formText } from "../../lib/form.ts";
 import { SERVICE_PRESETS } from "../../lib/policy-text.ts";
 import { useTRPC } from "../../trpc/client.tsx";
+import { Field, FormCard, SelectField } from "../ui/form-card.tsx";
+import { PortsField, ProtocolSelect } from "../ui/protocol-port-fields.tsx";
+import { hasPorts, portsError } from "../ui/ports.ts";
+import { problem, useFormSubmit } from "../ui/use-form-mutation.ts";
 import type { PolicyChangeFlow } from "./policy-change.tsx";
+
+const PROTOCOLS = ["any", "tcp", "udp", "icmp"] as const;
+const DIRECTIONS = [
+  { value: "one-way", label: "one-way (replies pass)" },
+  { value: "two-way", label: "two-way" },
+];
 
 /** The VPCs peered (actively) with this one: possible sources of a rule into it. */
 export function peersOf(vpcId: string, peerings: PeeringDto[]): { vpcId: string; name: string }[] {
@@ -35,111 +45,51 @@ export function RuleEditor({ vpcId, groups, peerings, flow, onCancel }: { vpcId:
     setPorts(p.ports);
   };
   const fromPeer = source.startsWith("v:");
-  const submit = (e: FormEvent<HTMLFormElement>) => {
-    e.preventDefault();
-    const f = new FormData(e.currentTarget);
-    const src = source.startsWith("g:") ? { srcGroupId: source.slice(2) } : { srcVpcId: source.slice(2) };
-    const dstGroupId = formText(f, "dstGroupId");
-    const input = {
-      ...src,
-      dstGroupId,
-      protocol,
-      ports: protocol === "tcp" || protocol === "udp" ? ports : "",
-      bidirectional: !fromPeer && formText(f, "direction") === "two-way",
-      enabled: f.get("enabled") === "on",
-      description: formText(f, "description"),
-    };
-    const srcName = source.startsWith("g:") ? groups.find((g) => `g:${g.id}` === source)?.name : peers.find((p) => `v:${p.vpcId}` === source)?.name;
-    const dstName = groups.find((g) => g.id === dstGroupId)?.name;
-    flow.start(`Allow ${srcName ?? "?"} → ${dstName ?? "?"}`, (preview) => create.mutateAsync({ ...input, preview }));
-  };
-  const busy = flow.state?.phase === "previewing" || flow.state?.phase === "applying";
+  const form = useFormSubmit(
+    (f) => {
+      const bad = portsError(protocol, ports);
+      if (bad) return problem(bad);
+      const src = source.startsWith("g:") ? { srcGroupId: source.slice(2) } : { srcVpcId: source.slice(2) };
+      return {
+        ...src,
+        dstGroupId: formText(f, "dstGroupId"),
+        protocol,
+        ports: hasPorts(protocol) ? ports : "",
+        bidirectional: !fromPeer && formText(f, "direction") === "two-way",
+        enabled: f.get("enabled") === "on",
+        description: formText(f, "description"),
+      };
+    },
+    (input) => {
+      const srcName = source.startsWith("g:") ? groups.find((g) => `g:${g.id}` === source)?.name : peers.find((p) => `v:${p.vpcId}` === source)?.name;
+      const dstName = groups.find((g) => g.id === input.dstGroupId)?.name;
+      flow.start(`Allow ${srcName ?? "?"} → ${dstName ?? "?"}`, (preview) => create.mutateAsync({ ...input, preview }));
+    },
+  );
   return (
-    <form className="card form" onSubmit={submit} aria-label="Rule editor">
-      <h3 style={{ marginTop: 0 }}>New rule</h3>
+    <FormCard title="New rule" label="Rule editor" heading={3} formProps={form.formProps} error={form.error} submit="Preview" disabled={flow.busy || groups.length === 0} onCancel={onCancel}>
       <div className="row">
-        <label>
-          From
-          <select name="source" value={source} onChange={(e) => setSource(e.target.value)}>
-            {groups.map((g) => (
-              <option key={g.id} value={`g:${g.id}`}>
-                group {g.name}
-              </option>
-            ))}
-            {peers.map((p) => (
-              <option key={p.vpcId} value={`v:${p.vpcId}`}>
-                peered VPC {p.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          To
-          <select name="dstGroupId" defaultValue={groups[1]?.id ?? groups[0]?.id}>
-            {groups.map((g) => (
-              <option key={g.id} value={g.id}>
-                group {g.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Service
-          <select name="preset" value={preset} onChange={(e) => choosePreset(e.target.value)}>
-            {SERVICE_PRESETS.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.label}
-              </option>
-            ))}
-            <option value="custom">Custom…</option>
-          </select>
-        </label>
-        <label>
-          Protocol
-          <select name="protocol" value={protocol} onChange={(e) => (setProtocol(e.target.value as PolicyProtocol), setPreset("custom"))}>
-            <option value="any">any</option>
-            <option value="tcp">tcp</option>
-            <option value="udp">udp</option>
-            <option value="icmp">icmp</option>
-          </select>
-        </label>
-        <label>
-          Ports
-          <input
-            name="ports"
-            className="mono"
-            value={protocol === "tcp" || protocol === "udp" ? ports : ""}
-            disabled={protocol !== "tcp" && protocol !== "udp"}
-            onChange={(e) => (setPorts(e.target.value), setPreset("custom"))}
-            placeholder="every port"
-            title="443, 80,443 or 8000-8080; empty = every port"
-          />
-        </label>
-        <label>
-          Direction
-          <select name="direction" defaultValue="one-way" disabled={fromPeer}>
-            <option value="one-way">one-way (replies pass)</option>
-            <option value="two-way">two-way</option>
-          </select>
-        </label>
+        <SelectField
+          label="From"
+          name="source"
+          value={source}
+          onChange={setSource}
+          options={[...groups.map((g) => ({ value: `g:${g.id}`, label: `group ${g.name}` })), ...peers.map((p) => ({ value: `v:${p.vpcId}`, label: `peered VPC ${p.name}` }))]}
+        />
+        <SelectField label="To" name="dstGroupId" {...(groups.length ? { defaultValue: (groups[1] ?? groups[0])!.id } : {})} options={groups.map((g) => ({ value: g.id, label: `group ${g.name}` }))} />
+        <SelectField label="Service" name="preset" value={preset} onChange={choosePreset} options={[...SERVICE_PRESETS.map((p) => ({ value: p.id, label: p.label })), { value: "custom", label: "Custom…" }]} />
+        <ProtocolSelect value={protocol} onChange={(p) => (setProtocol(p), setPreset("custom"))} protocols={PROTOCOLS} />
+        <PortsField protocol={protocol} value={ports} onChange={(p) => (setPorts(p), setPreset("custom"))} />
+        <SelectField label="Direction" name="direction" defaultValue="one-way" disabled={fromPeer} options={DIRECTIONS} />
       </div>
       <div className="row">
-        <label style={{ flex: 1 }}>
-          Description
+        <Field label="Description" grow>
           <input name="description" maxLength={200} placeholder="web servers read the database" />
-        </label>
+        </Field>
         <label className="inline">
           <input type="checkbox" name="enabled" defaultChecked /> enabled
         </label>
       </div>
-      <div className="row">
-        <button className="primary" type="submit" disabled={busy || groups.length === 0}>
-          Preview
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
-    </form>
+    </FormCard>
   );
 }

@@ -1,5 +1,7 @@
 import { openApiDocument } from "@nvi/api";
 import Link from "next/link";
+import { ApiOperations, type ApiOperation } from "../../../components/api-reference.tsx";
+import { PageHeader } from "../../../components/ui/page-header.tsx";
 import { webEnv } from "../../../env.ts";
 
 export const dynamic = "force-dynamic";
@@ -18,16 +20,31 @@ export default function ApiDocsPage() {
   const base = webEnv().PUBLIC_URL;
   const doc = openApiDocument(base);
   const ops = Object.entries(doc.paths ?? {}).flatMap(([path, item]) =>
-    Object.entries(item as Record<string, Operation>).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
+    Object.entries(item as Record<string, Operation>).map(([method, op]) => ({
+      tag: op.tags?.[0] ?? "other",
+      op: {
+        path,
+        method: method.toUpperCase(),
+        summary: op.summary,
+        parameters: (op.parameters ?? []).map((p) => `${p.name} (${p.in}${p.required ? ", required" : ""})`),
+        public: op.security?.length === 0,
+        body: op.requestBody?.content?.["application/json"]?.schema,
+        response: op.responses?.["200"]?.content?.["application/json"]?.schema,
+      } satisfies ApiOperation,
+    })),
   );
-  const tags = [...new Set(ops.map((o) => o.op.tags?.[0] ?? "other"))];
+  const tags = [...new Set(ops.map((o) => o.tag))];
   return (
     <>
-      <h1>API reference</h1>
-      <p className="lead">
-        REST over HTTPS at <code>{base}/api/v1</code>. Authenticate with <code>Authorization: Bearer nvi_…</code> (<Link href="/tokens">create a token</Link>).
-        Machine-readable: <a href="/api/v1/openapi.json">openapi.json</a> (OpenAPI {doc.openapi}).
-      </p>
+      <PageHeader
+        title="API reference"
+        lead={
+          <>
+            REST over HTTPS at <code>{base}/api/v1</code>. Authenticate with <code>Authorization: Bearer nvi_…</code> (<Link href="/tokens">create a token</Link>).
+            Machine-readable: <a href="/api/v1/openapi.json">openapi.json</a> (OpenAPI {doc.openapi}).
+          </>
+        }
+      />
       <div className="card">
         <strong>Errors</strong> are JSON: <code>{`{ "code": "NOT_FOUND", "message": "token not found", "data": { "domainCode": "NOT_FOUND", "field": null, "issues": null } }`}</code>
         <br />
@@ -36,46 +53,7 @@ export default function ApiDocsPage() {
       {tags.map((tag) => (
         <section key={tag}>
           <h2 style={{ textTransform: "capitalize" }}>{tag}</h2>
-          <div className="table-wrap">
-            <table>
-              <tbody>
-                {ops
-                  .filter((o) => (o.op.tags?.[0] ?? "other") === tag)
-                  .map(({ path, method, op }) => {
-                    const body = op.requestBody?.content?.["application/json"]?.schema;
-                    const ok = op.responses?.["200"]?.content?.["application/json"]?.schema;
-                    return (
-                      <tr key={method + path}>
-                        <td style={{ width: "40%" }}>
-                          <span className={`method ${method}`}>{method}</span> <code>/api/v1{path}</code>
-                          {op.security?.length === 0 && <span className="badge">public</span>}
-                        </td>
-                        <td>
-                          {op.summary}
-                          {!!op.parameters?.length && (
-                            <div className="muted">
-                              Parameters: {op.parameters.map((p) => `${p.name} (${p.in}${p.required ? ", required" : ""})`).join(", ")}
-                            </div>
-                          )}
-                          {body !== undefined && (
-                            <details>
-                              <summary>Request body</summary>
-                              <pre>{JSON.stringify(body, null, 2)}</pre>
-                            </details>
-                          )}
-                          {ok !== undefined && (
-                            <details>
-                              <summary>Response</summary>
-                              <pre>{JSON.stringify(ok, null, 2)}</pre>
-                            </details>
-                          )}
-                        </td>
-                      </tr>
-                    );
-                  })}
-              </tbody>
-            </table>
-          </div>
+          <ApiOperations ops={ops.filter((o) => o.tag === tag).map((o) => o.op)} />
         </section>
       ))}
     </>

@@ -1,0 +1,131 @@
+import type { CSSProperties, FormEvent, ReactNode, Ref } from "react";
+import { ErrorAlert } from "./error-alert.tsx";
+
+/** A labelled field: the label text above its control; `grow` takes the row's spare width. */
+export function Field({ label, grow = false, children, hint }: { label: ReactNode; grow?: boolean; children: ReactNode; hint?: ReactNode }) {
+  return (
+    <label style={grow ? { flex: 1 } : undefined}>
+      {label}
+      {children}
+      {hint && <span className="muted">{hint}</span>}
+    </label>
+  );
+}
+
+export type Option<V extends string> = V | { value: V; label: ReactNode; disabled?: boolean };
+
+/**
+ * A labelled select. Options are values (shown as they are) or `{ value, label }`; controlled
+ * when `value` is given, else `defaultValue` starts it.
+ */
+export function SelectField<V extends string>({
+  label,
+  name,
+  options,
+  value,
+  defaultValue,
+  onChange,
+  disabled,
+  testId,
+  grow = false,
+  children,
+}: {
+  label: ReactNode;
+  name?: string;
+  options: readonly Option<V>[];
+  value?: V;
+  defaultValue?: V;
+  onChange?: (value: V) => void;
+  disabled?: boolean;
+  testId?: string;
+  grow?: boolean;
+  /** options before the listed ones (an "any" or "automatic" choice) */
+  children?: ReactNode;
+}) {
+  return (
+    <Field label={label} grow={grow}>
+      <select
+        name={name}
+        data-testid={testId}
+        disabled={disabled}
+        {...(value !== undefined ? { value } : {})}
+        {...(defaultValue !== undefined ? { defaultValue } : {})}
+        onChange={onChange && ((e) => onChange(e.target.value as V))}
+      >
+        {children}
+        {options.map((o) =>
+          typeof o === "string" ? (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ) : (
+            <option key={o.value} value={o.value} disabled={o.disabled}>
+              {o.label}
+            </option>
+          ),
+        )}
+      </select>
+    </Field>
+  );
+}
+
+/** The submit button (busy while the mutation runs) and, when given, Cancel. */
+export function FormButtons({ submit, pending = false, disabled = false, onCancel, cancelLabel = "Cancel", primary = true }: { submit: ReactNode; pending?: boolean; disabled?: boolean; onCancel?: () => void; cancelLabel?: string; primary?: boolean }) {
+  return (
+    <div className="row">
+      <button className={primary ? "primary" : undefined} type="submit" disabled={pending || disabled}>
+        {submit}
+      </button>
+      {onCancel && (
+        <button type="button" onClick={onCancel}>
+          {cancelLabel}
+        </button>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A form in a card: its title (also the form's accessible name unless `label` says otherwise),
+ * the fields, the error, anything to show after it (a result), then the buttons.
+ */
+export function FormCard({
+  title,
+  label,
+  formProps,
+  error,
+  submit,
+  pending,
+  disabled,
+  onCancel,
+  cancelLabel,
+  after,
+  heading = 2,
+  style,
+  children,
+}: {
+  title: ReactNode;
+  label?: string;
+  formProps: { ref?: Ref<HTMLFormElement>; onSubmit: (e: FormEvent<HTMLFormElement>) => void };
+  error?: unknown;
+  submit: ReactNode;
+  pending?: boolean;
+  disabled?: boolean;
+  onCancel?: () => void;
+  cancelLabel?: string;
+  after?: ReactNode;
+  heading?: 2 | 3;
+  style?: CSSProperties;
+  children: ReactNode;
+}) {
+  const Heading = heading === 2 ? "h2" : "h3";
+  return (
+    <form className="card form" aria-label={label ?? (typeof title === "string" ? title : undefined)} style={style} {...formProps}>
+      <Heading style={{ marginTop: 0 }}>{title}</Heading>
+      {children}
+      <ErrorAlert error={error} />
+      {after}
+      <FormButtons submit={submit} {...(pending !== undefined ? { pending } : {})} {...(disabled !== undefined ? { disabled } : {})} {...(onCancel ? { onCancel } : {})} {...(cancelLabel ? { cancelLabel } : {})} />
+    </form>
+  );
+}
