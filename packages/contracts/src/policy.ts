@@ -170,3 +170,20 @@ export const PolicyChangeDto = z.object({
   ...PolicyPreviewDto.shape,
 });
 export type PolicyChangeDto = z.infer<typeof PolicyChangeDto>;
+
+/**
+ * One VEB's answer to a policy change (the TSC's, read by the worker into the operation's steps):
+ * the host it belongs to, how many pairs it revoked, and when its barrier came back.
+ */
+export const VebApplied = z.object({
+  /** null: a VEB whose host the console does not know (its agent has not reported its datapath id) */
+  hostId: z.string().nullable(),
+  /** the host's name (the datapath id in hex where none is known) */
+  hostName: z.string(),
+  /** pairs whose flows were deleted by cookie (both directions) */
+  revokedPairs: z.number().int(),
+  /** ms from the start of the apply to this VEB's barrier reply */
+  confirmedMs: z.number(),
+  error: z.string().nullable(),
+});
+export type VebApplied = z.infer<typeof VebApplied>;

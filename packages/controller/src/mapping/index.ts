@@ -7,5 +7,4 @@ export { FabricLeases, blockRange, inBlock } from "./leases.ts";
 export { parseIpv4 } from "./packet.ts";
 export { verifyVeb } from "./verify.ts";
 export type { VebRealization } from "./verify.ts";
-export type { VebApplied } from "./mapping.ts";
 export { pairTag, portMasks } from "./flows.ts";

@@ -1,4 +1,5 @@
 import { EthType, flowMod, Match, MessageOf, NO_BUFFER, OpenFlowLogger, OpenFlowMessage, Port, silentLogger, SwitchSession } from "@nvi/openflow";
+import type { VebApplied } from "@nvi/contracts";
 import { ANY } from "@nvi/policy";
 import type { ControllerApp } from "../app.ts";
 import { addFlowMod, flowBody, flowKey, FlowSpec } from "../flow.ts";
@@ -50,16 +51,6 @@ interface ActivePair {
   flows: Set<string>;
   /** the flows as installed (key + body, sorted): a policy change that alters them revokes the pair */
   signature: string;
-}
-
-/** One VEB's part of applying a policy change. */
-export interface VebApplied {
-  datapathId: bigint;
-  name: string;
-  revokedPairs: number;
-  /** ms from the start of the apply to this VEB's barrier reply */
-  confirmedMs: number;
-  error: string | null;
 }
 
 const signatureOf = (perSwitch: Map<bigint, FlowSpec[]>): string =>
@@ -396,9 +387,10 @@ export class NviMapping {
    * After a policy change: every known pair whose flows policy now shapes differently (or denies)
    * is revoked by cookie on its VEBs, and short drops of the given VPCs are lifted everywhere so a
    * newly allowed pair's next packet is judged at once. Each connected VEB answers with a barrier;
-   * the answer says when each confirmed. Pairs still allowed as they are keep flowing untouched.
+   * the answer says when each confirmed (`hostIdOf` names each VEB's host, null where none is known).
+   * Pairs still allowed as they are keep flowing untouched.
    */
-  async applyPolicy(o: { liftDenyVpcs?: readonly string[] } = {}): Promise<VebApplied[]> {
+  async applyPolicy(o: { liftDenyVpcs?: readonly string[]; hostIdOf?: (datapathId: bigint) => string | null } = {}): Promise<VebApplied[]> {
     this.policyEpoch++;
     const t0 = performance.now();
     const revoke: { a: string; b: string; dpids: bigint[] }[] = [];
@@ -421,12 +413,12 @@ export class NviMapping {
     }
     return Promise.all(
       [...perSwitch].map(async ([dpid, { mods, revoked }]): Promise<VebApplied> => {
-        const name = this.inventory.host(dpid)?.name ?? dpid.toString(16);
+        const veb = { hostId: o.hostIdOf?.(dpid) ?? null, hostName: this.inventory.host(dpid)?.name ?? dpid.toString(16), revokedPairs: revoked };
         try {
           const errors = (await this.tsc?.switches.get(dpid)?.sendWithBarrier(mods)) ?? [];
-          return { datapathId: dpid, name, revokedPairs: revoked, confirmedMs: performance.now() - t0, error: errors.length > 0 ? `${errors.length} flow-mod(s) refused` : null };
+          return { ...veb, confirmedMs: performance.now() - t0, error: errors.length > 0 ? `${errors.length} flow-mod(s) refused` : null };
         } catch (e) {
-          return { datapathId: dpid, name, revokedPairs: revoked, confirmedMs: performance.now() - t0, error: e instanceof Error ? e.message : String(e) };
+          return { ...veb, confirmedMs: performance.now() - t0, error: e instanceof Error ? e.message : String(e) };
         }
       }),
     );

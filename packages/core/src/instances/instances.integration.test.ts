@@ -8,7 +8,8 @@ import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizati
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { completeCommand, issueCommand, pullCommands } from "./commands.ts";
 import { launchInstance, terminateInstance } from "./instances.ts";
-import { redisOperationQueue, retryOperation } from "./operations.ts";
+import { retryOperation } from "../operations/operations.ts";
+import { redisOperationQueue } from "../operations/queue.ts";
 
 /** Launch bookkeeping against the real Postgres and a real BullMQ queue (its own prefix; no worker consumes it here). */
 let ctx: Ctx;

@@ -8,7 +8,8 @@ import { hostStatus } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { allocateAddress } from "../vpcs/ipam.ts";
-import { createOperation, type OperationQueue } from "./operations.ts";
+import { createOperation } from "../operations/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 
 /** Limits per instance and per organization (the quota a tenant hits first). */
 export const INSTANCE_LIMITS = { cpus: 16, memoryMiB: 65_536, perOrganization: 200 } as const;

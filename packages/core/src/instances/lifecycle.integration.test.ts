@@ -8,12 +8,13 @@ import { DomainError } from "../errors.ts";
 import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { completeCommand, pullCommands } from "./commands.ts";
-import type { InstanceDataPlane } from "./executor.ts";
+import type { DataPlane } from "../operations/data-plane.ts";
 import { launchInstance, terminateInstance } from "./instances.ts";
 import { cancelOperation } from "./cancel.ts";
 import { restartInstance, startInstance, stopInstance } from "./lifecycle.ts";
-import { redisOperationQueue, retryOperation } from "./operations.ts";
-import { runOperation } from "./run-operation.ts";
+import { retryOperation } from "../operations/operations.ts";
+import { redisOperationQueue } from "../operations/queue.ts";
+import { runOperation } from "../operations/run-operation.ts";
 
 /**
  * Stop / start / restart against the real Postgres, the real command channel and a real BullMQ
@@ -79,7 +80,7 @@ function scriptedAgent(answer: (body: HostCommandBody, n: number) => CommandResu
 
 function recordingPlane() {
   const calls: string[] = [];
-  const plane: InstanceDataPlane = {
+  const plane: DataPlane = {
     plug: (i) => Promise.resolve(void calls.push(`plug ${i.id}:${i.ofport}`)).then(() => "100.65.1.9"),
     unplug: (id) => Promise.resolve(void calls.push(`unplug ${id}`)),
   };
@@ -87,7 +88,7 @@ function recordingPlane() {
 }
 
 /** Runs an operation as the worker would, with the scripted agent answering while it waits. */
-async function work(operationId: string, agent: ReturnType<typeof scriptedAgent>, plane: InstanceDataPlane) {
+async function work(operationId: string, agent: ReturnType<typeof scriptedAgent>, plane: DataPlane) {
   const kind = (await ctx.db.operation.findUniqueOrThrow({ where: { id: operationId } })).kind as Parameters<typeof runOperation>[2];
   let done = false;
   const serving = (async () => {

@@ -5,7 +5,8 @@ import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { InstanceRef, instanceDto, withHost } from "./instances.ts";
-import { createOperation, type OperationQueue } from "./operations.ts";
+import { createOperation } from "../operations/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 
 export type LifecycleKind = "instance.stop" | "instance.start" | "instance.restart";
 

@@ -4,7 +4,8 @@ import { accessChanges, PolicyView, type PolicyInstance } from "@nvi/policy";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import type { Ctx } from "../context.ts";
-import { createOperation, type OperationQueue } from "../instances/operations.ts";
+import { createOperation } from "../operations/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 import { loadPolicy } from "./snapshot.ts";
 
 /** `preview: true` (JSON) or `?preview=true` (a DELETE's query string): show what would change, keep nothing. */

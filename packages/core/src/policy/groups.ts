@@ -6,7 +6,7 @@ import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import type { OperationQueue } from "../instances/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 import { changePolicy, previewFlag } from "./change.ts";
 import { labelsOf, loadPolicy } from "./snapshot.ts";
 

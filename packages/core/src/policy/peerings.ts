@@ -5,7 +5,7 @@ import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import type { OperationQueue } from "../instances/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 import { overlaps, parseCidr, type Cidr } from "../net/cidr.ts";
 import { changePolicy, previewFlag, lockPolicy } from "./change.ts";
 

@@ -5,7 +5,7 @@ import { createJoinToken } from "../clouds/join-tokens.ts";
 import { createCoreDeps, type Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
 import { launchInstance } from "../instances/instances.ts";
-import { redisOperationQueue } from "../instances/operations.ts";
+import { redisOperationQueue } from "../operations/queue.ts";
 import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { createDeny } from "./denies.ts";

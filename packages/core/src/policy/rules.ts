@@ -6,7 +6,7 @@ import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import type { OperationQueue } from "../instances/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 import { changePolicy, previewFlag } from "./change.ts";
 import { groupDto, ownGroup } from "./groups.ts";
 import { loadPolicy, portsOf } from "./snapshot.ts";
