@@ -1,11 +1,8 @@
 import type { CommandResult, HostCommandBody } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloud } from "../clouds/clouds.ts";
-import { enrollHost, type AuthenticatedHost } from "../clouds/hosts.ts";
-import { createJoinToken } from "../clouds/join-tokens.ts";
-import { createCoreDeps, type Ctx } from "../context.ts";
-import { DomainError } from "../errors.ts";
-import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
+import type { AuthenticatedHost } from "../clouds/hosts.ts";
+import type { Ctx } from "../context.ts";
+import { cloudWithHost, codeOf as kitCodeOf, person } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { completeCommand, pullCommands } from "./commands.ts";
 import type { DataPlane } from "../operations/data-plane.ts";
@@ -27,23 +24,11 @@ let host: AuthenticatedHost;
 let cloudId: string;
 let queue: ReturnType<typeof redisOperationQueue>;
 
-const facts = { hostname: "h-life", os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: "dc1", runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.1.0" };
-
-async function person(deps: ReturnType<typeof createCoreDeps>, tag: string): Promise<Ctx> {
-  const email = `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: tag } });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  return { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
-}
 
 beforeAll(async () => {
-  const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
-  ctx = await person(deps, "life");
-  other = await person(deps, "life-other");
-  cloudId = (await createCloud(ctx, { name: "dc1", kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
-  const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
-  const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts }, null);
-  host = { id: enrolled.hostId, orgId: ctx.actor.orgId, cloudId, name: "h-life" };
+  ctx = await person("life");
+  other = await person("life-other", ctx);
+  ({ cloudId, host } = await cloudWithHost(ctx, { hostname: "h-life" }));
   queue = redisOperationQueue(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `nvitest-life-${Date.now().toString(36)}`);
 });
 afterAll(async () => {
@@ -51,11 +36,7 @@ afterAll(async () => {
   await ctx.db.$disconnect();
 });
 
-const codeOf = (p: Promise<unknown>): Promise<string> =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof DomainError ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}: ${e.message}` : String(e)),
-  );
+const codeOf = (p: Promise<unknown>): Promise<string> => kitCodeOf(p, { message: true });
 
 /** What the agent executed, in order; `answer` decides each result (ports count up like Open vSwitch's). */
 function scriptedAgent(answer: (body: HostCommandBody, n: number) => CommandResult | Promise<CommandResult> = (b, n) => ({ ok: true, ...(b.kind === "instance.start" || b.kind === "instance.resume" ? { ofport: 10 + n } : {}) })) {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCloud } from "../clouds/clouds.ts";
-import { createCoreDeps, type Ctx } from "../context.ts";
+import type { Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
+import { codeOf, person } from "../test-support/kit.ts";
 import { allocateAddress, releaseAddress } from "./ipam.ts";
 import { createSubnet, createVpc, deleteVpc, listSubnets } from "./vpcs.ts";
 
@@ -10,23 +10,12 @@ let ctx: Ctx;
 let cloudId: string;
 
 beforeAll(async () => {
-  const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
-  const email = `vpc-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: "vpc" } });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  ctx = { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
+  ctx = await person("vpc");
   cloudId = (await createCloud(ctx, { name: "dc1", kind: "docker", region: "eu", datacenter: "dc1" })).id;
 });
 afterAll(async () => {
   await ctx.db.$disconnect();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  return p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof DomainError ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}` : String(e)),
-  );
-}
 
 describe("VPCs and subnets", () => {
   it("refuse public, malformed, oversized and overlapping ranges with the field at fault", async () => {
