@@ -70,20 +70,20 @@ export async function runLifecycle(deps: CoreDeps, plane: DataPlane, operationId
   const inst = await loadInstance(deps, op.targetId);
   if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
   if (inst.status === "terminating" || inst.status === "terminated") return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
-  const cancelled = async (restore: boolean) => {
+  const cancelled = async (o: { restoreStatus: boolean }) => {
     const by = await cancelRequestedBy(deps, operationId);
     if (!by) return false;
     await deps.db.$transaction(async (tx) => {
-      if (restore) await restoreStatus(tx, inst.id, kind, op.priorStatus);
+      if (o.restoreStatus) await restoreStatus(tx, inst.id, kind, op.priorStatus);
       await markCancelled(tx, deps, operationId, by);
     });
     return true;
   };
   try {
     // safe boundaries: before anything (the instance goes back to how it was) and, in a restart, between the phases (it stays stopped)
-    if (await cancelled(true)) return;
+    if (await cancelled({ restoreStatus: true })) return;
     if (kind !== "instance.start") await stopPhase(deps, plane, progress, operationId, inst, o);
-    if (kind === "instance.restart" && (await cancelled(false))) return;
+    if (kind === "instance.restart" && (await cancelled({ restoreStatus: false }))) return;
     if (kind !== "instance.stop") await startPhase(deps, plane, progress, operationId, inst, o);
     await finishOperation(deps, operationId, { ok: true });
   } catch (e) {

@@ -45,7 +45,7 @@ export interface PolicyMutation {
  * worker's TSC revokes what is no longer allowed on every VEB (both directions) and reports when
  * each host confirmed.
  */
-export async function changePolicy(ctx: Ctx, queue: OperationQueue, preview: boolean, mutate: (tx: DbTx) => Promise<PolicyMutation>): Promise<PolicyChangeDto> {
+export async function changePolicy(ctx: Ctx, queue: OperationQueue, o: { preview: boolean }, mutate: (tx: DbTx) => Promise<PolicyMutation>): Promise<PolicyChangeDto> {
   assertScope(ctx.actor.scopes, "policies", "write");
   const orgId = ctx.actor.orgId;
   let applied: { operationId: string; policyVersion: number; targetId: string | null; before: Loaded; alsoOrgs: string[] };
@@ -54,7 +54,7 @@ export async function changePolicy(ctx: Ctx, queue: OperationQueue, preview: boo
       await lockPolicy(tx, orgId);
       const before = await loadPolicy(tx, [orgId]);
       const m = await mutate(tx);
-      if (preview) {
+      if (o.preview) {
         const { changes, pairsChecked } = diff(before, await loadPolicy(tx, [orgId, ...(m.alsoOrgs ?? [])]), orgId);
         const org = await tx.organization.findUniqueOrThrow({ where: { id: orgId }, select: { policyVersion: true } });
         throw new PreviewRollback({ applied: false, policyVersion: org.policyVersion, operationId: null, targetId: m.targetId, changes, pairsChecked });

@@ -29,7 +29,7 @@ export async function createDeny(ctx: Ctx, queue: OperationQueue, input: z.input
   if (Object.keys(q.srcLabels).length === 0 && Object.keys(q.dstLabels).length === 0) {
     throw new DomainError("VALIDATION_FAILED", "srcLabels: name at least one label on one side (an entry matching everything would cut every connection)", { field: "srcLabels" });
   }
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const denyId = ctx.newId("denyRule");
     await tx.denyRule.create({ data: { id: denyId, orgId: ctx.actor.orgId, srcLabels: q.srcLabels, dstLabels: q.dstLabels, description: q.description } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.deny.created", targetType: "deny", targetId: denyId, after: { srcLabels: q.srcLabels, dstLabels: q.dstLabels, description: q.description } });
@@ -39,7 +39,7 @@ export async function createDeny(ctx: Ctx, queue: OperationQueue, input: z.input
 
 export async function deleteDeny(ctx: Ctx, queue: OperationQueue, input: z.input<typeof DenyRef>) {
   const q = DenyRef.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const d = await tx.denyRule.findFirst({ where: { id: q.denyId, orgId: ctx.actor.orgId } });
     if (!d) throw new DomainError("NOT_FOUND", "denyId: deny entry not found", { field: "denyId" });
     await tx.denyRule.delete({ where: { id: d.id } });

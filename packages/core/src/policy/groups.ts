@@ -81,7 +81,7 @@ function duplicateName(error: unknown, name: string): never {
 
 export async function createGroup(ctx: Ctx, queue: OperationQueue, input: z.input<typeof CreateGroupInput>) {
   const q = CreateGroupInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const vpc = await tx.vpc.findFirst({ where: { id: q.vpcId, orgId: ctx.actor.orgId } });
     if (!vpc) throw new DomainError("NOT_FOUND", "vpcId: VPC not found", { field: "vpcId" });
     await checkMembers(tx, ctx, vpc.id, q.memberIds);
@@ -96,7 +96,7 @@ export async function createGroup(ctx: Ctx, queue: OperationQueue, input: z.inpu
 
 export async function updateGroup(ctx: Ctx, queue: OperationQueue, input: z.input<typeof UpdateGroupInput>) {
   const q = UpdateGroupInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const g = await ownGroup(tx, ctx, q.groupId);
     if (q.memberIds) await checkMembers(tx, ctx, g.vpcId, q.memberIds);
     const matchLabels = q.matchLabels === undefined ? undefined : q.matchLabels === null ? { set: null } : q.matchLabels;
@@ -116,7 +116,7 @@ export async function updateGroup(ctx: Ctx, queue: OperationQueue, input: z.inpu
 /** Its rules go with it (and the access they gave: the preview lists it). */
 export async function deleteGroup(ctx: Ctx, queue: OperationQueue, input: z.input<typeof GroupRef>) {
   const q = GroupRef.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const g = await ownGroup(tx, ctx, q.groupId);
     const rules = await tx.policyRule.findMany({ where: { OR: [{ srcGroupId: g.id }, { dstGroupId: g.id }] }, select: { id: true } });
     await tx.group.delete({ where: { id: g.id } });
@@ -131,7 +131,7 @@ export const SetLabelsInput = z.object({ instanceId: id, labels: Labels, preview
 export async function setInstanceLabels(ctx: Ctx, queue: OperationQueue, input: z.input<typeof SetLabelsInput>) {
   const q = SetLabelsInput.parse(input);
   assertScope(ctx.actor.scopes, "instances", "write");
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const inst = await tx.instance.findFirst({ where: { id: q.instanceId, orgId: ctx.actor.orgId } });
     if (!inst) throw notFound("instance");
     await tx.instance.update({ where: { id: inst.id }, data: { labels: q.labels } });

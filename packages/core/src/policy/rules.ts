@@ -91,7 +91,7 @@ async function insertRule(tx: DbTx, ctx: Ctx, q: z.infer<typeof CreateRuleInput>
 
 export async function createRule(ctx: Ctx, queue: OperationQueue, input: z.input<typeof CreateRuleInput>) {
   const q = CreateRuleInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => ({ targetId: await insertRule(tx, ctx, q) }));
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => ({ targetId: await insertRule(tx, ctx, q) }));
 }
 
 async function ownRule(tx: DbTx, ctx: Ctx, ruleId: string) {
@@ -102,7 +102,7 @@ async function ownRule(tx: DbTx, ctx: Ctx, ruleId: string) {
 
 export async function updateRule(ctx: Ctx, queue: OperationQueue, input: z.input<typeof UpdateRuleInput>) {
   const q = UpdateRuleInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const r = await ownRule(tx, ctx, q.ruleId);
     const protocol = q.protocol ?? PolicyProtocol.catch("any").parse(r.protocol);
     const ports = q.ports !== undefined ? portsField(protocol, q.ports) : q.protocol !== undefined && protocol !== "tcp" && protocol !== "udp" ? [] : portsField(protocol, portsOf(r.ports));
@@ -115,7 +115,7 @@ export async function updateRule(ctx: Ctx, queue: OperationQueue, input: z.input
 
 export async function deleteRule(ctx: Ctx, queue: OperationQueue, input: z.input<typeof RuleRef>) {
   const q = RuleRef.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const r = await ownRule(tx, ctx, q.ruleId);
     await tx.policyRule.delete({ where: { id: r.id } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.rule.deleted", targetType: "rule", targetId: r.id, before: audited(r) });
@@ -126,7 +126,7 @@ export async function deleteRule(ctx: Ctx, queue: OperationQueue, input: z.input
 /** The matrix's click on an empty cell: src may open anything towards dst (one rule, any protocol, one-way). A plugged cell stays as it is. */
 export async function plugGroups(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PlugInput>) {
   const q = PlugInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const existing = await tx.policyRule.findFirst({
       where: { orgId: ctx.actor.orgId, enabled: true, protocol: "any", OR: [{ srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId }, { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId }] },
     });
@@ -141,7 +141,7 @@ export async function plugGroups(ctx: Ctx, queue: OperationQueue, input: z.input
  */
 export async function unplugGroups(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PlugInput>) {
   const q = PlugInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     await ownGroup(tx, ctx, q.srcGroupId, "srcGroupId");
     await ownGroup(tx, ctx, q.dstGroupId, "dstGroupId");
     const rules = await tx.policyRule.findMany({ where: { orgId: ctx.actor.orgId, OR: [{ srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId }, { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId }] } });
