@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idRef } from "./ids.ts";
 
 /**
  * Connectivity policy: groups of instances, allow rules group → group (stateful: replies to an
@@ -35,28 +36,28 @@ export const Labels = z.record(z.string(), z.string()).superRefine((labels, ctx)
 export type Labels = z.infer<typeof Labels>;
 
 export const GroupDto = z.object({
-  id: z.string(),
-  vpcId: z.string(),
+  id: idRef("group"),
+  vpcId: idRef("vpc"),
   name: z.string(),
   description: z.string(),
   /** instances carrying every one of these labels are members ({} = every instance of the VPC); null = explicit members only */
   matchLabels: Labels.nullable(),
   /** instances added by hand, on top of the label match */
-  memberIds: z.array(z.string()),
+  memberIds: z.array(idRef("instance")),
   /** instances that are members now (label match ∪ explicit), not terminated */
-  effectiveMemberIds: z.array(z.string()),
+  effectiveMemberIds: z.array(idRef("instance")),
   createdAt: z.iso.datetime(),
 });
 export type GroupDto = z.infer<typeof GroupDto>;
 
 export const RuleDto = z.object({
-  id: z.string(),
+  id: idRef("policyRule"),
   /** the VPC of the destination group: rules belong to the side that is being reached */
-  vpcId: z.string(),
+  vpcId: idRef("vpc"),
   /** the source: a group (of this organization), or a whole VPC peered with the destination's (possibly another tenant's) */
-  srcGroupId: z.string().nullable(),
-  srcVpcId: z.string().nullable(),
-  dstGroupId: z.string(),
+  srcGroupId: idRef("group").nullable(),
+  srcVpcId: idRef("vpc").nullable(),
+  dstGroupId: idRef("group"),
   protocol: PolicyProtocol,
   ports: z.array(PortRange),
   /** also allows dst → src (two rules in one) */
@@ -70,7 +71,7 @@ export type RuleDto = z.infer<typeof RuleDto>;
 
 /** An organization-level guardrail, evaluated before any rule: instances matching `src` never open conversations to instances matching `dst`. */
 export const DenyDto = z.object({
-  id: z.string(),
+  id: idRef("denyRule"),
   srcLabels: Labels,
   dstLabels: Labels,
   description: z.string(),
@@ -82,7 +83,7 @@ export const PeeringStatus = z.enum(["pending", "active", "rejected"]);
 export type PeeringStatus = z.infer<typeof PeeringStatus>;
 
 export const PeeringDto = z.object({
-  id: z.string(),
+  id: idRef("peering"),
   status: PeeringStatus,
   /** the requester's VPC (always shown) and the accepter's; names of another tenant's VPC are shown once accepted */
   requester: z.object({ vpcId: z.string(), vpcName: z.string(), cidr: z.string(), orgName: z.string() }),
@@ -164,7 +165,7 @@ export type RealizationDto = z.infer<typeof RealizationDto>;
 export const PolicyChangeDto = z.object({
   applied: z.boolean(),
   policyVersion: z.number().int(),
-  operationId: z.string().nullable(),
+  operationId: idRef("operation").nullable(),
   /** the group, rule, deny entry or peering created or changed (null for a removal) */
   targetId: z.string().nullable(),
   ...PolicyPreviewDto.shape,

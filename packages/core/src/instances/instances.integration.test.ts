@@ -1,3 +1,4 @@
+import { asId, type HostId, type SubnetId } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeHost } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
@@ -11,8 +12,8 @@ import { redisOperationQueue } from "../operations/queue.ts";
 
 /** Launch bookkeeping against the real Postgres and a real BullMQ queue (its own prefix; no worker consumes it here). */
 let ctx: Ctx;
-let subnetId: string;
-let hostId: string;
+let subnetId: SubnetId;
+let hostId: HostId;
 
 let queue: ReturnType<typeof redisOperationQueue>;
 
@@ -47,7 +48,7 @@ describe("launching instances", () => {
 
   it("an idempotency key makes a retried request the same launch", async () => {
     const vpc = await createVpc(ctx, { name: "v2", cidr: "10.78.0.0/16", allowOverlap: true });
-    const sn = await createSubnet(ctx, { vpcId: vpc.id, cloudId: (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId, name: "s2", cidr: "10.78.1.0/24" });
+    const sn = await createSubnet(ctx, { vpcId: vpc.id, cloudId: asId("cloud", (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId), name: "s2", cidr: "10.78.1.0/24" });
     const first = await launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64, idempotencyKey: "request-0001" });
     const again = await launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64, idempotencyKey: "request-0001" });
     expect(again).toEqual(first);
@@ -75,7 +76,7 @@ describe("launching instances", () => {
 });
 
 async function ownSubnet(name: string) {
-  const cloudId = (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId;
+  const cloudId = asId("cloud", (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId);
   const vpc = await createVpc(ctx, { name: `v-${name}`, cidr: `10.${80 + Math.floor(Math.random() * 100)}.0.0/16`, allowOverlap: true });
   return createSubnet(ctx, { vpcId: vpc.id, cloudId, name: `s-${name}`, cidr: vpc.cidr.replace("0.0/16", "1.0/24") });
 }

@@ -1,4 +1,4 @@
-import type { CommandResult, HostCommandBody } from "@nvi/contracts";
+import { asId, type CloudId, type CommandResult, type HostCommandBody } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuthenticatedHost } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
@@ -21,7 +21,7 @@ import { runOperation } from "../operations/run-operation.ts";
 let ctx: Ctx;
 let other: Ctx;
 let host: AuthenticatedHost;
-let cloudId: string;
+let cloudId: CloudId;
 let queue: ReturnType<typeof redisOperationQueue>;
 
 
@@ -283,7 +283,7 @@ describe("cancellation", () => {
 
   it("refuses what cannot be cancelled, and another organization's operation", async () => {
     const inst = await runningInstance("cancel-no");
-    const launchOp = (await ctx.db.operation.findFirstOrThrow({ where: { targetId: inst.id, kind: "instance.launch" } })).id;
+    const launchOp = asId("operation", (await ctx.db.operation.findFirstOrThrow({ where: { targetId: inst.id, kind: "instance.launch" } })).id);
     expect(await codeOf(cancelOperation(ctx, { operationId: launchOp }))).toMatch(/^OPERATION_STATE: .*already succeeded/);
     const stop = await stopInstance(ctx, queue, { instanceId: inst.id });
     expect(await codeOf(cancelOperation(other, { operationId: stop.operationId }))).toMatch(/^NOT_FOUND/);

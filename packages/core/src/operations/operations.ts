@@ -1,4 +1,4 @@
-import { OperationDto, OperationStep } from "@nvi/contracts";
+import { asId, idRef, OperationDto, OperationStep, type OperationId } from "@nvi/contracts";
 import type { OperationKind } from "@nvi/jobs";
 import type { DbTx } from "@nvi/db";
 import { z } from "zod";
@@ -8,7 +8,7 @@ import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import type { OperationQueue } from "./queue.ts";
 
-export const OperationRef = z.object({ operationId: z.string().min(1).max(40) });
+export const OperationRef = z.object({ operationId: idRef("operation") });
 export const ListOperationsInput = z.object({
   status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]).optional(),
   targetId: z.string().max(40).optional(),
@@ -22,7 +22,7 @@ type OpRow = {
 
 export function operationDto(r: OpRow): OperationDto {
   return {
-    id: r.id, kind: r.kind, targetType: r.targetType, targetId: r.targetId, status: r.status, progress: r.progress, steps: z.array(OperationStep).parse(r.steps),
+    id: asId("operation", r.id), kind: r.kind, targetType: r.targetType, targetId: r.targetId, status: r.status, progress: r.progress, steps: z.array(OperationStep).parse(r.steps),
     error: r.error, requestedBy: r.requestedBy, cancelledBy: r.cancelledBy, attempts: r.attempts, createdAt: r.createdAt.toISOString(), startedAt: r.startedAt?.toISOString() ?? null,
     finishedAt: r.finishedAt?.toISOString() ?? null,
   };
@@ -32,14 +32,15 @@ export async function createOperation(
   tx: DbTx,
   ctx: Ctx,
   o: { kind: OperationKind; targetType: string; targetId: string; steps: OperationStep[]; idempotencyKey: string | null; priorStatus?: string },
-): Promise<{ id: string }> {
-  return tx.operation.create({
+): Promise<{ id: OperationId }> {
+  const row = await tx.operation.create({
     data: {
       id: ctx.newId("operation"), orgId: ctx.actor.orgId, kind: o.kind, targetType: o.targetType, targetId: o.targetId, steps: o.steps, requestedBy: ctx.actor.email,
       idempotencyKey: o.idempotencyKey, priorStatus: o.priorStatus ?? null,
     },
     select: { id: true },
   });
+  return { id: asId("operation", row.id) };
 }
 
 export async function listOperations(ctx: Ctx, input: z.input<typeof ListOperationsInput> = {}): Promise<OperationDto[]> {

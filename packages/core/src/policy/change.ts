@@ -1,3 +1,4 @@
+import { asId } from "@nvi/contracts";
 import type { AccessChange, PolicyChangeDto } from "@nvi/contracts";
 import type { DbTx } from "@nvi/db";
 import { accessChanges, PolicyView, type PolicyInstance } from "@nvi/policy";
@@ -78,7 +79,7 @@ export async function changePolicy(ctx: Ctx, queue: OperationQueue, o: { preview
   // read once committed, so a change committed in between by someone else would show here too.
   await queue.enqueue("policy.apply", applied.operationId);
   const { changes, pairsChecked } = diff(applied.before, await loadPolicy(ctx.db, [orgId, ...applied.alsoOrgs]), orgId);
-  return { applied: true, policyVersion: applied.policyVersion, operationId: applied.operationId, targetId: applied.targetId, changes, pairsChecked };
+  return { applied: true, policyVersion: applied.policyVersion, operationId: asId("operation", applied.operationId), targetId: applied.targetId, changes, pairsChecked };
 }
 
 type Loaded = Awaited<ReturnType<typeof loadPolicy>>;

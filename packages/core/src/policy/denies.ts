@@ -1,4 +1,4 @@
-import { DenyDto, Labels } from "@nvi/contracts";
+import { DenyDto, Labels, idRef, asId } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
@@ -11,10 +11,10 @@ import { labelsOf } from "./snapshot.ts";
 const preview = previewFlag;
 
 export const CreateDenyInput = z.object({ srcLabels: Labels, dstLabels: Labels, description: z.string().trim().max(200).default(""), preview });
-export const DenyRef = z.object({ denyId: z.string().min(1).max(40), preview });
+export const DenyRef = z.object({ denyId: idRef("denyRule"), preview });
 
 function denyDto(d: { id: string; srcLabels: unknown; dstLabels: unknown; description: string; createdAt: Date }): DenyDto {
-  return { id: d.id, srcLabels: labelsOf(d.srcLabels), dstLabels: labelsOf(d.dstLabels), description: d.description, createdAt: d.createdAt.toISOString() };
+  return { id: asId("denyRule", d.id), srcLabels: labelsOf(d.srcLabels), dstLabels: labelsOf(d.dstLabels), description: d.description, createdAt: d.createdAt.toISOString() };
 }
 
 export async function listDenies(ctx: Ctx): Promise<DenyDto[]> {

@@ -1,4 +1,4 @@
-import { PeeringDto } from "@nvi/contracts";
+import { PeeringDto, idRef, asId } from "@nvi/contracts";
 import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -9,17 +9,16 @@ import type { OperationQueue } from "../operations/queue.ts";
 import { overlaps, parseCidr, type Cidr } from "../net/cidr.ts";
 import { changePolicy, previewFlag, lockPolicy } from "./change.ts";
 
-const id = z.string().min(1).max(40);
 const preview = previewFlag;
 
 export const RequestPeeringInput = z.object({
   /** your VPC */
-  vpcId: id,
+  vpcId: idRef("vpc"),
   /** the other VPC: yours (active at once) or another tenant's id, given to you by them (pending until they accept) */
-  peerVpcId: id,
+  peerVpcId: idRef("vpc"),
   preview,
 });
-export const PeeringRef = z.object({ peeringId: id, preview });
+export const PeeringRef = z.object({ peeringId: idRef("peering"), preview });
 
 type PeeringRow = {
   id: string; status: string; requesterOrgId: string; accepterOrgId: string; createdAt: Date; decidedAt: Date | null;
@@ -33,7 +32,7 @@ function peeringDto(p: PeeringRow, orgId: string): PeeringDto {
   // the requester sees the accepter's VPC name and range only once accepted (it named the VPC by id)
   const showAccepter = side !== "requester" || p.status === "active";
   return {
-    id: p.id, status: p.status === "active" ? "active" : p.status === "rejected" ? "rejected" : "pending", side,
+    id: asId("peering", p.id), status: p.status === "active" ? "active" : p.status === "rejected" ? "rejected" : "pending", side,
     requester: { vpcId: p.requesterVpc.id, vpcName: p.requesterVpc.name, cidr: p.requesterVpc.cidr, orgName: p.requesterVpc.organization.name },
     accepter: { vpcId: p.accepterVpc.id, vpcName: showAccepter ? p.accepterVpc.name : null, cidr: showAccepter ? p.accepterVpc.cidr : null, orgName: p.accepterVpc.organization.name },
     createdAt: p.createdAt.toISOString(), decidedAt: p.decidedAt?.toISOString() ?? null,

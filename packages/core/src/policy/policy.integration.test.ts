@@ -1,3 +1,4 @@
+import type { InstanceId, VpcId } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ctx } from "../context.ts";
 import { launchInstance } from "../instances/instances.ts";
@@ -13,9 +14,9 @@ import { createRule, plugGroups, policyMatrix, unplugGroups } from "./rules.ts";
 /** Policy bookkeeping on the real Postgres and a real BullMQ queue (no worker consumes it here: the data path is the lab's business). */
 let a: Ctx;
 let b: Ctx;
-let vpcId: string;
-let web: string;
-let db: string;
+let vpcId: VpcId;
+let web: InstanceId;
+let db: InstanceId;
 let queue: ReturnType<typeof redisOperationQueue>;
 
 

@@ -1,4 +1,4 @@
-import { MatrixDto, PolicyProtocol, PortRange, RuleDto } from "@nvi/contracts";
+import { MatrixDto, PolicyProtocol, PortRange, RuleDto, idRef, asId } from "@nvi/contracts";
 import type { DbTx } from "@nvi/db";
 import { parsePorts, PolicyView } from "@nvi/policy";
 import { z } from "zod";
@@ -11,17 +11,16 @@ import { changePolicy, previewFlag } from "./change.ts";
 import { groupDto, ownGroup } from "./groups.ts";
 import { loadPolicy, portsOf } from "./snapshot.ts";
 
-const id = z.string().min(1).max(40);
 const preview = previewFlag;
 /** `"443"`, `"80,443"`, `"8000-8080"`, or ranges; empty = every port. */
 const Ports = z.union([z.string().max(200), z.array(PortRange).max(64)]).default([]);
 
 export const CreateRuleInput = z.object({
   /** the source: a group of this organization… */
-  srcGroupId: id.optional(),
+  srcGroupId: idRef("group").optional(),
   /** …or every instance of a VPC peered with the destination's (another tenant's VPC, say) */
-  srcVpcId: id.optional(),
-  dstGroupId: id,
+  srcVpcId: idRef("vpc").optional(),
+  dstGroupId: idRef("group"),
   protocol: PolicyProtocol.default("any"),
   ports: Ports,
   bidirectional: z.boolean().default(false),
@@ -30,7 +29,7 @@ export const CreateRuleInput = z.object({
   preview,
 });
 export const UpdateRuleInput = z.object({
-  ruleId: id,
+  ruleId: idRef("policyRule"),
   protocol: PolicyProtocol.optional(),
   ports: z.union([z.string().max(200), z.array(PortRange).max(64)]).optional(),
   bidirectional: z.boolean().optional(),
@@ -38,16 +37,16 @@ export const UpdateRuleInput = z.object({
   description: z.string().trim().max(200).optional(),
   preview,
 });
-export const RuleRef = z.object({ ruleId: id, preview });
-export const PlugInput = z.object({ srcGroupId: id, dstGroupId: id, preview });
-export const ListRulesInput = z.object({ vpcId: id.optional() });
-export const MatrixInput = z.object({ vpcId: id });
+export const RuleRef = z.object({ ruleId: idRef("policyRule"), preview });
+export const PlugInput = z.object({ srcGroupId: idRef("group"), dstGroupId: idRef("group"), preview });
+export const ListRulesInput = z.object({ vpcId: idRef("vpc").optional() });
+export const MatrixInput = z.object({ vpcId: idRef("vpc") });
 
 type RuleRow = { id: string; srcGroupId: string | null; srcVpcId: string | null; dstGroupId: string; protocol: string; ports: unknown; bidirectional: boolean; enabled: boolean; description: string; createdAt: Date; updatedAt: Date; dstGroup: { vpcId: string } };
 
 export function ruleDto(r: RuleRow): RuleDto {
   return {
-    id: r.id, vpcId: r.dstGroup.vpcId, srcGroupId: r.srcGroupId, srcVpcId: r.srcVpcId, dstGroupId: r.dstGroupId, protocol: PolicyProtocol.catch("any").parse(r.protocol), ports: portsOf(r.ports),
+    id: asId("policyRule", r.id), vpcId: asId("vpc", r.dstGroup.vpcId), srcGroupId: r.srcGroupId === null ? null : asId("group", r.srcGroupId), srcVpcId: r.srcVpcId === null ? null : asId("vpc", r.srcVpcId), dstGroupId: asId("group", r.dstGroupId), protocol: PolicyProtocol.catch("any").parse(r.protocol), ports: portsOf(r.ports),
     bidirectional: r.bidirectional, enabled: r.enabled, description: r.description, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
   };
 }

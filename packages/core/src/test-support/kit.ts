@@ -1,4 +1,4 @@
-import type { HostFacts } from "@nvi/contracts";
+import { asId, type CloudId, type HostFacts, type HostId } from "@nvi/contracts";
 import { createCloud } from "../clouds/clouds.ts";
 import { enrollHost, type AuthenticatedHost } from "../clouds/hosts.ts";
 import { createJoinToken } from "../clouds/join-tokens.ts";
@@ -51,8 +51,8 @@ export function hostFacts(hostname = "h1", over: Partial<HostFacts> = {}): HostF
 }
 
 export interface EnrolledHost {
-  cloudId: string;
-  hostId: string;
+  cloudId: CloudId;
+  hostId: HostId;
   /** the host's credential, as its agent keeps it */
   credential: string;
   /** the host as its agent's calls are authenticated */
@@ -65,7 +65,8 @@ export async function cloudWithHost(ctx: Ctx, o: { cloud?: string; hostname?: st
   const cloudId = (await createCloud(ctx, { name: o.cloud ?? "dc1", kind: o.kind ?? "baremetal", region: "eu", datacenter: "dc1" })).id;
   const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
   const enrolled = await enrollHost(ctx, { joinToken: jt.joinString, facts: hostFacts(hostname) }, null);
-  return { cloudId, hostId: enrolled.hostId, credential: enrolled.credential, host: { id: enrolled.hostId, orgId: ctx.actor.orgId, cloudId, name: hostname } };
+  const hostId = asId("host", enrolled.hostId);
+  return { cloudId, hostId, credential: enrolled.credential, host: { id: hostId, orgId: ctx.actor.orgId, cloudId, name: hostname } };
 }
 
 /** A tenant with a person, a cloud and an enrolled host. */
