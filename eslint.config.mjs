@@ -1,5 +1,5 @@
 // One lint gate for the whole workspace: typed rules (floating/misused promises),
-// a file-length cap, and import boundaries between packages (ARCHITECTURE.md).
+// a file-length cap, and import boundaries between packages and apps (ARCHITECTURE.md).
 import tseslint from "typescript-eslint";
 
 const boundaries = {
@@ -12,7 +12,44 @@ const boundaries = {
   api: ["@nvi/core", "@nvi/contracts"],
   controller: ["@nvi/openflow", "@nvi/contracts", "@nvi/policy"],
 };
-const allOurs = ["contracts", "openflow", "db", "jobs", "policy", "core", "api", "controller", "db-migrate"];
+const allOurs = ["contracts", "openflow", "db", "jobs", "policy", "core", "api", "controller", "db-migrate", "lab", "dataplane"];
+const apps = ["@nvi/web", "@nvi/worker", "@nvi/agent", "@nvi/cli"];
+/** What each app may import: `src` for the product, `tests` also for its tests, `client` for the console's browser code. */
+const appBoundaries = {
+  web: { src: ["@nvi/api", "@nvi/contracts", "@nvi/core", "@nvi/jobs", "@nvi/policy"], client: ["@nvi/contracts", "@nvi/policy"] },
+  worker: { src: ["@nvi/contracts", "@nvi/controller", "@nvi/core", "@nvi/jobs", "@nvi/policy"] },
+  agent: { src: ["@nvi/contracts"], tests: ["@nvi/contracts", "@nvi/lab"] },
+  cli: { src: ["@nvi/contracts"], tests: ["@nvi/contracts", "@nvi/api", "@nvi/core"] },
+};
+
+function restrictTo(files, who, allowed, self) {
+  const forbidden = allOurs.map((p) => `@nvi/${p}`).filter((p) => !allowed.includes(p));
+  const others = apps.filter((a) => a !== self);
+  return {
+    files,
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: forbidden.flatMap((p) => [p, `${p}/*`]), message: `${who} may import only: ${allowed.join(", ")} (ARCHITECTURE.md)` },
+            { group: [...others, ...others.map((a) => `${a}/*`)], message: "no app imports another app" },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+function appBoundaryRules(app) {
+  const b = appBoundaries[app];
+  const self = `@nvi/${app}`;
+  return [
+    restrictTo([`apps/${app}/src/**/*.{ts,tsx}`], `apps/${app}`, b.src, self),
+    ...(b.tests ? [restrictTo([`apps/${app}/src/**/*.test.ts`], `apps/${app}'s tests`, b.tests, self)] : []),
+    ...(b.client ? [restrictTo([`apps/${app}/src/components/**/*.{ts,tsx}`, `apps/${app}/src/lib/**/*.{ts,tsx}`], `apps/${app}'s browser code`, b.client, self)] : []),
+  ];
+}
 
 function boundaryRules(pkg) {
   const allowed = new Set(boundaries[pkg]);
@@ -60,4 +97,5 @@ export default tseslint.config(
     },
   },
   ...Object.keys(boundaries).map(boundaryRules),
+  ...Object.keys(appBoundaries).flatMap(appBoundaryRules),
 );

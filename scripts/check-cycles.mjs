@@ -1,5 +1,7 @@
 // CI gate: no import cycles, neither between workspace packages (package.json
-// dependencies) nor between modules inside them (dpdm over every src/ tree).
+// dependencies) nor between modules inside them (dpdm over every src/ tree). Type-only imports
+// count: two modules that need each other's types are as tangled as two that need each other's
+// values (dpdm's --transform would drop them, so it is not used; a canary keeps it that way).
 import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import path from "node:path";
@@ -41,16 +43,28 @@ for (const [name, { deps }] of pkgs) {
   }
 }
 
+const dpdm = (globs, cwd) =>
+  execFileSync(path.join(root, "node_modules/.bin/dpdm"), ["--no-warning", "--no-tree", "--exit-code", "circular:1", "--exclude", "generated|node_modules", ...globs], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+  });
+
+// the canary: two modules that import only each other's types must be reported as a cycle
+try {
+  dpdm(["*.ts"], path.join(root, "scripts/cycle-canary"));
+  failed = true;
+  console.error("the module check missed the type-only cycle in scripts/cycle-canary: it would miss one in the code too");
+} catch {
+  // reported, as it must be
+}
+
 const entries = [...pkgs.values()].map((p) => path.join(p.dir, "src")).filter(existsSync).map((d) => `${path.relative(root, d)}/**/*.{ts,tsx}`);
 try {
-  execFileSync(
-    path.join(root, "node_modules/.bin/dpdm"),
-    ["--no-warning", "--no-tree", "--transform", "--exit-code", "circular:1", "--exclude", "generated|node_modules", ...entries],
-    { cwd: root, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
-  );
+  dpdm(entries, root);
 } catch (error) {
   failed = true;
-  console.error(`module cycles found:\n${error.stdout ?? ""}${error.stderr ?? ""}`);
+  console.error(`module cycles found (type-only imports count):\n${error.stdout ?? ""}${error.stderr ?? ""}`);
 }
 if (failed) process.exit(1);
 console.log(`no import cycles (${pkgs.size} packages, ${entries.length} source trees)`);

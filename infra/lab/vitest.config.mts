@@ -1,6 +1,3 @@
-import { defineConfig } from "vitest/config";
-import { suiteReporters } from "../../scripts/vitest-reporters.mts";
+import { vitestPreset } from "../../scripts/vitest-preset.mts";
 
-export default defineConfig({
-  test: { include: ["src/**/*.test.ts"], reporters: suiteReporters("lab"), fileParallelism: false, testTimeout: 120_000, hookTimeout: 180_000 },
-});
+export default vitestPreset("lab", { stories: true, test: { fileParallelism: false, testTimeout: 120_000, hookTimeout: 180_000 } });

@@ -1,12 +1,3 @@
-import { defineConfig } from "vitest/config";
-import { suiteReporters } from "../../scripts/vitest-reporters.mts";
+import { vitestPreset } from "../../scripts/vitest-preset.mts";
 
-export default defineConfig({
-  test: {
-    include: ["src/**/*.test.ts"],
-    reporters: suiteReporters("core"),
-    sequence: { shuffle: true },
-    env: { TZ: "UTC" },
-    fileParallelism: false,
-  },
-});
+export default vitestPreset("core", { test: { fileParallelism: false, testTimeout: 20_000 } });

@@ -1,4 +1,3 @@
-import { defineConfig } from "vitest/config";
-import { suiteReporters } from "../../scripts/vitest-reporters.mts";
+import { vitestPreset } from "../../scripts/vitest-preset.mts";
 
-export default defineConfig({ test: { include: ["src/**/*.test.ts"], reporters: suiteReporters("jobs"), sequence: { shuffle: true } } });
+export default vitestPreset("jobs");

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ALL_SCOPES } from "@nvi/contracts";
 import { createApiContext, handleRest } from "@nvi/api";
-import { createApiToken, createCoreDeps, ensurePersonalOrganization, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { createApiToken, type CoreDeps } from "@nvi/core";
+import { person } from "@nvi/core/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./run.ts";
 
@@ -16,12 +17,9 @@ let token = "";
 let dir = "";
 
 beforeAll(async () => {
-  deps = createCoreDeps(process.env.DATABASE_URL ?? "");
-  const email = `cli-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: "cli" } });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  const actor = await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null });
-  token = (await createApiToken({ ...deps, actor }, { name: "cli", scopes: [...ALL_SCOPES], expiresInDays: 1 })).secret;
+  const owner = await person("cli");
+  deps = owner;
+  token = (await createApiToken(owner, { name: "cli", scopes: [...ALL_SCOPES], expiresInDays: 1 })).secret;
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -54,7 +52,8 @@ async function nvi(...argv: string[]) {
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
-describe("nvi CLI against the real API", () => {
+// a story: logged in by the first step, the journey walks on from there
+describe("nvi CLI against the real API", { shuffle: false }, () => {
   it("logs in, keeps the token private, and says who it is", async () => {
     expect((await nvi("whoami")).err).toMatch(/not logged in/);
     const bad = await nvi("login", "--url", url, "--token", "nvi_wrong");

@@ -1,6 +1,6 @@
-import { HostFacts } from "@nvi/contracts";
+import { HostFacts, type VebApplied } from "@nvi/contracts";
 import { Inventory, NviMapping, type FabricEndpoint, type FabricHost, type Tsc, type Verdict } from "@nvi/controller";
-import { loadPolicy, type CoreDeps, type InstanceDataPlane, type VebConfirmation } from "@nvi/core";
+import { loadPolicy, type CoreDeps, type DataPlane } from "@nvi/core";
 import { EMPTY_SNAPSHOT, PolicyView, type PolicyInstance } from "@nvi/policy";
 
 /**
@@ -112,7 +112,7 @@ export class DbFabric {
     for (const e of this.inventory.endpoints()) if (!seen.has(e.id)) await this.mapping.unplug(e.id);
   }
 
-  readonly dataPlane: InstanceDataPlane = {
+  readonly dataPlane: DataPlane = {
     plug: async (i) => {
       await this.refresh();
       const e = this.endpointOf(i);
@@ -120,19 +120,19 @@ export class DbFabric {
       return (await this.mapping.plug(e)) ?? "";
     },
     unplug: (id) => this.mapping.unplug(id),
-    applyPolicy: async (orgId): Promise<VebConfirmation[]> => {
+    applyPolicy: async (orgId): Promise<VebApplied[]> => {
       const t0 = performance.now();
       // a policy change moves no instance: the policy (and labels) is all there is to re-read
       await this.refreshPolicy();
       const t1 = performance.now();
       // short drops are lifted only where this organization's instances (or its peers') sent them
       const vpcs = new Set([...this.instances.values()].filter((i) => i.orgId === orgId).flatMap((i) => this.view.reachableVpcs(i.vpcId)));
-      const applied = await this.mapping.applyPolicy({ liftDenyVpcs: [...vpcs] });
+      const applied = await this.mapping.applyPolicy({ liftDenyVpcs: [...vpcs], hostIdOf: (d) => this.hostIdOf(d) ?? null });
       const t2 = performance.now();
       // read the VEBs back at once: a pair the TSC did not know of cannot outlive the change
       await this.verifyAll();
       this.logger?.info("policy applied", { refreshMs: Math.round(t1 - t0), revokeMs: Math.round(t2 - t1), verifyMs: Math.round(performance.now() - t2), revokedPairs: applied.reduce((n, a) => n + a.revokedPairs, 0) });
-      return applied.map((a) => ({ hostId: this.hostIdOf(a.datapathId) ?? null, hostName: a.name, revokedPairs: a.revokedPairs, confirmedMs: a.confirmedMs, error: a.error }));
+      return applied;
     },
   };
 }

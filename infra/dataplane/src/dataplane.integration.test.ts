@@ -93,76 +93,79 @@ describe("one tenant's instances talk across hosts and datacenters", () => {
 describe("tenant B cannot reach tenant A (same CIDR, same hosts)", () => {
   const victims = ["a1", "a2", "a3", "a4"];
   const rxOfA = async (): Promise<number[]> => Promise.all(victims.map((v) => rxPackets(ns(v))));
-  let before: number[];
-
-  beforeAll(async () => {
-    before = await rxOfA();
-  });
-
-  it("B's own addresses lead to B's instances only", async () => {
-    expect(await httpWho(ns("b1"), "10.20.0.3")).toBe("instance b2");
-    expect(await httpWho(ns("b1"), "10.20.0.4")).toBe("instance b3");
-    expect(await httpWho(ns("b1"), "10.20.0.5")).toBeUndefined(); // a4's address: not in B's VPC
-  });
-
-  it("a spoofed source IP is dropped at the port", async () => {
-    expect((await ping(ns("b1"), "10.20.0.3")).ok).toBe(true); // b1 → b2 works with its own address
-    await run("ip", ["netns", "exec", ns("b1"), "ip", "addr", "add", "10.20.0.5/24", "dev", "eth0"]);
-    try {
-      const spoofed = await run("ip", ["netns", "exec", ns("b1"), "ping", "-n", "-c", "2", "-W", "1", "-I", "10.20.0.5", "10.20.0.3"]).then(() => true, () => false);
-      expect(spoofed).toBe(false);
-    } finally {
-      await run("ip", ["netns", "exec", ns("b1"), "ip", "addr", "del", "10.20.0.5/24", "dev", "eth0"]);
-    }
-  });
-
-  it("a spoofed source MAC (a1's) is dropped at the port", async () => {
-    await run("ip", ["netns", "exec", ns("b1"), "ip", "link", "set", "eth0", "address", inst.a1!.mac]);
-    try {
-      expect((await ping(ns("b1"), "10.20.0.3", { count: 2 })).ok).toBe(false);
-    } finally {
-      await run("ip", ["netns", "exec", ns("b1"), "ip", "link", "set", "eth0", "address", inst.b1!.mac]);
-    }
-    await until("b1 back on its own MAC", async () => (await ping(ns("b1"), "10.20.0.3")).ok);
-  });
-
-  it("forged ARP replies never leave the port (A's neighbours keep the VEB's answers)", async () => {
-    const forged = ["10.20.0.2", "10.20.0.3", "10.20.0.4", "10.20.0.5", "10.20.0.1"].flatMap((ip) => [
-      arpReplyHex({ senderMac: inst.b1!.mac, senderIp: ip, targetMac: "ff:ff:ff:ff:ff:ff", targetIp: ip, dstMac: "ff:ff:ff:ff:ff:ff" }),
-      arpReplyHex({ senderMac: inst.b1!.mac, senderIp: ip, targetMac: inst.a1!.mac, targetIp: inst.a1!.ip, dstMac: inst.a1!.mac }),
-    ]);
-    await sendRawFrames(ns("b1"), forged, 3);
-    for (const v of victims) {
-      const neigh = await run("ip", ["netns", "exec", ns(v), "ip", "neigh", "show"]);
-      expect(neigh).not.toContain(inst.b1!.mac);
-    }
-  });
-
-  it("the hosts' fabric addresses and A's mapped fabric addresses are unreachable from B", async () => {
-    const targets = [...lab.state.hosts.map((h) => h.fabricIp), ...victims.map((v) => lab.mapping.fabricAddressOf(v)!)];
-    expect(targets.every(Boolean)).toBe(true);
-    const results = await Promise.all(targets.map(async (t) => [t, (await ping(ns("b1"), t)).ok, (await tcpProbe(ns("b1"), t, 7, 800)).ok, (await udpProbe(ns("b1"), t, 7, 800)).ok]));
-    expect(results.filter(([, ...oks]) => oks.some(Boolean))).toEqual([]);
-  });
-
-  it("raw frames aimed at A (fabric MAC + mapped address, A's addresses, broadcast) are dropped", async () => {
-    const h1 = lab.state.hosts[0]!;
-    const own = { srcMac: inst.b1!.mac, srcIp: inst.b1!.ip };
-    const frames = [
-      udpFrameHex({ ...own, dstMac: h1.fabricMac, dstIp: lab.mapping.fabricAddressOf("a2")! }),
-      udpFrameHex({ ...own, dstMac: VEB_MAC, dstIp: lab.mapping.fabricAddressOf("a3")! }),
-      udpFrameHex({ ...own, dstMac: inst.a4!.mac, dstIp: inst.a4!.ip }),
-      udpFrameHex({ ...own, dstMac: "ff:ff:ff:ff:ff:ff", dstIp: "10.20.0.255" }),
-      udpFrameHex({ ...own, dstMac: "ff:ff:ff:ff:ff:ff", dstIp: "255.255.255.255" }),
-      udpFrameHex({ srcMac: inst.a1!.mac, srcIp: inst.a1!.ip, dstMac: VEB_MAC, dstIp: inst.a2!.ip }), // a1 impersonated
-    ];
-    await sendRawFrames(ns("b1"), frames, 5);
-  });
-
-  it("through all of the above, not one packet reached an instance of tenant A", async () => {
+  /** Each test checks that nothing it sent reached an instance of tenant A (none leans on another's run). */
+  const reachingNoneOfA = async (attempt: () => Promise<void>): Promise<void> => {
+    const before = await rxOfA();
+    await attempt();
     await new Promise((r) => setTimeout(r, 500));
-    expect(await rxOfA()).toEqual(before);
-  });
+    expect(await rxOfA(), "packets that reached an instance of tenant A").toEqual(before);
+  };
+
+  it("B's own addresses lead to B's instances only", () =>
+    reachingNoneOfA(async () => {
+      expect(await httpWho(ns("b1"), "10.20.0.3")).toBe("instance b2");
+      expect(await httpWho(ns("b1"), "10.20.0.4")).toBe("instance b3");
+      expect(await httpWho(ns("b1"), "10.20.0.5")).toBeUndefined(); // a4's address: not in B's VPC
+    }));
+
+  it("a spoofed source IP is dropped at the port", () =>
+    reachingNoneOfA(async () => {
+      expect((await ping(ns("b1"), "10.20.0.3")).ok).toBe(true); // b1 → b2 works with its own address
+      await run("ip", ["netns", "exec", ns("b1"), "ip", "addr", "add", "10.20.0.5/24", "dev", "eth0"]);
+      try {
+        const spoofed = await run("ip", ["netns", "exec", ns("b1"), "ping", "-n", "-c", "2", "-W", "1", "-I", "10.20.0.5", "10.20.0.3"]).then(() => true, () => false);
+        expect(spoofed).toBe(false);
+      } finally {
+        await run("ip", ["netns", "exec", ns("b1"), "ip", "addr", "del", "10.20.0.5/24", "dev", "eth0"]);
+      }
+    }));
+
+  it("a spoofed source MAC (a1's) is dropped at the port", () =>
+    reachingNoneOfA(async () => {
+      await run("ip", ["netns", "exec", ns("b1"), "ip", "link", "set", "eth0", "address", inst.a1!.mac]);
+      try {
+        expect((await ping(ns("b1"), "10.20.0.3", { count: 2 })).ok).toBe(false);
+      } finally {
+        await run("ip", ["netns", "exec", ns("b1"), "ip", "link", "set", "eth0", "address", inst.b1!.mac]);
+      }
+      await until("b1 back on its own MAC", async () => (await ping(ns("b1"), "10.20.0.3")).ok);
+    }));
+
+  it("forged ARP replies never leave the port (A's neighbours keep the VEB's answers)", () =>
+    reachingNoneOfA(async () => {
+      const forged = ["10.20.0.2", "10.20.0.3", "10.20.0.4", "10.20.0.5", "10.20.0.1"].flatMap((ip) => [
+        arpReplyHex({ senderMac: inst.b1!.mac, senderIp: ip, targetMac: "ff:ff:ff:ff:ff:ff", targetIp: ip, dstMac: "ff:ff:ff:ff:ff:ff" }),
+        arpReplyHex({ senderMac: inst.b1!.mac, senderIp: ip, targetMac: inst.a1!.mac, targetIp: inst.a1!.ip, dstMac: inst.a1!.mac }),
+      ]);
+      await sendRawFrames(ns("b1"), forged, 3);
+      for (const v of victims) {
+        const neigh = await run("ip", ["netns", "exec", ns(v), "ip", "neigh", "show"]);
+        expect(neigh).not.toContain(inst.b1!.mac);
+      }
+    }));
+
+  it("the hosts' fabric addresses and A's mapped fabric addresses are unreachable from B", () =>
+    reachingNoneOfA(async () => {
+      const targets = [...lab.state.hosts.map((h) => h.fabricIp), ...victims.map((v) => lab.mapping.fabricAddressOf(v)!)];
+      expect(targets.every(Boolean)).toBe(true);
+      const results = await Promise.all(targets.map(async (t) => [t, (await ping(ns("b1"), t)).ok, (await tcpProbe(ns("b1"), t, 7, 800)).ok, (await udpProbe(ns("b1"), t, 7, 800)).ok]));
+      expect(results.filter(([, ...oks]) => oks.some(Boolean))).toEqual([]);
+    }));
+
+  it("raw frames aimed at A (fabric MAC + mapped address, A's addresses, broadcast) are dropped: not one packet reaches an instance of tenant A", () =>
+    reachingNoneOfA(async () => {
+      const h1 = lab.state.hosts[0]!;
+      const own = { srcMac: inst.b1!.mac, srcIp: inst.b1!.ip };
+      const frames = [
+        udpFrameHex({ ...own, dstMac: h1.fabricMac, dstIp: lab.mapping.fabricAddressOf("a2")! }),
+        udpFrameHex({ ...own, dstMac: VEB_MAC, dstIp: lab.mapping.fabricAddressOf("a3")! }),
+        udpFrameHex({ ...own, dstMac: inst.a4!.mac, dstIp: inst.a4!.ip }),
+        udpFrameHex({ ...own, dstMac: "ff:ff:ff:ff:ff:ff", dstIp: "10.20.0.255" }),
+        udpFrameHex({ ...own, dstMac: "ff:ff:ff:ff:ff:ff", dstIp: "255.255.255.255" }),
+        udpFrameHex({ srcMac: inst.a1!.mac, srcIp: inst.a1!.ip, dstMac: VEB_MAC, dstIp: inst.a2!.ip }), // a1 impersonated
+      ];
+      await sendRawFrames(ns("b1"), frames, 5);
+    }));
 });
 
 describe("a tenant cannot flood the TSC", () => {

@@ -42,7 +42,7 @@ export async function startAgent(lab: string, hostId: string, command?: string):
     }
     const cmd = command ?? state.agentCommand;
     if (!cmd) throw new LabError(`lab ${lab} has no agent command; give one`);
-    host.pids.agent = await spawnInNs(host.ns, ["sh", "-c", cmd], path.join(host.ovsDir, "agent.log"), agentEnv(state, host), true);
+    host.pids.agent = await spawnInNs(host.ns, ["sh", "-c", cmd], path.join(host.ovsDir, "agent.log"), agentEnv(state, host), { networkOnly: true });
     return host.pids.agent;
   });
 }

@@ -15,10 +15,10 @@ import { LabError, sleep, tryRun } from "./exec.ts";
  * `networkOnly` enters just the network namespace (nsenter), as an agent on a real host lives:
  * the namespaces it creates (`ip netns add`) are then visible to everyone, and to its next run.
  */
-export async function spawnInNs(ns: string, argv: readonly string[], logFile: string, env: Record<string, string> = {}, networkOnly = false): Promise<number> {
+export async function spawnInNs(ns: string, argv: readonly string[], logFile: string, env: Record<string, string> = {}, o: { networkOnly?: boolean } = {}): Promise<number> {
   const fd = openSync(logFile, "a");
   try {
-    const enter = networkOnly ? ["nsenter", `--net=/run/netns/${ns}`, "--"] : ["ip", "netns", "exec", ns];
+    const enter = o.networkOnly ? ["nsenter", `--net=/run/netns/${ns}`, "--"] : ["ip", "netns", "exec", ns];
     const child = spawn(enter[0]!, [...enter.slice(1), ...argv], { detached: true, stdio: ["ignore", fd, fd], env: childEnv(env) });
     const pid = child.pid;
     if (pid === undefined) throw new LabError(`could not start ${argv.join(" ")} in ${ns}`);

@@ -153,7 +153,7 @@ async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: st
     gatewayIp: h.gatewayIp, gatewayMac: h.gatewayMac, instanceBlock: h.instanceBlock, mgmtIp: h.mgmtIp, ovsDir, pids,
   };
   if (state.agentCommand) {
-    host.pids.agent = await spawnInNs(h.ns, ["sh", "-c", state.agentCommand], path.join(ovsDir, "agent.log"), agentEnv(state, host), true);
+    host.pids.agent = await spawnInNs(h.ns, ["sh", "-c", state.agentCommand], path.join(ovsDir, "agent.log"), agentEnv(state, host), { networkOnly: true });
   }
   return host;
 }

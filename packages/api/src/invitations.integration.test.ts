@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveUserActor, type CoreDeps } from "@nvi/core";
-import { TRPCError } from "@trpc/server";
 import { createCaller } from "./root.ts";
-import { makeTenant, sessionContext, testDeps, type Tenant } from "./test-support/fixtures.ts";
+import { makeTenant, sessionContext, testDeps, trpcCodeOf, type Tenant } from "./test-support/fixtures.ts";
 
 let deps: CoreDeps;
 let owner: Tenant;
@@ -18,12 +17,7 @@ afterAll(async () => {
 const as = (t: Pick<Tenant, "userId" | "email">, orgId?: string) =>
   createCaller(sessionContext(deps, t, new Headers(orgId ? { cookie: `nvi_org=${orgId}` } : {})));
 
-async function codeOf(p: Promise<unknown>): Promise<string | null> {
-  return p.then(
-    () => null,
-    (e: unknown) => (e instanceof TRPCError ? e.code : String(e)),
-  );
-}
+const codeOf = trpcCodeOf;
 
 describe("invitations", () => {
   it("a link joins the organization once, with the invited role, and is audited", async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJoinToken, enrollHost, resolveUserActor, type CoreDeps } from "@nvi/core";
-import { TRPCError } from "@trpc/server";
 import { createCaller } from "./root.ts";
 import { MAX_BATCH_SIZE, handleRest, handleTrpc } from "./http.ts";
-import { headerContext, makeTenant, sessionContext, testDeps, type Tenant } from "./test-support/fixtures.ts";
+import { headerContext, hostFacts, makeTenant, sessionContext, testDeps, trpcCodeOf, type Tenant } from "./test-support/fixtures.ts";
 
 /** Regressions for the findings of the security review of 2026-11-26. */
 let deps: CoreDeps;
@@ -18,11 +17,7 @@ afterAll(async () => {
 });
 
 const as = (t: Pick<Tenant, "userId" | "email">, orgId = owner.orgId) => createCaller(sessionContext(deps, t, new Headers({ cookie: `nvi_org=${orgId}` })));
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof TRPCError ? e.code : String(e)),
-  );
+const codeOf = trpcCodeOf;
 
 async function join(role: "owner" | "admin" | "member" | "viewer", label: string, orgOwner = owner) {
   const t = await makeTenant(deps, label);
@@ -57,7 +52,7 @@ describe("security review regressions", () => {
     const membership = (await as(owner).member.list()).find((m) => m.userId === mallory.userId)!;
     await as(owner).member.remove({ membershipId: membership.id });
     expect((await deps.db.apiToken.findUniqueOrThrow({ where: { id: token.token.id } })).revokedAt).not.toBeNull();
-    await expect(enrollHost(deps, { joinToken: jt.joinString, facts: { hostname: "evil", os: null, kernel: "x", cpus: 1, memoryMiB: 1, ovsVersion: null, fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: null, runtimes: { docker: false, qemu: false, netns: false }, agentVersion: "0" } }, null)).rejects.toThrow(/revoked/);
+    await expect(enrollHost(deps, { joinToken: jt.joinString, facts: hostFacts("evil") }, null)).rejects.toThrow(/revoked/);
     expect((await deps.db.invitation.findUniqueOrThrow({ where: { id: inv.invitation.id } })).revokedAt).not.toBeNull();
   });
 

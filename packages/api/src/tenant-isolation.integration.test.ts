@@ -5,7 +5,7 @@ import {
 import { TRPCError } from "@trpc/server";
 import { appRouter, createCaller } from "./root.ts";
 import { handleRest, openApiDocument } from "./http.ts";
-import { headerContext, makeTenant, sessionContext, testDeps, type Tenant } from "./test-support/fixtures.ts";
+import { headerContext, hostFacts as kitHostFacts, makeTenant, sessionContext, testDeps, type Tenant } from "./test-support/fixtures.ts";
 
 /**
  * Tenant B (a member of another organization) calls every procedure and every REST
@@ -72,9 +72,7 @@ afterAll(async () => {
   await deps.db.$disconnect();
 });
 
-function hostFacts(hostname: string) {
-  return { hostname, os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: null, runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.0.0" };
-}
+const hostFacts = (hostname: string) => kitHostFacts(hostname, { datacenter: null, agentVersion: "0.0.0" });
 
 /** Nothing of A's may appear in anything B receives. */
 function assertNoLeak(value: unknown) {

@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { idRef } from "./ids.ts";
 import { Role, Scope } from "./access.ts";
 
 /** Shapes the API returns. Dates travel as ISO strings so REST and tRPC agree. */
 const isoDate = z.iso.datetime();
 
 export const OrganizationDto = z.object({
-  id: z.string(),
+  id: idRef("organization"),
   name: z.string(),
   slug: z.string(),
   role: Role,
@@ -15,18 +16,18 @@ export type OrganizationDto = z.infer<typeof OrganizationDto>;
 
 export const MeDto = z.object({
   actor: z.enum(["user", "token"]),
-  userId: z.string(),
+  userId: idRef("user"),
   email: z.string(),
   name: z.string(),
   organization: OrganizationDto,
   scopes: z.array(Scope),
-  tokenId: z.string().nullable(),
+  tokenId: idRef("apiToken").nullable(),
 });
 export type MeDto = z.infer<typeof MeDto>;
 
 export const MemberDto = z.object({
-  id: z.string(),
-  userId: z.string(),
+  id: idRef("membership"),
+  userId: idRef("user"),
   email: z.string(),
   name: z.string(),
   role: Role,
@@ -35,7 +36,7 @@ export const MemberDto = z.object({
 export type MemberDto = z.infer<typeof MemberDto>;
 
 export const InvitationDto = z.object({
-  id: z.string(),
+  id: idRef("invitation"),
   role: Role,
   email: z.string().nullable(),
   createdAt: isoDate,
@@ -47,7 +48,7 @@ export const InvitationDto = z.object({
 export type InvitationDto = z.infer<typeof InvitationDto>;
 
 export const ApiTokenDto = z.object({
-  id: z.string(),
+  id: idRef("apiToken"),
   name: z.string(),
   prefix: z.string(),
   scopes: z.array(Scope),
@@ -61,7 +62,7 @@ export const ApiTokenDto = z.object({
 export type ApiTokenDto = z.infer<typeof ApiTokenDto>;
 
 export const AuditEventDto = z.object({
-  id: z.string(),
+  id: idRef("auditEvent"),
   at: isoDate,
   actorType: z.enum(["user", "token", "system", "anonymous"]),
   actorId: z.string().nullable(),

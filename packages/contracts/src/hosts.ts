@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idRef } from "./ids.ts";
 
 const isoDate = z.iso.datetime();
 
@@ -35,7 +36,7 @@ export const HostStatus = z.enum(HOST_STATUSES);
 export type HostStatus = z.infer<typeof HostStatus>;
 
 export const CloudDto = z.object({
-  id: z.string(),
+  id: idRef("cloud"),
   name: z.string(),
   kind: CloudKind,
   region: z.string(),
@@ -46,8 +47,8 @@ export const CloudDto = z.object({
 export type CloudDto = z.infer<typeof CloudDto>;
 
 export const JoinTokenDto = z.object({
-  id: z.string(),
-  cloudId: z.string(),
+  id: idRef("joinToken"),
+  cloudId: idRef("cloud"),
   prefix: z.string(),
   reusable: z.boolean(),
   usageLimit: z.number().int().nullable(),
@@ -60,8 +61,8 @@ export const JoinTokenDto = z.object({
 export type JoinTokenDto = z.infer<typeof JoinTokenDto>;
 
 export const HostDto = z.object({
-  id: z.string(),
-  cloudId: z.string(),
+  id: idRef("host"),
+  cloudId: idRef("cloud"),
   name: z.string(),
   status: HostStatus,
   facts: HostFacts,
@@ -98,7 +99,7 @@ export const HeartbeatResponse = z.object({
 });
 
 export const VpcDto = z.object({
-  id: z.string(),
+  id: idRef("vpc"),
   name: z.string(),
   cidr: z.string(),
   allowOverlap: z.boolean(),
@@ -108,9 +109,9 @@ export const VpcDto = z.object({
 export type VpcDto = z.infer<typeof VpcDto>;
 
 export const SubnetDto = z.object({
-  id: z.string(),
-  vpcId: z.string(),
-  cloudId: z.string(),
+  id: idRef("subnet"),
+  vpcId: idRef("vpc"),
+  cloudId: idRef("cloud"),
   name: z.string(),
   cidr: z.string(),
   gateway: z.string(),

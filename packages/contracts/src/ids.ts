@@ -56,6 +56,42 @@ export type AuditEventId = z.infer<typeof AuditEventId>;
 export function isIdOf(kind: IdKind, value: string): boolean {
   return value.startsWith(`${ID_PREFIXES[kind]}_`) && value.length === ID_PREFIXES[kind].length + 1 + ID_BODY_LENGTH;
 }
+export const VpcId = idSchema("vpc");
+export type VpcId = z.infer<typeof VpcId>;
+export const SubnetId = idSchema("subnet");
+export type SubnetId = z.infer<typeof SubnetId>;
+export const InstanceId = idSchema("instance");
+export type InstanceId = z.infer<typeof InstanceId>;
+export const OperationId = idSchema("operation");
+export type OperationId = z.infer<typeof OperationId>;
+export const HostCommandId = idSchema("hostCommand");
+export type HostCommandId = z.infer<typeof HostCommandId>;
+export const GroupId = idSchema("group");
+export type GroupId = z.infer<typeof GroupId>;
+export const PolicyRuleId = idSchema("policyRule");
+export type PolicyRuleId = z.infer<typeof PolicyRuleId>;
+export const DenyRuleId = idSchema("denyRule");
+export type DenyRuleId = z.infer<typeof DenyRuleId>;
+export const PeeringId = idSchema("peering");
+export type PeeringId = z.infer<typeof PeeringId>;
+
+/** The branded id type of a kind (`IdOf<"vpc">` is `VpcId`). */
+export type IdOf<K extends IdKind> = z.infer<ReturnType<typeof idSchema<K>>>;
+
+/**
+ * An id in a request: branded as the kind it names and bounded in size, its shape not judged, so a
+ * malformed id, an unknown one and another tenant's all get the same NOT_FOUND (the answer tells
+ * nothing). Ids we read back from our own rows are trusted as they are (`asId`).
+ */
+export function idRef<K extends IdKind>(_kind: K) {
+  return z.string().min(1).max(40).brand<K>();
+}
+
+/** An id read from our own rows, typed as the kind it is (no check: we minted it). */
+export function asId<K extends IdKind>(_kind: K, value: string): IdOf<K> {
+  return value as IdOf<K>;
+}
+
 export const CloudId = idSchema("cloud");
 export type CloudId = z.infer<typeof CloudId>;
 export const HostId = idSchema("host");

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idRef } from "./ids.ts";
 import { ProbeOutcome, ProbeRequest, TraceOutcome, TraceRequest } from "./reachability.ts";
 
 const isoDate = z.iso.datetime();
@@ -21,13 +22,13 @@ export const InstanceStatus = z.enum(INSTANCE_STATUSES);
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
 
 export const InstanceDto = z.object({
-  id: z.string(),
+  id: idRef("instance"),
   name: z.string(),
-  vpcId: z.string(),
-  subnetId: z.string(),
-  hostId: z.string(),
+  vpcId: idRef("vpc"),
+  subnetId: idRef("subnet"),
+  hostId: idRef("host"),
   hostName: z.string(),
-  cloudId: z.string(),
+  cloudId: idRef("cloud"),
   runtime: InstanceRuntime,
   image: z.string().nullable(),
   command: z.string().nullable(),
@@ -57,7 +58,7 @@ export const OperationStep = z.object({
 export type OperationStep = z.infer<typeof OperationStep>;
 
 export const OperationDto = z.object({
-  id: z.string(),
+  id: idRef("operation"),
   kind: z.string(),
   targetType: z.string(),
   targetId: z.string(),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idRef } from "./ids.ts";
 
 /**
  * Connectivity policy: groups of instances, allow rules group → group (stateful: replies to an
@@ -35,28 +36,28 @@ export const Labels = z.record(z.string(), z.string()).superRefine((labels, ctx)
 export type Labels = z.infer<typeof Labels>;
 
 export const GroupDto = z.object({
-  id: z.string(),
-  vpcId: z.string(),
+  id: idRef("group"),
+  vpcId: idRef("vpc"),
   name: z.string(),
   description: z.string(),
   /** instances carrying every one of these labels are members ({} = every instance of the VPC); null = explicit members only */
   matchLabels: Labels.nullable(),
   /** instances added by hand, on top of the label match */
-  memberIds: z.array(z.string()),
+  memberIds: z.array(idRef("instance")),
   /** instances that are members now (label match ∪ explicit), not terminated */
-  effectiveMemberIds: z.array(z.string()),
+  effectiveMemberIds: z.array(idRef("instance")),
   createdAt: z.iso.datetime(),
 });
 export type GroupDto = z.infer<typeof GroupDto>;
 
 export const RuleDto = z.object({
-  id: z.string(),
+  id: idRef("policyRule"),
   /** the VPC of the destination group: rules belong to the side that is being reached */
-  vpcId: z.string(),
+  vpcId: idRef("vpc"),
   /** the source: a group (of this organization), or a whole VPC peered with the destination's (possibly another tenant's) */
-  srcGroupId: z.string().nullable(),
-  srcVpcId: z.string().nullable(),
-  dstGroupId: z.string(),
+  srcGroupId: idRef("group").nullable(),
+  srcVpcId: idRef("vpc").nullable(),
+  dstGroupId: idRef("group"),
   protocol: PolicyProtocol,
   ports: z.array(PortRange),
   /** also allows dst → src (two rules in one) */
@@ -70,7 +71,7 @@ export type RuleDto = z.infer<typeof RuleDto>;
 
 /** An organization-level guardrail, evaluated before any rule: instances matching `src` never open conversations to instances matching `dst`. */
 export const DenyDto = z.object({
-  id: z.string(),
+  id: idRef("denyRule"),
   srcLabels: Labels,
   dstLabels: Labels,
   description: z.string(),
@@ -82,7 +83,7 @@ export const PeeringStatus = z.enum(["pending", "active", "rejected"]);
 export type PeeringStatus = z.infer<typeof PeeringStatus>;
 
 export const PeeringDto = z.object({
-  id: z.string(),
+  id: idRef("peering"),
   status: PeeringStatus,
   /** the requester's VPC (always shown) and the accepter's; names of another tenant's VPC are shown once accepted */
   requester: z.object({ vpcId: z.string(), vpcName: z.string(), cidr: z.string(), orgName: z.string() }),
@@ -164,9 +165,26 @@ export type RealizationDto = z.infer<typeof RealizationDto>;
 export const PolicyChangeDto = z.object({
   applied: z.boolean(),
   policyVersion: z.number().int(),
-  operationId: z.string().nullable(),
+  operationId: idRef("operation").nullable(),
   /** the group, rule, deny entry or peering created or changed (null for a removal) */
   targetId: z.string().nullable(),
   ...PolicyPreviewDto.shape,
 });
 export type PolicyChangeDto = z.infer<typeof PolicyChangeDto>;
+
+/**
+ * One VEB's answer to a policy change (the TSC's, read by the worker into the operation's steps):
+ * the host it belongs to, how many pairs it revoked, and when its barrier came back.
+ */
+export const VebApplied = z.object({
+  /** null: a VEB whose host the console does not know (its agent has not reported its datapath id) */
+  hostId: z.string().nullable(),
+  /** the host's name (the datapath id in hex where none is known) */
+  hostName: z.string(),
+  /** pairs whose flows were deleted by cookie (both directions) */
+  revokedPairs: z.number().int(),
+  /** ms from the start of the apply to this VEB's barrier reply */
+  confirmedMs: z.number(),
+  error: z.string().nullable(),
+});
+export type VebApplied = z.infer<typeof VebApplied>;

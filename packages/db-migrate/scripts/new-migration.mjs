@@ -2,9 +2,9 @@
 // one, written as a Prisma migration folder. Replaces `prisma migrate dev`, which
 // needs live-database introspection that the js engine cannot do.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { derivedPath, migrationsDir, pkgDir, schemaPath, snapshotPath, writeDerived } from "./schema-files.mjs";
+import { derivedPath, migrationsDir, pkgDir, snapshotPath, writeDerived, writeSnapshot } from "./schema-files.mjs";
 
 const name = (process.argv[2] ?? "").trim();
 if (!/^[a-z0-9_]+$/.test(name)) {
@@ -30,5 +30,5 @@ const dir = path.join(migrationsDir, `${stamp}_${name}`);
 mkdirSync(dir, { recursive: true });
 writeFileSync(path.join(dir, "migration.sql"), sql);
 writeFileSync(path.join(migrationsDir, "migration_lock.toml"), 'provider = "postgresql"\n');
-copyFileSync(schemaPath, snapshotPath);
+writeSnapshot();
 console.log(`wrote ${path.relative(process.cwd(), dir)}/migration.sql`);

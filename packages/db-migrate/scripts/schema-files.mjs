@@ -6,8 +6,19 @@ export const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
 export const repoDir = path.resolve(pkgDir, "../..");
 export const schemaPath = path.join(repoDir, "prisma/schema.prisma");
 export const migrationsDir = path.join(repoDir, "prisma/migrations");
-/** The schema as of the newest migration; `db:new` diffs against it. */
+/** The schema as of the newest migration, this tool's snapshot (labelled as such); `db:new` diffs against it. */
 export const snapshotPath = path.join(repoDir, "prisma/migrated-schema.prisma");
+export const SNAPSHOT_LABEL = [
+  "// SNAPSHOT, not the schema: packages/db-migrate's copy of prisma/schema.prisma as of the newest",
+  "// migration, written by `pnpm db:new` and diffed against by the next one. Never edit it: edit",
+  "// prisma/schema.prisma and run `pnpm db:new <name>`.",
+  "",
+].join("\n");
+
+/** Writes the snapshot: the schema, under its label. */
+export function writeSnapshot(source = schemaPath, target = snapshotPath) {
+  writeFileSync(target, SNAPSHOT_LABEL + "\n" + readFileSync(source, "utf8"));
+}
 export const derivedPath = path.join(pkgDir, "prisma/schema.prisma");
 
 /**

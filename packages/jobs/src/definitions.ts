@@ -1,3 +1,4 @@
+import { OperationId } from "@nvi/contracts";
 import { z } from "zod";
 
 /** Queue names, declared once. Each host-touching change will ride the operations queue. */
@@ -35,7 +36,7 @@ export const echoJob = defineJob({
 });
 
 /** Runs an instance operation (launch, terminate, stop, start, restart) to its end; the operation row holds everything else. */
-const operationPayload = z.object({ operationId: z.string().min(1).max(40) });
+const operationPayload = z.object({ operationId: OperationId });
 export const instanceLaunchJob = defineJob({ name: "instance.launch", version: 1, queue: QUEUES.operations, schema: operationPayload });
 export const instanceTerminateJob = defineJob({ name: "instance.terminate", version: 1, queue: QUEUES.operations, schema: operationPayload });
 export const instanceStopJob = defineJob({ name: "instance.stop", version: 1, queue: QUEUES.operations, schema: operationPayload });

@@ -80,7 +80,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
         </Field>
         <SelectField label="Subnet" name="subnetId" options={subnets.map(({ vpc, subnet }) => ({ value: subnet.id, label: `${vpc.name} / ${subnet.name} (${subnet.cidr})` }))} />
         <SelectField label="Runtime" name="runtime" value={runtime} onChange={setRuntime} options={RUNTIMES} />
-        <SelectField label="Host" name="hostId" defaultValue="" options={(hosts.data ?? []).map((h) => ({ value: h.id, label: `${h.name} (${h.status})`, disabled: h.status !== "online" }))}>
+        <SelectField<string> label="Host" name="hostId" defaultValue="" options={(hosts.data ?? []).map((h) => ({ value: h.id, label: `${h.name} (${h.status})`, disabled: h.status !== "online" }))}>
           <option value="">automatic placement</option>
         </SelectField>
       </div>

@@ -81,7 +81,7 @@ export const hostRouter = router({
 /** What host agents call (outbound from the host); authenticated by join token, then by host credential. */
 export const agentRouter = router({
   enroll: publicProcedure
-    .meta(rest("POST", "/agent/enroll", "agent", "An agent trades a join token for its host identity and credential", false))
+    .meta(rest("POST", "/agent/enroll", "agent", "An agent trades a join token for its host identity and credential", { public: true }))
     .input(EnrollRequest)
     .output(EnrollResponse)
     .mutation(({ ctx, input }) => enrollHost(ctx.deps, input, ctx.sourceIp)),

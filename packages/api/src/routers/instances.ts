@@ -1,4 +1,4 @@
-import { CommandResult, HostCommandDto, InstanceDto, InstanceInventoryItem, OperationDto } from "@nvi/contracts";
+import { CommandResult, HostCommandDto, idRef, InstanceDto, InstanceInventoryItem, OperationDto } from "@nvi/contracts";
 import {
   DomainError, InstanceRef, cancelOperation, LaunchInstanceInput, LifecycleInput, ListInstancesInput, ListOperationsInput, OperationRef, completeCommand, getInstance, getOperation,
   launchInstance, listInstances, listOperations, pullCommands, restartInstance, retryOperation, startInstance, stopInstance, terminateInstance, type OperationQueue,
@@ -89,7 +89,7 @@ export const agentCommandRouter = router({
     .mutation(({ ctx, input }) => pullCommands(ctx.deps, ctx.host, input.inventory)),
   result: hostProcedure
     .meta(rest("POST", "/agent/commands/{commandId}/result", "agent", "An agent reports the outcome of a command (host credential)"))
-    .input(z.object({ commandId: z.string().min(1).max(40), result: CommandResult }))
+    .input(z.object({ commandId: idRef("hostCommand"), result: CommandResult }))
     .output(z.object({ recorded: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
       await completeCommand(ctx.deps, ctx.host, input.commandId, input.result);

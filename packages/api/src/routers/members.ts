@@ -57,7 +57,7 @@ export const invitationRouter = router({
     .output(InvitationDto)
     .mutation(({ ctx, input }) => revokeInvitation(ctx.core, input)),
   preview: publicProcedure
-    .meta(rest("GET", "/invitations/preview", "members", "What an invitation link offers, before signing in", false))
+    .meta(rest("GET", "/invitations/preview", "members", "What an invitation link offers, before signing in", { public: true }))
     .input(InviteSecret)
     .output(InvitationPreview)
     .query(({ ctx, input }) => previewInvitation(ctx.deps, input.secret)),

@@ -1,11 +1,17 @@
 import { ALL_SCOPES } from "@nvi/contracts";
-import { createApiToken, createCoreDeps, ensurePersonalOrganization, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { createApiToken, ensurePersonalOrganization, resolveUserActor, type CoreDeps } from "@nvi/core";
+import { TRPCError } from "@trpc/server";
 import { createApiContext, type ApiContext } from "../context.ts";
 
-export function testDeps(): CoreDeps {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL must point at the test database (scripts/test.sh sets it)");
-  return createCoreDeps(url);
+// core's kit (the test database, host facts, a tenant with a cloud and an enrolled host), and what only the API adds
+export { hostFacts, testDeps } from "@nvi/core/test-support";
+
+/** What a call through the API ended with: "ok", or the tRPC error code. */
+export function trpcCodeOf(p: Promise<unknown>): Promise<string> {
+  return p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof TRPCError ? e.code : String(e)),
+  );
 }
 
 export interface Tenant {

@@ -1,5 +1,5 @@
 export { NviMapping } from "./mapping.ts";
-export type { MappingOptions, MappingStats, VebApplied } from "./types.ts";
+export type { MappingOptions, MappingStats } from "./types.ts";
 export { NO_SWITCHES, tscPort } from "./switch-port.ts";
 export type { SwitchPort } from "./switch-port.ts";
 export { Inventory, sameVpcPolicy, vpcTag } from "./model.ts";

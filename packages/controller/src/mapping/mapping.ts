@@ -1,3 +1,4 @@
+import type { VebApplied } from "@nvi/contracts";
 import { MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger } from "@nvi/openflow";
 import type { ControllerApp } from "../app.ts";
 import { addFlowMod, FlowSpec } from "../flow.ts";
@@ -13,7 +14,7 @@ import { PortRateLimiter } from "./rate-limit.ts";
 import { arrivalLiftMods, policyChangeMods, Revocation, revocationMods, sweepMods } from "./revoke.ts";
 import { LatencySamples } from "./samples.ts";
 import { NO_SWITCHES, SwitchPort, tscPort } from "./switch-port.ts";
-import type { MappingOptions, MappingStats, VebApplied } from "./types.ts";
+import type { MappingOptions, MappingStats } from "./types.ts";
 import { VebRealization, verifyVeb } from "./verify.ts";
 
 /**
@@ -222,7 +223,7 @@ export class NviMapping {
    * newly allowed pair's next packet is judged at once. Each connected VEB answers with a barrier;
    * the answer says when each confirmed. Pairs still allowed as they are keep flowing untouched.
    */
-  async applyPolicy(o: { liftDenyVpcs?: readonly string[] } = {}): Promise<VebApplied[]> {
+  async applyPolicy(o: { liftDenyVpcs?: readonly string[]; hostIdOf?: (datapathId: bigint) => string | null } = {}): Promise<VebApplied[]> {
     this.policyEpoch++;
     const t0 = performance.now();
     const revoke = changedPairs(this.view, this.pairs.all()).map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));
@@ -230,12 +231,12 @@ export class NviMapping {
     for (const p of revoke) this.pairs.forget(p.a, p.b);
     return Promise.all(
       [...perSwitch].map(async ([dpid, { mods, revoked }]): Promise<VebApplied> => {
-        const name = this.inventory.host(dpid)?.name ?? dpid.toString(16);
+        const veb = { hostId: o.hostIdOf?.(dpid) ?? null, hostName: this.inventory.host(dpid)?.name ?? dpid.toString(16), revokedPairs: revoked };
         try {
           const errors = await this.switches.sendWithBarrier(dpid, mods);
-          return { datapathId: dpid, name, revokedPairs: revoked, confirmedMs: performance.now() - t0, error: errors.length > 0 ? `${errors.length} flow-mod(s) refused` : null };
+          return { ...veb, confirmedMs: performance.now() - t0, error: errors.length > 0 ? `${errors.length} flow-mod(s) refused` : null };
         } catch (e) {
-          return { datapathId: dpid, name, revokedPairs: revoked, confirmedMs: performance.now() - t0, error: e instanceof Error ? e.message : String(e) };
+          return { ...veb, confirmedMs: performance.now() - t0, error: e instanceof Error ? e.message : String(e) };
         }
       }),
     );

@@ -93,7 +93,7 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     await firstPacket(switches);
     allowed = false;
     const applied = await mapping.applyPolicy({ liftDenyVpcs: ["vpc_a"] });
-    expect(applied.map((v) => [v.name, v.revokedPairs, v.error])).toEqual([["h1", 1, null], ["h2", 1, null]]);
+    expect(applied.map((v) => [v.hostName, v.revokedPairs, v.error])).toEqual([["h1", 1, null], ["h2", 1, null]]);
     expect(mappingFlows(switches, 1n)).toEqual([]);
     expect(mappingFlows(switches, 2n)).toEqual([]);
     expect((await switches.inject(1n, fromA)).outputs).toEqual([]);

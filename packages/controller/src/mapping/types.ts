@@ -35,12 +35,3 @@ export interface MappingStats {
   decideMs: { count: number; p50: number; p99: number; max: number };
 }
 
-/** One VEB's part of applying a policy change. */
-export interface VebApplied {
-  datapathId: bigint;
-  name: string;
-  revokedPairs: number;
-  /** ms from the start of the apply to this VEB's barrier reply */
-  confirmedMs: number;
-  error: string | null;
-}

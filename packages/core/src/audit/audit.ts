@@ -1,4 +1,4 @@
-import { AuditEventDto } from "@nvi/contracts";
+import { AuditEventDto, asId } from "@nvi/contracts";
 import type { DbTx, Prisma } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -90,7 +90,7 @@ export async function listAuditEvents(ctx: Ctx, filter: AuditFilter): Promise<Au
   const page = rows.slice(0, filter.limit);
   return {
     events: page.map((e) => ({
-      id: e.id,
+      id: asId("auditEvent", e.id),
       at: e.at.toISOString(),
       actorType: e.actorType,
       actorId: e.actorId,

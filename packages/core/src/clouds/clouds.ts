@@ -1,4 +1,4 @@
-import { CloudDto, CloudKind } from "@nvi/contracts";
+import { CloudDto, CloudKind, idRef, asId } from "@nvi/contracts";
 import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -25,7 +25,7 @@ type CloudRow = { id: string; name: string; kind: CloudKind; region: string; dat
 
 function toDto(row: CloudRow): CloudDto {
   return {
-    id: row.id,
+    id: asId("cloud", row.id),
     name: row.name,
     kind: row.kind,
     region: row.region,
@@ -59,7 +59,7 @@ export async function listClouds(ctx: Ctx): Promise<CloudDto[]> {
   return rows.map(toDto);
 }
 
-export const CloudRef = z.object({ cloudId: z.string().min(1).max(40) });
+export const CloudRef = z.object({ cloudId: idRef("cloud") });
 
 export async function deleteCloud(ctx: Ctx, input: z.infer<typeof CloudRef>): Promise<{ deleted: true }> {
   assertScope(ctx.actor.scopes, "clouds", "write");

@@ -1,35 +1,18 @@
 import { beforeAll, afterAll, describe, expect, it } from "vitest";
-import { createCoreDeps, type Ctx } from "../context.ts";
-import { DomainError } from "../errors.ts";
-import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
-import { createCloud } from "./clouds.ts";
+import type { Ctx } from "../context.ts";
+import { cloudWithHost, codeOf, hostFacts, person } from "../test-support/kit.ts";
 import { rotateHostCredential } from "./host-credentials.ts";
-import { authenticateHost, enrollHost, listHosts, recordHeartbeat } from "./hosts.ts";
-import { createJoinToken } from "./join-tokens.ts";
+import { authenticateHost, listHosts, recordHeartbeat } from "./hosts.ts";
 
 /** Rotation against the real Postgres, through the same calls the agent's heartbeat and command poll make. */
 let ctx: Ctx;
 let other: Ctx;
 
-const facts = (hostname: string) => ({ hostname, os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: "dc1", runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.1.0" });
 
-async function person(tag: string): Promise<Ctx> {
-  const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
-  const email = `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: tag } });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  return { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
-}
+const enrolled = (name: string) => cloudWithHost(ctx, { cloud: `c-${name}`, hostname: name });
 
-async function enrolled(name: string) {
-  const cloudId = (await createCloud(ctx, { name: `c-${name}`, kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
-  const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
-  return enrollHost(ctx, { joinToken: jt.joinString, facts: facts(name) }, null);
-}
-
-const codeOf = (p: Promise<unknown>): Promise<string> => p.then(() => "ok", (e: unknown) => (e instanceof DomainError ? e.code : String(e)));
 /** What the agent does on each heartbeat. */
-const heartbeat = async (credential: string) => recordHeartbeat(ctx, await authenticateHost(ctx, credential), facts("x"));
+const heartbeat = async (credential: string) => recordHeartbeat(ctx, await authenticateHost(ctx, credential), hostFacts("x"));
 
 beforeAll(async () => {
   ctx = await person("rot");

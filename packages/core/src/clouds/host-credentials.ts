@@ -1,3 +1,4 @@
+import { idRef } from "@nvi/contracts";
 import { z } from "zod";
 import { ROLE_RANK, assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
@@ -18,7 +19,7 @@ import { hashSecret, hostCredentialFormat } from "../tokens/token-format.ts";
  *
  * Audit: `host.credential.rotate` (who asked) and `host.credential.rotated` (the agent confirmed).
  */
-export const RotateHostCredentialInput = z.object({ hostId: z.string().min(1).max(40) });
+export const RotateHostCredentialInput = z.object({ hostId: idRef("host") });
 
 export async function rotateHostCredential(ctx: Ctx, input: z.infer<typeof RotateHostCredentialInput>): Promise<{ hostId: string; rotationRequestedAt: string }> {
   assertScope(ctx.actor.scopes, "clouds", "write");

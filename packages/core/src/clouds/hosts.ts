@@ -1,4 +1,4 @@
-import { EnrollResponse, HostDto, HostFacts, type HeartbeatResponse, type HostStatus } from "@nvi/contracts";
+import { EnrollResponse, HostDto, HostFacts, type HeartbeatResponse, type HostStatus, idRef, asId } from "@nvi/contracts";
 import { isUniqueViolation, type Prisma } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -23,8 +23,8 @@ type HostRow = { id: string; cloudId: string; name: string; facts: unknown; enro
 
 function toDto(row: HostRow, now: Date): HostDto {
   return {
-    id: row.id,
-    cloudId: row.cloudId,
+    id: asId("host", row.id),
+    cloudId: asId("cloud", row.cloudId),
     name: row.name,
     status: hostStatus(row.lastSeenAt, now),
     facts: HostFacts.parse(row.facts),
@@ -115,7 +115,7 @@ export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, f
   return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS, ...(newCredential ? { newCredential } : {}) };
 }
 
-export const ListHostsInput = z.object({ cloudId: z.string().min(1).max(40).optional() });
+export const ListHostsInput = z.object({ cloudId: idRef("cloud").optional() });
 
 export async function listHosts(ctx: Ctx, input: z.infer<typeof ListHostsInput>): Promise<HostDto[]> {
   assertScope(ctx.actor.scopes, "clouds", "read");
@@ -129,7 +129,7 @@ export async function listHosts(ctx: Ctx, input: z.infer<typeof ListHostsInput>)
   return rows.map((r) => toDto(r, now));
 }
 
-export const HostRef = z.object({ hostId: z.string().min(1).max(40) });
+export const HostRef = z.object({ hostId: idRef("host") });
 
 /** Removes a host and its credential: its agent is refused from the next heartbeat on. */
 export async function removeHost(ctx: Ctx, input: z.infer<typeof HostRef>): Promise<{ removed: true }> {

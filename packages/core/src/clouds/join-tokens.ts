@@ -1,4 +1,4 @@
-import { JoinTokenDto } from "@nvi/contracts";
+import { JoinTokenDto, idRef, asId } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
@@ -9,7 +9,7 @@ import { findOwnCloud } from "./clouds.ts";
 
 export const CreateJoinTokenInput = z
   .object({
-    cloudId: z.string().min(1).max(40),
+    cloudId: idRef("cloud"),
     reusable: z.boolean().default(false),
     usageLimit: z.number().int().min(1).max(10_000).nullable().default(null),
     expiresInHours: z.number().int().min(1).max(720).default(24),
@@ -45,8 +45,8 @@ export function joinTokenStatus(row: JoinTokenRow, now: Date): JoinTokenDto["sta
 
 function toDto(row: JoinTokenRow, now: Date): JoinTokenDto {
   return {
-    id: row.id,
-    cloudId: row.cloudId,
+    id: asId("joinToken", row.id),
+    cloudId: asId("cloud", row.cloudId),
     prefix: row.prefix,
     reusable: row.reusable,
     usageLimit: effectiveLimit(row),
@@ -113,7 +113,7 @@ export async function listJoinTokens(ctx: Ctx, input: { cloudId: string }): Prom
   return rows.map((r) => toDto(r, now));
 }
 
-export const RevokeJoinTokenInput = z.object({ joinTokenId: z.string().min(1).max(40) });
+export const RevokeJoinTokenInput = z.object({ joinTokenId: idRef("joinToken") });
 
 export async function revokeJoinToken(ctx: Ctx, input: z.infer<typeof RevokeJoinTokenInput>): Promise<JoinTokenDto> {
   assertScope(ctx.actor.scopes, "clouds", "write");

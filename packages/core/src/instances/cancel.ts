@@ -1,4 +1,4 @@
-import { OperationStep, type InstanceStatus, type OperationDto } from "@nvi/contracts";
+import type { InstanceStatus, OperationDto } from "@nvi/contracts";
 import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -7,7 +7,8 @@ import { recordAudit, subjectOf } from "../audit/audit.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { releaseAddress } from "../vpcs/ipam.ts";
 import { LIFECYCLE, type LifecycleKind } from "./lifecycle.ts";
-import { operationDto, type OperationRef } from "./operations.ts";
+import { operationDto, type OperationRef } from "../operations/operations.ts";
+import { markCancelled } from "../operations/progress.ts";
 
 /**
  * Cancelling an operation. A queued one that never ran is cancelled at once and what its request
@@ -38,13 +39,6 @@ export async function cancelOperation(ctx: Ctx, input: z.infer<typeof OperationR
   });
 }
 
-/** The operation ends `cancelled`: steps not done are skipped, the error says who cancelled. */
-export async function markCancelled(tx: DbTx, deps: Pick<CoreDeps, "clock">, operationId: string, by: string) {
-  const row = await tx.operation.findUniqueOrThrow({ where: { id: operationId }, select: { steps: true } });
-  const steps = z.array(OperationStep).parse(row.steps).map((s) => (s.status === "done" ? s : { ...s, status: "skipped" as const }));
-  return tx.operation.update({ where: { id: operationId }, data: { status: "cancelled", cancelledBy: by, error: `cancelled by ${by}`, finishedAt: deps.clock(), steps } });
-}
-
 /** A launch that never finished: address released, the instance terminated with the reason (its name is free again). */
 export async function undoLaunch(tx: DbTx, instanceId: string, by: string): Promise<void> {
   const inst = await tx.instance.findUnique({ where: { id: instanceId } });
@@ -59,11 +53,6 @@ export async function restoreStatus(tx: DbTx, instanceId: string, kind: Lifecycl
   const back = (rule.from as readonly string[]).includes(prior ?? "") ? (prior as InstanceStatus) : rule.from[0];
   if (!back) return;
   await tx.instance.updateMany({ where: { id: instanceId, status: rule.requested }, data: { status: back } });
-}
-
-/** The worker asks at each safe step boundary: who wants this operation cancelled (null: nobody). */
-export async function cancelRequestedBy(deps: CoreDeps, operationId: string): Promise<string | null> {
-  return (await deps.db.operation.findUnique({ where: { id: operationId }, select: { cancelledBy: true } }))?.cancelledBy ?? null;
 }
 
 /** The worker's side of a cancelled launch: undone and marked in one transaction. */

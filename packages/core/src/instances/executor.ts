@@ -1,26 +1,11 @@
 import type { CommandResult, HostCommandBody, InstanceRuntime, InstanceSpec } from "@nvi/contracts";
 import type { CoreDeps } from "../context.ts";
-import type { VebConfirmation } from "../policy/apply-executor.ts";
+import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
 import { parseCidr, type Cidr } from "../net/cidr.ts";
 import { releaseAddress } from "../vpcs/ipam.ts";
-import { cancelRequestedBy, finishCancelledLaunch } from "./cancel.ts";
+import { finishCancelledLaunch } from "./cancel.ts";
 import { awaitCommand, issueCommand } from "./commands.ts";
-import { beginOperation, finishOperation, progressOf } from "./operations.ts";
-
-/** What the worker's TSC does for instances (implemented with the controller's NVI mapping). */
-export interface InstanceDataPlane {
-  plug(instance: { id: string; orgId: string; vpcId: string; hostId: string; ofport: number; mac: string; address: string; gateway: string }): Promise<string>;
-  unplug(instanceId: string): Promise<void>;
-  /** re-read the policy and bring every VEB in line with it (a worker without a TSC has none) */
-  applyPolicy?(orgId: string): Promise<VebConfirmation[]>;
-}
-
-export interface ExecutorOptions {
-  /** how long to wait for the agent to answer a command (default 120 s) */
-  commandTimeoutMs?: number;
-}
-
-export const failed = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+import { beginOperation, cancelRequestedBy, finishOperation, progressOf } from "../operations/progress.ts";
 
 /** One command to the instance's host for this operation (issued once per kind), and the agent's answer. */
 export async function askHost(deps: CoreDeps, inst: { hostId: string }, operationId: string, body: HostCommandBody, o: ExecutorOptions): Promise<CommandResult> {
@@ -47,7 +32,7 @@ type InstanceRow = Pick<InstanceSpec, "name" | "runtime" | "image" | "command" |
  * reason. A cancellation is honoured before the host is asked and again before the TSC step (the
  * agent then removes what it made): the address is released, the instance marked terminated.
  */
-export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
+export async function runLaunch(deps: CoreDeps, plane: DataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
   const op = await beginOperation(deps, operationId);
   if (!op) return;
   const progress = progressOf(deps, operationId);
@@ -90,7 +75,7 @@ export async function runLaunch(deps: CoreDeps, plane: InstanceDataPlane, operat
 }
 
 /** Terminate: out of the TSC first (traffic stops), then off the host, then the address is free. */
-export async function runTerminate(deps: CoreDeps, plane: InstanceDataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
+export async function runTerminate(deps: CoreDeps, plane: DataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
   const op = await beginOperation(deps, operationId);
   if (!op) return;
   const progress = progressOf(deps, operationId);

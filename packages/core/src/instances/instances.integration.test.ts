@@ -1,34 +1,28 @@
+import { asId, type HostId, type SubnetId } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloud } from "../clouds/clouds.ts";
-import { enrollHost, removeHost } from "../clouds/hosts.ts";
-import { createJoinToken } from "../clouds/join-tokens.ts";
-import { createCoreDeps, type Ctx } from "../context.ts";
-import { DomainError } from "../errors.ts";
-import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
+import { removeHost } from "../clouds/hosts.ts";
+import type { Ctx } from "../context.ts";
+import type { DomainError } from "../errors.ts";
+import { codeOf, tenantWithHost } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { completeCommand, issueCommand, pullCommands } from "./commands.ts";
 import { launchInstance, terminateInstance } from "./instances.ts";
-import { redisOperationQueue, retryOperation } from "./operations.ts";
+import { retryOperation } from "../operations/operations.ts";
+import { redisOperationQueue } from "../operations/queue.ts";
 
 /** Launch bookkeeping against the real Postgres and a real BullMQ queue (its own prefix; no worker consumes it here). */
 let ctx: Ctx;
-let subnetId: string;
-let hostId: string;
+let subnetId: SubnetId;
+let hostId: HostId;
 
 let queue: ReturnType<typeof redisOperationQueue>;
 
-const facts = { hostname: "h1", os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: "dc1", runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.1.0" };
 
 beforeAll(async () => {
-  const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
-  const email = `inst-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: "inst" } });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  ctx = { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
-  const cloudId = (await createCloud(ctx, { name: "dc1", kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
-  const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
-  const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts }, null);
-  hostId = enrolled.hostId;
+  const tenant = await tenantWithHost("inst");
+  ctx = tenant.ctx;
+  hostId = tenant.hostId;
+  const cloudId = tenant.cloudId;
 
   const vpc = await createVpc(ctx, { name: "v", cidr: "10.77.0.0/16", allowOverlap: false });
   subnetId = (await createSubnet(ctx, { vpcId: vpc.id, cloudId, name: "s", cidr: "10.77.1.0/26" })).id;
@@ -38,12 +32,6 @@ afterAll(async () => {
   await queue.close();
   await ctx.db.$disconnect();
 });
-
-const codeOf = (p: Promise<unknown>): Promise<string> =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof DomainError ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}` : String(e)),
-  );
 
 describe("launching instances", () => {
   it("50 concurrent launches into a /26: unique addresses, then SUBNET_FULL, nothing half-made", async () => {
@@ -60,7 +48,7 @@ describe("launching instances", () => {
 
   it("an idempotency key makes a retried request the same launch", async () => {
     const vpc = await createVpc(ctx, { name: "v2", cidr: "10.78.0.0/16", allowOverlap: true });
-    const sn = await createSubnet(ctx, { vpcId: vpc.id, cloudId: (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId, name: "s2", cidr: "10.78.1.0/24" });
+    const sn = await createSubnet(ctx, { vpcId: vpc.id, cloudId: asId("cloud", (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId), name: "s2", cidr: "10.78.1.0/24" });
     const first = await launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64, idempotencyKey: "request-0001" });
     const again = await launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64, idempotencyKey: "request-0001" });
     expect(again).toEqual(first);
@@ -88,7 +76,7 @@ describe("launching instances", () => {
 });
 
 async function ownSubnet(name: string) {
-  const cloudId = (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId;
+  const cloudId = asId("cloud", (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId);
   const vpc = await createVpc(ctx, { name: `v-${name}`, cidr: `10.${80 + Math.floor(Math.random() * 100)}.0.0/16`, allowOverlap: true });
   return createSubnet(ctx, { vpcId: vpc.id, cloudId, name: `s-${name}`, cidr: vpc.cidr.replace("0.0/16", "1.0/24") });
 }

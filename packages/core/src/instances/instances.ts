@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { HostFacts, InstanceDto, InstanceRuntime, Labels, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB, type OperationStep } from "@nvi/contracts";
+import { HostFacts, InstanceDto, InstanceRuntime, Labels, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB, type OperationId, type OperationStep, idRef, asId } from "@nvi/contracts";
 import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -8,7 +8,8 @@ import { hostStatus } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { allocateAddress } from "../vpcs/ipam.ts";
-import { createOperation, type OperationQueue } from "./operations.ts";
+import { createOperation } from "../operations/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 
 /** Limits per instance and per organization (the quota a tenant hits first). */
 export const INSTANCE_LIMITS = { cpus: 16, memoryMiB: 65_536, perOrganization: 200 } as const;
@@ -22,9 +23,9 @@ const name = z
 
 export const LaunchInstanceInput = z.object({
   name,
-  subnetId: z.string().min(1).max(40),
+  subnetId: idRef("subnet"),
   /** omitted: automatic placement on an online host of the subnet's cloud that has the runtime */
-  hostId: z.string().min(1).max(40).optional(),
+  hostId: idRef("host").optional(),
   runtime: InstanceRuntime.default("netns"),
   /** docker: an image present on the host; qemu: the name of a guest in the host's image directory (e.g. nvi-busybox) */
   image: z.string().trim().min(1).max(200).optional(),
@@ -38,8 +39,8 @@ export const LaunchInstanceInput = z.object({
   /** same key → the same launch, never a second instance (a retried request) */
   idempotencyKey: z.string().trim().min(8).max(100).optional(),
 });
-export const InstanceRef = z.object({ instanceId: z.string().min(1).max(40) });
-export const ListInstancesInput = z.object({ vpcId: z.string().min(1).max(40).optional() });
+export const InstanceRef = z.object({ instanceId: idRef("instance") });
+export const ListInstancesInput = z.object({ vpcId: idRef("vpc").optional() });
 
 /** A unicast, locally administered MAC derived from the instance id (stable, never reused by chance). */
 export function instanceMac(instanceId: string): string {
@@ -55,7 +56,7 @@ type Row = {
 
 export function instanceDto(r: Row): InstanceDto {
   return {
-    id: r.id, name: r.name, vpcId: r.vpcId, subnetId: r.subnetId, hostId: r.hostId, hostName: r.host.name, cloudId: r.host.cloudId, runtime: r.runtime,
+    id: asId("instance", r.id), name: r.name, vpcId: asId("vpc", r.vpcId), subnetId: asId("subnet", r.subnetId), hostId: asId("host", r.hostId), hostName: r.host.name, cloudId: asId("cloud", r.host.cloudId), runtime: r.runtime,
     image: r.image, command: r.command, cpus: r.cpus, memoryMiB: r.memoryMiB, address: r.address, mac: r.mac, status: r.status,
     statusReason: r.statusReason, ofport: r.ofport, labels: Labels.catch({}).parse(r.labels), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
   };
@@ -116,7 +117,7 @@ const LAUNCH_STEPS = ["allocate an address", "start on the host", "plug into the
  * transaction allocates the address, creates the instance (pending) and its operation; the job is
  * queued after commit (and re-queued by the worker's sweeper if that fails). Bad input changes nothing.
  */
-export async function launchInstance(ctx: Ctx, queue: OperationQueue, raw: z.input<typeof LaunchInstanceInput>): Promise<{ instance: InstanceDto; operationId: string }> {
+export async function launchInstance(ctx: Ctx, queue: OperationQueue, raw: z.input<typeof LaunchInstanceInput>): Promise<{ instance: InstanceDto; operationId: OperationId }> {
   const input = LaunchInstanceInput.parse(raw);
   assertScope(ctx.actor.scopes, "instances", "write");
   const orgId = ctx.actor.orgId;
@@ -124,7 +125,7 @@ export async function launchInstance(ctx: Ctx, queue: OperationQueue, raw: z.inp
     const prior = await ctx.db.operation.findUnique({ where: { orgId_idempotencyKey: { orgId, idempotencyKey: input.idempotencyKey } } });
     if (prior) {
       const existing = await ctx.db.instance.findFirst({ where: { id: prior.targetId, orgId }, include: withHost });
-      if (existing) return { instance: instanceDto(existing), operationId: prior.id };
+      if (existing) return { instance: instanceDto(existing), operationId: asId("operation", prior.id) };
     }
   }
   const subnet = await ctx.db.subnet.findFirst({ where: { id: input.subnetId, orgId } });
@@ -159,14 +160,14 @@ export async function launchInstance(ctx: Ctx, queue: OperationQueue, raw: z.inp
 }
 
 /** Terminate: the operation stops the instance on its host, unplugs it, releases its address. */
-export async function terminateInstance(ctx: Ctx, queue: OperationQueue, input: z.infer<typeof InstanceRef>): Promise<{ instance: InstanceDto; operationId: string }> {
+export async function terminateInstance(ctx: Ctx, queue: OperationQueue, input: z.infer<typeof InstanceRef>): Promise<{ instance: InstanceDto; operationId: OperationId }> {
   assertScope(ctx.actor.scopes, "instances", "write");
   const found = await ctx.db.instance.findFirst({ where: { id: input.instanceId, orgId: ctx.actor.orgId }, include: withHost });
   if (!found) throw notFound("instance");
   if (found.status === "terminated") throw new DomainError("INSTANCE_STATE", `instance ${found.name} is already terminated`);
   const result = await ctx.db.$transaction(async (tx) => {
     const running = await tx.operation.findFirst({ where: { orgId: ctx.actor.orgId, targetId: found.id, kind: "instance.terminate", status: { in: ["queued", "running"] } } });
-    if (running) return { instance: instanceDto(found), operationId: running.id, fresh: false };
+    if (running) return { instance: instanceDto(found), operationId: asId("operation", running.id), fresh: false };
     const row = await tx.instance.update({ where: { id: found.id }, data: { status: "terminating" }, include: withHost });
     const steps: OperationStep[] = ["remove from the TSC", "remove from the host", "release the address"].map((s) => ({ name: s, status: "pending", at: null, detail: null }));
     const op = await createOperation(tx, ctx, { kind: "instance.terminate", targetType: "instance", targetId: found.id, steps, idempotencyKey: null });

@@ -1,10 +1,11 @@
 import { OperationStep, type InstanceStatus } from "@nvi/contracts";
 import { z } from "zod";
 import type { CoreDeps } from "../context.ts";
-import { cancelRequestedBy, markCancelled, restoreStatus } from "./cancel.ts";
-import { askHost, failed, removeCommand, specOf, type ExecutorOptions, type InstanceDataPlane } from "./executor.ts";
+import { restoreStatus } from "./cancel.ts";
+import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
+import { askHost, removeCommand, specOf } from "./executor.ts";
 import { LIFECYCLE, type LifecycleKind } from "./lifecycle.ts";
-import { beginOperation, finishOperation, progressOf, type OperationProgress } from "./operations.ts";
+import { beginOperation, cancelRequestedBy, finishOperation, markCancelled, progressOf, type OperationProgress } from "../operations/progress.ts";
 
 type Inst = NonNullable<Awaited<ReturnType<typeof loadInstance>>>;
 
@@ -21,7 +22,7 @@ async function moveStatus(deps: CoreDeps, id: string, from: InstanceStatus[], da
  * The address stays allocated to the instance; the VEB port stays only where the runtime keeps it
  * (netns: yes, link down; docker: no, the container's network namespace is gone), as the agent says.
  */
-async function stopPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: OperationProgress, operationId: string, inst: Inst, o: ExecutorOptions) {
+async function stopPhase(deps: CoreDeps, plane: DataPlane, progress: OperationProgress, operationId: string, inst: Inst, o: ExecutorOptions) {
   await moveStatus(deps, inst.id, ["running", "stopping", "starting", "failed"], { status: "stopping" });
   await progress.step("remove from the TSC", "running");
   await plane.unplug(inst.id);
@@ -34,7 +35,7 @@ async function stopPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: Ope
 }
 
 /** Start phase: the agent starts the instance from its spec and answers with its VEB port; the TSC plugs it again. */
-async function startPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: OperationProgress, operationId: string, inst: Inst, o: ExecutorOptions) {
+async function startPhase(deps: CoreDeps, plane: DataPlane, progress: OperationProgress, operationId: string, inst: Inst, o: ExecutorOptions) {
   // a terminate that came in meanwhile wins: never start what is being removed
   const now = await deps.db.instance.findUnique({ where: { id: inst.id }, select: { status: true } });
   if (!now || now.status === "terminating" || now.status === "terminated") throw new Error(`the instance is ${now?.status ?? "gone"}: not started`);
@@ -61,7 +62,7 @@ async function startPhase(deps: CoreDeps, plane: InstanceDataPlane, progress: Op
  * idempotent TSC steps. On failure the instance is marked failed with the reason (it keeps its
  * address): retry the operation, start or stop it again, or terminate it.
  */
-export async function runLifecycle(deps: CoreDeps, plane: InstanceDataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
+export async function runLifecycle(deps: CoreDeps, plane: DataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
   const op = await beginOperation(deps, operationId);
   if (!op) return;
   const kind = op.kind as LifecycleKind;
@@ -69,20 +70,20 @@ export async function runLifecycle(deps: CoreDeps, plane: InstanceDataPlane, ope
   const inst = await loadInstance(deps, op.targetId);
   if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
   if (inst.status === "terminating" || inst.status === "terminated") return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
-  const cancelled = async (restore: boolean) => {
+  const cancelled = async (o: { restoreStatus: boolean }) => {
     const by = await cancelRequestedBy(deps, operationId);
     if (!by) return false;
     await deps.db.$transaction(async (tx) => {
-      if (restore) await restoreStatus(tx, inst.id, kind, op.priorStatus);
+      if (o.restoreStatus) await restoreStatus(tx, inst.id, kind, op.priorStatus);
       await markCancelled(tx, deps, operationId, by);
     });
     return true;
   };
   try {
     // safe boundaries: before anything (the instance goes back to how it was) and, in a restart, between the phases (it stays stopped)
-    if (await cancelled(true)) return;
+    if (await cancelled({ restoreStatus: true })) return;
     if (kind !== "instance.start") await stopPhase(deps, plane, progress, operationId, inst, o);
-    if (kind === "instance.restart" && (await cancelled(false))) return;
+    if (kind === "instance.restart" && (await cancelled({ restoreStatus: false }))) return;
     if (kind !== "instance.stop") await startPhase(deps, plane, progress, operationId, inst, o);
     await finishOperation(deps, operationId, { ok: true });
   } catch (e) {

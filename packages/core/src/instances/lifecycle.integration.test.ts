@@ -1,19 +1,17 @@
-import type { CommandResult, HostCommandBody } from "@nvi/contracts";
+import { asId, type CloudId, type CommandResult, type HostCommandBody } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloud } from "../clouds/clouds.ts";
-import { enrollHost, type AuthenticatedHost } from "../clouds/hosts.ts";
-import { createJoinToken } from "../clouds/join-tokens.ts";
-import { createCoreDeps, type Ctx } from "../context.ts";
-import { DomainError } from "../errors.ts";
-import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
+import type { AuthenticatedHost } from "../clouds/hosts.ts";
+import type { Ctx } from "../context.ts";
+import { cloudWithHost, codeOf as kitCodeOf, person } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { completeCommand, pullCommands } from "./commands.ts";
-import type { InstanceDataPlane } from "./executor.ts";
+import type { DataPlane } from "../operations/data-plane.ts";
 import { launchInstance, terminateInstance } from "./instances.ts";
 import { cancelOperation } from "./cancel.ts";
 import { restartInstance, startInstance, stopInstance } from "./lifecycle.ts";
-import { redisOperationQueue, retryOperation } from "./operations.ts";
-import { runOperation } from "./run-operation.ts";
+import { retryOperation } from "../operations/operations.ts";
+import { redisOperationQueue } from "../operations/queue.ts";
+import { runOperation } from "../operations/run-operation.ts";
 
 /**
  * Stop / start / restart against the real Postgres, the real command channel and a real BullMQ
@@ -23,26 +21,14 @@ import { runOperation } from "./run-operation.ts";
 let ctx: Ctx;
 let other: Ctx;
 let host: AuthenticatedHost;
-let cloudId: string;
+let cloudId: CloudId;
 let queue: ReturnType<typeof redisOperationQueue>;
 
-const facts = { hostname: "h-life", os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: "dc1", runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.1.0" };
-
-async function person(deps: ReturnType<typeof createCoreDeps>, tag: string): Promise<Ctx> {
-  const email = `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: tag } });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  return { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
-}
 
 beforeAll(async () => {
-  const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
-  ctx = await person(deps, "life");
-  other = await person(deps, "life-other");
-  cloudId = (await createCloud(ctx, { name: "dc1", kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
-  const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
-  const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts }, null);
-  host = { id: enrolled.hostId, orgId: ctx.actor.orgId, cloudId, name: "h-life" };
+  ctx = await person("life");
+  other = await person("life-other", ctx);
+  ({ cloudId, host } = await cloudWithHost(ctx, { hostname: "h-life" }));
   queue = redisOperationQueue(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `nvitest-life-${Date.now().toString(36)}`);
 });
 afterAll(async () => {
@@ -50,11 +36,7 @@ afterAll(async () => {
   await ctx.db.$disconnect();
 });
 
-const codeOf = (p: Promise<unknown>): Promise<string> =>
-  p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof DomainError ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}: ${e.message}` : String(e)),
-  );
+const codeOf = (p: Promise<unknown>): Promise<string> => kitCodeOf(p, { message: true });
 
 /** What the agent executed, in order; `answer` decides each result (ports count up like Open vSwitch's). */
 function scriptedAgent(answer: (body: HostCommandBody, n: number) => CommandResult | Promise<CommandResult> = (b, n) => ({ ok: true, ...(b.kind === "instance.start" || b.kind === "instance.resume" ? { ofport: 10 + n } : {}) })) {
@@ -79,7 +61,7 @@ function scriptedAgent(answer: (body: HostCommandBody, n: number) => CommandResu
 
 function recordingPlane() {
   const calls: string[] = [];
-  const plane: InstanceDataPlane = {
+  const plane: DataPlane = {
     plug: (i) => Promise.resolve(void calls.push(`plug ${i.id}:${i.ofport}`)).then(() => "100.65.1.9"),
     unplug: (id) => Promise.resolve(void calls.push(`unplug ${id}`)),
   };
@@ -87,7 +69,7 @@ function recordingPlane() {
 }
 
 /** Runs an operation as the worker would, with the scripted agent answering while it waits. */
-async function work(operationId: string, agent: ReturnType<typeof scriptedAgent>, plane: InstanceDataPlane) {
+async function work(operationId: string, agent: ReturnType<typeof scriptedAgent>, plane: DataPlane) {
   const kind = (await ctx.db.operation.findUniqueOrThrow({ where: { id: operationId } })).kind as Parameters<typeof runOperation>[2];
   let done = false;
   const serving = (async () => {
@@ -301,7 +283,7 @@ describe("cancellation", () => {
 
   it("refuses what cannot be cancelled, and another organization's operation", async () => {
     const inst = await runningInstance("cancel-no");
-    const launchOp = (await ctx.db.operation.findFirstOrThrow({ where: { targetId: inst.id, kind: "instance.launch" } })).id;
+    const launchOp = asId("operation", (await ctx.db.operation.findFirstOrThrow({ where: { targetId: inst.id, kind: "instance.launch" } })).id);
     expect(await codeOf(cancelOperation(ctx, { operationId: launchOp }))).toMatch(/^OPERATION_STATE: .*already succeeded/);
     const stop = await stopInstance(ctx, queue, { instanceId: inst.id });
     expect(await codeOf(cancelOperation(other, { operationId: stop.operationId }))).toMatch(/^NOT_FOUND/);

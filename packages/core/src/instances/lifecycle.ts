@@ -1,11 +1,12 @@
-import type { InstanceDto, InstanceStatus, OperationStep } from "@nvi/contracts";
+import { asId, type InstanceDto, type InstanceStatus, type OperationId, type OperationStep } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { InstanceRef, instanceDto, withHost } from "./instances.ts";
-import { createOperation, type OperationQueue } from "./operations.ts";
+import { createOperation } from "../operations/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 
 export type LifecycleKind = "instance.stop" | "instance.start" | "instance.restart";
 
@@ -36,7 +37,7 @@ export const LifecycleInput = InstanceRef.extend({
   idempotencyKey: z.string().trim().min(8).max(100).optional(),
 });
 
-type Requested = { instance: InstanceDto; operationId: string };
+type Requested = { instance: InstanceDto; operationId: OperationId };
 
 /**
  * Asks for a stop, start or restart: under the instance's row lock, an operation of the same kind
@@ -56,13 +57,13 @@ async function requestLifecycle(ctx: Ctx, queue: OperationQueue, kind: Lifecycle
     if (prior && (prior.kind !== kind || prior.targetId !== found.id)) {
       throw new DomainError("VALIDATION_FAILED", `this idempotency key was already used for ${prior.kind} of ${prior.targetId}`, { field: "idempotencyKey" });
     }
-    if (prior) return { instance: instanceDto(found), operationId: prior.id };
+    if (prior) return { instance: instanceDto(found), operationId: asId("operation", prior.id) };
   }
   const result = await ctx.db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM instances WHERE id = ${found.id} FOR UPDATE`;
     const current = await tx.instance.findUniqueOrThrow({ where: { id: found.id }, include: withHost });
     const inFlight = await tx.operation.findFirst({ where: { orgId, targetId: found.id, status: { in: ["queued", "running"] } }, orderBy: { createdAt: "desc" } });
-    if (inFlight?.kind === kind) return { instance: instanceDto(current), operationId: inFlight.id, fresh: false };
+    if (inFlight?.kind === kind) return { instance: instanceDto(current), operationId: asId("operation", inFlight.id), fresh: false };
     if (inFlight) throw new DomainError("INSTANCE_STATE", `instance ${current.name} is busy: its ${inFlight.kind} operation ${inFlight.id} is ${inFlight.status}`);
     const refusal = lifecycleRefusal(kind, current.name, current.status);
     if (refusal) throw new DomainError("INSTANCE_STATE", refusal);

@@ -1,5 +1,5 @@
 import type { CommandResult, HostCommandBody, ProbeRequest, ReachabilityDto } from "@nvi/contracts";
-import { ProbeProtocol } from "@nvi/contracts";
+import { ProbeProtocol, idRef } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import type { Ctx } from "../context.ts";
@@ -15,9 +15,9 @@ export const PROBE_WAIT_MS = 15_000;
 
 export const CheckReachabilityInput = z
   .object({
-    instanceId: z.string().min(1).max(40),
+    instanceId: idRef("instance"),
     /** another instance of the organization… */
-    toInstanceId: z.string().min(1).max(40).optional(),
+    toInstanceId: idRef("instance").optional(),
     /** …or any IPv4 address (what the instance itself could try to reach) */
     toAddress: z.ipv4("toAddress: an IPv4 address").optional(),
     protocol: ProbeProtocol.default("icmp"),

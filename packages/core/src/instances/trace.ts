@@ -1,4 +1,4 @@
-import { FABRIC_OFPORT, VEB_MAC, type TraceDto, type TraceOutcome, type TraceRequest } from "@nvi/contracts";
+import { FABRIC_OFPORT, VEB_MAC, type TraceDto, type TraceOutcome, type TraceRequest, idRef } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import type { Ctx } from "../context.ts";
@@ -7,8 +7,8 @@ import { askOnce } from "./reachability.ts";
 
 export const TraceInput = z
   .object({
-    instanceId: z.string().min(1).max(40),
-    toInstanceId: z.string().min(1).max(40).optional(),
+    instanceId: idRef("instance"),
+    toInstanceId: idRef("instance").optional(),
     toAddress: z.ipv4("toAddress: an IPv4 address").optional(),
     protocol: z.enum(["icmp", "tcp", "udp"]).default("icmp"),
     port: z.number().int().min(1).max(65535).optional(),

@@ -1,4 +1,4 @@
-import { InvitationDto, Role } from "@nvi/contracts";
+import { InvitationDto, Role, idRef, asId } from "@nvi/contracts";
 import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { ROLE_RANK, assertPerson, assertScope } from "../access.ts";
@@ -30,7 +30,7 @@ function statusOf(row: InvitationRow, now: Date): InvitationDto["status"] {
 
 function toDto(row: InvitationRow, now: Date): InvitationDto {
   return {
-    id: row.id,
+    id: asId("invitation", row.id),
     role: row.role,
     email: row.email,
     createdAt: row.createdAt.toISOString(),
@@ -88,7 +88,7 @@ export async function listInvitations(ctx: Ctx): Promise<InvitationDto[]> {
   return rows.map((r) => toDto(r, now));
 }
 
-export const RevokeInvitationInput = z.object({ invitationId: z.string().min(1).max(40) });
+export const RevokeInvitationInput = z.object({ invitationId: idRef("invitation") });
 
 export async function revokeInvitation(ctx: Ctx, input: z.infer<typeof RevokeInvitationInput>): Promise<InvitationDto> {
   assertScope(ctx.actor.scopes, "members", "write");

@@ -1,4 +1,4 @@
-import { MemberDto, Role } from "@nvi/contracts";
+import { MemberDto, Role, idRef, asId } from "@nvi/contracts";
 import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import { ROLE_RANK, assertScope } from "../access.ts";
@@ -7,7 +7,7 @@ import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 
 function toDto(m: { id: string; userId: string; role: Role; createdAt: Date; user: { email: string; name: string } }): MemberDto {
-  return { id: m.id, userId: m.userId, email: m.user.email, name: m.user.name, role: m.role, joinedAt: m.createdAt.toISOString() };
+  return { id: asId("membership", m.id), userId: asId("user", m.userId), email: m.user.email, name: m.user.name, role: m.role, joinedAt: m.createdAt.toISOString() };
 }
 
 export async function listMembers(ctx: Ctx): Promise<MemberDto[]> {
@@ -58,7 +58,7 @@ async function assertNotLastOwner(tx: DbTx, orgId: string, target: { role: Role 
   if (owners <= 1) throw new DomainError("LAST_OWNER", "an organization needs at least one owner: make someone else owner first");
 }
 
-export const SetMemberRoleInput = z.object({ membershipId: z.string().min(1).max(40), role: Role });
+export const SetMemberRoleInput = z.object({ membershipId: idRef("membership"), role: Role });
 
 export async function setMemberRole(ctx: Ctx, input: z.infer<typeof SetMemberRoleInput>): Promise<MemberDto> {
   assertScope(ctx.actor.scopes, "members", "write");
@@ -84,7 +84,7 @@ export async function setMemberRole(ctx: Ctx, input: z.infer<typeof SetMemberRol
   });
 }
 
-export const RemoveMemberInput = z.object({ membershipId: z.string().min(1).max(40) });
+export const RemoveMemberInput = z.object({ membershipId: idRef("membership") });
 
 export async function removeMember(ctx: Ctx, input: z.infer<typeof RemoveMemberInput>): Promise<{ removed: true }> {
   assertScope(ctx.actor.scopes, "members", "write");

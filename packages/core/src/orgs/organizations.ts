@@ -1,4 +1,4 @@
-import { OrganizationDto, Role, type Scope } from "@nvi/contracts";
+import { OrganizationDto, Role, type Scope, asId } from "@nvi/contracts";
 import { z } from "zod";
 import { ROLE_SCOPES, assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
@@ -81,7 +81,7 @@ export async function listMyOrganizations(ctx: Ctx): Promise<OrganizationDto[]> 
     orderBy: { createdAt: "asc" },
   });
   return memberships.map((m) => ({
-    id: m.organization.id,
+    id: asId("organization", m.organization.id),
     name: m.organization.name,
     slug: m.organization.slug,
     role: Role.parse(m.role),
@@ -92,7 +92,7 @@ export async function listMyOrganizations(ctx: Ctx): Promise<OrganizationDto[]> 
 export async function getCurrentOrganization(ctx: Ctx): Promise<OrganizationDto> {
   const org = await ctx.db.organization.findUnique({ where: { id: ctx.actor.orgId } });
   if (!org) throw notFound("organization");
-  return { id: org.id, name: org.name, slug: org.slug, role: ctx.actor.role, createdAt: org.createdAt.toISOString() };
+  return { id: asId("organization", org.id), name: org.name, slug: org.slug, role: ctx.actor.role, createdAt: org.createdAt.toISOString() };
 }
 
 export const RenameOrganizationInput = z.object({ name: z.string().trim().min(2).max(80) });

@@ -1,18 +1,7 @@
 import type { OperationStep } from "@nvi/contracts";
 import type { CoreDeps } from "../context.ts";
-import { failed, type ExecutorOptions, type InstanceDataPlane } from "../instances/executor.ts";
-import { beginOperation, finishOperation } from "../instances/operations.ts";
-
-/** One VEB's answer to a policy change: what it revoked and when its barrier came back. */
-export interface VebConfirmation {
-  hostId: string | null;
-  hostName: string;
-  /** pairs whose flows were deleted by cookie (both directions) */
-  revokedPairs: number;
-  /** ms from the start of the apply to this VEB's barrier reply */
-  confirmedMs: number;
-  error: string | null;
-}
+import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
+import { beginOperation, finishOperation } from "../operations/progress.ts";
 
 /**
  * Runs a `policy.apply` operation: the TSC re-reads the policy, revokes by cookie every pair flow
@@ -20,7 +9,7 @@ export interface VebConfirmation {
  * next packet passes), and the operation gets one step per VEB saying when it confirmed. Applying
  * is idempotent (it converges to the policy as it is now), so a retry or a duplicate is harmless.
  */
-export async function runPolicyApply(deps: CoreDeps, plane: InstanceDataPlane, operationId: string, _o: ExecutorOptions = {}): Promise<void> {
+export async function runPolicyApply(deps: CoreDeps, plane: DataPlane, operationId: string, _o: ExecutorOptions = {}): Promise<void> {
   const op = await beginOperation(deps, operationId);
   if (!op) return;
   if (!plane.applyPolicy) return finishOperation(deps, operationId, { ok: false, error: "this worker runs no TSC: nothing could apply the policy" });

@@ -1,10 +1,12 @@
+import { asId } from "@nvi/contracts";
 import type { AccessChange, PolicyChangeDto } from "@nvi/contracts";
 import type { DbTx } from "@nvi/db";
 import { accessChanges, PolicyView, type PolicyInstance } from "@nvi/policy";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import type { Ctx } from "../context.ts";
-import { createOperation, type OperationQueue } from "../instances/operations.ts";
+import { createOperation } from "../operations/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 import { loadPolicy } from "./snapshot.ts";
 
 /** `preview: true` (JSON) or `?preview=true` (a DELETE's query string): show what would change, keep nothing. */
@@ -44,7 +46,7 @@ export interface PolicyMutation {
  * worker's TSC revokes what is no longer allowed on every VEB (both directions) and reports when
  * each host confirmed.
  */
-export async function changePolicy(ctx: Ctx, queue: OperationQueue, preview: boolean, mutate: (tx: DbTx) => Promise<PolicyMutation>): Promise<PolicyChangeDto> {
+export async function changePolicy(ctx: Ctx, queue: OperationQueue, o: { preview: boolean }, mutate: (tx: DbTx) => Promise<PolicyMutation>): Promise<PolicyChangeDto> {
   assertScope(ctx.actor.scopes, "policies", "write");
   const orgId = ctx.actor.orgId;
   let applied: { operationId: string; policyVersion: number; targetId: string | null; before: Loaded; alsoOrgs: string[] };
@@ -53,7 +55,7 @@ export async function changePolicy(ctx: Ctx, queue: OperationQueue, preview: boo
       await lockPolicy(tx, orgId);
       const before = await loadPolicy(tx, [orgId]);
       const m = await mutate(tx);
-      if (preview) {
+      if (o.preview) {
         const { changes, pairsChecked } = diff(before, await loadPolicy(tx, [orgId, ...(m.alsoOrgs ?? [])]), orgId);
         const org = await tx.organization.findUniqueOrThrow({ where: { id: orgId }, select: { policyVersion: true } });
         throw new PreviewRollback({ applied: false, policyVersion: org.policyVersion, operationId: null, targetId: m.targetId, changes, pairsChecked });
@@ -77,7 +79,7 @@ export async function changePolicy(ctx: Ctx, queue: OperationQueue, preview: boo
   // read once committed, so a change committed in between by someone else would show here too.
   await queue.enqueue("policy.apply", applied.operationId);
   const { changes, pairsChecked } = diff(applied.before, await loadPolicy(ctx.db, [orgId, ...applied.alsoOrgs]), orgId);
-  return { applied: true, policyVersion: applied.policyVersion, operationId: applied.operationId, targetId: applied.targetId, changes, pairsChecked };
+  return { applied: true, policyVersion: applied.policyVersion, operationId: asId("operation", applied.operationId), targetId: applied.targetId, changes, pairsChecked };
 }
 
 type Loaded = Awaited<ReturnType<typeof loadPolicy>>;

@@ -1,4 +1,4 @@
-import { PolicyExplanationDto, PolicyProtocol, RealizationDto } from "@nvi/contracts";
+import { PolicyExplanationDto, PolicyProtocol, RealizationDto, idRef } from "@nvi/contracts";
 import { PolicyView } from "@nvi/policy";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -8,8 +8,8 @@ import { loadPolicy } from "./snapshot.ts";
 
 export const ExplainInput = z
   .object({
-    instanceId: z.string().min(1).max(40),
-    toInstanceId: z.string().min(1).max(40).optional(),
+    instanceId: idRef("instance"),
+    toInstanceId: idRef("instance").optional(),
     /** an address in the instance's VPC or a peered one */
     toAddress: z.ipv4("toAddress: an IPv4 address").optional(),
     protocol: PolicyProtocol.default("any"),

@@ -1,4 +1,4 @@
-import { GroupDto, Labels } from "@nvi/contracts";
+import { GroupDto, Labels, idRef, asId } from "@nvi/contracts";
 import { isUniqueViolation, type DbTx } from "@nvi/db";
 import { PolicyView } from "@nvi/policy";
 import { z } from "zod";
@@ -6,7 +6,7 @@ import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import type { OperationQueue } from "../instances/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 import { changePolicy, previewFlag } from "./change.ts";
 import { labelsOf, loadPolicy } from "./snapshot.ts";
 
@@ -16,36 +16,35 @@ const groupName = z
   .min(1, "name is required")
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "name: letters, digits, . _ - (starting with a letter or digit)");
-const id = z.string().min(1).max(40);
 /** Every policy change can be previewed: nothing is kept, the answer lists the pairs that would gain or lose access. */
 const preview = previewFlag;
 
 export const CreateGroupInput = z.object({
-  vpcId: id,
+  vpcId: idRef("vpc"),
   name: groupName,
   description: z.string().trim().max(200).default(""),
   matchLabels: Labels.nullable().default(null),
-  memberIds: z.array(id).max(500).default([]),
+  memberIds: z.array(idRef("instance")).max(500).default([]),
   preview,
 });
 export const UpdateGroupInput = z.object({
-  groupId: id,
+  groupId: idRef("group"),
   name: groupName.optional(),
   description: z.string().trim().max(200).optional(),
   matchLabels: Labels.nullable().optional(),
-  memberIds: z.array(id).max(500).optional(),
+  memberIds: z.array(idRef("instance")).max(500).optional(),
   preview,
 });
-export const GroupRef = z.object({ groupId: id, preview });
-export const ListGroupsInput = z.object({ vpcId: id.optional() });
+export const GroupRef = z.object({ groupId: idRef("group"), preview });
+export const ListGroupsInput = z.object({ vpcId: idRef("vpc").optional() });
 
 type GroupRow = { id: string; vpcId: string; name: string; description: string; matchLabels: unknown; createdAt: Date; members: { instanceId: string }[] };
 
 export function groupDto(g: GroupRow, view: PolicyView, instances: Parameters<PolicyView["isMember"]>[1][]): GroupDto {
   const pg = view.group(g.id);
   return {
-    id: g.id, vpcId: g.vpcId, name: g.name, description: g.description, matchLabels: g.matchLabels === null ? null : labelsOf(g.matchLabels), memberIds: g.members.map((m) => m.instanceId),
-    effectiveMemberIds: pg ? instances.filter((i) => view.isMember(pg, i)).map((i) => i.id) : [], createdAt: g.createdAt.toISOString(),
+    id: asId("group", g.id), vpcId: asId("vpc", g.vpcId), name: g.name, description: g.description, matchLabels: g.matchLabels === null ? null : labelsOf(g.matchLabels), memberIds: g.members.map((m) => asId("instance", m.instanceId)),
+    effectiveMemberIds: pg ? instances.filter((i) => view.isMember(pg, i)).map((i) => asId("instance", i.id)) : [], createdAt: g.createdAt.toISOString(),
   };
 }
 
@@ -81,7 +80,7 @@ function duplicateName(error: unknown, name: string): never {
 
 export async function createGroup(ctx: Ctx, queue: OperationQueue, input: z.input<typeof CreateGroupInput>) {
   const q = CreateGroupInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const vpc = await tx.vpc.findFirst({ where: { id: q.vpcId, orgId: ctx.actor.orgId } });
     if (!vpc) throw new DomainError("NOT_FOUND", "vpcId: VPC not found", { field: "vpcId" });
     await checkMembers(tx, ctx, vpc.id, q.memberIds);
@@ -96,7 +95,7 @@ export async function createGroup(ctx: Ctx, queue: OperationQueue, input: z.inpu
 
 export async function updateGroup(ctx: Ctx, queue: OperationQueue, input: z.input<typeof UpdateGroupInput>) {
   const q = UpdateGroupInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const g = await ownGroup(tx, ctx, q.groupId);
     if (q.memberIds) await checkMembers(tx, ctx, g.vpcId, q.memberIds);
     const matchLabels = q.matchLabels === undefined ? undefined : q.matchLabels === null ? { set: null } : q.matchLabels;
@@ -116,7 +115,7 @@ export async function updateGroup(ctx: Ctx, queue: OperationQueue, input: z.inpu
 /** Its rules go with it (and the access they gave: the preview lists it). */
 export async function deleteGroup(ctx: Ctx, queue: OperationQueue, input: z.input<typeof GroupRef>) {
   const q = GroupRef.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const g = await ownGroup(tx, ctx, q.groupId);
     const rules = await tx.policyRule.findMany({ where: { OR: [{ srcGroupId: g.id }, { dstGroupId: g.id }] }, select: { id: true } });
     await tx.group.delete({ where: { id: g.id } });
@@ -125,13 +124,13 @@ export async function deleteGroup(ctx: Ctx, queue: OperationQueue, input: z.inpu
   });
 }
 
-export const SetLabelsInput = z.object({ instanceId: id, labels: Labels, preview });
+export const SetLabelsInput = z.object({ instanceId: idRef("instance"), labels: Labels, preview });
 
 /** Labels decide label-matched group membership, so changing them is a policy change (previewed, applied, audited). */
 export async function setInstanceLabels(ctx: Ctx, queue: OperationQueue, input: z.input<typeof SetLabelsInput>) {
   const q = SetLabelsInput.parse(input);
   assertScope(ctx.actor.scopes, "instances", "write");
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const inst = await tx.instance.findFirst({ where: { id: q.instanceId, orgId: ctx.actor.orgId } });
     if (!inst) throw notFound("instance");
     await tx.instance.update({ where: { id: inst.id }, data: { labels: q.labels } });

@@ -1,25 +1,24 @@
-import { PeeringDto } from "@nvi/contracts";
+import { PeeringDto, idRef, asId } from "@nvi/contracts";
 import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import type { OperationQueue } from "../instances/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 import { overlaps, parseCidr, type Cidr } from "../net/cidr.ts";
 import { changePolicy, previewFlag, lockPolicy } from "./change.ts";
 
-const id = z.string().min(1).max(40);
 const preview = previewFlag;
 
 export const RequestPeeringInput = z.object({
   /** your VPC */
-  vpcId: id,
+  vpcId: idRef("vpc"),
   /** the other VPC: yours (active at once) or another tenant's id, given to you by them (pending until they accept) */
-  peerVpcId: id,
+  peerVpcId: idRef("vpc"),
   preview,
 });
-export const PeeringRef = z.object({ peeringId: id, preview });
+export const PeeringRef = z.object({ peeringId: idRef("peering"), preview });
 
 type PeeringRow = {
   id: string; status: string; requesterOrgId: string; accepterOrgId: string; createdAt: Date; decidedAt: Date | null;
@@ -33,7 +32,7 @@ function peeringDto(p: PeeringRow, orgId: string): PeeringDto {
   // the requester sees the accepter's VPC name and range only once accepted (it named the VPC by id)
   const showAccepter = side !== "requester" || p.status === "active";
   return {
-    id: p.id, status: p.status === "active" ? "active" : p.status === "rejected" ? "rejected" : "pending", side,
+    id: asId("peering", p.id), status: p.status === "active" ? "active" : p.status === "rejected" ? "rejected" : "pending", side,
     requester: { vpcId: p.requesterVpc.id, vpcName: p.requesterVpc.name, cidr: p.requesterVpc.cidr, orgName: p.requesterVpc.organization.name },
     accepter: { vpcId: p.accepterVpc.id, vpcName: showAccepter ? p.accepterVpc.name : null, cidr: showAccepter ? p.accepterVpc.cidr : null, orgName: p.accepterVpc.organization.name },
     createdAt: p.createdAt.toISOString(), decidedAt: p.decidedAt?.toISOString() ?? null,
@@ -47,22 +46,22 @@ export async function listPeerings(ctx: Ctx): Promise<PeeringDto[]> {
 }
 
 /** Peered VPCs are routed to each other without address translation, so their ranges must not overlap. */
-function assertNoOverlap(a: { cidr: string }, b: { cidr: string; name: string }, sameTenant: boolean): void {
+function assertNoOverlap(a: { cidr: string }, b: { cidr: string; name: string }, o: { sameTenant: boolean }): void {
   if (!overlaps(parseCidr(a.cidr) as Cidr, parseCidr(b.cidr) as Cidr)) return;
-  const what = sameTenant ? `VPC "${b.name}" (${b.cidr})` : "the peer VPC's range";
+  const what = o.sameTenant ? `VPC "${b.name}" (${b.cidr})` : "the peer VPC's range";
   throw new DomainError("CIDR_OVERLAP", `${a.cidr} overlaps ${what}: peered VPCs must not overlap (no address aliasing); renumber one of them`, { field: "peerVpcId" });
 }
 
 export async function requestPeering(ctx: Ctx, queue: OperationQueue, input: z.input<typeof RequestPeeringInput>) {
   const q = RequestPeeringInput.parse(input);
   if (q.vpcId === q.peerVpcId) throw new DomainError("VALIDATION_FAILED", "peerVpcId: a VPC cannot peer with itself", { field: "peerVpcId" });
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const mine = await tx.vpc.findFirst({ where: { id: q.vpcId, orgId: ctx.actor.orgId } });
     if (!mine) throw new DomainError("NOT_FOUND", "vpcId: VPC not found", { field: "vpcId" });
     const peer = await tx.vpc.findUnique({ where: { id: q.peerVpcId } });
     if (!peer) throw new DomainError("NOT_FOUND", "peerVpcId: VPC not found", { field: "peerVpcId" });
     const sameTenant = peer.orgId === ctx.actor.orgId;
-    assertNoOverlap(mine, peer, sameTenant);
+    assertNoOverlap(mine, peer, { sameTenant });
     const existing = await tx.vpcPeering.findFirst({ where: { OR: [{ requesterVpcId: mine.id, accepterVpcId: peer.id }, { requesterVpcId: peer.id, accepterVpcId: mine.id }] } });
     if (existing && existing.status !== "rejected") throw new DomainError("DUPLICATE_NAME", `these VPCs already have a peering (${existing.status})`, { field: "peerVpcId" });
     if (existing) await tx.vpcPeering.delete({ where: { id: existing.id } });
@@ -85,11 +84,11 @@ async function peeringFor(tx: DbTx, ctx: Ctx, peeringId: string) {
 /** The accepter's side says yes (or no). Both organizations' policy changes: the requester's version goes up too. */
 export async function decidePeering(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PeeringRef> & { accept: boolean }) {
   const q = PeeringRef.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const p = await peeringFor(tx, ctx, q.peeringId);
     if (p.accepterOrgId !== ctx.actor.orgId) throw new DomainError("OPERATION_STATE", "only the accepting side can accept or reject a peering", { field: "peeringId" });
     if (p.status !== "pending") throw new DomainError("OPERATION_STATE", `this peering is ${p.status}, not pending`, { field: "peeringId" });
-    if (input.accept) assertNoOverlap(p.requesterVpc, p.accepterVpc, false);
+    if (input.accept) assertNoOverlap(p.requesterVpc, p.accepterVpc, { sameTenant: false });
     await lockPolicy(tx, p.requesterOrgId);
     const status = input.accept ? "active" : "rejected";
     await tx.vpcPeering.update({ where: { id: p.id }, data: { status, decidedAt: ctx.clock(), decidedBy: ctx.actor.email } });
@@ -101,7 +100,7 @@ export async function decidePeering(ctx: Ctx, queue: OperationQueue, input: z.in
 /** Either side can end a peering; rules that named the other VPC go with it, and pairs across it are revoked. */
 export async function deletePeering(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PeeringRef>) {
   const q = PeeringRef.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const p = await peeringFor(tx, ctx, q.peeringId);
     const other = p.requesterOrgId === ctx.actor.orgId ? p.accepterOrgId : p.requesterOrgId;
     if (other !== ctx.actor.orgId) await lockPolicy(tx, other);

@@ -1,12 +1,9 @@
+import type { InstanceId, VpcId } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloud } from "../clouds/clouds.ts";
-import { enrollHost } from "../clouds/hosts.ts";
-import { createJoinToken } from "../clouds/join-tokens.ts";
-import { createCoreDeps, type Ctx } from "../context.ts";
-import { DomainError } from "../errors.ts";
+import type { Ctx } from "../context.ts";
 import { launchInstance } from "../instances/instances.ts";
-import { redisOperationQueue } from "../instances/operations.ts";
-import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
+import { redisOperationQueue } from "../operations/queue.ts";
+import { cloudWithHost, codeOf, person } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { createDeny } from "./denies.ts";
 import { explainReachability } from "./explain.ts";
@@ -17,34 +14,17 @@ import { createRule, plugGroups, policyMatrix, unplugGroups } from "./rules.ts";
 /** Policy bookkeeping on the real Postgres and a real BullMQ queue (no worker consumes it here: the data path is the lab's business). */
 let a: Ctx;
 let b: Ctx;
-let vpcId: string;
-let web: string;
-let db: string;
+let vpcId: VpcId;
+let web: InstanceId;
+let db: InstanceId;
 let queue: ReturnType<typeof redisOperationQueue>;
 
-const facts = { hostname: "h1", os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: "dc1", runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.1.0" };
-
-async function tenant(label: string): Promise<Ctx> {
-  const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email: `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`, name: label } });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  return { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  return p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof DomainError ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}` : String(e)),
-  );
-}
 
 beforeAll(async () => {
-  a = await tenant("pol-a");
-  b = await tenant("pol-b");
+  a = await person("pol-a");
+  b = await person("pol-b");
   queue = redisOperationQueue(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `nvitest-policy-${Date.now().toString(36)}`);
-  const cloudId = (await createCloud(a, { name: "dc1", kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
-  const jt = await createJoinToken(a, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
-  await enrollHost(a, { joinToken: jt.joinString, facts }, null);
+  const { cloudId } = await cloudWithHost(a);
   const vpc = await createVpc(a, { name: "shop", cidr: "10.61.0.0/16", allowOverlap: false });
   vpcId = vpc.id;
   const subnetId = (await createSubnet(a, { vpcId, cloudId, name: "s", cidr: "10.61.1.0/24" })).id;

@@ -1,4 +1,4 @@
-import { MatrixDto, PolicyProtocol, PortRange, RuleDto } from "@nvi/contracts";
+import { MatrixDto, PolicyProtocol, PortRange, RuleDto, idRef, asId } from "@nvi/contracts";
 import type { DbTx } from "@nvi/db";
 import { parsePorts, PolicyView } from "@nvi/policy";
 import { z } from "zod";
@@ -6,22 +6,21 @@ import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import type { OperationQueue } from "../instances/operations.ts";
+import type { OperationQueue } from "../operations/queue.ts";
 import { changePolicy, previewFlag } from "./change.ts";
 import { groupDto, ownGroup } from "./groups.ts";
 import { loadPolicy, portsOf } from "./snapshot.ts";
 
-const id = z.string().min(1).max(40);
 const preview = previewFlag;
 /** `"443"`, `"80,443"`, `"8000-8080"`, or ranges; empty = every port. */
 const Ports = z.union([z.string().max(200), z.array(PortRange).max(64)]).default([]);
 
 export const CreateRuleInput = z.object({
   /** the source: a group of this organization… */
-  srcGroupId: id.optional(),
+  srcGroupId: idRef("group").optional(),
   /** …or every instance of a VPC peered with the destination's (another tenant's VPC, say) */
-  srcVpcId: id.optional(),
-  dstGroupId: id,
+  srcVpcId: idRef("vpc").optional(),
+  dstGroupId: idRef("group"),
   protocol: PolicyProtocol.default("any"),
   ports: Ports,
   bidirectional: z.boolean().default(false),
@@ -30,7 +29,7 @@ export const CreateRuleInput = z.object({
   preview,
 });
 export const UpdateRuleInput = z.object({
-  ruleId: id,
+  ruleId: idRef("policyRule"),
   protocol: PolicyProtocol.optional(),
   ports: z.union([z.string().max(200), z.array(PortRange).max(64)]).optional(),
   bidirectional: z.boolean().optional(),
@@ -38,16 +37,16 @@ export const UpdateRuleInput = z.object({
   description: z.string().trim().max(200).optional(),
   preview,
 });
-export const RuleRef = z.object({ ruleId: id, preview });
-export const PlugInput = z.object({ srcGroupId: id, dstGroupId: id, preview });
-export const ListRulesInput = z.object({ vpcId: id.optional() });
-export const MatrixInput = z.object({ vpcId: id });
+export const RuleRef = z.object({ ruleId: idRef("policyRule"), preview });
+export const PlugInput = z.object({ srcGroupId: idRef("group"), dstGroupId: idRef("group"), preview });
+export const ListRulesInput = z.object({ vpcId: idRef("vpc").optional() });
+export const MatrixInput = z.object({ vpcId: idRef("vpc") });
 
 type RuleRow = { id: string; srcGroupId: string | null; srcVpcId: string | null; dstGroupId: string; protocol: string; ports: unknown; bidirectional: boolean; enabled: boolean; description: string; createdAt: Date; updatedAt: Date; dstGroup: { vpcId: string } };
 
 export function ruleDto(r: RuleRow): RuleDto {
   return {
-    id: r.id, vpcId: r.dstGroup.vpcId, srcGroupId: r.srcGroupId, srcVpcId: r.srcVpcId, dstGroupId: r.dstGroupId, protocol: PolicyProtocol.catch("any").parse(r.protocol), ports: portsOf(r.ports),
+    id: asId("policyRule", r.id), vpcId: asId("vpc", r.dstGroup.vpcId), srcGroupId: r.srcGroupId === null ? null : asId("group", r.srcGroupId), srcVpcId: r.srcVpcId === null ? null : asId("vpc", r.srcVpcId), dstGroupId: asId("group", r.dstGroupId), protocol: PolicyProtocol.catch("any").parse(r.protocol), ports: portsOf(r.ports),
     bidirectional: r.bidirectional, enabled: r.enabled, description: r.description, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
   };
 }
@@ -91,7 +90,7 @@ async function insertRule(tx: DbTx, ctx: Ctx, q: z.infer<typeof CreateRuleInput>
 
 export async function createRule(ctx: Ctx, queue: OperationQueue, input: z.input<typeof CreateRuleInput>) {
   const q = CreateRuleInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => ({ targetId: await insertRule(tx, ctx, q) }));
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => ({ targetId: await insertRule(tx, ctx, q) }));
 }
 
 async function ownRule(tx: DbTx, ctx: Ctx, ruleId: string) {
@@ -102,7 +101,7 @@ async function ownRule(tx: DbTx, ctx: Ctx, ruleId: string) {
 
 export async function updateRule(ctx: Ctx, queue: OperationQueue, input: z.input<typeof UpdateRuleInput>) {
   const q = UpdateRuleInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const r = await ownRule(tx, ctx, q.ruleId);
     const protocol = q.protocol ?? PolicyProtocol.catch("any").parse(r.protocol);
     const ports = q.ports !== undefined ? portsField(protocol, q.ports) : q.protocol !== undefined && protocol !== "tcp" && protocol !== "udp" ? [] : portsField(protocol, portsOf(r.ports));
@@ -115,7 +114,7 @@ export async function updateRule(ctx: Ctx, queue: OperationQueue, input: z.input
 
 export async function deleteRule(ctx: Ctx, queue: OperationQueue, input: z.input<typeof RuleRef>) {
   const q = RuleRef.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const r = await ownRule(tx, ctx, q.ruleId);
     await tx.policyRule.delete({ where: { id: r.id } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.rule.deleted", targetType: "rule", targetId: r.id, before: audited(r) });
@@ -126,7 +125,7 @@ export async function deleteRule(ctx: Ctx, queue: OperationQueue, input: z.input
 /** The matrix's click on an empty cell: src may open anything towards dst (one rule, any protocol, one-way). A plugged cell stays as it is. */
 export async function plugGroups(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PlugInput>) {
   const q = PlugInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const existing = await tx.policyRule.findFirst({
       where: { orgId: ctx.actor.orgId, enabled: true, protocol: "any", OR: [{ srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId }, { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId }] },
     });
@@ -141,7 +140,7 @@ export async function plugGroups(ctx: Ctx, queue: OperationQueue, input: z.input
  */
 export async function unplugGroups(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PlugInput>) {
   const q = PlugInput.parse(input);
-  return changePolicy(ctx, queue, q.preview, async (tx) => {
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     await ownGroup(tx, ctx, q.srcGroupId, "srcGroupId");
     await ownGroup(tx, ctx, q.dstGroupId, "dstGroupId");
     const rules = await tx.policyRule.findMany({ where: { orgId: ctx.actor.orgId, OR: [{ srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId }, { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId }] } });

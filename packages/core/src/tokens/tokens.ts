@@ -1,4 +1,4 @@
-import { ApiTokenDto, Scope } from "@nvi/contracts";
+import { ApiTokenDto, Scope, idRef, asId } from "@nvi/contracts";
 import { z } from "zod";
 import { ROLE_RANK, assertPerson, assertScope, effectiveTokenScopes, normaliseScopes } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
@@ -28,7 +28,7 @@ function statusOf(row: TokenRow, now: Date): ApiTokenDto["status"] {
 
 function toDto(row: TokenRow & { creatorEmail: string }, now: Date): ApiTokenDto {
   return {
-    id: row.id,
+    id: asId("apiToken", row.id),
     name: row.name,
     prefix: row.prefix,
     scopes: row.scopes.map((s) => Scope.parse(s)),
@@ -100,7 +100,7 @@ export async function listApiTokens(ctx: Ctx): Promise<ApiTokenDto[]> {
   return rows.map((r) => toDto({ ...r, creatorEmail: emails.get(r.createdBy) ?? "(former member)" }, now));
 }
 
-export const RevokeApiTokenInput = z.object({ tokenId: z.string().min(1).max(40) });
+export const RevokeApiTokenInput = z.object({ tokenId: idRef("apiToken") });
 
 /** Members revoke their own tokens; owners and admins revoke any in the organization. */
 export async function revokeApiToken(ctx: Ctx, input: z.infer<typeof RevokeApiTokenInput>): Promise<ApiTokenDto> {

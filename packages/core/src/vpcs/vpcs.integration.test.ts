@@ -1,32 +1,22 @@
+import { asId, type CloudId } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCloud } from "../clouds/clouds.ts";
-import { createCoreDeps, type Ctx } from "../context.ts";
+import type { Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
+import { codeOf, person } from "../test-support/kit.ts";
 import { allocateAddress, releaseAddress } from "./ipam.ts";
 import { createSubnet, createVpc, deleteVpc, listSubnets } from "./vpcs.ts";
 
 let ctx: Ctx;
-let cloudId: string;
+let cloudId: CloudId;
 
 beforeAll(async () => {
-  const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
-  const email = `vpc-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: "vpc" } });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  ctx = { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
+  ctx = await person("vpc");
   cloudId = (await createCloud(ctx, { name: "dc1", kind: "docker", region: "eu", datacenter: "dc1" })).id;
 });
 afterAll(async () => {
   await ctx.db.$disconnect();
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  return p.then(
-    () => "ok",
-    (e: unknown) => (e instanceof DomainError ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}` : String(e)),
-  );
-}
 
 describe("VPCs and subnets", () => {
   it("refuse public, malformed, oversized and overlapping ranges with the field at fault", async () => {
@@ -45,7 +35,7 @@ describe("VPCs and subnets", () => {
     const a = await createSubnet(ctx, { vpcId: vpc.id, cloudId, name: "a", cidr: "172.20.1.0/24" });
     expect(a.gateway).toBe("172.20.1.1");
     expect(await codeOf(createSubnet(ctx, { vpcId: vpc.id, cloudId, name: "b", cidr: "172.20.1.128/25" }))).toBe("CIDR_OVERLAP@cidr");
-    expect(await codeOf(createSubnet(ctx, { vpcId: vpc.id, cloudId: "cld_00000000000000000000", name: "c", cidr: "172.20.2.0/24" }))).toBe("NOT_FOUND");
+    expect(await codeOf(createSubnet(ctx, { vpcId: vpc.id, cloudId: asId("cloud", "cld_00000000000000000000"), name: "c", cidr: "172.20.2.0/24" }))).toBe("NOT_FOUND");
     expect((await listSubnets(ctx, { vpcId: vpc.id })).map((s) => s.cidr)).toEqual(["172.20.1.0/24"]);
   });
 
@@ -54,11 +44,11 @@ describe("VPCs and subnets", () => {
     const drawn = await createVpc(ctx, { name: "drawn", cidr: "172.30.0.0/16", allowOverlap: false, subnets: [{ cloudId, name: "dc1", cidr: "172.30.1.0/24" }, { cloudId: other, name: "dc2", cidr: "172.30.2.0/24" }] });
     expect(drawn.subnetCount).toBe(2);
     expect((await listSubnets(ctx, { vpcId: drawn.id })).map((s) => [s.cidr, s.cloudId])).toEqual([["172.30.1.0/24", cloudId], ["172.30.2.0/24", other]]);
-    const bad = (subnets: { cloudId: string; name: string; cidr: string }[]) => codeOf(createVpc(ctx, { name: "half", cidr: "172.31.0.0/16", allowOverlap: false, subnets }));
+    const bad = (subnets: { cloudId: CloudId; name: string; cidr: string }[]) => codeOf(createVpc(ctx, { name: "half", cidr: "172.31.0.0/16", allowOverlap: false, subnets }));
     expect(await bad([{ cloudId, name: "a", cidr: "172.31.1.0/24" }, { cloudId: other, name: "b", cidr: "172.99.2.0/24" }])).toBe("VALIDATION_FAILED@subnets.1.cidr");
     expect(await bad([{ cloudId, name: "a", cidr: "172.31.1.0/24" }, { cloudId: other, name: "b", cidr: "172.31.1.128/25" }])).toBe("CIDR_OVERLAP@subnets.1.cidr");
     expect(await bad([{ cloudId, name: "a", cidr: "172.31.1.0/24" }, { cloudId: other, name: "a", cidr: "172.31.2.0/24" }])).toBe("DUPLICATE_NAME@subnets.1.name");
-    expect(await bad([{ cloudId: "cld_00000000000000000000", name: "a", cidr: "172.31.1.0/24" }])).toBe("NOT_FOUND@subnets.0.cloudId");
+    expect(await bad([{ cloudId: asId("cloud", "cld_00000000000000000000"), name: "a", cidr: "172.31.1.0/24" }])).toBe("NOT_FOUND@subnets.0.cloudId");
     expect(await bad([{ cloudId, name: "a", cidr: "172.31.1.0/30" }])).toBe("VALIDATION_FAILED@subnets.0.cidr");
     expect(await ctx.db.vpc.count({ where: { orgId: ctx.actor.orgId, name: "half" } })).toBe(0);
   });

@@ -1,4 +1,4 @@
-import { SubnetDto, VpcDto } from "@nvi/contracts";
+import { SubnetDto, VpcDto, idRef, asId } from "@nvi/contracts";
 import { isUniqueViolation, type DbTx } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -28,7 +28,7 @@ function cidrField(text: string, field: string, bounds: { min: number; max: numb
   return c;
 }
 
-const subnetFields = { cloudId: z.string().min(1).max(40), name, cidr: z.string().trim().min(9).max(18) };
+const subnetFields = { cloudId: idRef("cloud"), name, cidr: z.string().trim().min(9).max(18) };
 
 export const CreateVpcInput = z.object({
   name,
@@ -42,7 +42,7 @@ export const CreateVpcInput = z.object({
 type VpcRow = { id: string; name: string; cidr: string; allowOverlap: boolean; createdAt: Date; _count?: { subnets: number } };
 
 function vpcDto(row: VpcRow): VpcDto {
-  return { id: row.id, name: row.name, cidr: row.cidr, allowOverlap: row.allowOverlap, createdAt: row.createdAt.toISOString(), subnetCount: row._count?.subnets ?? 0 };
+  return { id: asId("vpc", row.id), name: row.name, cidr: row.cidr, allowOverlap: row.allowOverlap, createdAt: row.createdAt.toISOString(), subnetCount: row._count?.subnets ?? 0 };
 }
 
 /**
@@ -108,7 +108,7 @@ export async function listVpcs(ctx: Ctx): Promise<VpcDto[]> {
   return rows.map(vpcDto);
 }
 
-export const VpcRef = z.object({ vpcId: z.string().min(1).max(40) });
+export const VpcRef = z.object({ vpcId: idRef("vpc") });
 
 async function ownVpc(tx: Pick<DbTx, "vpc">, ctx: Ctx, vpcId: string) {
   const row = await tx.vpc.findFirst({ where: { id: vpcId, orgId: ctx.actor.orgId } });
@@ -130,12 +130,12 @@ export async function deleteVpc(ctx: Ctx, input: z.infer<typeof VpcRef>): Promis
   return { deleted: true };
 }
 
-export const CreateSubnetInput = z.object({ vpcId: z.string().min(1).max(40), cloudId: z.string().min(1).max(40), name, cidr: z.string().trim().min(9).max(18) });
+export const CreateSubnetInput = z.object({ vpcId: idRef("vpc"), cloudId: idRef("cloud"), name, cidr: z.string().trim().min(9).max(18) });
 
 type SubnetRow = { id: string; vpcId: string; cloudId: string; name: string; cidr: string; gateway: string; createdAt: Date; _count?: { allocations: number } };
 
 function subnetDto(row: SubnetRow): SubnetDto {
-  return { id: row.id, vpcId: row.vpcId, cloudId: row.cloudId, name: row.name, cidr: row.cidr, gateway: row.gateway, createdAt: row.createdAt.toISOString(), addressesInUse: row._count?.allocations ?? 0 };
+  return { id: asId("subnet", row.id), vpcId: asId("vpc", row.vpcId), cloudId: asId("cloud", row.cloudId), name: row.name, cidr: row.cidr, gateway: row.gateway, createdAt: row.createdAt.toISOString(), addressesInUse: row._count?.allocations ?? 0 };
 }
 
 /** Inside the organization's network lock: the subnet must sit inside its VPC, apart from its siblings. */
@@ -177,7 +177,7 @@ export async function listSubnets(ctx: Ctx, input: z.infer<typeof VpcRef>): Prom
   return rows.map(subnetDto);
 }
 
-export const SubnetRef = z.object({ subnetId: z.string().min(1).max(40) });
+export const SubnetRef = z.object({ subnetId: idRef("subnet") });
 
 export async function deleteSubnet(ctx: Ctx, input: z.infer<typeof SubnetRef>): Promise<{ deleted: true }> {
   assertScope(ctx.actor.scopes, "vpcs", "write");

@@ -1,35 +1,14 @@
-import { OperationDto, OperationStep } from "@nvi/contracts";
-import { JobProducer, OPERATION_JOBS, type OperationKind } from "@nvi/jobs";
+import { asId, idRef, OperationDto, OperationStep, type OperationId } from "@nvi/contracts";
+import type { OperationKind } from "@nvi/jobs";
 import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
-import type { Ctx, CoreDeps } from "../context.ts";
+import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import type { OperationQueue } from "./queue.ts";
 
-/** Where operations go to be executed (the worker's queue); the job's idempotency key is the operation id. */
-export interface OperationQueue {
-  /** `round` > 0 for a retry: a new job for the same operation (the first one finished). */
-  enqueue(kind: OperationKind, operationId: string, round?: number): Promise<void>;
-}
-export type { OperationKind };
-
-/** A queue with its own Redis connection (`prefix`: BullMQ key prefix, tests use their own); close it when done. */
-export function redisOperationQueue(redisUrl: string, prefix?: string): OperationQueue & { close(): Promise<void> } {
-  const producer = new JobProducer(redisUrl, prefix);
-  return { ...jobQueue(producer), close: () => producer.close() };
-}
-
-/** The queue over BullMQ: one job per operation (job id = operation id, so a second enqueue is a no-op). */
-export function jobQueue(producer: JobProducer): OperationQueue {
-  return {
-    async enqueue(kind, operationId, round = 0) {
-      await producer.enqueue(OPERATION_JOBS[kind], { operationId }, { idempotencyKey: round ? `${operationId}-r${round}` : operationId });
-    },
-  };
-}
-
-export const OperationRef = z.object({ operationId: z.string().min(1).max(40) });
+export const OperationRef = z.object({ operationId: idRef("operation") });
 export const ListOperationsInput = z.object({
   status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]).optional(),
   targetId: z.string().max(40).optional(),
@@ -43,7 +22,7 @@ type OpRow = {
 
 export function operationDto(r: OpRow): OperationDto {
   return {
-    id: r.id, kind: r.kind, targetType: r.targetType, targetId: r.targetId, status: r.status, progress: r.progress, steps: z.array(OperationStep).parse(r.steps),
+    id: asId("operation", r.id), kind: r.kind, targetType: r.targetType, targetId: r.targetId, status: r.status, progress: r.progress, steps: z.array(OperationStep).parse(r.steps),
     error: r.error, requestedBy: r.requestedBy, cancelledBy: r.cancelledBy, attempts: r.attempts, createdAt: r.createdAt.toISOString(), startedAt: r.startedAt?.toISOString() ?? null,
     finishedAt: r.finishedAt?.toISOString() ?? null,
   };
@@ -53,14 +32,15 @@ export async function createOperation(
   tx: DbTx,
   ctx: Ctx,
   o: { kind: OperationKind; targetType: string; targetId: string; steps: OperationStep[]; idempotencyKey: string | null; priorStatus?: string },
-): Promise<{ id: string }> {
-  return tx.operation.create({
+): Promise<{ id: OperationId }> {
+  const row = await tx.operation.create({
     data: {
       id: ctx.newId("operation"), orgId: ctx.actor.orgId, kind: o.kind, targetType: o.targetType, targetId: o.targetId, steps: o.steps, requestedBy: ctx.actor.email,
       idempotencyKey: o.idempotencyKey, priorStatus: o.priorStatus ?? null,
     },
     select: { id: true },
   });
+  return { id: asId("operation", row.id) };
 }
 
 export async function listOperations(ctx: Ctx, input: z.input<typeof ListOperationsInput> = {}): Promise<OperationDto[]> {
@@ -97,47 +77,6 @@ export async function retryOperation(ctx: Ctx, queue: OperationQueue, input: z.i
   });
   await queue.enqueue(row.kind as OperationKind, row.id, updated.attempts);
   return operationDto(updated);
-}
-
-// ---- the worker's side (system, no actor) -------------------------------------------------------
-
-export interface OperationProgress {
-  step(name: string, status: OperationStep["status"], detail?: string | null): Promise<void>;
-}
-
-/** Marks an operation running (attempt + 1); undefined if it is already finished (a duplicate delivery: nothing to do). */
-export async function beginOperation(deps: CoreDeps, operationId: string) {
-  const now = deps.clock();
-  const claimed = await deps.db.operation.updateMany({ where: { id: operationId, status: { in: ["queued", "running"] } }, data: { status: "running", startedAt: now, attempts: { increment: 1 } } });
-  if (claimed.count === 0) return undefined;
-  return deps.db.operation.findUniqueOrThrow({ where: { id: operationId } });
-}
-
-export function progressOf(deps: CoreDeps, operationId: string): OperationProgress {
-  return {
-    async step(name, status, detail = null) {
-      await deps.db.$transaction(async (tx) => {
-        const locked = await tx.$queryRaw<{ steps: unknown }[]>`SELECT steps FROM operations WHERE id = ${operationId} FOR UPDATE`;
-        const steps = z.array(OperationStep).parse(locked[0]?.steps ?? []);
-        const next = steps.map((s) => (s.name === name ? { ...s, status, at: deps.clock().toISOString(), detail: detail ?? s.detail } : s));
-        const done = next.filter((s) => s.status === "done" || s.status === "skipped").length;
-        await tx.operation.update({ where: { id: operationId }, data: { steps: next, progress: Math.round((100 * done) / Math.max(1, next.length)) } });
-      });
-    },
-  };
-}
-
-export async function finishOperation(deps: CoreDeps, operationId: string, outcome: { ok: true } | { ok: false; error: string }): Promise<void> {
-  await deps.db.operation.update({
-    where: { id: operationId },
-    data: outcome.ok ? { status: "succeeded", progress: 100, finishedAt: deps.clock(), error: null } : { status: "failed", finishedAt: deps.clock(), error: outcome.error.slice(0, 2000) },
-  });
-}
-
-/** Operations queued longer than `olderThanMs` (their job may never have reached Redis): the worker queues them again. */
-export async function staleQueuedOperations(deps: CoreDeps, olderThanMs: number): Promise<{ id: string; kind: OperationKind }[]> {
-  const rows = await deps.db.operation.findMany({ where: { status: "queued", createdAt: { lt: new Date(deps.clock().getTime() - olderThanMs) } }, select: { id: true, kind: true }, take: 100 });
-  return rows.map((r) => ({ id: r.id, kind: r.kind as OperationKind }));
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { CoreDeps } from "../context.ts";
-import { runLaunch, runTerminate, type ExecutorOptions, type InstanceDataPlane } from "./executor.ts";
+import { runLaunch, runTerminate } from "../instances/executor.ts";
+import { runLifecycle } from "../instances/lifecycle-executor.ts";
 import { runPolicyApply } from "../policy/apply-executor.ts";
-import { runLifecycle } from "./lifecycle-executor.ts";
-import type { OperationKind } from "./operations.ts";
+import type { DataPlane, ExecutorOptions } from "./data-plane.ts";
+import type { OperationKind } from "./queue.ts";
 
-type Runner = (deps: CoreDeps, plane: InstanceDataPlane, operationId: string, o?: ExecutorOptions) => Promise<void>;
+type Runner = (deps: CoreDeps, plane: DataPlane, operationId: string, o?: ExecutorOptions) => Promise<void>;
 
 /** What the worker runs for each operation kind (the job's name is the kind): one table, so a new kind is one line. */
 export const OPERATION_RUNNERS: Record<OperationKind, Runner> = {
@@ -21,6 +22,6 @@ export function isOperationKind(name: string): name is OperationKind {
 }
 
 /** Runs one operation to its end (see each runner for its exactly-once story). */
-export function runOperation(deps: CoreDeps, plane: InstanceDataPlane, kind: OperationKind, operationId: string, o?: ExecutorOptions): Promise<void> {
+export function runOperation(deps: CoreDeps, plane: DataPlane, kind: OperationKind, operationId: string, o?: ExecutorOptions): Promise<void> {
   return OPERATION_RUNNERS[kind](deps, plane, operationId, o);
 }

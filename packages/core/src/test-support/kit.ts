@@ -1,0 +1,87 @@
+import { asId, type CloudId, type HostFacts, type HostId } from "@nvi/contracts";
+import { createCloud } from "../clouds/clouds.ts";
+import { enrollHost, type AuthenticatedHost } from "../clouds/hosts.ts";
+import { createJoinToken } from "../clouds/join-tokens.ts";
+import { createCoreDeps, type CoreDeps, type Ctx } from "../context.ts";
+import { DomainError } from "../errors.ts";
+import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
+
+/**
+ * The integration tests' kit, written once (`@nvi/core/test-support`): core on the test database, a
+ * person with their own organization, a cloud with an enrolled host, host facts, and `codeOf`.
+ * Every name it makes carries a random suffix, so suites sharing a database never collide.
+ */
+
+/** Core on the test database (`DATABASE_URL`, set by scripts/test.sh and each worktree's env). */
+export function testDeps(): CoreDeps {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL must point at the test database (scripts/test.sh sets it)");
+  return createCoreDeps(url);
+}
+
+const unique = (): string => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** A person who signed up (`<tag>-…@example.test`): their personal organization, as its owner. */
+export async function person(tag: string, deps: CoreDeps = testDeps()): Promise<Ctx> {
+  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email: `${tag}-${unique()}@example.test`, name: tag } });
+  const orgId = await ensurePersonalOrganization(deps, user, null);
+  return { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
+}
+
+/** What an agent reports about a plain host: netns only, no fabric yet. */
+export function hostFacts(hostname = "h1", over: Partial<HostFacts> = {}): HostFacts {
+  return {
+    hostname,
+    os: null,
+    kernel: "6.1",
+    cpus: 2,
+    memoryMiB: 2048,
+    ovsVersion: "3.1.0",
+    fabricAddress: null,
+    fabricPrefixLen: null,
+    fabricMac: null,
+    nextHopMac: null,
+    datapathId: null,
+    instanceBlock: null,
+    datacenter: "dc1",
+    runtimes: { docker: false, qemu: false, netns: true },
+    agentVersion: "0.1.0",
+    ...over,
+  };
+}
+
+export interface EnrolledHost {
+  cloudId: CloudId;
+  hostId: HostId;
+  /** the host's credential, as its agent keeps it */
+  credential: string;
+  /** the host as its agent's calls are authenticated */
+  host: AuthenticatedHost;
+}
+
+/** A cloud of `ctx`'s organization with one host enrolled through a single-use join token. */
+export async function cloudWithHost(ctx: Ctx, o: { cloud?: string; hostname?: string; kind?: "baremetal" | "docker" | "vm" } = {}): Promise<EnrolledHost> {
+  const hostname = o.hostname ?? "h1";
+  const cloudId = (await createCloud(ctx, { name: o.cloud ?? "dc1", kind: o.kind ?? "baremetal", region: "eu", datacenter: "dc1" })).id;
+  const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
+  const enrolled = await enrollHost(ctx, { joinToken: jt.joinString, facts: hostFacts(hostname) }, null);
+  const hostId = asId("host", enrolled.hostId);
+  return { cloudId, hostId, credential: enrolled.credential, host: { id: hostId, orgId: ctx.actor.orgId, cloudId, name: hostname } };
+}
+
+/** A tenant with a person, a cloud and an enrolled host. */
+export async function tenantWithHost(tag: string, o: { hostname?: string; deps?: CoreDeps } = {}): Promise<{ ctx: Ctx } & EnrolledHost> {
+  const ctx = await person(tag, o.deps);
+  return { ctx, ...(await cloudWithHost(ctx, { hostname: o.hostname })) };
+}
+
+/**
+ * What a call ended with: "ok", or the domain error's code with the field at fault
+ * (`NOT_FOUND@srcGroupId`), and its message too when asked (`INSTANCE_STATE: …`).
+ */
+export function codeOf(p: Promise<unknown>, o: { message?: boolean } = {}): Promise<string> {
+  return p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof DomainError ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}${o.message ? `: ${e.message}` : ""}` : String(e)),
+  );
+}
