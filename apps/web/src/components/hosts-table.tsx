@@ -12,6 +12,7 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
   const hosts = useQuery(trpc.host.list.queryOptions({ cloudId }, { refetchInterval: 3_000 }));
   const remove = useMutation(trpc.host.remove.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
   const rotate = useMutation(trpc.host.rotateCredential.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
+  const approve = useMutation(trpc.host.approveIdentity.mutationOptions({ onSuccess: () => queryClient.invalidateQueries() }));
   if (hosts.error) return <div className="alert">{errorMessage(hosts.error)}</div>;
   if (!hosts.data?.length) return <p className="muted">No hosts yet: add one below.</p>;
   return (
@@ -40,9 +41,18 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
                 <span className={`badge ${STATUS_CLASS[h.status]}`}>{h.status}</span>
               </td>
               <td className="mono">
-                {h.facts.fabricAddress ? `${h.facts.fabricAddress}${h.facts.fabricPrefixLen !== null ? `/${h.facts.fabricPrefixLen}` : ""}` : "—"}
-                {h.facts.fabricMac && <div className="muted" title="the VEB's MAC; next hop's MAC after the arrow">{h.facts.fabricMac}{h.facts.nextHopMac ? ` → ${h.facts.nextHopMac}` : ""}</div>}
-                {h.facts.instanceBlock && <div className="muted" title="routed block the TSC leases instances' fabric addresses from">instances {h.facts.instanceBlock}</div>}
+                {h.identity.fabricAddress ? `${h.identity.fabricAddress}${h.identity.fabricPrefixLen !== null ? `/${h.identity.fabricPrefixLen}` : ""}` : "—"}
+                {h.identity.fabricMac && <div className="muted" title="the VEB's MAC; next hop's MAC after the arrow">{h.identity.fabricMac}{h.identity.nextHopMac ? ` → ${h.identity.nextHopMac}` : ""}</div>}
+                {h.identity.instanceBlock && <div className="muted" title="routed block the TSC leases instances' fabric addresses from">instances {h.identity.instanceBlock}</div>}
+                {h.identityClaim && (
+                  <div className="alert" role="alert" data-testid={`host-identity-claim-${h.name}`}>
+                    identity claim refused: {h.identityClaim.reason}{" "}
+                    <button disabled={approve.isPending} onClick={() => window.confirm(`Approve the identity ${h.name} now claims (a re-installed machine)?`) && approve.mutate({ hostId: h.id })}>
+                      Approve
+                    </button>
+                  </div>
+                )}
+                {h.fabricProblem && <div className="alert" data-testid={`host-fabric-problem-${h.name}`}>{h.fabricProblem}</div>}
               </td>
               <td>{h.facts.ovsVersion ?? <span className="muted">missing</span>}</td>
               <td>
@@ -80,6 +90,7 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
       </table>
       {remove.error && <div className="alert" role="alert">{errorMessage(remove.error)}</div>}
       {rotate.error && <div className="alert" role="alert">{errorMessage(rotate.error)}</div>}
+      {approve.error && <div className="alert" role="alert">{errorMessage(approve.error)}</div>}
     </div>
   );
 }
