@@ -46,7 +46,8 @@ async function enrolled(t: Tenant, name: string, extra: Record<string, unknown> 
   const { joinString } = await createCaller(sessionContext(deps, t)).joinToken.create({ cloudId, reusable: true, usageLimit: null, expiresInHours: 1 });
   const res = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts(name, extra) });
   expect(res.status).toBe(200);
-  return { ...(await json(res)), joinString };
+  const body = (await json(res)) as { hostId: string; credential: string };
+  return { hostId: body.hostId, credential: body.credential, joinString };
 }
 
 beforeAll(async () => {
