@@ -98,6 +98,16 @@ export const HOST_IDENTITY_FIELDS = ["datapathId", "fabricAddress", "fabricPrefi
 export const HostIdentity = HostFacts.pick({ datapathId: true, fabricAddress: true, fabricPrefixLen: true, fabricMac: true, nextHopMac: true, instanceBlock: true });
 export type HostIdentity = z.infer<typeof HostIdentity>;
 
+/** The approved identity as the console shows it (read back from storage, so not re-validated: a value approved under older rules still shows). */
+export const ApprovedIdentityDto = z.object({
+  datapathId: z.string().nullable(),
+  fabricAddress: z.string().nullable(),
+  fabricPrefixLen: z.number().int().nullable(),
+  fabricMac: z.string().nullable(),
+  nextHopMac: z.string().nullable(),
+  instanceBlock: z.string().nullable(),
+});
+
 /** A claim the console refused (a conflict with another host, or a change of an approved fact), kept until approved or withdrawn. */
 export const IdentityClaimDto = z.object({ identity: HostIdentity, reason: z.string(), claimedAt: isoDate });
 export type IdentityClaimDto = z.infer<typeof IdentityClaimDto>;
@@ -144,7 +154,7 @@ export const HostDto = z.object({
   /** a rotation asked for and not yet confirmed by the agent (the old credential still works until then) */
   credentialRotationRequestedAt: isoDate.nullable(),
   /** the identity the console approved (what the fabric uses; nulls: not claimed yet) */
-  identity: HostIdentity,
+  identity: ApprovedIdentityDto,
   /** a refused identity claim waiting for an owner or admin (`approve-identity`), or null */
   identityClaim: IdentityClaimDto.nullable(),
   /** why the fabric skipped this host or one of its instances at its last refresh, or null */

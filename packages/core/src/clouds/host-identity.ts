@@ -182,6 +182,8 @@ export async function approveHostIdentity(ctx: Ctx, input: z.infer<typeof Approv
     if (!pending) throw new DomainError("NO_IDENTITY_CLAIM", `host ${row.name} has no identity claim waiting for approval`, { field: "hostId" });
     const approved: Identity = { ...EMPTY, ...Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, row[f]])) };
     const next = merged(approved, pending.identity);
+    const valid = HostIdentity.safeParse(next);
+    if (!valid.success) throw new DomainError("VALIDATION_FAILED", `cannot approve: ${valid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { field: "hostId" });
     await lockIdentities(tx);
     const holder = await holderOf(tx, row.id, ctx.actor.orgId, next);
     if (holder) throw new DomainError("HOST_IDENTITY_CONFLICT", `cannot approve: ${holder.reason}`, { field: "hostId" });
