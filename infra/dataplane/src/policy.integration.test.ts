@@ -197,7 +197,7 @@ describe("another tenant with the same CIDR", () => {
     expect(await tcpProbe(db!.ns, web!.address, 9000)).toBe("echo:web");
     // refused and audited on the claimant's side (its real agent's next heartbeat, with its own facts, clears the claim)
     const refused = (await b.call("GET", "/audit-events?action=host.identity.refused&limit=10")).body.events as any[];
-    expect(JSON.stringify(refused)).toMatch(/approved for a host of another organization/);
+    expect(JSON.stringify(refused)).toMatch(/the heartbeat changes approved facts \(datapath id /);
     const mine = ((await b.call("GET", "/hosts")).body as any[]).find((h) => h.cloudId === bClouds[0]!.cloudId);
     expect(mine.identity.datapathId).toBe(spare.datapathId);
     expect(((await stack.call("GET", "/hosts")).body as any[]).find((h) => h.id === j.hostIds.dc1).identity).toEqual(victim.identity);
