@@ -4,6 +4,12 @@ import { z } from "zod";
 /** The control plane refused us for good (bad join token, removed host): retrying will not help. */
 export class RefusedError extends Error {}
 
+/**
+ * The console refused this host's identity claim (a changed or conflicting datapath id, address, MAC
+ * or instance block): not for good, an owner or admin may approve it, so the agent keeps asking.
+ */
+export class IdentityRefusedError extends Error {}
+
 async function post<S extends z.ZodType>(url: string, body: unknown, schema: S, credential?: string): Promise<z.output<S>> {
   const res = await fetch(url, {
     method: "POST",
@@ -11,7 +17,8 @@ async function post<S extends z.ZodType>(url: string, body: unknown, schema: S, 
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
-  const payload = (await res.json().catch(() => null)) as { message?: string } | null;
+  const payload = (await res.json().catch(() => null)) as { message?: string; data?: { domainCode?: string } } | null;
+  if (res.status === 409 && payload?.data?.domainCode === "HOST_IDENTITY_CONFLICT") throw new IdentityRefusedError(payload.message ?? "host identity refused");
   if (res.status === 401 || res.status === 403 || res.status === 409 || res.status === 400) {
     throw new RefusedError(`${res.status}: ${payload?.message ?? res.statusText}`);
   }

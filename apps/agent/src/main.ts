@@ -1,6 +1,6 @@
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { RefusedError, controlPlane } from "./control-plane.ts";
+import { IdentityRefusedError, RefusedError, controlPlane } from "./control-plane.ts";
 import { agentEnv } from "./env.ts";
 import type { HostFacts } from "@nvi/contracts";
 import { readFabricFacts } from "./fabric-facts.ts";
@@ -62,7 +62,8 @@ async function main(): Promise<void> {
       state = await enroll();
     } catch (error) {
       if (error instanceof RefusedError) throw error;
-      log("warn", "cannot reach the console to enroll; retrying", { error: (error as Error).message });
+      if (error instanceof IdentityRefusedError) log("warn", "the console refused this host's identity at enrollment; retrying", { error: error.message });
+      else log("warn", "cannot reach the console to enroll; retrying", { error: (error as Error).message });
       await sleep(Math.min(30_000, 1000 * 2 ** attempt));
     }
   }
@@ -93,7 +94,8 @@ async function main(): Promise<void> {
       }
       if (error instanceof RefusedError) throw error;
       failures++;
-      log("warn", "heartbeat failed; will retry", { error: (error as Error).message, failures });
+      if (error instanceof IdentityRefusedError) log("warn", "the console refused this host's identity (waiting for an owner or admin to approve it)", { error: error.message, failures });
+      else log("warn", "heartbeat failed; will retry", { error: (error as Error).message, failures });
     }
     await sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : every * 1000);
   }

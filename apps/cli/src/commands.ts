@@ -32,7 +32,15 @@ export const COMMANDS: Command[] = [
     summary: "hosts with live status",
     method: "GET",
     path: (a) => `/hosts${query({ cloudId: typeof a.flags.cloud === "string" ? a.flags.cloud : undefined })}`,
-    columns: ["id", "name", "status", "facts.fabricAddress", "facts.ovsVersion", "lastSeenAt", "credentialRotationRequestedAt"],
+    columns: ["id", "name", "status", "identity.fabricAddress", "identity.datapathId", "facts.ovsVersion", "lastSeenAt", "credentialRotationRequestedAt", "identityClaim.reason"],
+  },
+  {
+    words: ["hosts", "approve-identity"],
+    usage: "hosts approve-identity HOST_ID",
+    summary: "approve a host's refused identity claim (a re-installed machine); refused while another host holds any of its facts",
+    method: "POST",
+    path: (a) => `/hosts/${arg(a, 0, "host id")}/approve-identity`,
+    body: () => ({}),
   },
   {
     words: ["hosts", "rotate-credential"],

@@ -1,19 +1,43 @@
-import { HostFacts, type VebApplied } from "@nvi/contracts";
+import { FABRIC_OFPORT, type VebApplied } from "@nvi/contracts";
 import { Inventory, NviMapping, type FabricEndpoint, type FabricHost, type Tsc, type Verdict } from "@nvi/controller";
 import { loadPolicy, type CoreDeps, type DataPlane } from "@nvi/core";
 import { EMPTY_SNAPSHOT, PolicyView, type PolicyInstance } from "@nvi/policy";
 
+/** A host row as the fabric reads it: the identity the console approved, never a heartbeat's facts. */
+interface HostRow {
+  id: string;
+  name: string;
+  orgId: string;
+  fabricProblem: string | null;
+  datapathId: string | null;
+  fabricAddress: string | null;
+  fabricPrefixLen: number | null;
+  fabricMac: string | null;
+  nextHopMac: string | null;
+  instanceBlock: string | null;
+  cloud: { datacenter: string };
+}
+
+const dpidKey = (dpid: bigint): string => dpid.toString(16).padStart(16, "0");
+
 /**
- * The TSC's view of the world, fed from Postgres: hosts whose agent reported fabric facts (datapath
- * id, fabric address and MAC, next hop, instance block), running instances with their VEB port,
- * and the connectivity policy of every organization (groups, rules, deny lists, peerings), which
- * decides every pair. `refresh()` re-reads it (on start and every few seconds); launches,
- * terminations and policy changes go through `dataPlane` at once.
+ * The TSC's view of the world, fed from Postgres: hosts with an approved fabric identity (datapath
+ * id, fabric address and MAC, next hop, instance block; see core's host-identity.ts), running
+ * instances with their VEB port, and the connectivity policy of every organization (groups, rules,
+ * deny lists, peerings), which decides every pair. `refresh()` re-reads it (on start and every few
+ * seconds); launches, terminations and policy changes go through `dataPlane` at once.
+ *
+ * One bad record never stops the loop that serves everyone: a host or instance that conflicts with
+ * another is skipped, logged and reported on its host (`fabric_problem`), and everything that is no
+ * longer wanted (hosts gone, offline or re-identified; their instances) is pruned at each refresh.
  */
 export class DbFabric {
   readonly inventory = new Inventory();
   readonly mapping: NviMapping;
   private readonly hostByDatapath = new Map<string, string>();
+  private readonly datapathByHost = new Map<string, bigint>();
+  /** what each host's `fabric_problem` holds, so a refresh writes only changes */
+  private readonly reported = new Map<string, string | null>();
   private view = new PolicyView(EMPTY_SNAPSHOT);
   private instances = new Map<string, PolicyInstance>();
   private tsc: Tsc | undefined;
@@ -44,7 +68,7 @@ export class DbFabric {
   }
 
   private hostIdOf(dpid: bigint): string | undefined {
-    return this.hostByDatapath.get(dpid.toString(16).padStart(16, "0"));
+    return this.hostByDatapath.get(dpidKey(dpid));
   }
 
   /**
@@ -67,49 +91,117 @@ export class DbFabric {
     }
   }
 
-  /** A host the mapping can use, or why not (facts missing: an old agent, or no NVI_CONTROLLER / NVI_INSTANCE_BLOCK). */
-  static fabricHost(row: { id: string; name: string; facts: unknown }, datacenter: string): FabricHost | string {
-    const f = HostFacts.safeParse(row.facts);
-    if (!f.success) return "unreadable facts";
-    const x = f.data;
-    if (!x.datapathId || !x.fabricAddress || x.fabricPrefixLen === null || !x.fabricMac || !x.nextHopMac || !x.instanceBlock) return "the agent has not reported its fabric (datapath id, address, MACs, instance block)";
-    return { datapathId: BigInt(`0x${x.datapathId}`), name: row.name, datacenter: x.datacenter ?? datacenter, fabricIp: x.fabricAddress, fabricPrefixLen: x.fabricPrefixLen, fabricMac: x.fabricMac, gatewayMac: x.nextHopMac, fabricPort: 1, instanceBlock: x.instanceBlock };
+  /** A host the mapping can use, or why not (not claimed yet: an old agent, or no NVI_CONTROLLER / NVI_INSTANCE_BLOCK). */
+  static fabricHost(row: Omit<HostRow, "orgId" | "fabricProblem" | "cloud">, datacenter: string): FabricHost | string {
+    const x = row;
+    if (!x.datapathId || !x.fabricAddress || x.fabricPrefixLen === null || !x.fabricMac || !x.nextHopMac || !x.instanceBlock) return "no approved fabric identity yet (datapath id, address, MACs, instance block)";
+    return { datapathId: BigInt(`0x${x.datapathId}`), name: row.name, datacenter, fabricIp: x.fabricAddress, fabricPrefixLen: x.fabricPrefixLen, fabricMac: x.fabricMac, gatewayMac: x.nextHopMac, fabricPort: FABRIC_OFPORT, instanceBlock: x.instanceBlock };
   }
 
   private endpointOf(i: { id: string; orgId: string; vpcId: string; hostId: string; ofport: number; mac: string; address: string; gateway: string }): FabricEndpoint | undefined {
-    const host = [...this.hostByDatapath].find(([, id]) => id === i.hostId);
-    if (!host) return undefined;
-    return { id: i.id, tenantId: i.orgId, vpcId: i.vpcId, datapathId: BigInt(`0x${host[0]}`), port: i.ofport, mac: i.mac, ipv4: i.address, gateway: i.gateway };
+    const dpid = this.datapathByHost.get(i.hostId);
+    if (dpid === undefined) return undefined;
+    return { id: i.id, tenantId: i.orgId, vpcId: i.vpcId, datapathId: dpid, port: i.ofport, mac: i.mac, ipv4: i.address, gateway: i.gateway };
+  }
+
+  /**
+   * Hosts heard from in the last 2 minutes, with their approved identity. Two rows can never hold one
+   * datapath id, address or MAC (unique in Postgres); should the inventory still refuse one (an
+   * identity approved under older rules), the later-enrolled host is the one skipped.
+   */
+  private async wantedHosts(since: Date, problems: Map<string, string>): Promise<{ rows: HostRow[]; wanted: Map<string, { hostId: string; host: FabricHost }> }> {
+    const rows: HostRow[] = await this.deps.db.host.findMany({
+      where: { lastSeenAt: { gte: since } },
+      select: { id: true, name: true, orgId: true, fabricProblem: true, datapathId: true, fabricAddress: true, fabricPrefixLen: true, fabricMac: true, nextHopMac: true, instanceBlock: true, cloud: { select: { datacenter: true } } },
+      orderBy: [{ enrolledAt: "asc" }, { id: "asc" }],
+    });
+    const wanted = new Map<string, { hostId: string; host: FabricHost }>();
+    const taken = new Map<string, string>();
+    for (const h of rows) {
+      const fh = DbFabric.fabricHost(h, h.cloud.datacenter);
+      if (typeof fh === "string") continue;
+      const clash = [`dpid:${dpidKey(fh.datapathId)}`, `ip:${fh.fabricIp}`, `mac:${fh.fabricMac}`, `block:${fh.instanceBlock}`].find((k) => taken.has(k));
+      if (clash) {
+        problems.set(h.id, `not on the fabric: its ${clash.split(":")[0]} is also another host's`);
+        continue;
+      }
+      for (const k of [`dpid:${dpidKey(fh.datapathId)}`, `ip:${fh.fabricIp}`, `mac:${fh.fabricMac}`, `block:${fh.instanceBlock}`]) taken.set(k, h.id);
+      wanted.set(dpidKey(fh.datapathId), { hostId: h.id, host: fh });
+    }
+    return { rows, wanted };
+  }
+
+  /** Forgets a datapath id no host is approved for (any more): its endpoints are unplugged first. */
+  private async pruneHost(key: string): Promise<void> {
+    const dpid = BigInt(`0x${key}`);
+    const hostId = this.hostByDatapath.get(key);
+    for (const e of this.inventory.endpointsOn(dpid)) await this.mapping.unplug(e.id);
+    this.inventory.removeHost(dpid);
+    this.hostByDatapath.delete(key);
+    if (hostId !== undefined && this.datapathByHost.get(hostId) === dpid) this.datapathByHost.delete(hostId);
+    // a VEB still connected with that datapath id falls back to what the mapping has for it: nothing
+    if (this.tsc?.switches.has(dpid)) await this.tsc.sync(dpid).catch((error: unknown) => this.logger?.warn("fabric: re-sync of a forgotten datapath failed", { datapathId: key, error: (error as Error).message }));
   }
 
   async refresh(): Promise<void> {
-    // hosts heard from in the last 2 minutes, newest first: if two host rows claim one datapath id
-    // (a machine re-enrolled), the one that heartbeats wins. Read beside the policy: a policy
-    // change waits for this refresh before it revokes anything.
+    // Read beside the policy: a policy change waits for this refresh before it revokes anything.
     const since = new Date(this.deps.clock().getTime() - 120_000);
-    const [, hosts] = await Promise.all([
-      this.refreshPolicy(),
-      this.deps.db.host.findMany({ where: { lastSeenAt: { gte: since } }, include: { cloud: { select: { datacenter: true } } }, orderBy: { lastSeenAt: "asc" } }),
-    ]);
-    for (const h of hosts) {
-      const fh = DbFabric.fabricHost(h, h.cloud.datacenter);
-      if (typeof fh === "string") continue;
-      const key = fh.datapathId.toString(16).padStart(16, "0");
-      const known = this.inventory.host(fh.datapathId);
-      this.hostByDatapath.set(key, h.id);
-      if (!known || JSON.stringify({ ...known, datapathId: 0 }) !== JSON.stringify({ ...fh, datapathId: 0 })) await this.mapping.upsertHost(fh);
+    const problems = new Map<string, string>();
+    const [, { rows, wanted }] = await Promise.all([this.refreshPolicy(), this.wantedHosts(since, problems)]);
+    for (const [key, hostId] of [...this.hostByDatapath]) if (wanted.get(key)?.hostId !== hostId) await this.pruneHost(key);
+    for (const [hostId, dpid] of [...this.datapathByHost]) if (wanted.get(dpidKey(dpid))?.hostId !== hostId) this.datapathByHost.delete(hostId);
+    for (const [key, { hostId, host }] of wanted) {
+      const known = this.inventory.host(host.datapathId);
+      this.hostByDatapath.set(key, hostId);
+      this.datapathByHost.set(hostId, host.datapathId);
+      if (known && JSON.stringify({ ...known, datapathId: 0 }) === JSON.stringify({ ...host, datapathId: 0 })) continue;
+      await this.mapping.upsertHost(host).catch((error: unknown) => problems.set(hostId, `its VEB could not be synced: ${(error as Error).message}`));
     }
-    const current = new Set(this.hostByDatapath.values());
-    const live = await this.deps.db.instance.findMany({ where: { status: { in: ["running", "starting"] }, ofport: { not: null }, hostId: { in: [...current] } }, include: { subnet: { select: { gateway: true } } } });
+    const live = await this.deps.db.instance.findMany({ where: { status: { in: ["running", "starting"] }, ofport: { not: null }, hostId: { in: [...this.datapathByHost.keys()] } }, include: { subnet: { select: { gateway: true } } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
     // starting ones are being plugged by a launch right now: keep them, do not plug them here
-    const seen = new Set<string>(live.map((i) => i.id));
+    const seen = new Set<string>(live.filter((i) => i.status === "starting").map((i) => i.id));
     for (const i of live.filter((x) => x.status === "running")) {
       const e = this.endpointOf({ ...i, ofport: i.ofport ?? 0, gateway: i.subnet.gateway });
       if (!e) continue;
+      const problem = this.endpointProblem(e);
+      if (problem) {
+        problems.set(i.hostId, `instance ${i.name} not plugged: ${problem}`);
+        continue;
+      }
+      seen.add(e.id);
       const cur = this.inventory.endpoint(e.id);
-      if (!cur || cur.port !== e.port || cur.datapathId !== e.datapathId) await this.mapping.plug(e);
+      if (cur && cur.port === e.port && cur.datapathId === e.datapathId) continue;
+      try {
+        await this.mapping.plug(e);
+      } catch (error) {
+        seen.delete(e.id);
+        problems.set(i.hostId, `instance ${i.name} not plugged: ${(error as Error).message}`);
+      }
     }
     for (const e of this.inventory.endpoints()) if (!seen.has(e.id)) await this.mapping.unplug(e.id);
+    await this.report(rows, problems);
+  }
+
+  /** Why an endpoint cannot be plugged without displacing another (checked before anything is unplugged), or null. */
+  private endpointProblem(e: FabricEndpoint): string | null {
+    if (e.port <= FABRIC_OFPORT || e.port > 0xfeff) return `port ${e.port} is not an instance port`;
+    const atPort = this.inventory.endpointAt(e.datapathId, e.port);
+    if (atPort && atPort.id !== e.id) return `port ${e.port} is already bound to ${atPort.id}`;
+    const atIp = this.inventory.endpointInVpc(e.vpcId, e.ipv4);
+    if (atIp && atIp.id !== e.id) return `${e.ipv4} is already used in ${e.vpcId} by ${atIp.id}`;
+    return null;
+  }
+
+  /** Each skipped host or instance: logged once, and its reason written on the host (cleared when it is fine again). */
+  private async report(rows: HostRow[], problems: Map<string, string>): Promise<void> {
+    for (const h of rows) {
+      const problem = problems.get(h.id) ?? null;
+      const known = this.reported.has(h.id) ? this.reported.get(h.id) : h.fabricProblem;
+      if (known === problem) continue;
+      if (problem) this.logger?.warn("fabric: skipped", { hostId: h.id, orgId: h.orgId, problem });
+      await this.deps.db.host.updateMany({ where: { id: h.id }, data: { fabricProblem: problem } });
+      this.reported.set(h.id, problem);
+    }
   }
 
   readonly dataPlane: DataPlane = {
@@ -117,6 +209,9 @@ export class DbFabric {
       await this.refresh();
       const e = this.endpointOf(i);
       if (!e) return "";
+      // this instance's own conflict fails its own launch; nobody else's endpoint is displaced
+      const problem = this.endpointProblem(e);
+      if (problem) throw new Error(problem);
       return (await this.mapping.plug(e)) ?? "";
     },
     unplug: (id) => this.mapping.unplug(id),

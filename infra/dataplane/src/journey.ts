@@ -4,6 +4,7 @@ import path from "node:path";
 import { labDown, labUp, run, startAgent, vsctl, type HostState, type LabState } from "@nvi/lab";
 import { expect } from "vitest";
 import { agentCommand } from "./local-hosts.ts";
+import { releaseLabIdentities } from "./release-identities.ts";
 import { startStack, type Stack, type Tenant } from "./stack.ts";
 
 /**
@@ -119,6 +120,7 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
   try {
     extraEnv = (await options.agentEnv?.(lab)) ?? {};
     stack = await startStack(lab.mgmt.tscIp);
+    await releaseLabIdentities(stack.deps.db, lab.hosts);
     await stack.startWorker();
     for (const h of firstOfDc) {
       const dc = `dc${h.dc}`;

@@ -4,7 +4,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { labDown, labUp, LabError, readState, startAgent, type LabState } from "@nvi/lab";
 import { z } from "zod";
+import { createCoreDeps } from "@nvi/core";
 import { startDockerd, type Dockerd } from "./dockerd.ts";
+import { stackEnv } from "./env.ts";
+import { releaseLabIdentities } from "./release-identities.ts";
 
 /**
  * "Hosts" for a console running on this machine: a lab of N datacenters (each host its own network
@@ -101,6 +104,12 @@ export async function joinLocalHost(stateFile: string, dc: number, joinString: s
   const cmd = agentCommand({ joinString, controlUrl: s.controlUrl, controller: `tcp:${s.tscIp}:${s.tscPort}`, stateDir: `${free.ovsDir}/agent`, hostname, env: { DOCKER_HOST: s.dockerHost } });
   // a host that ran an agent before enrolls afresh: its old credential belongs to a host record that may be gone
   await rm(path.join(free.ovsDir, "agent", "state.json"), { force: true });
+  // and the host record an earlier demo or test left holding this lab host's identity goes (else: 409)
+  const { databaseUrl } = stackEnv();
+  if (databaseUrl) {
+    const deps = createCoreDeps(databaseUrl);
+    await releaseLabIdentities(deps.db, [free]).finally(() => deps.db.$disconnect());
+  }
   await startAgent(s.lab, free.id, cmd);
   return { hostId: free.id, hostname };
 }

@@ -1,4 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- REST answers are JSON, checked by the assertions */
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startJourney, type Journey } from "./journey.ts";
 import type { Stack, Tenant } from "./stack.ts";
@@ -181,6 +182,30 @@ describe("another tenant with the same CIDR", () => {
     // the other tenant's hosts are not in this tenant's operations or realization
     const { op } = await change(stack, "POST", "/policy/plug", { srcGroupId: groups.web, dstGroupId: groups.db });
     expect(op.steps.filter((s: any) => s.name.startsWith("VEB of "))).toHaveLength(2);
+  });
+
+  it("its host heartbeating this tenant's host identity is refused (409); this tenant's traffic is untouched and the other's launches go on", async () => {
+    // issue 13: a hostile tenant's own enrolled host replays another organization's datapath id, addresses, MACs and block
+    const spare = j.spareHosts.find((h) => h.dc === 1)!;
+    const credential = (JSON.parse(await readFile(`${spare.ovsDir}/agent/state.json`, "utf8")) as { credential: string }).credential;
+    const victim = ((await stack.call("GET", "/hosts")).body as any[]).find((h) => h.id === j.hostIds.dc1);
+    const forged = await fetch(`${stack.apiUrl}/api/v1/agent/heartbeat`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${credential}` }, body: JSON.stringify({ facts: { ...victim.facts, ...victim.identity, hostname: "forged" } }) });
+    expect(forged.status).toBe(409);
+    await sleep(7_000); // more than one fabric refresh (5 s)
+    const { web, db } = inst as Required<typeof inst>;
+    expect(await tcpProbe(web!.ns, db!.address, 9000)).toBe("echo:db");
+    expect(await tcpProbe(db!.ns, web!.address, 9000)).toBe("echo:web");
+    // refused and audited on the claimant's side (its real agent's next heartbeat, with its own facts, clears the claim)
+    const refused = (await b.call("GET", "/audit-events?action=host.identity.refused&limit=10")).body.events as any[];
+    expect(JSON.stringify(refused)).toMatch(/the heartbeat changes approved facts \(datapath id /);
+    const mine = ((await b.call("GET", "/hosts")).body as any[]).find((h) => h.cloudId === bClouds[0]!.cloudId);
+    expect(mine.identity.datapathId).toBe(spare.datapathId);
+    expect(((await stack.call("GET", "/hosts")).body as any[]).find((h) => h.id === j.hostIds.dc1).identity).toEqual(victim.identity);
+    // the other tenant keeps launching, on both hosts, and its instances reach each other
+    const sn = ((await b.call("GET", "/vpcs")).body as any[])[0];
+    const subnets = (await b.call("GET", `/vpcs/${sn.id}/subnets`)).body as any[];
+    const [n1, n2] = [await launched(b, "b-after-1", subnets.find((x) => x.cloudId === bClouds[0]!.cloudId).id), await launched(b, "b-after-2", subnets.find((x) => x.cloudId === bClouds[1]!.cloudId).id)];
+    expect(await tcpProbe(n1.ns, n2.address, 9000)).toBe("echo:b-after-2");
   });
 
   it("peered across tenants (after the other side accepts), reachable only as the other side's rule says, and cut when the peering ends", async () => {

@@ -56,10 +56,12 @@ describe("host enrollment", () => {
     expect((await json(second)).message).toMatch(/used/);
     expect((await console_().joinToken.list({ cloudId })).find((t) => t.id === joinToken.id)?.status).toBe("used");
 
-    const beat = await agentCall("/agent/heartbeat", { facts: facts("h1", { fabricAddress: "100.64.1.11" }) }, enrolled.credential);
+    // fabric addresses are unique console-wide and the database outlives a run: a fresh one each time
+    const fabricAddress = `100.${64 + Math.floor(Math.random() * 60)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 250)}`;
+    const beat = await agentCall("/agent/heartbeat", { facts: facts("h1", { fabricAddress }) }, enrolled.credential);
     expect(beat.status).toBe(200);
     const host = (await console_().host.list({ cloudId })).find((h) => h.id === enrolled.hostId)!;
-    expect(host).toMatchObject({ name: "h1", status: "online", facts: { fabricAddress: "100.64.1.11", ovsVersion: "3.1.0" } });
+    expect(host).toMatchObject({ name: "h1", status: "online", facts: { fabricAddress, ovsVersion: "3.1.0" }, identity: { fabricAddress } });
     expect((await console_().cloud.list()).find((c) => c.id === cloudId)?.hostCount).toBeGreaterThanOrEqual(1);
   });
 

@@ -130,6 +130,7 @@ const cases: Record<string, Case> = {
   },
   "host.remove": (c) => expectCode(c.host.remove({ hostId: aHostId }), "NOT_FOUND"),
   "host.rotateCredential": (c) => expectCode(c.host.rotateCredential({ hostId: aHostId }), "NOT_FOUND"),
+  "host.approveIdentity": (c) => expectCode(c.host.approveIdentity({ hostId: aHostId }), "NOT_FOUND"),
   // Tenants' credentials are never host credentials, and a made-up join token enrolls nothing.
   "agent.enroll": (c) => expectCode(c.agent.enroll({ joinToken: "nvj_" + "q".repeat(36), facts: hostFacts("b-host") }), "UNAUTHORIZED"),
   "agent.heartbeat": (c) => expectCode(c.agent.heartbeat({ facts: hostFacts("a-host-1") }), "UNAUTHORIZED"),
@@ -269,6 +270,7 @@ describe("tenant isolation over REST", () => {
     "GET /hosts": async () => assertNoLeak(await (await call("GET", `/hosts?cloudId=${aCloudId}`)).json()),
     "DELETE /hosts/{hostId}": async () => expect((await call("DELETE", `/hosts/${aHostId}`)).status).toBe(404),
     "POST /hosts/{hostId}/rotate-credential": async () => expect((await call("POST", `/hosts/${aHostId}/rotate-credential`, {})).status).toBe(404),
+    "POST /hosts/{hostId}/approve-identity": async () => expect((await call("POST", `/hosts/${aHostId}/approve-identity`, {})).status).toBe(404),
     "POST /agent/enroll": async () => expect((await call("POST", "/agent/enroll", { joinToken: "nvj_" + "r".repeat(36), facts: hostFacts("b") })).status).toBe(401),
     "POST /agent/heartbeat": async () => expect((await call("POST", "/agent/heartbeat", { facts: hostFacts("a-host-1") })).status).toBe(401),
     "GET /vpcs": async () => assertNoLeak(await (await call("GET", "/vpcs")).json()),

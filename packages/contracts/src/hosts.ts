@@ -7,29 +7,111 @@ export const CLOUD_KINDS = ["docker", "vm", "baremetal"] as const;
 export const CloudKind = z.enum(CLOUD_KINDS);
 export type CloudKind = z.infer<typeof CloudKind>;
 
+/** Free text an agent reports (hostname, kernel, …): no NUL or other control characters, which Postgres and logs cannot take. */
+const factText = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+
+/** A dotted-quad IPv4 address (no leading zeros), as a 32-bit number; null if it is not one. */
+export function ipv4Value(text: string): number | null {
+  const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(text);
+  if (!m) return null;
+  const octets = m.slice(1).map(Number);
+  if (octets.some((o) => o > 255)) return null;
+  return octets.reduce((acc, o) => acc * 256 + o, 0);
+}
+
+/** Ranges no fabric address or instance block may use: this network, loopback, link-local, multicast, reserved, broadcast. */
+const NOT_ON_A_FABRIC: readonly [number, number][] = [
+  [0x00000000, 8],
+  [0x7f000000, 8],
+  [0xa9fe0000, 16],
+  [0xe0000000, 4],
+  [0xf0000000, 4],
+];
+const inRange = (value: number, [base, len]: readonly [number, number]): boolean => Math.floor(value / 2 ** (32 - len)) === Math.floor(base / 2 ** (32 - len));
+const fabricUsable = (value: number): boolean => !NOT_ON_A_FABRIC.some((r) => inRange(value, r));
+
+/** A unicast IPv4 address a host can hold on the fabric. */
+export const FabricAddress = z
+  .string()
+  .max(15)
+  .refine((s) => ipv4Value(s) !== null, "must be an IPv4 address like 100.64.1.11")
+  .refine((s) => fabricUsable(ipv4Value(s) ?? 0), "must be a unicast address outside 0/8, 127/8, 169.254/16 and 224/3");
+
+/** Prefix lengths an instance block may have: at least 8 addresses, at most a /16. */
+export const INSTANCE_BLOCK_PREFIX = { min: 16, max: 29 } as const;
+
+/** The routed block a host's instances get fabric addresses from: a network address and prefix, e.g. 100.65.3.0/24. */
+export const InstanceBlock = z
+  .string()
+  .max(18)
+  .superRefine((s, c) => {
+    const m = /^([0-9.]+)\/(\d{1,2})$/.exec(s);
+    const base = m ? ipv4Value(m[1] ?? "") : null;
+    const len = m ? Number(m[2]) : NaN;
+    if (base === null || !(len >= 0 && len <= 32)) return void c.addIssue({ code: "custom", message: "must be an IPv4 CIDR like 100.65.3.0/24" });
+    if (len < INSTANCE_BLOCK_PREFIX.min || len > INSTANCE_BLOCK_PREFIX.max) return void c.addIssue({ code: "custom", message: `prefix must be /${INSTANCE_BLOCK_PREFIX.min} to /${INSTANCE_BLOCK_PREFIX.max}` });
+    if (base % 2 ** (32 - len) !== 0) return void c.addIssue({ code: "custom", message: "must be a network address (host bits zero)" });
+    if (!fabricUsable(base)) c.addIssue({ code: "custom", message: "must be outside 0/8, 127/8, 169.254/16 and 224/3" });
+  });
+
+/** A unicast, non-zero MAC in lower case. */
+export const UnicastMac = z
+  .string()
+  .regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/, "must be a MAC like 02:00:64:40:01:0b (lower case)")
+  .refine((s) => parseInt(s.slice(0, 2), 16) % 2 === 0 && s !== "00:00:00:00:00:00", "must be a unicast, non-zero MAC");
+
+/** An OpenFlow datapath id: 16 hex digits, not zero. */
+export const DatapathId = z
+  .string()
+  .regex(/^[0-9a-f]{16}$/, "must be 16 lower-case hex digits")
+  .refine((s) => !/^0+$/.test(s), "must not be zero");
+
 /** What an agent reports about its machine, on enrollment and with every heartbeat. */
 export const HostFacts = z
   .object({
-    hostname: z.string().min(1).max(253),
-    os: z.string().max(200).nullable().default(null),
-    kernel: z.string().max(200),
+    hostname: factText(253).min(1),
+    os: factText(200).nullable().default(null),
+    kernel: factText(200),
     cpus: z.number().int().min(1).max(4096),
-    memoryMiB: z.number().int().min(1),
-    ovsVersion: z.string().max(40).nullable(),
-    fabricAddress: z.string().max(64).nullable().default(null),
-    /** what the TSC maps to and from: the VEB's prefix length and MAC, the next hop's MAC, the datapath id */
-    fabricPrefixLen: z.number().int().min(0).max(32).nullable().default(null),
-    fabricMac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/).nullable().default(null),
-    nextHopMac: z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/).nullable().default(null),
-    datapathId: z.string().regex(/^[0-9a-f]{16}$/).nullable().default(null),
+    memoryMiB: z.number().int().min(1).max(2 ** 31 - 1),
+    ovsVersion: factText(40).nullable(),
+    /**
+     * The host's identity on the fabric (a claim: the console approves it at the first claim, checked
+     * unique, and refuses a heartbeat that changes it; see `HostIdentity`). What the TSC maps to and
+     * from: the VEB's address, prefix length and MAC, the next hop's MAC, the datapath id.
+     */
+    fabricAddress: FabricAddress.nullable().default(null),
+    fabricPrefixLen: z.number().int().min(8).max(30).nullable().default(null),
+    fabricMac: UnicastMac.nullable().default(null),
+    nextHopMac: UnicastMac.nullable().default(null),
+    datapathId: DatapathId.nullable().default(null),
     /** the routed block of fabric addresses this host's instances get (operator-configured) */
-    instanceBlock: z.string().max(18).nullable().default(null),
-    datacenter: z.string().max(64).nullable().default(null),
+    instanceBlock: InstanceBlock.nullable().default(null),
+    datacenter: factText(64).nullable().default(null),
     runtimes: z.object({ docker: z.boolean(), qemu: z.boolean(), netns: z.boolean() }),
-    agentVersion: z.string().max(40).default("0.0.0"),
+    agentVersion: factText(40).default("0.0.0"),
   })
   .strict();
 export type HostFacts = z.infer<typeof HostFacts>;
+
+/** The facts that make a host's identity on the fabric; approved by the console, never changed by a heartbeat. */
+export const HOST_IDENTITY_FIELDS = ["datapathId", "fabricAddress", "fabricPrefixLen", "fabricMac", "nextHopMac", "instanceBlock"] as const;
+export const HostIdentity = HostFacts.pick({ datapathId: true, fabricAddress: true, fabricPrefixLen: true, fabricMac: true, nextHopMac: true, instanceBlock: true });
+export type HostIdentity = z.infer<typeof HostIdentity>;
+
+/** The approved identity as the console shows it (read back from storage, so not re-validated: a value approved under older rules still shows). */
+export const ApprovedIdentityDto = z.object({
+  datapathId: z.string().nullable(),
+  fabricAddress: z.string().nullable(),
+  fabricPrefixLen: z.number().int().nullable(),
+  fabricMac: z.string().nullable(),
+  nextHopMac: z.string().nullable(),
+  instanceBlock: z.string().nullable(),
+});
+
+/** A claim the console refused (a conflict with another host, or a change of an approved fact), kept until approved or withdrawn. */
+export const IdentityClaimDto = z.object({ identity: HostIdentity, reason: z.string(), claimedAt: isoDate });
+export type IdentityClaimDto = z.infer<typeof IdentityClaimDto>;
 
 export const HOST_STATUSES = ["online", "stale", "offline"] as const;
 export const HostStatus = z.enum(HOST_STATUSES);
@@ -72,6 +154,12 @@ export const HostDto = z.object({
   credentialIssuedAt: isoDate.nullable(),
   /** a rotation asked for and not yet confirmed by the agent (the old credential still works until then) */
   credentialRotationRequestedAt: isoDate.nullable(),
+  /** the identity the console approved (what the fabric uses; nulls: not claimed yet) */
+  identity: ApprovedIdentityDto,
+  /** a refused identity claim waiting for an owner or admin (`approve-identity`), or null */
+  identityClaim: IdentityClaimDto.nullable(),
+  /** why the fabric skipped this host or one of its instances at its last refresh, or null */
+  fabricProblem: z.string().nullable(),
 });
 export type HostDto = z.infer<typeof HostDto>;
 

@@ -30,6 +30,7 @@ export * from "./instances/lifecycle.ts";
 export * from "./instances/lifecycle-executor.ts";
 export * from "./instances/cancel.ts";
 export * from "./clouds/host-credentials.ts";
+export { ApproveHostIdentityInput, approveHostIdentity, approvedIdentityOf } from "./clouds/host-identity.ts";
 export * from "./policy/snapshot.ts";
 export * from "./policy/change.ts";
 export * from "./policy/groups.ts";

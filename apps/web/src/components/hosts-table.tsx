@@ -4,6 +4,7 @@ import type { HostDto } from "@nvi/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../trpc/client.tsx";
 import { Badge } from "./ui/badge.tsx";
+import { ConfirmButton } from "./ui/confirm-button.tsx";
 import { DataTable } from "./ui/data-table.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
@@ -12,8 +13,9 @@ import { useAction } from "./ui/use-form-mutation.ts";
 
 const STATUS_TONE = { online: "ok", stale: "warn", offline: "bad" } as const;
 
-function fabric(h: HostDto) {
-  const { fabricAddress, fabricPrefixLen, fabricMac, nextHopMac, instanceBlock } = h.facts;
+/** The fabric identity the console approved (never the heartbeat's claim), a refused claim and the fabric's problem. */
+function fabric(h: HostDto, approve: { isPending: boolean; mutate: (input: { hostId: HostDto["id"] }) => void }) {
+  const { fabricAddress, fabricPrefixLen, fabricMac, nextHopMac, instanceBlock } = h.identity;
   return (
     <>
       {fabricAddress ? `${fabricAddress}${fabricPrefixLen !== null ? `/${fabricPrefixLen}` : ""}` : "—"}
@@ -28,6 +30,19 @@ function fabric(h: HostDto) {
           instances {instanceBlock}
         </div>
       )}
+      {h.identityClaim && (
+        <div className="alert" role="alert" data-testid={`host-identity-claim-${h.name}`}>
+          identity claim refused: {h.identityClaim.reason}{" "}
+          <ConfirmButton danger={false} disabled={approve.isPending} confirm={`Approve the identity ${h.name} now claims (a re-installed machine)?`} onConfirm={() => approve.mutate({ hostId: h.id })}>
+            Approve
+          </ConfirmButton>
+        </div>
+      )}
+      {h.fabricProblem && (
+        <div className="alert" data-testid={`host-fabric-problem-${h.name}`}>
+          {h.fabricProblem}
+        </div>
+      )}
     </>
   );
 }
@@ -38,9 +53,10 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
   const hosts = useQuery(trpc.host.list.queryOptions({ cloudId }, { refetchInterval: 3_000 }));
   const remove = useAction(trpc.host.remove.mutationOptions());
   const rotate = useAction(trpc.host.rotateCredential.mutationOptions());
+  const approve = useAction(trpc.host.approveIdentity.mutationOptions());
   return (
     <>
-      <ErrorAlert error={[hosts.error, remove.error, rotate.error]} />
+      <ErrorAlert error={[hosts.error, remove.error, rotate.error, approve.error]} />
       <DataTable
         rows={hosts.data ?? []}
         rowKey={(h) => h.id}
@@ -50,7 +66,7 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
         columns={[
           { key: "host", header: "Host", sort: (h) => h.name, cell: (h) => (<>{h.name}<div className="muted">{h.facts.os ?? h.facts.kernel}</div></>) },
           { key: "status", header: "Status", sort: (h) => h.status, cell: (h) => <Badge tone={STATUS_TONE[h.status]}>{h.status}</Badge> },
-          { key: "fabric", header: "Fabric address", className: "mono", sort: (h) => h.facts.fabricAddress, cell: fabric },
+          { key: "fabric", header: "Fabric address", className: "mono", sort: (h) => h.identity.fabricAddress, cell: (h) => fabric(h, approve) },
           { key: "ovs", header: "OVS", cell: (h) => h.facts.ovsVersion ?? <span className="muted">missing</span> },
           { key: "runtimes", header: "Runtimes", cell: (h) => Object.entries(h.facts.runtimes).filter(([, on]) => on).map(([name]) => name).join(", ") || "—" },
           { key: "size", header: "CPU / memory", sort: (h) => h.facts.cpus, cell: (h) => `${h.facts.cpus} CPU / ${Math.round(h.facts.memoryMiB / 1024)} GiB` },

@@ -217,7 +217,7 @@ export function TopologyView() {
                         <title>{host.status}</title>
                       </circle>
                       <text x={dc.x + 34} y={y + dy + 16} fill="var(--text)" fontSize={12}>
-                        {host.name.length > 18 ? `${host.name.slice(0, 17)}…` : host.name} {host.facts.fabricAddress ? `· ${host.facts.fabricAddress}` : ""}
+                        {host.name.length > 18 ? `${host.name.slice(0, 17)}…` : host.name} {host.identity.fabricAddress ? `· ${host.identity.fabricAddress}` : ""}
                         <title>{host.name}</title>
                       </text>
                       {on.map((inst, k) => (

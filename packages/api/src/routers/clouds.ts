@@ -1,5 +1,7 @@
-import { CloudDto, EnrollRequest, EnrollResponse, HeartbeatRequest, HeartbeatResponse, HostDto, JoinTokenDto } from "@nvi/contracts";
+import { CloudDto, EnrollRequest, EnrollResponse, HeartbeatRequest, HeartbeatResponse, HostDto, HostIdentity, JoinTokenDto } from "@nvi/contracts";
 import {
+  ApproveHostIdentityInput,
+  approveHostIdentity,
   CloudRef,
   CreateCloudInput,
   CreateJoinTokenInput,
@@ -76,6 +78,11 @@ export const hostRouter = router({
     .input(RotateHostCredentialInput)
     .output(z.object({ hostId: z.string(), rotationRequestedAt: z.iso.datetime() }))
     .mutation(({ ctx, input }) => rotateHostCredential(ctx.core, input)),
+  approveIdentity: authedProcedure
+    .meta(rest("POST", "/hosts/{hostId}/approve-identity", "clouds", "Approve a host's refused identity claim (a re-installed machine: new datapath id, MAC or addresses); refused if another host holds any of them (owner/admin, clouds:write)"))
+    .input(ApproveHostIdentityInput)
+    .output(z.object({ hostId: z.string(), identity: HostIdentity }))
+    .mutation(({ ctx, input }) => approveHostIdentity(ctx.core, input)),
 });
 
 /** What host agents call (outbound from the host); authenticated by join token, then by host credential. */
@@ -86,7 +93,7 @@ export const agentRouter = router({
     .output(EnrollResponse)
     .mutation(({ ctx, input }) => enrollHost(ctx.deps, input, ctx.sourceIp)),
   heartbeat: hostProcedure
-    .meta(rest("POST", "/agent/heartbeat", "agent", "An agent reports it is alive, with fresh host facts (host credential)"))
+    .meta(rest("POST", "/agent/heartbeat", "agent", "An agent reports it is alive, with fresh host facts (host credential); a changed or conflicting identity claim is refused (409) and waits for approval"))
     .input(HeartbeatRequest)
     .output(HeartbeatResponse)
     .mutation(({ ctx, input }) => recordHeartbeat(ctx.deps, ctx.host, input.facts)),

@@ -1,5 +1,5 @@
-import { EnrollResponse, HostDto, HostFacts, type HeartbeatResponse, type HostStatus, idRef, asId } from "@nvi/contracts";
-import { isUniqueViolation, type Prisma } from "@nvi/db";
+import { EnrollResponse, HOST_IDENTITY_FIELDS, HostDto, HostFacts, type HeartbeatResponse, type HostStatus, idRef, asId } from "@nvi/contracts";
+import { Prisma, isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
@@ -7,6 +7,7 @@ import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { hashSecret, hostCredentialFormat, joinTokenFormat } from "../tokens/token-format.ts";
 import { authenticateHostCredential, issueRotatedCredential } from "./host-credentials.ts";
+import { approveFirstClaim, checkHeartbeatClaim, identityClaimOf, identityConflict, type Identity } from "./host-identity.ts";
 import { effectiveLimit, invalidJoinToken, joinTokenStatus, parseJoinString } from "./join-tokens.ts";
 
 export const HEARTBEAT_SECONDS = 10;
@@ -19,7 +20,32 @@ export function hostStatus(lastSeenAt: Date, now: Date): HostStatus {
   return age <= STALE_AFTER_MS ? "online" : age <= OFFLINE_AFTER_MS ? "stale" : "offline";
 }
 
-type HostRow = { id: string; cloudId: string; name: string; facts: unknown; enrolledAt: Date; lastSeenAt: Date; credential: { issuedAt: Date; rotationRequestedAt: Date | null } | null };
+type HostRow = {
+  id: string;
+  cloudId: string;
+  name: string;
+  facts: unknown;
+  enrolledAt: Date;
+  lastSeenAt: Date;
+  credential: { issuedAt: Date; rotationRequestedAt: Date | null } | null;
+  identityClaim: unknown;
+  identityProblem: string | null;
+  identityClaimedAt: Date | null;
+  fabricProblem: string | null;
+} & Identity;
+
+/**
+ * Facts as stored. A row written before facts were validated strictly may hold identity facts that
+ * no longer parse: those read as null (the approved identity is what counts) instead of failing.
+ */
+export function storedFacts(json: unknown): HostFacts {
+  const strict = HostFacts.safeParse(json);
+  if (strict.success) return strict.data;
+  const loose = typeof json === "object" && json !== null ? { ...(json as Record<string, unknown>) } : {};
+  for (const f of HOST_IDENTITY_FIELDS) loose[f] = null;
+  const again = HostFacts.safeParse(loose);
+  return again.success ? again.data : HostFacts.parse({ hostname: "unreadable", kernel: "", cpus: 1, memoryMiB: 1, ovsVersion: null, runtimes: { docker: false, qemu: false, netns: false } });
+}
 
 function toDto(row: HostRow, now: Date): HostDto {
   return {
@@ -27,16 +53,19 @@ function toDto(row: HostRow, now: Date): HostDto {
     cloudId: asId("cloud", row.cloudId),
     name: row.name,
     status: hostStatus(row.lastSeenAt, now),
-    facts: HostFacts.parse(row.facts),
+    facts: storedFacts(row.facts),
     enrolledAt: row.enrolledAt.toISOString(),
     lastSeenAt: row.lastSeenAt.toISOString(),
     credentialIssuedAt: row.credential?.issuedAt.toISOString() ?? null,
     credentialRotationRequestedAt: row.credential?.rotationRequestedAt?.toISOString() ?? null,
+    identity: { datapathId: row.datapathId, fabricAddress: row.fabricAddress, fabricPrefixLen: row.fabricPrefixLen, fabricMac: row.fabricMac, nextHopMac: row.nextHopMac, instanceBlock: row.instanceBlock },
+    identityClaim: identityClaimOf(row),
+    fabricProblem: row.fabricProblem,
   };
 }
 
 function factColumns(facts: HostFacts) {
-  return { facts: facts as unknown as Prisma.InputJsonValue, fabricAddress: facts.fabricAddress, ovsVersion: facts.ovsVersion };
+  return { facts: facts as unknown as Prisma.InputJsonValue, ovsVersion: facts.ovsVersion };
 }
 
 /**
@@ -62,6 +91,7 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
         data: { uses: { increment: 1 } },
       });
       if (claimed.count !== 1) throw invalidJoinToken("was just used up");
+      const identity = await approveFirstClaim(tx, deps, token.orgId, request.facts);
       const host = await tx.host.create({
         data: {
           id: deps.newId("host"),
@@ -72,6 +102,7 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
           enrolledAt: now,
           lastSeenAt: now,
           ...factColumns(request.facts),
+          ...identity,
           credential: { create: { hash: hashSecret(credential), issuedAt: now } },
         },
       });
@@ -84,11 +115,27 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
       return { hostId: host.id, orgId: host.orgId, cloudId: host.cloudId, credential, heartbeatSeconds: HEARTBEAT_SECONDS };
     });
   } catch (error) {
-    if (isUniqueViolation(error)) {
+    if (error instanceof DomainError && error.code === "HOST_IDENTITY_CONFLICT") {
+      // the transaction rolled back (no host, the token not used): the refusal is audited on its own
+      await recordAudit(
+        deps.db,
+        deps,
+        { orgId: token.orgId, actorType: "system", actorId: null, actorLabel: `agent on ${request.facts.hostname}`, sourceIp },
+        { action: "host.identity.refused", targetType: "join_token", targetId: token.id, after: { hostname: request.facts.hostname, claim: request.facts, reason: error.message } },
+      );
+      throw error;
+    }
+    if (isUniqueViolation(error) && !isIdentityIndex(error)) {
       throw new DomainError("HOST_ALREADY_ENROLLED", `a host named "${request.facts.hostname}" is already in cloud "${token.cloud.name}"; remove it in the console first`);
     }
+    if (isUniqueViolation(error)) throw identityConflict("a fact is approved for another host (claimed at the same moment)");
     throw error;
   }
+}
+
+/** A unique violation on an identity column (the second guard behind the identity lock), not on the host's name. */
+function isIdentityIndex(error: unknown): boolean {
+  return /datapath|fabric|instance_block|instanceBlock/i.test(JSON.stringify((error as { meta?: unknown }).meta ?? null));
 }
 
 export interface AuthenticatedHost {
@@ -108,9 +155,29 @@ export async function authenticateHost(deps: CoreDeps, credential: string): Prom
   return host;
 }
 
-/** A heartbeat: fresh facts, and a new credential when a rotation is asked for (see host-credentials.ts). */
+/**
+ * A heartbeat: fresh facts, and a new credential when a rotation is asked for (see host-credentials.ts).
+ * Identity facts are claims (host-identity.ts): first claims are approved when unique; a claim that
+ * changes an approved fact or conflicts with another host is refused (409), kept on the host and
+ * audited, and nothing of this heartbeat is recorded.
+ */
 export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, facts: HostFacts): Promise<z.infer<typeof HeartbeatResponse>> {
-  await deps.db.host.update({ where: { id: host.id }, data: { lastSeenAt: deps.clock(), ...factColumns(facts) } });
+  const verdict = await deps.db.$transaction(async (tx) => {
+    const claim = await checkHeartbeatClaim(tx, deps, host, facts);
+    if ("refused" in claim) return claim;
+    const cleared = { identityClaim: Prisma.DbNull, identityProblem: null, identityClaimedAt: null };
+    await tx.host.update({ where: { id: host.id }, data: { lastSeenAt: deps.clock(), ...factColumns(facts), ...claim.identity, ...cleared } });
+    if (Object.keys(claim.firstClaims).length > 0) {
+      await recordAudit(
+        tx,
+        deps,
+        { orgId: host.orgId, actorType: "system", actorId: host.id, actorLabel: `agent on ${host.name}`, sourceIp: null },
+        { action: "host.identity.claimed", targetType: "host", targetId: host.id, after: claim.firstClaims },
+      );
+    }
+    return claim;
+  });
+  if ("refused" in verdict) throw identityConflict(verdict.refused);
   const newCredential = await issueRotatedCredential(deps, host.id);
   return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS, ...(newCredential ? { newCredential } : {}) };
 }

@@ -4,7 +4,7 @@ import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
-import { hostStatus } from "../clouds/hosts.ts";
+import { hostStatus, storedFacts } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { allocateAddress } from "../vpcs/ipam.ts";
@@ -88,13 +88,13 @@ async function placeInstance(ctx: Ctx, cloudId: string, input: z.infer<typeof La
     if (host.cloudId !== cloudId) throw new DomainError("VALIDATION_FAILED", `host ${host.name} is not in the subnet's cloud`, { field: "hostId" });
     const status = hostStatus(host.lastSeenAt, now);
     if (status !== "online") throw new DomainError("HOST_UNAVAILABLE", `host ${host.name} is ${status} (last heartbeat ${host.lastSeenAt.toISOString()})`, { field: "hostId" });
-    const problem = runtimeProblem(input.runtime, HostFacts.parse(host.facts), input.image);
+    const problem = runtimeProblem(input.runtime, storedFacts(host.facts), input.image);
     if (problem) throw new DomainError("VALIDATION_FAILED", problem, { field: input.runtime !== "netns" && !input.image ? "image" : "runtime" });
     return host;
   }
   const hosts = await ctx.db.host.findMany({ where: { orgId: ctx.actor.orgId, cloudId }, include: { _count: { select: { instances: true } } } });
   const fit = hosts
-    .filter((h) => hostStatus(h.lastSeenAt, now) === "online" && runtimeProblem(input.runtime, HostFacts.parse(h.facts), input.image) === null)
+    .filter((h) => hostStatus(h.lastSeenAt, now) === "online" && runtimeProblem(input.runtime, storedFacts(h.facts), input.image) === null)
     .sort((a, b) => a._count.instances - b._count.instances || a.name.localeCompare(b.name));
   const chosen = fit[0];
   if (!chosen) {

@@ -1,0 +1,146 @@
+import type { HostFacts } from "@nvi/contracts";
+import { authenticateHost, createCloud, createCoreDeps, createJoinToken, createVpc, DomainError, enrollHost, ensurePersonalOrganization, recordHeartbeat, resolveUserActor, type Ctx } from "@nvi/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DbFabric } from "./fabric.ts";
+
+/**
+ * Issue 13, finding 2, against the real Postgres: two hosts claiming one datapath id with an
+ * instance on the same port made `DbFabric.refresh()` throw for every tenant, and it kept throwing
+ * after the claims went away. The refresh now uses only approved identities, skips and reports a
+ * conflicting endpoint, prunes stale mappings, and keeps serving everyone else.
+ */
+const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
+const warnings: string[] = [];
+const logger = { info: () => undefined, warn: (msg: string, f?: Record<string, unknown>) => void warnings.push(`${msg} ${JSON.stringify(f)}`) };
+
+const rnd = (n: number): number => Math.floor(Math.random() * n);
+const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
+const identity = () => ({
+  datapathId: `00${Array.from({ length: 7 }, () => hex2(rnd(256))).join("")}`,
+  fabricAddress: `100.${64 + rnd(60)}.${rnd(256)}.${1 + rnd(250)}`,
+  fabricPrefixLen: 24,
+  fabricMac: `02:${Array.from({ length: 5 }, () => hex2(rnd(256))).join(":")}`,
+  nextHopMac: "02:00:64:40:01:01",
+  instanceBlock: `10.${rnd(256)}.${rnd(256)}.0/24`,
+});
+type Identity = ReturnType<typeof identity>;
+const facts = (hostname: string, id: Partial<Identity>): HostFacts => ({
+  hostname, os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null,
+  datapathId: null, instanceBlock: null, datacenter: "dc1", runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.1.0", ...id,
+});
+
+interface TenantHost {
+  ctx: Ctx;
+  hostId: string;
+  credential: string;
+  id: Identity;
+  subnetId: string;
+  vpcId: string;
+}
+
+/** A tenant with a cloud, a VPC with a subnet there, and one enrolled host with its own identity. */
+async function tenantWithHost(tag: string): Promise<TenantHost> {
+  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email: `${tag}-${Date.now()}-${rnd(1e9)}@example.test`, name: tag } });
+  const orgId = await ensurePersonalOrganization(deps, user, null);
+  const ctx: Ctx = { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
+  const cloudId = (await createCloud(ctx, { name: `c-${tag}`, kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
+  const vpc = await createVpc(ctx, { name: `v-${tag}`, cidr: "10.20.0.0/16", allowOverlap: false, subnets: [{ cloudId, name: "sn", cidr: "10.20.1.0/24" }] });
+  const subnet = await deps.db.subnet.findFirstOrThrow({ where: { vpcId: vpc.id } });
+  const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
+  const id = identity();
+  const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts: facts(`h-${tag}`, id) }, null);
+  return { ctx, hostId: enrolled.hostId, credential: enrolled.credential, id, subnetId: subnet.id, vpcId: vpc.id };
+}
+
+/** A running instance on the host's VEB port, as the agent reported it. */
+async function running(t: TenantHost, name: string, ofport: number, octet: number): Promise<string> {
+  const id = deps.newId("instance");
+  await deps.db.instance.create({
+    data: { id, orgId: t.ctx.actor.orgId, vpcId: t.vpcId, subnetId: t.subnetId, hostId: t.hostId, name, runtime: "netns", address: `10.20.1.${octet}`, mac: `02:aa:00:00:00:${hex2(octet)}`, status: "running", ofport, createdBy: t.ctx.actor.userId ?? "test" },
+  });
+  return id;
+}
+
+const dpid = (hex: string): bigint => BigInt(`0x${hex}`);
+const heartbeat = async (t: TenantHost, id: Partial<Identity>) => recordHeartbeat(deps, await authenticateHost(deps, t.credential), facts(`h-${t.hostId}`, id));
+const codeOf = (p: Promise<unknown>): Promise<string> => p.then(() => "ok", (e: unknown) => (e instanceof DomainError ? e.code : String(e)));
+const problemOf = async (hostId: string) => (await deps.db.host.findUniqueOrThrow({ where: { id: hostId } })).fabricProblem;
+
+let victim: TenantHost;
+let attacker: TenantHost;
+let bystander: TenantHost;
+
+beforeAll(async () => {
+  [victim, attacker, bystander] = await Promise.all([tenantWithHost("victim"), tenantWithHost("attacker"), tenantWithHost("bystander")]);
+});
+afterAll(async () => {
+  await deps.db.$disconnect();
+});
+
+describe("DbFabric.refresh never wedges", () => {
+  it("a host claiming another tenant's datapath id with an instance on the same port: the victim keeps its VEB, everyone else keeps working", async () => {
+    const fabric = new DbFabric(deps, logger);
+    const victimInst = await running(victim, "v1", 7, 10);
+    const attackerInst = await running(attacker, "a1", 7, 10);
+    const bystanderInst = await running(bystander, "b1", 5, 11);
+    // the attack: the attacker's agent reports the victim's datapath id (and the rest of its identity)
+    expect(await codeOf(heartbeat(attacker, victim.id))).toBe("HOST_IDENTITY_CONFLICT");
+    expect(await codeOf(heartbeat(attacker, { datapathId: victim.id.datapathId }))).toBe("HOST_IDENTITY_CONFLICT");
+
+    await fabric.refresh();
+    expect(fabric.inventory.endpointAt(dpid(victim.id.datapathId), 7)?.id).toBe(victimInst);
+    expect(fabric.inventory.endpoint(attackerInst)?.datapathId).toBe(dpid(attacker.id.datapathId));
+    expect(fabric.inventory.host(dpid(victim.id.datapathId))).toMatchObject({ fabricIp: victim.id.fabricAddress, instanceBlock: victim.id.instanceBlock });
+    expect(fabric.inventory.endpoint(bystanderInst)?.port).toBe(5);
+
+    // another tenant's launch goes through while the claim is pending
+    const launched = await running(bystander, "b2", 6, 12);
+    await deps.db.instance.update({ where: { id: launched }, data: { status: "starting" } });
+    await expect(fabric.dataPlane.plug({ id: launched, orgId: bystander.ctx.actor.orgId, vpcId: bystander.vpcId, hostId: bystander.hostId, ofport: 6, mac: "02:aa:00:00:00:0c", address: "10.20.1.12", gateway: "10.20.1.1" })).resolves.toBe("");
+    expect(fabric.inventory.endpoint(launched)?.datapathId).toBe(dpid(bystander.id.datapathId));
+
+    // the claim goes away (the attacker's agent reports its own facts again): nothing stale is left
+    expect(await codeOf(heartbeat(attacker, attacker.id))).toBe("ok");
+    await fabric.refresh();
+    expect(fabric.inventory.endpointAt(dpid(victim.id.datapathId), 7)?.id).toBe(victimInst);
+    expect(fabric.inventory.endpoint(attackerInst)?.datapathId).toBe(dpid(attacker.id.datapathId));
+  });
+
+  it("two instances of one host claiming one port: the later one is skipped and shown on the host, the rest is served, and it recovers", async () => {
+    const fabric = new DbFabric(deps, logger);
+    const first = await running(victim, "p1", 9, 20);
+    const second = await running(victim, "p2", 9, 21);
+    const elsewhere = await running(bystander, "p3", 9, 20);
+    await expect(fabric.refresh()).resolves.toBeUndefined();
+    expect(fabric.inventory.endpointAt(dpid(victim.id.datapathId), 9)?.id).toBe(first);
+    expect(fabric.inventory.endpoint(second)).toBeUndefined();
+    expect(fabric.inventory.endpoint(elsewhere)?.port).toBe(9);
+    expect(await problemOf(victim.hostId)).toMatch(/instance p2 not plugged: port 9 is already bound/);
+    expect(await problemOf(bystander.hostId)).toBeNull();
+    expect(warnings.join("\n")).toContain(victim.hostId);
+
+    await deps.db.instance.update({ where: { id: second }, data: { ofport: 11 } });
+    await fabric.refresh();
+    expect(fabric.inventory.endpoint(second)?.port).toBe(11);
+    expect(await problemOf(victim.hostId)).toBeNull();
+  });
+
+  it("a host that goes away is pruned: its datapath id, its endpoints, its mapping", async () => {
+    const fabric = new DbFabric(deps, logger);
+    const t = await tenantWithHost("leaving");
+    const inst = await running(t, "l1", 4, 30);
+    await fabric.refresh();
+    expect(fabric.inventory.endpoint(inst)?.port).toBe(4);
+    await deps.db.host.update({ where: { id: t.hostId }, data: { lastSeenAt: new Date(Date.now() - 10 * 60_000) } });
+    await fabric.refresh();
+    expect(fabric.inventory.host(dpid(t.id.datapathId))).toBeUndefined();
+    expect(fabric.inventory.endpoint(inst)).toBeUndefined();
+    // a new host later approved for a free datapath id is served at once, no leftover mapping in the way
+    await deps.db.instance.deleteMany({ where: { hostId: t.hostId } });
+    await deps.db.host.delete({ where: { id: t.hostId } });
+    const next = await tenantWithHost("arriving");
+    const nextInst = await running(next, "n1", 4, 31);
+    await fabric.refresh();
+    expect(fabric.inventory.endpoint(nextInst)?.datapathId).toBe(dpid(next.id.datapathId));
+  });
+});
