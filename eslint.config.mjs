@@ -5,14 +5,15 @@ import tseslint from "typescript-eslint";
 const boundaries = {
   contracts: [],
   openflow: [],
+  pki: [],
   db: ["@nvi/contracts"],
   jobs: ["@nvi/contracts"],
   policy: ["@nvi/contracts"],
-  core: ["@nvi/db", "@nvi/contracts", "@nvi/jobs", "@nvi/policy"],
+  core: ["@nvi/db", "@nvi/contracts", "@nvi/jobs", "@nvi/policy", "@nvi/pki"],
   api: ["@nvi/core", "@nvi/contracts"],
-  controller: ["@nvi/openflow", "@nvi/contracts", "@nvi/policy"],
+  controller: ["@nvi/openflow", "@nvi/contracts", "@nvi/policy", "@nvi/pki"],
 };
-const allOurs = ["contracts", "openflow", "db", "jobs", "policy", "core", "api", "controller", "db-migrate"];
+const allOurs = ["contracts", "openflow", "pki", "db", "jobs", "policy", "core", "api", "controller", "db-migrate"];
 
 function boundaryRules(pkg) {
   const allowed = new Set(boundaries[pkg]);
