@@ -89,5 +89,5 @@ export const agentRouter = router({
     .meta(rest("POST", "/agent/heartbeat", "agent", "An agent reports it is alive, with fresh host facts (host credential)"))
     .input(HeartbeatRequest)
     .output(HeartbeatResponse)
-    .mutation(({ ctx, input }) => recordHeartbeat(ctx.deps, ctx.host, input.facts)),
+    .mutation(({ ctx, input }) => recordHeartbeat(ctx.deps, ctx.host, input.facts, input.csr)),
 });

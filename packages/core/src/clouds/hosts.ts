@@ -6,6 +6,8 @@ import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { hashSecret, hostCredentialFormat, joinTokenFormat } from "../tokens/token-format.ts";
+import { certificateWanted, issueHostCertificate, recordHostCertificate, signHostCertificate } from "./fabric-ca.ts";
+import { HOST_REMOVED_CHANNEL } from "./switch-admission.ts";
 import { authenticateHostCredential, issueRotatedCredential } from "./host-credentials.ts";
 import { effectiveLimit, invalidJoinToken, joinTokenStatus, parseJoinString } from "./join-tokens.ts";
 
@@ -44,7 +46,7 @@ function factColumns(facts: HostFacts) {
  * token's use is counted in the same transaction as the host is created, so a
  * one-off token enrolls exactly one host even when two agents race.
  */
-export async function enrollHost(deps: CoreDeps, request: { joinToken: string; facts: HostFacts }, sourceIp: string | null): Promise<EnrollResponse> {
+export async function enrollHost(deps: CoreDeps, request: { joinToken: string; facts: HostFacts; csr?: string | undefined }, sourceIp: string | null): Promise<EnrollResponse> {
   const { secret } = parseJoinString(request.joinToken);
   if (joinTokenFormat.check(secret) !== null) throw invalidJoinToken("is malformed");
   const found = await deps.db.joinTokenSecret.findUnique({ where: { hash: hashSecret(secret) }, include: { joinToken: { include: { cloud: true } } } });
@@ -54,6 +56,9 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
   const status = joinTokenStatus(token, now);
   if (status !== "active") throw invalidJoinToken(`is ${status}`);
   const credential = hostCredentialFormat.mint();
+  // the switch certificate is signed before anything is written: a bad CSR enrolls nothing
+  const hostId = deps.newId("host");
+  const signed = request.csr ? await signHostCertificate(deps, { id: hostId, datapathId: request.facts.datapathId }, request.csr) : null;
   try {
     return await deps.db.$transaction(async (tx) => {
       const limit = effectiveLimit(token);
@@ -64,7 +69,7 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
       if (claimed.count !== 1) throw invalidJoinToken("was just used up");
       const host = await tx.host.create({
         data: {
-          id: deps.newId("host"),
+          id: hostId,
           orgId: token.orgId,
           cloudId: token.cloudId,
           name: request.facts.hostname,
@@ -81,7 +86,8 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
         { orgId: token.orgId, actorType: "system", actorId: host.id, actorLabel: `agent on ${host.name}`, sourceIp },
         { action: "host.enrolled", targetType: "host", targetId: host.id, after: { cloud: token.cloud.name, joinToken: token.prefix, facts: request.facts } },
       );
-      return { hostId: host.id, orgId: host.orgId, cloudId: host.cloudId, credential, heartbeatSeconds: HEARTBEAT_SECONDS };
+      if (signed) await recordHostCertificate(tx, host.id, signed);
+      return { hostId: host.id, orgId: host.orgId, cloudId: host.cloudId, credential, heartbeatSeconds: HEARTBEAT_SECONDS, ...(signed ? { certificate: signed.certificate } : {}) };
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -108,11 +114,18 @@ export async function authenticateHost(deps: CoreDeps, credential: string): Prom
   return host;
 }
 
-/** A heartbeat: fresh facts, and a new credential when a rotation is asked for (see host-credentials.ts). */
-export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, facts: HostFacts): Promise<z.infer<typeof HeartbeatResponse>> {
+/**
+ * A heartbeat: fresh facts, a new credential when a rotation is asked for (see host-credentials.ts),
+ * and the switch certificate: a CSR is signed (replacing the previous certificate), else the agent
+ * is told when the console wants one (see fabric-ca.ts).
+ */
+export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, facts: HostFacts, csr?: string): Promise<z.infer<typeof HeartbeatResponse>> {
   await deps.db.host.update({ where: { id: host.id }, data: { lastSeenAt: deps.clock(), ...factColumns(facts) } });
   const newCredential = await issueRotatedCredential(deps, host.id);
-  return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS, ...(newCredential ? { newCredential } : {}) };
+  const switchHost = { id: host.id, datapathId: facts.datapathId };
+  const certificate = csr ? await issueHostCertificate(deps, switchHost, csr) : undefined;
+  const wanted = !certificate && (newCredential !== undefined || (await certificateWanted(deps, switchHost)));
+  return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS, ...(newCredential ? { newCredential } : {}), ...(certificate ? { certificate } : {}), ...(wanted ? { certificateWanted: true } : {}) };
 }
 
 export const ListHostsInput = z.object({ cloudId: z.string().min(1).max(40).optional() });
@@ -145,6 +158,8 @@ export async function removeHost(ctx: Ctx, input: z.infer<typeof HostRef>): Prom
     }
     await tx.instance.deleteMany({ where: { hostId: row.id, status: "terminated" } });
     await tx.host.delete({ where: { id: row.id } });
+    // on commit, the worker drops the host's OpenFlow session (and its certificate is refused: the row is gone)
+    await tx.$executeRaw`SELECT pg_notify(${HOST_REMOVED_CHANNEL}, ${row.id})`;
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "host.removed", targetType: "host", targetId: row.id, before: { name: row.name, cloudId: row.cloudId } });
   });
   return { removed: true };
