@@ -1,4 +1,5 @@
-/** Run the TSC standalone: pnpm --filter @nvi/controller tsc:start (env TSC_OPENFLOW_PORT, TSC_BIND_ADDRESS). */
+/** Run the TSC standalone: pnpm --filter @nvi/controller tsc:start (env: see env.ts; mutual TLS unless TSC_INSECURE_TCP=1). */
+import { readFileSync } from "node:fs";
 import type { OpenFlowLogger } from "@nvi/openflow";
 import { l2LearningApp } from "./l2-learning-app.ts";
 import { readTscEnv } from "./env.ts";
@@ -10,7 +11,9 @@ const logger: OpenFlowLogger = { info: line("info"), warn: line("warn") };
 
 const env = readTscEnv();
 const app = process.argv.includes("--l2-learning") ? l2LearningApp() : undefined;
-const tsc = await startTsc({ port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger, app, syncOnConnect: app === undefined });
+const tls =
+  env.TSC_TLS_KEY_FILE && env.TSC_TLS_CERT_FILE && env.TSC_TLS_CA_FILE ? { key: readFileSync(env.TSC_TLS_KEY_FILE), cert: readFileSync(env.TSC_TLS_CERT_FILE), ca: readFileSync(env.TSC_TLS_CA_FILE) } : undefined;
+const tsc = await startTsc({ port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger, app, syncOnConnect: app === undefined, tls, insecureTcp: !tls && env.TSC_INSECURE_TCP === "1" });
 logger.info("tsc listening", { ...tsc.address });
 
 let stopping = false;

@@ -19,7 +19,7 @@ const packetIns: MessageOf<"packetIn">[] = [];
 const removed: MessageOf<"flowRemoved">[] = [];
 const app: ControllerApp = { onPacketIn: (_sw, m) => void packetIns.push(m), onFlowRemoved: (_sw, m) => void removed.push(m) };
 
-const start = (port = 0) => startTsc({ host: lab.controllerIp, port, app, desiredState: (dpid) => (dpid === lab.datapathId ? desired : undefined) });
+const start = (port = 0) => startTsc({ host: lab.controllerIp, port, insecureTcp: true, app, desiredState: (dpid) => (dpid === lab.datapathId ? desired : undefined) });
 const session = () => {
   const s = tsc.switches.get(lab.datapathId);
   if (!s) throw new Error("switch not connected");

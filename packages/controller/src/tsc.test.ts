@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 async function tscWith(extra: Partial<Parameters<typeof startTsc>[0]> = {}): Promise<Tsc> {
-  const tsc = await startTsc({ port: 0, clock, desiredState: (dpid) => (dpid === 0xabcn ? desired : undefined), ...extra });
+  const tsc = await startTsc({ port: 0, insecureTcp: true, clock, desiredState: (dpid) => (dpid === 0xabcn ? desired : undefined), ...extra });
   cleanups.push(() => tsc.close());
   return tsc;
 }
