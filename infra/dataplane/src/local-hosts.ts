@@ -98,7 +98,7 @@ export async function joinLocalHost(stateFile: string, dc: number, joinString: s
   const free = inDc.find((h) => h.pids.agent === undefined);
   if (!free) throw new LabError(`every host of datacenter ${dc} already runs an agent (${inDc.map((h) => h.id).join(", ")})`);
   const hostname = `${s.lab}-${free.id}`;
-  const cmd = agentCommand({ joinString, controlUrl: s.controlUrl, controller: `tcp:${s.tscIp}:${s.tscPort}`, stateDir: `${free.ovsDir}/agent`, hostname, env: { DOCKER_HOST: s.dockerHost } });
+  const cmd = agentCommand({ joinString, controlUrl: s.controlUrl, controller: `ssl:${s.tscIp}:${s.tscPort}`, stateDir: `${free.ovsDir}/agent`, hostname, env: { DOCKER_HOST: s.dockerHost } });
   // a host that ran an agent before enrolls afresh: its old credential belongs to a host record that may be gone
   await rm(path.join(free.ovsDir, "agent", "state.json"), { force: true });
   await startAgent(s.lab, free.id, cmd);

@@ -1,5 +1,5 @@
 export { startTsc, readFlows } from "./tsc.ts";
-export type { Tsc, TscOptions, SyncResult } from "./tsc.ts";
+export type { Tsc, TscOptions, SyncResult, SwitchClaim, Admission } from "./tsc.ts";
 export type { ControllerApp } from "./app.ts";
 export { compileSwitchFlows } from "./compiler.ts";
 export type { Clock, DesiredSwitchState, Endpoint, PortBlock } from "./compiler.ts";

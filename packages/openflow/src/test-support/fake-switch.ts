@@ -19,8 +19,9 @@ export class FakeSwitch {
   flows: FlowStats[] = [];
 
   /** `tls`: dial with this client certificate (and trust this CA), as Open vSwitch with `set-ssl` does. */
-  constructor(port: number, options: { tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer } } = {}) {
-    this.socket = options.tls ? tls.connect({ port, host: "127.0.0.1", ...options.tls, checkServerIdentity: () => undefined }) : net.connect(port, "127.0.0.1");
+  constructor(port: number, options: { host?: string; tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer } } = {}) {
+    const host = options.host ?? "127.0.0.1";
+    this.socket = options.tls ? tls.connect({ port, host, ...options.tls, checkServerIdentity: () => undefined }) : net.connect(port, host);
     this.closed = new Promise((resolve) => this.socket.on("close", () => resolve()));
     this.socket.on("error", () => undefined);
     this.socket.on("data", (chunk) =>
