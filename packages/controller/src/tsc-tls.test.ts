@@ -146,7 +146,11 @@ describe("the TSC over mutual TLS", () => {
     expect(await closedWithin(real, 1000)).toBe(true);
   });
 
-  it("will not listen in plain TCP unless asked by name", async () => {
+  it("will not listen in plain TCP unless asked by name, and then says so loudly", async () => {
     await expect(startTsc({ port: 0 })).rejects.toThrow(/mutual TLS/);
+    const warnings: string[] = [];
+    const t = await startTsc({ port: 0, insecureTcp: true, logger: { info: () => undefined, warn: (m) => warnings.push(m) } });
+    cleanups.push(() => t.close());
+    expect(warnings.some((w) => /PLAIN TCP.*NOT authenticated/.test(w))).toBe(true);
   });
 });
