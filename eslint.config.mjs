@@ -5,20 +5,21 @@ import tseslint from "typescript-eslint";
 const boundaries = {
   contracts: [],
   openflow: [],
+  pki: [],
   db: ["@nvi/contracts"],
   jobs: ["@nvi/contracts"],
   policy: ["@nvi/contracts"],
-  core: ["@nvi/db", "@nvi/contracts", "@nvi/jobs", "@nvi/policy"],
+  core: ["@nvi/db", "@nvi/contracts", "@nvi/jobs", "@nvi/policy", "@nvi/pki"],
   api: ["@nvi/core", "@nvi/contracts"],
-  controller: ["@nvi/openflow", "@nvi/contracts", "@nvi/policy"],
+  controller: ["@nvi/openflow", "@nvi/contracts", "@nvi/policy", "@nvi/pki"],
 };
-const allOurs = ["contracts", "openflow", "db", "jobs", "policy", "core", "api", "controller", "db-migrate", "lab", "dataplane"];
+const allOurs = ["contracts", "openflow", "pki", "db", "jobs", "policy", "core", "api", "controller", "db-migrate", "lab", "dataplane"];
 const apps = ["@nvi/web", "@nvi/worker", "@nvi/agent", "@nvi/cli"];
 /** What each app may import: `src` for the product, `tests` also for its tests, `client` for the console's browser code. */
 const appBoundaries = {
   web: { src: ["@nvi/api", "@nvi/contracts", "@nvi/core", "@nvi/jobs", "@nvi/policy"], client: ["@nvi/contracts", "@nvi/policy"] },
   worker: { src: ["@nvi/contracts", "@nvi/controller", "@nvi/core", "@nvi/jobs", "@nvi/policy"] },
-  agent: { src: ["@nvi/contracts"], tests: ["@nvi/contracts", "@nvi/lab"] },
+  agent: { src: ["@nvi/contracts", "@nvi/pki"], tests: ["@nvi/contracts", "@nvi/pki", "@nvi/lab"] },
   cli: { src: ["@nvi/contracts"], tests: ["@nvi/contracts", "@nvi/api", "@nvi/core"] },
 };
 

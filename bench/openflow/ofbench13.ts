@@ -9,6 +9,7 @@
  * The hot path only reads message headers; packet-ins are stamped from a template.
  */
 import net from "node:net";
+import tls from "node:tls";
 
 export interface BenchOptions {
   host: string;
@@ -19,6 +20,8 @@ export interface BenchOptions {
   mode: "throughput" | "latency";
   /** Outstanding packet-ins per switch in throughput mode. */
   window: number;
+  /** Mutual TLS: the client certificate of switch `id` (its datapath id is id + 1), as Open vSwitch with set-ssl. */
+  tls?: (id: number) => { key: string; cert: string; ca: string };
   /** Called when the measured window opens and closes (e.g. to read the controller's CPU time). */
   onWindow?: (edge: "start" | "end") => void;
 }
@@ -88,10 +91,11 @@ class SimSwitch {
     private readonly o: BenchOptions,
   ) {
     this.ready = new Promise((r) => (this.markReady = r));
-    this.socket = net.connect(o.port, o.host);
+    const creds = o.tls?.(id);
+    this.socket = creds ? tls.connect({ port: o.port, host: o.host, ...creds, checkServerIdentity: () => undefined }) : net.connect(o.port, o.host);
     this.socket.setNoDelay(true);
     this.socket.on("error", () => undefined);
-    this.socket.on("connect", () => this.write(Buffer.from([4, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0x10])));
+    this.socket.on(creds ? "secureConnect" : "connect", () => this.write(Buffer.from([4, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0x10])));
     this.socket.on("data", (c: Buffer) => this.onData(c));
   }
 

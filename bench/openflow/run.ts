@@ -4,12 +4,13 @@
  *   taskset -c 0 node --import tsx bench/openflow/run.ts [--rounds 3] [--seconds 5] [--switches 16]
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runBench, type BenchResult } from "./ofbench13.ts";
+import { createAuthority, issueWithKey } from "../../packages/pki/src/index.ts";
+import { runBench, type BenchOptions, type BenchResult } from "./ofbench13.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const arg = (name: string, dflt: number): number => {
@@ -28,22 +29,49 @@ interface Contender {
   name: string;
   available: () => boolean;
   start: (port: number) => ChildProcess;
+  /** the switches dial it with mutual TLS (certificates from the fabric CA code) */
+  tls?: boolean;
 }
+
+// mutual TLS as the product runs it: a fabric CA, the TSC's certificate, one per simulated switch
+// (naming its datapath id, id + 1), made once with @nvi/pki
+const now = new Date();
+const ca = await createAuthority({ name: "ofbench CA", now, days: 1 });
+const server = await issueWithKey(ca, { kind: "server", name: "nvi-tsc", ipAddresses: ["127.0.0.1"] }, { now, days: 1 });
+const files = { TSC_TLS_KEY_FILE: path.join(tmp, "tsc.key"), TSC_TLS_CERT_FILE: path.join(tmp, "tsc.crt"), TSC_TLS_CA_FILE: path.join(tmp, "ca.crt") };
+writeFileSync(files.TSC_TLS_KEY_FILE, server.keyPem, { mode: 0o600 });
+writeFileSync(files.TSC_TLS_CERT_FILE, server.certPem);
+writeFileSync(files.TSC_TLS_CA_FILE, ca.certPem);
+const switchCreds: { key: string; cert: string; ca: string }[] = [];
+for (let id = 0; id < Math.max(SWITCHES, 4); id++) {
+  const c = await issueWithKey(ca, { kind: "switch", hostId: `bench-${id}`, datapathId: (id + 1).toString(16).padStart(16, "0") }, { now, days: 1 });
+  switchCreds.push({ key: c.keyPem, cert: c.certPem, ca: ca.certPem });
+}
+const tlsOf = (c: Contender): Pick<BenchOptions, "tls"> => (c.tls ? { tls: (id) => switchCreds[id] ?? (switchCreds[0] as { key: string; cert: string; ca: string }) } : {});
 
 const pin = (cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess =>
   spawn("taskset", ["-c", "1", cmd, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
 
 const contenders: Contender[] = [
   {
+    // the product's TSC: mutual TLS
     name: "tsc",
     available: () => true,
-    start: (port) => pin(process.execPath, ["--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1" }),
+    tls: true,
+    start: (port) => pin(process.execPath, ["--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1", ...files }),
+  },
+  {
+    // the same TSC in plain TCP (the development setting): what TLS costs
+    name: "tsc tcp",
+    available: () => true,
+    start: (port) => pin(process.execPath, ["--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1", TSC_INSECURE_TCP: "1" }),
   },
   {
     // experiment hook: BENCH_TSC_FLAGS="--single-threaded" adds a second TSC run with those node flags
     name: `tsc ${process.env.BENCH_TSC_FLAGS ?? ""}`.trim(),
     available: () => Boolean(process.env.BENCH_TSC_FLAGS),
-    start: (port) => pin(process.execPath, [...(process.env.BENCH_TSC_FLAGS ?? "").split(" "), "--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1" }),
+    tls: true,
+    start: (port) => pin(process.execPath, [...(process.env.BENCH_TSC_FLAGS ?? "").split(" "), "--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1", ...files }),
   },
   {
     name: "ovs-testcontroller",
@@ -119,7 +147,7 @@ try {
           if (edge === "start") cpu0 = cpuSeconds(child.pid);
           else cpu = cpuSeconds(child.pid) - cpu0;
         };
-        const res: BenchResult = await runBench({ host: "127.0.0.1", port, switches: SWITCHES, macsPerSwitch: MACS, durationMs: SECONDS * 1000, mode: "throughput", window: WINDOW, onWindow });
+        const res: BenchResult = await runBench({ ...tlsOf(c), host: "127.0.0.1", port, switches: SWITCHES, macsPerSwitch: MACS, durationMs: SECONDS * 1000, mode: "throughput", window: WINDOW, onWindow });
         const cpuUs = (cpu / (res.flowModsPerSec * SECONDS)) * 1e6;
         r.cpuUs.push(cpuUs);
         r.tput.push(res.flowModsPerSec);
@@ -139,7 +167,7 @@ try {
     for (const u of up) await waitListening(u.port, u.child);
     // warm-up, not measured: a long-running controller has its hot paths compiled (JIT for Node and
     // Python alike); without this a fresh process is measured mostly in its interpreter
-    for (const u of up) await runBench({ host: "127.0.0.1", port: u.port, switches: 4, macsPerSwitch: MACS, durationMs: 1500, mode: "throughput", window: 200 }).catch(() => undefined);
+    for (const u of up) await runBench({ ...tlsOf(u.c), host: "127.0.0.1", port: u.port, switches: 4, macsPerSwitch: MACS, durationMs: 1500, mode: "throughput", window: 200 }).catch(() => undefined);
     /** Wait until no controller is still busy (a slow one drains its backlog after a run). */
     const settle = async (): Promise<void> => {
       for (let i = 0; i < 200; i++) {
@@ -155,7 +183,7 @@ try {
         const r = results.get(u.c.name);
         if (!r) continue;
         try {
-          const res = await runBench({ host: "127.0.0.1", port: u.port, switches: 1, macsPerSwitch: MACS, durationMs: 2000, mode: "latency", window: 1 });
+          const res = await runBench({ ...tlsOf(u.c), host: "127.0.0.1", port: u.port, switches: 1, macsPerSwitch: MACS, durationMs: 2000, mode: "latency", window: 1 });
           r.lat.push(res.flowModsPerSec);
           r.p50.push(res.latencyUs?.p50 ?? NaN);
           r.p99.push(res.latencyUs?.p99 ?? NaN);
@@ -185,4 +213,9 @@ if (tsc) {
     if (name === "tsc") continue;
     console.log(`vs ${name.padEnd(18)} throughput ${(median(tsc.tput) / median(r.tput)).toFixed(1)}x   cpu per flow-mod ${(median(tsc.cpuUs) / median(r.cpuUs)).toFixed(2)}x   latency-mode resp/s ${(median(tsc.lat) / median(r.lat)).toFixed(2)}x   p50 ${(median(tsc.p50) / median(r.p50)).toFixed(2)}x (lower is better)`);
   }
+}
+const tcp = results.get("tsc tcp");
+if (tsc && tcp) {
+  const spread = (xs: number[]): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+  console.log(`\nTSC mutual TLS / plain TCP: flow setups/s ${(median(tsc.tput) / median(tcp.tput)).toFixed(2)}x (TLS ${spread(tsc.tput)}, TCP ${spread(tcp.tput)})   latency-mode resp/s ${(median(tsc.lat) / median(tcp.lat)).toFixed(2)}x   first-packet p50 ${median(tsc.p50).toFixed(1)} vs ${median(tcp.p50).toFixed(1)} us, p99 ${median(tsc.p99).toFixed(1)} vs ${median(tcp.p99).toFixed(1)} us (target ≥ 0.8x)`);
 }

@@ -1,8 +1,10 @@
 /**
  * The benchmark's TSC contender: the TSC with the minimal L2-learning app (test support, not the
  * NVI data plane), standalone. node --import tsx bench/openflow/tsc-l2.ts (env TSC_OPENFLOW_PORT,
- * TSC_BIND_ADDRESS).
+ * TSC_BIND_ADDRESS; mutual TLS with TSC_TLS_KEY_FILE, TSC_TLS_CERT_FILE and TSC_TLS_CA_FILE,
+ * else plain TCP with TSC_INSECURE_TCP=1).
  */
+import { readFileSync } from "node:fs";
 import type { OpenFlowLogger } from "../../packages/openflow/src/index.ts";
 import { readTscEnv, startTsc } from "../../packages/controller/src/index.ts";
 import { l2LearningApp } from "../../packages/controller/src/test-support/l2-learning-app.ts";
@@ -12,7 +14,9 @@ const line = (level: string) => (msg: string, fields?: Record<string, unknown>) 
 const logger: OpenFlowLogger = { info: line("info"), warn: line("warn") };
 
 const env = readTscEnv();
-const tsc = await startTsc({ port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger, app: l2LearningApp(), syncOnConnect: false });
+const tls =
+  env.TSC_TLS_KEY_FILE && env.TSC_TLS_CERT_FILE && env.TSC_TLS_CA_FILE ? { key: readFileSync(env.TSC_TLS_KEY_FILE), cert: readFileSync(env.TSC_TLS_CERT_FILE), ca: readFileSync(env.TSC_TLS_CA_FILE) } : undefined;
+const tsc = await startTsc({ port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger, app: l2LearningApp(), syncOnConnect: false, tls, insecureTcp: !tls && env.TSC_INSECURE_TCP === "1" });
 logger.info("tsc listening", { ...tsc.address });
 
 let stopping = false;

@@ -42,8 +42,8 @@ export function readCommand(c: { id: string; body: unknown }): PolledCommand {
 export function controlPlane(baseUrl: string) {
   const api = `${baseUrl.replace(/\/+$/, "")}/api/v1`;
   return {
-    enroll: (joinToken: string, facts: HostFacts) => post(`${api}/agent/enroll`, { joinToken, facts }, EnrollResponse),
-    heartbeat: (credential: string, facts: HostFacts) => post(`${api}/agent/heartbeat`, { facts }, HeartbeatResponse, credential),
+    enroll: (joinToken: string, facts: HostFacts, csr?: string) => post(`${api}/agent/enroll`, { joinToken, facts, csr }, EnrollResponse),
+    heartbeat: (credential: string, facts: HostFacts, csr?: string) => post(`${api}/agent/heartbeat`, { facts, csr }, HeartbeatResponse, credential),
     commands: async (credential: string, inventory: InstanceInventoryItem[]) => {
       const answer = await post(`${api}/agent/commands`, { inventory }, PollAnswer, credential);
       return { commands: answer.commands.map(readCommand), missing: answer.missing };

@@ -9,6 +9,7 @@ import { AgentCredential, loadState, saveState, type AgentState } from "./state.
 import { inventoryOf, runCommand } from "./commands.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
 import { detectAccel, type QemuConfig } from "./runtimes/qemu.ts";
+import { SwitchCertificate } from "./switch-cert.ts";
 import { ensureVeb, localRunner as systemRunner, withUnixctl } from "./veb.ts";
 
 /**
@@ -27,6 +28,10 @@ const overrides: FactOverrides = { hostname: env.NVI_HOSTNAME, fabricAddress: en
 const qemu: QemuConfig = { imageDir: env.NVI_IMAGE_DIR, vmDir: path.join(env.NVI_STATE_DIR, "vms"), accel: env.NVI_QEMU_ACCEL === "auto" ? detectAccel() : env.NVI_QEMU_ACCEL };
 /** Fabric facts come from the VEB the agent owns (NVI_CONTROLLER); re-read with each heartbeat. */
 const facts = async (): Promise<HostFacts> => readHostFacts(env.NVI_CONTROLLER ? { ...overrides, fabric: await readFabricFacts(localRunner, env.NVI_BRIDGE) } : overrides);
+/** The VEB's OpenFlow certificate (mutual TLS with the TSC), when the agent owns the VEB. */
+const switchCert = env.NVI_CONTROLLER ? new SwitchCertificate(env.NVI_STATE_DIR, localRunner) : null;
+/** The console asked for a new CSR (no certificate on record, a rotation, another CA). */
+let certificateWanted = false;
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -43,11 +48,13 @@ async function enroll(): Promise<AgentState> {
   const controlUrl = env.NVI_CONTROL_URL ?? (at >= 0 ? env.NVI_JOIN.slice(at + 1) : undefined);
   if (!controlUrl) throw new RefusedError("NVI_JOIN carries no console address; set NVI_CONTROL_URL");
   const hostFacts = await facts();
-  const answer = await controlPlane(controlUrl).enroll(env.NVI_JOIN, hostFacts);
-  const { heartbeatSeconds: _every, ...identity } = answer;
+  const csr = switchCert && hostFacts.datapathId ? await switchCert.request(hostFacts.hostname) : undefined;
+  const answer = await controlPlane(controlUrl).enroll(env.NVI_JOIN, hostFacts, csr);
+  const { heartbeatSeconds: _every, certificate, ...identity } = answer;
   const state: AgentState = { controlUrl, ...identity, enrolledAt: new Date().toISOString() };
   await saveState(env.NVI_STATE_DIR, state);
-  log("info", "enrolled", { hostId: state.hostId, cloudId: state.cloudId, controlUrl, hostname: hostFacts.hostname });
+  if (certificate && switchCert) await switchCert.install(certificate);
+  log("info", "enrolled", { hostId: state.hostId, cloudId: state.cloudId, controlUrl, hostname: hostFacts.hostname, switchCertificate: certificate ? certificate.notAfter : null });
   return state;
 }
 
@@ -55,6 +62,8 @@ async function main(): Promise<void> {
   if (env.NVI_CONTROLLER) {
     const veb = await ensureVeb(localRunner, { bridge: env.NVI_BRIDGE, controller: env.NVI_CONTROLLER, reservedPorts: env.NVI_RESERVED_PORTS });
     log("info", "veb ready", { ...veb });
+    // a certificate from an earlier run: Open vSwitch gets it before anything else (mutual TLS with the TSC)
+    if (await switchCert?.configure()) log("info", "switch certificate configured", { dir: switchCert?.dir });
   }
   let state = await loadState(env.NVI_STATE_DIR);
   for (let attempt = 0; !state; attempt++) {
@@ -75,13 +84,14 @@ async function main(): Promise<void> {
   log("info", "agent running", { hostId: state.hostId, bridge: env.NVI_BRIDGE });
   while (!stopping) {
     try {
-      const answer = await api.heartbeat(credential.current, await facts());
+      const answer = await beat(api, credential);
       every = answer.heartbeatSeconds;
       await credential.confirmed();
       if (answer.newCredential) {
-        // saved before use; the next call (the confirming heartbeat right away) ends the old credential
+        // saved before use; the next call (the confirming heartbeat right away, with a CSR: the
+        // certificate renews with the credential) ends the old credential
         await credential.adopt(answer.newCredential);
-        await api.heartbeat(credential.current, await facts());
+        await beat(api, credential);
         await credential.confirmed();
         log("info", "host credential rotated", { hostId: state.hostId });
       }
@@ -99,6 +109,20 @@ async function main(): Promise<void> {
     }
     await sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : every * 1000);
   }
+}
+
+/** One heartbeat: fresh facts, and a CSR when the switch certificate is missing, due or asked for; a certificate in the answer is installed. */
+async function beat(api: ReturnType<typeof controlPlane>, credential: AgentCredential) {
+  const hostFacts = await facts();
+  const ask = switchCert && hostFacts.datapathId && (certificateWanted || (await switchCert.due()));
+  const csr = ask ? await switchCert.request(hostFacts.hostname) : undefined;
+  const answer = await api.heartbeat(credential.current, hostFacts, csr);
+  if (answer.certificate && switchCert) {
+    await switchCert.install(answer.certificate);
+    log("info", "switch certificate installed", { notAfter: answer.certificate.notAfter });
+  }
+  certificateWanted = answer.certificateWanted === true;
+  return answer;
 }
 
 /**

@@ -8,6 +8,8 @@ export const WebEnv = z.object({
   DATABASE_URL: z.string().url().startsWith("postgres", "must be a postgresql:// URL"),
   REDIS_URL: z.string().url().startsWith("redis", "must be a redis:// URL").default("redis://127.0.0.1:6379"),
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters (scripts/up.sh generates one)"),
+  /** The secret the fabric CA's key is encrypted under (OpenFlow mutual TLS); default AUTH_SECRET. The worker needs the same one. */
+  FABRIC_CA_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   PUBLIC_URL: z.string().url().default("http://127.0.0.1:3000"),
   /** BullMQ key prefix; must match the worker's QUEUE_PREFIX (the e2e suite uses its own). */
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),

@@ -12,8 +12,24 @@ export const WorkerEnv = z.object({
   QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
   /** Re-queue operations still queued after this long (their job never reached Redis); 0 turns the sweeper off. */
   SWEEP_QUEUED_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
+   * The secret the fabric CA's key is encrypted under; the console must have the same one. Default:
+   * AUTH_SECRET (what scripts/up.sh generates for both).
+   */
+  FABRIC_CA_SECRET: z.string().min(32, "at least 32 characters").optional(),
+  AUTH_SECRET: z.string().min(32, "at least 32 characters").optional(),
+  /** 1 = the TSC listens in plain TCP, switches unauthenticated: development only, logged loudly. Default: mutual TLS. */
+  TSC_INSECURE_TCP: z.enum(["0", "1"]).default("0"),
+}).refine((e) => e.TSC_EMBEDDED === "0" || e.TSC_INSECURE_TCP === "1" || Boolean(e.FABRIC_CA_SECRET ?? e.AUTH_SECRET), {
+  path: ["FABRIC_CA_SECRET"],
+  message: "the TSC's mutual TLS needs the fabric CA: set FABRIC_CA_SECRET (or AUTH_SECRET), the same as the console's",
 });
 export type WorkerEnv = z.infer<typeof WorkerEnv>;
+
+/** The secret the fabric CA is kept under (the console uses the same rule). */
+export function fabricSecretOf(env: WorkerEnv): string | undefined {
+  return env.FABRIC_CA_SECRET ?? env.AUTH_SECRET;
+}
 
 /** The process environment, validated; the only place the worker reads it. */
 export function workerEnv(): WorkerEnv {

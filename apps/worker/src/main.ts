@@ -1,12 +1,12 @@
 import { hostname } from "node:os";
-import { startTsc, type Tsc } from "@nvi/controller";
 import { createCoreDeps, isOperationKind, jobQueue, runOperation, staleQueuedOperations } from "@nvi/core";
 import { JobProducer, QUEUES, parseJob } from "@nvi/jobs";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { workerEnv } from "./env.ts";
+import { fabricSecretOf, workerEnv } from "./env.ts";
 import { DbFabric } from "./fabric.ts";
 import { log } from "./log.ts";
+import { startEmbeddedTsc } from "./tsc.ts";
 
 /**
  * The worker: BullMQ consumer of the operations queue (instance launch / terminate / stop / start /
@@ -19,7 +19,8 @@ const workerId = `${hostname()}:${process.pid}`;
 const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
 const heartbeat = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
 
-const deps = createCoreDeps(env.DATABASE_URL);
+const fabricSecret = fabricSecretOf(env);
+const deps = createCoreDeps(env.DATABASE_URL, fabricSecret ? { fabricSecret } : {});
 const tscLog = { info: (msg: string, fields?: Record<string, unknown>) => log("info", `tsc: ${msg}`, fields), warn: (msg: string, fields?: Record<string, unknown>) => log("warn", `tsc: ${msg}`, fields) };
 const fabric = new DbFabric(deps, tscLog);
 const producer = new JobProducer(env.REDIS_URL, env.QUEUE_PREFIX);
@@ -42,10 +43,10 @@ worker.on("failed", (job, error) => log("error", "job failed", { job: job?.id, n
 worker.on("error", (error) => log("error", "worker error", { error: error.message }));
 
 await fabric.refresh().catch((e: Error) => log("warn", "could not read the fabric from the database yet", { error: e.message }));
-const tsc: Tsc | null = env.TSC_EMBEDDED === "1" ? await startTsc({ ...fabric.mapping.tscOptions(), port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger: tscLog }) : null;
-if (tsc) {
-  fabric.attach(tsc);
-  log("info", "tsc listening", { ...tsc.address });
+const embedded = env.TSC_EMBEDDED === "1" ? await startEmbeddedTsc(deps, env, { ...fabric.mapping.tscOptions(), logger: tscLog }) : null;
+if (embedded) {
+  fabric.attach(embedded.tsc);
+  log("info", "tsc listening", { ...embedded.tsc.address, tls: env.TSC_INSECURE_TCP !== "1" });
 }
 
 /** Hosts' facts and instances change under us (heartbeats, other workers): re-read every few seconds. */
@@ -77,7 +78,7 @@ async function stop(signal: string) {
   clearInterval(sweeper);
   await worker.close();
   await producer.close();
-  await tsc?.close();
+  await embedded?.close();
   await heartbeat.del(`nvi:worker:${workerId}`).catch(() => undefined);
   heartbeat.disconnect();
   connection.disconnect();

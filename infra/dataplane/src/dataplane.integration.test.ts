@@ -192,7 +192,7 @@ describe("the agent goes away and comes back", () => {
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
     const h1 = lab.state.hosts[0]!;
     // the real agent, owning h1's VEB and pointed at the running TSC; no console here, so it keeps retrying to enroll
-    const cmd = `NVI_CONTROLLER=tcp:${lab.state.mgmt.tscIp}:${lab.port} NVI_JOIN=nvj_demo@http://127.0.0.1:9 NVI_STATE_DIR=${h1.ovsDir}/agent exec ${process.execPath} --import tsx ${root}/apps/agent/src/main.ts`;
+    const cmd = `NVI_CONTROLLER=ssl:${lab.state.mgmt.tscIp}:${lab.port} NVI_JOIN=nvj_demo@http://127.0.0.1:9 NVI_STATE_DIR=${h1.ovsDir}/agent exec ${process.execPath} --import tsx ${root}/apps/agent/src/main.ts`;
     const log = path.join(h1.ovsDir, "agent.log");
     await startAgent(lab.state.name, "h1", cmd);
     await until("the agent to own the VEB", async () => (await readFile(log, "utf8").catch(() => "")).includes("veb ready"), 30_000);

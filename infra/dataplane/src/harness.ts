@@ -1,5 +1,8 @@
-import { FabricEndpoint, FabricHost, Inventory, NviMapping, startTsc, Tsc } from "@nvi/controller";
-import { addInstance, InstanceState, labDown, labUp, LabState, readState, setController } from "@nvi/lab";
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { FabricEndpoint, FabricHost, Inventory, NviMapping, startTsc, Tsc, type Admission, type SwitchClaim } from "@nvi/controller";
+import { addInstance, InstanceState, labDown, labUp, LabState, readState, setController, vsctl } from "@nvi/lab";
+import { createAuthority, issueWithKey } from "@nvi/pki";
 
 /**
  * A lab wired to the real TSC running the NVI mapping: the TSC listens in the root namespace on
@@ -40,6 +43,48 @@ export function fabricHostOf(h: LabState["hosts"][number]): FabricHost {
   };
 }
 
+/** TLS material of a lab run: the TSC's and, per host, each VEB's (files set with `ovs-vsctl set-ssl`). */
+export interface LabPki {
+  tsc: { key: string; cert: string; ca: string };
+  /** host id (h1…) → the PEM files its VEB uses */
+  switches: Map<string, { key: string; cert: string; ca: string }>;
+}
+
+/**
+ * Mutual TLS for a lab without a console: a CA made here with the product's own code (`@nvi/pki`),
+ * the TSC's certificate for the management address, and one switch certificate per host naming its
+ * host id and datapath id, written into the host's OVS directory (0600) and set with `set-ssl`.
+ */
+export async function labPki(state: LabState): Promise<LabPki> {
+  const now = new Date();
+  const ca = await createAuthority({ name: `lab ${state.name} fabric CA`, now, days: 2 });
+  const tsc = await issueWithKey(ca, { kind: "server", name: "nvi-tsc", ipAddresses: [state.mgmt.tscIp] }, { now, days: 2 });
+  const switches = new Map<string, { key: string; cert: string; ca: string }>();
+  await Promise.all(
+    state.hosts.map(async (h) => {
+      const c = await issueWithKey(ca, { kind: "switch", hostId: h.id, datapathId: h.datapathId }, { now, days: 2 });
+      const dir = path.join(h.ovsDir, "pki");
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      const files = { key: path.join(dir, "switch.key"), cert: path.join(dir, "switch.crt"), ca: path.join(dir, "ca.crt") };
+      await writeFile(files.key, c.keyPem, { mode: 0o600 });
+      await writeFile(files.cert, c.certPem, { mode: 0o600 });
+      await writeFile(files.ca, ca.certPem, { mode: 0o600 });
+      await vsctl(h.ovsDir, "set-ssl", files.key, files.cert, files.ca);
+      switches.set(h.id, files);
+    }),
+  );
+  return { tsc: { key: tsc.keyPem, cert: tsc.certPem, ca: ca.certPem }, switches };
+}
+
+/** Admits exactly the lab's hosts: the certificate's host id must be the lab host holding that datapath id. */
+export function labAdmission(state: LabState): (claim: SwitchClaim) => Promise<Admission> {
+  return (claim) => {
+    const host = state.hosts.find((h) => h.datapathId === claim.datapathId);
+    const ok = host && claim.certificate?.hostId === host.id;
+    return Promise.resolve(ok ? { admitted: true, hostId: host.id } : { admitted: false, reason: "not a host of this lab" });
+  };
+}
+
 export interface DataplaneOptions {
   datacenters: number;
   hostsPerDc: number;
@@ -56,8 +101,10 @@ export async function startDataplaneLab(options: DataplaneOptions): Promise<Data
   const makeMapping = (): NviMapping => new NviMapping({ inventory, idleTimeout: options.idleTimeout ?? 300 });
   let mapping = makeMapping();
   let port = 0;
+  let pki: LabPki | undefined;
   const launch = async (): Promise<Tsc> => {
-    const tsc = await startTsc({ ...mapping.tscOptions(), host: state.mgmt.tscIp, port });
+    pki ??= await labPki(state);
+    const tsc = await startTsc({ ...mapping.tscOptions(), host: state.mgmt.tscIp, port, tls: pki.tsc, admit: labAdmission(state) });
     mapping.attach(tsc);
     return tsc;
   };
@@ -65,7 +112,7 @@ export async function startDataplaneLab(options: DataplaneOptions): Promise<Data
   try {
     tsc = await launch();
     port = tsc.address.port;
-    await setController(state.name, `tcp:${state.mgmt.tscIp}:${port}`);
+    await setController(state.name, `ssl:${state.mgmt.tscIp}:${port}`);
     await Promise.all(state.hosts.map((h) => tsc.waitForSwitch(BigInt(`0x${h.datapathId}`), 20_000)));
   } catch (e) {
     await labDown(state.name).catch(() => undefined);

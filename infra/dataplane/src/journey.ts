@@ -63,7 +63,7 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
       expect(cloud.status, JSON.stringify(cloud.body)).toBe(200);
       const jt = await tenant.call("POST", `/clouds/${cloud.body.id}/join-tokens`, { reusable: false, expiresInHours: 1 });
       const agent = agentCommand({
-        joinString: jt.body.joinString, controlUrl: j.stack.apiUrl, controller: `tcp:${lab.mgmt.tscIp}:${j.stack.tscPort}`, stateDir: `${h.ovsDir}/agent`, hostname: `${lab.name}-${h.id}`, env: extraEnv,
+        joinString: jt.body.joinString, controlUrl: j.stack.apiUrl, controller: `ssl:${lab.mgmt.tscIp}:${j.stack.tscPort}`, stateDir: `${h.ovsDir}/agent`, hostname: `${lab.name}-${h.id}`, env: extraEnv,
       });
       j.agentCommand[h.id] = agent;
       await startAgent(lab.name, h.id, agent);
@@ -128,7 +128,7 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
       j.clouds[dc] = cloud.body.id;
       const jt = await stack.call("POST", `/clouds/${cloud.body.id}/join-tokens`, { reusable: false, expiresInHours: 1 });
       const agent = agentCommand({
-        joinString: jt.body.joinString, controlUrl: stack.apiUrl, controller: `tcp:${lab.mgmt.tscIp}:${stack.tscPort}`, stateDir: `${h.ovsDir}/agent`, hostname: `${lab.name}-${h.id}`, env: extraEnv,
+        joinString: jt.body.joinString, controlUrl: stack.apiUrl, controller: `ssl:${lab.mgmt.tscIp}:${stack.tscPort}`, stateDir: `${h.ovsDir}/agent`, hostname: `${lab.name}-${h.id}`, env: extraEnv,
       });
       j.agentCommand[h.id] = agent;
       await startAgent(lab.name, h.id, agent);

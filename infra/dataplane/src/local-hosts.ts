@@ -1,10 +1,11 @@
-import { createServer as createTcpServer, connect, type Server } from "node:net";
+import { createServer as createTcpServer, connect, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer } from "node:tls";
+import { createCoreDeps, issueServerCertificate } from "@nvi/core";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { labDown, labUp, LabError, readState, startAgent, type LabState } from "@nvi/lab";
 import { z } from "zod";
-import { createCoreDeps } from "@nvi/core";
 import { startDockerd, type Dockerd } from "./dockerd.ts";
 import { stackEnv } from "./env.ts";
 import { releaseLabIdentities } from "./release-identities.ts";
@@ -13,7 +14,9 @@ import { releaseLabIdentities } from "./release-identities.ts";
  * "Hosts" for a console running on this machine: a lab of N datacenters (each host its own network
  * namespace with its own Open vSwitch, the datacenters joined by a router), a private dockerd with a
  * local busybox image, and a TCP relay from the lab's management address to the console (agents
- * live in their host's namespace, where the console's 127.0.0.1 is not theirs). An agent joins
+ * live in their host's namespace, where the console's 127.0.0.1 is not theirs). The relay is the
+ * agents' HTTPS endpoint: it terminates TLS with a certificate from the fabric CA (the console's
+ * own, FABRIC_CA_SECRET/AUTH_SECRET) and agents trust that CA (NODE_EXTRA_CA_CERTS). An agent joins
  * with a join token from the console exactly as on a real server: `join --dc 1 'nvj_…'`.
  * The worker's TSC listens on the lab's management address (`tscIp` in the state file).
  */
@@ -27,6 +30,8 @@ export const LocalHostsState = z.object({
   dockerHost: z.string(),
   dockerImage: z.string(),
   pid: z.number().int(),
+  /** the fabric CA's certificate: what agents trust the HTTPS relay by */
+  caFile: z.string(),
 });
 export type LocalHostsState = z.infer<typeof LocalHostsState>;
 
@@ -38,6 +43,7 @@ export interface LocalHosts {
 
 /** The shell command a lab host runs as its agent (the lab adds NVI_BRIDGE, NVI_DATACENTER, …). */
 export function agentCommand(o: { joinString: string; controlUrl: string; controller: string; stateDir: string; hostname: string; env?: Record<string, string> }): string {
+  if (!/^https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.controlUrl)) throw new LabError(`not a console URL: ${o.controlUrl}`);
   if (!/^nvj_[A-Za-z0-9]+@https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.joinString)) throw new LabError("that is not a join string (nvj_…@console-url): copy it from the console's Join tokens");
   return [
     `NVI_JOIN='${o.joinString}'`, `NVI_CONTROL_URL=${o.controlUrl}`, `NVI_CONTROLLER=${o.controller}`, `NVI_STATE_DIR=${o.stateDir}`,
@@ -45,13 +51,14 @@ export function agentCommand(o: { joinString: string; controlUrl: string; contro
   ].join(" ");
 }
 
-function relay(listenHost: string, port: number, to: URL): Promise<Server> {
-  const server = createTcpServer((inbound) => {
+function relay(listenHost: string, port: number, to: URL, tls?: { key: string; cert: string }): Promise<Server> {
+  const forward = (inbound: Socket): void => {
     const outbound = connect(Number(to.port || 80), to.hostname);
     inbound.pipe(outbound).pipe(inbound);
     inbound.on("error", () => outbound.destroy());
     outbound.on("error", () => inbound.destroy());
-  });
+  };
+  const server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, forward) : createTcpServer(forward);
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, listenHost, () => resolve(server));
@@ -72,9 +79,17 @@ export async function startLocalHosts(o: { consoleUrl: string; datacenters: numb
   try {
     dockerd = await startDockerd(path.join(lab.runDir, "docker"));
     const port = Number(to.port || 80);
-    server = await relay(lab.mgmt.tscIp, port, to);
+    // the agents' channel is HTTPS with the console's certificate from the fabric CA
+    const { databaseUrl, inherited } = stackEnv();
+    const fabricSecret = inherited.FABRIC_CA_SECRET ?? inherited.AUTH_SECRET;
+    if (!databaseUrl || !fabricSecret) throw new LabError("the local hosts need DATABASE_URL and AUTH_SECRET (or FABRIC_CA_SECRET), the console's: the agents' HTTPS certificate comes from its fabric CA");
+    const deps = createCoreDeps(databaseUrl, { fabricSecret });
+    const cert = await issueServerCertificate(deps, { name: "nvi-console", ipAddresses: [lab.mgmt.tscIp] }, 30).finally(() => void deps.db.$disconnect());
+    const caFile = path.join(lab.runDir, "fabric-ca.crt");
+    await writeFile(caFile, cert.ca);
+    server = await relay(lab.mgmt.tscIp, port, to, cert);
     const state: LocalHostsState = {
-      lab: lab.name, tscIp: lab.mgmt.tscIp, tscPort: o.tscPort ?? 6653, controlUrl: `http://${lab.mgmt.tscIp}:${port}`, dockerHost: dockerd.host, dockerImage: dockerd.image, pid: process.pid,
+      lab: lab.name, tscIp: lab.mgmt.tscIp, tscPort: o.tscPort ?? 6653, controlUrl: `https://${lab.mgmt.tscIp}:${port}`, dockerHost: dockerd.host, dockerImage: dockerd.image, pid: process.pid, caFile,
     };
     await writeFile(o.stateFile, JSON.stringify(state, null, 2));
     return { state, lab, close };
@@ -101,7 +116,7 @@ export async function joinLocalHost(stateFile: string, dc: number, joinString: s
   const free = inDc.find((h) => h.pids.agent === undefined);
   if (!free) throw new LabError(`every host of datacenter ${dc} already runs an agent (${inDc.map((h) => h.id).join(", ")})`);
   const hostname = `${s.lab}-${free.id}`;
-  const cmd = agentCommand({ joinString, controlUrl: s.controlUrl, controller: `tcp:${s.tscIp}:${s.tscPort}`, stateDir: `${free.ovsDir}/agent`, hostname, env: { DOCKER_HOST: s.dockerHost } });
+  const cmd = agentCommand({ joinString, controlUrl: s.controlUrl, controller: `ssl:${s.tscIp}:${s.tscPort}`, stateDir: `${free.ovsDir}/agent`, hostname, env: { DOCKER_HOST: s.dockerHost, NODE_EXTRA_CA_CERTS: s.caFile } });
   // a host that ran an agent before enrolls afresh: its old credential belongs to a host record that may be gone
   await rm(path.join(free.ovsDir, "agent", "state.json"), { force: true });
   // and the host record an earlier demo or test left holding this lab host's identity goes (else: 409)

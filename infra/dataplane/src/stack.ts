@@ -65,7 +65,10 @@ async function tenantRow(deps: CoreDeps): Promise<{ orgId: string; token: string
 export async function startStack(bindIp: string): Promise<Stack> {
   const { databaseUrl, redisUrl, inherited } = stackEnv();
   if (!databaseUrl) throw new Error("DATABASE_URL must point at the test database (scripts/test.sh sets it)");
-  const deps = createCoreDeps(databaseUrl);
+  // the console's and the worker's fabric CA: one secret for both (the CA row is per secret, so a
+  // checkout's AUTH_SECRET and this default never read each other's key)
+  const fabricSecret = inherited.FABRIC_CA_SECRET ?? inherited.AUTH_SECRET ?? "nvi-lab-stack-fabric-secret-0123456789abcdef";
+  const deps = createCoreDeps(databaseUrl, { fabricSecret });
   const queuePrefix = `nvitest-${Date.now().toString(36)}`;
   const producer = new JobProducer(redisUrl, queuePrefix);
   const operations = jobQueue(producer);
@@ -125,7 +128,7 @@ export async function startStack(bindIp: string): Promise<Stack> {
     async startWorker() {
       worker = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/worker/src/main.ts")], {
         cwd: path.join(ROOT, "apps/worker"),
-        env: { ...inherited, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, QUEUE_PREFIX: queuePrefix, SWEEP_QUEUED_AFTER_MS: "0", TSC_BIND_ADDRESS: bindIp, TSC_OPENFLOW_PORT: String(tscPort), WORKER_CONCURRENCY: "4" },
+        env: { ...inherited, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, FABRIC_CA_SECRET: fabricSecret, TSC_INSECURE_TCP: "0", QUEUE_PREFIX: queuePrefix, SWEEP_QUEUED_AFTER_MS: "0", TSC_BIND_ADDRESS: bindIp, TSC_OPENFLOW_PORT: String(tscPort), WORKER_CONCURRENCY: "4" },
         stdio: ["ignore", "pipe", "pipe"],
       });
       const collect = (d: Buffer): void => void (log += d.toString());

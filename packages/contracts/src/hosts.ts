@@ -164,7 +164,16 @@ export const HostDto = z.object({
 export type HostDto = z.infer<typeof HostDto>;
 
 /** Agent ↔ control plane messages (parsed on both ends; evolve append-only). */
-export const EnrollRequest = z.object({ joinToken: z.string().min(1).max(200), facts: HostFacts });
+/** A PKCS#10 certificate request in PEM: the agent's OpenFlow key stays on its host, only this travels. */
+export const CertificateRequestPem = z.string().max(4000).regex(/^-----BEGIN CERTIFICATE REQUEST-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE REQUEST-----\s*$/, "a PEM certificate request");
+/**
+ * The switch certificate the console (the fabric's CA) issued for a CSR: it names the host id and
+ * its datapath id; `caCert` is what the switch trusts the TSC by. Configured with `ovs-vsctl set-ssl`.
+ */
+export const FabricCertificate = z.object({ cert: z.string(), caCert: z.string(), notAfter: isoDate });
+export type FabricCertificate = z.infer<typeof FabricCertificate>;
+
+export const EnrollRequest = z.object({ joinToken: z.string().min(1).max(200), facts: HostFacts, csr: CertificateRequestPem.optional() });
 export type EnrollRequest = z.infer<typeof EnrollRequest>;
 export const EnrollResponse = z.object({
   hostId: z.string(),
@@ -172,9 +181,12 @@ export const EnrollResponse = z.object({
   cloudId: z.string(),
   credential: z.string(),
   heartbeatSeconds: z.number().int(),
+  /** issued when the request carried a CSR (and facts with a datapath id) */
+  certificate: FabricCertificate.optional(),
 });
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
-export const HeartbeatRequest = z.object({ facts: HostFacts });
+/** `csr`: the agent asks for a (new) switch certificate: none yet, nearly expired, asked for, or its credential just rotated. */
+export const HeartbeatRequest = z.object({ facts: HostFacts, csr: CertificateRequestPem.optional() });
 export const HeartbeatResponse = z.object({
   hostId: z.string(),
   heartbeatSeconds: z.number().int(),
@@ -184,6 +196,10 @@ export const HeartbeatResponse = z.object({
    * ends the old one (which keeps working until then, so a lost answer locks nothing out).
    */
   newCredential: z.string().optional(),
+  /** the certificate for the request's CSR; it replaces the host's previous one, which the TSC refuses from now on */
+  certificate: FabricCertificate.optional(),
+  /** the console wants a new CSR (no certificate on record, another CA, another datapath id, or renewal due) */
+  certificateWanted: z.boolean().optional(),
 });
 
 export const VpcDto = z.object({

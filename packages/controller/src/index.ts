@@ -1,5 +1,5 @@
 export { startTsc, readFlows } from "./tsc.ts";
-export type { Tsc, TscOptions, SyncResult } from "./tsc.ts";
+export type { Tsc, TscOptions, SyncResult, SwitchClaim, Admission } from "./tsc.ts";
 export type { ControllerApp } from "./app.ts";
 export { diffFlows, diffToFlowMods, resyncDiff } from "./diff.ts";
 export type { FlowDiff, ResyncHooks } from "./diff.ts";

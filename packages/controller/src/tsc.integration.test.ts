@@ -20,7 +20,7 @@ const removed: MessageOf<"flowRemoved">[] = [];
 const app: ControllerApp = { onPacketIn: (_sw, m) => void packetIns.push(m), onFlowRemoved: (_sw, m) => void removed.push(m) };
 
 const NOTHING: DesiredSwitchState = { policyVersion: 0, endpoints: [], allow: [] };
-const start = (port = 0) => startTsc({ host: lab.controllerIp, port, app, desiredFlows: (dpid) => compileSwitchFlows(dpid === lab.datapathId ? desired : NOTHING, Date.now) });
+const start = (port = 0) => startTsc({ host: lab.controllerIp, port, insecureTcp: true, app, desiredFlows: (dpid) => compileSwitchFlows(dpid === lab.datapathId ? desired : NOTHING, Date.now) });
 const session = () => {
   const s = tsc.switches.get(lab.datapathId);
   if (!s) throw new Error("switch not connected");

@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 async function tscWith(extra: Partial<Parameters<typeof startTsc>[0]> = {}): Promise<Tsc> {
-  const tsc = await startTsc({ port: 0, desiredFlows: (dpid) => compileSwitchFlows(dpid === 0xabcn ? desired : NOTHING, clock), ...extra });
+  const tsc = await startTsc({ port: 0, insecureTcp: true, desiredFlows: (dpid) => compileSwitchFlows(dpid === 0xabcn ? desired : NOTHING, clock), ...extra });
   cleanups.push(() => tsc.close());
   return tsc;
 }

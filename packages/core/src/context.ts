@@ -10,11 +10,13 @@ export interface CoreDeps {
   db: Db;
   clock: Clock;
   newId: IdGenerator;
+  /** The secret the fabric CA's key is encrypted under (FABRIC_CA_SECRET, else AUTH_SECRET); without it no certificate is issued. */
+  fabricSecret?: string;
 }
 
 /** Production wiring: one database pool per process, the system clock, random ids. */
-export function createCoreDeps(databaseUrl: string): CoreDeps {
-  return { db: createDb(databaseUrl), clock: systemClock, newId };
+export function createCoreDeps(databaseUrl: string, options: { fabricSecret?: string } = {}): CoreDeps {
+  return { db: createDb(databaseUrl), clock: systemClock, newId, ...(options.fabricSecret ? { fabricSecret: options.fabricSecret } : {}) };
 }
 
 /** Who is asking: a signed-in user or an API token, always inside one organization. */

@@ -31,6 +31,8 @@ export * from "./instances/lifecycle-executor.ts";
 export * from "./instances/cancel.ts";
 export * from "./clouds/host-credentials.ts";
 export { ApproveHostIdentityInput, approveHostIdentity, approvedIdentityOf } from "./clouds/host-identity.ts";
+export * from "./clouds/fabric-ca.ts";
+export * from "./clouds/switch-admission.ts";
 export * from "./policy/snapshot.ts";
 export * from "./policy/change.ts";
 export * from "./policy/groups.ts";

@@ -1,4 +1,5 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
 export * from "./generated/prisma/client.ts";
@@ -20,3 +21,33 @@ export function isUniqueViolation(error: unknown): boolean {
 
 /** A transaction client: what repositories receive inside `db.$transaction`. */
 export type DbTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/**
+ * LISTENs on a Postgres channel with a connection of its own (what `pg_notify` in a committed
+ * transaction reaches). Reconnects after a second when the connection drops; `close` ends it.
+ */
+export function listenChannel(databaseUrl: string, channel: string, onMessage: (payload: string) => void, onError: (e: Error) => void = () => undefined): { close(): Promise<void> } {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let client: pg.Client | undefined;
+  let closed = false;
+  const connect = (): void => {
+    const c = new pg.Client({ connectionString: databaseUrl });
+    client = c;
+    const retry = (e: Error): void => {
+      onError(e);
+      c.removeAllListeners();
+      void c.end().catch(() => undefined);
+      if (!closed) setTimeout(connect, 1000).unref();
+    };
+    c.on("notification", (n) => n.channel === channel && onMessage(n.payload ?? ""));
+    c.on("error", retry);
+    c.connect().then(() => c.query(`LISTEN ${channel}`)).catch(retry);
+  };
+  connect();
+  return {
+    close: async () => {
+      closed = true;
+      await client?.end().catch(() => undefined);
+    },
+  };
+}

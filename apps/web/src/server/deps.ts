@@ -7,7 +7,8 @@ import { webEnv } from "../env.ts";
 const g = globalThis as unknown as { nviDeps?: CoreDeps; nviRedis?: Redis; nviLimiter?: LoginLimiter; nviQueue?: OperationQueue };
 
 export function coreDeps(): CoreDeps {
-  return (g.nviDeps ??= createCoreDeps(webEnv().DATABASE_URL));
+  const env = webEnv();
+  return (g.nviDeps ??= createCoreDeps(env.DATABASE_URL, { fabricSecret: env.FABRIC_CA_SECRET ?? env.AUTH_SECRET }));
 }
 
 export function redis(): Redis {

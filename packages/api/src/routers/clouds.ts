@@ -96,5 +96,5 @@ export const agentRouter = router({
     .meta(rest("POST", "/agent/heartbeat", "agent", "An agent reports it is alive, with fresh host facts (host credential); a changed or conflicting identity claim is refused (409) and waits for approval"))
     .input(HeartbeatRequest)
     .output(HeartbeatResponse)
-    .mutation(({ ctx, input }) => recordHeartbeat(ctx.deps, ctx.host, input.facts)),
+    .mutation(({ ctx, input }) => recordHeartbeat(ctx.deps, ctx.host, input.facts, input.csr)),
 });

@@ -6,6 +6,8 @@ import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { hashSecret, hostCredentialFormat, joinTokenFormat } from "../tokens/token-format.ts";
+import { certificateWanted, issueHostCertificate, recordHostCertificate, signHostCertificate } from "./fabric-ca.ts";
+import { HOST_REMOVED_CHANNEL } from "./switch-admission.ts";
 import { authenticateHostCredential, issueRotatedCredential } from "./host-credentials.ts";
 import { approveFirstClaim, checkHeartbeatClaim, identityClaimOf, identityConflict, type Identity } from "./host-identity.ts";
 import { effectiveLimit, invalidJoinToken, joinTokenStatus, parseJoinString } from "./join-tokens.ts";
@@ -73,7 +75,7 @@ function factColumns(facts: HostFacts) {
  * token's use is counted in the same transaction as the host is created, so a
  * one-off token enrolls exactly one host even when two agents race.
  */
-export async function enrollHost(deps: CoreDeps, request: { joinToken: string; facts: HostFacts }, sourceIp: string | null): Promise<EnrollResponse> {
+export async function enrollHost(deps: CoreDeps, request: { joinToken: string; facts: HostFacts; csr?: string | undefined }, sourceIp: string | null): Promise<EnrollResponse> {
   const { secret } = parseJoinString(request.joinToken);
   if (joinTokenFormat.check(secret) !== null) throw invalidJoinToken("is malformed");
   const found = await deps.db.joinTokenSecret.findUnique({ where: { hash: hashSecret(secret) }, include: { joinToken: { include: { cloud: true } } } });
@@ -83,6 +85,9 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
   const status = joinTokenStatus(token, now);
   if (status !== "active") throw invalidJoinToken(`is ${status}`);
   const credential = hostCredentialFormat.mint();
+  // the switch certificate is signed before anything is written: a bad CSR enrolls nothing
+  const hostId = deps.newId("host");
+  const signed = request.csr ? await signHostCertificate(deps, { id: hostId, datapathId: request.facts.datapathId }, request.csr) : null;
   try {
     return await deps.db.$transaction(async (tx) => {
       const limit = effectiveLimit(token);
@@ -94,7 +99,7 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
       const identity = await approveFirstClaim(tx, deps, token.orgId, request.facts);
       const host = await tx.host.create({
         data: {
-          id: deps.newId("host"),
+          id: hostId,
           orgId: token.orgId,
           cloudId: token.cloudId,
           name: request.facts.hostname,
@@ -112,7 +117,8 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
         { orgId: token.orgId, actorType: "system", actorId: host.id, actorLabel: `agent on ${host.name}`, sourceIp },
         { action: "host.enrolled", targetType: "host", targetId: host.id, after: { cloud: token.cloud.name, joinToken: token.prefix, facts: request.facts } },
       );
-      return { hostId: host.id, orgId: host.orgId, cloudId: host.cloudId, credential, heartbeatSeconds: HEARTBEAT_SECONDS };
+      if (signed) await recordHostCertificate(tx, host.id, signed);
+      return { hostId: host.id, orgId: host.orgId, cloudId: host.cloudId, credential, heartbeatSeconds: HEARTBEAT_SECONDS, ...(signed ? { certificate: signed.certificate } : {}) };
     });
   } catch (error) {
     if (error instanceof DomainError && error.code === "HOST_IDENTITY_CONFLICT") {
@@ -156,12 +162,14 @@ export async function authenticateHost(deps: CoreDeps, credential: string): Prom
 }
 
 /**
- * A heartbeat: fresh facts, and a new credential when a rotation is asked for (see host-credentials.ts).
+ * A heartbeat: fresh facts, a new credential when a rotation is asked for (see host-credentials.ts),
+ * and the switch certificate: a CSR is signed for the approved datapath id (replacing the previous
+ * certificate), else the agent is told when the console wants one (see fabric-ca.ts).
  * Identity facts are claims (host-identity.ts): first claims are approved when unique; a claim that
  * changes an approved fact or conflicts with another host is refused (409), kept on the host and
  * audited, and nothing of this heartbeat is recorded.
  */
-export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, facts: HostFacts): Promise<z.infer<typeof HeartbeatResponse>> {
+export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, facts: HostFacts, csr?: string): Promise<z.infer<typeof HeartbeatResponse>> {
   const verdict = await deps.db.$transaction(async (tx) => {
     const claim = await checkHeartbeatClaim(tx, deps, host, facts);
     if ("refused" in claim) return claim;
@@ -179,7 +187,10 @@ export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, f
   });
   if ("refused" in verdict) throw identityConflict(verdict.refused);
   const newCredential = await issueRotatedCredential(deps, host.id);
-  return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS, ...(newCredential ? { newCredential } : {}) };
+  const switchHost = { id: host.id, datapathId: verdict.identity.datapathId };
+  const certificate = csr ? await issueHostCertificate(deps, switchHost, csr) : undefined;
+  const wanted = !certificate && (newCredential !== undefined || (await certificateWanted(deps, switchHost)));
+  return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS, ...(newCredential ? { newCredential } : {}), ...(certificate ? { certificate } : {}), ...(wanted ? { certificateWanted: true } : {}) };
 }
 
 export const ListHostsInput = z.object({ cloudId: idRef("cloud").optional() });
@@ -212,6 +223,8 @@ export async function removeHost(ctx: Ctx, input: z.infer<typeof HostRef>): Prom
     }
     await tx.instance.deleteMany({ where: { hostId: row.id, status: "terminated" } });
     await tx.host.delete({ where: { id: row.id } });
+    // on commit, the worker drops the host's OpenFlow session (and its certificate is refused: the row is gone)
+    await tx.$executeRaw`SELECT pg_notify(${HOST_REMOVED_CHANNEL}, ${row.id})`;
     await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "host.removed", targetType: "host", targetId: row.id, before: { name: row.name, cloudId: row.cloudId } });
   });
   return { removed: true };

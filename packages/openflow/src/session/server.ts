@@ -36,6 +36,12 @@ export class OpenFlowServer {
     this.server.on("error", (err) => this.log.warn("openflow listener error", { error: err.message }));
   }
 
+  /** Replace the listener's key, certificate and CA (a renewed certificate); new connections use them, sessions keep theirs. */
+  setTls(options: OpenFlowTlsOptions): void {
+    if (!(this.server instanceof tls.Server)) throw new Error("this OpenFlow listener is plain TCP");
+    this.server.setSecureContext({ key: options.key, cert: options.cert, ca: options.ca });
+  }
+
   private accept(socket: net.Socket): void {
     try {
       const session = new SwitchSession(socket, this.options);

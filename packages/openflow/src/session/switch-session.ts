@@ -86,6 +86,16 @@ export class SwitchSession {
     const cn = tlsSocket.getPeerCertificate?.()?.subject?.CN;
     return typeof cn === "string" ? cn : undefined;
   }
+  /**
+   * The switch's client certificate on a mutual-TLS session (its chain already verified by the
+   * listener): subjectAltName as Node prints it and the serial (hex); undefined over plain TCP.
+   */
+  get peerCertificate(): { subjectAltName: string | undefined; serialNumber: string } | undefined {
+    const tlsSocket = this.socket as Socket & { getPeerCertificate?: () => { subjectaltname?: unknown; serialNumber?: unknown } | null };
+    const cert = tlsSocket.getPeerCertificate?.();
+    if (!cert || typeof cert.serialNumber !== "string") return undefined;
+    return { subjectAltName: typeof cert.subjectaltname === "string" ? cert.subjectaltname : undefined, serialNumber: cert.serialNumber };
+  }
   get datapathId(): bigint | undefined {
     return this.features?.datapathId;
   }

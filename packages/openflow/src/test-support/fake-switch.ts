@@ -1,4 +1,5 @@
 import net from "node:net";
+import tls from "node:tls";
 import { decodeMessage, encodeMessage } from "../codec/codec.ts";
 import type { FlowStats, OpenFlowMessage, PortDesc } from "../codec/messages.ts";
 import { Framer } from "../session/framer.ts";
@@ -17,8 +18,10 @@ export class FakeSwitch {
   /** A naive flow table: ADD / DELETE_STRICT by table + priority + match, answered in flow stats. */
   flows: FlowStats[] = [];
 
-  constructor(port: number) {
-    this.socket = net.connect(port, "127.0.0.1");
+  /** `tls`: dial with this client certificate (and trust this CA), as Open vSwitch with `set-ssl` does. */
+  constructor(port: number, options: { host?: string; tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer } } = {}) {
+    const host = options.host ?? "127.0.0.1";
+    this.socket = options.tls ? tls.connect({ port, host, ...options.tls, checkServerIdentity: () => undefined }) : net.connect(port, host);
     this.closed = new Promise((resolve) => this.socket.on("close", () => resolve()));
     this.socket.on("error", () => undefined);
     this.socket.on("data", (chunk) =>
