@@ -108,7 +108,7 @@ function makeAuth() {
         if (ctx.path !== "/sign-in/email") return;
         const session = ctx.context.newSession;
         if (session) {
-          await loginLimiter().succeeded(session.user.email);
+          await loginLimiter().succeeded(session.user.email, ipOf(ctx));
           await auditForUser(session.user.email, session.user.id, "user.signed_in", ipOf(ctx));
         } else {
           await auditForUser(emailOf(ctx), null, "user.sign_in_failed", ipOf(ctx));
