@@ -106,7 +106,7 @@ function makeAuth() {
           if (email && (await deps.db.user.findUnique({ where: { email }, select: { id: true } }))) {
             await hash(text(body?.password), ARGON2);
             const now = new Date();
-            return raw.json({ token: null, user: { id: deps.newId("user"), email, name: text(body?.name), image: null, emailVerified: false, createdAt: now, updatedAt: now } });
+            return raw.json({ token: null, user: { name: text(body?.name), email, emailVerified: false, image: null, createdAt: now, updatedAt: now, id: deps.newId("user") } });
           }
         }
         if (ctx.path === "/sign-in/email") {
