@@ -10,7 +10,7 @@ test("launching with no online host is refused clearly and creates nothing; oper
   await signUp(page, { name: "Ines", email: email("ines") });
   await expectInConsole(page);
   const post = async (path: string, data: unknown) => {
-    const res = await page.request.post(`/api/trpc/${path}`, { data });
+    const res = await page.request.post(`/api/trpc/${path}`, { data, headers: { origin: new URL(page.url()).origin } });
     expect(res.status(), await res.text()).toBe(200);
     return ((await res.json()) as { result: { data: { id: string } } }).result.data;
   };

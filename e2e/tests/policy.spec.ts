@@ -23,7 +23,7 @@ test.afterAll(async () => {
 });
 
 async function post<T>(page: Page, path: string, data: unknown): Promise<T> {
-  const res = await page.request.post(`/api/trpc/${path}`, { data });
+  const res = await page.request.post(`/api/trpc/${path}`, { data, headers: { origin: new URL(page.url()).origin } });
   expect(res.status(), await res.text()).toBe(200);
   return ((await res.json()) as { result: { data: T } }).result.data;
 }

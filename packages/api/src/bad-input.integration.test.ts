@@ -144,6 +144,27 @@ describe("bad request bodies change nothing and say what is wrong", () => {
   });
 });
 
+describe("text no column can hold (Postgres 22021/22P05) is refused at the edge", () => {
+  it("a NUL or a lone surrogate in a body field, a key, or a query parameter is 400 naming the field, and changes nothing", async () => {
+    const before = (await deps.db.organization.findUniqueOrThrow({ where: { id: owner.orgId } })).name;
+    const cases: [string, string, unknown, string][] = [
+      ["PATCH", "/organization", { name: "evil\u0000org" }, "name"],
+      ["POST", "/denies", { srcLabels: { a: "b" }, dstLabels: {}, description: "x\u0000y", preview: true }, "description"],
+      ["POST", "/denies", { srcLabels: { "k\u0000": "b" }, dstLabels: {}, preview: true }, "srcLabels.k?"],
+      ["POST", "/denies", { srcLabels: { a: "\ud800" }, dstLabels: {}, preview: true }, "srcLabels.a"],
+      ["GET", "/groups?vpcId=vpc%00x", undefined, "vpcId"],
+      ["GET", "/audit-events?action=a%00b", undefined, "action"],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await rest(method, path, { token: owner.token, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      expect(res.status, `${method} ${path}`).toBe(400);
+      const answer = await json(res);
+      expect(answer.data).toMatchObject({ domainCode: "VALIDATION_FAILED", field });
+    }
+    expect((await deps.db.organization.findUniqueOrThrow({ where: { id: owner.orgId } })).name).toBe(before);
+  });
+});
+
 describe("members", () => {
   it("the last owner can neither be demoted nor removed", async () => {
     const members = await json(await rest("GET", "/members", { token: owner.token }));

@@ -52,16 +52,21 @@ function readCookie(headers: Headers, name: string): string | null {
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * Cookies ride along on cross-site requests (SameSite=Lax stops most, not sibling
- * subdomains); an Origin that is not the console's own marks one. Requests without
- * an Origin header are not from a browser page and carry no ambient cookie risk.
+ * Cookies ride along on cross-site requests (SameSite=Lax stops most, not sibling subdomains), so
+ * a change made with the browser session must say where it comes from, as better-auth requires for
+ * its own routes: the Origin header (a browser sends it on every POST/PATCH/PUT/DELETE, same-origin
+ * ones included), else the Referer, and it must be the console's own. None, or the opaque "null"
+ * (unless the browser itself says same-origin), is refused. API tokens carry no ambient authority
+ * and are never asked for one.
  */
 export function isCrossSiteWrite(input: Pick<ApiContextInput, "headers" | "method" | "publicUrl">): boolean {
   if (SAFE_METHODS.has((input.method ?? "GET").toUpperCase())) return false;
   const origin = input.headers.get("origin");
-  if (!origin || origin === "null") return origin === "null";
+  if (origin === "null") return input.headers.get("sec-fetch-site") !== "same-origin";
+  const claimed = origin || input.headers.get("referer");
+  if (!claimed) return true;
   try {
-    return new URL(origin).origin !== new URL(input.publicUrl).origin;
+    return new URL(claimed).origin !== new URL(input.publicUrl).origin;
   } catch {
     return true;
   }

@@ -14,8 +14,16 @@ describe("cross-site writes with a browser session", () => {
     expect(check("DELETE", "https://sub.console.example.test")).toBe(true);
     expect(check("POST", "null")).toBe(true);
     expect(check("POST", "https://console.example.test")).toBe(false);
-    expect(check("POST")).toBe(false);
     expect(check("GET", "https://evil.example")).toBe(false);
+    expect(check("GET")).toBe(false);
+  });
+
+  it("a change with a browser session and no Origin (nor Referer) is refused, as better-auth refuses it", () => {
+    const check = (headers: Record<string, string>) => isCrossSiteWrite({ method: "POST", publicUrl, headers: new Headers(headers) });
+    expect(check({})).toBe(true);
+    expect(check({ referer: "https://evil.example/page" })).toBe(true);
+    expect(check({ referer: "https://console.example.test/vpcs" })).toBe(false);
+    expect(check({ origin: "null", "sec-fetch-site": "same-origin" })).toBe(false);
   });
 
   let deps: CoreDeps;
@@ -28,11 +36,11 @@ describe("cross-site writes with a browser session", () => {
     await deps.db.$disconnect();
   });
 
-  const caller = (origin: string) =>
+  const caller = (origin: string | null, extra: Record<string, string> = {}) =>
     createCaller(
       createApiContext({
         deps,
-        headers: new Headers({ origin }),
+        headers: new Headers({ ...(origin ? { origin } : {}), ...extra }),
         method: "POST",
         sourceIp: null,
         publicUrl,
@@ -49,5 +57,14 @@ describe("cross-site writes with a browser session", () => {
     expect((error as TRPCError).code).toBe("FORBIDDEN");
     expect(await deps.db.vpc.count({ where: { orgId: user.orgId } })).toBe(before);
     expect((await caller(publicUrl).vpc.create({ name: "same-site", cidr: "10.45.0.0/16", allowOverlap: true })).name).toBe("same-site");
+  });
+
+  it("refuses a change with the session cookie and no Origin; the same change with an API token needs none", async () => {
+    const before = await deps.db.vpc.count({ where: { orgId: user.orgId } });
+    const error = await caller(null).vpc.create({ name: "no-origin", cidr: "10.46.0.0/16", allowOverlap: true }).catch((e: unknown) => e);
+    expect((error as TRPCError).code).toBe("FORBIDDEN");
+    expect(await deps.db.vpc.count({ where: { orgId: user.orgId } })).toBe(before);
+    const withToken = createApiContext({ deps, headers: new Headers({ authorization: `Bearer ${user.token}` }), method: "POST", sourceIp: null, publicUrl, getSessionUser: () => Promise.resolve(null) });
+    expect((await createCaller(withToken).vpc.create({ name: "token-no-origin", cidr: "10.47.0.0/16", allowOverlap: true })).name).toBe("token-no-origin");
   });
 });

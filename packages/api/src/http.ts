@@ -1,6 +1,8 @@
+import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import { createOpenApiFetchHandler, generateOpenApiDocument } from "trpc-to-openapi";
+import { createOpenApiNodeHttpHandler, generateOpenApiDocument } from "trpc-to-openapi";
 import type { ApiContext } from "./context.ts";
+import { unstorableStringAt } from "./input-guard.ts";
 import { appRouter } from "./root.ts";
 
 /** Requests larger than this are refused before any parsing (64 KiB is ample for this API). */
@@ -17,9 +19,10 @@ type Checked = { ok: true; request: Request } | { ok: false; response: Response 
 
 /**
  * Reads at most MAX_BODY_BYTES of the body (a lying Content-Length does not help),
- * and for JSON bodies says where the JSON is broken. Returns a fresh Request to hand on.
+ * and for JSON bodies says where the JSON is broken (and, if asked, refuses text no column can
+ * hold: a NUL, a lone surrogate). Returns a fresh Request to hand on.
  */
-export async function checkBody(req: Request): Promise<Checked> {
+export async function checkBody(req: Request, options: { refuseUnstorableText?: boolean } = {}): Promise<Checked> {
   if (req.method === "GET" || req.method === "HEAD" || !req.body) return { ok: true, request: req };
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) {
@@ -40,10 +43,17 @@ export async function checkBody(req: Request): Promise<Checked> {
   }
   const text = Buffer.concat(chunks).toString("utf8");
   if ((req.headers.get("content-type") ?? "").includes("application/json") && text.trim() !== "") {
+    let parsed: unknown;
     try {
-      JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch (error) {
       return { ok: false, response: jsonError(400, "BAD_REQUEST", `request body is not valid JSON: ${(error as Error).message}`) };
+    }
+    // the refusal every procedure gives (trpc.ts, in tRPC's error shape), for routes that are not procedures (better-auth's)
+    const found = options.refuseUnstorableText ? unstorableStringAt(parsed) : null;
+    if (found) {
+      const message = `${found.path || "body"}: text may not contain ${found.problem}`;
+      return { ok: false, response: jsonError(400, "BAD_REQUEST", message, { data: { domainCode: "VALIDATION_FAILED", field: found.path || null } }) };
     }
   }
   return { ok: true, request: new Request(req.url, { method: req.method, headers: req.headers, body: text }) };
@@ -62,17 +72,65 @@ function reportInternal(options: HandlerOptions) {
   };
 }
 
+type RestCall = { createContext: () => ApiContext; onError: ReturnType<typeof reportInternal> };
+/** Per-request state of the one shared REST handler, keyed by the request object it is handed. */
+const restCalls = new WeakMap<object, RestCall>();
+let restHandler: ((req: never, res: never) => Promise<void>) | undefined;
+
+/**
+ * trpc-to-openapi's fetch adapter builds its handler (procedure table, and outside production the
+ * whole OpenAPI document) on every request; this builds it once and does the adapter's small part
+ * (path without the prefix, the parsed JSON body, a response shim) per request.
+ */
+function sharedRestHandler() {
+  return (restHandler ??= createOpenApiNodeHttpHandler({
+    router: appRouter,
+    createContext: ({ req }: { req: object }) => restCalls.get(req)!.createContext(),
+    onError: (opts: { error: { code: string; cause?: unknown }; path?: string | undefined; req: object }) => restCalls.get(opts.req)?.onError(opts),
+  }) as never);
+}
+
 export async function handleRest(req: Request, createContext: ContextFactory, options: HandlerOptions = {}): Promise<Response> {
   const checked = await checkBody(req);
   if (!checked.ok) return checked.response;
-  const response = await createOpenApiFetchHandler({
-    endpoint: REST_PREFIX,
-    router: appRouter,
-    req: checked.request,
-    createContext: () => createContext(checked.request),
-    onError: reportInternal(options),
+  const request = checked.request;
+  const text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
+  let body: { ok: true; value: unknown } | { ok: false; cause: unknown } = { ok: true, value: undefined };
+  if ((request.headers.get("content-type") ?? "").includes("application/json")) {
+    try {
+      body = { ok: true, value: JSON.parse(text) };
+    } catch (cause) {
+      body = { ok: false, cause };
+    }
+  }
+  const url = request.url.replace(REST_PREFIX, "");
+  const proxy = new Proxy(request, {
+    get(target, prop) {
+      if (prop === "url") return url;
+      if (prop === "body") {
+        if (!body.ok) throw new TRPCError({ code: "PARSE_ERROR", message: "Failed to parse request body", cause: body.cause });
+        return body.value;
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
   });
-  return response;
+  restCalls.set(proxy, { createContext: () => createContext(request), onError: reportInternal(options) });
+  return new Promise<Response>((resolve) => {
+    const headers = new Headers();
+    let status = 200;
+    const res = {
+      setHeader: (key: string, value: string | string[]) => (typeof value === "string" ? headers.set(key, value) : value.forEach((v) => headers.append(key, v))),
+      get statusCode() {
+        return status;
+      },
+      set statusCode(code: number) {
+        status = code;
+      },
+      end: (payload?: string) => resolve(new Response(payload, { status, headers })),
+    };
+    void (sharedRestHandler() as unknown as (req: unknown, res: unknown) => Promise<void>)(proxy, res);
+  });
 }
 
 export async function handleTrpc(req: Request, createContext: ContextFactory, options: HandlerOptions = {}): Promise<Response> {

@@ -4,6 +4,7 @@ import { DomainError, authenticateHost } from "@nvi/core";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import type { ApiContext } from "./context.ts";
 import { errorData, toTRPCError } from "./errors.ts";
+import { unstorableStringAt } from "./input-guard.ts";
 
 const t = initTRPC
   .context<ApiContext>()
@@ -43,7 +44,17 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(domainErrors);
+/** Every procedure's input (body, query and path parameters alike) is checked once, here, for strings no column can hold. */
+const storableInput = t.middleware(async ({ getRawInput, next }) => {
+  const raw = await getRawInput().catch(() => undefined); // unparseable input is the input parser's to refuse
+  const found = unstorableStringAt(raw);
+  if (found) {
+    throw new DomainError("VALIDATION_FAILED", `${found.path || "input"}: text may not contain ${found.problem}`, found.path ? { field: found.path } : {});
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(domainErrors).use(storableInput);
 
 /** Anyone authenticated: a browser session or an API token. */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {

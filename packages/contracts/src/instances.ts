@@ -14,6 +14,24 @@ export type InstanceRuntime = z.infer<typeof InstanceRuntime>;
  * makes them. A name, never a path: the console cannot point a VM at arbitrary host files.
  */
 export const QEMU_IMAGE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/**
+ * A docker instance's `image`: a reference in Docker's own grammar (distribution/reference:
+ * `[host[:port]/]path[:tag][@digest]`, lower-case path components, at most 255 characters of name).
+ * Anything else (`--privileged`, `../../etc/passwd`) is refused by the console and again by the
+ * agent before it reaches `docker`'s argv.
+ */
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?`;
+const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
+const TAG = "[\\w][\\w.-]{0,127}";
+const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+export const DOCKER_IMAGE_REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
+
+export function isDockerImageReference(image: string): boolean {
+  const name = image.split("@")[0]!.replace(/:[\w][\w.-]{0,127}$/, "");
+  return name.length <= 255 && DOCKER_IMAGE_REFERENCE.test(image);
+}
+
 /** Below this a Debian kernel with a busybox initramfs does not boot reliably. */
 export const QEMU_MIN_MEMORY_MIB = 64;
 

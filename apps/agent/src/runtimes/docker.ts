@@ -1,4 +1,4 @@
-import type { InstanceSpec } from "@nvi/contracts";
+import { isDockerImageReference, type InstanceSpec } from "@nvi/contracts";
 import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
 import { hostIfName } from "./netns.ts";
 
@@ -8,6 +8,8 @@ import { hostIfName } from "./netns.ts";
  * plugged into the VEB like any instance port. Idempotent: a running container that is already
  * plugged is answered with its port; one whose process changed (restarted: Docker gave it a new
  * network namespace) is re-plugged. Images must already be on the host (no registry is assumed).
+ * The image is checked against the reference grammar here as well as in the console, and every
+ * argv ends its options with `--` before it, so no value can become a `docker` option.
  */
 export const containerName = (instanceId: string): string => `nvi-${instanceId}`;
 
@@ -49,14 +51,16 @@ async function plugContainer(run: Runner, bridge: string, spec: InstanceSpec, pi
 /** `hostId` marks the container as this host's: a Docker daemon shared by several agents (the lab) must not be re-plugged by the wrong one. */
 export async function startDocker(run: Runner, bridge: string, spec: InstanceSpec, hostId: string): Promise<{ ofport: number }> {
   if (!spec.image) throw new Error("a container needs an image");
+  // the console checks this too; the agent does not take its word for it (claims are not facts)
+  if (!isDockerImageReference(spec.image)) throw new Error(`refusing image ${JSON.stringify(spec.image.slice(0, 80))}: not an image reference`);
   const name = containerName(spec.instanceId);
   let state = await inspect(run, name);
   if (!state) {
-    const images = await run("docker", ["image", "inspect", spec.image]).catch(() => null);
+    const images = await run("docker", ["image", "inspect", "--", spec.image]).catch(() => null);
     if (images === null) throw new Error(`image ${spec.image} is not on this host (no registry is used: import or build it here first)`);
     // the spec rides on labels, so a restarted container can be re-plugged without asking the console
     const labels = [`nvi.instance=${spec.instanceId}`, `nvi.host=${hostId}`, `nvi.spec=${JSON.stringify(spec)}`].flatMap((l) => ["--label", l]);
-    const args = ["run", "-d", "--name", name, "--init", "--network", "none", "--restart", "unless-stopped", "--cpus", String(spec.cpus), "--memory", `${spec.memoryMiB}m`, ...labels, spec.image];
+    const args = ["run", "-d", "--name", name, "--init", "--network", "none", "--restart", "unless-stopped", "--cpus", String(spec.cpus), "--memory", `${spec.memoryMiB}m`, ...labels, "--", spec.image];
     if (spec.command) args.push("sh", "-c", spec.command);
     await run("docker", args);
     state = await inspect(run, name);

@@ -24,6 +24,16 @@ function emailOf(ctx: AuthCtx): string {
   return typeof email === "string" ? email.trim().toLowerCase() : "";
 }
 
+/**
+ * Audit work that only an existing account causes runs after the answer has gone: a failed
+ * sign-in for an existing email must not take longer than one for an unknown email.
+ */
+function afterAnswering(work: () => Promise<void>): void {
+  setImmediate(() => {
+    work().catch((error: unknown) => console.error(JSON.stringify({ level: "error", msg: "sign-in audit failed", error: error instanceof Error ? error.message : String(error) })));
+  });
+}
+
 /** Sign-in facts go to every organization the person belongs to. */
 async function auditForUser(email: string, userId: string | null, action: string, ip: string | null, after?: unknown) {
   const deps = coreDeps();
@@ -90,13 +100,21 @@ function makeAuth() {
           const text = (v: unknown) => (typeof v === "string" ? v : "");
           const problem = checkPasswordStrength(text(body?.password), { email: emailOf(ctx), name: text(body?.name) });
           if (problem) throw new APIError("BAD_REQUEST", { message: `Weak password: ${problem}.`, code: "WEAK_PASSWORD" });
+          // An address that already has an account gets the answer a new one gets, minus the session,
+          // after the same argon2 work (better-auth would say "User already exists").
+          const email = emailOf(ctx);
+          if (email && (await deps.db.user.findUnique({ where: { email }, select: { id: true } }))) {
+            await hash(text(body?.password), ARGON2);
+            const now = new Date();
+            return raw.json({ token: null, user: { name: text(body?.name), email, emailVerified: false, image: null, createdAt: now, updatedAt: now, id: deps.newId("user") } });
+          }
         }
         if (ctx.path === "/sign-in/email") {
           try {
             await loginLimiter().attempt(emailOf(ctx), ipOf(ctx));
           } catch (error) {
             if (error instanceof DomainError && error.code === "RATE_LIMITED") {
-              if (await loginLimiter().firstBlockInWindow(emailOf(ctx))) await auditForUser(emailOf(ctx), null, "user.sign_in_blocked", ipOf(ctx));
+              if (await loginLimiter().firstBlockInWindow(emailOf(ctx))) afterAnswering(() => auditForUser(emailOf(ctx), null, "user.sign_in_blocked", ipOf(ctx)));
               throw new APIError("TOO_MANY_REQUESTS", { message: `Too many sign-in attempts. Try again in ${error.details.retryAfterSeconds ?? 60} s.`, code: "RATE_LIMITED" });
             }
             throw error;
@@ -108,10 +126,12 @@ function makeAuth() {
         if (ctx.path !== "/sign-in/email") return;
         const session = ctx.context.newSession;
         if (session) {
-          await loginLimiter().succeeded(session.user.email);
+          await loginLimiter().succeeded(session.user.email, ipOf(ctx));
           await auditForUser(session.user.email, session.user.id, "user.signed_in", ipOf(ctx));
         } else {
-          await auditForUser(emailOf(ctx), null, "user.sign_in_failed", ipOf(ctx));
+          const email = emailOf(ctx);
+          const ip = ipOf(ctx);
+          afterAnswering(() => auditForUser(email, null, "user.sign_in_failed", ip));
         }
       }),
     },

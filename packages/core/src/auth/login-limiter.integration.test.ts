@@ -1,11 +1,11 @@
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { DomainError } from "../errors.ts";
-import { LoginLimiter } from "./login-limiter.ts";
+import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from "./login-limiter.ts";
 
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 2 });
 const prefix = `nvi-test-login-${process.pid}-${Date.now()}`;
-const limits = { perAccount: { points: 3, windowSeconds: 60 }, perIp: { points: 5, windowSeconds: 60 } };
+const limits = { perAccountAddress: { points: 3, windowSeconds: 60 }, perAccount: { points: 3, windowSeconds: 60 }, perIp: { points: 5, windowSeconds: 60 }, knownAddressDays: 1 };
 
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
@@ -31,7 +31,7 @@ describe("sign-in limiter against real Redis", () => {
   it("a successful sign-in gives the account its attempts back", async () => {
     const limiter = new LoginLimiter(redis, limits, `${prefix}:b`);
     for (let i = 0; i < 3; i++) await limiter.attempt("frank@example.test", null);
-    await limiter.succeeded("FRANK@example.test");
+    await limiter.succeeded("FRANK@example.test", null);
     expect(await outcome(limiter.attempt("frank@example.test", null))).toBe("ok");
   });
 
@@ -46,5 +46,27 @@ describe("sign-in limiter against real Redis", () => {
     for (let i = 0; i < 5; i++) expect(await outcome(limiter.attempt(`user${i}@example.test`, "192.0.2.7"))).toBe("ok");
     for (let i = 0; i < 5; i++) expect(await outcome(limiter.attempt("user9@example.test", "192.0.2.7"))).toBe("RATE_LIMITED:true");
     for (let i = 0; i < 3; i++) expect(await outcome(limiter.attempt("user9@example.test", `192.0.2.${20 + i}`))).toBe("ok");
+  });
+
+  it("wrong passwords from rotating addresses do not lock the owner out (the issue's attack, with the real limits)", async () => {
+    const limiter = new LoginLimiter(redis, DEFAULT_LOGIN_LIMITS, `${prefix}:e`);
+    for (let i = 0; i < 8; i++) expect(await outcome(limiter.attempt("victim@example.test", `203.0.113.${i}`))).toBe("ok");
+    expect(await outcome(limiter.attempt("victim@example.test", "198.51.100.9"))).toBe("ok");
+  });
+
+  it("one address guessing one account is stopped after its attempts; other addresses are not", async () => {
+    const limiter = new LoginLimiter(redis, { ...limits, perAccount: { points: 50, windowSeconds: 60 } }, `${prefix}:f`);
+    for (let i = 0; i < 3; i++) expect(await outcome(limiter.attempt("hal@example.test", "192.0.2.66"))).toBe("ok");
+    expect(await outcome(limiter.attempt("HAL@example.test", "192.0.2.66"))).toBe("RATE_LIMITED:true");
+    expect(await outcome(limiter.attempt("hal@example.test", "192.0.2.67"))).toBe("ok");
+  });
+
+  it("a crowd of new addresses hits the account's backstop, but the owner's known address still gets in", async () => {
+    const limiter = new LoginLimiter(redis, { ...limits, perAccount: { points: 4, windowSeconds: 60 } }, `${prefix}:g`);
+    await limiter.attempt("ivy@example.test", "192.0.2.80");
+    await limiter.succeeded("ivy@example.test", "192.0.2.80");
+    for (let i = 0; i < 4; i++) expect(await outcome(limiter.attempt("ivy@example.test", `198.51.100.${i}`))).toBe("ok");
+    expect(await outcome(limiter.attempt("ivy@example.test", "198.51.100.200"))).toBe("RATE_LIMITED:true");
+    for (let i = 0; i < 3; i++) expect(await outcome(limiter.attempt("ivy@example.test", "192.0.2.80"))).toBe("ok");
   });
 });

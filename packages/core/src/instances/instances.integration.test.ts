@@ -73,6 +73,13 @@ describe("launching instances", () => {
     expect(await vm("vm3", { image: "nvi-busybox", memoryMiB: 48 })).toBe("VALIDATION_FAILED@memoryMiB");
     expect(await vm("vm4", { memoryMiB: 128 })).toBe("VALIDATION_FAILED@image");
   });
+
+  it("a container's image is an image reference, never an option or a path for docker's argv", async () => {
+    const subnetId = (await ownSubnet("ctr")).id;
+    for (const image of ["--privileged", "../../etc/passwd", "-v/:/host", "alpine --privileged"]) {
+      expect(await codeOf(launchInstance(ctx, queue, { name: "ctr", subnetId, runtime: "docker", image, cpus: 1, memoryMiB: 64 })), image).toBe("VALIDATION_FAILED@image");
+    }
+  });
 });
 
 async function ownSubnet(name: string) {

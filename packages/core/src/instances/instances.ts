@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { HostFacts, InstanceDto, InstanceRuntime, Labels, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB, type OperationId, type OperationStep, idRef, asId } from "@nvi/contracts";
+import { HostFacts, InstanceDto, InstanceRuntime, Labels, QEMU_IMAGE_NAME, isDockerImageReference, QEMU_MIN_MEMORY_MIB, type OperationId, type OperationStep, idRef, asId } from "@nvi/contracts";
 import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -70,8 +70,11 @@ function runtimeProblem(runtime: InstanceRuntime, facts: HostFacts, image: strin
   return null;
 }
 
-/** What only a VM needs: a guest name (never a host path) and enough memory to boot a kernel. */
+/** What only a VM needs: a guest name (never a host path) and enough memory to boot a kernel; a container, an image reference (never an option or a path). */
 function checkVmInput(input: z.infer<typeof LaunchInstanceInput>): void {
+  if (input.runtime === "docker" && input.image && !isDockerImageReference(input.image)) {
+    throw new DomainError("VALIDATION_FAILED", `a docker image is an image reference (e.g. alpine:3.20 or registry.example.com/team/app@sha256:…), not "${input.image.slice(0, 80)}"`, { field: "image" });
+  }
   if (input.runtime !== "qemu") return;
   if (input.image && !QEMU_IMAGE_NAME.test(input.image)) {
     throw new DomainError("VALIDATION_FAILED", `a qemu image is the name of a guest on the host (lower-case letters, digits, . _ -; e.g. nvi-busybox), not a path: "${input.image}"`, { field: "image" });

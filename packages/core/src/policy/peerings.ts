@@ -48,20 +48,33 @@ export async function listPeerings(ctx: Ctx): Promise<PeeringDto[]> {
 /** Peered VPCs are routed to each other without address translation, so their ranges must not overlap. */
 function assertNoOverlap(a: { cidr: string }, b: { cidr: string; name: string }, o: { sameTenant: boolean }): void {
   if (!overlaps(parseCidr(a.cidr) as Cidr, parseCidr(b.cidr) as Cidr)) return;
-  const what = o.sameTenant ? `VPC "${b.name}" (${b.cidr})` : "the peer VPC's range";
-  throw new DomainError("CIDR_OVERLAP", `${a.cidr} overlaps ${what}: peered VPCs must not overlap (no address aliasing); renumber one of them`, { field: "peerVpcId" });
+  const what = o.sameTenant ? `VPC "${b.name}" (${b.cidr})` : `the requesting VPC's range ${a.cidr}`;
+  throw new DomainError("CIDR_OVERLAP", `${o.sameTenant ? a.cidr : b.cidr} overlaps ${what}: cannot peer (peered VPCs must not overlap; renumber one of them)`, { field: o.sameTenant ? "peerVpcId" : "peeringId" });
 }
 
+/**
+ * Asking to peer with another tenant's VPC is answered the same whatever that VPC holds: pending,
+ * until its owner consents. Nothing about their range (not even whether it overlaps yours) is
+ * said before then; the overlap is checked when they accept, where they see both ranges. Each
+ * attempt, a preview included, goes into the other organization's audit log, so a tenant probing
+ * another's VPC ids is seen by the one probed.
+ */
 export async function requestPeering(ctx: Ctx, queue: OperationQueue, input: z.input<typeof RequestPeeringInput>) {
   const q = RequestPeeringInput.parse(input);
   if (q.vpcId === q.peerVpcId) throw new DomainError("VALIDATION_FAILED", "peerVpcId: a VPC cannot peer with itself", { field: "peerVpcId" });
+  const target = await ctx.db.vpc.findUnique({ where: { id: q.peerVpcId }, select: { orgId: true } });
+  if (target && target.orgId !== ctx.actor.orgId) {
+    await recordAudit(ctx.db, ctx, { ...subjectOf(ctx.actor), orgId: target.orgId }, {
+      action: "policy.peering.asked", targetType: "vpc", targetId: q.peerVpcId, after: { requesterOrgId: ctx.actor.orgId, requesterVpcId: q.vpcId, preview: q.preview },
+    });
+  }
   return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const mine = await tx.vpc.findFirst({ where: { id: q.vpcId, orgId: ctx.actor.orgId } });
     if (!mine) throw new DomainError("NOT_FOUND", "vpcId: VPC not found", { field: "vpcId" });
     const peer = await tx.vpc.findUnique({ where: { id: q.peerVpcId } });
     if (!peer) throw new DomainError("NOT_FOUND", "peerVpcId: VPC not found", { field: "peerVpcId" });
     const sameTenant = peer.orgId === ctx.actor.orgId;
-    assertNoOverlap(mine, peer, { sameTenant });
+    if (sameTenant) assertNoOverlap(mine, peer, { sameTenant: true });
     const existing = await tx.vpcPeering.findFirst({ where: { OR: [{ requesterVpcId: mine.id, accepterVpcId: peer.id }, { requesterVpcId: peer.id, accepterVpcId: mine.id }] } });
     if (existing && existing.status !== "rejected") throw new DomainError("DUPLICATE_NAME", `these VPCs already have a peering (${existing.status})`, { field: "peerVpcId" });
     if (existing) await tx.vpcPeering.delete({ where: { id: existing.id } });

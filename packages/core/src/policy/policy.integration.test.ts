@@ -137,4 +137,20 @@ describe("connectivity policy", { shuffle: false }, () => {
     expect((await listPeerings(a)).find((p) => p.id === asked.targetId)).toMatchObject({ status: "active", accepter: { vpcName: "theirs" } });
     expect((await listPeerings(a)).find((p) => p.accepter.vpcId === mine.id)).toMatchObject({ status: "active", side: "both" });
   });
+
+  it("peering with another tenant says nothing about its range until it consents, and the attempt is in its audit log", async () => {
+    const overlapping = await createVpc(b, { name: "b-overlap", cidr: "10.61.0.0/20", allowOverlap: true });
+    const apart = await createVpc(b, { name: "b-apart", cidr: "10.99.0.0/16", allowOverlap: true });
+    const ask = (peerVpcId: string, preview: boolean) => requestPeering(a, queue, { vpcId, peerVpcId, preview });
+    // the same answer, preview or not, whether their range overlaps ours or not
+    const [previewOverlap, previewApart] = [await ask(overlapping.id, true), await ask(apart.id, true)];
+    expect({ ...previewOverlap, targetId: null }).toEqual({ ...previewApart, targetId: null });
+    const asked = await ask(overlapping.id, false);
+    expect((await listPeerings(a)).find((p) => p.id === asked.targetId)).toMatchObject({ status: "pending", accepter: { cidr: null, vpcName: null } });
+    const seenByB = await b.db.auditEvent.findMany({ where: { orgId: b.actor.orgId, action: "policy.peering.asked", targetId: overlapping.id } });
+    expect(seenByB.map((e) => (e.after as { preview: boolean }).preview).sort()).toEqual([false, true]);
+    // the owner, who sees both ranges, is told at its yes; the peering stays pending (it can say no)
+    expect(await codeOf(decidePeering(b, queue, { peeringId: asked.targetId!, accept: true }))).toBe("CIDR_OVERLAP@peeringId");
+    expect((await listPeerings(b)).find((p) => p.id === asked.targetId)).toMatchObject({ status: "pending" });
+  });
 });

@@ -6,8 +6,8 @@ export const dynamic = "force-dynamic";
 
 export const GET = (req: Request) => toNextJsHandler(auth()).GET(req);
 
-/** The same 64 KiB body cap as the API routes, before better-auth parses anything. */
+/** The same 64 KiB body cap as the API routes, and the same refusal of a NUL in any field, before better-auth parses anything. */
 export async function POST(req: Request) {
-  const checked = await checkBody(req);
+  const checked = await checkBody(req, { refuseUnstorableText: true });
   return checked.ok ? toNextJsHandler(auth()).POST(checked.request) : checked.response;
 }
