@@ -8,7 +8,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const dirs = [...["apps", "packages"].flatMap((d) => readdirSync(path.join(root, d)).map((n) => path.join(root, d, n))), path.join(root, "infra/lab")];
+const dirs = [
+  ...["apps", "packages"].flatMap((d) => readdirSync(path.join(root, d)).map((n) => path.join(root, d, n))),
+  path.join(root, "infra/lab"),
+];
 const pkgs = new Map();
 for (const dir of dirs) {
   const file = path.join(dir, "package.json");
@@ -44,22 +47,31 @@ for (const [name, { deps }] of pkgs) {
 }
 
 const dpdm = (globs, cwd) =>
-  execFileSync(path.join(root, "node_modules/.bin/dpdm"), ["--no-warning", "--no-tree", "--exit-code", "circular:1", "--exclude", "generated|node_modules", ...globs], {
-    cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-    encoding: "utf8",
-  });
+  execFileSync(
+    path.join(root, "node_modules/.bin/dpdm"),
+    ["--no-warning", "--no-tree", "--exit-code", "circular:1", "--exclude", "generated|node_modules", ...globs],
+    {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      encoding: "utf8",
+    },
+  );
 
 // the canary: two modules that import only each other's types must be reported as a cycle
 try {
   dpdm(["*.ts"], path.join(root, "scripts/cycle-canary"));
   failed = true;
-  console.error("the module check missed the type-only cycle in scripts/cycle-canary: it would miss one in the code too");
+  console.error(
+    "the module check missed the type-only cycle in scripts/cycle-canary: it would miss one in the code too",
+  );
 } catch {
   // reported, as it must be
 }
 
-const entries = [...pkgs.values()].map((p) => path.join(p.dir, "src")).filter(existsSync).map((d) => `${path.relative(root, d)}/**/*.{ts,tsx}`);
+const entries = [...pkgs.values()]
+  .map((p) => path.join(p.dir, "src"))
+  .filter(existsSync)
+  .map((d) => `${path.relative(root, d)}/**/*.{ts,tsx}`);
 try {
   dpdm(entries, root);
 } catch (error) {

@@ -17,7 +17,9 @@ for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
   let p, f, s;
   if (file.startsWith("vitest-")) {
     p = report.numPassedTests ?? 0;
-    f = (report.numFailedTests ?? 0) + (report.testResults ?? []).filter((r) => r.status === "failed" && r.assertionResults?.length === 0).length;
+    f =
+      (report.numFailedTests ?? 0) +
+      (report.testResults ?? []).filter((r) => r.status === "failed" && r.assertionResults?.length === 0).length;
     s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     // A run that failed with no failing test (no test files, a crash in setup) is still a failure.
     if (report.success === false && f === 0) f = 1;
@@ -26,7 +28,9 @@ for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
     f = (report.stats?.unexpected ?? 0) + (report.errors?.length ?? 0);
     s = report.stats?.skipped ?? 0;
   } else continue;
-  rows.push(`  ${file.replace(/^vitest-|\.json$/g, "").padEnd(14)} ${String(p).padStart(4)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped`);
+  rows.push(
+    `  ${file.replace(/^vitest-|\.json$/g, "").padEnd(14)} ${String(p).padStart(4)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped`,
+  );
   passed += p;
   failed += f;
   skipped += s;

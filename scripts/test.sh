@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test suite of the product, after making this machine able to
 # (same self-setup as scripts/up.sh). Ends with one line: `N passed, N failed, N skipped`.
-#   gates:  lint + typecheck, import cycles, migrations match the schema
+#   gates:  formatting (prettier) + lint + typecheck, import cycles, migrations match the schema
 #   suites: unit + integration (vitest, real Postgres/Redis/Open vSwitch), end-to-end (Playwright, Chromium)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
@@ -26,6 +26,7 @@ step() {
   fi
 }
 
+step "formatting (prettier --check)" pnpm --silent format:check || failed_gates+=("formatting: run pnpm format")
 step "lint and typecheck" pnpm turbo run lint typecheck --output-logs=errors-only || failed_gates+=("lint/typecheck")
 step "no import cycles" node scripts/check-cycles.mjs || failed_gates+=("import cycles")
 step "migrations match prisma/schema.prisma" pnpm --silent db:check || failed_gates+=("migrations")

@@ -10,5 +10,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
  */
 export function suiteReporters(suite: string) {
   const dir = process.env.TEST_RESULTS_DIR ?? path.join(root, "test-results");
-  return ["default", ["json", { outputFile: path.join(dir, `vitest-${suite}.json`) }]] as [string, ...unknown[]][] as never;
+  return ["default", ["json", { outputFile: path.join(dir, `vitest-${suite}.json`) }]] as [
+    string,
+    ...unknown[],
+  ][] as never;
 }

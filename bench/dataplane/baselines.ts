@@ -24,12 +24,40 @@ async function namespace(ns: string): Promise<void> {
 }
 
 /** VXLAN between hosts a and b; returns the client (on a) and server (on b) instance. */
-export async function vxlanPair(state: LabState, a: HostState, b: HostState): Promise<{ client: Endpoint; server: Endpoint }> {
+export async function vxlanPair(
+  state: LabState,
+  a: HostState,
+  b: HostState,
+): Promise<{ client: Endpoint; server: Endpoint }> {
   const ends: Endpoint[] = [];
-  for (const [h, peer, n] of [[a, b, 2], [b, a, 3]] as const) {
+  for (const [h, peer, n] of [
+    [a, b, 2],
+    [b, a, 3],
+  ] as const) {
     const ns = `${state.name}-i-vx${n}`;
-    await vsctl(h.ovsDir, "add-br", "vx0", "--", "set", "bridge", "vx0", "datapath_type=netdev", "fail_mode=standalone",
-      "--", "add-port", "vx0", "vxl0", "--", "set", "interface", "vxl0", "type=vxlan", `options:remote_ip=${peer.fabricIp}`, `options:local_ip=${h.fabricIp}`, "options:key=42");
+    await vsctl(
+      h.ovsDir,
+      "add-br",
+      "vx0",
+      "--",
+      "set",
+      "bridge",
+      "vx0",
+      "datapath_type=netdev",
+      "fail_mode=standalone",
+      "--",
+      "add-port",
+      "vx0",
+      "vxl0",
+      "--",
+      "set",
+      "interface",
+      "vxl0",
+      "type=vxlan",
+      `options:remote_ip=${peer.fabricIp}`,
+      `options:local_ip=${h.fabricIp}`,
+      "options:key=42",
+    );
     await namespace(ns);
     await ip("-n", h.ns, "link", "add", `vxp${n}`, "type", "veth", "peer", "name", "eth0", "netns", ns);
     await ip("-n", ns, "link", "set", "eth0", "mtu", "1450", "up");
@@ -42,7 +70,20 @@ export async function vxlanPair(state: LabState, a: HostState, b: HostState): Pr
     await vsctl(h.ovsDir, "add-port", "vx0", `vxp${n}`);
     // the tunnel needs the peer's MAC: let the host stack resolve it (OVS snoops it), and pin it
     await tryRun("ip", ["netns", "exec", h.ns, "ping", "-c", "1", "-W", "1", peer.fabricIp]);
-    await tryRun("ip", ["netns", "exec", h.ns, "env", `OVS_RUNDIR=${h.ovsDir}`, "ovs-appctl", "-t", `${h.ovsDir}/ovs-vswitchd.ctl`, "tnl/neigh/set", h.bridge, peer.fabricIp, peer.fabricMac]);
+    await tryRun("ip", [
+      "netns",
+      "exec",
+      h.ns,
+      "env",
+      `OVS_RUNDIR=${h.ovsDir}`,
+      "ovs-appctl",
+      "-t",
+      `${h.ovsDir}/ovs-vswitchd.ctl`,
+      "tnl/neigh/set",
+      h.bridge,
+      peer.fabricIp,
+      peer.fabricMac,
+    ]);
     ends.push({ ns, ip: `10.31.0.${n}` });
   }
   return { client: ends[0]!, server: ends[1]! };

@@ -11,16 +11,40 @@ export async function conversationMemory(pairs: number): Promise<{ bytes: number
   const side = Math.ceil(Math.sqrt(pairs));
   const inventory = new Inventory();
   for (const n of [1, 2]) {
-    inventory.upsertHost({ datapathId: BigInt(n), name: `h${n}`, datacenter: "dc1", fabricIp: `100.64.1.${10 + n}`, fabricPrefixLen: 24, fabricMac: `02:00:64:40:01:0${n}`, gatewayMac: "02:00:64:40:01:01", fabricPort: 1, instanceBlock: `100.65.${n}.0/20` });
+    inventory.upsertHost({
+      datapathId: BigInt(n),
+      name: `h${n}`,
+      datacenter: "dc1",
+      fabricIp: `100.64.1.${10 + n}`,
+      fabricPrefixLen: 24,
+      fabricMac: `02:00:64:40:01:0${n}`,
+      gatewayMac: "02:00:64:40:01:01",
+      fabricPort: 1,
+      instanceBlock: `100.65.${n}.0/20`,
+    });
   }
   const mapping = new NviMapping({ inventory });
   const ack = { sendWithBarrier: () => Promise.resolve([]) };
-  mapping.attach({ switches: new Map([[1n, ack], [2n, ack]]) } as unknown as Tsc);
+  mapping.attach({
+    switches: new Map([
+      [1n, ack],
+      [2n, ack],
+    ]),
+  } as unknown as Tsc);
   const hooks = mapping.tscOptions();
   hooks.beforeSync(1n, []);
   hooks.beforeSync(2n, []);
   const ends = [1, 2].map((n) =>
-    Array.from({ length: side }, (_, i) => ({ id: `h${n}e${i}`, tenantId: "t", vpcId: "v", datapathId: BigInt(n), port: 10 + i, mac: `0a:00:00:0${n}:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 0xff).toString(16).padStart(2, "0")}`, ipv4: `10.${n}.${i >> 8}.${(i & 0xff) + 1}`, gateway: "10.0.0.1" })),
+    Array.from({ length: side }, (_, i) => ({
+      id: `h${n}e${i}`,
+      tenantId: "t",
+      vpcId: "v",
+      datapathId: BigInt(n),
+      port: 10 + i,
+      mac: `0a:00:00:0${n}:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 0xff).toString(16).padStart(2, "0")}`,
+      ipv4: `10.${n}.${i >> 8}.${(i & 0xff) + 1}`,
+      gateway: "10.0.0.1",
+    })),
   );
   for (const list of ends) for (const e of list) inventory.plug(e);
   gc();

@@ -24,21 +24,28 @@ const CONN_SECONDS = arg("conn-seconds", 120);
 const PAIRS = arg("pairs", 36);
 const log = (s: string): void => console.error(`[bench] ${s}`);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const pct = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const pct = (xs: number[], q: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
 const servers: ChildProcess[] = [];
 const HTTP_JS = `require("http").createServer((q, r) => r.end("ok\\n")).listen(80, "0.0.0.0", () => console.log("ready"));`;
 
 function serve(ns: string): Promise<void> {
   const iperf = spawn("ip", ["netns", "exec", ns, "iperf3", "-s"], { stdio: "ignore" });
-  const http = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", HTTP_JS], { stdio: ["ignore", "pipe", "ignore"] });
+  const http = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", HTTP_JS], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   servers.push(iperf, http);
   return new Promise((resolve) => http.stdout.once("data", () => setTimeout(resolve, 300)));
 }
 
 async function iperf(from: Endpoint, to: Endpoint): Promise<{ gbps: number; retransmits: number }> {
-  const out = await run("ip", ["netns", "exec", from.ns, "iperf3", "-c", to.ip, "-t", String(SECONDS), "-J"], { timeoutMs: (SECONDS + 30) * 1000 });
-  const j = JSON.parse(out) as { end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits?: number } } };
+  const out = await run("ip", ["netns", "exec", from.ns, "iperf3", "-c", to.ip, "-t", String(SECONDS), "-J"], {
+    timeoutMs: (SECONDS + 30) * 1000,
+  });
+  const j = JSON.parse(out) as {
+    end: { sum_received: { bits_per_second: number }; sum_sent: { retransmits?: number } };
+  };
   return { gbps: j.end.sum_received.bits_per_second / 1e9, retransmits: j.end.sum_sent.retransmits ?? 0 };
 }
 
@@ -50,22 +57,54 @@ interface AbResult {
 }
 
 async function ab(from: Endpoint, to: Endpoint, seconds: number): Promise<AbResult> {
-  const r = await tryRun("ip", ["netns", "exec", from.ns, "ab", "-q", "-r", "-s", "10", "-t", String(seconds), "-n", "100000000", "-c", "20", `http://${to.ip}/`], { timeoutMs: (seconds + 60) * 1000 });
+  const r = await tryRun(
+    "ip",
+    [
+      "netns",
+      "exec",
+      from.ns,
+      "ab",
+      "-q",
+      "-r",
+      "-s",
+      "10",
+      "-t",
+      String(seconds),
+      "-n",
+      "100000000",
+      "-c",
+      "20",
+      `http://${to.ip}/`,
+    ],
+    { timeoutMs: (seconds + 60) * 1000 },
+  );
   const num = (re: RegExp): number => Number(re.exec(r.out)?.[1] ?? NaN);
-  return { rps: num(/Requests per second:\s+([\d.]+)/), complete: num(/Complete requests:\s+(\d+)/), failed: num(/Failed requests:\s+(\d+)/), longestMs: num(/100%\s+(\d+)/) };
+  return {
+    rps: num(/Requests per second:\s+([\d.]+)/),
+    complete: num(/Complete requests:\s+(\d+)/),
+    failed: num(/Failed requests:\s+(\d+)/),
+    longestMs: num(/100%\s+(\d+)/),
+  };
 }
 
 /** RTT of the first and second echo of a brand-new pair: the first includes the TSC's setup. */
 async function firstEchoes(from: string, to: string): Promise<{ first: number; second: number } | undefined> {
   const r = await tryRun("ip", ["netns", "exec", from, "ping", "-n", "-c", "2", "-i", "0.2", "-W", "2", to]);
-  const rtts = [...r.out.matchAll(/icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms/g)].map((m) => [Number(m[1]), Number(m[2])] as const);
+  const rtts = [...r.out.matchAll(/icmp_seq=(\d+) ttl=\d+ time=([\d.]+) ms/g)].map(
+    (m) => [Number(m[1]), Number(m[2])] as const,
+  );
   const first = rtts.find(([s]) => s === 1)?.[1];
   const second = rtts.find(([s]) => s === 2)?.[1];
   return first !== undefined && second !== undefined ? { first, second } : undefined;
 }
 
 async function main(): Promise<void> {
-  log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${os.cpus().length} CPUs`);
+  log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}, ${os.cpus().length} CPUs`,
+  );
   const lab = await startDataplaneLab({ datacenters: 1, hostsPerDc: 2, log });
   try {
     const [h1, h2] = lab.state.hosts;
@@ -127,21 +166,67 @@ async function main(): Promise<void> {
     const t = (name: string): number => median(tput[name]!.map((x) => x.gbps));
     const rows = [
       ["TCP throughput, NVI (Gbit/s, median)", t("nvi").toFixed(2), ""],
-      ["… OVS userspace VXLAN, same hosts", t("vxlan").toFixed(2), `NVI/VXLAN **${(t("nvi") / t("vxlan")).toFixed(2)}×** (target ≥ 4×)`],
+      [
+        "… OVS userspace VXLAN, same hosts",
+        t("vxlan").toFixed(2),
+        `NVI/VXLAN **${(t("nvi") / t("vxlan")).toFixed(2)}×** (target ≥ 4×)`,
+      ],
       ["… bare veth pair", t("veth").toFixed(2), `NVI/veth **${(t("nvi") / t("veth")).toFixed(2)}×** (target ≥ 0.55×)`],
-      [`new connections/s, ${CONN_SECONDS} s, one server port: NVI`, conns.nvi!.rps.toFixed(0), `${conns.nvi!.complete} done, ${conns.nvi!.failed} failed, longest ${conns.nvi!.longestMs} ms`],
-      ["… VXLAN", conns.vxlan!.rps.toFixed(0), `${conns.vxlan!.complete} done, ${conns.vxlan!.failed} failed, longest ${conns.vxlan!.longestMs} ms; NVI/VXLAN **${(conns.nvi!.rps / conns.vxlan!.rps).toFixed(2)}×** (target ≥ 0.9×)`],
-      ["packet-ins during the connection runs", String(pairsBefore.packetIns), "one pair = one setup, whatever the number of connections"],
-      [`TSC's own time per new pair (packet-in → lookup, policy, flows → flow-mods written), ms, ${stats.decideMs.count} pairs`, `p50 ${stats.decideMs.p50} / p99 ${stats.decideMs.p99}`, "target p50 < 1, p99 < 5"],
-      [`setup per new pair incl. both VEBs' flow-mod + barrier (→ release), ms, ${stats.setupMs.count - setupBefore} pairs`, `p50 ${stats.setupMs.p50} / p99 ${stats.setupMs.p99}`, "the switches' share is OVS's flow-mod handling on a shared 2-CPU box"],
-      ["first echo minus second echo RTT for a new pair, ms", `p50 ${pct(added, 0.5).toFixed(3)} / p99 ${pct(added, 0.99).toFixed(3)}`, `${added.length} pairs; first echo lost: ${firstLost}`],
-      ["flows per cross-host pair (both VEBs)", String(stats.activePairs ? (stats.pairFlows / stats.activePairs).toFixed(1) : "-"), "2 per VEB: egress + ingress; same-host pair: 2"],
-      ["TSC heap per 10k active conversations (pairs)", `${(mem.bytes / 2 ** 20).toFixed(1)} MiB`, `${Math.round(mem.bytes / 10_000)} B per pair (bookkeeping + flow index)`],
+      [
+        `new connections/s, ${CONN_SECONDS} s, one server port: NVI`,
+        conns.nvi!.rps.toFixed(0),
+        `${conns.nvi!.complete} done, ${conns.nvi!.failed} failed, longest ${conns.nvi!.longestMs} ms`,
+      ],
+      [
+        "… VXLAN",
+        conns.vxlan!.rps.toFixed(0),
+        `${conns.vxlan!.complete} done, ${conns.vxlan!.failed} failed, longest ${conns.vxlan!.longestMs} ms; NVI/VXLAN **${(conns.nvi!.rps / conns.vxlan!.rps).toFixed(2)}×** (target ≥ 0.9×)`,
+      ],
+      [
+        "packet-ins during the connection runs",
+        String(pairsBefore.packetIns),
+        "one pair = one setup, whatever the number of connections",
+      ],
+      [
+        `TSC's own time per new pair (packet-in → lookup, policy, flows → flow-mods written), ms, ${stats.decideMs.count} pairs`,
+        `p50 ${stats.decideMs.p50} / p99 ${stats.decideMs.p99}`,
+        "target p50 < 1, p99 < 5",
+      ],
+      [
+        `setup per new pair incl. both VEBs' flow-mod + barrier (→ release), ms, ${stats.setupMs.count - setupBefore} pairs`,
+        `p50 ${stats.setupMs.p50} / p99 ${stats.setupMs.p99}`,
+        "the switches' share is OVS's flow-mod handling on a shared 2-CPU box",
+      ],
+      [
+        "first echo minus second echo RTT for a new pair, ms",
+        `p50 ${pct(added, 0.5).toFixed(3)} / p99 ${pct(added, 0.99).toFixed(3)}`,
+        `${added.length} pairs; first echo lost: ${firstLost}`,
+      ],
+      [
+        "flows per cross-host pair (both VEBs)",
+        String(stats.activePairs ? (stats.pairFlows / stats.activePairs).toFixed(1) : "-"),
+        "2 per VEB: egress + ingress; same-host pair: 2",
+      ],
+      [
+        "TSC heap per 10k active conversations (pairs)",
+        `${(mem.bytes / 2 ** 20).toFixed(1)} MiB`,
+        `${Math.round(mem.bytes / 10_000)} B per pair (bookkeeping + flow index)`,
+      ],
     ];
-    console.log(`\nDate ${new Date().toISOString()}, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${ROUNDS} rounds × ${SECONDS} s iperf3\n`);
+    console.log(
+      `\nDate ${new Date().toISOString()}, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}, ${ROUNDS} rounds × ${SECONDS} s iperf3\n`,
+    );
     console.log("| measure | value | ratio / note |\n|---|---|---|");
     for (const [a, b, note] of rows) console.log(`| ${a} | ${b} | ${note} |`);
-    console.log("\nper round (Gbit/s): " + Object.entries(tput).map(([n, xs]) => `${n} ${xs.map((x) => x.gbps.toFixed(2)).join(", ")}`).join("; "));
+    console.log(
+      "\nper round (Gbit/s): " +
+        Object.entries(tput)
+          .map(([n, xs]) => `${n} ${xs.map((x) => x.gbps.toFixed(2)).join(", ")}`)
+          .join("; "),
+    );
   } finally {
     for (const p of servers) p.kill("SIGTERM");
     await lab.down();

@@ -7,7 +7,14 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { PerformanceObserver } from "node:perf_hooks";
-import { decodeMessage, encodeInto, encodeMessage, flowMod, Writer, type OpenFlowMessage } from "../../packages/openflow/src/index.ts";
+import {
+  decodeMessage,
+  encodeInto,
+  encodeMessage,
+  flowMod,
+  Writer,
+  type OpenFlowMessage,
+} from "../../packages/openflow/src/index.ts";
 
 const fm: OpenFlowMessage = flowMod({
   tableId: 2,
@@ -31,7 +38,17 @@ const fm: OpenFlowMessage = flowMod({
   ],
 });
 const frame = new Uint8Array(128).fill(0xab);
-const pin: OpenFlowMessage = { type: "packetIn", xid: 0, bufferId: 0xffffffff, totalLen: 128, reason: 0, tableId: 0, cookie: 0n, match: { inPort: 3 }, data: frame };
+const pin: OpenFlowMessage = {
+  type: "packetIn",
+  xid: 0,
+  bufferId: 0xffffffff,
+  totalLen: 128,
+  reason: 0,
+  tableId: 0,
+  cookie: 0n,
+  match: { inPort: 3 },
+  data: frame,
+};
 const fmWire = encodeMessage(fm);
 const pinWire = encodeMessage(pin);
 const w = new Writer(1 << 20);
@@ -81,7 +98,19 @@ if (process.argv.includes("--alloc")) {
   console.log(JSON.stringify(out));
 } else {
   const alloc = JSON.parse(
-    execFileSync(process.execPath, ["--import", "tsx", "--min-semi-space-size=256", "--max-semi-space-size=256", "--expose-gc", fileURLToPath(import.meta.url), "--alloc"], { encoding: "utf8" }),
+    execFileSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--min-semi-space-size=256",
+        "--max-semi-space-size=256",
+        "--expose-gc",
+        fileURLToPath(import.meta.url),
+        "--alloc",
+      ],
+      { encoding: "utf8" },
+    ),
   ) as Record<string, { bytes: number; gcs: number }>;
   console.log(`flow-mod with 6 set_field: ${fmWire.length} bytes on the wire; packet-in: ${pinWire.length} bytes`);
   console.log("case                                   ops/s        bytes allocated/op");
@@ -89,6 +118,8 @@ if (process.argv.includes("--alloc")) {
     const r = rate(fn);
     w.reset();
     const a = alloc[name];
-    console.log(`${name.padEnd(38)} ${Math.round(r).toLocaleString("en-US").padStart(10)}   ${a ? a.bytes.toFixed(0).padStart(6) : "?"}${a?.gcs ? ` (gc ran ${a.gcs}x: approximate)` : ""}`);
+    console.log(
+      `${name.padEnd(38)} ${Math.round(r).toLocaleString("en-US").padStart(10)}   ${a ? a.bytes.toFixed(0).padStart(6) : "?"}${a?.gcs ? ` (gc ran ${a.gcs}x: approximate)` : ""}`,
+    );
   }
 }

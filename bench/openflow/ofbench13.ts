@@ -92,10 +92,14 @@ class SimSwitch {
   ) {
     this.ready = new Promise((r) => (this.markReady = r));
     const creds = o.tls?.(id);
-    this.socket = creds ? tls.connect({ port: o.port, host: o.host, ...creds, checkServerIdentity: () => undefined }) : net.connect(o.port, o.host);
+    this.socket = creds
+      ? tls.connect({ port: o.port, host: o.host, ...creds, checkServerIdentity: () => undefined })
+      : net.connect(o.port, o.host);
     this.socket.setNoDelay(true);
     this.socket.on("error", () => undefined);
-    this.socket.on(creds ? "secureConnect" : "connect", () => this.write(Buffer.from([4, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0x10])));
+    this.socket.on(creds ? "secureConnect" : "connect", () =>
+      this.write(Buffer.from([4, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0, 8, 0, 0, 0, 0x10])),
+    );
     this.socket.on("data", (c: Buffer) => this.onData(c));
   }
 
@@ -263,17 +267,22 @@ class SimSwitch {
   }
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN;
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const sws = Array.from({ length: o.switches }, (_, i) => new SimSwitch(i, o));
   try {
-    await Promise.race([Promise.all(sws.map((s) => s.ready)), new Promise((_, j) => setTimeout(() => j(new Error("controller did not complete the handshake")), 10_000))]);
+    await Promise.race([
+      Promise.all(sws.map((s) => s.ready)),
+      new Promise((_, j) => setTimeout(() => j(new Error("controller did not complete the handshake")), 10_000)),
+    ]);
     await new Promise((r) => setTimeout(r, 300));
     for (const s of sws) s.teach();
     // a slow controller must finish the teaching backlog first, or it would be measured while flooding
     const taught = Date.now();
-    while (sws.some((s) => s.packetOuts < o.macsPerSwitch) && Date.now() - taught < 60_000) await new Promise((r) => setTimeout(r, 50));
+    while (sws.some((s) => s.packetOuts < o.macsPerSwitch) && Date.now() - taught < 60_000)
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
     let last = sws.map(() => 0);
     const watchdog = setInterval(() => {
@@ -293,7 +302,12 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const cpu = process.cpuUsage(cpu0);
     clearInterval(watchdog);
     const perSwitch = sws.map((s) => s.flowMods / secs);
-    const result: BenchResult = { mode: o.mode, flowModsPerSec: perSwitch.reduce((a, b) => a + b, 0), perSwitch, generatorCpu: (cpu.user + cpu.system) / 1e6 / secs };
+    const result: BenchResult = {
+      mode: o.mode,
+      flowModsPerSec: perSwitch.reduce((a, b) => a + b, 0),
+      perSwitch,
+      generatorCpu: (cpu.user + cpu.system) / 1e6 / secs,
+    };
     if (o.mode === "latency") {
       const all = sws.flatMap((s) => s.rtts).sort((a, b) => a - b);
       result.latencyUs = { p50: pct(all, 0.5), p99: pct(all, 0.99), samples: all.length };

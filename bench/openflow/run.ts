@@ -37,20 +37,37 @@ interface Contender {
 // (naming its datapath id, id + 1), made once with @nvi/pki
 const now = new Date();
 const ca = await createAuthority({ name: "ofbench CA", now, days: 1 });
-const server = await issueWithKey(ca, { kind: "server", name: "nvi-tsc", ipAddresses: ["127.0.0.1"] }, { now, days: 1 });
-const files = { TSC_TLS_KEY_FILE: path.join(tmp, "tsc.key"), TSC_TLS_CERT_FILE: path.join(tmp, "tsc.crt"), TSC_TLS_CA_FILE: path.join(tmp, "ca.crt") };
+const server = await issueWithKey(
+  ca,
+  { kind: "server", name: "nvi-tsc", ipAddresses: ["127.0.0.1"] },
+  { now, days: 1 },
+);
+const files = {
+  TSC_TLS_KEY_FILE: path.join(tmp, "tsc.key"),
+  TSC_TLS_CERT_FILE: path.join(tmp, "tsc.crt"),
+  TSC_TLS_CA_FILE: path.join(tmp, "ca.crt"),
+};
 writeFileSync(files.TSC_TLS_KEY_FILE, server.keyPem, { mode: 0o600 });
 writeFileSync(files.TSC_TLS_CERT_FILE, server.certPem);
 writeFileSync(files.TSC_TLS_CA_FILE, ca.certPem);
 const switchCreds: { key: string; cert: string; ca: string }[] = [];
 for (let id = 0; id < Math.max(SWITCHES, 4); id++) {
-  const c = await issueWithKey(ca, { kind: "switch", hostId: `bench-${id}`, datapathId: (id + 1).toString(16).padStart(16, "0") }, { now, days: 1 });
+  const c = await issueWithKey(
+    ca,
+    { kind: "switch", hostId: `bench-${id}`, datapathId: (id + 1).toString(16).padStart(16, "0") },
+    { now, days: 1 },
+  );
   switchCreds.push({ key: c.keyPem, cert: c.certPem, ca: ca.certPem });
 }
-const tlsOf = (c: Contender): Pick<BenchOptions, "tls"> => (c.tls ? { tls: (id) => switchCreds[id] ?? (switchCreds[0] as { key: string; cert: string; ca: string }) } : {});
+const tlsOf = (c: Contender): Pick<BenchOptions, "tls"> =>
+  c.tls ? { tls: (id) => switchCreds[id] ?? (switchCreds[0] as { key: string; cert: string; ca: string }) } : {};
 
 const pin = (cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess =>
-  spawn("taskset", ["-c", "1", cmd, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  spawn("taskset", ["-c", "1", cmd, ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
 
 const contenders: Contender[] = [
   {
@@ -58,30 +75,61 @@ const contenders: Contender[] = [
     name: "tsc",
     available: () => true,
     tls: true,
-    start: (port) => pin(process.execPath, ["--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1", ...files }),
+    start: (port) =>
+      pin(process.execPath, ["--import", "tsx", "bench/openflow/tsc-l2.ts"], {
+        TSC_OPENFLOW_PORT: String(port),
+        TSC_BIND_ADDRESS: "127.0.0.1",
+        ...files,
+      }),
   },
   {
     // the same TSC in plain TCP (the development setting): what TLS costs
     name: "tsc tcp",
     available: () => true,
-    start: (port) => pin(process.execPath, ["--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1", TSC_INSECURE_TCP: "1" }),
+    start: (port) =>
+      pin(process.execPath, ["--import", "tsx", "bench/openflow/tsc-l2.ts"], {
+        TSC_OPENFLOW_PORT: String(port),
+        TSC_BIND_ADDRESS: "127.0.0.1",
+        TSC_INSECURE_TCP: "1",
+      }),
   },
   {
     // experiment hook: BENCH_TSC_FLAGS="--single-threaded" adds a second TSC run with those node flags
     name: `tsc ${process.env.BENCH_TSC_FLAGS ?? ""}`.trim(),
     available: () => Boolean(process.env.BENCH_TSC_FLAGS),
     tls: true,
-    start: (port) => pin(process.execPath, [...(process.env.BENCH_TSC_FLAGS ?? "").split(" "), "--import", "tsx", "bench/openflow/tsc-l2.ts"], { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1", ...files }),
+    start: (port) =>
+      pin(
+        process.execPath,
+        [...(process.env.BENCH_TSC_FLAGS ?? "").split(" "), "--import", "tsx", "bench/openflow/tsc-l2.ts"],
+        { TSC_OPENFLOW_PORT: String(port), TSC_BIND_ADDRESS: "127.0.0.1", ...files },
+      ),
   },
   {
     name: "ovs-testcontroller",
     available: () => existsSync("/usr/bin/ovs-testcontroller"),
-    start: (port) => pin("/usr/bin/ovs-testcontroller", ["-O", "OpenFlow13", "--no-chdir", "-vconsole:emer", `--unixctl=${tmp}/tc-${port}.ctl`, `ptcp:${port}:127.0.0.1`]),
+    start: (port) =>
+      pin("/usr/bin/ovs-testcontroller", [
+        "-O",
+        "OpenFlow13",
+        "--no-chdir",
+        "-vconsole:emer",
+        `--unixctl=${tmp}/tc-${port}.ctl`,
+        `ptcp:${port}:127.0.0.1`,
+      ]),
   },
   {
     name: "os-ken",
     available: () => existsSync("/usr/bin/osken-manager"),
-    start: (port) => pin("/usr/bin/python3", ["/usr/bin/osken-manager", "--ofp-listen-host", "127.0.0.1", "--ofp-tcp-listen-port", String(port), path.join(root, "bench/openflow/os-ken/l2_learning_13.py")]),
+    start: (port) =>
+      pin("/usr/bin/python3", [
+        "/usr/bin/osken-manager",
+        "--ofp-listen-host",
+        "127.0.0.1",
+        "--ofp-tcp-listen-port",
+        String(port),
+        path.join(root, "bench/openflow/os-ken/l2_learning_13.py"),
+      ]),
   },
 ];
 
@@ -125,11 +173,18 @@ const median = (xs: number[]): number => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-const results = new Map<string, { tput: number[]; lat: number[]; p50: number[]; p99: number[]; minShare: number[]; cpuUs: number[] }>();
+const results = new Map<
+  string,
+  { tput: number[]; lat: number[]; p50: number[]; p99: number[]; minShare: number[]; cpuUs: number[] }
+>();
 let port = 20000 + Math.floor(Math.random() * 20000);
 const active = contenders.filter((c) => c.available() && (!only || only.includes(c.name)));
-console.log(`ofbench13: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}, load ${os.loadavg()[0]?.toFixed(2)}`);
-console.log(`rounds=${ROUNDS} seconds=${SECONDS} switches=${SWITCHES} macs/switch=${MACS} window=${WINDOW}; contenders: ${active.map((c) => c.name).join(", ")}`);
+console.log(
+  `ofbench13: ${os.cpus()[0]?.model ?? "?"} x${os.cpus().length}, node ${process.version}, load ${os.loadavg()[0]?.toFixed(2)}`,
+);
+console.log(
+  `rounds=${ROUNDS} seconds=${SECONDS} switches=${SWITCHES} macs/switch=${MACS} window=${WINDOW}; contenders: ${active.map((c) => c.name).join(", ")}`,
+);
 
 try {
   // throughput: a fresh controller per run, contenders alternating round by round
@@ -147,12 +202,24 @@ try {
           if (edge === "start") cpu0 = cpuSeconds(child.pid);
           else cpu = cpuSeconds(child.pid) - cpu0;
         };
-        const res: BenchResult = await runBench({ ...tlsOf(c), host: "127.0.0.1", port, switches: SWITCHES, macsPerSwitch: MACS, durationMs: SECONDS * 1000, mode: "throughput", window: WINDOW, onWindow });
+        const res: BenchResult = await runBench({
+          ...tlsOf(c),
+          host: "127.0.0.1",
+          port,
+          switches: SWITCHES,
+          macsPerSwitch: MACS,
+          durationMs: SECONDS * 1000,
+          mode: "throughput",
+          window: WINDOW,
+          onWindow,
+        });
         const cpuUs = (cpu / (res.flowModsPerSec * SECONDS)) * 1e6;
         r.cpuUs.push(cpuUs);
         r.tput.push(res.flowModsPerSec);
         r.minShare.push(Math.min(...res.perSwitch) / (res.flowModsPerSec / res.perSwitch.length));
-        console.log(`round ${round} ${c.name.padEnd(18)} throughput ${fmtN(res.flowModsPerSec).padStart(10)} flow-mods/s  controller ${cpuUs.toFixed(1)} cpu-us/flow-mod  (generator cpu ${(res.generatorCpu * 100).toFixed(0)}%, load ${os.loadavg()[0]?.toFixed(2)})`);
+        console.log(
+          `round ${round} ${c.name.padEnd(18)} throughput ${fmtN(res.flowModsPerSec).padStart(10)} flow-mods/s  controller ${cpuUs.toFixed(1)} cpu-us/flow-mod  (generator cpu ${(res.generatorCpu * 100).toFixed(0)}%, load ${os.loadavg()[0]?.toFixed(2)})`,
+        );
       } catch (e) {
         console.log(`round ${round} ${c.name} throughput: FAILED ${e instanceof Error ? e.message : String(e)}`);
       } finally {
@@ -167,7 +234,17 @@ try {
     for (const u of up) await waitListening(u.port, u.child);
     // warm-up, not measured: a long-running controller has its hot paths compiled (JIT for Node and
     // Python alike); without this a fresh process is measured mostly in its interpreter
-    for (const u of up) await runBench({ ...tlsOf(u.c), host: "127.0.0.1", port: u.port, switches: 4, macsPerSwitch: MACS, durationMs: 1500, mode: "throughput", window: 200 }).catch(() => undefined);
+    for (const u of up)
+      await runBench({
+        ...tlsOf(u.c),
+        host: "127.0.0.1",
+        port: u.port,
+        switches: 4,
+        macsPerSwitch: MACS,
+        durationMs: 1500,
+        mode: "throughput",
+        window: 200,
+      }).catch(() => undefined);
     /** Wait until no controller is still busy (a slow one drains its backlog after a run). */
     const settle = async (): Promise<void> => {
       for (let i = 0; i < 200; i++) {
@@ -183,11 +260,22 @@ try {
         const r = results.get(u.c.name);
         if (!r) continue;
         try {
-          const res = await runBench({ ...tlsOf(u.c), host: "127.0.0.1", port: u.port, switches: 1, macsPerSwitch: MACS, durationMs: 2000, mode: "latency", window: 1 });
+          const res = await runBench({
+            ...tlsOf(u.c),
+            host: "127.0.0.1",
+            port: u.port,
+            switches: 1,
+            macsPerSwitch: MACS,
+            durationMs: 2000,
+            mode: "latency",
+            window: 1,
+          });
           r.lat.push(res.flowModsPerSec);
           r.p50.push(res.latencyUs?.p50 ?? NaN);
           r.p99.push(res.latencyUs?.p99 ?? NaN);
-          console.log(`sample ${sample} ${u.c.name.padEnd(18)} latency ${fmtN(res.flowModsPerSec).padStart(8)} resp/s p50=${res.latencyUs?.p50.toFixed(1)}us p99=${res.latencyUs?.p99.toFixed(1)}us (load ${os.loadavg()[0]?.toFixed(2)})`);
+          console.log(
+            `sample ${sample} ${u.c.name.padEnd(18)} latency ${fmtN(res.flowModsPerSec).padStart(8)} resp/s p50=${res.latencyUs?.p50.toFixed(1)}us p99=${res.latencyUs?.p99.toFixed(1)}us (load ${os.loadavg()[0]?.toFixed(2)})`,
+          );
         } catch (e) {
           console.log(`sample ${sample} ${u.c.name} latency: FAILED ${e instanceof Error ? e.message : String(e)}`);
         }
@@ -201,21 +289,31 @@ try {
 }
 
 const fmt = fmtN;
-console.log(`\nmedians: throughput over ${ROUNDS} rounds, latency over ${ROUNDS * 3} two-second samples (p50/p99 = median of the per-sample values)`);
-console.log("controller          throughput/s  cpu-us/flow-mod  min-switch-share  latency-mode resp/s  p50 us   p99 us");
+console.log(
+  `\nmedians: throughput over ${ROUNDS} rounds, latency over ${ROUNDS * 3} two-second samples (p50/p99 = median of the per-sample values)`,
+);
+console.log(
+  "controller          throughput/s  cpu-us/flow-mod  min-switch-share  latency-mode resp/s  p50 us   p99 us",
+);
 for (const [name, r] of results) {
-  console.log(`${name.padEnd(18)} ${fmt(median(r.tput)).padStart(13)}  ${median(r.cpuUs).toFixed(1).padStart(15)}  ${median(r.minShare).toFixed(2).padStart(16)}  ${fmt(median(r.lat)).padStart(19)}  ${median(r.p50).toFixed(1).padStart(6)}  ${median(r.p99).toFixed(1).padStart(7)}`);
+  console.log(
+    `${name.padEnd(18)} ${fmt(median(r.tput)).padStart(13)}  ${median(r.cpuUs).toFixed(1).padStart(15)}  ${median(r.minShare).toFixed(2).padStart(16)}  ${fmt(median(r.lat)).padStart(19)}  ${median(r.p50).toFixed(1).padStart(6)}  ${median(r.p99).toFixed(1).padStart(7)}`,
+  );
 }
 const tsc = results.get("tsc");
 if (tsc) {
   console.log("\nratios (tsc / other)");
   for (const [name, r] of results) {
     if (name === "tsc") continue;
-    console.log(`vs ${name.padEnd(18)} throughput ${(median(tsc.tput) / median(r.tput)).toFixed(1)}x   cpu per flow-mod ${(median(tsc.cpuUs) / median(r.cpuUs)).toFixed(2)}x   latency-mode resp/s ${(median(tsc.lat) / median(r.lat)).toFixed(2)}x   p50 ${(median(tsc.p50) / median(r.p50)).toFixed(2)}x (lower is better)`);
+    console.log(
+      `vs ${name.padEnd(18)} throughput ${(median(tsc.tput) / median(r.tput)).toFixed(1)}x   cpu per flow-mod ${(median(tsc.cpuUs) / median(r.cpuUs)).toFixed(2)}x   latency-mode resp/s ${(median(tsc.lat) / median(r.lat)).toFixed(2)}x   p50 ${(median(tsc.p50) / median(r.p50)).toFixed(2)}x (lower is better)`,
+    );
   }
 }
 const tcp = results.get("tsc tcp");
 if (tsc && tcp) {
   const spread = (xs: number[]): string => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
-  console.log(`\nTSC mutual TLS / plain TCP: flow setups/s ${(median(tsc.tput) / median(tcp.tput)).toFixed(2)}x (TLS ${spread(tsc.tput)}, TCP ${spread(tcp.tput)})   latency-mode resp/s ${(median(tsc.lat) / median(tcp.lat)).toFixed(2)}x   first-packet p50 ${median(tsc.p50).toFixed(1)} vs ${median(tcp.p50).toFixed(1)} us, p99 ${median(tsc.p99).toFixed(1)} vs ${median(tcp.p99).toFixed(1)} us (target ≥ 0.8x)`);
+  console.log(
+    `\nTSC mutual TLS / plain TCP: flow setups/s ${(median(tsc.tput) / median(tcp.tput)).toFixed(2)}x (TLS ${spread(tsc.tput)}, TCP ${spread(tcp.tput)})   latency-mode resp/s ${(median(tsc.lat) / median(tcp.lat)).toFixed(2)}x   first-packet p50 ${median(tsc.p50).toFixed(1)} vs ${median(tcp.p50).toFixed(1)} us, p99 ${median(tsc.p99).toFixed(1)} vs ${median(tcp.p99).toFixed(1)} us (target ≥ 0.8x)`,
+  );
 }

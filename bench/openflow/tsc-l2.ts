@@ -15,8 +15,22 @@ const logger: OpenFlowLogger = { info: line("info"), warn: line("warn") };
 
 const env = readTscEnv();
 const tls =
-  env.TSC_TLS_KEY_FILE && env.TSC_TLS_CERT_FILE && env.TSC_TLS_CA_FILE ? { key: readFileSync(env.TSC_TLS_KEY_FILE), cert: readFileSync(env.TSC_TLS_CERT_FILE), ca: readFileSync(env.TSC_TLS_CA_FILE) } : undefined;
-const tsc = await startTsc({ port: env.TSC_OPENFLOW_PORT, host: env.TSC_BIND_ADDRESS, logger, app: l2LearningApp(), syncOnConnect: false, tls, insecureTcp: !tls && env.TSC_INSECURE_TCP === "1" });
+  env.TSC_TLS_KEY_FILE && env.TSC_TLS_CERT_FILE && env.TSC_TLS_CA_FILE
+    ? {
+        key: readFileSync(env.TSC_TLS_KEY_FILE),
+        cert: readFileSync(env.TSC_TLS_CERT_FILE),
+        ca: readFileSync(env.TSC_TLS_CA_FILE),
+      }
+    : undefined;
+const tsc = await startTsc({
+  port: env.TSC_OPENFLOW_PORT,
+  host: env.TSC_BIND_ADDRESS,
+  logger,
+  app: l2LearningApp(),
+  syncOnConnect: false,
+  tls,
+  insecureTcp: !tls && env.TSC_INSECURE_TCP === "1",
+});
 logger.info("tsc listening", { ...tsc.address });
 
 let stopping = false;

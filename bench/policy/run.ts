@@ -14,7 +14,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import { startJourney, type Journey } from "../../infra/dataplane/src/journey.ts";
-import { startSink, startSource, stopAllTraffic, wallNow, type Sink, type Source } from "../../infra/dataplane/src/traffic.ts";
+import {
+  startSink,
+  startSource,
+  stopAllTraffic,
+  wallNow,
+  type Sink,
+  type Source,
+} from "../../infra/dataplane/src/traffic.ts";
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(`--${name}`);
@@ -26,11 +33,14 @@ const TRIALS = Number(arg("trials") ?? process.env.BENCH_TRIALS ?? (QUICK ? 10 :
 const WINDOW_MS = 1500;
 const log = (s: string): void => console.error(`[bench] ${s}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
+const pct = (xs: number[], q: number): number =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
 /** `ping -D -i 0.005` from `ns`: the wall-clock ms of every reply, as the pinger received it. */
 function fastPing(ns: string, to: string): { replies: number[]; proc: ChildProcess } {
-  const proc = spawn("ip", ["netns", "exec", ns, "ping", "-n", "-D", "-i", "0.005", "-W", "1", to], { stdio: ["ignore", "pipe", "ignore"] });
+  const proc = spawn("ip", ["netns", "exec", ns, "ping", "-n", "-D", "-i", "0.005", "-W", "1", to], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   const replies: number[] = [];
   let buf = "";
   proc.stdout.on("data", (d: Buffer) => {
@@ -55,8 +65,16 @@ interface Side {
 }
 
 async function main(): Promise<void> {
-  log(`load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}, ${os.cpus().length} CPUs; ${TRIALS} trials`);
-  const j: Journey = await startJourney({ vpcCidr: "10.60.0.0/16", subnetCidrs: { dc1: "10.60.1.0/24", dc2: "10.60.2.0/24" } });
+  log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}, ${os.cpus().length} CPUs; ${TRIALS} trials`,
+  );
+  const j: Journey = await startJourney({
+    vpcCidr: "10.60.0.0/16",
+    subnetCidrs: { dc1: "10.60.1.0/24", dc2: "10.60.2.0/24" },
+  });
   const procs: Source[] = [];
   try {
     const up = async (name: string, dc: string): Promise<{ ns: string; address: string }> => {
@@ -68,9 +86,16 @@ async function main(): Promise<void> {
     const [a, b] = [await up("a", "dc1"), await up("b", "dc2")];
     const def = ((await j.stack.call("GET", "/groups")).body as any[]).find((g) => g.name === "default").id as string;
     const sides: Side[] = [];
-    for (const [name, i] of [["a", a], ["b", b]] as const) sides.push({ name, ...i, stream: await startSink(i.ns, 9100, name), sink: await startSink(i.ns, 9000, name) });
+    for (const [name, i] of [
+      ["a", a],
+      ["b", b],
+    ] as const)
+      sides.push({ name, ...i, stream: await startSink(i.ns, 9100, name), sink: await startSink(i.ns, 9000, name) });
     const [A, B] = sides as [Side, Side];
-    const pairs: [Side, Side][] = [[A, B], [B, A]];
+    const pairs: [Side, Side][] = [
+      [A, B],
+      [B, A],
+    ];
     // long-running: UDP trains (2 ms), fast pings, both ways; new-connection trains (5 ms) run only around a plug
     const connectTrains: Source[] = [];
     for (const [s, d] of pairs) {
@@ -95,15 +120,24 @@ async function main(): Promise<void> {
     await sleep(1000);
     for (let trial = 1; trial <= TRIALS; trial++) {
       // fresh TCP streams each trial (a stream stalled by the previous unplug would be in RTO backoff)
-      const streams = [await startSource(A.ns, "stream", B.address, 9100, 1), await startSource(B.ns, "stream", A.address, 9100, 1)];
+      const streams = [
+        await startSource(A.ns, "stream", B.address, 9100, 1),
+        await startSource(B.ns, "stream", A.address, 9100, 1),
+      ];
       await sleep(Number(process.env.BENCH_WARM_MS ?? 1000));
       const u = await policy("unplug");
       await sleep(WINDOW_MS);
       for (const [s, d] of pairs) {
         const st = await d.stream.stats();
         const ud = await d.sink.stats();
-        for (const [k, last] of [["tcp stream", st.lastTcp], ["udp train", ud.lastUdp]] as const) {
-          if (last < u.t - 100) log(`trial ${trial}: ${k} ${s.name}→${d.name} was not flowing before the call (last ${(u.t - last).toFixed(0)} ms before)`);
+        for (const [k, last] of [
+          ["tcp stream", st.lastTcp],
+          ["udp train", ud.lastUdp],
+        ] as const) {
+          if (last < u.t - 100)
+            log(
+              `trial ${trial}: ${k} ${s.name}→${d.name} was not flowing before the call (last ${(u.t - last).toFixed(0)} ms before)`,
+            );
           add(`unplug ${k} ${s.name}→${d.name}`, Math.max(0, last - u.t));
           if (last > u.t + WINDOW_MS - 200) leaks++;
         }
@@ -123,7 +157,10 @@ async function main(): Promise<void> {
       for (;;) {
         const st = await Promise.all(sides.map((s) => s.sink.stats()));
         const pings = sides.map((s) => firstAfter(s.ping?.replies ?? [], p.t));
-        if ((st.every((x) => x.firstUdp > 0 && x.firstConn > 0) && pings.every((x) => x !== undefined)) || wallNow() > end) {
+        if (
+          (st.every((x) => x.firstUdp > 0 && x.firstConn > 0) && pings.every((x) => x !== undefined)) ||
+          wallNow() > end
+        ) {
           for (const [i, [s, d]] of pairs.entries()) {
             const x = st[1 - i]!;
             add(`plug udp train ${s.name}→${d.name}`, x.firstUdp > 0 ? x.firstUdp - p.t : NaN);
@@ -139,18 +176,26 @@ async function main(): Promise<void> {
       const pop = await j.finished(p.operationId);
       if (pop.status !== "succeeded") throw new Error(`plug operation: ${pop.error}`);
       add("plug operation started by the worker", Date.parse(pop.startedAt) - p.t);
-      if (trial % 10 === 0 || QUICK) log(`trial ${trial}/${TRIALS}: unplug tcp a→b ${m["unplug tcp stream a→b"]?.at(-1)?.toFixed(1)} ms, plug udp a→b ${m["plug udp train a→b"]?.at(-1)?.toFixed(1)} ms`);
+      if (trial % 10 === 0 || QUICK)
+        log(
+          `trial ${trial}/${TRIALS}: unplug tcp a→b ${m["unplug tcp stream a→b"]?.at(-1)?.toFixed(1)} ms, plug udp a→b ${m["plug udp train a→b"]?.at(-1)?.toFixed(1)} ms`,
+        );
       await sleep(200);
     }
 
     const rows = Object.entries(m).map(([k, xs]) => {
       const ok = xs.filter((x) => Number.isFinite(x));
       const [p50, p99] = [pct(ok, 0.5), pct(ok, 0.99)];
-      const target = k.includes("API") || k.includes("operation") ? "" : `${(p50 / 100).toFixed(2)}× / ${(p99 / 1000).toFixed(2)}×`;
+      const target =
+        k.includes("API") || k.includes("operation") ? "" : `${(p50 / 100).toFixed(2)}× / ${(p99 / 1000).toFixed(2)}×`;
       return `| ${k} | ${p50.toFixed(1)} | ${p99.toFixed(1)} | ${Math.max(...ok).toFixed(1)} | ${xs.length - ok.length} | ${target} |`;
     });
-    console.log(`\nPolicy change → traffic, ${TRIALS} trials, 2 hosts in 2 datacenters (load average now ${os.loadavg()[0]?.toFixed(2)})\n`);
-    console.log("| measure (ms after the API call) | p50 | p99 | max | missed | p50 / 100 ms, p99 / 1 s (target ≤ 1×) |");
+    console.log(
+      `\nPolicy change → traffic, ${TRIALS} trials, 2 hosts in 2 datacenters (load average now ${os.loadavg()[0]?.toFixed(2)})\n`,
+    );
+    console.log(
+      "| measure (ms after the API call) | p50 | p99 | max | missed | p50 / 100 ms, p99 / 1 s (target ≤ 1×) |",
+    );
     console.log("|---|---|---|---|---|---|");
     console.log(rows.join("\n"));
     console.log(`\npackets seen later than ${WINDOW_MS - 200} ms after an unplug: ${leaks}`);

@@ -51,7 +51,11 @@ test("a token made in the console works against /api/v1 until it is revoked", as
 
   const me = await request.get("/api/v1/me", { headers: { authorization: `Bearer ${secret}` } });
   expect(me.status()).toBe(200);
-  expect(await me.json()).toMatchObject({ actor: "token", email: owner.email, scopes: expect.arrayContaining(["tokens:read", "vpcs:read"]) });
+  expect(await me.json()).toMatchObject({
+    actor: "token",
+    email: owner.email,
+    scopes: expect.arrayContaining(["tokens:read", "vpcs:read"]),
+  });
   // The scope it lacks is refused with 403, a malformed token with 401.
   expect((await request.get("/api/v1/members", { headers: { authorization: `Bearer ${secret}` } })).status()).toBe(403);
   expect((await request.get("/api/v1/me", { headers: { authorization: `Bearer ${secret}x` } })).status()).toBe(401);

@@ -10,10 +10,14 @@ const root = path.resolve(import.meta.dirname, "../..");
 /** Runs the real agent as a host would, with its own state dir, until the test stops it. */
 function startAgent(env: Record<string, string>): ChildProcess & { output: string[] } {
   const agentEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("NVI_")));
-  const child = spawn(path.join(root, "apps/agent/node_modules/.bin/tsx"), [path.join(root, "apps/agent/src/main.ts")], {
-    env: { ...agentEnv, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  }) as ChildProcess & { output: string[] };
+  const child = spawn(
+    path.join(root, "apps/agent/node_modules/.bin/tsx"),
+    [path.join(root, "apps/agent/src/main.ts")],
+    {
+      env: { ...agentEnv, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  ) as ChildProcess & { output: string[] };
   child.output = [];
   child.stdout?.on("data", (d: Buffer) => child.output.push(d.toString()));
   child.stderr?.on("data", (d: Buffer) => child.output.push(d.toString()));
@@ -52,7 +56,12 @@ test("register a cloud, join a host with the real agent, watch it go online, rem
     await screenshot(page, "clouds-join-command");
 
     const hostname = `e2e-host-${run}`;
-    agent = startAgent({ NVI_JOIN: joinString, NVI_STATE_DIR: stateDir, NVI_HOSTNAME: hostname, NVI_FABRIC_ADDRESS: "100.64.1.10" });
+    agent = startAgent({
+      NVI_JOIN: joinString,
+      NVI_STATE_DIR: stateDir,
+      NVI_HOSTNAME: hostname,
+      NVI_FABRIC_ADDRESS: "100.64.1.10",
+    });
     const row = page.getByTestId(`host-${hostname}`);
     await expect(row).toContainText("online", { timeout: 30_000 });
     await expect(row).toContainText("100.64.1.10");

@@ -6,7 +6,9 @@ import { email, expectInConsole, screenshot, signUp } from "./helpers.ts";
  * and nothing is created. (Launching onto real lab hosts through the worker and agents is tested in
  * infra/dataplane, instances.integration.test.ts.)
  */
-test("launching with no online host is refused clearly and creates nothing; operations stream live", async ({ page }) => {
+test("launching with no online host is refused clearly and creates nothing; operations stream live", async ({
+  page,
+}) => {
   await signUp(page, { name: "Ines", email: email("ines") });
   await expectInConsole(page);
   const post = async (path: string, data: unknown) => {
@@ -25,7 +27,9 @@ test("launching with no online host is refused clearly and creates nothing; oper
   await form.getByLabel("Name", { exact: true }).fill("web-1");
   await expect(form.getByLabel("Subnet")).toContainText("shop / ams-a (10.60.1.0/24)");
   await form.getByRole("button", { name: "Launch" }).click();
-  await expect(form.locator(".alert[role=alert]")).toContainText("no online host in the subnet's cloud offers the netns runtime");
+  await expect(form.locator(".alert[role=alert]")).toContainText(
+    "no online host in the subnet's cloud offers the netns runtime",
+  );
   await form.getByLabel("Runtime").selectOption("docker");
   await expect(form.getByLabel("Image")).toBeVisible();
   await screenshot(page, "instances-launch-refused");

@@ -25,7 +25,9 @@ test.afterAll(async () => {
   await lab?.stop();
 });
 
-test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check reachability, terminate", async ({ page }) => {
+test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check reachability, terminate", async ({
+  page,
+}) => {
   await signUp(page, { name: "Journey", email: email("journey") });
   await expectInConsole(page);
   // a cloud per datacenter; each lab host joins with the string the page shows
@@ -42,7 +44,8 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
   await page.mouse.move((a.x + b.x + b.width) / 2, a.y + 20, { steps: 5 });
   await page.mouse.move(b.x + b.width + 4, b.y + b.height / 2, { steps: 5 });
   await page.mouse.up();
-  for (const dc of [1, 2]) await expect(page.getByTestId(`topo-cloud-lab-dc${dc}`)).toHaveAttribute("data-selected", "true");
+  for (const dc of [1, 2])
+    await expect(page.getByTestId(`topo-cloud-lab-dc${dc}`)).toHaveAttribute("data-selected", "true");
   const drawn = page.getByRole("form", { name: "Create the drawn VPC" });
   await drawn.getByLabel("Name", { exact: true }).fill("journey");
   await drawn.getByLabel("CIDR", { exact: true }).fill("10.77.0.0/16");
@@ -60,14 +63,18 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
     await form.getByLabel("Name", { exact: true }).fill(name);
     await form.locator("select[name=subnetId]").selectOption({ label: `journey / ${subnet}` });
     await form.locator("select[name=runtime]").selectOption(runtime);
-    if (runtime !== "netns") await form.getByLabel("Image", { exact: true }).fill(runtime === "docker" ? "local/busybox:latest" : "nvi-busybox");
+    if (runtime !== "netns")
+      await form
+        .getByLabel("Image", { exact: true })
+        .fill(runtime === "docker" ? "local/busybox:latest" : "nvi-busybox");
     await form.getByRole("button", { name: "Launch" }).click();
     await expect(form).toHaveCount(0);
   };
   await launch("web-1", "lab-dc1 (10.77.1.0/24)", "netns");
   await launch("box-1", "lab-dc2 (10.77.2.0/24)", "docker");
   await launch("vm-1", "lab-dc2 (10.77.2.0/24)", "qemu");
-  for (const name of ["web-1", "box-1", "vm-1"]) await expect(page.getByTestId(`instance-${name}`)).toContainText("running", { timeout: 90_000 });
+  for (const name of ["web-1", "box-1", "vm-1"])
+    await expect(page.getByTestId(`instance-${name}`)).toContainText("running", { timeout: 90_000 });
   await expect(page.getByTestId("instance-box-1")).toContainText("10.77.2.2");
 
   // the console's reachability check: a real packet from inside web-1 to the container
@@ -114,7 +121,8 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
     await expect(page.getByTestId(`instance-${name}`)).toHaveCount(0, { timeout: 60_000 });
   }
   await nav(page, "VPCs");
-  const inUse = (subnet: string) => page.getByTestId("vpc-journey").getByTestId(`subnet-${subnet}`).getByTestId("in-use");
+  const inUse = (subnet: string) =>
+    page.getByTestId("vpc-journey").getByTestId(`subnet-${subnet}`).getByTestId("in-use");
   await expect(inUse("lab-dc1")).toHaveText("1");
   await expect(inUse("lab-dc2")).toHaveText("0", { timeout: 30_000 });
   await screenshot(page, "journey-5-released");

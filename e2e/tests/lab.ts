@@ -21,7 +21,11 @@ interface Started {
 }
 
 function start(args: string[], env: Record<string, string> = {}): Started {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const output: string[] = [];
   child.stdout?.on("data", (d: Buffer) => output.push(d.toString()));
   child.stderr?.on("data", (d: Buffer) => output.push(d.toString()));
@@ -33,7 +37,8 @@ async function waitFor(p: Started, marker: string, ms: number): Promise<string> 
   for (;;) {
     const text = p.output.join("");
     if (text.includes(marker)) return text;
-    if (p.child.exitCode !== null || Date.now() > end) throw new Error(`no "${marker}" (exit ${p.child.exitCode}):\n${text.slice(-3000)}`);
+    if (p.child.exitCode !== null || Date.now() > end)
+      throw new Error(`no "${marker}" (exit ${p.child.exitCode}):\n${text.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -70,7 +75,21 @@ export async function startLab(label: string): Promise<Lab> {
   let worker: Started | undefined;
   const lab: Lab = {
     async join(dc, joinString) {
-      await exec(process.execPath, ["--import", "tsx", "infra/dataplane/src/local-hosts-cli.ts", "join", "--dc", String(dc), "--state", stateFile, joinString], { cwd: root });
+      await exec(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "infra/dataplane/src/local-hosts-cli.ts",
+          "join",
+          "--dc",
+          String(dc),
+          "--state",
+          stateFile,
+          joinString,
+        ],
+        { cwd: root },
+      );
     },
     workerOutput: () => worker?.output.join("") ?? "",
     async stop() {
@@ -81,9 +100,25 @@ export async function startLab(label: string): Promise<Lab> {
   };
   try {
     const tscPort = await freePort();
-    hosts = start(["infra/dataplane/src/local-hosts-cli.ts", "serve", "--console", consoleUrl, "--state", stateFile, "--tsc-port", String(tscPort)]);
-    const ready = JSON.parse((await waitFor(hosts, '"ready":true', 90_000)).split("\n").find((l) => l.includes('"ready":true'))!) as { tscIp: string };
-    worker = start(["apps/worker/src/main.ts"], { QUEUE_PREFIX: process.env.E2E_QUEUE_PREFIX!, TSC_BIND_ADDRESS: ready.tscIp, TSC_OPENFLOW_PORT: String(tscPort), WORKER_CONCURRENCY: "4" });
+    hosts = start([
+      "infra/dataplane/src/local-hosts-cli.ts",
+      "serve",
+      "--console",
+      consoleUrl,
+      "--state",
+      stateFile,
+      "--tsc-port",
+      String(tscPort),
+    ]);
+    const ready = JSON.parse(
+      (await waitFor(hosts, '"ready":true', 90_000)).split("\n").find((l) => l.includes('"ready":true'))!,
+    ) as { tscIp: string };
+    worker = start(["apps/worker/src/main.ts"], {
+      QUEUE_PREFIX: process.env.E2E_QUEUE_PREFIX!,
+      TSC_BIND_ADDRESS: ready.tscIp,
+      TSC_OPENFLOW_PORT: String(tscPort),
+      WORKER_CONCURRENCY: "4",
+    });
     await waitFor(worker, "worker started", 60_000);
   } catch (e) {
     await lab.stop();
@@ -92,7 +127,8 @@ export async function startLab(label: string): Promise<Lab> {
   return lab;
 }
 
-export const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
+export const nav = (page: Page, name: string) =>
+  page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
 
 /** Registers a bare-metal cloud on the Clouds page and returns the join string its "Add host" shows for a local lab host. */
 export async function registerCloud(page: Page, name: string, datacenter: string): Promise<string> {
@@ -113,5 +149,6 @@ export async function registerCloud(page: Page, name: string, datacenter: string
 export async function enrollLabHosts(page: Page, lab: Lab, prefix: string, datacenters: number[]): Promise<void> {
   await nav(page, "Clouds");
   for (const dc of datacenters) await lab.join(dc, await registerCloud(page, `${prefix}-dc${dc}`, `dc${dc}`));
-  for (const dc of datacenters) await expect(page.getByTestId(`cloud-${prefix}-dc${dc}`).getByText("online")).toBeVisible({ timeout: 60_000 });
+  for (const dc of datacenters)
+    await expect(page.getByTestId(`cloud-${prefix}-dc${dc}`).getByText("online")).toBeVisible({ timeout: 60_000 });
 }

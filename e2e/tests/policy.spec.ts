@@ -39,9 +39,18 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   await signUp(page, { name: "Pia", email: email("policy") });
   await expectInConsole(page);
   await enrollLabHosts(page, lab!, "pol", [1]);
-  const clouds = ((await (await page.request.get("/api/trpc/cloud.list")).json()) as { result: { data: { id: string; name: string }[] } }).result.data;
+  const clouds = (
+    (await (await page.request.get("/api/trpc/cloud.list")).json()) as {
+      result: { data: { id: string; name: string }[] };
+    }
+  ).result.data;
   const vpc = await post<{ id: string }>(page, "vpc.create", { name: "shop", cidr: "10.88.0.0/16" });
-  const subnet = await post<{ id: string }>(page, "subnet.create", { vpcId: vpc.id, cloudId: clouds.find((c) => c.name === "pol-dc1")!.id, name: "dc1-a", cidr: "10.88.1.0/24" });
+  const subnet = await post<{ id: string }>(page, "subnet.create", {
+    vpcId: vpc.id,
+    cloudId: clouds.find((c) => c.name === "pol-dc1")!.id,
+    name: "dc1-a",
+    cidr: "10.88.1.0/24",
+  });
 
   // web-1 (a namespace) from the launch form with its labels; db-1 (a container serving tcp/80) through the API
   await nav(page, "Instances");
@@ -52,8 +61,16 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   await form.getByLabel("Labels", { exact: true }).fill("tier=web");
   await form.getByRole("button", { name: "Launch" }).click();
   await expect(form).toHaveCount(0);
-  await post(page, "instance.launch", { name: "db-1", subnetId: subnet.id, runtime: "docker", image: "local/busybox:latest", address: "10.88.1.20", labels: { tier: "db" } });
-  for (const name of ["web-1", "db-1"]) await expect(page.getByTestId(`instance-${name}`)).toContainText("running", { timeout: 90_000 });
+  await post(page, "instance.launch", {
+    name: "db-1",
+    subnetId: subnet.id,
+    runtime: "docker",
+    image: "local/busybox:latest",
+    address: "10.88.1.20",
+    labels: { tier: "db" },
+  });
+  for (const name of ["web-1", "db-1"])
+    await expect(page.getByTestId(`instance-${name}`)).toContainText("running", { timeout: 90_000 });
   await expect(page.getByTestId("instance-labels-web-1")).toContainText("tier=web");
   await expect(page.getByTestId("instance-labels-db-1")).toContainText("tier=db");
   await screenshot(page, "policy-1-labelled-instances");
@@ -81,7 +98,10 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   await bad.getByRole("button", { name: "Preview" }).click();
   await expect(bad.getByRole("alert")).toContainText(`matchLabels: "Tier=web": label keys: lower-case`);
   await bad.getByRole("button", { name: "Cancel" }).click();
-  for (const [name, selector, member] of [["web", "tier=web", "web-1"], ["db", "tier=db", "db-1"]] as const) {
+  for (const [name, selector, member] of [
+    ["web", "tier=web", "web-1"],
+    ["db", "tier=db", "db-1"],
+  ] as const) {
     await page.getByTestId("group-new").click();
     const g = page.getByRole("form", { name: "Create group" });
     await g.getByLabel("Name", { exact: true }).fill(name);
@@ -147,7 +167,9 @@ test("unplug the flat default, plug web → db on tcp/80 from the rule editor, a
   await page.getByTestId("instance-labels-edit-db-1").click();
   await page.getByRole("form", { name: "Labels of db-1" }).locator("input[name=labelsText]").fill("tier=cache");
   await page.getByRole("form", { name: "Labels of db-1" }).getByRole("button", { name: "Preview" }).click();
-  await expect(page.getByTestId("labels-change-db-1").getByTestId("policy-preview-changes")).toContainText("web-1 → db-1: loses tcp/80");
+  await expect(page.getByTestId("labels-change-db-1").getByTestId("policy-preview-changes")).toContainText(
+    "web-1 → db-1: loses tcp/80",
+  );
   await screenshot(page, "policy-7-relabel-preview");
   await page.getByTestId("labels-change-db-1-cancel").click();
   await expect(page.getByTestId("instance-labels-db-1")).toContainText("tier=db");
@@ -162,7 +184,11 @@ test("deny list and peerings: previewed, applied, refusals named", async ({ page
   await expectInConsole(page);
   await post(page, "vpc.create", { name: "shop", cidr: "10.91.0.0/16" });
   const ops = await post<{ id: string }>(page, "vpc.create", { name: "ops", cidr: "10.92.0.0/16" });
-  const clash = await post<{ id: string }>(page, "vpc.create", { name: "clash", cidr: "10.91.0.0/16", allowOverlap: true });
+  const clash = await post<{ id: string }>(page, "vpc.create", {
+    name: "clash",
+    cidr: "10.91.0.0/16",
+    allowOverlap: true,
+  });
   await nav(page, "Policies");
   await page.getByTestId("policy-vpc").selectOption({ label: "shop (10.91.0.0/16)" });
 
@@ -193,6 +219,8 @@ test("deny list and peerings: previewed, applied, refusals named", async ({ page
   await expect(page.getByTestId("peerings-table")).toContainText("active");
   // the peered VPC is now a possible source of a rule into shop
   await page.getByTestId("rule-new").click();
-  await expect(page.getByRole("form", { name: "Rule editor" }).locator("select[name=source]")).toContainText("peered VPC ops");
+  await expect(page.getByRole("form", { name: "Rule editor" }).locator("select[name=source]")).toContainText(
+    "peered VPC ops",
+  );
   await screenshot(page, "policy-9-guardrails");
 });

@@ -4,7 +4,10 @@ import { email, expectInConsole, screenshot, signUp } from "./helpers.ts";
 test("draw a VPC across two clouds, with clear answers for bad ranges", async ({ page }) => {
   await signUp(page, { name: "Vic", email: email("vic") });
   await expectInConsole(page);
-  for (const [name, datacenter] of [["fra-docker", "fra1"], ["nyc-metal", "nyc3"]] as const) {
+  for (const [name, datacenter] of [
+    ["fra-docker", "fra1"],
+    ["nyc-metal", "nyc3"],
+  ] as const) {
     const res = await page.request.post("/api/trpc/cloud.create", {
       headers: { origin: new URL(page.url()).origin }, // a session's change must name its origin, as a browser page does
       data: { name, kind: name.endsWith("metal") ? "baremetal" : "docker", region: datacenter.slice(0, 3), datacenter },

@@ -3,7 +3,19 @@ import { describe, expect, it } from "vitest";
 import { runCommand, type RuntimeDriver } from "./commands.ts";
 import { readCommand } from "./control-plane.ts";
 
-const spec: InstanceSpec = { instanceId: "inst_1", name: "a", runtime: "netns", image: null, command: null, cpus: 1, memoryMiB: 64, mac: "0a:00:00:00:00:01", address: "10.0.0.2", prefixLen: 24, gateway: "10.0.0.1" };
+const spec: InstanceSpec = {
+  instanceId: "inst_1",
+  name: "a",
+  runtime: "netns",
+  image: null,
+  command: null,
+  cpus: 1,
+  memoryMiB: 64,
+  mac: "0a:00:00:00:00:01",
+  address: "10.0.0.2",
+  prefixLen: 24,
+  gateway: "10.0.0.1",
+};
 const noRun = () => Promise.reject(new Error("the fake driver runs nothing"));
 
 function recording(): { calls: string[]; driver: RuntimeDriver } {
@@ -11,7 +23,8 @@ function recording(): { calls: string[]; driver: RuntimeDriver } {
   return {
     calls,
     driver: {
-      start: (h, s) => Promise.resolve(void calls.push(`start ${s.instanceId} on ${h.bridge}`)).then(() => ({ ofport: 7 })),
+      start: (h, s) =>
+        Promise.resolve(void calls.push(`start ${s.instanceId} on ${h.bridge}`)).then(() => ({ ofport: 7 })),
       stop: (_h, id) => Promise.resolve(void calls.push(`stop ${id}`)).then(() => ({ ofport: 7 })),
       resume: (_h, s) => Promise.resolve(void calls.push(`resume ${s.instanceId}`)).then(() => ({ ofport: 8 })),
       remove: (_h, id) => Promise.resolve(void calls.push(`remove ${id}`)),
@@ -24,32 +37,78 @@ describe("the agent's command dispatch", () => {
     const { calls, driver } = recording();
     const drivers = { netns: driver };
     const host = { hostId: "host_1" };
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.start", spec }, host, drivers)).toEqual({ ok: true, ofport: 7 });
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.stop", instanceId: "inst_1", runtime: "netns" }, host, drivers)).toEqual({ ok: true, ofport: 7 });
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.resume", spec }, host, drivers)).toEqual({ ok: true, ofport: 8 });
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.remove", instanceId: "inst_1", runtime: "netns" }, host, drivers)).toEqual({ ok: true });
+    expect(await runCommand(noRun, "br-veb", { kind: "instance.start", spec }, host, drivers)).toEqual({
+      ok: true,
+      ofport: 7,
+    });
+    expect(
+      await runCommand(
+        noRun,
+        "br-veb",
+        { kind: "instance.stop", instanceId: "inst_1", runtime: "netns" },
+        host,
+        drivers,
+      ),
+    ).toEqual({ ok: true, ofport: 7 });
+    expect(await runCommand(noRun, "br-veb", { kind: "instance.resume", spec }, host, drivers)).toEqual({
+      ok: true,
+      ofport: 8,
+    });
+    expect(
+      await runCommand(
+        noRun,
+        "br-veb",
+        { kind: "instance.remove", instanceId: "inst_1", runtime: "netns" },
+        host,
+        drivers,
+      ),
+    ).toEqual({ ok: true });
     expect(calls).toEqual(["start inst_1 on br-veb", "stop inst_1", "resume inst_1", "remove inst_1"]);
   });
 
   it("a runtime without a driver is refused clearly (removing one of its instances is a no-op)", async () => {
     const host = { hostId: "host_1" };
     const qemu = { ...spec, runtime: "qemu" as const };
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.resume", spec: qemu }, host, {})).toEqual({ ok: false, error: "the qemu runtime is not supported by this agent version yet" });
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.stop", instanceId: "i", runtime: "qemu" }, host, {})).toMatchObject({ ok: false });
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.remove", instanceId: "i", runtime: "qemu" }, host, {})).toEqual({ ok: true });
+    expect(await runCommand(noRun, "br-veb", { kind: "instance.resume", spec: qemu }, host, {})).toEqual({
+      ok: false,
+      error: "the qemu runtime is not supported by this agent version yet",
+    });
+    expect(
+      await runCommand(noRun, "br-veb", { kind: "instance.stop", instanceId: "i", runtime: "qemu" }, host, {}),
+    ).toMatchObject({ ok: false });
+    expect(
+      await runCommand(noRun, "br-veb", { kind: "instance.remove", instanceId: "i", runtime: "qemu" }, host, {}),
+    ).toEqual({ ok: true });
   });
 
   it("a driver's failure is the command's answer, and no VEB means no plumbing", async () => {
     const { driver } = recording();
     const broken = { netns: { ...driver, stop: () => Promise.reject(new Error("ip: permission denied")) } };
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.stop", instanceId: "i", runtime: "netns" }, { hostId: "h" }, broken)).toEqual({ ok: false, error: "ip: permission denied" });
-    expect(await runCommand(noRun, null, { kind: "instance.resume", spec }, { hostId: "h" }, broken)).toMatchObject({ ok: false, error: expect.stringMatching(/does not own a VEB/) });
+    expect(
+      await runCommand(
+        noRun,
+        "br-veb",
+        { kind: "instance.stop", instanceId: "i", runtime: "netns" },
+        { hostId: "h" },
+        broken,
+      ),
+    ).toEqual({ ok: false, error: "ip: permission denied" });
+    expect(await runCommand(noRun, null, { kind: "instance.resume", spec }, { hostId: "h" }, broken)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/does not own a VEB/),
+    });
   });
 });
 
 describe("commands from a newer console", () => {
   it("a kind this agent does not know is answered as a failure naming it; known ones still parse", () => {
-    expect(readCommand({ id: "hcmd_1", body: { kind: "instance.migrate", instanceId: "i" } })).toEqual({ id: "hcmd_1", unknown: "this agent version does not know the command instance.migrate: upgrade the agent" });
-    expect(readCommand({ id: "hcmd_2", body: { kind: "instance.stop", instanceId: "i", runtime: "netns" } })).toEqual({ id: "hcmd_2", body: { kind: "instance.stop", instanceId: "i", runtime: "netns" } });
+    expect(readCommand({ id: "hcmd_1", body: { kind: "instance.migrate", instanceId: "i" } })).toEqual({
+      id: "hcmd_1",
+      unknown: "this agent version does not know the command instance.migrate: upgrade the agent",
+    });
+    expect(readCommand({ id: "hcmd_2", body: { kind: "instance.stop", instanceId: "i", runtime: "netns" } })).toEqual({
+      id: "hcmd_2",
+      body: { kind: "instance.stop", instanceId: "i", runtime: "netns" },
+    });
   });
 });

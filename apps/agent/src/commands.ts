@@ -1,4 +1,10 @@
-import type { CommandResult, HostCommandBody, InstanceInventoryItem, InstanceRuntime, InstanceSpec } from "@nvi/contracts";
+import type {
+  CommandResult,
+  HostCommandBody,
+  InstanceInventoryItem,
+  InstanceRuntime,
+  InstanceSpec,
+} from "@nvi/contracts";
 import { runProbe } from "./probe.ts";
 import { runTrace } from "./trace.ts";
 import { removeDocker, resumeDocker, startDocker, stopDocker } from "./runtimes/docker.ts";
@@ -49,7 +55,8 @@ export const RUNTIME_DRIVERS: Partial<Record<InstanceRuntime, RuntimeDriver>> = 
       return {};
     },
     // a VM this host lost (its definition is gone) is booted again from the spec
-    resume: (h, spec) => resumeQemu(h.run, h.bridge, spec.instanceId, qemuOf(h)).catch(() => startQemu(h.run, h.bridge, spec, qemuOf(h))),
+    resume: (h, spec) =>
+      resumeQemu(h.run, h.bridge, spec.instanceId, qemuOf(h)).catch(() => startQemu(h.run, h.bridge, spec, qemuOf(h))),
     remove: (h, id) => (h.qemu ? removeQemu(h.run, h.bridge, id, h.qemu) : Promise.resolve()),
   },
 };
@@ -59,7 +66,8 @@ function qemuOf(h: RuntimeHost): QemuConfig {
   return h.qemu;
 }
 
-const runtimeOf = (body: Exclude<HostCommandBody, { kind: "instance.probe" | "veb.trace" }>): InstanceRuntime => ("spec" in body ? body.spec.runtime : body.runtime);
+const runtimeOf = (body: Exclude<HostCommandBody, { kind: "instance.probe" | "veb.trace" }>): InstanceRuntime =>
+  "spec" in body ? body.spec.runtime : body.runtime;
 
 /**
  * Runs one command from the console on this host. Runtimes this agent cannot drive answer with a
@@ -72,7 +80,8 @@ export async function runCommand(
   host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig },
   drivers: Partial<Record<InstanceRuntime, RuntimeDriver>> = RUNTIME_DRIVERS,
 ): Promise<CommandResult> {
-  if (!bridge) return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
+  if (!bridge)
+    return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
   if (body.kind === "instance.probe") {
     try {
       return { ok: true, probe: await runProbe(run, body.probe, host.netnsPrefix) };
@@ -89,7 +98,10 @@ export async function runCommand(
   }
   const runtime = runtimeOf(body);
   const driver = drivers[runtime];
-  if (!driver) return body.kind === "instance.remove" ? { ok: true } : { ok: false, error: `the ${runtime} runtime is not supported by this agent version yet` };
+  if (!driver)
+    return body.kind === "instance.remove"
+      ? { ok: true }
+      : { ok: false, error: `the ${runtime} runtime is not supported by this agent version yet` };
   const h: RuntimeHost = { run, bridge, ...host };
   try {
     switch (body.kind) {
@@ -114,7 +126,8 @@ export async function inventoryOf(run: Runner, bridge: string | null): Promise<I
   const out: InstanceInventoryItem[] = [];
   for (const b of await listBindings(run, bridge)) {
     const ofport = Number((await run("ovs-vsctl", ["get", "interface", b.port, "ofport"])).trim());
-    if (Number.isInteger(ofport) && ofport > 0) out.push({ instanceId: b.instanceId, ofport, mac: b.mac, address: b.ip });
+    if (Number.isInteger(ofport) && ofport > 0)
+      out.push({ instanceId: b.instanceId, ofport, mac: b.mac, address: b.ip });
   }
   return out;
 }

@@ -1,4 +1,12 @@
-import { EnrollResponse, HeartbeatResponse, HostCommandBody, type CommandResult, type HostCommandDto, type HostFacts, type InstanceInventoryItem } from "@nvi/contracts";
+import {
+  EnrollResponse,
+  HeartbeatResponse,
+  HostCommandBody,
+  type CommandResult,
+  type HostCommandDto,
+  type HostFacts,
+  type InstanceInventoryItem,
+} from "@nvi/contracts";
 import { z } from "zod";
 
 /** The control plane refused us for good (bad join token, removed host): retrying will not help. */
@@ -10,7 +18,12 @@ export class RefusedError extends Error {}
  */
 export class IdentityRefusedError extends Error {}
 
-async function post<S extends z.ZodType>(url: string, body: unknown, schema: S, credential?: string): Promise<z.output<S>> {
+async function post<S extends z.ZodType>(
+  url: string,
+  body: unknown,
+  schema: S,
+  credential?: string,
+): Promise<z.output<S>> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
@@ -18,7 +31,8 @@ async function post<S extends z.ZodType>(url: string, body: unknown, schema: S, 
     signal: AbortSignal.timeout(10_000),
   });
   const payload = (await res.json().catch(() => null)) as { message?: string; data?: { domainCode?: string } } | null;
-  if (res.status === 409 && payload?.data?.domainCode === "HOST_IDENTITY_CONFLICT") throw new IdentityRefusedError(payload.message ?? "host identity refused");
+  if (res.status === 409 && payload?.data?.domainCode === "HOST_IDENTITY_CONFLICT")
+    throw new IdentityRefusedError(payload.message ?? "host identity refused");
   if (res.status === 401 || res.status === 403 || res.status === 409 || res.status === 400) {
     throw new RefusedError(`${res.status}: ${payload?.message ?? res.statusText}`);
   }
@@ -26,7 +40,10 @@ async function post<S extends z.ZodType>(url: string, body: unknown, schema: S, 
   return schema.parse(payload);
 }
 
-const PollAnswer = z.object({ commands: z.array(z.object({ id: z.string(), body: z.unknown() })), missing: z.array(z.string()) });
+const PollAnswer = z.object({
+  commands: z.array(z.object({ id: z.string(), body: z.unknown() })),
+  missing: z.array(z.string()),
+});
 
 /** A command this agent understands, or the reason it does not (a newer console: answered as a failure, the rest still run). */
 export type PolledCommand = HostCommandDto | { id: string; unknown: string };
@@ -42,13 +59,20 @@ export function readCommand(c: { id: string; body: unknown }): PolledCommand {
 export function controlPlane(baseUrl: string) {
   const api = `${baseUrl.replace(/\/+$/, "")}/api/v1`;
   return {
-    enroll: (joinToken: string, facts: HostFacts, csr?: string) => post(`${api}/agent/enroll`, { joinToken, facts, csr }, EnrollResponse),
-    heartbeat: (credential: string, facts: HostFacts, csr?: string) => post(`${api}/agent/heartbeat`, { facts, csr }, HeartbeatResponse, credential),
+    enroll: (joinToken: string, facts: HostFacts, csr?: string) =>
+      post(`${api}/agent/enroll`, { joinToken, facts, csr }, EnrollResponse),
+    heartbeat: (credential: string, facts: HostFacts, csr?: string) =>
+      post(`${api}/agent/heartbeat`, { facts, csr }, HeartbeatResponse, credential),
     commands: async (credential: string, inventory: InstanceInventoryItem[]) => {
       const answer = await post(`${api}/agent/commands`, { inventory }, PollAnswer, credential);
       return { commands: answer.commands.map(readCommand), missing: answer.missing };
     },
     result: (credential: string, commandId: string, result: CommandResult) =>
-      post(`${api}/agent/commands/${encodeURIComponent(commandId)}/result`, { result }, z.object({ recorded: z.literal(true) }), credential),
+      post(
+        `${api}/agent/commands/${encodeURIComponent(commandId)}/result`,
+        { result },
+        z.object({ recorded: z.literal(true) }),
+        credential,
+      ),
   };
 }

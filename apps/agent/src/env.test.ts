@@ -4,7 +4,14 @@ import { parseAgentEnv } from "./env.ts";
 describe("agent env", () => {
   it("takes defaults and ignores other variables", () => {
     const env = parseAgentEnv({ PATH: "/bin", HOME: "/root", NVI_JOIN: "" });
-    expect(env).toEqual({ NVI_STATE_DIR: "/var/lib/nvi-agent", NVI_BRIDGE: "veb0", NVI_RESERVED_PORTS: "40000-49999", NVI_NETNS_PREFIX: "nvi-", NVI_IMAGE_DIR: "/var/lib/nvi/images", NVI_QEMU_ACCEL: "auto" });
+    expect(env).toEqual({
+      NVI_STATE_DIR: "/var/lib/nvi-agent",
+      NVI_BRIDGE: "veb0",
+      NVI_RESERVED_PORTS: "40000-49999",
+      NVI_NETNS_PREFIX: "nvi-",
+      NVI_IMAGE_DIR: "/var/lib/nvi/images",
+      NVI_QEMU_ACCEL: "auto",
+    });
   });
 
   it("refuses unknown NVI_ variables and bad values, naming them", () => {

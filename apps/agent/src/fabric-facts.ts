@@ -24,7 +24,8 @@ const json = async <T>(run: Runner, args: string[]): Promise<T | undefined> => {
 };
 
 async function neighbourMac(run: Runner, ip: string): Promise<string | null> {
-  const look = async (): Promise<string | null> => (await json<{ lladdr?: string }[]>(run, ["neigh", "show", ip]))?.find((n) => n.lladdr)?.lladdr ?? null;
+  const look = async (): Promise<string | null> =>
+    (await json<{ lladdr?: string }[]>(run, ["neigh", "show", ip]))?.find((n) => n.lladdr)?.lladdr ?? null;
   const known = await look();
   if (known) return known;
   // not resolved yet: one ping to the router makes the kernel ask (the host's own traffic, outbound)
@@ -38,9 +39,14 @@ async function neighbourMac(run: Runner, ip: string): Promise<string | null> {
  */
 export async function readFabricFacts(run: Runner, bridge: string): Promise<FabricFacts> {
   const link = (await json<IpAddr[]>(run, ["link", "show", "dev", bridge]))?.[0];
-  const addr = (await json<IpAddr[]>(run, ["-4", "addr", "show", "dev", bridge]))?.[0]?.addr_info?.find((a) => a.family === "inet");
+  const addr = (await json<IpAddr[]>(run, ["-4", "addr", "show", "dev", bridge]))?.[0]?.addr_info?.find(
+    (a) => a.family === "inet",
+  );
   const route = (await json<{ gateway?: string }[]>(run, ["-4", "route", "show", "default"]))?.find((r) => r.gateway);
-  const datapathId = await run("ovs-vsctl", ["get", "bridge", bridge, "datapath_id"]).then((s) => s.trim().replace(/^"(.*)"$/, "$1") || null, () => null);
+  const datapathId = await run("ovs-vsctl", ["get", "bridge", bridge, "datapath_id"]).then(
+    (s) => s.trim().replace(/^"(.*)"$/, "$1") || null,
+    () => null,
+  );
   return {
     fabricAddress: addr?.local ?? null,
     fabricPrefixLen: addr?.prefixlen ?? null,

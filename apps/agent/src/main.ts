@@ -23,11 +23,24 @@ const env = agentEnv();
 const localRunner = withUnixctl(systemRunner, env.NVI_OVS_UNIXCTL);
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
   console.log(JSON.stringify({ at: new Date().toISOString(), level, msg, ...fields }));
-const overrides: FactOverrides = { hostname: env.NVI_HOSTNAME, fabricAddress: env.NVI_FABRIC_ADDRESS, datacenter: env.NVI_DATACENTER, instanceBlock: env.NVI_INSTANCE_BLOCK, imageDir: env.NVI_IMAGE_DIR };
+const overrides: FactOverrides = {
+  hostname: env.NVI_HOSTNAME,
+  fabricAddress: env.NVI_FABRIC_ADDRESS,
+  datacenter: env.NVI_DATACENTER,
+  instanceBlock: env.NVI_INSTANCE_BLOCK,
+  imageDir: env.NVI_IMAGE_DIR,
+};
 /** VMs keep their definition, pidfile and serial console under the state dir. */
-const qemu: QemuConfig = { imageDir: env.NVI_IMAGE_DIR, vmDir: path.join(env.NVI_STATE_DIR, "vms"), accel: env.NVI_QEMU_ACCEL === "auto" ? detectAccel() : env.NVI_QEMU_ACCEL };
+const qemu: QemuConfig = {
+  imageDir: env.NVI_IMAGE_DIR,
+  vmDir: path.join(env.NVI_STATE_DIR, "vms"),
+  accel: env.NVI_QEMU_ACCEL === "auto" ? detectAccel() : env.NVI_QEMU_ACCEL,
+};
 /** Fabric facts come from the VEB the agent owns (NVI_CONTROLLER); re-read with each heartbeat. */
-const facts = async (): Promise<HostFacts> => readHostFacts(env.NVI_CONTROLLER ? { ...overrides, fabric: await readFabricFacts(localRunner, env.NVI_BRIDGE) } : overrides);
+const facts = async (): Promise<HostFacts> =>
+  readHostFacts(
+    env.NVI_CONTROLLER ? { ...overrides, fabric: await readFabricFacts(localRunner, env.NVI_BRIDGE) } : overrides,
+  );
 /** The VEB's OpenFlow certificate (mutual TLS with the TSC), when the agent owns the VEB. */
 const switchCert = env.NVI_CONTROLLER ? new SwitchCertificate(env.NVI_STATE_DIR, localRunner) : null;
 /** The console asked for a new CSR (no certificate on record, a rotation, another CA). */
@@ -54,13 +67,23 @@ async function enroll(): Promise<AgentState> {
   const state: AgentState = { controlUrl, ...identity, enrolledAt: new Date().toISOString() };
   await saveState(env.NVI_STATE_DIR, state);
   if (certificate && switchCert) await switchCert.install(certificate);
-  log("info", "enrolled", { hostId: state.hostId, cloudId: state.cloudId, controlUrl, hostname: hostFacts.hostname, switchCertificate: certificate ? certificate.notAfter : null });
+  log("info", "enrolled", {
+    hostId: state.hostId,
+    cloudId: state.cloudId,
+    controlUrl,
+    hostname: hostFacts.hostname,
+    switchCertificate: certificate ? certificate.notAfter : null,
+  });
   return state;
 }
 
 async function main(): Promise<void> {
   if (env.NVI_CONTROLLER) {
-    const veb = await ensureVeb(localRunner, { bridge: env.NVI_BRIDGE, controller: env.NVI_CONTROLLER, reservedPorts: env.NVI_RESERVED_PORTS });
+    const veb = await ensureVeb(localRunner, {
+      bridge: env.NVI_BRIDGE,
+      controller: env.NVI_CONTROLLER,
+      reservedPorts: env.NVI_RESERVED_PORTS,
+    });
     log("info", "veb ready", { ...veb });
     // a certificate from an earlier run: Open vSwitch gets it before anything else (mutual TLS with the TSC)
     if (await switchCert?.configure()) log("info", "switch certificate configured", { dir: switchCert?.dir });
@@ -71,7 +94,8 @@ async function main(): Promise<void> {
       state = await enroll();
     } catch (error) {
       if (error instanceof RefusedError) throw error;
-      if (error instanceof IdentityRefusedError) log("warn", "the console refused this host's identity at enrollment; retrying", { error: error.message });
+      if (error instanceof IdentityRefusedError)
+        log("warn", "the console refused this host's identity at enrollment; retrying", { error: error.message });
       else log("warn", "cannot reach the console to enroll; retrying", { error: (error as Error).message });
       await sleep(Math.min(30_000, 1000 * 2 ** attempt));
     }
@@ -99,12 +123,18 @@ async function main(): Promise<void> {
       failures = 0;
     } catch (error) {
       if (error instanceof RefusedError && (await credential.revert())) {
-        log("warn", "the rotated credential was refused; back to the previous one until the next rotation answer", { hostId: state.hostId });
+        log("warn", "the rotated credential was refused; back to the previous one until the next rotation answer", {
+          hostId: state.hostId,
+        });
         continue;
       }
       if (error instanceof RefusedError) throw error;
       failures++;
-      if (error instanceof IdentityRefusedError) log("warn", "the console refused this host's identity (waiting for an owner or admin to approve it)", { error: error.message, failures });
+      if (error instanceof IdentityRefusedError)
+        log("warn", "the console refused this host's identity (waiting for an owner or admin to approve it)", {
+          error: error.message,
+          failures,
+        });
       else log("warn", "heartbeat failed; will retry", { error: (error as Error).message, failures });
     }
     await sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : every * 1000);
@@ -129,7 +159,11 @@ async function beat(api: ReturnType<typeof controlPlane>, credential: AgentCrede
  * Commands from the console: fetched every 2 s over the agent's own outbound call (reporting what
  * is plugged, so the console sees drift), run one by one, answered with their result.
  */
-async function commandLoop(api: ReturnType<typeof controlPlane>, credential: AgentCredential, hostId: string): Promise<void> {
+async function commandLoop(
+  api: ReturnType<typeof controlPlane>,
+  credential: AgentCredential,
+  hostId: string,
+): Promise<void> {
   const bridge = env.NVI_CONTROLLER ? env.NVI_BRIDGE : null;
   let quietFailures = 0;
   while (!stopping) {
@@ -150,19 +184,32 @@ async function commandLoop(api: ReturnType<typeof controlPlane>, credential: Age
           continue;
         }
         const started = Date.now();
-        const result = await runCommand(localRunner, bridge, c.body, { hostId, netnsPrefix: env.NVI_NETNS_PREFIX, qemu });
-        log(result.ok ? "info" : "warn", "command done", { id: c.id, kind: c.body.kind, ok: result.ok, error: result.error, ms: Date.now() - started });
+        const result = await runCommand(localRunner, bridge, c.body, {
+          hostId,
+          netnsPrefix: env.NVI_NETNS_PREFIX,
+          qemu,
+        });
+        log(result.ok ? "info" : "warn", "command done", {
+          id: c.id,
+          kind: c.body.kind,
+          ok: result.ok,
+          error: result.error,
+          ms: Date.now() - started,
+        });
         await api.result(credential.current, c.id, result);
       }
       quietFailures = 0;
     } catch (error) {
-      if (quietFailures++ % 10 === 0) log("warn", "command poll failed; will retry", { error: (error as Error).message });
+      if (quietFailures++ % 10 === 0)
+        log("warn", "command poll failed; will retry", { error: (error as Error).message });
     }
     await sleep(2_000);
   }
 }
 
 main().catch((error: unknown) => {
-  log("error", error instanceof RefusedError ? "the console refused this agent" : "agent failed", { error: (error as Error).message });
+  log("error", error instanceof RefusedError ? "the console refused this agent" : "agent failed", {
+    error: (error as Error).message,
+  });
   process.exit(error instanceof RefusedError ? 3 : 1);
 });

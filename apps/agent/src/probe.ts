@@ -19,7 +19,9 @@ async function enter(run: Runner, p: ProbeRequest, netnsPrefix?: string): Promis
     if (!c?.running) throw new Error("the container is not running on this host");
     return ["nsenter", "-t", String(c.pid), "-n"];
   }
-  throw new Error("probes are sent from network-namespace and container instances; a VM has no guest agent yet, so probe towards it from another instance");
+  throw new Error(
+    "probes are sent from network-namespace and container instances; a VM has no guest agent yet, so probe towards it from another instance",
+  );
 }
 
 export function parsePing(out: string): { received: number; rttMs: number | null } {
@@ -28,14 +30,24 @@ export function parsePing(out: string): { received: number; rttMs: number | null
   return { received, rttMs: avg === undefined ? null : Number(avg) };
 }
 
-const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n").filter((l) => l.trim() && !l.startsWith("Command failed"))[0]?.slice(0, 300) ?? "";
+const firstLine = (e: unknown): string =>
+  (e instanceof Error ? e.message : String(e))
+    .split("\n")
+    .filter((l) => l.trim() && !l.startsWith("Command failed"))[0]
+    ?.slice(0, 300) ?? "";
 
 export async function runProbe(run: Runner, p: ProbeRequest, netnsPrefix?: string): Promise<ProbeOutcome> {
   const prefix = await enter(run, p, netnsPrefix);
   if (p.protocol === "icmp") {
     try {
-      const { received, rttMs } = parsePing(await run(prefix[0]!, [...prefix.slice(1), "ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", p.target]));
-      return { result: received > 0 ? "open" : "no-answer", rttMs, detail: `${received}/3 echo replies from ${p.target}` };
+      const { received, rttMs } = parsePing(
+        await run(prefix[0]!, [...prefix.slice(1), "ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", p.target]),
+      );
+      return {
+        result: received > 0 ? "open" : "no-answer",
+        rttMs,
+        detail: `${received}/3 echo replies from ${p.target}`,
+      };
     } catch {
       return { result: "no-answer", rttMs: null, detail: `0/3 echo replies from ${p.target}` };
     }
@@ -44,11 +56,29 @@ export async function runProbe(run: Runner, p: ProbeRequest, netnsPrefix?: strin
   const elapsed = (): number => Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
   try {
     // bash opens the TCP connection itself; $0 and $1 are the address and the port
-    await run(prefix[0]!, [...prefix.slice(1), "timeout", String(TCP_LIMIT_S), "bash", "-c", 'exec 3<>"/dev/tcp/$0/$1"', p.target, String(p.port)]);
+    await run(prefix[0]!, [
+      ...prefix.slice(1),
+      "timeout",
+      String(TCP_LIMIT_S),
+      "bash",
+      "-c",
+      'exec 3<>"/dev/tcp/$0/$1"',
+      p.target,
+      String(p.port),
+    ]);
     return { result: "open", rttMs: elapsed(), detail: `tcp/${p.port} on ${p.target} accepted the connection` };
   } catch (e) {
     const why = firstLine(e);
-    if (/refused/i.test(why)) return { result: "refused", rttMs: elapsed(), detail: `tcp/${p.port} on ${p.target} refused: the path works, nothing listens there` };
-    return { result: "no-answer", rttMs: null, detail: `no answer from tcp/${p.port} on ${p.target} within ${TCP_LIMIT_S} s${why && !/timed out|Terminated/i.test(why) ? ` (${why})` : ""}` };
+    if (/refused/i.test(why))
+      return {
+        result: "refused",
+        rttMs: elapsed(),
+        detail: `tcp/${p.port} on ${p.target} refused: the path works, nothing listens there`,
+      };
+    return {
+      result: "no-answer",
+      rttMs: null,
+      detail: `no answer from tcp/${p.port} on ${p.target} within ${TCP_LIMIT_S} s${why && !/timed out|Terminated/i.test(why) ? ` (${why})` : ""}`,
+    };
   }
 }

@@ -28,7 +28,8 @@ export async function loadState(dir: string): Promise<AgentState | null> {
     throw error;
   }
   const parsed = AgentState.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${path.join(dir, FILE)} is not a valid agent state file: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new Error(`${path.join(dir, FILE)} is not a valid agent state file: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
 
@@ -58,7 +59,11 @@ export class AgentCredential {
   }
 
   async adopt(credential: string): Promise<void> {
-    await this.save({ ...this.state, credential, previousCredential: this.state.previousCredential ?? this.state.credential });
+    await this.save({
+      ...this.state,
+      credential,
+      previousCredential: this.state.previousCredential ?? this.state.credential,
+    });
   }
 
   /** The new credential was accepted: the old one is over on the console's side too. */

@@ -17,7 +17,8 @@ function fakeOvs(): { run: Runner; calls: string[] } {
   let ssl = "";
   const run: Runner = (cmd, args) => {
     calls.push([cmd, ...args].join(" "));
-    if (args[0] === "set-ssl") ssl = `Private key: ${args[1]}\nCertificate: ${args[2]}\nCA Certificate: ${args[3]}\nBootstrap: false\n`;
+    if (args[0] === "set-ssl")
+      ssl = `Private key: ${args[1]}\nCertificate: ${args[2]}\nCA Certificate: ${args[3]}\nBootstrap: false\n`;
     return Promise.resolve(args[0] === "get-ssl" ? ssl : "");
   };
   return { run, calls };
@@ -35,9 +36,20 @@ describe("the VEB's switch certificate", () => {
     expect(csr).toContain("BEGIN CERTIFICATE REQUEST");
     expect(csr).not.toContain("PRIVATE KEY");
     expect(await sc.request("h1")).toBe(csr);
-    const signed = await signRequest(ca, csr, { kind: "switch", hostId: "host_1", datapathId: "00004e5649000001" }, { now: new Date(now), days: 30 });
-    const files = await sc.install({ cert: signed.certPem, caCert: ca.certPem, notAfter: signed.notAfter.toISOString() });
-    expect(calls.filter((c) => c.startsWith("ovs-vsctl set-ssl"))).toEqual([`ovs-vsctl set-ssl ${files.key} ${files.cert} ${files.ca}`]);
+    const signed = await signRequest(
+      ca,
+      csr,
+      { kind: "switch", hostId: "host_1", datapathId: "00004e5649000001" },
+      { now: new Date(now), days: 30 },
+    );
+    const files = await sc.install({
+      cert: signed.certPem,
+      caCert: ca.certPem,
+      notAfter: signed.notAfter.toISOString(),
+    });
+    expect(calls.filter((c) => c.startsWith("ovs-vsctl set-ssl"))).toEqual([
+      `ovs-vsctl set-ssl ${files.key} ${files.cert} ${files.ca}`,
+    ]);
     expect((await stat(sc.dir)).mode & 0o777).toBe(0o700);
     for (const f of [files.key, files.cert, files.ca]) expect((await stat(f)).mode & 0o777).toBe(0o600);
     expect(await readFile(files.key, "utf8")).toContain("BEGIN PRIVATE KEY");
@@ -51,10 +63,21 @@ describe("the VEB's switch certificate", () => {
     expect(await sc.due()).toBe(true);
     const csr2 = await sc.request("h1");
     expect(csr2).not.toBe(csr);
-    const signed2 = await signRequest(ca, csr2, { kind: "switch", hostId: "host_1", datapathId: "00004e5649000001" }, { now: new Date(now), days: 30 });
-    const files2 = await sc.install({ cert: signed2.certPem, caCert: ca.certPem, notAfter: signed2.notAfter.toISOString() });
+    const signed2 = await signRequest(
+      ca,
+      csr2,
+      { kind: "switch", hostId: "host_1", datapathId: "00004e5649000001" },
+      { now: new Date(now), days: 30 },
+    );
+    const files2 = await sc.install({
+      cert: signed2.certPem,
+      caCert: ca.certPem,
+      notAfter: signed2.notAfter.toISOString(),
+    });
     expect(files2.cert).not.toBe(files.cert);
-    expect((await readdir(sc.dir)).sort()).toEqual(["ca.crt", path.basename(files2.cert), path.basename(files2.key)].sort());
+    expect((await readdir(sc.dir)).sort()).toEqual(
+      ["ca.crt", path.basename(files2.cert), path.basename(files2.key)].sort(),
+    );
     expect(await sc.current()).toEqual(files2);
     await expect(sc.install({ cert: signed2.certPem, caCert: ca.certPem, notAfter: "" })).rejects.toThrow(/no request/);
   });

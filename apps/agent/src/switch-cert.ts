@@ -38,7 +38,11 @@ export class SwitchCertificate {
     const gens = names.flatMap((n) => /^switch-(\d+)\.crt$/.exec(n)?.[1] ?? []).sort((a, b) => Number(b) - Number(a));
     const [gen] = gens;
     if (!gen) return null;
-    return { key: path.join(this.dir, `switch-${gen}.key`), cert: path.join(this.dir, `switch-${gen}.crt`), ca: path.join(this.dir, "ca.crt") };
+    return {
+      key: path.join(this.dir, `switch-${gen}.key`),
+      cert: path.join(this.dir, `switch-${gen}.crt`),
+      ca: path.join(this.dir, "ca.crt"),
+    };
   }
 
   /** No certificate yet, or renewal is due. */
@@ -61,7 +65,11 @@ export class SwitchCertificate {
     if (!pending) throw new Error("a certificate arrived for no request of ours");
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const gen = String(this.now());
-    const files = { key: path.join(this.dir, `switch-${gen}.key`), cert: path.join(this.dir, `switch-${gen}.crt`), ca: path.join(this.dir, "ca.crt") };
+    const files = {
+      key: path.join(this.dir, `switch-${gen}.key`),
+      cert: path.join(this.dir, `switch-${gen}.crt`),
+      ca: path.join(this.dir, "ca.crt"),
+    };
     const write = async (file: string, text: string): Promise<void> => {
       await writeFile(`${file}.tmp`, text, { mode: 0o600 });
       await rename(`${file}.tmp`, file);
@@ -73,7 +81,8 @@ export class SwitchCertificate {
     this.pending = null;
     await this.configure(files);
     const keep = new Set([path.basename(files.key), path.basename(files.cert), "ca.crt"]);
-    for (const n of await readdir(this.dir)) if (/^switch-\d+\.(key|crt)$/.test(n) && !keep.has(n)) await rm(path.join(this.dir, n), { force: true });
+    for (const n of await readdir(this.dir))
+      if (/^switch-\d+\.(key|crt)$/.test(n) && !keep.has(n)) await rm(path.join(this.dir, n), { force: true });
     return files;
   }
 
@@ -82,7 +91,9 @@ export class SwitchCertificate {
     const f = files ?? (await this.current());
     if (!f) return false;
     const now = await this.run("ovs-vsctl", ["get-ssl"]).catch(() => "");
-    const configured = [`Private key: ${f.key}`, `Certificate: ${f.cert}`, `CA Certificate: ${f.ca}`].every((line) => now.includes(line));
+    const configured = [`Private key: ${f.key}`, `Certificate: ${f.cert}`, `CA Certificate: ${f.ca}`].every((line) =>
+      now.includes(line),
+    );
     if (!configured) await this.run("ovs-vsctl", ["set-ssl", f.key, f.cert, f.ca]);
     return true;
   }

@@ -44,12 +44,24 @@ describe("ofproto/trace, read", () => {
 
   it("a miss to the TSC, and a drop", () => {
     expect(parseTrace(toController).verdict).toBe("to-controller");
-    const dropped = parseTrace(" 2. ip,in_port=3, priority 150, cookie 0x4e56060000000000\n    drop\n\nFinal flow: unchanged\nDatapath actions: drop\n");
+    const dropped = parseTrace(
+      " 2. ip,in_port=3, priority 150, cookie 0x4e56060000000000\n    drop\n\nFinal flow: unchanged\nDatapath actions: drop\n",
+    );
     expect(dropped).toMatchObject({ verdict: "dropped", finalFlow: null });
   });
 
   it("builds the flow from checked fields only", () => {
-    expect(traceFlow({ inPort: 3, srcMac: "0a:00:00:00:00:01", dstMac: "02:4e:56:49:00:01", srcIp: "10.0.0.2", dstIp: "10.0.0.3", protocol: "tcp", port: 443 })).toBe(
+    expect(
+      traceFlow({
+        inPort: 3,
+        srcMac: "0a:00:00:00:00:01",
+        dstMac: "02:4e:56:49:00:01",
+        srcIp: "10.0.0.2",
+        dstIp: "10.0.0.3",
+        protocol: "tcp",
+        port: 443,
+      }),
+    ).toBe(
       "in_port=3,dl_src=0a:00:00:00:00:01,dl_dst=02:4e:56:49:00:01,tcp,tp_src=40000,tp_dst=443,nw_src=10.0.0.2,nw_dst=10.0.0.3,nw_ttl=64",
     );
   });

@@ -8,14 +8,16 @@ import type { Runner } from "./veb.ts";
  * schema-checked (addresses, MACs, integers) and passed as argv, never through a shell.
  */
 export function traceFlow(t: TraceRequest): string {
-  const l4 = t.protocol === "icmp" ? "icmp,icmp_type=8,icmp_code=0" : `${t.protocol},tp_src=40000,tp_dst=${t.port ?? 80}`;
+  const l4 =
+    t.protocol === "icmp" ? "icmp,icmp_type=8,icmp_code=0" : `${t.protocol},tp_src=40000,tp_dst=${t.port ?? 80}`;
   return `in_port=${t.inPort},dl_src=${t.srcMac},dl_dst=${t.dstMac},${l4},nw_src=${t.srcIp},nw_dst=${t.dstIp},nw_ttl=64`;
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 export async function runTrace(run: Runner, bridge: string, t: TraceRequest): Promise<TraceOutcome> {
-  if (!MAC.test(t.srcMac) || !MAC.test(t.dstMac)) throw new Error("trace: MAC addresses must look like 02:00:00:00:00:01");
+  if (!MAC.test(t.srcMac) || !MAC.test(t.dstMac))
+    throw new Error("trace: MAC addresses must look like 02:00:00:00:00:01");
   return parseTrace(await run("ovs-appctl", ["ofproto/trace", "--ct-next", "trk,new", bridge, traceFlow(t)]));
 }
 
@@ -25,7 +27,10 @@ export function parseTrace(text: string): TraceOutcome {
   const hops: string[] = [];
   let current: { head: string; actions: string[] } | null = null;
   const flush = (): void => {
-    if (current && hops.length < 64) hops.push(`${current.head}${current.actions.length > 0 ? ` → ${current.actions.join(", ")}` : ""}`.slice(0, 1000));
+    if (current && hops.length < 64)
+      hops.push(
+        `${current.head}${current.actions.length > 0 ? ` → ${current.actions.join(", ")}` : ""}`.slice(0, 1000),
+      );
     current = null;
   };
   for (const line of lines) {
@@ -33,14 +38,42 @@ export function parseTrace(text: string): TraceOutcome {
     if (hop) {
       flush();
       current = { head: `table ${hop[1]}: ${hop[2]!.trim()}`, actions: [] };
-    } else if (current && /^\s{4,}\S/.test(line) && !/^\s*(Final flow|Megaflow|Datapath actions|Flow|bridge|recirc|Resuming|Initial flow|Modified flow)/.test(line)) {
+    } else if (
+      current &&
+      /^\s{4,}\S/.test(line) &&
+      !/^\s*(Final flow|Megaflow|Datapath actions|Flow|bridge|recirc|Resuming|Initial flow|Modified flow)/.test(line)
+    ) {
       current.actions.push(line.trim());
     } else flush();
   }
   flush();
-  const datapath = lines.filter((l) => l.startsWith("Datapath actions:")).at(-1)?.replace("Datapath actions:", "").trim() ?? "";
-  const finalFlow = lines.filter((l) => l.startsWith("Final flow:")).at(-1)?.replace("Final flow:", "").trim() ?? null;
+  const datapath =
+    lines
+      .filter((l) => l.startsWith("Datapath actions:"))
+      .at(-1)
+      ?.replace("Datapath actions:", "")
+      .trim() ?? "";
+  const finalFlow =
+    lines
+      .filter((l) => l.startsWith("Final flow:"))
+      .at(-1)
+      ?.replace("Final flow:", "")
+      .trim() ?? null;
   const toController = hops.some((h) => /CONTROLLER/.test(h)) || /userspace\(/.test(datapath);
-  const verdict = datapath === "drop" ? "dropped" : toController ? "to-controller" : /(^|,)\d+$/.test(datapath) ? "forwarded" : datapath === "" ? "unknown" : "dropped";
-  return { datapathActions: datapath.slice(0, 2000), verdict, hops, finalFlow: verdict === "dropped" || finalFlow === null ? null : finalFlow.slice(0, 2000) };
+  const verdict =
+    datapath === "drop"
+      ? "dropped"
+      : toController
+        ? "to-controller"
+        : /(^|,)\d+$/.test(datapath)
+          ? "forwarded"
+          : datapath === ""
+            ? "unknown"
+            : "dropped";
+  return {
+    datapathActions: datapath.slice(0, 2000),
+    verdict,
+    hops,
+    finalFlow: verdict === "dropped" || finalFlow === null ? null : finalFlow.slice(0, 2000),
+  };
 }

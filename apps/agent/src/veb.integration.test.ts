@@ -20,8 +20,17 @@ afterAll(async () => {
 
 describe("the agent's VEB on a real Open vSwitch", () => {
   it("creates a missing bridge with fail_mode=secure, the controller and the reserved key ports", async () => {
-    const facts = await ensureVeb(inHost, { bridge: "vebtest", controller: `tcp:${lab.mgmt.tscIp}:6653`, reservedPorts: "40000-40999" }, "netdev");
-    expect(facts).toMatchObject({ bridge: "vebtest", datapathType: "netdev", failMode: "secure", controller: `tcp:${lab.mgmt.tscIp}:6653` });
+    const facts = await ensureVeb(
+      inHost,
+      { bridge: "vebtest", controller: `tcp:${lab.mgmt.tscIp}:6653`, reservedPorts: "40000-40999" },
+      "netdev",
+    );
+    expect(facts).toMatchObject({
+      bridge: "vebtest",
+      datapathType: "netdev",
+      failMode: "secure",
+      controller: `tcp:${lab.mgmt.tscIp}:6653`,
+    });
     expect(facts.reservedPorts).toContain("40000-40999");
     expect(facts.datapathId).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -44,16 +53,41 @@ describe("the agent's VEB on a real Open vSwitch", () => {
     await restorePlumbing(lab.name);
     await run("ip", ["-n", host.ns, "neigh", "flush", "all"]);
     const facts = await readFabricFacts(inHost, host.bridge);
-    expect(facts).toEqual({ fabricAddress: host.fabricIp, fabricPrefixLen: host.fabricPrefixLen, fabricMac: host.fabricMac, nextHopMac: host.gatewayMac, datapathId: host.datapathId });
-    expect(await readFabricFacts(inHost, "nosuchbr")).toMatchObject({ fabricAddress: null, fabricMac: null, datapathId: null });
+    expect(facts).toEqual({
+      fabricAddress: host.fabricIp,
+      fabricPrefixLen: host.fabricPrefixLen,
+      fabricMac: host.fabricMac,
+      nextHopMac: host.gatewayMac,
+      datapathId: host.datapathId,
+    });
+    expect(await readFabricFacts(inHost, "nosuchbr")).toMatchObject({
+      fabricAddress: null,
+      fabricMac: null,
+      datapathId: null,
+    });
   });
 
   it("plugs and unplugs instance ports with their MAC and IP recorded", async () => {
     const host = lab.hosts[0]!;
     await run("ip", ["-n", host.ns, "link", "add", "nvitst0", "type", "veth", "peer", "name", "nvitst1"]);
-    await plugPort(inHost, host.bridge, { port: "nvitst0", instanceId: "inst_0123456789ABCDEFGHij", mac: "02:00:0a:00:00:05", ip: "10.0.0.5" });
-    await plugPort(inHost, host.bridge, { port: "nvitst0", instanceId: "inst_0123456789ABCDEFGHij", mac: "02:00:0a:00:00:05", ip: "10.0.0.5" });
-    expect(await listBindings(inHost, host.bridge)).toContainEqual({ port: "nvitst0", instanceId: "inst_0123456789ABCDEFGHij", mac: "02:00:0a:00:00:05", ip: "10.0.0.5" });
+    await plugPort(inHost, host.bridge, {
+      port: "nvitst0",
+      instanceId: "inst_0123456789ABCDEFGHij",
+      mac: "02:00:0a:00:00:05",
+      ip: "10.0.0.5",
+    });
+    await plugPort(inHost, host.bridge, {
+      port: "nvitst0",
+      instanceId: "inst_0123456789ABCDEFGHij",
+      mac: "02:00:0a:00:00:05",
+      ip: "10.0.0.5",
+    });
+    expect(await listBindings(inHost, host.bridge)).toContainEqual({
+      port: "nvitst0",
+      instanceId: "inst_0123456789ABCDEFGHij",
+      mac: "02:00:0a:00:00:05",
+      ip: "10.0.0.5",
+    });
     await unplugPort(inHost, host.bridge, "nvitst0");
     await unplugPort(inHost, host.bridge, "nvitst0");
     expect((await listBindings(inHost, host.bridge)).map((b) => b.port)).not.toContain("nvitst0");

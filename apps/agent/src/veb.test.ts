@@ -26,6 +26,9 @@ describe("VEB plumbing", () => {
   it("a port that is already gone is not an error, and no zone is flushed", async () => {
     const { run, calls } = scripted({});
     await unplugPort(run, "veb0", "nvi-gone");
-    expect(calls).toEqual(["ovs-vsctl --if-exists get interface nvi-gone ofport", "ovs-vsctl --if-exists del-port veb0 nvi-gone"]);
+    expect(calls).toEqual([
+      "ovs-vsctl --if-exists get interface nvi-gone ofport",
+      "ovs-vsctl --if-exists del-port veb0 nvi-gone",
+    ]);
   });
 });

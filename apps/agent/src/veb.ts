@@ -51,10 +51,19 @@ export async function ensureVeb(run: Runner, config: VebConfig, datapath = prefe
     () => false,
   );
   if (!exists) await run("ovs-vsctl", ["add-br", bridge, "--", "set", "bridge", bridge, `datapath_type=${datapath}`]);
-  await run("ovs-vsctl", ["set", "bridge", bridge, "fail_mode=secure", "protocols=OpenFlow13", "other_config:disable-in-band=true"]);
+  await run("ovs-vsctl", [
+    "set",
+    "bridge",
+    bridge,
+    "fail_mode=secure",
+    "protocols=OpenFlow13",
+    "other_config:disable-in-band=true",
+  ]);
   const current = (await run("ovs-vsctl", ["get-controller", bridge])).trim() || null;
-  if (config.controller && current !== config.controller) await run("ovs-vsctl", ["set-controller", bridge, config.controller]);
-  if (config.reservedPorts) await run("sysctl", ["-q", "-w", `net.ipv4.ip_local_reserved_ports=${config.reservedPorts}`]);
+  if (config.controller && current !== config.controller)
+    await run("ovs-vsctl", ["set-controller", bridge, config.controller]);
+  if (config.reservedPorts)
+    await run("sysctl", ["-q", "-w", `net.ipv4.ip_local_reserved_ports=${config.reservedPorts}`]);
   return readVeb(run, bridge);
 }
 
@@ -67,7 +76,14 @@ export async function readVeb(run: Runner, bridge: string): Promise<VebFacts> {
     run("ovs-vsctl", ["get-controller", bridge]),
     run("sysctl", ["-n", "net.ipv4.ip_local_reserved_ports"]),
   ]);
-  return { bridge, datapathId, datapathType, failMode, controller: controller.trim() || null, reservedPorts: reserved.trim() };
+  return {
+    bridge,
+    datapathId,
+    datapathType,
+    failMode,
+    controller: controller.trim() || null,
+    reservedPorts: reserved.trim(),
+  };
 }
 
 export interface PortBinding {
@@ -110,9 +126,12 @@ export async function plugPort(run: Runner, bridge: string, binding: PortBinding
  * inherit replies the previous one was allowed. Flushing is best effort (an older OVS, no zone yet).
  */
 export async function unplugPort(run: Runner, bridge: string, port: string): Promise<void> {
-  const ofport = Number((await run("ovs-vsctl", ["--if-exists", "get", "interface", port, "ofport"]).catch(() => "")).trim());
+  const ofport = Number(
+    (await run("ovs-vsctl", ["--if-exists", "get", "interface", port, "ofport"]).catch(() => "")).trim(),
+  );
   await run("ovs-vsctl", ["--if-exists", "del-port", bridge, port]);
-  if (Number.isInteger(ofport) && ofport > 0 && ofport < 0xff00) await run("ovs-appctl", ["dpctl/flush-conntrack", `zone=${ofport}`]).catch(() => undefined);
+  if (Number.isInteger(ofport) && ofport > 0 && ofport < 0xff00)
+    await run("ovs-appctl", ["dpctl/flush-conntrack", `zone=${ofport}`]).catch(() => undefined);
 }
 
 /** The instance ports on the bridge, as recorded by plugPort (other ports are ignored). */

@@ -4,7 +4,12 @@ import { table } from "./table.ts";
 
 describe("argument parsing", () => {
   it("separates positionals, flags with values, switches and --x=y", () => {
-    expect(parseArgs(["vpcs", "create", "--name", "a b", "--allow-overlap", "--cidr=10.0.0.0/16", "--", "--raw"], new Set(["allow-overlap"]))).toEqual({
+    expect(
+      parseArgs(
+        ["vpcs", "create", "--name", "a b", "--allow-overlap", "--cidr=10.0.0.0/16", "--", "--raw"],
+        new Set(["allow-overlap"]),
+      ),
+    ).toEqual({
       positionals: ["vpcs", "create", "--raw"],
       flags: { name: "a b", "allow-overlap": true, cidr: "10.0.0.0/16" },
     });
@@ -18,7 +23,13 @@ describe("argument parsing", () => {
 
 describe("tables", () => {
   it("aligns columns, reads nested fields and shows gaps as -", () => {
-    const out = table([{ id: "a", facts: { ip: "1.2.3.4" }, tags: ["x", "y"] }, { id: "bbbb", facts: {}, tags: [] }], ["id", "facts.ip", "tags"]);
+    const out = table(
+      [
+        { id: "a", facts: { ip: "1.2.3.4" }, tags: ["x", "y"] },
+        { id: "bbbb", facts: {}, tags: [] },
+      ],
+      ["id", "facts.ip", "tags"],
+    );
     expect(out).toBe(["ID    IP       TAGS", "a     1.2.3.4  x,y", "bbbb  -        -"].join("\n"));
     expect(table([], ["id"])).toBe("(none)");
   });

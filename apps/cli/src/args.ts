@@ -54,4 +54,3 @@ export const query = (params: Record<string, string | number | undefined>) => {
   for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
   return q.size ? `?${q.toString()}` : "";
 };
-

@@ -25,13 +25,23 @@ beforeAll(async () => {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const body = chunks.length ? Buffer.concat(chunks) : undefined;
-      const request = new Request(`${url}${req.url}`, { method: req.method, headers: req.headers as Record<string, string>, ...(body ? { body } : {}) });
-      void handleRest(request, (r) => createApiContext({ deps, headers: r.headers, sourceIp: "127.0.0.1", publicUrl: url, getSessionUser: () => Promise.resolve(null) })).then(
-        async (response) => {
-          res.writeHead(response.status, Object.fromEntries(response.headers));
-          res.end(Buffer.from(await response.arrayBuffer()));
-        },
-      );
+      const request = new Request(`${url}${req.url}`, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        ...(body ? { body } : {}),
+      });
+      void handleRest(request, (r) =>
+        createApiContext({
+          deps,
+          headers: r.headers,
+          sourceIp: "127.0.0.1",
+          publicUrl: url,
+          getSessionUser: () => Promise.resolve(null),
+        }),
+      ).then(async (response) => {
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.end(Buffer.from(await response.arrayBuffer()));
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -48,7 +58,11 @@ afterAll(async () => {
 async function nvi(...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await run(argv, { NVI_CONFIG: path.join(dir, "config.json") }, { out: (t) => out.push(t), err: (t) => err.push(t) });
+  const code = await run(
+    argv,
+    { NVI_CONFIG: path.join(dir, "config.json") },
+    { out: (t) => out.push(t), err: (t) => err.push(t) },
+  );
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -66,12 +80,33 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
   });
 
   it("walks the journey: cloud, join token, VPC, subnet, lists as tables and JSON", async () => {
-    const cloud = JSON.parse((await nvi("clouds", "create", "--name", "cli-dc", "--kind", "docker", "--region", "eu", "--datacenter", "dc1", "--json")).out) as { id: string };
+    const cloud = JSON.parse(
+      (
+        await nvi(
+          "clouds",
+          "create",
+          "--name",
+          "cli-dc",
+          "--kind",
+          "docker",
+          "--region",
+          "eu",
+          "--datacenter",
+          "dc1",
+          "--json",
+        )
+      ).out,
+    ) as { id: string };
     expect(cloud.id).toMatch(/^cld_/);
     const join = await nvi("join-token", "create", "--cloud", cloud.id, "--reusable", "--limit", "3");
     expect(join.out).toMatch(/joinString\s+nvj_[0-9A-Za-z]{36}@http:\/\/127\.0\.0\.1:\d+/);
-    const vpc = JSON.parse((await nvi("vpcs", "create", "--name", "cli-vpc", "--cidr", "10.77.0.0/16", "--json")).out) as { id: string };
-    expect((await nvi("subnets", "create", "--vpc", vpc.id, "--cloud", cloud.id, "--name", "a", "--cidr", "10.77.1.0/24")).out).toMatch(/gateway\s+10\.77\.1\.1/);
+    const vpc = JSON.parse(
+      (await nvi("vpcs", "create", "--name", "cli-vpc", "--cidr", "10.77.0.0/16", "--json")).out,
+    ) as { id: string };
+    expect(
+      (await nvi("subnets", "create", "--vpc", vpc.id, "--cloud", cloud.id, "--name", "a", "--cidr", "10.77.1.0/24"))
+        .out,
+    ).toMatch(/gateway\s+10\.77\.1\.1/);
     const list = await nvi("vpcs", "list");
     expect(list.out.split("\n")[0]).toMatch(/^ID\s+NAME\s+CIDR\s+SUBNET_COUNT\s+CREATED_AT$/);
     expect(list.out).toMatch(/cli-vpc\s+10\.77\.0\.0\/16\s+1/);
@@ -84,9 +119,21 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
     const unplug = await nvi("policy", "unplug", "--from", group[0]!.id, "--to", group[0]!.id, "--preview");
     expect(unplug.out).toMatch(/applied\s+no \(preview\)/);
     expect((await nvi("policy", "matrix", vpc.id)).out).toMatch(/default\s+default\s+plugged/);
-    const badRule = await nvi("policy", "rule-create", "--from", group[0]!.id, "--to", group[0]!.id, "--tcp", "80-70", "--preview");
+    const badRule = await nvi(
+      "policy",
+      "rule-create",
+      "--from",
+      group[0]!.id,
+      "--to",
+      group[0]!.id,
+      "--tcp",
+      "80-70",
+      "--preview",
+    );
     expect(badRule.err).toMatch(/ports: "80-70": ports run from 1 to 65535, low to high \(VALIDATION_FAILED\)/);
-    expect((await nvi("policy", "why", "inst_00000000000000000000", "--address", "10.77.1.9")).err).toMatch(/instance not found \(NOT_FOUND\)/);
+    expect((await nvi("policy", "why", "inst_00000000000000000000", "--address", "10.77.1.9")).err).toMatch(
+      /instance not found \(NOT_FOUND\)/,
+    );
   });
 
   it("reports API refusals with the field at fault, and usage errors with exit code 2", async () => {
@@ -105,7 +152,9 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
       expect(none.err).toMatch(/instance not found \(NOT_FOUND\)/);
       expect((await nvi("instances", verb)).err).toMatch(/give the instance id/);
     }
-    expect((await nvi("hosts", "rotate-credential", "host_00000000000000000000")).err).toMatch(/host not found \(NOT_FOUND\)/);
+    expect((await nvi("hosts", "rotate-credential", "host_00000000000000000000")).err).toMatch(
+      /host not found \(NOT_FOUND\)/,
+    );
     const cancel = await nvi("operations", "cancel", "op_00000000000000000000");
     expect(cancel).toMatchObject({ code: 1 });
     expect(cancel.err).toMatch(/operation not found \(NOT_FOUND\)/);

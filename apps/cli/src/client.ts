@@ -23,19 +23,32 @@ export function client(baseUrl: string, token: string | null): Client {
       try {
         res = await fetch(`${api}${path}`, {
           method,
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          },
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
           signal: AbortSignal.timeout(30_000),
         });
       } catch (error) {
-        throw new ApiError(0, `cannot reach ${baseUrl}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`, null, []);
+        throw new ApiError(
+          0,
+          `cannot reach ${baseUrl}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`,
+          null,
+          [],
+        );
       }
       const payload = (await res.json().catch(() => null)) as {
         message?: string;
         data?: { domainCode?: string | null; issues?: { path: string; message: string }[] | null };
       } | null;
       if (!res.ok) {
-        throw new ApiError(res.status, payload?.message ?? res.statusText, payload?.data?.domainCode ?? null, payload?.data?.issues ?? []);
+        throw new ApiError(
+          res.status,
+          payload?.message ?? res.statusText,
+          payload?.data?.domainCode ?? null,
+          payload?.data?.issues ?? [],
+        );
       }
       return payload;
     },

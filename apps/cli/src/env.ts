@@ -13,7 +13,10 @@ export type CliEnv = z.infer<typeof CliEnv>;
 /** The process environment, validated; the only place the CLI reads it. */
 export function cliEnv(source: Record<string, string | undefined> = process.env): CliEnv {
   const result = CliEnv.safeParse(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== "")));
-  if (!result.success) throw new Error(`invalid environment: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!result.success)
+    throw new Error(
+      `invalid environment: ${result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   return result.data;
 }
 

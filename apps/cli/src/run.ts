@@ -28,7 +28,12 @@ function show(value: unknown, columns: string[] | undefined, json: boolean): str
   if (value && typeof value === "object") {
     const entries = Object.entries(value as Record<string, unknown>);
     const width = Math.max(...entries.map(([k]) => k.length));
-    return entries.map(([k, v]) => `${k.padEnd(width)}  ${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v as string)}`).join("\n");
+    return entries
+      .map(
+        ([k, v]) =>
+          `${k.padEnd(width)}  ${typeof v === "object" && v !== null ? JSON.stringify(v) : String(v as string)}`,
+      )
+      .join("\n");
   }
   return String(value);
 }
@@ -46,7 +51,8 @@ export async function run(argv: readonly string[], env: CliEnv, io: Io): Promise
     if (args.positionals[0] === "login") {
       const url = typeof args.flags.url === "string" ? args.flags.url : env.NVI_URL;
       const token = typeof args.flags.token === "string" ? args.flags.token : env.NVI_TOKEN;
-      if (!url || !token) throw new UsageError("login needs --url and --token (create a token in the console under API tokens)");
+      if (!url || !token)
+        throw new UsageError("login needs --url and --token (create a token in the console under API tokens)");
       const me = (await client(url, token).call("GET", "/me")) as { email: string; organization: { name: string } };
       await writeConfig(file, { url, token });
       io.out(`logged in to ${url} as ${me.email} (${me.organization.name}); saved in ${file}`);

@@ -7,8 +7,14 @@ export function table(rows: readonly Record<string, unknown>[], columns: readonl
     if (typeof v === "object") return JSON.stringify(v);
     return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : "?";
   };
-  const body = rows.map((r) => columns.map((c) => cell(c.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r))));
+  const body = rows.map((r) =>
+    columns.map((c) =>
+      cell(c.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], r)),
+    ),
+  );
   const head = columns.map((c) => (c.split(".").at(-1) ?? c).replace(/[A-Z]/g, (m) => `_${m}`).toUpperCase());
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  return [head, ...body].map((r) => r.map((v, i) => (i === r.length - 1 ? v : v.padEnd(widths[i]!))).join("  ")).join("\n");
+  return [head, ...body]
+    .map((r) => r.map((v, i) => (i === r.length - 1 ? v : v.padEnd(widths[i]!))).join("  "))
+    .join("\n");
 }

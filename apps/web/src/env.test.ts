@@ -11,7 +11,9 @@ describe("console env", () => {
   });
 
   it("names every bad variable", () => {
-    expect(() => parseWebEnv({ DATABASE_URL: "mysql://x/y", AUTH_SECRET: "short" })).toThrow(/DATABASE_URL[\s\S]*AUTH_SECRET/);
+    expect(() => parseWebEnv({ DATABASE_URL: "mysql://x/y", AUTH_SECRET: "short" })).toThrow(
+      /DATABASE_URL[\s\S]*AUTH_SECRET/,
+    );
     expect(() => parseWebEnv({ AUTH_SECRET: "x".repeat(64) })).toThrow(/DATABASE_URL/);
     expect(() => parseWebEnv({ ...good, PUBLIC_URL: "not a url" })).toThrow(/PUBLIC_URL/);
   });

@@ -12,7 +12,10 @@ export const WebEnv = z.object({
   FABRIC_CA_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   PUBLIC_URL: z.string().url().default("http://127.0.0.1:3000"),
   /** BullMQ key prefix; must match the worker's QUEUE_PREFIX (the e2e suite uses its own). */
-  QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]{1,40}$/).optional(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/)
+    .optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });
 export type WebEnv = z.infer<typeof WebEnv>;

@@ -23,7 +23,15 @@ describe("response headers", () => {
     const rules = await config.headers!();
     const all = rules.find((r) => r.source === "/:path*")!.headers;
     const csp = all.find((h) => h.key === "Content-Security-Policy")?.value ?? "";
-    for (const directive of ["default-src 'self'", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'self'", "form-action 'self'", "connect-src 'self'"]) expect(csp).toContain(directive);
+    for (const directive of [
+      "default-src 'self'",
+      "frame-ancestors 'none'",
+      "object-src 'none'",
+      "base-uri 'self'",
+      "form-action 'self'",
+      "connect-src 'self'",
+    ])
+      expect(csp).toContain(directive);
     expect(csp).not.toContain("unsafe-eval");
   });
 });

@@ -11,7 +11,11 @@ export function proxy(request: NextRequest): NextResponse {
     decodeURIComponent(path);
   } catch {
     return NextResponse.json(
-      { code: "BAD_REQUEST", message: "the request path is not valid percent-encoded UTF-8", data: { domainCode: "VALIDATION_FAILED", field: null } },
+      {
+        code: "BAD_REQUEST",
+        message: "the request path is not valid percent-encoded UTF-8",
+        data: { domainCode: "VALIDATION_FAILED", field: null },
+      },
       { status: 400 },
     );
   }

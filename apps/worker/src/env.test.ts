@@ -3,7 +3,11 @@ import { parseWorkerEnv } from "./env.ts";
 
 describe("worker env", () => {
   it("fills defaults and coerces numbers", () => {
-    const env = parseWorkerEnv({ DATABASE_URL: "postgresql://u@127.0.0.1/db", TSC_OPENFLOW_PORT: "16653", AUTH_SECRET: "s".repeat(32) });
+    const env = parseWorkerEnv({
+      DATABASE_URL: "postgresql://u@127.0.0.1/db",
+      TSC_OPENFLOW_PORT: "16653",
+      AUTH_SECRET: "s".repeat(32),
+    });
     expect(env.TSC_OPENFLOW_PORT).toBe(16653);
     expect(env.WORKER_CONCURRENCY).toBe(16);
     expect(env.TSC_BIND_ADDRESS).toBe("127.0.0.1");
@@ -11,7 +15,9 @@ describe("worker env", () => {
 
   it("refuses bad values naming the variable", () => {
     expect(() => parseWorkerEnv({})).toThrow(/DATABASE_URL/);
-    expect(() => parseWorkerEnv({ DATABASE_URL: "postgresql://u@h/d", TSC_OPENFLOW_PORT: "70000" })).toThrow(/TSC_OPENFLOW_PORT/);
+    expect(() => parseWorkerEnv({ DATABASE_URL: "postgresql://u@h/d", TSC_OPENFLOW_PORT: "70000" })).toThrow(
+      /TSC_OPENFLOW_PORT/,
+    );
     expect(() => parseWorkerEnv({ DATABASE_URL: "postgresql://u@h/d", REDIS_URL: "http://x" })).toThrow(/REDIS_URL/);
   });
 

@@ -1,5 +1,17 @@
 import type { HostFacts } from "@nvi/contracts";
-import { authenticateHost, createCloud, createCoreDeps, createJoinToken, createVpc, DomainError, enrollHost, ensurePersonalOrganization, recordHeartbeat, resolveUserActor, type Ctx } from "@nvi/core";
+import {
+  authenticateHost,
+  createCloud,
+  createCoreDeps,
+  createJoinToken,
+  createVpc,
+  DomainError,
+  enrollHost,
+  ensurePersonalOrganization,
+  recordHeartbeat,
+  resolveUserActor,
+  type Ctx,
+} from "@nvi/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DbFabric } from "./fabric.ts";
 
@@ -11,7 +23,10 @@ import { DbFabric } from "./fabric.ts";
  */
 const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
 const warnings: string[] = [];
-const logger = { info: () => undefined, warn: (msg: string, f?: Record<string, unknown>) => void warnings.push(`${msg} ${JSON.stringify(f)}`) };
+const logger = {
+  info: () => undefined,
+  warn: (msg: string, f?: Record<string, unknown>) => void warnings.push(`${msg} ${JSON.stringify(f)}`),
+};
 
 const rnd = (n: number): number => Math.floor(Math.random() * n);
 const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
@@ -25,8 +40,22 @@ const identity = () => ({
 });
 type Identity = ReturnType<typeof identity>;
 const facts = (hostname: string, id: Partial<Identity>): HostFacts => ({
-  hostname, os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null,
-  datapathId: null, instanceBlock: null, datacenter: "dc1", runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.1.0", ...id,
+  hostname,
+  os: null,
+  kernel: "6.1",
+  cpus: 2,
+  memoryMiB: 2048,
+  ovsVersion: "3.1.0",
+  fabricAddress: null,
+  fabricPrefixLen: null,
+  fabricMac: null,
+  nextHopMac: null,
+  datapathId: null,
+  instanceBlock: null,
+  datacenter: "dc1",
+  runtimes: { docker: false, qemu: false, netns: true },
+  agentVersion: "0.1.0",
+  ...id,
 });
 
 interface TenantHost {
@@ -40,13 +69,27 @@ interface TenantHost {
 
 /** A tenant with a cloud, a VPC with a subnet there, and one enrolled host with its own identity. */
 async function tenantWithHost(tag: string): Promise<TenantHost> {
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email: `${tag}-${Date.now()}-${rnd(1e9)}@example.test`, name: tag } });
+  const user = await deps.db.user.create({
+    data: { id: deps.newId("user"), email: `${tag}-${Date.now()}-${rnd(1e9)}@example.test`, name: tag },
+  });
   const orgId = await ensurePersonalOrganization(deps, user, null);
-  const ctx: Ctx = { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
+  const ctx: Ctx = {
+    ...deps,
+    actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }),
+  };
   const cloudId = (await createCloud(ctx, { name: `c-${tag}`, kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
-  const vpc = await createVpc(ctx, { name: `v-${tag}`, cidr: "10.20.0.0/16", allowOverlap: false, subnets: [{ cloudId, name: "sn", cidr: "10.20.1.0/24" }] });
+  const vpc = await createVpc(ctx, {
+    name: `v-${tag}`,
+    cidr: "10.20.0.0/16",
+    allowOverlap: false,
+    subnets: [{ cloudId, name: "sn", cidr: "10.20.1.0/24" }],
+  });
   const subnet = await deps.db.subnet.findFirstOrThrow({ where: { vpcId: vpc.id } });
-  const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
+  const jt = await createJoinToken(
+    ctx,
+    { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 },
+    "http://console.test",
+  );
   const id = identity();
   const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts: facts(`h-${tag}`, id) }, null);
   return { ctx, hostId: enrolled.hostId, credential: enrolled.credential, id, subnetId: subnet.id, vpcId: vpc.id };
@@ -56,22 +99,45 @@ async function tenantWithHost(tag: string): Promise<TenantHost> {
 async function running(t: TenantHost, name: string, ofport: number, octet: number): Promise<string> {
   const id = deps.newId("instance");
   await deps.db.instance.create({
-    data: { id, orgId: t.ctx.actor.orgId, vpcId: t.vpcId, subnetId: t.subnetId, hostId: t.hostId, name, runtime: "netns", address: `10.20.1.${octet}`, mac: `02:aa:00:00:00:${hex2(octet)}`, status: "running", ofport, createdBy: t.ctx.actor.userId ?? "test" },
+    data: {
+      id,
+      orgId: t.ctx.actor.orgId,
+      vpcId: t.vpcId,
+      subnetId: t.subnetId,
+      hostId: t.hostId,
+      name,
+      runtime: "netns",
+      address: `10.20.1.${octet}`,
+      mac: `02:aa:00:00:00:${hex2(octet)}`,
+      status: "running",
+      ofport,
+      createdBy: t.ctx.actor.userId ?? "test",
+    },
   });
   return id;
 }
 
 const dpid = (hex: string): bigint => BigInt(`0x${hex}`);
-const heartbeat = async (t: TenantHost, id: Partial<Identity>) => recordHeartbeat(deps, await authenticateHost(deps, t.credential), facts(`h-${t.hostId}`, id));
-const codeOf = (p: Promise<unknown>): Promise<string> => p.then(() => "ok", (e: unknown) => (e instanceof DomainError ? e.code : String(e)));
-const problemOf = async (hostId: string) => (await deps.db.host.findUniqueOrThrow({ where: { id: hostId } })).fabricProblem;
+const heartbeat = async (t: TenantHost, id: Partial<Identity>) =>
+  recordHeartbeat(deps, await authenticateHost(deps, t.credential), facts(`h-${t.hostId}`, id));
+const codeOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof DomainError ? e.code : String(e)),
+  );
+const problemOf = async (hostId: string) =>
+  (await deps.db.host.findUniqueOrThrow({ where: { id: hostId } })).fabricProblem;
 
 let victim: TenantHost;
 let attacker: TenantHost;
 let bystander: TenantHost;
 
 beforeAll(async () => {
-  [victim, attacker, bystander] = await Promise.all([tenantWithHost("victim"), tenantWithHost("attacker"), tenantWithHost("bystander")]);
+  [victim, attacker, bystander] = await Promise.all([
+    tenantWithHost("victim"),
+    tenantWithHost("attacker"),
+    tenantWithHost("bystander"),
+  ]);
 });
 afterAll(async () => {
   await deps.db.$disconnect();
@@ -90,13 +156,27 @@ describe("DbFabric.refresh never wedges", () => {
     await fabric.refresh();
     expect(fabric.inventory.endpointAt(dpid(victim.id.datapathId), 7)?.id).toBe(victimInst);
     expect(fabric.inventory.endpoint(attackerInst)?.datapathId).toBe(dpid(attacker.id.datapathId));
-    expect(fabric.inventory.host(dpid(victim.id.datapathId))).toMatchObject({ fabricIp: victim.id.fabricAddress, instanceBlock: victim.id.instanceBlock });
+    expect(fabric.inventory.host(dpid(victim.id.datapathId))).toMatchObject({
+      fabricIp: victim.id.fabricAddress,
+      instanceBlock: victim.id.instanceBlock,
+    });
     expect(fabric.inventory.endpoint(bystanderInst)?.port).toBe(5);
 
     // another tenant's launch goes through while the claim is pending
     const launched = await running(bystander, "b2", 6, 12);
     await deps.db.instance.update({ where: { id: launched }, data: { status: "starting" } });
-    await expect(fabric.dataPlane.plug({ id: launched, orgId: bystander.ctx.actor.orgId, vpcId: bystander.vpcId, hostId: bystander.hostId, ofport: 6, mac: "02:aa:00:00:00:0c", address: "10.20.1.12", gateway: "10.20.1.1" })).resolves.toBe("");
+    await expect(
+      fabric.dataPlane.plug({
+        id: launched,
+        orgId: bystander.ctx.actor.orgId,
+        vpcId: bystander.vpcId,
+        hostId: bystander.hostId,
+        ofport: 6,
+        mac: "02:aa:00:00:00:0c",
+        address: "10.20.1.12",
+        gateway: "10.20.1.1",
+      }),
+    ).resolves.toBe("");
     expect(fabric.inventory.endpoint(launched)?.datapathId).toBe(dpid(bystander.id.datapathId));
 
     // the claim goes away (the attacker's agent reports its own facts again): nothing stale is left

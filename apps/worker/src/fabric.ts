@@ -42,8 +42,19 @@ export class DbFabric {
   private instances = new Map<string, PolicyInstance>();
   private tsc: Tsc | undefined;
 
-  constructor(private readonly deps: CoreDeps, private readonly logger?: { info(msg: string, f?: Record<string, unknown>): void; warn(msg: string, f?: Record<string, unknown>): void }) {
-    this.mapping = new NviMapping({ inventory: this.inventory, logger, policy: (src, dst) => this.decide(src.id, dst.id), reachableVpcs: (vpc) => this.view.reachableVpcs(vpc) });
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly logger?: {
+      info(msg: string, f?: Record<string, unknown>): void;
+      warn(msg: string, f?: Record<string, unknown>): void;
+    },
+  ) {
+    this.mapping = new NviMapping({
+      inventory: this.inventory,
+      logger,
+      policy: (src, dst) => this.decide(src.id, dst.id),
+      reachableVpcs: (vpc) => this.view.reachableVpcs(vpc),
+    });
   }
 
   attach(tsc: Tsc): void {
@@ -80,13 +91,23 @@ export class DbFabric {
     if (!tsc) return;
     const ids = [...tsc.switches.keys()].flatMap((d) => this.hostIdOf(d) ?? []);
     const hosts = await this.deps.db.host.findMany({ where: { id: { in: ids } }, select: { id: true, orgId: true } });
-    const orgs = await this.deps.db.organization.findMany({ where: { id: { in: hosts.map((h) => h.orgId) } }, select: { id: true, policyVersion: true } });
+    const orgs = await this.deps.db.organization.findMany({
+      where: { id: { in: hosts.map((h) => h.orgId) } },
+      select: { id: true, policyVersion: true },
+    });
     const versions = new Map(hosts.map((h) => [h.id, orgs.find((o) => o.id === h.orgId)?.policyVersion ?? 0]));
     for (const dpid of tsc.switches.keys()) {
       const hostId = this.hostIdOf(dpid);
       if (!hostId || !versions.has(hostId)) continue;
       const r = await this.mapping.verify(dpid);
-      const row = { checkedAt: this.deps.clock(), policyVersion: versions.get(hostId) ?? 0, pairFlows: r.pairFlows, stale: r.stale, missing: r.missing, details: r.details };
+      const row = {
+        checkedAt: this.deps.clock(),
+        policyVersion: versions.get(hostId) ?? 0,
+        pairFlows: r.pairFlows,
+        stale: r.stale,
+        missing: r.missing,
+        details: r.details,
+      };
       await this.deps.db.policyRealization.upsert({ where: { hostId }, create: { hostId, ...row }, update: row });
     }
   }
@@ -94,14 +115,50 @@ export class DbFabric {
   /** A host the mapping can use, or why not (not claimed yet: an old agent, or no NVI_CONTROLLER / NVI_INSTANCE_BLOCK). */
   static fabricHost(row: Omit<HostRow, "orgId" | "fabricProblem" | "cloud">, datacenter: string): FabricHost | string {
     const x = row;
-    if (!x.datapathId || !x.fabricAddress || x.fabricPrefixLen === null || !x.fabricMac || !x.nextHopMac || !x.instanceBlock) return "no approved fabric identity yet (datapath id, address, MACs, instance block)";
-    return { datapathId: BigInt(`0x${x.datapathId}`), name: row.name, datacenter, fabricIp: x.fabricAddress, fabricPrefixLen: x.fabricPrefixLen, fabricMac: x.fabricMac, gatewayMac: x.nextHopMac, fabricPort: FABRIC_OFPORT, instanceBlock: x.instanceBlock };
+    if (
+      !x.datapathId ||
+      !x.fabricAddress ||
+      x.fabricPrefixLen === null ||
+      !x.fabricMac ||
+      !x.nextHopMac ||
+      !x.instanceBlock
+    )
+      return "no approved fabric identity yet (datapath id, address, MACs, instance block)";
+    return {
+      datapathId: BigInt(`0x${x.datapathId}`),
+      name: row.name,
+      datacenter,
+      fabricIp: x.fabricAddress,
+      fabricPrefixLen: x.fabricPrefixLen,
+      fabricMac: x.fabricMac,
+      gatewayMac: x.nextHopMac,
+      fabricPort: FABRIC_OFPORT,
+      instanceBlock: x.instanceBlock,
+    };
   }
 
-  private endpointOf(i: { id: string; orgId: string; vpcId: string; hostId: string; ofport: number; mac: string; address: string; gateway: string }): FabricEndpoint | undefined {
+  private endpointOf(i: {
+    id: string;
+    orgId: string;
+    vpcId: string;
+    hostId: string;
+    ofport: number;
+    mac: string;
+    address: string;
+    gateway: string;
+  }): FabricEndpoint | undefined {
     const dpid = this.datapathByHost.get(i.hostId);
     if (dpid === undefined) return undefined;
-    return { id: i.id, tenantId: i.orgId, vpcId: i.vpcId, datapathId: dpid, port: i.ofport, mac: i.mac, ipv4: i.address, gateway: i.gateway };
+    return {
+      id: i.id,
+      tenantId: i.orgId,
+      vpcId: i.vpcId,
+      datapathId: dpid,
+      port: i.ofport,
+      mac: i.mac,
+      ipv4: i.address,
+      gateway: i.gateway,
+    };
   }
 
   /**
@@ -109,10 +166,25 @@ export class DbFabric {
    * datapath id, address or MAC (unique in Postgres); should the inventory still refuse one (an
    * identity approved under older rules), the later-enrolled host is the one skipped.
    */
-  private async wantedHosts(since: Date, problems: Map<string, string>): Promise<{ rows: HostRow[]; wanted: Map<string, { hostId: string; host: FabricHost }> }> {
+  private async wantedHosts(
+    since: Date,
+    problems: Map<string, string>,
+  ): Promise<{ rows: HostRow[]; wanted: Map<string, { hostId: string; host: FabricHost }> }> {
     const rows: HostRow[] = await this.deps.db.host.findMany({
       where: { lastSeenAt: { gte: since } },
-      select: { id: true, name: true, orgId: true, fabricProblem: true, datapathId: true, fabricAddress: true, fabricPrefixLen: true, fabricMac: true, nextHopMac: true, instanceBlock: true, cloud: { select: { datacenter: true } } },
+      select: {
+        id: true,
+        name: true,
+        orgId: true,
+        fabricProblem: true,
+        datapathId: true,
+        fabricAddress: true,
+        fabricPrefixLen: true,
+        fabricMac: true,
+        nextHopMac: true,
+        instanceBlock: true,
+        cloud: { select: { datacenter: true } },
+      },
       orderBy: [{ enrolledAt: "asc" }, { id: "asc" }],
     });
     const wanted = new Map<string, { hostId: string; host: FabricHost }>();
@@ -120,12 +192,23 @@ export class DbFabric {
     for (const h of rows) {
       const fh = DbFabric.fabricHost(h, h.cloud.datacenter);
       if (typeof fh === "string") continue;
-      const clash = [`dpid:${dpidKey(fh.datapathId)}`, `ip:${fh.fabricIp}`, `mac:${fh.fabricMac}`, `block:${fh.instanceBlock}`].find((k) => taken.has(k));
+      const clash = [
+        `dpid:${dpidKey(fh.datapathId)}`,
+        `ip:${fh.fabricIp}`,
+        `mac:${fh.fabricMac}`,
+        `block:${fh.instanceBlock}`,
+      ].find((k) => taken.has(k));
       if (clash) {
         problems.set(h.id, `not on the fabric: its ${clash.split(":")[0]} is also another host's`);
         continue;
       }
-      for (const k of [`dpid:${dpidKey(fh.datapathId)}`, `ip:${fh.fabricIp}`, `mac:${fh.fabricMac}`, `block:${fh.instanceBlock}`]) taken.set(k, h.id);
+      for (const k of [
+        `dpid:${dpidKey(fh.datapathId)}`,
+        `ip:${fh.fabricIp}`,
+        `mac:${fh.fabricMac}`,
+        `block:${fh.instanceBlock}`,
+      ])
+        taken.set(k, h.id);
       wanted.set(dpidKey(fh.datapathId), { hostId: h.id, host: fh });
     }
     return { rows, wanted };
@@ -140,7 +223,13 @@ export class DbFabric {
     this.hostByDatapath.delete(key);
     if (hostId !== undefined && this.datapathByHost.get(hostId) === dpid) this.datapathByHost.delete(hostId);
     // a VEB still connected with that datapath id falls back to what the mapping has for it: nothing
-    if (this.tsc?.switches.has(dpid)) await this.tsc.sync(dpid).catch((error: unknown) => this.logger?.warn("fabric: re-sync of a forgotten datapath failed", { datapathId: key, error: (error as Error).message }));
+    if (this.tsc?.switches.has(dpid))
+      await this.tsc.sync(dpid).catch((error: unknown) =>
+        this.logger?.warn("fabric: re-sync of a forgotten datapath failed", {
+          datapathId: key,
+          error: (error as Error).message,
+        }),
+      );
   }
 
   async refresh(): Promise<void> {
@@ -148,16 +237,28 @@ export class DbFabric {
     const since = new Date(this.deps.clock().getTime() - 120_000);
     const problems = new Map<string, string>();
     const [, { rows, wanted }] = await Promise.all([this.refreshPolicy(), this.wantedHosts(since, problems)]);
-    for (const [key, hostId] of [...this.hostByDatapath]) if (wanted.get(key)?.hostId !== hostId) await this.pruneHost(key);
-    for (const [hostId, dpid] of [...this.datapathByHost]) if (wanted.get(dpidKey(dpid))?.hostId !== hostId) this.datapathByHost.delete(hostId);
+    for (const [key, hostId] of [...this.hostByDatapath])
+      if (wanted.get(key)?.hostId !== hostId) await this.pruneHost(key);
+    for (const [hostId, dpid] of [...this.datapathByHost])
+      if (wanted.get(dpidKey(dpid))?.hostId !== hostId) this.datapathByHost.delete(hostId);
     for (const [key, { hostId, host }] of wanted) {
       const known = this.inventory.host(host.datapathId);
       this.hostByDatapath.set(key, hostId);
       this.datapathByHost.set(hostId, host.datapathId);
       if (known && JSON.stringify({ ...known, datapathId: 0 }) === JSON.stringify({ ...host, datapathId: 0 })) continue;
-      await this.mapping.upsertHost(host).catch((error: unknown) => problems.set(hostId, `its VEB could not be synced: ${(error as Error).message}`));
+      await this.mapping
+        .upsertHost(host)
+        .catch((error: unknown) => problems.set(hostId, `its VEB could not be synced: ${(error as Error).message}`));
     }
-    const live = await this.deps.db.instance.findMany({ where: { status: { in: ["running", "starting"] }, ofport: { not: null }, hostId: { in: [...this.datapathByHost.keys()] } }, include: { subnet: { select: { gateway: true } } }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    const live = await this.deps.db.instance.findMany({
+      where: {
+        status: { in: ["running", "starting"] },
+        ofport: { not: null },
+        hostId: { in: [...this.datapathByHost.keys()] },
+      },
+      include: { subnet: { select: { gateway: true } } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
     // starting ones are being plugged by a launch right now: keep them, do not plug them here
     const seen = new Set<string>(live.filter((i) => i.status === "starting").map((i) => i.id));
     for (const i of live.filter((x) => x.status === "running")) {
@@ -221,12 +322,22 @@ export class DbFabric {
       await this.refreshPolicy();
       const t1 = performance.now();
       // short drops are lifted only where this organization's instances (or its peers') sent them
-      const vpcs = new Set([...this.instances.values()].filter((i) => i.orgId === orgId).flatMap((i) => this.view.reachableVpcs(i.vpcId)));
-      const applied = await this.mapping.applyPolicy({ liftDenyVpcs: [...vpcs], hostIdOf: (d) => this.hostIdOf(d) ?? null });
+      const vpcs = new Set(
+        [...this.instances.values()].filter((i) => i.orgId === orgId).flatMap((i) => this.view.reachableVpcs(i.vpcId)),
+      );
+      const applied = await this.mapping.applyPolicy({
+        liftDenyVpcs: [...vpcs],
+        hostIdOf: (d) => this.hostIdOf(d) ?? null,
+      });
       const t2 = performance.now();
       // read the VEBs back at once: a pair the TSC did not know of cannot outlive the change
       await this.verifyAll();
-      this.logger?.info("policy applied", { refreshMs: Math.round(t1 - t0), revokeMs: Math.round(t2 - t1), verifyMs: Math.round(performance.now() - t2), revokedPairs: applied.reduce((n, a) => n + a.revokedPairs, 0) });
+      this.logger?.info("policy applied", {
+        refreshMs: Math.round(t1 - t0),
+        revokeMs: Math.round(t2 - t1),
+        verifyMs: Math.round(performance.now() - t2),
+        revokedPairs: applied.reduce((n, a) => n + a.revokedPairs, 0),
+      });
       return applied;
     },
   };

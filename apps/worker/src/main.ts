@@ -21,7 +21,10 @@ const heartbeat = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
 
 const fabricSecret = fabricSecretOf(env);
 const deps = createCoreDeps(env.DATABASE_URL, fabricSecret ? { fabricSecret } : {});
-const tscLog = { info: (msg: string, fields?: Record<string, unknown>) => log("info", `tsc: ${msg}`, fields), warn: (msg: string, fields?: Record<string, unknown>) => log("warn", `tsc: ${msg}`, fields) };
+const tscLog = {
+  info: (msg: string, fields?: Record<string, unknown>) => log("info", `tsc: ${msg}`, fields),
+  warn: (msg: string, fields?: Record<string, unknown>) => log("warn", `tsc: ${msg}`, fields),
+};
 const fabric = new DbFabric(deps, tscLog);
 const producer = new JobProducer(env.REDIS_URL, env.QUEUE_PREFIX);
 const queue = jobQueue(producer);
@@ -37,22 +40,41 @@ const worker = new Worker(
     return payload;
   },
   // a worker that dies mid-job (kill -9) loses its lock within 10 s; another (or the restarted) worker resumes the job
-  { connection, concurrency: env.WORKER_CONCURRENCY, lockDuration: 10_000, stalledInterval: 5_000, ...(env.QUEUE_PREFIX ? { prefix: env.QUEUE_PREFIX } : {}) },
+  {
+    connection,
+    concurrency: env.WORKER_CONCURRENCY,
+    lockDuration: 10_000,
+    stalledInterval: 5_000,
+    ...(env.QUEUE_PREFIX ? { prefix: env.QUEUE_PREFIX } : {}),
+  },
 );
-worker.on("failed", (job, error) => log("error", "job failed", { job: job?.id, name: job?.name, error: error.message }));
+worker.on("failed", (job, error) =>
+  log("error", "job failed", { job: job?.id, name: job?.name, error: error.message }),
+);
 worker.on("error", (error) => log("error", "worker error", { error: error.message }));
 
-await fabric.refresh().catch((e: Error) => log("warn", "could not read the fabric from the database yet", { error: e.message }));
-const embedded = env.TSC_EMBEDDED === "1" ? await startEmbeddedTsc(deps, env, { ...fabric.mapping.tscOptions(), logger: tscLog }) : null;
+await fabric
+  .refresh()
+  .catch((e: Error) => log("warn", "could not read the fabric from the database yet", { error: e.message }));
+const embedded =
+  env.TSC_EMBEDDED === "1"
+    ? await startEmbeddedTsc(deps, env, { ...fabric.mapping.tscOptions(), logger: tscLog })
+    : null;
 if (embedded) {
   fabric.attach(embedded.tsc);
   log("info", "tsc listening", { ...embedded.tsc.address, tls: env.TSC_INSECURE_TCP !== "1" });
 }
 
 /** Hosts' facts and instances change under us (heartbeats, other workers): re-read every few seconds. */
-const refresher = setInterval(() => void fabric.refresh().catch((e: Error) => log("warn", "fabric refresh failed", { error: e.message })), 5_000);
+const refresher = setInterval(
+  () => void fabric.refresh().catch((e: Error) => log("warn", "fabric refresh failed", { error: e.message })),
+  5_000,
+);
 /** Every VEB's pair flows are read back and judged against policy twice a minute (drift is repaired and reported). */
-const verifier = setInterval(() => void fabric.verifyAll().catch((e: Error) => log("warn", "policy verification failed", { error: e.message })), 30_000);
+const verifier = setInterval(
+  () => void fabric.verifyAll().catch((e: Error) => log("warn", "policy verification failed", { error: e.message })),
+  30_000,
+);
 /** An operation whose job never reached Redis (the console died between commit and enqueue) is queued again. */
 const sweeper = setInterval(() => {
   if (env.SWEEP_QUEUED_AFTER_MS === 0) return;

@@ -24,7 +24,11 @@ export async function startEmbeddedTsc(deps: CoreDeps, env: WorkerEnv, options: 
   const insecure = env.TSC_INSECURE_TCP === "1";
   const ipAddresses = isIP(env.TSC_BIND_ADDRESS) && env.TSC_BIND_ADDRESS !== "0.0.0.0" ? [env.TSC_BIND_ADDRESS] : [];
   const serverTls = async () => {
-    const c = await issueServerCertificate(deps, { name: "nvi-tsc", ipAddresses, dnsNames: ["nvi-tsc"] }, SERVER_CERT_DAYS);
+    const c = await issueServerCertificate(
+      deps,
+      { name: "nvi-tsc", ipAddresses, dnsNames: ["nvi-tsc"] },
+      SERVER_CERT_DAYS,
+    );
     return { key: c.key, cert: c.cert, ca: c.ca };
   };
   const tsc = await startTsc({
@@ -44,9 +48,15 @@ export async function startEmbeddedTsc(deps: CoreDeps, env: WorkerEnv, options: 
   const removals = listenForHostRemovals(
     env.DATABASE_URL,
     (hostId) => void tsc.drop({ hostId }, "host removed"),
-    (e) => log("warn", "tsc: host-removal channel failed; reconnecting (revalidation still drops removed hosts)", { error: e.message }),
+    (e) =>
+      log("warn", "tsc: host-removal channel failed; reconnecting (revalidation still drops removed hosts)", {
+        error: e.message,
+      }),
   );
-  const revalidator = setInterval(() => void tsc.revalidate().catch((e: Error) => log("warn", "tsc: revalidation failed", { error: e.message })), 5_000);
+  const revalidator = setInterval(
+    () => void tsc.revalidate().catch((e: Error) => log("warn", "tsc: revalidation failed", { error: e.message })),
+    5_000,
+  );
   return {
     tsc,
     close: async () => {

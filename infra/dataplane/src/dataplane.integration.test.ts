@@ -79,7 +79,9 @@ describe("one tenant's instances talk across hosts and datacenters", () => {
   });
 
   it("the underlay carries only fabric addresses, unencapsulated, full-size frames", async () => {
-    const lines = await capture(lab.state.router.ns, "dc1", "icmp", 4, () => ping(ns("a1"), inst.a3!.ip, { size: 1472, dontFragment: true, count: 2 }));
+    const lines = await capture(lab.state.router.ns, "dc1", "icmp", 4, () =>
+      ping(ns("a1"), inst.a3!.ip, { size: 1472, dontFragment: true, count: 2 }),
+    );
     expect(lines.length).toBeGreaterThanOrEqual(4);
     const text = lines.join("\n");
     expect(text).not.toMatch(/10\.20\.0\./); // no tenant address on the wire
@@ -113,7 +115,23 @@ describe("tenant B cannot reach tenant A (same CIDR, same hosts)", () => {
       expect((await ping(ns("b1"), "10.20.0.3")).ok).toBe(true); // b1 → b2 works with its own address
       await run("ip", ["netns", "exec", ns("b1"), "ip", "addr", "add", "10.20.0.5/24", "dev", "eth0"]);
       try {
-        const spoofed = await run("ip", ["netns", "exec", ns("b1"), "ping", "-n", "-c", "2", "-W", "1", "-I", "10.20.0.5", "10.20.0.3"]).then(() => true, () => false);
+        const spoofed = await run("ip", [
+          "netns",
+          "exec",
+          ns("b1"),
+          "ping",
+          "-n",
+          "-c",
+          "2",
+          "-W",
+          "1",
+          "-I",
+          "10.20.0.5",
+          "10.20.0.3",
+        ]).then(
+          () => true,
+          () => false,
+        );
         expect(spoofed).toBe(false);
       } finally {
         await run("ip", ["netns", "exec", ns("b1"), "ip", "addr", "del", "10.20.0.5/24", "dev", "eth0"]);
@@ -134,8 +152,20 @@ describe("tenant B cannot reach tenant A (same CIDR, same hosts)", () => {
   it("forged ARP replies never leave the port (A's neighbours keep the VEB's answers)", () =>
     reachingNoneOfA(async () => {
       const forged = ["10.20.0.2", "10.20.0.3", "10.20.0.4", "10.20.0.5", "10.20.0.1"].flatMap((ip) => [
-        arpReplyHex({ senderMac: inst.b1!.mac, senderIp: ip, targetMac: "ff:ff:ff:ff:ff:ff", targetIp: ip, dstMac: "ff:ff:ff:ff:ff:ff" }),
-        arpReplyHex({ senderMac: inst.b1!.mac, senderIp: ip, targetMac: inst.a1!.mac, targetIp: inst.a1!.ip, dstMac: inst.a1!.mac }),
+        arpReplyHex({
+          senderMac: inst.b1!.mac,
+          senderIp: ip,
+          targetMac: "ff:ff:ff:ff:ff:ff",
+          targetIp: ip,
+          dstMac: "ff:ff:ff:ff:ff:ff",
+        }),
+        arpReplyHex({
+          senderMac: inst.b1!.mac,
+          senderIp: ip,
+          targetMac: inst.a1!.mac,
+          targetIp: inst.a1!.ip,
+          dstMac: inst.a1!.mac,
+        }),
       ]);
       await sendRawFrames(ns("b1"), forged, 3);
       for (const v of victims) {
@@ -146,9 +176,19 @@ describe("tenant B cannot reach tenant A (same CIDR, same hosts)", () => {
 
   it("the hosts' fabric addresses and A's mapped fabric addresses are unreachable from B", () =>
     reachingNoneOfA(async () => {
-      const targets = [...lab.state.hosts.map((h) => h.fabricIp), ...victims.map((v) => lab.mapping.fabricAddressOf(v)!)];
+      const targets = [
+        ...lab.state.hosts.map((h) => h.fabricIp),
+        ...victims.map((v) => lab.mapping.fabricAddressOf(v)!),
+      ];
       expect(targets.every(Boolean)).toBe(true);
-      const results = await Promise.all(targets.map(async (t) => [t, (await ping(ns("b1"), t)).ok, (await tcpProbe(ns("b1"), t, 7, 800)).ok, (await udpProbe(ns("b1"), t, 7, 800)).ok]));
+      const results = await Promise.all(
+        targets.map(async (t) => [
+          t,
+          (await ping(ns("b1"), t)).ok,
+          (await tcpProbe(ns("b1"), t, 7, 800)).ok,
+          (await udpProbe(ns("b1"), t, 7, 800)).ok,
+        ]),
+      );
       expect(results.filter(([, ...oks]) => oks.some(Boolean))).toEqual([]);
     }));
 
@@ -173,7 +213,14 @@ describe("a tenant cannot flood the TSC", () => {
     expect((await ping(ns("b3"), inst.b2!.ip)).ok).toBe(true); // b3 ↔ b2 established
     const before = lab.mapping.stats();
     // 600 UDP datagrams to 600 different addresses: each would be a new conversation to decide
-    const frames = Array.from({ length: 600 }, (_, i) => udpFrameHex({ srcMac: inst.b3!.mac, srcIp: inst.b3!.ip, dstMac: VEB_MAC, dstIp: `10.21.${i >> 7}.${(i & 0x7f) + 1}` }));
+    const frames = Array.from({ length: 600 }, (_, i) =>
+      udpFrameHex({
+        srcMac: inst.b3!.mac,
+        srcIp: inst.b3!.ip,
+        dstMac: VEB_MAC,
+        dstIp: `10.21.${i >> 7}.${(i & 0x7f) + 1}`,
+      }),
+    );
     await sendRawFrames(ns("b3"), frames, 1);
     const after = lab.mapping.stats();
     expect(after.rateLimited - before.rateLimited).toBeGreaterThan(0);
@@ -182,7 +229,9 @@ describe("a tenant cannot flood the TSC", () => {
     await sendRawFrames(ns("b3"), frames, 1);
     expect(lab.mapping.stats().packetIns - after.packetIns).toBeLessThan(60);
     const h4 = lab.state.hosts[3]!;
-    expect(await ofctl(h4.ovsDir, "dump-flows", h4.bridge)).toMatch(new RegExp(`priority=50,in_port=${inst.b3!.ofport} actions=drop`));
+    expect(await ofctl(h4.ovsDir, "dump-flows", h4.bridge)).toMatch(
+      new RegExp(`priority=50,in_port=${inst.b3!.ofport} actions=drop`),
+    );
     expect((await ping(ns("b3"), inst.b2!.ip)).ok).toBe(true);
   });
 });
@@ -195,13 +244,21 @@ describe("the agent goes away and comes back", () => {
     const cmd = `NVI_CONTROLLER=ssl:${lab.state.mgmt.tscIp}:${lab.port} NVI_JOIN=nvj_demo@http://127.0.0.1:9 NVI_STATE_DIR=${h1.ovsDir}/agent exec ${process.execPath} --import tsx ${root}/apps/agent/src/main.ts`;
     const log = path.join(h1.ovsDir, "agent.log");
     await startAgent(lab.state.name, "h1", cmd);
-    await until("the agent to own the VEB", async () => (await readFile(log, "utf8").catch(() => "")).includes("veb ready"), 30_000);
+    await until(
+      "the agent to own the VEB",
+      async () => (await readFile(log, "utf8").catch(() => "")).includes("veb ready"),
+      30_000,
+    );
     expect((await ping(ns("a1"), inst.a3!.ip)).ok).toBe(true);
     expect(await stopAgent(lab.state.name, "h1")).toBe(true);
     expect((await ping(ns("a1"), inst.a3!.ip, { count: 3 })).ok).toBe(true);
     expect((await ping(ns("a2"), inst.a1!.ip)).ok).toBe(true);
     await startAgent(lab.state.name, "h1", cmd);
-    await until("the agent to own the VEB again", async () => (await readFile(log, "utf8").catch(() => "")).split("veb ready").length > 2, 30_000);
+    await until(
+      "the agent to own the VEB again",
+      async () => (await readFile(log, "utf8").catch(() => "")).split("veb ready").length > 2,
+      30_000,
+    );
     expect((await ping(ns("a1"), inst.a3!.ip, { count: 3 })).ok).toBe(true);
     expect(lab.tsc.switches.has(BigInt(`0x${h1.datapathId}`))).toBe(true);
     await stopAgent(lab.state.name, "h1");
@@ -211,7 +268,9 @@ describe("the agent goes away and comes back", () => {
 describe("the TSC goes away and comes back", () => {
   it("established conversations keep flowing, new ones wait, state is recovered from the switches", async () => {
     expect((await ping(ns("a1"), inst.a3!.ip)).ok).toBe(true);
-    const leases = Object.fromEntries(["a1", "a2", "a3", "a4", "b1", "b2", "b3"].map((n) => [n, lab.mapping.fabricAddressOf(n)]));
+    const leases = Object.fromEntries(
+      ["a1", "a2", "a3", "a4", "b1", "b2", "b3"].map((n) => [n, lab.mapping.fabricAddressOf(n)]),
+    );
     await lab.stopTsc();
     try {
       expect((await ping(ns("a1"), inst.a3!.ip, { count: 3 })).ok).toBe(true); // established: the VEBs keep their flows
@@ -235,7 +294,14 @@ describe("unplug revokes at once", () => {
     expect((await ping(ns("a1"), inst.a4!.ip, { count: 2 })).ok).toBe(false);
     const h1 = lab.state.hosts[0]!;
     // what remains about a4 is at most the short-lived drop for a1's new attempts (cookie kind DENY)
-    const about = (await ofctl(h1.ovsDir, "dump-flows", h1.bridge)).split("\n").filter((l) => l.includes(inst.a4!.ip) || l.includes(`in_port=${inst.a4!.ofport},`) || l.includes(`output:${inst.a4!.ofport}`));
+    const about = (await ofctl(h1.ovsDir, "dump-flows", h1.bridge))
+      .split("\n")
+      .filter(
+        (l) =>
+          l.includes(inst.a4!.ip) ||
+          l.includes(`in_port=${inst.a4!.ofport},`) ||
+          l.includes(`output:${inst.a4!.ofport}`),
+      );
     expect(about.length).toBeGreaterThan(0);
     expect(about.every((l) => l.includes("cookie=0x4e5606") && l.includes("actions=drop"))).toBe(true);
   });

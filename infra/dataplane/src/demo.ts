@@ -36,33 +36,58 @@ async function main(): Promise<void> {
       ["b3", "h4", "10.20.0.4/24", B],
     ];
     const inst: (InstanceState & { tenant: string })[] = [];
-    for (const [name, host, ip, t] of plan) inst.push({ ...(await lab.instance({ name, host, ip }, t)), tenant: t.tenantId });
-    say(`lab ${lab.state.name} up in ${((Date.now() - t0) / 1000).toFixed(1)} s; TSC on ${lab.state.mgmt.tscIp}:${lab.port}\n`);
+    for (const [name, host, ip, t] of plan)
+      inst.push({ ...(await lab.instance({ name, host, ip }, t)), tenant: t.tenantId });
+    say(
+      `lab ${lab.state.name} up in ${((Date.now() - t0) / 1000).toFixed(1)} s; TSC on ${lab.state.mgmt.tscIp}:${lab.port}\n`,
+    );
     say("instances (tenant A and tenant B use the same 10.20.0.0/24):");
     for (const i of inst) {
       const h = lab.state.hosts.find((x) => x.id === i.host)!;
-      say(`  ${i.name}  ${i.tenant}  ${i.ip.padEnd(10)} on ${i.host} (dc${h.dc})  fabric address ${lab.mapping.fabricAddressOf(i.name) ?? "-"}`);
+      say(
+        `  ${i.name}  ${i.tenant}  ${i.ip.padEnd(10)} on ${i.host} (dc${h.dc})  fabric address ${lab.mapping.fabricAddressOf(i.name) ?? "-"}`,
+      );
     }
     const addresses = [...new Set(inst.map((i) => i.ip))];
     say("\nwho answers HTTP at each address (real packets; each tenant sees only its own VPC):");
     say(`        ${addresses.map((a) => a.padEnd(11)).join("")}`);
     for (const src of inst) {
       const cells: string[] = [];
-      for (const a of addresses) cells.push((a === src.ip ? "(itself)" : ((await httpWho(src.ns, a, 1_000))?.replace("instance ", "") ?? "nobody")).padEnd(11));
+      for (const a of addresses)
+        cells.push(
+          (a === src.ip
+            ? "(itself)"
+            : ((await httpWho(src.ns, a, 1_000))?.replace("instance ", "") ?? "nobody")
+          ).padEnd(11),
+        );
       say(`  ${src.name}    ${cells.join("")}`);
     }
     const foreign = ["a1", "a2", "a3"].map((n) => lab.mapping.fabricAddressOf(n)!);
     const leaks = await Promise.all(foreign.map(async (f) => (await ping(inst[3]!.ns, f)).ok));
-    say(`b1 pinging tenant A's fabric addresses ${foreign.join(", ")}: ${leaks.some(Boolean) ? "ANSWERED (bug!)" : "no answer (denied, default deny)"}`);
-    const lines = await capture(lab.state.router.ns, "dc1", "icmp", 2, () => ping(inst[0]!.ns, inst[2]!.ip, { size: 1472, dontFragment: true }));
+    say(
+      `b1 pinging tenant A's fabric addresses ${foreign.join(", ")}: ${leaks.some(Boolean) ? "ANSWERED (bug!)" : "no answer (denied, default deny)"}`,
+    );
+    const lines = await capture(lab.state.router.ns, "dc1", "icmp", 2, () =>
+      ping(inst[0]!.ns, inst[2]!.ip, { size: 1472, dontFragment: true }),
+    );
     say("\non the underlay (router leg of dc1) while a1 pings a3 with 1472 bytes, DF set:");
     for (const l of lines) say(`  ${l.trim()}`);
     const h1 = lab.state.hosts[0]!;
-    const flows = (await ofctl(h1.ovsDir, "dump-flows", h1.bridge)).split("\n").filter((l) => l.includes("cookie=0x4e5605"));
+    const flows = (await ofctl(h1.ovsDir, "dump-flows", h1.bridge))
+      .split("\n")
+      .filter((l) => l.includes("cookie=0x4e5605"));
     say(`\nmapping flows on h1 (${flows.length}):`);
-    for (const f of flows) say(`  ${f.trim().replace(/ duration=[^,]*,/, "").replace(/ n_bytes=[^,]*,/, "")}`);
+    for (const f of flows)
+      say(
+        `  ${f
+          .trim()
+          .replace(/ duration=[^,]*,/, "")
+          .replace(/ n_bytes=[^,]*,/, "")}`,
+      );
     say(`\nTSC: ${JSON.stringify(lab.mapping.stats())}`);
-    say(`\nexplore: ip netns exec ${inst[0]!.ns} ping ${inst[2]!.ip}   ·   OVS_RUNDIR=${h1.ovsDir} ovs-ofctl -O OpenFlow13 dump-flows veb0`);
+    say(
+      `\nexplore: ip netns exec ${inst[0]!.ns} ping ${inst[2]!.ip}   ·   OVS_RUNDIR=${h1.ovsDir} ovs-ofctl -O OpenFlow13 dump-flows veb0`,
+    );
     if (process.argv.includes("--exit")) await stop();
     else say("Ctrl-C tears it all down.");
   } catch (e) {

@@ -17,18 +17,37 @@ export interface Dockerd {
 }
 
 export async function startDockerd(dir: string): Promise<Dockerd> {
-  if (!existsSync("/usr/sbin/dockerd") || !existsSync("/bin/busybox")) throw new Error("dockerd or busybox missing: apt-get install docker.io busybox-static");
+  if (!existsSync("/usr/sbin/dockerd") || !existsSync("/bin/busybox"))
+    throw new Error("dockerd or busybox missing: apt-get install docker.io busybox-static");
   await mkdir(dir, { recursive: true });
   const host = `unix://${dir}/docker.sock`;
-  const child = spawn("/usr/sbin/dockerd", [
-    "--data-root", `${dir}/data`, "--exec-root", `${dir}/exec`, "--pidfile", `${dir}/docker.pid`, "-H", host,
-    "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false", "--bridge=none",
-  ], { stdio: ["ignore", "ignore", "ignore"], detached: true });
+  const child = spawn(
+    "/usr/sbin/dockerd",
+    [
+      "--data-root",
+      `${dir}/data`,
+      "--exec-root",
+      `${dir}/exec`,
+      "--pidfile",
+      `${dir}/docker.pid`,
+      "-H",
+      host,
+      "--iptables=false",
+      "--ip6tables=false",
+      "--ip-forward=false",
+      "--ip-masq=false",
+      "--bridge=none",
+    ],
+    { stdio: ["ignore", "ignore", "ignore"], detached: true },
+  );
   child.unref();
   const env = { DOCKER_HOST: host };
   const end = Date.now() + 20_000;
   for (;;) {
-    const ok = await run("docker", ["version", "--format", "{{.Server.Version}}"], { env }).then(() => true, () => false);
+    const ok = await run("docker", ["version", "--format", "{{.Server.Version}}"], { env }).then(
+      () => true,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > end) throw new Error(`dockerd did not start (see ${dir})`);
     await new Promise((r) => setTimeout(r, 200));
@@ -43,7 +62,11 @@ export async function startDockerd(dir: string): Promise<Dockerd> {
   await mkdir(path.join(rootfs, "www"), { recursive: true });
   await writeFile(path.join(rootfs, "www/index.html"), "<h1>hello from an NVI container</h1>\n");
   const image = "local/busybox:latest";
-  await run("sh", ["-c", `tar -C ${rootfs} -c . | docker import -c 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]' - ${image}`], { env });
+  await run(
+    "sh",
+    ["-c", `tar -C ${rootfs} -c . | docker import -c 'CMD ["httpd", "-f", "-p", "80", "-h", "/www"]' - ${image}`],
+    { env },
+  );
   return {
     host,
     image,
@@ -56,7 +79,8 @@ export async function startDockerd(dir: string): Promise<Dockerd> {
       }
       // containerd shims started by this daemon are gone with it; its files go too
       await rm(dir, { recursive: true, force: true }).catch(async () => {
-        for (const e of await readdir(dir).catch(() => [])) await rm(path.join(dir, e), { recursive: true, force: true }).catch(() => undefined);
+        for (const e of await readdir(dir).catch(() => []))
+          await rm(path.join(dir, e), { recursive: true, force: true }).catch(() => undefined);
       });
     },
   };

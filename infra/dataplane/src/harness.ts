@@ -1,6 +1,15 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { FabricEndpoint, FabricHost, Inventory, NviMapping, startTsc, Tsc, type Admission, type SwitchClaim } from "@nvi/controller";
+import {
+  FabricEndpoint,
+  FabricHost,
+  Inventory,
+  NviMapping,
+  startTsc,
+  Tsc,
+  type Admission,
+  type SwitchClaim,
+} from "@nvi/controller";
 import { addInstance, InstanceState, labDown, labUp, LabState, readState, setController, vsctl } from "@nvi/lab";
 import { createAuthority, issueWithKey } from "@nvi/pki";
 
@@ -20,7 +29,10 @@ export interface DataplaneLab {
   tsc: Tsc;
   port: number;
   /** adds a lab instance and plugs it into the mapping */
-  instance(options: { host: string; name: string; ip: string; server?: boolean }, tenancy: Tenancy): Promise<InstanceState>;
+  instance(
+    options: { host: string; name: string; ip: string; server?: boolean },
+    tenancy: Tenancy,
+  ): Promise<InstanceState>;
   endpointOf(name: string): FabricEndpoint;
   /** stops the TSC (switches keep their flows: fail_mode=secure) */
   stopTsc(): Promise<void>;
@@ -58,14 +70,22 @@ export interface LabPki {
 export async function labPki(state: LabState): Promise<LabPki> {
   const now = new Date();
   const ca = await createAuthority({ name: `lab ${state.name} fabric CA`, now, days: 2 });
-  const tsc = await issueWithKey(ca, { kind: "server", name: "nvi-tsc", ipAddresses: [state.mgmt.tscIp] }, { now, days: 2 });
+  const tsc = await issueWithKey(
+    ca,
+    { kind: "server", name: "nvi-tsc", ipAddresses: [state.mgmt.tscIp] },
+    { now, days: 2 },
+  );
   const switches = new Map<string, { key: string; cert: string; ca: string }>();
   await Promise.all(
     state.hosts.map(async (h) => {
       const c = await issueWithKey(ca, { kind: "switch", hostId: h.id, datapathId: h.datapathId }, { now, days: 2 });
       const dir = path.join(h.ovsDir, "pki");
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const files = { key: path.join(dir, "switch.key"), cert: path.join(dir, "switch.crt"), ca: path.join(dir, "ca.crt") };
+      const files = {
+        key: path.join(dir, "switch.key"),
+        cert: path.join(dir, "switch.crt"),
+        ca: path.join(dir, "ca.crt"),
+      };
       await writeFile(files.key, c.keyPem, { mode: 0o600 });
       await writeFile(files.cert, c.certPem, { mode: 0o600 });
       await writeFile(files.ca, ca.certPem, { mode: 0o600 });
@@ -81,7 +101,9 @@ export function labAdmission(state: LabState): (claim: SwitchClaim) => Promise<A
   return (claim) => {
     const host = state.hosts.find((h) => h.datapathId === claim.datapathId);
     const ok = host && claim.certificate?.hostId === host.id;
-    return Promise.resolve(ok ? { admitted: true, hostId: host.id } : { admitted: false, reason: "not a host of this lab" });
+    return Promise.resolve(
+      ok ? { admitted: true, hostId: host.id } : { admitted: false, reason: "not a host of this lab" },
+    );
   };
 }
 
@@ -94,7 +116,12 @@ export interface DataplaneOptions {
 }
 
 export async function startDataplaneLab(options: DataplaneOptions): Promise<DataplaneLab> {
-  const state = await labUp({ datacenters: options.datacenters, hostsPerDc: options.hostsPerDc, name: options.name, log: options.log });
+  const state = await labUp({
+    datacenters: options.datacenters,
+    hostsPerDc: options.hostsPerDc,
+    name: options.name,
+    log: options.log,
+  });
   const inventory = new Inventory();
   for (const h of state.hosts) inventory.upsertHost(fabricHostOf(h));
   const endpoints = new Map<string, FabricEndpoint>();
@@ -104,7 +131,13 @@ export async function startDataplaneLab(options: DataplaneOptions): Promise<Data
   let pki: LabPki | undefined;
   const launch = async (): Promise<Tsc> => {
     pki ??= await labPki(state);
-    const tsc = await startTsc({ ...mapping.tscOptions(), host: state.mgmt.tscIp, port, tls: pki.tsc, admit: labAdmission(state) });
+    const tsc = await startTsc({
+      ...mapping.tscOptions(),
+      host: state.mgmt.tscIp,
+      port,
+      tls: pki.tsc,
+      admit: labAdmission(state),
+    });
     mapping.attach(tsc);
     return tsc;
   };
@@ -133,7 +166,15 @@ export async function startDataplaneLab(options: DataplaneOptions): Promise<Data
       const inst = await addInstance(state.name, o);
       const host = state.hosts.find((h) => h.id === o.host);
       if (!host) throw new Error(`no host ${o.host}`);
-      const e: FabricEndpoint = { id: o.name, ...tenancy, datapathId: BigInt(`0x${host.datapathId}`), port: inst.ofport, mac: inst.mac, ipv4: inst.ip, gateway: inst.gateway };
+      const e: FabricEndpoint = {
+        id: o.name,
+        ...tenancy,
+        datapathId: BigInt(`0x${host.datapathId}`),
+        port: inst.ofport,
+        mac: inst.mac,
+        ipv4: inst.ip,
+        gateway: inst.gateway,
+      };
       endpoints.set(o.name, e);
       await mapping.plug(e);
       return inst;

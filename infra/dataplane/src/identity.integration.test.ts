@@ -25,7 +25,9 @@ afterAll(async () => {
 
 /** The Controller row of a host's VEB: target and whether vswitchd holds a session with it. */
 async function controllerOf(h: HostState): Promise<{ target: string; connected: boolean }> {
-  const out = (await vsctl(h.ovsDir, "--bare", "--columns=target,is_connected", "list", "Controller")).trim().split(/\s+/);
+  const out = (await vsctl(h.ovsDir, "--bare", "--columns=target,is_connected", "list", "Controller"))
+    .trim()
+    .split(/\s+/);
   return { target: (out[0] ?? "").replace(/"/g, ""), connected: out[1] === "true" };
 }
 
@@ -45,8 +47,10 @@ function impostor(options: ConstructorParameters<typeof FakeSwitch>[1], datapath
   sw.send({ type: "hello", xid: 1, version: 4, versions: [4] });
   return sw;
 }
-const refusedWithin = (sw: FakeSwitch, ms: number): Promise<boolean> => Promise.race([sw.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
-const flowCount = async (h: HostState): Promise<number> => (await ofctl(h.ovsDir, "dump-flows", h.bridge)).split("\n").filter((l) => l.includes("priority=")).length;
+const refusedWithin = (sw: FakeSwitch, ms: number): Promise<boolean> =>
+  Promise.race([sw.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+const flowCount = async (h: HostState): Promise<number> =>
+  (await ofctl(h.ovsDir, "dump-flows", h.bridge)).split("\n").filter((l) => l.includes("priority=")).length;
 
 describe("OpenFlow mutual TLS on the lab", () => {
   it("every VEB dials the TSC over ssl: with the certificate its agent got at enrollment, and is connected", async () => {
@@ -76,7 +80,10 @@ describe("OpenFlow mutual TLS on the lab", () => {
     };
     for (const [what, sw] of Object.entries(attempts)) {
       expect(await refusedWithin(sw, 5000), what).toBe(true);
-      expect(sw.received.some((m) => m.type === "flowMod"), what).toBe(false);
+      expect(
+        sw.received.some((m) => m.type === "flowMod"),
+        what,
+      ).toBe(false);
       expect(sw.flows, what).toHaveLength(0);
     }
     expect(await controllerOf(h1)).toMatchObject({ connected: true });
@@ -92,10 +99,17 @@ describe("OpenFlow mutual TLS on the lab", () => {
     const t0 = Date.now();
     const r = await j.stack.call("DELETE", `/hosts/${hostId}`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
-    const dropped = await j.until("the worker dropped h2's session", () => {
-      const line = j.stack.workerLog().split("\n").find((l) => l.includes("switch sessions dropped") && l.includes(hostId ?? "-"));
-      return Promise.resolve(line ? (JSON.parse(line) as { at: string }) : undefined);
-    }, 5000);
+    const dropped = await j.until(
+      "the worker dropped h2's session",
+      () => {
+        const line = j.stack
+          .workerLog()
+          .split("\n")
+          .find((l) => l.includes("switch sessions dropped") && l.includes(hostId ?? "-"));
+        return Promise.resolve(line ? (JSON.parse(line) as { at: string }) : undefined);
+      },
+      5000,
+    );
     expect(new Date(dropped.at).getTime() - t0).toBeLessThan(1000);
     expect(await refusedWithin(impostor({ tls: own2 }, h2.datapathId), 5000)).toBe(true);
     // h1 is untouched

@@ -71,24 +71,45 @@ describe("launch into a VPC across two datacenters", () => {
   });
 
   it("the reachability check answers from the data path: echo, TCP refused by the peer, silence", async () => {
-    const check = (from: string, body: Record<string, unknown>) => stack.call("POST", `/instances/${from}/reachability`, body);
+    const check = (from: string, body: Record<string, unknown>) =>
+      stack.call("POST", `/instances/${from}/reachability`, body);
     const echo = await check(first.id, { toInstanceId: second.id });
     expect(echo.status, JSON.stringify(echo.body)).toBe(200);
-    expect(echo.body).toMatchObject({ reachable: true, result: "open", protocol: "icmp", to: { address: second.address, name: "db-1" } });
+    expect(echo.body).toMatchObject({
+      reachable: true,
+      result: "open",
+      protocol: "icmp",
+      to: { address: second.address, name: "db-1" },
+    });
     expect(echo.body.rttMs).toBeGreaterThan(0);
-    expect((await check(second.id, { toInstanceId: first.id })).body).toMatchObject({ reachable: true, result: "open" });
+    expect((await check(second.id, { toInstanceId: first.id })).body).toMatchObject({
+      reachable: true,
+      result: "open",
+    });
     // nothing listens on a bare namespace: the peer's kernel answers with a reset, so the path works
-    expect((await check(first.id, { toInstanceId: second.id, protocol: "tcp", port: 443 })).body).toMatchObject({ reachable: false, result: "refused", port: 443 });
+    expect((await check(first.id, { toInstanceId: second.id, protocol: "tcp", port: 443 })).body).toMatchObject({
+      reachable: false,
+      result: "refused",
+      port: 443,
+    });
     // an address of the VPC that no instance holds: the TSC has no pair to set up, nothing answers
-    expect((await check(first.id, { toAddress: "10.40.2.200" })).body).toMatchObject({ reachable: false, result: "no-answer" });
+    expect((await check(first.id, { toAddress: "10.40.2.200" })).body).toMatchObject({
+      reachable: false,
+      result: "no-answer",
+    });
     const bad = await check(first.id, { toAddress: "10.40.2.200", protocol: "tcp" });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain("port");
-    expect(await stack.deps.db.hostCommand.count({ where: { kind: "instance.probe", host: { orgId: stack.orgId } } })).toBe(0);
+    expect(
+      await stack.deps.db.hostCommand.count({ where: { kind: "instance.probe", host: { orgId: stack.orgId } } }),
+    ).toBe(0);
   });
 
   it("the trace follows the packet through both VEBs' flows, and the configuration answer names the rule", async () => {
-    const trace = await stack.call("POST", `/instances/${first.id}/trace`, { toInstanceId: second.id, protocol: "icmp" });
+    const trace = await stack.call("POST", `/instances/${first.id}/trace`, {
+      toInstanceId: second.id,
+      protocol: "icmp",
+    });
     expect(trace.status, JSON.stringify(trace.body)).toBe(200);
     expect(trace.body).toMatchObject({ verdict: "delivered", to: { name: "db-1" } });
     expect(trace.body.steps).toHaveLength(2);
@@ -96,10 +117,27 @@ describe("launch into a VPC across two datacenters", () => {
     expect(trace.body.steps[1].enters).toMatch(/^fabric port 1 as 100\.65\.1\.\d+ → 100\.65\.2\.\d+$/);
     expect(trace.body.summary).toMatch(/rewrites it to fabric addresses .* delivers it to db-1/);
     // nobody holds this address: no pair flow, the packet would go to the TSC, which denies it
-    expect((await stack.call("POST", `/instances/${first.id}/trace`, { toAddress: "10.40.2.201", protocol: "tcp", port: 80 })).body).toMatchObject({ verdict: "to-controller" });
-    const why = await stack.call("POST", `/instances/${first.id}/policy-check`, { toInstanceId: second.id, protocol: "tcp", port: 443 });
-    expect(why.body).toMatchObject({ allowed: true, reason: expect.stringMatching(/members of the VPC talk to each other/) });
-    expect(await stack.deps.db.hostCommand.count({ where: { kind: "veb.trace", host: { orgId: stack.orgId } } })).toBe(0);
+    expect(
+      (
+        await stack.call("POST", `/instances/${first.id}/trace`, {
+          toAddress: "10.40.2.201",
+          protocol: "tcp",
+          port: 80,
+        })
+      ).body,
+    ).toMatchObject({ verdict: "to-controller" });
+    const why = await stack.call("POST", `/instances/${first.id}/policy-check`, {
+      toInstanceId: second.id,
+      protocol: "tcp",
+      port: 443,
+    });
+    expect(why.body).toMatchObject({
+      allowed: true,
+      reason: expect.stringMatching(/members of the VPC talk to each other/),
+    });
+    expect(await stack.deps.db.hostCommand.count({ where: { kind: "veb.trace", host: { orgId: stack.orgId } } })).toBe(
+      0,
+    );
   });
 
   it("bad input gets a clear answer and creates nothing", async () => {
@@ -140,7 +178,12 @@ describe("launch into a VPC across two datacenters", () => {
 
 describe("a Docker container in the VPC", () => {
   it("launches with --network none and our port, reaches the netns instance, and is re-plugged after a restart", async () => {
-    const l = await launch("box-1", "dc2", { runtime: "docker", image: dockerd.image, command: "sleep 1000000", memoryMiB: 64 });
+    const l = await launch("box-1", "dc2", {
+      runtime: "docker",
+      image: dockerd.image,
+      command: "sleep 1000000",
+      memoryMiB: 64,
+    });
     const op = await finished(l.operationId);
     expect(op.status, op.error).toBe("succeeded");
     const web = ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === "web-1");
@@ -151,10 +194,16 @@ describe("a Docker container in the VPC", () => {
     expect(await docker("inspect", "-f", "{{.HostConfig.NetworkMode}}", `nvi-${l.instance.id}`)).toContain("none");
     await docker("restart", "-t", "1", `nvi-${l.instance.id}`);
     // the agent notices the new network namespace on its next poll and plugs eth0 again
-    await until("the restarted container to answer again", async () => (await pingFrom(web.id, l.instance.address)) === true, 30_000).catch(async (e: Error) => {
+    await until(
+      "the restarted container to answer again",
+      async () => (await pingFrom(web.id, l.instance.address)) === true,
+      30_000,
+    ).catch(async (e: Error) => {
       const pid = (await docker("inspect", "-f", "{{.State.Pid}}", `nvi-${l.instance.id}`)).trim();
       const inside = await run("nsenter", ["-t", pid, "-n", "ip", "addr"]).catch((x: Error) => x.message);
-      throw new Error(`${e.message.slice(0, 300)}\n--- container ---\n${inside}\n--- ping ---\n${String(await pingFrom(web.id, l.instance.address))}`);
+      throw new Error(
+        `${e.message.slice(0, 300)}\n--- container ---\n${inside}\n--- ping ---\n${String(await pingFrom(web.id, l.instance.address))}`,
+      );
     });
     const r = await stack.call("DELETE", `/instances/${l.instance.id}`);
     expect((await finished(r.body.operationId)).status).toBe("succeeded");
@@ -166,12 +215,16 @@ describe("a Docker container in the VPC", () => {
     const op = await finished(l.operationId);
     expect(op.status).toBe("failed");
     expect(op.error).toMatch(/image nosuch\/image:1 is not on this host/);
-    expect((await stack.call("GET", `/instances/${l.instance.id}`)).body).toMatchObject({ status: "failed", statusReason: expect.stringMatching(/not on this host/) });
+    expect((await stack.call("GET", `/instances/${l.instance.id}`)).body).toMatchObject({
+      status: "failed",
+      statusReason: expect.stringMatching(/not on this host/),
+    });
   });
 });
 
 describe("stop, start and restart", () => {
-  const instance = async (name: string) => ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === name);
+  const instance = async (name: string) =>
+    ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === name);
   const verb = async (id: string, v: "stop" | "start" | "restart") => {
     const r = await stack.call("POST", `/instances/${id}/${v}`, {});
     expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -196,13 +249,23 @@ describe("stop, start and restart", () => {
     expect(await pingFrom(web.id, db2.address)).toBe(true);
     expect(await pingFrom(db2.id, web.address)).toBe(true);
     const restarted = await verb(db2.id, "restart");
-    expect(restarted.op.steps.map((s: any) => s.name)).toEqual(["remove from the TSC", "stop on the host", "start on the host", "program the TSC"]);
+    expect(restarted.op.steps.map((s: any) => s.name)).toEqual([
+      "remove from the TSC",
+      "stop on the host",
+      "start on the host",
+      "program the TSC",
+    ]);
     expect(restarted.after).toMatchObject({ status: "running", address: db2.address });
     expect(await pingFrom(web.id, db2.address)).toBe(true);
   });
 
   it("a Docker container: stopped it is unreachable (container exited, kept); started it is re-plugged and answers again", async () => {
-    const l = await launch("box-3", "dc2", { runtime: "docker", image: dockerd.image, command: "sleep 1000000", memoryMiB: 64 });
+    const l = await launch("box-3", "dc2", {
+      runtime: "docker",
+      image: dockerd.image,
+      command: "sleep 1000000",
+      memoryMiB: 64,
+    });
     expect((await finished(l.operationId)).status).toBe("succeeded");
     const web = await instance("web-1");
     expect(await pingFrom(web.id, l.instance.address)).toBe(true);
@@ -222,7 +285,10 @@ describe("stop, start and restart", () => {
 describe("the CLI, with an API token", () => {
   const cli = async (...argv: string[]): Promise<{ code: number; out: string }> => {
     const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, [path.join(ROOT, "apps/cli/bin/nvi.mjs"), ...argv], { env: { ...process.env, NVI_CONFIG: path.join(lab.runDir, "cli.json") }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(ROOT, "apps/cli/bin/nvi.mjs"), ...argv], {
+      env: { ...process.env, NVI_CONFIG: path.join(lab.runDir, "cli.json") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -232,7 +298,9 @@ describe("the CLI, with an API token", () => {
 
   it("logs in, launches, lists, stops, starts, restarts, terminates", async () => {
     expect((await cli("login", "--url", stack.apiUrl, "--token", stack.token)).code).toBe(0);
-    const launched = JSON.parse((await cli("instances", "launch", "--name", "cli-1", "--subnet", subnets.dc2!, "--json")).out);
+    const launched = JSON.parse(
+      (await cli("instances", "launch", "--name", "cli-1", "--subnet", subnets.dc2!, "--json")).out,
+    );
     expect(launched).toMatchObject({ name: "cli-1", status: "pending" });
     const op = await until("the CLI's launch", async () => {
       const shown = JSON.parse((await cli("operations", "show", launched.operationId, "--json")).out);
@@ -242,7 +310,8 @@ describe("the CLI, with an API token", () => {
     const table = (await cli("instances", "list")).out;
     expect(table.split("\n")[0]).toMatch(/^ID\s+NAME\s+STATUS\s+ADDRESS/);
     expect(table).toMatch(/cli-1\s+running\s+10\.40\.2\.\d+/);
-    const cliOp = async (...argv: string[]) => (await finished(JSON.parse((await cli(...argv, "--json")).out).operationId)).status;
+    const cliOp = async (...argv: string[]) =>
+      (await finished(JSON.parse((await cli(...argv, "--json")).out).operationId)).status;
     expect(await cliOp("instances", "stop", launched.id)).toBe("succeeded");
     expect((await cli("instances", "list")).out).toMatch(/cli-1\s+stopped\s+10\.40\.2\.\d+/);
     expect(await cliOp("instances", "start", launched.id)).toBe("succeeded");
@@ -251,7 +320,9 @@ describe("the CLI, with an API token", () => {
     const web = ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === "web-1");
     const reach = JSON.parse((await cli("instances", "reach", launched.id, "--to", web.id, "--json")).out);
     expect(reach).toMatchObject({ from: "cli-1", to: "web-1", over: "ping", result: "open" });
-    expect((await cli("instances", "reach", launched.id, "--address", "10.40.1.250", "--tcp", "80")).out).toMatch(/result\s+no-answer/);
+    expect((await cli("instances", "reach", launched.id, "--address", "10.40.1.250", "--tcp", "80")).out).toMatch(
+      /result\s+no-answer/,
+    );
     const gone = JSON.parse((await cli("instances", "terminate", launched.id, "--json")).out);
     expect((await finished(gone.operationId)).status).toBe("succeeded");
     expect((await cli("instances", "list")).out).not.toContain("cli-1");
@@ -269,21 +340,33 @@ describe("host credential rotation", () => {
     const before = ((await stack.call("GET", "/hosts")).body as any[]).find((h) => h.id === hostIds.dc2);
     const asked = await stack.call("POST", `/hosts/${hostIds.dc2}/rotate-credential`, {});
     expect(asked.status, JSON.stringify(asked.body)).toBe(200);
-    const after = await until("the agent to confirm its new credential", async () => {
-      const h = ((await stack.call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds.dc2);
-      return h.credentialRotationRequestedAt === null && h.credentialIssuedAt !== before.credentialIssuedAt ? h : undefined;
-    }, 45_000);
+    const after = await until(
+      "the agent to confirm its new credential",
+      async () => {
+        const h = ((await stack.call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds.dc2);
+        return h.credentialRotationRequestedAt === null && h.credentialIssuedAt !== before.credentialIssuedAt
+          ? h
+          : undefined;
+      },
+      45_000,
+    );
     expect(after.status).toBe("online");
     const current = JSON.parse(await readFile(stateFile, "utf8")).credential as string;
     expect(current).toMatch(/^nvh_/);
     expect(current).not.toBe(old);
     const beat = (credential: string) =>
-      fetch(`${stack.apiUrl}/api/v1/agent/heartbeat`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${credential}` }, body: JSON.stringify({ facts: after.facts }) });
+      fetch(`${stack.apiUrl}/api/v1/agent/heartbeat`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${credential}` },
+        body: JSON.stringify({ facts: after.facts }),
+      });
     expect((await beat(old)).status).toBe(401);
     expect((await beat(current)).status).toBe(200);
     const l = await launch("rot-1", "dc2");
     expect((await finished(l.operationId)).status).toBe("succeeded");
-    const audit = (await stack.call("GET", `/audit-events?action=host.credential&limit=10`)).body.events.map((e: any) => e.action);
+    const audit = (await stack.call("GET", `/audit-events?action=host.credential&limit=10`)).body.events.map(
+      (e: any) => e.action,
+    );
     expect(audit).toEqual(expect.arrayContaining(["host.credential.rotate", "host.credential.rotated"]));
   });
 });
@@ -293,14 +376,25 @@ describe("crashes", () => {
     const h1 = lab.hosts.find((h) => h.dc === 1)!;
     await stopAgent(lab.name, h1.id); // the command will wait for the agent: the worker is mid-launch when it dies
     const l = await launch("crash-1", "dc1");
-    await until("the launch to be running", async () => (await stack.call("GET", `/operations/${l.operationId}`)).body.status === "running");
+    await until(
+      "the launch to be running",
+      async () => (await stack.call("GET", `/operations/${l.operationId}`)).body.status === "running",
+    );
     stack.killWorker();
     await stack.startWorker();
     await startAgent(lab.name, h1.id, agentCommand[h1.id]);
     const op = await finished(l.operationId, 120_000);
     expect(op.status, op.error).toBe("succeeded");
-    expect(await stack.deps.db.hostCommand.count({ where: { operationId: l.operationId, kind: "instance.start" } })).toBe(1);
-    const ports = await vsctl(h1.ovsDir, "--columns=external_ids", "find", "interface", `external_ids:nvi-instance=${l.instance.id}`);
+    expect(
+      await stack.deps.db.hostCommand.count({ where: { operationId: l.operationId, kind: "instance.start" } }),
+    ).toBe(1);
+    const ports = await vsctl(
+      h1.ovsDir,
+      "--columns=external_ids",
+      "find",
+      "interface",
+      `external_ids:nvi-instance=${l.instance.id}`,
+    );
     expect(ports.match(/nvi-instance/g)?.length).toBe(1);
   });
 
@@ -308,24 +402,44 @@ describe("crashes", () => {
     const h1 = lab.hosts.find((h) => h.dc === 1)!;
     await stopAgent(lab.name, h1.id); // the launch waits for the agent: it is running when the cancel comes
     const l = await launch("cancel-1", "dc1");
-    await until("the launch to be running", async () => (await stack.call("GET", `/operations/${l.operationId}`)).body.status === "running");
+    await until(
+      "the launch to be running",
+      async () => (await stack.call("GET", `/operations/${l.operationId}`)).body.status === "running",
+    );
     const asked = await stack.call("POST", `/operations/${l.operationId}/cancel`, {});
     expect(asked.status, JSON.stringify(asked.body)).toBe(200);
     expect(asked.body).toMatchObject({ status: "running", cancelledBy: expect.stringContaining("token") });
     await startAgent(lab.name, h1.id, agentCommand[h1.id]);
-    const op = await until("the cancellation", async () => {
-      const r = await stack.call("GET", `/operations/${l.operationId}`);
-      return ["succeeded", "failed", "cancelled"].includes(r.body?.status) ? r.body : undefined;
-    }, 90_000);
+    const op = await until(
+      "the cancellation",
+      async () => {
+        const r = await stack.call("GET", `/operations/${l.operationId}`);
+        return ["succeeded", "failed", "cancelled"].includes(r.body?.status) ? r.body : undefined;
+      },
+      90_000,
+    );
     expect(op.status, op.error).toBe("cancelled");
-    expect(await stack.deps.db.hostCommand.findMany({ where: { operationId: l.operationId }, select: { kind: true, status: true }, orderBy: { createdAt: "asc" } })).toEqual([
+    expect(
+      await stack.deps.db.hostCommand.findMany({
+        where: { operationId: l.operationId },
+        select: { kind: true, status: true },
+        orderBy: { createdAt: "asc" },
+      }),
+    ).toEqual([
       { kind: "instance.start", status: "done" },
       { kind: "instance.remove", status: "done" },
     ]);
     expect(await run("ip", ["netns", "list"])).not.toContain(l.instance.id);
-    expect((await vsctl(h1.ovsDir, "--columns=name", "find", "interface", `external_ids:nvi-instance=${l.instance.id}`)).trim()).toBe("");
+    expect(
+      (
+        await vsctl(h1.ovsDir, "--columns=name", "find", "interface", `external_ids:nvi-instance=${l.instance.id}`)
+      ).trim(),
+    ).toBe("");
     expect(await stack.deps.db.ipAllocation.count({ where: { holderId: l.instance.id } })).toBe(0);
-    expect((await stack.call("GET", `/instances/${l.instance.id}`)).body).toMatchObject({ status: "terminated", statusReason: expect.stringMatching(/^launch cancelled by token/) });
+    expect((await stack.call("GET", `/instances/${l.instance.id}`)).body).toMatchObject({
+      status: "terminated",
+      statusReason: expect.stringMatching(/^launch cancelled by token/),
+    });
   });
 
   it("an agent restart: no duplicate instance, still reachable", async () => {

@@ -21,7 +21,11 @@ export interface Journey {
   hostIds: Record<string, string>;
   agentCommand: Record<string, string>;
   until<T>(what: string, fn: () => Promise<T | undefined | false>, ms?: number): Promise<T>;
-  launch(name: string, subnet: string, extra?: Record<string, unknown>): Promise<{ instance: any; operationId: string }>;
+  launch(
+    name: string,
+    subnet: string,
+    extra?: Record<string, unknown>,
+  ): Promise<{ instance: any; operationId: string }>;
   finished(operationId: string, ms?: number): Promise<any>;
   /** Lab hosts the first tenant did not enroll (`hostsPerDc` > 1): for another tenant's cloud. */
   spareHosts: HostState[];
@@ -59,17 +63,37 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
     spareHosts: lab.hosts.filter((h) => !firstOfDc.includes(h)),
     async enroll(tenant, h) {
       const dc = `dc${h.dc}`;
-      const cloud = await tenant.call("POST", "/clouds", { name: `lab-${dc}-${h.id}`, kind: "baremetal", region: "lab", datacenter: dc });
+      const cloud = await tenant.call("POST", "/clouds", {
+        name: `lab-${dc}-${h.id}`,
+        kind: "baremetal",
+        region: "lab",
+        datacenter: dc,
+      });
       expect(cloud.status, JSON.stringify(cloud.body)).toBe(200);
-      const jt = await tenant.call("POST", `/clouds/${cloud.body.id}/join-tokens`, { reusable: false, expiresInHours: 1 });
+      const jt = await tenant.call("POST", `/clouds/${cloud.body.id}/join-tokens`, {
+        reusable: false,
+        expiresInHours: 1,
+      });
       const agent = agentCommand({
-        joinString: jt.body.joinString, controlUrl: j.stack.apiUrl, controller: `ssl:${lab.mgmt.tscIp}:${j.stack.tscPort}`, stateDir: `${h.ovsDir}/agent`, hostname: `${lab.name}-${h.id}`, env: extraEnv,
+        joinString: jt.body.joinString,
+        controlUrl: j.stack.apiUrl,
+        controller: `ssl:${lab.mgmt.tscIp}:${j.stack.tscPort}`,
+        stateDir: `${h.ovsDir}/agent`,
+        hostname: `${lab.name}-${h.id}`,
+        env: extraEnv,
       });
       j.agentCommand[h.id] = agent;
       await startAgent(lab.name, h.id, agent);
       const hostId = await j.until(`${h.id} online with fabric facts`, async () => {
         const r = await tenant.call("GET", "/hosts");
-        return (r.body as any[]).find((x) => x.cloudId === cloud.body.id && x.status === "online" && x.facts.datapathId && x.facts.nextHopMac && x.facts.instanceBlock)?.id as string | undefined;
+        return (r.body as any[]).find(
+          (x) =>
+            x.cloudId === cloud.body.id &&
+            x.status === "online" &&
+            x.facts.datapathId &&
+            x.facts.nextHopMac &&
+            x.facts.instanceBlock,
+        )?.id as string | undefined;
       });
       return { cloudId: cloud.body.id as string, hostId };
     },
@@ -79,26 +103,50 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
         const v = await fn();
         if (v) return v;
         if (Date.now() > end) {
-          const agents = await Promise.all(lab.hosts.map(async (h) => `--- agent ${h.id} ---\n${(await readFile(path.join(h.ovsDir, "agent.log"), "utf8").catch(() => "")).slice(-1500)}`));
-          throw new Error(`timed out waiting for ${what}\n--- worker log ---\n${j.stack.workerLog().slice(-3000)}\n${agents.join("\n")}`);
+          const agents = await Promise.all(
+            lab.hosts.map(
+              async (h) =>
+                `--- agent ${h.id} ---\n${(await readFile(path.join(h.ovsDir, "agent.log"), "utf8").catch(() => "")).slice(-1500)}`,
+            ),
+          );
+          throw new Error(
+            `timed out waiting for ${what}\n--- worker log ---\n${j.stack.workerLog().slice(-3000)}\n${agents.join("\n")}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 250));
       }
     },
     async launch(name, subnet, extra = {}) {
-      const r = await j.stack.call("POST", "/instances", { name, subnetId: j.subnets[subnet], runtime: "netns", ...extra });
+      const r = await j.stack.call("POST", "/instances", {
+        name,
+        subnetId: j.subnets[subnet],
+        runtime: "netns",
+        ...extra,
+      });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       return r.body;
     },
     finished: (operationId, ms = 60_000) =>
-      j.until(`operation ${operationId}`, async () => {
-        const r = await j.stack.call("GET", `/operations/${operationId}`);
-        return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
-      }, ms),
+      j.until(
+        `operation ${operationId}`,
+        async () => {
+          const r = await j.stack.call("GET", `/operations/${operationId}`);
+          return ["succeeded", "failed"].includes(r.body?.status) ? r.body : undefined;
+        },
+        ms,
+      ),
     async pingFrom(id, to) {
-      const r = await run("ip", ["netns", "exec", `${lab.name}-n-${id}`, "ping", "-n", "-c", "2", "-W", "2", to]).then(() => true as const, (e: Error) => e.message);
+      const r = await run("ip", ["netns", "exec", `${lab.name}-n-${id}`, "ping", "-n", "-c", "2", "-W", "2", to]).then(
+        () => true as const,
+        (e: Error) => e.message,
+      );
       if (r === true) return r;
-      const flows = await Promise.all(lab.hosts.map(async (h) => `--- ${h.id} ---\n${await vsctl(h.ovsDir, "show")}\n${await run("ovs-ofctl", ["-O", "OpenFlow13", "dump-flows", h.bridge], { env: { OVS_RUNDIR: h.ovsDir } })}`));
+      const flows = await Promise.all(
+        lab.hosts.map(
+          async (h) =>
+            `--- ${h.id} ---\n${await vsctl(h.ovsDir, "show")}\n${await run("ovs-ofctl", ["-O", "OpenFlow13", "dump-flows", h.bridge], { env: { OVS_RUNDIR: h.ovsDir } })}`,
+        ),
+      );
       return `${r}\n${flows.join("\n")}\n--- worker ---\n${j.stack.workerLog().slice(-2000)}`;
     },
     async close() {
@@ -124,11 +172,24 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
     await stack.startWorker();
     for (const h of firstOfDc) {
       const dc = `dc${h.dc}`;
-      const cloud = await stack.call("POST", "/clouds", { name: `lab-${dc}`, kind: "baremetal", region: "lab", datacenter: dc });
+      const cloud = await stack.call("POST", "/clouds", {
+        name: `lab-${dc}`,
+        kind: "baremetal",
+        region: "lab",
+        datacenter: dc,
+      });
       j.clouds[dc] = cloud.body.id;
-      const jt = await stack.call("POST", `/clouds/${cloud.body.id}/join-tokens`, { reusable: false, expiresInHours: 1 });
+      const jt = await stack.call("POST", `/clouds/${cloud.body.id}/join-tokens`, {
+        reusable: false,
+        expiresInHours: 1,
+      });
       const agent = agentCommand({
-        joinString: jt.body.joinString, controlUrl: stack.apiUrl, controller: `ssl:${lab.mgmt.tscIp}:${stack.tscPort}`, stateDir: `${h.ovsDir}/agent`, hostname: `${lab.name}-${h.id}`, env: extraEnv,
+        joinString: jt.body.joinString,
+        controlUrl: stack.apiUrl,
+        controller: `ssl:${lab.mgmt.tscIp}:${stack.tscPort}`,
+        stateDir: `${h.ovsDir}/agent`,
+        hostname: `${lab.name}-${h.id}`,
+        env: extraEnv,
       });
       j.agentCommand[h.id] = agent;
       await startAgent(lab.name, h.id, agent);
@@ -136,13 +197,19 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
     // hosts enroll, own their VEB and report their fabric; the worker's TSC gets both VEBs
     await j.until("both hosts online with fabric facts", async () => {
       const r = await j.stack.call("GET", "/hosts");
-      const ready = (r.body as any[]).filter((h) => h.status === "online" && h.facts.datapathId && h.facts.nextHopMac && h.facts.instanceBlock);
+      const ready = (r.body as any[]).filter(
+        (h) => h.status === "online" && h.facts.datapathId && h.facts.nextHopMac && h.facts.instanceBlock,
+      );
       for (const h of ready) j.hostIds[h.facts.datacenter] = h.id;
       return ready.length === 2;
     });
     const vpc = await stack.call("POST", "/vpcs", { name: "journey", cidr: options.vpcCidr });
     for (const [dc, cidr] of Object.entries(options.subnetCidrs)) {
-      const sn = await stack.call("POST", `/vpcs/${vpc.body.id}/subnets`, { name: `in-${dc}`, cidr, cloudId: j.clouds[dc] });
+      const sn = await stack.call("POST", `/vpcs/${vpc.body.id}/subnets`, {
+        name: `in-${dc}`,
+        cidr,
+        cloudId: j.clouds[dc],
+      });
       expect(sn.status, JSON.stringify(sn.body)).toBe(200);
       j.subnets[dc] = sn.body.id;
     }

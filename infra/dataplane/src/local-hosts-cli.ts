@@ -35,7 +35,9 @@ async function demo(consoleUrl: string, publicUrl: string, stateFile: string, lo
     const existing = await deps.db.user.findUnique({ where: { email } });
     if (existing) {
       // the previous demo goes entirely: its organization (clouds, hosts, VPCs, instances) and the user
-      const orgIds = (await deps.db.membership.findMany({ where: { userId: existing.id, role: "owner" }, select: { orgId: true } })).map((m) => m.orgId);
+      const orgIds = (
+        await deps.db.membership.findMany({ where: { userId: existing.id, role: "owner" }, select: { orgId: true } })
+      ).map((m) => m.orgId);
       // instances hold their host and subnet, hosts and subnets their cloud (restrict): those go first, the rest by cascade
       await deps.db.$transaction([
         deps.db.ipAllocation.deleteMany({ where: { subnet: { orgId: { in: orgIds } } } }),
@@ -60,10 +62,20 @@ async function demo(consoleUrl: string, publicUrl: string, stateFile: string, lo
     const labState = await readState(s.lab);
     const dcs = [...new Set(labState?.hosts.map((h) => h.dc) ?? [])];
     for (const dc of dcs) {
-      const cloud = await createCloud(ctx, { name: `demo-dc${dc}`, kind: "baremetal", region: "local", datacenter: `dc${dc}` });
+      const cloud = await createCloud(ctx, {
+        name: `demo-dc${dc}`,
+        kind: "baremetal",
+        region: "local",
+        datacenter: `dc${dc}`,
+      });
       const hosts = labState!.hosts.filter((h) => h.dc === dc);
-      const token = await createJoinToken(ctx, { cloudId: cloud.id, reusable: true, usageLimit: hosts.length, expiresInHours: 1 }, publicUrl);
-      for (const _ of hosts) say(`  enrolled ${(await joinLocalHost(stateFile, dc, token.joinString)).hostname} into cloud ${cloud.name}`);
+      const token = await createJoinToken(
+        ctx,
+        { cloudId: cloud.id, reusable: true, usageLimit: hosts.length, expiresInHours: 1 },
+        publicUrl,
+      );
+      for (const _ of hosts)
+        say(`  enrolled ${(await joinLocalHost(stateFile, dc, token.joinString)).hostname} into cloud ${cloud.name}`);
     }
     await writeFile(loginFile, `${email}\n${password}\n`, { mode: 0o600 });
     say(`demo account: ${email} / ${password} (also in ${loginFile})`);
@@ -77,16 +89,30 @@ async function main(argv: string[]): Promise<void> {
     args: argv,
     allowPositionals: true,
     options: {
-      console: { type: "string" }, datacenters: { type: "string", default: "2" }, "hosts-per-dc": { type: "string", default: "1" }, name: { type: "string" },
-      "tsc-port": { type: "string", default: "6653" }, dc: { type: "string" }, state: { type: "string", default: path.join(ROOT, ".run/local-hosts.json") },
-      "login-file": { type: "string" }, "public-url": { type: "string" }, help: { type: "boolean" },
+      console: { type: "string" },
+      datacenters: { type: "string", default: "2" },
+      "hosts-per-dc": { type: "string", default: "1" },
+      name: { type: "string" },
+      "tsc-port": { type: "string", default: "6653" },
+      dc: { type: "string" },
+      state: { type: "string", default: path.join(ROOT, ".run/local-hosts.json") },
+      "login-file": { type: "string" },
+      "public-url": { type: "string" },
+      help: { type: "boolean" },
     },
   });
   const [command, arg] = positionals;
   if (v.help || !command) return say(USAGE);
   if (command === "serve") {
     if (!v.console) throw new LabError("serve needs --console URL (the console these hosts join)");
-    const hosts = await startLocalHosts({ consoleUrl: v.console, datacenters: Number(v.datacenters), hostsPerDc: Number(v["hosts-per-dc"]), name: v.name, tscPort: Number(v["tsc-port"]), stateFile: v.state });
+    const hosts = await startLocalHosts({
+      consoleUrl: v.console,
+      datacenters: Number(v.datacenters),
+      hostsPerDc: Number(v["hosts-per-dc"]),
+      name: v.name,
+      tscPort: Number(v["tsc-port"]),
+      stateFile: v.state,
+    });
     say(JSON.stringify({ ready: true, ...hosts.state }));
     await new Promise<void>((resolve) => {
       for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
@@ -107,6 +133,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`local-hosts: ${e instanceof LabError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.stderr.write(
+    `local-hosts: ${e instanceof LabError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
   process.exit(1);
 });

@@ -42,12 +42,26 @@ export interface LocalHosts {
 }
 
 /** The shell command a lab host runs as its agent (the lab adds NVI_BRIDGE, NVI_DATACENTER, …). */
-export function agentCommand(o: { joinString: string; controlUrl: string; controller: string; stateDir: string; hostname: string; env?: Record<string, string> }): string {
-  if (!/^https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.controlUrl)) throw new LabError(`not a console URL: ${o.controlUrl}`);
-  if (!/^nvj_[A-Za-z0-9]+@https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.joinString)) throw new LabError("that is not a join string (nvj_…@console-url): copy it from the console's Join tokens");
+export function agentCommand(o: {
+  joinString: string;
+  controlUrl: string;
+  controller: string;
+  stateDir: string;
+  hostname: string;
+  env?: Record<string, string>;
+}): string {
+  if (!/^https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.controlUrl))
+    throw new LabError(`not a console URL: ${o.controlUrl}`);
+  if (!/^nvj_[A-Za-z0-9]+@https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.joinString))
+    throw new LabError("that is not a join string (nvj_…@console-url): copy it from the console's Join tokens");
   return [
-    `NVI_JOIN='${o.joinString}'`, `NVI_CONTROL_URL=${o.controlUrl}`, `NVI_CONTROLLER=${o.controller}`, `NVI_STATE_DIR=${o.stateDir}`,
-    `NVI_HOSTNAME=${o.hostname}`, ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`), `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
+    `NVI_JOIN='${o.joinString}'`,
+    `NVI_CONTROL_URL=${o.controlUrl}`,
+    `NVI_CONTROLLER=${o.controller}`,
+    `NVI_STATE_DIR=${o.stateDir}`,
+    `NVI_HOSTNAME=${o.hostname}`,
+    ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
   ].join(" ");
 }
 
@@ -65,7 +79,15 @@ function relay(listenHost: string, port: number, to: URL, tls?: { key: string; c
   });
 }
 
-export async function startLocalHosts(o: { consoleUrl: string; datacenters: number; hostsPerDc: number; name?: string; tscPort?: number; stateFile: string; log?: (l: string) => void }): Promise<LocalHosts> {
+export async function startLocalHosts(o: {
+  consoleUrl: string;
+  datacenters: number;
+  hostsPerDc: number;
+  name?: string;
+  tscPort?: number;
+  stateFile: string;
+  log?: (l: string) => void;
+}): Promise<LocalHosts> {
   const to = new URL(o.consoleUrl);
   const lab = await labUp({ datacenters: o.datacenters, hostsPerDc: o.hostsPerDc, name: o.name, log: o.log });
   let dockerd: Dockerd | undefined;
@@ -82,14 +104,26 @@ export async function startLocalHosts(o: { consoleUrl: string; datacenters: numb
     // the agents' channel is HTTPS with the console's certificate from the fabric CA
     const { databaseUrl, inherited } = stackEnv();
     const fabricSecret = inherited.FABRIC_CA_SECRET ?? inherited.AUTH_SECRET;
-    if (!databaseUrl || !fabricSecret) throw new LabError("the local hosts need DATABASE_URL and AUTH_SECRET (or FABRIC_CA_SECRET), the console's: the agents' HTTPS certificate comes from its fabric CA");
+    if (!databaseUrl || !fabricSecret)
+      throw new LabError(
+        "the local hosts need DATABASE_URL and AUTH_SECRET (or FABRIC_CA_SECRET), the console's: the agents' HTTPS certificate comes from its fabric CA",
+      );
     const deps = createCoreDeps(databaseUrl, { fabricSecret });
-    const cert = await issueServerCertificate(deps, { name: "nvi-console", ipAddresses: [lab.mgmt.tscIp] }, 30).finally(() => void deps.db.$disconnect());
+    const cert = await issueServerCertificate(deps, { name: "nvi-console", ipAddresses: [lab.mgmt.tscIp] }, 30).finally(
+      () => void deps.db.$disconnect(),
+    );
     const caFile = path.join(lab.runDir, "fabric-ca.crt");
     await writeFile(caFile, cert.ca);
     server = await relay(lab.mgmt.tscIp, port, to, cert);
     const state: LocalHostsState = {
-      lab: lab.name, tscIp: lab.mgmt.tscIp, tscPort: o.tscPort ?? 6653, controlUrl: `https://${lab.mgmt.tscIp}:${port}`, dockerHost: dockerd.host, dockerImage: dockerd.image, pid: process.pid, caFile,
+      lab: lab.name,
+      tscIp: lab.mgmt.tscIp,
+      tscPort: o.tscPort ?? 6653,
+      controlUrl: `https://${lab.mgmt.tscIp}:${port}`,
+      dockerHost: dockerd.host,
+      dockerImage: dockerd.image,
+      pid: process.pid,
+      caFile,
     };
     await writeFile(o.stateFile, JSON.stringify(state, null, 2));
     return { state, lab, close };
@@ -107,16 +141,31 @@ export async function readLocalHosts(stateFile: string): Promise<LocalHostsState
 }
 
 /** Starts the agent of the first host of datacenter `dc` that has none, with the join string. */
-export async function joinLocalHost(stateFile: string, dc: number, joinString: string): Promise<{ hostId: string; hostname: string }> {
+export async function joinLocalHost(
+  stateFile: string,
+  dc: number,
+  joinString: string,
+): Promise<{ hostId: string; hostname: string }> {
   const s = await readLocalHosts(stateFile);
   const lab = await readState(s.lab);
   if (!lab) throw new LabError(`lab ${s.lab} is gone; restart the local hosts`);
   const inDc = lab.hosts.filter((h) => h.dc === dc);
-  if (inDc.length === 0) throw new LabError(`datacenter ${dc} does not exist here (datacenters: ${[...new Set(lab.hosts.map((h) => h.dc))].join(", ")})`);
+  if (inDc.length === 0)
+    throw new LabError(
+      `datacenter ${dc} does not exist here (datacenters: ${[...new Set(lab.hosts.map((h) => h.dc))].join(", ")})`,
+    );
   const free = inDc.find((h) => h.pids.agent === undefined);
-  if (!free) throw new LabError(`every host of datacenter ${dc} already runs an agent (${inDc.map((h) => h.id).join(", ")})`);
+  if (!free)
+    throw new LabError(`every host of datacenter ${dc} already runs an agent (${inDc.map((h) => h.id).join(", ")})`);
   const hostname = `${s.lab}-${free.id}`;
-  const cmd = agentCommand({ joinString, controlUrl: s.controlUrl, controller: `ssl:${s.tscIp}:${s.tscPort}`, stateDir: `${free.ovsDir}/agent`, hostname, env: { DOCKER_HOST: s.dockerHost, NODE_EXTRA_CA_CERTS: s.caFile } });
+  const cmd = agentCommand({
+    joinString,
+    controlUrl: s.controlUrl,
+    controller: `ssl:${s.tscIp}:${s.tscPort}`,
+    stateDir: `${free.ovsDir}/agent`,
+    hostname,
+    env: { DOCKER_HOST: s.dockerHost, NODE_EXTRA_CA_CERTS: s.caFile },
+  });
   // a host that ran an agent before enrolls afresh: its old credential belongs to a host record that may be gone
   await rm(path.join(free.ovsDir, "agent", "state.json"), { force: true });
   // and the host record an earlier demo or test left holding this lab host's identity goes (else: 409)

@@ -13,7 +13,9 @@ r.on("timeout", () => { console.log("timeout"); process.exit(1); }); r.on("error
 
 /** The body of http://ip/ fetched from `ns` (the instance server answers "instance NAME"), or undefined. */
 export async function httpWho(ns: string, ip: string, timeoutMs = 1_500): Promise<string | undefined> {
-  const r = await tryRun("ip", ["netns", "exec", ns, process.execPath, "-e", HTTP_JS, ip, String(timeoutMs)], { timeoutMs: timeoutMs + 5_000 });
+  const r = await tryRun("ip", ["netns", "exec", ns, process.execPath, "-e", HTTP_JS, ip, String(timeoutMs)], {
+    timeoutMs: timeoutMs + 5_000,
+  });
   return r.ok ? r.out.trim() : undefined;
 }
 
@@ -52,7 +54,13 @@ export function udpFrameHex(f: FrameSpec): string {
 }
 
 /** An ARP reply "ip is at mac" sent to `dstMac` (broadcast for a gratuitous one) as hex. */
-export function arpReplyHex(o: { senderMac: string; senderIp: string; targetMac: string; targetIp: string; dstMac: string }): string {
+export function arpReplyHex(o: {
+  senderMac: string;
+  senderIp: string;
+  targetMac: string;
+  targetIp: string;
+  dstMac: string;
+}): string {
   return `${hex(macToBytes(o.dstMac))}${hex(macToBytes(o.senderMac))}0806000108000604${u16(2)}${hex(macToBytes(o.senderMac))}${u32(ipv4ToNumber(o.senderIp))}${hex(macToBytes(o.targetMac))}${u32(ipv4ToNumber(o.targetIp))}`;
 }
 
@@ -67,9 +75,19 @@ for _ in range(int(sys.argv[2])):
 }
 
 /** Captures up to `count` frames on `dev` in `ns` while `during` runs; returns tcpdump's lines (-e -n -v). */
-export async function capture(ns: string, dev: string, filter: string, count: number, during: () => Promise<unknown>): Promise<string[]> {
+export async function capture(
+  ns: string,
+  dev: string,
+  filter: string,
+  count: number,
+  during: () => Promise<unknown>,
+): Promise<string[]> {
   const { spawn } = await import("node:child_process");
-  const child = spawn("ip", ["netns", "exec", ns, "tcpdump", "-l", "-e", "-n", "-v", "-i", dev, "-c", String(count), filter], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    "ip",
+    ["netns", "exec", ns, "tcpdump", "-l", "-e", "-n", "-v", "-i", dev, "-c", String(count), filter],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let out = "";
   let err = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));

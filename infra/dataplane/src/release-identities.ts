@@ -9,7 +9,10 @@ import type { HostState } from "@nvi/lab";
  * records are stale by construction: they go first, with their instances and addresses. Only lab
  * harnesses call this, on a database the lab runs against.
  */
-export async function releaseLabIdentities(db: CoreDeps["db"], hosts: readonly Pick<HostState, "datapathId" | "fabricIp" | "fabricMac" | "instanceBlock">[]): Promise<number> {
+export async function releaseLabIdentities(
+  db: CoreDeps["db"],
+  hosts: readonly Pick<HostState, "datapathId" | "fabricIp" | "fabricMac" | "instanceBlock">[],
+): Promise<number> {
   if (hosts.length === 0) return 0;
   const stale = await db.host.findMany({
     where: {
@@ -24,7 +27,9 @@ export async function releaseLabIdentities(db: CoreDeps["db"], hosts: readonly P
   });
   const ids = stale.map((h) => h.id);
   if (ids.length === 0) return 0;
-  const instances = (await db.instance.findMany({ where: { hostId: { in: ids } }, select: { id: true } })).map((i) => i.id);
+  const instances = (await db.instance.findMany({ where: { hostId: { in: ids } }, select: { id: true } })).map(
+    (i) => i.id,
+  );
   await db.$transaction([
     db.ipAllocation.deleteMany({ where: { holderId: { in: instances } } }),
     db.instance.deleteMany({ where: { id: { in: instances } } }),

@@ -4,7 +4,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createApiContext, handleRest } from "@nvi/api";
 import { ALL_SCOPES } from "@nvi/contracts";
-import { createApiToken, createCoreDeps, ensurePersonalOrganization, jobQueue, resolveUserActor, type CoreDeps } from "@nvi/core";
+import {
+  createApiToken,
+  createCoreDeps,
+  ensurePersonalOrganization,
+  jobQueue,
+  resolveUserActor,
+  type CoreDeps,
+} from "@nvi/core";
 import { JobProducer } from "@nvi/jobs";
 import { stackEnv } from "./env.ts";
 
@@ -55,10 +62,14 @@ async function freePort(host: string): Promise<number> {
 
 async function tenantRow(deps: CoreDeps): Promise<{ orgId: string; token: string }> {
   const label = `stack-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email: `${label}@example.test`, name: label } });
+  const user = await deps.db.user.create({
+    data: { id: deps.newId("user"), email: `${label}@example.test`, name: label },
+  });
   const orgId = await ensurePersonalOrganization(deps, user, "127.0.0.1");
   const actor = await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: "127.0.0.1" });
-  const token = (await createApiToken({ ...deps, actor }, { name: "lab stack", scopes: [...ALL_SCOPES], expiresInDays: 1 })).secret;
+  const token = (
+    await createApiToken({ ...deps, actor }, { name: "lab stack", scopes: [...ALL_SCOPES], expiresInDays: 1 })
+  ).secret;
   return { orgId, token };
 }
 
@@ -67,7 +78,8 @@ export async function startStack(bindIp: string): Promise<Stack> {
   if (!databaseUrl) throw new Error("DATABASE_URL must point at the test database (scripts/test.sh sets it)");
   // the console's and the worker's fabric CA: one secret for both (the CA row is per secret, so a
   // checkout's AUTH_SECRET and this default never read each other's key)
-  const fabricSecret = inherited.FABRIC_CA_SECRET ?? inherited.AUTH_SECRET ?? "nvi-lab-stack-fabric-secret-0123456789abcdef";
+  const fabricSecret =
+    inherited.FABRIC_CA_SECRET ?? inherited.AUTH_SECRET ?? "nvi-lab-stack-fabric-secret-0123456789abcdef";
   const deps = createCoreDeps(databaseUrl, { fabricSecret });
   const queuePrefix = `nvitest-${Date.now().toString(36)}`;
   const producer = new JobProducer(redisUrl, queuePrefix);
@@ -82,7 +94,17 @@ export async function startStack(bindIp: string): Promise<Stack> {
       const url = `http://${req.headers.host ?? bindIp}${req.url ?? "/"}`;
       const body = chunks.length > 0 && req.method !== "GET" ? Buffer.concat(chunks) : undefined;
       const request = new Request(url, { method: req.method, headers: req.headers as Record<string, string>, body });
-      void handleRest(request, (r) => createApiContext({ deps, headers: r.headers, method: r.method, sourceIp: req.socket.remoteAddress ?? null, publicUrl: apiUrl, getSessionUser: () => Promise.resolve(null), operations })).then(
+      void handleRest(request, (r) =>
+        createApiContext({
+          deps,
+          headers: r.headers,
+          method: r.method,
+          sourceIp: req.socket.remoteAddress ?? null,
+          publicUrl: apiUrl,
+          getSessionUser: () => Promise.resolve(null),
+          operations,
+        }),
+      ).then(
         async (response) => {
           res.writeHead(response.status, Object.fromEntries(response.headers));
           res.end(Buffer.from(await response.arrayBuffer()));
@@ -105,7 +127,10 @@ export async function startStack(bindIp: string): Promise<Stack> {
     async (method, p, body) => {
       const res = await fetch(`${apiUrl}/api/v1${p}`, {
         method,
-        headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: res.status, body: await res.json().catch((): unknown => null) };
@@ -128,7 +153,18 @@ export async function startStack(bindIp: string): Promise<Stack> {
     async startWorker() {
       worker = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/worker/src/main.ts")], {
         cwd: path.join(ROOT, "apps/worker"),
-        env: { ...inherited, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, FABRIC_CA_SECRET: fabricSecret, TSC_INSECURE_TCP: "0", QUEUE_PREFIX: queuePrefix, SWEEP_QUEUED_AFTER_MS: "0", TSC_BIND_ADDRESS: bindIp, TSC_OPENFLOW_PORT: String(tscPort), WORKER_CONCURRENCY: "4" },
+        env: {
+          ...inherited,
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: redisUrl,
+          FABRIC_CA_SECRET: fabricSecret,
+          TSC_INSECURE_TCP: "0",
+          QUEUE_PREFIX: queuePrefix,
+          SWEEP_QUEUED_AFTER_MS: "0",
+          TSC_BIND_ADDRESS: bindIp,
+          TSC_OPENFLOW_PORT: String(tscPort),
+          WORKER_CONCURRENCY: "4",
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       const collect = (d: Buffer): void => void (log += d.toString());
@@ -143,7 +179,8 @@ export async function startStack(bindIp: string): Promise<Stack> {
     killWorker() {
       worker?.kill("SIGKILL");
     },
-    workerLog: () => `${log}${worker && worker.exitCode !== null ? `\n[worker exited with code ${worker.exitCode}, signal ${worker.signalCode}]` : ""}`,
+    workerLog: () =>
+      `${log}${worker && worker.exitCode !== null ? `\n[worker exited with code ${worker.exitCode}, signal ${worker.signalCode}]` : ""}`,
     async close() {
       if (worker && worker.exitCode === null) {
         worker.kill("SIGTERM");

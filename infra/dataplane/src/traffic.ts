@@ -59,7 +59,9 @@ if (mode === "stream") {
 const procs = new Set<ChildProcess>();
 
 function startNode(ns: string, js: string, args: string[]): Promise<ChildProcess> {
-  const p = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", js, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+  const p = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", js, ...args], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   procs.add(p);
   p.on("exit", () => procs.delete(p));
   let err = "";
@@ -123,9 +125,26 @@ export interface Source {
  * `stream`: one TCP connection writing 1 KiB every `everyMs`; `udp`: a datagram every `everyMs`;
  * `connect`: a new TCP connection attempt every `everyMs` (each given 400 ms), while not paused.
  */
-export async function startSource(ns: string, mode: "stream" | "udp" | "connect", host: string, port: number, everyMs: number, o: { paused?: boolean } = {}): Promise<Source> {
-  const p = await startNode(ns, SOURCE_JS, [mode, host, String(port), String(everyMs), ...(o.paused ? ["paused"] : [])]);
-  return { stop: () => void p.kill("SIGKILL"), pause: () => void p.stdin?.write("pause\n"), resume: () => void p.stdin?.write("resume\n") };
+export async function startSource(
+  ns: string,
+  mode: "stream" | "udp" | "connect",
+  host: string,
+  port: number,
+  everyMs: number,
+  o: { paused?: boolean } = {},
+): Promise<Source> {
+  const p = await startNode(ns, SOURCE_JS, [
+    mode,
+    host,
+    String(port),
+    String(everyMs),
+    ...(o.paused ? ["paused"] : []),
+  ]);
+  return {
+    stop: () => void p.kill("SIGKILL"),
+    pause: () => void p.stdin?.write("pause\n"),
+    resume: () => void p.stdin?.write("resume\n"),
+  };
 }
 
 const PROBE_JS = `const net = require("net");
@@ -142,7 +161,9 @@ c.on("error", (e) => out(e.code === "ECONNREFUSED" ? "refused" : "error:" + e.co
  * `echo:<name>` (connected and the reply came back), `connected` (no reply), `refused`, `timeout`.
  */
 export function tcpProbe(ns: string, host: string, port: number, ms = 1500): Promise<string> {
-  const p = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", PROBE_JS, host, String(port), String(ms)], { stdio: ["ignore", "pipe", "pipe"] });
+  const p = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", PROBE_JS, host, String(port), String(ms)], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   procs.add(p);
   let out = "";
   let err = "";
@@ -158,7 +179,9 @@ export function tcpProbe(ns: string, host: string, port: number, ms = 1500): Pro
 
 /** One echo request from `ns`, `ms` to wait for the reply: true when it came back. */
 export function pingOnce(ns: string, host: string, ms = 1000): Promise<boolean> {
-  const p = spawn("ip", ["netns", "exec", ns, "ping", "-n", "-c", "1", "-W", String(ms / 1000), host], { stdio: "ignore" });
+  const p = spawn("ip", ["netns", "exec", ns, "ping", "-n", "-c", "1", "-W", String(ms / 1000), host], {
+    stdio: "ignore",
+  });
   procs.add(p);
   return new Promise((resolve) =>
     p.on("exit", (code) => {

@@ -19,8 +19,15 @@ const GUEST = "nvi-busybox";
 const imageDir = process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images";
 
 beforeAll(async () => {
-  await promisify(execFile)(path.join(ROOT, "infra/images/build-guest.sh"), [GUEST], { timeout: 300_000, env: { ...process.env, NVI_IMAGE_DIR: imageDir } });
-  j = await startJourney({ vpcCidr: "10.50.0.0/16", subnetCidrs: { dc1: "10.50.1.0/24", dc2: "10.50.2.0/24" }, agentEnv: () => Promise.resolve({ NVI_IMAGE_DIR: imageDir }) });
+  await promisify(execFile)(path.join(ROOT, "infra/images/build-guest.sh"), [GUEST], {
+    timeout: 300_000,
+    env: { ...process.env, NVI_IMAGE_DIR: imageDir },
+  });
+  j = await startJourney({
+    vpcCidr: "10.50.0.0/16",
+    subnetCidrs: { dc1: "10.50.1.0/24", dc2: "10.50.2.0/24" },
+    agentEnv: () => Promise.resolve({ NVI_IMAGE_DIR: imageDir }),
+  });
 });
 
 afterAll(async () => {
@@ -34,7 +41,12 @@ describe("a QEMU VM in the VPC", () => {
   it("hosts report qemu only with QEMU and a guest; a path as image is refused", async () => {
     const hosts = (await j.stack.call("GET", "/hosts")).body as any[];
     expect(hosts.map((h) => h.facts.runtimes.qemu)).toEqual([true, true]);
-    const r = await j.stack.call("POST", "/instances", { name: "vm-bad", subnetId: j.subnets.dc1, runtime: "qemu", image: "/etc/passwd" });
+    const r = await j.stack.call("POST", "/instances", {
+      name: "vm-bad",
+      subnetId: j.subnets.dc1,
+      runtime: "qemu",
+      image: "/etc/passwd",
+    });
     expect(r.status).toBe(400);
     expect(JSON.stringify(r.body)).toContain("image");
   });
@@ -49,24 +61,50 @@ describe("a QEMU VM in the VPC", () => {
     const launchedMs = Date.now() - t0;
     const host = j.lab.hosts.find((h) => h.dc === 1)!;
     const vmDir = path.join(host.ovsDir, "agent", "vms", vm.instance.id);
-    await j.until("the guest's NVI-GUEST-READY", async () => (await readFile(path.join(vmDir, "console.log"), "utf8").catch(() => "")).includes("NVI-GUEST-READY"), 90_000);
+    await j.until(
+      "the guest's NVI-GUEST-READY",
+      async () => (await readFile(path.join(vmDir, "console.log"), "utf8").catch(() => "")).includes("NVI-GUEST-READY"),
+      90_000,
+    );
     const readyMs = Date.now() - t0;
-    await j.until("a first ping from the peer to the VM", async () => (await j.pingFrom(peer.instance.id, vm.instance.address)) === true, 30_000);
+    await j.until(
+      "a first ping from the peer to the VM",
+      async () => (await j.pingFrom(peer.instance.id, vm.instance.address)) === true,
+      30_000,
+    );
     const pingMs = Date.now() - t0;
-    console.log(`VM boot through the API: operation succeeded ${launchedMs} ms, guest ready ${readyMs} ms, first ping ${pingMs} ms after the launch request`);
+    console.log(
+      `VM boot through the API: operation succeeded ${launchedMs} ms, guest ready ${readyMs} ms, first ping ${pingMs} ms after the launch request`,
+    );
 
     const shown = (await j.stack.call("GET", `/instances/${vm.instance.id}`)).body;
     expect(shown).toMatchObject({ status: "running", runtime: "qemu", image: GUEST, hostId: j.hostIds.dc1 });
     expect(await j.pingFrom(peer.instance.id, vm.instance.address)).toBe(true);
-    expect(await inInstance(peer.instance.id, ["sh", "-c", `echo across-datacenters | busybox nc -w 3 ${vm.instance.address} 7`])).toContain("across-datacenters");
+    expect(
+      await inInstance(peer.instance.id, [
+        "sh",
+        "-c",
+        `echo across-datacenters | busybox nc -w 3 ${vm.instance.address} 7`,
+      ]),
+    ).toContain("across-datacenters");
     // HTTP by hand: busybox-static's wget segfaults inside the lab's instance namespaces
-    const http = await inInstance(peer.instance.id, ["sh", "-c", `printf 'GET /name HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${vm.instance.address} 80`]);
+    const http = await inInstance(peer.instance.id, [
+      "sh",
+      "-c",
+      `printf 'GET /name HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${vm.instance.address} 80`,
+    ]);
     expect(http).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(http.trim().split("\n").at(-1)).toBe("vm-1");
     // the console's reachability check: towards a VM from an instance works; from a VM it says why not
-    const towards = await j.stack.call("POST", `/instances/${peer.instance.id}/reachability`, { toInstanceId: vm.instance.id, protocol: "tcp", port: 7 });
+    const towards = await j.stack.call("POST", `/instances/${peer.instance.id}/reachability`, {
+      toInstanceId: vm.instance.id,
+      protocol: "tcp",
+      port: 7,
+    });
     expect(towards.body, JSON.stringify(towards.body)).toMatchObject({ reachable: true, result: "open" });
-    const fromVm = await j.stack.call("POST", `/instances/${vm.instance.id}/reachability`, { toInstanceId: peer.instance.id });
+    const fromVm = await j.stack.call("POST", `/instances/${vm.instance.id}/reachability`, {
+      toInstanceId: peer.instance.id,
+    });
     expect(fromVm.status).toBe(412);
     expect(JSON.stringify(fromVm.body)).toContain("a VM has no guest agent yet");
 
@@ -74,13 +112,23 @@ describe("a QEMU VM in the VPC", () => {
     const stopped = await j.stack.call("POST", `/instances/${vm.instance.id}/stop`, {});
     expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
     expect((await j.finished(stopped.body.operationId)).status).toBe("succeeded");
-    expect((await j.stack.call("GET", `/instances/${vm.instance.id}`)).body).toMatchObject({ status: "stopped", address: vm.instance.address });
+    expect((await j.stack.call("GET", `/instances/${vm.instance.id}`)).body).toMatchObject({
+      status: "stopped",
+      address: vm.instance.address,
+    });
     expect(await j.pingFrom(peer.instance.id, vm.instance.address)).not.toBe(true);
     const started = await j.stack.call("POST", `/instances/${vm.instance.id}/start`, {});
     const startOp = await j.finished(started.body.operationId, 90_000);
     expect(startOp.status, startOp.error).toBe("succeeded");
-    await j.until("the VM to answer again after start", async () => (await j.pingFrom(peer.instance.id, vm.instance.address)) === true, 60_000);
-    expect((await j.stack.call("GET", `/instances/${vm.instance.id}`)).body).toMatchObject({ status: "running", ofport: shown.ofport });
+    await j.until(
+      "the VM to answer again after start",
+      async () => (await j.pingFrom(peer.instance.id, vm.instance.address)) === true,
+      60_000,
+    );
+    expect((await j.stack.call("GET", `/instances/${vm.instance.id}`)).body).toMatchObject({
+      status: "running",
+      ofport: shown.ofport,
+    });
 
     const pid = Number((await readFile(path.join(vmDir, "qemu.pid"), "utf8")).trim());
     const tap = `nv${vm.instance.id.slice(-10)}`;
@@ -89,9 +137,19 @@ describe("a QEMU VM in the VPC", () => {
     const gone = await j.finished(r.body.operationId);
     expect(gone.status, gone.error).toBe("succeeded");
     expect(await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).not.toContain(vm.instance.id);
-    expect(await run("ip", ["-n", host.ns, "link", "show", tap]).then(() => "present", () => "gone")).toBe("gone");
+    expect(
+      await run("ip", ["-n", host.ns, "link", "show", tap]).then(
+        () => "present",
+        () => "gone",
+      ),
+    ).toBe("gone");
     expect(await vsctl(host.ovsDir, "list-ports", host.bridge)).not.toContain(tap);
-    expect(await readFile(path.join(vmDir, "spec.json"), "utf8").then(() => "present", () => "gone")).toBe("gone");
+    expect(
+      await readFile(path.join(vmDir, "spec.json"), "utf8").then(
+        () => "present",
+        () => "gone",
+      ),
+    ).toBe("gone");
     expect(await stackAllocations(vm.instance.id)).toBe(0);
   });
 });

@@ -8,12 +8,17 @@ import { agentEnv } from "./up.ts";
  * An agent per host, started and stopped by PID, one at a time: the data-path tests kill an
  * agent and check that traffic keeps flowing, then start it again.
  */
-async function withHost<T>(lab: string, hostId: string, fn: (state: LabState, host: HostState) => Promise<T>): Promise<T> {
+async function withHost<T>(
+  lab: string,
+  hostId: string,
+  fn: (state: LabState, host: HostState) => Promise<T>,
+): Promise<T> {
   return withLabLock(lab, async () => {
     const state = await readState(lab);
     if (state?.phase !== "up") throw new LabError(`lab ${lab} is not up`);
     const host = state.hosts.find((h) => h.id === hostId);
-    if (!host) throw new LabError(`lab ${lab} has no host ${hostId} (hosts: ${state.hosts.map((h) => h.id).join(" ")})`);
+    if (!host)
+      throw new LabError(`lab ${lab} has no host ${hostId} (hosts: ${state.hosts.map((h) => h.id).join(" ")})`);
     const result = await fn(state, host);
     await writeState(state);
     return result;
@@ -42,7 +47,13 @@ export async function startAgent(lab: string, hostId: string, command?: string):
     }
     const cmd = command ?? state.agentCommand;
     if (!cmd) throw new LabError(`lab ${lab} has no agent command; give one`);
-    host.pids.agent = await spawnInNs(host.ns, ["sh", "-c", cmd], path.join(host.ovsDir, "agent.log"), agentEnv(state, host), { networkOnly: true });
+    host.pids.agent = await spawnInNs(
+      host.ns,
+      ["sh", "-c", cmd],
+      path.join(host.ovsDir, "agent.log"),
+      agentEnv(state, host),
+      { networkOnly: true },
+    );
     return host.pids.agent;
   });
 }

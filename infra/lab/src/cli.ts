@@ -85,7 +85,9 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
         bridge: v.bridge,
         log: (l) => out(`  ${l}`),
       }).finally(() => process.off("SIGINT", onSignal).off("SIGTERM", onSignal));
-      out(`lab ${state.name} up in ${Date.now() - t0} ms: ${state.datacenters.length} datacenter(s), ${state.hosts.length} host(s)`);
+      out(
+        `lab ${state.name} up in ${Date.now() - t0} ms: ${state.datacenters.length} datacenter(s), ${state.hosts.length} host(s)`,
+      );
       out(`TSC address: ${state.mgmt.tscIp} (listen there; controller target ${state.controller ?? "none set"})`);
       out(`state: ${state.runDir}/state.json — "lab status --name ${state.name}", "lab down --name ${state.name}"`);
       return;
@@ -97,10 +99,14 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
       const r = await labDown(name, { force: v.force });
       if (r.untouched) {
         const u = r.untouched;
-        return out(`lab ${name} has no run dir, so ${[...u.namespaces, ...u.links].join(" ")} were not made by a lab here; left alone (--force removes them)`);
+        return out(
+          `lab ${name} has no run dir, so ${[...u.namespaces, ...u.links].join(" ")} were not made by a lab here; left alone (--force removes them)`,
+        );
       }
       if (!r.hadState && r.namespaces + r.links + r.stopped === 0) return out(`lab ${name} is not up; nothing to do`);
-      return out(`lab ${name} down in ${r.ms} ms: stopped ${r.stopped} processes, deleted ${r.namespaces} namespaces and ${r.links} root links`);
+      return out(
+        `lab ${name} down in ${r.ms} ms: stopped ${r.stopped} processes, deleted ${r.namespaces} namespaces and ${r.links} root links`,
+      );
     }
     case "status": {
       const s = await labStatus(await resolveLabName(v.name ?? v.lab));
@@ -122,7 +128,10 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
     case "agent": {
       const lab = await resolveLabName(v.lab ?? v.name);
       const hostId = need(v.host, "--host");
-      if (sub === "stop") return out((await stopAgent(lab, hostId)) ? `agent of ${hostId} stopped` : `no agent ran on ${hostId}; nothing to do`);
+      if (sub === "stop")
+        return out(
+          (await stopAgent(lab, hostId)) ? `agent of ${hostId} stopped` : `no agent ran on ${hostId}; nothing to do`,
+        );
       if (sub === "start") return out(`agent of ${hostId} started (pid ${await startAgent(lab, hostId, v.agent)})`);
       throw new LabError(`unknown agent command "${sub ?? ""}"\n\n${USAGE}`);
     }
@@ -131,12 +140,25 @@ export async function main(argv: string[], out: (line: string) => void = (l) => 
     case "instance": {
       const lab = await resolveLabName(v.lab ?? undefined);
       if (sub === "add") {
-        const i = await addInstance(lab, { host: need(v.host, "--host"), name: need(v.name, "--name"), ip: need(v.ip, "--ip"), mac: v.mac, id: v.id, server: !v["no-server"] });
-        return out(`instance ${i.name} on ${i.host}: ${i.ip}/${i.prefixLen} ${i.mac} gw ${i.gateway}, OVS port ${i.port} (ofport ${i.ofport}), netns ${i.ns}; ${i.serverPid ? `tcp/udp echo :${i.ports.tcp}, http :${i.ports.http}` : "no server"}`);
+        const i = await addInstance(lab, {
+          host: need(v.host, "--host"),
+          name: need(v.name, "--name"),
+          ip: need(v.ip, "--ip"),
+          mac: v.mac,
+          id: v.id,
+          server: !v["no-server"],
+        });
+        return out(
+          `instance ${i.name} on ${i.host}: ${i.ip}/${i.prefixLen} ${i.mac} gw ${i.gateway}, OVS port ${i.port} (ofport ${i.ofport}), netns ${i.ns}; ${i.serverPid ? `tcp/udp echo :${i.ports.tcp}, http :${i.ports.http}` : "no server"}`,
+        );
       }
       if (sub === "rm") {
         const name = need(v.name, "--name");
-        return out((await removeInstance(lab, name)) ? `instance ${name} removed` : `no instance ${name} in lab ${lab}; nothing to do`);
+        return out(
+          (await removeInstance(lab, name))
+            ? `instance ${name} removed`
+            : `no instance ${name} in lab ${lab}; nothing to do`,
+        );
       }
       throw new LabError(`unknown instance command "${sub ?? ""}"\n\n${USAGE}`);
     }

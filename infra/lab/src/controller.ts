@@ -56,8 +56,18 @@ export async function setController(lab: string, target: string | undefined): Pr
         }
         await vsctl(
           h.ovsDir,
-          "--", "--id=@c", "create", "Controller", `target="${resolved}"`, "max_backoff=1000", "inactivity_probe=5000",
-          "--", "set", "bridge", h.bridge, "controller=@c",
+          "--",
+          "--id=@c",
+          "create",
+          "Controller",
+          `target="${resolved}"`,
+          "max_backoff=1000",
+          "inactivity_probe=5000",
+          "--",
+          "set",
+          "bridge",
+          h.bridge,
+          "controller=@c",
         );
       }),
     );

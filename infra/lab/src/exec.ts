@@ -17,7 +17,11 @@ export interface RunOptions {
 /** Runs a command (no shell) and returns stdout; a failure says what ran and what it printed. */
 export async function run(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
   try {
-    const { stdout } = await pexec(cmd, [...args], { env: childEnv(options.env), timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 * 2 ** 20 });
+    const { stdout } = await pexec(cmd, [...args], {
+      env: childEnv(options.env),
+      timeout: options.timeoutMs ?? 30_000,
+      maxBuffer: 16 * 2 ** 20,
+    });
     return stdout;
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
@@ -27,7 +31,11 @@ export async function run(cmd: string, args: readonly string[], options: RunOpti
 }
 
 /** Like run, but a failure is an answer, not an error. */
-export async function tryRun(cmd: string, args: readonly string[], options: RunOptions = {}): Promise<{ ok: boolean; out: string }> {
+export async function tryRun(
+  cmd: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<{ ok: boolean; out: string }> {
   try {
     return { ok: true, out: await run(cmd, args, options) };
   } catch (e) {
@@ -35,7 +43,8 @@ export async function tryRun(cmd: string, args: readonly string[], options: RunO
   }
 }
 
-export const inNs = (ns: string, cmd: string, ...args: string[]): Promise<string> => run("ip", ["netns", "exec", ns, cmd, ...args]);
+export const inNs = (ns: string, cmd: string, ...args: string[]): Promise<string> =>
+  run("ip", ["netns", "exec", ns, cmd, ...args]);
 export const ipIn = (ns: string, ...args: string[]): Promise<string> => run("ip", ["-n", ns, ...args]);
 
 /** Each binary the lab needs and the Debian package that ships it. */
@@ -59,7 +68,10 @@ export function missingPrerequisites(exists: (file: string) => boolean = existsS
   return missing;
 }
 
-export function prerequisitesProblem(missing: readonly { bin: string; pkg: string }[], uid: number | undefined): string | null {
+export function prerequisitesProblem(
+  missing: readonly { bin: string; pkg: string }[],
+  uid: number | undefined,
+): string | null {
   if (missing.length > 0) {
     const pkgs = [...new Set(missing.map((m) => m.pkg))].join(" ");
     return `the lab needs ${missing.map((m) => m.bin).join(", ")}: run apt-get install -y ${pkgs}`;

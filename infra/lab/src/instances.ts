@@ -34,7 +34,8 @@ export interface InstanceOptions {
 async function mustBeUp(lab: string): Promise<LabState> {
   const state = await readState(lab);
   if (!state) throw new LabError(`lab ${lab} is not up (no state file); run "lab up" first`);
-  if (state.phase !== "up") throw new LabError(`lab ${lab} is not fully up (phase ${state.phase}); run "lab down --name ${lab}"`);
+  if (state.phase !== "up")
+    throw new LabError(`lab ${lab} is not fully up (phase ${state.phase}); run "lab down --name ${lab}"`);
   return state;
 }
 
@@ -43,7 +44,10 @@ async function waitForLine(file: string, line: string, timeoutMs: number): Promi
   for (;;) {
     const text = await readFile(file, "utf8").catch(() => "");
     if (text.split("\n").includes(line)) return;
-    if (Date.now() > deadline) throw new LabError(`instance server did not start: ${text.trim().split("\n").slice(-3).join(" | ") || "no output"} (${file})`);
+    if (Date.now() > deadline)
+      throw new LabError(
+        `instance server did not start: ${text.trim().split("\n").slice(-3).join(" | ") || "no output"} (${file})`,
+      );
     await sleep(20);
   }
 }
@@ -59,9 +63,13 @@ export async function addInstance(lab: string, options: InstanceOptions): Promis
   return withLabLock(lab, async () => {
     const state = await mustBeUp(lab);
     const host = state.hosts.find((h) => h.id === options.host);
-    if (!host) throw new LabError(`lab ${lab} has no host ${options.host} (hosts: ${state.hosts.map((h) => h.id).join(" ")})`);
+    if (!host)
+      throw new LabError(`lab ${lab} has no host ${options.host} (hosts: ${state.hosts.map((h) => h.id).join(" ")})`);
     const same = state.instances.find((i) => i.name === options.name);
-    if (same) throw new LabError(`instance ${options.name} already exists on ${same.host} (${same.ip}/${same.prefixLen}, ${same.mac}); remove it first`);
+    if (same)
+      throw new LabError(
+        `instance ${options.name} already exists on ${same.host} (${same.ip}/${same.prefixLen}, ${same.mac}); remove it first`,
+      );
     const macUser = state.instances.find((i) => i.mac === mac);
     if (macUser) throw new LabError(`MAC ${mac} is already used by instance ${macUser.name}`);
     const ns = instanceNs(lab, options.name);
@@ -77,17 +85,58 @@ export async function addInstance(lab: string, options: InstanceOptions): Promis
       await ipIn(ns, "addr", "add", address.cidr, "dev", "eth0");
       await ipIn(ns, "route", "add", "default", "via", address.gateway, "dev", "eth0");
       await ipIn(host.ns, "link", "set", port, "up");
-      const ids = [`iface-id=${options.id ?? options.name}`, `attached-mac=${mac}`, `nvi-instance-id=${options.id ?? options.name}`, `nvi-mac=${mac}`, `nvi-ip=${address.ip}`, `nvi-prefix-len=${address.prefixLen}`, `nvi-lab=${lab}`];
-      await withRaisedRmem(() => vsctl(host.ovsDir, "add-port", host.bridge, port, "--", "set", "interface", port, ...ids.map((kv) => `external_ids:${kv}`)));
+      const ids = [
+        `iface-id=${options.id ?? options.name}`,
+        `attached-mac=${mac}`,
+        `nvi-instance-id=${options.id ?? options.name}`,
+        `nvi-mac=${mac}`,
+        `nvi-ip=${address.ip}`,
+        `nvi-prefix-len=${address.prefixLen}`,
+        `nvi-lab=${lab}`,
+      ];
+      await withRaisedRmem(() =>
+        vsctl(
+          host.ovsDir,
+          "add-port",
+          host.bridge,
+          port,
+          "--",
+          "set",
+          "interface",
+          port,
+          ...ids.map((kv) => `external_ids:${kv}`),
+        ),
+      );
       const ofport = await ofportOf(host.ovsDir, port);
       let serverPid: number | undefined;
       if (options.server ?? true) {
         const log = path.join(dir, `${options.name}.log`);
-        serverPid = await spawnInNs(ns, [process.execPath, "-e", SERVER_JS, options.name, String(INSTANCE_PORTS.tcp), String(INSTANCE_PORTS.udp), String(INSTANCE_PORTS.http)], log);
+        serverPid = await spawnInNs(
+          ns,
+          [
+            process.execPath,
+            "-e",
+            SERVER_JS,
+            options.name,
+            String(INSTANCE_PORTS.tcp),
+            String(INSTANCE_PORTS.udp),
+            String(INSTANCE_PORTS.http),
+          ],
+          log,
+        );
         await waitForLine(log, "ready", 10_000);
       }
       const instance: InstanceState = {
-        name: options.name, host: host.id, ns, ip: address.ip, prefixLen: address.prefixLen, gateway: address.gateway, mac, port, ofport, serverPid,
+        name: options.name,
+        host: host.id,
+        ns,
+        ip: address.ip,
+        prefixLen: address.prefixLen,
+        gateway: address.gateway,
+        mac,
+        port,
+        ofport,
+        serverPid,
         ports: { ...INSTANCE_PORTS },
       };
       state.instances.push(instance);

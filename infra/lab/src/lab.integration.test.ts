@@ -42,7 +42,8 @@ beforeAll(async () => {
     datacenters: 2,
     hostsPerDc: 2,
     controller: `tcp:mgmt:${port}`,
-    agentCommand: 'echo "$LAB_HOST_ID $NVI_DATACENTER $NVI_BRIDGE $OVS_RUNDIR $LAB_TSC_IP" > "$OVS_RUNDIR/agent-env"; exec sleep 600',
+    agentCommand:
+      'echo "$LAB_HOST_ID $NVI_DATACENTER $NVI_BRIDGE $OVS_RUNDIR $LAB_TSC_IP" > "$OVS_RUNDIR/agent-env"; exec sleep 600',
   });
   // a1, a2 share host h1; b2 is on h2 (same datacenter); b3 on h3 (the other datacenter)
   const specs = [
@@ -145,7 +146,7 @@ describe("instances", () => {
     const h1 = host("h1");
     expect(a2.mac).toBe("0a:00:00:00:20:03");
     const ids = await vsctl(h1.ovsDir, "get", "interface", "a2", "external_ids");
-    expect(ids).toContain('nvi-instance-id=a2');
+    expect(ids).toContain("nvi-instance-id=a2");
     expect(ids).toContain('nvi-mac="0a:00:00:00:20:03"');
     expect(ids).toContain('nvi-ip="10.20.0.3"');
     expect(ids).toContain('attached-mac="0a:00:00:00:20:03"');
@@ -161,11 +162,17 @@ describe("instances", () => {
   });
 
   it("refuse duplicates and unknown hosts readably; removing a missing one is a no-op", async () => {
-    await expect(addInstance(lab, { host: "h1", name: "a1", ip: "10.20.0.9/24" })).rejects.toThrow(/instance a1 already exists on h1/);
+    await expect(addInstance(lab, { host: "h1", name: "a1", ip: "10.20.0.9/24" })).rejects.toThrow(
+      /instance a1 already exists on h1/,
+    );
     await expect(addInstance(lab, { host: "h9", name: "zz", ip: "10.20.0.9/24" })).rejects.toThrow(/no host h9/);
-    await expect(addInstance(lab, { host: "h1", name: "zz", ip: "10.20.0.9/24", mac: "0a:00:00:00:20:03" })).rejects.toThrow(/already used by instance a2/);
+    await expect(
+      addInstance(lab, { host: "h1", name: "zz", ip: "10.20.0.9/24", mac: "0a:00:00:00:20:03" }),
+    ).rejects.toThrow(/already used by instance a2/);
     expect(await removeInstance(lab, "nosuch")).toBe(false);
-    await expect(labUp({ name: lab, datacenters: 1, hostsPerDc: 1 })).rejects.toThrow(new RegExp(`lab ${lab} already up`));
+    await expect(labUp({ name: lab, datacenters: 1, hostsPerDc: 1 })).rejects.toThrow(
+      new RegExp(`lab ${lab} already up`),
+    );
   });
 
   it("cannot reach each other with no controller flows (default deny), across hosts or on one host", async () => {
@@ -183,8 +190,18 @@ describe("instances", () => {
   it("on one host reach each other once a pair of OpenFlow 1.3 flows wires their ports", async () => {
     const { a1, a2 } = inst;
     const h1 = host("h1");
-    await ofctl(h1.ovsDir, "add-flow", h1.bridge, `cookie=0x7e57,priority=100,in_port=${a1!.ofport},actions=output:${a2!.ofport}`);
-    await ofctl(h1.ovsDir, "add-flow", h1.bridge, `cookie=0x7e57,priority=100,in_port=${a2!.ofport},actions=output:${a1!.ofport}`);
+    await ofctl(
+      h1.ovsDir,
+      "add-flow",
+      h1.bridge,
+      `cookie=0x7e57,priority=100,in_port=${a1!.ofport},actions=output:${a2!.ofport}`,
+    );
+    await ofctl(
+      h1.ovsDir,
+      "add-flow",
+      h1.bridge,
+      `cookie=0x7e57,priority=100,in_port=${a2!.ofport},actions=output:${a1!.ofport}`,
+    );
     // the default-deny test left unanswered ARP entries behind (INCOMPLETE, then FAILED): start clean
     for (const i of [a1!, a2!]) await run("ip", ["-n", i.ns, "neigh", "flush", "all"]);
     try {
@@ -208,7 +225,14 @@ describe("instances", () => {
     const vmac = "0a:ff:00:00:00:01";
     await run("ip", ["-n", a1!.ns, "neigh", "replace", b3!.ip, "lladdr", vmac, "dev", "eth0", "nud", "permanent"]);
     await run("ip", ["-n", b3!.ns, "neigh", "replace", a1!.ip, "lladdr", vmac, "dev", "eth0", "nud", "permanent"]);
-    const pair = (h: HostState, me: InstanceState, peer: InstanceState, peerHost: HostState, outTag: number, inTag: number): string[] => [
+    const pair = (
+      h: HostState,
+      me: InstanceState,
+      peer: InstanceState,
+      peerHost: HostState,
+      outTag: number,
+      inTag: number,
+    ): string[] => [
       `cookie=0x7e58,priority=100,in_port=${me.ofport},ip,nw_src=${me.ip},nw_dst=${peer.ip},actions=` +
         `set_field:${h.fabricMac}->eth_src,set_field:${h.gatewayMac}->eth_dst,set_field:${h.fabricIp}->ip_src,set_field:${peerHost.fabricIp}->ip_dst,set_field:${outTag}->ip_dscp,output:1`,
       `cookie=0x7e58,priority=100,in_port=1,ip,nw_src=${peerHost.fabricIp},nw_dst=${h.fabricIp},ip_dscp=${inTag},actions=` +
@@ -247,7 +271,9 @@ describe("instances", () => {
 describe("teardown", () => {
   it("a failed bring-up removes what it created", async () => {
     const name = randomLabName();
-    await expect(labUp({ name, datacenters: 1, hostsPerDc: 1, agentCommand: "exit 3" })).rejects.toThrow(/exited at once/);
+    await expect(labUp({ name, datacenters: 1, hostsPerDc: 1, agentCommand: "exit 3" })).rejects.toThrow(
+      /exited at once/,
+    );
     const left = await findLeftovers(name);
     expect(left).toEqual({ namespaces: [], links: [], processes: [] });
     expect(existsSync(`/run/nvi-lab/${name}`)).toBe(false);
@@ -271,7 +297,9 @@ describe("teardown", () => {
   });
 
   it("down leaves no namespace, link, process or run dir with the prefix, and is idempotent", async () => {
-    const pids = state.hosts.flatMap((h) => [h.pids.ovsdb!, h.pids.vswitchd!, h.pids.agent!]).concat(Object.values(inst).map((i) => i.serverPid!));
+    const pids = state.hosts
+      .flatMap((h) => [h.pids.ovsdb!, h.pids.vswitchd!, h.pids.agent!])
+      .concat(Object.values(inst).map((i) => i.serverPid!));
     const report = await labDown(lab);
     expect(report.namespaces).toBe(1 + 2 + 4 + 4); // router, 2 datacenter switches, 4 hosts, 4 instances
     expect(await findLeftovers(lab)).toEqual({ namespaces: [], links: [], processes: [] });

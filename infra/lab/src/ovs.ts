@@ -15,7 +15,8 @@ export const ovsEnv = (dir: string): Record<string, string> => ({ OVS_RUNDIR: di
 export const vsctl = (dir: string, ...args: string[]): Promise<string> =>
   run("ovs-vsctl", ["--timeout=15", `--db=unix:${dir}/db.sock`, ...args], { env: ovsEnv(dir) });
 
-export const ofctl = (dir: string, ...args: string[]): Promise<string> => run("ovs-ofctl", ["-O", "OpenFlow13", ...args], { env: ovsEnv(dir) });
+export const ofctl = (dir: string, ...args: string[]): Promise<string> =>
+  run("ovs-ofctl", ["-O", "OpenFlow13", ...args], { env: ovsEnv(dir) });
 
 const RMEM = "/proc/sys/net/core/rmem_default";
 const RMEM_RAISED = 8 * 2 ** 20;
@@ -64,15 +65,46 @@ export async function startOvs(spec: BridgeSpec): Promise<{ ovsdb: number; vswit
   const { ns, dir } = spec;
   await mkdir(dir, { recursive: true });
   await run("ovsdb-tool", ["create", `${dir}/conf.db`, OVS_SCHEMA]);
-  await inNs(ns, "env", `OVS_RUNDIR=${dir}`, "ovsdb-server", `${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--pidfile=${dir}/ovsdb-server.pid`, `--unixctl=${dir}/ovsdb-server.ctl`, `--log-file=${dir}/ovsdb-server.log`, ...DAEMON_FLAGS);
+  await inNs(
+    ns,
+    "env",
+    `OVS_RUNDIR=${dir}`,
+    "ovsdb-server",
+    `${dir}/conf.db`,
+    `--remote=punix:${dir}/db.sock`,
+    `--pidfile=${dir}/ovsdb-server.pid`,
+    `--unixctl=${dir}/ovsdb-server.ctl`,
+    `--log-file=${dir}/ovsdb-server.log`,
+    ...DAEMON_FLAGS,
+  );
   await vsctl(dir, "--no-wait", "init");
   // userspace TSO must be on before vswitchd starts: veth senders leave checksums to offload, and
   // without it TCP/UDP arrive with bad checksums (ping still works, which misleads)
-  await vsctl(dir, "--no-wait", "set", "Open_vSwitch", ".", "other_config:userspace-tso-enable=true", `external_ids:system-id=${spec.lab}-${spec.hostId}`, `external_ids:hostname=${spec.lab}-${spec.hostId}`);
-  await inNs(ns, "env", `OVS_RUNDIR=${dir}`, "ovs-vswitchd", `unix:${dir}/db.sock`, `--pidfile=${dir}/ovs-vswitchd.pid`, `--unixctl=${dir}/ovs-vswitchd.ctl`, `--log-file=${dir}/ovs-vswitchd.log`, ...DAEMON_FLAGS);
+  await vsctl(
+    dir,
+    "--no-wait",
+    "set",
+    "Open_vSwitch",
+    ".",
+    "other_config:userspace-tso-enable=true",
+    `external_ids:system-id=${spec.lab}-${spec.hostId}`,
+    `external_ids:hostname=${spec.lab}-${spec.hostId}`,
+  );
+  await inNs(
+    ns,
+    "env",
+    `OVS_RUNDIR=${dir}`,
+    "ovs-vswitchd",
+    `unix:${dir}/db.sock`,
+    `--pidfile=${dir}/ovs-vswitchd.pid`,
+    `--unixctl=${dir}/ovs-vswitchd.ctl`,
+    `--log-file=${dir}/ovs-vswitchd.log`,
+    ...DAEMON_FLAGS,
+  );
   const ovsdb = await readPidfile(`${dir}/ovsdb-server.pid`);
   const vswitchd = await readPidfile(`${dir}/ovs-vswitchd.pid`);
-  if (ovsdb === undefined || vswitchd === undefined) throw new LabError(`Open vSwitch in ${ns} wrote no pidfile (see ${dir}/*.log)`);
+  if (ovsdb === undefined || vswitchd === undefined)
+    throw new LabError(`Open vSwitch in ${ns} wrote no pidfile (see ${dir}/*.log)`);
   return { ovsdb, vswitchd };
 }
 
@@ -95,15 +127,47 @@ export function plumbingFlows(bridgeMac: string): string[] {
 export async function createBridge(spec: BridgeSpec): Promise<void> {
   const { dir, bridge } = spec;
   const controllerArgs = spec.controller
-    ? ["--", "--id=@c", "create", "Controller", `target="${spec.controller}"`, "max_backoff=1000", "inactivity_probe=5000", "--", "set", "bridge", bridge, "controller=@c"]
+    ? [
+        "--",
+        "--id=@c",
+        "create",
+        "Controller",
+        `target="${spec.controller}"`,
+        "max_backoff=1000",
+        "inactivity_probe=5000",
+        "--",
+        "set",
+        "bridge",
+        bridge,
+        "controller=@c",
+      ]
     : [];
   await vsctl(
     dir,
-    "add-br", bridge,
-    "--", "set", "bridge", bridge, "datapath_type=netdev", "protocols=OpenFlow13", "fail_mode=secure",
-    `other-config:datapath-id=${spec.datapathId}`, `other-config:hwaddr=${spec.fabricMac}`, "other-config:disable-in-band=true",
-    `external_ids:nvi-lab=${spec.lab}`, `external_ids:nvi-host=${spec.hostId}`,
-    "--", "add-port", bridge, FABRIC_IF, "--", "set", "interface", FABRIC_IF, `ofport_request=${FABRIC_OFPORT}`, "external_ids:nvi-role=fabric",
+    "add-br",
+    bridge,
+    "--",
+    "set",
+    "bridge",
+    bridge,
+    "datapath_type=netdev",
+    "protocols=OpenFlow13",
+    "fail_mode=secure",
+    `other-config:datapath-id=${spec.datapathId}`,
+    `other-config:hwaddr=${spec.fabricMac}`,
+    "other-config:disable-in-band=true",
+    `external_ids:nvi-lab=${spec.lab}`,
+    `external_ids:nvi-host=${spec.hostId}`,
+    "--",
+    "add-port",
+    bridge,
+    FABRIC_IF,
+    "--",
+    "set",
+    "interface",
+    FABRIC_IF,
+    `ofport_request=${FABRIC_OFPORT}`,
+    "external_ids:nvi-role=fabric",
     ...controllerArgs,
   );
   const flowsFile = path.join(dir, "lab-flows.txt");

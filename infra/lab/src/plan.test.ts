@@ -31,29 +31,51 @@ describe("address plan", () => {
       ["h3", 2, "nltest-h3", "100.64.2.11", "100.64.2.1", "198.18.3.13"],
       ["h4", 2, "nltest-h4", "100.64.2.12", "100.64.2.1", "198.18.3.14"],
     ]);
-    expect(plan.hosts.map((h) => h.gatewayMac)).toEqual(["02:00:64:40:01:01", "02:00:64:40:01:01", "02:00:64:40:02:01", "02:00:64:40:02:01"]);
+    expect(plan.hosts.map((h) => h.gatewayMac)).toEqual([
+      "02:00:64:40:01:01",
+      "02:00:64:40:01:01",
+      "02:00:64:40:02:01",
+      "02:00:64:40:02:01",
+    ]);
     expect(plan.datacenters.map((d) => d.routerMac)).toEqual(["02:00:64:40:01:01", "02:00:64:40:02:01"]);
     expect(plan.mgmt).toEqual({ bridge: "nltest-mg", subnet: "198.18.3.0/24", tscIp: "198.18.3.1" });
   });
 
   it("gives fixed datapath ids a test can address", () => {
-    expect(plan.hosts.map((h) => h.datapathId)).toEqual(["00004e5649000001", "00004e5649000002", "00004e5649000003", "00004e5649000004"]);
+    expect(plan.hosts.map((h) => h.datapathId)).toEqual([
+      "00004e5649000001",
+      "00004e5649000002",
+      "00004e5649000003",
+      "00004e5649000004",
+    ]);
     expect(datapathIdFor(200)).toBe("00004e56490000c8");
   });
 
   it("never collides: names and addresses unique, root links fit in 15 chars, all prefixed", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 32 }), fc.integer({ min: 0, max: 511 }), (dcs, per, slot) => {
-        const p = planLab("abcdefgh", dcs, per, slot);
-        const all = (f: (h: (typeof p.hosts)[number]) => string) => new Set(p.hosts.map(f)).size === p.hosts.length;
-        expect(all((h) => h.fabricIp) && all((h) => h.fabricMac) && all((h) => h.nicMac) && all((h) => h.mgmtIp) && all((h) => h.ns) && all((h) => h.datapathId)).toBe(true);
-        for (const h of p.hosts) {
-          expect(h.mgmtRootIf.length).toBeLessThanOrEqual(15);
-          expect(h.mgmtRootIf.startsWith("abcdefgh-")).toBe(true);
-          expect(h.fabricMac).not.toBe(h.nicMac);
-        }
-        expect(p.mgmt.bridge.length).toBeLessThanOrEqual(15);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 32 }),
+        fc.integer({ min: 0, max: 511 }),
+        (dcs, per, slot) => {
+          const p = planLab("abcdefgh", dcs, per, slot);
+          const all = (f: (h: (typeof p.hosts)[number]) => string) => new Set(p.hosts.map(f)).size === p.hosts.length;
+          expect(
+            all((h) => h.fabricIp) &&
+              all((h) => h.fabricMac) &&
+              all((h) => h.nicMac) &&
+              all((h) => h.mgmtIp) &&
+              all((h) => h.ns) &&
+              all((h) => h.datapathId),
+          ).toBe(true);
+          for (const h of p.hosts) {
+            expect(h.mgmtRootIf.length).toBeLessThanOrEqual(15);
+            expect(h.mgmtRootIf.startsWith("abcdefgh-")).toBe(true);
+            expect(h.fabricMac).not.toBe(h.nicMac);
+          }
+          expect(p.mgmt.bridge.length).toBeLessThanOrEqual(15);
+        },
+      ),
     );
   });
 
@@ -79,7 +101,12 @@ describe("management subnet", () => {
 
 describe("instances", () => {
   it("derives the gateway from the subnet and refuses network, broadcast and gateway addresses", () => {
-    expect(parseInstanceAddress("10.1.0.5/24")).toEqual({ ip: "10.1.0.5", prefixLen: 24, gateway: "10.1.0.1", cidr: "10.1.0.5/24" });
+    expect(parseInstanceAddress("10.1.0.5/24")).toEqual({
+      ip: "10.1.0.5",
+      prefixLen: 24,
+      gateway: "10.1.0.1",
+      cidr: "10.1.0.5/24",
+    });
     expect(parseInstanceAddress("10.1.2.130/25").gateway).toBe("10.1.2.129");
     expect(() => parseInstanceAddress("10.1.0.0/24")).toThrow(/network or broadcast/);
     expect(() => parseInstanceAddress("10.1.0.255/24")).toThrow(/network or broadcast/);

@@ -24,7 +24,9 @@ export const FABRIC_OFPORT = 1;
 export const LAB_COOKIE = "0x4e56494c4142";
 
 export function labNameProblem(name: string): string | null {
-  return LAB_NAME.test(name) ? null : `lab name "${name}" must match ${LAB_NAME.source} (2-8 chars: it prefixes interface names of at most 15)`;
+  return LAB_NAME.test(name)
+    ? null
+    : `lab name "${name}" must match ${LAB_NAME.source} (2-8 chars: it prefixes interface names of at most 15)`;
 }
 
 export function randomLabName(): string {
@@ -145,7 +147,13 @@ export function planLab(lab: string, datacenters: number, hostsPerDc: number, mg
       });
     }
   }
-  return { name: lab, routerNs: `${lab}-rt`, mgmt: { bridge: `${lab}-mg`, subnet: `${base}.0/24`, tscIp: `${base}.1` }, datacenters: dcs, hosts };
+  return {
+    name: lab,
+    routerNs: `${lab}-rt`,
+    mgmt: { bridge: `${lab}-mg`, subnet: `${base}.0/24`, tscIp: `${base}.1` },
+    datacenters: dcs,
+    hosts,
+  };
 }
 
 export function instanceNs(lab: string, instance: string): string {
@@ -153,7 +161,9 @@ export function instanceNs(lab: string, instance: string): string {
 }
 
 export function instanceNameProblem(name: string): string | null {
-  return INSTANCE_NAME.test(name) ? null : `instance name "${name}" must match ${INSTANCE_NAME.source} (it names the OVS port, at most 15 chars)`;
+  return INSTANCE_NAME.test(name)
+    ? null
+    : `instance name "${name}" must match ${INSTANCE_NAME.source} (it names the OVS port, at most 15 chars)`;
 }
 
 const ipToInt = (ip: string): number => ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
@@ -178,8 +188,10 @@ export function parseInstanceAddress(cidr: string): InstanceAddress {
   const size = 2 ** (32 - prefixLen);
   const network = Math.floor(ipToInt(ip) / size) * size;
   const host = ipToInt(ip) - network;
-  if (host === 0 || host === size - 1) throw new LabError(`instance address ${cidr} is the subnet's network or broadcast address`);
-  if (host === 1) throw new LabError(`instance address ${cidr} is the subnet's gateway (${intToIp(network + 1)}); pick another`);
+  if (host === 0 || host === size - 1)
+    throw new LabError(`instance address ${cidr} is the subnet's network or broadcast address`);
+  if (host === 1)
+    throw new LabError(`instance address ${cidr} is the subnet's gateway (${intToIp(network + 1)}); pick another`);
   return { ip, prefixLen, gateway: intToIp(network + 1), cidr: `${ip}/${prefixLen}` };
 }
 
@@ -201,6 +213,7 @@ export function macProblem(mac: string): string | null {
 export function resolveController(target: string | undefined, tscIp: string): string | undefined {
   if (target === undefined) return undefined;
   const m = /^(tcp|ssl):([^:]+):(\d{1,5})$/.exec(target);
-  if (!m || Number(m[3]) > 65535) throw new LabError(`controller "${target}" must look like tcp:ADDR:PORT (ADDR may be "mgmt")`);
+  if (!m || Number(m[3]) > 65535)
+    throw new LabError(`controller "${target}" must look like tcp:ADDR:PORT (ADDR may be "mgmt")`);
   return `${m[1]}:${m[2] === "mgmt" ? tscIp : m[2]}:${m[3]}`;
 }

@@ -46,10 +46,16 @@ setTimeout(() => { console.log("timeout"); process.exit(1); }, Number(ms));`;
 
 /** Connects to ip:port from `ns`, sends "probe" and expects it echoed (the instance server's TCP echo). */
 export function tcpProbe(ns: string, ip: string, port = 7, timeoutMs = 1_500): Promise<ProbeResult> {
-  return probe(["netns", "exec", ns, process.execPath, "-e", TCP_JS, ip, String(port), String(timeoutMs)], timeoutMs + 5_000);
+  return probe(
+    ["netns", "exec", ns, process.execPath, "-e", TCP_JS, ip, String(port), String(timeoutMs)],
+    timeoutMs + 5_000,
+  );
 }
 
 /** Sends UDP datagrams from `ns` until one is echoed back or the time is up. */
 export function udpProbe(ns: string, ip: string, port = 7, timeoutMs = 1_500): Promise<ProbeResult> {
-  return probe(["netns", "exec", ns, process.execPath, "-e", UDP_JS, ip, String(port), String(timeoutMs)], timeoutMs + 5_000);
+  return probe(
+    ["netns", "exec", ns, process.execPath, "-e", UDP_JS, ip, String(port), String(timeoutMs)],
+    timeoutMs + 5_000,
+  );
 }

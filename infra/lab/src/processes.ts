@@ -15,11 +15,21 @@ import { LabError, sleep, tryRun } from "./exec.ts";
  * `networkOnly` enters just the network namespace (nsenter), as an agent on a real host lives:
  * the namespaces it creates (`ip netns add`) are then visible to everyone, and to its next run.
  */
-export async function spawnInNs(ns: string, argv: readonly string[], logFile: string, env: Record<string, string> = {}, o: { networkOnly?: boolean } = {}): Promise<number> {
+export async function spawnInNs(
+  ns: string,
+  argv: readonly string[],
+  logFile: string,
+  env: Record<string, string> = {},
+  o: { networkOnly?: boolean } = {},
+): Promise<number> {
   const fd = openSync(logFile, "a");
   try {
     const enter = o.networkOnly ? ["nsenter", `--net=/run/netns/${ns}`, "--"] : ["ip", "netns", "exec", ns];
-    const child = spawn(enter[0]!, [...enter.slice(1), ...argv], { detached: true, stdio: ["ignore", fd, fd], env: childEnv(env) });
+    const child = spawn(enter[0]!, [...enter.slice(1), ...argv], {
+      detached: true,
+      stdio: ["ignore", fd, fd],
+      env: childEnv(env),
+    });
     const pid = child.pid;
     if (pid === undefined) throw new LabError(`could not start ${argv.join(" ")} in ${ns}`);
     const early = new Promise<number | null>((resolve) => {
@@ -29,7 +39,12 @@ export async function spawnInNs(ns: string, argv: readonly string[], logFile: st
     child.unref();
     // `ip netns exec` and nsenter exec the command in place once in the namespace; a command that
     // fails at once (bad path, syntax) gets a moment to say so
-    const outcome = await Promise.race([early, waitInNs(pid, ns, 3_000).then(() => sleep(300)).then(() => null)]);
+    const outcome = await Promise.race([
+      early,
+      waitInNs(pid, ns, 3_000)
+        .then(() => sleep(300))
+        .then(() => null),
+    ]);
     if (outcome !== null) {
       const tail = (await readFile(logFile, "utf8").catch(() => "")).trim().split("\n").slice(-5).join("\n");
       throw new LabError(`${argv.join(" ")} in ${ns} exited at once (code ${outcome})${tail ? `:\n${tail}` : ""}`);

@@ -18,9 +18,16 @@ afterEach(async () => {
 });
 
 const minimal = (name: string): LabState => ({
-  version: 1, name, phase: "starting", createdAt: "2026-11-26T12:00:00.000Z", runDir: `/run/nvi-lab/${name}`,
-  mgmt: { bridge: `${name}-mg`, subnet: "198.18.0.0/24", tscIp: "198.18.0.1" }, router: { ns: `${name}-rt` },
-  datacenters: [], hosts: [], instances: [],
+  version: 1,
+  name,
+  phase: "starting",
+  createdAt: "2026-11-26T12:00:00.000Z",
+  runDir: `/run/nvi-lab/${name}`,
+  mgmt: { bridge: `${name}-mg`, subnet: "198.18.0.0/24", tscIp: "198.18.0.1" },
+  router: { ns: `${name}-rt` },
+  datacenters: [],
+  hosts: [],
+  instances: [],
 });
 
 describe("state file on disk", () => {
@@ -47,7 +54,10 @@ describe("lab lock", () => {
       await new Promise((r) => setTimeout(r, 60));
       order.push(`${tag}-`);
     };
-    await Promise.all([withLabLock("nlzz", slow("a"), { create: true }), withLabLock("nlzz", slow("b"), { create: true })]);
+    await Promise.all([
+      withLabLock("nlzz", slow("a"), { create: true }),
+      withLabLock("nlzz", slow("b"), { create: true }),
+    ]);
     expect(["a+ a- b+ b-", "b+ b- a+ a-"]).toContain(order.join(" "));
     expect(existsSync(path.join(runDirOf("nlzz"), "lock"))).toBe(false);
   });
@@ -57,7 +67,9 @@ describe("lab lock", () => {
     await writeFile(path.join(runDirOf("nlzz"), "lock"), "999999999");
     expect(await withLabLock("nlzz", () => Promise.resolve("ran"))).toBe("ran");
     await writeFile(path.join(runDirOf("nlzz"), "lock"), String(process.pid));
-    await expect(withLabLock("nlzz", () => Promise.resolve("ran"), { timeoutMs: 100 })).rejects.toThrow(/lab nlzz is busy/);
+    await expect(withLabLock("nlzz", () => Promise.resolve("ran"), { timeoutMs: 100 })).rejects.toThrow(
+      /lab nlzz is busy/,
+    );
   });
 
   it("does not create a run dir for a lab that is not up", async () => {

@@ -62,7 +62,18 @@ export const LabState = z
     agentCommand: z.string().optional(),
     mgmt: z.object({ bridge: z.string(), subnet: z.string(), tscIp: Ip }).strict(),
     router: z.object({ ns: z.string() }).strict(),
-    datacenters: z.array(z.object({ index: z.number().int(), id: z.string(), ns: z.string(), subnet: z.string(), routerIp: Ip, routerMac: Mac }).strict()),
+    datacenters: z.array(
+      z
+        .object({
+          index: z.number().int(),
+          id: z.string(),
+          ns: z.string(),
+          subnet: z.string(),
+          routerIp: Ip,
+          routerMac: Mac,
+        })
+        .strict(),
+    ),
     hosts: z.array(HostState),
     instances: z.array(InstanceState),
   })
@@ -122,7 +133,11 @@ function alive(pid: number): boolean {
  * One writer per lab at a time (two `instance add` in parallel must not lose each other's
  * state): an O_EXCL lock file holding the owner's PID; a lock whose owner is gone is taken over.
  */
-export async function withLabLock<T>(lab: string, fn: () => Promise<T>, options: { create?: boolean; timeoutMs?: number } = {}): Promise<T> {
+export async function withLabLock<T>(
+  lab: string,
+  fn: () => Promise<T>,
+  options: { create?: boolean; timeoutMs?: number } = {},
+): Promise<T> {
   const dir = runDirOf(lab);
   // only `up` creates a lab's run dir; for anything else an absent dir means "not up": nothing to lock
   if (!options.create && !existsSync(dir)) return fn();

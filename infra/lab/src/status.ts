@@ -28,7 +28,10 @@ export interface LabStatus {
 /** Labs with a run dir under the lab root. */
 export async function listLabs(): Promise<string[]> {
   try {
-    return (await readdir(labRoot(), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    return (await readdir(labRoot(), { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return [];
   }
@@ -71,7 +74,11 @@ export async function labStatus(lab: string): Promise<LabStatus> {
   );
   const instances = await Promise.all(
     state.instances.map(async (i) => ({
-      name: i.name, host: i.host, ip: `${i.ip}/${i.prefixLen}`, mac: i.mac, ofport: i.ofport,
+      name: i.name,
+      host: i.host,
+      ip: `${i.ip}/${i.prefixLen}`,
+      mac: i.mac,
+      ofport: i.ofport,
       server: i.serverPid !== undefined && (await pidInNs(i.serverPid, i.ns)),
     })),
   );
@@ -88,12 +95,28 @@ export function formatStatus(s: LabStatus): string {
     "",
     "host  dc  fabric                          mgmt            dpid              ovsdb vswitchd agent fail_mode controller",
     ...s.hosts.map((h) =>
-      [h.id.padEnd(5), String(h.dc).padEnd(3), h.fabric.padEnd(31), h.mgmtIp.padEnd(15), h.datapathId, yes(h.ovsdb).padEnd(5), yes(h.vswitchd).padEnd(8), yes(h.agent).padEnd(5), h.failMode.padEnd(9), h.controller].join(" "),
+      [
+        h.id.padEnd(5),
+        String(h.dc).padEnd(3),
+        h.fabric.padEnd(31),
+        h.mgmtIp.padEnd(15),
+        h.datapathId,
+        yes(h.ovsdb).padEnd(5),
+        yes(h.vswitchd).padEnd(8),
+        yes(h.agent).padEnd(5),
+        h.failMode.padEnd(9),
+        h.controller,
+      ].join(" "),
     ),
   ];
   if (s.instances.length > 0) {
     lines.push("", "instance        host  address            mac                ofport server");
-    for (const i of s.instances) lines.push([i.name.padEnd(15), i.host.padEnd(5), i.ip.padEnd(18), i.mac, String(i.ofport).padEnd(6), yes(i.server)].join(" "));
+    for (const i of s.instances)
+      lines.push(
+        [i.name.padEnd(15), i.host.padEnd(5), i.ip.padEnd(18), i.mac, String(i.ofport).padEnd(6), yes(i.server)].join(
+          " ",
+        ),
+      );
   }
   return lines.join("\n");
 }

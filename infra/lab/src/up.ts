@@ -62,7 +62,12 @@ async function addNamespace(ns: string, sysctls: string[] = []): Promise<void> {
 
 async function usedRootSubnets(): Promise<Set<string>> {
   const out = await run("ip", ["-4", "-o", "route", "show", "table", "all"]);
-  return new Set(out.split("\n").map((l) => l.trim().split(/\s+/)[0] ?? "").filter((s) => s.includes("/")));
+  return new Set(
+    out
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/)[0] ?? "")
+      .filter((s) => s.includes("/")),
+  );
 }
 
 /** Root-namespace link without IPv6 (set before it comes up, so it never solicits). */
@@ -71,7 +76,10 @@ async function quietRootLink(name: string): Promise<void> {
 }
 
 /** The environment an agent gets: what the agent reads (NVI_BRIDGE, NVI_DATACENTER, NVI_INSTANCE_BLOCK), OVS paths, and the lab's facts. */
-export function agentEnv(state: Pick<LabState, "name" | "controller" | "mgmt">, host: HostState): Record<string, string> {
+export function agentEnv(
+  state: Pick<LabState, "name" | "controller" | "mgmt">,
+  host: HostState,
+): Record<string, string> {
   return {
     NVI_BRIDGE: host.bridge,
     NVI_DATACENTER: `dc${host.dc}`,
@@ -106,7 +114,21 @@ async function buildSwitchesAndRouter(plan: LabPlan): Promise<void> {
       // the datacenter's underlay switch: a Linux bridge (no STP, so ports forward at once)
       await ipIn(dc.ns, "link", "add", "br0", "type", "bridge", "stp_state", "0");
       await ipIn(dc.ns, "link", "set", "br0", "up");
-      await ipIn(plan.routerNs, "link", "add", dc.routerIf, "address", dc.routerMac, "type", "veth", "peer", "name", "rt", "netns", dc.ns);
+      await ipIn(
+        plan.routerNs,
+        "link",
+        "add",
+        dc.routerIf,
+        "address",
+        dc.routerMac,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "rt",
+        "netns",
+        dc.ns,
+      );
       await ipIn(dc.ns, "link", "set", "rt", "master", "br0", "up");
       await ipIn(plan.routerNs, "addr", "add", `${dc.routerIp}/24`, "dev", dc.routerIf);
       await ipIn(plan.routerNs, "link", "set", dc.routerIf, "up");
@@ -119,7 +141,13 @@ async function buildSwitchesAndRouter(plan: LabPlan): Promise<void> {
   await run("ip", ["link", "set", plan.mgmt.bridge, "up"]);
 }
 
-async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: string, signal?: AbortSignal): Promise<HostState> {
+async function buildHost(
+  plan: LabPlan,
+  h: HostPlan,
+  state: LabState,
+  bridge: string,
+  signal?: AbortSignal,
+): Promise<HostState> {
   const dcNs = plan.datacenters[h.dc - 1]?.ns ?? "";
   checkpoint(signal);
   await addNamespace(h.ns);
@@ -137,7 +165,16 @@ async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: st
   await ipIn(h.ns, "link", "set", MGMT_IF, "up");
 
   const ovsDir = path.join(state.runDir, h.id);
-  const spec = { lab: plan.name, hostId: h.id, ns: h.ns, dir: ovsDir, bridge, datapathId: h.datapathId, fabricMac: h.fabricMac, controller: state.controller };
+  const spec = {
+    lab: plan.name,
+    hostId: h.id,
+    ns: h.ns,
+    dir: ovsDir,
+    bridge,
+    datapathId: h.datapathId,
+    fabricMac: h.fabricMac,
+    controller: state.controller,
+  };
   checkpoint(signal);
   const pids = await startOvs(spec);
   checkpoint(signal);
@@ -148,12 +185,31 @@ async function buildHost(plan: LabPlan, h: HostPlan, state: LabState, bridge: st
   // the underlay routes the host's instance block to the host (a datacenter's fabric would announce it)
   await ipIn(plan.routerNs, "route", "add", h.instanceBlock, "via", h.fabricIp);
   const host: HostState = {
-    id: h.id, index: h.index, dc: h.dc, ns: h.ns, bridge, datapathId: h.datapathId,
-    fabricIp: h.fabricIp, fabricPrefixLen: h.fabricPrefixLen, fabricMac: h.fabricMac, nicMac: h.nicMac,
-    gatewayIp: h.gatewayIp, gatewayMac: h.gatewayMac, instanceBlock: h.instanceBlock, mgmtIp: h.mgmtIp, ovsDir, pids,
+    id: h.id,
+    index: h.index,
+    dc: h.dc,
+    ns: h.ns,
+    bridge,
+    datapathId: h.datapathId,
+    fabricIp: h.fabricIp,
+    fabricPrefixLen: h.fabricPrefixLen,
+    fabricMac: h.fabricMac,
+    nicMac: h.nicMac,
+    gatewayIp: h.gatewayIp,
+    gatewayMac: h.gatewayMac,
+    instanceBlock: h.instanceBlock,
+    mgmtIp: h.mgmtIp,
+    ovsDir,
+    pids,
   };
   if (state.agentCommand) {
-    host.pids.agent = await spawnInNs(h.ns, ["sh", "-c", state.agentCommand], path.join(ovsDir, "agent.log"), agentEnv(state, host), { networkOnly: true });
+    host.pids.agent = await spawnInNs(
+      h.ns,
+      ["sh", "-c", state.agentCommand],
+      path.join(ovsDir, "agent.log"),
+      agentEnv(state, host),
+      { networkOnly: true },
+    );
   }
   return host;
 }
@@ -169,60 +225,80 @@ export async function labUp(options: UpOptions): Promise<LabState> {
   const problem = labNameProblem(name);
   if (problem) throw new LabError(problem);
   const bridge = options.bridge ?? DEFAULT_BRIDGE;
-  if (!/^[a-z][a-z0-9-]{0,14}$/.test(bridge) || bridge === FABRIC_IF || bridge === MGMT_IF) throw new LabError(`bridge name "${bridge}" must be an interface name (a-z0-9-, at most 15) other than ${FABRIC_IF} and ${MGMT_IF}`);
+  if (!/^[a-z][a-z0-9-]{0,14}$/.test(bridge) || bridge === FABRIC_IF || bridge === MGMT_IF)
+    throw new LabError(
+      `bridge name "${bridge}" must be an interface name (a-z0-9-, at most 15) other than ${FABRIC_IF} and ${MGMT_IF}`,
+    );
 
   // validate everything before the first side effect (the run dir)
   planLab(name, options.datacenters, options.hostsPerDc, 0);
   resolveController(options.controller, "198.18.0.1");
   const hadRunDir = existsSync(runDirOf(name));
 
-  return withLabLock(name, async () => {
-    const existing = await readState(name).catch((e: Error) => {
-      throw new LabError(`lab ${name} has an unreadable state file (${e.message}); run "lab down --name ${name}"`);
-    });
-    if (existing?.phase === "up") throw new LabError(`lab ${name} already up since ${existing.createdAt} (${statePathOf(name)}); run "lab down --name ${name}" first`);
-    if (existing) throw new LabError(`lab ${name} did not finish coming up; run "lab down --name ${name}" to clear it`);
-    const left = await findLeftovers(name);
-    if (!isEmpty(left)) {
-      // the run dir is what marks names as a lab's: do not leave one behind for someone else's
-      if (!hadRunDir) await rm(runDirOf(name), { recursive: true, force: true });
-      throw new LabError(
-        `names with the prefix ${name}- exist (namespaces: ${left.namespaces.join(" ") || "-"}; links: ${left.links.join(" ") || "-"}): ` +
-          `pick another name, or if they are a lab's leftovers run "lab down --name ${name} --force"`,
-      );
-    }
-    const plan = planLab(name, options.datacenters, options.hostsPerDc, pickMgmtSlot(name, await usedRootSubnets()));
-    const state: LabState = {
-      version: 1,
-      name,
-      phase: "starting",
-      createdAt: new Date().toISOString(),
-      runDir: runDirOf(name),
-      controller: resolveController(options.controller, plan.mgmt.tscIp),
-      agentCommand: options.agentCommand,
-      mgmt: plan.mgmt,
-      router: { ns: plan.routerNs },
-      datacenters: plan.datacenters.map((d) => ({ index: d.index, id: d.id, ns: d.ns, subnet: d.subnet, routerIp: d.routerIp, routerMac: d.routerMac })),
-      hosts: [],
-      instances: [],
-    };
-    await mkdir(state.runDir, { recursive: true });
-    await writeState(state);
-    const t0 = Date.now();
-    try {
-      await buildSwitchesAndRouter(plan);
-      log(`switches, router and management bridge ready (${Date.now() - t0} ms)`);
-      checkpoint(options.signal);
-      state.hosts = await withRaisedRmem(() => pool(plan.hosts, 4, (h) => buildHost(plan, h, state, bridge, options.signal)));
-      checkpoint(options.signal);
-      log(`${plan.hosts.length} hosts ready (${Date.now() - t0} ms)`);
-      state.phase = "up";
+  return withLabLock(
+    name,
+    async () => {
+      const existing = await readState(name).catch((e: Error) => {
+        throw new LabError(`lab ${name} has an unreadable state file (${e.message}); run "lab down --name ${name}"`);
+      });
+      if (existing?.phase === "up")
+        throw new LabError(
+          `lab ${name} already up since ${existing.createdAt} (${statePathOf(name)}); run "lab down --name ${name}" first`,
+        );
+      if (existing)
+        throw new LabError(`lab ${name} did not finish coming up; run "lab down --name ${name}" to clear it`);
+      const left = await findLeftovers(name);
+      if (!isEmpty(left)) {
+        // the run dir is what marks names as a lab's: do not leave one behind for someone else's
+        if (!hadRunDir) await rm(runDirOf(name), { recursive: true, force: true });
+        throw new LabError(
+          `names with the prefix ${name}- exist (namespaces: ${left.namespaces.join(" ") || "-"}; links: ${left.links.join(" ") || "-"}): ` +
+            `pick another name, or if they are a lab's leftovers run "lab down --name ${name} --force"`,
+        );
+      }
+      const plan = planLab(name, options.datacenters, options.hostsPerDc, pickMgmtSlot(name, await usedRootSubnets()));
+      const state: LabState = {
+        version: 1,
+        name,
+        phase: "starting",
+        createdAt: new Date().toISOString(),
+        runDir: runDirOf(name),
+        controller: resolveController(options.controller, plan.mgmt.tscIp),
+        agentCommand: options.agentCommand,
+        mgmt: plan.mgmt,
+        router: { ns: plan.routerNs },
+        datacenters: plan.datacenters.map((d) => ({
+          index: d.index,
+          id: d.id,
+          ns: d.ns,
+          subnet: d.subnet,
+          routerIp: d.routerIp,
+          routerMac: d.routerMac,
+        })),
+        hosts: [],
+        instances: [],
+      };
+      await mkdir(state.runDir, { recursive: true });
       await writeState(state);
-      return state;
-    } catch (e) {
-      log(`bring-up failed, tearing down: ${(e as Error).message}`);
-      await sweep(name);
-      throw e;
-    }
-  }, { create: true });
+      const t0 = Date.now();
+      try {
+        await buildSwitchesAndRouter(plan);
+        log(`switches, router and management bridge ready (${Date.now() - t0} ms)`);
+        checkpoint(options.signal);
+        state.hosts = await withRaisedRmem(() =>
+          pool(plan.hosts, 4, (h) => buildHost(plan, h, state, bridge, options.signal)),
+        );
+        checkpoint(options.signal);
+        log(`${plan.hosts.length} hosts ready (${Date.now() - t0} ms)`);
+        state.phase = "up";
+        await writeState(state);
+        return state;
+      } catch (e) {
+        log(`bring-up failed, tearing down: ${(e as Error).message}`);
+        await sweep(name);
+        throw e;
+      }
+    },
+    { create: true },
+  );
 }

@@ -17,12 +17,22 @@ afterAll(async () => {
   await deps.db.$disconnect();
 });
 
-function rest(method: string, path: string, init: { token?: string; body?: string; headers?: Record<string, string> } = {}, d: CoreDeps = deps) {
+function rest(
+  method: string,
+  path: string,
+  init: { token?: string; body?: string; headers?: Record<string, string> } = {},
+  d: CoreDeps = deps,
+) {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   if (init.body !== undefined) headers["content-type"] ??= "application/json";
-  return handleRest(new Request(`http://localhost/api/v1${path}`, { method, headers, ...(init.body !== undefined ? { body: init.body } : {}) }), (req) =>
-    headerContext(d, req.headers),
+  return handleRest(
+    new Request(`http://localhost/api/v1${path}`, {
+      method,
+      headers,
+      ...(init.body !== undefined ? { body: init.body } : {}),
+    }),
+    (req) => headerContext(d, req.headers),
   );
 }
 
@@ -33,8 +43,23 @@ async function tokenWith(scopes: Parameters<typeof createApiToken>[1]["scopes"],
 
 describe("authentication errors", () => {
   it("refuses a malformed token with 401 without touching the database", async () => {
-    const noDb = { ...deps, db: new Proxy({}, { get: () => { throw new Error("database was touched"); } }) } as unknown as CoreDeps;
-    for (const token of ["nope", "nvi_short", mintTokenSecret().slice(0, -1) + "!", mintTokenSecret().replace(/.$/, (c) => (c === "a" ? "b" : "a"))]) {
+    const noDb = {
+      ...deps,
+      db: new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error("database was touched");
+          },
+        },
+      ),
+    } as unknown as CoreDeps;
+    for (const token of [
+      "nope",
+      "nvi_short",
+      mintTokenSecret().slice(0, -1) + "!",
+      mintTokenSecret().replace(/.$/, (c) => (c === "a" ? "b" : "a")),
+    ]) {
       const res = await rest("GET", "/me", { token }, noDb);
       expect(res.status).toBe(401);
       expect((await json(res)).data.domainCode).toBe("TOKEN_MALFORMED");
@@ -98,7 +123,10 @@ describe("scopes", () => {
 
   it("a token mints no credentials: neither tokens (which could outlive it) nor invitations", async () => {
     const { secret } = await tokenWith(["tokens:write", "members:write"]);
-    const token = await rest("POST", "/tokens", { token: secret, body: JSON.stringify({ name: "forever", scopes: ["audit:read"], expiresInDays: null }) });
+    const token = await rest("POST", "/tokens", {
+      token: secret,
+      body: JSON.stringify({ name: "forever", scopes: ["audit:read"], expiresInDays: null }),
+    });
     expect(token.status).toBe(403);
     expect((await json(token)).data.domainCode).toBe("USER_SESSION_REQUIRED");
     const invite = await rest("POST", "/invitations", { token: secret, body: JSON.stringify({ role: "owner" }) });
@@ -107,11 +135,20 @@ describe("scopes", () => {
 
   it("a token shrinks with its creator's role and dies when the creator leaves", async () => {
     const member = await makeTenant(deps, "erin");
-    const m = await deps.db.membership.create({ data: { id: deps.newId("membership"), orgId: owner.orgId, userId: member.userId, role: "member" } });
+    const m = await deps.db.membership.create({
+      data: { id: deps.newId("membership"), orgId: owner.orgId, userId: member.userId, role: "member" },
+    });
     const actor = await resolveUserActor(deps, { userId: member.userId, preferredOrgId: owner.orgId, sourceIp: null });
     expect(actor.orgId).toBe(owner.orgId);
-    const { secret } = await createApiToken({ ...deps, actor }, { name: "erin's", scopes: ["clouds:write", "audit:read"], expiresInDays: 1 });
-    const cloud = (name: string) => rest("POST", "/clouds", { token: secret, body: JSON.stringify({ name, kind: "vm", region: "eu", datacenter: "dc1" }) });
+    const { secret } = await createApiToken(
+      { ...deps, actor },
+      { name: "erin's", scopes: ["clouds:write", "audit:read"], expiresInDays: 1 },
+    );
+    const cloud = (name: string) =>
+      rest("POST", "/clouds", {
+        token: secret,
+        body: JSON.stringify({ name, kind: "vm", region: "eu", datacenter: "dc1" }),
+      });
     expect((await cloud(`erin-${Date.now()}`)).status).toBe(200);
     await deps.db.membership.update({ where: { id: m.id }, data: { role: "viewer" } });
     expect((await cloud(`erin2-${Date.now()}`)).status).toBe(403);
@@ -131,12 +168,18 @@ describe("bad request bodies change nothing and say what is wrong", () => {
   });
 
   it("an oversized body is refused before parsing", async () => {
-    const res = await rest("POST", "/tokens", { token: owner.token, body: JSON.stringify({ name: "x".repeat(MAX_BODY_BYTES) }) });
+    const res = await rest("POST", "/tokens", {
+      token: owner.token,
+      body: JSON.stringify({ name: "x".repeat(MAX_BODY_BYTES) }),
+    });
     expect(res.status).toBe(413);
   });
 
   it("a wrong field is 400 naming the field", async () => {
-    const res = await rest("POST", "/tokens", { token: owner.token, body: JSON.stringify({ name: "ok", scopes: ["vpcs:fly"] }) });
+    const res = await rest("POST", "/tokens", {
+      token: owner.token,
+      body: JSON.stringify({ name: "ok", scopes: ["vpcs:fly"] }),
+    });
     expect(res.status).toBe(400);
     const body = await json(res);
     expect(JSON.stringify(body.issues ?? body.data?.issues)).toContain("scopes");
@@ -149,14 +192,22 @@ describe("text no column can hold (Postgres 22021/22P05) is refused at the edge"
     const before = (await deps.db.organization.findUniqueOrThrow({ where: { id: owner.orgId } })).name;
     const cases: [string, string, unknown, string][] = [
       ["PATCH", "/organization", { name: "evil\u0000org" }, "name"],
-      ["POST", "/denies", { srcLabels: { a: "b" }, dstLabels: {}, description: "x\u0000y", preview: true }, "description"],
+      [
+        "POST",
+        "/denies",
+        { srcLabels: { a: "b" }, dstLabels: {}, description: "x\u0000y", preview: true },
+        "description",
+      ],
       ["POST", "/denies", { srcLabels: { "k\u0000": "b" }, dstLabels: {}, preview: true }, "srcLabels.k?"],
       ["POST", "/denies", { srcLabels: { a: "\ud800" }, dstLabels: {}, preview: true }, "srcLabels.a"],
       ["GET", "/groups?vpcId=vpc%00x", undefined, "vpcId"],
       ["GET", "/audit-events?action=a%00b", undefined, "action"],
     ];
     for (const [method, path, body, field] of cases) {
-      const res = await rest(method, path, { token: owner.token, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const res = await rest(method, path, {
+        token: owner.token,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
       expect(res.status, `${method} ${path}`).toBe(400);
       const answer = await json(res);
       expect(answer.data).toMatchObject({ domainCode: "VALIDATION_FAILED", field });
@@ -169,7 +220,10 @@ describe("members", () => {
   it("the last owner can neither be demoted nor removed", async () => {
     const members = await json(await rest("GET", "/members", { token: owner.token }));
     const self = (members as { id: string; role: string }[]).find((m) => m.role === "owner")!;
-    const demote = await rest("PATCH", `/members/${self.id}`, { token: owner.token, body: JSON.stringify({ role: "admin" }) });
+    const demote = await rest("PATCH", `/members/${self.id}`, {
+      token: owner.token,
+      body: JSON.stringify({ role: "admin" }),
+    });
     expect(demote.status).toBe(409);
     expect((await rest("DELETE", `/members/${self.id}`, { token: owner.token })).status).toBe(409);
   });

@@ -1,4 +1,11 @@
-import { authenticateApiToken, resolveUserActor, DomainError, type Actor, type CoreDeps, type OperationQueue } from "@nvi/core";
+import {
+  authenticateApiToken,
+  resolveUserActor,
+  DomainError,
+  type Actor,
+  type CoreDeps,
+  type OperationQueue,
+} from "@nvi/core";
 
 export const ORG_COOKIE = "nvi_org";
 
@@ -88,16 +95,33 @@ export function createApiContext(input: ApiContextInput): ApiContext {
     if (bearer || authorization) return null;
     const user = await input.getSessionUser(input.headers);
     if (user && isCrossSiteWrite(input)) {
-      throw new DomainError("CROSS_SITE_REQUEST", "this change was sent from another site; use the console, or an API token");
+      throw new DomainError(
+        "CROSS_SITE_REQUEST",
+        "this change was sent from another site; use the console, or an API token",
+      );
     }
     return user;
   });
   const actor = memo(async () => {
-    if (authorization && !bearer) throw new DomainError("UNAUTHENTICATED", "the Authorization header must be `Bearer <token>`");
+    if (authorization && !bearer)
+      throw new DomainError("UNAUTHENTICATED", "the Authorization header must be `Bearer <token>`");
     if (bearer) return authenticateApiToken(input.deps, bearer, input.sourceIp);
     const user = await sessionUser();
-    if (!user) throw new DomainError("UNAUTHENTICATED", "sign in or send an API token as `Authorization: Bearer <token>`");
-    return resolveUserActor(input.deps, { userId: user.userId, preferredOrgId: readCookie(input.headers, ORG_COOKIE), sourceIp: input.sourceIp });
+    if (!user)
+      throw new DomainError("UNAUTHENTICATED", "sign in or send an API token as `Authorization: Bearer <token>`");
+    return resolveUserActor(input.deps, {
+      userId: user.userId,
+      preferredOrgId: readCookie(input.headers, ORG_COOKIE),
+      sourceIp: input.sourceIp,
+    });
   });
-  return { deps: input.deps, sourceIp: input.sourceIp, publicUrl: input.publicUrl, bearer, sessionUser, actor, operations: input.operations ?? null };
+  return {
+    deps: input.deps,
+    sourceIp: input.sourceIp,
+    publicUrl: input.publicUrl,
+    bearer,
+    sessionUser,
+    actor,
+    operations: input.operations ?? null,
+  };
 }

@@ -9,7 +9,8 @@ const publicUrl = "https://console.example.test";
 
 describe("cross-site writes with a browser session", () => {
   it("flags unsafe methods from a foreign or opaque origin only", () => {
-    const check = (method: string, origin?: string) => isCrossSiteWrite({ method, publicUrl, headers: new Headers(origin ? { origin } : {}) });
+    const check = (method: string, origin?: string) =>
+      isCrossSiteWrite({ method, publicUrl, headers: new Headers(origin ? { origin } : {}) });
     expect(check("POST", "https://evil.example")).toBe(true);
     expect(check("DELETE", "https://sub.console.example.test")).toBe(true);
     expect(check("POST", "null")).toBe(true);
@@ -19,7 +20,8 @@ describe("cross-site writes with a browser session", () => {
   });
 
   it("a change with a browser session and no Origin (nor Referer) is refused, as better-auth refuses it", () => {
-    const check = (headers: Record<string, string>) => isCrossSiteWrite({ method: "POST", publicUrl, headers: new Headers(headers) });
+    const check = (headers: Record<string, string>) =>
+      isCrossSiteWrite({ method: "POST", publicUrl, headers: new Headers(headers) });
     expect(check({})).toBe(true);
     expect(check({ referer: "https://evil.example/page" })).toBe(true);
     expect(check({ referer: "https://console.example.test/vpcs" })).toBe(false);
@@ -56,15 +58,29 @@ describe("cross-site writes with a browser session", () => {
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe("FORBIDDEN");
     expect(await deps.db.vpc.count({ where: { orgId: user.orgId } })).toBe(before);
-    expect((await caller(publicUrl).vpc.create({ name: "same-site", cidr: "10.45.0.0/16", allowOverlap: true })).name).toBe("same-site");
+    expect(
+      (await caller(publicUrl).vpc.create({ name: "same-site", cidr: "10.45.0.0/16", allowOverlap: true })).name,
+    ).toBe("same-site");
   });
 
   it("refuses a change with the session cookie and no Origin; the same change with an API token needs none", async () => {
     const before = await deps.db.vpc.count({ where: { orgId: user.orgId } });
-    const error = await caller(null).vpc.create({ name: "no-origin", cidr: "10.46.0.0/16", allowOverlap: true }).catch((e: unknown) => e);
+    const error = await caller(null)
+      .vpc.create({ name: "no-origin", cidr: "10.46.0.0/16", allowOverlap: true })
+      .catch((e: unknown) => e);
     expect((error as TRPCError).code).toBe("FORBIDDEN");
     expect(await deps.db.vpc.count({ where: { orgId: user.orgId } })).toBe(before);
-    const withToken = createApiContext({ deps, headers: new Headers({ authorization: `Bearer ${user.token}` }), method: "POST", sourceIp: null, publicUrl, getSessionUser: () => Promise.resolve(null) });
-    expect((await createCaller(withToken).vpc.create({ name: "token-no-origin", cidr: "10.47.0.0/16", allowOverlap: true })).name).toBe("token-no-origin");
+    const withToken = createApiContext({
+      deps,
+      headers: new Headers({ authorization: `Bearer ${user.token}` }),
+      method: "POST",
+      sourceIp: null,
+      publicUrl,
+      getSessionUser: () => Promise.resolve(null),
+    });
+    expect(
+      (await createCaller(withToken).vpc.create({ name: "token-no-origin", cidr: "10.47.0.0/16", allowOverlap: true }))
+        .name,
+    ).toBe("token-no-origin");
   });
 });

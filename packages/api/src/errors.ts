@@ -22,7 +22,10 @@ export function errorData(error: TRPCError): ErrorData {
   const domain = cause instanceof DomainError ? cause : null;
   const zodIssues =
     cause && cause.name === "ZodError" && Array.isArray((cause as { issues?: unknown }).issues)
-      ? ((cause as unknown as { issues: IssueLike[] }).issues).map((i) => ({ path: i.path.map(String).join("."), message: i.message }))
+      ? (cause as unknown as { issues: IssueLike[] }).issues.map((i) => ({
+          path: i.path.map(String).join("."),
+          message: i.message,
+        }))
       : null;
   return {
     domainCode: domain?.code ?? (zodIssues ? "VALIDATION_FAILED" : null),

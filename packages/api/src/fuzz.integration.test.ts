@@ -1,6 +1,16 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCloud, createGroup, createJoinToken, createSubnet, createVpc, enrollHost, redisOperationQueue, resolveUserActor, type CoreDeps } from "@nvi/core";
+import {
+  createCloud,
+  createGroup,
+  createJoinToken,
+  createSubnet,
+  createVpc,
+  enrollHost,
+  redisOperationQueue,
+  resolveUserActor,
+  type CoreDeps,
+} from "@nvi/core";
 import { handleRest, handleTrpc, openApiDocument } from "./http.ts";
 import { appRouter } from "./root.ts";
 import { anyValue, bodyFor, operationsOf, pathSegment, queryFor } from "./test-support/fuzz.ts";
@@ -28,17 +38,52 @@ beforeAll(async () => {
   const actor = await resolveUserActor(deps, { userId: tenant.userId, preferredOrgId: tenant.orgId, sourceIp: null });
   const ctx = { ...deps, actor };
   const cloud = await createCloud(ctx, { name: "fuzz-cloud", kind: "docker", region: "eu", datacenter: "fra1" });
-  const jt = await createJoinToken(ctx, { cloudId: cloud.id, reusable: true, usageLimit: 5, expiresInHours: 1 }, "http://x");
-  const facts = { hostname: "fuzz-host", os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId: null, instanceBlock: null, datacenter: null, runtimes: { docker: true, qemu: false, netns: true }, agentVersion: "0.0.0" };
+  const jt = await createJoinToken(
+    ctx,
+    { cloudId: cloud.id, reusable: true, usageLimit: 5, expiresInHours: 1 },
+    "http://x",
+  );
+  const facts = {
+    hostname: "fuzz-host",
+    os: null,
+    kernel: "6.1",
+    cpus: 2,
+    memoryMiB: 2048,
+    ovsVersion: "3.1.0",
+    fabricAddress: null,
+    fabricPrefixLen: null,
+    fabricMac: null,
+    nextHopMac: null,
+    datapathId: null,
+    instanceBlock: null,
+    datacenter: null,
+    runtimes: { docker: true, qemu: false, netns: true },
+    agentVersion: "0.0.0",
+  };
   const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts }, null);
   hostCredential = enrolled.credential;
   const vpc = await createVpc(ctx, { name: "fuzz-vpc", cidr: "10.77.0.0/16", allowOverlap: true });
   const subnet = await createSubnet(ctx, { vpcId: vpc.id, cloudId: cloud.id, name: "fuzz-sn", cidr: "10.77.1.0/24" });
   // a queue of its own that nothing consumes: the group only has to exist (the fuzzed requests get no queue at all)
-  const queue = redisOperationQueue(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `nvitest-fuzz-${Date.now().toString(36)}`);
-  const group = (await createGroup(ctx, queue, { vpcId: vpc.id, name: "fuzz-g", matchLabels: { tier: "web" } })).targetId!;
+  const queue = redisOperationQueue(
+    process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    `nvitest-fuzz-${Date.now().toString(36)}`,
+  );
+  const group = (await createGroup(ctx, queue, { vpcId: vpc.id, name: "fuzz-g", matchLabels: { tier: "web" } }))
+    .targetId!;
   await queue.close();
-  ids = { cloudId: cloud.id, hostId: enrolled.hostId, vpcId: vpc.id, peerVpcId: vpc.id, subnetId: subnet.id, joinTokenId: jt.joinToken.id, tokenId: tenant.tokenId, groupId: group, srcGroupId: group, dstGroupId: group };
+  ids = {
+    cloudId: cloud.id,
+    hostId: enrolled.hostId,
+    vpcId: vpc.id,
+    peerVpcId: vpc.id,
+    subnetId: subnet.id,
+    joinTokenId: jt.joinToken.id,
+    tokenId: tenant.tokenId,
+    groupId: group,
+    srcGroupId: group,
+    dstGroupId: group,
+  };
 });
 afterAll(async () => {
   await deps.db.$disconnect();
@@ -52,7 +97,9 @@ async function statusOf(req: Request, via: "rest" | "trpc"): Promise<number> {
 }
 
 /** Runs the requests a few at a time; returns the ones answered with a 5xx. */
-async function fiveHundreds(requests: { label: string; make: () => Request; via: "rest" | "trpc" }[]): Promise<string[]> {
+async function fiveHundreds(
+  requests: { label: string; make: () => Request; via: "rest" | "trpc" }[],
+): Promise<string[]> {
   const failures: string[] = [];
   const queue = [...requests];
   await Promise.all(
@@ -71,8 +118,16 @@ describe("schema-violating input never gets a 5xx", () => {
 
   it("enumerates the REST operations from the OpenAPI document, the agent's included", () => {
     expect(ops.length).toBeGreaterThan(60);
-    expect(ops.filter((o) => o.path.startsWith("/agent/")).map((o) => `${o.method} ${o.path}`).sort()).toEqual([
-      "POST /agent/commands", "POST /agent/commands/{commandId}/result", "POST /agent/enroll", "POST /agent/heartbeat",
+    expect(
+      ops
+        .filter((o) => o.path.startsWith("/agent/"))
+        .map((o) => `${o.method} ${o.path}`)
+        .sort(),
+    ).toEqual([
+      "POST /agent/commands",
+      "POST /agent/commands/{commandId}/result",
+      "POST /agent/enroll",
+      "POST /agent/heartbeat",
     ]);
   });
 
@@ -81,7 +136,11 @@ describe("schema-violating input never gets a 5xx", () => {
       const credential = op.path.startsWith("/agent/") ? hostCredential : tenant.token;
       const segments = (op.path.match(/\{[^}]+\}/g) ?? []).length;
       const hasBody = op.method !== "GET" && op.method !== "DELETE";
-      const arbitrary = fc.tuple(fc.array(pathSegment(getIds), { minLength: segments, maxLength: segments }), queryFor(op.query, getIds), bodyFor(op.body, getIds));
+      const arbitrary = fc.tuple(
+        fc.array(pathSegment(getIds), { minLength: segments, maxLength: segments }),
+        queryFor(op.query, getIds),
+        bodyFor(op.body, getIds),
+      );
       return fc.sample(arbitrary, { seed: SEED + n, numRuns: RUNS_PER_OPERATION }).map(([params, qs, body]) => {
         let i = 0;
         const url = `http://localhost/api/v1${op.path.replace(/\{[^}]+\}/g, () => params[i++] ?? "x")}${qs ? `?${qs}` : ""}`;

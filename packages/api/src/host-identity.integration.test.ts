@@ -26,7 +26,15 @@ const identity = () => ({
   nextHopMac: "02:00:64:40:01:01",
   instanceBlock: `10.${rnd(256)}.${rnd(256)}.0/24`,
 });
-const facts = (hostname: string, extra: Record<string, unknown> = {}) => ({ hostname, kernel: "6.1.0", cpus: 2, memoryMiB: 4096, ovsVersion: "3.1.0", runtimes: { docker: false, qemu: false, netns: true }, ...extra });
+const facts = (hostname: string, extra: Record<string, unknown> = {}) => ({
+  hostname,
+  kernel: "6.1.0",
+  cpus: 2,
+  memoryMiB: 4096,
+  ovsVersion: "3.1.0",
+  runtimes: { docker: false, qemu: false, netns: true },
+  ...extra,
+});
 
 function agentCall(path: string, body: unknown, credential?: string) {
   return handleRest(
@@ -39,11 +47,37 @@ function agentCall(path: string, body: unknown, credential?: string) {
   );
 }
 const asTenant = (t: Tenant, method: string, path: string, body?: unknown) =>
-  handleRest(new Request(`http://localhost/api/v1${path}`, { method, headers: { authorization: `Bearer ${t.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, body: body === undefined ? undefined : JSON.stringify(body) }), (req) => headerContext(deps, req.headers));
+  handleRest(
+    new Request(`http://localhost/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${t.token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+    (req) => headerContext(deps, req.headers),
+  );
 
-async function enrolled(t: Tenant, name: string, extra: Record<string, unknown> = {}): Promise<{ hostId: string; credential: string; joinString: string }> {
-  const cloudId = (await createCaller(sessionContext(deps, t)).cloud.create({ name: `c-${name}-${rnd(1e6)}`, kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
-  const { joinString } = await createCaller(sessionContext(deps, t)).joinToken.create({ cloudId, reusable: true, usageLimit: null, expiresInHours: 1 });
+async function enrolled(
+  t: Tenant,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ hostId: string; credential: string; joinString: string }> {
+  const cloudId = (
+    await createCaller(sessionContext(deps, t)).cloud.create({
+      name: `c-${name}-${rnd(1e6)}`,
+      kind: "baremetal",
+      region: "eu",
+      datacenter: "dc1",
+    })
+  ).id;
+  const { joinString } = await createCaller(sessionContext(deps, t)).joinToken.create({
+    cloudId,
+    reusable: true,
+    usageLimit: null,
+    expiresInHours: 1,
+  });
   const res = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts(name, extra) });
   expect(res.status).toBe(200);
   const body = (await json(res)) as { hostId: string; credential: string };
@@ -80,7 +114,10 @@ describe("agent facts at the edge", () => {
       const beat = await agentCall("/agent/heartbeat", { facts: facts("malformed", bad) }, host.credential);
       expect([JSON.stringify(bad), beat.status]).toEqual([JSON.stringify(bad), 400]);
       expect((await json(beat)).data.domainCode).toBe("VALIDATION_FAILED");
-      const enroll = await agentCall("/agent/enroll", { joinToken: host.joinString, facts: facts(`m-${rnd(1e6)}`, bad) });
+      const enroll = await agentCall("/agent/enroll", {
+        joinToken: host.joinString,
+        facts: facts(`m-${rnd(1e6)}`, bad),
+      });
       expect(enroll.status).toBe(400);
     }
     const after = await deps.db.host.findUniqueOrThrow({ where: { id: host.hostId } });
@@ -95,10 +132,22 @@ describe("agent facts at the edge", () => {
     const forged = await agentCall("/agent/heartbeat", { facts: facts("attacker", mine) }, attacker.credential);
     expect(forged.status).toBe(409);
     expect((await json(forged)).data.domainCode).toBe("HOST_IDENTITY_CONFLICT");
-    const shown = ((await json(await asTenant(bob, "GET", "/hosts"))) as { id: string; identity: unknown; identityClaim: { reason: string } | null }[]).find((h) => h.id === attacker.hostId);
+    const shown = (
+      (await json(await asTenant(bob, "GET", "/hosts"))) as {
+        id: string;
+        identity: unknown;
+        identityClaim: { reason: string } | null;
+      }[]
+    ).find((h) => h.id === attacker.hostId);
     expect(shown?.identityClaim?.reason).toMatch(/approved for a host of another organization/);
     expect(shown?.identity).toMatchObject({ datapathId: null, instanceBlock: null });
-    const victimRow = ((await json(await asTenant(alice, "GET", "/hosts"))) as { id: string; identity: unknown; identityClaim: unknown }[]).find((h) => h.id === victim.hostId);
+    const victimRow = (
+      (await json(await asTenant(alice, "GET", "/hosts"))) as {
+        id: string;
+        identity: unknown;
+        identityClaim: unknown;
+      }[]
+    ).find((h) => h.id === victim.hostId);
     expect(victimRow).toMatchObject({ identity: mine, identityClaim: null });
     // B cannot approve its way into A's facts
     const approve = await asTenant(bob, "POST", `/hosts/${attacker.hostId}/approve-identity`, {});
@@ -109,25 +158,38 @@ describe("agent facts at the edge", () => {
   it("an owner approves a re-installed machine's new identity over REST; the agent's next heartbeat is accepted", async () => {
     const host = await enrolled(alice, "reinstall", identity());
     const next = identity();
-    expect((await agentCall("/agent/heartbeat", { facts: facts("reinstall", next) }, host.credential)).status).toBe(409);
+    expect((await agentCall("/agent/heartbeat", { facts: facts("reinstall", next) }, host.credential)).status).toBe(
+      409,
+    );
     const approve = await asTenant(alice, "POST", `/hosts/${host.hostId}/approve-identity`, {});
     expect(approve.status).toBe(200);
     expect((await json(approve)).identity).toEqual(next);
-    expect((await agentCall("/agent/heartbeat", { facts: facts("reinstall", next) }, host.credential)).status).toBe(200);
+    expect((await agentCall("/agent/heartbeat", { facts: facts("reinstall", next) }, host.credential)).status).toBe(
+      200,
+    );
   });
 
   it("a host credential acts on its own host only: another host's commands are neither delivered nor answerable", async () => {
     const a = await enrolled(alice, "cmd-a");
     const b = await enrolled(bob, "cmd-b");
     const commandId = `hcmd_${Date.now().toString(36)}${rnd(1e6)}`;
-    await deps.db.hostCommand.create({ data: { id: commandId, hostId: a.hostId, kind: "instance.remove", payload: { kind: "instance.remove", instanceId: "inst_x", runtime: "netns" } } });
+    await deps.db.hostCommand.create({
+      data: {
+        id: commandId,
+        hostId: a.hostId,
+        kind: "instance.remove",
+        payload: { kind: "instance.remove", instanceId: "inst_x", runtime: "netns" },
+      },
+    });
     const polled = await json(await agentCall("/agent/commands", { inventory: [] }, b.credential));
     expect(polled.commands).toEqual([]);
     const answered = await agentCall(`/agent/commands/${commandId}/result`, { result: { ok: true } }, b.credential);
     expect(answered.status).toBe(404);
     expect((await deps.db.hostCommand.findUniqueOrThrow({ where: { id: commandId } })).status).toBe("pending");
     // B's heartbeat names its own host, whatever facts it carries
-    expect((await json(await agentCall("/agent/heartbeat", { facts: facts("cmd-a") }, b.credential))).hostId).toBe(b.hostId);
+    expect((await json(await agentCall("/agent/heartbeat", { facts: facts("cmd-a") }, b.credential))).hostId).toBe(
+      b.hostId,
+    );
     expect((await deps.db.host.findUniqueOrThrow({ where: { id: a.hostId } })).name).toBe("cmd-a");
   });
 });

@@ -35,7 +35,14 @@ function agentCall(path: string, body: unknown, credential?: string) {
 beforeAll(async () => {
   deps = testDeps();
   owner = await makeTenant(deps, "hana");
-  cloudId = (await createCaller(sessionContext(deps, owner)).cloud.create({ name: "lab-dc1", kind: "docker", region: "eu-west", datacenter: "dc1" })).id;
+  cloudId = (
+    await createCaller(sessionContext(deps, owner)).cloud.create({
+      name: "lab-dc1",
+      kind: "docker",
+      region: "eu-west",
+      datacenter: "dc1",
+    })
+  ).id;
 });
 afterAll(async () => {
   await deps.db.$disconnect();
@@ -45,7 +52,12 @@ const console_ = () => createCaller(sessionContext(deps, owner));
 
 describe("host enrollment", () => {
   it("a one-off join token enrolls exactly one host, which then heartbeats and shows online", async () => {
-    const { joinString, joinToken } = await console_().joinToken.create({ cloudId, reusable: false, usageLimit: null, expiresInHours: 1 });
+    const { joinString, joinToken } = await console_().joinToken.create({
+      cloudId,
+      reusable: false,
+      usageLimit: null,
+      expiresInHours: 1,
+    });
     expect(joinString).toMatch(/^nvj_[0-9A-Za-z]{36}@http:\/\/console\.test$/);
     const first = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("h1") });
     expect(first.status).toBe(200);
@@ -61,12 +73,22 @@ describe("host enrollment", () => {
     const beat = await agentCall("/agent/heartbeat", { facts: facts("h1", { fabricAddress }) }, enrolled.credential);
     expect(beat.status).toBe(200);
     const host = (await console_().host.list({ cloudId })).find((h) => h.id === enrolled.hostId)!;
-    expect(host).toMatchObject({ name: "h1", status: "online", facts: { fabricAddress, ovsVersion: "3.1.0" }, identity: { fabricAddress } });
+    expect(host).toMatchObject({
+      name: "h1",
+      status: "online",
+      facts: { fabricAddress, ovsVersion: "3.1.0" },
+      identity: { fabricAddress },
+    });
     expect((await console_().cloud.list()).find((c) => c.id === cloudId)?.hostCount).toBeGreaterThanOrEqual(1);
   });
 
   it("a reusable token stops at its limit; a duplicate hostname is refused without using up the token", async () => {
-    const { joinString, joinToken } = await console_().joinToken.create({ cloudId, reusable: true, usageLimit: 2, expiresInHours: 1 });
+    const { joinString, joinToken } = await console_().joinToken.create({
+      cloudId,
+      reusable: true,
+      usageLimit: 2,
+      expiresInHours: 1,
+    });
     expect((await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r1") })).status).toBe(200);
     const dup = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r1") });
     expect(dup.status).toBe(409);
@@ -80,19 +102,31 @@ describe("host enrollment", () => {
     await console_().joinToken.revoke({ joinTokenId: revoked.joinToken.id });
     expect((await agentCall("/agent/enroll", { joinToken: revoked.joinString, facts: facts("x1") })).status).toBe(401);
     const expired = await console_().joinToken.create({ cloudId, reusable: true, usageLimit: null, expiresInHours: 1 });
-    await deps.db.joinToken.update({ where: { id: expired.joinToken.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await deps.db.joinToken.update({
+      where: { id: expired.joinToken.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     expect((await agentCall("/agent/enroll", { joinToken: expired.joinString, facts: facts("x2") })).status).toBe(401);
     const bad = await agentCall("/agent/enroll", { joinToken: "nvj_nope@http://x", facts: facts("x3") });
     expect(bad.status).toBe(401);
     expect((await json(bad)).message).toMatch(/malformed/);
-    expect((await agentCall("/agent/enroll", { joinToken: expired.joinString, facts: { hostname: "" } })).status).toBe(400);
+    expect((await agentCall("/agent/enroll", { joinToken: expired.joinString, facts: { hostname: "" } })).status).toBe(
+      400,
+    );
   });
 
   it("removing a host revokes its credential at once; an empty cloud can then be deleted", async () => {
     const c = await console_().cloud.create({ name: "short-lived", kind: "vm", region: "eu", datacenter: "dc9" });
-    const { joinString } = await console_().joinToken.create({ cloudId: c.id, reusable: false, usageLimit: null, expiresInHours: 1 });
+    const { joinString } = await console_().joinToken.create({
+      cloudId: c.id,
+      reusable: false,
+      usageLimit: null,
+      expiresInHours: 1,
+    });
     const enrolled = await json(await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("gone") }));
-    const notEmpty = await console_().cloud.delete({ cloudId: c.id }).catch((e: Error) => e);
+    const notEmpty = await console_()
+      .cloud.delete({ cloudId: c.id })
+      .catch((e: Error) => e);
     expect(String(notEmpty)).toMatch(/still has 1 host/);
     await console_().host.remove({ hostId: enrolled.hostId });
     expect((await agentCall("/agent/heartbeat", { facts: facts("gone") }, enrolled.credential)).status).toBe(401);

@@ -26,7 +26,10 @@ export async function checkBody(req: Request, options: { refuseUnstorableText?: 
   if (req.method === "GET" || req.method === "HEAD" || !req.body) return { ok: true, request: req };
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) {
-    return { ok: false, response: jsonError(413, "PAYLOAD_TOO_LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes`) };
+    return {
+      ok: false,
+      response: jsonError(413, "PAYLOAD_TOO_LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes`),
+    };
   }
   const reader = (req.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
@@ -37,7 +40,10 @@ export async function checkBody(req: Request, options: { refuseUnstorableText?: 
     size += value.byteLength;
     if (size > MAX_BODY_BYTES) {
       await reader.cancel();
-      return { ok: false, response: jsonError(413, "PAYLOAD_TOO_LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes`) };
+      return {
+        ok: false,
+        response: jsonError(413, "PAYLOAD_TOO_LARGE", `request body is larger than ${MAX_BODY_BYTES} bytes`),
+      };
     }
     chunks.push(value);
   }
@@ -47,13 +53,21 @@ export async function checkBody(req: Request, options: { refuseUnstorableText?: 
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      return { ok: false, response: jsonError(400, "BAD_REQUEST", `request body is not valid JSON: ${(error as Error).message}`) };
+      return {
+        ok: false,
+        response: jsonError(400, "BAD_REQUEST", `request body is not valid JSON: ${(error as Error).message}`),
+      };
     }
     // the refusal every procedure gives (trpc.ts, in tRPC's error shape), for routes that are not procedures (better-auth's)
     const found = options.refuseUnstorableText ? unstorableStringAt(parsed) : null;
     if (found) {
       const message = `${found.path || "body"}: text may not contain ${found.problem}`;
-      return { ok: false, response: jsonError(400, "BAD_REQUEST", message, { data: { domainCode: "VALIDATION_FAILED", field: found.path || null } }) };
+      return {
+        ok: false,
+        response: jsonError(400, "BAD_REQUEST", message, {
+          data: { domainCode: "VALIDATION_FAILED", field: found.path || null },
+        }),
+      };
     }
   }
   return { ok: true, request: new Request(req.url, { method: req.method, headers: req.headers, body: text }) };
@@ -86,11 +100,16 @@ function sharedRestHandler() {
   return (restHandler ??= createOpenApiNodeHttpHandler({
     router: appRouter,
     createContext: ({ req }: { req: object }) => restCalls.get(req)!.createContext(),
-    onError: (opts: { error: { code: string; cause?: unknown }; path?: string | undefined; req: object }) => restCalls.get(opts.req)?.onError(opts),
+    onError: (opts: { error: { code: string; cause?: unknown }; path?: string | undefined; req: object }) =>
+      restCalls.get(opts.req)?.onError(opts),
   }) as never);
 }
 
-export async function handleRest(req: Request, createContext: ContextFactory, options: HandlerOptions = {}): Promise<Response> {
+export async function handleRest(
+  req: Request,
+  createContext: ContextFactory,
+  options: HandlerOptions = {},
+): Promise<Response> {
   const checked = await checkBody(req);
   if (!checked.ok) return checked.response;
   const request = checked.request;
@@ -108,7 +127,8 @@ export async function handleRest(req: Request, createContext: ContextFactory, op
     get(target, prop) {
       if (prop === "url") return url;
       if (prop === "body") {
-        if (!body.ok) throw new TRPCError({ code: "PARSE_ERROR", message: "Failed to parse request body", cause: body.cause });
+        if (!body.ok)
+          throw new TRPCError({ code: "PARSE_ERROR", message: "Failed to parse request body", cause: body.cause });
         return body.value;
       }
       const value = Reflect.get(target, prop, target) as unknown;
@@ -120,7 +140,8 @@ export async function handleRest(req: Request, createContext: ContextFactory, op
     const headers = new Headers();
     let status = 200;
     const res = {
-      setHeader: (key: string, value: string | string[]) => (typeof value === "string" ? headers.set(key, value) : value.forEach((v) => headers.append(key, v))),
+      setHeader: (key: string, value: string | string[]) =>
+        typeof value === "string" ? headers.set(key, value) : value.forEach((v) => headers.append(key, v)),
       get statusCode() {
         return status;
       },
@@ -133,7 +154,11 @@ export async function handleRest(req: Request, createContext: ContextFactory, op
   });
 }
 
-export async function handleTrpc(req: Request, createContext: ContextFactory, options: HandlerOptions = {}): Promise<Response> {
+export async function handleTrpc(
+  req: Request,
+  createContext: ContextFactory,
+  options: HandlerOptions = {},
+): Promise<Response> {
   const checked = await checkBody(req);
   if (!checked.ok) return checked.response;
   return fetchRequestHandler({

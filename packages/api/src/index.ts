@@ -1,3 +1,12 @@
 export { appRouter, createCaller, type AppRouter } from "./root.ts";
 export { createApiContext, isCrossSiteWrite, ORG_COOKIE, type ApiContext, type SessionUser } from "./context.ts";
-export { checkBody, handleRest, handleTrpc, openApiDocument, MAX_BATCH_SIZE, MAX_BODY_BYTES, REST_PREFIX, TRPC_PREFIX } from "./http.ts";
+export {
+  checkBody,
+  handleRest,
+  handleTrpc,
+  openApiDocument,
+  MAX_BATCH_SIZE,
+  MAX_BODY_BYTES,
+  REST_PREFIX,
+  TRPC_PREFIX,
+} from "./http.ts";

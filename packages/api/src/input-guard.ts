@@ -6,7 +6,8 @@
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 export function unstorableStringAt(value: unknown, path: string[] = []): { path: string; problem: string } | null {
-  const problem = (s: string) => (s.includes("\u0000") ? "a NUL character" : LONE_SURROGATE.test(s) ? "an unpaired UTF-16 surrogate" : null);
+  const problem = (s: string) =>
+    s.includes("\u0000") ? "a NUL character" : LONE_SURROGATE.test(s) ? "an unpaired UTF-16 surrogate" : null;
   if (typeof value === "string") {
     const p = problem(value);
     return p ? { path: path.join("."), problem: p } : null;

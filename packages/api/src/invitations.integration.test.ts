@@ -33,7 +33,11 @@ describe("invitations", () => {
   });
 
   it("an invitation bound to an email refuses anyone else", async () => {
-    const { secret } = await as(owner).invitation.create({ role: "member", email: "someone.else@example.test", expiresInDays: 7 });
+    const { secret } = await as(owner).invitation.create({
+      role: "member",
+      email: "someone.else@example.test",
+      expiresInDays: 7,
+    });
     const other = await makeTenant(deps, "lee");
     expect(await codeOf(as(other).invitation.accept({ secret }))).toBe("FORBIDDEN");
     expect((await as(other).invitation.preview({ secret })).status).toBe("pending");
@@ -43,7 +47,10 @@ describe("invitations", () => {
     const revoked = await as(owner).invitation.create({ role: "viewer", expiresInDays: 1 });
     await as(owner).invitation.revoke({ invitationId: revoked.invitation.id });
     const expired = await as(owner).invitation.create({ role: "viewer", expiresInDays: 1 });
-    await deps.db.invitation.update({ where: { id: expired.invitation.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await deps.db.invitation.update({
+      where: { id: expired.invitation.id },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
     const joiner = await makeTenant(deps, "max");
     expect(await codeOf(as(joiner).invitation.accept({ secret: revoked.secret }))).toBe("CONFLICT");
     expect(await codeOf(as(joiner).invitation.accept({ secret: expired.secret }))).toBe("CONFLICT");
@@ -57,7 +64,9 @@ describe("invitations", () => {
     const asAdmin = as(admin, owner.orgId);
     expect(await codeOf(asAdmin.invitation.create({ role: "owner", expiresInDays: 1 }))).toBe("FORBIDDEN");
     const ownerMembership = (await asAdmin.member.list()).find((m) => m.userId === owner.userId)!;
-    expect(await codeOf(asAdmin.member.setRole({ membershipId: ownerMembership.id, role: "viewer" }))).toBe("FORBIDDEN");
+    expect(await codeOf(asAdmin.member.setRole({ membershipId: ownerMembership.id, role: "viewer" }))).toBe(
+      "FORBIDDEN",
+    );
     expect(await codeOf(asAdmin.member.remove({ membershipId: ownerMembership.id }))).toBe("FORBIDDEN");
   });
 });

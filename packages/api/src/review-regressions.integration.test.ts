@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJoinToken, enrollHost, resolveUserActor, type CoreDeps } from "@nvi/core";
 import { createCaller } from "./root.ts";
 import { MAX_BATCH_SIZE, handleRest, handleTrpc } from "./http.ts";
-import { headerContext, hostFacts, makeTenant, sessionContext, testDeps, trpcCodeOf, type Tenant } from "./test-support/fixtures.ts";
+import {
+  headerContext,
+  hostFacts,
+  makeTenant,
+  sessionContext,
+  testDeps,
+  trpcCodeOf,
+  type Tenant,
+} from "./test-support/fixtures.ts";
 
 /** Regressions for the findings of the security review of 2026-11-26. */
 let deps: CoreDeps;
@@ -16,7 +24,8 @@ afterAll(async () => {
   await deps.db.$disconnect();
 });
 
-const as = (t: Pick<Tenant, "userId" | "email">, orgId = owner.orgId) => createCaller(sessionContext(deps, t, new Headers({ cookie: `nvi_org=${orgId}` })));
+const as = (t: Pick<Tenant, "userId" | "email">, orgId = owner.orgId) =>
+  createCaller(sessionContext(deps, t, new Headers({ cookie: `nvi_org=${orgId}` })));
 const codeOf = trpcCodeOf;
 
 async function join(role: "owner" | "admin" | "member" | "viewer", label: string, orgOwner = owner) {
@@ -45,14 +54,25 @@ describe("security review regressions", () => {
     const mallory = await join("admin", "mallory");
     const asMallory = as(mallory);
     const token = await asMallory.token.create({ name: "m", scopes: ["clouds:write"], expiresInDays: 30 });
-    const cloud = await as(owner).cloud.create({ name: `m-${Date.now()}`, kind: "vm", region: "eu", datacenter: "dc1" });
+    const cloud = await as(owner).cloud.create({
+      name: `m-${Date.now()}`,
+      kind: "vm",
+      region: "eu",
+      datacenter: "dc1",
+    });
     const actor = await resolveUserActor(deps, { userId: mallory.userId, preferredOrgId: owner.orgId, sourceIp: null });
-    const jt = await createJoinToken({ ...deps, actor }, { cloudId: cloud.id, reusable: true, usageLimit: null, expiresInHours: 720 }, "http://x");
+    const jt = await createJoinToken(
+      { ...deps, actor },
+      { cloudId: cloud.id, reusable: true, usageLimit: null, expiresInHours: 720 },
+      "http://x",
+    );
     const inv = await asMallory.invitation.create({ role: "member", expiresInDays: 30 });
     const membership = (await as(owner).member.list()).find((m) => m.userId === mallory.userId)!;
     await as(owner).member.remove({ membershipId: membership.id });
     expect((await deps.db.apiToken.findUniqueOrThrow({ where: { id: token.token.id } })).revokedAt).not.toBeNull();
-    await expect(enrollHost(deps, { joinToken: jt.joinString, facts: hostFacts("evil") }, null)).rejects.toThrow(/revoked/);
+    await expect(enrollHost(deps, { joinToken: jt.joinString, facts: hostFacts("evil") }, null)).rejects.toThrow(
+      /revoked/,
+    );
     expect((await deps.db.invitation.findUniqueOrThrow({ where: { id: inv.invitation.id } })).revokedAt).not.toBeNull();
   });
 
@@ -66,7 +86,10 @@ describe("security review regressions", () => {
   });
 
   it("a mangled organization cookie selects nothing instead of failing", async () => {
-    const res = await handleRest(new Request("http://localhost/api/v1/me", { headers: { authorization: `Bearer ${owner.token}` } }), (req) => headerContext(deps, req.headers));
+    const res = await handleRest(
+      new Request("http://localhost/api/v1/me", { headers: { authorization: `Bearer ${owner.token}` } }),
+      (req) => headerContext(deps, req.headers),
+    );
     expect(res.status).toBe(200);
     const me = await createCaller(sessionContext(deps, owner, new Headers({ cookie: "nvi_org=%E0%A4%A" }))).me.get();
     expect(me.organization.id).toBe(owner.orgId);
@@ -75,7 +98,10 @@ describe("security review regressions", () => {
   it(`a tRPC batch carries at most ${MAX_BATCH_SIZE} calls`, async () => {
     const call = (n: number) =>
       handleTrpc(
-        new Request(`http://localhost/api/trpc/${Array.from({ length: n }, () => "me.get").join(",")}?batch=1&input={}`, { headers: { authorization: `Bearer ${owner.token}` } }),
+        new Request(
+          `http://localhost/api/trpc/${Array.from({ length: n }, () => "me.get").join(",")}?batch=1&input={}`,
+          { headers: { authorization: `Bearer ${owner.token}` } },
+        ),
         (req) => headerContext(deps, req.headers),
       );
     expect((await call(MAX_BATCH_SIZE)).status).toBe(200);

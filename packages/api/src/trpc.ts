@@ -27,10 +27,15 @@ export const createCallerFactory = t.createCallerFactory;
  */
 const RACE_CODES: Record<string, DomainError> = {
   P2025: new DomainError("NOT_FOUND", "it no longer exists (changed by another request)"),
-  P2003: new DomainError("CHANGED_CONCURRENTLY", "something it depends on was just removed or is still in use; reload and retry"),
+  P2003: new DomainError(
+    "CHANGED_CONCURRENTLY",
+    "something it depends on was just removed or is still in use; reload and retry",
+  ),
   P2002: new DomainError("CHANGED_CONCURRENTLY", "it was just created by another request; reload and retry"),
   // a transaction that waited too long for its turn (a burst on one subnet): nothing was written
-  P2028: new DomainError("RATE_LIMITED", "too many changes at once here; nothing was done, retry in a moment", { retryAfterSeconds: 1 }),
+  P2028: new DomainError("RATE_LIMITED", "too many changes at once here; nothing was done, retry in a moment", {
+    retryAfterSeconds: 1,
+  }),
 };
 
 /** Turns domain errors thrown anywhere below into their tRPC codes. */
@@ -49,7 +54,11 @@ const storableInput = t.middleware(async ({ getRawInput, next }) => {
   const raw = await getRawInput().catch(() => undefined); // unparseable input is the input parser's to refuse
   const found = unstorableStringAt(raw);
   if (found) {
-    throw new DomainError("VALIDATION_FAILED", `${found.path || "input"}: text may not contain ${found.problem}`, found.path ? { field: found.path } : {});
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      `${found.path || "input"}: text may not contain ${found.problem}`,
+      found.path ? { field: found.path } : {},
+    );
   }
   return next();
 });
@@ -71,7 +80,8 @@ export const userProcedure = publicProcedure.use(async ({ ctx, next }) => {
 
 /** A host agent, authenticated by the credential it got at enrollment (never a tenant token). */
 export const hostProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  if (!ctx.bearer) throw new DomainError("HOST_CREDENTIAL_INVALID", "send the host credential as `Authorization: Bearer nvh_…`");
+  if (!ctx.bearer)
+    throw new DomainError("HOST_CREDENTIAL_INVALID", "send the host credential as `Authorization: Bearer nvh_…`");
   const host = await authenticateHost(ctx.deps, ctx.bearer);
   return next({ ctx: { ...ctx, host } });
 });

@@ -11,7 +11,9 @@ export type AccessLevel = z.infer<typeof AccessLevel>;
 
 /** `vpcs:read`, `vpcs:write`… `write` implies `read` of the same area. */
 export type Scope = `${Area}:${AccessLevel}`;
-export const ALL_SCOPES: readonly Scope[] = AREAS.flatMap((area) => ACCESS_LEVELS.map((level): Scope => `${area}:${level}`));
+export const ALL_SCOPES: readonly Scope[] = AREAS.flatMap((area) =>
+  ACCESS_LEVELS.map((level): Scope => `${area}:${level}`),
+);
 export const Scope = z.enum(ALL_SCOPES as [Scope, ...Scope[]]);
 
 /** Organization roles, strongest first. */

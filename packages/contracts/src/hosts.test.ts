@@ -1,25 +1,57 @@
 import { describe, expect, it } from "vitest";
 import { DatapathId, FabricAddress, HostFacts, InstanceBlock, UnicastMac } from "./hosts.ts";
 
-const ok = (schema: { safeParse(v: unknown): { success: boolean } }, v: unknown): boolean => schema.safeParse(v).success;
+const ok = (schema: { safeParse(v: unknown): { success: boolean } }, v: unknown): boolean =>
+  schema.safeParse(v).success;
 
 describe("host facts are validated at the edge", () => {
   it("instance blocks are network-address CIDRs /16 to /29 outside reserved ranges", () => {
-    for (const good of ["100.65.3.0/24", "10.0.0.0/16", "192.168.1.8/29"]) expect(ok(InstanceBlock, good), good).toBe(true);
-    for (const bad of ["not-a-cidr", "0.0.0.0/1", "10.0.0.0/8", "10.0.0.0/30", "10.0.0.1/24", "256.1.1.0/24", "127.0.0.0/24", "224.0.0.0/24", "010.0.0.0/24", "10.0.0.0/24 "]) expect(ok(InstanceBlock, bad), bad).toBe(false);
+    for (const good of ["100.65.3.0/24", "10.0.0.0/16", "192.168.1.8/29"])
+      expect(ok(InstanceBlock, good), good).toBe(true);
+    for (const bad of [
+      "not-a-cidr",
+      "0.0.0.0/1",
+      "10.0.0.0/8",
+      "10.0.0.0/30",
+      "10.0.0.1/24",
+      "256.1.1.0/24",
+      "127.0.0.0/24",
+      "224.0.0.0/24",
+      "010.0.0.0/24",
+      "10.0.0.0/24 ",
+    ])
+      expect(ok(InstanceBlock, bad), bad).toBe(false);
   });
 
   it("fabric addresses are unicast dotted quads; MACs unicast and non-zero; datapath ids non-zero", () => {
     expect(ok(FabricAddress, "100.64.1.11")).toBe(true);
-    for (const bad of ["1.2.3.4'); DELETE FROM hosts; --", "0.0.0.0", "255.255.255.255", "239.1.1.1", "127.0.0.1", "169.254.1.1", "1.2.3", "01.2.3.4"]) expect(ok(FabricAddress, bad), bad).toBe(false);
+    for (const bad of [
+      "1.2.3.4'); DELETE FROM hosts; --",
+      "0.0.0.0",
+      "255.255.255.255",
+      "239.1.1.1",
+      "127.0.0.1",
+      "169.254.1.1",
+      "1.2.3",
+      "01.2.3.4",
+    ])
+      expect(ok(FabricAddress, bad), bad).toBe(false);
     expect(ok(UnicastMac, "02:00:64:40:01:0b")).toBe(true);
-    for (const bad of ["01:00:5e:00:00:01", "00:00:00:00:00:00", "02:00:64:40:01:0B"]) expect(ok(UnicastMac, bad), bad).toBe(false);
+    for (const bad of ["01:00:5e:00:00:01", "00:00:00:00:00:00", "02:00:64:40:01:0B"])
+      expect(ok(UnicastMac, bad), bad).toBe(false);
     expect(ok(DatapathId, "0000000000000001")).toBe(true);
     expect(ok(DatapathId, "0000000000000000")).toBe(false);
   });
 
   it("text facts refuse NUL and other control characters", () => {
-    const base = { hostname: "h1", kernel: "6.1", cpus: 1, memoryMiB: 1, ovsVersion: null, runtimes: { docker: false, qemu: false, netns: true } };
+    const base = {
+      hostname: "h1",
+      kernel: "6.1",
+      cpus: 1,
+      memoryMiB: 1,
+      ovsVersion: null,
+      runtimes: { docker: false, qemu: false, netns: true },
+    };
     expect(ok(HostFacts, base)).toBe(true);
     expect(ok(HostFacts, { ...base, hostname: "h\u00001" })).toBe(false);
     expect(ok(HostFacts, { ...base, os: "Debian\n" })).toBe(false);

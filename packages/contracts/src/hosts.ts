@@ -8,7 +8,11 @@ export const CloudKind = z.enum(CLOUD_KINDS);
 export type CloudKind = z.infer<typeof CloudKind>;
 
 /** Free text an agent reports (hostname, kernel, …): no NUL or other control characters, which Postgres and logs cannot take. */
-const factText = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
+const factText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, "must not contain control characters");
 
 /** A dotted-quad IPv4 address (no leading zeros), as a 32-bit number; null if it is not one. */
 export function ipv4Value(text: string): number | null {
@@ -27,7 +31,8 @@ const NOT_ON_A_FABRIC: readonly [number, number][] = [
   [0xe0000000, 4],
   [0xf0000000, 4],
 ];
-const inRange = (value: number, [base, len]: readonly [number, number]): boolean => Math.floor(value / 2 ** (32 - len)) === Math.floor(base / 2 ** (32 - len));
+const inRange = (value: number, [base, len]: readonly [number, number]): boolean =>
+  Math.floor(value / 2 ** (32 - len)) === Math.floor(base / 2 ** (32 - len));
 const fabricUsable = (value: number): boolean => !NOT_ON_A_FABRIC.some((r) => inRange(value, r));
 
 /** A unicast IPv4 address a host can hold on the fabric. */
@@ -48,10 +53,17 @@ export const InstanceBlock = z
     const m = /^([0-9.]+)\/(\d{1,2})$/.exec(s);
     const base = m ? ipv4Value(m[1] ?? "") : null;
     const len = m ? Number(m[2]) : NaN;
-    if (base === null || !(len >= 0 && len <= 32)) return void c.addIssue({ code: "custom", message: "must be an IPv4 CIDR like 100.65.3.0/24" });
-    if (len < INSTANCE_BLOCK_PREFIX.min || len > INSTANCE_BLOCK_PREFIX.max) return void c.addIssue({ code: "custom", message: `prefix must be /${INSTANCE_BLOCK_PREFIX.min} to /${INSTANCE_BLOCK_PREFIX.max}` });
-    if (base % 2 ** (32 - len) !== 0) return void c.addIssue({ code: "custom", message: "must be a network address (host bits zero)" });
-    if (!fabricUsable(base)) c.addIssue({ code: "custom", message: "must be outside 0/8, 127/8, 169.254/16 and 224/3" });
+    if (base === null || !(len >= 0 && len <= 32))
+      return void c.addIssue({ code: "custom", message: "must be an IPv4 CIDR like 100.65.3.0/24" });
+    if (len < INSTANCE_BLOCK_PREFIX.min || len > INSTANCE_BLOCK_PREFIX.max)
+      return void c.addIssue({
+        code: "custom",
+        message: `prefix must be /${INSTANCE_BLOCK_PREFIX.min} to /${INSTANCE_BLOCK_PREFIX.max}`,
+      });
+    if (base % 2 ** (32 - len) !== 0)
+      return void c.addIssue({ code: "custom", message: "must be a network address (host bits zero)" });
+    if (!fabricUsable(base))
+      c.addIssue({ code: "custom", message: "must be outside 0/8, 127/8, 169.254/16 and 224/3" });
   });
 
 /** A unicast, non-zero MAC in lower case. */
@@ -73,7 +85,11 @@ export const HostFacts = z
     os: factText(200).nullable().default(null),
     kernel: factText(200),
     cpus: z.number().int().min(1).max(4096),
-    memoryMiB: z.number().int().min(1).max(2 ** 31 - 1),
+    memoryMiB: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1),
     ovsVersion: factText(40).nullable(),
     /**
      * The host's identity on the fabric (a claim: the console approves it at the first claim, checked
@@ -95,8 +111,22 @@ export const HostFacts = z
 export type HostFacts = z.infer<typeof HostFacts>;
 
 /** The facts that make a host's identity on the fabric; approved by the console, never changed by a heartbeat. */
-export const HOST_IDENTITY_FIELDS = ["datapathId", "fabricAddress", "fabricPrefixLen", "fabricMac", "nextHopMac", "instanceBlock"] as const;
-export const HostIdentity = HostFacts.pick({ datapathId: true, fabricAddress: true, fabricPrefixLen: true, fabricMac: true, nextHopMac: true, instanceBlock: true });
+export const HOST_IDENTITY_FIELDS = [
+  "datapathId",
+  "fabricAddress",
+  "fabricPrefixLen",
+  "fabricMac",
+  "nextHopMac",
+  "instanceBlock",
+] as const;
+export const HostIdentity = HostFacts.pick({
+  datapathId: true,
+  fabricAddress: true,
+  fabricPrefixLen: true,
+  fabricMac: true,
+  nextHopMac: true,
+  instanceBlock: true,
+});
 export type HostIdentity = z.infer<typeof HostIdentity>;
 
 /** The approved identity as the console shows it (read back from storage, so not re-validated: a value approved under older rules still shows). */
@@ -165,7 +195,13 @@ export type HostDto = z.infer<typeof HostDto>;
 
 /** Agent ↔ control plane messages (parsed on both ends; evolve append-only). */
 /** A PKCS#10 certificate request in PEM: the agent's OpenFlow key stays on its host, only this travels. */
-export const CertificateRequestPem = z.string().max(4000).regex(/^-----BEGIN CERTIFICATE REQUEST-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE REQUEST-----\s*$/, "a PEM certificate request");
+export const CertificateRequestPem = z
+  .string()
+  .max(4000)
+  .regex(
+    /^-----BEGIN CERTIFICATE REQUEST-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE REQUEST-----\s*$/,
+    "a PEM certificate request",
+  );
 /**
  * The switch certificate the console (the fabric's CA) issued for a CSR: it names the host id and
  * its datapath id; `caCert` is what the switch trusts the TSC by. Configured with `ovs-vsctl set-ssl`.
@@ -173,7 +209,11 @@ export const CertificateRequestPem = z.string().max(4000).regex(/^-----BEGIN CER
 export const FabricCertificate = z.object({ cert: z.string(), caCert: z.string(), notAfter: isoDate });
 export type FabricCertificate = z.infer<typeof FabricCertificate>;
 
-export const EnrollRequest = z.object({ joinToken: z.string().min(1).max(200), facts: HostFacts, csr: CertificateRequestPem.optional() });
+export const EnrollRequest = z.object({
+  joinToken: z.string().min(1).max(200),
+  facts: HostFacts,
+  csr: CertificateRequestPem.optional(),
+});
 export type EnrollRequest = z.infer<typeof EnrollRequest>;
 export const EnrollResponse = z.object({
   hostId: z.string(),

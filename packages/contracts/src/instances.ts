@@ -25,7 +25,9 @@ const DOMAIN = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:
 const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
 const TAG = "[\\w][\\w.-]{0,127}";
 const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
-export const DOCKER_IMAGE_REFERENCE = new RegExp(`^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`);
+export const DOCKER_IMAGE_REFERENCE = new RegExp(
+  `^(?:${DOMAIN}/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::${TAG})?(?:@${DIGEST})?$`,
+);
 
 export function isDockerImageReference(image: string): boolean {
   const name = image.split("@")[0]!.replace(/:[\w][\w.-]{0,127}$/, "");
@@ -35,7 +37,16 @@ export function isDockerImageReference(image: string): boolean {
 /** Below this a Debian kernel with a busybox initramfs does not boot reliably. */
 export const QEMU_MIN_MEMORY_MIB = 64;
 
-export const INSTANCE_STATUSES = ["pending", "starting", "running", "stopping", "stopped", "failed", "terminating", "terminated"] as const;
+export const INSTANCE_STATUSES = [
+  "pending",
+  "starting",
+  "running",
+  "stopping",
+  "stopped",
+  "failed",
+  "terminating",
+  "terminated",
+] as const;
 export const InstanceStatus = z.enum(INSTANCE_STATUSES);
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
 
@@ -147,5 +158,10 @@ export const CommandResult = z.object({
 export type CommandResult = z.infer<typeof CommandResult>;
 
 /** What the agent finds on its VEB (sent with each command poll): drift is computed against it. */
-export const InstanceInventoryItem = z.object({ instanceId: z.string(), ofport: z.number().int(), mac: z.string(), address: z.string() });
+export const InstanceInventoryItem = z.object({
+  instanceId: z.string(),
+  ofport: z.number().int(),
+  mac: z.string(),
+  address: z.string(),
+});
 export type InstanceInventoryItem = z.infer<typeof InstanceInventoryItem>;

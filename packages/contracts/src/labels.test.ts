@@ -9,6 +9,9 @@ describe("labels", () => {
       expect.stringMatching(/^Tier: label key "Tier": label keys: lower-case letters/),
       expect.stringMatching(/^env: label "env" value "pro d": label values: letters, digits/),
     ]);
-    expect(Labels.parse({ "app.kubernetes.io/name": "web", tier: "" })).toEqual({ "app.kubernetes.io/name": "web", tier: "" });
+    expect(Labels.parse({ "app.kubernetes.io/name": "web", tier: "" })).toEqual({
+      "app.kubernetes.io/name": "web",
+      tier: "",
+    });
   });
 });

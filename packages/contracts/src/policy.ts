@@ -20,17 +20,39 @@ export const Service = z.object({ protocol: PolicyProtocol, ports: z.array(PortR
 export type Service = z.infer<typeof Service>;
 
 /** Labels on an instance (`tier=web`); groups select instances by them. */
-export const LabelKey = z.string().trim().min(1).max(63).regex(/^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$/, "label keys: lower-case letters, digits, . _ / - (starting and ending with a letter or digit)");
-export const LabelValue = z.string().trim().max(63).regex(/^[A-Za-z0-9._-]*$/, "label values: letters, digits, . _ -");
+export const LabelKey = z
+  .string()
+  .trim()
+  .min(1)
+  .max(63)
+  .regex(
+    /^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$/,
+    "label keys: lower-case letters, digits, . _ / - (starting and ending with a letter or digit)",
+  );
+export const LabelValue = z
+  .string()
+  .trim()
+  .max(63)
+  .regex(/^[A-Za-z0-9._-]*$/, "label values: letters, digits, . _ -");
 export const Labels = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
   const entries = Object.entries(labels);
   if (entries.length > 32) ctx.addIssue({ code: "custom", message: "at most 32 labels" });
   // each key and value checked on its own, so the answer names the label at fault and says why
   for (const [key, value] of entries) {
     const k = LabelKey.safeParse(key);
-    if (!k.success || k.data !== key) ctx.addIssue({ code: "custom", path: [key], message: `label key "${key}": ${k.success ? "no spaces around it" : k.error.issues[0]!.message}` });
+    if (!k.success || k.data !== key)
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `label key "${key}": ${k.success ? "no spaces around it" : k.error.issues[0]!.message}`,
+      });
     const v = LabelValue.safeParse(value);
-    if (!v.success || v.data !== value) ctx.addIssue({ code: "custom", path: [key], message: `label "${key}" value "${value}": ${v.success ? "no spaces around it" : v.error.issues[0]!.message}` });
+    if (!v.success || v.data !== value)
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message: `label "${key}" value "${value}": ${v.success ? "no spaces around it" : v.error.issues[0]!.message}`,
+      });
   }
 });
 export type Labels = z.infer<typeof Labels>;
@@ -87,7 +109,12 @@ export const PeeringDto = z.object({
   status: PeeringStatus,
   /** the requester's VPC (always shown) and the accepter's; names of another tenant's VPC are shown once accepted */
   requester: z.object({ vpcId: z.string(), vpcName: z.string(), cidr: z.string(), orgName: z.string() }),
-  accepter: z.object({ vpcId: z.string(), vpcName: z.string().nullable(), cidr: z.string().nullable(), orgName: z.string() }),
+  accepter: z.object({
+    vpcId: z.string(),
+    vpcName: z.string().nullable(),
+    cidr: z.string().nullable(),
+    orgName: z.string(),
+  }),
   /** which side the asking organization is */
   side: z.enum(["requester", "accepter", "both"]),
   createdAt: z.iso.datetime(),
@@ -127,7 +154,12 @@ export type PolicyPreviewDto = z.infer<typeof PolicyPreviewDto>;
 /** "Can A reach B on tcp/443, and why?" answered from configuration. */
 export const PolicyExplanationDto = z.object({
   from: z.object({ instanceId: z.string(), name: z.string(), address: z.string(), vpcId: z.string() }),
-  to: z.object({ instanceId: z.string().nullable(), name: z.string().nullable(), address: z.string(), vpcId: z.string().nullable() }),
+  to: z.object({
+    instanceId: z.string().nullable(),
+    name: z.string().nullable(),
+    address: z.string(),
+    vpcId: z.string().nullable(),
+  }),
   protocol: PolicyProtocol,
   port: z.number().int().nullable(),
   allowed: z.boolean(),

@@ -64,7 +64,12 @@ export type TraceOutcome = z.infer<typeof TraceOutcome>;
 /** "Can A reach B?" answered by tracing a packet through the actual flows of each VEB on its way. */
 export const TraceDto = z.object({
   from: z.object({ instanceId: z.string(), name: z.string(), address: z.string(), hostName: z.string() }),
-  to: z.object({ address: z.string(), instanceId: z.string().nullable(), name: z.string().nullable(), hostName: z.string().nullable() }),
+  to: z.object({
+    address: z.string(),
+    instanceId: z.string().nullable(),
+    name: z.string().nullable(),
+    hostName: z.string().nullable(),
+  }),
   protocol: z.enum(["icmp", "tcp", "udp"]),
   port: z.number().int().nullable(),
   /** one per VEB the packet crosses: the source's, then (across hosts) the destination's */

@@ -38,7 +38,14 @@ describe("diffFlows", () => {
     const flows = compileSwitchFlows(v1, now);
     const bumped = compileSwitchFlows({ ...v1, policyVersion: 2 }, now);
     expect(diffFlows(flows, bumped).add).toHaveLength(flows.length);
-    const reactive = { tableId: 2, priority: 50, match: { inPort: 9 }, instructions: [], cookie: cookieFor("REACTIVE", 0), idleTimeout: 5 };
+    const reactive = {
+      tableId: 2,
+      priority: 50,
+      match: { inPort: 9 },
+      instructions: [],
+      cookie: cookieFor("REACTIVE", 0),
+      idleTimeout: 5,
+    };
     const d = diffFlows([...flows, reactive], flows, (f) => cookieKind(f.cookie) === "REACTIVE");
     expect(d.remove).toEqual([]);
   });

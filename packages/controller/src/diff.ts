@@ -14,7 +14,11 @@ export interface FlowDiff {
  * Installed vs desired, keyed by table + priority + match. Flows for which `keep` returns true
  * (e.g. short-lived reactive drops, hard-timeout blocks) are never removed just for being absent.
  */
-export function diffFlows(installed: readonly FlowSpec[], desired: readonly FlowSpec[], keep: (f: FlowSpec) => boolean = () => false): FlowDiff {
+export function diffFlows(
+  installed: readonly FlowSpec[],
+  desired: readonly FlowSpec[],
+  keep: (f: FlowSpec) => boolean = () => false,
+): FlowDiff {
   const have = new Map(installed.map((f) => [flowKey(f), f]));
   const want = new Map(desired.map((f) => [flowKey(f), f]));
   const add: FlowSpec[] = [];

@@ -1,4 +1,14 @@
-import { Action, FlowMod, ipv4ToNumber, ipv6ToBytes, macToBytes, Match, MATCH_FIELDS, Port, VLAN_PRESENT } from "@nvi/openflow";
+import {
+  Action,
+  FlowMod,
+  ipv4ToNumber,
+  ipv6ToBytes,
+  macToBytes,
+  Match,
+  MATCH_FIELDS,
+  Port,
+  VLAN_PRESENT,
+} from "@nvi/openflow";
 import { flowKey, FlowSpec, fromFlowStats } from "./flow.ts";
 
 /** Concrete header values of one packet (the Match shape without masks). */
@@ -60,7 +70,9 @@ export class FlowTable {
       if (!t) this.tables.set(id, (t = new Map<string, FlowSpec>()));
       return t;
     };
-    const inScope = (f: FlowSpec): boolean => (mod.tableId === 0xff || f.tableId === mod.tableId) && (f.cookie & mod.cookieMask) === (mod.cookie & mod.cookieMask);
+    const inScope = (f: FlowSpec): boolean =>
+      (mod.tableId === 0xff || f.tableId === mod.tableId) &&
+      (f.cookie & mod.cookieMask) === (mod.cookie & mod.cookieMask);
     const strictKey = flowKey(mod);
     const selected = (f: FlowSpec): boolean => {
       if (!inScope(f)) return false;
@@ -69,7 +81,13 @@ export class FlowTable {
     };
     switch (mod.command) {
       case "add": {
-        const spec: FlowSpec = { tableId: mod.tableId, priority: mod.priority, match: mod.match, instructions: mod.instructions, cookie: mod.cookie };
+        const spec: FlowSpec = {
+          tableId: mod.tableId,
+          priority: mod.priority,
+          match: mod.match,
+          instructions: mod.instructions,
+          cookie: mod.cookie,
+        };
         if (mod.idleTimeout) spec.idleTimeout = mod.idleTimeout;
         if (mod.hardTimeout) spec.hardTimeout = mod.hardTimeout;
         if (mod.flags) spec.flags = mod.flags;
@@ -78,7 +96,8 @@ export class FlowTable {
       }
       case "modify":
       case "modifyStrict":
-        for (const t of this.tables.values()) for (const f of t.values()) if (selected(f)) f.instructions = mod.instructions;
+        for (const t of this.tables.values())
+          for (const f of t.values()) if (selected(f)) f.instructions = mod.instructions;
         return;
       case "delete":
       case "deleteStrict":
@@ -89,16 +108,31 @@ export class FlowTable {
 
   /** Install flows directly (as the switch would have them after ADDs). */
   load(flows: readonly FlowSpec[]): void {
-    for (const f of flows) this.tables.set(f.tableId, (this.tables.get(f.tableId) ?? new Map<string, FlowSpec>()).set(flowKey(f), { ...f }));
+    for (const f of flows)
+      this.tables.set(f.tableId, (this.tables.get(f.tableId) ?? new Map<string, FlowSpec>()).set(flowKey(f), { ...f }));
   }
 
   flows(): FlowSpec[] {
-    return [...this.tables.values()].flatMap((t) => [...t.values()]).map((f) => fromFlowStats({ ...f, durationSec: 0, durationNsec: 0, idleTimeout: f.idleTimeout ?? 0, hardTimeout: f.hardTimeout ?? 0, flags: f.flags ?? 0, packetCount: 0n, byteCount: 0n }));
+    return [...this.tables.values()]
+      .flatMap((t) => [...t.values()])
+      .map((f) =>
+        fromFlowStats({
+          ...f,
+          durationSec: 0,
+          durationNsec: 0,
+          idleTimeout: f.idleTimeout ?? 0,
+          hardTimeout: f.hardTimeout ?? 0,
+          flags: f.flags ?? 0,
+          packetCount: 0n,
+          byteCount: 0n,
+        }),
+      );
   }
 
   private lookup(tableId: number, p: Packet): FlowSpec | undefined {
     let best: FlowSpec | undefined;
-    for (const f of this.tables.get(tableId)?.values() ?? []) if (matches(f.match, p) && (!best || f.priority > best.priority)) best = f;
+    for (const f of this.tables.get(tableId)?.values() ?? [])
+      if (matches(f.match, p) && (!best || f.priority > best.priority)) best = f;
     return best;
   }
 
@@ -116,16 +150,21 @@ export class FlowTable {
       for (const ins of flow.instructions) {
         if (ins.type === "applyActions") for (const a of ins.actions) p = this.execute(a, p, result);
         else if (ins.type === "clearActions") actionSet.clear();
-        else if (ins.type === "writeActions") for (const a of ins.actions) actionSet.set(a.type === "setField" ? `setField:${a.field}` : a.type, a);
-        else if (ins.type === "writeMetadata") p = { ...p, metadata: ((p.metadata ?? 0n) & ~ins.mask) | (ins.metadata & ins.mask) };
+        else if (ins.type === "writeActions")
+          for (const a of ins.actions) actionSet.set(a.type === "setField" ? `setField:${a.field}` : a.type, a);
+        else if (ins.type === "writeMetadata")
+          p = { ...p, metadata: ((p.metadata ?? 0n) & ~ins.mask) | (ins.metadata & ins.mask) };
         else if (ins.type === "gotoTable") {
-          if (ins.tableId <= tableId) throw new Error(`goto_table ${ins.tableId} from table ${tableId} must go forward`);
+          if (ins.tableId <= tableId)
+            throw new Error(`goto_table ${ins.tableId} from table ${tableId} must go forward`);
           next = ins.tableId;
         }
       }
       tableId = next;
     }
-    const ordered = [...actionSet.values()].sort((a, b) => (a.type === "output" ? 1 : 0) - (b.type === "output" ? 1 : 0));
+    const ordered = [...actionSet.values()].sort(
+      (a, b) => (a.type === "output" ? 1 : 0) - (b.type === "output" ? 1 : 0),
+    );
     for (const a of ordered) p = this.execute(a, p, result);
     return result;
   }
@@ -153,5 +192,10 @@ export class FlowTable {
 /** Non-strict flow-mod selection: every field the mod matches on must be matched identically by the flow. */
 function isSubsumed(flow: Match, by: Match): boolean {
   const f = flow as Record<string, unknown>;
-  return Object.entries(by as Record<string, unknown>).every(([k, v]) => k === "extra" || JSON.stringify(f[k], (_x, y: unknown) => (typeof y === "bigint" ? y.toString() : y)) === JSON.stringify(v, (_x, y: unknown) => (typeof y === "bigint" ? y.toString() : y)));
+  return Object.entries(by as Record<string, unknown>).every(
+    ([k, v]) =>
+      k === "extra" ||
+      JSON.stringify(f[k], (_x, y: unknown) => (typeof y === "bigint" ? y.toString() : y)) ===
+        JSON.stringify(v, (_x, y: unknown) => (typeof y === "bigint" ? y.toString() : y)),
+  );
 }

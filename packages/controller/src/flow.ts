@@ -17,7 +17,11 @@ function canonical(value: unknown): string {
     if (typeof v === "bigint") return `${v.toString(16)}n`;
     if (v instanceof Uint8Array) return Buffer.from(v).toString("hex");
     if (v && typeof v === "object" && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)));
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([, x]) => x !== undefined)
+          .sort(([a], [b]) => a.localeCompare(b)),
+      );
     }
     return v;
   });
@@ -52,7 +56,13 @@ export function deleteStrictFlowMod(f: Pick<FlowSpec, "tableId" | "priority" | "
 }
 
 export function fromFlowStats(s: FlowStats): FlowSpec {
-  const f: FlowSpec = { tableId: s.tableId, priority: s.priority, match: s.match, instructions: s.instructions, cookie: s.cookie };
+  const f: FlowSpec = {
+    tableId: s.tableId,
+    priority: s.priority,
+    match: s.match,
+    instructions: s.instructions,
+    cookie: s.cookie,
+  };
   if (s.idleTimeout) f.idleTimeout = s.idleTimeout;
   if (s.hardTimeout) f.hardTimeout = s.hardTimeout;
   if (s.flags) f.flags = s.flags;

@@ -7,7 +7,16 @@ export { addFlowMod, deleteStrictFlowMod, flowKey, fromFlowStats } from "./flow.
 export type { FlowSpec } from "./flow.ts";
 export { FlowTable, matches } from "./flow-table.ts";
 export type { Packet, TraceResult } from "./flow-table.ts";
-export { COOKIE_OWNER, COOKIE_OWNER_MASK, cookieFor, cookieKind, FlowKind, PRIORITY, STAGES, TABLE_IDS } from "./tables.ts";
+export {
+  COOKIE_OWNER,
+  COOKIE_OWNER_MASK,
+  cookieFor,
+  cookieKind,
+  FlowKind,
+  PRIORITY,
+  STAGES,
+  TABLE_IDS,
+} from "./tables.ts";
 export { readTscEnv, tscEnvSchema } from "./env.ts";
 export type { TscEnv } from "./env.ts";
 export * from "./mapping/index.ts";

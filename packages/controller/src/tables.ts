@@ -59,7 +59,16 @@ export function cookieKind(cookie: bigint): FlowKindName | undefined {
 }
 
 /** Priorities inside each stage. */
-export const PRIORITY = { MISS: 0, PLUMBING: 10, GUARD: 20, RATE_LIMIT: 50, DEFAULT: 100, DENY: 150, ENDPOINT: 200, SERVICE: 210 } as const;
+export const PRIORITY = {
+  MISS: 0,
+  PLUMBING: 10,
+  GUARD: 20,
+  RATE_LIMIT: 50,
+  DEFAULT: 100,
+  DENY: 150,
+  ENDPOINT: 200,
+  SERVICE: 210,
+} as const;
 
 /** conntrack state bits (`ct_state`) as OVS numbers them. */
 export const CT = { NEW: 0x01, EST: 0x02, REL: 0x04, RPL: 0x08, INV: 0x10, TRK: 0x20 } as const;

@@ -50,14 +50,23 @@ afterEach(async () => {
 const known = new Map<string, string>();
 const admit = (claim: SwitchClaim): Promise<Admission> => {
   const hostId = claim.certificate?.hostId ?? "";
-  return Promise.resolve(known.get(hostId) === claim.datapathId ? { admitted: true, hostId } : { admitted: false, reason: "not a host the console knows with this datapath id" });
+  return Promise.resolve(
+    known.get(hostId) === claim.datapathId
+      ? { admitted: true, hostId }
+      : { admitted: false, reason: "not a host the console knows with this datapath id" },
+  );
 };
 
 async function tsc(): Promise<Tsc> {
   known.clear();
   known.set("host_1", hex(DPID_1));
   known.set("host_2", hex(DPID_2));
-  const t = await startTsc({ port: 0, tls: server, admit, desiredFlows: (d) => compileSwitchFlows(d === DPID_1 || d === DPID_2 ? desired : NOTHING, Date.now) });
+  const t = await startTsc({
+    port: 0,
+    tls: server,
+    admit,
+    desiredFlows: (d) => compileSwitchFlows(d === DPID_1 || d === DPID_2 ? desired : NOTHING, Date.now),
+  });
   cleanups.push(() => t.close());
   return t;
 }
@@ -71,7 +80,8 @@ function dial(t: Tsc, creds: Creds | null, dpid: bigint): FakeSwitch {
 }
 
 /** Closed within the time, or not. */
-const closedWithin = (sw: FakeSwitch, ms: number): Promise<boolean> => Promise.race([sw.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
+const closedWithin = (sw: FakeSwitch, ms: number): Promise<boolean> =>
+  Promise.race([sw.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]);
 
 describe("the TSC over mutual TLS", () => {
   it("serves a switch whose certificate names its datapath id", async () => {
@@ -150,7 +160,11 @@ describe("the TSC over mutual TLS", () => {
   it("will not listen in plain TCP unless asked by name, and then says so loudly", async () => {
     await expect(startTsc({ port: 0 })).rejects.toThrow(/mutual TLS/);
     const warnings: string[] = [];
-    const t = await startTsc({ port: 0, insecureTcp: true, logger: { info: () => undefined, warn: (m) => warnings.push(m) } });
+    const t = await startTsc({
+      port: 0,
+      insecureTcp: true,
+      logger: { info: () => undefined, warn: (m) => warnings.push(m) },
+    });
     cleanups.push(() => t.close());
     expect(warnings.some((w) => /PLAIN TCP.*NOT authenticated/.test(w))).toBe(true);
   });

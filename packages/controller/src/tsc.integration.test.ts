@@ -1,4 +1,14 @@
-import { bytesToHex, FlowModFlags, flowMod, FlowRemovedReason, ipv4ToNumber, macToBytes, MessageOf, NO_BUFFER, Port } from "@nvi/openflow";
+import {
+  bytesToHex,
+  FlowModFlags,
+  flowMod,
+  FlowRemovedReason,
+  ipv4ToNumber,
+  macToBytes,
+  MessageOf,
+  NO_BUFFER,
+  Port,
+} from "@nvi/openflow";
 import { OvsLab, startOvsLab } from "@nvi/openflow/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ControllerApp } from "./app.ts";
@@ -17,10 +27,20 @@ let tsc: Tsc;
 let desired: DesiredSwitchState;
 const packetIns: MessageOf<"packetIn">[] = [];
 const removed: MessageOf<"flowRemoved">[] = [];
-const app: ControllerApp = { onPacketIn: (_sw, m) => void packetIns.push(m), onFlowRemoved: (_sw, m) => void removed.push(m) };
+const app: ControllerApp = {
+  onPacketIn: (_sw, m) => void packetIns.push(m),
+  onFlowRemoved: (_sw, m) => void removed.push(m),
+};
 
 const NOTHING: DesiredSwitchState = { policyVersion: 0, endpoints: [], allow: [] };
-const start = (port = 0) => startTsc({ host: lab.controllerIp, port, insecureTcp: true, app, desiredFlows: (dpid) => compileSwitchFlows(dpid === lab.datapathId ? desired : NOTHING, Date.now) });
+const start = (port = 0) =>
+  startTsc({
+    host: lab.controllerIp,
+    port,
+    insecureTcp: true,
+    app,
+    desiredFlows: (dpid) => compileSwitchFlows(dpid === lab.datapathId ? desired : NOTHING, Date.now),
+  });
 const session = () => {
   const s = tsc.switches.get(lab.datapathId);
   if (!s) throw new Error("switch not connected");
@@ -35,10 +55,19 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-const ourFlows = async () => (await lab.ofctl("dump-flows", "br0")).split("\n").filter((l) => l.includes("cookie=0x4e56"));
+const ourFlows = async () =>
+  (await lab.ofctl("dump-flows", "br0")).split("\n").filter((l) => l.includes("cookie=0x4e56"));
 
 /** An Ethernet + IPv4 + UDP frame (UDP checksum 0 = none). */
-function udpFrame(o: { srcMac: string; dstMac: string; srcIp: string; dstIp: string; sport: number; dport: number; payload: string }): Uint8Array {
+function udpFrame(o: {
+  srcMac: string;
+  dstMac: string;
+  srcIp: string;
+  dstIp: string;
+  sport: number;
+  dport: number;
+  payload: string;
+}): Uint8Array {
   const payload = Buffer.from(o.payload);
   const b = Buffer.alloc(14 + 20 + 8 + payload.length);
   b.set(macToBytes(o.dstMac), 0);
@@ -75,7 +104,8 @@ beforeAll(async () => {
   await tsc.waitForSwitch(lab.datapathId);
   await lab.udpEcho(h2, 7007);
   // the stranger has no ARP answer (default deny); give both hosts a static entry so IPv4 reaches the switch
-  for (const h of lab.hosts) await lab.inNs(h.ns, "ip", "neigh", "replace", STRANGER.ip, "lladdr", STRANGER.mac, "dev", "eth0");
+  for (const h of lab.hosts)
+    await lab.inNs(h.ns, "ip", "neigh", "replace", STRANGER.ip, "lladdr", STRANGER.mac, "dev", "eth0");
 }, 30_000);
 
 afterAll(async () => {
@@ -112,7 +142,9 @@ describe("TSC against Open vSwitch", () => {
     packetIns.length = 0;
     const [h1] = lab.hosts;
     await lab.udpProbe(h1!, STRANGER.ip, 9, 400);
-    const pin = await until("packet-in", () => packetIns.find((p) => p.match.inPort === 1 && bytesToHex(p.data.subarray(30, 34)) === "0a000063"));
+    const pin = await until("packet-in", () =>
+      packetIns.find((p) => p.match.inPort === 1 && bytesToHex(p.data.subarray(30, 34)) === "0a000063"),
+    );
     expect(pin).toMatchObject({ reason: 0, tableId: 2, bufferId: NO_BUFFER });
     expect(pin.data.length).toBe(pin.totalLen);
   });
@@ -121,8 +153,23 @@ describe("TSC against Open vSwitch", () => {
     packetIns.length = 0;
     const [, h2] = lab.hosts;
     const marker = `nvi-packet-out-${Date.now()}`;
-    const data = udpFrame({ srcMac: STRANGER.mac, dstMac: h2!.mac, srcIp: STRANGER.ip, dstIp: h2!.ip, sport: 5555, dport: 7007, payload: marker });
-    session().send({ type: "packetOut", xid: 0, bufferId: NO_BUFFER, inPort: Port.CONTROLLER, actions: [{ type: "output", port: h2!.ofport }], data });
+    const data = udpFrame({
+      srcMac: STRANGER.mac,
+      dstMac: h2!.mac,
+      srcIp: STRANGER.ip,
+      dstIp: h2!.ip,
+      sport: 5555,
+      dport: 7007,
+      payload: marker,
+    });
+    session().send({
+      type: "packetOut",
+      xid: 0,
+      bufferId: NO_BUFFER,
+      inPort: Port.CONTROLLER,
+      actions: [{ type: "output", port: h2!.ofport }],
+      data,
+    });
     const echo = await until("echo packet-in", () => packetIns.find((p) => Buffer.from(p.data).includes(marker)));
     expect(echo.match.inPort).toBe(h2!.ofport);
   });
@@ -130,11 +177,24 @@ describe("TSC against Open vSwitch", () => {
   it("receives FLOW_REMOVED when a flow's idle timeout expires", async () => {
     const cookie = cookieFor("REACTIVE", 0xbeef);
     const errors = await session().sendWithBarrier([
-      flowMod({ tableId: 2, priority: 50, cookie, idleTimeout: 1, flags: FlowModFlags.SEND_FLOW_REM, match: { inPort: 1, ethType: 0x0800, ipv4Dst: "10.0.0.123" } }),
+      flowMod({
+        tableId: 2,
+        priority: 50,
+        cookie,
+        idleTimeout: 1,
+        flags: FlowModFlags.SEND_FLOW_REM,
+        match: { inPort: 1, ethType: 0x0800, ipv4Dst: "10.0.0.123" },
+      }),
     ]);
     expect(errors).toEqual([]);
     const gone = await until("flow-removed", () => removed.find((r) => r.cookie === cookie), 10_000);
-    expect(gone).toMatchObject({ reason: FlowRemovedReason.IDLE_TIMEOUT, tableId: 2, priority: 50, idleTimeout: 1, match: { ipv4Dst: "10.0.0.123" } });
+    expect(gone).toMatchObject({
+      reason: FlowRemovedReason.IDLE_TIMEOUT,
+      tableId: 2,
+      priority: 50,
+      idleTimeout: 1,
+      match: { ipv4Dst: "10.0.0.123" },
+    });
   });
 
   it("keeps forwarding while the TSC is down (fail_mode=secure) and reinstalls state when it comes back", async () => {
@@ -144,7 +204,12 @@ describe("TSC against Open vSwitch", () => {
     await tsc.close();
     expect(await lab.udpProbe(h1!, h2!.ip, 7007)).toBe(true);
     // drift while we are away: someone deletes the pair's forward flow
-    await lab.ofctl("del-flows", "br0", "--strict", `table=2,priority=200,ip,in_port=1,nw_src=${h1!.ip},nw_dst=${h2!.ip}`);
+    await lab.ofctl(
+      "del-flows",
+      "br0",
+      "--strict",
+      `table=2,priority=200,ip,in_port=1,nw_src=${h1!.ip},nw_dst=${h2!.ip}`,
+    );
     expect(await lab.udpProbe(h1!, h2!.ip, 7007, 600)).toBe(false); // secure: nothing new is forwarded without the TSC
     const before = (await ourFlows()).length;
     expect(before).toBe(compileSwitchFlows(desired, Date.now).length - 1);

@@ -15,7 +15,12 @@ afterEach(async () => {
 });
 
 async function tscWith(extra: Partial<Parameters<typeof startTsc>[0]> = {}): Promise<Tsc> {
-  const tsc = await startTsc({ port: 0, insecureTcp: true, desiredFlows: (dpid) => compileSwitchFlows(dpid === 0xabcn ? desired : NOTHING, clock), ...extra });
+  const tsc = await startTsc({
+    port: 0,
+    insecureTcp: true,
+    desiredFlows: (dpid) => compileSwitchFlows(dpid === 0xabcn ? desired : NOTHING, clock),
+    ...extra,
+  });
   cleanups.push(() => tsc.close());
   return tsc;
 }
@@ -54,7 +59,8 @@ describe("startTsc", () => {
     again.send({ type: "hello", xid: 1, version: 4, versions: [4] });
     await tsc.waitForSwitch(0xabcn);
     // waitForSwitch may still answer for the old connection; the repair of the new one follows shortly
-    for (const end = Date.now() + 5_000; again.flows.some((f) => f.priority === 4242) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    for (const end = Date.now() + 5_000; again.flows.some((f) => f.priority === 4242) && Date.now() < end;)
+      await new Promise((r) => setTimeout(r, 20));
     expect(again.flows).toHaveLength(compileSwitchFlows(desired, clock).length);
     expect(again.flows.some((f) => f.priority === 4242)).toBe(false);
   });
@@ -63,7 +69,19 @@ describe("startTsc", () => {
     const tsc = await tscWith({ keepFlow: (f) => f.cookie === 0x1abn });
     const sw = new FakeSwitch(tsc.address.port);
     cleanups.push(() => sw.end());
-    const stranger = { tableId: 0, priority: 7, match: { inPort: 9 }, instructions: [], idleTimeout: 0, hardTimeout: 0, flags: 0, durationSec: 0, durationNsec: 0, packetCount: 0n, byteCount: 0n };
+    const stranger = {
+      tableId: 0,
+      priority: 7,
+      match: { inPort: 9 },
+      instructions: [],
+      idleTimeout: 0,
+      hardTimeout: 0,
+      flags: 0,
+      durationSec: 0,
+      durationNsec: 0,
+      packetCount: 0n,
+      byteCount: 0n,
+    };
     sw.flows = [
       { ...stranger, cookie: 0x1abn },
       { ...stranger, priority: 8, cookie: 0x999n },
@@ -85,7 +103,18 @@ describe("startTsc", () => {
     });
     const sw = connect(tsc);
     const session = await tsc.waitForSwitch(0xabcn);
-    for (const inPort of [1, 2]) sw.send({ type: "packetIn", xid: 0, bufferId: 0xffffffff, totalLen: 0, reason: 0, tableId: 2, cookie: 0n, match: { inPort }, data: new Uint8Array() });
+    for (const inPort of [1, 2])
+      sw.send({
+        type: "packetIn",
+        xid: 0,
+        bufferId: 0xffffffff,
+        totalLen: 0,
+        reason: 0,
+        tableId: 2,
+        cookie: 0n,
+        match: { inPort },
+        data: new Uint8Array(),
+      });
     await new Promise((r) => setTimeout(r, 50));
     expect(seen).toEqual([1, 2]);
     expect(session.state).toBe("ready");

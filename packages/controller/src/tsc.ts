@@ -1,4 +1,13 @@
-import { flowStatsRequest, MessageOf, OpenFlowLogger, OpenFlowServer, OpenFlowTlsOptions, SessionOptions, silentLogger, SwitchSession } from "@nvi/openflow";
+import {
+  flowStatsRequest,
+  MessageOf,
+  OpenFlowLogger,
+  OpenFlowServer,
+  OpenFlowTlsOptions,
+  SessionOptions,
+  silentLogger,
+  SwitchSession,
+} from "@nvi/openflow";
 import { normalizeSerial, switchIdentityOf } from "@nvi/pki";
 import type { ControllerApp } from "./app.ts";
 import { diffToFlowMods, resyncDiff, ResyncHooks } from "./diff.ts";
@@ -97,9 +106,22 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
     const dpid = sw.datapathId ?? 0n;
     const diff = resyncDiff(dpid, await readFlows(sw), options);
     const errors = await sw.sendWithBarrier(diffToFlowMods(diff));
-    const result = { datapathId: dpid, added: diff.add.length, removed: diff.remove.length, unchanged: diff.unchanged, errors };
-    if (errors.length > 0) log.warn("switch rejected flow-mods: degraded", { datapathId: dpid.toString(16), errors: errors.length });
-    else log.info("switch in sync", { datapathId: dpid.toString(16), added: result.added, removed: result.removed, unchanged: result.unchanged });
+    const result = {
+      datapathId: dpid,
+      added: diff.add.length,
+      removed: diff.remove.length,
+      unchanged: diff.unchanged,
+      errors,
+    };
+    if (errors.length > 0)
+      log.warn("switch rejected flow-mods: degraded", { datapathId: dpid.toString(16), errors: errors.length });
+    else
+      log.info("switch in sync", {
+        datapathId: dpid.toString(16),
+        added: result.added,
+        removed: result.removed,
+        unchanged: result.unchanged,
+      });
     return result;
   };
 
@@ -137,9 +159,14 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
     const claim = claimOf(sw, dpid);
     if (typeof claim === "string") return refuse(sw, dpid, claim);
     const holder = holders.get(dpid);
-    if (holder && holder !== sw && holder.state !== "closed") return refuse(sw, dpid, "this datapath is already connected: a second connection is refused");
+    if (holder && holder !== sw && holder.state !== "closed")
+      return refuse(sw, dpid, "this datapath is already connected: a second connection is refused");
     holders.set(dpid, sw);
-    const verdict: Admission = options.admit ? await options.admit(claim).catch((e: unknown): Admission => ({ admitted: false, reason: `admission failed: ${String(e)}` })) : { admitted: true, hostId: claim.certificate?.hostId ?? "" };
+    const verdict: Admission = options.admit
+      ? await options
+          .admit(claim)
+          .catch((e: unknown): Admission => ({ admitted: false, reason: `admission failed: ${String(e)}` }))
+      : { admitted: true, hostId: claim.certificate?.hostId ?? "" };
     if (sw.state === "closed") return;
     if (!verdict.admitted) {
       if (holders.get(dpid) === sw) holders.delete(dpid);
@@ -178,8 +205,7 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
         } catch (e) {
           log.warn("app onPacketIn threw", { error: String(e) });
         }
-      }
-      else if (m.type === "flowRemoved") guard("onFlowRemoved", () => app.onFlowRemoved?.(sw, m));
+      } else if (m.type === "flowRemoved") guard("onFlowRemoved", () => app.onFlowRemoved?.(sw, m));
       else if (m.type === "portStatus") guard("onPortStatus", () => app.onPortStatus?.(sw, m));
       else if (m.type === "error") guard("onSwitchError", () => app.onSwitchError?.(sw, m));
     });
@@ -194,10 +220,22 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
     });
   };
 
-  if (!options.tls && !options.insecureTcp) throw new Error("the TSC listens with mutual TLS: give `tls` (or `insecureTcp: true`, development only)");
-  const server = new OpenFlowServer({ ...options.session, logger: log, port: options.port ?? 6653, host: options.host ?? "127.0.0.1", tls: options.tls, onSession });
+  if (!options.tls && !options.insecureTcp)
+    throw new Error("the TSC listens with mutual TLS: give `tls` (or `insecureTcp: true`, development only)");
+  const server = new OpenFlowServer({
+    ...options.session,
+    logger: log,
+    port: options.port ?? 6653,
+    host: options.host ?? "127.0.0.1",
+    tls: options.tls,
+    onSession,
+  });
   const address = await server.listen();
-  const shout = (): void => log.warn("OpenFlow over PLAIN TCP: switches are NOT authenticated and anyone on the network can pose as one (TSC_INSECURE_TCP); development only, never in production", { ...address });
+  const shout = (): void =>
+    log.warn(
+      "OpenFlow over PLAIN TCP: switches are NOT authenticated and anyone on the network can pose as one (TSC_INSECURE_TCP); development only, never in production",
+      { ...address },
+    );
   if (!options.tls) shout();
   const reminder = options.tls ? undefined : setInterval(shout, INSECURE_REMINDER_MS);
   reminder?.unref();
@@ -211,7 +249,13 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
       sw.close(reason);
       n++;
     }
-    if (n > 0) log.info("switch sessions dropped", { ...target, datapathId: target.datapathId?.toString(16), sessions: n, reason });
+    if (n > 0)
+      log.info("switch sessions dropped", {
+        ...target,
+        datapathId: target.datapathId?.toString(16),
+        sessions: n,
+        reason,
+      });
     return n;
   };
 
@@ -221,7 +265,10 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
     await Promise.all(
       [...switches.entries()].map(async ([dpid, sw]) => {
         const claim = claimOf(sw, dpid);
-        const verdict = typeof claim === "string" ? { admitted: false as const, reason: claim } : await admit(claim).catch(() => null);
+        const verdict =
+          typeof claim === "string"
+            ? { admitted: false as const, reason: claim }
+            : await admit(claim).catch(() => null);
         // a failed lookup (database away) keeps the session: only a definite "no" drops it
         if (verdict && !verdict.admitted && switches.get(dpid) === sw) refuse(sw, dpid, verdict.reason);
       }),
@@ -242,7 +289,10 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
           resolve(current);
           return;
         }
-        const timer = setTimeout(() => reject(new Error(`switch ${dpid.toString(16)} did not connect within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`switch ${dpid.toString(16)} did not connect within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         const done = (s: SwitchSession): void => {
           clearTimeout(timer);
           resolve(s);

@@ -42,7 +42,8 @@ export function assertScope(scopes: ReadonlySet<Scope>, area: Area, level: Acces
  * could create tokens or invitations could outlive its own expiry and revocation.
  */
 export function assertPerson(actor: { kind: "user" | "token" }, what: string): void {
-  if (actor.kind !== "user") throw new DomainError("USER_SESSION_REQUIRED", `${what} needs a signed-in person, not an API token`);
+  if (actor.kind !== "user")
+    throw new DomainError("USER_SESSION_REQUIRED", `${what} needs a signed-in person, not an API token`);
 }
 
 /** Scopes a creator asks for but does not hold themselves. */

@@ -16,7 +16,12 @@ export interface CoreDeps {
 
 /** Production wiring: one database pool per process, the system clock, random ids. */
 export function createCoreDeps(databaseUrl: string, options: { fabricSecret?: string } = {}): CoreDeps {
-  return { db: createDb(databaseUrl), clock: systemClock, newId, ...(options.fabricSecret ? { fabricSecret: options.fabricSecret } : {}) };
+  return {
+    db: createDb(databaseUrl),
+    clock: systemClock,
+    newId,
+    ...(options.fabricSecret ? { fabricSecret: options.fabricSecret } : {}),
+  };
 }
 
 /** Who is asking: a signed-in user or an API token, always inside one organization. */

@@ -67,7 +67,10 @@ await withClient(base, async (c) => {
 try {
   writeDerived();
   prisma(["migrate", "deploy"], urlFor(names.migrated));
-  const sql = prisma(["migrate", "diff", "--from-empty", "--to-schema-datamodel", derivedPath, "--script"], urlFor(names.fromSchema));
+  const sql = prisma(
+    ["migrate", "diff", "--from-empty", "--to-schema-datamodel", derivedPath, "--script"],
+    urlFor(names.fromSchema),
+  );
   await withClient(urlFor(names.fromSchema), (c) => c.query(sql));
   const [a, b] = [await catalog(urlFor(names.migrated)), await catalog(urlFor(names.fromSchema))];
   for (const key of Object.keys(CATALOG_QUERIES)) {
@@ -86,7 +89,9 @@ try {
   });
 }
 if (failed) {
-  console.error(`\nRun \`pnpm db:new <name>\` to write the missing migration (${path.relative(process.cwd(), derivedPath)}).`);
+  console.error(
+    `\nRun \`pnpm db:new <name>\` to write the missing migration (${path.relative(process.cwd(), derivedPath)}).`,
+  );
   process.exit(1);
 }
 console.log("migrations match prisma/schema.prisma");

@@ -16,11 +16,15 @@ writeDerived();
 const from = existsSync(snapshotPath)
   ? ["--from-schema-datamodel", writeDerived(snapshotPath, path.join(pkgDir, "prisma/snapshot.prisma"))]
   : ["--from-empty"];
-const sql = execFileSync("pnpm", ["exec", "prisma", "migrate", "diff", ...from, "--to-schema-datamodel", derivedPath, "--script"], {
-  cwd: pkgDir,
-  encoding: "utf8",
-  env: { ...process.env, CHECKPOINT_DISABLE: "1" },
-});
+const sql = execFileSync(
+  "pnpm",
+  ["exec", "prisma", "migrate", "diff", ...from, "--to-schema-datamodel", derivedPath, "--script"],
+  {
+    cwd: pkgDir,
+    encoding: "utf8",
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+  },
+);
 if (!/^\s*(CREATE|ALTER|DROP)/m.test(sql)) {
   console.log("No schema changes.");
   process.exit(0);

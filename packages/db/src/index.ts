@@ -26,7 +26,12 @@ export type DbTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
  * LISTENs on a Postgres channel with a connection of its own (what `pg_notify` in a committed
  * transaction reaches). Reconnects after a second when the connection drops; `close` ends it.
  */
-export function listenChannel(databaseUrl: string, channel: string, onMessage: (payload: string) => void, onError: (e: Error) => void = () => undefined): { close(): Promise<void> } {
+export function listenChannel(
+  databaseUrl: string,
+  channel: string,
+  onMessage: (payload: string) => void,
+  onError: (e: Error) => void = () => undefined,
+): { close(): Promise<void> } {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
   let client: pg.Client | undefined;
   let closed = false;
@@ -41,7 +46,9 @@ export function listenChannel(databaseUrl: string, channel: string, onMessage: (
     };
     c.on("notification", (n) => n.channel === channel && onMessage(n.payload ?? ""));
     c.on("error", retry);
-    c.connect().then(() => c.query(`LISTEN ${channel}`)).catch(retry);
+    c.connect()
+      .then(() => c.query(`LISTEN ${channel}`))
+      .catch(retry);
   };
   connect();
   return {

@@ -37,13 +37,43 @@ export const echoJob = defineJob({
 
 /** Runs an instance operation (launch, terminate, stop, start, restart) to its end; the operation row holds everything else. */
 const operationPayload = z.object({ operationId: OperationId });
-export const instanceLaunchJob = defineJob({ name: "instance.launch", version: 1, queue: QUEUES.operations, schema: operationPayload });
-export const instanceTerminateJob = defineJob({ name: "instance.terminate", version: 1, queue: QUEUES.operations, schema: operationPayload });
-export const instanceStopJob = defineJob({ name: "instance.stop", version: 1, queue: QUEUES.operations, schema: operationPayload });
-export const instanceStartJob = defineJob({ name: "instance.start", version: 1, queue: QUEUES.operations, schema: operationPayload });
-export const instanceRestartJob = defineJob({ name: "instance.restart", version: 1, queue: QUEUES.operations, schema: operationPayload });
+export const instanceLaunchJob = defineJob({
+  name: "instance.launch",
+  version: 1,
+  queue: QUEUES.operations,
+  schema: operationPayload,
+});
+export const instanceTerminateJob = defineJob({
+  name: "instance.terminate",
+  version: 1,
+  queue: QUEUES.operations,
+  schema: operationPayload,
+});
+export const instanceStopJob = defineJob({
+  name: "instance.stop",
+  version: 1,
+  queue: QUEUES.operations,
+  schema: operationPayload,
+});
+export const instanceStartJob = defineJob({
+  name: "instance.start",
+  version: 1,
+  queue: QUEUES.operations,
+  schema: operationPayload,
+});
+export const instanceRestartJob = defineJob({
+  name: "instance.restart",
+  version: 1,
+  queue: QUEUES.operations,
+  schema: operationPayload,
+});
 /** Brings every VEB in line with an organization's new policy: revoke what is no longer allowed, lift denials of what now is. */
-export const policyApplyJob = defineJob({ name: "policy.apply", version: 1, queue: QUEUES.operations, schema: operationPayload });
+export const policyApplyJob = defineJob({
+  name: "policy.apply",
+  version: 1,
+  queue: QUEUES.operations,
+  schema: operationPayload,
+});
 
 /** The operation jobs by operation kind (the operation row's `kind` is the job's name). */
 export const OPERATION_JOBS = {

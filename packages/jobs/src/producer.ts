@@ -30,7 +30,11 @@ export class JobProducer {
     return q;
   }
 
-  async enqueue<S extends z.ZodType>(def: JobDefinition<S>, payload: z.input<S>, options: EnqueueOptions): Promise<string> {
+  async enqueue<S extends z.ZodType>(
+    def: JobDefinition<S>,
+    payload: z.input<S>,
+    options: EnqueueOptions,
+  ): Promise<string> {
     const data = def.schema.parse(payload);
     const jobOptions: JobsOptions = {
       jobId: `${jobKey(def)}:${options.idempotencyKey}`.replaceAll(":", "_"),

@@ -57,7 +57,13 @@ export const TABLE_ALL = 0xff;
 export const CONTROLLER_MAX_LEN_NO_BUFFER = 0xffff;
 
 export const FlowModCommand = { ADD: 0, MODIFY: 1, MODIFY_STRICT: 2, DELETE: 3, DELETE_STRICT: 4 } as const;
-export const FlowModFlags = { SEND_FLOW_REM: 1, CHECK_OVERLAP: 2, RESET_COUNTS: 4, NO_PKT_COUNTS: 8, NO_BYT_COUNTS: 16 } as const;
+export const FlowModFlags = {
+  SEND_FLOW_REM: 1,
+  CHECK_OVERLAP: 2,
+  RESET_COUNTS: 4,
+  NO_PKT_COUNTS: 8,
+  NO_BYT_COUNTS: 16,
+} as const;
 
 export const PacketInReason = { NO_MATCH: 0, ACTION: 1, INVALID_TTL: 2 } as const;
 export const FlowRemovedReason = { IDLE_TIMEOUT: 0, HARD_TIMEOUT: 1, DELETE: 2, GROUP_DELETE: 3 } as const;
@@ -109,7 +115,13 @@ export const ErrorType = {
   EXPERIMENTER: 0xffff,
 } as const;
 export const HelloFailedCode = { INCOMPATIBLE: 0, EPERM: 1 } as const;
-export const BadRequestCode = { BAD_VERSION: 0, BAD_TYPE: 1, BAD_MULTIPART: 2, BAD_EXPERIMENTER: 3, BAD_LEN: 6 } as const;
+export const BadRequestCode = {
+  BAD_VERSION: 0,
+  BAD_TYPE: 1,
+  BAD_MULTIPART: 2,
+  BAD_EXPERIMENTER: 3,
+  BAD_LEN: 6,
+} as const;
 
 export const VLAN_PRESENT = 0x1000;
 
@@ -121,7 +133,16 @@ export const NX_CT_RECIRC_NONE = 0xff;
 export const NxNatFlags = { SRC: 1, DST: 2, PERSISTENT: 4, PROTO_HASH: 8, PROTO_RANDOM: 16 } as const;
 
 /** ct_state bits (NXM_NX_CT_STATE). */
-export const CtState = { NEW: 0x01, EST: 0x02, REL: 0x04, RPL: 0x08, INV: 0x10, TRK: 0x20, SNAT: 0x40, DNAT: 0x80 } as const;
+export const CtState = {
+  NEW: 0x01,
+  EST: 0x02,
+  REL: 0x04,
+  RPL: 0x08,
+  INV: 0x10,
+  TRK: 0x20,
+  SNAT: 0x40,
+  DNAT: 0x80,
+} as const;
 
 export const EthType = { IPV4: 0x0800, ARP: 0x0806, VLAN: 0x8100, IPV6: 0x86dd } as const;
 export const IpProto = { ICMP: 1, TCP: 6, UDP: 17, ICMPV6: 58 } as const;

@@ -11,13 +11,7 @@ export class OpenFlowDecodeError extends Error {
   }
 }
 
-export type DecodeErrorCode =
-  | "TRUNCATED"
-  | "BAD_LENGTH"
-  | "BAD_VERSION"
-  | "TOO_LONG"
-  | "BAD_VALUE"
-  | "INTERNAL";
+export type DecodeErrorCode = "TRUNCATED" | "BAD_LENGTH" | "BAD_VERSION" | "TOO_LONG" | "BAD_VALUE" | "INTERNAL";
 
 /** The encoder refuses a message it cannot put on the wire (a value out of range, a message over 64 KiB). */
 export class OpenFlowEncodeError extends Error {

@@ -1,7 +1,16 @@
 export * from "./constants.ts";
 export * from "./errors.ts";
 export { Reader, Writer } from "./codec/bytes.ts";
-export { bytesToHex, bytesToIpv6, bytesToMac, hexToBytes, ipv4ToNumber, ipv6ToBytes, macToBytes, numberToIpv4 } from "./codec/addresses.ts";
+export {
+  bytesToHex,
+  bytesToIpv6,
+  bytesToMac,
+  hexToBytes,
+  ipv4ToNumber,
+  ipv6ToBytes,
+  macToBytes,
+  numberToIpv4,
+} from "./codec/addresses.ts";
 export type { Match, MatchFieldName, RawOxm } from "./codec/oxm.ts";
 export { MATCH_FIELDS } from "./codec/oxm.ts";
 export type { Action, CtAction, NatAction, SetFieldAction } from "./codec/actions.ts";

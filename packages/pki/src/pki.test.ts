@@ -1,6 +1,13 @@
 import { X509Certificate } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createAuthority, createKeyAndCsr, issueWithKey, normalizeSerial, signRequest, switchIdentityOf } from "./pki.ts";
+import {
+  createAuthority,
+  createKeyAndCsr,
+  issueWithKey,
+  normalizeSerial,
+  signRequest,
+  switchIdentityOf,
+} from "./pki.ts";
 
 const now = new Date("2026-12-01T00:00:00Z");
 
@@ -8,7 +15,12 @@ describe("the fabric CA", () => {
   it("signs a CSR into a client certificate naming the host and datapath the caller says, not the CSR's subject", async () => {
     const ca = await createAuthority({ name: "NVI fabric CA", now, days: 3650 });
     const { csrPem, keyPem } = await createKeyAndCsr("host_attacker");
-    const issued = await signRequest(ca, csrPem, { kind: "switch", hostId: "host_1", datapathId: "00004e5649000001" }, { now, days: 30 });
+    const issued = await signRequest(
+      ca,
+      csrPem,
+      { kind: "switch", hostId: "host_1", datapathId: "00004e5649000001" },
+      { now, days: 30 },
+    );
     const cert = new X509Certificate(issued.certPem);
     const caCert = new X509Certificate(ca.certPem);
     expect(cert.verify(caCert.publicKey)).toBe(true);
@@ -36,7 +48,11 @@ describe("the fabric CA", () => {
 
   it("makes server certificates for listeners (server auth only) with their addresses", async () => {
     const ca = await createAuthority({ name: "ca", now, days: 10 });
-    const tsc = await issueWithKey(ca, { kind: "server", name: "nvi-tsc", ipAddresses: ["198.18.0.1"], dnsNames: ["localhost"] }, { now, days: 30 });
+    const tsc = await issueWithKey(
+      ca,
+      { kind: "server", name: "nvi-tsc", ipAddresses: ["198.18.0.1"], dnsNames: ["localhost"] },
+      { now, days: 30 },
+    );
     const cert = new X509Certificate(tsc.certPem);
     expect(cert.keyUsage).toEqual(["1.3.6.1.5.5.7.3.1"]);
     expect(cert.checkIP("198.18.0.1")).toBe("198.18.0.1");

@@ -43,7 +43,10 @@ function newSerial(): string {
 }
 
 export function normalizeSerial(serial: string): string {
-  return serial.toLowerCase().replace(/[^0-9a-f]/g, "").replace(/^0+(?=.)/, "");
+  return serial
+    .toLowerCase()
+    .replace(/[^0-9a-f]/g, "")
+    .replace(/^0+(?=.)/, "");
 }
 
 function keysPem(der: ArrayBuffer): string {
@@ -90,7 +93,12 @@ export type LeafSubject =
  * client authentication only, so it can never pose as the TSC to another switch; a server
  * certificate is for server authentication only.
  */
-async function signLeaf(authority: Authority, publicKey: webcrypto.CryptoKey | x509.PublicKey, subject: LeafSubject, options: { now: Date; days: number }): Promise<Issued> {
+async function signLeaf(
+  authority: Authority,
+  publicKey: webcrypto.CryptoKey | x509.PublicKey,
+  subject: LeafSubject,
+  options: { now: Date; days: number },
+): Promise<Issued> {
   const ca = await importCa(authority);
   const serial = newSerial();
   const notAfter = new Date(options.now.getTime() + options.days * DAY_MS);
@@ -100,7 +108,10 @@ async function signLeaf(authority: Authority, publicKey: webcrypto.CryptoKey | x
           { type: "url", value: `${HOST_URI}${subject.hostId}` },
           { type: "url", value: `${DATAPATH_URI}${subject.datapathId}` },
         ]
-      : [...(subject.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })), ...(subject.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value }))];
+      : [
+          ...(subject.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
+          ...(subject.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value })),
+        ];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial,
     subject: `CN=${subject.kind === "switch" ? subject.hostId : subject.name}`,
@@ -113,7 +124,10 @@ async function signLeaf(authority: Authority, publicKey: webcrypto.CryptoKey | x
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
-      new x509.ExtendedKeyUsageExtension([subject.kind === "switch" ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth], false),
+      new x509.ExtendedKeyUsageExtension(
+        [subject.kind === "switch" ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth],
+        false,
+      ),
       ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names, false)] : []),
       await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
     ],
@@ -126,7 +140,12 @@ async function signLeaf(authority: Authority, publicKey: webcrypto.CryptoKey | x
  * requester holds the private key); its subject and extensions are ignored: the caller says whom
  * the certificate names.
  */
-export async function signRequest(authority: Authority, csrPem: string, subject: LeafSubject, options: { now: Date; days: number }): Promise<Issued> {
+export async function signRequest(
+  authority: Authority,
+  csrPem: string,
+  subject: LeafSubject,
+  options: { now: Date; days: number },
+): Promise<Issued> {
   let csr: x509.Pkcs10CertificateRequest;
   try {
     csr = new x509.Pkcs10CertificateRequest(csrPem);
@@ -135,12 +154,17 @@ export async function signRequest(authority: Authority, csrPem: string, subject:
   }
   if (!(await csr.verify())) throw new Error("the certificate request's signature does not verify");
   const algorithm = csr.publicKey.algorithm as webcrypto.EcKeyAlgorithm;
-  if (algorithm.name !== "ECDSA" || algorithm.namedCurve !== "P-256") throw new Error("the certificate request must hold an ECDSA P-256 key");
+  if (algorithm.name !== "ECDSA" || algorithm.namedCurve !== "P-256")
+    throw new Error("the certificate request must hold an ECDSA P-256 key");
   return signLeaf(authority, csr.publicKey, subject, options);
 }
 
 /** A key made here and a certificate for it (the TSC's and the console's own listeners, and the lab's switches). */
-export async function issueWithKey(authority: Authority, subject: LeafSubject, options: { now: Date; days: number }): Promise<Issued & { keyPem: string }> {
+export async function issueWithKey(
+  authority: Authority,
+  subject: LeafSubject,
+  options: { now: Date; days: number },
+): Promise<Issued & { keyPem: string }> {
   const keys = await newKeys();
   const issued = await signLeaf(authority, keys.publicKey, subject, options);
   return { ...issued, keyPem: keysPem(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)) };
@@ -149,7 +173,11 @@ export async function issueWithKey(authority: Authority, subject: LeafSubject, o
 /** What an agent does on its host: a fresh private key (it never leaves the host) and a CSR for it. */
 export async function createKeyAndCsr(commonName: string): Promise<KeyAndCsr> {
   const keys = await newKeys();
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: `CN=${commonName.replace(/[,=+<>#;"\\]/g, "_")}`, keys, signingAlgorithm: ALG });
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: `CN=${commonName.replace(/[,=+<>#;"\\]/g, "_")}`,
+    keys,
+    signingAlgorithm: ALG,
+  });
   return { keyPem: keysPem(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)), csrPem: csr.toString("pem") };
 }
 
@@ -160,7 +188,8 @@ export function switchIdentityOf(subjectAltName: string | undefined): { hostId: 
   const dpids = uris.filter((u) => u.startsWith(DATAPATH_URI)).map((u) => u.slice(DATAPATH_URI.length));
   const [hostId] = hosts;
   const [datapathId] = dpids;
-  if (hosts.length !== 1 || dpids.length !== 1 || !hostId || !datapathId || !/^[0-9a-f]{16}$/.test(datapathId)) return null;
+  if (hosts.length !== 1 || dpids.length !== 1 || !hostId || !datapathId || !/^[0-9a-f]{16}$/.test(datapathId))
+    return null;
   return { hostId, datapathId };
 }
 

@@ -36,7 +36,10 @@ export function isAny(services: readonly Service[]): boolean {
 }
 
 /** Does the set carry a packet of this protocol (and destination port, for tcp/udp)? */
-export function covers(services: readonly Service[], probe: { protocol: "icmp" | "tcp" | "udp"; port: number | null }): boolean {
+export function covers(
+  services: readonly Service[],
+  probe: { protocol: "icmp" | "tcp" | "udp"; port: number | null },
+): boolean {
   return services.some((s) => {
     if (s.protocol === "any") return true;
     if (s.protocol !== probe.protocol) return false;
@@ -84,7 +87,10 @@ export function describeServices(services: readonly Service[]): string {
 
 /** Parses `443`, `80,443`, `8000-8080` into ranges; an empty text means every port. */
 export function parsePorts(text: string): PortRange[] | string {
-  const parts = text.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  const parts = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
   const out: PortRange[] = [];
   for (const p of parts) {
     const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(p);

@@ -69,7 +69,8 @@ export interface Decision {
 
 export const EMPTY_SNAPSHOT: PolicySnapshot = { groups: [], rules: [], denies: [], peerings: [] };
 
-const matches = (labels: Labels, selector: Labels): boolean => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const matches = (labels: Labels, selector: Labels): boolean =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 export class PolicyView {
   private readonly groupsById = new Map<string, PolicyGroup>();
@@ -83,7 +84,11 @@ export class PolicyView {
     }
     for (const p of snapshot.peerings) {
       if (p.status !== "active") continue;
-      for (const [a, b] of [[p.vpcA, p.vpcB], [p.vpcB, p.vpcA]] as const) this.peers.set(a, new Set([...(this.peers.get(a) ?? []), b]));
+      for (const [a, b] of [
+        [p.vpcA, p.vpcB],
+        [p.vpcB, p.vpcA],
+      ] as const)
+        this.peers.set(a, new Set([...(this.peers.get(a) ?? []), b]));
     }
   }
 
@@ -118,7 +123,10 @@ export class PolicyView {
   private rulesFor(src: PolicyInstance, dst: PolicyInstance): PolicyRule[] {
     return this.snapshot.rules.filter((r) => {
       if (!r.enabled || r.orgId !== dst.orgId) return false;
-      const forward = this.inGroup(r.dstGroupId, dst) && (this.inGroup(r.srcGroupId, src) || (r.srcVpcId !== null && r.srcVpcId === src.vpcId && src.vpcId !== dst.vpcId));
+      const forward =
+        this.inGroup(r.dstGroupId, dst) &&
+        (this.inGroup(r.srcGroupId, src) ||
+          (r.srcVpcId !== null && r.srcVpcId === src.vpcId && src.vpcId !== dst.vpcId));
       const reverse = r.bidirectional && this.inGroup(r.srcGroupId, dst) && this.inGroup(r.dstGroupId, src);
       return forward || reverse;
     });
@@ -126,40 +134,77 @@ export class PolicyView {
 
   /** Deny entries (of either side's organization) that forbid `src` opening conversations to `dst`. */
   deniesFor(src: PolicyInstance, dst: PolicyInstance): PolicyDeny[] {
-    return this.snapshot.denies.filter((d) => (d.orgId === src.orgId || d.orgId === dst.orgId) && matches(src.labels, d.srcLabels) && matches(dst.labels, d.dstLabels));
+    return this.snapshot.denies.filter(
+      (d) =>
+        (d.orgId === src.orgId || d.orgId === dst.orgId) &&
+        matches(src.labels, d.srcLabels) &&
+        matches(dst.labels, d.dstLabels),
+    );
   }
 
   /** What `src` may open towards `dst`, and why. Deny entries first, then the union of the allow rules; default deny. */
   decide(src: PolicyInstance, dst: PolicyInstance): Decision {
     if (src.id === dst.id) return { services: [], ruleIds: [], denyIds: [], reason: "the same instance" };
     if (!this.peered(src.vpcId, dst.vpcId)) {
-      const how = src.orgId === dst.orgId ? "different VPCs that are not peered" : "different tenants whose VPCs are not peered";
+      const how =
+        src.orgId === dst.orgId ? "different VPCs that are not peered" : "different tenants whose VPCs are not peered";
       return { services: [], ruleIds: [], denyIds: [], reason: `${how}: no rule can allow it` };
     }
     const denies = this.deniesFor(src, dst);
     if (denies.length > 0) {
-      return { services: [], ruleIds: [], denyIds: denies.map((d) => d.id), reason: `denied first by the organization's deny list: ${denies.map((d) => `"${d.description || d.id}"`).join(", ")}` };
+      return {
+        services: [],
+        ruleIds: [],
+        denyIds: denies.map((d) => d.id),
+        reason: `denied first by the organization's deny list: ${denies.map((d) => `"${d.description || d.id}"`).join(", ")}`,
+      };
     }
     const rules = this.rulesFor(src, dst);
     const services = normalize(rules.map((r) => ({ protocol: r.protocol, ports: [...r.ports] })));
     if (rules.length === 0) {
-      const names = (i: PolicyInstance) => this.groupsOf(i).map((g) => g.name).join(", ") || "no group";
-      return { services, ruleIds: [], denyIds: [], reason: `no rule allows ${src.name} (${names(src)}) → ${dst.name} (${names(dst)}): denied by default` };
+      const names = (i: PolicyInstance) =>
+        this.groupsOf(i)
+          .map((g) => g.name)
+          .join(", ") || "no group";
+      return {
+        services,
+        ruleIds: [],
+        denyIds: [],
+        reason: `no rule allows ${src.name} (${names(src)}) → ${dst.name} (${names(dst)}): denied by default`,
+      };
     }
-    return { services, ruleIds: rules.map((r) => r.id), denyIds: [], reason: `allowed (${describeServices(services)}) by ${rules.map((r) => this.describeRule(r)).join("; ")}` };
+    return {
+      services,
+      ruleIds: rules.map((r) => r.id),
+      denyIds: [],
+      reason: `allowed (${describeServices(services)}) by ${rules.map((r) => this.describeRule(r)).join("; ")}`,
+    };
   }
 
   /** The answer for one packet: may `src` open this protocol/port towards `dst`? */
-  explain(src: PolicyInstance, dst: PolicyInstance, probe: { protocol: PolicyProtocol; port: number | null }): Decision & { allowed: boolean } {
+  explain(
+    src: PolicyInstance,
+    dst: PolicyInstance,
+    probe: { protocol: PolicyProtocol; port: number | null },
+  ): Decision & { allowed: boolean } {
     const d = this.decide(src, dst);
     if (probe.protocol === "any") return { ...d, allowed: d.services.length > 0 };
     const allowed = covers(d.services, { protocol: probe.protocol, port: probe.port });
     if (allowed || d.services.length === 0) {
       const ruleIds = allowed ? d.ruleIds.filter((id) => this.ruleCovers(id, probe)) : d.ruleIds;
-      return { ...d, allowed, ruleIds, reason: allowed ? `allowed by ${ruleIds.map((id) => this.describeRule(this.rule(id)!)).join("; ")}` : d.reason };
+      return {
+        ...d,
+        allowed,
+        ruleIds,
+        reason: allowed ? `allowed by ${ruleIds.map((id) => this.describeRule(this.rule(id)!)).join("; ")}` : d.reason,
+      };
     }
     const what = probe.port === null ? probe.protocol : `${probe.protocol}/${probe.port}`;
-    return { ...d, allowed: false, reason: `${src.name} → ${dst.name} may open only ${describeServices(d.services)}, not ${what}: denied by default` };
+    return {
+      ...d,
+      allowed: false,
+      reason: `${src.name} → ${dst.name} may open only ${describeServices(d.services)}, not ${what}: denied by default`,
+    };
   }
 
   private rule(id: string): PolicyRule | undefined {
@@ -169,11 +214,17 @@ export class PolicyView {
   private ruleCovers(id: string, probe: { protocol: PolicyProtocol; port: number | null }): boolean {
     const r = this.rule(id);
     if (!r || probe.protocol === "any") return r !== undefined;
-    return covers(normalize([{ protocol: r.protocol, ports: [...r.ports] }]), { protocol: probe.protocol, port: probe.port });
+    return covers(normalize([{ protocol: r.protocol, ports: [...r.ports] }]), {
+      protocol: probe.protocol,
+      port: probe.port,
+    });
   }
 
   describeRule(r: PolicyRule): string {
-    const src = r.srcGroupId !== null ? `group ${this.groupsById.get(r.srcGroupId)?.name ?? r.srcGroupId}` : `VPC ${r.srcVpcId ?? "?"}`;
+    const src =
+      r.srcGroupId !== null
+        ? `group ${this.groupsById.get(r.srcGroupId)?.name ?? r.srcGroupId}`
+        : `VPC ${r.srcVpcId ?? "?"}`;
     const dst = `group ${this.groupsById.get(r.dstGroupId)?.name ?? r.dstGroupId}`;
     const label = r.description ? ` "${r.description}"` : "";
     return `rule ${r.id}${label} (${src} ${r.bidirectional ? "↔" : "→"} ${dst}, ${describeServices(normalize([{ protocol: r.protocol, ports: [...r.ports] }]))})`;
@@ -186,10 +237,20 @@ export class PolicyView {
     const cells: MatrixCell[] = [];
     for (const s of groups) {
       for (const d of groups) {
-        const rules = this.snapshot.rules.filter((r) => r.enabled && ((r.srcGroupId === s.id && r.dstGroupId === d.id) || (r.bidirectional && r.srcGroupId === d.id && r.dstGroupId === s.id)));
+        const rules = this.snapshot.rules.filter(
+          (r) =>
+            r.enabled &&
+            ((r.srcGroupId === s.id && r.dstGroupId === d.id) ||
+              (r.bidirectional && r.srcGroupId === d.id && r.dstGroupId === s.id)),
+        );
         const state = rules.some((r) => r.protocol === "any") ? "plugged" : rules.length > 0 ? "partial" : "unplugged";
         const deniedBy = this.snapshot.denies
-          .filter((x) => x.orgId === s.orgId && (members.get(s.id) ?? []).some((m) => matches(m.labels, x.srcLabels)) && (members.get(d.id) ?? []).some((m) => matches(m.labels, x.dstLabels)))
+          .filter(
+            (x) =>
+              x.orgId === s.orgId &&
+              (members.get(s.id) ?? []).some((m) => matches(m.labels, x.srcLabels)) &&
+              (members.get(d.id) ?? []).some((m) => matches(m.labels, x.dstLabels)),
+          )
           .map((x) => x.id);
         cells.push({ srcGroupId: s.id, dstGroupId: d.id, state, ruleIds: rules.map((r) => r.id), deniedBy });
       }
@@ -222,7 +283,8 @@ export function accessChanges(
   const ids = [...new Set([...was.keys(), ...now.keys()])];
   const changes: AccessDelta[] = [];
   let pairsChecked = 0;
-  const servicesIn = (view: PolicyView, from: PolicyInstance | undefined, to: PolicyInstance | undefined): Service[] => (from && to && view.peered(from.vpcId, to.vpcId) ? view.decide(from, to).services : []);
+  const servicesIn = (view: PolicyView, from: PolicyInstance | undefined, to: PolicyInstance | undefined): Service[] =>
+    from && to && view.peered(from.vpcId, to.vpcId) ? view.decide(from, to).services : [];
   for (const fromId of ids) {
     for (const toId of ids) {
       if (fromId === toId) continue;

@@ -49,18 +49,46 @@ async function plugContainer(run: Runner, bridge: string, spec: InstanceSpec, pi
 }
 
 /** `hostId` marks the container as this host's: a Docker daemon shared by several agents (the lab) must not be re-plugged by the wrong one. */
-export async function startDocker(run: Runner, bridge: string, spec: InstanceSpec, hostId: string): Promise<{ ofport: number }> {
+export async function startDocker(
+  run: Runner,
+  bridge: string,
+  spec: InstanceSpec,
+  hostId: string,
+): Promise<{ ofport: number }> {
   if (!spec.image) throw new Error("a container needs an image");
   // the console checks this too; the agent does not take its word for it (claims are not facts)
-  if (!isDockerImageReference(spec.image)) throw new Error(`refusing image ${JSON.stringify(spec.image.slice(0, 80))}: not an image reference`);
+  if (!isDockerImageReference(spec.image))
+    throw new Error(`refusing image ${JSON.stringify(spec.image.slice(0, 80))}: not an image reference`);
   const name = containerName(spec.instanceId);
   let state = await inspect(run, name);
   if (!state) {
     const images = await run("docker", ["image", "inspect", "--", spec.image]).catch(() => null);
-    if (images === null) throw new Error(`image ${spec.image} is not on this host (no registry is used: import or build it here first)`);
+    if (images === null)
+      throw new Error(`image ${spec.image} is not on this host (no registry is used: import or build it here first)`);
     // the spec rides on labels, so a restarted container can be re-plugged without asking the console
-    const labels = [`nvi.instance=${spec.instanceId}`, `nvi.host=${hostId}`, `nvi.spec=${JSON.stringify(spec)}`].flatMap((l) => ["--label", l]);
-    const args = ["run", "-d", "--name", name, "--init", "--network", "none", "--restart", "unless-stopped", "--cpus", String(spec.cpus), "--memory", `${spec.memoryMiB}m`, ...labels, "--", spec.image];
+    const labels = [
+      `nvi.instance=${spec.instanceId}`,
+      `nvi.host=${hostId}`,
+      `nvi.spec=${JSON.stringify(spec)}`,
+    ].flatMap((l) => ["--label", l]);
+    const args = [
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--init",
+      "--network",
+      "none",
+      "--restart",
+      "unless-stopped",
+      "--cpus",
+      String(spec.cpus),
+      "--memory",
+      `${spec.memoryMiB}m`,
+      ...labels,
+      "--",
+      spec.image,
+    ];
     if (spec.command) args.push("sh", "-c", spec.command);
     await run("docker", args);
     state = await inspect(run, name);
@@ -104,7 +132,9 @@ export async function removeDocker(run: Runner, bridge: string, instanceId: stri
  * command poll; returns the instances it re-plugged.
  */
 export async function replugRestartedContainers(run: Runner, bridge: string, hostId: string): Promise<string[]> {
-  const listed = await run("docker", ["ps", "--filter", `label=nvi.host=${hostId}`, "--format", "{{.Names}}"]).catch(() => "");
+  const listed = await run("docker", ["ps", "--filter", `label=nvi.host=${hostId}`, "--format", "{{.Names}}"]).catch(
+    () => "",
+  );
   const done: string[] = [];
   for (const name of listed.split("\n").filter(Boolean)) {
     const state = await inspect(run, name);

@@ -17,11 +17,17 @@ async function exists(run: Runner, cmd: string, args: string[]): Promise<boolean
   );
 }
 
-export async function startNetns(run: Runner, bridge: string, spec: InstanceSpec, prefix?: string): Promise<{ ofport: number }> {
+export async function startNetns(
+  run: Runner,
+  bridge: string,
+  spec: InstanceSpec,
+  prefix?: string,
+): Promise<{ ofport: number }> {
   const ns = netnsName(spec.instanceId, prefix);
   const port = hostIfName(spec.instanceId);
   const plugged = (await listBindings(run, bridge)).find((b) => b.instanceId === spec.instanceId);
-  if (plugged && (await exists(run, "ip", ["netns", "exec", ns, "true"]))) return { ofport: await ofportOf(run, plugged.port) };
+  if (plugged && (await exists(run, "ip", ["netns", "exec", ns, "true"])))
+    return { ofport: await ofportOf(run, plugged.port) };
   // a half-made instance (crash mid-way): start again from nothing
   if (plugged) await unplugPort(run, bridge, plugged.port);
   await run("ip", ["netns", "del", ns]).catch(() => undefined);
@@ -49,7 +55,12 @@ export async function removeNetns(run: Runner, bridge: string, instanceId: strin
  * the namespace, its address, MAC and the VEB port stay, so a start is quick and the port number
  * usually survives. Answers with the port it keeps. A namespace that is gone has nothing to stop.
  */
-export async function stopNetns(run: Runner, bridge: string, instanceId: string, prefix?: string): Promise<{ ofport?: number }> {
+export async function stopNetns(
+  run: Runner,
+  bridge: string,
+  instanceId: string,
+  prefix?: string,
+): Promise<{ ofport?: number }> {
   const ns = netnsName(instanceId, prefix);
   if (!(await exists(run, "ip", ["netns", "exec", ns, "true"]))) return {};
   const pids = (await run("ip", ["netns", "pids", ns])).split(/\s+/).filter(Boolean);
@@ -64,7 +75,12 @@ export async function stopNetns(run: Runner, bridge: string, instanceId: string,
  * Start a stopped instance: re-created from the spec if the host lost it (startNetns), then eth0
  * up and the default route back (the kernel dropped it when the link went down). Idempotent.
  */
-export async function resumeNetns(run: Runner, bridge: string, spec: InstanceSpec, prefix?: string): Promise<{ ofport: number }> {
+export async function resumeNetns(
+  run: Runner,
+  bridge: string,
+  spec: InstanceSpec,
+  prefix?: string,
+): Promise<{ ofport: number }> {
   const ns = netnsName(spec.instanceId, prefix);
   const { ofport } = await startNetns(run, bridge, spec, prefix);
   await run("ip", ["-n", ns, "link", "set", "eth0", "up"]);

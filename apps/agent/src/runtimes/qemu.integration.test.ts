@@ -16,7 +16,19 @@ let lab: LabState;
 let inHost: Runner;
 let config: QemuConfig;
 const name = `nvq${Math.random().toString(36).slice(2, 6)}`;
-const spec = { instanceId: "inst_qemuLifecycle0001", name: "vm-life", runtime: "qemu" as const, image: "nvi-busybox", command: null, cpus: 1, memoryMiB: 128, mac: "0a:42:00:00:00:07", address: "10.61.0.7", prefixLen: 24, gateway: "10.61.0.1" };
+const spec = {
+  instanceId: "inst_qemuLifecycle0001",
+  name: "vm-life",
+  runtime: "qemu" as const,
+  image: "nvi-busybox",
+  command: null,
+  cpus: 1,
+  memoryMiB: 128,
+  mac: "0a:42:00:00:00:07",
+  address: "10.61.0.7",
+  prefixLen: 24,
+  gateway: "10.61.0.1",
+};
 
 async function bootedOnce(file: string, ms = 90_000): Promise<number> {
   const t0 = Date.now();
@@ -24,20 +36,34 @@ async function bootedOnce(file: string, ms = 90_000): Promise<number> {
     if ((await readFile(file, "utf8").catch(() => "")).includes("NVI-GUEST-READY")) return Date.now() - t0;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`no NVI-GUEST-READY in ${file} after ${ms} ms:\n${await readFile(file, "utf8").catch(() => "(no console log)")}`);
+  throw new Error(
+    `no NVI-GUEST-READY in ${file} after ${ms} ms:\n${await readFile(file, "utf8").catch(() => "(no console log)")}`,
+  );
 }
 
 const netnsOf = async (pid: number) => (await run("readlink", [`/proc/${pid}/ns/net`])).trim();
 const pidOf = async () => Number((await readFile(path.join(config.vmDir, spec.instanceId, "qemu.pid"), "utf8")).trim());
-const tapInHost = () => run("ip", ["-n", lab.hosts[0]!.ns, "-d", "link", "show", `nv${spec.instanceId.slice(-10)}`]).then((o) => o, () => null);
+const tapInHost = () =>
+  run("ip", ["-n", lab.hosts[0]!.ns, "-d", "link", "show", `nv${spec.instanceId.slice(-10)}`]).then(
+    (o) => o,
+    () => null,
+  );
 
 beforeAll(async () => {
-  await promisify(execFile)(path.resolve(import.meta.dirname, "../../../../infra/images/build-guest.sh"), [spec.image], { timeout: 300_000 });
+  await promisify(execFile)(
+    path.resolve(import.meta.dirname, "../../../../infra/images/build-guest.sh"),
+    [spec.image],
+    { timeout: 300_000 },
+  );
   lab = await labUp({ name, datacenters: 1, hostsPerDc: 1 });
   const host = lab.hosts[0]!;
   const env = Object.entries(ovsEnv(host.ovsDir)).map(([k, v]) => `${k}=${v}`);
   inHost = (cmd, args) => run("ip", ["netns", "exec", host.ns, "env", ...env, cmd, ...args]);
-  config = { imageDir: process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images", vmDir: path.join(lab.runDir, "vms"), accel: "tcg" };
+  config = {
+    imageDir: process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images",
+    vmDir: path.join(lab.runDir, "vms"),
+    accel: "tcg",
+  };
 });
 afterAll(async () => {
   if (config) await removeQemu(inHost, lab.hosts[0]!.bridge, spec.instanceId, config).catch(() => undefined);
@@ -54,10 +80,19 @@ describe("a VM on a lab host's VEB", () => {
     await bootedOnce(consoleLogOf(config.vmDir, spec.instanceId));
     console.log(`VM: startQemu returned in ${startMs} ms; NVI-GUEST-READY ${Date.now() - t0} ms after the start`);
     const pid = await pidOf();
-    expect(await netnsOf(pid)).toBe(await run("ip", ["netns", "exec", host.ns, "readlink", "/proc/self/ns/net"]).then((s) => s.trim()));
+    expect(await netnsOf(pid)).toBe(
+      await run("ip", ["netns", "exec", host.ns, "readlink", "/proc/self/ns/net"]).then((s) => s.trim()),
+    );
     expect(await tapInHost()).toMatch(/tun type tap/);
-    expect(await listBindings(inHost, host.bridge)).toContainEqual({ port: `nv${spec.instanceId.slice(-10)}`, instanceId: spec.instanceId, mac: spec.mac, ip: spec.address });
-    expect(await readFile(consoleLogOf(config.vmDir, spec.instanceId), "utf8")).toMatch(/NVI-GUEST-READY name=vm-life ip=10\.61\.0\.7\/24 mac=0a:42:00:00:00:07/);
+    expect(await listBindings(inHost, host.bridge)).toContainEqual({
+      port: `nv${spec.instanceId.slice(-10)}`,
+      instanceId: spec.instanceId,
+      mac: spec.mac,
+      ip: spec.address,
+    });
+    expect(await readFile(consoleLogOf(config.vmDir, spec.instanceId), "utf8")).toMatch(
+      /NVI-GUEST-READY name=vm-life ip=10\.61\.0\.7\/24 mac=0a:42:00:00:00:07/,
+    );
 
     expect(await startQemu(inHost, host.bridge, spec, config)).toEqual({ ofport });
     expect(await pidOf()).toBe(pid);
@@ -75,7 +110,11 @@ describe("a VM on a lab host's VEB", () => {
     await removeQemu(inHost, host.bridge, spec.instanceId, config);
     expect(await tapInHost()).toBeNull();
     expect((await listBindings(inHost, host.bridge)).map((b) => b.instanceId)).not.toContain(spec.instanceId);
-    expect((await run("ip", ["netns", "pids", host.ns])).split("\n").map(Number)).not.toContain(await pidOf().catch(() => -1));
-    await expect(resumeQemu(inHost, host.bridge, spec.instanceId, config)).rejects.toThrow(/has no definition on this host/);
+    expect((await run("ip", ["netns", "pids", host.ns])).split("\n").map(Number)).not.toContain(
+      await pidOf().catch(() => -1),
+    );
+    await expect(resumeQemu(inHost, host.bridge, spec.instanceId, config)).rejects.toThrow(
+      /has no definition on this host/,
+    );
   });
 });

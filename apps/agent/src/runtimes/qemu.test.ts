@@ -4,11 +4,29 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { detectAccel, guestOf, listGuests, qemuArgs } from "./qemu.ts";
 
-const spec = { instanceId: "inst_0123456789ABCDEFGHij", name: "vm-1", runtime: "qemu" as const, image: "nvi-busybox", command: null, cpus: 2, memoryMiB: 192, mac: "0a:01:02:03:04:05", address: "10.40.1.7", prefixLen: 24, gateway: "10.40.1.1" };
+const spec = {
+  instanceId: "inst_0123456789ABCDEFGHij",
+  name: "vm-1",
+  runtime: "qemu" as const,
+  image: "nvi-busybox",
+  command: null,
+  cpus: 2,
+  memoryMiB: 192,
+  mac: "0a:01:02:03:04:05",
+  address: "10.40.1.7",
+  prefixLen: 24,
+  gateway: "10.40.1.1",
+};
 
 describe("the qemu runtime's pure parts", () => {
   it("boots the guest with the spec's CPUs, memory, MAC and addressing, on its tap, daemonized with a pidfile and a serial log", () => {
-    const args = qemuArgs(spec, { kernel: "/i/k", initrd: "/i/r" }, { pidfile: "/v/qemu.pid", console: "/v/console.log" }, "tcg", "nvGHij");
+    const args = qemuArgs(
+      spec,
+      { kernel: "/i/k", initrd: "/i/r" },
+      { pidfile: "/v/qemu.pid", console: "/v/console.log" },
+      "tcg",
+      "nvGHij",
+    );
     const after = (flag: string) => args[args.indexOf(flag) + 1];
     expect(after("-smp")).toBe("2");
     expect(after("-m")).toBe("192M");
@@ -37,11 +55,16 @@ describe("the qemu runtime's pure parts", () => {
     await writeFile(path.join(dir, "good", "initrd"), "r");
     await mkdir(path.join(dir, "half"));
     await writeFile(path.join(dir, "half", "vmlinuz"), "k");
-    expect(await guestOf(dir, "good")).toEqual({ kernel: path.join(dir, "good/vmlinuz"), initrd: path.join(dir, "good/initrd") });
+    expect(await guestOf(dir, "good")).toEqual({
+      kernel: path.join(dir, "good/vmlinuz"),
+      initrd: path.join(dir, "good/initrd"),
+    });
     await expect(guestOf(dir, null)).rejects.toThrow(/^image: a qemu instance needs an image/);
     await expect(guestOf(dir, "/etc/passwd")).rejects.toThrow(/^image: "\/etc\/passwd" is not a guest name/);
     await expect(guestOf(dir, "../good")).rejects.toThrow(/not a guest name/);
-    await expect(guestOf(dir, "half")).rejects.toThrow(/^image: guest half is not on this host .*initrd missing; build it with infra\/images\/build-guest.sh half/);
+    await expect(guestOf(dir, "half")).rejects.toThrow(
+      /^image: guest half is not on this host .*initrd missing; build it with infra\/images\/build-guest.sh half/,
+    );
     expect(await listGuests(dir)).toEqual(["good"]);
     expect(await listGuests(path.join(dir, "nothing-here"))).toEqual([]);
   });

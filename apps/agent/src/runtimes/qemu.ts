@@ -27,7 +27,11 @@ export interface QemuConfig {
  * (kvm_pvm: a /dev/kvm without vmx/svm) hang on stock guest kernels, so they get TCG. Reads files
  * only: it cannot hang.
  */
-export function detectAccel(cpuinfo = readCpuFlags(), devKvm = existsSync("/dev/kvm"), pvm = existsSync("/sys/module/kvm_pvm")): "tcg" | "kvm" {
+export function detectAccel(
+  cpuinfo = readCpuFlags(),
+  devKvm = existsSync("/dev/kvm"),
+  pvm = existsSync("/sys/module/kvm_pvm"),
+): "tcg" | "kvm" {
   return devKvm && !pvm && /\b(vmx|svm)\b/.test(cpuinfo) ? "kvm" : "tcg";
 }
 
@@ -46,12 +50,19 @@ export interface Guest {
 
 /** The guest an `image` names, checked on disk; errors name the field and what is expected. */
 export async function guestOf(imageDir: string, image: string | null): Promise<Guest> {
-  if (!image) throw new Error("image: a qemu instance needs an image (the name of a guest in the host's image directory)");
-  if (!QEMU_IMAGE_NAME.test(image)) throw new Error(`image: "${image}" is not a guest name (lower-case letters, digits, . _ -; a name in ${imageDir}, not a path)`);
+  if (!image)
+    throw new Error("image: a qemu instance needs an image (the name of a guest in the host's image directory)");
+  if (!QEMU_IMAGE_NAME.test(image))
+    throw new Error(
+      `image: "${image}" is not a guest name (lower-case letters, digits, . _ -; a name in ${imageDir}, not a path)`,
+    );
   const guest = { kernel: path.join(imageDir, image, "vmlinuz"), initrd: path.join(imageDir, image, "initrd") };
   for (const file of [guest.kernel, guest.initrd]) {
     const s = await stat(file).catch(() => null);
-    if (!s?.isFile()) throw new Error(`image: guest ${image} is not on this host (${file} missing; build it with infra/images/build-guest.sh ${image})`);
+    if (!s?.isFile())
+      throw new Error(
+        `image: guest ${image} is not on this host (${file} missing; build it with infra/images/build-guest.sh ${image})`,
+      );
   }
   return guest;
 }
@@ -59,27 +70,77 @@ export async function guestOf(imageDir: string, image: string | null): Promise<G
 /** The guests this host can boot (names of complete guest directories). */
 export async function listGuests(imageDir: string): Promise<string[]> {
   const names = await readdir(imageDir).catch(() => [] as string[]);
-  const ok = await Promise.all(names.map((n) => guestOf(imageDir, n).then(() => n, () => null)));
+  const ok = await Promise.all(
+    names.map((n) =>
+      guestOf(imageDir, n).then(
+        () => n,
+        () => null,
+      ),
+    ),
+  );
   return ok.filter((n): n is string => n !== null);
 }
 
 export const vmName = (instanceId: string): string => `nvi-${instanceId}`;
 const filesOf = (vmDir: string, instanceId: string) => {
   const dir = path.join(vmDir, instanceId);
-  return { dir, spec: path.join(dir, "spec.json"), pidfile: path.join(dir, "qemu.pid"), console: path.join(dir, "console.log") };
+  return {
+    dir,
+    spec: path.join(dir, "spec.json"),
+    pidfile: path.join(dir, "qemu.pid"),
+    console: path.join(dir, "console.log"),
+  };
 };
 
 /** The command line of one VM (pure: tested on its own). */
-export function qemuArgs(spec: InstanceSpec, guest: Guest, files: { pidfile: string; console: string }, accel: "tcg" | "kvm", tap: string): string[] {
-  const cmdline = ["console=ttyS0", "quiet", "loglevel=3", "panic=-1", `nvi.ip=${spec.address}/${spec.prefixLen}`, `nvi.gw=${spec.gateway}`, `nvi.mac=${spec.mac}`, `nvi.name=${spec.name}`];
+export function qemuArgs(
+  spec: InstanceSpec,
+  guest: Guest,
+  files: { pidfile: string; console: string },
+  accel: "tcg" | "kvm",
+  tap: string,
+): string[] {
+  const cmdline = [
+    "console=ttyS0",
+    "quiet",
+    "loglevel=3",
+    "panic=-1",
+    `nvi.ip=${spec.address}/${spec.prefixLen}`,
+    `nvi.gw=${spec.gateway}`,
+    `nvi.mac=${spec.mac}`,
+    `nvi.name=${spec.name}`,
+  ];
   return [
-    "-name", vmName(spec.instanceId),
-    "-machine", "q35", "-accel", accel, "-cpu", accel === "kvm" ? "host" : "max",
-    "-smp", String(spec.cpus), "-m", `${spec.memoryMiB}M`,
-    "-kernel", guest.kernel, "-initrd", guest.initrd, "-append", cmdline.join(" "),
-    "-display", "none", "-no-reboot", "-daemonize", "-pidfile", files.pidfile, "-serial", `file:${files.console}`,
-    "-netdev", `tap,id=n0,ifname=${tap},script=no,downscript=no`,
-    "-device", `virtio-net-pci,netdev=n0,mac=${spec.mac},romfile=`,
+    "-name",
+    vmName(spec.instanceId),
+    "-machine",
+    "q35",
+    "-accel",
+    accel,
+    "-cpu",
+    accel === "kvm" ? "host" : "max",
+    "-smp",
+    String(spec.cpus),
+    "-m",
+    `${spec.memoryMiB}M`,
+    "-kernel",
+    guest.kernel,
+    "-initrd",
+    guest.initrd,
+    "-append",
+    cmdline.join(" "),
+    "-display",
+    "none",
+    "-no-reboot",
+    "-daemonize",
+    "-pidfile",
+    files.pidfile,
+    "-serial",
+    `file:${files.console}`,
+    "-netdev",
+    `tap,id=n0,ifname=${tap},script=no,downscript=no`,
+    "-device",
+    `virtio-net-pci,netdev=n0,mac=${spec.mac},romfile=`,
   ];
 }
 
@@ -87,7 +148,10 @@ export function qemuArgs(spec: InstanceSpec, guest: Guest, files: { pidfile: str
 async function runningPid(pidfile: string, instanceId: string): Promise<number | null> {
   const pid = Number((await readFile(pidfile, "utf8").catch(() => "")).trim());
   if (!Number.isInteger(pid) || pid <= 1) return null;
-  const [cmdline, procStat] = await Promise.all([readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""), readFile(`/proc/${pid}/stat`, "utf8").catch(() => "")]);
+  const [cmdline, procStat] = await Promise.all([
+    readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""),
+    readFile(`/proc/${pid}/stat`, "utf8").catch(() => ""),
+  ]);
   const state = procStat.slice(procStat.lastIndexOf(")") + 2, procStat.lastIndexOf(")") + 3);
   return cmdline.split("\0").includes(vmName(instanceId)) && state !== "Z" && state !== "" ? pid : null;
 }
@@ -108,7 +172,8 @@ async function kill(pid: number, pidfile: string, instanceId: string): Promise<v
 }
 
 function checkSpec(spec: InstanceSpec): void {
-  if (spec.memoryMiB < QEMU_MIN_MEMORY_MIB) throw new Error(`memoryMiB: a VM needs at least ${QEMU_MIN_MEMORY_MIB} MiB (got ${spec.memoryMiB})`);
+  if (spec.memoryMiB < QEMU_MIN_MEMORY_MIB)
+    throw new Error(`memoryMiB: a VM needs at least ${QEMU_MIN_MEMORY_MIB} MiB (got ${spec.memoryMiB})`);
   if (spec.cpus < 1) throw new Error(`cpus: at least 1 (got ${spec.cpus})`);
 }
 
@@ -117,7 +182,12 @@ function checkSpec(spec: InstanceSpec): void {
  * finds the tap plugged and QEMU running and answers the same ofport; a VM whose QEMU died
  * (stopped, crashed) boots again on the same tap.
  */
-export async function startQemu(run: Runner, bridge: string, spec: InstanceSpec, config: QemuConfig): Promise<{ ofport: number }> {
+export async function startQemu(
+  run: Runner,
+  bridge: string,
+  spec: InstanceSpec,
+  config: QemuConfig,
+): Promise<{ ofport: number }> {
   checkSpec(spec);
   const guest = await guestOf(config.imageDir, spec.image);
   const files = filesOf(config.vmDir, spec.instanceId);
@@ -128,13 +198,15 @@ export async function startQemu(run: Runner, bridge: string, spec: InstanceSpec,
   if (elsewhere) await unplugPort(run, bridge, elsewhere.port);
   const tapKind = await run("ip", ["-d", "link", "show", tap]).catch(() => null);
   if (tapKind !== null && !/\btun type tap\b/.test(tapKind)) await run("ip", ["link", "del", tap]);
-  if (tapKind === null || !/\btun type tap\b/.test(tapKind)) await run("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
+  if (tapKind === null || !/\btun type tap\b/.test(tapKind))
+    await run("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
   await run("ip", ["link", "set", tap, "mtu", "1500", "up"]);
   await plugPort(run, bridge, { port: tap, instanceId: spec.instanceId, mac: spec.mac, ip: spec.address });
   if (!(await runningPid(files.pidfile, spec.instanceId))) {
     await rm(files.pidfile, { force: true });
     await run("qemu-system-x86_64", qemuArgs(spec, guest, files, config.accel, tap));
-    if (!(await runningPid(files.pidfile, spec.instanceId))) throw new Error(`qemu for ${spec.instanceId} exited right after starting (see ${files.console})`);
+    if (!(await runningPid(files.pidfile, spec.instanceId)))
+      throw new Error(`qemu for ${spec.instanceId} exited right after starting (see ${files.console})`);
   }
   return { ofport: await ofportOf(run, tap) };
 }
@@ -149,7 +221,12 @@ export async function stopQemu(instanceId: string, config: QemuConfig): Promise<
 }
 
 /** Boots a stopped VM again from its kept definition: same MAC, same tap, same ofport. */
-export async function resumeQemu(run: Runner, bridge: string, instanceId: string, config: QemuConfig): Promise<{ ofport: number }> {
+export async function resumeQemu(
+  run: Runner,
+  bridge: string,
+  instanceId: string,
+  config: QemuConfig,
+): Promise<{ ofport: number }> {
   const raw = await readFile(filesOf(config.vmDir, instanceId).spec, "utf8").catch(() => null);
   if (raw === null) throw new Error(`VM ${instanceId} has no definition on this host (never started here, or removed)`);
   return startQemu(run, bridge, InstanceSpec.parse(JSON.parse(raw)), config);

@@ -35,7 +35,13 @@ function readFilter(form: FormData): Filter {
     const v = get(k);
     return v ? new Date(`${v}T${edge === "end" ? "23:59:59.999" : "00:00:00.000"}Z`).toISOString() : undefined;
   };
-  return { action: get("action"), actor: get("actor"), targetType: get("targetType"), from: day("from", "start"), to: day("to", "end") };
+  return {
+    action: get("action"),
+    actor: get("actor"),
+    targetType: get("targetType"),
+    from: day("from", "start"),
+    to: day("to", "end"),
+  };
 }
 
 export function AuditView() {
@@ -84,9 +90,25 @@ export function AuditView() {
         }
         columns={[
           { key: "at", header: "Time (UTC)", className: "mono", cell: (e) => formatUtc(e.at) },
-          { key: "actor", header: "Actor", cell: (e) => (<>{e.actorLabel} <Badge>{e.actorType}</Badge></>) },
+          {
+            key: "actor",
+            header: "Actor",
+            cell: (e) => (
+              <>
+                {e.actorLabel} <Badge>{e.actorType}</Badge>
+              </>
+            ),
+          },
           { key: "action", header: "Action", className: "mono", cell: (e) => e.action },
-          { key: "target", header: "Target", cell: (e) => (<>{e.targetType} <span className="muted mono">{e.targetId ?? ""}</span></>) },
+          {
+            key: "target",
+            header: "Target",
+            cell: (e) => (
+              <>
+                {e.targetType} <span className="muted mono">{e.targetId ?? ""}</span>
+              </>
+            ),
+          },
           { key: "ip", header: "Source IP", className: "mono", cell: (e) => e.sourceIp ?? "—" },
           { key: "details", header: "Details", cell: (e) => <Change before={e.before} after={e.after} /> },
         ]}

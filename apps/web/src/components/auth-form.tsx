@@ -46,7 +46,9 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
         <div className="brand">NVI console</div>
         <h1>{mode === "sign-in" ? "Sign in" : "Create your account"}</h1>
         <p className="lead">
-          {mode === "sign-in" ? "One private network across all your clouds." : "You get your own organization; invite your team later."}
+          {mode === "sign-in"
+            ? "One private network across all your clouds."
+            : "You get your own organization; invite your team later."}
         </p>
         <form className="form" onSubmit={(e) => void onSubmit(e)} noValidate>
           {mode === "sign-up" && (
@@ -61,7 +63,12 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
           </label>
           <label>
             Password
-            <input name="password" type="password" autoComplete={mode === "sign-in" ? "current-password" : "new-password"} required />
+            <input
+              name="password"
+              type="password"
+              autoComplete={mode === "sign-in" ? "current-password" : "new-password"}
+              required
+            />
             {mode === "sign-up" && <span className="muted">At least 10 characters; a passphrase is best.</span>}
           </label>
           <ErrorAlert error={error} />
@@ -71,7 +78,9 @@ export function AuthForm({ mode }: { mode: "sign-in" | "sign-up" }) {
         </form>
         <p className="muted">
           {mode === "sign-in" ? "New here?" : "Already have an account?"}{" "}
-          <Link href={`/${other}${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`}>{other === "sign-up" ? "Create an account" : "Sign in"}</Link>
+          <Link href={`/${other}${next !== "/" ? `?next=${encodeURIComponent(next)}` : ""}`}>
+            {other === "sign-up" ? "Create an account" : "Sign in"}
+          </Link>
         </p>
       </div>
     </main>

@@ -22,16 +22,34 @@ function RegisterCloud({ onDone }: { onDone: () => void }) {
   const trpc = useTRPC();
   const form = useFormMutation(
     trpc.cloud.create.mutationOptions(),
-    (f) => ({ name: formText(f, "name"), kind: formText(f, "kind") as CloudKind, region: formText(f, "region"), datacenter: formText(f, "datacenter") }),
+    (f) => ({
+      name: formText(f, "name"),
+      kind: formText(f, "kind") as CloudKind,
+      region: formText(f, "region"),
+      datacenter: formText(f, "datacenter"),
+    }),
     { refresh: trpc.cloud.list.queryKey(), onDone },
   );
   return (
-    <FormCard title="Register a cloud" label="Register cloud" formProps={form.formProps} error={form.error} submit="Register" pending={form.pending} onCancel={onDone}>
+    <FormCard
+      title="Register a cloud"
+      label="Register cloud"
+      formProps={form.formProps}
+      error={form.error}
+      submit="Register"
+      pending={form.pending}
+      onCancel={onDone}
+    >
       <div className="row">
         <Field label="Name" grow>
           <input name="name" required maxLength={64} placeholder="fra-docker" />
         </Field>
-        <SelectField label="Kind" name="kind" defaultValue="docker" options={CLOUD_KINDS.map((k) => ({ value: k, label: KIND_LABEL[k] }))} />
+        <SelectField
+          label="Kind"
+          name="kind"
+          defaultValue="docker"
+          options={CLOUD_KINDS.map((k) => ({ value: k, label: KIND_LABEL[k] }))}
+        />
         <Field label="Region">
           <input name="region" required maxLength={64} placeholder="eu-central" />
         </Field>
@@ -51,11 +69,17 @@ function AddHost({ cloud }: { cloud: CloudDto }) {
   return (
     <div>
       <div className="row">
-        <button onClick={() => create.mutate({ cloudId: cloud.id, reusable, usageLimit: reusable ? 50 : null, expiresInHours: 24 })} disabled={create.isPending}>
+        <button
+          onClick={() =>
+            create.mutate({ cloudId: cloud.id, reusable, usageLimit: reusable ? 50 : null, expiresInHours: 24 })
+          }
+          disabled={create.isPending}
+        >
           Add host
         </button>
         <label className="inline">
-          <input type="checkbox" checked={reusable} onChange={(e) => setReusable(e.target.checked)} /> reusable (up to 50 hosts)
+          <input type="checkbox" checked={reusable} onChange={(e) => setReusable(e.target.checked)} /> reusable (up to
+          50 hosts)
         </label>
       </div>
       <ErrorAlert error={create.error} />
@@ -65,7 +89,8 @@ function AddHost({ cloud }: { cloud: CloudDto }) {
           <code>pnpm install</code>), run the agent with this join string. It is shown once and expires in 24 h.
           <CopyBlock text={`NVI_JOIN='${join}' pnpm --filter @nvi/agent start`} testId="join-command" />
           <p className="muted" style={{ marginBottom: 0 }}>
-            No server at hand? <code>scripts/up.sh</code> runs lab hosts in two datacenters on this machine; enroll one with
+            No server at hand? <code>scripts/up.sh</code> runs lab hosts in two datacenters on this machine; enroll one
+            with
           </p>
           <pre data-testid="local-join-command">{`pnpm --filter @nvi/dataplane local-hosts join --dc 1 '${join}'`}</pre>
         </div>
@@ -91,7 +116,11 @@ function CloudCard({ cloud }: { cloud: CloudDto }) {
           </>
         }
         actions={
-          <ConfirmButton disabled={remove.isPending} confirm={`Delete cloud ${cloud.name}?`} onConfirm={() => remove.mutate({ cloudId: cloud.id })}>
+          <ConfirmButton
+            disabled={remove.isPending}
+            confirm={`Delete cloud ${cloud.name}?`}
+            onConfirm={() => remove.mutate({ cloudId: cloud.id })}
+          >
             Delete cloud
           </ConfirmButton>
         }
@@ -126,12 +155,14 @@ export function CloudsView() {
       {clouds.data?.length === 0 && !registering && (
         <EmptyState title="No clouds registered yet">
           <p>
-            A cloud is a group of hosts you run in one datacenter. Register one, then add hosts: each runs the NVI agent, which dials out to
-            this console with a join token, so hosts behind NAT work too.
+            A cloud is a group of hosts you run in one datacenter. Register one, then add hosts: each runs the NVI
+            agent, which dials out to this console with a join token, so hosts behind NAT work too.
           </p>
         </EmptyState>
       )}
-      {clouds.data?.map((c) => <CloudCard key={c.id} cloud={c} />)}
+      {clouds.data?.map((c) => (
+        <CloudCard key={c.id} cloud={c} />
+      ))}
     </>
   );
 }

@@ -32,13 +32,24 @@ export function suggestSubnetCidr(vpcCidr: string, k: number): string {
   return m ? `${m[1]}.${m[2]}.${k + 1}.0/24` : "";
 }
 
-const subnetName = (cloud: CloudDto): string => cloud.name.replace(/[^A-Za-z0-9 ._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "subnet";
+const subnetName = (cloud: CloudDto): string =>
+  cloud.name.replace(/[^A-Za-z0-9 ._-]/g, "-").replace(/^[^A-Za-z0-9]+/, "") || "subnet";
 
 /**
  * The form that finishes a drawn VPC: the clouds chosen on the canvas become one subnet each, and
  * the VPC is created with them in one transaction (all or nothing).
  */
-export function DrawVpcPanel({ clouds, vpcs, onDone, onClear }: { clouds: CloudDto[]; vpcs: VpcDto[]; onDone: (name: string) => void; onClear: () => void }) {
+export function DrawVpcPanel({
+  clouds,
+  vpcs,
+  onDone,
+  onClear,
+}: {
+  clouds: CloudDto[];
+  vpcs: VpcDto[];
+  onDone: (name: string) => void;
+  onClear: () => void;
+}) {
   const trpc = useTRPC();
   const [name, setName] = useState(`vpc-${vpcs.length + 1}`);
   const [cidr, setCidr] = useState(() => suggestVpcCidr(vpcs.map((v) => v.cidr)));
@@ -46,11 +57,20 @@ export function DrawVpcPanel({ clouds, vpcs, onDone, onClear }: { clouds: CloudD
   const subnetCidr = (cloud: CloudDto, k: number) => overrides[cloud.id] ?? suggestSubnetCidr(cidr, k);
   const form = useFormMutation(
     trpc.vpc.create.mutationOptions(),
-    () => ({ name, cidr, allowOverlap: false, subnets: clouds.map((c, k) => ({ cloudId: c.id, name: subnetName(c), cidr: subnetCidr(c, k) })) }),
+    () => ({
+      name,
+      cidr,
+      allowOverlap: false,
+      subnets: clouds.map((c, k) => ({ cloudId: c.id, name: subnetName(c), cidr: subnetCidr(c, k) })),
+    }),
     { onDone: (vpc) => onDone(vpc.name) },
   );
   if (clouds.length === 0) {
-    return <p className="muted" data-testid="draw-hint">Drag a box across the clouds the VPC should span, or click them one by one.</p>;
+    return (
+      <p className="muted" data-testid="draw-hint">
+        Drag a box across the clouds the VPC should span, or click them one by one.
+      </p>
+    );
   }
   return (
     <FormCard
@@ -82,7 +102,13 @@ export function DrawVpcPanel({ clouds, vpcs, onDone, onClear }: { clouds: CloudD
             key: "cidr",
             header: "CIDR",
             cell: (c) => (
-              <input aria-label={`CIDR in ${c.name}`} className="mono" required value={subnetCidr(c, clouds.indexOf(c))} onChange={(e) => setOverrides({ ...overrides, [c.id]: e.target.value })} />
+              <input
+                aria-label={`CIDR in ${c.name}`}
+                className="mono"
+                required
+                value={subnetCidr(c, clouds.indexOf(c))}
+                onChange={(e) => setOverrides({ ...overrides, [c.id]: e.target.value })}
+              />
             ),
           },
         ]}

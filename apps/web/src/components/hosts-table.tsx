@@ -33,7 +33,12 @@ function fabric(h: HostDto, approve: { isPending: boolean; mutate: (input: { hos
       {h.identityClaim && (
         <div className="alert" role="alert" data-testid={`host-identity-claim-${h.name}`}>
           identity claim refused: {h.identityClaim.reason}{" "}
-          <ConfirmButton danger={false} disabled={approve.isPending} confirm={`Approve the identity ${h.name} now claims (a re-installed machine)?`} onConfirm={() => approve.mutate({ hostId: h.id })}>
+          <ConfirmButton
+            danger={false}
+            disabled={approve.isPending}
+            confirm={`Approve the identity ${h.name} now claims (a re-installed machine)?`}
+            onConfirm={() => approve.mutate({ hostId: h.id })}
+          >
             Approve
           </ConfirmButton>
         </div>
@@ -64,12 +69,46 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
         style={{ margin: "12px 0" }}
         empty={hosts.data && <p className="muted">No hosts yet: add one below.</p>}
         columns={[
-          { key: "host", header: "Host", sort: (h) => h.name, cell: (h) => (<>{h.name}<div className="muted">{h.facts.os ?? h.facts.kernel}</div></>) },
-          { key: "status", header: "Status", sort: (h) => h.status, cell: (h) => <Badge tone={STATUS_TONE[h.status]}>{h.status}</Badge> },
-          { key: "fabric", header: "Fabric address", className: "mono", sort: (h) => h.identity.fabricAddress, cell: (h) => fabric(h, approve) },
+          {
+            key: "host",
+            header: "Host",
+            sort: (h) => h.name,
+            cell: (h) => (
+              <>
+                {h.name}
+                <div className="muted">{h.facts.os ?? h.facts.kernel}</div>
+              </>
+            ),
+          },
+          {
+            key: "status",
+            header: "Status",
+            sort: (h) => h.status,
+            cell: (h) => <Badge tone={STATUS_TONE[h.status]}>{h.status}</Badge>,
+          },
+          {
+            key: "fabric",
+            header: "Fabric address",
+            className: "mono",
+            sort: (h) => h.identity.fabricAddress,
+            cell: (h) => fabric(h, approve),
+          },
           { key: "ovs", header: "OVS", cell: (h) => h.facts.ovsVersion ?? <span className="muted">missing</span> },
-          { key: "runtimes", header: "Runtimes", cell: (h) => Object.entries(h.facts.runtimes).filter(([, on]) => on).map(([name]) => name).join(", ") || "—" },
-          { key: "size", header: "CPU / memory", sort: (h) => h.facts.cpus, cell: (h) => `${h.facts.cpus} CPU / ${Math.round(h.facts.memoryMiB / 1024)} GiB` },
+          {
+            key: "runtimes",
+            header: "Runtimes",
+            cell: (h) =>
+              Object.entries(h.facts.runtimes)
+                .filter(([, on]) => on)
+                .map(([name]) => name)
+                .join(", ") || "—",
+          },
+          {
+            key: "size",
+            header: "CPU / memory",
+            sort: (h) => h.facts.cpus,
+            cell: (h) => `${h.facts.cpus} CPU / ${Math.round(h.facts.memoryMiB / 1024)} GiB`,
+          },
           {
             key: "seen",
             header: "Last seen",
@@ -78,9 +117,13 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
               <>
                 {formatTime(h.lastSeenAt)}
                 {h.credentialRotationRequestedAt ? (
-                  <div className="muted" data-testid={`host-credential-rotating-${h.name}`}>credential rotation pending (next heartbeat)</div>
+                  <div className="muted" data-testid={`host-credential-rotating-${h.name}`}>
+                    credential rotation pending (next heartbeat)
+                  </div>
                 ) : (
-                  h.credentialIssuedAt && <div className="muted">credential issued {formatDateTime(h.credentialIssuedAt)}</div>
+                  h.credentialIssuedAt && (
+                    <div className="muted">credential issued {formatDateTime(h.credentialIssuedAt)}</div>
+                  )
                 )}
               </>
             ),
@@ -97,7 +140,12 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
                 confirm: `Rotate the credential of ${h.name}? Its agent picks the new one up on its next heartbeat; the old one then stops working.`,
                 onSelect: () => rotate.mutate({ hostId: h.id }),
               },
-              { label: "Remove", danger: true, confirm: `Remove host ${h.name}? Its agent is refused from now on.`, onSelect: () => remove.mutate({ hostId: h.id }) },
+              {
+                label: "Remove",
+                danger: true,
+                confirm: `Remove host ${h.name}? Its agent is refused from now on.`,
+                onSelect: () => remove.mutate({ hostId: h.id }),
+              },
             ]}
           />
         )}

@@ -27,10 +27,31 @@ export function InstanceActions({ instance }: { instance: InstanceDto }) {
         label={`Actions for instance ${name}`}
         actions={[
           { label: "Operations", href: `/operations?target=${id}` },
-          (status === "running" || status === "failed") && { label: "Stop", testId: `instance-stop-${name}`, disabled, onSelect: () => stop.mutate(input) },
-          (status === "stopped" || status === "failed") && { label: "Start", testId: `instance-start-${name}`, disabled, onSelect: () => start.mutate(input) },
-          status === "running" && { label: "Restart", testId: `instance-restart-${name}`, disabled, onSelect: () => restart.mutate(input) },
-          status !== "terminating" && { label: "Terminate", danger: true, disabled, confirm: `Terminate ${name}? Its address is released.`, onSelect: () => terminate.mutate(input) },
+          (status === "running" || status === "failed") && {
+            label: "Stop",
+            testId: `instance-stop-${name}`,
+            disabled,
+            onSelect: () => stop.mutate(input),
+          },
+          (status === "stopped" || status === "failed") && {
+            label: "Start",
+            testId: `instance-start-${name}`,
+            disabled,
+            onSelect: () => start.mutate(input),
+          },
+          status === "running" && {
+            label: "Restart",
+            testId: `instance-restart-${name}`,
+            disabled,
+            onSelect: () => restart.mutate(input),
+          },
+          status !== "terminating" && {
+            label: "Terminate",
+            danger: true,
+            disabled,
+            confirm: `Terminate ${name}? Its address is released.`,
+            onSelect: () => terminate.mutate(input),
+          },
         ]}
       />
       <ErrorAlert error={[stop.error, start.error, restart.error, terminate.error]} testId={`instance-error-${name}`} />

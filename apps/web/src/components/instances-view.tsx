@@ -20,7 +20,14 @@ import { PageHeader } from "./ui/page-header.tsx";
 import { problem, useFormMutation } from "./ui/use-form-mutation.ts";
 
 export const INSTANCE_STATUS_TONE: Record<InstanceDto["status"], Tone> = {
-  pending: "warn", starting: "warn", running: "ok", stopping: "warn", stopped: "muted", failed: "bad", terminating: "warn", terminated: "muted",
+  pending: "warn",
+  starting: "warn",
+  running: "ok",
+  stopping: "warn",
+  stopped: "muted",
+  failed: "bad",
+  terminating: "warn",
+  terminated: "muted",
 };
 
 const RUNTIMES: { value: InstanceDto["runtime"]; label: string }[] = [
@@ -37,7 +44,9 @@ function useAllSubnets(vpcs: VpcDto[]): { vpc: VpcDto; subnet: SubnetDto }[] {
     queryKey: ["all-subnets", vpcs.map((v) => v.id)],
     queryFn: async () => {
       const out: { vpc: VpcDto; subnet: SubnetDto }[] = [];
-      for (const vpc of vpcs) for (const subnet of await queryClient.fetchQuery(trpc.subnet.list.queryOptions({ vpcId: vpc.id }))) out.push({ vpc, subnet });
+      for (const vpc of vpcs)
+        for (const subnet of await queryClient.fetchQuery(trpc.subnet.list.queryOptions({ vpcId: vpc.id })))
+          out.push({ vpc, subnet });
       return out;
     },
     enabled: vpcs.length > 0,
@@ -71,23 +80,61 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
     },
     { onDone },
   );
-  if (subnets.length === 0) return <p className="muted">Add a subnet to a VPC first: instances are launched into subnets.</p>;
+  if (subnets.length === 0)
+    return <p className="muted">Add a subnet to a VPC first: instances are launched into subnets.</p>;
   return (
-    <FormCard title="Launch an instance" label="Launch instance" formProps={form.formProps} error={form.error} submit="Launch" pending={form.pending} onCancel={onDone}>
+    <FormCard
+      title="Launch an instance"
+      label="Launch instance"
+      formProps={form.formProps}
+      error={form.error}
+      submit="Launch"
+      pending={form.pending}
+      onCancel={onDone}
+    >
       <div className="row">
         <Field label="Name" grow>
-          <input name="name" required maxLength={40} placeholder="web-1" pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?" title="lower-case letters, digits and -" />
+          <input
+            name="name"
+            required
+            maxLength={40}
+            placeholder="web-1"
+            pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+            title="lower-case letters, digits and -"
+          />
         </Field>
-        <SelectField label="Subnet" name="subnetId" options={subnets.map(({ vpc, subnet }) => ({ value: subnet.id, label: `${vpc.name} / ${subnet.name} (${subnet.cidr})` }))} />
+        <SelectField
+          label="Subnet"
+          name="subnetId"
+          options={subnets.map(({ vpc, subnet }) => ({
+            value: subnet.id,
+            label: `${vpc.name} / ${subnet.name} (${subnet.cidr})`,
+          }))}
+        />
         <SelectField label="Runtime" name="runtime" value={runtime} onChange={setRuntime} options={RUNTIMES} />
-        <SelectField<string> label="Host" name="hostId" defaultValue="" options={(hosts.data ?? []).map((h) => ({ value: h.id, label: `${h.name} (${h.status})`, disabled: h.status !== "online" }))}>
+        <SelectField<string>
+          label="Host"
+          name="hostId"
+          defaultValue=""
+          options={(hosts.data ?? []).map((h) => ({
+            value: h.id,
+            label: `${h.name} (${h.status})`,
+            disabled: h.status !== "online",
+          }))}
+        >
           <option value="">automatic placement</option>
         </SelectField>
       </div>
       <div className="row">
         {runtime !== "netns" && (
           <Field label="Image" grow>
-            <input name="image" required placeholder={runtime === "docker" ? "alpine:3.19 (present on the host)" : "nvi-busybox (a guest on the host)"} />
+            <input
+              name="image"
+              required
+              placeholder={
+                runtime === "docker" ? "alpine:3.19 (present on the host)" : "nvi-busybox (a guest on the host)"
+              }
+            />
           </Field>
         )}
         {runtime === "docker" && (
@@ -144,17 +191,71 @@ export function InstancesView() {
           instances.data &&
           !launching && (
             <EmptyState title="No instances yet" action={noVpc ? { href: "/vpcs", label: "Go to VPCs" } : undefined}>
-              <p>Instances are launched into a VPC subnet on a host of one of your clouds{noVpc ? ". Create a VPC first." : ": use Launch instance."}</p>
+              <p>
+                Instances are launched into a VPC subnet on a host of one of your clouds
+                {noVpc ? ". Create a VPC first." : ": use Launch instance."}
+              </p>
             </EmptyState>
           )
         }
         columns={[
-          { key: "name", header: "Instance", sort: (i) => i.name, cell: (i) => (<>{i.name}<div className="muted mono">{i.id}</div></>) },
-          { key: "status", header: "Status", sort: (i) => i.status, cell: (i) => (<><Badge tone={INSTANCE_STATUS_TONE[i.status]}>{i.status}</Badge>{i.statusReason && <div className="muted">{i.statusReason}</div>}</>) },
-          { key: "address", header: "Address", className: "mono", sort: (i) => i.address.split(".").reduce((n, o) => n * 256 + Number(o), 0), cell: (i) => (<>{i.address}<div className="muted">{i.mac}</div></>) },
+          {
+            key: "name",
+            header: "Instance",
+            sort: (i) => i.name,
+            cell: (i) => (
+              <>
+                {i.name}
+                <div className="muted mono">{i.id}</div>
+              </>
+            ),
+          },
+          {
+            key: "status",
+            header: "Status",
+            sort: (i) => i.status,
+            cell: (i) => (
+              <>
+                <Badge tone={INSTANCE_STATUS_TONE[i.status]}>{i.status}</Badge>
+                {i.statusReason && <div className="muted">{i.statusReason}</div>}
+              </>
+            ),
+          },
+          {
+            key: "address",
+            header: "Address",
+            className: "mono",
+            sort: (i) => i.address.split(".").reduce((n, o) => n * 256 + Number(o), 0),
+            cell: (i) => (
+              <>
+                {i.address}
+                <div className="muted">{i.mac}</div>
+              </>
+            ),
+          },
           { key: "vpc", header: "VPC", sort: (i) => vpcName(i.vpcId), cell: (i) => vpcName(i.vpcId) },
-          { key: "host", header: "Host", sort: (i) => i.hostName, cell: (i) => (<>{i.hostName}{i.ofport !== null && <div className="muted">VEB port {i.ofport}</div>}</>) },
-          { key: "runtime", header: "Runtime", sort: (i) => i.runtime, cell: (i) => (<>{i.runtime}{i.image && <div className="muted">{i.image}</div>}</>) },
+          {
+            key: "host",
+            header: "Host",
+            sort: (i) => i.hostName,
+            cell: (i) => (
+              <>
+                {i.hostName}
+                {i.ofport !== null && <div className="muted">VEB port {i.ofport}</div>}
+              </>
+            ),
+          },
+          {
+            key: "runtime",
+            header: "Runtime",
+            sort: (i) => i.runtime,
+            cell: (i) => (
+              <>
+                {i.runtime}
+                {i.image && <div className="muted">{i.image}</div>}
+              </>
+            ),
+          },
           { key: "labels", header: "Labels", cell: (i) => <InstanceLabels instance={i} /> },
         ]}
         actions={(i) => <InstanceActions instance={i} />}
@@ -162,7 +263,8 @@ export function InstancesView() {
       {instances.data && <ReachabilityCheck instances={instances.data} />}
       {(instances.data?.length ?? 0) > 1 && (
         <p className="muted">
-          Why can (or can&apos;t) one reach another? <Link href="/policies#explain">Ask the policy</Link>: the rule or deny entry that decides it, beside this live probe.
+          Why can (or can&apos;t) one reach another? <Link href="/policies#explain">Ask the policy</Link>: the rule or
+          deny entry that decides it, beside this live probe.
         </p>
       )}
     </>

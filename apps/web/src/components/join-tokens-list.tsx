@@ -28,12 +28,32 @@ export function JoinTokensList({ cloudId }: { cloudId: string }) {
         columns={[
           { key: "token", header: "Token", className: "mono", cell: (t) => `${t.prefix}…` },
           { key: "kind", header: "Kind", cell: (t) => (t.reusable ? "reusable" : "one-off") },
-          { key: "uses", header: "Uses", sort: (t) => t.uses, cell: (t) => `${t.uses}${t.usageLimit !== null ? ` / ${t.usageLimit}` : ""}` },
+          {
+            key: "uses",
+            header: "Uses",
+            sort: (t) => t.uses,
+            cell: (t) => `${t.uses}${t.usageLimit !== null ? ` / ${t.usageLimit}` : ""}`,
+          },
           { key: "expires", header: "Expires", sort: (t) => t.expiresAt, cell: (t) => formatDateTime(t.expiresAt) },
-          { key: "status", header: "Status", sort: (t) => t.status, cell: (t) => <Badge tone={STATUS_TONE[t.status]}>{t.status}</Badge> },
+          {
+            key: "status",
+            header: "Status",
+            sort: (t) => t.status,
+            cell: (t) => <Badge tone={STATUS_TONE[t.status]}>{t.status}</Badge>,
+          },
         ]}
         actions={(t) => (
-          <RowActions label={`Actions for join token ${t.prefix}`} actions={[t.status === "active" && { label: "Revoke", danger: true, disabled: revoke.isPending, onSelect: () => revoke.mutate({ joinTokenId: t.id }) }]} />
+          <RowActions
+            label={`Actions for join token ${t.prefix}`}
+            actions={[
+              t.status === "active" && {
+                label: "Revoke",
+                danger: true,
+                disabled: revoke.isPending,
+                onSelect: () => revoke.mutate({ joinTokenId: t.id }),
+              },
+            ]}
+          />
         )}
       />
     </details>

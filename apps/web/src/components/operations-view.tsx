@@ -14,7 +14,13 @@ import { RowActions } from "./ui/row-actions.tsx";
 import { formatDateTime, formatDuration, formatTime } from "./ui/time.ts";
 import { useAction } from "./ui/use-form-mutation.ts";
 
-export const OPERATION_STATUS_TONE: Record<OperationDto["status"], Tone> = { queued: "warn", running: "warn", succeeded: "ok", failed: "bad", cancelled: "muted" };
+export const OPERATION_STATUS_TONE: Record<OperationDto["status"], Tone> = {
+  queued: "warn",
+  running: "warn",
+  succeeded: "ok",
+  failed: "bad",
+  cancelled: "muted",
+};
 const STEP_MARK = { pending: "○", running: "◐", done: "●", failed: "✕", skipped: "–" } as const;
 
 export function Steps({ op }: { op: OperationDto }) {
@@ -42,7 +48,8 @@ export function OperationProgress({ op }: { op: OperationDto }) {
   );
 }
 
-const cancellable = (op: OperationDto) => (op.status === "queued" || (op.status === "running" && !op.cancelledBy)) && op.kind !== "instance.terminate";
+const cancellable = (op: OperationDto) =>
+  (op.status === "queued" || (op.status === "running" && !op.cancelledBy)) && op.kind !== "instance.terminate";
 
 export function OperationsView() {
   const trpc = useTRPC();
@@ -74,12 +81,25 @@ export function OperationsView() {
         empty={
           ops.data && (
             <EmptyState title="No operations yet" action={{ href: "/instances", label: "Launch an instance" }}>
-              <p>Launching and terminating instances (and, next, plugging policies) show up here as they run. Account and token changes are in the audit log.</p>
+              <p>
+                Launching and terminating instances (and, next, plugging policies) show up here as they run. Account and
+                token changes are in the audit log.
+              </p>
             </EmptyState>
           )
         }
         columns={[
-          { key: "kind", header: "Operation", sort: (op) => op.kind, cell: (op) => (<>{op.kind}<div className="muted mono">{op.targetId}</div></>) },
+          {
+            key: "kind",
+            header: "Operation",
+            sort: (op) => op.kind,
+            cell: (op) => (
+              <>
+                {op.kind}
+                <div className="muted mono">{op.targetId}</div>
+              </>
+            ),
+          },
           {
             key: "status",
             header: "Status",
@@ -88,11 +108,18 @@ export function OperationsView() {
               <>
                 <Badge tone={OPERATION_STATUS_TONE[op.status]}>{op.status}</Badge>
                 {op.attempts > 1 && <div className="muted">attempt {op.attempts}</div>}
-                {op.status === "running" && op.cancelledBy && <div className="muted">cancelling (asked by {op.cancelledBy}): stops at the next safe step</div>}
+                {op.status === "running" && op.cancelledBy && (
+                  <div className="muted">cancelling (asked by {op.cancelledBy}): stops at the next safe step</div>
+                )}
               </>
             ),
           },
-          { key: "progress", header: "Progress and steps", style: { minWidth: 260 }, cell: (op) => <OperationProgress op={op} /> },
+          {
+            key: "progress",
+            header: "Progress and steps",
+            style: { minWidth: 260 },
+            cell: (op) => <OperationProgress op={op} />,
+          },
           { key: "by", header: "Asked by", sort: (op) => op.requestedBy, cell: (op) => op.requestedBy },
           {
             key: "when",
@@ -101,7 +128,9 @@ export function OperationsView() {
             cell: (op) => (
               <>
                 {formatDateTime(op.createdAt)}
-                {op.finishedAt && <div className="muted">took {formatDuration(op.startedAt ?? op.createdAt, op.finishedAt)}</div>}
+                {op.finishedAt && (
+                  <div className="muted">took {formatDuration(op.startedAt ?? op.createdAt, op.finishedAt)}</div>
+                )}
               </>
             ),
           },
@@ -110,7 +139,11 @@ export function OperationsView() {
           <RowActions
             label={`Actions for operation ${op.kind} ${op.id}`}
             actions={[
-              op.status === "failed" && { label: "Retry", disabled: retry.isPending, onSelect: () => retry.mutate({ operationId: op.id }) },
+              op.status === "failed" && {
+                label: "Retry",
+                disabled: retry.isPending,
+                onSelect: () => retry.mutate({ operationId: op.id }),
+              },
               cancellable(op) && {
                 label: "Cancel",
                 testId: `operation-cancel-${op.id}`,

@@ -23,7 +23,13 @@ export function ProbeVerdict({ r }: { r: ReachabilityDto }) {
   const v = VERDICT[r.result];
   const what = r.protocol === "icmp" ? "ping" : `tcp/${r.port}`;
   return (
-    <div className={`alert ${v.className}`} role="status" data-testid="reachability-result" data-result={r.result} data-reachable={r.reachable}>
+    <div
+      className={`alert ${v.className}`}
+      role="status"
+      data-testid="reachability-result"
+      data-result={r.result}
+      data-reachable={r.reachable}
+    >
       <strong>
         {r.from.name} ({r.from.address}) {v.label} {r.to.name ?? "address"} ({r.to.address})
       </strong>{" "}
@@ -49,7 +55,10 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
   const running = instances.filter((i) => i.status === "running");
   // defaults: the first running instance, towards the first other one
   const from = running.some((i) => i.id === fromChoice) ? fromChoice : (running[0]?.id ?? "");
-  const to = toChoice === "address" || instances.some((i) => i.id === toChoice && i.id !== from) ? toChoice : (instances.find((i) => i.id !== from)?.id ?? "address");
+  const to =
+    toChoice === "address" || instances.some((i) => i.id === toChoice && i.id !== from)
+      ? toChoice
+      : (instances.find((i) => i.id !== from)?.id ?? "address");
   const { formProps } = useFormSubmit(
     (f) => ({
       instanceId: from,
@@ -70,10 +79,19 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
       submit={check.isPending ? "Probing…" : "Check"}
       pending={check.isPending}
     >
-      <p className="muted">A live probe from inside one instance to another (or to any address), through the real VEBs and flows.</p>
+      <p className="muted">
+        A live probe from inside one instance to another (or to any address), through the real VEBs and flows.
+      </p>
       <div className="row">
         <InstancePicker label="From" name="from" instances={running} value={from} onChange={setFromChoice} />
-        <InstancePicker label="To" name="to" instances={instances.filter((i) => i.id !== from)} value={to} onChange={setToChoice} extra={[{ value: "address", label: "an address…" }]} />
+        <InstancePicker
+          label="To"
+          name="to"
+          instances={instances.filter((i) => i.id !== from)}
+          value={to}
+          onChange={setToChoice}
+          extra={[{ value: "address", label: "an address…" }]}
+        />
         {to === "address" && (
           <Field label="Address">
             <input name="toAddress" className="mono" required placeholder="10.0.1.7" />

@@ -56,7 +56,11 @@ function Members() {
             header: "Role",
             sort: (m) => ROLES.indexOf(m.role),
             cell: (m) => (
-              <select aria-label={`Role of ${m.email}`} value={m.role} onChange={(e) => setRole.mutate({ membershipId: m.id, role: e.target.value as Role })}>
+              <select
+                aria-label={`Role of ${m.email}`}
+                value={m.role}
+                onChange={(e) => setRole.mutate({ membershipId: m.id, role: e.target.value as Role })}
+              >
                 {ROLES.map((r) => (
                   <option key={r}>{r}</option>
                 ))}
@@ -68,7 +72,14 @@ function Members() {
         actions={(m) => (
           <RowActions
             label={`Actions for member ${m.email}`}
-            actions={[{ label: "Remove", danger: true, confirm: `Remove ${m.email}? Their API tokens for this organization stop working.`, onSelect: () => remove.mutate({ membershipId: m.id }) }]}
+            actions={[
+              {
+                label: "Remove",
+                danger: true,
+                confirm: `Remove ${m.email}? Their API tokens for this organization stop working.`,
+                onSelect: () => remove.mutate({ membershipId: m.id }),
+              },
+            ]}
           />
         )}
       />
@@ -122,12 +133,37 @@ function Invitations() {
         rowKey={(i) => i.id}
         columns={[
           { key: "role", header: "Role", sort: (i) => ROLES.indexOf(i.role), cell: (i) => i.role },
-          { key: "for", header: "For", sort: (i) => i.email, cell: (i) => i.email ?? <span className="muted">anyone with the link</span> },
+          {
+            key: "for",
+            header: "For",
+            sort: (i) => i.email,
+            cell: (i) => i.email ?? <span className="muted">anyone with the link</span>,
+          },
           { key: "created", header: "Created", sort: (i) => i.createdAt, cell: (i) => formatDateTime(i.createdAt) },
           { key: "expires", header: "Expires", sort: (i) => i.expiresAt, cell: (i) => formatDateTime(i.expiresAt) },
-          { key: "status", header: "Status", sort: (i) => i.status, cell: (i) => <Badge tone={i.status === "pending" || i.status === "accepted" ? INVITATION_TONE[i.status] : ""}>{i.status}</Badge> },
+          {
+            key: "status",
+            header: "Status",
+            sort: (i) => i.status,
+            cell: (i) => (
+              <Badge tone={i.status === "pending" || i.status === "accepted" ? INVITATION_TONE[i.status] : ""}>
+                {i.status}
+              </Badge>
+            ),
+          },
         ]}
-        actions={(i) => <RowActions label={`Actions for the invitation for ${i.email ?? "anyone"}`} actions={[i.status === "pending" && { label: "Revoke", danger: true, onSelect: () => revoke.mutate({ invitationId: i.id }) }]} />}
+        actions={(i) => (
+          <RowActions
+            label={`Actions for the invitation for ${i.email ?? "anyone"}`}
+            actions={[
+              i.status === "pending" && {
+                label: "Revoke",
+                danger: true,
+                onSelect: () => revoke.mutate({ invitationId: i.id }),
+              },
+            ]}
+          />
+        )}
       />
     </>
   );
@@ -145,10 +181,19 @@ export function SettingsView() {
       {manager ? <Invitations /> : <p className="muted">Only owners and admins invite people.</p>}
       <h2>Roles</h2>
       <div className="card">
-        <p><strong>owner</strong>: everything, including granting or removing the owner role.</p>
-        <p><strong>admin</strong>: everything except touching owners.</p>
-        <p><strong>member</strong>: read everything; create and change clouds, VPCs, instances, policies and their own tokens.</p>
-        <p><strong>viewer</strong>: read only.</p>
+        <p>
+          <strong>owner</strong>: everything, including granting or removing the owner role.
+        </p>
+        <p>
+          <strong>admin</strong>: everything except touching owners.
+        </p>
+        <p>
+          <strong>member</strong>: read everything; create and change clouds, VPCs, instances, policies and their own
+          tokens.
+        </p>
+        <p>
+          <strong>viewer</strong>: read only.
+        </p>
       </div>
     </>
   );

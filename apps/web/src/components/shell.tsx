@@ -10,9 +10,31 @@ import { setOrgCookie } from "./org-cookie.ts";
 import { Badge } from "./ui/badge.tsx";
 
 const NAV: { section: string; items: { href: string; label: string }[] }[] = [
-  { section: "Network", items: [{ href: "/topology", label: "Topology" }, { href: "/clouds", label: "Clouds" }, { href: "/vpcs", label: "VPCs" }, { href: "/instances", label: "Instances" }, { href: "/policies", label: "Policies" }] },
-  { section: "Activity", items: [{ href: "/operations", label: "Operations" }, { href: "/audit", label: "Audit log" }] },
-  { section: "Organization", items: [{ href: "/tokens", label: "API tokens" }, { href: "/settings", label: "Settings" }, { href: "/api-docs", label: "API reference" }] },
+  {
+    section: "Network",
+    items: [
+      { href: "/topology", label: "Topology" },
+      { href: "/clouds", label: "Clouds" },
+      { href: "/vpcs", label: "VPCs" },
+      { href: "/instances", label: "Instances" },
+      { href: "/policies", label: "Policies" },
+    ],
+  },
+  {
+    section: "Activity",
+    items: [
+      { href: "/operations", label: "Operations" },
+      { href: "/audit", label: "Audit log" },
+    ],
+  },
+  {
+    section: "Organization",
+    items: [
+      { href: "/tokens", label: "API tokens" },
+      { href: "/settings", label: "Settings" },
+      { href: "/api-docs", label: "API reference" },
+    ],
+  },
 ];
 
 function ThemeToggle() {

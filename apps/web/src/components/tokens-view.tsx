@@ -48,14 +48,26 @@ function CreateTokenForm({ onCreated }: { onCreated: (secret: string) => void })
     },
     { refresh: trpc.token.list.queryKey(), onDone: (r) => onCreated(r.secret) },
   );
-  const toggle = (scope: Scope) => setScopes((s) => (s.has(scope) ? new Set([...s].filter((x) => x !== scope)) : new Set([...s, scope])));
+  const toggle = (scope: Scope) =>
+    setScopes((s) => (s.has(scope) ? new Set([...s].filter((x) => x !== scope)) : new Set([...s, scope])));
   return (
-    <FormCard title="New API token" formProps={form.formProps} error={form.error} submit="Create token" pending={form.pending}>
+    <FormCard
+      title="New API token"
+      formProps={form.formProps}
+      error={form.error}
+      submit="Create token"
+      pending={form.pending}
+    >
       <div className="row">
         <Field label="Name" grow>
           <input name="name" required maxLength={80} placeholder="ci-deploy" />
         </Field>
-        <SelectField label="Expires" name="expiry" defaultValue="90" options={EXPIRY.map((e) => ({ value: String(e.days ?? "never"), label: e.label }))} />
+        <SelectField
+          label="Expires"
+          name="expiry"
+          defaultValue="90"
+          options={EXPIRY.map((e) => ({ value: String(e.days ?? "never"), label: e.label }))}
+        />
       </div>
       <fieldset className="scopes" style={{ border: "none", padding: 0 }}>
         <legend className="muted">Scopes (write includes read)</legend>
@@ -66,7 +78,13 @@ function CreateTokenForm({ onCreated }: { onCreated: (secret: string) => void })
           <div key={area} style={{ display: "contents" }}>
             <span>{area}</span>
             {(["read", "write"] as const).map((level) => (
-              <input key={level} type="checkbox" aria-label={`${area}:${level}`} checked={scopes.has(`${area}:${level}`)} onChange={() => toggle(`${area}:${level}`)} />
+              <input
+                key={level}
+                type="checkbox"
+                aria-label={`${area}:${level}`}
+                checked={scopes.has(`${area}:${level}`)}
+                onChange={() => toggle(`${area}:${level}`)}
+              />
             ))}
           </div>
         ))}
@@ -125,10 +143,30 @@ export function TokensView() {
           { key: "name", header: "Name", sort: (t) => t.name, cell: (t) => t.name },
           { key: "token", header: "Token", className: "mono", cell: (t) => `${t.prefix}…` },
           { key: "scopes", header: "Scopes", style: { maxWidth: 280 }, cell: (t) => t.scopes.join(", ") },
-          { key: "created", header: "Created", sort: (t) => t.createdAt, cell: (t) => (<>{formatDateTime(t.createdAt)}<div className="muted">{t.createdBy}</div></>) },
+          {
+            key: "created",
+            header: "Created",
+            sort: (t) => t.createdAt,
+            cell: (t) => (
+              <>
+                {formatDateTime(t.createdAt)}
+                <div className="muted">{t.createdBy}</div>
+              </>
+            ),
+          },
           { key: "used", header: "Last used", sort: (t) => t.lastUsedAt, cell: (t) => formatDateTime(t.lastUsedAt) },
-          { key: "expires", header: "Expires", sort: (t) => t.expiresAt, cell: (t) => (t.expiresAt ? formatDateTime(t.expiresAt) : "never") },
-          { key: "status", header: "Status", sort: (t) => t.status, cell: (t) => <Badge tone={t.status === "active" ? "ok" : "bad"}>{t.status}</Badge> },
+          {
+            key: "expires",
+            header: "Expires",
+            sort: (t) => t.expiresAt,
+            cell: (t) => (t.expiresAt ? formatDateTime(t.expiresAt) : "never"),
+          },
+          {
+            key: "status",
+            header: "Status",
+            sort: (t) => t.status,
+            cell: (t) => <Badge tone={t.status === "active" ? "ok" : "bad"}>{t.status}</Badge>,
+          },
         ]}
         actions={(t) => (
           <RowActions

@@ -12,8 +12,22 @@ export function VpcMap({ vpc, subnets, clouds }: { vpc: VpcDto; subnets: SubnetD
   const boxH = 56 + rows * (PILL_H + 8);
   const height = boxH + 56;
   return (
-    <svg role="img" aria-label={`${vpc.name} spans ${placed.length} cloud(s)`} viewBox={`0 0 ${width} ${height}`} style={{ width: "100%", maxWidth: width, margin: "12px 0" }}>
-      <rect x={8} y={8} width={width - 16} height={height - 16} rx={12} fill="color-mix(in srgb, var(--accent) 8%, transparent)" stroke="var(--accent)" strokeDasharray="6 4" />
+    <svg
+      role="img"
+      aria-label={`${vpc.name} spans ${placed.length} cloud(s)`}
+      viewBox={`0 0 ${width} ${height}`}
+      style={{ width: "100%", maxWidth: width, margin: "12px 0" }}
+    >
+      <rect
+        x={8}
+        y={8}
+        width={width - 16}
+        height={height - 16}
+        rx={12}
+        fill="color-mix(in srgb, var(--accent) 8%, transparent)"
+        stroke="var(--accent)"
+        strokeDasharray="6 4"
+      />
       <text x={20} y={30} fill="var(--accent)" fontSize={13} fontWeight={700}>
         {vpc.name} · {vpc.cidr}
       </text>
@@ -31,8 +45,22 @@ export function VpcMap({ vpc, subnets, clouds }: { vpc: VpcDto; subnets: SubnetD
             </text>
             {mine.map((s, j) => (
               <g key={s.id}>
-                <rect x={x + 12} y={90 + j * (PILL_H + 8)} width={BOX_W - 24} height={PILL_H} rx={13} fill="var(--code-bg)" stroke="var(--accent)" />
-                <text x={x + 24} y={107 + j * (PILL_H + 8)} fill="var(--text)" fontSize={12} fontFamily="ui-monospace, monospace">
+                <rect
+                  x={x + 12}
+                  y={90 + j * (PILL_H + 8)}
+                  width={BOX_W - 24}
+                  height={PILL_H}
+                  rx={13}
+                  fill="var(--code-bg)"
+                  stroke="var(--accent)"
+                />
+                <text
+                  x={x + 24}
+                  y={107 + j * (PILL_H + 8)}
+                  fill="var(--text)"
+                  fontSize={12}
+                  fontFamily="ui-monospace, monospace"
+                >
                   {s.name} {s.cidr}
                 </text>
               </g>

@@ -24,7 +24,15 @@ function CreateVpc({ onDone }: { onDone: () => void }) {
     { refresh: trpc.vpc.list.queryKey(), onDone },
   );
   return (
-    <FormCard title="Create a VPC" label="Create VPC" formProps={form.formProps} error={form.error} submit="Create VPC" pending={form.pending} onCancel={onDone}>
+    <FormCard
+      title="Create a VPC"
+      label="Create VPC"
+      formProps={form.formProps}
+      error={form.error}
+      submit="Create VPC"
+      pending={form.pending}
+      onCancel={onDone}
+    >
       <div className="row">
         <Field label="Name" grow>
           <input name="name" required maxLength={64} placeholder="prod" />
@@ -36,7 +44,9 @@ function CreateVpc({ onDone }: { onDone: () => void }) {
           <input type="checkbox" name="allowOverlap" /> may overlap my other VPCs (never peered)
         </label>
       </div>
-      <span className="muted">Private ranges only (10/8, 172.16/12, 192.168/16), /8 to /28. Other tenants may use the same range.</span>
+      <span className="muted">
+        Private ranges only (10/8, 172.16/12, 192.168/16), /8 to /28. Other tenants may use the same range.
+      </span>
     </FormCard>
   );
 }
@@ -91,7 +101,10 @@ function VpcCard({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
         }
         lead={vpc.allowOverlap && <Badge tone="warn">may overlap, never peered</Badge>}
         actions={
-          <ConfirmButton confirm={`Delete VPC ${vpc.name} and its subnets?`} onConfirm={() => removeVpc.mutate({ vpcId: vpc.id })}>
+          <ConfirmButton
+            confirm={`Delete VPC ${vpc.name} and its subnets?`}
+            onConfirm={() => removeVpc.mutate({ vpcId: vpc.id })}
+          >
             Delete VPC
           </ConfirmButton>
         }
@@ -108,9 +121,20 @@ function VpcCard({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
           { key: "cidr", header: "CIDR", className: "mono", cell: (s) => s.cidr },
           { key: "gateway", header: "Gateway", className: "mono", cell: (s) => s.gateway },
           { key: "cloud", header: "Cloud", sort: (s) => cloudName(s.cloudId), cell: (s) => cloudName(s.cloudId) },
-          { key: "inUse", header: "Addresses in use", testId: "in-use", sort: (s) => s.addressesInUse, cell: (s) => s.addressesInUse },
+          {
+            key: "inUse",
+            header: "Addresses in use",
+            testId: "in-use",
+            sort: (s) => s.addressesInUse,
+            cell: (s) => s.addressesInUse,
+          },
         ]}
-        actions={(s) => <RowActions label={`Actions for subnet ${s.name}`} actions={[{ label: "Delete", danger: true, onSelect: () => removeSubnet.mutate({ subnetId: s.id }) }]} />}
+        actions={(s) => (
+          <RowActions
+            label={`Actions for subnet ${s.name}`}
+            actions={[{ label: "Delete", danger: true, onSelect: () => removeSubnet.mutate({ subnetId: s.id }) }]}
+          />
+        )}
       />
       <AddSubnet vpc={vpc} clouds={clouds} />
     </section>
@@ -138,11 +162,16 @@ export function VpcsView() {
       {creating && <CreateVpc onDone={() => setCreating(false)} />}
       <ErrorAlert error={vpcs.error} />
       {vpcs.data?.length === 0 && !creating && (
-        <EmptyState title="No VPCs yet" action={clouds.data?.length === 0 ? { href: "/clouds", label: "Start with a cloud" } : undefined}>
+        <EmptyState
+          title="No VPCs yet"
+          action={clouds.data?.length === 0 ? { href: "/clouds", label: "Start with a cloud" } : undefined}
+        >
           <p>Create a VPC with a private range, then add subnets in the clouds it should span.</p>
         </EmptyState>
       )}
-      {vpcs.data?.map((v) => <VpcCard key={v.id} vpc={v} clouds={clouds.data ?? []} />)}
+      {vpcs.data?.map((v) => (
+        <VpcCard key={v.id} vpc={v} clouds={clouds.data ?? []} />
+      ))}
     </>
   );
 }

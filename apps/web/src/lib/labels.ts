@@ -16,13 +16,17 @@ export type ParsedLabels = { ok: true; labels: Record<string, string> } | { ok: 
  */
 export function parseLabels(text: string, field = "labels"): ParsedLabels {
   const labels: Record<string, string> = {};
-  for (const part of text.split(/[,\n]/).map((p) => p.trim()).filter((p) => p !== "")) {
+  for (const part of text
+    .split(/[,\n]/)
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
     const eq = part.indexOf("=");
     const key = (eq < 0 ? part : part.slice(0, eq)).trim();
     if (key === "") return { ok: false, error: `${field}: "${part}" is not key=value (tier=web)` };
     const value = eq < 0 ? "" : part.slice(eq + 1).trim();
     const problem = LabelKey.safeParse(key).error ?? LabelValue.safeParse(value).error;
-    if (problem) return { ok: false, error: `${field}: "${part}": ${problem.issues[0]?.message ?? "not a valid label"}` };
+    if (problem)
+      return { ok: false, error: `${field}: "${part}": ${problem.issues[0]?.message ?? "not a valid label"}` };
     labels[key] = value;
   }
   return { ok: true, labels };

@@ -17,5 +17,12 @@ export function contextFor(req: Request): ApiContext {
 }
 
 export function logInternalError(error: unknown, path: string | undefined): void {
-  console.error(JSON.stringify({ level: "error", msg: "api internal error", path, error: error instanceof Error ? error.message : String(error) }));
+  console.error(
+    JSON.stringify({
+      level: "error",
+      msg: "api internal error",
+      path,
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
 }

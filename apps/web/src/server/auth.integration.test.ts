@@ -18,7 +18,8 @@ beforeAll(async () => {
   const db = new Proxy(deps.db, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target) as unknown;
-      if (prop !== "membership") return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      if (prop !== "membership")
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
       return new Proxy(target.membership, {
         get(m, k) {
           if (k !== "findMany") return Reflect.get(m, k, m) as unknown;
@@ -53,7 +54,11 @@ describe("sign-up and sign-in do not tell who has an account", () => {
     const email = `taken-${run}@example.test`;
     const first = await call("/sign-up/email", { email, password, name: "Owner" }, "192.0.2.11");
     expect(first.status).toBe(200);
-    const again = await call("/sign-up/email", { email, password: "another long passphrase 7", name: "Impostor" }, "192.0.2.12");
+    const again = await call(
+      "/sign-up/email",
+      { email, password: "another long passphrase 7", name: "Impostor" },
+      "192.0.2.12",
+    );
     const body = await again.text();
     expect(again.status).toBe(200);
     expect(body).not.toMatch(/exist/i);
@@ -74,9 +79,16 @@ describe("sign-up and sign-in do not tell who has an account", () => {
       return performance.now() - started;
     };
     const known = Math.min(await timed(email, "192.0.2.22"), await timed(email, "192.0.2.23"));
-    const unknown = Math.min(await timed(`nobody-${run}@example.test`, "192.0.2.24"), await timed(`nobody-${run}@example.test`, "192.0.2.25"));
+    const unknown = Math.min(
+      await timed(`nobody-${run}@example.test`, "192.0.2.24"),
+      await timed(`nobody-${run}@example.test`, "192.0.2.25"),
+    );
     expect(known).toBeLessThan(unknown + AUDIT_DELAY_MS / 2);
     const user = await deps.db.user.findUniqueOrThrow({ where: { email } });
-    await expect.poll(() => deps.db.auditEvent.count({ where: { actorId: user.id, action: "user.sign_in_failed" } }), { timeout: 5_000 }).toBe(2);
+    await expect
+      .poll(() => deps.db.auditEvent.count({ where: { actorId: user.id, action: "user.sign_in_failed" } }), {
+        timeout: 5_000,
+      })
+      .toBe(2);
   }, 30_000);
 });

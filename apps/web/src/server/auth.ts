@@ -10,9 +10,20 @@ import { coreDeps, loginLimiter, sourceIpOf } from "./deps.ts";
 /** argon2id with OWASP's recommended parameters (19 MiB, 2 passes). Algorithm 2 = Argon2id. */
 const ARGON2 = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-const ID_KIND_OF_MODEL: Record<string, IdKind> = { user: "user", session: "session", account: "account", verification: "verification" };
+const ID_KIND_OF_MODEL: Record<string, IdKind> = {
+  user: "user",
+  session: "session",
+  account: "account",
+  verification: "verification",
+};
 
-type AuthCtx = { path: string; body?: unknown; headers?: Headers; request?: Request; context: { newSession?: { user: { id: string; email: string } } | null; returned?: unknown } };
+type AuthCtx = {
+  path: string;
+  body?: unknown;
+  headers?: Headers;
+  request?: Request;
+  context: { newSession?: { user: { id: string; email: string } } | null; returned?: unknown };
+};
 
 function ipOf(ctx: AuthCtx): string | null {
   const headers = ctx.headers ?? ctx.request?.headers;
@@ -30,7 +41,15 @@ function emailOf(ctx: AuthCtx): string {
  */
 function afterAnswering(work: () => Promise<void>): void {
   setImmediate(() => {
-    work().catch((error: unknown) => console.error(JSON.stringify({ level: "error", msg: "sign-in audit failed", error: error instanceof Error ? error.message : String(error) })));
+    work().catch((error: unknown) =>
+      console.error(
+        JSON.stringify({
+          level: "error",
+          msg: "sign-in audit failed",
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      ),
+    );
   });
 }
 
@@ -42,12 +61,17 @@ async function auditForUser(email: string, userId: string | null, action: string
   const memberships = await deps.db.membership.findMany({ where: { userId: user.id }, select: { orgId: true } });
   await deps.db.$transaction(async (tx) => {
     for (const m of memberships) {
-      await recordAudit(tx, deps, { orgId: m.orgId, actorType: "user", actorId: user.id, actorLabel: email, sourceIp: ip }, {
-        action,
-        targetType: "user",
-        targetId: user.id,
-        after,
-      });
+      await recordAudit(
+        tx,
+        deps,
+        { orgId: m.orgId, actorType: "user", actorId: user.id, actorLabel: email, sourceIp: ip },
+        {
+          action,
+          targetType: "user",
+          targetId: user.id,
+          after,
+        },
+      );
     }
   });
 }
@@ -65,7 +89,10 @@ function makeAuth() {
       autoSignIn: true,
       minPasswordLength: 10,
       maxPasswordLength: 128,
-      password: { hash: (password) => hash(password, ARGON2), verify: ({ hash: digest, password }) => verify(digest, password) },
+      password: {
+        hash: (password) => hash(password, ARGON2),
+        verify: ({ hash: digest, password }) => verify(digest, password),
+      },
     },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
     // Sign-in is guarded by our own limiter (Redis, per account and per IP; hooks below).
@@ -99,14 +126,26 @@ function makeAuth() {
           const body = ctx.body as { password?: unknown; name?: unknown } | undefined;
           const text = (v: unknown) => (typeof v === "string" ? v : "");
           const problem = checkPasswordStrength(text(body?.password), { email: emailOf(ctx), name: text(body?.name) });
-          if (problem) throw new APIError("BAD_REQUEST", { message: `Weak password: ${problem}.`, code: "WEAK_PASSWORD" });
+          if (problem)
+            throw new APIError("BAD_REQUEST", { message: `Weak password: ${problem}.`, code: "WEAK_PASSWORD" });
           // An address that already has an account gets the answer a new one gets, minus the session,
           // after the same argon2 work (better-auth would say "User already exists").
           const email = emailOf(ctx);
           if (email && (await deps.db.user.findUnique({ where: { email }, select: { id: true } }))) {
             await hash(text(body?.password), ARGON2);
             const now = new Date();
-            return raw.json({ token: null, user: { name: text(body?.name), email, emailVerified: false, image: null, createdAt: now, updatedAt: now, id: deps.newId("user") } });
+            return raw.json({
+              token: null,
+              user: {
+                name: text(body?.name),
+                email,
+                emailVerified: false,
+                image: null,
+                createdAt: now,
+                updatedAt: now,
+                id: deps.newId("user"),
+              },
+            });
           }
         }
         if (ctx.path === "/sign-in/email") {
@@ -114,8 +153,12 @@ function makeAuth() {
             await loginLimiter().attempt(emailOf(ctx), ipOf(ctx));
           } catch (error) {
             if (error instanceof DomainError && error.code === "RATE_LIMITED") {
-              if (await loginLimiter().firstBlockInWindow(emailOf(ctx))) afterAnswering(() => auditForUser(emailOf(ctx), null, "user.sign_in_blocked", ipOf(ctx)));
-              throw new APIError("TOO_MANY_REQUESTS", { message: `Too many sign-in attempts. Try again in ${error.details.retryAfterSeconds ?? 60} s.`, code: "RATE_LIMITED" });
+              if (await loginLimiter().firstBlockInWindow(emailOf(ctx)))
+                afterAnswering(() => auditForUser(emailOf(ctx), null, "user.sign_in_blocked", ipOf(ctx)));
+              throw new APIError("TOO_MANY_REQUESTS", {
+                message: `Too many sign-in attempts. Try again in ${error.details.retryAfterSeconds ?? 60} s.`,
+                code: "RATE_LIMITED",
+              });
             }
             throw error;
           }

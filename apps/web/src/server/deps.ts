@@ -4,7 +4,12 @@ import { Redis } from "ioredis";
 import { webEnv } from "../env.ts";
 
 /** Process-wide singletons, made on first use (never at import: `next build` has no database). */
-const g = globalThis as unknown as { nviDeps?: CoreDeps; nviRedis?: Redis; nviLimiter?: LoginLimiter; nviQueue?: OperationQueue };
+const g = globalThis as unknown as {
+  nviDeps?: CoreDeps;
+  nviRedis?: Redis;
+  nviLimiter?: LoginLimiter;
+  nviQueue?: OperationQueue;
+};
 
 export function coreDeps(): CoreDeps {
   const env = webEnv();
@@ -31,6 +36,10 @@ export function loginLimiter(): LoginLimiter {
  */
 export function sourceIpOf(headers: Headers): string | null {
   const forwarded = headers.get("x-forwarded-for");
-  const last = forwarded?.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
+  const last = forwarded
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .at(-1);
   return last ?? headers.get("x-real-ip") ?? null;
 }

@@ -10,7 +10,12 @@ export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 
 export function Providers({ children }: { children: ReactNode }) {
   const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 5_000, retry: (n, e) => n < 2 && !/UNAUTHORIZED|FORBIDDEN|NOT_FOUND/.test(e.message) } } }),
+    () =>
+      new QueryClient({
+        defaultOptions: {
+          queries: { staleTime: 5_000, retry: (n, e) => n < 2 && !/UNAUTHORIZED|FORBIDDEN|NOT_FOUND/.test(e.message) },
+        },
+      }),
   );
   const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/api/trpc" })] }));
   return (
@@ -27,7 +32,8 @@ export function errorMessage(error: unknown): string {
   if (!error) return "";
   if (typeof error === "object" && "message" in error && typeof error.message === "string") {
     const data = (error as { data?: { issues?: { path: string; message: string }[] | null } }).data;
-    if (data?.issues?.length) return data.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+    if (data?.issues?.length)
+      return data.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
     return error.message;
   }
   return error instanceof Error ? error.message : JSON.stringify(error);

@@ -47,7 +47,14 @@ export const invitationRouter = router({
     .output(z.array(InvitationDto))
     .query(({ ctx }) => listInvitations(ctx.core)),
   create: authedProcedure
-    .meta(rest("POST", "/invitations", "members", "Invite someone; the link's secret is returned once (members:write; a signed-in person, not a token)"))
+    .meta(
+      rest(
+        "POST",
+        "/invitations",
+        "members",
+        "Invite someone; the link's secret is returned once (members:write; a signed-in person, not a token)",
+      ),
+    )
     .input(CreateInvitationInput)
     .output(CreatedInvitation)
     .mutation(({ ctx, input }) => createInvitation(ctx.core, input)),
@@ -57,15 +64,25 @@ export const invitationRouter = router({
     .output(InvitationDto)
     .mutation(({ ctx, input }) => revokeInvitation(ctx.core, input)),
   preview: publicProcedure
-    .meta(rest("GET", "/invitations/preview", "members", "What an invitation link offers, before signing in", { public: true }))
+    .meta(
+      rest("GET", "/invitations/preview", "members", "What an invitation link offers, before signing in", {
+        public: true,
+      }),
+    )
     .input(InviteSecret)
     .output(InvitationPreview)
     .query(({ ctx, input }) => previewInvitation(ctx.deps, input.secret)),
   accept: userProcedure
-    .meta(rest("POST", "/invitations/accept", "members", "Join the organization of an invitation (signed-in users only)"))
+    .meta(
+      rest("POST", "/invitations/accept", "members", "Join the organization of an invitation (signed-in users only)"),
+    )
     .input(InviteSecret)
     .output(z.object({ orgId: z.string(), role: Role }))
     .mutation(({ ctx, input }) =>
-      acceptInvitation(ctx.deps, { userId: ctx.user.userId, email: ctx.user.email, sourceIp: ctx.sourceIp }, input.secret),
+      acceptInvitation(
+        ctx.deps,
+        { userId: ctx.user.userId, email: ctx.user.email, sourceIp: ctx.sourceIp },
+        input.secret,
+      ),
     ),
 });

@@ -1,5 +1,12 @@
 import { ApiTokenDto } from "@nvi/contracts";
-import { CreateApiTokenInput, CreatedApiToken, RevokeApiTokenInput, createApiToken, listApiTokens, revokeApiToken } from "@nvi/core";
+import {
+  CreateApiTokenInput,
+  CreatedApiToken,
+  RevokeApiTokenInput,
+  createApiToken,
+  listApiTokens,
+  revokeApiToken,
+} from "@nvi/core";
 import { z } from "zod";
 import { authedProcedure, router } from "../trpc.ts";
 import { rest } from "./meta.ts";
@@ -11,7 +18,14 @@ export const tokenRouter = router({
     .output(z.array(ApiTokenDto))
     .query(({ ctx }) => listApiTokens(ctx.core)),
   create: authedProcedure
-    .meta(rest("POST", "/tokens", "tokens", "Create an API token; the secret is returned once (tokens:write; a signed-in person, not a token)"))
+    .meta(
+      rest(
+        "POST",
+        "/tokens",
+        "tokens",
+        "Create an API token; the secret is returned once (tokens:write; a signed-in person, not a token)",
+      ),
+    )
     .input(CreateApiTokenInput)
     .output(CreatedApiToken)
     .mutation(({ ctx, input }) => createApiToken(ctx.core, input)),

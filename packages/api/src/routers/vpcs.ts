@@ -1,5 +1,16 @@
 import { SubnetDto, VpcDto } from "@nvi/contracts";
-import { CreateSubnetInput, CreateVpcInput, SubnetRef, VpcRef, createSubnet, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from "@nvi/core";
+import {
+  CreateSubnetInput,
+  CreateVpcInput,
+  SubnetRef,
+  VpcRef,
+  createSubnet,
+  createVpc,
+  deleteSubnet,
+  deleteVpc,
+  listSubnets,
+  listVpcs,
+} from "@nvi/core";
 import { z } from "zod";
 import { authedProcedure, router } from "../trpc.ts";
 import { rest } from "./meta.ts";
@@ -11,7 +22,14 @@ export const vpcRouter = router({
     .output(z.array(VpcDto))
     .query(({ ctx }) => listVpcs(ctx.core)),
   create: authedProcedure
-    .meta(rest("POST", "/vpcs", "vpcs", "Create a VPC: a private /8–/28 that does not overlap your other VPCs unless allowOverlap (vpcs:write)"))
+    .meta(
+      rest(
+        "POST",
+        "/vpcs",
+        "vpcs",
+        "Create a VPC: a private /8–/28 that does not overlap your other VPCs unless allowOverlap (vpcs:write)",
+      ),
+    )
     .input(CreateVpcInput)
     .output(VpcDto)
     .mutation(({ ctx, input }) => createVpc(ctx.core, input)),
@@ -29,7 +47,14 @@ export const subnetRouter = router({
     .output(z.array(SubnetDto))
     .query(({ ctx, input }) => listSubnets(ctx.core, input)),
   create: authedProcedure
-    .meta(rest("POST", "/vpcs/{vpcId}/subnets", "vpcs", "Place part of a VPC in a cloud: a /16–/29 inside the VPC, apart from its other subnets (vpcs:write)"))
+    .meta(
+      rest(
+        "POST",
+        "/vpcs/{vpcId}/subnets",
+        "vpcs",
+        "Place part of a VPC in a cloud: a /16–/29 inside the VPC, apart from its other subnets (vpcs:write)",
+      ),
+    )
     .input(CreateSubnetInput)
     .output(SubnetDto)
     .mutation(({ ctx, input }) => createSubnet(ctx.core, input)),

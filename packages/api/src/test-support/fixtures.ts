@@ -31,12 +31,19 @@ export async function makeTenant(deps: CoreDeps, label: string): Promise<Tenant>
   const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: label } });
   const orgId = await ensurePersonalOrganization(deps, user, "127.0.0.1");
   const actor = await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: "127.0.0.1" });
-  const created = await createApiToken({ ...deps, actor }, { name: `${label} ci`, scopes: [...ALL_SCOPES], expiresInDays: 1 });
+  const created = await createApiToken(
+    { ...deps, actor },
+    { name: `${label} ci`, scopes: [...ALL_SCOPES], expiresInDays: 1 },
+  );
   return { userId: user.id, email, orgId, token: created.secret, tokenId: created.token.id };
 }
 
 /** A request context as the browser session of `tenant` would produce. */
-export function sessionContext(deps: CoreDeps, tenant: Pick<Tenant, "userId" | "email">, headers = new Headers()): ApiContext {
+export function sessionContext(
+  deps: CoreDeps,
+  tenant: Pick<Tenant, "userId" | "email">,
+  headers = new Headers(),
+): ApiContext {
   return createApiContext({
     deps,
     headers,
@@ -48,5 +55,11 @@ export function sessionContext(deps: CoreDeps, tenant: Pick<Tenant, "userId" | "
 
 /** A request context carrying only headers (bearer token or nothing). */
 export function headerContext(deps: CoreDeps, headers: Headers): ApiContext {
-  return createApiContext({ deps, headers, sourceIp: "127.0.0.1", publicUrl: "http://console.test", getSessionUser: () => Promise.resolve(null) });
+  return createApiContext({
+    deps,
+    headers,
+    sourceIp: "127.0.0.1",
+    publicUrl: "http://console.test",
+    getSessionUser: () => Promise.resolve(null),
+  });
 }

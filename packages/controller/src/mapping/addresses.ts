@@ -14,7 +14,10 @@ export class FabricAddresses {
   private readonly leases = new FabricLeases();
   private readonly recovered = new Set<bigint>();
 
-  constructor(private readonly inventory: Inventory, private readonly log: OpenFlowLogger) {}
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly log: OpenFlowLogger,
+  ) {}
 
   get(endpointId: string): string | undefined {
     return this.leases.get(endpointId);
@@ -47,7 +50,11 @@ export class FabricAddresses {
     for (const f of installed) {
       if (cookieKind(f.cookie) !== "LEASE" || f.match.ipv4Dst === undefined) continue;
       const e = this.inventory.endpointAt(dpid, cookieTag(f.cookie));
-      if (e && !this.leases.recover(e.id, f.match.ipv4Dst)) this.log.warn("lease on switch conflicts with a known one; reallocating", { endpoint: e.id, address: f.match.ipv4Dst });
+      if (e && !this.leases.recover(e.id, f.match.ipv4Dst))
+        this.log.warn("lease on switch conflicts with a known one; reallocating", {
+          endpoint: e.id,
+          address: f.match.ipv4Dst,
+        });
     }
     this.recovered.add(dpid);
   }

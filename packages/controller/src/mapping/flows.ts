@@ -16,7 +16,11 @@ const MULTICAST = { ethDst: "01:00:00:00:00:00", ethDstMask: "01:00:00:00:00:00"
 
 const goto = (stage: { table: number }): Instruction => ({ type: "gotoTable", tableId: stage.table });
 const apply = (...actions: Action[]): Instruction[] => [{ type: "applyActions", actions }];
-const set = (field: "ethSrc" | "ethDst" | "ipv4Src" | "ipv4Dst", value: string): Action => ({ type: "setField", field, value });
+const set = (field: "ethSrc" | "ethDst" | "ipv4Src" | "ipv4Dst", value: string): Action => ({
+  type: "setField",
+  field,
+  value,
+});
 
 export interface LeasedEndpoint extends FabricEndpoint {
   /** the fabric address leased to this endpoint */
@@ -28,18 +32,46 @@ export interface LeasedEndpoint extends FabricEndpoint {
  * ARP answers for the gateway and in-VPC peers, fabric-address leases, and the guards/misses.
  * `arpTargets(e)` lists the addresses endpoint `e` may resolve (its gateway, its VPC peers).
  */
-export function hostPipeline(host: FabricHost, local: readonly LeasedEndpoint[], arpTargets: (e: FabricEndpoint) => string[]): FlowSpec[] {
+export function hostPipeline(
+  host: FabricHost,
+  local: readonly LeasedEndpoint[],
+  arpTargets: (e: FabricEndpoint) => string[],
+): FlowSpec[] {
   const cookie = cookieFor("PIPELINE", 0);
   const fab = host.fabricPort;
   const S = STAGES;
   const flows: FlowSpec[] = [
     // table 0: classify. Host plumbing first (lowest useful priority), then leases and instances.
     { tableId: S.PORT_SECURITY.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie },
-    { tableId: S.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: Port.LOCAL }, instructions: apply({ type: "output", port: fab }), cookie },
-    { tableId: S.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: fab, ethDst: host.fabricMac }, instructions: apply({ type: "output", port: Port.LOCAL }), cookie },
-    { tableId: S.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: fab, ...MULTICAST }, instructions: apply({ type: "output", port: Port.LOCAL }), cookie },
+    {
+      tableId: S.PORT_SECURITY.table,
+      priority: PRIORITY.PLUMBING,
+      match: { inPort: Port.LOCAL },
+      instructions: apply({ type: "output", port: fab }),
+      cookie,
+    },
+    {
+      tableId: S.PORT_SECURITY.table,
+      priority: PRIORITY.PLUMBING,
+      match: { inPort: fab, ethDst: host.fabricMac },
+      instructions: apply({ type: "output", port: Port.LOCAL }),
+      cookie,
+    },
+    {
+      tableId: S.PORT_SECURITY.table,
+      priority: PRIORITY.PLUMBING,
+      match: { inPort: fab, ...MULTICAST },
+      instructions: apply({ type: "output", port: Port.LOCAL }),
+      cookie,
+    },
     // mapped traffic for an address of this host's block that is not leased (any more): never to the host stack
-    { tableId: S.PORT_SECURITY.table, priority: PRIORITY.DEFAULT, match: { inPort: fab, ethType: EthType.IPV4, ...blockMatch(host.instanceBlock) }, instructions: [], cookie },
+    {
+      tableId: S.PORT_SECURITY.table,
+      priority: PRIORITY.DEFAULT,
+      match: { inPort: fab, ethType: EthType.IPV4, ...blockMatch(host.instanceBlock) },
+      instructions: [],
+      cookie,
+    },
     // table 1: ARP answered by flows only; anything not answered (replies, gratuitous, unknown targets) drops
     { tableId: S.ARP_RESPONDER.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie },
     // table 3: replies checked by conntrack; anything else drops
@@ -47,14 +79,38 @@ export function hostPipeline(host: FabricHost, local: readonly LeasedEndpoint[],
     // table 2: pairs (reactive), then guards, then the TSC decides (default deny)
     { tableId: S.FORWARD.table, priority: PRIORITY.GUARD, match: { inPort: fab }, instructions: [], cookie },
     { tableId: S.FORWARD.table, priority: PRIORITY.GUARD, match: { ...MULTICAST }, instructions: [], cookie },
-    { tableId: S.FORWARD.table, priority: PRIORITY.MISS, match: {}, instructions: apply({ type: "output", port: Port.CONTROLLER }), cookie },
+    {
+      tableId: S.FORWARD.table,
+      priority: PRIORITY.MISS,
+      match: {},
+      instructions: apply({ type: "output", port: Port.CONTROLLER }),
+      cookie,
+    },
   ];
   for (const e of local) {
     flows.push(
-      { tableId: S.PORT_SECURITY.table, priority: PRIORITY.ENDPOINT, match: { inPort: e.port, ethSrc: e.mac, ethType: EthType.IPV4, ipv4Src: e.ipv4 }, instructions: [goto(S.FORWARD)], cookie },
-      { tableId: S.PORT_SECURITY.table, priority: PRIORITY.ENDPOINT, match: { inPort: e.port, ethSrc: e.mac, ethType: EthType.ARP, arpOp: 1, arpSpa: e.ipv4, arpSha: e.mac }, instructions: [goto(S.ARP_RESPONDER)], cookie },
+      {
+        tableId: S.PORT_SECURITY.table,
+        priority: PRIORITY.ENDPOINT,
+        match: { inPort: e.port, ethSrc: e.mac, ethType: EthType.IPV4, ipv4Src: e.ipv4 },
+        instructions: [goto(S.FORWARD)],
+        cookie,
+      },
+      {
+        tableId: S.PORT_SECURITY.table,
+        priority: PRIORITY.ENDPOINT,
+        match: { inPort: e.port, ethSrc: e.mac, ethType: EthType.ARP, arpOp: 1, arpSpa: e.ipv4, arpSha: e.mac },
+        instructions: [goto(S.ARP_RESPONDER)],
+        cookie,
+      },
       // the lease: mapped traffic to this endpoint's fabric address goes on to the pair flows
-      { tableId: S.PORT_SECURITY.table, priority: PRIORITY.ENDPOINT, match: { inPort: fab, ethType: EthType.IPV4, ipv4Dst: e.fabricIp }, instructions: [goto(S.FORWARD)], cookie: taggedCookie("LEASE", e.port) },
+      {
+        tableId: S.PORT_SECURITY.table,
+        priority: PRIORITY.ENDPOINT,
+        match: { inPort: fab, ethType: EthType.IPV4, ipv4Dst: e.fabricIp },
+        instructions: [goto(S.FORWARD)],
+        cookie: taggedCookie("LEASE", e.port),
+      },
     );
     for (const target of new Set(arpTargets(e))) {
       if (target === e.ipv4) continue;
@@ -88,8 +144,20 @@ export function bootstrapPipeline(fabricPort = 1): FlowSpec[] {
   const cookie = cookieFor("PIPELINE", 0);
   return [
     { tableId: STAGES.PORT_SECURITY.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie },
-    { tableId: STAGES.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: Port.LOCAL }, instructions: apply({ type: "output", port: fabricPort }), cookie },
-    { tableId: STAGES.PORT_SECURITY.table, priority: PRIORITY.PLUMBING, match: { inPort: fabricPort }, instructions: apply({ type: "output", port: Port.LOCAL }), cookie },
+    {
+      tableId: STAGES.PORT_SECURITY.table,
+      priority: PRIORITY.PLUMBING,
+      match: { inPort: Port.LOCAL },
+      instructions: apply({ type: "output", port: fabricPort }),
+      cookie,
+    },
+    {
+      tableId: STAGES.PORT_SECURITY.table,
+      priority: PRIORITY.PLUMBING,
+      match: { inPort: fabricPort },
+      instructions: apply({ type: "output", port: Port.LOCAL }),
+      cookie,
+    },
   ];
 }
 
@@ -156,7 +224,13 @@ function serviceMatches(services: readonly Service[]): FlowSpec["match"][] {
     const ipProto = PROTO[sv.protocol];
     if (sv.protocol === "icmp" || sv.ports.length === 0) return [{ ipProto }];
     const field = sv.protocol === "tcp" ? "tcpDst" : "udpDst";
-    return sv.ports.flatMap((r) => portMasks(r.from, r.to).map((m) => ({ ipProto, [field]: m.value, ...(m.mask === 0xffff ? {} : { [`${field}Mask`]: m.mask }) })));
+    return sv.ports.flatMap((r) =>
+      portMasks(r.from, r.to).map((m) => ({
+        ipProto,
+        [field]: m.value,
+        ...(m.mask === 0xffff ? {} : { [`${field}Mask`]: m.mask }),
+      })),
+    );
   });
 }
 
@@ -170,28 +244,74 @@ function serviceMatches(services: readonly Service[]): FlowSpec["match"][] {
  * into conntrack zone d.port, so d's replies (+est+rpl, or +rel) pass through the REPLY table and
  * nothing else of d's does. Everything else of the pair drops on the sender's VEB.
  */
-export function pairFlows(a: PairSide, b: PairSide, timing: PairTiming, services: PairServices = BOTH_ANY): Map<bigint, FlowSpec[]> {
+export function pairFlows(
+  a: PairSide,
+  b: PairSide,
+  timing: PairTiming,
+  services: PairServices = BOTH_ANY,
+): Map<bigint, FlowSpec[]> {
   const cookie = taggedCookie("MAPPING", pairTag(a.endpoint.id, b.endpoint.id));
-  const base = { tableId: STAGES.FORWARD.table, priority: PRIORITY.ENDPOINT, cookie, idleTimeout: timing.idleTimeout, flags: FlowModFlags.SEND_FLOW_REM };
+  const base = {
+    tableId: STAGES.FORWARD.table,
+    priority: PRIORITY.ENDPOINT,
+    cookie,
+    idleTimeout: timing.idleTimeout,
+    flags: FlowModFlags.SEND_FLOW_REM,
+  };
   const out = new Map<bigint, FlowSpec[]>();
   const add = (dpid: bigint, f: FlowSpec): void => void out.set(dpid, [...(out.get(dpid) ?? []), f]);
   const sameHost = a.host.datapathId === b.host.datapathId;
-  for (const [s, d, opens, answers] of [[a, b, services.ab, services.ba], [b, a, services.ba, services.ab]] as const) {
+  for (const [s, d, opens, answers] of [
+    [a, b, services.ab, services.ba],
+    [b, a, services.ba, services.ab],
+  ] as const) {
     // d's own sending is checked (not "any"): what reaches d is committed so that d's replies are known
     const commit: Action[] = isAny(answers) ? [] : [{ type: "ct", commit: true, force: false, zone: d.endpoint.port }];
     const nextHop = sameSegment(s.host, d.host) ? d.host.fabricMac : s.host.gatewayMac;
     const forward: Action[] = sameHost
       ? [set("ethSrc", VEB_MAC), set("ethDst", d.endpoint.mac), ...commit, { type: "output", port: d.endpoint.port }]
-      : [set("ethSrc", s.host.fabricMac), set("ethDst", nextHop), set("ipv4Src", s.endpoint.fabricIp), set("ipv4Dst", d.endpoint.fabricIp), { type: "output", port: s.host.fabricPort }];
-    const egress = { inPort: s.endpoint.port, ethType: EthType.IPV4, ipv4Src: s.endpoint.ipv4, ipv4Dst: d.endpoint.ipv4 };
+      : [
+          set("ethSrc", s.host.fabricMac),
+          set("ethDst", nextHop),
+          set("ipv4Src", s.endpoint.fabricIp),
+          set("ipv4Dst", d.endpoint.fabricIp),
+          { type: "output", port: s.host.fabricPort },
+        ];
+    const egress = {
+      inPort: s.endpoint.port,
+      ethType: EthType.IPV4,
+      ipv4Src: s.endpoint.ipv4,
+      ipv4Dst: d.endpoint.ipv4,
+    };
     if (isAny(opens)) add(s.host.datapathId, { ...base, match: egress, instructions: apply(...forward) });
     else {
-      for (const m of serviceMatches(opens)) add(s.host.datapathId, { ...base, priority: PRIORITY.SERVICE, match: { ...egress, ...m }, instructions: apply(...forward) });
+      for (const m of serviceMatches(opens))
+        add(s.host.datapathId, {
+          ...base,
+          priority: PRIORITY.SERVICE,
+          match: { ...egress, ...m },
+          instructions: apply(...forward),
+        });
       if (answers.length > 0) {
         // anything else s sends d may only be a reply to what d opened: conntrack decides in REPLY
-        add(s.host.datapathId, { ...base, match: egress, instructions: apply({ type: "ct", commit: false, force: false, zone: s.endpoint.port, table: STAGES.REPLY.table }) });
+        add(s.host.datapathId, {
+          ...base,
+          match: egress,
+          instructions: apply({
+            type: "ct",
+            commit: false,
+            force: false,
+            zone: s.endpoint.port,
+            table: STAGES.REPLY.table,
+          }),
+        });
         for (const state of [CT.TRK | CT.EST | CT.RPL, CT.TRK | CT.REL]) {
-          add(s.host.datapathId, { ...base, tableId: STAGES.REPLY.table, match: { ...egress, ctState: state, ctStateMask: state | CT.INV }, instructions: apply(...forward) });
+          add(s.host.datapathId, {
+            ...base,
+            tableId: STAGES.REPLY.table,
+            match: { ...egress, ctState: state, ctStateMask: state | CT.INV },
+            instructions: apply(...forward),
+          });
         }
       } else add(s.host.datapathId, { ...base, match: egress, instructions: [] });
     }
@@ -199,8 +319,20 @@ export function pairFlows(a: PairSide, b: PairSide, timing: PairTiming, services
     // ingress on the receiver's VEB
     add(d.host.datapathId, {
       ...base,
-      match: { inPort: d.host.fabricPort, ethType: EthType.IPV4, ipv4Src: s.endpoint.fabricIp, ipv4Dst: d.endpoint.fabricIp },
-      instructions: apply(set("ethSrc", VEB_MAC), set("ethDst", d.endpoint.mac), set("ipv4Src", s.endpoint.ipv4), set("ipv4Dst", d.endpoint.ipv4), ...commit, { type: "output", port: d.endpoint.port }),
+      match: {
+        inPort: d.host.fabricPort,
+        ethType: EthType.IPV4,
+        ipv4Src: s.endpoint.fabricIp,
+        ipv4Dst: d.endpoint.fabricIp,
+      },
+      instructions: apply(
+        set("ethSrc", VEB_MAC),
+        set("ethDst", d.endpoint.mac),
+        set("ipv4Src", s.endpoint.ipv4),
+        set("ipv4Dst", d.endpoint.ipv4),
+        ...commit,
+        { type: "output", port: d.endpoint.port },
+      ),
     });
   }
   return out;
@@ -220,5 +352,12 @@ export function denyFlow(src: { port: number; ipv4: string; vpcId: string }, dst
 
 /** A port that sends too many new conversations: its misses drop for a moment (existing pairs still flow). */
 export function rateLimitFlow(port: number, seconds: number): FlowSpec {
-  return { tableId: STAGES.FORWARD.table, priority: PRIORITY.RATE_LIMIT, match: { inPort: port }, instructions: [], cookie: taggedCookie("DENY", 1), hardTimeout: seconds };
+  return {
+    tableId: STAGES.FORWARD.table,
+    priority: PRIORITY.RATE_LIMIT,
+    match: { inPort: port },
+    instructions: [],
+    cookie: taggedCookie("DENY", 1),
+    hardTimeout: seconds,
+  };
 }

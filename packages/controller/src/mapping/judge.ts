@@ -51,7 +51,11 @@ export function servicesOf(view: MappingView, a: FabricEndpoint, b: FabricEndpoi
 }
 
 /** The flows pair (a, b) should hold on each VEB now; undefined when it may not exist (or cannot yet). */
-export function expectedPairFlows(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): Map<bigint, FlowSpec[]> | undefined {
+export function expectedPairFlows(
+  view: MappingView,
+  a: FabricEndpoint,
+  b: FabricEndpoint,
+): Map<bigint, FlowSpec[]> | undefined {
   const ha = view.inventory.host(a.datapathId);
   const hb = view.inventory.host(b.datapathId);
   const la = view.leased(a);
@@ -64,7 +68,13 @@ export function expectedPairFlows(view: MappingView, a: FabricEndpoint, b: Fabri
 /** The endpoint is still bound where it was (not unplugged or moved while its pair was being set up). */
 export function stillPlugged(inventory: Inventory, e: FabricEndpoint): boolean {
   const now = inventory.endpoint(e.id);
-  return now !== undefined && now.datapathId === e.datapathId && now.port === e.port && now.ipv4 === e.ipv4 && now.vpcId === e.vpcId;
+  return (
+    now !== undefined &&
+    now.datapathId === e.datapathId &&
+    now.port === e.port &&
+    now.ipv4 === e.ipv4 &&
+    now.vpcId === e.vpcId
+  );
 }
 
 /** Which pair a mapping flow serves: the endpoints, "unknown" while a lease's host is not recovered yet, undefined if none. */
@@ -119,7 +129,13 @@ export type Conversation =
  * drop on the sender's VEB) when nobody holds the destination in a reachable VPC or neither side
  * may open anything; otherwise the pair is set up (what src may not send drops on its VEB).
  */
-export function judgeConversation(view: MappingView, dpid: bigint, inPort: number, frame: Uint8Array, denySeconds: number): Conversation {
+export function judgeConversation(
+  view: MappingView,
+  dpid: bigint,
+  inPort: number,
+  frame: Uint8Array,
+  denySeconds: number,
+): Conversation {
   const pkt = parseIpv4(frame);
   const src = view.inventory.endpointAt(dpid, inPort);
   if (!pkt || !src || src.ipv4 !== pkt.src) return { kind: "ignore" };

@@ -4,7 +4,8 @@ import { ipv4ToNumber, numberToIpv4 } from "@nvi/openflow";
 export function blockRange(cidr: string): { first: number; last: number } {
   const [ip, len] = cidr.split("/");
   const prefix = Number(len);
-  if (!ip || !Number.isInteger(prefix) || prefix < 8 || prefix > 30) throw new Error(`fabric block "${cidr}" must be an IPv4 CIDR /8../30`);
+  if (!ip || !Number.isInteger(prefix) || prefix < 8 || prefix > 30)
+    throw new Error(`fabric block "${cidr}" must be an IPv4 CIDR /8../30`);
   const size = 2 ** (32 - prefix);
   const base = Math.floor(ipv4ToNumber(ip) / size) * size;
   return { first: base + 1, last: base + size - 2 };

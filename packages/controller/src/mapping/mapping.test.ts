@@ -22,8 +22,24 @@ const host = (n: number, dc: number): FabricHost => ({
 const H1 = host(1, 1);
 const H2 = host(2, 1);
 const H3 = host(3, 2);
-const ep = (id: string, h: FabricHost, port: number, ip: string, fabricIp: string, vpcId = "vpc_a", tenantId = "org_a"): LeasedEndpoint => ({
-  id, tenantId, vpcId, datapathId: h.datapathId, port, mac: `0a:00:00:00:00:${port.toString(16).padStart(2, "0")}`, ipv4: ip, gateway: "10.0.0.1", fabricIp,
+const ep = (
+  id: string,
+  h: FabricHost,
+  port: number,
+  ip: string,
+  fabricIp: string,
+  vpcId = "vpc_a",
+  tenantId = "org_a",
+): LeasedEndpoint => ({
+  id,
+  tenantId,
+  vpcId,
+  datapathId: h.datapathId,
+  port,
+  mac: `0a:00:00:00:00:${port.toString(16).padStart(2, "0")}`,
+  ipv4: ip,
+  gateway: "10.0.0.1",
+  fabricIp,
 });
 const ip = (o: Partial<Packet>): Packet => ({ ethType: EthType.IPV4, ipProto: 6, ...o });
 
@@ -39,9 +55,30 @@ describe("host pipeline", () => {
   const sw = switchFor(H1, [a, b], [a, b, ep("c", H2, 2, "10.0.0.3", "100.65.2.1")]);
 
   it("answers ARP for the gateway and in-VPC peers with the VEB's MAC, nothing else", () => {
-    const ask = (port: number, mac: string, spa: string, tpa: string) => sw.process({ inPort: port, ethSrc: mac, ethDst: "ff:ff:ff:ff:ff:ff", ethType: EthType.ARP, arpOp: 1, arpSpa: spa, arpSha: mac, arpTpa: tpa });
+    const ask = (port: number, mac: string, spa: string, tpa: string) =>
+      sw.process({
+        inPort: port,
+        ethSrc: mac,
+        ethDst: "ff:ff:ff:ff:ff:ff",
+        ethType: EthType.ARP,
+        arpOp: 1,
+        arpSpa: spa,
+        arpSha: mac,
+        arpTpa: tpa,
+      });
     const gw = ask(2, a.mac, a.ipv4, "10.0.0.1");
-    expect(gw.outputs).toEqual([{ port: 2, packet: expect.objectContaining({ arpOp: 2, arpSha: VEB_MAC, arpSpa: "10.0.0.1", ethDst: a.mac, arpTpa: a.ipv4 }) }]);
+    expect(gw.outputs).toEqual([
+      {
+        port: 2,
+        packet: expect.objectContaining({
+          arpOp: 2,
+          arpSha: VEB_MAC,
+          arpSpa: "10.0.0.1",
+          ethDst: a.mac,
+          arpTpa: a.ipv4,
+        }),
+      },
+    ]);
     expect(ask(2, a.mac, a.ipv4, "10.0.0.3").outputs).toHaveLength(1); // c: same VPC, another host
     expect(ask(3, b.mac, b.ipv4, "10.0.0.3").outputs).toHaveLength(0); // B asks for A's peer: silence
     expect(ask(2, a.mac, a.ipv4, "10.0.0.99").outputs).toHaveLength(0);
@@ -49,19 +86,47 @@ describe("host pipeline", () => {
   });
 
   it("drops spoofed sources and ARP replies at the port; a miss from an instance goes to the TSC", () => {
-    expect(sw.process(ip({ inPort: 2, ethSrc: a.mac, ipv4Src: a.ipv4, ipv4Dst: "10.0.0.9" })).toController).toHaveLength(1);
-    expect(sw.process(ip({ inPort: 2, ethSrc: a.mac, ipv4Src: "10.0.0.9", ipv4Dst: "10.0.0.3" })).path).toEqual([{ tableId: 0, priority: 0 }]);
-    expect(sw.process(ip({ inPort: 2, ethSrc: b.mac, ipv4Src: a.ipv4, ipv4Dst: "10.0.0.3" })).toController).toHaveLength(0);
-    const reply = sw.process({ inPort: 2, ethSrc: a.mac, ethType: EthType.ARP, arpOp: 2, arpSpa: a.ipv4, arpSha: a.mac, arpTpa: "10.0.0.3" });
+    expect(
+      sw.process(ip({ inPort: 2, ethSrc: a.mac, ipv4Src: a.ipv4, ipv4Dst: "10.0.0.9" })).toController,
+    ).toHaveLength(1);
+    expect(sw.process(ip({ inPort: 2, ethSrc: a.mac, ipv4Src: "10.0.0.9", ipv4Dst: "10.0.0.3" })).path).toEqual([
+      { tableId: 0, priority: 0 },
+    ]);
+    expect(
+      sw.process(ip({ inPort: 2, ethSrc: b.mac, ipv4Src: a.ipv4, ipv4Dst: "10.0.0.3" })).toController,
+    ).toHaveLength(0);
+    const reply = sw.process({
+      inPort: 2,
+      ethSrc: a.mac,
+      ethType: EthType.ARP,
+      arpOp: 2,
+      arpSpa: a.ipv4,
+      arpSha: a.mac,
+      arpTpa: "10.0.0.3",
+    });
     expect(reply.outputs).toHaveLength(0);
   });
 
   it("keeps host plumbing: host stack ↔ fabric NIC; unleased mapped traffic never reaches the host stack", () => {
-    expect(sw.process({ inPort: Port.LOCAL, ethType: EthType.IPV4, ipv4Dst: "100.64.2.11" }).outputs.map((o) => o.port)).toEqual([1]);
-    expect(sw.process({ inPort: 1, ethDst: H1.fabricMac, ethType: EthType.IPV4, ipv4Dst: H1.fabricIp }).outputs.map((o) => o.port)).toEqual([Port.LOCAL]);
-    expect(sw.process({ inPort: 1, ethDst: H1.fabricMac, ethType: EthType.IPV4, ipv4Dst: "100.65.1.77" }).outputs).toEqual([]);
+    expect(
+      sw.process({ inPort: Port.LOCAL, ethType: EthType.IPV4, ipv4Dst: "100.64.2.11" }).outputs.map((o) => o.port),
+    ).toEqual([1]);
+    expect(
+      sw
+        .process({ inPort: 1, ethDst: H1.fabricMac, ethType: EthType.IPV4, ipv4Dst: H1.fabricIp })
+        .outputs.map((o) => o.port),
+    ).toEqual([Port.LOCAL]);
+    expect(
+      sw.process({ inPort: 1, ethDst: H1.fabricMac, ethType: EthType.IPV4, ipv4Dst: "100.65.1.77" }).outputs,
+    ).toEqual([]);
     // a leased address without a pair flow: dropped in FORWARD, not asked about
-    const leased = sw.process({ inPort: 1, ethDst: H1.fabricMac, ethType: EthType.IPV4, ipv4Src: "100.65.2.1", ipv4Dst: a.fabricIp });
+    const leased = sw.process({
+      inPort: 1,
+      ethDst: H1.fabricMac,
+      ethType: EthType.IPV4,
+      ipv4Src: "100.65.2.1",
+      ipv4Dst: a.fabricIp,
+    });
     expect(leased.outputs).toEqual([]);
     expect(leased.toController).toEqual([]);
   });
@@ -78,17 +143,41 @@ describe("pair flows", () => {
     s3.load(flows.get(H3.datapathId)!);
     expect([...flows.values()].map((f) => f.length)).toEqual([2, 2]);
 
-    const sent = s1.process(ip({ inPort: 2, ethSrc: a.mac, ethDst: VEB_MAC, ipv4Src: a.ipv4, ipv4Dst: c.ipv4, tcpSrc: 40000, tcpDst: 80 }));
+    const sent = s1.process(
+      ip({ inPort: 2, ethSrc: a.mac, ethDst: VEB_MAC, ipv4Src: a.ipv4, ipv4Dst: c.ipv4, tcpSrc: 40000, tcpDst: 80 }),
+    );
     expect(sent.outputs).toHaveLength(1);
     const wire = sent.outputs[0]!;
     expect(wire.port).toBe(1);
-    expect(wire.packet).toMatchObject({ ethSrc: H1.fabricMac, ethDst: H1.gatewayMac, ipv4Src: "100.65.1.1", ipv4Dst: "100.65.3.7", tcpSrc: 40000, tcpDst: 80 });
+    expect(wire.packet).toMatchObject({
+      ethSrc: H1.fabricMac,
+      ethDst: H1.gatewayMac,
+      ipv4Src: "100.65.1.1",
+      ipv4Dst: "100.65.3.7",
+      tcpSrc: 40000,
+      tcpDst: 80,
+    });
 
     const delivered = s3.process({ ...wire.packet, inPort: 1, ethSrc: "02:00:64:40:02:01", ethDst: H3.fabricMac });
-    expect(delivered.outputs).toEqual([{ port: 5, packet: expect.objectContaining({ ethSrc: VEB_MAC, ethDst: c.mac, ipv4Src: a.ipv4, ipv4Dst: c.ipv4, tcpSrc: 40000 }) }]);
+    expect(delivered.outputs).toEqual([
+      {
+        port: 5,
+        packet: expect.objectContaining({
+          ethSrc: VEB_MAC,
+          ethDst: c.mac,
+          ipv4Src: a.ipv4,
+          ipv4Dst: c.ipv4,
+          tcpSrc: 40000,
+        }),
+      },
+    ]);
 
     const back = s3.process(ip({ inPort: 5, ethSrc: c.mac, ipv4Src: c.ipv4, ipv4Dst: a.ipv4 }));
-    expect(back.outputs[0]?.packet).toMatchObject({ ipv4Src: "100.65.3.7", ipv4Dst: "100.65.1.1", ethDst: H3.gatewayMac });
+    expect(back.outputs[0]?.packet).toMatchObject({
+      ipv4Src: "100.65.3.7",
+      ipv4Dst: "100.65.1.1",
+      ethDst: H3.gatewayMac,
+    });
   });
 
   it("same datacenter segment: the next hop is the peer host itself; same host: MAC rewrite only", () => {
@@ -96,20 +185,32 @@ describe("pair flows", () => {
     expect(sameSegment(H1, H3)).toBe(false);
     const a = ep("a", H1, 2, "10.0.0.2", "100.65.1.1");
     const d = ep("d", H2, 4, "10.0.0.4", "100.65.2.3");
-    const egress = pairFlows({ endpoint: a, host: H1 }, { endpoint: d, host: H2 }, { idleTimeout: 0 }).get(H1.datapathId)!;
-    expect(egress[0]?.instructions).toContainEqual({ type: "applyActions", actions: expect.arrayContaining([{ type: "setField", field: "ethDst", value: H2.fabricMac }]) });
+    const egress = pairFlows({ endpoint: a, host: H1 }, { endpoint: d, host: H2 }, { idleTimeout: 0 }).get(
+      H1.datapathId,
+    )!;
+    expect(egress[0]?.instructions).toContainEqual({
+      type: "applyActions",
+      actions: expect.arrayContaining([{ type: "setField", field: "ethDst", value: H2.fabricMac }]),
+    });
     const e = ep("e", H1, 3, "10.0.0.5", "100.65.1.2");
     const local = pairFlows({ endpoint: a, host: H1 }, { endpoint: e, host: H1 }, { idleTimeout: 0 });
     const sw = switchFor(H1, [a, e], [a, e]);
     sw.load(local.get(H1.datapathId)!);
     const out = sw.process(ip({ inPort: 2, ethSrc: a.mac, ipv4Src: a.ipv4, ipv4Dst: e.ipv4 }));
-    expect(out.outputs).toEqual([{ port: 3, packet: expect.objectContaining({ ethSrc: VEB_MAC, ethDst: e.mac, ipv4Src: a.ipv4, ipv4Dst: e.ipv4 }) }]);
+    expect(out.outputs).toEqual([
+      {
+        port: 3,
+        packet: expect.objectContaining({ ethSrc: VEB_MAC, ethDst: e.mac, ipv4Src: a.ipv4, ipv4Dst: e.ipv4 }),
+      },
+    ]);
   });
 
   it("every pair flow's cookie names the VPC that allowed it", () => {
     const a = ep("a", H1, 2, "10.0.0.2", "100.65.1.1");
     const c = ep("c", H3, 5, "10.0.0.3", "100.65.3.7");
-    const all = [...pairFlows({ endpoint: a, host: H1 }, { endpoint: c, host: H3 }, { idleTimeout: 60 }).values()].flat();
+    const all = [
+      ...pairFlows({ endpoint: a, host: H1 }, { endpoint: c, host: H3 }, { idleTimeout: 60 }).values(),
+    ].flat();
     expect(new Set(all.map((f) => f.cookie)).size).toBe(1);
     expect(all.every((f) => f.tableId === STAGES.FORWARD.table && f.idleTimeout === 60)).toBe(true);
   });
@@ -154,7 +255,13 @@ describe("leases, inventory, policy, packets", () => {
     f.set([10, 0, 0, 3], 30);
     f.writeUInt16BE(5353, 34);
     f.writeUInt16BE(7, 36);
-    expect(parseIpv4(new Uint8Array(f))).toEqual({ src: "10.0.0.2", dst: "10.0.0.3", protocol: 17, srcPort: 5353, dstPort: 7 });
+    expect(parseIpv4(new Uint8Array(f))).toEqual({
+      src: "10.0.0.2",
+      dst: "10.0.0.3",
+      protocol: 17,
+      srcPort: 5353,
+      dstPort: 7,
+    });
     f.writeUInt16BE(0x0806, 12);
     expect(parseIpv4(new Uint8Array(f))).toBeUndefined();
     expect(parseIpv4(new Uint8Array(10))).toBeUndefined();

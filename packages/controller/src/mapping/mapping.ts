@@ -6,7 +6,16 @@ import { cookieKind, STAGES } from "../tables.ts";
 import type { Tsc } from "../tsc.ts";
 import { FabricAddresses } from "./addresses.ts";
 import { bootstrapPipeline, hostPipeline, rateLimitFlow } from "./flows.ts";
-import { changedPairs, expectedPairFlows, judgeConversation, judgeFlow, keepOnResync, MappingView, pairOfFlow, stillPlugged } from "./judge.ts";
+import {
+  changedPairs,
+  expectedPairFlows,
+  judgeConversation,
+  judgeFlow,
+  keepOnResync,
+  MappingView,
+  pairOfFlow,
+  stillPlugged,
+} from "./judge.ts";
 import { FabricEndpoint, FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
 import { withL4Checksum } from "./packet.ts";
 import { dpidsOf, PairBook, pairKeyOf, signatureOf } from "./pair-book.ts";
@@ -56,7 +65,12 @@ export class NviMapping {
   }
 
   /** Spread into `startTsc({...mapping.tscOptions(), host, port})`, then call `attach(tsc)`. */
-  tscOptions(): { desiredFlows: (dpid: bigint) => FlowSpec[]; beforeSync: (dpid: bigint, installed: readonly FlowSpec[]) => void; keepFlow: (f: FlowSpec, dpid: bigint) => boolean; app: ControllerApp } {
+  tscOptions(): {
+    desiredFlows: (dpid: bigint) => FlowSpec[];
+    beforeSync: (dpid: bigint, installed: readonly FlowSpec[]) => void;
+    keepFlow: (f: FlowSpec, dpid: bigint) => boolean;
+    app: ControllerApp;
+  } {
     return {
       desiredFlows: (dpid) => this.desiredFlows(dpid),
       beforeSync: (dpid, installed) => this.recover(dpid, installed),
@@ -89,7 +103,10 @@ export class NviMapping {
     const host = this.inventory.host(dpid);
     if (!host) return bootstrapPipeline();
     const local = this.inventory.endpointsOn(dpid).flatMap((e) => this.addresses.leased(e) ?? []);
-    const arpTargets = (e: FabricEndpoint): string[] => [e.gateway, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.ipv4)];
+    const arpTargets = (e: FabricEndpoint): string[] => [
+      e.gateway,
+      ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.ipv4),
+    ];
     return hostPipeline(host, local, arpTargets);
   }
 
@@ -121,7 +138,8 @@ export class NviMapping {
     const now = this.options.clock ?? Date.now;
     if (!this.limiter.take(`${dpid}/${inPort}`, now())) {
       this.counters.rateLimited++;
-      if (this.limiter.shouldBlock(`${dpid}/${inPort}`, now())) this.switches.send(dpid, addFlowMod(rateLimitFlow(inPort, this.options.rateLimitSeconds ?? 2)));
+      if (this.limiter.shouldBlock(`${dpid}/${inPort}`, now()))
+        this.switches.send(dpid, addFlowMod(rateLimitFlow(inPort, this.options.rateLimitSeconds ?? 2)));
       return;
     }
     const c = judgeConversation(this.view, dpid, inPort, m.data, this.options.denySeconds ?? 5);
@@ -133,7 +151,14 @@ export class NviMapping {
       return;
     }
     if (!(await this.setupPair(c.src, c.dst, t0))) return;
-    this.switches.send(dpid, { type: "packetOut", xid: 0, bufferId: NO_BUFFER, inPort, actions: [{ type: "output", port: Port.TABLE }], data: withL4Checksum(m.data) });
+    this.switches.send(dpid, {
+      type: "packetOut",
+      xid: 0,
+      bufferId: NO_BUFFER,
+      inPort,
+      actions: [{ type: "output", port: Port.TABLE }],
+      data: withL4Checksum(m.data),
+    });
     this.samples.add(performance.now() - t0);
   }
 
@@ -178,7 +203,14 @@ export class NviMapping {
   /** Bind an instance port; its VEB and its VPC peers' VEBs are brought in sync (port security, ARP, lease). */
   async plug(e: FabricEndpoint): Promise<string | undefined> {
     const before = this.inventory.endpoint(e.id);
-    if (before && (before.datapathId !== e.datapathId || before.port !== e.port || before.ipv4 !== e.ipv4 || before.vpcId !== e.vpcId)) await this.unplug(e.id);
+    if (
+      before &&
+      (before.datapathId !== e.datapathId ||
+        before.port !== e.port ||
+        before.ipv4 !== e.ipv4 ||
+        before.vpcId !== e.vpcId)
+    )
+      await this.unplug(e.id);
     this.inventory.plug(e);
     if (!before) await this.liftDenials(e);
     const lease = this.addresses.leased(e)?.fabricIp;
@@ -193,7 +225,9 @@ export class NviMapping {
     const fabricIp = this.addresses.get(e.id);
     const mine = this.pairs.involving(e.id).map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));
     const revoked = this.revokePairs(mine);
-    const swept = this.switches.connected().map((dpid) => this.switches.sendWithBarrier(dpid, sweepMods(e, fabricIp, dpid === e.datapathId)));
+    const swept = this.switches
+      .connected()
+      .map((dpid) => this.switches.sendWithBarrier(dpid, sweepMods(e, fabricIp, dpid === e.datapathId)));
     await Promise.all([revoked, ...swept]);
     this.addresses.release(e.id);
     await this.syncHosts([e.datapathId, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
@@ -223,7 +257,9 @@ export class NviMapping {
    * newly allowed pair's next packet is judged at once. Each connected VEB answers with a barrier;
    * the answer says when each confirmed. Pairs still allowed as they are keep flowing untouched.
    */
-  async applyPolicy(o: { liftDenyVpcs?: readonly string[]; hostIdOf?: (datapathId: bigint) => string | null } = {}): Promise<VebApplied[]> {
+  async applyPolicy(
+    o: { liftDenyVpcs?: readonly string[]; hostIdOf?: (datapathId: bigint) => string | null } = {},
+  ): Promise<VebApplied[]> {
     this.policyEpoch++;
     const t0 = performance.now();
     const revoke = changedPairs(this.view, this.pairs.all()).map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));
@@ -231,10 +267,18 @@ export class NviMapping {
     for (const p of revoke) this.pairs.forget(p.a, p.b);
     return Promise.all(
       [...perSwitch].map(async ([dpid, { mods, revoked }]): Promise<VebApplied> => {
-        const veb = { hostId: o.hostIdOf?.(dpid) ?? null, hostName: this.inventory.host(dpid)?.name ?? dpid.toString(16), revokedPairs: revoked };
+        const veb = {
+          hostId: o.hostIdOf?.(dpid) ?? null,
+          hostName: this.inventory.host(dpid)?.name ?? dpid.toString(16),
+          revokedPairs: revoked,
+        };
         try {
           const errors = await this.switches.sendWithBarrier(dpid, mods);
-          return { ...veb, confirmedMs: performance.now() - t0, error: errors.length > 0 ? `${errors.length} flow-mod(s) refused` : null };
+          return {
+            ...veb,
+            confirmedMs: performance.now() - t0,
+            error: errors.length > 0 ? `${errors.length} flow-mod(s) refused` : null,
+          };
         } catch (e) {
           return { ...veb, confirmedMs: performance.now() - t0, error: e instanceof Error ? e.message : String(e) };
         }

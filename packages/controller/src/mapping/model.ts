@@ -89,7 +89,8 @@ export class Inventory {
   /** Adds or replaces an endpoint; refuses a port or (VPC, address) already held by another one. */
   plug(e: FabricEndpoint): void {
     const portHolder = this.byPort.get(portKey(e.datapathId, e.port));
-    if (portHolder && portHolder.id !== e.id) throw new Error(`port ${e.port} of ${e.datapathId.toString(16)} is already bound to ${portHolder.id}`);
+    if (portHolder && portHolder.id !== e.id)
+      throw new Error(`port ${e.port} of ${e.datapathId.toString(16)} is already bound to ${portHolder.id}`);
     const ipHolder = this.byVpcIp.get(vpcIpKey(e.vpcId, e.ipv4));
     if (ipHolder && ipHolder.id !== e.id) throw new Error(`${e.ipv4} is already used in ${e.vpcId} by ${ipHolder.id}`);
     this.unplug(e.id);

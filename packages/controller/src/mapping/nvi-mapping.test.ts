@@ -13,20 +13,76 @@ import { FabricEndpoint, FabricHost, Inventory, PairPolicy, sameVpcPolicy } from
  * a VEB, first packets become packet-ins, the mapping answers with flow-mods and a release.
  */
 const host = (n: number): FabricHost => ({
-  datapathId: BigInt(n), name: `h${n}`, datacenter: `dc${n}`, fabricIp: `100.64.${n}.${10 + n}`, fabricPrefixLen: 24,
-  fabricMac: `02:00:64:40:0${n}:${(10 + n).toString(16)}`, gatewayMac: `02:00:64:40:0${n}:01`, fabricPort: 1, instanceBlock: `100.65.${n}.0/24`,
+  datapathId: BigInt(n),
+  name: `h${n}`,
+  datacenter: `dc${n}`,
+  fabricIp: `100.64.${n}.${10 + n}`,
+  fabricPrefixLen: 24,
+  fabricMac: `02:00:64:40:0${n}:${(10 + n).toString(16)}`,
+  gatewayMac: `02:00:64:40:0${n}:01`,
+  fabricPort: 1,
+  instanceBlock: `100.65.${n}.0/24`,
 });
 const H1 = host(1);
 const H2 = host(2);
-const A: FabricEndpoint = { id: "a", tenantId: "org_a", vpcId: "vpc_a", datapathId: 1n, port: 2, mac: "0a:00:00:00:00:0a", ipv4: "10.0.0.2", gateway: "10.0.0.1" };
-const B: FabricEndpoint = { id: "b", tenantId: "org_a", vpcId: "vpc_a", datapathId: 2n, port: 3, mac: "0a:00:00:00:00:0b", ipv4: "10.0.0.3", gateway: "10.0.0.1" };
-const fromA: Packet = { inPort: A.port, ethSrc: A.mac, ethDst: VEB_MAC, ethType: EthType.IPV4, ipProto: 6, ipv4Src: A.ipv4, ipv4Dst: B.ipv4, tcpSrc: 40000, tcpDst: 80 };
-const arpFromA = (target: string): Packet => ({ inPort: A.port, ethSrc: A.mac, ethDst: "ff:ff:ff:ff:ff:ff", ethType: EthType.ARP, arpOp: 1, arpSpa: A.ipv4, arpSha: A.mac, arpTpa: target });
+const A: FabricEndpoint = {
+  id: "a",
+  tenantId: "org_a",
+  vpcId: "vpc_a",
+  datapathId: 1n,
+  port: 2,
+  mac: "0a:00:00:00:00:0a",
+  ipv4: "10.0.0.2",
+  gateway: "10.0.0.1",
+};
+const B: FabricEndpoint = {
+  id: "b",
+  tenantId: "org_a",
+  vpcId: "vpc_a",
+  datapathId: 2n,
+  port: 3,
+  mac: "0a:00:00:00:00:0b",
+  ipv4: "10.0.0.3",
+  gateway: "10.0.0.1",
+};
+const fromA: Packet = {
+  inPort: A.port,
+  ethSrc: A.mac,
+  ethDst: VEB_MAC,
+  ethType: EthType.IPV4,
+  ipProto: 6,
+  ipv4Src: A.ipv4,
+  ipv4Dst: B.ipv4,
+  tcpSrc: 40000,
+  tcpDst: 80,
+};
+const arpFromA = (target: string): Packet => ({
+  inPort: A.port,
+  ethSrc: A.mac,
+  ethDst: "ff:ff:ff:ff:ff:ff",
+  ethType: EthType.ARP,
+  arpOp: 1,
+  arpSpa: A.ipv4,
+  arpSha: A.mac,
+  arpTpa: target,
+});
 
-async function fabric(o: { policy?: PairPolicy; inventory?: Inventory; tables?: MemorySwitches; packetInRate?: { perSecond: number; burst: number } } = {}) {
+async function fabric(
+  o: {
+    policy?: PairPolicy;
+    inventory?: Inventory;
+    tables?: MemorySwitches;
+    packetInRate?: { perSecond: number; burst: number };
+  } = {},
+) {
   const inventory = o.inventory ?? new Inventory();
   for (const h of [H1, H2]) inventory.upsertHost(h);
-  const mapping = new NviMapping({ inventory, policy: o.policy, packetInRate: o.packetInRate, clock: () => Date.UTC(2026, 11, 5) });
+  const mapping = new NviMapping({
+    inventory,
+    policy: o.policy,
+    packetInRate: o.packetInRate,
+    clock: () => Date.UTC(2026, 11, 5),
+  });
   const switches = new MemorySwitches(mapping.tscOptions(), (dpid, m) => mapping.packetIn(dpid, m));
   mapping.attachPort(switches);
   for (const dpid of [1n, 2n]) await switches.connect(dpid, o.tables?.table(dpid));
@@ -41,7 +97,11 @@ async function firstPacket(switches: MemorySwitches) {
   return { trace, wire };
 }
 
-const mappingFlows = (switches: MemorySwitches, dpid: bigint) => switches.table(dpid).flows().filter((f) => cookieKind(f.cookie) === "MAPPING");
+const mappingFlows = (switches: MemorySwitches, dpid: bigint) =>
+  switches
+    .table(dpid)
+    .flows()
+    .filter((f) => cookieKind(f.cookie) === "MAPPING");
 
 describe("NviMapping through its switch port (in-memory VEBs)", () => {
   it("holds A's first packet until both VEBs hold the pair, then it leaves on the fabric port rewritten to fabric addresses; B receives tenant addresses", async () => {
@@ -49,12 +109,24 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     const fA = mapping.fabricAddressOf("a");
     const fB = mapping.fabricAddressOf("b");
     expect([fA, fB]).toEqual(["100.65.1.1", "100.65.2.1"]);
-    expect((await switches.inject(1n, arpFromA(B.ipv4))).outputs).toEqual([{ port: A.port, packet: expect.objectContaining({ arpOp: 2, arpSha: VEB_MAC, arpSpa: B.ipv4, arpTpa: A.ipv4 }) }]);
+    expect((await switches.inject(1n, arpFromA(B.ipv4))).outputs).toEqual([
+      { port: A.port, packet: expect.objectContaining({ arpOp: 2, arpSha: VEB_MAC, arpSpa: B.ipv4, arpTpa: A.ipv4 }) },
+    ]);
 
     const { trace, wire } = await firstPacket(switches);
     expect(trace.outputs).toEqual([]);
     expect(trace.toController).toHaveLength(1);
-    expect(wire).toEqual({ port: H1.fabricPort, packet: expect.objectContaining({ ethSrc: H1.fabricMac, ethDst: H1.gatewayMac, ipv4Src: fA, ipv4Dst: fB, tcpSrc: 40000, tcpDst: 80 }) });
+    expect(wire).toEqual({
+      port: H1.fabricPort,
+      packet: expect.objectContaining({
+        ethSrc: H1.fabricMac,
+        ethDst: H1.gatewayMac,
+        ipv4Src: fA,
+        ipv4Dst: fB,
+        tcpSrc: 40000,
+        tcpDst: 80,
+      }),
+    });
 
     // the next packet is the flow table's business alone
     const second = await switches.inject(1n, fromA);
@@ -62,10 +134,39 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     expect(second.toController).toEqual([]);
     expect(mapping.stats()).toMatchObject({ packetIns: 1, setups: 1, activePairs: 1, pairFlows: 4, denied: 0 });
 
-    const arrived = await switches.inject(2n, { ...wire!.packet, inPort: H2.fabricPort, ethSrc: H2.gatewayMac, ethDst: H2.fabricMac });
-    expect(arrived.outputs).toEqual([{ port: B.port, packet: expect.objectContaining({ ethSrc: VEB_MAC, ethDst: B.mac, ipv4Src: A.ipv4, ipv4Dst: B.ipv4, tcpSrc: 40000, tcpDst: 80 }) }]);
-    const reply = await switches.inject(2n, { inPort: B.port, ethSrc: B.mac, ethDst: VEB_MAC, ethType: EthType.IPV4, ipProto: 6, ipv4Src: B.ipv4, ipv4Dst: A.ipv4, tcpSrc: 80, tcpDst: 40000 });
-    expect(reply.outputs).toEqual([{ port: H2.fabricPort, packet: expect.objectContaining({ ipv4Src: fB, ipv4Dst: fA, ethDst: H2.gatewayMac }) }]);
+    const arrived = await switches.inject(2n, {
+      ...wire!.packet,
+      inPort: H2.fabricPort,
+      ethSrc: H2.gatewayMac,
+      ethDst: H2.fabricMac,
+    });
+    expect(arrived.outputs).toEqual([
+      {
+        port: B.port,
+        packet: expect.objectContaining({
+          ethSrc: VEB_MAC,
+          ethDst: B.mac,
+          ipv4Src: A.ipv4,
+          ipv4Dst: B.ipv4,
+          tcpSrc: 40000,
+          tcpDst: 80,
+        }),
+      },
+    ]);
+    const reply = await switches.inject(2n, {
+      inPort: B.port,
+      ethSrc: B.mac,
+      ethDst: VEB_MAC,
+      ethType: EthType.IPV4,
+      ipProto: 6,
+      ipv4Src: B.ipv4,
+      ipv4Dst: A.ipv4,
+      tcpSrc: 80,
+      tcpDst: 40000,
+    });
+    expect(reply.outputs).toEqual([
+      { port: H2.fabricPort, packet: expect.objectContaining({ ipv4Src: fB, ipv4Dst: fA, ethDst: H2.gatewayMac }) },
+    ]);
     expect(reply.toController).toEqual([]);
   });
 
@@ -83,17 +184,24 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     expect(mapping.stats()).toMatchObject({ denied: 1, activePairs: 0 });
     // the short drop answers from now on, without asking the TSC
     expect(await switches.inject(1n, fromA)).toMatchObject({ outputs: [], toController: [] });
-    expect((await switches.inject(2n, { ...wire!.packet, inPort: H2.fabricPort, ethDst: H2.fabricMac })).outputs).toEqual([]);
+    expect(
+      (await switches.inject(2n, { ...wire!.packet, inPort: H2.fabricPort, ethDst: H2.fabricMac })).outputs,
+    ).toEqual([]);
     expect((await switches.inject(1n, arpFromA(B.ipv4))).outputs).toEqual([]);
   });
 
   it("a policy change that denies the pair revokes it on both VEBs and says when each confirmed", async () => {
     let allowed = true;
-    const { mapping, switches } = await fabric({ policy: (s, d) => (allowed ? sameVpcPolicy(s, d) : { allowed: false, reason: "rule removed" }) });
+    const { mapping, switches } = await fabric({
+      policy: (s, d) => (allowed ? sameVpcPolicy(s, d) : { allowed: false, reason: "rule removed" }),
+    });
     await firstPacket(switches);
     allowed = false;
     const applied = await mapping.applyPolicy({ liftDenyVpcs: ["vpc_a"] });
-    expect(applied.map((v) => [v.hostName, v.revokedPairs, v.error])).toEqual([["h1", 1, null], ["h2", 1, null]]);
+    expect(applied.map((v) => [v.hostName, v.revokedPairs, v.error])).toEqual([
+      ["h1", 1, null],
+      ["h2", 1, null],
+    ]);
     expect(mappingFlows(switches, 1n)).toEqual([]);
     expect(mappingFlows(switches, 2n)).toEqual([]);
     expect((await switches.inject(1n, fromA)).outputs).toEqual([]);
@@ -106,7 +214,10 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     const inventory = new Inventory();
     for (const e of [A, B]) inventory.plug(e);
     const { mapping, switches } = await fabric({ inventory, tables: before.switches });
-    expect([mapping.fabricAddressOf("a"), mapping.fabricAddressOf("b")]).toEqual([before.mapping.fabricAddressOf("a"), before.mapping.fabricAddressOf("b")]);
+    expect([mapping.fabricAddressOf("a"), mapping.fabricAddressOf("b")]).toEqual([
+      before.mapping.fabricAddressOf("a"),
+      before.mapping.fabricAddressOf("b"),
+    ]);
     expect(mapping.stats().activePairs).toBe(1);
     expect(mappingFlows(switches, 1n)).toHaveLength(2);
     expect((await switches.inject(1n, fromA)).outputs).toEqual([wire]);
@@ -115,7 +226,9 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
 
   it("the read-back repairs drift through the same port: a flow the VEB lost is forgotten, one policy no longer implies is deleted", async () => {
     let allowed = true;
-    const { mapping, switches } = await fabric({ policy: (s, d) => (allowed ? sameVpcPolicy(s, d) : { allowed: false, reason: "rule removed" }) });
+    const { mapping, switches } = await fabric({
+      policy: (s, d) => (allowed ? sameVpcPolicy(s, d) : { allowed: false, reason: "rule removed" }),
+    });
     await firstPacket(switches);
     expect(await mapping.verify(1n)).toMatchObject({ pairFlows: 2, stale: 0, missing: 0 });
     const lost = mappingFlows(switches, 2n)[0]!;

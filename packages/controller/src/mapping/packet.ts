@@ -28,7 +28,11 @@ export function parseIpv4(frame: Uint8Array): Ipv4Headers | undefined {
   const ihl = (view.getUint8(ip) & 0x0f) * 4;
   if (view.getUint8(ip) >> 4 !== 4 || ihl < 20 || frame.byteLength < ip + ihl) return undefined;
   const protocol = view.getUint8(ip + 9);
-  const out: Ipv4Headers = { src: numberToIpv4(view.getUint32(ip + 12)), dst: numberToIpv4(view.getUint32(ip + 16)), protocol };
+  const out: Ipv4Headers = {
+    src: numberToIpv4(view.getUint32(ip + 12)),
+    dst: numberToIpv4(view.getUint32(ip + 16)),
+    protocol,
+  };
   if ((protocol === 6 || protocol === 17) && frame.byteLength >= ip + ihl + 4) {
     out.srcPort = view.getUint16(ip + ihl);
     out.dstPort = view.getUint16(ip + ihl + 2);

@@ -11,14 +11,20 @@ export interface ActivePair {
 }
 
 /** A pair's identity, whichever side asked first. */
-export const pairKeyOf = (a: { id: string }, b: { id: string }): string => (a.id < b.id ? `${a.id}|${b.id}` : `${b.id}|${a.id}`);
+export const pairKeyOf = (a: { id: string }, b: { id: string }): string =>
+  a.id < b.id ? `${a.id}|${b.id}` : `${b.id}|${a.id}`;
 
 /** The flows of a pair per VEB, as one comparable string. */
 export const signatureOf = (perSwitch: Map<bigint, FlowSpec[]>): string =>
-  [...perSwitch].flatMap(([dpid, flows]) => flows.map((f) => `${dpid}|${flowKey(f)}|${flowBody(f)}`)).sort().join("\n");
+  [...perSwitch]
+    .flatMap(([dpid, flows]) => flows.map((f) => `${dpid}|${flowKey(f)}|${flowBody(f)}`))
+    .sort()
+    .join("\n");
 
 /** The VEBs a pair's flows live on. */
-export const dpidsOf = (p: ActivePair): bigint[] => [...new Set([...p.flows].map((fk) => BigInt(fk.slice(0, fk.indexOf("|")))))];
+export const dpidsOf = (p: ActivePair): bigint[] => [
+  ...new Set([...p.flows].map((fk) => BigInt(fk.slice(0, fk.indexOf("|"))))),
+];
 
 const flowId = (dpid: bigint, f: Pick<FlowSpec, "tableId" | "priority" | "match">): string => `${dpid}|${flowKey(f)}`;
 

@@ -6,9 +6,27 @@ import { LeasedEndpoint, pairFlows, pairTag, portMasks } from "./flows.ts";
 import type { FabricHost } from "./model.ts";
 
 const host = (n: number): FabricHost => ({
-  datapathId: BigInt(n), name: `h${n}`, datacenter: "dc1", fabricIp: `100.64.1.${10 + n}`, fabricPrefixLen: 24, fabricMac: `02:00:64:40:01:${(10 + n).toString(16)}`, gatewayMac: "02:00:64:40:01:01", fabricPort: 1, instanceBlock: `100.65.${n}.0/24`,
+  datapathId: BigInt(n),
+  name: `h${n}`,
+  datacenter: "dc1",
+  fabricIp: `100.64.1.${10 + n}`,
+  fabricPrefixLen: 24,
+  fabricMac: `02:00:64:40:01:${(10 + n).toString(16)}`,
+  gatewayMac: "02:00:64:40:01:01",
+  fabricPort: 1,
+  instanceBlock: `100.65.${n}.0/24`,
 });
-const ep = (id: string, h: FabricHost, port: number, ip: string, fabricIp: string): LeasedEndpoint => ({ id, tenantId: "org_a", vpcId: "vpc_a", datapathId: h.datapathId, port, mac: `0a:00:00:00:00:0${port}`, ipv4: ip, gateway: "10.0.0.1", fabricIp });
+const ep = (id: string, h: FabricHost, port: number, ip: string, fabricIp: string): LeasedEndpoint => ({
+  id,
+  tenantId: "org_a",
+  vpcId: "vpc_a",
+  datapathId: h.datapathId,
+  port,
+  mac: `0a:00:00:00:00:0${port}`,
+  ipv4: ip,
+  gateway: "10.0.0.1",
+  fabricIp,
+});
 const H1 = host(1);
 const H2 = host(2);
 const web = ep("web", H1, 2, "10.0.0.2", "100.65.1.1");
@@ -25,10 +43,19 @@ describe("pair flows shaped by policy", () => {
   it("web may open only tcp/80 to db; anything else of web's towards db drops on web's VEB", () => {
     const service = onWeb.filter((f) => f.priority === PRIORITY.SERVICE);
     expect(service).toHaveLength(1);
-    expect(service[0]!.match).toMatchObject({ inPort: 2, ethType: EthType.IPV4, ipv4Src: web.ipv4, ipv4Dst: db.ipv4, ipProto: 6, tcpDst: 80 });
+    expect(service[0]!.match).toMatchObject({
+      inPort: 2,
+      ethType: EthType.IPV4,
+      ipv4Src: web.ipv4,
+      ipv4Dst: db.ipv4,
+      ipProto: 6,
+      tcpDst: 80,
+    });
     expect(actionsOf(service[0]!).at(-1)).toEqual({ type: "output", port: 1 });
     // db never opens anything towards web, so web has nothing to reply to: the rest of web's packets drop
-    const rest = onWeb.find((f) => f.priority === PRIORITY.ENDPOINT && f.tableId === STAGES.FORWARD.table && f.match.inPort === 2);
+    const rest = onWeb.find(
+      (f) => f.priority === PRIORITY.ENDPOINT && f.tableId === STAGES.FORWARD.table && f.match.inPort === 2,
+    );
     expect(rest?.instructions).toEqual([]);
   });
 
@@ -37,7 +64,9 @@ describe("pair flows shaped by policy", () => {
     expect(actionsOf(ingress)).toContainEqual({ type: "ct", commit: true, force: false, zone: 3 });
     expect(actionsOf(ingress).at(-1)).toEqual({ type: "output", port: 3 });
     const egress = onDb.find((f) => f.tableId === STAGES.FORWARD.table && f.match.inPort === 3)!;
-    expect(actionsOf(egress)).toEqual([{ type: "ct", commit: false, force: false, zone: 3, table: STAGES.REPLY.table }]);
+    expect(actionsOf(egress)).toEqual([
+      { type: "ct", commit: false, force: false, zone: 3, table: STAGES.REPLY.table },
+    ]);
     const replies = onDb.filter((f) => f.tableId === STAGES.REPLY.table);
     expect(replies.map((f) => [f.match.ctState, f.match.ctStateMask])).toEqual([
       [CT.TRK | CT.EST | CT.RPL, CT.TRK | CT.EST | CT.RPL | CT.INV],

@@ -34,4 +34,3 @@ export interface MappingStats {
   /** the TSC's own share of it: packet-in received → every flow-mod written (lookup, policy, flows), in ms */
   decideMs: { count: number; p50: number; p99: number; max: number };
 }
-

@@ -13,9 +13,15 @@ export interface VebRealization {
   details: string[];
 }
 
-const describe = (f: { match: { inPort?: number; ipv4Src?: string; ipv4Dst?: string; ipProto?: number; tcpDst?: number; udpDst?: number }; tableId: number }): string => {
+const describe = (f: {
+  match: { inPort?: number; ipv4Src?: string; ipv4Dst?: string; ipProto?: number; tcpDst?: number; udpDst?: number };
+  tableId: number;
+}): string => {
   const m = f.match;
-  const l4 = m.ipProto === undefined ? "" : ` proto ${m.ipProto}${m.tcpDst ?? m.udpDst ? ` port ${m.tcpDst ?? m.udpDst}` : ""}`;
+  const l4 =
+    m.ipProto === undefined
+      ? ""
+      : ` proto ${m.ipProto}${(m.tcpDst ?? m.udpDst) ? ` port ${m.tcpDst ?? m.udpDst}` : ""}`;
   return `table ${f.tableId} in_port ${m.inPort ?? "?"} ${m.ipv4Src ?? "*"} → ${m.ipv4Dst ?? "*"}${l4}`;
 };
 
@@ -42,6 +48,9 @@ export async function verifyVeb(mapping: PairLedger, switches: SwitchPort, dpid:
   const missing = known.filter((k) => !held.has(k) && stillKnown.has(k));
   if (stale.length > 0) await switches.sendWithBarrier(dpid, stale.map(deleteStrictFlowMod));
   for (const k of missing) mapping.forgetPairOfFlow(k);
-  const details = [...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`), ...missing.slice(0, 20).map((k) => `missing on the VEB, forgotten: ${k.slice(k.indexOf("|") + 1)}`)];
+  const details = [
+    ...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`),
+    ...missing.slice(0, 20).map((k) => `missing on the VEB, forgotten: ${k.slice(k.indexOf("|") + 1)}`),
+  ];
   return { pairFlows: installed.length, stale: stale.length, missing: missing.length, details };
 }

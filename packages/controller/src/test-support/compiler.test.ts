@@ -16,7 +16,17 @@ function switchWith(s: DesiredSwitchState, now = T0): FlowTable {
   for (const f of compileSwitchFlows(s, () => now)) t.apply(addFlowMod(f));
   return t;
 }
-const ip = (src: typeof A, dst: { ipv4: string; mac: string }) => ({ inPort: src.port, ethSrc: src.mac, ethDst: dst.mac, ethType: EthType.IPV4, ipv4Src: src.ipv4, ipv4Dst: dst.ipv4, ipProto: 17, udpSrc: 40000, udpDst: 53 });
+const ip = (src: typeof A, dst: { ipv4: string; mac: string }) => ({
+  inPort: src.port,
+  ethSrc: src.mac,
+  ethDst: dst.mac,
+  ethType: EthType.IPV4,
+  ipv4Src: src.ipv4,
+  ipv4Dst: dst.ipv4,
+  ipProto: 17,
+  udpSrc: 40000,
+  udpDst: 53,
+});
 
 describe("compileSwitchFlows", () => {
   it("is pure: same state and clock give the same flows", () => {
@@ -26,8 +36,14 @@ describe("compileSwitchFlows", () => {
   it("forwards an allowed pair both ways, rewriting the destination MAC", () => {
     const t = switchWith(state);
     const ab = t.process(ip(A, { ipv4: B.ipv4, mac: "ff:ff:ff:ff:ff:ff" }));
-    expect(ab.outputs).toEqual([{ port: 2, packet: expect.objectContaining({ ethDst: B.mac, ethSrc: A.mac, ipv4Dst: B.ipv4, udpDst: 53 }) }]);
-    expect(ab.path.map((p) => p.tableId)).toEqual([STAGES.PORT_SECURITY.table, STAGES.ARP_RESPONDER.table, STAGES.FORWARD.table]);
+    expect(ab.outputs).toEqual([
+      { port: 2, packet: expect.objectContaining({ ethDst: B.mac, ethSrc: A.mac, ipv4Dst: B.ipv4, udpDst: 53 }) },
+    ]);
+    expect(ab.path.map((p) => p.tableId)).toEqual([
+      STAGES.PORT_SECURITY.table,
+      STAGES.ARP_RESPONDER.table,
+      STAGES.FORWARD.table,
+    ]);
     expect(t.process(ip(B, A)).outputs.map((o) => o.port)).toEqual([1]);
   });
 
@@ -45,25 +61,63 @@ describe("compileSwitchFlows", () => {
   });
 
   it("answers ARP for an allowed peer with flows, out of the asking port", () => {
-    const req = { inPort: A.port, ethSrc: A.mac, ethDst: "ff:ff:ff:ff:ff:ff", ethType: EthType.ARP, arpOp: 1, arpSpa: A.ipv4, arpSha: A.mac, arpTpa: B.ipv4, arpTha: "00:00:00:00:00:00" };
+    const req = {
+      inPort: A.port,
+      ethSrc: A.mac,
+      ethDst: "ff:ff:ff:ff:ff:ff",
+      ethType: EthType.ARP,
+      arpOp: 1,
+      arpSpa: A.ipv4,
+      arpSha: A.mac,
+      arpTpa: B.ipv4,
+      arpTha: "00:00:00:00:00:00",
+    };
     const r = switchWith(state).process(req);
     expect(r.outputs).toEqual([
-      { port: A.port, packet: expect.objectContaining({ arpOp: 2, ethDst: A.mac, ethSrc: B.mac, arpSha: B.mac, arpSpa: B.ipv4, arpTha: A.mac, arpTpa: A.ipv4 }) },
+      {
+        port: A.port,
+        packet: expect.objectContaining({
+          arpOp: 2,
+          ethDst: A.mac,
+          ethSrc: B.mac,
+          arpSha: B.mac,
+          arpSpa: B.ipv4,
+          arpTha: A.mac,
+          arpTpa: A.ipv4,
+        }),
+      },
     ]);
     expect(r.toController).toEqual([]);
   });
 
   it("drops ARP for a peer that is not allowed (no flood, no packet-in)", () => {
-    const req = { inPort: A.port, ethSrc: A.mac, ethType: EthType.ARP, arpOp: 1, arpSpa: A.ipv4, arpSha: A.mac, arpTpa: C.ipv4 };
+    const req = {
+      inPort: A.port,
+      ethSrc: A.mac,
+      ethType: EthType.ARP,
+      arpOp: 1,
+      arpSpa: A.ipv4,
+      arpSha: A.mac,
+      arpTpa: C.ipv4,
+    };
     expect(switchWith(state).process(req)).toMatchObject({ outputs: [], toController: [] });
   });
 
   it("blocks a port until the deadline using the injected clock", () => {
     const blocked = { ...state, blocks: [{ port: A.port, untilMs: T0 + 2500 }] };
     const block = compileSwitchFlows(blocked, () => T0).find((f) => f.hardTimeout !== undefined);
-    expect(block).toMatchObject({ tableId: STAGES.PORT_SECURITY.table, match: { inPort: 1 }, hardTimeout: 3, instructions: [] });
+    expect(block).toMatchObject({
+      tableId: STAGES.PORT_SECURITY.table,
+      match: { inPort: 1 },
+      hardTimeout: 3,
+      instructions: [],
+    });
     expect(switchWith(blocked, T0).process(ip(A, B)).outputs).toEqual([]);
-    expect(switchWith(blocked, T0 + 3000).process(ip(A, B)).outputs.map((o) => o.port)).toEqual([2]);
+    expect(
+      switchWith(blocked, T0 + 3000)
+        .process(ip(A, B))
+        .outputs.map((o) => o.port),
+    ).toEqual([2]);
   });
 
   it("puts the policy version in every cookie", () => {
@@ -74,6 +128,15 @@ describe("compileSwitchFlows", () => {
     const t = switchWith({ policyVersion: 1, endpoints: [], allow: [] });
     expect(t.flows().length).toBeGreaterThan(0);
     expect(t.process(ip(A, B))).toMatchObject({ outputs: [], toController: [] });
-    expect(t.flows().some((f) => f.instructions.some((i) => i.type === "applyActions" && i.actions.some((a) => a.type === "output" && a.port === Port.CONTROLLER)))).toBe(true);
+    expect(
+      t
+        .flows()
+        .some((f) =>
+          f.instructions.some(
+            (i) =>
+              i.type === "applyActions" && i.actions.some((a) => a.type === "output" && a.port === Port.CONTROLLER),
+          ),
+        ),
+    ).toBe(true);
   });
 });

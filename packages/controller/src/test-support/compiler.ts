@@ -47,9 +47,27 @@ export function compileSwitchFlows(state: DesiredSwitchState, now: Clock): FlowS
   const byIp = new Map(state.endpoints.map((e) => [e.ipv4, e]));
 
   // table-miss of every stage: security drops, ARP falls through, forward asks the TSC
-  flows.push({ tableId: STAGES.PORT_SECURITY.table, priority: PRIORITY.MISS, match: {}, instructions: [], cookie: pipeline });
-  flows.push({ tableId: STAGES.ARP_RESPONDER.table, priority: ARP_DROP, match: { ethType: EthType.ARP }, instructions: [], cookie: pipeline });
-  flows.push({ tableId: STAGES.ARP_RESPONDER.table, priority: PRIORITY.MISS, match: {}, instructions: [goto(STAGES.FORWARD)], cookie: pipeline });
+  flows.push({
+    tableId: STAGES.PORT_SECURITY.table,
+    priority: PRIORITY.MISS,
+    match: {},
+    instructions: [],
+    cookie: pipeline,
+  });
+  flows.push({
+    tableId: STAGES.ARP_RESPONDER.table,
+    priority: ARP_DROP,
+    match: { ethType: EthType.ARP },
+    instructions: [],
+    cookie: pipeline,
+  });
+  flows.push({
+    tableId: STAGES.ARP_RESPONDER.table,
+    priority: PRIORITY.MISS,
+    match: {},
+    instructions: [goto(STAGES.FORWARD)],
+    cookie: pipeline,
+  });
   flows.push({
     tableId: STAGES.FORWARD.table,
     priority: PRIORITY.MISS,
@@ -79,7 +97,14 @@ export function compileSwitchFlows(state: DesiredSwitchState, now: Clock): FlowS
   for (const b of state.blocks ?? []) {
     const seconds = Math.ceil((b.untilMs - now_) / 1000);
     if (seconds <= 0) continue;
-    flows.push({ tableId: STAGES.PORT_SECURITY.table, priority: BLOCK, match: { inPort: b.port }, instructions: [], cookie: cookieFor("BLOCK", state.policyVersion), hardTimeout: Math.min(seconds, 0xffff) });
+    flows.push({
+      tableId: STAGES.PORT_SECURITY.table,
+      priority: BLOCK,
+      match: { inPort: b.port },
+      instructions: [],
+      cookie: cookieFor("BLOCK", state.policyVersion),
+      hardTimeout: Math.min(seconds, 0xffff),
+    });
   }
 
   const directed = state.allow.flatMap(({ a, b }) => [

@@ -34,7 +34,15 @@ export function packetOf(frame: Uint8Array, inPort: number): Packet | undefined 
   const b = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   if (b.byteLength < 34 || b.readUInt16BE(12) !== EthType.IPV4) return undefined;
   const ipProto = b.readUInt8(23);
-  const p: Packet = { inPort, ethDst: bytesToMac(frame, 0), ethSrc: bytesToMac(frame, 6), ethType: EthType.IPV4, ipProto, ipv4Src: numberToIpv4(b.readUInt32BE(26)), ipv4Dst: numberToIpv4(b.readUInt32BE(30)) };
+  const p: Packet = {
+    inPort,
+    ethDst: bytesToMac(frame, 0),
+    ethSrc: bytesToMac(frame, 6),
+    ethType: EthType.IPV4,
+    ipProto,
+    ipv4Src: numberToIpv4(b.readUInt32BE(26)),
+    ipv4Dst: numberToIpv4(b.readUInt32BE(30)),
+  };
   if (ipProto === 6 && b.byteLength >= 38) return { ...p, tcpSrc: b.readUInt16BE(34), tcpDst: b.readUInt16BE(36) };
   if (ipProto === 17 && b.byteLength >= 38) return { ...p, udpSrc: b.readUInt16BE(34), udpDst: b.readUInt16BE(36) };
   return p;

@@ -21,7 +21,14 @@ export function l2LearningApp(options: { idleTimeout?: number; tableId?: number 
       macs.set(src, inPort);
       const out = macs.get(dst);
       if (out === undefined) {
-        sw.send({ type: "packetOut", xid: m.xid, bufferId: m.bufferId, inPort, actions: [{ type: "output", port: Port.FLOOD }], data: m.bufferId === NO_BUFFER ? m.data : new Uint8Array() });
+        sw.send({
+          type: "packetOut",
+          xid: m.xid,
+          bufferId: m.bufferId,
+          inPort,
+          actions: [{ type: "output", port: Port.FLOOD }],
+          data: m.bufferId === NO_BUFFER ? m.data : new Uint8Array(),
+        });
         return;
       }
       sw.send({
@@ -41,7 +48,15 @@ export function l2LearningApp(options: { idleTimeout?: number; tableId?: number 
         match: { inPort, ethDst: dst, ethSrc: src },
         instructions: [{ type: "applyActions", actions: [{ type: "output", port: out }] }],
       });
-      if (m.bufferId === NO_BUFFER) sw.send({ type: "packetOut", xid: m.xid, bufferId: NO_BUFFER, inPort, actions: [{ type: "output", port: out }], data: m.data });
+      if (m.bufferId === NO_BUFFER)
+        sw.send({
+          type: "packetOut",
+          xid: m.xid,
+          bufferId: NO_BUFFER,
+          inPort,
+          actions: [{ type: "output", port: out }],
+          data: m.data,
+        });
     },
   };
 }

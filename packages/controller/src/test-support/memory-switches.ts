@@ -22,7 +22,10 @@ export class MemorySwitches implements SwitchPort {
   /** Flow-mods each switch received, in order (what a test may count). */
   readonly received: { datapathId: bigint; message: OpenFlowMessage }[] = [];
 
-  constructor(private readonly hooks: ResyncHooks, private readonly onPacketIn: PacketInHandler) {}
+  constructor(
+    private readonly hooks: ResyncHooks,
+    private readonly onPacketIn: PacketInHandler,
+  ) {}
 
   /** A switch connects (a new one, or one whose table survived a TSC restart): first resync, as the TSC does. */
   async connect(datapathId: bigint, table = this.tables.get(datapathId) ?? new FlowTable()): Promise<FlowTable> {
@@ -46,7 +49,17 @@ export class MemorySwitches implements SwitchPort {
     const tableId = trace.path.at(-1)?.tableId ?? 0;
     for (const p of trace.toController) {
       const data = frameOf(p);
-      await this.onPacketIn(datapathId, { type: "packetIn", xid: 0, bufferId: NO_BUFFER, totalLen: data.byteLength, reason: 0, tableId, cookie: 0n, match: { inPort: packet.inPort ?? 0 }, data });
+      await this.onPacketIn(datapathId, {
+        type: "packetIn",
+        xid: 0,
+        bufferId: NO_BUFFER,
+        totalLen: data.byteLength,
+        reason: 0,
+        tableId,
+        cookie: 0n,
+        match: { inPort: packet.inPort ?? 0 },
+        data,
+      });
     }
     return trace;
   }
@@ -69,7 +82,10 @@ export class MemorySwitches implements SwitchPort {
     if (!table) return;
     this.received.push({ datapathId, message });
     if (message.type === "flowMod") table.apply(message);
-    else if (message.type === "packetOut" && message.actions.some((a) => a.type === "output" && a.port === Port.TABLE)) {
+    else if (
+      message.type === "packetOut" &&
+      message.actions.some((a) => a.type === "output" && a.port === Port.TABLE)
+    ) {
       const packet = packetOf(message.data, message.inPort);
       if (packet) this.released.push({ datapathId, trace: table.process(packet) });
     }
@@ -77,7 +93,9 @@ export class MemorySwitches implements SwitchPort {
 
   readFlows(datapathId: bigint): Promise<FlowSpec[]> {
     const table = this.tables.get(datapathId);
-    return table ? Promise.resolve(table.flows()) : Promise.reject(new Error(`switch ${datapathId.toString(16)} is not connected`));
+    return table
+      ? Promise.resolve(table.flows())
+      : Promise.reject(new Error(`switch ${datapathId.toString(16)} is not connected`));
   }
 
   sync(datapathId: bigint): Promise<unknown> {

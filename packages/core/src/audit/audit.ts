@@ -31,10 +31,16 @@ export function subjectOf(actor: Actor): AuditSubject {
   };
 }
 
-const asJson = (value: unknown) => (value === undefined || value === null ? undefined : (value as Prisma.InputJsonValue));
+const asJson = (value: unknown) =>
+  value === undefined || value === null ? undefined : (value as Prisma.InputJsonValue);
 
 /** Written in the same transaction as the change it describes. */
-export async function recordAudit(tx: DbTx, deps: Pick<CoreDeps, "clock" | "newId">, subject: AuditSubject, entry: AuditEntry) {
+export async function recordAudit(
+  tx: DbTx,
+  deps: Pick<CoreDeps, "clock" | "newId">,
+  subject: AuditSubject,
+  entry: AuditEntry,
+) {
   await tx.auditEvent.create({
     data: {
       id: deps.newId("auditEvent"),
@@ -78,7 +84,12 @@ export async function listAuditEvents(ctx: Ctx, filter: AuditFilter): Promise<Au
     ...(filter.targetType ? { targetType: filter.targetType } : {}),
     ...(filter.targetId ? { targetId: filter.targetId } : {}),
     ...(filter.from || filter.to
-      ? { at: { ...(filter.from ? { gte: new Date(filter.from) } : {}), ...(filter.to ? { lte: new Date(filter.to) } : {}) } }
+      ? {
+          at: {
+            ...(filter.from ? { gte: new Date(filter.from) } : {}),
+            ...(filter.to ? { lte: new Date(filter.to) } : {}),
+          },
+        }
       : {}),
   };
   const after = parseCursor(filter.cursor);
@@ -102,7 +113,8 @@ export async function listAuditEvents(ctx: Ctx, filter: AuditFilter): Promise<Au
       after: e.after ?? null,
       sourceIp: e.sourceIp,
     })),
-    nextCursor: rows.length > filter.limit && page.length ? `${page.at(-1)!.at.toISOString()}|${page.at(-1)!.id}` : null,
+    nextCursor:
+      rows.length > filter.limit && page.length ? `${page.at(-1)!.at.toISOString()}|${page.at(-1)!.id}` : null,
   };
 }
 

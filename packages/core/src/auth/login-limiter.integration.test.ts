@@ -5,7 +5,12 @@ import { DEFAULT_LOGIN_LIMITS, LoginLimiter } from "./login-limiter.ts";
 
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 2 });
 const prefix = `nvi-test-login-${process.pid}-${Date.now()}`;
-const limits = { perAccountAddress: { points: 3, windowSeconds: 60 }, perAccount: { points: 3, windowSeconds: 60 }, perIp: { points: 5, windowSeconds: 60 }, knownAddressDays: 1 };
+const limits = {
+  perAccountAddress: { points: 3, windowSeconds: 60 },
+  perAccount: { points: 3, windowSeconds: 60 },
+  perIp: { points: 5, windowSeconds: 60 },
+  knownAddressDays: 1,
+};
 
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}*`);
@@ -44,18 +49,25 @@ describe("sign-in limiter against real Redis", () => {
   it("blocks one address spraying many accounts, without spending the accounts' attempts", async () => {
     const limiter = new LoginLimiter(redis, limits, `${prefix}:c`);
     for (let i = 0; i < 5; i++) expect(await outcome(limiter.attempt(`user${i}@example.test`, "192.0.2.7"))).toBe("ok");
-    for (let i = 0; i < 5; i++) expect(await outcome(limiter.attempt("user9@example.test", "192.0.2.7"))).toBe("RATE_LIMITED:true");
-    for (let i = 0; i < 3; i++) expect(await outcome(limiter.attempt("user9@example.test", `192.0.2.${20 + i}`))).toBe("ok");
+    for (let i = 0; i < 5; i++)
+      expect(await outcome(limiter.attempt("user9@example.test", "192.0.2.7"))).toBe("RATE_LIMITED:true");
+    for (let i = 0; i < 3; i++)
+      expect(await outcome(limiter.attempt("user9@example.test", `192.0.2.${20 + i}`))).toBe("ok");
   });
 
   it("wrong passwords from rotating addresses do not lock the owner out (the issue's attack, with the real limits)", async () => {
     const limiter = new LoginLimiter(redis, DEFAULT_LOGIN_LIMITS, `${prefix}:e`);
-    for (let i = 0; i < 8; i++) expect(await outcome(limiter.attempt("victim@example.test", `203.0.113.${i}`))).toBe("ok");
+    for (let i = 0; i < 8; i++)
+      expect(await outcome(limiter.attempt("victim@example.test", `203.0.113.${i}`))).toBe("ok");
     expect(await outcome(limiter.attempt("victim@example.test", "198.51.100.9"))).toBe("ok");
   });
 
   it("one address guessing one account is stopped after its attempts; other addresses are not", async () => {
-    const limiter = new LoginLimiter(redis, { ...limits, perAccount: { points: 50, windowSeconds: 60 } }, `${prefix}:f`);
+    const limiter = new LoginLimiter(
+      redis,
+      { ...limits, perAccount: { points: 50, windowSeconds: 60 } },
+      `${prefix}:f`,
+    );
     for (let i = 0; i < 3; i++) expect(await outcome(limiter.attempt("hal@example.test", "192.0.2.66"))).toBe("ok");
     expect(await outcome(limiter.attempt("HAL@example.test", "192.0.2.66"))).toBe("RATE_LIMITED:true");
     expect(await outcome(limiter.attempt("hal@example.test", "192.0.2.67"))).toBe("ok");
@@ -65,7 +77,8 @@ describe("sign-in limiter against real Redis", () => {
     const limiter = new LoginLimiter(redis, { ...limits, perAccount: { points: 4, windowSeconds: 60 } }, `${prefix}:g`);
     await limiter.attempt("ivy@example.test", "192.0.2.80");
     await limiter.succeeded("ivy@example.test", "192.0.2.80");
-    for (let i = 0; i < 4; i++) expect(await outcome(limiter.attempt("ivy@example.test", `198.51.100.${i}`))).toBe("ok");
+    for (let i = 0; i < 4; i++)
+      expect(await outcome(limiter.attempt("ivy@example.test", `198.51.100.${i}`))).toBe("ok");
     expect(await outcome(limiter.attempt("ivy@example.test", "198.51.100.200"))).toBe("RATE_LIMITED:true");
     for (let i = 0; i < 3; i++) expect(await outcome(limiter.attempt("ivy@example.test", "192.0.2.80"))).toBe("ok");
   });

@@ -45,7 +45,13 @@ export class LoginLimiter {
     private readonly limits: LoginLimits = DEFAULT_LOGIN_LIMITS,
     private readonly keyPrefix = "nvi:login",
   ) {
-    const limiter = (name: string, limit: Limit) => new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:${name}`, points: limit.points, duration: limit.windowSeconds });
+    const limiter = (name: string, limit: Limit) =>
+      new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `${keyPrefix}:${name}`,
+        points: limit.points,
+        duration: limit.windowSeconds,
+      });
     this.pair = limiter("pair", limits.perAccountAddress);
     this.account = limiter("acct", limits.perAccount);
     this.ip = limiter("ip", limits.perIp);
@@ -66,7 +72,9 @@ export class LoginLimiter {
     } catch (error) {
       if (error instanceof RateLimiterRes) {
         const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-        throw new DomainError("RATE_LIMITED", `too many sign-in attempts; try again in ${retryAfterSeconds} s`, { retryAfterSeconds });
+        throw new DomainError("RATE_LIMITED", `too many sign-in attempts; try again in ${retryAfterSeconds} s`, {
+          retryAfterSeconds,
+        });
       }
       throw error;
     }
@@ -84,6 +92,10 @@ export class LoginLimiter {
     await this.account.delete(account);
     if (!ip) return;
     const known = this.knownKey(account);
-    await this.redis.multi().sadd(known, ip).expire(known, this.limits.knownAddressDays * 24 * 3600).exec();
+    await this.redis
+      .multi()
+      .sadd(known, ip)
+      .expire(known, this.limits.knownAddressDays * 24 * 3600)
+      .exec();
   }
 }

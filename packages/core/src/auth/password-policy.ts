@@ -7,9 +7,30 @@ export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 128;
 
 const COMMON = new Set([
-  "password", "password1", "password123", "passw0rd", "123456789", "1234567890", "12345678910", "qwertyuiop",
-  "qwerty123", "iloveyou", "letmein123", "welcome123", "admin12345", "administrator", "abc1234567", "changeme123",
-  "1q2w3e4r5t", "football123", "monkey1234", "dragon1234", "trustno1", "sunshine123", "princess123", "qwertyuiop123",
+  "password",
+  "password1",
+  "password123",
+  "passw0rd",
+  "123456789",
+  "1234567890",
+  "12345678910",
+  "qwertyuiop",
+  "qwerty123",
+  "iloveyou",
+  "letmein123",
+  "welcome123",
+  "admin12345",
+  "administrator",
+  "abc1234567",
+  "changeme123",
+  "1q2w3e4r5t",
+  "football123",
+  "monkey1234",
+  "dragon1234",
+  "trustno1",
+  "sunshine123",
+  "princess123",
+  "qwertyuiop123",
 ]);
 
 function classes(password: string): number {
@@ -26,6 +47,7 @@ export function checkPasswordStrength(password: string, who: { email?: string; n
   if (local && local.length >= 4 && lower.includes(local)) return "do not put your email address in your password";
   const name = who.name?.trim().toLowerCase();
   if (name && name.length >= 4 && lower.includes(name)) return "do not put your name in your password";
-  if (password.length < 16 && classes(password) < 2) return "mix letters with digits or symbols, or use 16 characters or more";
+  if (password.length < 16 && classes(password) < 2)
+    return "mix letters with digits or symbols, or use 16 characters or more";
   return null;
 }

@@ -21,7 +21,15 @@ export const CreateCloudInput = z.object({
   datacenter: label("datacenter"),
 });
 
-type CloudRow = { id: string; name: string; kind: CloudKind; region: string; datacenter: string; createdAt: Date; _count?: { hosts: number } };
+type CloudRow = {
+  id: string;
+  name: string;
+  kind: CloudKind;
+  region: string;
+  datacenter: string;
+  createdAt: Date;
+  _count?: { hosts: number };
+};
 
 function toDto(row: CloudRow): CloudDto {
   return {
@@ -40,11 +48,17 @@ export async function createCloud(ctx: Ctx, input: z.infer<typeof CreateCloudInp
   try {
     return await ctx.db.$transaction(async (tx) => {
       const row = await tx.cloud.create({ data: { id: ctx.newId("cloud"), orgId: ctx.actor.orgId, ...input } });
-      await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "cloud.created", targetType: "cloud", targetId: row.id, after: input });
+      await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+        action: "cloud.created",
+        targetType: "cloud",
+        targetId: row.id,
+        after: input,
+      });
       return toDto(row);
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new DomainError("DUPLICATE_NAME", `a cloud named "${input.name}" already exists`, { field: "name" });
+    if (isUniqueViolation(error))
+      throw new DomainError("DUPLICATE_NAME", `a cloud named "${input.name}" already exists`, { field: "name" });
     throw error;
   }
 }
@@ -70,13 +84,24 @@ export async function deleteCloud(ctx: Ctx, input: z.infer<typeof CloudRef>): Pr
     });
     if (!row) throw notFound("cloud");
     if (row._count.hosts > 0) {
-      throw new DomainError("CLOUD_NOT_EMPTY", `cloud "${row.name}" still has ${row._count.hosts} host(s); remove them first`);
+      throw new DomainError(
+        "CLOUD_NOT_EMPTY",
+        `cloud "${row.name}" still has ${row._count.hosts} host(s); remove them first`,
+      );
     }
     if (row._count.subnets > 0) {
-      throw new DomainError("CLOUD_NOT_EMPTY", `cloud "${row.name}" still holds ${row._count.subnets} VPC subnet(s); delete them first`);
+      throw new DomainError(
+        "CLOUD_NOT_EMPTY",
+        `cloud "${row.name}" still holds ${row._count.subnets} VPC subnet(s); delete them first`,
+      );
     }
     await tx.cloud.delete({ where: { id: row.id } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "cloud.deleted", targetType: "cloud", targetId: row.id, before: toDto(row) });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "cloud.deleted",
+      targetType: "cloud",
+      targetId: row.id,
+      before: toDto(row),
+    });
   });
   return { deleted: true };
 }

@@ -17,17 +17,41 @@ import { admitSwitch, HOST_REMOVED_CHANNEL } from "./switch-admission.ts";
 let ctx: Ctx;
 const secret = randomBytes(32).toString("hex");
 let n = 0;
-const dpid = () => `00000000${(Date.now() % 0xffffff).toString(16).padStart(6, "0")}${(n++).toString(16).padStart(2, "0")}`;
-const facts = (hostname: string, datapathId: string | null) => ({ hostname, os: null, kernel: "6.1", cpus: 2, memoryMiB: 2048, ovsVersion: "3.1.0", fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, datapathId, instanceBlock: null, datacenter: "dc1", runtimes: { docker: false, qemu: false, netns: true }, agentVersion: "0.1.0" });
+const dpid = () =>
+  `00000000${(Date.now() % 0xffffff).toString(16).padStart(6, "0")}${(n++).toString(16).padStart(2, "0")}`;
+const facts = (hostname: string, datapathId: string | null) => ({
+  hostname,
+  os: null,
+  kernel: "6.1",
+  cpus: 2,
+  memoryMiB: 2048,
+  ovsVersion: "3.1.0",
+  fabricAddress: null,
+  fabricPrefixLen: null,
+  fabricMac: null,
+  nextHopMac: null,
+  datapathId,
+  instanceBlock: null,
+  datacenter: "dc1",
+  runtimes: { docker: false, qemu: false, netns: true },
+  agentVersion: "0.1.0",
+});
 
 async function joinString(name: string): Promise<string> {
-  const cloudId = (await createCloud(ctx, { name: `ca-${name}`, kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
-  return (await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test")).joinString;
+  const cloudId = (await createCloud(ctx, { name: `ca-${name}`, kind: "baremetal", region: "eu", datacenter: "dc1" }))
+    .id;
+  return (
+    await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test")
+  ).joinString;
 }
 
 async function enrolled(name: string, datapathId = dpid()) {
   const { csrPem } = await createKeyAndCsr(name);
-  const answer = await enrollHost(ctx, { joinToken: await joinString(name), facts: facts(name, datapathId), csr: csrPem }, null);
+  const answer = await enrollHost(
+    ctx,
+    { joinToken: await joinString(name), facts: facts(name, datapathId), csr: csrPem },
+    null,
+  );
   return { ...answer, datapathId };
 }
 
@@ -39,7 +63,11 @@ function claimOf(certPem: string, datapathId: string) {
   return { datapathId, certificate: { ...id, serial: normalizeSerial(x.serialNumber) } };
 }
 
-const codeOf = (p: Promise<unknown>): Promise<string> => p.then(() => "ok", (e: unknown) => (e instanceof DomainError ? e.code : String(e)));
+const codeOf = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => "ok",
+    (e: unknown) => (e instanceof DomainError ? e.code : String(e)),
+  );
 
 beforeAll(async () => {
   const deps = createCoreDeps(process.env.DATABASE_URL ?? "", { fabricSecret: secret });
@@ -72,7 +100,10 @@ describe("the fabric CA", () => {
     const cert = new X509Certificate(host.certificate?.cert ?? "");
     expect(cert.verify(new X509Certificate(host.certificate?.caCert ?? "").publicKey)).toBe(true);
     expect(switchIdentityOf(cert.subjectAltName)).toEqual({ hostId: host.hostId, datapathId: host.datapathId });
-    expect(await admitSwitch(ctx, claimOf(host.certificate?.cert ?? "", host.datapathId))).toEqual({ admitted: true, hostId: host.hostId });
+    expect(await admitSwitch(ctx, claimOf(host.certificate?.cert ?? "", host.datapathId))).toEqual({
+      admitted: true,
+      hostId: host.hostId,
+    });
   });
 
   it("a CSR that does not verify is refused with 400 and enrolls nothing (the join token is not used up)", async () => {
@@ -81,9 +112,15 @@ describe("the fabric CA", () => {
     const body = Buffer.from(csrPem.replace(/-----[^-]+-----/g, "").replace(/\s/g, ""), "base64");
     body[body.length - 3] = (body[body.length - 3] ?? 0) ^ 0x55;
     const bad = `-----BEGIN CERTIFICATE REQUEST-----\n${body.toString("base64")}\n-----END CERTIFICATE REQUEST-----\n`;
-    expect(await codeOf(enrollHost(ctx, { joinToken: join, facts: facts("ca-bad", dpid()), csr: bad }, null))).toBe("VALIDATION_FAILED");
-    expect(await codeOf(enrollHost(ctx, { joinToken: join, facts: facts("ca-bad", null), csr: csrPem }, null))).toBe("VALIDATION_FAILED");
-    expect(await codeOf(enrollHost(ctx, { joinToken: join, facts: facts("ca-bad", dpid()), csr: csrPem }, null))).toBe("ok");
+    expect(await codeOf(enrollHost(ctx, { joinToken: join, facts: facts("ca-bad", dpid()), csr: bad }, null))).toBe(
+      "VALIDATION_FAILED",
+    );
+    expect(await codeOf(enrollHost(ctx, { joinToken: join, facts: facts("ca-bad", null), csr: csrPem }, null))).toBe(
+      "VALIDATION_FAILED",
+    );
+    expect(await codeOf(enrollHost(ctx, { joinToken: join, facts: facts("ca-bad", dpid()), csr: csrPem }, null))).toBe(
+      "ok",
+    );
   });
 
   it("the TSC is told to refuse another host's certificate, another datapath id, an old certificate and a removed host", async () => {
@@ -93,7 +130,12 @@ describe("the fabric CA", () => {
     // B's certificate with A's datapath id in FEATURES_REPLY
     expect(await refused(claimOf(b.certificate?.cert ?? "", a.datapathId))).toBe(false);
     // a certificate naming a datapath id the host does not have (forged SAN is impossible; a stale record is not)
-    expect(await refused({ datapathId: a.datapathId, certificate: { hostId: a.hostId, datapathId: a.datapathId, serial: "1234" } })).toBe(false);
+    expect(
+      await refused({
+        datapathId: a.datapathId,
+        certificate: { hostId: a.hostId, datapathId: a.datapathId, serial: "1234" },
+      }),
+    ).toBe(false);
     // plain TCP: an unknown datapath id gets nothing
     expect(await refused({ datapathId: "00000000deadbeef", certificate: null })).toBe(false);
     expect(await refused({ datapathId: a.datapathId, certificate: null })).toBe(true);

@@ -32,7 +32,8 @@ function derive(secret: string, info: string): Buffer {
 
 function secretOf(deps: CoreDeps): string {
   const secret = deps.fabricSecret;
-  if (!secret || secret.length < 32) throw new Error("the fabric CA needs a secret of at least 32 characters (FABRIC_CA_SECRET or AUTH_SECRET)");
+  if (!secret || secret.length < 32)
+    throw new Error("the fabric CA needs a secret of at least 32 characters (FABRIC_CA_SECRET or AUTH_SECRET)");
   return secret;
 }
 
@@ -66,15 +67,29 @@ export async function fabricAuthority(deps: CoreDeps): Promise<FabricAuthority> 
   const secret = secretOf(deps);
   const id = authorityIdFor(secret);
   const read = async (): Promise<FabricAuthority | null> => {
-    const row = await deps.db.fabricAuthority.findUnique({ where: { id }, select: { id: true, certPem: true, key: { select: { encryptedKey: true } } } });
+    const row = await deps.db.fabricAuthority.findUnique({
+      where: { id },
+      select: { id: true, certPem: true, key: { select: { encryptedKey: true } } },
+    });
     if (!row?.key) return null;
-    return { id, certPem: row.certPem, authority: { certPem: row.certPem, keyPem: open(secret, id, row.key.encryptedKey) } };
+    return {
+      id,
+      certPem: row.certPem,
+      authority: { certPem: row.certPem, keyPem: open(secret, id, row.key.encryptedKey) },
+    };
   };
   const found = await read();
   if (found) return found;
   const made = await createAuthority({ name: `NVI fabric CA ${id.slice(4, 12)}`, now: deps.clock(), days: CA_DAYS });
   try {
-    await deps.db.fabricAuthority.create({ data: { id, certPem: made.certPem, createdAt: deps.clock(), key: { create: { encryptedKey: seal(secret, id, made.keyPem) } } } });
+    await deps.db.fabricAuthority.create({
+      data: {
+        id,
+        certPem: made.certPem,
+        createdAt: deps.clock(),
+        key: { create: { encryptedKey: seal(secret, id, made.keyPem) } },
+      },
+    });
     return { id, certPem: made.certPem, authority: made };
   } catch (error) {
     // another process made it first: use theirs
@@ -96,13 +111,31 @@ export interface SignedHostCertificate {
  * console holds for it. A CSR that does not verify (or no datapath id) is refused with 400. Nothing
  * is stored: `recordHostCertificate` makes it the host's (in the caller's transaction).
  */
-export async function signHostCertificate(deps: CoreDeps, host: { id: string; datapathId: string | null }, csrPem: string): Promise<SignedHostCertificate> {
-  if (!host.datapathId) throw new DomainError("VALIDATION_FAILED", "a switch certificate names the datapath id: report it with the facts (NVI_CONTROLLER)", { field: "csr" });
+export async function signHostCertificate(
+  deps: CoreDeps,
+  host: { id: string; datapathId: string | null },
+  csrPem: string,
+): Promise<SignedHostCertificate> {
+  if (!host.datapathId)
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      "a switch certificate names the datapath id: report it with the facts (NVI_CONTROLLER)",
+      { field: "csr" },
+    );
   const datapathId = host.datapathId;
   const ca = await fabricAuthority(deps);
   const now = deps.clock();
-  const issued = await signRequest(ca.authority, csrPem, { kind: "switch", hostId: host.id, datapathId }, { now, days: SWITCH_CERT_DAYS }).catch((e: unknown) => {
-    throw new DomainError("VALIDATION_FAILED", `certificate request refused: ${e instanceof Error ? e.message : String(e)}`, { field: "csr" });
+  const issued = await signRequest(
+    ca.authority,
+    csrPem,
+    { kind: "switch", hostId: host.id, datapathId },
+    { now, days: SWITCH_CERT_DAYS },
+  ).catch((e: unknown) => {
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      `certificate request refused: ${e instanceof Error ? e.message : String(e)}`,
+      { field: "csr" },
+    );
   });
   return {
     certificate: { cert: issued.certPem, caCert: ca.certPem, notAfter: issued.notAfter.toISOString() },
@@ -111,28 +144,50 @@ export async function signHostCertificate(deps: CoreDeps, host: { id: string; da
 }
 
 /** Makes a signed certificate the host's only accepted one: the previous serial is refused by the TSC from now on. */
-export async function recordHostCertificate(db: Pick<DbTx, "hostCertificate">, hostId: string, signed: SignedHostCertificate): Promise<void> {
+export async function recordHostCertificate(
+  db: Pick<DbTx, "hostCertificate">,
+  hostId: string,
+  signed: SignedHostCertificate,
+): Promise<void> {
   await db.hostCertificate.upsert({ where: { hostId }, create: { hostId, ...signed.record }, update: signed.record });
 }
 
 /** Signs and records at once (a heartbeat's CSR). */
-export async function issueHostCertificate(deps: CoreDeps, host: { id: string; datapathId: string | null }, csrPem: string): Promise<FabricCertificate> {
+export async function issueHostCertificate(
+  deps: CoreDeps,
+  host: { id: string; datapathId: string | null },
+  csrPem: string,
+): Promise<FabricCertificate> {
   const signed = await signHostCertificate(deps, host, csrPem);
   await recordHostCertificate(deps.db, host.id, signed);
   return signed.certificate;
 }
 
 /** A listener's own certificate and key from the fabric CA (the TSC; the console's HTTPS listener for agents). */
-export async function issueServerCertificate(deps: CoreDeps, subject: Omit<Extract<LeafSubject, { kind: "server" }>, "kind">, days = SWITCH_CERT_DAYS): Promise<{ key: string; cert: string; ca: string; notAfter: Date }> {
+export async function issueServerCertificate(
+  deps: CoreDeps,
+  subject: Omit<Extract<LeafSubject, { kind: "server" }>, "kind">,
+  days = SWITCH_CERT_DAYS,
+): Promise<{ key: string; cert: string; ca: string; notAfter: Date }> {
   const ca = await fabricAuthority(deps);
   const issued = await issueWithKey(ca.authority, { kind: "server", ...subject }, { now: deps.clock(), days });
   return { key: issued.keyPem, cert: issued.certPem, ca: ca.certPem, notAfter: issued.notAfter };
 }
 
 /** Whether a heartbeat should ask the agent for a new CSR: no certificate, another CA or datapath id, or renewal due. */
-export async function certificateWanted(deps: CoreDeps, host: { id: string; datapathId: string | null }): Promise<boolean> {
+export async function certificateWanted(
+  deps: CoreDeps,
+  host: { id: string; datapathId: string | null },
+): Promise<boolean> {
   if (!host.datapathId || !deps.fabricSecret) return false;
-  const row = await deps.db.hostCertificate.findUnique({ where: { hostId: host.id }, select: { authorityId: true, datapathId: true, notAfter: true } });
+  const row = await deps.db.hostCertificate.findUnique({
+    where: { hostId: host.id },
+    select: { authorityId: true, datapathId: true, notAfter: true },
+  });
   if (!row) return true;
-  return row.authorityId !== authorityIdFor(secretOf(deps)) || row.datapathId !== host.datapathId || row.notAfter.getTime() - deps.clock().getTime() < RENEW_BEFORE_MS;
+  return (
+    row.authorityId !== authorityIdFor(secretOf(deps)) ||
+    row.datapathId !== host.datapathId ||
+    row.notAfter.getTime() - deps.clock().getTime() < RENEW_BEFORE_MS
+  );
 }

@@ -8,11 +8,11 @@ import { authenticateHost, listHosts, recordHeartbeat } from "./hosts.ts";
 let ctx: Ctx;
 let other: Ctx;
 
-
 const enrolled = (name: string) => cloudWithHost(ctx, { cloud: `c-${name}`, hostname: name });
 
 /** What the agent does on each heartbeat. */
-const heartbeat = async (credential: string) => recordHeartbeat(ctx, await authenticateHost(ctx, credential), hostFacts("x"));
+const heartbeat = async (credential: string) =>
+  recordHeartbeat(ctx, await authenticateHost(ctx, credential), hostFacts("x"));
 
 beforeAll(async () => {
   ctx = await person("rot");
@@ -29,8 +29,12 @@ describe("host credential rotation", () => {
     const issuedBefore = (await listHosts(ctx, {})).find((h) => h.id === host.hostId)?.credentialIssuedAt;
     expect((await heartbeat(old)).newCredential).toBeUndefined();
     const asked = await rotateHostCredential(ctx, { hostId: host.hostId });
-    expect((await rotateHostCredential(ctx, { hostId: host.hostId })).rotationRequestedAt).toBe(asked.rotationRequestedAt); // asking twice: one rotation
-    expect((await listHosts(ctx, {})).find((h) => h.id === host.hostId)).toMatchObject({ credentialRotationRequestedAt: asked.rotationRequestedAt });
+    expect((await rotateHostCredential(ctx, { hostId: host.hostId })).rotationRequestedAt).toBe(
+      asked.rotationRequestedAt,
+    ); // asking twice: one rotation
+    expect((await listHosts(ctx, {})).find((h) => h.id === host.hostId)).toMatchObject({
+      credentialRotationRequestedAt: asked.rotationRequestedAt,
+    });
 
     const lost = (await heartbeat(old)).newCredential; // an answer the agent never got
     expect(lost).toMatch(/^nvh_/);
@@ -45,7 +49,10 @@ describe("host credential rotation", () => {
     const after = (await listHosts(ctx, {})).find((h) => h.id === host.hostId);
     expect(after?.credentialRotationRequestedAt).toBeNull();
     expect(Date.parse(after?.credentialIssuedAt ?? "")).toBeGreaterThan(Date.parse(issuedBefore ?? ""));
-    const audit = await ctx.db.auditEvent.findMany({ where: { targetId: host.hostId, action: { startsWith: "host.credential" } }, orderBy: { at: "asc" } });
+    const audit = await ctx.db.auditEvent.findMany({
+      where: { targetId: host.hostId, action: { startsWith: "host.credential" } },
+      orderBy: { at: "asc" },
+    });
     expect(audit.map((a) => [a.action, a.actorLabel])).toEqual([
       ["host.credential.rotate", ctx.actor.email],
       ["host.credential.rotated", "agent on rot-1"],
@@ -54,7 +61,9 @@ describe("host credential rotation", () => {
 
   it("only an owner or admin of the host's organization rotates", async () => {
     const host = await enrolled("rot-2");
-    expect(await codeOf(rotateHostCredential({ ...ctx, actor: { ...ctx.actor, role: "member" } }, { hostId: host.hostId }))).toBe("ROLE_TOO_LOW");
+    expect(
+      await codeOf(rotateHostCredential({ ...ctx, actor: { ...ctx.actor, role: "member" } }, { hostId: host.hostId })),
+    ).toBe("ROLE_TOO_LOW");
     expect(await codeOf(rotateHostCredential(other, { hostId: host.hostId }))).toBe("NOT_FOUND");
     expect((await heartbeat(host.credential)).newCredential).toBeUndefined();
   });

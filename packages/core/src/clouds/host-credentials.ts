@@ -21,18 +21,35 @@ import { hashSecret, hostCredentialFormat } from "../tokens/token-format.ts";
  */
 export const RotateHostCredentialInput = z.object({ hostId: idRef("host") });
 
-export async function rotateHostCredential(ctx: Ctx, input: z.infer<typeof RotateHostCredentialInput>): Promise<{ hostId: string; rotationRequestedAt: string }> {
+export async function rotateHostCredential(
+  ctx: Ctx,
+  input: z.infer<typeof RotateHostCredentialInput>,
+): Promise<{ hostId: string; rotationRequestedAt: string }> {
   assertScope(ctx.actor.scopes, "clouds", "write");
   // an owner or admin (or their token with clouds:write: the caller never sees the new secret, the agent does)
-  if (ROLE_RANK[ctx.actor.role] < ROLE_RANK.admin) throw new DomainError("ROLE_TOO_LOW", "only an owner or admin rotates host credentials");
+  if (ROLE_RANK[ctx.actor.role] < ROLE_RANK.admin)
+    throw new DomainError("ROLE_TOO_LOW", "only an owner or admin rotates host credentials");
   return ctx.db.$transaction(async (tx) => {
-    const host = await tx.host.findFirst({ where: { id: input.hostId, orgId: ctx.actor.orgId }, select: { id: true, name: true, credential: { select: { rotationRequestedAt: true } } } });
+    const host = await tx.host.findFirst({
+      where: { id: input.hostId, orgId: ctx.actor.orgId },
+      select: { id: true, name: true, credential: { select: { rotationRequestedAt: true } } },
+    });
     if (!host) throw notFound("host");
-    if (!host.credential) throw new DomainError("HOST_CREDENTIAL_INVALID", `host ${host.name} has no credential (removed?)`);
-    if (host.credential.rotationRequestedAt) return { hostId: host.id, rotationRequestedAt: host.credential.rotationRequestedAt.toISOString() };
+    if (!host.credential)
+      throw new DomainError("HOST_CREDENTIAL_INVALID", `host ${host.name} has no credential (removed?)`);
+    if (host.credential.rotationRequestedAt)
+      return { hostId: host.id, rotationRequestedAt: host.credential.rotationRequestedAt.toISOString() };
     const now = ctx.clock();
-    await tx.hostCredential.update({ where: { hostId: host.id }, data: { rotationRequestedAt: now, rotationRequestedBy: actorLabel(ctx.actor) } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "host.credential.rotate", targetType: "host", targetId: host.id, after: { host: host.name } });
+    await tx.hostCredential.update({
+      where: { hostId: host.id },
+      data: { rotationRequestedAt: now, rotationRequestedBy: actorLabel(ctx.actor) },
+    });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "host.credential.rotate",
+      targetType: "host",
+      targetId: host.id,
+      after: { host: host.name },
+    });
     return { hostId: host.id, rotationRequestedAt: now.toISOString() };
   });
 }
@@ -42,20 +59,43 @@ export async function rotateHostCredential(ctx: Ctx, input: z.infer<typeof Rotat
  * (rotated) one authenticates once as the confirmation: it becomes the credential, the old one ends.
  * Null: not a credential of any host.
  */
-export async function authenticateHostCredential(deps: CoreDeps, credential: string): Promise<{ hostId: string; rotated: boolean } | null> {
+export async function authenticateHostCredential(
+  deps: CoreDeps,
+  credential: string,
+): Promise<{ hostId: string; rotated: boolean } | null> {
   const hash = hashSecret(credential);
   const current = await deps.db.hostCredential.findUnique({ where: { hash }, select: { hostId: true } });
   if (current) return { hostId: current.hostId, rotated: false };
   return deps.db.$transaction(async (tx) => {
-    const pending = await tx.hostCredential.findUnique({ where: { pendingHash: hash }, include: { host: { select: { orgId: true, name: true } } } });
+    const pending = await tx.hostCredential.findUnique({
+      where: { pendingHash: hash },
+      include: { host: { select: { orgId: true, name: true } } },
+    });
     if (!pending) return null;
     const now = deps.clock();
-    await tx.hostCredential.update({ where: { hostId: pending.hostId }, data: { hash, pendingHash: null, issuedAt: now, rotationRequestedAt: null, rotationRequestedBy: null } });
+    await tx.hostCredential.update({
+      where: { hostId: pending.hostId },
+      data: { hash, pendingHash: null, issuedAt: now, rotationRequestedAt: null, rotationRequestedBy: null },
+    });
     await recordAudit(
       tx,
       deps,
-      { orgId: pending.host.orgId, actorType: "system", actorId: pending.hostId, actorLabel: `agent on ${pending.host.name}`, sourceIp: null },
-      { action: "host.credential.rotated", targetType: "host", targetId: pending.hostId, after: { requestedBy: pending.rotationRequestedBy, requestedAt: pending.rotationRequestedAt?.toISOString() ?? null } },
+      {
+        orgId: pending.host.orgId,
+        actorType: "system",
+        actorId: pending.hostId,
+        actorLabel: `agent on ${pending.host.name}`,
+        sourceIp: null,
+      },
+      {
+        action: "host.credential.rotated",
+        targetType: "host",
+        targetId: pending.hostId,
+        after: {
+          requestedBy: pending.rotationRequestedBy,
+          requestedAt: pending.rotationRequestedAt?.toISOString() ?? null,
+        },
+      },
     );
     return { hostId: pending.hostId, rotated: true };
   });
@@ -66,6 +106,9 @@ export async function issueRotatedCredential(deps: CoreDeps, hostId: string): Pr
   const row = await deps.db.hostCredential.findUnique({ where: { hostId }, select: { rotationRequestedAt: true } });
   if (!row?.rotationRequestedAt) return undefined;
   const credential = hostCredentialFormat.mint();
-  const updated = await deps.db.hostCredential.updateMany({ where: { hostId, rotationRequestedAt: { not: null } }, data: { pendingHash: hashSecret(credential) } });
+  const updated = await deps.db.hostCredential.updateMany({
+    where: { hostId, rotationRequestedAt: { not: null } },
+    data: { pendingHash: hashSecret(credential) },
+  });
   return updated.count === 1 ? credential : undefined;
 }

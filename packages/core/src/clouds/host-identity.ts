@@ -28,9 +28,23 @@ import { containsAddress, isProblem, overlaps, parseCidr, parseIpv4, type Cidr }
  */
 export type Identity = HostIdentity;
 
-const EMPTY: Identity = { datapathId: null, fabricAddress: null, fabricPrefixLen: null, fabricMac: null, nextHopMac: null, instanceBlock: null };
+const EMPTY: Identity = {
+  datapathId: null,
+  fabricAddress: null,
+  fabricPrefixLen: null,
+  fabricMac: null,
+  nextHopMac: null,
+  instanceBlock: null,
+};
 
-export const identitySelect = { datapathId: true, fabricAddress: true, fabricPrefixLen: true, fabricMac: true, nextHopMac: true, instanceBlock: true } as const;
+export const identitySelect = {
+  datapathId: true,
+  fabricAddress: true,
+  fabricPrefixLen: true,
+  fabricMac: true,
+  nextHopMac: true,
+  instanceBlock: true,
+} as const;
 
 export function claimedIdentity(facts: HostFacts): Identity {
   return { ...EMPTY, ...Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, facts[f]])) };
@@ -52,7 +66,9 @@ const LABELS: Record<keyof Identity, string> = {
 
 /** Approved facts the claim changes (a legitimate change needs an owner or admin). */
 function changedFacts(approved: Identity, claim: Identity): string[] {
-  return HOST_IDENTITY_FIELDS.filter((f) => approved[f] !== null && claim[f] !== null && approved[f] !== claim[f]).map((f) => `${LABELS[f]} ${approved[f]} → ${claim[f]}`);
+  return HOST_IDENTITY_FIELDS.filter((f) => approved[f] !== null && claim[f] !== null && approved[f] !== claim[f]).map(
+    (f) => `${LABELS[f]} ${approved[f]} → ${claim[f]}`,
+  );
 }
 
 async function lockIdentities(tx: DbTx): Promise<void> {
@@ -69,7 +85,15 @@ interface Holder {
 /** Under the lock: which other host already holds one of these facts, and what; null when the identity is free. */
 async function holderOf(tx: DbTx, hostId: string | null, orgId: string, identity: Identity): Promise<Holder | null> {
   const others = await tx.host.findMany({
-    where: { ...(hostId ? { id: { not: hostId } } : {}), OR: [{ datapathId: { not: null } }, { fabricAddress: { not: null } }, { fabricMac: { not: null } }, { instanceBlock: { not: null } }] },
+    where: {
+      ...(hostId ? { id: { not: hostId } } : {}),
+      OR: [
+        { datapathId: { not: null } },
+        { fabricAddress: { not: null } },
+        { fabricMac: { not: null } },
+        { instanceBlock: { not: null } },
+      ],
+    },
     select: { id: true, orgId: true, name: true, ...identitySelect },
   });
   const block = identity.instanceBlock ? parseCidr(identity.instanceBlock) : null;
@@ -80,14 +104,26 @@ async function holderOf(tx: DbTx, hostId: string | null, orgId: string, identity
     const theirBlock = theirs && !isProblem(theirs) ? theirs : null;
     const theirAddress = o.fabricAddress ? parseIpv4(o.fabricAddress) : null;
     const why =
-      identity.datapathId && o.datapathId === identity.datapathId ? `datapath id ${identity.datapathId}`
-      : identity.fabricAddress && o.fabricAddress === identity.fabricAddress ? `fabric address ${identity.fabricAddress}`
-      : identity.fabricMac && o.fabricMac === identity.fabricMac ? `fabric MAC ${identity.fabricMac}`
-      : mine && theirBlock && overlaps(mine, theirBlock) ? `instance block ${identity.instanceBlock} (overlaps ${o.orgId === orgId ? o.instanceBlock : "another block"})`
-      : mine && theirAddress !== null && containsAddress(mine, theirAddress) ? `instance block ${identity.instanceBlock} (holds another host's fabric address)`
-      : address !== null && theirBlock && containsAddress(theirBlock, address) ? `fabric address ${identity.fabricAddress} (inside another host's instance block)`
-      : null;
-    if (why) return { hostId: o.id, orgId: o.orgId, name: o.name, reason: `${why} is approved for ${o.orgId === orgId ? `host ${o.name}` : "a host of another organization"}` };
+      identity.datapathId && o.datapathId === identity.datapathId
+        ? `datapath id ${identity.datapathId}`
+        : identity.fabricAddress && o.fabricAddress === identity.fabricAddress
+          ? `fabric address ${identity.fabricAddress}`
+          : identity.fabricMac && o.fabricMac === identity.fabricMac
+            ? `fabric MAC ${identity.fabricMac}`
+            : mine && theirBlock && overlaps(mine, theirBlock)
+              ? `instance block ${identity.instanceBlock} (overlaps ${o.orgId === orgId ? o.instanceBlock : "another block"})`
+              : mine && theirAddress !== null && containsAddress(mine, theirAddress)
+                ? `instance block ${identity.instanceBlock} (holds another host's fabric address)`
+                : address !== null && theirBlock && containsAddress(theirBlock, address)
+                  ? `fabric address ${identity.fabricAddress} (inside another host's instance block)`
+                  : null;
+    if (why)
+      return {
+        hostId: o.id,
+        orgId: o.orgId,
+        name: o.name,
+        reason: `${why} is approved for ${o.orgId === orgId ? `host ${o.name}` : "a host of another organization"}`,
+      };
   }
   return null;
 }
@@ -95,13 +131,29 @@ async function holderOf(tx: DbTx, hostId: string | null, orgId: string, identity
 const asJson = (i: Identity) => i as unknown as Prisma.InputJsonValue;
 
 /** The holder's organization learns that its host's identity was claimed (never by whom). */
-async function auditContested(tx: DbTx, deps: Pick<CoreDeps, "clock" | "newId">, holder: Holder, claimantOrgId: string): Promise<void> {
+async function auditContested(
+  tx: DbTx,
+  deps: Pick<CoreDeps, "clock" | "newId">,
+  holder: Holder,
+  claimantOrgId: string,
+): Promise<void> {
   if (holder.orgId === claimantOrgId) return;
   await recordAudit(
     tx,
     deps,
     { orgId: holder.orgId, actorType: "system", actorId: null, actorLabel: "console", sourceIp: null },
-    { action: "host.identity.contested", targetType: "host", targetId: holder.hostId, after: { host: holder.name, reason: holder.reason.replace(/ is approved for .*$/, " was claimed by a host of another organization and refused") } },
+    {
+      action: "host.identity.contested",
+      targetType: "host",
+      targetId: holder.hostId,
+      after: {
+        host: holder.name,
+        reason: holder.reason.replace(
+          / is approved for .*$/,
+          " was claimed by a host of another organization and refused",
+        ),
+      },
+    },
   );
 }
 
@@ -109,7 +161,12 @@ async function auditContested(tx: DbTx, deps: Pick<CoreDeps, "clock" | "newId">,
  * Enrollment (inside its transaction): the first claim of every reported fact, approved when unique.
  * A conflict refuses the enrollment (the caller audits the refusal outside the rolled-back transaction).
  */
-export async function approveFirstClaim(tx: DbTx, deps: Pick<CoreDeps, "clock" | "newId">, orgId: string, facts: HostFacts): Promise<Identity> {
+export async function approveFirstClaim(
+  tx: DbTx,
+  deps: Pick<CoreDeps, "clock" | "newId">,
+  orgId: string,
+  facts: HostFacts,
+): Promise<Identity> {
   const claim = claimedIdentity(facts);
   if (HOST_IDENTITY_FIELDS.every((f) => claim[f] === null)) return claim;
   await lockIdentities(tx);
@@ -122,7 +179,11 @@ export async function approveFirstClaim(tx: DbTx, deps: Pick<CoreDeps, "clock" |
 }
 
 export function identityConflict(reason: string): DomainError {
-  return new DomainError("HOST_IDENTITY_CONFLICT", `host identity refused: ${reason}; an owner or admin can approve a legitimate change (nvi hosts approve-identity) once it is unique`, { field: "facts" });
+  return new DomainError(
+    "HOST_IDENTITY_CONFLICT",
+    `host identity refused: ${reason}; an owner or admin can approve a legitimate change (nvi hosts approve-identity) once it is unique`,
+    { field: "facts" },
+  );
 }
 
 /**
@@ -130,36 +191,61 @@ export function identityConflict(reason: string): DomainError {
  * identity to keep (first claims approved) or the reason it is refused; a refusal is recorded on the
  * host and audited once per distinct claim (not every 10 s).
  */
-export async function checkHeartbeatClaim(tx: DbTx, deps: Pick<CoreDeps, "clock" | "newId">, host: { id: string; orgId: string; name: string }, facts: HostFacts): Promise<{ identity: Identity; firstClaims: Partial<Identity> } | { refused: string }> {
-  const row = await tx.host.findUnique({ where: { id: host.id }, select: { ...identitySelect, identityClaim: true, identityProblem: true } });
+export async function checkHeartbeatClaim(
+  tx: DbTx,
+  deps: Pick<CoreDeps, "clock" | "newId">,
+  host: { id: string; orgId: string; name: string },
+  facts: HostFacts,
+): Promise<{ identity: Identity; firstClaims: Partial<Identity> } | { refused: string }> {
+  const row = await tx.host.findUnique({
+    where: { id: host.id },
+    select: { ...identitySelect, identityClaim: true, identityProblem: true },
+  });
   if (!row) throw new DomainError("HOST_CREDENTIAL_INVALID", "the host was removed");
   const approved: Identity = { ...EMPTY, ...Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, row[f]])) };
   const claim = claimedIdentity(facts);
   const changed = changedFacts(approved, claim);
-  const firstClaims = Object.fromEntries(HOST_IDENTITY_FIELDS.filter((f) => approved[f] === null && claim[f] !== null).map((f) => [f, claim[f]])) as Partial<Identity>;
-  let reason: string | null = changed.length > 0 ? `the heartbeat changes approved facts (${changed.join(", ")})` : null;
+  const firstClaims = Object.fromEntries(
+    HOST_IDENTITY_FIELDS.filter((f) => approved[f] === null && claim[f] !== null).map((f) => [f, claim[f]]),
+  ) as Partial<Identity>;
+  let reason: string | null =
+    changed.length > 0 ? `the heartbeat changes approved facts (${changed.join(", ")})` : null;
   if (!reason && Object.keys(firstClaims).length > 0) {
     await lockIdentities(tx);
     const holder = await holderOf(tx, host.id, host.orgId, merged(approved, claim));
     if (holder) {
       reason = holder.reason;
-      if (JSON.stringify(row.identityClaim) !== JSON.stringify(claim)) await auditContested(tx, deps, holder, host.orgId);
+      if (JSON.stringify(row.identityClaim) !== JSON.stringify(claim))
+        await auditContested(tx, deps, holder, host.orgId);
     }
   }
   if (!reason) return { identity: merged(approved, claim), firstClaims };
   if (row.identityProblem !== reason || JSON.stringify(row.identityClaim) !== JSON.stringify(claim)) {
-    await tx.host.update({ where: { id: host.id }, data: { identityClaim: asJson(claim), identityProblem: reason, identityClaimedAt: deps.clock() } });
+    await tx.host.update({
+      where: { id: host.id },
+      data: { identityClaim: asJson(claim), identityProblem: reason, identityClaimedAt: deps.clock() },
+    });
     await recordAudit(
       tx,
       deps,
       { orgId: host.orgId, actorType: "system", actorId: host.id, actorLabel: `agent on ${host.name}`, sourceIp: null },
-      { action: "host.identity.refused", targetType: "host", targetId: host.id, before: approved, after: { claim, reason } },
+      {
+        action: "host.identity.refused",
+        targetType: "host",
+        targetId: host.id,
+        before: approved,
+        after: { claim, reason },
+      },
     );
   }
   return { refused: reason };
 }
 
-export function identityClaimOf(row: { identityClaim: unknown; identityProblem: string | null; identityClaimedAt: Date | null }): IdentityClaimDto | null {
+export function identityClaimOf(row: {
+  identityClaim: unknown;
+  identityProblem: string | null;
+  identityClaimedAt: Date | null;
+}): IdentityClaimDto | null {
   const identity = HostIdentity.safeParse(row.identityClaim);
   if (!row.identityProblem || !row.identityClaimedAt || !identity.success) return null;
   return { identity: identity.data, reason: row.identityProblem, claimedAt: row.identityClaimedAt.toISOString() };
@@ -172,23 +258,55 @@ export const ApproveHostIdentityInput = z.object({ hostId: z.string().min(1).max
  * the claimed facts replace the approved ones, if they are still valid and unique. Audited with
  * before and after; the host's next heartbeat is accepted and the fabric moves its instances.
  */
-export async function approveHostIdentity(ctx: Ctx, input: z.infer<typeof ApproveHostIdentityInput>): Promise<{ hostId: string; identity: Identity }> {
+export async function approveHostIdentity(
+  ctx: Ctx,
+  input: z.infer<typeof ApproveHostIdentityInput>,
+): Promise<{ hostId: string; identity: Identity }> {
   assertScope(ctx.actor.scopes, "clouds", "write");
-  if (ROLE_RANK[ctx.actor.role] < ROLE_RANK.admin) throw new DomainError("ROLE_TOO_LOW", "only an owner or admin approves a host's identity");
+  if (ROLE_RANK[ctx.actor.role] < ROLE_RANK.admin)
+    throw new DomainError("ROLE_TOO_LOW", "only an owner or admin approves a host's identity");
   return ctx.db.$transaction(async (tx) => {
-    const row = await tx.host.findFirst({ where: { id: input.hostId, orgId: ctx.actor.orgId }, select: { id: true, name: true, identityClaim: true, identityProblem: true, identityClaimedAt: true, ...identitySelect } });
+    const row = await tx.host.findFirst({
+      where: { id: input.hostId, orgId: ctx.actor.orgId },
+      select: {
+        id: true,
+        name: true,
+        identityClaim: true,
+        identityProblem: true,
+        identityClaimedAt: true,
+        ...identitySelect,
+      },
+    });
     if (!row) throw notFound("host");
     const pending = identityClaimOf(row);
-    if (!pending) throw new DomainError("NO_IDENTITY_CLAIM", `host ${row.name} has no identity claim waiting for approval`, { field: "hostId" });
+    if (!pending)
+      throw new DomainError("NO_IDENTITY_CLAIM", `host ${row.name} has no identity claim waiting for approval`, {
+        field: "hostId",
+      });
     const approved: Identity = { ...EMPTY, ...Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, row[f]])) };
     const next = merged(approved, pending.identity);
     const valid = HostIdentity.safeParse(next);
-    if (!valid.success) throw new DomainError("VALIDATION_FAILED", `cannot approve: ${valid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { field: "hostId" });
+    if (!valid.success)
+      throw new DomainError(
+        "VALIDATION_FAILED",
+        `cannot approve: ${valid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+        { field: "hostId" },
+      );
     await lockIdentities(tx);
     const holder = await holderOf(tx, row.id, ctx.actor.orgId, next);
-    if (holder) throw new DomainError("HOST_IDENTITY_CONFLICT", `cannot approve: ${holder.reason}`, { field: "hostId" });
-    await tx.host.update({ where: { id: row.id }, data: { ...next, identityClaim: Prisma.DbNull, identityProblem: null, identityClaimedAt: null } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "host.identity.approved", targetType: "host", targetId: row.id, before: approved, after: next });
+    if (holder)
+      throw new DomainError("HOST_IDENTITY_CONFLICT", `cannot approve: ${holder.reason}`, { field: "hostId" });
+    await tx.host.update({
+      where: { id: row.id },
+      data: { ...next, identityClaim: Prisma.DbNull, identityProblem: null, identityClaimedAt: null },
+    });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "host.identity.approved",
+      targetType: "host",
+      targetId: row.id,
+      before: approved,
+      after: next,
+    });
     return { hostId: row.id, identity: next };
   });
 }
@@ -197,8 +315,18 @@ export async function approveHostIdentity(ctx: Ctx, input: z.infer<typeof Approv
  * What the console approved for a host (the TSC checks a switch's datapath id against it), or null
  * for a host that does not exist. Fields are null until claimed.
  */
-export async function approvedIdentityOf(deps: Pick<CoreDeps, "db">, hostId: string): Promise<({ hostId: string; orgId: string } & Identity) | null> {
-  const row = await deps.db.host.findUnique({ where: { id: hostId }, select: { id: true, orgId: true, ...identitySelect } });
-  return row ? { hostId: row.id, orgId: row.orgId, ...Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, row[f]])) } as { hostId: string; orgId: string } & Identity : null;
+export async function approvedIdentityOf(
+  deps: Pick<CoreDeps, "db">,
+  hostId: string,
+): Promise<({ hostId: string; orgId: string } & Identity) | null> {
+  const row = await deps.db.host.findUnique({
+    where: { id: hostId },
+    select: { id: true, orgId: true, ...identitySelect },
+  });
+  return row
+    ? ({ hostId: row.id, orgId: row.orgId, ...Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, row[f]])) } as {
+        hostId: string;
+        orgId: string;
+      } & Identity)
+    : null;
 }
-

@@ -1,4 +1,13 @@
-import { EnrollResponse, HOST_IDENTITY_FIELDS, HostDto, HostFacts, type HeartbeatResponse, type HostStatus, idRef, asId } from "@nvi/contracts";
+import {
+  EnrollResponse,
+  HOST_IDENTITY_FIELDS,
+  HostDto,
+  HostFacts,
+  type HeartbeatResponse,
+  type HostStatus,
+  idRef,
+  asId,
+} from "@nvi/contracts";
 import { Prisma, isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -9,7 +18,13 @@ import { hashSecret, hostCredentialFormat, joinTokenFormat } from "../tokens/tok
 import { certificateWanted, issueHostCertificate, recordHostCertificate, signHostCertificate } from "./fabric-ca.ts";
 import { HOST_REMOVED_CHANNEL } from "./switch-admission.ts";
 import { authenticateHostCredential, issueRotatedCredential } from "./host-credentials.ts";
-import { approveFirstClaim, checkHeartbeatClaim, identityClaimOf, identityConflict, type Identity } from "./host-identity.ts";
+import {
+  approveFirstClaim,
+  checkHeartbeatClaim,
+  identityClaimOf,
+  identityConflict,
+  type Identity,
+} from "./host-identity.ts";
 import { effectiveLimit, invalidJoinToken, joinTokenStatus, parseJoinString } from "./join-tokens.ts";
 
 export const HEARTBEAT_SECONDS = 10;
@@ -46,7 +61,16 @@ export function storedFacts(json: unknown): HostFacts {
   const loose = typeof json === "object" && json !== null ? { ...(json as Record<string, unknown>) } : {};
   for (const f of HOST_IDENTITY_FIELDS) loose[f] = null;
   const again = HostFacts.safeParse(loose);
-  return again.success ? again.data : HostFacts.parse({ hostname: "unreadable", kernel: "", cpus: 1, memoryMiB: 1, ovsVersion: null, runtimes: { docker: false, qemu: false, netns: false } });
+  return again.success
+    ? again.data
+    : HostFacts.parse({
+        hostname: "unreadable",
+        kernel: "",
+        cpus: 1,
+        memoryMiB: 1,
+        ovsVersion: null,
+        runtimes: { docker: false, qemu: false, netns: false },
+      });
 }
 
 function toDto(row: HostRow, now: Date): HostDto {
@@ -60,7 +84,14 @@ function toDto(row: HostRow, now: Date): HostDto {
     lastSeenAt: row.lastSeenAt.toISOString(),
     credentialIssuedAt: row.credential?.issuedAt.toISOString() ?? null,
     credentialRotationRequestedAt: row.credential?.rotationRequestedAt?.toISOString() ?? null,
-    identity: { datapathId: row.datapathId, fabricAddress: row.fabricAddress, fabricPrefixLen: row.fabricPrefixLen, fabricMac: row.fabricMac, nextHopMac: row.nextHopMac, instanceBlock: row.instanceBlock },
+    identity: {
+      datapathId: row.datapathId,
+      fabricAddress: row.fabricAddress,
+      fabricPrefixLen: row.fabricPrefixLen,
+      fabricMac: row.fabricMac,
+      nextHopMac: row.nextHopMac,
+      instanceBlock: row.instanceBlock,
+    },
     identityClaim: identityClaimOf(row),
     fabricProblem: row.fabricProblem,
   };
@@ -75,10 +106,17 @@ function factColumns(facts: HostFacts) {
  * token's use is counted in the same transaction as the host is created, so a
  * one-off token enrolls exactly one host even when two agents race.
  */
-export async function enrollHost(deps: CoreDeps, request: { joinToken: string; facts: HostFacts; csr?: string | undefined }, sourceIp: string | null): Promise<EnrollResponse> {
+export async function enrollHost(
+  deps: CoreDeps,
+  request: { joinToken: string; facts: HostFacts; csr?: string | undefined },
+  sourceIp: string | null,
+): Promise<EnrollResponse> {
   const { secret } = parseJoinString(request.joinToken);
   if (joinTokenFormat.check(secret) !== null) throw invalidJoinToken("is malformed");
-  const found = await deps.db.joinTokenSecret.findUnique({ where: { hash: hashSecret(secret) }, include: { joinToken: { include: { cloud: true } } } });
+  const found = await deps.db.joinTokenSecret.findUnique({
+    where: { hash: hashSecret(secret) },
+    include: { joinToken: { include: { cloud: true } } },
+  });
   if (!found) throw invalidJoinToken("is not known");
   const token = found.joinToken;
   const now = deps.clock();
@@ -87,7 +125,9 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
   const credential = hostCredentialFormat.mint();
   // the switch certificate is signed before anything is written: a bad CSR enrolls nothing
   const hostId = deps.newId("host");
-  const signed = request.csr ? await signHostCertificate(deps, { id: hostId, datapathId: request.facts.datapathId }, request.csr) : null;
+  const signed = request.csr
+    ? await signHostCertificate(deps, { id: hostId, datapathId: request.facts.datapathId }, request.csr)
+    : null;
   try {
     return await deps.db.$transaction(async (tx) => {
       const limit = effectiveLimit(token);
@@ -115,10 +155,22 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
         tx,
         deps,
         { orgId: token.orgId, actorType: "system", actorId: host.id, actorLabel: `agent on ${host.name}`, sourceIp },
-        { action: "host.enrolled", targetType: "host", targetId: host.id, after: { cloud: token.cloud.name, joinToken: token.prefix, facts: request.facts } },
+        {
+          action: "host.enrolled",
+          targetType: "host",
+          targetId: host.id,
+          after: { cloud: token.cloud.name, joinToken: token.prefix, facts: request.facts },
+        },
       );
       if (signed) await recordHostCertificate(tx, host.id, signed);
-      return { hostId: host.id, orgId: host.orgId, cloudId: host.cloudId, credential, heartbeatSeconds: HEARTBEAT_SECONDS, ...(signed ? { certificate: signed.certificate } : {}) };
+      return {
+        hostId: host.id,
+        orgId: host.orgId,
+        cloudId: host.cloudId,
+        credential,
+        heartbeatSeconds: HEARTBEAT_SECONDS,
+        ...(signed ? { certificate: signed.certificate } : {}),
+      };
     });
   } catch (error) {
     if (error instanceof DomainError && error.code === "HOST_IDENTITY_CONFLICT") {
@@ -126,22 +178,39 @@ export async function enrollHost(deps: CoreDeps, request: { joinToken: string; f
       await recordAudit(
         deps.db,
         deps,
-        { orgId: token.orgId, actorType: "system", actorId: null, actorLabel: `agent on ${request.facts.hostname}`, sourceIp },
-        { action: "host.identity.refused", targetType: "join_token", targetId: token.id, after: { hostname: request.facts.hostname, claim: request.facts, reason: error.message } },
+        {
+          orgId: token.orgId,
+          actorType: "system",
+          actorId: null,
+          actorLabel: `agent on ${request.facts.hostname}`,
+          sourceIp,
+        },
+        {
+          action: "host.identity.refused",
+          targetType: "join_token",
+          targetId: token.id,
+          after: { hostname: request.facts.hostname, claim: request.facts, reason: error.message },
+        },
       );
       throw error;
     }
     if (isUniqueViolation(error) && !isIdentityIndex(error)) {
-      throw new DomainError("HOST_ALREADY_ENROLLED", `a host named "${request.facts.hostname}" is already in cloud "${token.cloud.name}"; remove it in the console first`);
+      throw new DomainError(
+        "HOST_ALREADY_ENROLLED",
+        `a host named "${request.facts.hostname}" is already in cloud "${token.cloud.name}"; remove it in the console first`,
+      );
     }
-    if (isUniqueViolation(error)) throw identityConflict("a fact is approved for another host (claimed at the same moment)");
+    if (isUniqueViolation(error))
+      throw identityConflict("a fact is approved for another host (claimed at the same moment)");
     throw error;
   }
 }
 
 /** A unique violation on an identity column (the second guard behind the identity lock), not on the host's name. */
 function isIdentityIndex(error: unknown): boolean {
-  return /datapath|fabric|instance_block|instanceBlock/i.test(JSON.stringify((error as { meta?: unknown }).meta ?? null));
+  return /datapath|fabric|instance_block|instanceBlock/i.test(
+    JSON.stringify((error as { meta?: unknown }).meta ?? null),
+  );
 }
 
 export interface AuthenticatedHost {
@@ -156,8 +225,17 @@ export async function authenticateHost(deps: CoreDeps, credential: string): Prom
     throw new DomainError("HOST_CREDENTIAL_INVALID", "the host credential is malformed");
   }
   const found = await authenticateHostCredential(deps, credential);
-  const host = found && (await deps.db.host.findUnique({ where: { id: found.hostId }, select: { id: true, orgId: true, cloudId: true, name: true } }));
-  if (!host) throw new DomainError("HOST_CREDENTIAL_INVALID", "the host credential is not valid (was the host removed, or its credential rotated?); enroll again with a new join token");
+  const host =
+    found &&
+    (await deps.db.host.findUnique({
+      where: { id: found.hostId },
+      select: { id: true, orgId: true, cloudId: true, name: true },
+    }));
+  if (!host)
+    throw new DomainError(
+      "HOST_CREDENTIAL_INVALID",
+      "the host credential is not valid (was the host removed, or its credential rotated?); enroll again with a new join token",
+    );
   return host;
 }
 
@@ -169,17 +247,31 @@ export async function authenticateHost(deps: CoreDeps, credential: string): Prom
  * changes an approved fact or conflicts with another host is refused (409), kept on the host and
  * audited, and nothing of this heartbeat is recorded.
  */
-export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, facts: HostFacts, csr?: string): Promise<z.infer<typeof HeartbeatResponse>> {
+export async function recordHeartbeat(
+  deps: CoreDeps,
+  host: AuthenticatedHost,
+  facts: HostFacts,
+  csr?: string,
+): Promise<z.infer<typeof HeartbeatResponse>> {
   const verdict = await deps.db.$transaction(async (tx) => {
     const claim = await checkHeartbeatClaim(tx, deps, host, facts);
     if ("refused" in claim) return claim;
     const cleared = { identityClaim: Prisma.DbNull, identityProblem: null, identityClaimedAt: null };
-    await tx.host.update({ where: { id: host.id }, data: { lastSeenAt: deps.clock(), ...factColumns(facts), ...claim.identity, ...cleared } });
+    await tx.host.update({
+      where: { id: host.id },
+      data: { lastSeenAt: deps.clock(), ...factColumns(facts), ...claim.identity, ...cleared },
+    });
     if (Object.keys(claim.firstClaims).length > 0) {
       await recordAudit(
         tx,
         deps,
-        { orgId: host.orgId, actorType: "system", actorId: host.id, actorLabel: `agent on ${host.name}`, sourceIp: null },
+        {
+          orgId: host.orgId,
+          actorType: "system",
+          actorId: host.id,
+          actorLabel: `agent on ${host.name}`,
+          sourceIp: null,
+        },
         { action: "host.identity.claimed", targetType: "host", targetId: host.id, after: claim.firstClaims },
       );
     }
@@ -190,7 +282,13 @@ export async function recordHeartbeat(deps: CoreDeps, host: AuthenticatedHost, f
   const switchHost = { id: host.id, datapathId: verdict.identity.datapathId };
   const certificate = csr ? await issueHostCertificate(deps, switchHost, csr) : undefined;
   const wanted = !certificate && (newCredential !== undefined || (await certificateWanted(deps, switchHost)));
-  return { hostId: host.id, heartbeatSeconds: HEARTBEAT_SECONDS, ...(newCredential ? { newCredential } : {}), ...(certificate ? { certificate } : {}), ...(wanted ? { certificateWanted: true } : {}) };
+  return {
+    hostId: host.id,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+    ...(newCredential ? { newCredential } : {}),
+    ...(certificate ? { certificate } : {}),
+    ...(wanted ? { certificateWanted: true } : {}),
+  };
 }
 
 export const ListHostsInput = z.object({ cloudId: idRef("cloud").optional() });
@@ -216,16 +314,32 @@ export async function removeHost(ctx: Ctx, input: z.infer<typeof HostRef>): Prom
     const row = await tx.host.findFirst({ where: { id: input.hostId, orgId: ctx.actor.orgId } });
     if (!row) throw notFound("host");
     // drain first: a host still holding instances is not removed behind their back
-    const live = await tx.instance.findMany({ where: { hostId: row.id, status: { not: "terminated" } }, select: { name: true }, take: 6 });
+    const live = await tx.instance.findMany({
+      where: { hostId: row.id, status: { not: "terminated" } },
+      select: { name: true },
+      take: 6,
+    });
     if (live.length > 0) {
-      const names = live.slice(0, 5).map((i) => i.name).join(", ");
-      throw new DomainError("HOST_NOT_EMPTY", `host ${row.name} still has instances (${names}${live.length > 5 ? ", …" : ""}); terminate or move them first`, { field: "hostId" });
+      const names = live
+        .slice(0, 5)
+        .map((i) => i.name)
+        .join(", ");
+      throw new DomainError(
+        "HOST_NOT_EMPTY",
+        `host ${row.name} still has instances (${names}${live.length > 5 ? ", …" : ""}); terminate or move them first`,
+        { field: "hostId" },
+      );
     }
     await tx.instance.deleteMany({ where: { hostId: row.id, status: "terminated" } });
     await tx.host.delete({ where: { id: row.id } });
     // on commit, the worker drops the host's OpenFlow session (and its certificate is refused: the row is gone)
     await tx.$executeRaw`SELECT pg_notify(${HOST_REMOVED_CHANNEL}, ${row.id})`;
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "host.removed", targetType: "host", targetId: row.id, before: { name: row.name, cloudId: row.cloudId } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "host.removed",
+      targetType: "host",
+      targetId: row.id,
+      before: { name: row.name, cloudId: row.cloudId },
+    });
   });
   return { removed: true };
 }

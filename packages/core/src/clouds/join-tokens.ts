@@ -65,7 +65,9 @@ export function joinString(secret: string, publicUrl: string): string {
 
 export function parseJoinString(value: string): { secret: string; url: string | null } {
   const at = value.indexOf("@");
-  return at < 0 ? { secret: value.trim(), url: null } : { secret: value.slice(0, at).trim(), url: value.slice(at + 1).trim() };
+  return at < 0
+    ? { secret: value.trim(), url: null }
+    : { secret: value.slice(0, at).trim(), url: value.slice(at + 1).trim() };
 }
 
 export const CreatedJoinToken = z.object({ joinToken: JoinTokenDto, joinString: z.string() });
@@ -98,7 +100,13 @@ export async function createJoinToken(
       action: "join_token.created",
       targetType: "join_token",
       targetId: created.id,
-      after: { cloud: cloud.name, prefix: created.prefix, reusable: created.reusable, usageLimit: created.usageLimit, expiresAt: created.expiresAt.toISOString() },
+      after: {
+        cloud: cloud.name,
+        prefix: created.prefix,
+        reusable: created.reusable,
+        usageLimit: created.usageLimit,
+        expiresAt: created.expiresAt.toISOString(),
+      },
     });
     return created;
   });
@@ -108,7 +116,11 @@ export async function createJoinToken(
 export async function listJoinTokens(ctx: Ctx, input: { cloudId: string }): Promise<JoinTokenDto[]> {
   assertScope(ctx.actor.scopes, "clouds", "read");
   await findOwnCloud(ctx, input.cloudId);
-  const rows = await ctx.db.joinToken.findMany({ where: { orgId: ctx.actor.orgId, cloudId: input.cloudId }, orderBy: { createdAt: "desc" }, take: 200 });
+  const rows = await ctx.db.joinToken.findMany({
+    where: { orgId: ctx.actor.orgId, cloudId: input.cloudId },
+    orderBy: { createdAt: "desc" },
+    take: 200,
+  });
   const now = ctx.clock();
   return rows.map((r) => toDto(r, now));
 }
@@ -123,11 +135,19 @@ export async function revokeJoinToken(ctx: Ctx, input: z.infer<typeof RevokeJoin
     if (!row) throw notFound("join token");
     if (row.revokedAt) return toDto(row, now);
     const updated = await tx.joinToken.update({ where: { id: row.id }, data: { revokedAt: now } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "join_token.revoked", targetType: "join_token", targetId: row.id, before: { prefix: row.prefix } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "join_token.revoked",
+      targetType: "join_token",
+      targetId: row.id,
+      before: { prefix: row.prefix },
+    });
     return toDto(updated, now);
   });
 }
 
 export function invalidJoinToken(why: string): DomainError {
-  return new DomainError("JOIN_TOKEN_INVALID", `the join token ${why}; create a new one in the console (Clouds → Add host)`);
+  return new DomainError(
+    "JOIN_TOKEN_INVALID",
+    `the join token ${why}; create a new one in the console (Clouds → Add host)`,
+  );
 }

@@ -28,17 +28,32 @@ export async function admitSwitch(deps: CoreDeps, claim: SwitchClaim): Promise<A
     if (!host) return { admitted: false, reason: "no host holds this datapath id" };
     return { admitted: true, hostId: host.id };
   }
-  if (cert.datapathId !== claim.datapathId) return { admitted: false, reason: `the certificate names datapath ${cert.datapathId}, the switch says ${claim.datapathId}` };
-  const row = await deps.db.hostCertificate.findUnique({ where: { hostId: cert.hostId }, select: { authorityId: true, serial: true, datapathId: true, host: { select: { datapathId: true } } } });
+  if (cert.datapathId !== claim.datapathId)
+    return {
+      admitted: false,
+      reason: `the certificate names datapath ${cert.datapathId}, the switch says ${claim.datapathId}`,
+    };
+  const row = await deps.db.hostCertificate.findUnique({
+    where: { hostId: cert.hostId },
+    select: { authorityId: true, serial: true, datapathId: true, host: { select: { datapathId: true } } },
+  });
   if (!row) return { admitted: false, reason: "the certificate's host is removed or has no certificate on record" };
-  if (deps.fabricSecret && row.authorityId !== authorityIdFor(deps.fabricSecret)) return { admitted: false, reason: "the host's certificate is from another CA" };
-  if (row.serial !== cert.serial) return { admitted: false, reason: "the certificate was replaced (renewed): an old certificate" };
-  if (row.datapathId !== claim.datapathId) return { admitted: false, reason: "the certificate on record names another datapath id" };
-  if (row.host.datapathId !== claim.datapathId) return { admitted: false, reason: "the host's approved datapath id is not this one" };
+  if (deps.fabricSecret && row.authorityId !== authorityIdFor(deps.fabricSecret))
+    return { admitted: false, reason: "the host's certificate is from another CA" };
+  if (row.serial !== cert.serial)
+    return { admitted: false, reason: "the certificate was replaced (renewed): an old certificate" };
+  if (row.datapathId !== claim.datapathId)
+    return { admitted: false, reason: "the certificate on record names another datapath id" };
+  if (row.host.datapathId !== claim.datapathId)
+    return { admitted: false, reason: "the host's approved datapath id is not this one" };
   return { admitted: true, hostId: cert.hostId };
 }
 
 /** Calls `onRemoved(hostId)` as each host is removed (announced by `removeHost` on HOST_REMOVED_CHANNEL, in its transaction). */
-export function listenForHostRemovals(databaseUrl: string, onRemoved: (hostId: string) => void, onError: (e: Error) => void): { close(): Promise<void> } {
+export function listenForHostRemovals(
+  databaseUrl: string,
+  onRemoved: (hostId: string) => void,
+  onError: (e: Error) => void,
+): { close(): Promise<void> } {
   return listenChannel(databaseUrl, HOST_REMOVED_CHANNEL, onRemoved, onError);
 }

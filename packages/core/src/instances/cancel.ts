@@ -27,12 +27,24 @@ export async function cancelOperation(ctx: Ctx, input: z.infer<typeof OperationR
   return ctx.db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM operations WHERE id = ${found.id} FOR UPDATE`;
     const op = await tx.operation.findUniqueOrThrow({ where: { id: found.id } });
-    if (op.status !== "queued" && op.status !== "running") throw new DomainError("OPERATION_STATE", `operation ${op.id} is already ${op.status}: nothing to cancel`);
-    if (op.kind === "instance.terminate") throw new DomainError("OPERATION_STATE", "a terminate cannot be cancelled: it only goes forward");
+    if (op.status !== "queued" && op.status !== "running")
+      throw new DomainError("OPERATION_STATE", `operation ${op.id} is already ${op.status}: nothing to cancel`);
+    if (op.kind === "instance.terminate")
+      throw new DomainError("OPERATION_STATE", "a terminate cannot be cancelled: it only goes forward");
     if (op.status === "running" && op.cancelledBy) return operationDto(op);
-    if (op.status === "queued" && op.attempts > 0) throw new DomainError("OPERATION_STATE", `operation ${op.id} already ran once (it is a retry): terminate, stop or start the instance instead`);
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "operation.cancel", targetType: "operation", targetId: op.id, before: { status: op.status, kind: op.kind, targetId: op.targetId } });
-    if (op.status === "running") return operationDto(await tx.operation.update({ where: { id: op.id }, data: { cancelledBy: by } }));
+    if (op.status === "queued" && op.attempts > 0)
+      throw new DomainError(
+        "OPERATION_STATE",
+        `operation ${op.id} already ran once (it is a retry): terminate, stop or start the instance instead`,
+      );
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "operation.cancel",
+      targetType: "operation",
+      targetId: op.id,
+      before: { status: op.status, kind: op.kind, targetId: op.targetId },
+    });
+    if (op.status === "running")
+      return operationDto(await tx.operation.update({ where: { id: op.id }, data: { cancelledBy: by } }));
     if (op.kind === "instance.launch") await undoLaunch(tx, op.targetId, by);
     else await restoreStatus(tx, op.targetId, op.kind as LifecycleKind, op.priorStatus);
     return operationDto(await markCancelled(tx, ctx, op.id, by));
@@ -44,11 +56,24 @@ export async function undoLaunch(tx: DbTx, instanceId: string, by: string): Prom
   const inst = await tx.instance.findUnique({ where: { id: instanceId } });
   if (!inst || inst.status === "terminated") return;
   await releaseAddress(tx, inst.subnetId, inst.address);
-  await tx.instance.update({ where: { id: inst.id }, data: { status: "terminated", ofport: null, statusReason: `launch cancelled by ${by}`, name: `${inst.name}~${inst.id.slice(-6)}` } });
+  await tx.instance.update({
+    where: { id: inst.id },
+    data: {
+      status: "terminated",
+      ofport: null,
+      statusReason: `launch cancelled by ${by}`,
+      name: `${inst.name}~${inst.id.slice(-6)}`,
+    },
+  });
 }
 
 /** A stop/start/restart that never ran: the instance goes back to the status it had (if nothing else moved it meanwhile). */
-export async function restoreStatus(tx: DbTx, instanceId: string, kind: LifecycleKind, prior: string | null): Promise<void> {
+export async function restoreStatus(
+  tx: DbTx,
+  instanceId: string,
+  kind: LifecycleKind,
+  prior: string | null,
+): Promise<void> {
   const rule = LIFECYCLE[kind];
   const back = (rule.from as readonly string[]).includes(prior ?? "") ? (prior as InstanceStatus) : rule.from[0];
   if (!back) return;
@@ -56,7 +81,12 @@ export async function restoreStatus(tx: DbTx, instanceId: string, kind: Lifecycl
 }
 
 /** The worker's side of a cancelled launch: undone and marked in one transaction. */
-export async function finishCancelledLaunch(deps: CoreDeps, operationId: string, instanceId: string, by: string): Promise<void> {
+export async function finishCancelledLaunch(
+  deps: CoreDeps,
+  operationId: string,
+  instanceId: string,
+  by: string,
+): Promise<void> {
   await deps.db.$transaction(async (tx) => {
     await undoLaunch(tx, instanceId, by);
     await markCancelled(tx, deps, operationId, by);

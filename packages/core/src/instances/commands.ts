@@ -12,14 +12,25 @@ import { DomainError } from "../errors.ts";
 export const REDELIVER_MS = 30_000;
 
 /** One command per (operation, kind): a retried job finds the command it already issued. */
-export async function issueCommand(deps: CoreDeps, o: { hostId: string; operationId: string; body: HostCommandBody }): Promise<string> {
-  const existing = await deps.db.hostCommand.findUnique({ where: { operationId_kind: { operationId: o.operationId, kind: o.body.kind } } });
+export async function issueCommand(
+  deps: CoreDeps,
+  o: { hostId: string; operationId: string; body: HostCommandBody },
+): Promise<string> {
+  const existing = await deps.db.hostCommand.findUnique({
+    where: { operationId_kind: { operationId: o.operationId, kind: o.body.kind } },
+  });
   if (existing) {
-    if (existing.status === "failed") await deps.db.hostCommand.update({ where: { id: existing.id }, data: { status: "pending", error: null, result: undefined } });
+    if (existing.status === "failed")
+      await deps.db.hostCommand.update({
+        where: { id: existing.id },
+        data: { status: "pending", error: null, result: undefined },
+      });
     return existing.id;
   }
   const id = deps.newId("hostCommand");
-  await deps.db.hostCommand.create({ data: { id, hostId: o.hostId, operationId: o.operationId, kind: o.body.kind, payload: o.body } });
+  await deps.db.hostCommand.create({
+    data: { id, hostId: o.hostId, operationId: o.operationId, kind: o.body.kind, payload: o.body },
+  });
   return id;
 }
 
@@ -30,22 +41,40 @@ export interface PullResult {
 }
 
 /** The agent asks for work and reports what it has (its inventory); drift is written on the instances. */
-export async function pullCommands(deps: CoreDeps, host: AuthenticatedHost, inventory: InstanceInventoryItem[]): Promise<PullResult> {
+export async function pullCommands(
+  deps: CoreDeps,
+  host: AuthenticatedHost,
+  inventory: InstanceInventoryItem[],
+): Promise<PullResult> {
   const now = deps.clock();
   const due = await deps.db.hostCommand.findMany({
-    where: { hostId: host.id, OR: [{ status: "pending" }, { status: "sent", sentAt: { lt: new Date(now.getTime() - REDELIVER_MS) } }] },
+    where: {
+      hostId: host.id,
+      OR: [{ status: "pending" }, { status: "sent", sentAt: { lt: new Date(now.getTime() - REDELIVER_MS) } }],
+    },
     orderBy: { createdAt: "asc" },
     take: 20,
   });
-  if (due.length > 0) await deps.db.hostCommand.updateMany({ where: { id: { in: due.map((c) => c.id) } }, data: { status: "sent", sentAt: now, attempts: { increment: 1 } } });
-  const expected = await deps.db.instance.findMany({ where: { hostId: host.id, status: "running" }, select: { id: true, ofport: true, statusReason: true } });
+  if (due.length > 0)
+    await deps.db.hostCommand.updateMany({
+      where: { id: { in: due.map((c) => c.id) } },
+      data: { status: "sent", sentAt: now, attempts: { increment: 1 } },
+    });
+  const expected = await deps.db.instance.findMany({
+    where: { hostId: host.id, status: "running" },
+    select: { id: true, ofport: true, statusReason: true },
+  });
   const reported = new Map(inventory.map((i) => [i.instanceId, i]));
   const missing: string[] = [];
   for (const e of expected) {
     const have = reported.get(e.id);
     if (!have) {
       missing.push(e.id);
-      if (!e.statusReason?.startsWith("drift")) await deps.db.instance.update({ where: { id: e.id }, data: { statusReason: `drift: not found on the host at ${now.toISOString()}` } });
+      if (!e.statusReason?.startsWith("drift"))
+        await deps.db.instance.update({
+          where: { id: e.id },
+          data: { statusReason: `drift: not found on the host at ${now.toISOString()}` },
+        });
     } else if (have.ofport !== e.ofport || e.statusReason?.startsWith("drift")) {
       await deps.db.instance.update({ where: { id: e.id }, data: { ofport: have.ofport, statusReason: null } });
     }
@@ -53,13 +82,23 @@ export async function pullCommands(deps: CoreDeps, host: AuthenticatedHost, inve
   return { commands: due.map((c) => ({ id: c.id, body: HostCommandBody.parse(c.payload) })), missing };
 }
 
-export async function completeCommand(deps: CoreDeps, host: AuthenticatedHost, commandId: string, result: CommandResult): Promise<void> {
+export async function completeCommand(
+  deps: CoreDeps,
+  host: AuthenticatedHost,
+  commandId: string,
+  result: CommandResult,
+): Promise<void> {
   const cmd = await deps.db.hostCommand.findFirst({ where: { id: commandId, hostId: host.id } });
   if (!cmd) throw new DomainError("NOT_FOUND", "command not found");
   if (cmd.status === "done") return;
   await deps.db.hostCommand.update({
     where: { id: cmd.id },
-    data: { status: result.ok ? "done" : "failed", result: result, error: result.ok ? null : (result.error ?? "failed"), doneAt: deps.clock() },
+    data: {
+      status: result.ok ? "done" : "failed",
+      result: result,
+      error: result.ok ? null : (result.error ?? "failed"),
+      doneAt: deps.clock(),
+    },
   });
 }
 
@@ -70,12 +109,23 @@ export async function completeCommand(deps: CoreDeps, host: AuthenticatedHost, c
 export async function awaitCommand(deps: CoreDeps, commandId: string, timeoutMs: number): Promise<CommandResult> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const cmd = await deps.db.hostCommand.findUnique({ where: { id: commandId }, include: { host: { select: { name: true, lastSeenAt: true } } } });
+    const cmd = await deps.db.hostCommand.findUnique({
+      where: { id: commandId },
+      include: { host: { select: { name: true, lastSeenAt: true } } },
+    });
     if (!cmd) return { ok: false, error: "the command disappeared (host removed?)" };
     if (cmd.status === "done") return CommandResult.parse(cmd.result ?? { ok: true });
     if (cmd.status === "failed") return { ok: false, error: cmd.error ?? "the agent reported a failure" };
-    if (hostStatus(cmd.host.lastSeenAt, deps.clock()) === "offline") return { ok: false, error: `host ${cmd.host.name} is offline (last heartbeat ${cmd.host.lastSeenAt.toISOString()})` };
-    if (Date.now() > end) return { ok: false, error: `the host's agent did not answer within ${Math.round(timeoutMs / 1000)} s (${cmd.status === "pending" ? "never fetched: is the agent running?" : "fetched, no result yet"})` };
+    if (hostStatus(cmd.host.lastSeenAt, deps.clock()) === "offline")
+      return {
+        ok: false,
+        error: `host ${cmd.host.name} is offline (last heartbeat ${cmd.host.lastSeenAt.toISOString()})`,
+      };
+    if (Date.now() > end)
+      return {
+        ok: false,
+        error: `the host's agent did not answer within ${Math.round(timeoutMs / 1000)} s (${cmd.status === "pending" ? "never fetched: is the agent running?" : "fetched, no result yet"})`,
+      };
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -8,22 +8,48 @@ import { awaitCommand, issueCommand } from "./commands.ts";
 import { beginOperation, cancelRequestedBy, finishOperation, progressOf } from "../operations/progress.ts";
 
 /** One command to the instance's host for this operation (issued once per kind), and the agent's answer. */
-export async function askHost(deps: CoreDeps, inst: { hostId: string }, operationId: string, body: HostCommandBody, o: ExecutorOptions): Promise<CommandResult> {
-  return awaitCommand(deps, await issueCommand(deps, { hostId: inst.hostId, operationId, body }), o.commandTimeoutMs ?? 120_000);
+export async function askHost(
+  deps: CoreDeps,
+  inst: { hostId: string },
+  operationId: string,
+  body: HostCommandBody,
+  o: ExecutorOptions,
+): Promise<CommandResult> {
+  return awaitCommand(
+    deps,
+    await issueCommand(deps, { hostId: inst.hostId, operationId, body }),
+    o.commandTimeoutMs ?? 120_000,
+  );
 }
 
 /** The command that unplugs an instance and deletes it from its host. */
-export const removeCommand = (inst: { id: string; runtime: InstanceRuntime }): HostCommandBody => ({ kind: "instance.remove", instanceId: inst.id, runtime: inst.runtime });
+export const removeCommand = (inst: { id: string; runtime: InstanceRuntime }): HostCommandBody => ({
+  kind: "instance.remove",
+  instanceId: inst.id,
+  runtime: inst.runtime,
+});
 
 /** What the agent needs to (re-)create an instance: everything comes from its row and its subnet. */
 export function specOf(inst: InstanceRow): InstanceSpec {
   const cidr = parseCidr(inst.subnet.cidr) as Cidr;
   return {
-    instanceId: inst.id, name: inst.name, runtime: inst.runtime, image: inst.image, command: inst.command, cpus: inst.cpus, memoryMiB: inst.memoryMiB,
-    mac: inst.mac, address: inst.address, prefixLen: cidr.prefix, gateway: inst.subnet.gateway,
+    instanceId: inst.id,
+    name: inst.name,
+    runtime: inst.runtime,
+    image: inst.image,
+    command: inst.command,
+    cpus: inst.cpus,
+    memoryMiB: inst.memoryMiB,
+    mac: inst.mac,
+    address: inst.address,
+    prefixLen: cidr.prefix,
+    gateway: inst.subnet.gateway,
   };
 }
-type InstanceRow = Pick<InstanceSpec, "name" | "runtime" | "image" | "command" | "cpus" | "memoryMiB" | "mac" | "address"> & { id: string; subnet: { cidr: string; gateway: string } };
+type InstanceRow = Pick<
+  InstanceSpec,
+  "name" | "runtime" | "image" | "command" | "cpus" | "memoryMiB" | "mac" | "address"
+> & { id: string; subnet: { cidr: string; gateway: string } };
 
 /**
  * Runs a launch operation to its end, exactly once in effect: a duplicate delivery of a finished
@@ -32,21 +58,31 @@ type InstanceRow = Pick<InstanceSpec, "name" | "runtime" | "image" | "command" |
  * reason. A cancellation is honoured before the host is asked and again before the TSC step (the
  * agent then removes what it made): the address is released, the instance marked terminated.
  */
-export async function runLaunch(deps: CoreDeps, plane: DataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
+export async function runLaunch(
+  deps: CoreDeps,
+  plane: DataPlane,
+  operationId: string,
+  o: ExecutorOptions = {},
+): Promise<void> {
   const op = await beginOperation(deps, operationId);
   if (!op) return;
   const progress = progressOf(deps, operationId);
   const inst = await deps.db.instance.findUnique({ where: { id: op.targetId }, include: { subnet: true } });
   if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
-  if (inst.status === "terminating" || inst.status === "terminated") return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
+  if (inst.status === "terminating" || inst.status === "terminated")
+    return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
   const removeCancelled = async (cancelledBy: string): Promise<void> => {
     const removed = await askHost(deps, inst, operationId, removeCommand(inst), o);
-    if (!removed.ok) throw new Error(`cancelled by ${cancelledBy}, but the host could not remove the instance: ${removed.error ?? "no reason given"}`);
+    if (!removed.ok)
+      throw new Error(
+        `cancelled by ${cancelledBy}, but the host could not remove the instance: ${removed.error ?? "no reason given"}`,
+      );
     await finishCancelledLaunch(deps, operationId, inst.id, cancelledBy);
   };
   const cancelledBefore = await cancelRequestedBy(deps, operationId);
   // nothing asked of the host yet: nothing to undo there (a re-run after a crash may have asked already)
-  if (cancelledBefore && (await deps.db.hostCommand.count({ where: { operationId, kind: "instance.start" } })) === 0) return finishCancelledLaunch(deps, operationId, inst.id, cancelledBefore);
+  if (cancelledBefore && (await deps.db.hostCommand.count({ where: { operationId, kind: "instance.start" } })) === 0)
+    return finishCancelledLaunch(deps, operationId, inst.id, cancelledBefore);
   try {
     if (cancelledBefore) return await removeCancelled(cancelledBefore);
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "starting", statusReason: null } });
@@ -60,8 +96,21 @@ export async function runLaunch(deps: CoreDeps, plane: DataPlane, operationId: s
     const cancelledBy = await cancelRequestedBy(deps, operationId);
     if (cancelledBy) return await removeCancelled(cancelledBy);
     await progress.step("program the TSC", "running");
-    const fabric = await plane.plug({ id: inst.id, orgId: inst.orgId, vpcId: inst.vpcId, hostId: inst.hostId, ofport: result.ofport, mac: inst.mac, address: inst.address, gateway: inst.subnet.gateway });
-    await progress.step("program the TSC", "done", fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects");
+    const fabric = await plane.plug({
+      id: inst.id,
+      orgId: inst.orgId,
+      vpcId: inst.vpcId,
+      hostId: inst.hostId,
+      ofport: result.ofport,
+      mac: inst.mac,
+      address: inst.address,
+      gateway: inst.subnet.gateway,
+    });
+    await progress.step(
+      "program the TSC",
+      "done",
+      fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects",
+    );
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "running" } });
     await finishOperation(deps, operationId, { ok: true });
   } catch (e) {
@@ -75,7 +124,12 @@ export async function runLaunch(deps: CoreDeps, plane: DataPlane, operationId: s
 }
 
 /** Terminate: out of the TSC first (traffic stops), then off the host, then the address is free. */
-export async function runTerminate(deps: CoreDeps, plane: DataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
+export async function runTerminate(
+  deps: CoreDeps,
+  plane: DataPlane,
+  operationId: string,
+  o: ExecutorOptions = {},
+): Promise<void> {
   const op = await beginOperation(deps, operationId);
   if (!op) return;
   const progress = progressOf(deps, operationId);
@@ -89,7 +143,10 @@ export async function runTerminate(deps: CoreDeps, plane: DataPlane, operationId
     await progress.step("remove from the host", "done");
     await deps.db.$transaction(async (tx) => {
       await releaseAddress(tx, inst.subnetId, inst.address);
-      await tx.instance.update({ where: { id: inst.id }, data: { status: "terminated", ofport: null, statusReason: null, name: `${inst.name}~${inst.id.slice(-6)}` } });
+      await tx.instance.update({
+        where: { id: inst.id },
+        data: { status: "terminated", ofport: null, statusReason: null, name: `${inst.name}~${inst.id.slice(-6)}` },
+      });
     });
     await progress.step("release the address", "done", inst.address);
     await finishOperation(deps, operationId, { ok: true });

@@ -17,7 +17,6 @@ let hostId: HostId;
 
 let queue: ReturnType<typeof redisOperationQueue>;
 
-
 beforeAll(async () => {
   const tenant = await tenantWithHost("inst");
   ctx = tenant.ctx;
@@ -26,7 +25,10 @@ beforeAll(async () => {
 
   const vpc = await createVpc(ctx, { name: "v", cidr: "10.77.0.0/16", allowOverlap: false });
   subnetId = (await createSubnet(ctx, { vpcId: vpc.id, cloudId, name: "s", cidr: "10.77.1.0/26" })).id;
-  queue = redisOperationQueue(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `nvitest-core-${Date.now().toString(36)}`);
+  queue = redisOperationQueue(
+    process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    `nvitest-core-${Date.now().toString(36)}`,
+  );
 });
 afterAll(async () => {
   await queue.close();
@@ -35,7 +37,11 @@ afterAll(async () => {
 
 describe("launching instances", () => {
   it("50 concurrent launches into a /26: unique addresses, then SUBNET_FULL, nothing half-made", async () => {
-    const results = await Promise.allSettled(Array.from({ length: 70 }, (_, i) => launchInstance(ctx, queue, { name: `c${i}`, subnetId, runtime: "netns", cpus: 1, memoryMiB: 64 })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 70 }, (_, i) =>
+        launchInstance(ctx, queue, { name: `c${i}`, subnetId, runtime: "netns", cpus: 1, memoryMiB: 64 }),
+      ),
+    );
     const ok = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.instance.address] : []));
     const refused = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as DomainError).code] : []));
     expect(ok.length).toBe(61); // a /26 has 62 usable addresses, the gateway takes one
@@ -43,31 +49,80 @@ describe("launching instances", () => {
     expect([...new Set(refused)]).toEqual(["SUBNET_FULL"]);
     const made = await ctx.db.instance.findMany({ where: { subnetId }, select: { id: true } });
     expect(made.length).toBe(61);
-    expect(await ctx.db.operation.count({ where: { kind: "instance.launch", targetId: { in: made.map((m) => m.id) } } })).toBe(61);
+    expect(
+      await ctx.db.operation.count({ where: { kind: "instance.launch", targetId: { in: made.map((m) => m.id) } } }),
+    ).toBe(61);
   }, 60_000);
 
   it("an idempotency key makes a retried request the same launch", async () => {
     const vpc = await createVpc(ctx, { name: "v2", cidr: "10.78.0.0/16", allowOverlap: true });
-    const sn = await createSubnet(ctx, { vpcId: vpc.id, cloudId: asId("cloud", (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId), name: "s2", cidr: "10.78.1.0/24" });
-    const first = await launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64, idempotencyKey: "request-0001" });
-    const again = await launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64, idempotencyKey: "request-0001" });
+    const sn = await createSubnet(ctx, {
+      vpcId: vpc.id,
+      cloudId: asId("cloud", (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId),
+      name: "s2",
+      cidr: "10.78.1.0/24",
+    });
+    const first = await launchInstance(ctx, queue, {
+      name: "idem",
+      subnetId: sn.id,
+      runtime: "netns",
+      cpus: 1,
+      memoryMiB: 64,
+      idempotencyKey: "request-0001",
+    });
+    const again = await launchInstance(ctx, queue, {
+      name: "idem",
+      subnetId: sn.id,
+      runtime: "netns",
+      cpus: 1,
+      memoryMiB: 64,
+      idempotencyKey: "request-0001",
+    });
     expect(again).toEqual(first);
-    expect(await codeOf(launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64 }))).toBe("DUPLICATE_NAME@name");
+    expect(
+      await codeOf(
+        launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64 }),
+      ),
+    ).toBe("DUPLICATE_NAME@name");
   });
 
   it("refuses an offline host and a missing runtime, naming the field", async () => {
     await ctx.db.host.update({ where: { id: hostId }, data: { lastSeenAt: new Date(Date.now() - 10 * 60_000) } });
     try {
-      expect(await codeOf(launchInstance(ctx, queue, { name: "late", subnetId: (await ownSubnet("late")).id, hostId, runtime: "netns", cpus: 1, memoryMiB: 64 }))).toBe("HOST_UNAVAILABLE@hostId");
+      expect(
+        await codeOf(
+          launchInstance(ctx, queue, {
+            name: "late",
+            subnetId: (await ownSubnet("late")).id,
+            hostId,
+            runtime: "netns",
+            cpus: 1,
+            memoryMiB: 64,
+          }),
+        ),
+      ).toBe("HOST_UNAVAILABLE@hostId");
     } finally {
       await ctx.db.host.update({ where: { id: hostId }, data: { lastSeenAt: new Date() } });
     }
-    expect(await codeOf(launchInstance(ctx, queue, { name: "vm", subnetId: (await ownSubnet("vm")).id, hostId, runtime: "qemu", image: "nvi-busybox", cpus: 1, memoryMiB: 64 }))).toBe("VALIDATION_FAILED@runtime");
+    expect(
+      await codeOf(
+        launchInstance(ctx, queue, {
+          name: "vm",
+          subnetId: (await ownSubnet("vm")).id,
+          hostId,
+          runtime: "qemu",
+          image: "nvi-busybox",
+          cpus: 1,
+          memoryMiB: 64,
+        }),
+      ),
+    ).toBe("VALIDATION_FAILED@runtime");
   });
 
   it("a VM's image is a guest name, not a host path, and it gets enough memory to boot", async () => {
     const subnetId = (await ownSubnet("vmin")).id;
-    const vm = (name: string, extra: { image?: string; memoryMiB: number }) => codeOf(launchInstance(ctx, queue, { name, subnetId, hostId, runtime: "qemu", cpus: 1, ...extra }));
+    const vm = (name: string, extra: { image?: string; memoryMiB: number }) =>
+      codeOf(launchInstance(ctx, queue, { name, subnetId, hostId, runtime: "qemu", cpus: 1, ...extra }));
     expect(await vm("vm1", { image: "/img/x.qcow2", memoryMiB: 128 })).toBe("VALIDATION_FAILED@image");
     expect(await vm("vm2", { image: "../etc", memoryMiB: 128 })).toBe("VALIDATION_FAILED@image");
     expect(await vm("vm3", { image: "nvi-busybox", memoryMiB: 48 })).toBe("VALIDATION_FAILED@memoryMiB");
@@ -77,14 +132,23 @@ describe("launching instances", () => {
   it("a container's image is an image reference, never an option or a path for docker's argv", async () => {
     const subnetId = (await ownSubnet("ctr")).id;
     for (const image of ["--privileged", "../../etc/passwd", "-v/:/host", "alpine --privileged"]) {
-      expect(await codeOf(launchInstance(ctx, queue, { name: "ctr", subnetId, runtime: "docker", image, cpus: 1, memoryMiB: 64 })), image).toBe("VALIDATION_FAILED@image");
+      expect(
+        await codeOf(
+          launchInstance(ctx, queue, { name: "ctr", subnetId, runtime: "docker", image, cpus: 1, memoryMiB: 64 }),
+        ),
+        image,
+      ).toBe("VALIDATION_FAILED@image");
     }
   });
 });
 
 async function ownSubnet(name: string) {
   const cloudId = asId("cloud", (await ctx.db.host.findUniqueOrThrow({ where: { id: hostId } })).cloudId);
-  const vpc = await createVpc(ctx, { name: `v-${name}`, cidr: `10.${80 + Math.floor(Math.random() * 100)}.0.0/16`, allowOverlap: true });
+  const vpc = await createVpc(ctx, {
+    name: `v-${name}`,
+    cidr: `10.${80 + Math.floor(Math.random() * 100)}.0.0/16`,
+    allowOverlap: true,
+  });
   return createSubnet(ctx, { vpcId: vpc.id, cloudId, name: `s-${name}`, cidr: vpc.cidr.replace("0.0/16", "1.0/24") });
 }
 
@@ -106,7 +170,10 @@ describe("the agent channel", () => {
     expect((await pullCommands(ctx, host, [])).commands.map((c) => c.id)).toContain(id);
     expect((await pullCommands(ctx, host, [])).commands.map((c) => c.id)).not.toContain(id); // sent, not yet due again
     await completeCommand(ctx, host, id, { ok: true });
-    expect(await ctx.db.hostCommand.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "done", attempts: 1 });
+    expect(await ctx.db.hostCommand.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: "done",
+      attempts: 1,
+    });
     const stranger = { ...host, id: "host_someoneelse0000000" };
     expect(await codeOf(completeCommand(ctx, stranger, id, { ok: true }))).toBe("NOT_FOUND");
   });

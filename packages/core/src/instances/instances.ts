@@ -1,5 +1,17 @@
 import { createHash } from "node:crypto";
-import { HostFacts, InstanceDto, InstanceRuntime, Labels, QEMU_IMAGE_NAME, isDockerImageReference, QEMU_MIN_MEMORY_MIB, type OperationId, type OperationStep, idRef, asId } from "@nvi/contracts";
+import {
+  HostFacts,
+  InstanceDto,
+  InstanceRuntime,
+  Labels,
+  QEMU_IMAGE_NAME,
+  isDockerImageReference,
+  QEMU_MIN_MEMORY_MIB,
+  type OperationId,
+  type OperationStep,
+  idRef,
+  asId,
+} from "@nvi/contracts";
 import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -49,23 +61,62 @@ export function instanceMac(instanceId: string): string {
 }
 
 type Row = {
-  id: string; name: string; vpcId: string; subnetId: string; hostId: string; runtime: InstanceRuntime; image: string | null; command: string | null;
-  cpus: number; memoryMiB: number; address: string; mac: string; status: InstanceDto["status"]; statusReason: string | null; ofport: number | null; labels: unknown;
-  createdAt: Date; updatedAt: Date; host: { name: string; cloudId: string };
+  id: string;
+  name: string;
+  vpcId: string;
+  subnetId: string;
+  hostId: string;
+  runtime: InstanceRuntime;
+  image: string | null;
+  command: string | null;
+  cpus: number;
+  memoryMiB: number;
+  address: string;
+  mac: string;
+  status: InstanceDto["status"];
+  statusReason: string | null;
+  ofport: number | null;
+  labels: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+  host: { name: string; cloudId: string };
 };
 
 export function instanceDto(r: Row): InstanceDto {
   return {
-    id: asId("instance", r.id), name: r.name, vpcId: asId("vpc", r.vpcId), subnetId: asId("subnet", r.subnetId), hostId: asId("host", r.hostId), hostName: r.host.name, cloudId: asId("cloud", r.host.cloudId), runtime: r.runtime,
-    image: r.image, command: r.command, cpus: r.cpus, memoryMiB: r.memoryMiB, address: r.address, mac: r.mac, status: r.status,
-    statusReason: r.statusReason, ofport: r.ofport, labels: Labels.catch({}).parse(r.labels), createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+    id: asId("instance", r.id),
+    name: r.name,
+    vpcId: asId("vpc", r.vpcId),
+    subnetId: asId("subnet", r.subnetId),
+    hostId: asId("host", r.hostId),
+    hostName: r.host.name,
+    cloudId: asId("cloud", r.host.cloudId),
+    runtime: r.runtime,
+    image: r.image,
+    command: r.command,
+    cpus: r.cpus,
+    memoryMiB: r.memoryMiB,
+    address: r.address,
+    mac: r.mac,
+    status: r.status,
+    statusReason: r.statusReason,
+    ofport: r.ofport,
+    labels: Labels.catch({}).parse(r.labels),
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
   };
 }
 
 export const withHost = { host: { select: { name: true, cloudId: true } } } as const;
 
 function runtimeProblem(runtime: InstanceRuntime, facts: HostFacts, image: string | undefined): string | null {
-  if (!facts.runtimes[runtime]) return `host ${facts.hostname} has no ${runtime} runtime (it reports: ${Object.entries(facts.runtimes).filter(([, on]) => on).map(([k]) => k).join(", ") || "none"})`;
+  if (!facts.runtimes[runtime])
+    return `host ${facts.hostname} has no ${runtime} runtime (it reports: ${
+      Object.entries(facts.runtimes)
+        .filter(([, on]) => on)
+        .map(([k]) => k)
+        .join(", ") || "none"
+    })`;
   if (runtime !== "netns" && !image) return `a ${runtime} instance needs an image`;
   return null;
 }
@@ -73,13 +124,24 @@ function runtimeProblem(runtime: InstanceRuntime, facts: HostFacts, image: strin
 /** What only a VM needs: a guest name (never a host path) and enough memory to boot a kernel; a container, an image reference (never an option or a path). */
 function checkVmInput(input: z.infer<typeof LaunchInstanceInput>): void {
   if (input.runtime === "docker" && input.image && !isDockerImageReference(input.image)) {
-    throw new DomainError("VALIDATION_FAILED", `a docker image is an image reference (e.g. alpine:3.20 or registry.example.com/team/app@sha256:…), not "${input.image.slice(0, 80)}"`, { field: "image" });
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      `a docker image is an image reference (e.g. alpine:3.20 or registry.example.com/team/app@sha256:…), not "${input.image.slice(0, 80)}"`,
+      { field: "image" },
+    );
   }
   if (input.runtime !== "qemu") return;
   if (input.image && !QEMU_IMAGE_NAME.test(input.image)) {
-    throw new DomainError("VALIDATION_FAILED", `a qemu image is the name of a guest on the host (lower-case letters, digits, . _ -; e.g. nvi-busybox), not a path: "${input.image}"`, { field: "image" });
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      `a qemu image is the name of a guest on the host (lower-case letters, digits, . _ -; e.g. nvi-busybox), not a path: "${input.image}"`,
+      { field: "image" },
+    );
   }
-  if (input.memoryMiB < QEMU_MIN_MEMORY_MIB) throw new DomainError("VALIDATION_FAILED", `a VM needs at least ${QEMU_MIN_MEMORY_MIB} MiB of memory`, { field: "memoryMiB" });
+  if (input.memoryMiB < QEMU_MIN_MEMORY_MIB)
+    throw new DomainError("VALIDATION_FAILED", `a VM needs at least ${QEMU_MIN_MEMORY_MIB} MiB of memory`, {
+      field: "memoryMiB",
+    });
 }
 
 /** The host to launch on: the one asked for (checked), or the least loaded online host of the subnet's cloud with the runtime. */
@@ -88,21 +150,42 @@ async function placeInstance(ctx: Ctx, cloudId: string, input: z.infer<typeof La
   if (input.hostId) {
     const host = await ctx.db.host.findFirst({ where: { id: input.hostId, orgId: ctx.actor.orgId } });
     if (!host) throw new DomainError("NOT_FOUND", "host not found", { field: "hostId" });
-    if (host.cloudId !== cloudId) throw new DomainError("VALIDATION_FAILED", `host ${host.name} is not in the subnet's cloud`, { field: "hostId" });
+    if (host.cloudId !== cloudId)
+      throw new DomainError("VALIDATION_FAILED", `host ${host.name} is not in the subnet's cloud`, { field: "hostId" });
     const status = hostStatus(host.lastSeenAt, now);
-    if (status !== "online") throw new DomainError("HOST_UNAVAILABLE", `host ${host.name} is ${status} (last heartbeat ${host.lastSeenAt.toISOString()})`, { field: "hostId" });
+    if (status !== "online")
+      throw new DomainError(
+        "HOST_UNAVAILABLE",
+        `host ${host.name} is ${status} (last heartbeat ${host.lastSeenAt.toISOString()})`,
+        { field: "hostId" },
+      );
     const problem = runtimeProblem(input.runtime, storedFacts(host.facts), input.image);
-    if (problem) throw new DomainError("VALIDATION_FAILED", problem, { field: input.runtime !== "netns" && !input.image ? "image" : "runtime" });
+    if (problem)
+      throw new DomainError("VALIDATION_FAILED", problem, {
+        field: input.runtime !== "netns" && !input.image ? "image" : "runtime",
+      });
     return host;
   }
-  const hosts = await ctx.db.host.findMany({ where: { orgId: ctx.actor.orgId, cloudId }, include: { _count: { select: { instances: true } } } });
+  const hosts = await ctx.db.host.findMany({
+    where: { orgId: ctx.actor.orgId, cloudId },
+    include: { _count: { select: { instances: true } } },
+  });
   const fit = hosts
-    .filter((h) => hostStatus(h.lastSeenAt, now) === "online" && runtimeProblem(input.runtime, storedFacts(h.facts), input.image) === null)
+    .filter(
+      (h) =>
+        hostStatus(h.lastSeenAt, now) === "online" &&
+        runtimeProblem(input.runtime, storedFacts(h.facts), input.image) === null,
+    )
     .sort((a, b) => a._count.instances - b._count.instances || a.name.localeCompare(b.name));
   const chosen = fit[0];
   if (!chosen) {
-    if (input.runtime !== "netns" && !input.image) throw new DomainError("VALIDATION_FAILED", `a ${input.runtime} instance needs an image`, { field: "image" });
-    throw new DomainError("HOST_UNAVAILABLE", `no online host in the subnet's cloud offers the ${input.runtime} runtime (${hosts.length} host(s) enrolled)`, { field: "hostId" });
+    if (input.runtime !== "netns" && !input.image)
+      throw new DomainError("VALIDATION_FAILED", `a ${input.runtime} instance needs an image`, { field: "image" });
+    throw new DomainError(
+      "HOST_UNAVAILABLE",
+      `no online host in the subnet's cloud offers the ${input.runtime} runtime (${hosts.length} host(s) enrolled)`,
+      { field: "hostId" },
+    );
   }
   return chosen;
 }
@@ -120,12 +203,18 @@ const LAUNCH_STEPS = ["allocate an address", "start on the host", "plug into the
  * transaction allocates the address, creates the instance (pending) and its operation; the job is
  * queued after commit (and re-queued by the worker's sweeper if that fails). Bad input changes nothing.
  */
-export async function launchInstance(ctx: Ctx, queue: OperationQueue, raw: z.input<typeof LaunchInstanceInput>): Promise<{ instance: InstanceDto; operationId: OperationId }> {
+export async function launchInstance(
+  ctx: Ctx,
+  queue: OperationQueue,
+  raw: z.input<typeof LaunchInstanceInput>,
+): Promise<{ instance: InstanceDto; operationId: OperationId }> {
   const input = LaunchInstanceInput.parse(raw);
   assertScope(ctx.actor.scopes, "instances", "write");
   const orgId = ctx.actor.orgId;
   if (input.idempotencyKey) {
-    const prior = await ctx.db.operation.findUnique({ where: { orgId_idempotencyKey: { orgId, idempotencyKey: input.idempotencyKey } } });
+    const prior = await ctx.db.operation.findUnique({
+      where: { orgId_idempotencyKey: { orgId, idempotencyKey: input.idempotencyKey } },
+    });
     if (prior) {
       const existing = await ctx.db.instance.findFirst({ where: { id: prior.targetId, orgId }, include: withHost });
       if (existing) return { instance: instanceDto(existing), operationId: asId("operation", prior.id) };
@@ -136,45 +225,114 @@ export async function launchInstance(ctx: Ctx, queue: OperationQueue, raw: z.inp
   checkVmInput(input);
   const host = await placeInstance(ctx, subnet.cloudId, input);
   const count = await ctx.db.instance.count({ where: { orgId, status: { not: "terminated" } } });
-  if (count >= INSTANCE_LIMITS.perOrganization) throw new DomainError("QUOTA_EXCEEDED", `the organization already has ${count} instances (limit ${INSTANCE_LIMITS.perOrganization}); terminate some first`, { field: "name" });
+  if (count >= INSTANCE_LIMITS.perOrganization)
+    throw new DomainError(
+      "QUOTA_EXCEEDED",
+      `the organization already has ${count} instances (limit ${INSTANCE_LIMITS.perOrganization}); terminate some first`,
+      { field: "name" },
+    );
   const id = ctx.newId("instance");
   try {
     const result = await ctx.db.$transaction(async (tx) => {
       const { address } = await allocateAddress(tx, orgId, subnet.id, id, input.address);
       const row = await tx.instance.create({
         data: {
-          id, orgId, vpcId: subnet.vpcId, subnetId: subnet.id, hostId: host.id, name: input.name, runtime: input.runtime, image: input.image ?? null,
-          command: input.command ?? null, cpus: input.cpus, memoryMiB: input.memoryMiB, address, mac: instanceMac(id), createdBy: ctx.actor.email,
+          id,
+          orgId,
+          vpcId: subnet.vpcId,
+          subnetId: subnet.id,
+          hostId: host.id,
+          name: input.name,
+          runtime: input.runtime,
+          image: input.image ?? null,
+          command: input.command ?? null,
+          cpus: input.cpus,
+          memoryMiB: input.memoryMiB,
+          address,
+          mac: instanceMac(id),
+          createdBy: ctx.actor.email,
           labels: input.labels,
         },
         include: withHost,
       });
-      const steps: OperationStep[] = LAUNCH_STEPS.map((s, i) => ({ name: s, status: i === 0 ? "done" : "pending", at: i === 0 ? ctx.clock().toISOString() : null, detail: i === 0 ? address : null }));
-      const op = await createOperation(tx, ctx, { kind: "instance.launch", targetType: "instance", targetId: id, steps, idempotencyKey: input.idempotencyKey ?? null });
-      await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "instance.launch", targetType: "instance", targetId: id, after: { name: input.name, runtime: input.runtime, host: host.name, address, subnetId: subnet.id } });
+      const steps: OperationStep[] = LAUNCH_STEPS.map((s, i) => ({
+        name: s,
+        status: i === 0 ? "done" : "pending",
+        at: i === 0 ? ctx.clock().toISOString() : null,
+        detail: i === 0 ? address : null,
+      }));
+      const op = await createOperation(tx, ctx, {
+        kind: "instance.launch",
+        targetType: "instance",
+        targetId: id,
+        steps,
+        idempotencyKey: input.idempotencyKey ?? null,
+      });
+      await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+        action: "instance.launch",
+        targetType: "instance",
+        targetId: id,
+        after: { name: input.name, runtime: input.runtime, host: host.name, address, subnetId: subnet.id },
+      });
       return { instance: instanceDto(row), operationId: op.id };
     }, LAUNCH_TX);
     await queue.enqueue("instance.launch", result.operationId);
     return result;
   } catch (e) {
-    if (isUniqueViolation(e)) throw new DomainError("DUPLICATE_NAME", `an instance named ${input.name} already exists`, { field: "name" });
+    if (isUniqueViolation(e))
+      throw new DomainError("DUPLICATE_NAME", `an instance named ${input.name} already exists`, { field: "name" });
     throw e;
   }
 }
 
 /** Terminate: the operation stops the instance on its host, unplugs it, releases its address. */
-export async function terminateInstance(ctx: Ctx, queue: OperationQueue, input: z.infer<typeof InstanceRef>): Promise<{ instance: InstanceDto; operationId: OperationId }> {
+export async function terminateInstance(
+  ctx: Ctx,
+  queue: OperationQueue,
+  input: z.infer<typeof InstanceRef>,
+): Promise<{ instance: InstanceDto; operationId: OperationId }> {
   assertScope(ctx.actor.scopes, "instances", "write");
-  const found = await ctx.db.instance.findFirst({ where: { id: input.instanceId, orgId: ctx.actor.orgId }, include: withHost });
+  const found = await ctx.db.instance.findFirst({
+    where: { id: input.instanceId, orgId: ctx.actor.orgId },
+    include: withHost,
+  });
   if (!found) throw notFound("instance");
-  if (found.status === "terminated") throw new DomainError("INSTANCE_STATE", `instance ${found.name} is already terminated`);
+  if (found.status === "terminated")
+    throw new DomainError("INSTANCE_STATE", `instance ${found.name} is already terminated`);
   const result = await ctx.db.$transaction(async (tx) => {
-    const running = await tx.operation.findFirst({ where: { orgId: ctx.actor.orgId, targetId: found.id, kind: "instance.terminate", status: { in: ["queued", "running"] } } });
+    const running = await tx.operation.findFirst({
+      where: {
+        orgId: ctx.actor.orgId,
+        targetId: found.id,
+        kind: "instance.terminate",
+        status: { in: ["queued", "running"] },
+      },
+    });
     if (running) return { instance: instanceDto(found), operationId: asId("operation", running.id), fresh: false };
-    const row = await tx.instance.update({ where: { id: found.id }, data: { status: "terminating" }, include: withHost });
-    const steps: OperationStep[] = ["remove from the TSC", "remove from the host", "release the address"].map((s) => ({ name: s, status: "pending", at: null, detail: null }));
-    const op = await createOperation(tx, ctx, { kind: "instance.terminate", targetType: "instance", targetId: found.id, steps, idempotencyKey: null });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "instance.terminate", targetType: "instance", targetId: found.id, before: { status: found.status, address: found.address } });
+    const row = await tx.instance.update({
+      where: { id: found.id },
+      data: { status: "terminating" },
+      include: withHost,
+    });
+    const steps: OperationStep[] = ["remove from the TSC", "remove from the host", "release the address"].map((s) => ({
+      name: s,
+      status: "pending",
+      at: null,
+      detail: null,
+    }));
+    const op = await createOperation(tx, ctx, {
+      kind: "instance.terminate",
+      targetType: "instance",
+      targetId: found.id,
+      steps,
+      idempotencyKey: null,
+    });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "instance.terminate",
+      targetType: "instance",
+      targetId: found.id,
+      before: { status: found.status, address: found.address },
+    });
     return { instance: instanceDto(row), operationId: op.id, fresh: true };
   });
   if (result.fresh) await queue.enqueue("instance.terminate", result.operationId);
@@ -183,13 +341,20 @@ export async function terminateInstance(ctx: Ctx, queue: OperationQueue, input: 
 
 export async function listInstances(ctx: Ctx, input: z.infer<typeof ListInstancesInput> = {}): Promise<InstanceDto[]> {
   assertScope(ctx.actor.scopes, "instances", "read");
-  const rows = await ctx.db.instance.findMany({ where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { vpcId: input.vpcId } : {}), status: { not: "terminated" } }, include: withHost, orderBy: { createdAt: "asc" } });
+  const rows = await ctx.db.instance.findMany({
+    where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { vpcId: input.vpcId } : {}), status: { not: "terminated" } },
+    include: withHost,
+    orderBy: { createdAt: "asc" },
+  });
   return rows.map(instanceDto);
 }
 
 export async function getInstance(ctx: Ctx, input: z.infer<typeof InstanceRef>): Promise<InstanceDto> {
   assertScope(ctx.actor.scopes, "instances", "read");
-  const row = await ctx.db.instance.findFirst({ where: { id: input.instanceId, orgId: ctx.actor.orgId }, include: withHost });
+  const row = await ctx.db.instance.findFirst({
+    where: { id: input.instanceId, orgId: ctx.actor.orgId },
+    include: withHost,
+  });
   if (!row) throw notFound("instance");
   return instanceDto(row);
 }

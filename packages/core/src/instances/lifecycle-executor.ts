@@ -5,14 +5,27 @@ import { restoreStatus } from "./cancel.ts";
 import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
 import { askHost, removeCommand, specOf } from "./executor.ts";
 import { LIFECYCLE, type LifecycleKind } from "./lifecycle.ts";
-import { beginOperation, cancelRequestedBy, finishOperation, markCancelled, progressOf, type OperationProgress } from "../operations/progress.ts";
+import {
+  beginOperation,
+  cancelRequestedBy,
+  finishOperation,
+  markCancelled,
+  progressOf,
+  type OperationProgress,
+} from "../operations/progress.ts";
 
 type Inst = NonNullable<Awaited<ReturnType<typeof loadInstance>>>;
 
-const loadInstance = (deps: CoreDeps, id: string) => deps.db.instance.findUnique({ where: { id }, include: { subnet: true } });
+const loadInstance = (deps: CoreDeps, id: string) =>
+  deps.db.instance.findUnique({ where: { id }, include: { subnet: true } });
 
 /** Moves the instance's status only if nobody else moved it (a terminate that came in meanwhile wins). */
-async function moveStatus(deps: CoreDeps, id: string, from: InstanceStatus[], data: { status: InstanceStatus; statusReason?: string | null; ofport?: number | null }): Promise<boolean> {
+async function moveStatus(
+  deps: CoreDeps,
+  id: string,
+  from: InstanceStatus[],
+  data: { status: InstanceStatus; statusReason?: string | null; ofport?: number | null },
+): Promise<boolean> {
   return (await deps.db.instance.updateMany({ where: { id, status: { in: from } }, data })).count > 0;
 }
 
@@ -22,23 +35,52 @@ async function moveStatus(deps: CoreDeps, id: string, from: InstanceStatus[], da
  * The address stays allocated to the instance; the VEB port stays only where the runtime keeps it
  * (netns: yes, link down; docker: no, the container's network namespace is gone), as the agent says.
  */
-async function stopPhase(deps: CoreDeps, plane: DataPlane, progress: OperationProgress, operationId: string, inst: Inst, o: ExecutorOptions) {
+async function stopPhase(
+  deps: CoreDeps,
+  plane: DataPlane,
+  progress: OperationProgress,
+  operationId: string,
+  inst: Inst,
+  o: ExecutorOptions,
+) {
   await moveStatus(deps, inst.id, ["running", "stopping", "starting", "failed"], { status: "stopping" });
   await progress.step("remove from the TSC", "running");
   await plane.unplug(inst.id);
   await progress.step("remove from the TSC", "done");
   await progress.step("stop on the host", "running");
-  const result = await askHost(deps, inst, operationId, { kind: "instance.stop", instanceId: inst.id, runtime: inst.runtime }, o);
+  const result = await askHost(
+    deps,
+    inst,
+    operationId,
+    { kind: "instance.stop", instanceId: inst.id, runtime: inst.runtime },
+    o,
+  );
   if (!result.ok) throw new Error(result.error ?? "the agent could not stop the instance");
-  await progress.step("stop on the host", "done", result.ofport ? `VEB port ${result.ofport} kept, link down` : "VEB port removed");
-  await moveStatus(deps, inst.id, ["stopping"], { status: "stopped", ofport: result.ofport ?? null, statusReason: null });
+  await progress.step(
+    "stop on the host",
+    "done",
+    result.ofport ? `VEB port ${result.ofport} kept, link down` : "VEB port removed",
+  );
+  await moveStatus(deps, inst.id, ["stopping"], {
+    status: "stopped",
+    ofport: result.ofport ?? null,
+    statusReason: null,
+  });
 }
 
 /** Start phase: the agent starts the instance from its spec and answers with its VEB port; the TSC plugs it again. */
-async function startPhase(deps: CoreDeps, plane: DataPlane, progress: OperationProgress, operationId: string, inst: Inst, o: ExecutorOptions) {
+async function startPhase(
+  deps: CoreDeps,
+  plane: DataPlane,
+  progress: OperationProgress,
+  operationId: string,
+  inst: Inst,
+  o: ExecutorOptions,
+) {
   // a terminate that came in meanwhile wins: never start what is being removed
   const now = await deps.db.instance.findUnique({ where: { id: inst.id }, select: { status: true } });
-  if (!now || now.status === "terminating" || now.status === "terminated") throw new Error(`the instance is ${now?.status ?? "gone"}: not started`);
+  if (!now || now.status === "terminating" || now.status === "terminated")
+    throw new Error(`the instance is ${now?.status ?? "gone"}: not started`);
   await moveStatus(deps, inst.id, ["stopped", "stopping", "starting", "failed"], { status: "starting" });
   await progress.step("start on the host", "running");
   const result = await askHost(deps, inst, operationId, { kind: "instance.resume", spec: specOf(inst) }, o);
@@ -50,8 +92,21 @@ async function startPhase(deps: CoreDeps, plane: DataPlane, progress: OperationP
   }
   await progress.step("start on the host", "done", `VEB port ${result.ofport}`);
   await progress.step("program the TSC", "running");
-  const fabric = await plane.plug({ id: inst.id, orgId: inst.orgId, vpcId: inst.vpcId, hostId: inst.hostId, ofport: result.ofport, mac: inst.mac, address: inst.address, gateway: inst.subnet.gateway });
-  await progress.step("program the TSC", "done", fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects");
+  const fabric = await plane.plug({
+    id: inst.id,
+    orgId: inst.orgId,
+    vpcId: inst.vpcId,
+    hostId: inst.hostId,
+    ofport: result.ofport,
+    mac: inst.mac,
+    address: inst.address,
+    gateway: inst.subnet.gateway,
+  });
+  await progress.step(
+    "program the TSC",
+    "done",
+    fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects",
+  );
   await moveStatus(deps, inst.id, ["starting"], { status: "running", statusReason: null });
 }
 
@@ -62,14 +117,20 @@ async function startPhase(deps: CoreDeps, plane: DataPlane, progress: OperationP
  * idempotent TSC steps. On failure the instance is marked failed with the reason (it keeps its
  * address): retry the operation, start or stop it again, or terminate it.
  */
-export async function runLifecycle(deps: CoreDeps, plane: DataPlane, operationId: string, o: ExecutorOptions = {}): Promise<void> {
+export async function runLifecycle(
+  deps: CoreDeps,
+  plane: DataPlane,
+  operationId: string,
+  o: ExecutorOptions = {},
+): Promise<void> {
   const op = await beginOperation(deps, operationId);
   if (!op) return;
   const kind = op.kind as LifecycleKind;
   const progress = progressOf(deps, operationId);
   const inst = await loadInstance(deps, op.targetId);
   if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
-  if (inst.status === "terminating" || inst.status === "terminated") return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
+  if (inst.status === "terminating" || inst.status === "terminated")
+    return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
   const cancelled = async (o: { restoreStatus: boolean }) => {
     const by = await cancelRequestedBy(deps, operationId);
     if (!by) return false;
@@ -89,9 +150,16 @@ export async function runLifecycle(deps: CoreDeps, plane: DataPlane, operationId
   } catch (e) {
     const reason = failed(e);
     const current = await deps.db.operation.findUnique({ where: { id: operationId }, select: { steps: true } });
-    const running = z.array(OperationStep).catch([]).parse(current?.steps).find((s) => s.status === "running");
+    const running = z
+      .array(OperationStep)
+      .catch([])
+      .parse(current?.steps)
+      .find((s) => s.status === "running");
     if (running) await progress.step(running.name, "failed", reason).catch(() => undefined);
-    await moveStatus(deps, inst.id, ["stopping", "starting", "stopped", "running"], { status: "failed", statusReason: `${LIFECYCLE[kind].verb} failed: ${reason}` });
+    await moveStatus(deps, inst.id, ["stopping", "starting", "stopped", "running"], {
+      status: "failed",
+      statusReason: `${LIFECYCLE[kind].verb} failed: ${reason}`,
+    });
     await finishOperation(deps, operationId, { ok: false, error: reason });
   }
 }

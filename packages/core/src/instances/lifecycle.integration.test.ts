@@ -24,12 +24,14 @@ let host: AuthenticatedHost;
 let cloudId: CloudId;
 let queue: ReturnType<typeof redisOperationQueue>;
 
-
 beforeAll(async () => {
   ctx = await person("life");
   other = await person("life-other", ctx);
   ({ cloudId, host } = await cloudWithHost(ctx, { hostname: "h-life" }));
-  queue = redisOperationQueue(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `nvitest-life-${Date.now().toString(36)}`);
+  queue = redisOperationQueue(
+    process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    `nvitest-life-${Date.now().toString(36)}`,
+  );
 });
 afterAll(async () => {
   await queue.close();
@@ -39,7 +41,12 @@ afterAll(async () => {
 const codeOf = (p: Promise<unknown>): Promise<string> => kitCodeOf(p, { message: true });
 
 /** What the agent executed, in order; `answer` decides each result (ports count up like Open vSwitch's). */
-function scriptedAgent(answer: (body: HostCommandBody, n: number) => CommandResult | Promise<CommandResult> = (b, n) => ({ ok: true, ...(b.kind === "instance.start" || b.kind === "instance.resume" ? { ofport: 10 + n } : {}) })) {
+function scriptedAgent(
+  answer: (body: HostCommandBody, n: number) => CommandResult | Promise<CommandResult> = (b, n) => ({
+    ok: true,
+    ...(b.kind === "instance.start" || b.kind === "instance.resume" ? { ofport: 10 + n } : {}),
+  }),
+) {
   const executed: HostCommandBody[] = [];
   return {
     executed,
@@ -49,8 +56,15 @@ function scriptedAgent(answer: (body: HostCommandBody, n: number) => CommandResu
       // it reports what it runs, as a real agent does (an empty inventory would be drift)
       // every plugged port, whatever the status (a real VEB lists an instance as soon as it is plugged,
       // before the worker marks it running; reading only "running" rows raced with that)
-      const running = await ctx.db.instance.findMany({ where: { hostId: host.id, ofport: { not: null }, status: { not: "terminated" } } });
-      const inventory = running.map((i) => ({ instanceId: i.id, ofport: i.ofport ?? 0, mac: i.mac, address: i.address }));
+      const running = await ctx.db.instance.findMany({
+        where: { hostId: host.id, ofport: { not: null }, status: { not: "terminated" } },
+      });
+      const inventory = running.map((i) => ({
+        instanceId: i.id,
+        ofport: i.ofport ?? 0,
+        mac: i.mac,
+        address: i.address,
+      }));
       for (const c of (await pullCommands(ctx, host, inventory)).commands) {
         executed.push(c.body);
         await completeCommand(ctx, host, c.id, await answer(c.body, executed.length));
@@ -70,7 +84,9 @@ function recordingPlane() {
 
 /** Runs an operation as the worker would, with the scripted agent answering while it waits. */
 async function work(operationId: string, agent: ReturnType<typeof scriptedAgent>, plane: DataPlane) {
-  const kind = (await ctx.db.operation.findUniqueOrThrow({ where: { id: operationId } })).kind as Parameters<typeof runOperation>[2];
+  const kind = (await ctx.db.operation.findUniqueOrThrow({ where: { id: operationId } })).kind as Parameters<
+    typeof runOperation
+  >[2];
   let done = false;
   const serving = (async () => {
     while (!done) {
@@ -92,7 +108,14 @@ async function queuedLaunch(name: string) {
   const vpc = await createVpc(ctx, { name: `v-${name}`, cidr: "10.66.0.0/16", allowOverlap: true });
   const sn = await createSubnet(ctx, { vpcId: vpc.id, cloudId, name: `s-${name}`, cidr: "10.66.1.0/24" });
   await ctx.db.host.update({ where: { id: host.id }, data: { lastSeenAt: new Date() } });
-  return launchInstance(ctx, queue, { name, subnetId: sn.id, hostId: host.id, runtime: "netns", cpus: 1, memoryMiB: 64 });
+  return launchInstance(ctx, queue, {
+    name,
+    subnetId: sn.id,
+    hostId: host.id,
+    runtime: "netns",
+    cpus: 1,
+    memoryMiB: 64,
+  });
 }
 
 /** A running instance of its own. */
@@ -108,7 +131,9 @@ const statusOf = async (id: string) => (await ctx.db.instance.findUniqueOrThrow(
 describe("stop and start", () => {
   it("stop takes the instance out of the TSC before the host stops it, keeps its address; start brings it back", async () => {
     const inst = await runningInstance("stopme");
-    const agent = scriptedAgent((b) => (b.kind === "instance.stop" ? { ok: true, ofport: 11 } : { ok: true, ofport: 11 }));
+    const agent = scriptedAgent((b) =>
+      b.kind === "instance.stop" ? { ok: true, ofport: 11 } : { ok: true, ofport: 11 },
+    );
     const { calls, plane } = recordingPlane();
     const stop = await stopInstance(ctx, queue, { instanceId: inst.id });
     expect(stop.instance.status).toBe("stopping");
@@ -117,10 +142,18 @@ describe("stop and start", () => {
     expect(op.status, op.error ?? "").toBe("succeeded");
     expect(calls).toEqual([`unplug ${inst.id}`]);
     expect(agent.executed.map((b) => b.kind)).toEqual(["instance.stop"]);
-    expect(await ctx.db.instance.findUniqueOrThrow({ where: { id: inst.id } })).toMatchObject({ status: "stopped", ofport: 11, address: inst.address });
+    expect(await ctx.db.instance.findUniqueOrThrow({ where: { id: inst.id } })).toMatchObject({
+      status: "stopped",
+      ofport: 11,
+      address: inst.address,
+    });
     expect(await ctx.db.ipAllocation.count({ where: { holderId: inst.id } })).toBe(1);
-    expect(await codeOf(stopInstance(ctx, queue, { instanceId: inst.id }))).toBe(`INSTANCE_STATE: instance stopme is already stopped`);
-    expect(await codeOf(restartInstance(ctx, queue, { instanceId: inst.id }))).toMatch(/INSTANCE_STATE: .*start it instead/);
+    expect(await codeOf(stopInstance(ctx, queue, { instanceId: inst.id }))).toBe(
+      `INSTANCE_STATE: instance stopme is already stopped`,
+    );
+    expect(await codeOf(restartInstance(ctx, queue, { instanceId: inst.id }))).toMatch(
+      /INSTANCE_STATE: .*start it instead/,
+    );
 
     const start = await startInstance(ctx, queue, { instanceId: inst.id });
     expect(start.instance.status).toBe("starting");
@@ -129,8 +162,15 @@ describe("stop and start", () => {
     expect(agent.executed.map((b) => b.kind)).toEqual(["instance.stop", "instance.resume"]);
     expect(agent.executed[1]).toMatchObject({ spec: { instanceId: inst.id, address: inst.address, mac: inst.mac } });
     expect(calls).toEqual([`unplug ${inst.id}`, `plug ${inst.id}:11`]);
-    expect(await ctx.db.instance.findUniqueOrThrow({ where: { id: inst.id } })).toMatchObject({ status: "running", address: inst.address, statusReason: null });
-    const audit = await ctx.db.auditEvent.findMany({ where: { targetId: inst.id, action: { in: ["instance.stop", "instance.start"] } }, orderBy: { at: "asc" } });
+    expect(await ctx.db.instance.findUniqueOrThrow({ where: { id: inst.id } })).toMatchObject({
+      status: "running",
+      address: inst.address,
+      statusReason: null,
+    });
+    const audit = await ctx.db.auditEvent.findMany({
+      where: { targetId: inst.id, action: { in: ["instance.stop", "instance.start"] } },
+      orderBy: { at: "asc" },
+    });
     expect(audit.map((a) => a.action)).toEqual(["instance.stop", "instance.start"]);
   });
 
@@ -151,20 +191,27 @@ describe("stop and start", () => {
     const key = `stop-${inst.id}`;
     const a = await stopInstance(ctx, queue, { instanceId: inst.id, idempotencyKey: key });
     await work(a.operationId, scriptedAgent(), recordingPlane().plane);
-    expect((await stopInstance(ctx, queue, { instanceId: inst.id, idempotencyKey: key })).operationId).toBe(a.operationId); // after it finished, too
-    expect(await codeOf(startInstance(ctx, queue, { instanceId: inst.id, idempotencyKey: key }))).toMatch(/^VALIDATION_FAILED@idempotencyKey/);
+    expect((await stopInstance(ctx, queue, { instanceId: inst.id, idempotencyKey: key })).operationId).toBe(
+      a.operationId,
+    ); // after it finished, too
+    expect(await codeOf(startInstance(ctx, queue, { instanceId: inst.id, idempotencyKey: key }))).toMatch(
+      /^VALIDATION_FAILED@idempotencyKey/,
+    );
   });
 
   it("a busy instance is refused: one operation at a time", async () => {
     const inst = await runningInstance("busy");
     const t = await terminateInstance(ctx, queue, { instanceId: inst.id });
-    expect(await codeOf(stopInstance(ctx, queue, { instanceId: inst.id }))).toBe(`INSTANCE_STATE: instance busy is busy: its instance.terminate operation ${t.operationId} is queued`);
+    expect(await codeOf(stopInstance(ctx, queue, { instanceId: inst.id }))).toBe(
+      `INSTANCE_STATE: instance busy is busy: its instance.terminate operation ${t.operationId} is queued`,
+    );
     expect(await statusOf(inst.id)).toBe("terminating");
   });
 
   it("another organization sees nothing", async () => {
     const inst = await runningInstance("private");
-    for (const verb of [stopInstance, startInstance, restartInstance]) expect(await codeOf(verb(other, queue, { instanceId: inst.id }))).toMatch(/^NOT_FOUND/);
+    for (const verb of [stopInstance, startInstance, restartInstance])
+      expect(await codeOf(verb(other, queue, { instanceId: inst.id }))).toMatch(/^NOT_FOUND/);
     expect(await statusOf(inst.id)).toBe("running");
   });
 });
@@ -182,7 +229,11 @@ describe("restart", () => {
     const r = await restartInstance(ctx, queue, { instanceId: inst.id });
     const failed = await work(r.operationId, agent, plane);
     expect(failed).toMatchObject({ status: "failed", error: "no memory left" });
-    expect(await ctx.db.instance.findUniqueOrThrow({ where: { id: inst.id } })).toMatchObject({ status: "failed", statusReason: "restart failed: no memory left", address: inst.address });
+    expect(await ctx.db.instance.findUniqueOrThrow({ where: { id: inst.id } })).toMatchObject({
+      status: "failed",
+      statusReason: "restart failed: no memory left",
+      address: inst.address,
+    });
     failResume = false;
     await retryOperation(ctx, queue, { operationId: r.operationId });
     const op = await work(r.operationId, agent, plane);
@@ -197,13 +248,19 @@ describe("restart", () => {
 describe("a stale retry", () => {
   it("a failed stop is not retried once the instance was started since: the retry is refused, the instance stays running", async () => {
     const inst = await runningInstance("stale");
-    const agent = scriptedAgent((b, n) => (b.kind === "instance.stop" ? { ok: false, error: "busy" } : { ok: true, ...(b.kind === "instance.resume" ? { ofport: 30 + n } : {}) }));
+    const agent = scriptedAgent((b, n) =>
+      b.kind === "instance.stop"
+        ? { ok: false, error: "busy" }
+        : { ok: true, ...(b.kind === "instance.resume" ? { ofport: 30 + n } : {}) },
+    );
     const { plane } = recordingPlane();
     const stop = await stopInstance(ctx, queue, { instanceId: inst.id });
     expect(await work(stop.operationId, agent, plane)).toMatchObject({ status: "failed" });
     const start = await startInstance(ctx, queue, { instanceId: inst.id });
     expect((await work(start.operationId, agent, plane)).status).toBe("succeeded");
-    expect(await codeOf(retryOperation(ctx, queue, { operationId: stop.operationId }))).toMatch(/^OPERATION_STATE: .* has had a instance\.start \(succeeded\) since/);
+    expect(await codeOf(retryOperation(ctx, queue, { operationId: stop.operationId }))).toMatch(
+      /^OPERATION_STATE: .* has had a instance\.start \(succeeded\) since/,
+    );
     expect(await statusOf(inst.id)).toBe("running");
   });
 });
@@ -229,22 +286,35 @@ describe("cancellation", () => {
   it("a queued launch: cancelled at once, address released, instance terminated with who cancelled, name free; its job then does nothing", async () => {
     const l = await queuedLaunch("cancel-q");
     const dto = await cancelOperation(ctx, { operationId: l.operationId });
-    expect(dto).toMatchObject({ status: "cancelled", cancelledBy: ctx.actor.email, error: `cancelled by ${ctx.actor.email}` });
+    expect(dto).toMatchObject({
+      status: "cancelled",
+      cancelledBy: ctx.actor.email,
+      error: `cancelled by ${ctx.actor.email}`,
+    });
     expect(dto.steps.map((s) => s.status)).toEqual(["done", "skipped", "skipped", "skipped"]);
     expect(await ctx.db.ipAllocation.count({ where: { holderId: l.instance.id } })).toBe(0);
-    expect(await ctx.db.instance.findUniqueOrThrow({ where: { id: l.instance.id } })).toMatchObject({ status: "terminated", statusReason: `launch cancelled by ${ctx.actor.email}` });
+    expect(await ctx.db.instance.findUniqueOrThrow({ where: { id: l.instance.id } })).toMatchObject({
+      status: "terminated",
+      statusReason: `launch cancelled by ${ctx.actor.email}`,
+    });
     const agent = scriptedAgent();
     await work(l.operationId, agent, recordingPlane().plane);
     expect(agent.executed).toEqual([]);
     expect((await opOf(l.operationId)).status).toBe("cancelled");
-    expect(await codeOf(cancelOperation(ctx, { operationId: l.operationId }))).toMatch(/^OPERATION_STATE: .*already cancelled/);
-    expect((await ctx.db.auditEvent.findFirstOrThrow({ where: { action: "operation.cancel", targetId: l.operationId } })).actorLabel).toBe(ctx.actor.email);
+    expect(await codeOf(cancelOperation(ctx, { operationId: l.operationId }))).toMatch(
+      /^OPERATION_STATE: .*already cancelled/,
+    );
+    expect(
+      (await ctx.db.auditEvent.findFirstOrThrow({ where: { action: "operation.cancel", targetId: l.operationId } }))
+        .actorLabel,
+    ).toBe(ctx.actor.email);
   });
 
   it("a running launch: stopped at the step boundary after the host made it, which removes it again; the TSC never sees it", async () => {
     const l = await queuedLaunch("cancel-r");
     const agent = scriptedAgent(async (b, n) => {
-      if (b.kind === "instance.start") expect((await cancelOperation(ctx, { operationId: l.operationId })).status).toBe("running"); // asked while the host works
+      if (b.kind === "instance.start")
+        expect((await cancelOperation(ctx, { operationId: l.operationId })).status).toBe("running"); // asked while the host works
       return { ok: true, ...(b.kind === "instance.start" ? { ofport: 30 + n } : {}) };
     });
     const { calls, plane } = recordingPlane();
@@ -283,13 +353,20 @@ describe("cancellation", () => {
 
   it("refuses what cannot be cancelled, and another organization's operation", async () => {
     const inst = await runningInstance("cancel-no");
-    const launchOp = asId("operation", (await ctx.db.operation.findFirstOrThrow({ where: { targetId: inst.id, kind: "instance.launch" } })).id);
-    expect(await codeOf(cancelOperation(ctx, { operationId: launchOp }))).toMatch(/^OPERATION_STATE: .*already succeeded/);
+    const launchOp = asId(
+      "operation",
+      (await ctx.db.operation.findFirstOrThrow({ where: { targetId: inst.id, kind: "instance.launch" } })).id,
+    );
+    expect(await codeOf(cancelOperation(ctx, { operationId: launchOp }))).toMatch(
+      /^OPERATION_STATE: .*already succeeded/,
+    );
     const stop = await stopInstance(ctx, queue, { instanceId: inst.id });
     expect(await codeOf(cancelOperation(other, { operationId: stop.operationId }))).toMatch(/^NOT_FOUND/);
     expect((await opOf(stop.operationId)).status).toBe("queued");
     await cancelOperation(ctx, { operationId: stop.operationId });
     const t = await terminateInstance(ctx, queue, { instanceId: inst.id });
-    expect(await codeOf(cancelOperation(ctx, { operationId: t.operationId }))).toMatch(/^OPERATION_STATE: a terminate cannot be cancelled/);
+    expect(await codeOf(cancelOperation(ctx, { operationId: t.operationId }))).toMatch(
+      /^OPERATION_STATE: a terminate cannot be cancelled/,
+    );
   });
 });

@@ -14,16 +14,24 @@ describe("the stop / start / restart state machine", () => {
   it("refuses with a message that says what the instance is and what to do", () => {
     expect(lifecycleRefusal("instance.stop", "web-1", "stopped")).toBe("instance web-1 is already stopped");
     expect(lifecycleRefusal("instance.start", "web-1", "running")).toBe("instance web-1 is already running");
-    expect(lifecycleRefusal("instance.restart", "web-1", "stopped")).toBe("instance web-1 is stopped; only running instances can be restarted: start it instead");
-    expect(lifecycleRefusal("instance.stop", "web-1", "pending")).toBe("instance web-1 is pending; only running or failed instances can be stopped");
+    expect(lifecycleRefusal("instance.restart", "web-1", "stopped")).toBe(
+      "instance web-1 is stopped; only running instances can be restarted: start it instead",
+    );
+    expect(lifecycleRefusal("instance.stop", "web-1", "pending")).toBe(
+      "instance web-1 is pending; only running or failed instances can be stopped",
+    );
     for (const kind of Object.keys(LIFECYCLE) as LifecycleKind[]) {
-      for (const s of ["terminating", "terminated", "pending"] as InstanceStatus[]) expect(lifecycleRefusal(kind, "x", s)).toMatch(/^instance x is /);
+      for (const s of ["terminating", "terminated", "pending"] as InstanceStatus[])
+        expect(lifecycleRefusal(kind, "x", s)).toMatch(/^instance x is /);
     }
   });
 
   it("shows a transitional status while queued, and a restart runs both phases' steps in order", () => {
     expect(LIFECYCLE["instance.stop"].requested).toBe("stopping");
     expect(LIFECYCLE["instance.start"].requested).toBe("starting");
-    expect(LIFECYCLE["instance.restart"].steps).toEqual([...LIFECYCLE["instance.stop"].steps, ...LIFECYCLE["instance.start"].steps]);
+    expect(LIFECYCLE["instance.restart"].steps).toEqual([
+      ...LIFECYCLE["instance.stop"].steps,
+      ...LIFECYCLE["instance.start"].steps,
+    ]);
   });
 });

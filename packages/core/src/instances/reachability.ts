@@ -24,36 +24,73 @@ export const CheckReachabilityInput = z
     port: z.number().int().min(1).max(65535).optional(),
   })
   .superRefine((v, issue) => {
-    if ((v.toInstanceId === undefined) === (v.toAddress === undefined)) issue.addIssue({ code: "custom", path: ["toInstanceId"], message: "toInstanceId: give the target instance or toAddress (one of them)" });
-    if (v.protocol === "tcp" && v.port === undefined) issue.addIssue({ code: "custom", path: ["port"], message: "port: required for a tcp probe" });
-    if (v.protocol === "icmp" && v.port !== undefined) issue.addIssue({ code: "custom", path: ["port"], message: "port: only for a tcp probe" });
+    if ((v.toInstanceId === undefined) === (v.toAddress === undefined))
+      issue.addIssue({
+        code: "custom",
+        path: ["toInstanceId"],
+        message: "toInstanceId: give the target instance or toAddress (one of them)",
+      });
+    if (v.protocol === "tcp" && v.port === undefined)
+      issue.addIssue({ code: "custom", path: ["port"], message: "port: required for a tcp probe" });
+    if (v.protocol === "icmp" && v.port !== undefined)
+      issue.addIssue({ code: "custom", path: ["port"], message: "port: only for a tcp probe" });
   });
 
 /** A read-only question to a host's agent, outside any operation: the command is deleted once answered (or given up on). */
-export async function askOnce(ctx: Ctx, hostId: string, body: Extract<HostCommandBody, { kind: "instance.probe" | "veb.trace" }>): Promise<CommandResult> {
+export async function askOnce(
+  ctx: Ctx,
+  hostId: string,
+  body: Extract<HostCommandBody, { kind: "instance.probe" | "veb.trace" }>,
+): Promise<CommandResult> {
   const commandId = ctx.newId("hostCommand");
   await ctx.db.hostCommand.create({ data: { id: commandId, hostId, kind: body.kind, payload: body } });
-  return awaitCommand(ctx, commandId, PROBE_WAIT_MS).finally(() => ctx.db.hostCommand.deleteMany({ where: { id: commandId } }));
+  return awaitCommand(ctx, commandId, PROBE_WAIT_MS).finally(() =>
+    ctx.db.hostCommand.deleteMany({ where: { id: commandId } }),
+  );
 }
 
 /** Sending packets from a tenant's instance (as root on its host) is an action: it needs instances:write. */
-export async function checkReachability(ctx: Ctx, input: z.infer<typeof CheckReachabilityInput>): Promise<ReachabilityDto> {
+export async function checkReachability(
+  ctx: Ctx,
+  input: z.infer<typeof CheckReachabilityInput>,
+): Promise<ReachabilityDto> {
   assertScope(ctx.actor.scopes, "instances", "write");
   const orgId = ctx.actor.orgId;
-  const from = await ctx.db.instance.findFirst({ where: { id: input.instanceId, orgId }, include: { host: { select: { name: true } } } });
+  const from = await ctx.db.instance.findFirst({
+    where: { id: input.instanceId, orgId },
+    include: { host: { select: { name: true } } },
+  });
   if (!from) throw notFound("instance");
-  if (from.status !== "running") throw new DomainError("INSTANCE_STATE", `instance ${from.name} is ${from.status}: a probe is sent from a running instance`, { field: "instanceId" });
+  if (from.status !== "running")
+    throw new DomainError(
+      "INSTANCE_STATE",
+      `instance ${from.name} is ${from.status}: a probe is sent from a running instance`,
+      { field: "instanceId" },
+    );
   let to: ReachabilityDto["to"];
   if (input.toInstanceId !== undefined) {
-    const target = await ctx.db.instance.findFirst({ where: { id: input.toInstanceId, orgId, status: { not: "terminated" } } });
+    const target = await ctx.db.instance.findFirst({
+      where: { id: input.toInstanceId, orgId, status: { not: "terminated" } },
+    });
     if (!target) throw new DomainError("NOT_FOUND", "toInstanceId: instance not found", { field: "toInstanceId" });
     to = { address: target.address, instanceId: target.id, name: target.name };
   } else {
     to = { address: input.toAddress!, instanceId: null, name: null };
   }
-  const probe: ProbeRequest = { instanceId: from.id, runtime: from.runtime, target: to.address, protocol: input.protocol, port: input.port ?? null };
+  const probe: ProbeRequest = {
+    instanceId: from.id,
+    runtime: from.runtime,
+    target: to.address,
+    protocol: input.protocol,
+    port: input.port ?? null,
+  };
   const answer = await askOnce(ctx, from.hostId, { kind: "instance.probe", probe });
-  if (!answer.ok || !answer.probe) throw new DomainError("HOST_UNAVAILABLE", `the probe could not be sent: ${answer.error ?? "the agent gave no probe result"}`, { field: "instanceId" });
+  if (!answer.ok || !answer.probe)
+    throw new DomainError(
+      "HOST_UNAVAILABLE",
+      `the probe could not be sent: ${answer.error ?? "the agent gave no probe result"}`,
+      { field: "instanceId" },
+    );
   return {
     from: { instanceId: from.id, name: from.name, address: from.address, hostName: from.host.name },
     to,

@@ -14,19 +14,33 @@ export const TraceInput = z
     port: z.number().int().min(1).max(65535).optional(),
   })
   .superRefine((v, issue) => {
-    if ((v.toInstanceId === undefined) === (v.toAddress === undefined)) issue.addIssue({ code: "custom", path: ["toInstanceId"], message: "toInstanceId: give the target instance or toAddress (one of them)" });
-    if (v.protocol !== "icmp" && v.port === undefined) issue.addIssue({ code: "custom", path: ["port"], message: `port: required for ${v.protocol}` });
-    if (v.protocol === "icmp" && v.port !== undefined) issue.addIssue({ code: "custom", path: ["port"], message: "port: only for tcp or udp" });
+    if ((v.toInstanceId === undefined) === (v.toAddress === undefined))
+      issue.addIssue({
+        code: "custom",
+        path: ["toInstanceId"],
+        message: "toInstanceId: give the target instance or toAddress (one of them)",
+      });
+    if (v.protocol !== "icmp" && v.port === undefined)
+      issue.addIssue({ code: "custom", path: ["port"], message: `port: required for ${v.protocol}` });
+    if (v.protocol === "icmp" && v.port !== undefined)
+      issue.addIssue({ code: "custom", path: ["port"], message: "port: only for tcp or udp" });
   });
 
 /** `key=value` fields of an ovs-ofctl flow string. */
 function fields(flow: string): Record<string, string> {
-  return Object.fromEntries(flow.split(",").flatMap((p) => (p.includes("=") ? [p.split("=", 2) as [string, string]] : [])));
+  return Object.fromEntries(
+    flow.split(",").flatMap((p) => (p.includes("=") ? [p.split("=", 2) as [string, string]] : [])),
+  );
 }
 
 async function traceOn(ctx: Ctx, hostId: string, t: TraceRequest): Promise<TraceOutcome> {
   const answer = await askOnce(ctx, hostId, { kind: "veb.trace", trace: t });
-  if (!answer.ok || !answer.trace) throw new DomainError("HOST_UNAVAILABLE", `the VEB could not be traced: ${answer.error ?? "the agent gave no trace"}`, { field: "instanceId" });
+  if (!answer.ok || !answer.trace)
+    throw new DomainError(
+      "HOST_UNAVAILABLE",
+      `the VEB could not be traced: ${answer.error ?? "the agent gave no trace"}`,
+      { field: "instanceId" },
+    );
   return answer.trace;
 }
 
@@ -40,17 +54,40 @@ export async function traceReachability(ctx: Ctx, input: z.input<typeof TraceInp
   assertScope(ctx.actor.scopes, "policies", "read");
   const q = TraceInput.parse(input);
   const orgId = ctx.actor.orgId;
-  const from = await ctx.db.instance.findFirst({ where: { id: q.instanceId, orgId }, include: { host: { select: { name: true } } } });
+  const from = await ctx.db.instance.findFirst({
+    where: { id: q.instanceId, orgId },
+    include: { host: { select: { name: true } } },
+  });
   if (!from) throw notFound("instance");
-  if (from.status !== "running" || from.ofport === null) throw new DomainError("INSTANCE_STATE", `instance ${from.name} is ${from.status}: a trace starts at a running instance's VEB port`, { field: "instanceId" });
+  if (from.status !== "running" || from.ofport === null)
+    throw new DomainError(
+      "INSTANCE_STATE",
+      `instance ${from.name} is ${from.status}: a trace starts at a running instance's VEB port`,
+      { field: "instanceId" },
+    );
   const target =
     q.toInstanceId !== undefined
-      ? await ctx.db.instance.findFirst({ where: { id: q.toInstanceId, orgId, status: { not: "terminated" } }, include: { host: { select: { name: true } } } })
-      : await ctx.db.instance.findFirst({ where: { orgId, vpcId: from.vpcId, address: q.toAddress!, status: { not: "terminated" } }, include: { host: { select: { name: true } } } });
-  if (q.toInstanceId !== undefined && !target) throw new DomainError("NOT_FOUND", "toInstanceId: instance not found", { field: "toInstanceId" });
+      ? await ctx.db.instance.findFirst({
+          where: { id: q.toInstanceId, orgId, status: { not: "terminated" } },
+          include: { host: { select: { name: true } } },
+        })
+      : await ctx.db.instance.findFirst({
+          where: { orgId, vpcId: from.vpcId, address: q.toAddress!, status: { not: "terminated" } },
+          include: { host: { select: { name: true } } },
+        });
+  if (q.toInstanceId !== undefined && !target)
+    throw new DomainError("NOT_FOUND", "toInstanceId: instance not found", { field: "toInstanceId" });
   const toAddress = target?.address ?? q.toAddress!;
   const port = q.port ?? null;
-  const first = await traceOn(ctx, from.hostId, { inPort: from.ofport, srcMac: from.mac, dstMac: VEB_MAC, srcIp: from.address, dstIp: toAddress, protocol: q.protocol, port });
+  const first = await traceOn(ctx, from.hostId, {
+    inPort: from.ofport,
+    srcMac: from.mac,
+    dstMac: VEB_MAC,
+    srcIp: from.address,
+    dstIp: toAddress,
+    protocol: q.protocol,
+    port,
+  });
   const steps: TraceDto["steps"] = [{ hostName: from.host.name, enters: `instance port ${from.ofport}`, ...first }];
   let verdict: TraceDto["verdict"];
   let summary: string;
@@ -66,10 +103,29 @@ export async function traceReachability(ctx: Ctx, input: z.input<typeof TraceInp
     summary = `${where} delivers it${target ? ` to ${target.name}` : ""} (${first.datapathActions})`;
   } else {
     const f = fields(first.finalFlow);
-    const arrives: TraceRequest = { inPort: FABRIC_OFPORT, srcMac: f.dl_src ?? VEB_MAC, dstMac: f.dl_dst ?? VEB_MAC, srcIp: f.nw_src ?? from.address, dstIp: f.nw_dst ?? toAddress, protocol: q.protocol, port };
+    const arrives: TraceRequest = {
+      inPort: FABRIC_OFPORT,
+      srcMac: f.dl_src ?? VEB_MAC,
+      dstMac: f.dl_dst ?? VEB_MAC,
+      srcIp: f.nw_src ?? from.address,
+      dstIp: f.nw_dst ?? toAddress,
+      protocol: q.protocol,
+      port,
+    };
     const second = await traceOn(ctx, target.hostId, arrives);
-    steps.push({ hostName: target.host.name, enters: `fabric port ${FABRIC_OFPORT} as ${arrives.srcIp} → ${arrives.dstIp}`, ...second });
-    verdict = second.verdict === "forwarded" ? "delivered" : second.verdict === "to-controller" ? "to-controller" : second.verdict === "dropped" ? "dropped" : "unknown";
+    steps.push({
+      hostName: target.host.name,
+      enters: `fabric port ${FABRIC_OFPORT} as ${arrives.srcIp} → ${arrives.dstIp}`,
+      ...second,
+    });
+    verdict =
+      second.verdict === "forwarded"
+        ? "delivered"
+        : second.verdict === "to-controller"
+          ? "to-controller"
+          : second.verdict === "dropped"
+            ? "dropped"
+            : "unknown";
     summary =
       verdict === "delivered"
         ? `${where} rewrites it to fabric addresses ${arrives.srcIp} → ${arrives.dstIp} (no header added) and ${target.host.name}'s VEB restores it and delivers it to ${target.name}`
@@ -77,7 +133,12 @@ export async function traceReachability(ctx: Ctx, input: z.input<typeof TraceInp
   }
   return {
     from: { instanceId: from.id, name: from.name, address: from.address, hostName: from.host.name },
-    to: { address: toAddress, instanceId: target?.id ?? null, name: target?.name ?? null, hostName: target?.host.name ?? null },
+    to: {
+      address: toAddress,
+      instanceId: target?.id ?? null,
+      name: target?.name ?? null,
+      hostName: target?.host.name ?? null,
+    },
     protocol: q.protocol,
     port,
     steps,

@@ -1,6 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { assignableRange, contains, formatCidr, formatIpv4, gatewayOf, isPrivate, isProblem, overlaps, parseCidr, parseIpv4, type Cidr } from "./cidr.ts";
+import {
+  assignableRange,
+  contains,
+  formatCidr,
+  formatIpv4,
+  gatewayOf,
+  isPrivate,
+  isProblem,
+  overlaps,
+  parseCidr,
+  parseIpv4,
+  type Cidr,
+} from "./cidr.ts";
 
 const cidr = (t: string) => {
   const c = parseCidr(t);
@@ -31,7 +43,9 @@ describe("CIDR parsing", () => {
 
 describe("CIDR relations", () => {
   it("overlap is symmetric and containment implies overlap", () => {
-    const arb = fc.tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 8, max: 30 })).map(([a, p]): Cidr => ({ network: a - (a % 2 ** (32 - p)), prefix: p }));
+    const arb = fc
+      .tuple(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 8, max: 30 }))
+      .map(([a, p]): Cidr => ({ network: a - (a % 2 ** (32 - p)), prefix: p }));
     fc.assert(
       fc.property(arb, arb, (a, b) => {
         expect(overlaps(a, b)).toBe(overlaps(b, a));

@@ -47,7 +47,8 @@ export function parseCidr(text: string): Cidr | CidrProblem {
   if (address === null) return { message: `"${match[1]}" is not an IPv4 address` };
   if (prefix > 32) return { message: `prefix /${prefix} is longer than 32` };
   const network = address - (address % 2 ** (32 - prefix));
-  if (network !== address) return { message: `${text} has host bits set; did you mean ${formatIpv4(network)}/${prefix}?` };
+  if (network !== address)
+    return { message: `${text} has host bits set; did you mean ${formatIpv4(network)}/${prefix}?` };
   return { network, prefix };
 }
 
@@ -68,7 +69,9 @@ export function containsAddress(c: Cidr, address: number): boolean {
 }
 
 /** RFC 1918 private ranges: the only places tenant networks may live. */
-export const PRIVATE_RANGES: readonly Cidr[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((t) => parseCidr(t) as Cidr);
+export const PRIVATE_RANGES: readonly Cidr[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map(
+  (t) => parseCidr(t) as Cidr,
+);
 
 export function isPrivate(c: Cidr): boolean {
   return PRIVATE_RANGES.some((range) => contains(range, c));

@@ -5,7 +5,16 @@ import type { VebApplied } from "@nvi/contracts";
  * (implemented with the controller's NVI mapping in the worker).
  */
 export interface DataPlane {
-  plug(instance: { id: string; orgId: string; vpcId: string; hostId: string; ofport: number; mac: string; address: string; gateway: string }): Promise<string>;
+  plug(instance: {
+    id: string;
+    orgId: string;
+    vpcId: string;
+    hostId: string;
+    ofport: number;
+    mac: string;
+    address: string;
+    gateway: string;
+  }): Promise<string>;
   unplug(instanceId: string): Promise<void>;
   /** re-read the policy and bring every VEB in line with it (a worker without a TSC has none) */
   applyPolicy?(orgId: string): Promise<VebApplied[]>;

@@ -16,14 +16,37 @@ export const ListOperationsInput = z.object({
 });
 
 type OpRow = {
-  id: string; kind: string; targetType: string; targetId: string; status: OperationDto["status"]; progress: number; steps: unknown; error: string | null;
-  requestedBy: string; cancelledBy: string | null; attempts: number; createdAt: Date; startedAt: Date | null; finishedAt: Date | null;
+  id: string;
+  kind: string;
+  targetType: string;
+  targetId: string;
+  status: OperationDto["status"];
+  progress: number;
+  steps: unknown;
+  error: string | null;
+  requestedBy: string;
+  cancelledBy: string | null;
+  attempts: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
 };
 
 export function operationDto(r: OpRow): OperationDto {
   return {
-    id: asId("operation", r.id), kind: r.kind, targetType: r.targetType, targetId: r.targetId, status: r.status, progress: r.progress, steps: z.array(OperationStep).parse(r.steps),
-    error: r.error, requestedBy: r.requestedBy, cancelledBy: r.cancelledBy, attempts: r.attempts, createdAt: r.createdAt.toISOString(), startedAt: r.startedAt?.toISOString() ?? null,
+    id: asId("operation", r.id),
+    kind: r.kind,
+    targetType: r.targetType,
+    targetId: r.targetId,
+    status: r.status,
+    progress: r.progress,
+    steps: z.array(OperationStep).parse(r.steps),
+    error: r.error,
+    requestedBy: r.requestedBy,
+    cancelledBy: r.cancelledBy,
+    attempts: r.attempts,
+    createdAt: r.createdAt.toISOString(),
+    startedAt: r.startedAt?.toISOString() ?? null,
     finishedAt: r.finishedAt?.toISOString() ?? null,
   };
 }
@@ -31,23 +54,44 @@ export function operationDto(r: OpRow): OperationDto {
 export async function createOperation(
   tx: DbTx,
   ctx: Ctx,
-  o: { kind: OperationKind; targetType: string; targetId: string; steps: OperationStep[]; idempotencyKey: string | null; priorStatus?: string },
+  o: {
+    kind: OperationKind;
+    targetType: string;
+    targetId: string;
+    steps: OperationStep[];
+    idempotencyKey: string | null;
+    priorStatus?: string;
+  },
 ): Promise<{ id: OperationId }> {
   const row = await tx.operation.create({
     data: {
-      id: ctx.newId("operation"), orgId: ctx.actor.orgId, kind: o.kind, targetType: o.targetType, targetId: o.targetId, steps: o.steps, requestedBy: ctx.actor.email,
-      idempotencyKey: o.idempotencyKey, priorStatus: o.priorStatus ?? null,
+      id: ctx.newId("operation"),
+      orgId: ctx.actor.orgId,
+      kind: o.kind,
+      targetType: o.targetType,
+      targetId: o.targetId,
+      steps: o.steps,
+      requestedBy: ctx.actor.email,
+      idempotencyKey: o.idempotencyKey,
+      priorStatus: o.priorStatus ?? null,
     },
     select: { id: true },
   });
   return { id: asId("operation", row.id) };
 }
 
-export async function listOperations(ctx: Ctx, input: z.input<typeof ListOperationsInput> = {}): Promise<OperationDto[]> {
+export async function listOperations(
+  ctx: Ctx,
+  input: z.input<typeof ListOperationsInput> = {},
+): Promise<OperationDto[]> {
   assertScope(ctx.actor.scopes, "instances", "read");
   const q = ListOperationsInput.parse(input);
   const rows = await ctx.db.operation.findMany({
-    where: { orgId: ctx.actor.orgId, ...(q.status ? { status: q.status } : {}), ...(q.targetId ? { targetId: q.targetId } : {}) },
+    where: {
+      orgId: ctx.actor.orgId,
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.targetId ? { targetId: q.targetId } : {}),
+    },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: q.limit,
   });
@@ -62,17 +106,37 @@ export async function getOperation(ctx: Ctx, input: z.infer<typeof OperationRef>
 }
 
 /** A failed operation runs again from where it stopped (steps done stay done; commands are idempotent), unless its target has changed since. */
-export async function retryOperation(ctx: Ctx, queue: OperationQueue, input: z.infer<typeof OperationRef>): Promise<OperationDto> {
+export async function retryOperation(
+  ctx: Ctx,
+  queue: OperationQueue,
+  input: z.infer<typeof OperationRef>,
+): Promise<OperationDto> {
   assertScope(ctx.actor.scopes, "instances", "write");
   const row = await ctx.db.operation.findFirst({ where: { id: input.operationId, orgId: ctx.actor.orgId } });
   if (!row) throw notFound("operation");
-  if (row.status !== "failed") throw new DomainError("OPERATION_STATE", `only a failed operation can be retried (this one is ${row.status})`);
+  if (row.status !== "failed")
+    throw new DomainError("OPERATION_STATE", `only a failed operation can be retried (this one is ${row.status})`);
   // a later change to the same target (a start after a failed stop, say) makes this one stale
-  const newer = await ctx.db.operation.findFirst({ where: { orgId: ctx.actor.orgId, targetId: row.targetId, createdAt: { gt: row.createdAt } }, select: { kind: true, status: true } });
-  if (newer) throw new DomainError("OPERATION_STATE", `${row.targetId} has had a ${newer.kind} (${newer.status}) since: ask for what you want now instead of retrying this one`);
+  const newer = await ctx.db.operation.findFirst({
+    where: { orgId: ctx.actor.orgId, targetId: row.targetId, createdAt: { gt: row.createdAt } },
+    select: { kind: true, status: true },
+  });
+  if (newer)
+    throw new DomainError(
+      "OPERATION_STATE",
+      `${row.targetId} has had a ${newer.kind} (${newer.status}) since: ask for what you want now instead of retrying this one`,
+    );
   const updated = await ctx.db.$transaction(async (tx) => {
-    const u = await tx.operation.update({ where: { id: row.id }, data: { status: "queued", error: null, finishedAt: null, cancelledBy: null } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "operation.retry", targetType: "operation", targetId: row.id, before: { status: row.status, error: row.error } });
+    const u = await tx.operation.update({
+      where: { id: row.id },
+      data: { status: "queued", error: null, finishedAt: null, cancelledBy: null },
+    });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "operation.retry",
+      targetType: "operation",
+      targetId: row.id,
+      before: { status: row.status, error: row.error },
+    });
     return u;
   });
   await queue.enqueue(row.kind as OperationKind, row.id, updated.attempts);
@@ -86,8 +150,18 @@ export async function retryOperation(ctx: Ctx, queue: OperationQueue, input: z.i
 export async function changeMarker(ctx: Ctx): Promise<string> {
   assertScope(ctx.actor.scopes, "instances", "read");
   const [ops, instances] = await Promise.all([
-    ctx.db.operation.findMany({ where: { orgId: ctx.actor.orgId }, orderBy: { createdAt: "desc" }, take: 50, select: { id: true, status: true, progress: true } }),
-    ctx.db.instance.findMany({ where: { orgId: ctx.actor.orgId }, orderBy: { updatedAt: "desc" }, take: 1, select: { id: true, updatedAt: true } }),
+    ctx.db.operation.findMany({
+      where: { orgId: ctx.actor.orgId },
+      orderBy: { createdAt: "desc" },
+      take: 50,
+      select: { id: true, status: true, progress: true },
+    }),
+    ctx.db.instance.findMany({
+      where: { orgId: ctx.actor.orgId },
+      orderBy: { updatedAt: "desc" },
+      take: 1,
+      select: { id: true, updatedAt: true },
+    }),
   ]);
   return `${ops.map((o) => `${o.id}:${o.status}:${o.progress}`).join(",")}|${instances.map((i) => `${i.id}@${i.updatedAt.getTime()}`).join(",")}`;
 }

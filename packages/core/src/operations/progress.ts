@@ -13,7 +13,10 @@ export interface OperationProgress {
 /** Marks an operation running (attempt + 1); undefined if it is already finished (a duplicate delivery: nothing to do). */
 export async function beginOperation(deps: CoreDeps, operationId: string) {
   const now = deps.clock();
-  const claimed = await deps.db.operation.updateMany({ where: { id: operationId, status: { in: ["queued", "running"] } }, data: { status: "running", startedAt: now, attempts: { increment: 1 } } });
+  const claimed = await deps.db.operation.updateMany({
+    where: { id: operationId, status: { in: ["queued", "running"] } },
+    data: { status: "running", startedAt: now, attempts: { increment: 1 } },
+  });
   if (claimed.count === 0) return undefined;
   return deps.db.operation.findUniqueOrThrow({ where: { id: operationId } });
 }
@@ -22,37 +25,66 @@ export function progressOf(deps: CoreDeps, operationId: string): OperationProgre
   return {
     async step(name, status, detail = null) {
       await deps.db.$transaction(async (tx) => {
-        const locked = await tx.$queryRaw<{ steps: unknown }[]>`SELECT steps FROM operations WHERE id = ${operationId} FOR UPDATE`;
+        const locked = await tx.$queryRaw<
+          { steps: unknown }[]
+        >`SELECT steps FROM operations WHERE id = ${operationId} FOR UPDATE`;
         const steps = z.array(OperationStep).parse(locked[0]?.steps ?? []);
-        const next = steps.map((s) => (s.name === name ? { ...s, status, at: deps.clock().toISOString(), detail: detail ?? s.detail } : s));
+        const next = steps.map((s) =>
+          s.name === name ? { ...s, status, at: deps.clock().toISOString(), detail: detail ?? s.detail } : s,
+        );
         const done = next.filter((s) => s.status === "done" || s.status === "skipped").length;
-        await tx.operation.update({ where: { id: operationId }, data: { steps: next, progress: Math.round((100 * done) / Math.max(1, next.length)) } });
+        await tx.operation.update({
+          where: { id: operationId },
+          data: { steps: next, progress: Math.round((100 * done) / Math.max(1, next.length)) },
+        });
       });
     },
   };
 }
 
-export async function finishOperation(deps: CoreDeps, operationId: string, outcome: { ok: true } | { ok: false; error: string }): Promise<void> {
+export async function finishOperation(
+  deps: CoreDeps,
+  operationId: string,
+  outcome: { ok: true } | { ok: false; error: string },
+): Promise<void> {
   await deps.db.operation.update({
     where: { id: operationId },
-    data: outcome.ok ? { status: "succeeded", progress: 100, finishedAt: deps.clock(), error: null } : { status: "failed", finishedAt: deps.clock(), error: outcome.error.slice(0, 2000) },
+    data: outcome.ok
+      ? { status: "succeeded", progress: 100, finishedAt: deps.clock(), error: null }
+      : { status: "failed", finishedAt: deps.clock(), error: outcome.error.slice(0, 2000) },
   });
 }
 
 /** Operations queued longer than `olderThanMs` (their job may never have reached Redis): the worker queues them again. */
-export async function staleQueuedOperations(deps: CoreDeps, olderThanMs: number): Promise<{ id: string; kind: OperationKind }[]> {
-  const rows = await deps.db.operation.findMany({ where: { status: "queued", createdAt: { lt: new Date(deps.clock().getTime() - olderThanMs) } }, select: { id: true, kind: true }, take: 100 });
+export async function staleQueuedOperations(
+  deps: CoreDeps,
+  olderThanMs: number,
+): Promise<{ id: string; kind: OperationKind }[]> {
+  const rows = await deps.db.operation.findMany({
+    where: { status: "queued", createdAt: { lt: new Date(deps.clock().getTime() - olderThanMs) } },
+    select: { id: true, kind: true },
+    take: 100,
+  });
   return rows.map((r) => ({ id: r.id, kind: r.kind as OperationKind }));
 }
 
 /** The worker asks at each safe step boundary: who wants this operation cancelled (null: nobody). */
 export async function cancelRequestedBy(deps: CoreDeps, operationId: string): Promise<string | null> {
-  return (await deps.db.operation.findUnique({ where: { id: operationId }, select: { cancelledBy: true } }))?.cancelledBy ?? null;
+  return (
+    (await deps.db.operation.findUnique({ where: { id: operationId }, select: { cancelledBy: true } }))?.cancelledBy ??
+    null
+  );
 }
 
 /** The operation ends `cancelled`: steps not done are skipped, the error says who cancelled. */
 export async function markCancelled(tx: DbTx, deps: Pick<CoreDeps, "clock">, operationId: string, by: string) {
   const row = await tx.operation.findUniqueOrThrow({ where: { id: operationId }, select: { steps: true } });
-  const steps = z.array(OperationStep).parse(row.steps).map((s) => (s.status === "done" ? s : { ...s, status: "skipped" as const }));
-  return tx.operation.update({ where: { id: operationId }, data: { status: "cancelled", cancelledBy: by, error: `cancelled by ${by}`, finishedAt: deps.clock(), steps } });
+  const steps = z
+    .array(OperationStep)
+    .parse(row.steps)
+    .map((s) => (s.status === "done" ? s : { ...s, status: "skipped" as const }));
+  return tx.operation.update({
+    where: { id: operationId },
+    data: { status: "cancelled", cancelledBy: by, error: `cancelled by ${by}`, finishedAt: deps.clock(), steps },
+  });
 }

@@ -17,7 +17,11 @@ export function redisOperationQueue(redisUrl: string, prefix?: string): Operatio
 export function jobQueue(producer: JobProducer): OperationQueue {
   return {
     async enqueue(kind, operationId, round = 0) {
-      await producer.enqueue(OPERATION_JOBS[kind], { operationId }, { idempotencyKey: round ? `${operationId}-r${round}` : operationId });
+      await producer.enqueue(
+        OPERATION_JOBS[kind],
+        { operationId },
+        { idempotencyKey: round ? `${operationId}-r${round}` : operationId },
+      );
     },
   };
 }

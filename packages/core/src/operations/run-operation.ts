@@ -22,6 +22,12 @@ export function isOperationKind(name: string): name is OperationKind {
 }
 
 /** Runs one operation to its end (see each runner for its exactly-once story). */
-export function runOperation(deps: CoreDeps, plane: DataPlane, kind: OperationKind, operationId: string, o?: ExecutorOptions): Promise<void> {
+export function runOperation(
+  deps: CoreDeps,
+  plane: DataPlane,
+  kind: OperationKind,
+  operationId: string,
+  o?: ExecutorOptions,
+): Promise<void> {
   return OPERATION_RUNNERS[kind](deps, plane, operationId, o);
 }

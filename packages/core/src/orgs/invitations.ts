@@ -49,11 +49,16 @@ export const CreateInvitationInput = z.object({
 
 export const CreatedInvitation = z.object({ invitation: InvitationDto, secret: z.string() });
 
-export async function createInvitation(ctx: Ctx, input: z.infer<typeof CreateInvitationInput>): Promise<z.infer<typeof CreatedInvitation>> {
+export async function createInvitation(
+  ctx: Ctx,
+  input: z.infer<typeof CreateInvitationInput>,
+): Promise<z.infer<typeof CreatedInvitation>> {
   assertScope(ctx.actor.scopes, "members", "write");
   assertPerson(ctx.actor, "inviting someone");
   if (ROLE_RANK[input.role] > ROLE_RANK[ctx.actor.role]) {
-    throw new DomainError("ROLE_TOO_LOW", `you cannot invite someone as ${input.role}: that is above your own role`, { field: "role" });
+    throw new DomainError("ROLE_TOO_LOW", `you cannot invite someone as ${input.role}: that is above your own role`, {
+      field: "role",
+    });
   }
   const secret = `nvinv_${randomBase62(32)}`;
   const now = ctx.clock();
@@ -83,7 +88,11 @@ export async function createInvitation(ctx: Ctx, input: z.infer<typeof CreateInv
 
 export async function listInvitations(ctx: Ctx): Promise<InvitationDto[]> {
   assertScope(ctx.actor.scopes, "members", "read");
-  const rows = await ctx.db.invitation.findMany({ where: { orgId: ctx.actor.orgId }, orderBy: { createdAt: "desc" }, take: 200 });
+  const rows = await ctx.db.invitation.findMany({
+    where: { orgId: ctx.actor.orgId },
+    orderBy: { createdAt: "desc" },
+    take: 200,
+  });
   const now = ctx.clock();
   return rows.map((r) => toDto(r, now));
 }
@@ -144,37 +153,59 @@ export interface AcceptingUser {
   sourceIp: string | null;
 }
 
-export async function acceptInvitation(deps: CoreDeps, user: AcceptingUser, secret: string): Promise<{ orgId: string; role: Role }> {
+export async function acceptInvitation(
+  deps: CoreDeps,
+  user: AcceptingUser,
+  secret: string,
+): Promise<{ orgId: string; role: Role }> {
   const inv = await findBySecret(deps, secret);
   const now = deps.clock();
   const status = statusOf(inv, now);
-  if (status !== "pending") throw new DomainError("INVITATION_NOT_PENDING", `this invitation is ${status}; ask for a new link`);
+  if (status !== "pending")
+    throw new DomainError("INVITATION_NOT_PENDING", `this invitation is ${status}; ask for a new link`);
   if (inv.email && inv.email.toLowerCase() !== user.email.toLowerCase()) {
-    throw new DomainError("INVITATION_EMAIL_MISMATCH", `this invitation is for ${inv.email}; sign in with that address`);
+    throw new DomainError(
+      "INVITATION_EMAIL_MISMATCH",
+      `this invitation is for ${inv.email}; sign in with that address`,
+    );
   }
   return deps.db.$transaction(async (tx) => {
     const claimed = await tx.invitation.updateMany({
       where: { id: inv.id, acceptedAt: null, revokedAt: null },
       data: { acceptedAt: now, acceptedBy: user.userId },
     });
-    if (claimed.count !== 1) throw new DomainError("INVITATION_NOT_PENDING", "this invitation was just used or revoked");
-    const inviter = await tx.membership.findUnique({ where: { orgId_userId: { orgId: inv.orgId, userId: inv.createdBy } } });
+    if (claimed.count !== 1)
+      throw new DomainError("INVITATION_NOT_PENDING", "this invitation was just used or revoked");
+    const inviter = await tx.membership.findUnique({
+      where: { orgId_userId: { orgId: inv.orgId, userId: inv.createdBy } },
+    });
     if (!inviter || ROLE_RANK[inviter.role] < ROLE_RANK[inv.role]) {
-      throw new DomainError("INVITATION_NOT_PENDING", "the person who invited you can no longer grant this role; ask for a new link");
+      throw new DomainError(
+        "INVITATION_NOT_PENDING",
+        "the person who invited you can no longer grant this role; ask for a new link",
+      );
     }
-    const existing = await tx.membership.findUnique({ where: { orgId_userId: { orgId: inv.orgId, userId: user.userId } } });
+    const existing = await tx.membership.findUnique({
+      where: { orgId_userId: { orgId: inv.orgId, userId: user.userId } },
+    });
     if (existing) throw new DomainError("ALREADY_MEMBER", `you are already a member of ${inv.organization.name}`);
     const membership = await tx.membership
       .create({ data: { id: deps.newId("membership"), orgId: inv.orgId, userId: user.userId, role: inv.role } })
       .catch((error: unknown) => {
-        if (isUniqueViolation(error)) throw new DomainError("ALREADY_MEMBER", `you are already a member of ${inv.organization.name}`);
+        if (isUniqueViolation(error))
+          throw new DomainError("ALREADY_MEMBER", `you are already a member of ${inv.organization.name}`);
         throw error;
       });
     await recordAudit(
       tx,
       deps,
       { orgId: inv.orgId, actorType: "user", actorId: user.userId, actorLabel: user.email, sourceIp: user.sourceIp },
-      { action: "member.joined", targetType: "member", targetId: membership.id, after: { email: user.email, role: inv.role, invitationId: inv.id } },
+      {
+        action: "member.joined",
+        targetType: "member",
+        targetId: membership.id,
+        after: { email: user.email, role: inv.role, invitationId: inv.id },
+      },
     );
     return { orgId: inv.orgId, role: inv.role };
   });

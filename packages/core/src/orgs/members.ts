@@ -6,8 +6,21 @@ import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 
-function toDto(m: { id: string; userId: string; role: Role; createdAt: Date; user: { email: string; name: string } }): MemberDto {
-  return { id: asId("membership", m.id), userId: asId("user", m.userId), email: m.user.email, name: m.user.name, role: m.role, joinedAt: m.createdAt.toISOString() };
+function toDto(m: {
+  id: string;
+  userId: string;
+  role: Role;
+  createdAt: Date;
+  user: { email: string; name: string };
+}): MemberDto {
+  return {
+    id: asId("membership", m.id),
+    userId: asId("user", m.userId),
+    email: m.user.email,
+    name: m.user.name,
+    role: m.role,
+    joinedAt: m.createdAt.toISOString(),
+  };
 }
 
 export async function listMembers(ctx: Ctx): Promise<MemberDto[]> {
@@ -38,7 +51,9 @@ export function assertMayManage(actorRole: Role, targetRole: Role, newRole: Role
  */
 async function lockAndReloadCaller(tx: DbTx, ctx: Ctx): Promise<Role> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`members:${ctx.actor.orgId}`}))`;
-  const me = await tx.membership.findUnique({ where: { orgId_userId: { orgId: ctx.actor.orgId, userId: ctx.actor.userId } } });
+  const me = await tx.membership.findUnique({
+    where: { orgId_userId: { orgId: ctx.actor.orgId, userId: ctx.actor.userId } },
+  });
   if (!me) throw new DomainError("UNAUTHENTICATED", "you are no longer a member of this organization");
   return me.role;
 }
@@ -55,7 +70,8 @@ async function loadTarget(tx: DbTx, ctx: Ctx, membershipId: string) {
 async function assertNotLastOwner(tx: DbTx, orgId: string, target: { role: Role }) {
   if (target.role !== "owner") return;
   const owners = await tx.membership.count({ where: { orgId, role: "owner" } });
-  if (owners <= 1) throw new DomainError("LAST_OWNER", "an organization needs at least one owner: make someone else owner first");
+  if (owners <= 1)
+    throw new DomainError("LAST_OWNER", "an organization needs at least one owner: make someone else owner first");
 }
 
 export const SetMemberRoleInput = z.object({ membershipId: idRef("membership"), role: Role });
@@ -99,7 +115,10 @@ export async function removeMember(ctx: Ctx, input: z.infer<typeof RemoveMemberI
     const owned = { orgId: ctx.actor.orgId, createdBy: target.userId };
     await tx.apiToken.updateMany({ where: { ...owned, revokedAt: null }, data: { revokedAt: now } });
     await tx.joinToken.updateMany({ where: { ...owned, revokedAt: null }, data: { revokedAt: now } });
-    await tx.invitation.updateMany({ where: { ...owned, revokedAt: null, acceptedAt: null }, data: { revokedAt: now } });
+    await tx.invitation.updateMany({
+      where: { ...owned, revokedAt: null, acceptedAt: null },
+      data: { revokedAt: now },
+    });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), {
       action: "member.removed",
       targetType: "member",

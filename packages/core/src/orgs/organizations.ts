@@ -13,7 +13,12 @@ export interface NewUser {
 }
 
 function slugFor(name: string): string {
-  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "org";
+  const base =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 40) || "org";
   return `${base}-${randomBase62(6).toLowerCase()}`;
 }
 
@@ -22,19 +27,32 @@ function slugFor(name: string): string {
  * owner. Idempotent and safe under concurrency (an advisory lock per user), so the
  * sign-up hook and the first request can both call it.
  */
-export async function ensurePersonalOrganization(deps: CoreDeps, user: NewUser, sourceIp: string | null): Promise<string> {
+export async function ensurePersonalOrganization(
+  deps: CoreDeps,
+  user: NewUser,
+  sourceIp: string | null,
+): Promise<string> {
   return deps.db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${user.id}))`;
     const existing = await tx.membership.findFirst({ where: { userId: user.id }, orderBy: { createdAt: "asc" } });
     if (existing) return existing.orgId;
     const name = `${user.name.trim() || user.email.split("@")[0]}'s organization`;
-    const org = await tx.organization.create({ data: { id: deps.newId("organization"), name, slug: slugFor(user.name || user.email) } });
-    await tx.membership.create({ data: { id: deps.newId("membership"), orgId: org.id, userId: user.id, role: "owner" } });
+    const org = await tx.organization.create({
+      data: { id: deps.newId("organization"), name, slug: slugFor(user.name || user.email) },
+    });
+    await tx.membership.create({
+      data: { id: deps.newId("membership"), orgId: org.id, userId: user.id, role: "owner" },
+    });
     await recordAudit(
       tx,
       deps,
       { orgId: org.id, actorType: "user", actorId: user.id, actorLabel: user.email, sourceIp },
-      { action: "organization.created", targetType: "organization", targetId: org.id, after: { name, ownerEmail: user.email } },
+      {
+        action: "organization.created",
+        targetType: "organization",
+        targetId: org.id,
+        after: { name, ownerEmail: user.email },
+      },
     );
     return org.id;
   });
@@ -49,10 +67,17 @@ export interface UserActorRequest {
 
 /** Builds the actor for a signed-in user, in the selected organization or their first. */
 export async function resolveUserActor(deps: CoreDeps, request: UserActorRequest): Promise<Actor> {
-  const user = await deps.db.user.findUnique({ where: { id: request.userId }, select: { id: true, email: true, name: true } });
+  const user = await deps.db.user.findUnique({
+    where: { id: request.userId },
+    select: { id: true, email: true, name: true },
+  });
   if (!user) throw new DomainError("UNAUTHENTICATED", "your session has ended, sign in again");
   const find = () =>
-    deps.db.membership.findMany({ where: { userId: user.id }, orderBy: { createdAt: "asc" }, select: { orgId: true, role: true } });
+    deps.db.membership.findMany({
+      where: { userId: user.id },
+      orderBy: { createdAt: "asc" },
+      select: { orgId: true, role: true },
+    });
   let memberships = await find();
   if (memberships.length === 0) {
     await ensurePersonalOrganization(deps, user, request.sourceIp);
@@ -92,12 +117,21 @@ export async function listMyOrganizations(ctx: Ctx): Promise<OrganizationDto[]> 
 export async function getCurrentOrganization(ctx: Ctx): Promise<OrganizationDto> {
   const org = await ctx.db.organization.findUnique({ where: { id: ctx.actor.orgId } });
   if (!org) throw notFound("organization");
-  return { id: asId("organization", org.id), name: org.name, slug: org.slug, role: ctx.actor.role, createdAt: org.createdAt.toISOString() };
+  return {
+    id: asId("organization", org.id),
+    name: org.name,
+    slug: org.slug,
+    role: ctx.actor.role,
+    createdAt: org.createdAt.toISOString(),
+  };
 }
 
 export const RenameOrganizationInput = z.object({ name: z.string().trim().min(2).max(80) });
 
-export async function renameOrganization(ctx: Ctx, input: z.infer<typeof RenameOrganizationInput>): Promise<OrganizationDto> {
+export async function renameOrganization(
+  ctx: Ctx,
+  input: z.infer<typeof RenameOrganizationInput>,
+): Promise<OrganizationDto> {
   assertScope(ctx.actor.scopes, "members", "write");
   await ctx.db.$transaction(async (tx) => {
     const before = await tx.organization.findUniqueOrThrow({ where: { id: ctx.actor.orgId } });

@@ -9,10 +9,19 @@ import { beginOperation, finishOperation } from "../operations/progress.ts";
  * next packet passes), and the operation gets one step per VEB saying when it confirmed. Applying
  * is idempotent (it converges to the policy as it is now), so a retry or a duplicate is harmless.
  */
-export async function runPolicyApply(deps: CoreDeps, plane: DataPlane, operationId: string, _o: ExecutorOptions = {}): Promise<void> {
+export async function runPolicyApply(
+  deps: CoreDeps,
+  plane: DataPlane,
+  operationId: string,
+  _o: ExecutorOptions = {},
+): Promise<void> {
   const op = await beginOperation(deps, operationId);
   if (!op) return;
-  if (!plane.applyPolicy) return finishOperation(deps, operationId, { ok: false, error: "this worker runs no TSC: nothing could apply the policy" });
+  if (!plane.applyPolicy)
+    return finishOperation(deps, operationId, {
+      ok: false,
+      error: "this worker runs no TSC: nothing could apply the policy",
+    });
   try {
     const at = () => deps.clock().toISOString();
     const started = Date.now();
@@ -20,24 +29,38 @@ export async function runPolicyApply(deps: CoreDeps, plane: DataPlane, operation
     // every connected VEB applies the change, but the operation names only this organization's
     // hosts: other tenants' host names (and how many there are) are not ours to show
     const ids = all.flatMap((h) => (h.hostId ? [h.hostId] : []));
-    const own = new Set((await deps.db.host.findMany({ where: { id: { in: ids }, orgId: op.orgId }, select: { id: true } })).map((h) => h.id));
+    const own = new Set(
+      (await deps.db.host.findMany({ where: { id: { in: ids }, orgId: op.orgId }, select: { id: true } })).map(
+        (h) => h.id,
+      ),
+    );
     const hosts = all.filter((h) => h.hostId !== null && own.has(h.hostId));
     const foreignErrors = all.filter((h) => !(h.hostId !== null && own.has(h.hostId)) && h.error).length;
     const steps: OperationStep[] = [
-      { name: "policy re-read, changed pairs revoked, every VEB read back", status: "done", at: at(), detail: `${Date.now() - started} ms in all` },
-      ...hosts.map(
-        (h): OperationStep => ({
-          name: `VEB of ${h.hostName}`,
-          status: h.error ? "failed" : "done",
-          at: at(),
-          detail: h.error ?? `confirmed after ${h.confirmedMs.toFixed(1)} ms (barrier); ${h.revokedPairs} pair(s) revoked`,
-        }),
-      ),
+      {
+        name: "policy re-read, changed pairs revoked, every VEB read back",
+        status: "done",
+        at: at(),
+        detail: `${Date.now() - started} ms in all`,
+      },
+      ...hosts.map((h): OperationStep => ({
+        name: `VEB of ${h.hostName}`,
+        status: h.error ? "failed" : "done",
+        at: at(),
+        detail:
+          h.error ?? `confirmed after ${h.confirmedMs.toFixed(1)} ms (barrier); ${h.revokedPairs} pair(s) revoked`,
+      })),
     ];
     const errors = hosts.filter((h) => h.error).map((e) => `${e.hostName}: ${e.error}`);
     if (foreignErrors > 0) errors.push(`${foreignErrors} VEB(s) of other organizations' hosts`);
     await deps.db.operation.update({ where: { id: operationId }, data: { steps, progress: 100 } });
-    await finishOperation(deps, operationId, errors.length === 0 ? { ok: true } : { ok: false, error: `${errors.length} VEB(s) did not confirm: ${errors.join("; ")}` });
+    await finishOperation(
+      deps,
+      operationId,
+      errors.length === 0
+        ? { ok: true }
+        : { ok: false, error: `${errors.length} VEB(s) did not confirm: ${errors.join("; ")}` },
+    );
   } catch (error) {
     await finishOperation(deps, operationId, { ok: false, error: failed(error) });
   }

@@ -10,7 +10,10 @@ import type { OperationQueue } from "../operations/queue.ts";
 import { loadPolicy } from "./snapshot.ts";
 
 /** `preview: true` (JSON) or `?preview=true` (a DELETE's query string): show what would change, keep nothing. */
-export const previewFlag = z.union([z.boolean(), z.enum(["true", "false"])]).default(false).transform((v) => v === true || v === "true");
+export const previewFlag = z
+  .union([z.boolean(), z.enum(["true", "false"])])
+  .default(false)
+  .transform((v) => v === true || v === "true");
 
 /** Thrown inside a preview's transaction so that nothing it did is kept. */
 class PreviewRollback extends Error {
@@ -26,7 +29,10 @@ export async function lockPolicy(tx: DbTx, orgId: string): Promise<void> {
 
 function accessChange(d: ReturnType<typeof accessChanges>["changes"][number], orgId: string): AccessChange {
   // an instance of another tenant (across a peering) is shown by address only
-  const side = (i: PolicyInstance) => (i.orgId === orgId ? { instanceId: i.id, name: i.name, address: i.address } : { instanceId: "", name: `${i.address} (peer tenant)`, address: i.address });
+  const side = (i: PolicyInstance) =>
+    i.orgId === orgId
+      ? { instanceId: i.id, name: i.name, address: i.address }
+      : { instanceId: "", name: `${i.address} (peer tenant)`, address: i.address };
   return { from: side(d.from), to: side(d.to), before: d.before, after: d.after, change: d.change };
 }
 
@@ -46,10 +52,21 @@ export interface PolicyMutation {
  * worker's TSC revokes what is no longer allowed on every VEB (both directions) and reports when
  * each host confirmed.
  */
-export async function changePolicy(ctx: Ctx, queue: OperationQueue, o: { preview: boolean }, mutate: (tx: DbTx) => Promise<PolicyMutation>): Promise<PolicyChangeDto> {
+export async function changePolicy(
+  ctx: Ctx,
+  queue: OperationQueue,
+  o: { preview: boolean },
+  mutate: (tx: DbTx) => Promise<PolicyMutation>,
+): Promise<PolicyChangeDto> {
   assertScope(ctx.actor.scopes, "policies", "write");
   const orgId = ctx.actor.orgId;
-  let applied: { operationId: string; policyVersion: number; targetId: string | null; before: Loaded; alsoOrgs: string[] };
+  let applied: {
+    operationId: string;
+    policyVersion: number;
+    targetId: string | null;
+    before: Loaded;
+    alsoOrgs: string[];
+  };
   try {
     applied = await ctx.db.$transaction(async (tx) => {
       await lockPolicy(tx, orgId);
@@ -58,18 +75,39 @@ export async function changePolicy(ctx: Ctx, queue: OperationQueue, o: { preview
       if (o.preview) {
         const { changes, pairsChecked } = diff(before, await loadPolicy(tx, [orgId, ...(m.alsoOrgs ?? [])]), orgId);
         const org = await tx.organization.findUniqueOrThrow({ where: { id: orgId }, select: { policyVersion: true } });
-        throw new PreviewRollback({ applied: false, policyVersion: org.policyVersion, operationId: null, targetId: m.targetId, changes, pairsChecked });
+        throw new PreviewRollback({
+          applied: false,
+          policyVersion: org.policyVersion,
+          operationId: null,
+          targetId: m.targetId,
+          changes,
+          pairsChecked,
+        });
       }
-      const org = await tx.organization.update({ where: { id: orgId }, data: { policyVersion: { increment: 1 } }, select: { policyVersion: true } });
-      for (const other of m.alsoOrgs ?? []) if (other !== orgId) await tx.organization.update({ where: { id: other }, data: { policyVersion: { increment: 1 } } });
+      const org = await tx.organization.update({
+        where: { id: orgId },
+        data: { policyVersion: { increment: 1 } },
+        select: { policyVersion: true },
+      });
+      for (const other of m.alsoOrgs ?? [])
+        if (other !== orgId)
+          await tx.organization.update({ where: { id: other }, data: { policyVersion: { increment: 1 } } });
       const op = await createOperation(tx, ctx, {
         kind: "policy.apply",
         targetType: "policy",
         targetId: orgId,
-        steps: [{ name: `apply policy version ${org.policyVersion} on every VEB`, status: "pending", at: null, detail: null }],
+        steps: [
+          { name: `apply policy version ${org.policyVersion} on every VEB`, status: "pending", at: null, detail: null },
+        ],
         idempotencyKey: null,
       });
-      return { operationId: op.id, policyVersion: org.policyVersion, targetId: m.targetId, before, alsoOrgs: m.alsoOrgs ?? [] };
+      return {
+        operationId: op.id,
+        policyVersion: org.policyVersion,
+        targetId: m.targetId,
+        before,
+        alsoOrgs: m.alsoOrgs ?? [],
+      };
     });
   } catch (error) {
     if (error instanceof PreviewRollback) return error.result;
@@ -79,13 +117,30 @@ export async function changePolicy(ctx: Ctx, queue: OperationQueue, o: { preview
   // read once committed, so a change committed in between by someone else would show here too.
   await queue.enqueue("policy.apply", applied.operationId);
   const { changes, pairsChecked } = diff(applied.before, await loadPolicy(ctx.db, [orgId, ...applied.alsoOrgs]), orgId);
-  return { applied: true, policyVersion: applied.policyVersion, operationId: asId("operation", applied.operationId), targetId: applied.targetId, changes, pairsChecked };
+  return {
+    applied: true,
+    policyVersion: applied.policyVersion,
+    operationId: asId("operation", applied.operationId),
+    targetId: applied.targetId,
+    changes,
+    pairsChecked,
+  };
 }
 
 type Loaded = Awaited<ReturnType<typeof loadPolicy>>;
 
 /** The pairs (one side in this organization) whose access differs between two readings of the policy. */
 function diff(before: Loaded, after: Loaded, orgId: string): { changes: AccessChange[]; pairsChecked: number } {
-  const delta = accessChanges(new PolicyView(before.snapshot), new PolicyView(after.snapshot), before.instances, after.instances);
-  return { changes: delta.changes.filter((c) => c.from.orgId === orgId || c.to.orgId === orgId).map((c) => accessChange(c, orgId)), pairsChecked: delta.pairsChecked };
+  const delta = accessChanges(
+    new PolicyView(before.snapshot),
+    new PolicyView(after.snapshot),
+    before.instances,
+    after.instances,
+  );
+  return {
+    changes: delta.changes
+      .filter((c) => c.from.orgId === orgId || c.to.orgId === orgId)
+      .map((c) => accessChange(c, orgId)),
+    pairsChecked: delta.pairsChecked,
+  };
 }

@@ -38,43 +38,77 @@ export const UpdateGroupInput = z.object({
 export const GroupRef = z.object({ groupId: idRef("group"), preview });
 export const ListGroupsInput = z.object({ vpcId: idRef("vpc").optional() });
 
-type GroupRow = { id: string; vpcId: string; name: string; description: string; matchLabels: unknown; createdAt: Date; members: { instanceId: string }[] };
+type GroupRow = {
+  id: string;
+  vpcId: string;
+  name: string;
+  description: string;
+  matchLabels: unknown;
+  createdAt: Date;
+  members: { instanceId: string }[];
+};
 
 export function groupDto(g: GroupRow, view: PolicyView, instances: Parameters<PolicyView["isMember"]>[1][]): GroupDto {
   const pg = view.group(g.id);
   return {
-    id: asId("group", g.id), vpcId: asId("vpc", g.vpcId), name: g.name, description: g.description, matchLabels: g.matchLabels === null ? null : labelsOf(g.matchLabels), memberIds: g.members.map((m) => asId("instance", m.instanceId)),
-    effectiveMemberIds: pg ? instances.filter((i) => view.isMember(pg, i)).map((i) => asId("instance", i.id)) : [], createdAt: g.createdAt.toISOString(),
+    id: asId("group", g.id),
+    vpcId: asId("vpc", g.vpcId),
+    name: g.name,
+    description: g.description,
+    matchLabels: g.matchLabels === null ? null : labelsOf(g.matchLabels),
+    memberIds: g.members.map((m) => asId("instance", m.instanceId)),
+    effectiveMemberIds: pg ? instances.filter((i) => view.isMember(pg, i)).map((i) => asId("instance", i.id)) : [],
+    createdAt: g.createdAt.toISOString(),
   };
 }
 
 export async function listGroups(ctx: Ctx, input: z.infer<typeof ListGroupsInput> = {}): Promise<GroupDto[]> {
   assertScope(ctx.actor.scopes, "policies", "read");
-  const rows = await ctx.db.group.findMany({ where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { vpcId: input.vpcId } : {}) }, include: { members: { select: { instanceId: true } } }, orderBy: [{ vpcId: "asc" }, { createdAt: "asc" }] });
+  const rows = await ctx.db.group.findMany({
+    where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { vpcId: input.vpcId } : {}) },
+    include: { members: { select: { instanceId: true } } },
+    orderBy: [{ vpcId: "asc" }, { createdAt: "asc" }],
+  });
   const policy = await loadPolicy(ctx.db, [ctx.actor.orgId]);
   const view = new PolicyView(policy.snapshot);
   return rows.map((g) => groupDto(g, view, policy.instances));
 }
 
 export async function ownGroup(tx: Pick<DbTx, "group">, ctx: Ctx, groupId: string, field = "groupId") {
-  const g = await tx.group.findFirst({ where: { id: groupId, orgId: ctx.actor.orgId }, include: { members: { select: { instanceId: true } } } });
+  const g = await tx.group.findFirst({
+    where: { id: groupId, orgId: ctx.actor.orgId },
+    include: { members: { select: { instanceId: true } } },
+  });
   if (!g) throw new DomainError("NOT_FOUND", `${field}: group not found`, { field });
   return g;
 }
 
 /** Explicit members must be instances of the group's own VPC. */
 async function checkMembers(tx: DbTx, ctx: Ctx, vpcId: string, memberIds: readonly string[]): Promise<void> {
-  const found = await tx.instance.findMany({ where: { id: { in: [...memberIds] }, orgId: ctx.actor.orgId, vpcId, status: { not: "terminated" } }, select: { id: true } });
+  const found = await tx.instance.findMany({
+    where: { id: { in: [...memberIds] }, orgId: ctx.actor.orgId, vpcId, status: { not: "terminated" } },
+    select: { id: true },
+  });
   const missing = memberIds.filter((m) => !found.some((f) => f.id === m));
-  if (missing.length > 0) throw new DomainError("VALIDATION_FAILED", `memberIds: ${missing.join(", ")} is not an instance of this VPC`, { field: "memberIds" });
+  if (missing.length > 0)
+    throw new DomainError("VALIDATION_FAILED", `memberIds: ${missing.join(", ")} is not an instance of this VPC`, {
+      field: "memberIds",
+    });
 }
 
-const audited = (g: { name: string; description: string; matchLabels: unknown; members?: { instanceId: string }[] }, memberIds?: readonly string[]) => ({
-  name: g.name, description: g.description, matchLabels: g.matchLabels, memberIds: memberIds ?? g.members?.map((m) => m.instanceId) ?? [],
+const audited = (
+  g: { name: string; description: string; matchLabels: unknown; members?: { instanceId: string }[] },
+  memberIds?: readonly string[],
+) => ({
+  name: g.name,
+  description: g.description,
+  matchLabels: g.matchLabels,
+  memberIds: memberIds ?? g.members?.map((m) => m.instanceId) ?? [],
 });
 
 function duplicateName(error: unknown, name: string): never {
-  if (isUniqueViolation(error)) throw new DomainError("DUPLICATE_NAME", `a group named "${name}" already exists in this VPC`, { field: "name" });
+  if (isUniqueViolation(error))
+    throw new DomainError("DUPLICATE_NAME", `a group named "${name}" already exists in this VPC`, { field: "name" });
   throw error;
 }
 
@@ -86,9 +120,24 @@ export async function createGroup(ctx: Ctx, queue: OperationQueue, input: z.inpu
     await checkMembers(tx, ctx, vpc.id, q.memberIds);
     const groupId = ctx.newId("group");
     await tx.group
-      .create({ data: { id: groupId, orgId: ctx.actor.orgId, vpcId: vpc.id, name: q.name, description: q.description, matchLabels: q.matchLabels ?? undefined, members: { create: [...new Set(q.memberIds)].map((instanceId) => ({ instanceId })) } } })
+      .create({
+        data: {
+          id: groupId,
+          orgId: ctx.actor.orgId,
+          vpcId: vpc.id,
+          name: q.name,
+          description: q.description,
+          matchLabels: q.matchLabels ?? undefined,
+          members: { create: [...new Set(q.memberIds)].map((instanceId) => ({ instanceId })) },
+        },
+      })
       .catch((e: unknown) => duplicateName(e, q.name));
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.group.created", targetType: "group", targetId: groupId, after: { vpcId: vpc.id, ...audited(q, q.memberIds) } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "policy.group.created",
+      targetType: "group",
+      targetId: groupId,
+      after: { vpcId: vpc.id, ...audited(q, q.memberIds) },
+    });
     return { targetId: groupId };
   });
 }
@@ -98,16 +147,32 @@ export async function updateGroup(ctx: Ctx, queue: OperationQueue, input: z.inpu
   return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const g = await ownGroup(tx, ctx, q.groupId);
     if (q.memberIds) await checkMembers(tx, ctx, g.vpcId, q.memberIds);
-    const matchLabels = q.matchLabels === undefined ? undefined : q.matchLabels === null ? { set: null } : q.matchLabels;
+    const matchLabels =
+      q.matchLabels === undefined ? undefined : q.matchLabels === null ? { set: null } : q.matchLabels;
     await tx.group
-      .update({ where: { id: g.id }, data: { name: q.name, description: q.description, ...(matchLabels === undefined ? {} : { matchLabels: matchLabels as never }) } })
+      .update({
+        where: { id: g.id },
+        data: {
+          name: q.name,
+          description: q.description,
+          ...(matchLabels === undefined ? {} : { matchLabels: matchLabels as never }),
+        },
+      })
       .catch((e: unknown) => duplicateName(e, q.name ?? g.name));
     if (q.memberIds) {
       await tx.groupMember.deleteMany({ where: { groupId: g.id } });
-      await tx.groupMember.createMany({ data: [...new Set(q.memberIds)].map((instanceId) => ({ groupId: g.id, instanceId })) });
+      await tx.groupMember.createMany({
+        data: [...new Set(q.memberIds)].map((instanceId) => ({ groupId: g.id, instanceId })),
+      });
     }
     const after = await ownGroup(tx, ctx, g.id);
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.group.updated", targetType: "group", targetId: g.id, before: audited(g), after: audited(after) });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "policy.group.updated",
+      targetType: "group",
+      targetId: g.id,
+      before: audited(g),
+      after: audited(after),
+    });
     return { targetId: g.id };
   });
 }
@@ -117,9 +182,17 @@ export async function deleteGroup(ctx: Ctx, queue: OperationQueue, input: z.inpu
   const q = GroupRef.parse(input);
   return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const g = await ownGroup(tx, ctx, q.groupId);
-    const rules = await tx.policyRule.findMany({ where: { OR: [{ srcGroupId: g.id }, { dstGroupId: g.id }] }, select: { id: true } });
+    const rules = await tx.policyRule.findMany({
+      where: { OR: [{ srcGroupId: g.id }, { dstGroupId: g.id }] },
+      select: { id: true },
+    });
     await tx.group.delete({ where: { id: g.id } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.group.deleted", targetType: "group", targetId: g.id, before: { ...audited(g), rulesRemoved: rules.map((r) => r.id) } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "policy.group.deleted",
+      targetType: "group",
+      targetId: g.id,
+      before: { ...audited(g), rulesRemoved: rules.map((r) => r.id) },
+    });
     return { targetId: null };
   });
 }
@@ -134,7 +207,13 @@ export async function setInstanceLabels(ctx: Ctx, queue: OperationQueue, input: 
     const inst = await tx.instance.findFirst({ where: { id: q.instanceId, orgId: ctx.actor.orgId } });
     if (!inst) throw notFound("instance");
     await tx.instance.update({ where: { id: inst.id }, data: { labels: q.labels } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "instance.labels.updated", targetType: "instance", targetId: inst.id, before: { labels: inst.labels }, after: { labels: q.labels } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "instance.labels.updated",
+      targetType: "instance",
+      targetId: inst.id,
+      before: { labels: inst.labels },
+      after: { labels: q.labels },
+    });
     return { targetId: inst.id };
   });
 }

@@ -19,11 +19,13 @@ let web: InstanceId;
 let db: InstanceId;
 let queue: ReturnType<typeof redisOperationQueue>;
 
-
 beforeAll(async () => {
   a = await person("pol-a");
   b = await person("pol-b");
-  queue = redisOperationQueue(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", `nvitest-policy-${Date.now().toString(36)}`);
+  queue = redisOperationQueue(
+    process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    `nvitest-policy-${Date.now().toString(36)}`,
+  );
   const { cloudId } = await cloudWithHost(a);
   const vpc = await createVpc(a, { name: "shop", cidr: "10.61.0.0/16", allowOverlap: false });
   vpcId = vpc.id;
@@ -44,7 +46,9 @@ describe("connectivity policy", { shuffle: false }, () => {
     expect(m.groups.map((g) => g.name)).toEqual(["default"]);
     expect(m.groups[0]!.effectiveMemberIds.sort()).toEqual([web, db].sort());
     expect(m.cells).toEqual([expect.objectContaining({ state: "plugged" })]);
-    expect((await explainReachability(a, { instanceId: web, toInstanceId: db, protocol: "tcp", port: 5432 })).allowed).toBe(true);
+    expect(
+      (await explainReachability(a, { instanceId: web, toInstanceId: db, protocol: "tcp", port: 5432 })).allowed,
+    ).toBe(true);
   });
 
   it("a preview lists the pairs that would lose access and keeps nothing (no rule change, no version, no audit, no operation)", async () => {
@@ -54,9 +58,14 @@ describe("connectivity policy", { shuffle: false }, () => {
     const ops = await a.db.operation.count({ where: { orgId: a.actor.orgId, kind: "policy.apply" } });
     const preview = await unplugGroups(a, queue, { srcGroupId: dflt, dstGroupId: dflt, preview: true });
     expect(preview).toMatchObject({ applied: false, operationId: null, pairsChecked: 2 });
-    expect(preview.changes.map((c) => `${c.from.name}→${c.to.name}:${c.change}`).sort()).toEqual(["db-1→web-1:loses", "web-1→db-1:loses"]);
+    expect(preview.changes.map((c) => `${c.from.name}→${c.to.name}:${c.change}`).sort()).toEqual([
+      "db-1→web-1:loses",
+      "web-1→db-1:loses",
+    ]);
     expect((await policyMatrix(a, { vpcId })).cells[0]!.state).toBe("plugged");
-    expect((await a.db.organization.findUniqueOrThrow({ where: { id: a.actor.orgId } })).policyVersion).toBe(versionBefore);
+    expect((await a.db.organization.findUniqueOrThrow({ where: { id: a.actor.orgId } })).policyVersion).toBe(
+      versionBefore,
+    );
     expect(await a.db.auditEvent.count({ where: { orgId: a.actor.orgId } })).toBe(audits);
     expect(await a.db.operation.count({ where: { orgId: a.actor.orgId, kind: "policy.apply" } })).toBe(ops);
   });
@@ -68,7 +77,9 @@ describe("connectivity policy", { shuffle: false }, () => {
     expect(applied.changes).toHaveLength(2);
     const op = await a.db.operation.findUniqueOrThrow({ where: { id: applied.operationId! } });
     expect(op).toMatchObject({ kind: "policy.apply", status: "queued", targetType: "policy" });
-    const audit = await a.db.auditEvent.findFirstOrThrow({ where: { orgId: a.actor.orgId, action: "policy.rule.deleted" } });
+    const audit = await a.db.auditEvent.findFirstOrThrow({
+      where: { orgId: a.actor.orgId, action: "policy.rule.deleted" },
+    });
     expect(audit.before).toMatchObject({ protocol: "any", srcGroupId: dflt, dstGroupId: dflt });
     expect(audit.after).toMatchObject({ unplugged: [dflt, dflt] });
     const why = await explainReachability(a, { instanceId: web, toInstanceId: db });
@@ -79,9 +90,30 @@ describe("connectivity policy", { shuffle: false }, () => {
   it("groups by label, a tcp/5432 rule; the answer names the rule, and replies are the rule's business not db's", async () => {
     const webG = (await createGroup(a, queue, { vpcId, name: "web", matchLabels: { tier: "web" } })).targetId!;
     const dbG = (await createGroup(a, queue, { vpcId, name: "db", matchLabels: { tier: "db" } })).targetId!;
-    const preview = await createRule(a, queue, { srcGroupId: webG, dstGroupId: dbG, protocol: "tcp", ports: "5432", description: "app to postgres", preview: true });
-    expect(preview.changes).toEqual([expect.objectContaining({ from: expect.objectContaining({ name: "web-1" }), change: "gains", after: [{ protocol: "tcp", ports: [{ from: 5432, to: 5432 }] }] })]);
-    const ruleId = (await createRule(a, queue, { srcGroupId: webG, dstGroupId: dbG, protocol: "tcp", ports: "5432", description: "app to postgres" })).targetId!;
+    const preview = await createRule(a, queue, {
+      srcGroupId: webG,
+      dstGroupId: dbG,
+      protocol: "tcp",
+      ports: "5432",
+      description: "app to postgres",
+      preview: true,
+    });
+    expect(preview.changes).toEqual([
+      expect.objectContaining({
+        from: expect.objectContaining({ name: "web-1" }),
+        change: "gains",
+        after: [{ protocol: "tcp", ports: [{ from: 5432, to: 5432 }] }],
+      }),
+    ]);
+    const ruleId = (
+      await createRule(a, queue, {
+        srcGroupId: webG,
+        dstGroupId: dbG,
+        protocol: "tcp",
+        ports: "5432",
+        description: "app to postgres",
+      })
+    ).targetId!;
     const yes = await explainReachability(a, { instanceId: web, toInstanceId: db, protocol: "tcp", port: 5432 });
     expect(yes).toMatchObject({ allowed: true, ruleIds: [ruleId] });
     expect(yes.fromGroups.map((g) => g.name).sort()).toEqual(["default", "web"]);
@@ -89,7 +121,9 @@ describe("connectivity policy", { shuffle: false }, () => {
     const no = await explainReachability(a, { instanceId: web, toInstanceId: db, protocol: "tcp", port: 22 });
     expect(no.allowed).toBe(false);
     expect(no.reason).toMatch(/may open only tcp\/5432, not tcp\/22/);
-    expect((await explainReachability(a, { instanceId: db, toInstanceId: web, protocol: "tcp", port: 5432 })).allowed).toBe(false);
+    expect(
+      (await explainReachability(a, { instanceId: db, toInstanceId: web, protocol: "tcp", port: 5432 })).allowed,
+    ).toBe(false);
     const cell = (await policyMatrix(a, { vpcId })).cells.find((c) => c.srcGroupId === webG && c.dstGroupId === dbG);
     expect(cell).toMatchObject({ state: "partial", ruleIds: [ruleId] });
   });
@@ -97,27 +131,45 @@ describe("connectivity policy", { shuffle: false }, () => {
   it("the deny list is evaluated first; labels move instances between groups (previewed)", async () => {
     await setInstanceLabels(a, queue, { instanceId: web, labels: { tier: "web", env: "prod" } });
     await setInstanceLabels(a, queue, { instanceId: db, labels: { tier: "db", env: "dev" } });
-    await createDeny(a, queue, { srcLabels: { env: "prod" }, dstLabels: { env: "dev" }, description: "prod never opens to dev" });
+    await createDeny(a, queue, {
+      srcLabels: { env: "prod" },
+      dstLabels: { env: "dev" },
+      description: "prod never opens to dev",
+    });
     const why = await explainReachability(a, { instanceId: web, toInstanceId: db, protocol: "tcp", port: 5432 });
     expect(why).toMatchObject({ allowed: false });
     expect(why.denyIds).toHaveLength(1);
     expect(why.reason).toContain("prod never opens to dev");
-    const moved = await setInstanceLabels(a, queue, { instanceId: db, labels: { tier: "db", env: "prod" }, preview: true });
+    const moved = await setInstanceLabels(a, queue, {
+      instanceId: db,
+      labels: { tier: "db", env: "prod" },
+      preview: true,
+    });
     expect(moved.changes.map((c) => `${c.from.name}→${c.to.name}:${c.change}`)).toEqual(["web-1→db-1:gains"]);
   });
 
   it("bad rules are refused with the field at fault", async () => {
     const groups = (await policyMatrix(a, { vpcId })).groups;
     const g = groups[0]!.id;
-    expect(await codeOf(createRule(a, queue, { srcGroupId: g, dstGroupId: g, protocol: "icmp", ports: "80" }))).toBe("VALIDATION_FAILED@ports");
-    expect(await codeOf(createRule(a, queue, { srcGroupId: g, dstGroupId: g, protocol: "tcp", ports: "80-70" }))).toBe("VALIDATION_FAILED@ports");
-    expect(await codeOf(createRule(a, queue, { srcGroupId: g, dstGroupId: g, protocol: "tcp", ports: "http" }))).toBe("VALIDATION_FAILED@ports");
+    expect(await codeOf(createRule(a, queue, { srcGroupId: g, dstGroupId: g, protocol: "icmp", ports: "80" }))).toBe(
+      "VALIDATION_FAILED@ports",
+    );
+    expect(await codeOf(createRule(a, queue, { srcGroupId: g, dstGroupId: g, protocol: "tcp", ports: "80-70" }))).toBe(
+      "VALIDATION_FAILED@ports",
+    );
+    expect(await codeOf(createRule(a, queue, { srcGroupId: g, dstGroupId: g, protocol: "tcp", ports: "http" }))).toBe(
+      "VALIDATION_FAILED@ports",
+    );
     expect(await codeOf(createRule(a, queue, { dstGroupId: g }))).toBe("VALIDATION_FAILED@srcGroupId");
     expect(await codeOf(createRule(a, queue, { srcGroupId: "grp_nope", dstGroupId: g }))).toBe("NOT_FOUND@srcGroupId");
     const other = await createVpc(a, { name: "other", cidr: "10.62.0.0/16", allowOverlap: false });
     const otherG = (await createGroup(a, queue, { vpcId: other.id, name: "x", matchLabels: {} })).targetId!;
-    expect(await codeOf(createRule(a, queue, { srcGroupId: otherG, dstGroupId: g }))).toBe("VALIDATION_FAILED@srcGroupId");
-    expect(await codeOf(plugGroups(a, queue, { srcGroupId: otherG, dstGroupId: g }))).toBe("VALIDATION_FAILED@srcGroupId");
+    expect(await codeOf(createRule(a, queue, { srcGroupId: otherG, dstGroupId: g }))).toBe(
+      "VALIDATION_FAILED@srcGroupId",
+    );
+    expect(await codeOf(plugGroups(a, queue, { srcGroupId: otherG, dstGroupId: g }))).toBe(
+      "VALIDATION_FAILED@srcGroupId",
+    );
   });
 
   it("peering: overlap refused, same tenant active at once, another tenant's waits for its yes", async () => {
@@ -131,11 +183,19 @@ describe("connectivity policy", { shuffle: false }, () => {
     expect(seenByB).toMatchObject({ status: "pending", side: "accepter" });
     const seenByA = (await listPeerings(a)).find((p) => p.id === asked.targetId);
     expect(seenByA).toMatchObject({ status: "pending", side: "requester", accepter: { vpcName: null, cidr: null } });
-    expect(await codeOf(decidePeering(a, queue, { peeringId: asked.targetId!, accept: true }))).toBe("OPERATION_STATE@peeringId");
+    expect(await codeOf(decidePeering(a, queue, { peeringId: asked.targetId!, accept: true }))).toBe(
+      "OPERATION_STATE@peeringId",
+    );
     const accepted = await decidePeering(b, queue, { peeringId: asked.targetId!, accept: true });
     expect(accepted.applied).toBe(true);
-    expect((await listPeerings(a)).find((p) => p.id === asked.targetId)).toMatchObject({ status: "active", accepter: { vpcName: "theirs" } });
-    expect((await listPeerings(a)).find((p) => p.accepter.vpcId === mine.id)).toMatchObject({ status: "active", side: "both" });
+    expect((await listPeerings(a)).find((p) => p.id === asked.targetId)).toMatchObject({
+      status: "active",
+      accepter: { vpcName: "theirs" },
+    });
+    expect((await listPeerings(a)).find((p) => p.accepter.vpcId === mine.id)).toMatchObject({
+      status: "active",
+      side: "both",
+    });
   });
 
   it("peering with another tenant says nothing about its range until it consents, and the attempt is in its audit log", async () => {
@@ -146,11 +206,18 @@ describe("connectivity policy", { shuffle: false }, () => {
     const [previewOverlap, previewApart] = [await ask(overlapping.id, true), await ask(apart.id, true)];
     expect({ ...previewOverlap, targetId: null }).toEqual({ ...previewApart, targetId: null });
     const asked = await ask(overlapping.id, false);
-    expect((await listPeerings(a)).find((p) => p.id === asked.targetId)).toMatchObject({ status: "pending", accepter: { cidr: null, vpcName: null } });
-    const seenByB = await b.db.auditEvent.findMany({ where: { orgId: b.actor.orgId, action: "policy.peering.asked", targetId: overlapping.id } });
+    expect((await listPeerings(a)).find((p) => p.id === asked.targetId)).toMatchObject({
+      status: "pending",
+      accepter: { cidr: null, vpcName: null },
+    });
+    const seenByB = await b.db.auditEvent.findMany({
+      where: { orgId: b.actor.orgId, action: "policy.peering.asked", targetId: overlapping.id },
+    });
     expect(seenByB.map((e) => (e.after as { preview: boolean }).preview).sort()).toEqual([false, true]);
     // the owner, who sees both ranges, is told at its yes; the peering stays pending (it can say no)
-    expect(await codeOf(decidePeering(b, queue, { peeringId: asked.targetId!, accept: true }))).toBe("CIDR_OVERLAP@peeringId");
+    expect(await codeOf(decidePeering(b, queue, { peeringId: asked.targetId!, accept: true }))).toBe(
+      "CIDR_OVERLAP@peeringId",
+    );
     expect((await listPeerings(b)).find((p) => p.id === asked.targetId)).toMatchObject({ status: "pending" });
   });
 });

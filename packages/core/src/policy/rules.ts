@@ -42,49 +42,129 @@ export const PlugInput = z.object({ srcGroupId: idRef("group"), dstGroupId: idRe
 export const ListRulesInput = z.object({ vpcId: idRef("vpc").optional() });
 export const MatrixInput = z.object({ vpcId: idRef("vpc") });
 
-type RuleRow = { id: string; srcGroupId: string | null; srcVpcId: string | null; dstGroupId: string; protocol: string; ports: unknown; bidirectional: boolean; enabled: boolean; description: string; createdAt: Date; updatedAt: Date; dstGroup: { vpcId: string } };
+type RuleRow = {
+  id: string;
+  srcGroupId: string | null;
+  srcVpcId: string | null;
+  dstGroupId: string;
+  protocol: string;
+  ports: unknown;
+  bidirectional: boolean;
+  enabled: boolean;
+  description: string;
+  createdAt: Date;
+  updatedAt: Date;
+  dstGroup: { vpcId: string };
+};
 
 export function ruleDto(r: RuleRow): RuleDto {
   return {
-    id: asId("policyRule", r.id), vpcId: asId("vpc", r.dstGroup.vpcId), srcGroupId: r.srcGroupId === null ? null : asId("group", r.srcGroupId), srcVpcId: r.srcVpcId === null ? null : asId("vpc", r.srcVpcId), dstGroupId: asId("group", r.dstGroupId), protocol: PolicyProtocol.catch("any").parse(r.protocol), ports: portsOf(r.ports),
-    bidirectional: r.bidirectional, enabled: r.enabled, description: r.description, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(),
+    id: asId("policyRule", r.id),
+    vpcId: asId("vpc", r.dstGroup.vpcId),
+    srcGroupId: r.srcGroupId === null ? null : asId("group", r.srcGroupId),
+    srcVpcId: r.srcVpcId === null ? null : asId("vpc", r.srcVpcId),
+    dstGroupId: asId("group", r.dstGroupId),
+    protocol: PolicyProtocol.catch("any").parse(r.protocol),
+    ports: portsOf(r.ports),
+    bidirectional: r.bidirectional,
+    enabled: r.enabled,
+    description: r.description,
+    createdAt: r.createdAt.toISOString(),
+    updatedAt: r.updatedAt.toISOString(),
   };
 }
 
 function portsField(protocol: z.infer<typeof PolicyProtocol>, ports: string | PortRange[]): PortRange[] {
   const parsed = typeof ports === "string" ? parsePorts(ports) : ports;
   if (typeof parsed === "string") throw new DomainError("VALIDATION_FAILED", `ports: ${parsed}`, { field: "ports" });
-  if (parsed.length > 0 && protocol !== "tcp" && protocol !== "udp") throw new DomainError("VALIDATION_FAILED", `ports: only tcp and udp have ports (this rule is ${protocol})`, { field: "ports" });
+  if (parsed.length > 0 && protocol !== "tcp" && protocol !== "udp")
+    throw new DomainError("VALIDATION_FAILED", `ports: only tcp and udp have ports (this rule is ${protocol})`, {
+      field: "ports",
+    });
   return parsed;
 }
 
 /** Both ends must be able to meet: the same VPC, or VPCs with an active peering. */
 async function assertPeered(tx: DbTx, a: string, b: string, field: string): Promise<void> {
   if (a === b) return;
-  const p = await tx.vpcPeering.findFirst({ where: { status: "active", OR: [{ requesterVpcId: a, accepterVpcId: b }, { requesterVpcId: b, accepterVpcId: a }] } });
-  if (!p) throw new DomainError("VALIDATION_FAILED", `${field}: the two VPCs are not peered; peer them first (a rule cannot reach across VPCs without it)`, { field });
+  const p = await tx.vpcPeering.findFirst({
+    where: {
+      status: "active",
+      OR: [
+        { requesterVpcId: a, accepterVpcId: b },
+        { requesterVpcId: b, accepterVpcId: a },
+      ],
+    },
+  });
+  if (!p)
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      `${field}: the two VPCs are not peered; peer them first (a rule cannot reach across VPCs without it)`,
+      { field },
+    );
 }
 
-const audited = (r: { srcGroupId: string | null; srcVpcId: string | null; dstGroupId: string; protocol: string; ports: unknown; bidirectional: boolean; enabled: boolean; description: string }) => ({
-  srcGroupId: r.srcGroupId, srcVpcId: r.srcVpcId, dstGroupId: r.dstGroupId, protocol: r.protocol, ports: r.ports, bidirectional: r.bidirectional, enabled: r.enabled, description: r.description,
+const audited = (r: {
+  srcGroupId: string | null;
+  srcVpcId: string | null;
+  dstGroupId: string;
+  protocol: string;
+  ports: unknown;
+  bidirectional: boolean;
+  enabled: boolean;
+  description: string;
+}) => ({
+  srcGroupId: r.srcGroupId,
+  srcVpcId: r.srcVpcId,
+  dstGroupId: r.dstGroupId,
+  protocol: r.protocol,
+  ports: r.ports,
+  bidirectional: r.bidirectional,
+  enabled: r.enabled,
+  description: r.description,
 });
 
 async function insertRule(tx: DbTx, ctx: Ctx, q: z.infer<typeof CreateRuleInput>): Promise<string> {
-  if ((q.srcGroupId === undefined) === (q.srcVpcId === undefined)) throw new DomainError("VALIDATION_FAILED", "srcGroupId: give the source group or srcVpcId (one of them)", { field: "srcGroupId" });
+  if ((q.srcGroupId === undefined) === (q.srcVpcId === undefined))
+    throw new DomainError("VALIDATION_FAILED", "srcGroupId: give the source group or srcVpcId (one of them)", {
+      field: "srcGroupId",
+    });
   const dst = await ownGroup(tx, ctx, q.dstGroupId, "dstGroupId");
   if (q.srcGroupId !== undefined) {
     const src = await ownGroup(tx, ctx, q.srcGroupId, "srcGroupId");
     await assertPeered(tx, src.vpcId, dst.vpcId, "srcGroupId");
   } else {
-    if (q.bidirectional) throw new DomainError("VALIDATION_FAILED", "bidirectional: a rule from a whole peered VPC is one-way (that VPC's owner writes the other direction)", { field: "bidirectional" });
-    if (q.srcVpcId === dst.vpcId) throw new DomainError("VALIDATION_FAILED", "srcVpcId: name a peered VPC; inside one VPC the source is a group", { field: "srcVpcId" });
+    if (q.bidirectional)
+      throw new DomainError(
+        "VALIDATION_FAILED",
+        "bidirectional: a rule from a whole peered VPC is one-way (that VPC's owner writes the other direction)",
+        { field: "bidirectional" },
+      );
+    if (q.srcVpcId === dst.vpcId)
+      throw new DomainError("VALIDATION_FAILED", "srcVpcId: name a peered VPC; inside one VPC the source is a group", {
+        field: "srcVpcId",
+      });
     await assertPeered(tx, q.srcVpcId!, dst.vpcId, "srcVpcId");
   }
   const ports = portsField(q.protocol, q.ports);
   const ruleId = ctx.newId("policyRule");
-  const data = { srcGroupId: q.srcGroupId ?? null, srcVpcId: q.srcVpcId ?? null, dstGroupId: dst.id, protocol: q.protocol, ports, bidirectional: q.bidirectional, enabled: q.enabled, description: q.description };
+  const data = {
+    srcGroupId: q.srcGroupId ?? null,
+    srcVpcId: q.srcVpcId ?? null,
+    dstGroupId: dst.id,
+    protocol: q.protocol,
+    ports,
+    bidirectional: q.bidirectional,
+    enabled: q.enabled,
+    description: q.description,
+  };
   await tx.policyRule.create({ data: { id: ruleId, orgId: ctx.actor.orgId, ...data } });
-  await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.rule.created", targetType: "rule", targetId: ruleId, after: audited(data) });
+  await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+    action: "policy.rule.created",
+    targetType: "rule",
+    targetId: ruleId,
+    after: audited(data),
+  });
   return ruleId;
 }
 
@@ -104,10 +184,27 @@ export async function updateRule(ctx: Ctx, queue: OperationQueue, input: z.input
   return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const r = await ownRule(tx, ctx, q.ruleId);
     const protocol = q.protocol ?? PolicyProtocol.catch("any").parse(r.protocol);
-    const ports = q.ports !== undefined ? portsField(protocol, q.ports) : q.protocol !== undefined && protocol !== "tcp" && protocol !== "udp" ? [] : portsField(protocol, portsOf(r.ports));
-    if (q.bidirectional && r.srcGroupId === null) throw new DomainError("VALIDATION_FAILED", "bidirectional: a rule from a whole peered VPC is one-way", { field: "bidirectional" });
-    const after = await tx.policyRule.update({ where: { id: r.id }, data: { protocol, ports, bidirectional: q.bidirectional, enabled: q.enabled, description: q.description } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.rule.updated", targetType: "rule", targetId: r.id, before: audited(r), after: audited(after) });
+    const ports =
+      q.ports !== undefined
+        ? portsField(protocol, q.ports)
+        : q.protocol !== undefined && protocol !== "tcp" && protocol !== "udp"
+          ? []
+          : portsField(protocol, portsOf(r.ports));
+    if (q.bidirectional && r.srcGroupId === null)
+      throw new DomainError("VALIDATION_FAILED", "bidirectional: a rule from a whole peered VPC is one-way", {
+        field: "bidirectional",
+      });
+    const after = await tx.policyRule.update({
+      where: { id: r.id },
+      data: { protocol, ports, bidirectional: q.bidirectional, enabled: q.enabled, description: q.description },
+    });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "policy.rule.updated",
+      targetType: "rule",
+      targetId: r.id,
+      before: audited(r),
+      after: audited(after),
+    });
     return { targetId: r.id };
   });
 }
@@ -117,7 +214,12 @@ export async function deleteRule(ctx: Ctx, queue: OperationQueue, input: z.input
   return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const r = await ownRule(tx, ctx, q.ruleId);
     await tx.policyRule.delete({ where: { id: r.id } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.rule.deleted", targetType: "rule", targetId: r.id, before: audited(r) });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "policy.rule.deleted",
+      targetType: "rule",
+      targetId: r.id,
+      before: audited(r),
+    });
     return { targetId: null };
   });
 }
@@ -127,10 +229,29 @@ export async function plugGroups(ctx: Ctx, queue: OperationQueue, input: z.input
   const q = PlugInput.parse(input);
   return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     const existing = await tx.policyRule.findFirst({
-      where: { orgId: ctx.actor.orgId, enabled: true, protocol: "any", OR: [{ srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId }, { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId }] },
+      where: {
+        orgId: ctx.actor.orgId,
+        enabled: true,
+        protocol: "any",
+        OR: [
+          { srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId },
+          { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId },
+        ],
+      },
     });
     if (existing) return { targetId: existing.id };
-    return { targetId: await insertRule(tx, ctx, { srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId, protocol: "any", ports: [], bidirectional: false, enabled: true, description: "plugged from the matrix", preview: q.preview }) };
+    return {
+      targetId: await insertRule(tx, ctx, {
+        srcGroupId: q.srcGroupId,
+        dstGroupId: q.dstGroupId,
+        protocol: "any",
+        ports: [],
+        bidirectional: false,
+        enabled: true,
+        description: "plugged from the matrix",
+        preview: q.preview,
+      }),
+    };
   });
 }
 
@@ -143,18 +264,43 @@ export async function unplugGroups(ctx: Ctx, queue: OperationQueue, input: z.inp
   return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
     await ownGroup(tx, ctx, q.srcGroupId, "srcGroupId");
     await ownGroup(tx, ctx, q.dstGroupId, "dstGroupId");
-    const rules = await tx.policyRule.findMany({ where: { orgId: ctx.actor.orgId, OR: [{ srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId }, { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId }] } });
+    const rules = await tx.policyRule.findMany({
+      where: {
+        orgId: ctx.actor.orgId,
+        OR: [
+          { srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId },
+          { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId },
+        ],
+      },
+    });
     for (const r of rules) {
       const forward = r.srcGroupId === q.srcGroupId && r.dstGroupId === q.dstGroupId;
       if (forward && !r.bidirectional) {
         await tx.policyRule.delete({ where: { id: r.id } });
-        await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "policy.rule.deleted", targetType: "rule", targetId: r.id, before: audited(r), after: { unplugged: [q.srcGroupId, q.dstGroupId] } });
+        await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+          action: "policy.rule.deleted",
+          targetType: "rule",
+          targetId: r.id,
+          before: audited(r),
+          after: { unplugged: [q.srcGroupId, q.dstGroupId] },
+        });
         continue;
       }
       // two-way: keep dst → src only (for a self-pair src = dst, the rule goes entirely)
-      const keep = q.srcGroupId === q.dstGroupId ? null : { srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId, bidirectional: false };
-      const after = keep ? await tx.policyRule.update({ where: { id: r.id }, data: keep }) : (await tx.policyRule.delete({ where: { id: r.id } }), null);
-      await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: after ? "policy.rule.updated" : "policy.rule.deleted", targetType: "rule", targetId: r.id, before: audited(r), after: after ? audited(after) : { unplugged: [q.srcGroupId, q.dstGroupId] } });
+      const keep =
+        q.srcGroupId === q.dstGroupId
+          ? null
+          : { srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId, bidirectional: false };
+      const after = keep
+        ? await tx.policyRule.update({ where: { id: r.id }, data: keep })
+        : (await tx.policyRule.delete({ where: { id: r.id } }), null);
+      await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+        action: after ? "policy.rule.updated" : "policy.rule.deleted",
+        targetType: "rule",
+        targetId: r.id,
+        before: audited(r),
+        after: after ? audited(after) : { unplugged: [q.srcGroupId, q.dstGroupId] },
+      });
     }
     return { targetId: null };
   });
@@ -162,7 +308,11 @@ export async function unplugGroups(ctx: Ctx, queue: OperationQueue, input: z.inp
 
 export async function listRules(ctx: Ctx, input: z.infer<typeof ListRulesInput> = {}): Promise<RuleDto[]> {
   assertScope(ctx.actor.scopes, "policies", "read");
-  const rows = await ctx.db.policyRule.findMany({ where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { dstGroup: { vpcId: input.vpcId } } : {}) }, include: { dstGroup: { select: { vpcId: true } } }, orderBy: { createdAt: "asc" } });
+  const rows = await ctx.db.policyRule.findMany({
+    where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { dstGroup: { vpcId: input.vpcId } } : {}) },
+    include: { dstGroup: { select: { vpcId: true } } },
+    orderBy: { createdAt: "asc" },
+  });
   return rows.map(ruleDto);
 }
 
@@ -172,6 +322,14 @@ export async function policyMatrix(ctx: Ctx, input: z.infer<typeof MatrixInput>)
   if (!vpc) throw new DomainError("NOT_FOUND", "vpcId: VPC not found", { field: "vpcId" });
   const policy = await loadPolicy(ctx.db, [ctx.actor.orgId]);
   const view = new PolicyView(policy.snapshot);
-  const rows = await ctx.db.group.findMany({ where: { vpcId: vpc.id, orgId: ctx.actor.orgId }, include: { members: { select: { instanceId: true } } }, orderBy: { createdAt: "asc" } });
-  return { vpcId: vpc.id, groups: rows.map((g) => groupDto(g, view, policy.instances)), cells: view.matrix(vpc.id, policy.instances) };
+  const rows = await ctx.db.group.findMany({
+    where: { vpcId: vpc.id, orgId: ctx.actor.orgId },
+    include: { members: { select: { instanceId: true } } },
+    orderBy: { createdAt: "asc" },
+  });
+  return {
+    vpcId: vpc.id,
+    groups: rows.map((g) => groupDto(g, view, policy.instances)),
+    cells: view.matrix(vpc.id, policy.instances),
+  };
 }

@@ -14,28 +14,72 @@ const portsOf = (value: unknown): PortRange[] => z.array(PortRange).catch([]).pa
  * either side is one of the organizations; the other side's rules and deny entries are loaded too,
  * since they decide the pairs across the peering.
  */
-export async function loadPolicy(db: Reader, orgIds?: readonly string[]): Promise<{ snapshot: PolicySnapshot; instances: PolicyInstance[]; orgIds: string[] | undefined }> {
+export async function loadPolicy(
+  db: Reader,
+  orgIds?: readonly string[],
+): Promise<{ snapshot: PolicySnapshot; instances: PolicyInstance[]; orgIds: string[] | undefined }> {
   const peeringRows = await db.vpcPeering.findMany({
     where: orgIds ? { OR: [{ requesterOrgId: { in: [...orgIds] } }, { accepterOrgId: { in: [...orgIds] } }] } : {},
   });
-  const orgs = orgIds ? [...new Set([...orgIds, ...peeringRows.filter((p) => p.status === "active").flatMap((p) => [p.requesterOrgId, p.accepterOrgId])])] : undefined;
+  const orgs = orgIds
+    ? [
+        ...new Set([
+          ...orgIds,
+          ...peeringRows.filter((p) => p.status === "active").flatMap((p) => [p.requesterOrgId, p.accepterOrgId]),
+        ]),
+      ]
+    : undefined;
   const inOrgs = orgs ? { orgId: { in: orgs } } : {};
   const [groups, rules, denies, instances] = await Promise.all([
-    db.group.findMany({ where: inOrgs, include: { members: { select: { instanceId: true } } }, orderBy: { createdAt: "asc" } }),
+    db.group.findMany({
+      where: inOrgs,
+      include: { members: { select: { instanceId: true } } },
+      orderBy: { createdAt: "asc" },
+    }),
     db.policyRule.findMany({ where: inOrgs, orderBy: { createdAt: "asc" } }),
     db.denyRule.findMany({ where: inOrgs, orderBy: { createdAt: "asc" } }),
-    db.instance.findMany({ where: { ...inOrgs, status: { not: "terminated" } }, select: { id: true, orgId: true, vpcId: true, name: true, address: true, labels: true }, orderBy: { createdAt: "asc" } }),
+    db.instance.findMany({
+      where: { ...inOrgs, status: { not: "terminated" } },
+      select: { id: true, orgId: true, vpcId: true, name: true, address: true, labels: true },
+      orderBy: { createdAt: "asc" },
+    }),
   ]);
   return {
     orgIds: orgs,
     snapshot: {
-      groups: groups.map((g) => ({ id: g.id, orgId: g.orgId, vpcId: g.vpcId, name: g.name, matchLabels: g.matchLabels === null ? null : labelsOf(g.matchLabels), memberIds: g.members.map((m) => m.instanceId) })),
-      rules: rules.map((r) => ({
-        id: r.id, orgId: r.orgId, srcGroupId: r.srcGroupId, srcVpcId: r.srcVpcId, dstGroupId: r.dstGroupId, protocol: PolicyProtocol.catch("any").parse(r.protocol), ports: portsOf(r.ports),
-        bidirectional: r.bidirectional, enabled: r.enabled, description: r.description,
+      groups: groups.map((g) => ({
+        id: g.id,
+        orgId: g.orgId,
+        vpcId: g.vpcId,
+        name: g.name,
+        matchLabels: g.matchLabels === null ? null : labelsOf(g.matchLabels),
+        memberIds: g.members.map((m) => m.instanceId),
       })),
-      denies: denies.map((d) => ({ id: d.id, orgId: d.orgId, srcLabels: labelsOf(d.srcLabels), dstLabels: labelsOf(d.dstLabels), description: d.description })),
-      peerings: peeringRows.map((p) => ({ id: p.id, vpcA: p.requesterVpcId, vpcB: p.accepterVpcId, status: p.status === "active" ? "active" : p.status === "rejected" ? "rejected" : "pending" })),
+      rules: rules.map((r) => ({
+        id: r.id,
+        orgId: r.orgId,
+        srcGroupId: r.srcGroupId,
+        srcVpcId: r.srcVpcId,
+        dstGroupId: r.dstGroupId,
+        protocol: PolicyProtocol.catch("any").parse(r.protocol),
+        ports: portsOf(r.ports),
+        bidirectional: r.bidirectional,
+        enabled: r.enabled,
+        description: r.description,
+      })),
+      denies: denies.map((d) => ({
+        id: d.id,
+        orgId: d.orgId,
+        srcLabels: labelsOf(d.srcLabels),
+        dstLabels: labelsOf(d.dstLabels),
+        description: d.description,
+      })),
+      peerings: peeringRows.map((p) => ({
+        id: p.id,
+        vpcA: p.requesterVpcId,
+        vpcB: p.accepterVpcId,
+        status: p.status === "active" ? "active" : p.status === "rejected" ? "rejected" : "pending",
+      })),
     },
     instances: instances.map((i) => ({ ...i, labels: labelsOf(i.labels) })),
   };

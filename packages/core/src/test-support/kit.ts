@@ -23,7 +23,9 @@ const unique = (): string => `${Date.now()}-${Math.random().toString(36).slice(2
 
 /** A person who signed up (`<tag>-…@example.test`): their personal organization, as its owner. */
 export async function person(tag: string, deps: CoreDeps = testDeps()): Promise<Ctx> {
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email: `${tag}-${unique()}@example.test`, name: tag } });
+  const user = await deps.db.user.create({
+    data: { id: deps.newId("user"), email: `${tag}-${unique()}@example.test`, name: tag },
+  });
   const orgId = await ensurePersonalOrganization(deps, user, null);
   return { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
 }
@@ -60,17 +62,34 @@ export interface EnrolledHost {
 }
 
 /** A cloud of `ctx`'s organization with one host enrolled through a single-use join token. */
-export async function cloudWithHost(ctx: Ctx, o: { cloud?: string; hostname?: string; kind?: "baremetal" | "docker" | "vm" } = {}): Promise<EnrolledHost> {
+export async function cloudWithHost(
+  ctx: Ctx,
+  o: { cloud?: string; hostname?: string; kind?: "baremetal" | "docker" | "vm" } = {},
+): Promise<EnrolledHost> {
   const hostname = o.hostname ?? "h1";
-  const cloudId = (await createCloud(ctx, { name: o.cloud ?? "dc1", kind: o.kind ?? "baremetal", region: "eu", datacenter: "dc1" })).id;
-  const jt = await createJoinToken(ctx, { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 }, "http://console.test");
+  const cloudId = (
+    await createCloud(ctx, { name: o.cloud ?? "dc1", kind: o.kind ?? "baremetal", region: "eu", datacenter: "dc1" })
+  ).id;
+  const jt = await createJoinToken(
+    ctx,
+    { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 },
+    "http://console.test",
+  );
   const enrolled = await enrollHost(ctx, { joinToken: jt.joinString, facts: hostFacts(hostname) }, null);
   const hostId = asId("host", enrolled.hostId);
-  return { cloudId, hostId, credential: enrolled.credential, host: { id: hostId, orgId: ctx.actor.orgId, cloudId, name: hostname } };
+  return {
+    cloudId,
+    hostId,
+    credential: enrolled.credential,
+    host: { id: hostId, orgId: ctx.actor.orgId, cloudId, name: hostname },
+  };
 }
 
 /** A tenant with a person, a cloud and an enrolled host. */
-export async function tenantWithHost(tag: string, o: { hostname?: string; deps?: CoreDeps } = {}): Promise<{ ctx: Ctx } & EnrolledHost> {
+export async function tenantWithHost(
+  tag: string,
+  o: { hostname?: string; deps?: CoreDeps } = {},
+): Promise<{ ctx: Ctx } & EnrolledHost> {
   const ctx = await person(tag, o.deps);
   return { ctx, ...(await cloudWithHost(ctx, { hostname: o.hostname })) };
 }
@@ -82,6 +101,9 @@ export async function tenantWithHost(tag: string, o: { hostname?: string; deps?:
 export function codeOf(p: Promise<unknown>, o: { message?: boolean } = {}): Promise<string> {
   return p.then(
     () => "ok",
-    (e: unknown) => (e instanceof DomainError ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}${o.message ? `: ${e.message}` : ""}` : String(e)),
+    (e: unknown) =>
+      e instanceof DomainError
+        ? `${e.code}${e.details.field ? `@${e.details.field}` : ""}${o.message ? `: ${e.message}` : ""}`
+        : String(e),
   );
 }

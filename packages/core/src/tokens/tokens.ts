@@ -49,7 +49,10 @@ export const CreateApiTokenInput = z.object({
 
 export const CreatedApiToken = z.object({ token: ApiTokenDto, secret: z.string() });
 
-export async function createApiToken(ctx: Ctx, input: z.infer<typeof CreateApiTokenInput>): Promise<z.infer<typeof CreatedApiToken>> {
+export async function createApiToken(
+  ctx: Ctx,
+  input: z.infer<typeof CreateApiTokenInput>,
+): Promise<z.infer<typeof CreatedApiToken>> {
   assertScope(ctx.actor.scopes, "tokens", "write");
   assertPerson(ctx.actor, "creating an API token");
   const scopes = normaliseScopes(input.scopes);
@@ -80,7 +83,12 @@ export async function createApiToken(ctx: Ctx, input: z.infer<typeof CreateApiTo
       action: "token.created",
       targetType: "token",
       targetId: created.id,
-      after: { name: created.name, prefix: created.prefix, scopes, expiresAt: created.expiresAt?.toISOString() ?? null },
+      after: {
+        name: created.name,
+        prefix: created.prefix,
+        scopes,
+        expiresAt: created.expiresAt?.toISOString() ?? null,
+      },
     });
     return created;
   });
@@ -88,14 +96,24 @@ export async function createApiToken(ctx: Ctx, input: z.infer<typeof CreateApiTo
 }
 
 async function creatorEmails(ctx: Ctx, ids: string[]): Promise<Map<string, string>> {
-  const users = await ctx.db.user.findMany({ where: { id: { in: [...new Set(ids)] } }, select: { id: true, email: true } });
+  const users = await ctx.db.user.findMany({
+    where: { id: { in: [...new Set(ids)] } },
+    select: { id: true, email: true },
+  });
   return new Map(users.map((u) => [u.id, u.email]));
 }
 
 export async function listApiTokens(ctx: Ctx): Promise<ApiTokenDto[]> {
   assertScope(ctx.actor.scopes, "tokens", "read");
-  const rows = await ctx.db.apiToken.findMany({ where: { orgId: ctx.actor.orgId }, orderBy: { createdAt: "desc" }, take: 500 });
-  const emails = await creatorEmails(ctx, rows.map((r) => r.createdBy));
+  const rows = await ctx.db.apiToken.findMany({
+    where: { orgId: ctx.actor.orgId },
+    orderBy: { createdAt: "desc" },
+    take: 500,
+  });
+  const emails = await creatorEmails(
+    ctx,
+    rows.map((r) => r.createdBy),
+  );
   const now = ctx.clock();
   return rows.map((r) => toDto({ ...r, creatorEmail: emails.get(r.createdBy) ?? "(former member)" }, now));
 }
@@ -133,9 +151,15 @@ export async function revokeApiToken(ctx: Ctx, input: z.infer<typeof RevokeApiTo
  */
 export async function authenticateApiToken(deps: CoreDeps, secret: string, sourceIp: string | null): Promise<Actor> {
   if (checkTokenShape(secret) !== null) {
-    throw new DomainError("TOKEN_MALFORMED", "the API token is malformed (expected nvi_ followed by 36 letters and digits)");
+    throw new DomainError(
+      "TOKEN_MALFORMED",
+      "the API token is malformed (expected nvi_ followed by 36 letters and digits)",
+    );
   }
-  const found = await deps.db.apiTokenSecret.findUnique({ where: { hash: hashSecret(secret) }, include: { token: true } });
+  const found = await deps.db.apiTokenSecret.findUnique({
+    where: { hash: hashSecret(secret) },
+    include: { token: true },
+  });
   if (!found) throw new DomainError("TOKEN_UNKNOWN", "the API token is not valid");
   const token = found.token;
   const now = deps.clock();
@@ -156,7 +180,10 @@ export async function authenticateApiToken(deps: CoreDeps, secret: string, sourc
     name: membership.user.name,
     orgId: token.orgId,
     role: membership.role,
-    scopes: effectiveTokenScopes(token.scopes.map((s) => Scope.parse(s)), membership.role),
+    scopes: effectiveTokenScopes(
+      token.scopes.map((s) => Scope.parse(s)),
+      membership.role,
+    ),
     tokenId: token.id,
     tokenName: token.name,
     sourceIp,

@@ -12,20 +12,37 @@ export interface Allocation {
  * transaction, and (subnet, address) is unique in the table as a second guard.
  * Without `requested`, the lowest free address is chosen.
  */
-export async function allocateAddress(tx: DbTx, orgId: string, subnetId: string, holderId: string, requested?: string): Promise<Allocation> {
-  const locked = await tx.$queryRaw<{ cidr: string }[]>`SELECT cidr FROM subnets WHERE id = ${subnetId} AND org_id = ${orgId} FOR UPDATE`;
+export async function allocateAddress(
+  tx: DbTx,
+  orgId: string,
+  subnetId: string,
+  holderId: string,
+  requested?: string,
+): Promise<Allocation> {
+  const locked = await tx.$queryRaw<
+    { cidr: string }[]
+  >`SELECT cidr FROM subnets WHERE id = ${subnetId} AND org_id = ${orgId} FOR UPDATE`;
   const row = locked[0];
   if (!row) throw notFound("subnet");
   const cidr = parseCidr(row.cidr) as Cidr;
   const range = assignableRange(cidr);
-  const taken = new Set((await tx.ipAllocation.findMany({ where: { subnetId }, select: { address: true } })).map((a) => parseIpv4(a.address)!));
+  const taken = new Set(
+    (await tx.ipAllocation.findMany({ where: { subnetId }, select: { address: true } })).map((a) =>
+      parseIpv4(a.address)!,
+    ),
+  );
   let address: number | null = null;
   if (requested !== undefined) {
     const wanted = parseIpv4(requested);
     if (wanted === null || !containsAddress(cidr, wanted) || wanted < range.first || wanted > range.last) {
-      throw new DomainError("VALIDATION_FAILED", `${requested} is not an assignable address of ${row.cidr} (${formatIpv4(range.first)}–${formatIpv4(range.last)})`, { field: "address" });
+      throw new DomainError(
+        "VALIDATION_FAILED",
+        `${requested} is not an assignable address of ${row.cidr} (${formatIpv4(range.first)}–${formatIpv4(range.last)})`,
+        { field: "address" },
+      );
     }
-    if (taken.has(wanted)) throw new DomainError("ADDRESS_IN_USE", `${requested} is already in use in ${row.cidr}`, { field: "address" });
+    if (taken.has(wanted))
+      throw new DomainError("ADDRESS_IN_USE", `${requested} is already in use in ${row.cidr}`, { field: "address" });
     address = wanted;
   } else {
     for (let a = range.first; a <= range.last; a++) {
@@ -34,7 +51,8 @@ export async function allocateAddress(tx: DbTx, orgId: string, subnetId: string,
         break;
       }
     }
-    if (address === null) throw new DomainError("SUBNET_FULL", `subnet ${row.cidr} has no free address left`, { field: "subnetId" });
+    if (address === null)
+      throw new DomainError("SUBNET_FULL", `subnet ${row.cidr} has no free address left`, { field: "subnetId" });
   }
   const text = formatIpv4(address);
   await tx.ipAllocation.create({ data: { subnetId, address: text, holderId } });

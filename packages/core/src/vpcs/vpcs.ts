@@ -6,7 +6,17 @@ import { recordAudit, subjectOf } from "../audit/audit.ts";
 import { findOwnCloud } from "../clouds/clouds.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import { contains, formatCidr, formatIpv4, gatewayOf, isPrivate, isProblem, overlaps, parseCidr, type Cidr } from "../net/cidr.ts";
+import {
+  contains,
+  formatCidr,
+  formatIpv4,
+  gatewayOf,
+  isPrivate,
+  isProblem,
+  overlaps,
+  parseCidr,
+  type Cidr,
+} from "../net/cidr.ts";
 
 /** VPCs are /8 to /28 inside RFC 1918 space; subnets /16 to /29 inside their VPC. */
 export const VPC_PREFIX = { min: 8, max: 28 } as const;
@@ -23,7 +33,11 @@ function cidrField(text: string, field: string, bounds: { min: number; max: numb
   const c = parseCidr(text);
   if (isProblem(c)) throw new DomainError("VALIDATION_FAILED", c.message, { field });
   if (c.prefix < bounds.min || c.prefix > bounds.max) {
-    throw new DomainError("VALIDATION_FAILED", `${field} must be between /${bounds.min} and /${bounds.max} (got /${c.prefix})`, { field });
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      `${field} must be between /${bounds.min} and /${bounds.max} (got /${c.prefix})`,
+      { field },
+    );
   }
   return c;
 }
@@ -39,10 +53,24 @@ export const CreateVpcInput = z.object({
   subnets: z.array(z.object(subnetFields)).max(32).default([]),
 });
 
-type VpcRow = { id: string; name: string; cidr: string; allowOverlap: boolean; createdAt: Date; _count?: { subnets: number } };
+type VpcRow = {
+  id: string;
+  name: string;
+  cidr: string;
+  allowOverlap: boolean;
+  createdAt: Date;
+  _count?: { subnets: number };
+};
 
 function vpcDto(row: VpcRow): VpcDto {
-  return { id: asId("vpc", row.id), name: row.name, cidr: row.cidr, allowOverlap: row.allowOverlap, createdAt: row.createdAt.toISOString(), subnetCount: row._count?.subnets ?? 0 };
+  return {
+    id: asId("vpc", row.id),
+    name: row.name,
+    cidr: row.cidr,
+    allowOverlap: row.allowOverlap,
+    createdAt: row.createdAt.toISOString(),
+    subnetCount: row._count?.subnets ?? 0,
+  };
 }
 
 /**
@@ -53,8 +81,27 @@ function vpcDto(row: VpcRow): VpcDto {
  */
 async function createDefaultGroup(tx: DbTx, ctx: Ctx, vpcId: string): Promise<void> {
   const groupId = ctx.newId("group");
-  await tx.group.create({ data: { id: groupId, orgId: ctx.actor.orgId, vpcId, name: "default", description: "every instance of the VPC", matchLabels: {} } });
-  await tx.policyRule.create({ data: { id: ctx.newId("policyRule"), orgId: ctx.actor.orgId, srcGroupId: groupId, dstGroupId: groupId, protocol: "any", ports: [], description: "members of the VPC talk to each other" } });
+  await tx.group.create({
+    data: {
+      id: groupId,
+      orgId: ctx.actor.orgId,
+      vpcId,
+      name: "default",
+      description: "every instance of the VPC",
+      matchLabels: {},
+    },
+  });
+  await tx.policyRule.create({
+    data: {
+      id: ctx.newId("policyRule"),
+      orgId: ctx.actor.orgId,
+      srcGroupId: groupId,
+      dstGroupId: groupId,
+      protocol: "any",
+      ports: [],
+      description: "members of the VPC talk to each other",
+    },
+  });
 }
 
 /** Serialises VPC and subnet changes of one organization, so overlap checks cannot race. */
@@ -62,17 +109,28 @@ async function lockOrgNetworks(tx: DbTx, orgId: string) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`vpcs:${orgId}`}))`;
 }
 
-type CreateVpc = Omit<z.infer<typeof CreateVpcInput>, "subnets"> & { subnets?: z.infer<typeof CreateVpcInput>["subnets"] };
+type CreateVpc = Omit<z.infer<typeof CreateVpcInput>, "subnets"> & {
+  subnets?: z.infer<typeof CreateVpcInput>["subnets"];
+};
 
 export async function createVpc(ctx: Ctx, input: CreateVpc): Promise<VpcDto> {
   const wanted = input.subnets ?? [];
   assertScope(ctx.actor.scopes, "vpcs", "write");
   const cidr = cidrField(input.cidr, "cidr", VPC_PREFIX);
   const subnets = await Promise.all(
-    wanted.map(async (sn, i) => ({ ...sn, field: `subnets.${i}.`, parsed: cidrField(sn.cidr, `subnets.${i}.cidr`, SUBNET_PREFIX), cloud: await findOwnCloud(ctx, sn.cloudId, `subnets.${i}.cloudId`) })),
+    wanted.map(async (sn, i) => ({
+      ...sn,
+      field: `subnets.${i}.`,
+      parsed: cidrField(sn.cidr, `subnets.${i}.cidr`, SUBNET_PREFIX),
+      cloud: await findOwnCloud(ctx, sn.cloudId, `subnets.${i}.cloudId`),
+    })),
   );
   if (!isPrivate(cidr)) {
-    throw new DomainError("VALIDATION_FAILED", `${formatCidr(cidr)} is not private address space: use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`, { field: "cidr" });
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      `${formatCidr(cidr)} is not private address space: use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`,
+      { field: "cidr" },
+    );
   }
   try {
     return await ctx.db.$transaction(async (tx) => {
@@ -81,21 +139,42 @@ export async function createVpc(ctx: Ctx, input: CreateVpc): Promise<VpcDto> {
         const others = await tx.vpc.findMany({ where: { orgId: ctx.actor.orgId }, select: { name: true, cidr: true } });
         const clash = others.find((o) => overlaps(parseCidr(o.cidr) as Cidr, cidr));
         if (clash) {
-          throw new DomainError("CIDR_OVERLAP", `${formatCidr(cidr)} overlaps VPC "${clash.name}" (${clash.cidr}); pick another range, or allow overlap if they will never be peered`, {
-            field: "cidr",
-          });
+          throw new DomainError(
+            "CIDR_OVERLAP",
+            `${formatCidr(cidr)} overlaps VPC "${clash.name}" (${clash.cidr}); pick another range, or allow overlap if they will never be peered`,
+            {
+              field: "cidr",
+            },
+          );
         }
       }
-      const row = await tx.vpc.create({ data: { id: ctx.newId("vpc"), orgId: ctx.actor.orgId, name: input.name, cidr: formatCidr(cidr), allowOverlap: input.allowOverlap } });
-      await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "vpc.created", targetType: "vpc", targetId: row.id, after: { name: row.name, cidr: row.cidr } });
+      const row = await tx.vpc.create({
+        data: {
+          id: ctx.newId("vpc"),
+          orgId: ctx.actor.orgId,
+          name: input.name,
+          cidr: formatCidr(cidr),
+          allowOverlap: input.allowOverlap,
+        },
+      });
+      await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+        action: "vpc.created",
+        targetType: "vpc",
+        targetId: row.id,
+        after: { name: row.name, cidr: row.cidr },
+      });
       await createDefaultGroup(tx, ctx, row.id);
-      for (const sn of subnets) await insertSubnet(tx, ctx, row, sn.cloud, { name: sn.name, cidr: sn.parsed }, sn.field);
+      for (const sn of subnets)
+        await insertSubnet(tx, ctx, row, sn.cloud, { name: sn.name, cidr: sn.parsed }, sn.field);
       return vpcDto({ ...row, _count: { subnets: subnets.length } });
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
       const sameName = wanted.findIndex((sn, i) => wanted.findIndex((o) => o.name === sn.name) !== i);
-      if (sameName >= 0) throw new DomainError("DUPLICATE_NAME", `two subnets are named "${wanted[sameName]!.name}"`, { field: `subnets.${sameName}.name` });
+      if (sameName >= 0)
+        throw new DomainError("DUPLICATE_NAME", `two subnets are named "${wanted[sameName]!.name}"`, {
+          field: `subnets.${sameName}.name`,
+        });
       throw new DomainError("DUPLICATE_NAME", `a VPC named "${input.name}" already exists`, { field: "name" });
     }
     throw error;
@@ -104,7 +183,11 @@ export async function createVpc(ctx: Ctx, input: CreateVpc): Promise<VpcDto> {
 
 export async function listVpcs(ctx: Ctx): Promise<VpcDto[]> {
   assertScope(ctx.actor.scopes, "vpcs", "read");
-  const rows = await ctx.db.vpc.findMany({ where: { orgId: ctx.actor.orgId }, include: { _count: { select: { subnets: true } } }, orderBy: { createdAt: "asc" } });
+  const rows = await ctx.db.vpc.findMany({
+    where: { orgId: ctx.actor.orgId },
+    include: { _count: { select: { subnets: true } } },
+    orderBy: { createdAt: "asc" },
+  });
   return rows.map(vpcDto);
 }
 
@@ -123,34 +206,91 @@ export async function deleteVpc(ctx: Ctx, input: z.infer<typeof VpcRef>): Promis
     await lockOrgNetworks(tx, ctx.actor.orgId);
     const row = await ownVpc(tx, ctx, input.vpcId);
     const used = await tx.ipAllocation.count({ where: { subnet: { vpcId: row.id } } });
-    if (used > 0) throw new DomainError("VPC_NOT_EMPTY", `VPC "${row.name}" still has ${used} address(es) in use; terminate its instances first`);
+    if (used > 0)
+      throw new DomainError(
+        "VPC_NOT_EMPTY",
+        `VPC "${row.name}" still has ${used} address(es) in use; terminate its instances first`,
+      );
     await tx.vpc.delete({ where: { id: row.id } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "vpc.deleted", targetType: "vpc", targetId: row.id, before: { name: row.name, cidr: row.cidr } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "vpc.deleted",
+      targetType: "vpc",
+      targetId: row.id,
+      before: { name: row.name, cidr: row.cidr },
+    });
   });
   return { deleted: true };
 }
 
-export const CreateSubnetInput = z.object({ vpcId: idRef("vpc"), cloudId: idRef("cloud"), name, cidr: z.string().trim().min(9).max(18) });
+export const CreateSubnetInput = z.object({
+  vpcId: idRef("vpc"),
+  cloudId: idRef("cloud"),
+  name,
+  cidr: z.string().trim().min(9).max(18),
+});
 
-type SubnetRow = { id: string; vpcId: string; cloudId: string; name: string; cidr: string; gateway: string; createdAt: Date; _count?: { allocations: number } };
+type SubnetRow = {
+  id: string;
+  vpcId: string;
+  cloudId: string;
+  name: string;
+  cidr: string;
+  gateway: string;
+  createdAt: Date;
+  _count?: { allocations: number };
+};
 
 function subnetDto(row: SubnetRow): SubnetDto {
-  return { id: asId("subnet", row.id), vpcId: asId("vpc", row.vpcId), cloudId: asId("cloud", row.cloudId), name: row.name, cidr: row.cidr, gateway: row.gateway, createdAt: row.createdAt.toISOString(), addressesInUse: row._count?.allocations ?? 0 };
+  return {
+    id: asId("subnet", row.id),
+    vpcId: asId("vpc", row.vpcId),
+    cloudId: asId("cloud", row.cloudId),
+    name: row.name,
+    cidr: row.cidr,
+    gateway: row.gateway,
+    createdAt: row.createdAt.toISOString(),
+    addressesInUse: row._count?.allocations ?? 0,
+  };
 }
 
 /** Inside the organization's network lock: the subnet must sit inside its VPC, apart from its siblings. */
-async function insertSubnet(tx: DbTx, ctx: Ctx, vpc: { id: string; name: string; cidr: string }, cloud: { id: string; name: string }, input: { name: string; cidr: Cidr }, field = ""): Promise<SubnetDto> {
+async function insertSubnet(
+  tx: DbTx,
+  ctx: Ctx,
+  vpc: { id: string; name: string; cidr: string },
+  cloud: { id: string; name: string },
+  input: { name: string; cidr: Cidr },
+  field = "",
+): Promise<SubnetDto> {
   const { cidr } = input;
   if (!contains(parseCidr(vpc.cidr) as Cidr, cidr)) {
-    throw new DomainError("VALIDATION_FAILED", `${formatCidr(cidr)} is not inside VPC "${vpc.name}" (${vpc.cidr})`, { field: `${field}cidr` });
+    throw new DomainError("VALIDATION_FAILED", `${formatCidr(cidr)} is not inside VPC "${vpc.name}" (${vpc.cidr})`, {
+      field: `${field}cidr`,
+    });
   }
   const siblings = await tx.subnet.findMany({ where: { vpcId: vpc.id }, select: { name: true, cidr: true } });
   const clash = siblings.find((s) => overlaps(parseCidr(s.cidr) as Cidr, cidr));
-  if (clash) throw new DomainError("CIDR_OVERLAP", `${formatCidr(cidr)} overlaps subnet "${clash.name}" (${clash.cidr})`, { field: `${field}cidr` });
+  if (clash)
+    throw new DomainError("CIDR_OVERLAP", `${formatCidr(cidr)} overlaps subnet "${clash.name}" (${clash.cidr})`, {
+      field: `${field}cidr`,
+    });
   const row = await tx.subnet.create({
-    data: { id: ctx.newId("subnet"), orgId: ctx.actor.orgId, vpcId: vpc.id, cloudId: cloud.id, name: input.name, cidr: formatCidr(cidr), gateway: formatIpv4(gatewayOf(cidr)) },
+    data: {
+      id: ctx.newId("subnet"),
+      orgId: ctx.actor.orgId,
+      vpcId: vpc.id,
+      cloudId: cloud.id,
+      name: input.name,
+      cidr: formatCidr(cidr),
+      gateway: formatIpv4(gatewayOf(cidr)),
+    },
   });
-  await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "subnet.created", targetType: "subnet", targetId: row.id, after: { vpc: vpc.name, cloud: cloud.name, name: row.name, cidr: row.cidr } });
+  await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+    action: "subnet.created",
+    targetType: "subnet",
+    targetId: row.id,
+    after: { vpc: vpc.name, cloud: cloud.name, name: row.name, cidr: row.cidr },
+  });
   return subnetDto(row);
 }
 
@@ -165,7 +305,10 @@ export async function createSubnet(ctx: Ctx, input: z.infer<typeof CreateSubnetI
       return insertSubnet(tx, ctx, await ownVpc(tx, ctx, input.vpcId), cloud, { name: input.name, cidr });
     });
   } catch (error) {
-    if (isUniqueViolation(error)) throw new DomainError("DUPLICATE_NAME", `a subnet named "${input.name}" already exists in this VPC`, { field: "name" });
+    if (isUniqueViolation(error))
+      throw new DomainError("DUPLICATE_NAME", `a subnet named "${input.name}" already exists in this VPC`, {
+        field: "name",
+      });
     throw error;
   }
 }
@@ -173,7 +316,11 @@ export async function createSubnet(ctx: Ctx, input: z.infer<typeof CreateSubnetI
 export async function listSubnets(ctx: Ctx, input: z.infer<typeof VpcRef>): Promise<SubnetDto[]> {
   assertScope(ctx.actor.scopes, "vpcs", "read");
   await ownVpc(ctx.db, ctx, input.vpcId);
-  const rows = await ctx.db.subnet.findMany({ where: { vpcId: input.vpcId, orgId: ctx.actor.orgId }, include: { _count: { select: { allocations: true } } }, orderBy: { cidr: "asc" } });
+  const rows = await ctx.db.subnet.findMany({
+    where: { vpcId: input.vpcId, orgId: ctx.actor.orgId },
+    include: { _count: { select: { allocations: true } } },
+    orderBy: { cidr: "asc" },
+  });
   return rows.map(subnetDto);
 }
 
@@ -182,11 +329,23 @@ export const SubnetRef = z.object({ subnetId: idRef("subnet") });
 export async function deleteSubnet(ctx: Ctx, input: z.infer<typeof SubnetRef>): Promise<{ deleted: true }> {
   assertScope(ctx.actor.scopes, "vpcs", "write");
   await ctx.db.$transaction(async (tx) => {
-    const row = await tx.subnet.findFirst({ where: { id: input.subnetId, orgId: ctx.actor.orgId }, include: { _count: { select: { allocations: true } } } });
+    const row = await tx.subnet.findFirst({
+      where: { id: input.subnetId, orgId: ctx.actor.orgId },
+      include: { _count: { select: { allocations: true } } },
+    });
     if (!row) throw notFound("subnet");
-    if (row._count.allocations > 0) throw new DomainError("VPC_NOT_EMPTY", `subnet "${row.name}" still has ${row._count.allocations} address(es) in use`);
+    if (row._count.allocations > 0)
+      throw new DomainError(
+        "VPC_NOT_EMPTY",
+        `subnet "${row.name}" still has ${row._count.allocations} address(es) in use`,
+      );
     await tx.subnet.delete({ where: { id: row.id } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), { action: "subnet.deleted", targetType: "subnet", targetId: row.id, before: { name: row.name, cidr: row.cidr } });
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action: "subnet.deleted",
+      targetType: "subnet",
+      targetId: row.id,
+      before: { name: row.name, cidr: row.cidr },
+    });
   });
   return { deleted: true };
 }

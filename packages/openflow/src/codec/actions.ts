@@ -46,7 +46,16 @@ export type Action =
   | { type: "experimenter"; experimenter: number; data: Uint8Array }
   | { type: "unknown"; actionType: number; data: Uint8Array };
 
-const AT = { OUTPUT: 0, PUSH_VLAN: 17, POP_VLAN: 18, GROUP: 22, SET_NW_TTL: 23, DEC_NW_TTL: 24, SET_FIELD: 25, EXPERIMENTER: 0xffff } as const;
+const AT = {
+  OUTPUT: 0,
+  PUSH_VLAN: 17,
+  POP_VLAN: 18,
+  GROUP: 22,
+  SET_NW_TTL: 23,
+  DEC_NW_TTL: 24,
+  SET_FIELD: 25,
+  EXPERIMENTER: 0xffff,
+} as const;
 
 function defaultMaxLen(port: number): number {
   return port === Port.CONTROLLER ? 0xffff : 0;
@@ -73,8 +82,14 @@ function writeNat(w: Writer, a: NatAction): void {
   if (a.ipv4Max !== undefined) w.u32(ipv4ToNumber(a.ipv4Max));
   if (a.ipv6Min !== undefined) w.bytes(ipv6ToBytes(a.ipv6Min));
   if (a.ipv6Max !== undefined) w.bytes(ipv6ToBytes(a.ipv6Max));
-  if (a.protoMin !== undefined) { checkUint(a.protoMin, 16, "nat protoMin"); w.u16(a.protoMin); }
-  if (a.protoMax !== undefined) { checkUint(a.protoMax, 16, "nat protoMax"); w.u16(a.protoMax); }
+  if (a.protoMin !== undefined) {
+    checkUint(a.protoMin, 16, "nat protoMin");
+    w.u16(a.protoMin);
+  }
+  if (a.protoMax !== undefined) {
+    checkUint(a.protoMax, 16, "nat protoMax");
+    w.u16(a.protoMax);
+  }
 }
 
 function writeCt(w: Writer, a: CtAction): void {
@@ -189,7 +204,12 @@ function readCt(r: Reader, depth: number): CtAction | undefined {
   r.skip(3);
   const alg = r.u16();
   if (zoneSrc !== 0 || flags & ~3) return undefined;
-  const a: CtAction = { type: "ct", commit: (flags & NxCtFlags.COMMIT) !== 0, force: (flags & NxCtFlags.FORCE) !== 0, zone };
+  const a: CtAction = {
+    type: "ct",
+    commit: (flags & NxCtFlags.COMMIT) !== 0,
+    force: (flags & NxCtFlags.FORCE) !== 0,
+    zone,
+  };
   if (table !== NX_CT_RECIRC_NONE) a.table = table;
   if (alg !== 0) a.alg = alg;
   const nested = readActions(r, depth + 1);
@@ -202,7 +222,12 @@ function readExperimenter(body: Reader, depth: number): Action {
   const experimenter = body.u32();
   if (experimenter === NX_VENDOR_ID && body.remaining >= 2) {
     const subtype = body.u16();
-    const decoded = subtype === NxActionSubtype.CT ? readCt(body, depth) : subtype === NxActionSubtype.NAT ? readNat(body) : undefined;
+    const decoded =
+      subtype === NxActionSubtype.CT
+        ? readCt(body, depth)
+        : subtype === NxActionSubtype.NAT
+          ? readNat(body)
+          : undefined;
     if (decoded) return decoded;
   }
   body.pos = start + 4;
@@ -217,7 +242,8 @@ export function readAction(r: Reader, depth = 0): Action {
   const at = r.pos;
   const type = r.u16();
   const len = r.u16();
-  if (len < 8 || len % 8 !== 0) throw new OpenFlowDecodeError("BAD_LENGTH", `action length ${len} is not a positive multiple of 8`, at);
+  if (len < 8 || len % 8 !== 0)
+    throw new OpenFlowDecodeError("BAD_LENGTH", `action length ${len} is not a positive multiple of 8`, at);
   const body = r.sub(len - 4, "action");
   switch (type) {
     case AT.OUTPUT: {
@@ -264,4 +290,3 @@ export function readActions(r: Reader, depth = 0): Action[] {
   while (r.remaining > 0) out.push(readAction(r, depth));
   return out;
 }
-

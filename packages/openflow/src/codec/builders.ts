@@ -25,5 +25,13 @@ export function flowMod(fields: Partial<Omit<FlowMod, "type">>): FlowMod {
 
 /** A flow-stats / aggregate request over every table, port and group unless narrowed. */
 export function flowStatsRequest(fields: Partial<FlowStatsRequest> = {}): FlowStatsRequest {
-  return { tableId: TABLE_ALL, outPort: Port.ANY, outGroup: GROUP_ANY, cookie: 0n, cookieMask: 0n, match: {}, ...fields };
+  return {
+    tableId: TABLE_ALL,
+    outPort: Port.ANY,
+    outGroup: GROUP_ANY,
+    cookie: 0n,
+    cookieMask: 0n,
+    match: {},
+    ...fields,
+  };
 }

@@ -23,7 +23,10 @@ function withLength(b: Uint8Array): Uint8Array {
 
 describe("decoder robustness", () => {
   it("random bytes only ever raise OpenFlowDecodeError", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (b) => decodesOrTypedError(b)), { numRuns: 5000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), (b) => decodesOrTypedError(b)),
+      { numRuns: 5000 },
+    );
   });
 
   it("random bodies behind a valid header for every type only raise OpenFlowDecodeError", () => {
@@ -33,7 +36,10 @@ describe("decoder robustness", () => {
       b.set(body, 8);
       return withLength(b);
     });
-    fc.assert(fc.property(arb, (b) => decodesOrTypedError(b)), { numRuns: 20000 });
+    fc.assert(
+      fc.property(arb, (b) => decodesOrTypedError(b)),
+      { numRuns: 20000 },
+    );
   });
 
   it("truncated valid messages only raise OpenFlowDecodeError", () => {
@@ -50,14 +56,18 @@ describe("decoder robustness", () => {
 
   it("bit-flipped valid messages only raise OpenFlowDecodeError", () => {
     fc.assert(
-      fc.property(messageArb, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }), (m, flips) => {
-        const wire = Uint8Array.from(encodeMessage(m));
-        for (const [at, bit] of flips) {
-          const i = 4 + (at % Math.max(1, wire.length - 4));
-          if (i < wire.length) wire[i] = (wire[i] ?? 0) ^ (1 << bit);
-        }
-        decodesOrTypedError(wire);
-      }),
+      fc.property(
+        messageArb,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }),
+        (m, flips) => {
+          const wire = Uint8Array.from(encodeMessage(m));
+          for (const [at, bit] of flips) {
+            const i = 4 + (at % Math.max(1, wire.length - 4));
+            if (i < wire.length) wire[i] = (wire[i] ?? 0) ^ (1 << bit);
+          }
+          decodesOrTypedError(wire);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -70,7 +80,16 @@ describe("decoder robustness", () => {
 
   it("rejects zero-length TLVs instead of looping on them", () => {
     // flow-mod with an apply-actions instruction holding one action of length 0
-    const wire = Uint8Array.from(encodeMessage({ type: "packetOut", xid: 1, bufferId: 0, inPort: 1, actions: [{ type: "popVlan" }], data: new Uint8Array() }));
+    const wire = Uint8Array.from(
+      encodeMessage({
+        type: "packetOut",
+        xid: 1,
+        bufferId: 0,
+        inPort: 1,
+        actions: [{ type: "popVlan" }],
+        data: new Uint8Array(),
+      }),
+    );
     new DataView(wire.buffer).setUint16(24 + 2, 0); // the action's len field
     expect(() => decodeMessage(wire)).toThrow(/action length 0/);
   });
@@ -84,19 +103,23 @@ describe("decoder robustness", () => {
 describe("framer", () => {
   it("reassembles messages from arbitrary chunking", () => {
     fc.assert(
-      fc.property(fc.array(messageArb, { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1 }), (msgs, cuts) => {
-        const stream = Buffer.concat(msgs.map((m) => encodeMessage(m)));
-        const framer = new Framer();
-        const got: Buffer[] = [];
-        let off = 0;
-        for (let i = 0; off < stream.length; i++) {
-          const n = cuts[i % cuts.length] ?? 1;
-          framer.push(stream.subarray(off, off + n), (f) => got.push(Buffer.from(f)));
-          off += n;
-        }
-        expect(got.map((f) => f.toString("hex"))).toEqual(msgs.map((m) => encodeMessage(m).toString("hex")));
-        expect(framer.buffered).toBe(0);
-      }),
+      fc.property(
+        fc.array(messageArb, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1 }),
+        (msgs, cuts) => {
+          const stream = Buffer.concat(msgs.map((m) => encodeMessage(m)));
+          const framer = new Framer();
+          const got: Buffer[] = [];
+          let off = 0;
+          for (let i = 0; off < stream.length; i++) {
+            const n = cuts[i % cuts.length] ?? 1;
+            framer.push(stream.subarray(off, off + n), (f) => got.push(Buffer.from(f)));
+            off += n;
+          }
+          expect(got.map((f) => f.toString("hex"))).toEqual(msgs.map((m) => encodeMessage(m).toString("hex")));
+          expect(framer.buffered).toBe(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -8,12 +8,33 @@ import { readMatch, writeMatch } from "./oxm.ts";
 import { readAction, writeAction } from "./actions.ts";
 
 /** fast-check builds records without a prototype; compare against plain objects. */
-const plain = <T,>(v: T): T => structuredClone(v);
+const plain = <T>(v: T): T => structuredClone(v);
 
 const TYPES: OpenFlowMessage["type"][] = [
-  "hello", "error", "echoRequest", "echoReply", "experimenter", "featuresRequest", "featuresReply", "getConfigRequest", "getConfigReply",
-  "setConfig", "packetIn", "flowRemoved", "portStatus", "packetOut", "flowMod", "groupMod", "meterMod", "multipartRequest", "multipartReply",
-  "barrierRequest", "barrierReply", "roleRequest", "roleReply", "unsupported",
+  "hello",
+  "error",
+  "echoRequest",
+  "echoReply",
+  "experimenter",
+  "featuresRequest",
+  "featuresReply",
+  "getConfigRequest",
+  "getConfigReply",
+  "setConfig",
+  "packetIn",
+  "flowRemoved",
+  "portStatus",
+  "packetOut",
+  "flowMod",
+  "groupMod",
+  "meterMod",
+  "multipartRequest",
+  "multipartReply",
+  "barrierRequest",
+  "barrierReply",
+  "roleRequest",
+  "roleReply",
+  "unsupported",
 ];
 
 describe("codec round trip", () => {
@@ -30,9 +51,12 @@ describe("codec round trip", () => {
 
   it.each(TYPES)("covers %s", (type) => {
     const only = messageArb.filter((m) => m.type === type);
-    fc.assert(fc.property(only, (m) => {
-          expect(decodeMessage(encodeMessage(m))).toStrictEqual(plain(m));
-        }), { numRuns: 60 });
+    fc.assert(
+      fc.property(only, (m) => {
+        expect(decodeMessage(encodeMessage(m))).toStrictEqual(plain(m));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("round-trips matches, padded to 8 bytes", () => {

@@ -4,7 +4,15 @@ import { readActions, writeActions } from "./actions.ts";
 import { checkUint, Reader, Writer } from "./bytes.ts";
 import { readInstructions, writeInstructions } from "./instructions.ts";
 import { FlowModCommandName, MeterBand, OpenFlowMessage } from "./messages.ts";
-import { multipartTypeOf, readMultipartReplyBody, readMultipartRequestBody, readPort, writeMultipartReplyBody, writeMultipartRequestBody, writePort } from "./multipart.ts";
+import {
+  multipartTypeOf,
+  readMultipartReplyBody,
+  readMultipartRequestBody,
+  readPort,
+  writeMultipartReplyBody,
+  writeMultipartRequestBody,
+  writePort,
+} from "./multipart.ts";
 import { readMatch, writeMatch } from "./oxm.ts";
 import { writeMeterBands, readMeterBands, writeBuckets, readBuckets } from "./group-meter.ts";
 
@@ -49,7 +57,8 @@ function writeBody(w: Writer, m: OpenFlowMessage): void {
       if (m.versions) {
         let bitmap = 0;
         for (const v of m.versions) {
-          if (!Number.isInteger(v) || v < 0 || v > 31) throw new OpenFlowEncodeError(`hello version ${v} outside one 32-bit bitmap`);
+          if (!Number.isInteger(v) || v < 0 || v > 31)
+            throw new OpenFlowEncodeError(`hello version ${v} outside one 32-bit bitmap`);
           bitmap |= 1 << v;
         }
         w.u16(1);
@@ -197,7 +206,8 @@ export function encodeInto(w: Writer, m: OpenFlowMessage): number {
     w.u32(m.xid);
     writeBody(w, m);
     const len = w.pos - start;
-    if (len > OFP_MAX_MESSAGE_LEN) throw new OpenFlowEncodeError(`message of ${len} bytes exceeds the 64 KiB OpenFlow limit`);
+    if (len > OFP_MAX_MESSAGE_LEN)
+      throw new OpenFlowEncodeError(`message of ${len} bytes exceeds the 64 KiB OpenFlow limit`);
     w.patchU16(start + 2, len);
     return len;
   } catch (e) {
@@ -261,7 +271,12 @@ function decodeBody(type: number, xid: number, version: number, r: Reader): Open
       return { type: "getConfigRequest", xid };
     case MsgType.GET_CONFIG_REPLY:
     case MsgType.SET_CONFIG:
-      return { type: type === MsgType.SET_CONFIG ? "setConfig" : "getConfigReply", xid, flags: r.u16(), missSendLen: r.u16() };
+      return {
+        type: type === MsgType.SET_CONFIG ? "setConfig" : "getConfigReply",
+        xid,
+        flags: r.u16(),
+        missSendLen: r.u16(),
+      };
     case MsgType.PACKET_IN: {
       const bufferId = r.u32();
       const totalLen = r.u16();
@@ -270,7 +285,17 @@ function decodeBody(type: number, xid: number, version: number, r: Reader): Open
       const cookie = r.u64();
       const match = readMatch(r);
       r.skip(2);
-      return { type: "packetIn", xid, bufferId, totalLen, reason, tableId, cookie, match, data: r.bytesView(r.remaining) };
+      return {
+        type: "packetIn",
+        xid,
+        bufferId,
+        totalLen,
+        reason,
+        tableId,
+        cookie,
+        match,
+        data: r.bytesView(r.remaining),
+      };
     }
     case MsgType.FLOW_REMOVED: {
       const cookie = r.u64();
@@ -284,7 +309,21 @@ function decodeBody(type: number, xid: number, version: number, r: Reader): Open
       const packetCount = r.u64();
       const byteCount = r.u64();
       const match = readMatch(r);
-      return { type: "flowRemoved", xid, cookie, priority, reason, tableId, durationSec, durationNsec, idleTimeout, hardTimeout, packetCount, byteCount, match };
+      return {
+        type: "flowRemoved",
+        xid,
+        cookie,
+        priority,
+        reason,
+        tableId,
+        durationSec,
+        durationNsec,
+        idleTimeout,
+        hardTimeout,
+        packetCount,
+        byteCount,
+        match,
+      };
     }
     case MsgType.PORT_STATUS: {
       const reason = r.u8();
@@ -316,7 +355,23 @@ function decodeBody(type: number, xid: number, version: number, r: Reader): Open
       r.skip(2);
       const match = readMatch(r);
       const instructions = readInstructions(r);
-      return { type: "flowMod", xid, cookie, cookieMask, tableId, command, idleTimeout, hardTimeout, priority, bufferId, outPort, outGroup, flags, match, instructions };
+      return {
+        type: "flowMod",
+        xid,
+        cookie,
+        cookieMask,
+        tableId,
+        command,
+        idleTimeout,
+        hardTimeout,
+        priority,
+        bufferId,
+        outPort,
+        outGroup,
+        flags,
+        match,
+        instructions,
+      };
     }
     case MsgType.GROUP_MOD: {
       const command = r.u16();
@@ -362,14 +417,17 @@ function decodeBody(type: number, xid: number, version: number, r: Reader): Open
  */
 export function decodeMessage(bytes: Uint8Array, maxLength = OFP_MAX_MESSAGE_LEN): OpenFlowMessage {
   try {
-    if (bytes.length < OFP_HEADER_LEN) throw new OpenFlowDecodeError("TRUNCATED", `${bytes.length} bytes is shorter than a header`, 0);
+    if (bytes.length < OFP_HEADER_LEN)
+      throw new OpenFlowDecodeError("TRUNCATED", `${bytes.length} bytes is shorter than a header`, 0);
     const r = new Reader(bytes, 0, bytes.length);
     const version = r.u8();
     const type = r.u8();
     const length = r.u16();
     const xid = r.u32();
-    if (length > maxLength) throw new OpenFlowDecodeError("TOO_LONG", `message length ${length} exceeds cap ${maxLength}`, 2);
-    if (length !== bytes.length) throw new OpenFlowDecodeError("BAD_LENGTH", `header says ${length} bytes, got ${bytes.length}`, 2);
+    if (length > maxLength)
+      throw new OpenFlowDecodeError("TOO_LONG", `message length ${length} exceeds cap ${maxLength}`, 2);
+    if (length !== bytes.length)
+      throw new OpenFlowDecodeError("BAD_LENGTH", `header says ${length} bytes, got ${bytes.length}`, 2);
     if (version !== OFP_VERSION && type !== MsgType.HELLO && type !== MsgType.ERROR) {
       throw new OpenFlowDecodeError("BAD_VERSION", `version ${version} is not OpenFlow 1.3`, 0);
     }

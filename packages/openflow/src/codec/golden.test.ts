@@ -5,7 +5,10 @@ import { decodeMessage, encodeMessage } from "./codec.ts";
 import type { MessageOf, MultipartReplyBody } from "./messages.ts";
 
 /** Frames captured from a real ovs-vswitchd 3.1 by src/test-support/capture-golden.ts (see the note in the file). */
-const golden = JSON.parse(readFileSync(new URL("../fixtures/ovs-golden.json", import.meta.url), "utf8")) as { note: string; frames: Record<string, string> };
+const golden = JSON.parse(readFileSync(new URL("../fixtures/ovs-golden.json", import.meta.url), "utf8")) as {
+  note: string;
+  frames: Record<string, string>;
+};
 const frame = (name: string): Buffer => {
   const hex = golden.frames[name];
   if (!hex) throw new Error(`fixture ${name} missing`);
@@ -55,7 +58,13 @@ describe("golden frames from Open vSwitch 3.1", () => {
     expect(body("portDesc").ports.map((p) => p.portNo)).toContain(Port.LOCAL);
     const flows = body("flowStats").flows;
     expect(flows.find((f) => f.priority === 100)?.instructions).toEqual([
-      { type: "applyActions", actions: [{ type: "setField", field: "ethDst", value: "02:00:00:00:00:02" }, { type: "output", port: 2 }] },
+      {
+        type: "applyActions",
+        actions: [
+          { type: "setField", field: "ethDst", value: "02:00:00:00:00:02" },
+          { type: "output", port: 2 },
+        ],
+      },
     ]);
     expect(body("aggregate").flowCount).toBe(2);
     expect(body("tableStats").tables).toHaveLength(254);
@@ -63,6 +72,10 @@ describe("golden frames from Open vSwitch 3.1", () => {
   });
 
   it("PORT_STATUS announces an added port", () => {
-    expect(decodeMessage(frame("portStatus"))).toMatchObject({ type: "portStatus", reason: 0, port: { name: "extra0" } });
+    expect(decodeMessage(frame("portStatus"))).toMatchObject({
+      type: "portStatus",
+      reason: 0,
+      port: { name: "extra0" },
+    });
   });
 });

@@ -35,14 +35,21 @@ export function readBuckets(r: Reader): Bucket[] {
 
 export function writeMeterBands(w: Writer, bands: readonly MeterBand[]): void {
   for (const band of bands) {
-    const code = band.type === "drop" ? MeterBandType.DROP : band.type === "dscpRemark" ? MeterBandType.DSCP_REMARK : MeterBandType.EXPERIMENTER;
+    const code =
+      band.type === "drop"
+        ? MeterBandType.DROP
+        : band.type === "dscpRemark"
+          ? MeterBandType.DSCP_REMARK
+          : MeterBandType.EXPERIMENTER;
     w.u16(code);
     w.u16(16);
     w.u32(band.rate);
     w.u32(band.burstSize);
     if (band.type === "drop") w.zeros(4);
-    else if (band.type === "dscpRemark") { w.u8(band.precLevel); w.zeros(3); }
-    else w.u32(band.experimenter);
+    else if (band.type === "dscpRemark") {
+      w.u8(band.precLevel);
+      w.zeros(3);
+    } else w.u32(band.experimenter);
   }
 }
 

@@ -11,7 +11,14 @@ export type Instruction =
   | { type: "meter"; meterId: number }
   | { type: "unknownInstruction"; instructionType: number; data: Uint8Array };
 
-const IT = { GOTO_TABLE: 1, WRITE_METADATA: 2, WRITE_ACTIONS: 3, APPLY_ACTIONS: 4, CLEAR_ACTIONS: 5, METER: 6 } as const;
+const IT = {
+  GOTO_TABLE: 1,
+  WRITE_METADATA: 2,
+  WRITE_ACTIONS: 3,
+  APPLY_ACTIONS: 4,
+  CLEAR_ACTIONS: 5,
+  METER: 6,
+} as const;
 
 export function writeInstruction(w: Writer, ins: Instruction): void {
   const start = w.pos;
@@ -69,7 +76,8 @@ export function readInstruction(r: Reader): Instruction {
   const at = r.pos;
   const type = r.u16();
   const len = r.u16();
-  if (len < 8 || len % 8 !== 0) throw new OpenFlowDecodeError("BAD_LENGTH", `instruction length ${len} is not a positive multiple of 8`, at);
+  if (len < 8 || len % 8 !== 0)
+    throw new OpenFlowDecodeError("BAD_LENGTH", `instruction length ${len} is not a positive multiple of 8`, at);
   const body = r.sub(len - 4, "instruction");
   switch (type) {
     case IT.GOTO_TABLE:

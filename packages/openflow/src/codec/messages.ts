@@ -99,17 +99,40 @@ export type MeterBand =
 
 /** Every OpenFlow 1.3 message the codec models, discriminated by `type`. */
 export type OpenFlowMessage =
-  | { type: "hello"; xid: number; version: number; /** versions from the bitmap element, null when absent */ versions: number[] | null }
+  | {
+      type: "hello";
+      xid: number;
+      version: number;
+      /** versions from the bitmap element, null when absent */ versions: number[] | null;
+    }
   | { type: "error"; xid: number; errorType: number; code: number; data: Uint8Array }
   | { type: "echoRequest"; xid: number; data: Uint8Array }
   | { type: "echoReply"; xid: number; data: Uint8Array }
   | { type: "experimenter"; xid: number; experimenter: number; expType: number; data: Uint8Array }
   | { type: "featuresRequest"; xid: number }
-  | { type: "featuresReply"; xid: number; datapathId: bigint; nBuffers: number; nTables: number; auxiliaryId: number; capabilities: number }
+  | {
+      type: "featuresReply";
+      xid: number;
+      datapathId: bigint;
+      nBuffers: number;
+      nTables: number;
+      auxiliaryId: number;
+      capabilities: number;
+    }
   | { type: "getConfigRequest"; xid: number }
   | { type: "getConfigReply"; xid: number; flags: number; missSendLen: number }
   | { type: "setConfig"; xid: number; flags: number; missSendLen: number }
-  | { type: "packetIn"; xid: number; bufferId: number; totalLen: number; reason: number; tableId: number; cookie: bigint; match: Match; data: Uint8Array }
+  | {
+      type: "packetIn";
+      xid: number;
+      bufferId: number;
+      totalLen: number;
+      reason: number;
+      tableId: number;
+      cookie: bigint;
+      match: Match;
+      data: Uint8Array;
+    }
   | {
       type: "flowRemoved";
       xid: number;

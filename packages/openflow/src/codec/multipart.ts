@@ -140,7 +140,20 @@ function readFlowStats(r: Reader): FlowStats {
   const byteCount = e.u64();
   const match = readMatch(e);
   const instructions = readInstructions(e);
-  return { tableId, durationSec, durationNsec, priority, idleTimeout, hardTimeout, flags, cookie, packetCount, byteCount, match, instructions };
+  return {
+    tableId,
+    durationSec,
+    durationNsec,
+    priority,
+    idleTimeout,
+    hardTimeout,
+    flags,
+    cookie,
+    packetCount,
+    byteCount,
+    match,
+    instructions,
+  };
 }
 
 export function writeMultipartReplyBody(w: Writer, b: MultipartReplyBody): void {
@@ -156,7 +169,13 @@ export function writeMultipartReplyBody(w: Writer, b: MultipartReplyBody): void 
       for (const p of b.ports) writePort(w, p);
       return;
     case "tableStats":
-      for (const t of b.tables) { w.u8(t.tableId); w.zeros(3); w.u32(t.activeCount); w.u64(t.lookupCount); w.u64(t.matchedCount); }
+      for (const t of b.tables) {
+        w.u8(t.tableId);
+        w.zeros(3);
+        w.u32(t.activeCount);
+        w.u64(t.lookupCount);
+        w.u64(t.matchedCount);
+      }
       return;
     case "flowStats":
       for (const f of b.flows) writeFlowStats(w, f);
@@ -174,7 +193,8 @@ export function writeMultipartReplyBody(w: Writer, b: MultipartReplyBody): void 
 }
 
 function repeated<T>(r: Reader, size: number, what: string, read: (r: Reader) => T): T[] {
-  if (r.remaining % size !== 0) throw new OpenFlowDecodeError("BAD_LENGTH", `${what} body ${r.remaining} is not a multiple of ${size}`, r.pos);
+  if (r.remaining % size !== 0)
+    throw new OpenFlowDecodeError("BAD_LENGTH", `${what} body ${r.remaining} is not a multiple of ${size}`, r.pos);
   const out: T[] = [];
   while (r.remaining > 0) out.push(read(r));
   return out;
@@ -183,7 +203,14 @@ function repeated<T>(r: Reader, size: number, what: string, read: (r: Reader) =>
 export function readMultipartReplyBody(mpType: number, r: Reader): MultipartReplyBody {
   switch (mpType) {
     case MultipartType.DESC:
-      return { kind: "desc", mfrDesc: r.fixedString(256), hwDesc: r.fixedString(256), swDesc: r.fixedString(256), serialNum: r.fixedString(32), dpDesc: r.fixedString(256) };
+      return {
+        kind: "desc",
+        mfrDesc: r.fixedString(256),
+        hwDesc: r.fixedString(256),
+        swDesc: r.fixedString(256),
+        serialNum: r.fixedString(32),
+        dpDesc: r.fixedString(256),
+      };
     case MultipartType.PORT_DESC:
       return { kind: "portDesc", ports: repeated(r, PORT_DESC_LEN, "port desc", readPort) };
     case MultipartType.TABLE:

@@ -123,7 +123,8 @@ function writeValue(w: Writer, kind: Kind, v: FieldValue, name: string): void {
     case "u16":
     case "u32": {
       const max = kind === "u8" ? 0xff : kind === "u16" ? 0xffff : 0xffffffff;
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max) throw new OpenFlowEncodeError(`${name}=${String(v)} is not a ${kind}`);
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > max)
+        throw new OpenFlowEncodeError(`${name}=${String(v)} is not a ${kind}`);
       if (kind === "u8") w.u8(v);
       else if (kind === "u16") w.u16(v);
       else w.u32(v);
@@ -135,7 +136,8 @@ function writeValue(w: Writer, kind: Kind, v: FieldValue, name: string): void {
       return;
     case "mac":
       w.ensure(6);
-      if (typeof v !== "string" || !parseMacInto(v, w.buf, w.pos)) throw new OpenFlowEncodeError(`${name}: bad MAC address ${String(v)}`);
+      if (typeof v !== "string" || !parseMacInto(v, w.buf, w.pos))
+        throw new OpenFlowEncodeError(`${name}: bad MAC address ${String(v)}`);
       w.pos += 6;
       return;
     case "ipv4":
@@ -234,7 +236,12 @@ export function readOxm(r: Reader, m: Match): void {
   const def = BY_CODE.get(oxmClass * 256 + field);
   const rec = m as Record<string, unknown>;
   const width = def ? WIDTH[def.kind] : 0;
-  if (def && rec[def.name] === undefined && len === (hasMask ? 2 * width : width) && (!hasMask || def.mask !== undefined)) {
+  if (
+    def &&
+    rec[def.name] === undefined &&
+    len === (hasMask ? 2 * width : width) &&
+    (!hasMask || def.mask !== undefined)
+  ) {
     rec[def.name] = readValue(body, def.kind);
     if (hasMask && def.mask) rec[def.mask] = readValue(body, def.kind);
     return;

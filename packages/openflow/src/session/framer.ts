@@ -20,8 +20,10 @@ export class Framer {
     let off = 0;
     while (buf.length - off >= OFP_HEADER_LEN) {
       const len = buf.readUInt16BE(off + 2);
-      if (len < OFP_HEADER_LEN) throw new OpenFlowDecodeError("BAD_LENGTH", `message length ${len} < ${OFP_HEADER_LEN}`, off);
-      if (len > this.maxLength) throw new OpenFlowDecodeError("TOO_LONG", `message length ${len} exceeds cap ${this.maxLength}`, off);
+      if (len < OFP_HEADER_LEN)
+        throw new OpenFlowDecodeError("BAD_LENGTH", `message length ${len} < ${OFP_HEADER_LEN}`, off);
+      if (len > this.maxLength)
+        throw new OpenFlowDecodeError("TOO_LONG", `message length ${len} exceeds cap ${this.maxLength}`, off);
       if (buf.length - off < len) break;
       onMessage(buf.subarray(off, off + len));
       off += len;

@@ -28,10 +28,22 @@ export class OpenFlowServer {
     this.log = options.logger ?? silentLogger;
     const accept = (socket: net.Socket): void => this.accept(socket);
     this.server = options.tls
-      ? tls.createServer({ key: options.tls.key, cert: options.tls.cert, ca: options.tls.ca, requestCert: true, rejectUnauthorized: true }, accept)
+      ? tls.createServer(
+          {
+            key: options.tls.key,
+            cert: options.tls.cert,
+            ca: options.tls.ca,
+            requestCert: true,
+            rejectUnauthorized: true,
+          },
+          accept,
+        )
       : net.createServer(accept);
     this.server.on("tlsClientError", (err: Error, socket: tls.TLSSocket) => {
-      this.log.warn("openflow TLS handshake failed", { peer: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`, error: err.message });
+      this.log.warn("openflow TLS handshake failed", {
+        peer: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}`,
+        error: err.message,
+      });
     });
     this.server.on("error", (err) => this.log.warn("openflow listener error", { error: err.message }));
   }

@@ -15,7 +15,11 @@ afterEach(async () => {
 async function setup(options: SessionOptions = {}) {
   const sessions: SwitchSession[] = [];
   const waiting: ((s: SwitchSession) => void)[] = [];
-  const server = new OpenFlowServer({ port: 0, ...options, onSession: (s) => (sessions.push(s), waiting.splice(0).forEach((w) => w(s))) });
+  const server = new OpenFlowServer({
+    port: 0,
+    ...options,
+    onSession: (s) => (sessions.push(s), waiting.splice(0).forEach((w) => w(s))),
+  });
   const { port: p } = await server.listen();
   cleanups.push(() => server.close());
   const connect = async (): Promise<{ sw: FakeSwitch; session: SwitchSession }> => {
@@ -28,7 +32,8 @@ async function setup(options: SessionOptions = {}) {
   return { server, connect };
 }
 const ready = (s: SwitchSession) => new Promise<void>((r) => (s.state === "ready" ? r() : s.on("ready", r)));
-const closed = (s: SwitchSession) => new Promise<string>((r) => (s.state === "closed" ? r(s.closeReason ?? "") : s.on("close", r)));
+const closed = (s: SwitchSession) =>
+  new Promise<string>((r) => (s.state === "closed" ? r(s.closeReason ?? "") : s.on("close", r)));
 
 describe("SwitchSession", () => {
   it("negotiates 1.3, learns features and ports, and becomes ready", async () => {
@@ -169,7 +174,10 @@ describe("SwitchSession", () => {
     sw.send({ type: "hello", xid: 1, version: 4, versions: [4] });
     await ready(session);
     sw.socket.pause();
-    const fm = flowMod({ match: { inPort: 1 }, instructions: [{ type: "applyActions", actions: [{ type: "output", port: 2 }] }] });
+    const fm = flowMod({
+      match: { inPort: 1 },
+      instructions: [{ type: "applyActions", actions: [{ type: "output", port: 2 }] }],
+    });
     for (let round = 0; round < 400 && session.state !== "closed"; round++) {
       for (let i = 0; i < 2000; i++) session.send(fm);
       await new Promise((r) => setImmediate(r));

@@ -1,11 +1,27 @@
 import type { Socket } from "node:net";
-import { BadRequestCode, ErrorType, HelloFailedCode, MULTIPART_MORE, OFP_MAX_MESSAGE_LEN, OFP_VERSION, PortReason } from "../constants.ts";
+import {
+  BadRequestCode,
+  ErrorType,
+  HelloFailedCode,
+  MULTIPART_MORE,
+  OFP_MAX_MESSAGE_LEN,
+  OFP_VERSION,
+  PortReason,
+} from "../constants.ts";
 import { Writer } from "../codec/bytes.ts";
 import { decodeMessage, encodeInto } from "../codec/codec.ts";
 import { MessageOf, MultipartReplyBody, MultipartRequestBody, OpenFlowMessage, PortDesc } from "../codec/messages.ts";
 import { OpenFlowDecodeError, OpenFlowEncodeError, OpenFlowRequestError, OpenFlowSessionError } from "../errors.ts";
 import { Framer } from "./framer.ts";
-import { AsyncMessage, OpenFlowLogger, SessionEvents, SessionOptions, SessionState, silentLogger, SwitchFeatures } from "./types.ts";
+import {
+  AsyncMessage,
+  OpenFlowLogger,
+  SessionEvents,
+  SessionOptions,
+  SessionState,
+  silentLogger,
+  SwitchFeatures,
+} from "./types.ts";
 
 interface Pending {
   resolve: (m: OpenFlowMessage) => void;
@@ -16,9 +32,27 @@ interface Pending {
 }
 
 /** Replies the session routes to a pending request by xid. */
-const REPLY_TYPES = new Set<OpenFlowMessage["type"]>(["echoReply", "featuresReply", "getConfigReply", "barrierReply", "roleReply", "multipartReply"]);
+const REPLY_TYPES = new Set<OpenFlowMessage["type"]>([
+  "echoReply",
+  "featuresReply",
+  "getConfigReply",
+  "barrierReply",
+  "roleReply",
+  "multipartReply",
+]);
 /** Messages only a controller sends: a switch sending them is answered with BAD_TYPE. */
-const CONTROLLER_ONLY = new Set<OpenFlowMessage["type"]>(["featuresRequest", "getConfigRequest", "setConfig", "packetOut", "flowMod", "groupMod", "meterMod", "multipartRequest", "barrierRequest", "roleRequest"]);
+const CONTROLLER_ONLY = new Set<OpenFlowMessage["type"]>([
+  "featuresRequest",
+  "getConfigRequest",
+  "setConfig",
+  "packetOut",
+  "flowMod",
+  "groupMod",
+  "meterMod",
+  "multipartRequest",
+  "barrierRequest",
+  "roleRequest",
+]);
 const FLUSH_NOW_BYTES = 256 * 1024;
 const MAX_MULTIPART_PARTS = 16_384;
 
@@ -32,7 +66,12 @@ export class SwitchSession {
   private readonly framer: Framer;
   private readonly out = new Writer(16 * 1024);
   private readonly pending = new Map<number, Pending>();
-  private readonly listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = { ready: [], message: [], portsChanged: [], close: [] };
+  private readonly listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = {
+    ready: [],
+    message: [],
+    portsChanged: [],
+    close: [],
+  };
   private readonly log: OpenFlowLogger;
   private xid = 1;
   private gotHello = false;
@@ -91,10 +130,15 @@ export class SwitchSession {
    * listener): subjectAltName as Node prints it and the serial (hex); undefined over plain TCP.
    */
   get peerCertificate(): { subjectAltName: string | undefined; serialNumber: string } | undefined {
-    const tlsSocket = this.socket as Socket & { getPeerCertificate?: () => { subjectaltname?: unknown; serialNumber?: unknown } | null };
+    const tlsSocket = this.socket as Socket & {
+      getPeerCertificate?: () => { subjectaltname?: unknown; serialNumber?: unknown } | null;
+    };
     const cert = tlsSocket.getPeerCertificate?.();
     if (!cert || typeof cert.serialNumber !== "string") return undefined;
-    return { subjectAltName: typeof cert.subjectaltname === "string" ? cert.subjectaltname : undefined, serialNumber: cert.serialNumber };
+    return {
+      subjectAltName: typeof cert.subjectaltname === "string" ? cert.subjectaltname : undefined,
+      serialNumber: cert.serialNumber,
+    };
   }
   get datapathId(): bigint | undefined {
     return this.features?.datapathId;
@@ -132,7 +176,8 @@ export class SwitchSession {
 
   /** Send with a fresh xid and wait for the reply with the same xid (OFPT_ERROR rejects). */
   request(msg: OpenFlowMessage, timeoutMs = this.opts.requestTimeoutMs): Promise<OpenFlowMessage> {
-    if (this.state === "closed") return Promise.reject(new OpenFlowSessionError("CLOSED", `session ${this.peer} is closed`));
+    if (this.state === "closed")
+      return Promise.reject(new OpenFlowSessionError("CLOSED", `session ${this.peer} is closed`));
     const xid = this.nextXid();
     return new Promise<OpenFlowMessage>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -180,7 +225,12 @@ export class SwitchSession {
 
   /** A multipart request; gathers every reply part (flag MORE) into a list of bodies. */
   async multipart(body: MultipartRequestBody): Promise<MultipartReplyBody[]> {
-    const last = (await this.request({ type: "multipartRequest", xid: 0, flags: 0, body })) as MessageOf<"multipartReply"> & { parts?: MessageOf<"multipartReply">[] };
+    const last = (await this.request({
+      type: "multipartRequest",
+      xid: 0,
+      flags: 0,
+      body,
+    })) as MessageOf<"multipartReply"> & { parts?: MessageOf<"multipartReply">[] };
     return (last.parts ?? [last]).map((p) => p.body);
   }
 
@@ -223,7 +273,7 @@ export class SwitchSession {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.blocked || this.out.pos === 0 || this.state === "closed" && this.socket.destroyed) return;
+    if (this.blocked || this.out.pos === 0 || (this.state === "closed" && this.socket.destroyed)) return;
     if (!this.socket.write(this.out.take())) this.blocked = true;
   }
 
@@ -231,7 +281,9 @@ export class SwitchSession {
     const silent = Date.now() - this.lastRx;
     if (silent >= this.opts.deadPeerMs) this.close(`dead peer: nothing received for ${silent} ms`);
     else if (silent >= this.opts.echoIntervalMs && this.gotHello) {
-      this.request({ type: "echoRequest", xid: 0, data: new Uint8Array(0) }, this.opts.deadPeerMs).catch(() => undefined);
+      this.request({ type: "echoRequest", xid: 0, data: new Uint8Array(0) }, this.opts.deadPeerMs).catch(
+        () => undefined,
+      );
     }
   }
 
@@ -255,7 +307,8 @@ export class SwitchSession {
       if (this.out.pos > 0 && this.state !== "closed") this.flush();
     } catch (e) {
       this.inData = false;
-      const why = e instanceof OpenFlowDecodeError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+      const why =
+        e instanceof OpenFlowDecodeError ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
       this.log.warn("openflow session error", { peer: this.peer, reason: why });
       this.close(`malformed message: ${why}`);
     }
@@ -277,7 +330,13 @@ export class SwitchSession {
     const ok = hello.versions ? hello.versions.includes(OFP_VERSION) : hello.version >= OFP_VERSION;
     if (!ok) {
       const text = `we speak only OpenFlow 1.3 (0x04); peer offered ${hello.versions ? hello.versions.join(",") : `up to ${hello.version}`}`;
-      this.send({ type: "error", xid: hello.xid, errorType: ErrorType.HELLO_FAILED, code: HelloFailedCode.INCOMPATIBLE, data: new TextEncoder().encode(text) });
+      this.send({
+        type: "error",
+        xid: hello.xid,
+        errorType: ErrorType.HELLO_FAILED,
+        code: HelloFailedCode.INCOMPATIBLE,
+        data: new TextEncoder().encode(text),
+      });
       this.close(`version negotiation failed: ${text}`);
       return;
     }
@@ -286,8 +345,17 @@ export class SwitchSession {
 
   private async handshake(): Promise<void> {
     try {
-      const f = (await this.request({ type: "featuresRequest", xid: 0 }, this.opts.handshakeTimeoutMs)) as MessageOf<"featuresReply">;
-      this.features = { datapathId: f.datapathId, nBuffers: f.nBuffers, nTables: f.nTables, auxiliaryId: f.auxiliaryId, capabilities: f.capabilities };
+      const f = (await this.request(
+        { type: "featuresRequest", xid: 0 },
+        this.opts.handshakeTimeoutMs,
+      )) as MessageOf<"featuresReply">;
+      this.features = {
+        datapathId: f.datapathId,
+        nBuffers: f.nBuffers,
+        nTables: f.nTables,
+        auxiliaryId: f.auxiliaryId,
+        capabilities: f.capabilities,
+      };
       this.send({ type: "setConfig", xid: this.nextXid(), flags: 0, missSendLen: this.opts.missSendLen });
       for (const body of await this.multipart({ kind: "portDesc" })) {
         if (body.kind === "portDesc") for (const p of body.ports) this.ports.set(p.portNo, p);
@@ -295,7 +363,11 @@ export class SwitchSession {
       if (this.state === "closed") return;
       clearTimeout(this.handshakeTimer);
       this.state = "ready";
-      this.log.info("openflow switch ready", { peer: this.peer, datapathId: f.datapathId.toString(16), ports: this.ports.size });
+      this.log.info("openflow switch ready", {
+        peer: this.peer,
+        datapathId: f.datapathId.toString(16),
+        ports: this.ports.size,
+      });
       for (const fn of this.listeners.ready) this.safely(fn);
     } catch (e) {
       this.close(`handshake failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -333,7 +405,13 @@ export class SwitchSession {
         return;
       default:
         if (msg.type === "unsupported" || CONTROLLER_ONLY.has(msg.type)) {
-          this.send({ type: "error", xid: msg.xid, errorType: ErrorType.BAD_REQUEST, code: BadRequestCode.BAD_TYPE, data: Uint8Array.from(frame.subarray(0, 64)) });
+          this.send({
+            type: "error",
+            xid: msg.xid,
+            errorType: ErrorType.BAD_REQUEST,
+            code: BadRequestCode.BAD_TYPE,
+            data: Uint8Array.from(frame.subarray(0, 64)),
+          });
         }
     }
   }
@@ -343,7 +421,10 @@ export class SwitchSession {
       try {
         fn(msg);
       } catch (e) {
-        this.log.warn("openflow listener threw", { peer: this.peer, error: e instanceof Error ? e.message : String(e) });
+        this.log.warn("openflow listener threw", {
+          peer: this.peer,
+          error: e instanceof Error ? e.message : String(e),
+        });
       }
     }
   }
@@ -351,7 +432,11 @@ export class SwitchSession {
   private onReply(msg: OpenFlowMessage): void {
     const p = this.pending.get(msg.xid);
     if (!p) {
-      this.log.info("reply without a pending request (late or unsolicited)", { peer: this.peer, type: msg.type, xid: msg.xid });
+      this.log.info("reply without a pending request (late or unsolicited)", {
+        peer: this.peer,
+        type: msg.type,
+        xid: msg.xid,
+      });
       return;
     }
     if (msg.type === "multipartReply") {

@@ -16,13 +16,58 @@ function openssl(...args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
 }
 function issue(name: string, ca: string, cn: string): void {
-  openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${cn}`);
-  openssl("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "2", "-out", `${name}.crt`);
+  openssl(
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${name}.key`,
+    "-out",
+    `${name}.csr`,
+    "-subj",
+    `/CN=${cn}`,
+  );
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    `${name}.csr`,
+    "-CA",
+    `${ca}.crt`,
+    "-CAkey",
+    `${ca}.key`,
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-out",
+    `${name}.crt`,
+  );
 }
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "nvi-of-tls-"));
-  for (const ca of ["ca", "rogue-ca"]) openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.crt`, "-days", "2", "-subj", `/CN=${ca}`);
+  for (const ca of ["ca", "rogue-ca"])
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      `${ca}.key`,
+      "-out",
+      `${ca}.crt`,
+      "-days",
+      "2",
+      "-subj",
+      `/CN=${ca}`,
+    );
   issue("controller", "ca", "127.0.0.1");
   issue("switch", "ca", "switch-0abc");
   issue("rogue", "rogue-ca", "switch-rogue");
@@ -31,7 +76,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function dial(port: number, cert: string): Promise<{ socket: tls.TLSSocket; first: Promise<string> }> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ port, host: "127.0.0.1", ca: pem("ca.crt"), key: pem(`${cert}.key`), cert: pem(`${cert}.crt`), checkServerIdentity: () => undefined });
+    const socket = tls.connect({
+      port,
+      host: "127.0.0.1",
+      ca: pem("ca.crt"),
+      key: pem(`${cert}.key`),
+      cert: pem(`${cert}.crt`),
+      checkServerIdentity: () => undefined,
+    });
     const framer = new Framer();
     const first = new Promise<string>((r, j) => {
       socket.on("data", (c: Buffer) => framer.push(c, (f) => r(decodeMessage(f).type)));
@@ -47,7 +99,11 @@ function dial(port: number, cert: string): Promise<{ socket: tls.TLSSocket; firs
 describe("OpenFlow over mutual TLS", () => {
   it("accepts a switch whose certificate our CA signed and runs the handshake over TLS", async () => {
     const sessions: SwitchSession[] = [];
-    const server = new OpenFlowServer({ port: 0, tls: { key: pem("controller.key"), cert: pem("controller.crt"), ca: pem("ca.crt") }, onSession: (s) => sessions.push(s) });
+    const server = new OpenFlowServer({
+      port: 0,
+      tls: { key: pem("controller.key"), cert: pem("controller.crt"), ca: pem("ca.crt") },
+      onSession: (s) => sessions.push(s),
+    });
     const { port } = await server.listen();
     try {
       const { socket, first } = await dial(port, "switch");
@@ -65,7 +121,11 @@ describe("OpenFlow over mutual TLS", () => {
 
   it("refuses a switch certificate from another CA", async () => {
     const sessions: SwitchSession[] = [];
-    const server = new OpenFlowServer({ port: 0, tls: { key: pem("controller.key"), cert: pem("controller.crt"), ca: pem("ca.crt") }, onSession: (s) => sessions.push(s) });
+    const server = new OpenFlowServer({
+      port: 0,
+      tls: { key: pem("controller.key"), cert: pem("controller.crt"), ca: pem("ca.crt") },
+      onSession: (s) => sessions.push(s),
+    });
     const { port } = await server.listen();
     try {
       const attempt = dial(port, "rogue").then(({ first }) => first);

@@ -38,7 +38,12 @@ export interface SwitchFeatures {
 }
 
 /** Messages a switch sends on its own (not replies). */
-export type AsyncMessage = MessageOf<"packetIn"> | MessageOf<"flowRemoved"> | MessageOf<"portStatus"> | MessageOf<"error"> | MessageOf<"experimenter">;
+export type AsyncMessage =
+  | MessageOf<"packetIn">
+  | MessageOf<"flowRemoved">
+  | MessageOf<"portStatus">
+  | MessageOf<"error">
+  | MessageOf<"experimenter">;
 
 export interface SessionEvents {
   ready: () => void;

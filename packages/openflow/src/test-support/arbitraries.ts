@@ -16,7 +16,9 @@ const ipv4 = u32.map(numberToIpv4);
 const ipv6 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => bytesToIpv6(b));
 const bytes = (max: number): fc.Arbitrary<Uint8Array> => fc.uint8Array({ maxLength: max });
 /** Lengths ≡ 4 (mod 8): the body of an unknown action/instruction after its 4-byte header. */
-const body4 = fc.integer({ min: 0, max: 5 }).chain((n) => fc.uint8Array({ minLength: n * 8 + 4, maxLength: n * 8 + 4 }));
+const body4 = fc
+  .integer({ min: 0, max: 5 })
+  .chain((n) => fc.uint8Array({ minLength: n * 8 + 4, maxLength: n * 8 + 4 }));
 const ascii = (max: number): fc.Arbitrary<string> => fc.stringMatching(new RegExp(`^[ -~]{0,${max}}$`));
 
 const KIND_ARB: Record<string, fc.Arbitrary<number | bigint | string>> = { u8, u16, u32, u64, mac, ipv4, ipv6 };
@@ -29,10 +31,23 @@ function valueArb(name: MatchFieldName): fc.Arbitrary<number | bigint | string> 
 
 export const matchArb: fc.Arbitrary<Match> = fc
   .tuple(
-    ...MATCH_FIELDS.map((def) => fc.option(fc.tuple(valueArb(def.name), def.mask ? fc.option(valueArb(def.name), { nil: undefined }) : fc.constant(undefined)), { nil: undefined, freq: 3 })),
+    ...MATCH_FIELDS.map((def) =>
+      fc.option(
+        fc.tuple(
+          valueArb(def.name),
+          def.mask ? fc.option(valueArb(def.name), { nil: undefined }) : fc.constant(undefined),
+        ),
+        { nil: undefined, freq: 3 },
+      ),
+    ),
     fc.option(
       fc.array(
-        fc.record({ oxmClass: fc.constant(0x0001), field: fc.integer({ min: 0, max: 100 }), hasMask: fc.boolean(), value: bytes(12) }),
+        fc.record({
+          oxmClass: fc.constant(0x0001),
+          field: fc.integer({ min: 0, max: 100 }),
+          hasMask: fc.boolean(),
+          value: bytes(12),
+        }),
         { minLength: 1, maxLength: 3 },
       ),
       { nil: undefined, freq: 4 },
@@ -74,8 +89,15 @@ const natArb: fc.Arbitrary<NatAction> = fc.record(
 
 const simpleActionArb: fc.Arbitrary<Action> = fc.oneof(
   fc
-    .record({ port: fc.oneof(u32, fc.constantFrom(Port.CONTROLLER, Port.IN_PORT, Port.LOCAL)), maxLen: fc.option(u16, { nil: undefined }) })
-    .map(({ port, maxLen }) => (maxLen === undefined || maxLen === (port === Port.CONTROLLER ? 0xffff : 0) ? { type: "output", port } : { type: "output", port, maxLen })),
+    .record({
+      port: fc.oneof(u32, fc.constantFrom(Port.CONTROLLER, Port.IN_PORT, Port.LOCAL)),
+      maxLen: fc.option(u16, { nil: undefined }),
+    })
+    .map(({ port, maxLen }) =>
+      maxLen === undefined || maxLen === (port === Port.CONTROLLER ? 0xffff : 0)
+        ? { type: "output", port }
+        : { type: "output", port, maxLen },
+    ),
   u32.map((groupId) => ({ type: "group", groupId })),
   u16.map((ethertype) => ({ type: "pushVlan", ethertype })),
   fc.constant({ type: "popVlan" }),
@@ -85,9 +107,16 @@ const simpleActionArb: fc.Arbitrary<Action> = fc.oneof(
   setFieldArb,
   fc
     .record({ experimenter: u32.filter((v) => v !== NX_VENDOR_ID), n: fc.integer({ min: 0, max: 3 }) })
-    .chain(({ experimenter, n }) => fc.uint8Array({ minLength: n * 8, maxLength: n * 8 }).map((data) => ({ type: "experimenter", experimenter, data }))),
+    .chain(({ experimenter, n }) =>
+      fc
+        .uint8Array({ minLength: n * 8, maxLength: n * 8 })
+        .map((data) => ({ type: "experimenter", experimenter, data })),
+    ),
   fc
-    .record({ actionType: fc.integer({ min: 0, max: 0xfffe }).filter((t) => ![0, 17, 18, 22, 23, 24, 25].includes(t)), data: body4 })
+    .record({
+      actionType: fc.integer({ min: 0, max: 0xfffe }).filter((t) => ![0, 17, 18, 22, 23, 24, 25].includes(t)),
+      data: body4,
+    })
     .map(({ actionType, data }) => ({ type: "unknown", actionType, data })),
 ) as fc.Arbitrary<Action>;
 
@@ -104,7 +133,10 @@ const ctArb: fc.Arbitrary<Action> = fc.record(
   { requiredKeys: ["type", "commit", "force", "zone"] },
 );
 
-export const actionArb: fc.Arbitrary<Action> = fc.oneof({ weight: 6, arbitrary: simpleActionArb }, { weight: 1, arbitrary: ctArb });
+export const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 6, arbitrary: simpleActionArb },
+  { weight: 1, arbitrary: ctArb },
+);
 export const actionsArb = fc.array(actionArb, { maxLength: 6 });
 
 export const instructionArb: fc.Arbitrary<Instruction> = fc.oneof(
@@ -114,7 +146,11 @@ export const instructionArb: fc.Arbitrary<Instruction> = fc.oneof(
   actionsArb.map((actions) => ({ type: "applyActions" as const, actions })),
   fc.constant({ type: "clearActions" as const }),
   u32.map((meterId) => ({ type: "meter" as const, meterId })),
-  fc.record({ type: fc.constant("unknownInstruction" as const), instructionType: fc.integer({ min: 7, max: 0xffff }), data: body4 }),
+  fc.record({
+    type: fc.constant("unknownInstruction" as const),
+    instructionType: fc.integer({ min: 7, max: 0xffff }),
+    data: body4,
+  }),
 );
 const instructionsArb = fc.array(instructionArb, { maxLength: 4 });
 
@@ -132,7 +168,14 @@ export const portArb: fc.Arbitrary<PortDesc> = fc.record({
   maxSpeed: u32,
 });
 
-const flowStatsRequestArb: fc.Arbitrary<FlowStatsRequest> = fc.record({ tableId: u8, outPort: u32, outGroup: u32, cookie: u64, cookieMask: u64, match: matchArb });
+const flowStatsRequestArb: fc.Arbitrary<FlowStatsRequest> = fc.record({
+  tableId: u8,
+  outPort: u32,
+  outGroup: u32,
+  cookie: u64,
+  cookieMask: u64,
+  match: matchArb,
+});
 const meterBandArb: fc.Arbitrary<MeterBand> = fc.oneof(
   fc.record({ type: fc.constant("drop" as const), rate: u32, burstSize: u32 }),
   fc.record({ type: fc.constant("dscpRemark" as const), rate: u32, burstSize: u32, precLevel: u8 }),
@@ -142,14 +185,53 @@ const KNOWN_MP = [0, 1, 2, 3, 13];
 
 const x = { xid: u32 };
 export const messageArb: fc.Arbitrary<OpenFlowMessage> = fc.oneof(
-  fc.record({ type: fc.constant("hello" as const), ...x, version: fc.integer({ min: 1, max: 255 }), versions: fc.option(fc.uniqueArray(fc.integer({ min: 1, max: 31 }), { minLength: 1 }).map((v) => v.sort((a, b) => a - b)), { nil: null }) }),
+  fc.record({
+    type: fc.constant("hello" as const),
+    ...x,
+    version: fc.integer({ min: 1, max: 255 }),
+    versions: fc.option(
+      fc.uniqueArray(fc.integer({ min: 1, max: 31 }), { minLength: 1 }).map((v) => v.sort((a, b) => a - b)),
+      { nil: null },
+    ),
+  }),
   fc.record({ type: fc.constant("error" as const), ...x, errorType: u16, code: u16, data: bytes(64) }),
   fc.record({ type: fc.constantFrom("echoRequest" as const, "echoReply" as const), ...x, data: bytes(64) }),
   fc.record({ type: fc.constant("experimenter" as const), ...x, experimenter: u32, expType: u32, data: bytes(32) }),
-  fc.record({ type: fc.constantFrom("featuresRequest" as const, "getConfigRequest" as const, "barrierRequest" as const, "barrierReply" as const), ...x }),
-  fc.record({ type: fc.constant("featuresReply" as const), ...x, datapathId: u64, nBuffers: u32, nTables: u8, auxiliaryId: u8, capabilities: u32 }),
-  fc.record({ type: fc.constantFrom("getConfigReply" as const, "setConfig" as const), ...x, flags: u16, missSendLen: u16 }),
-  fc.record({ type: fc.constant("packetIn" as const), ...x, bufferId: u32, totalLen: u16, reason: u8, tableId: u8, cookie: u64, match: matchArb, data: bytes(200) }),
+  fc.record({
+    type: fc.constantFrom(
+      "featuresRequest" as const,
+      "getConfigRequest" as const,
+      "barrierRequest" as const,
+      "barrierReply" as const,
+    ),
+    ...x,
+  }),
+  fc.record({
+    type: fc.constant("featuresReply" as const),
+    ...x,
+    datapathId: u64,
+    nBuffers: u32,
+    nTables: u8,
+    auxiliaryId: u8,
+    capabilities: u32,
+  }),
+  fc.record({
+    type: fc.constantFrom("getConfigReply" as const, "setConfig" as const),
+    ...x,
+    flags: u16,
+    missSendLen: u16,
+  }),
+  fc.record({
+    type: fc.constant("packetIn" as const),
+    ...x,
+    bufferId: u32,
+    totalLen: u16,
+    reason: u8,
+    tableId: u8,
+    cookie: u64,
+    match: matchArb,
+    data: bytes(200),
+  }),
   fc.record({
     type: fc.constant("flowRemoved" as const),
     ...x,
@@ -166,14 +248,27 @@ export const messageArb: fc.Arbitrary<OpenFlowMessage> = fc.oneof(
     match: matchArb,
   }),
   fc.record({ type: fc.constant("portStatus" as const), ...x, reason: u8, port: portArb }),
-  fc.record({ type: fc.constant("packetOut" as const), ...x, bufferId: u32, inPort: u32, actions: actionsArb, data: bytes(200) }),
+  fc.record({
+    type: fc.constant("packetOut" as const),
+    ...x,
+    bufferId: u32,
+    inPort: u32,
+    actions: actionsArb,
+    data: bytes(200),
+  }),
   fc.record({
     type: fc.constant("flowMod" as const),
     ...x,
     cookie: u64,
     cookieMask: u64,
     tableId: u8,
-    command: fc.constantFrom("add" as const, "modify" as const, "modifyStrict" as const, "delete" as const, "deleteStrict" as const),
+    command: fc.constantFrom(
+      "add" as const,
+      "modify" as const,
+      "modifyStrict" as const,
+      "delete" as const,
+      "deleteStrict" as const,
+    ),
     idleTimeout: u16,
     hardTimeout: u16,
     priority: u16,
@@ -184,8 +279,24 @@ export const messageArb: fc.Arbitrary<OpenFlowMessage> = fc.oneof(
     match: matchArb,
     instructions: instructionsArb,
   }),
-  fc.record({ type: fc.constant("groupMod" as const), ...x, command: u16, groupType: u8, groupId: u32, buckets: fc.array(fc.record({ weight: u16, watchPort: u32, watchGroup: u32, actions: actionsArb }), { maxLength: 4 }) }),
-  fc.record({ type: fc.constant("meterMod" as const), ...x, command: u16, flags: u16, meterId: u32, bands: fc.array(meterBandArb, { maxLength: 4 }) }),
+  fc.record({
+    type: fc.constant("groupMod" as const),
+    ...x,
+    command: u16,
+    groupType: u8,
+    groupId: u32,
+    buckets: fc.array(fc.record({ weight: u16, watchPort: u32, watchGroup: u32, actions: actionsArb }), {
+      maxLength: 4,
+    }),
+  }),
+  fc.record({
+    type: fc.constant("meterMod" as const),
+    ...x,
+    command: u16,
+    flags: u16,
+    meterId: u32,
+    bands: fc.array(meterBandArb, { maxLength: 4 }),
+  }),
   fc.record({
     type: fc.constant("multipartRequest" as const),
     ...x,
@@ -194,7 +305,11 @@ export const messageArb: fc.Arbitrary<OpenFlowMessage> = fc.oneof(
       fc.constantFrom({ kind: "desc" as const }, { kind: "portDesc" as const }, { kind: "tableStats" as const }),
       flowStatsRequestArb.map((q) => ({ kind: "flowStats" as const, ...q })),
       flowStatsRequestArb.map((q) => ({ kind: "aggregate" as const, ...q })),
-      fc.record({ kind: fc.constant("other" as const), mpType: u16.filter((t) => !KNOWN_MP.includes(t)), data: bytes(64) }),
+      fc.record({
+        kind: fc.constant("other" as const),
+        mpType: u16.filter((t) => !KNOWN_MP.includes(t)),
+        data: bytes(64),
+      }),
     ),
   }),
   fc.record({
@@ -202,20 +317,59 @@ export const messageArb: fc.Arbitrary<OpenFlowMessage> = fc.oneof(
     ...x,
     flags: u16,
     body: fc.oneof(
-      fc.record({ kind: fc.constant("desc" as const), mfrDesc: ascii(40), hwDesc: ascii(40), swDesc: ascii(40), serialNum: ascii(31), dpDesc: ascii(40) }),
+      fc.record({
+        kind: fc.constant("desc" as const),
+        mfrDesc: ascii(40),
+        hwDesc: ascii(40),
+        swDesc: ascii(40),
+        serialNum: ascii(31),
+        dpDesc: ascii(40),
+      }),
       fc.record({ kind: fc.constant("portDesc" as const), ports: fc.array(portArb, { maxLength: 5 }) }),
-      fc.record({ kind: fc.constant("tableStats" as const), tables: fc.array(fc.record({ tableId: u8, activeCount: u32, lookupCount: u64, matchedCount: u64 }), { maxLength: 8 }) }),
+      fc.record({
+        kind: fc.constant("tableStats" as const),
+        tables: fc.array(fc.record({ tableId: u8, activeCount: u32, lookupCount: u64, matchedCount: u64 }), {
+          maxLength: 8,
+        }),
+      }),
       fc.record({
         kind: fc.constant("flowStats" as const),
         flows: fc.array(
-          fc.record({ tableId: u8, durationSec: u32, durationNsec: u32, priority: u16, idleTimeout: u16, hardTimeout: u16, flags: u16, cookie: u64, packetCount: u64, byteCount: u64, match: matchArb, instructions: instructionsArb }),
+          fc.record({
+            tableId: u8,
+            durationSec: u32,
+            durationNsec: u32,
+            priority: u16,
+            idleTimeout: u16,
+            hardTimeout: u16,
+            flags: u16,
+            cookie: u64,
+            packetCount: u64,
+            byteCount: u64,
+            match: matchArb,
+            instructions: instructionsArb,
+          }),
           { maxLength: 3 },
         ),
       }),
       fc.record({ kind: fc.constant("aggregate" as const), packetCount: u64, byteCount: u64, flowCount: u32 }),
-      fc.record({ kind: fc.constant("other" as const), mpType: u16.filter((t) => !KNOWN_MP.includes(t)), data: bytes(64) }),
+      fc.record({
+        kind: fc.constant("other" as const),
+        mpType: u16.filter((t) => !KNOWN_MP.includes(t)),
+        data: bytes(64),
+      }),
     ),
   }),
-  fc.record({ type: fc.constantFrom("roleRequest" as const, "roleReply" as const), ...x, role: u32, generationId: u64 }),
-  fc.record({ type: fc.constant("unsupported" as const), ...x, msgType: fc.oneof(fc.constantFrom(16, 17, 22, 23, 26, 27, 28), fc.integer({ min: 30, max: 255 })), body: bytes(64) }),
+  fc.record({
+    type: fc.constantFrom("roleRequest" as const, "roleReply" as const),
+    ...x,
+    role: u32,
+    generationId: u64,
+  }),
+  fc.record({
+    type: fc.constant("unsupported" as const),
+    ...x,
+    msgType: fc.oneof(fc.constantFrom(16, 17, 22, 23, 26, 27, 28), fc.integer({ min: 30, max: 255 })),
+    body: bytes(64),
+  }),
 );

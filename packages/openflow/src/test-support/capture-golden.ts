@@ -13,7 +13,18 @@ import type { SwitchSession } from "../session/switch-session.ts";
 import { run, startOvsLab } from "./ovs-lab.ts";
 
 const frames: Record<string, string> = {};
-const wanted = new Set(["hello", "featuresReply", "packetIn", "flowRemoved", "portDesc", "flowStats", "aggregate", "tableStats", "desc", "portStatus"]);
+const wanted = new Set([
+  "hello",
+  "featuresReply",
+  "packetIn",
+  "flowRemoved",
+  "portDesc",
+  "flowStats",
+  "aggregate",
+  "tableStats",
+  "desc",
+  "portStatus",
+]);
 
 function record(frame: Buffer): void {
   const m = decodeMessage(frame);
@@ -31,11 +42,27 @@ try {
   if (!session || session.state !== "ready") throw new Error("switch never became ready");
   const s = session;
   await s.sendWithBarrier([
-    flowMod({ tableId: 0, priority: 0, instructions: [{ type: "applyActions", actions: [{ type: "output", port: Port.CONTROLLER }] }] }),
     flowMod({
-      tableId: 0, priority: 100, cookie: 0x1234n, idleTimeout: 1, flags: FlowModFlags.SEND_FLOW_REM,
+      tableId: 0,
+      priority: 0,
+      instructions: [{ type: "applyActions", actions: [{ type: "output", port: Port.CONTROLLER }] }],
+    }),
+    flowMod({
+      tableId: 0,
+      priority: 100,
+      cookie: 0x1234n,
+      idleTimeout: 1,
+      flags: FlowModFlags.SEND_FLOW_REM,
       match: { inPort: 1, ethType: 0x0800, ipv4Dst: "10.0.0.2" },
-      instructions: [{ type: "applyActions", actions: [{ type: "setField", field: "ethDst", value: "02:00:00:00:00:02" }, { type: "output", port: 2 }] }],
+      instructions: [
+        {
+          type: "applyActions",
+          actions: [
+            { type: "setField", field: "ethDst", value: "02:00:00:00:00:02" },
+            { type: "output", port: 2 },
+          ],
+        },
+      ],
     }),
   ]);
   await s.multipart({ kind: "desc" });

@@ -19,9 +19,14 @@ export class FakeSwitch {
   flows: FlowStats[] = [];
 
   /** `tls`: dial with this client certificate (and trust this CA), as Open vSwitch with `set-ssl` does. */
-  constructor(port: number, options: { host?: string; tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer } } = {}) {
+  constructor(
+    port: number,
+    options: { host?: string; tls?: { key: string | Buffer; cert: string | Buffer; ca: string | Buffer } } = {},
+  ) {
     const host = options.host ?? "127.0.0.1";
-    this.socket = options.tls ? tls.connect({ port, host, ...options.tls, checkServerIdentity: () => undefined }) : net.connect(port, host);
+    this.socket = options.tls
+      ? tls.connect({ port, host, ...options.tls, checkServerIdentity: () => undefined })
+      : net.connect(port, host);
     this.closed = new Promise((resolve) => this.socket.on("close", () => resolve()));
     this.socket.on("error", () => undefined);
     this.socket.on("data", (chunk) =>
@@ -62,19 +67,43 @@ export class FakeSwitch {
   private reply(m: OpenFlowMessage): boolean {
     switch (m.type) {
       case "featuresRequest":
-        this.send({ type: "featuresReply", xid: m.xid, datapathId: this.datapathId, nBuffers: 0, nTables: 254, auxiliaryId: 0, capabilities: 0x4f });
+        this.send({
+          type: "featuresReply",
+          xid: m.xid,
+          datapathId: this.datapathId,
+          nBuffers: 0,
+          nTables: 254,
+          auxiliaryId: 0,
+          capabilities: 0x4f,
+        });
         return true;
       case "multipartRequest":
-        if (m.body.kind === "portDesc") this.send({ type: "multipartReply", xid: m.xid, flags: 0, body: { kind: "portDesc", ports: this.ports } });
-        else if (m.body.kind === "flowStats") this.send({ type: "multipartReply", xid: m.xid, flags: 0, body: { kind: "flowStats", flows: this.flows } });
+        if (m.body.kind === "portDesc")
+          this.send({ type: "multipartReply", xid: m.xid, flags: 0, body: { kind: "portDesc", ports: this.ports } });
+        else if (m.body.kind === "flowStats")
+          this.send({ type: "multipartReply", xid: m.xid, flags: 0, body: { kind: "flowStats", flows: this.flows } });
         else return false;
         return true;
       case "flowMod": {
-        const key = (f: { tableId: number; priority: number; match: unknown }): string => `${f.tableId}/${f.priority}/${JSON.stringify(f.match, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`;
+        const key = (f: { tableId: number; priority: number; match: unknown }): string =>
+          `${f.tableId}/${f.priority}/${JSON.stringify(f.match, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`;
         this.flows = this.flows.filter((f) => key(f) !== key(m));
         if (m.command === "add") {
           const { cookie, tableId, priority, idleTimeout, hardTimeout, flags, match, instructions } = m;
-          this.flows.push({ cookie, tableId, priority, idleTimeout, hardTimeout, flags, match, instructions, durationSec: 0, durationNsec: 0, packetCount: 0n, byteCount: 0n });
+          this.flows.push({
+            cookie,
+            tableId,
+            priority,
+            idleTimeout,
+            hardTimeout,
+            flags,
+            match,
+            instructions,
+            durationSec: 0,
+            durationNsec: 0,
+            packetCount: 0n,
+            byteCount: 0n,
+          });
         }
         return false;
       }
@@ -98,5 +127,17 @@ export class FakeSwitch {
 }
 
 export function port(portNo: number, name: string): PortDesc {
-  return { portNo, hwAddr: "02:00:00:00:00:0" + String(portNo % 10), name, config: 0, state: 4, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0 };
+  return {
+    portNo,
+    hwAddr: "02:00:00:00:00:0" + String(portNo % 10),
+    name,
+    config: 0,
+    state: 4,
+    curr: 0,
+    advertised: 0,
+    supported: 0,
+    peer: 0,
+    currSpeed: 0,
+    maxSpeed: 0,
+  };
 }

@@ -70,7 +70,9 @@ export async function requireOvsBinaries(): Promise<void> {
     }
   }
   if (missing.length > 0 || !existsSync(SCHEMA)) {
-    throw new Error(`integration tests need Open vSwitch: missing ${missing.join(", ") || SCHEMA}. Install with: apt-get install -y openvswitch-switch`);
+    throw new Error(
+      `integration tests need Open vSwitch: missing ${missing.join(", ") || SCHEMA}. Install with: apt-get install -y openvswitch-switch`,
+    );
   }
   if (process.getuid?.() !== 0) throw new Error("integration tests need root (network namespaces)");
 }
@@ -109,7 +111,7 @@ export async function startOvsLab(options: { hosts?: number; controllerPort?: nu
   const prefix = `of${tag}`;
   const dir = await mkdtemp(path.join(tmpdir(), `nvi-ovs-${tag}-`));
   const swNs = `${prefix}-sw`;
-  const octet = 16 + (randomBytes(1)[0] ?? 0) % 200;
+  const octet = 16 + ((randomBytes(1)[0] ?? 0) % 200);
   const quad = ((randomBytes(1)[0] ?? 0) % 60) * 4;
   const controllerIp = `10.254.${octet}.${quad + 1}`;
   const swIp = `10.254.${octet}.${quad + 2}`;
@@ -134,7 +136,9 @@ export async function startOvsLab(options: { hosts?: number; controllerPort?: nu
       await lab.vsctl("set", "controller", "br0", "max_backoff=1000", "inactivity_probe=5000");
     },
     udpEcho: async (host, port) => {
-      const child = spawn("ip", ["netns", "exec", host.ns, process.execPath, "-e", ECHO_JS, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn("ip", ["netns", "exec", host.ns, process.execPath, "-e", ECHO_JS, String(port)], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       if (child.pid !== undefined) children.push(child.pid);
       await new Promise<void>((resolve, reject) => {
         child.stdout.once("data", () => resolve());
@@ -143,7 +147,17 @@ export async function startOvsLab(options: { hosts?: number; controllerPort?: nu
     },
     udpProbe: async (from, ip, port, timeoutMs = 3000) => {
       try {
-        await run("ip", ["netns", "exec", from.ns, process.execPath, "-e", PROBE_JS, ip, String(port), String(timeoutMs)]);
+        await run("ip", [
+          "netns",
+          "exec",
+          from.ns,
+          process.execPath,
+          "-e",
+          PROBE_JS,
+          ip,
+          String(port),
+          String(timeoutMs),
+        ]);
         return true;
       } catch {
         return false;
@@ -179,14 +193,44 @@ export async function startOvsLab(options: { hosts?: number; controllerPort?: nu
 
     await run("ovsdb-tool", ["create", `${dir}/conf.db`, SCHEMA]);
     const common = ["--detach", "--no-chdir", "-vconsole:emer", "-vsyslog:off"];
-    await nsExec(swNs, "env", `OVS_RUNDIR=${dir}`, "ovsdb-server", `${dir}/conf.db`, `--remote=punix:${dir}/db.sock`, `--pidfile=${dir}/ovsdb-server.pid`, `--unixctl=${dir}/ovsdb-server.ctl`, `--log-file=${dir}/ovsdb-server.log`, ...common);
+    await nsExec(
+      swNs,
+      "env",
+      `OVS_RUNDIR=${dir}`,
+      "ovsdb-server",
+      `${dir}/conf.db`,
+      `--remote=punix:${dir}/db.sock`,
+      `--pidfile=${dir}/ovsdb-server.pid`,
+      `--unixctl=${dir}/ovsdb-server.ctl`,
+      `--log-file=${dir}/ovsdb-server.log`,
+      ...common,
+    );
     await lab.vsctl("--no-wait", "init");
     // veth senders leave checksums to offload; without userspace TSO the netdev datapath forwards them broken
     await lab.vsctl("--no-wait", "set", "Open_vSwitch", ".", "other_config:userspace-tso-enable=true");
-    await nsExec(swNs, "env", `OVS_RUNDIR=${dir}`, "ovs-vswitchd", `unix:${dir}/db.sock`, `--pidfile=${dir}/ovs-vswitchd.pid`, `--unixctl=${dir}/ovs-vswitchd.ctl`, `--log-file=${dir}/ovs-vswitchd.log`, ...common);
+    await nsExec(
+      swNs,
+      "env",
+      `OVS_RUNDIR=${dir}`,
+      "ovs-vswitchd",
+      `unix:${dir}/db.sock`,
+      `--pidfile=${dir}/ovs-vswitchd.pid`,
+      `--unixctl=${dir}/ovs-vswitchd.ctl`,
+      `--log-file=${dir}/ovs-vswitchd.log`,
+      ...common,
+    );
     await lab.vsctl(
-      "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev", "protocols=OpenFlow13", "fail_mode=secure",
-      `other-config:datapath-id=${datapathId.toString(16).padStart(16, "0")}`, "other-config:disable-in-band=true",
+      "add-br",
+      "br0",
+      "--",
+      "set",
+      "bridge",
+      "br0",
+      "datapath_type=netdev",
+      "protocols=OpenFlow13",
+      "fail_mode=secure",
+      `other-config:datapath-id=${datapathId.toString(16).padStart(16, "0")}`,
+      "other-config:disable-in-band=true",
     );
     await nsExec(swNs, "ip", "link", "set", "br0", "up");
     for (let i = 1; i <= (options.hosts ?? 2); i++) {
@@ -201,7 +245,16 @@ export async function startOvsLab(options: { hosts?: number; controllerPort?: nu
       await nsExec(ns, "ip", "link", "set", "eth0", "up");
       await nsExec(ns, "ip", "link", "set", "lo", "up");
       await nsExec(swNs, "ip", "link", "set", `${prefix}h${i}`, "up");
-      await lab.vsctl("add-port", "br0", `${prefix}h${i}`, "--", "set", "interface", `${prefix}h${i}`, `ofport_request=${i}`);
+      await lab.vsctl(
+        "add-port",
+        "br0",
+        `${prefix}h${i}`,
+        "--",
+        "set",
+        "interface",
+        `${prefix}h${i}`,
+        `ofport_request=${i}`,
+      );
       lab.hosts.push(host);
     }
     if (options.controllerPort !== undefined) await lab.pointAt(options.controllerPort);

@@ -28,24 +28,51 @@ export function DenyList({ denies }: { denies: DenyDto[] }) {
   const remove = useMutation(trpc.deny.delete.mutationOptions());
   const flow = usePolicyChange(() => form.reset());
   const form = useFormSubmit(readDeny, (input) =>
-    flow.start(`Deny ${formatLabels(input.srcLabels) || "anything"} → ${formatLabels(input.dstLabels) || "anything"}`, (preview) => create.mutateAsync({ ...input, preview })),
+    flow.start(
+      `Deny ${formatLabels(input.srcLabels) || "anything"} → ${formatLabels(input.dstLabels) || "anything"}`,
+      (preview) => create.mutateAsync({ ...input, preview }),
+    ),
   );
   return (
     <section aria-label="Deny list">
       <h2>Deny list</h2>
-      <p className="muted">Organization-wide guardrails: instances matching the first labels never open conversations to instances matching the second, whatever the rules say.</p>
+      <p className="muted">
+        Organization-wide guardrails: instances matching the first labels never open conversations to instances matching
+        the second, whatever the rules say.
+      </p>
       <DataTable
         testId="deny-table"
         rows={denies}
         rowKey={(d) => d.id}
         rowAttributes={(d) => ({ "data-testid": `deny-${d.id}` })}
         columns={[
-          { key: "from", header: "From labels", className: "mono", cell: (d) => formatLabels(d.srcLabels) || "any instance" },
-          { key: "to", header: "To labels", className: "mono", cell: (d) => formatLabels(d.dstLabels) || "any instance" },
+          {
+            key: "from",
+            header: "From labels",
+            className: "mono",
+            cell: (d) => formatLabels(d.srcLabels) || "any instance",
+          },
+          {
+            key: "to",
+            header: "To labels",
+            className: "mono",
+            cell: (d) => formatLabels(d.dstLabels) || "any instance",
+          },
           { key: "description", header: "Description", sort: (d) => d.description, cell: (d) => d.description },
         ]}
         actions={(d) => (
-          <RowActions label={`Actions for deny entry ${d.description || d.id}`} actions={[{ label: "Remove", danger: true, disabled: flow.busy, onSelect: () => flow.start("Remove deny entry", (preview) => remove.mutateAsync({ denyId: d.id, preview })) }]} />
+          <RowActions
+            label={`Actions for deny entry ${d.description || d.id}`}
+            actions={[
+              {
+                label: "Remove",
+                danger: true,
+                disabled: flow.busy,
+                onSelect: () =>
+                  flow.start("Remove deny entry", (preview) => remove.mutateAsync({ denyId: d.id, preview })),
+              },
+            ]}
+          />
         )}
       />
       <form className="row" aria-label="Add deny entry" {...form.formProps}>

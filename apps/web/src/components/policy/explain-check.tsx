@@ -20,7 +20,12 @@ import { FlowTrace } from "./flow-trace.tsx";
 function ConfigAnswer({ e, rules }: { e: PolicyExplanationDto; rules: RuleDto[] }) {
   const what = e.protocol === "any" ? "anything" : e.port === null ? e.protocol : `${e.protocol}/${e.port}`;
   return (
-    <div className={`alert ${e.allowed ? "ok" : "bad"}`} role="status" data-testid="explain-result" data-allowed={e.allowed}>
+    <div
+      className={`alert ${e.allowed ? "ok" : "bad"}`}
+      role="status"
+      data-testid="explain-result"
+      data-allowed={e.allowed}
+    >
       <strong>
         {e.allowed ? "Allowed" : "Denied"}: {e.from.name} → {e.to.name ?? e.to.address} ({what})
       </strong>
@@ -39,8 +44,9 @@ function ConfigAnswer({ e, rules }: { e: PolicyExplanationDto; rules: RuleDto[] 
         </ul>
       )}
       <div className="muted">
-        groups: {e.fromGroups.map((g) => g.name).join(", ") || "none"} → {e.toGroups.map((g) => g.name).join(", ") || "none"} · may open {describeServices(e.forward)}; the other way {describeServices(e.reverse)} · policy
-        version {e.policyVersion}
+        groups: {e.fromGroups.map((g) => g.name).join(", ") || "none"} →{" "}
+        {e.toGroups.map((g) => g.name).join(", ") || "none"} · may open {describeServices(e.forward)}; the other way{" "}
+        {describeServices(e.reverse)} · policy version {e.policyVersion}
       </div>
     </div>
   );
@@ -56,23 +62,34 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
   const explain = useMutation(trpc.policy.explain.mutationOptions());
   const probe = useMutation(trpc.reachability.check.mutationOptions());
   const trace = useMutation(trpc.reachability.trace.mutationOptions());
-  const [asked, setAsked] = useState<{ instanceId: string; toInstanceId: string; port: number | undefined } | null>(null);
+  const [asked, setAsked] = useState<{ instanceId: string; toInstanceId: string; port: number | undefined } | null>(
+    null,
+  );
   const [protocol, setProtocol] = useState<PolicyProtocol>("tcp");
   const [fromChoice, setFromChoice] = useState("");
   const from = instances.some((i) => i.id === fromChoice) ? fromChoice : (instances[0]?.id ?? "");
   const fromRunning = instances.find((i) => i.id === from)?.status === "running";
   const { formProps } = useFormSubmit(
-    (f) => ({ instanceId: from, toInstanceId: formText(f, "to"), port: hasPorts(protocol) ? Number(formText(f, "port")) : undefined }),
+    (f) => ({
+      instanceId: from,
+      toInstanceId: formText(f, "to"),
+      port: hasPorts(protocol) ? Number(formText(f, "port")) : undefined,
+    }),
     ({ instanceId, toInstanceId, port }) => {
       explain.mutate({ instanceId, toInstanceId, protocol, ...(port ? { port } : {}) });
       setAsked({ instanceId, toInstanceId, port });
       probe.reset();
       trace.reset();
       if (protocol === "udp" || !fromRunning) return;
-      probe.mutate(protocol === "tcp" ? { instanceId, toInstanceId, protocol: "tcp", port: port ?? 0 } : { instanceId, toInstanceId, protocol: "icmp" });
+      probe.mutate(
+        protocol === "tcp"
+          ? { instanceId, toInstanceId, protocol: "tcp", port: port ?? 0 }
+          : { instanceId, toInstanceId, protocol: "icmp" },
+      );
     },
   );
-  if (instances.length < 2) return <p className="muted">Launch two instances in this VPC to ask whether one may reach the other.</p>;
+  if (instances.length < 2)
+    return <p className="muted">Launch two instances in this VPC to ask whether one may reach the other.</p>;
   return (
     <form className="card form" aria-label="Can A reach B" {...formProps}>
       <h2 style={{ marginTop: 0 }}>Can A reach B, and why?</h2>
@@ -89,7 +106,13 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
         <div>
           <h3>Configuration</h3>
           <ErrorAlert error={explain.error} />
-          {explain.data ? <ConfigAnswer e={explain.data} rules={rules} /> : <p className="muted">{explain.isPending ? "Evaluating the policy…" : "What the rules, the deny list and peerings say."}</p>}
+          {explain.data ? (
+            <ConfigAnswer e={explain.data} rules={rules} />
+          ) : (
+            <p className="muted">
+              {explain.isPending ? "Evaluating the policy…" : "What the rules, the deny list and peerings say."}
+            </p>
+          )}
         </div>
         <div>
           <h3>Data path</h3>
@@ -98,7 +121,11 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
             <ProbeVerdict r={probe.data} />
           ) : (
             <p className="muted" data-testid="probe-idle">
-              {probe.isPending ? "Probing from inside the instance…" : protocol === "udp" ? "No live probe for udp: trace it through the flows instead." : "A real packet from inside A, through the VEBs' actual flows."}
+              {probe.isPending
+                ? "Probing from inside the instance…"
+                : protocol === "udp"
+                  ? "No live probe for udp: trace it through the flows instead."
+                  : "A real packet from inside A, through the VEBs' actual flows."}
             </p>
           )}
           <ErrorAlert error={trace.error} />
@@ -109,7 +136,16 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
               data-testid="trace-flows"
               disabled={trace.isPending}
               onClick={() =>
-                trace.mutate(hasPorts(protocol) ? { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol, port: asked.port ?? 0 } : { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol: "icmp" })
+                trace.mutate(
+                  hasPorts(protocol)
+                    ? {
+                        instanceId: asked.instanceId,
+                        toInstanceId: asked.toInstanceId,
+                        protocol,
+                        port: asked.port ?? 0,
+                      }
+                    : { instanceId: asked.instanceId, toInstanceId: asked.toInstanceId, protocol: "icmp" },
+                )
               }
             >
               {trace.isPending ? "Tracing…" : "Trace it through the VEBs' flows"}

@@ -25,7 +25,8 @@ function readGroup(f: FormData): GroupFormValue | FormProblem {
     if (!parsed.ok) return problem(parsed.error);
     matchLabels = parsed.labels;
   }
-  if (matchLabels === null && memberIds.length === 0) return problem("matchLabels: give labels (tier=web), * for every instance, or tick some members");
+  if (matchLabels === null && memberIds.length === 0)
+    return problem("matchLabels: give labels (tier=web), * for every instance, or tick some members");
   return { name: formText(f, "name"), description: formText(f, "description"), matchLabels, memberIds };
 }
 
@@ -33,18 +34,48 @@ function readGroup(f: FormData): GroupFormValue | FormProblem {
  * Create or edit a group: who is in it by label (`tier=web`; `*` for every instance) and/or by
  * hand (the VPC's instances, ticked). Submitting asks for the preview; the panel applies it.
  */
-export function GroupForm({ instances, group, onSubmit, onCancel, busy }: { instances: InstanceDto[]; group?: GroupDto; onSubmit: (v: GroupFormValue) => void; onCancel: () => void; busy: boolean }) {
-  const initialSelector = group?.matchLabels === null || group === undefined ? "" : Object.keys(group.matchLabels).length === 0 ? "*" : formatLabels(group.matchLabels);
+export function GroupForm({
+  instances,
+  group,
+  onSubmit,
+  onCancel,
+  busy,
+}: {
+  instances: InstanceDto[];
+  group?: GroupDto;
+  onSubmit: (v: GroupFormValue) => void;
+  onCancel: () => void;
+  busy: boolean;
+}) {
+  const initialSelector =
+    group?.matchLabels === null || group === undefined
+      ? ""
+      : Object.keys(group.matchLabels).length === 0
+        ? "*"
+        : formatLabels(group.matchLabels);
   const form = useFormSubmit(readGroup, onSubmit);
   const label = group ? `Edit group ${group.name}` : "Create group";
   return (
-    <FormCard title={label} heading={3} formProps={form.formProps} error={form.error} submit="Preview" disabled={busy} onCancel={onCancel}>
+    <FormCard
+      title={label}
+      heading={3}
+      formProps={form.formProps}
+      error={form.error}
+      submit="Preview"
+      disabled={busy}
+      onCancel={onCancel}
+    >
       <div className="row">
         <Field label="Name">
           <input name="name" required maxLength={64} defaultValue={group?.name} placeholder="web" />
         </Field>
         <Field label="Members by label" grow>
-          <input name="matchLabels" className="mono" defaultValue={initialSelector} placeholder="tier=web   (* = every instance; empty = only the ones ticked)" />
+          <input
+            name="matchLabels"
+            className="mono"
+            defaultValue={initialSelector}
+            placeholder="tier=web   (* = every instance; empty = only the ones ticked)"
+          />
         </Field>
         <Field label="Description" grow>
           <input name="description" maxLength={200} defaultValue={group?.description} />
@@ -55,7 +86,8 @@ export function GroupForm({ instances, group, onSubmit, onCancel, busy }: { inst
           <legend className="muted">Members by hand</legend>
           {instances.map((i) => (
             <label key={i.id} className="inline">
-              <input type="checkbox" name="memberIds" value={i.id} defaultChecked={group?.memberIds.includes(i.id)} /> {i.name}
+              <input type="checkbox" name="memberIds" value={i.id} defaultChecked={group?.memberIds.includes(i.id)} />{" "}
+              {i.name}
               {Object.keys(i.labels).length > 0 && <span className="muted mono"> {formatLabels(i.labels)}</span>}
             </label>
           ))}

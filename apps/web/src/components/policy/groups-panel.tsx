@@ -18,7 +18,15 @@ function selectorText(g: GroupDto): string {
 }
 
 /** The VPC's groups: who is in them now, and create / edit / delete (each previewed). */
-export function GroupsPanel({ vpcId, groups, instances }: { vpcId: string; groups: GroupDto[]; instances: InstanceDto[] }) {
+export function GroupsPanel({
+  vpcId,
+  groups,
+  instances,
+}: {
+  vpcId: string;
+  groups: GroupDto[];
+  instances: InstanceDto[];
+}) {
   const trpc = useTRPC();
   const create = useMutation(trpc.group.create.mutationOptions());
   const update = useMutation(trpc.group.update.mutationOptions());
@@ -27,7 +35,8 @@ export function GroupsPanel({ vpcId, groups, instances }: { vpcId: string; group
   const flow = usePolicyChange(() => setEditing(null));
   const nameOf = (id: string) => instances.find((i) => i.id === id)?.name ?? id;
   const submit = (v: GroupFormValue) => {
-    if (editing === "new") flow.start(`Create group ${v.name}`, (preview) => create.mutateAsync({ vpcId, ...v, preview }));
+    if (editing === "new")
+      flow.start(`Create group ${v.name}`, (preview) => create.mutateAsync({ vpcId, ...v, preview }));
     else if (editing) {
       const groupId = editing.id;
       flow.start(`Change group ${editing.name}`, (preview) => update.mutateAsync({ groupId, ...v, preview }));
@@ -47,7 +56,14 @@ export function GroupsPanel({ vpcId, groups, instances }: { vpcId: string; group
         }
       />
       {editing !== null && (
-        <GroupForm key={editing === "new" ? "new" : editing.id} instances={instances} {...(editing === "new" ? {} : { group: editing })} onSubmit={submit} onCancel={() => (setEditing(null), flow.cancel())} busy={flow.busy} />
+        <GroupForm
+          key={editing === "new" ? "new" : editing.id}
+          instances={instances}
+          {...(editing === "new" ? {} : { group: editing })}
+          onSubmit={submit}
+          onCancel={() => (setEditing(null), flow.cancel())}
+          busy={flow.busy}
+        />
       )}
       <PolicyChangePanel flow={flow} testId="group-change" />
       <DataTable
@@ -55,18 +71,41 @@ export function GroupsPanel({ vpcId, groups, instances }: { vpcId: string; group
         rowKey={(g) => g.id}
         rowAttributes={(g) => ({ "data-testid": `group-${g.name}` })}
         columns={[
-          { key: "name", header: "Group", sort: (g) => g.name, cell: (g) => (<>{g.name}{g.description && <div className="muted">{g.description}</div>}</>) },
+          {
+            key: "name",
+            header: "Group",
+            sort: (g) => g.name,
+            cell: (g) => (
+              <>
+                {g.name}
+                {g.description && <div className="muted">{g.description}</div>}
+              </>
+            ),
+          },
           {
             key: "selector",
             header: "Members by label",
             className: "mono",
-            cell: (g) => (<>{selectorText(g)}{g.memberIds.length > 0 && <div className="muted">+ by hand: {g.memberIds.map(nameOf).join(", ")}</div>}</>),
+            cell: (g) => (
+              <>
+                {selectorText(g)}
+                {g.memberIds.length > 0 && <div className="muted">+ by hand: {g.memberIds.map(nameOf).join(", ")}</div>}
+              </>
+            ),
           },
           {
             key: "members",
             header: "Members now",
             sort: (g) => g.effectiveMemberIds.length,
-            cell: (g) => <span data-testid={`group-members-${g.name}`}>{g.effectiveMemberIds.length === 0 ? <span className="muted">nobody yet</span> : g.effectiveMemberIds.map(nameOf).join(", ")}</span>,
+            cell: (g) => (
+              <span data-testid={`group-members-${g.name}`}>
+                {g.effectiveMemberIds.length === 0 ? (
+                  <span className="muted">nobody yet</span>
+                ) : (
+                  g.effectiveMemberIds.map(nameOf).join(", ")
+                )}
+              </span>
+            ),
           },
         ]}
         actions={(g) => (
@@ -74,7 +113,16 @@ export function GroupsPanel({ vpcId, groups, instances }: { vpcId: string; group
             label={`Actions for group ${g.name}`}
             actions={[
               { label: "Edit", disabled: flow.busy, onSelect: () => setEditing(g) },
-              { label: "Delete", danger: true, disabled: flow.busy, testId: `group-delete-${g.name}`, onSelect: () => flow.start(`Delete group ${g.name} and its rules`, (preview) => remove.mutateAsync({ groupId: g.id, preview })) },
+              {
+                label: "Delete",
+                danger: true,
+                disabled: flow.busy,
+                testId: `group-delete-${g.name}`,
+                onSelect: () =>
+                  flow.start(`Delete group ${g.name} and its rules`, (preview) =>
+                    remove.mutateAsync({ groupId: g.id, preview }),
+                  ),
+              },
             ]}
           />
         )}

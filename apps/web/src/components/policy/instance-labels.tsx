@@ -21,7 +21,10 @@ export function InstanceLabels({ instance }: { instance: InstanceDto }) {
       const parsed = parseLabels(formText(f, "labelsText"));
       return parsed.ok ? parsed.labels : problem(parsed.error);
     },
-    (labels) => flow.start(`Labels of ${instance.name}: ${formatLabels(labels) || "none"}`, (preview) => setLabels.mutateAsync({ instanceId: instance.id, labels, preview })),
+    (labels) =>
+      flow.start(`Labels of ${instance.name}: ${formatLabels(labels) || "none"}`, (preview) =>
+        setLabels.mutateAsync({ instanceId: instance.id, labels, preview }),
+      ),
   );
   const entries = Object.entries(instance.labels);
   return (
@@ -42,7 +45,13 @@ export function InstanceLabels({ instance }: { instance: InstanceDto }) {
       )}
       {editing && (
         <form className="row" {...form.formProps} aria-label={`Labels of ${instance.name}`}>
-          <input name="labelsText" aria-label={`labels of ${instance.name}`} className="mono" defaultValue={formatLabels(instance.labels)} placeholder="tier=web, env=prod" />
+          <input
+            name="labelsText"
+            aria-label={`labels of ${instance.name}`}
+            className="mono"
+            defaultValue={formatLabels(instance.labels)}
+            placeholder="tier=web, env=prod"
+          />
           <button type="submit" disabled={flow.state?.phase === "previewing"}>
             Preview
           </button>

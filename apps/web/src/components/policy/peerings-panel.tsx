@@ -28,13 +28,17 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
   const flow = usePolicyChange(() => form.reset());
   const form = useFormSubmit(
     (f) => formText(f, "peerVpcId"),
-    (peerVpcId) => flow.start(`Peer ${vpc.name} with ${peerVpcId}`, (preview) => request.mutateAsync({ vpcId: vpc.id, peerVpcId, preview })),
+    (peerVpcId) =>
+      flow.start(`Peer ${vpc.name} with ${peerVpcId}`, (preview) =>
+        request.mutateAsync({ vpcId: vpc.id, peerVpcId, preview }),
+      ),
   );
   return (
     <section aria-label="Peerings">
       <h2>Peerings</h2>
       <p className="muted">
-        Peering lets rules name a group (or a whole VPC) on the other side; by itself it allows nothing. Give the other tenant this VPC&apos;s id: <span className="mono">{vpc.id}</span>
+        Peering lets rules name a group (or a whole VPC) on the other side; by itself it allows nothing. Give the other
+        tenant this VPC&apos;s id: <span className="mono">{vpc.id}</span>
       </p>
       <DataTable
         testId="peerings-table"
@@ -44,7 +48,12 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
         columns={[
           { key: "requester", header: "Requester", cell: (p) => vpcText(p.requester) },
           { key: "accepter", header: "Accepter", cell: (p) => vpcText(p.accepter) },
-          { key: "status", header: "Status", sort: (p) => p.status, cell: (p) => <Badge tone={STATUS_TONE[p.status]}>{p.status}</Badge> },
+          {
+            key: "status",
+            header: "Status",
+            sort: (p) => p.status,
+            cell: (p) => <Badge tone={STATUS_TONE[p.status]}>{p.status}</Badge>,
+          },
         ]}
         actions={(p) => {
           const answerable = p.status === "pending" && p.side !== "requester";
@@ -52,13 +61,25 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
             <RowActions
               label={`Actions for the peering of ${vpcText(p.requester)} and ${vpcText(p.accepter)}`}
               actions={[
-                answerable && { label: "Accept", disabled: flow.busy, onSelect: () => flow.start("Accept peering", (preview) => accept.mutateAsync({ peeringId: p.id, preview })) },
-                answerable && { label: "Reject", disabled: reject.isPending, onSelect: () => reject.mutate({ peeringId: p.id }) },
+                answerable && {
+                  label: "Accept",
+                  disabled: flow.busy,
+                  onSelect: () =>
+                    flow.start("Accept peering", (preview) => accept.mutateAsync({ peeringId: p.id, preview })),
+                },
+                answerable && {
+                  label: "Reject",
+                  disabled: reject.isPending,
+                  onSelect: () => reject.mutate({ peeringId: p.id }),
+                },
                 {
                   label: p.status === "active" ? "End" : "Remove",
                   danger: true,
                   disabled: flow.busy,
-                  onSelect: () => flow.start(p.status === "active" ? "End peering" : "Withdraw peering", (preview) => end.mutateAsync({ peeringId: p.id, preview })),
+                  onSelect: () =>
+                    flow.start(p.status === "active" ? "End peering" : "Withdraw peering", (preview) =>
+                      end.mutateAsync({ peeringId: p.id, preview }),
+                    ),
                 },
               ]}
             />

@@ -42,14 +42,23 @@ export function PoliciesView() {
         lead="Who may talk to whom. Plug one group into another; everything else is denied. A new VPC starts flat: its default group is plugged into itself."
         actions={
           (vpcs.data?.length ?? 0) > 0 && (
-            <SelectField label="VPC" testId="policy-vpc" value={vpcId} onChange={setChoice} options={(vpcs.data ?? []).map((v) => ({ value: v.id, label: `${v.name} (${v.cidr})` }))} />
+            <SelectField
+              label="VPC"
+              testId="policy-vpc"
+              value={vpcId}
+              onChange={setChoice}
+              options={(vpcs.data ?? []).map((v) => ({ value: v.id, label: `${v.name} (${v.cidr})` }))}
+            />
           )
         }
       />
       <ErrorAlert error={[vpcs.error, matrix.error, rules.error, instances.error, denies.error, peerings.error]} />
       {vpcs.data?.length === 0 && (
         <EmptyState title="No VPC to write policy for" action={{ href: "/vpcs", label: "Create a VPC" }}>
-          <p>Policies group the instances of a VPC and plug one group into another with the protocols and ports they need. Unplugging cuts traffic at once.</p>
+          <p>
+            Policies group the instances of a VPC and plug one group into another with the protocols and ports they
+            need. Unplugging cuts traffic at once.
+          </p>
         </EmptyState>
       )}
       {vpc && matrix.data && (

@@ -58,13 +58,24 @@ export function usePolicyChange(onApplied?: (r: PolicyChangeDto) => void): Polic
       (e: unknown) => setState((s) => (s?.run === run ? { ...s, phase: "previewed", error: errorMessage(e) } : s)),
     );
   };
-  return { state, busy: state?.phase === "previewing" || state?.phase === "applying", start, apply, cancel: () => setState(null) };
+  return {
+    state,
+    busy: state?.phase === "previewing" || state?.phase === "applying",
+    start,
+    apply,
+    cancel: () => setState(null),
+  };
 }
 
 const CHANGE_TONE = { gains: "ok", loses: "bad", changes: "warn" } as const;
 
 export function ChangeList({ changes, pairsChecked }: { changes: PolicyChangeDto["changes"]; pairsChecked: number }) {
-  if (changes.length === 0) return <p className="muted" data-testid="policy-preview-none">No instance pair gains or loses access ({pairsChecked} pair(s) checked).</p>;
+  if (changes.length === 0)
+    return (
+      <p className="muted" data-testid="policy-preview-none">
+        No instance pair gains or loses access ({pairsChecked} pair(s) checked).
+      </p>
+    );
   return (
     <ul className="changes" data-testid="policy-preview-changes">
       {changes.map((c) => (
@@ -82,7 +93,10 @@ export function ApplyProgress({ operationId }: { operationId: string }) {
   const op = useQuery(
     trpc.operation.get.queryOptions(
       { operationId },
-      { refetchInterval: (q) => (q.state.data && ["succeeded", "failed", "cancelled"].includes(q.state.data.status) ? false : 500) },
+      {
+        refetchInterval: (q) =>
+          q.state.data && ["succeeded", "failed", "cancelled"].includes(q.state.data.status) ? false : 500,
+      },
     ),
   );
   if (op.error) return <ErrorAlert error={op.error} />;
@@ -91,7 +105,8 @@ export function ApplyProgress({ operationId }: { operationId: string }) {
   return (
     <div data-testid="policy-operation" data-status={o.status}>
       <p>
-        Applying on every VEB: <Badge tone={OPERATION_STATUS_TONE[o.status]}>{o.status}</Badge> <span className="muted mono">{o.id}</span>
+        Applying on every VEB: <Badge tone={OPERATION_STATUS_TONE[o.status]}>{o.status}</Badge>{" "}
+        <span className="muted mono">{o.id}</span>
       </p>
       <OperationProgress op={o} />
     </div>
@@ -112,7 +127,12 @@ export function PolicyChangePanel({ flow, testId = "policy-change" }: { flow: Po
           <p className="muted">Preview — nothing is changed until you apply:</p>
           <ChangeList changes={s.preview.changes} pairsChecked={s.preview.pairsChecked} />
           <div className="row">
-            <button className="primary" onClick={flow.apply} disabled={s.phase === "applying"} data-testid={`${testId}-apply`}>
+            <button
+              className="primary"
+              onClick={flow.apply}
+              disabled={s.phase === "applying"}
+              data-testid={`${testId}-apply`}
+            >
               {s.phase === "applying" ? "Applying…" : "Apply"}
             </button>
             <button onClick={flow.cancel} data-testid={`${testId}-cancel`}>
@@ -131,7 +151,11 @@ export function PolicyChangePanel({ flow, testId = "policy-change" }: { flow: Po
           <p>
             Policy version {s.applied.policyVersion}: {s.applied.changes.length} instance pair(s) changed.
           </p>
-          {s.applied.operationId ? <ApplyProgress operationId={s.applied.operationId} /> : <p className="muted">Nothing to apply on the VEBs.</p>}
+          {s.applied.operationId ? (
+            <ApplyProgress operationId={s.applied.operationId} />
+          ) : (
+            <p className="muted">Nothing to apply on the VEBs.</p>
+          )}
           <button onClick={flow.cancel} data-testid={`${testId}-close`}>
             Close
           </button>

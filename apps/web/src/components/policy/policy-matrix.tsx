@@ -14,9 +14,15 @@ const CELL: Record<MatrixCell["state"], { mark: string; label: string }> = {
 };
 
 function cellTitle(cell: MatrixCell, from: string, to: string, rules: RuleDto[], denies: DenyDto[]): string {
-  const what = cell.ruleIds.map((id) => rules.find((r) => r.id === id)).filter((r) => r !== undefined).map(describeRuleService);
+  const what = cell.ruleIds
+    .map((id) => rules.find((r) => r.id === id))
+    .filter((r) => r !== undefined)
+    .map(describeRuleService);
   const parts = [`${from} → ${to}: ${CELL[cell.state].label}${what.length ? ` (${what.join(", ")})` : ""}`];
-  if (cell.deniedBy.length) parts.push(`overridden for some pairs by the deny list: ${cell.deniedBy.map((id) => denies.find((d) => d.id === id)?.description || id).join(", ")}`);
+  if (cell.deniedBy.length)
+    parts.push(
+      `overridden for some pairs by the deny list: ${cell.deniedBy.map((id) => denies.find((d) => d.id === id)?.description || id).join(", ")}`,
+    );
   parts.push(cell.state === "unplugged" ? "click to plug (any protocol, one-way)" : "click to unplug");
   return parts.join(" — ");
 }
@@ -31,11 +37,13 @@ export function PolicyMatrix({ matrix, rules, denies }: { matrix: MatrixDto; rul
   const unplug = useMutation(trpc.policy.unplug.mutationOptions());
   const flow = usePolicyChange();
   const { groups } = matrix;
-  if (groups.length === 0) return <p className="muted">This VPC has no groups: create one below to plug it into another.</p>;
+  if (groups.length === 0)
+    return <p className="muted">This VPC has no groups: create one below to plug it into another.</p>;
   const cellOf = (src: string, dst: string) => matrix.cells.find((c) => c.srcGroupId === src && c.dstGroupId === dst);
   const click = (cell: MatrixCell, from: string, to: string) => {
     const input = { srcGroupId: cell.srcGroupId, dstGroupId: cell.dstGroupId };
-    if (cell.state === "unplugged") flow.start(`Plug ${from} → ${to}`, (preview) => plug.mutateAsync({ ...input, preview }));
+    if (cell.state === "unplugged")
+      flow.start(`Plug ${from} → ${to}`, (preview) => plug.mutateAsync({ ...input, preview }));
     else flow.start(`Unplug ${from} → ${to}`, (preview) => unplug.mutateAsync({ ...input, preview }));
   };
   return (
@@ -87,7 +95,10 @@ export function PolicyMatrix({ matrix, rules, denies }: { matrix: MatrixDto; rul
           </tbody>
         </table>
       </div>
-      <p className="muted">● plugged: anything allowed · ◐ partial: some protocols or ports · ○ unplugged: nothing. A deny marker means the organization&apos;s deny list wins for some pairs.</p>
+      <p className="muted">
+        ● plugged: anything allowed · ◐ partial: some protocols or ports · ○ unplugged: nothing. A deny marker means the
+        organization&apos;s deny list wins for some pairs.
+      </p>
       <PolicyChangePanel flow={flow} testId="matrix-change" />
     </>
   );

@@ -23,7 +23,8 @@ export function RealizationTable() {
         empty={
           report.data && (
             <p className="muted" data-testid="realization-empty">
-              No host has reported yet: the TSC reads each VEB&apos;s pair flows back after applying a policy and compares them with what the policy implies.
+              No host has reported yet: the TSC reads each VEB&apos;s pair flows back after applying a policy and
+              compares them with what the policy implies.
             </p>
           )
         }
@@ -32,7 +33,12 @@ export function RealizationTable() {
           { key: "checked", header: "Checked", sort: (r) => r.checkedAt, cell: (r) => formatDateTime(r.checkedAt) },
           { key: "version", header: "Policy version", sort: (r) => r.policyVersion, cell: (r) => r.policyVersion },
           { key: "flows", header: "Pair flows", sort: (r) => r.pairFlows, cell: (r) => r.pairFlows },
-          { key: "stale", header: "Stale (deleted)", sort: (r) => r.stale, cell: (r) => (r.stale > 0 ? <Badge tone="warn">{r.stale}</Badge> : 0) },
+          {
+            key: "stale",
+            header: "Stale (deleted)",
+            sort: (r) => r.stale,
+            cell: (r) => (r.stale > 0 ? <Badge tone="warn">{r.stale}</Badge> : 0),
+          },
           {
             key: "missing",
             header: "Missing",

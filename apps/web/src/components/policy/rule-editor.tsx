@@ -22,14 +22,30 @@ const DIRECTIONS = [
 export function peersOf(vpcId: string, peerings: PeeringDto[]): { vpcId: string; name: string }[] {
   return peerings
     .filter((p) => p.status === "active" && (p.requester.vpcId === vpcId || p.accepter.vpcId === vpcId))
-    .map((p) => (p.requester.vpcId === vpcId ? { vpcId: p.accepter.vpcId, name: `${p.accepter.vpcName ?? p.accepter.vpcId} (${p.accepter.orgName})` } : { vpcId: p.requester.vpcId, name: `${p.requester.vpcName} (${p.requester.orgName})` }));
+    .map((p) =>
+      p.requester.vpcId === vpcId
+        ? { vpcId: p.accepter.vpcId, name: `${p.accepter.vpcName ?? p.accepter.vpcId} (${p.accepter.orgName})` }
+        : { vpcId: p.requester.vpcId, name: `${p.requester.vpcName} (${p.requester.orgName})` },
+    );
 }
 
 /**
  * A new allow rule: source group (or a whole peered VPC) → destination group, a service from the
  * presets or custom, one- or two-way. Preview first; the flow's panel applies it.
  */
-export function RuleEditor({ vpcId, groups, peerings, flow, onCancel }: { vpcId: string; groups: GroupDto[]; peerings: PeeringDto[]; flow: PolicyChangeFlow; onCancel: () => void }) {
+export function RuleEditor({
+  vpcId,
+  groups,
+  peerings,
+  flow,
+  onCancel,
+}: {
+  vpcId: string;
+  groups: GroupDto[];
+  peerings: PeeringDto[];
+  flow: PolicyChangeFlow;
+  onCancel: () => void;
+}) {
   const trpc = useTRPC();
   const create = useMutation(trpc.rule.create.mutationOptions());
   const [preset, setPreset] = useState("http");
@@ -61,26 +77,64 @@ export function RuleEditor({ vpcId, groups, peerings, flow, onCancel }: { vpcId:
       };
     },
     (input) => {
-      const srcName = source.startsWith("g:") ? groups.find((g) => `g:${g.id}` === source)?.name : peers.find((p) => `v:${p.vpcId}` === source)?.name;
+      const srcName = source.startsWith("g:")
+        ? groups.find((g) => `g:${g.id}` === source)?.name
+        : peers.find((p) => `v:${p.vpcId}` === source)?.name;
       const dstName = groups.find((g) => g.id === input.dstGroupId)?.name;
       flow.start(`Allow ${srcName ?? "?"} → ${dstName ?? "?"}`, (preview) => create.mutateAsync({ ...input, preview }));
     },
   );
   return (
-    <FormCard title="New rule" label="Rule editor" heading={3} formProps={form.formProps} error={form.error} submit="Preview" disabled={flow.busy || groups.length === 0} onCancel={onCancel}>
+    <FormCard
+      title="New rule"
+      label="Rule editor"
+      heading={3}
+      formProps={form.formProps}
+      error={form.error}
+      submit="Preview"
+      disabled={flow.busy || groups.length === 0}
+      onCancel={onCancel}
+    >
       <div className="row">
         <SelectField
           label="From"
           name="source"
           value={source}
           onChange={setSource}
-          options={[...groups.map((g) => ({ value: `g:${g.id}`, label: `group ${g.name}` })), ...peers.map((p) => ({ value: `v:${p.vpcId}`, label: `peered VPC ${p.name}` }))]}
+          options={[
+            ...groups.map((g) => ({ value: `g:${g.id}`, label: `group ${g.name}` })),
+            ...peers.map((p) => ({ value: `v:${p.vpcId}`, label: `peered VPC ${p.name}` })),
+          ]}
         />
-        <SelectField label="To" name="dstGroupId" {...(groups.length ? { defaultValue: (groups[1] ?? groups[0])!.id } : {})} options={groups.map((g) => ({ value: g.id, label: `group ${g.name}` }))} />
-        <SelectField label="Service" name="preset" value={preset} onChange={choosePreset} options={[...SERVICE_PRESETS.map((p) => ({ value: p.id, label: p.label })), { value: "custom", label: "Custom…" }]} />
-        <ProtocolSelect value={protocol} onChange={(p) => (setProtocol(p), setPreset("custom"))} protocols={PROTOCOLS} />
+        <SelectField
+          label="To"
+          name="dstGroupId"
+          {...(groups.length ? { defaultValue: (groups[1] ?? groups[0])!.id } : {})}
+          options={groups.map((g) => ({ value: g.id, label: `group ${g.name}` }))}
+        />
+        <SelectField
+          label="Service"
+          name="preset"
+          value={preset}
+          onChange={choosePreset}
+          options={[
+            ...SERVICE_PRESETS.map((p) => ({ value: p.id, label: p.label })),
+            { value: "custom", label: "Custom…" },
+          ]}
+        />
+        <ProtocolSelect
+          value={protocol}
+          onChange={(p) => (setProtocol(p), setPreset("custom"))}
+          protocols={PROTOCOLS}
+        />
         <PortsField protocol={protocol} value={ports} onChange={(p) => (setPorts(p), setPreset("custom"))} />
-        <SelectField label="Direction" name="direction" defaultValue="one-way" disabled={fromPeer} options={DIRECTIONS} />
+        <SelectField
+          label="Direction"
+          name="direction"
+          defaultValue="one-way"
+          disabled={fromPeer}
+          options={DIRECTIONS}
+        />
       </div>
       <div className="row">
         <Field label="Description" grow>

@@ -12,15 +12,29 @@ import { PolicyChangePanel, usePolicyChange } from "./policy-change.tsx";
 import { RuleEditor, peersOf } from "./rule-editor.tsx";
 
 /** The VPC's allow rules (into its groups), with the editor; every change is previewed. */
-export function RulesPanel({ vpcId, groups, rules, peerings }: { vpcId: string; groups: GroupDto[]; rules: RuleDto[]; peerings: PeeringDto[] }) {
+export function RulesPanel({
+  vpcId,
+  groups,
+  rules,
+  peerings,
+}: {
+  vpcId: string;
+  groups: GroupDto[];
+  rules: RuleDto[];
+  peerings: PeeringDto[];
+}) {
   const trpc = useTRPC();
   const update = useMutation(trpc.rule.update.mutationOptions());
   const remove = useMutation(trpc.rule.delete.mutationOptions());
   const [editing, setEditing] = useState(false);
   const flow = usePolicyChange(() => setEditing(false));
   const groupName = (id: string | null) => groups.find((g) => g.id === id)?.name ?? id ?? "?";
-  const sourceOf = (r: RuleDto) => (r.srcGroupId ? groupName(r.srcGroupId) : `VPC ${peersOf(vpcId, peerings).find((p) => p.vpcId === r.srcVpcId)?.name ?? r.srcVpcId}`);
-  const label = (r: RuleDto) => `${sourceOf(r)} ${r.bidirectional ? "↔" : "→"} ${groupName(r.dstGroupId)} ${describeRuleService(r)}`;
+  const sourceOf = (r: RuleDto) =>
+    r.srcGroupId
+      ? groupName(r.srcGroupId)
+      : `VPC ${peersOf(vpcId, peerings).find((p) => p.vpcId === r.srcVpcId)?.name ?? r.srcVpcId}`;
+  const label = (r: RuleDto) =>
+    `${sourceOf(r)} ${r.bidirectional ? "↔" : "→"} ${groupName(r.dstGroupId)} ${describeRuleService(r)}`;
   return (
     <section aria-label="Rules">
       <PageHeader
@@ -34,7 +48,15 @@ export function RulesPanel({ vpcId, groups, rules, peerings }: { vpcId: string; 
           )
         }
       />
-      {editing && <RuleEditor vpcId={vpcId} groups={groups} peerings={peerings} flow={flow} onCancel={() => (setEditing(false), flow.cancel())} />}
+      {editing && (
+        <RuleEditor
+          vpcId={vpcId}
+          groups={groups}
+          peerings={peerings}
+          flow={flow}
+          onCancel={() => (setEditing(false), flow.cancel())}
+        />
+      )}
       <PolicyChangePanel flow={flow} testId="rule-change" />
       <DataTable
         testId="rules-table"
@@ -45,9 +67,24 @@ export function RulesPanel({ vpcId, groups, rules, peerings }: { vpcId: string; 
         columns={[
           { key: "from", header: "From", sort: sourceOf, cell: sourceOf },
           { key: "to", header: "To", sort: (r) => groupName(r.dstGroupId), cell: (r) => groupName(r.dstGroupId) },
-          { key: "service", header: "Service", className: "mono", sort: describeRuleService, cell: describeRuleService },
+          {
+            key: "service",
+            header: "Service",
+            className: "mono",
+            sort: describeRuleService,
+            cell: describeRuleService,
+          },
           { key: "direction", header: "Direction", cell: (r) => (r.bidirectional ? "two-way" : "one-way") },
-          { key: "description", header: "Description", cell: (r) => (<>{r.description}<div className="muted mono">{r.id}</div></>) },
+          {
+            key: "description",
+            header: "Description",
+            cell: (r) => (
+              <>
+                {r.description}
+                <div className="muted mono">{r.id}</div>
+              </>
+            ),
+          },
           {
             key: "enabled",
             header: "Enabled",
@@ -61,7 +98,9 @@ export function RulesPanel({ vpcId, groups, rules, peerings }: { vpcId: string; 
                   aria-label={`enabled: ${label(r)}`}
                   onChange={(e) => {
                     const enabled = e.target.checked;
-                    flow.start(`${enabled ? "Enable" : "Disable"} ${label(r)}`, (preview) => update.mutateAsync({ ruleId: r.id, enabled, preview }));
+                    flow.start(`${enabled ? "Enable" : "Disable"} ${label(r)}`, (preview) =>
+                      update.mutateAsync({ ruleId: r.id, enabled, preview }),
+                    );
                   }}
                 />{" "}
                 {r.enabled ? "on" : "off"}
@@ -69,7 +108,20 @@ export function RulesPanel({ vpcId, groups, rules, peerings }: { vpcId: string; 
             ),
           },
         ]}
-        actions={(r) => <RowActions label={`Actions for rule ${label(r)}`} actions={[{ label: "Delete", danger: true, disabled: flow.busy, onSelect: () => flow.start(`Delete ${label(r)}`, (preview) => remove.mutateAsync({ ruleId: r.id, preview })) }]} />}
+        actions={(r) => (
+          <RowActions
+            label={`Actions for rule ${label(r)}`}
+            actions={[
+              {
+                label: "Delete",
+                danger: true,
+                disabled: flow.busy,
+                onSelect: () =>
+                  flow.start(`Delete ${label(r)}`, (preview) => remove.mutateAsync({ ruleId: r.id, preview })),
+              },
+            ]}
+          />
+        )}
       />
     </section>
   );

@@ -11,6 +11,23 @@ export function confirmed(question: string | undefined): boolean {
 }
 
 /** A button that runs `onConfirm` only after the person says yes to `confirm`. */
-export function ConfirmButton({ confirm, onConfirm, danger = true, className, ...button }: Omit<ButtonHTMLAttributes<HTMLButtonElement>, "onClick"> & { confirm: string; onConfirm: () => void; danger?: boolean }) {
-  return <button type="button" {...button} className={[danger ? "danger" : "", className ?? ""].join(" ").trim() || undefined} onClick={() => confirmed(confirm) && onConfirm()} />;
+export function ConfirmButton({
+  confirm,
+  onConfirm,
+  danger = true,
+  className,
+  ...button
+}: Omit<ButtonHTMLAttributes<HTMLButtonElement>, "onClick"> & {
+  confirm: string;
+  onConfirm: () => void;
+  danger?: boolean;
+}) {
+  return (
+    <button
+      type="button"
+      {...button}
+      className={[danger ? "danger" : "", className ?? ""].join(" ").trim() || undefined}
+      onClick={() => confirmed(confirm) && onConfirm()}
+    />
+  );
 }

@@ -63,7 +63,19 @@ export function DataTable<T>({
             {cols.map((c) => {
               const direction = sort?.column === c.key ? sort.direction : null;
               return (
-                <th key={c.key} scope="col" aria-sort={c.sort ? (direction === "asc" ? "ascending" : direction === "desc" ? "descending" : "none") : undefined}>
+                <th
+                  key={c.key}
+                  scope="col"
+                  aria-sort={
+                    c.sort
+                      ? direction === "asc"
+                        ? "ascending"
+                        : direction === "desc"
+                          ? "descending"
+                          : "none"
+                      : undefined
+                  }
+                >
                   {c.sort ? (
                     <button type="button" className="th-sort" onClick={() => setSort(nextSort(sort, c.key))}>
                       {c.header}

@@ -5,7 +5,9 @@ import { errorMessage } from "../../trpc/client.tsx";
  * several (a page's queries and mutations), it shows the first there is; nothing when there is none.
  */
 export function ErrorAlert({ error, testId }: { error: unknown; testId?: string }) {
-  const first: unknown = Array.isArray(error) ? error.find((e: unknown) => e !== null && e !== undefined && e !== "") : error;
+  const first: unknown = Array.isArray(error)
+    ? error.find((e: unknown) => e !== null && e !== undefined && e !== "")
+    : error;
   if (first === null || first === undefined || first === "" || first === false) return null;
   return (
     <div className="alert" role="alert" data-testid={testId}>

@@ -2,7 +2,17 @@ import type { CSSProperties, FormEvent, ReactNode, Ref } from "react";
 import { ErrorAlert } from "./error-alert.tsx";
 
 /** A labelled field: the label text above its control; `grow` takes the row's spare width. */
-export function Field({ label, grow = false, children, hint }: { label: ReactNode; grow?: boolean; children: ReactNode; hint?: ReactNode }) {
+export function Field({
+  label,
+  grow = false,
+  children,
+  hint,
+}: {
+  label: ReactNode;
+  grow?: boolean;
+  children: ReactNode;
+  hint?: ReactNode;
+}) {
   return (
     <label style={grow ? { flex: 1 } : undefined}>
       {label}
@@ -70,7 +80,21 @@ export function SelectField<V extends string>({
 }
 
 /** The submit button (busy while the mutation runs) and, when given, Cancel. */
-export function FormButtons({ submit, pending = false, disabled = false, onCancel, cancelLabel = "Cancel", primary = true }: { submit: ReactNode; pending?: boolean; disabled?: boolean; onCancel?: () => void; cancelLabel?: string; primary?: boolean }) {
+export function FormButtons({
+  submit,
+  pending = false,
+  disabled = false,
+  onCancel,
+  cancelLabel = "Cancel",
+  primary = true,
+}: {
+  submit: ReactNode;
+  pending?: boolean;
+  disabled?: boolean;
+  onCancel?: () => void;
+  cancelLabel?: string;
+  primary?: boolean;
+}) {
   return (
     <div className="row">
       <button className={primary ? "primary" : undefined} type="submit" disabled={pending || disabled}>
@@ -120,12 +144,23 @@ export function FormCard({
 }) {
   const Heading = heading === 2 ? "h2" : "h3";
   return (
-    <form className="card form" aria-label={label ?? (typeof title === "string" ? title : undefined)} style={style} {...formProps}>
+    <form
+      className="card form"
+      aria-label={label ?? (typeof title === "string" ? title : undefined)}
+      style={style}
+      {...formProps}
+    >
       <Heading style={{ marginTop: 0 }}>{title}</Heading>
       {children}
       <ErrorAlert error={error} />
       {after}
-      <FormButtons submit={submit} {...(pending !== undefined ? { pending } : {})} {...(disabled !== undefined ? { disabled } : {})} {...(onCancel ? { onCancel } : {})} {...(cancelLabel ? { cancelLabel } : {})} />
+      <FormButtons
+        submit={submit}
+        {...(pending !== undefined ? { pending } : {})}
+        {...(disabled !== undefined ? { disabled } : {})}
+        {...(onCancel ? { onCancel } : {})}
+        {...(cancelLabel ? { cancelLabel } : {})}
+      />
     </form>
   );
 }

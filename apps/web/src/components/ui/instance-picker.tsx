@@ -10,7 +10,21 @@ interface Pickable {
  * A select of instances by name and address (`web-1 (10.0.1.2)`), the value being the id.
  * Controlled when `value` is given; `extra` choices follow the instances ("an address…").
  */
-export function InstancePicker({ label, name, instances, value, onChange, extra = [] }: { label: string; name: string; instances: readonly Pickable[]; value?: string; onChange?: (id: string) => void; extra?: readonly Option<string>[] }) {
+export function InstancePicker({
+  label,
+  name,
+  instances,
+  value,
+  onChange,
+  extra = [],
+}: {
+  label: string;
+  name: string;
+  instances: readonly Pickable[];
+  value?: string;
+  onChange?: (id: string) => void;
+  extra?: readonly Option<string>[];
+}) {
   return (
     <SelectField
       label={label}

@@ -2,7 +2,12 @@ import type { PolicyProtocol } from "@nvi/contracts";
 import { parsePorts } from "@nvi/policy";
 
 /** How the console names each protocol in its pickers. */
-export const PROTOCOL_LABEL: Record<PolicyProtocol, string> = { any: "any", tcp: "tcp", udp: "udp", icmp: "icmp (ping)" };
+export const PROTOCOL_LABEL: Record<PolicyProtocol, string> = {
+  any: "any",
+  tcp: "tcp",
+  udp: "udp",
+  icmp: "icmp (ping)",
+};
 
 /** Whether a protocol has ports (tcp and udp do; icmp and "any" don't). */
 export const hasPorts = (protocol: string): protocol is "tcp" | "udp" => protocol === "tcp" || protocol === "udp";

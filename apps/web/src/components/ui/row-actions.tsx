@@ -22,7 +22,15 @@ export interface RowAction {
  * focus moves into the menu and back, arrow keys, typeahead, Escape, roles and `aria-expanded`.
  * Pass `false`/`null` for an action the row's state doesn't allow; with none left, nothing shows.
  */
-export function RowActions({ label, actions, testId }: { label: string; actions: (RowAction | false | null | undefined)[]; testId?: string }) {
+export function RowActions({
+  label,
+  actions,
+  testId,
+}: {
+  label: string;
+  actions: (RowAction | false | null | undefined)[];
+  testId?: string;
+}) {
   const items = actions.filter((a): a is RowAction => !!a);
   if (items.length === 0) return null;
   return (
@@ -42,7 +50,13 @@ export function RowActions({ label, actions, testId }: { label: string; actions:
                 </Link>
               </Menu.Item>
             ) : (
-              <Menu.Item key={a.label} className={`menu-item${a.danger ? " danger" : ""}`} disabled={a.disabled} data-testid={a.testId} onSelect={() => confirmed(a.confirm) && a.onSelect?.()}>
+              <Menu.Item
+                key={a.label}
+                className={`menu-item${a.danger ? " danger" : ""}`}
+                disabled={a.disabled}
+                data-testid={a.testId}
+                onSelect={() => confirmed(a.confirm) && a.onSelect?.()}
+              >
                 {a.label}
               </Menu.Item>
             ),

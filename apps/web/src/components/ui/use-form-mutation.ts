@@ -52,7 +52,11 @@ export function useFormSubmit<TValue>(read: (form: FormData) => TValue | FormPro
 export function useFormMutation<TData, TError, TVariables, TContext>(
   options: UseMutationOptions<TData, TError, TVariables, TContext>,
   read: (form: FormData) => TVariables | FormProblem,
-  { refresh, onDone, resetOnSuccess = false }: { refresh?: QueryKey | "all" | "none"; onDone?: (data: TData) => void; resetOnSuccess?: boolean } = {},
+  {
+    refresh,
+    onDone,
+    resetOnSuccess = false,
+  }: { refresh?: QueryKey | "all" | "none"; onDone?: (data: TData) => void; resetOnSuccess?: boolean } = {},
 ) {
   const submit = useFormSubmit(read, (value: TVariables) => mutation.mutate(value));
   const mutation = useAction(options, {
@@ -62,5 +66,11 @@ export function useFormMutation<TData, TError, TVariables, TContext>(
       onDone?.(data);
     },
   });
-  return { formProps: submit.formProps, error: submit.error ?? mutation.error, pending: mutation.isPending, data: mutation.data, mutation };
+  return {
+    formProps: submit.formProps,
+    error: submit.error ?? mutation.error,
+    pending: mutation.isPending,
+    data: mutation.data,
+    mutation,
+  };
 }

@@ -40,15 +40,18 @@ export default function ApiDocsPage() {
         title="API reference"
         lead={
           <>
-            REST over HTTPS at <code>{base}/api/v1</code>. Authenticate with <code>Authorization: Bearer nvi_…</code> (<Link href="/tokens">create a token</Link>).
-            Machine-readable: <a href="/api/v1/openapi.json">openapi.json</a> (OpenAPI {doc.openapi}).
+            REST over HTTPS at <code>{base}/api/v1</code>. Authenticate with <code>Authorization: Bearer nvi_…</code> (
+            <Link href="/tokens">create a token</Link>). Machine-readable:{" "}
+            <a href="/api/v1/openapi.json">openapi.json</a> (OpenAPI {doc.openapi}).
           </>
         }
       />
       <div className="card">
-        <strong>Errors</strong> are JSON: <code>{`{ "code": "NOT_FOUND", "message": "token not found", "data": { "domainCode": "NOT_FOUND", "field": null, "issues": null } }`}</code>
+        <strong>Errors</strong> are JSON:{" "}
+        <code>{`{ "code": "NOT_FOUND", "message": "token not found", "data": { "domainCode": "NOT_FOUND", "field": null, "issues": null } }`}</code>
         <br />
-        400 bad input (with the field), 401 missing/bad/expired/revoked token, 403 missing scope, 404 not found (also for anything in another organization), 409 conflict, 413 body over 64 KiB, 429 rate limited.
+        400 bad input (with the field), 401 missing/bad/expired/revoked token, 403 missing scope, 404 not found (also
+        for anything in another organization), 409 conflict, 413 body over 64 KiB, 429 rate limited.
       </div>
       {tags.map((tag) => (
         <section key={tag}>

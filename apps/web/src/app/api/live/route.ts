@@ -14,7 +14,10 @@ export async function GET(req: Request): Promise<Response> {
   try {
     core = { ...ctx.deps, actor: await ctx.actor() };
   } catch {
-    return new Response(JSON.stringify({ message: "sign in or send an API token" }), { status: 401, headers: { "content-type": "application/json" } });
+    return new Response(JSON.stringify({ message: "sign in or send an API token" }), {
+      status: 401,
+      headers: { "content-type": "application/json" },
+    });
   }
   const encoder = new TextEncoder();
   const stream = new ReadableStream<Uint8Array>({
@@ -41,5 +44,11 @@ export async function GET(req: Request): Promise<Response> {
       }
     },
   });
-  return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache, no-transform", connection: "keep-alive" } });
+  return new Response(stream, {
+    headers: {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+    },
+  });
 }
