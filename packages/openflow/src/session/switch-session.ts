@@ -1,18 +1,13 @@
 import type { Socket } from "node:net";
-import {
-  BadRequestCode,
-  ErrorType,
-  HelloFailedCode,
-  MULTIPART_MORE,
-  OFP_MAX_MESSAGE_LEN,
-  OFP_VERSION,
-  PortReason,
-} from "../constants.ts";
+import { BadRequestCode, ErrorType, HelloFailedCode, OFP_VERSION, PortReason } from "../constants.ts";
 import { Writer } from "../codec/bytes.ts";
 import { decodeMessage, encodeInto } from "../codec/codec.ts";
 import { MessageOf, MultipartReplyBody, MultipartRequestBody, OpenFlowMessage, PortDesc } from "../codec/messages.ts";
 import { OpenFlowDecodeError, OpenFlowEncodeError, OpenFlowRequestError, OpenFlowSessionError } from "../errors.ts";
 import { Framer } from "./framer.ts";
+import { peerCertificate, peerCommonName } from "./peer-identity.ts";
+import { MAX_MULTIPART_PARTS, PendingRequests, REPLY_TYPES } from "./pending-requests.ts";
+import { ResolvedSessionOptions, resolveSessionOptions } from "./session-options.ts";
 import {
   AsyncMessage,
   OpenFlowLogger,
@@ -23,23 +18,6 @@ import {
   SwitchFeatures,
 } from "./types.ts";
 
-interface Pending {
-  resolve: (m: OpenFlowMessage) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-  /** Multipart replies gathered so far (flag MORE set). */
-  parts?: MessageOf<"multipartReply">[];
-}
-
-/** Replies the session routes to a pending request by xid. */
-const REPLY_TYPES = new Set<OpenFlowMessage["type"]>([
-  "echoReply",
-  "featuresReply",
-  "getConfigReply",
-  "barrierReply",
-  "roleReply",
-  "multipartReply",
-]);
 /** Messages only a controller sends: a switch sending them is answered with BAD_TYPE. */
 const CONTROLLER_ONLY = new Set<OpenFlowMessage["type"]>([
   "featuresRequest",
@@ -54,7 +32,6 @@ const CONTROLLER_ONLY = new Set<OpenFlowMessage["type"]>([
   "roleRequest",
 ]);
 const FLUSH_NOW_BYTES = 256 * 1024;
-const MAX_MULTIPART_PARTS = 16_384;
 
 /** One connected switch: handshake, keepalive, xid correlation, batched writes with backpressure. */
 export class SwitchSession {
@@ -65,7 +42,7 @@ export class SwitchSession {
 
   private readonly framer: Framer;
   private readonly out = new Writer(16 * 1024);
-  private readonly pending = new Map<number, Pending>();
+  private readonly requests = new PendingRequests();
   private readonly listeners: { [K in keyof SessionEvents]: SessionEvents[K][] } = {
     ready: [],
     message: [],
@@ -82,23 +59,14 @@ export class SwitchSession {
   private lastRx = Date.now();
   private keepalive: NodeJS.Timeout | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
-  private readonly opts: Required<Omit<SessionOptions, "logger" | "tap">>;
+  private readonly opts: ResolvedSessionOptions;
   private readonly tap: ((frame: Buffer) => void) | undefined;
 
   constructor(
     readonly socket: Socket,
     options: SessionOptions = {},
   ) {
-    const echo = options.echoIntervalMs ?? 5000;
-    this.opts = {
-      echoIntervalMs: echo,
-      deadPeerMs: options.deadPeerMs ?? echo * 3,
-      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
-      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
-      maxMessageLength: Math.min(options.maxMessageLength ?? OFP_MAX_MESSAGE_LEN, OFP_MAX_MESSAGE_LEN),
-      maxPendingWriteBytes: options.maxPendingWriteBytes ?? 32 * 1024 * 1024,
-      missSendLen: options.missSendLen ?? 0xffff,
-    };
+    this.opts = resolveSessionOptions(options);
     this.log = options.logger ?? silentLogger;
     this.tap = options.tap;
     this.framer = new Framer(this.opts.maxMessageLength);
@@ -121,24 +89,14 @@ export class SwitchSession {
   }
   /** CN of the switch's client certificate on a mutual-TLS session (bind datapath ids to identities). */
   get peerCommonName(): string | undefined {
-    const tlsSocket = this.socket as Socket & { getPeerCertificate?: () => { subject?: { CN?: unknown } } | null };
-    const cn = tlsSocket.getPeerCertificate?.()?.subject?.CN;
-    return typeof cn === "string" ? cn : undefined;
+    return peerCommonName(this.socket);
   }
   /**
    * The switch's client certificate on a mutual-TLS session (its chain already verified by the
    * listener): subjectAltName as Node prints it and the serial (hex); undefined over plain TCP.
    */
   get peerCertificate(): { subjectAltName: string | undefined; serialNumber: string } | undefined {
-    const tlsSocket = this.socket as Socket & {
-      getPeerCertificate?: () => { subjectaltname?: unknown; serialNumber?: unknown } | null;
-    };
-    const cert = tlsSocket.getPeerCertificate?.();
-    if (!cert || typeof cert.serialNumber !== "string") return undefined;
-    return {
-      subjectAltName: typeof cert.subjectaltname === "string" ? cert.subjectaltname : undefined,
-      serialNumber: cert.serialNumber,
-    };
+    return peerCertificate(this.socket);
   }
   get datapathId(): bigint | undefined {
     return this.features?.datapathId;
@@ -179,20 +137,13 @@ export class SwitchSession {
     if (this.state === "closed")
       return Promise.reject(new OpenFlowSessionError("CLOSED", `session ${this.peer} is closed`));
     const xid = this.nextXid();
-    return new Promise<OpenFlowMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(xid);
-        reject(new OpenFlowSessionError("TIMEOUT", `no reply to ${msg.type} xid ${xid} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(xid, { resolve, reject, timer });
-      try {
-        this.send({ ...msg, xid });
-      } catch (e) {
-        clearTimeout(timer);
-        this.pending.delete(xid);
-        reject(e instanceof Error ? e : new OpenFlowEncodeError(String(e)));
-      }
-    });
+    const reply = this.requests.expect(xid, msg.type, timeoutMs);
+    try {
+      this.send({ ...msg, xid });
+    } catch (e) {
+      this.requests.fail(xid, e instanceof Error ? e : new OpenFlowEncodeError(String(e)));
+    }
+    return reply;
   }
 
   async barrier(): Promise<void> {
@@ -262,11 +213,7 @@ export class SwitchSession {
     if (this.out.pos > 0 && !this.blocked && !this.socket.destroyed) this.socket.write(this.out.take());
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 200).unref();
-    for (const [, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new OpenFlowSessionError("CLOSED", `session closed: ${reason}`));
-    }
-    this.pending.clear();
+    this.requests.failAll(() => new OpenFlowSessionError("CLOSED", `session closed: ${reason}`));
     this.log.info("openflow session closed", { peer: this.peer, datapathId: this.datapathId?.toString(16), reason });
     for (const fn of this.listeners.close) this.safely(() => fn(reason));
   }
@@ -381,12 +328,7 @@ export class SwitchSession {
         this.send({ type: "echoReply", xid: msg.xid, data: Uint8Array.from(msg.data) });
         return;
       case "error": {
-        const p = this.pending.get(msg.xid);
-        if (p) {
-          this.pending.delete(msg.xid);
-          clearTimeout(p.timer);
-          p.reject(new OpenFlowRequestError(msg.errorType, msg.code, msg.xid));
-        }
+        this.requests.fail(msg.xid, new OpenFlowRequestError(msg.errorType, msg.code, msg.xid));
         this.log.warn("switch sent OFPT_ERROR", { peer: this.peer, xid: msg.xid, type: msg.errorType, code: msg.code });
         return this.emitMessage(msg);
       }
@@ -417,39 +359,19 @@ export class SwitchSession {
   }
 
   private emitMessage(msg: AsyncMessage): void {
-    for (const fn of this.listeners.message) {
-      try {
-        fn(msg);
-      } catch (e) {
-        this.log.warn("openflow listener threw", {
-          peer: this.peer,
-          error: e instanceof Error ? e.message : String(e),
-        });
-      }
-    }
+    for (const fn of this.listeners.message) this.safely(() => fn(msg));
   }
 
   private onReply(msg: OpenFlowMessage): void {
-    const p = this.pending.get(msg.xid);
-    if (!p) {
+    const outcome = this.requests.settle(msg);
+    if (outcome === "unsolicited") {
       this.log.info("reply without a pending request (late or unsolicited)", {
         peer: this.peer,
         type: msg.type,
         xid: msg.xid,
       });
-      return;
+    } else if (outcome === "tooManyParts") {
+      this.close(`multipart reply xid ${msg.xid} exceeded ${MAX_MULTIPART_PARTS} parts`);
     }
-    if (msg.type === "multipartReply") {
-      (p.parts ??= []).push(msg);
-      if (p.parts.length > MAX_MULTIPART_PARTS) {
-        this.close(`multipart reply xid ${msg.xid} exceeded ${MAX_MULTIPART_PARTS} parts`);
-        return;
-      }
-      if (msg.flags & MULTIPART_MORE) return;
-      Object.assign(msg, { parts: p.parts });
-    }
-    this.pending.delete(msg.xid);
-    clearTimeout(p.timer);
-    p.resolve(msg);
   }
 }

@@ -1,0 +1,81 @@
+import { expect } from "vitest";
+import { assertNoLeak, expectCode, hostFacts, type IsolationCases } from "../test-support/tenant-isolation.ts";
+
+/** Clouds, join tokens, hosts and the agent's own endpoints. */
+export const cloudsHostsCases: IsolationCases = {
+  procedures: {
+    "cloud.list": async (c, w) => assertNoLeak(w, await c.cloud.list()),
+    "cloud.create": async (c, w) =>
+      assertNoLeak(
+        w,
+        await c.cloud.create({
+          name: `b-${Math.random().toString(36).slice(2, 8)}`,
+          kind: "vm",
+          region: "us",
+          datacenter: "nyc1",
+        }),
+      ),
+    "cloud.delete": (c, w) => expectCode(c.cloud.delete({ cloudId: w.aCloudId }), "NOT_FOUND"),
+    "joinToken.list": (c, w) => expectCode(c.joinToken.list({ cloudId: w.aCloudId }), "NOT_FOUND"),
+    "joinToken.create": (c, w) =>
+      expectCode(
+        c.joinToken.create({ cloudId: w.aCloudId, reusable: false, usageLimit: null, expiresInHours: 1 }),
+        "NOT_FOUND",
+      ),
+    "joinToken.revoke": (c, w) => expectCode(c.joinToken.revoke({ joinTokenId: w.aJoinTokenId }), "NOT_FOUND"),
+    "host.list": async (c, w) => {
+      expect(await c.host.list({ cloudId: w.aCloudId })).toEqual([]);
+      assertNoLeak(w, await c.host.list({}));
+    },
+    "host.remove": (c, w) => expectCode(c.host.remove({ hostId: w.aHostId }), "NOT_FOUND"),
+    "host.rotateCredential": (c, w) => expectCode(c.host.rotateCredential({ hostId: w.aHostId }), "NOT_FOUND"),
+    "host.approveIdentity": (c, w) => expectCode(c.host.approveIdentity({ hostId: w.aHostId }), "NOT_FOUND"),
+    // Tenants' credentials are never host credentials, and a made-up join token enrolls nothing.
+    "agent.enroll": (c) =>
+      expectCode(c.agent.enroll({ joinToken: "nvj_" + "q".repeat(36), facts: hostFacts("b-host") }), "UNAUTHORIZED"),
+    "agent.heartbeat": (c) => expectCode(c.agent.heartbeat({ facts: hostFacts("a-host-1") }), "UNAUTHORIZED"),
+    // a tenant's token or session is never a host credential
+    "agentCommand.poll": (c) => expectCode(c.agentCommand.poll({ inventory: [] }), "UNAUTHORIZED"),
+    "agentCommand.result": (c) =>
+      expectCode(c.agentCommand.result({ commandId: "hcmd_x", result: { ok: true } }), "UNAUTHORIZED"),
+  },
+  routes: {
+    "GET /clouds": async (call, w) => assertNoLeak(w, await (await call("GET", "/clouds")).json()),
+    "POST /clouds": async (call, w) =>
+      assertNoLeak(
+        w,
+        await (
+          await call("POST", "/clouds", {
+            name: `r-${Math.random().toString(36).slice(2, 8)}`,
+            kind: "baremetal",
+            region: "eu",
+            datacenter: "ams1",
+          })
+        ).json(),
+      ),
+    "DELETE /clouds/{cloudId}": async (call, w) =>
+      expect((await call("DELETE", `/clouds/${w.aCloudId}`)).status).toBe(404),
+    "GET /clouds/{cloudId}/join-tokens": async (call, w) =>
+      expect((await call("GET", `/clouds/${w.aCloudId}/join-tokens`)).status).toBe(404),
+    "POST /clouds/{cloudId}/join-tokens": async (call, w) =>
+      expect((await call("POST", `/clouds/${w.aCloudId}/join-tokens`, { reusable: false })).status).toBe(404),
+    "DELETE /join-tokens/{joinTokenId}": async (call, w) =>
+      expect((await call("DELETE", `/join-tokens/${w.aJoinTokenId}`)).status).toBe(404),
+    "GET /hosts": async (call, w) => assertNoLeak(w, await (await call("GET", `/hosts?cloudId=${w.aCloudId}`)).json()),
+    "DELETE /hosts/{hostId}": async (call, w) => expect((await call("DELETE", `/hosts/${w.aHostId}`)).status).toBe(404),
+    "POST /hosts/{hostId}/rotate-credential": async (call, w) =>
+      expect((await call("POST", `/hosts/${w.aHostId}/rotate-credential`, {})).status).toBe(404),
+    "POST /hosts/{hostId}/approve-identity": async (call, w) =>
+      expect((await call("POST", `/hosts/${w.aHostId}/approve-identity`, {})).status).toBe(404),
+    "POST /agent/enroll": async (call) =>
+      expect(
+        (await call("POST", "/agent/enroll", { joinToken: "nvj_" + "r".repeat(36), facts: hostFacts("b") })).status,
+      ).toBe(401),
+    "POST /agent/heartbeat": async (call) =>
+      expect((await call("POST", "/agent/heartbeat", { facts: hostFacts("a-host-1") })).status).toBe(401),
+    "POST /agent/commands": async (call) =>
+      expect((await call("POST", "/agent/commands", { inventory: [] })).status).toBe(401),
+    "POST /agent/commands/{commandId}/result": async (call) =>
+      expect((await call("POST", "/agent/commands/hcmd_x/result", { result: { ok: true } })).status).toBe(401),
+  },
+};

@@ -1,0 +1,112 @@
+import { expect } from "vitest";
+import { assertNoLeak, expectCode, type IsolationCases } from "../test-support/tenant-isolation.ts";
+
+/** VPCs, subnets, instances (with reachability) and the operations behind them. */
+export const networksInstancesCases: IsolationCases = {
+  procedures: {
+    "vpc.list": async (c, w) => assertNoLeak(w, await c.vpc.list()),
+    // The same CIDR as A's VPC is B's own business: tenants may reuse addresses.
+    "vpc.create": async (c, w) =>
+      assertNoLeak(
+        w,
+        await c.vpc.create({
+          name: `b-${Math.random().toString(36).slice(2, 8)}`,
+          cidr: "10.99.0.0/16",
+          allowOverlap: true,
+        }),
+      ),
+    "vpc.delete": (c, w) => expectCode(c.vpc.delete({ vpcId: w.aVpcId }), "NOT_FOUND"),
+    "subnet.list": (c, w) => expectCode(c.subnet.list({ vpcId: w.aVpcId }), "NOT_FOUND"),
+    "subnet.create": async (c, w) => {
+      await expectCode(
+        c.subnet.create({ vpcId: w.aVpcId, cloudId: w.bCloudId, name: "x", cidr: "10.99.2.0/24" }),
+        "NOT_FOUND",
+      );
+      const mine = await c.vpc.create({
+        name: `b-${Math.random().toString(36).slice(2, 8)}`,
+        cidr: "10.99.0.0/16",
+        allowOverlap: true,
+      });
+      await expectCode(
+        c.subnet.create({ vpcId: mine.id, cloudId: w.aCloudId, name: "x", cidr: "10.99.2.0/24" }),
+        "NOT_FOUND",
+      );
+    },
+    "subnet.delete": (c, w) => expectCode(c.subnet.delete({ subnetId: w.aSubnetId }), "NOT_FOUND"),
+    "instance.list": async (c, w) => assertNoLeak(w, await c.instance.list({})),
+    "instance.get": (c, w) => expectCode(c.instance.get({ instanceId: w.aInstanceId }), "NOT_FOUND"),
+    "instance.launch": (c, w) =>
+      expectCode(
+        c.instance.launch({ name: "bobs", subnetId: w.aSubnetId, runtime: "netns", cpus: 1, memoryMiB: 64 }),
+        "NOT_FOUND",
+      ),
+    "instance.terminate": (c, w) => expectCode(c.instance.terminate({ instanceId: w.aInstanceId }), "NOT_FOUND"),
+    "reachability.trace": (c, w) =>
+      expectCode(c.reachability.trace({ instanceId: w.aInstanceId, toAddress: "10.0.0.1" }), "NOT_FOUND"),
+    "reachability.check": (c, w) =>
+      expectCode(
+        c.reachability.check({ instanceId: w.aInstanceId, toAddress: "10.0.0.1", protocol: "icmp" }),
+        "NOT_FOUND",
+      ),
+    "instance.stop": (c, w) => expectCode(c.instance.stop({ instanceId: w.aInstanceId }), "NOT_FOUND"),
+    "instance.start": (c, w) => expectCode(c.instance.start({ instanceId: w.aInstanceId }), "NOT_FOUND"),
+    "instance.restart": (c, w) =>
+      expectCode(c.instance.restart({ instanceId: w.aInstanceId, idempotencyKey: "bob-restart-1" }), "NOT_FOUND"),
+    "operation.list": async (c, w) => assertNoLeak(w, await c.operation.list({})),
+    "operation.get": (c, w) => expectCode(c.operation.get({ operationId: w.aOperationId }), "NOT_FOUND"),
+    "operation.retry": (c, w) => expectCode(c.operation.retry({ operationId: w.aOperationId }), "NOT_FOUND"),
+    "operation.cancel": (c, w) => expectCode(c.operation.cancel({ operationId: w.aOperationId }), "NOT_FOUND"),
+  },
+  routes: {
+    "GET /vpcs": async (call, w) => assertNoLeak(w, await (await call("GET", "/vpcs")).json()),
+    "POST /vpcs": async (call, w) =>
+      assertNoLeak(
+        w,
+        await (
+          await call("POST", "/vpcs", {
+            name: `r-${Math.random().toString(36).slice(2, 8)}`,
+            cidr: "10.99.0.0/16",
+            allowOverlap: true,
+          })
+        ).json(),
+      ),
+    "DELETE /vpcs/{vpcId}": async (call, w) => expect((await call("DELETE", `/vpcs/${w.aVpcId}`)).status).toBe(404),
+    "GET /vpcs/{vpcId}/subnets": async (call, w) =>
+      expect((await call("GET", `/vpcs/${w.aVpcId}/subnets`)).status).toBe(404),
+    "POST /vpcs/{vpcId}/subnets": async (call, w) =>
+      expect(
+        (await call("POST", `/vpcs/${w.aVpcId}/subnets`, { cloudId: w.bCloudId, name: "x", cidr: "10.99.3.0/24" }))
+          .status,
+      ).toBe(404),
+    "DELETE /subnets/{subnetId}": async (call, w) =>
+      expect((await call("DELETE", `/subnets/${w.aSubnetId}`)).status).toBe(404),
+    "GET /instances": async (call, w) => assertNoLeak(w, await (await call("GET", "/instances")).json()),
+    "GET /instances/{instanceId}": async (call, w) =>
+      expect((await call("GET", `/instances/${w.aInstanceId}`)).status).toBe(404),
+    "POST /instances": async (call, w) =>
+      expect((await call("POST", "/instances", { name: "bobs", subnetId: w.aSubnetId })).status).toBe(404),
+    "DELETE /instances/{instanceId}": async (call, w) =>
+      expect((await call("DELETE", `/instances/${w.aInstanceId}`)).status).toBe(404),
+    "POST /instances/{instanceId}/reachability": async (call, w) =>
+      expect((await call("POST", `/instances/${w.aInstanceId}/reachability`, { toAddress: "10.0.0.1" })).status).toBe(
+        404,
+      ),
+    "POST /instances/{instanceId}/trace": async (call, w) =>
+      expect((await call("POST", `/instances/${w.aInstanceId}/trace`, { toAddress: "10.0.0.1" })).status).toBe(404),
+    "POST /instances/{instanceId}/stop": async (call, w) =>
+      expect((await call("POST", `/instances/${w.aInstanceId}/stop`, {})).status).toBe(404),
+    "POST /instances/{instanceId}/start": async (call, w) =>
+      expect((await call("POST", `/instances/${w.aInstanceId}/start`, {})).status).toBe(404),
+    "POST /instances/{instanceId}/restart": async (call, w) =>
+      expect(
+        (await call("POST", `/instances/${w.aInstanceId}/restart`, { idempotencyKey: "bob-restart-2" })).status,
+      ).toBe(404),
+    "GET /operations": async (call, w) => assertNoLeak(w, await (await call("GET", "/operations")).json()),
+    "GET /operations/{operationId}": async (call, w) =>
+      expect((await call("GET", `/operations/${w.aOperationId}`)).status).toBe(404),
+    "POST /operations/{operationId}/retry": async (call, w) =>
+      expect((await call("POST", `/operations/${w.aOperationId}/retry`, {})).status).toBe(404),
+    "POST /operations/{operationId}/cancel": async (call, w) =>
+      expect((await call("POST", `/operations/${w.aOperationId}/cancel`, {})).status).toBe(404),
+  },
+};
