@@ -13,6 +13,7 @@ import {
   type Ctx,
 } from "@nvi/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hostFacts, randomIdentity } from "@nvi/core/test-support";
 import { DbFabric } from "./fabric.ts";
 
 /**
@@ -30,33 +31,9 @@ const logger = {
 
 const rnd = (n: number): number => Math.floor(Math.random() * n);
 const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
-const identity = () => ({
-  datapathId: `00${Array.from({ length: 7 }, () => hex2(rnd(256))).join("")}`,
-  fabricAddress: `100.${64 + rnd(60)}.${rnd(256)}.${1 + rnd(250)}`,
-  fabricPrefixLen: 24,
-  fabricMac: `02:${Array.from({ length: 5 }, () => hex2(rnd(256))).join(":")}`,
-  nextHopMac: "02:00:64:40:01:01",
-  instanceBlock: `10.${rnd(256)}.${rnd(256)}.0/24`,
-});
+const identity = randomIdentity;
 type Identity = ReturnType<typeof identity>;
-const facts = (hostname: string, id: Partial<Identity>): HostFacts => ({
-  hostname,
-  os: null,
-  kernel: "6.1",
-  cpus: 2,
-  memoryMiB: 2048,
-  ovsVersion: "3.1.0",
-  fabricAddress: null,
-  fabricPrefixLen: null,
-  fabricMac: null,
-  nextHopMac: null,
-  datapathId: null,
-  instanceBlock: null,
-  datacenter: "dc1",
-  runtimes: { docker: false, qemu: false, netns: true },
-  agentVersion: "0.1.0",
-  ...id,
-});
+const facts = (hostname: string, id: Partial<Identity>): HostFacts => hostFacts(hostname, id);
 
 interface TenantHost {
   ctx: Ctx;

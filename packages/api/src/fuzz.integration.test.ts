@@ -14,7 +14,7 @@ import {
 import { handleRest, handleTrpc, openApiDocument } from "./http.ts";
 import { appRouter } from "./root.ts";
 import { anyValue, bodyFor, operationsOf, pathSegment, queryFor } from "./test-support/fuzz.ts";
-import { headerContext, makeTenant, testDeps, type Tenant } from "./test-support/fixtures.ts";
+import { headerContext, hostFacts, makeTenant, testDeps, type Tenant } from "./test-support/fixtures.ts";
 
 /**
  * Every REST operation (read from the OpenAPI document the API serves, the agent's included) and
@@ -43,23 +43,12 @@ beforeAll(async () => {
     { cloudId: cloud.id, reusable: true, usageLimit: 5, expiresInHours: 1 },
     "http://x",
   );
-  const facts = {
-    hostname: "fuzz-host",
-    os: null,
-    kernel: "6.1",
-    cpus: 2,
-    memoryMiB: 2048,
-    ovsVersion: "3.1.0",
-    fabricAddress: null,
-    fabricPrefixLen: null,
-    fabricMac: null,
-    nextHopMac: null,
-    datapathId: null,
-    instanceBlock: null,
+  const facts = hostFacts("fuzz-host", {
     datacenter: null,
     runtimes: { docker: true, qemu: false, netns: true },
     agentVersion: "0.0.0",
-  };
+  });
+
   const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts }, null);
   hostCredential = enrolled.credential;
   const vpc = await createVpc(ctx, { name: "fuzz-vpc", cidr: "10.77.0.0/16", allowOverlap: true });

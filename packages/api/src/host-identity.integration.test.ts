@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreDeps } from "@nvi/core";
 import { createCaller } from "./root.ts";
 import { handleRest } from "./http.ts";
+import { randomIdentity } from "@nvi/core/test-support";
 import { headerContext, makeTenant, sessionContext, testDeps, type Tenant } from "./test-support/fixtures.ts";
 
 /**
@@ -17,15 +18,7 @@ let alice: Tenant;
 let bob: Tenant;
 
 const rnd = (n: number): number => Math.floor(Math.random() * n);
-const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
-const identity = () => ({
-  datapathId: `00${Array.from({ length: 7 }, () => hex2(rnd(256))).join("")}`,
-  fabricAddress: `100.${64 + rnd(60)}.${rnd(256)}.${1 + rnd(250)}`,
-  fabricPrefixLen: 24,
-  fabricMac: `02:${Array.from({ length: 5 }, () => hex2(rnd(256))).join(":")}`,
-  nextHopMac: "02:00:64:40:01:01",
-  instanceBlock: `10.${rnd(256)}.${rnd(256)}.0/24`,
-});
+const identity = randomIdentity;
 const facts = (hostname: string, extra: Record<string, unknown> = {}) => ({
   hostname,
   kernel: "6.1.0",

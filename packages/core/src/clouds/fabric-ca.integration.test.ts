@@ -12,6 +12,7 @@ import { rotateHostCredential } from "./host-credentials.ts";
 import { authenticateHost, enrollHost, recordHeartbeat, removeHost } from "./hosts.ts";
 import { createJoinToken } from "./join-tokens.ts";
 import { admitSwitch, HOST_REMOVED_CHANNEL } from "./switch-admission.ts";
+import { hostFacts } from "../test-support/kit.ts";
 
 /** The console as the fabric's CA, against the real Postgres: enrollment, renewal, admission, removal. */
 let ctx: Ctx;
@@ -19,23 +20,7 @@ const secret = randomBytes(32).toString("hex");
 let n = 0;
 const dpid = () =>
   `00000000${(Date.now() % 0xffffff).toString(16).padStart(6, "0")}${(n++).toString(16).padStart(2, "0")}`;
-const facts = (hostname: string, datapathId: string | null) => ({
-  hostname,
-  os: null,
-  kernel: "6.1",
-  cpus: 2,
-  memoryMiB: 2048,
-  ovsVersion: "3.1.0",
-  fabricAddress: null,
-  fabricPrefixLen: null,
-  fabricMac: null,
-  nextHopMac: null,
-  datapathId,
-  instanceBlock: null,
-  datacenter: "dc1",
-  runtimes: { docker: false, qemu: false, netns: true },
-  agentVersion: "0.1.0",
-});
+const facts = (hostname: string, datapathId: string | null) => hostFacts(hostname, { datapathId });
 
 async function joinString(name: string): Promise<string> {
   const cloudId = (await createCloud(ctx, { name: `ca-${name}`, kind: "baremetal", region: "eu", datacenter: "dc1" }))

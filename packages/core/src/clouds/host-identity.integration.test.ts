@@ -1,12 +1,12 @@
-import type { HostFacts } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createCoreDeps, type Ctx } from "../context.ts";
+import type { Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
 import { createCloud } from "./clouds.ts";
 import { approveHostIdentity, approvedIdentityOf } from "./host-identity.ts";
 import { authenticateHost, enrollHost, listHosts, recordHeartbeat } from "./hosts.ts";
 import { createJoinToken } from "./join-tokens.ts";
+import { hostFacts, person, randomIdentity } from "../test-support/kit.ts";
+import type { HostFacts } from "@nvi/contracts";
 
 /**
  * Issue 13, finding 1: a tenant's host claimed another organization's host facts in a heartbeat and
@@ -15,47 +15,9 @@ import { createJoinToken } from "./join-tokens.ts";
 let alice: Ctx;
 let bob: Ctx;
 
+const identity = randomIdentity;
+const facts = hostFacts;
 const rnd = (n: number): number => Math.floor(Math.random() * n);
-const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
-/** A fresh, valid identity each time (the database outlives a run: identities are unique console-wide). */
-function identity() {
-  const [a, b] = [rnd(256), rnd(256)];
-  return {
-    datapathId: `00${Array.from({ length: 7 }, () => hex2(rnd(256))).join("")}`,
-    fabricAddress: `100.${64 + rnd(60)}.${a}.${1 + rnd(250)}`,
-    fabricPrefixLen: 24,
-    fabricMac: `02:${Array.from({ length: 5 }, () => hex2(rnd(256))).join(":")}`,
-    nextHopMac: "02:00:64:40:01:01",
-    instanceBlock: `10.${a}.${b}.0/24`,
-  };
-}
-
-const facts = (hostname: string, extra: Partial<HostFacts> = {}): HostFacts => ({
-  hostname,
-  os: null,
-  kernel: "6.1",
-  cpus: 2,
-  memoryMiB: 2048,
-  ovsVersion: "3.1.0",
-  fabricAddress: null,
-  fabricPrefixLen: null,
-  fabricMac: null,
-  nextHopMac: null,
-  datapathId: null,
-  instanceBlock: null,
-  datacenter: "dc1",
-  runtimes: { docker: false, qemu: false, netns: true },
-  agentVersion: "0.1.0",
-  ...extra,
-});
-
-async function person(tag: string): Promise<Ctx> {
-  const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
-  const email = `${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.test`;
-  const user = await deps.db.user.create({ data: { id: deps.newId("user"), email, name: tag } });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  return { ...deps, actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }) };
-}
 
 async function enroll(ctx: Ctx, name: string, extra: Partial<HostFacts> = {}) {
   const cloudId = (

@@ -52,6 +52,22 @@ export function hostFacts(hostname = "h1", over: Partial<HostFacts> = {}): HostF
   };
 }
 
+const rnd = (n: number): number => Math.floor(Math.random() * n);
+const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
+
+/** A fresh, valid fabric identity each time (the database outlives a run: identities are unique console-wide). */
+export function randomIdentity() {
+  const [a, b] = [rnd(256), rnd(256)];
+  return {
+    datapathId: `00${Array.from({ length: 7 }, () => hex2(rnd(256))).join("")}`,
+    fabricAddress: `100.${64 + rnd(60)}.${a}.${1 + rnd(250)}`,
+    fabricPrefixLen: 24,
+    fabricMac: `02:${Array.from({ length: 5 }, () => hex2(rnd(256))).join(":")}`,
+    nextHopMac: "02:00:64:40:01:01",
+    instanceBlock: `10.${a}.${b}.0/24`,
+  };
+}
+
 export interface EnrolledHost {
   cloudId: CloudId;
   hostId: HostId;
