@@ -105,11 +105,14 @@ async function main(): Promise<void> {
   void commandLoop(api, credential, state.hostId);
   let every = 10;
   let failures = 0;
+  /** the fabric facts are not complete yet: beat again in a second rather than in `every` */
+  let pending = false;
   log("info", "agent running", { hostId: state.hostId, bridge: env.NVI_BRIDGE });
   while (!stopping) {
     try {
       const answer = await beat(api, credential);
       every = answer.heartbeatSeconds;
+      pending = answer.fabricPending;
       await credential.confirmed();
       if (answer.newCredential) {
         // saved before use; the next call (the confirming heartbeat right away, with a CSR: the
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
         });
       else log("warn", "heartbeat failed; will retry", { error: (error as Error).message, failures });
     }
-    await sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : every * 1000);
+    await sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : pending ? 1000 : every * 1000);
   }
 }
 
@@ -152,7 +155,10 @@ async function beat(api: ReturnType<typeof controlPlane>, credential: AgentCrede
     log("info", "switch certificate installed", { notAfter: answer.certificate.notAfter });
   }
   certificateWanted = answer.certificateWanted === true;
-  return answer;
+  // until the VEB is connected (its certificate arrives with enrollment) the next hop's MAC may be
+  // unknown: the host is not on the fabric until a heartbeat reports it, so report it as soon as it is
+  const fabricPending = switchCert !== null && (!hostFacts.nextHopMac || !hostFacts.fabricMac || !hostFacts.datapathId);
+  return { ...answer, fabricPending };
 }
 
 /**
