@@ -3,7 +3,14 @@ import type { CoreDeps } from "@nvi/core";
 import { createCaller } from "./root.ts";
 import { handleRest } from "./http.ts";
 import { randomIdentity } from "@nvi/core/test-support";
-import { headerContext, makeTenant, sessionContext, testDeps, type Tenant } from "./test-support/fixtures.ts";
+import {
+  agentCall,
+  headerContext,
+  makeTenant,
+  sessionContext,
+  testDeps,
+  type Tenant,
+} from "./test-support/fixtures.ts";
 
 /**
  * Issue 13, finding 1 at the edge: what a hostile tenant's agent can send to /api/v1/agent/*.
@@ -29,16 +36,6 @@ const facts = (hostname: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-function agentCall(path: string, body: unknown, credential?: string) {
-  return handleRest(
-    new Request(`http://localhost/api/v1${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
-      body: JSON.stringify(body),
-    }),
-    (req) => headerContext(deps, req.headers),
-  );
-}
 const asTenant = (t: Tenant, method: string, path: string, body?: unknown) =>
   handleRest(
     new Request(`http://localhost/api/v1${path}`, {
@@ -71,7 +68,7 @@ async function enrolled(
     usageLimit: null,
     expiresInHours: 1,
   });
-  const res = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts(name, extra) });
+  const res = await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: facts(name, extra) });
   expect(res.status).toBe(200);
   const body = (await json(res)) as { hostId: string; credential: string };
   return { hostId: body.hostId, credential: body.credential, joinString };
@@ -104,10 +101,10 @@ describe("agent facts at the edge", () => {
       { hostname: "evil\u0000host" },
       { kernel: "6.1\u0000" },
     ]) {
-      const beat = await agentCall("/agent/heartbeat", { facts: facts("malformed", bad) }, host.credential);
+      const beat = await agentCall(deps, "/agent/heartbeat", { facts: facts("malformed", bad) }, host.credential);
       expect([JSON.stringify(bad), beat.status]).toEqual([JSON.stringify(bad), 400]);
       expect((await json(beat)).data.domainCode).toBe("VALIDATION_FAILED");
-      const enroll = await agentCall("/agent/enroll", {
+      const enroll = await agentCall(deps, "/agent/enroll", {
         joinToken: host.joinString,
         facts: facts(`m-${rnd(1e6)}`, bad),
       });
@@ -122,7 +119,7 @@ describe("agent facts at the edge", () => {
     const mine = identity();
     const victim = await enrolled(alice, "victim", mine);
     const attacker = await enrolled(bob, "attacker");
-    const forged = await agentCall("/agent/heartbeat", { facts: facts("attacker", mine) }, attacker.credential);
+    const forged = await agentCall(deps, "/agent/heartbeat", { facts: facts("attacker", mine) }, attacker.credential);
     expect(forged.status).toBe(409);
     expect((await json(forged)).data.domainCode).toBe("HOST_IDENTITY_CONFLICT");
     const shown = (
@@ -145,21 +142,23 @@ describe("agent facts at the edge", () => {
     // B cannot approve its way into A's facts
     const approve = await asTenant(bob, "POST", `/hosts/${attacker.hostId}/approve-identity`, {});
     expect(approve.status).toBe(409);
-    expect((await agentCall("/agent/heartbeat", { facts: facts("victim", mine) }, victim.credential)).status).toBe(200);
+    expect(
+      (await agentCall(deps, "/agent/heartbeat", { facts: facts("victim", mine) }, victim.credential)).status,
+    ).toBe(200);
   });
 
   it("an owner approves a re-installed machine's new identity over REST; the agent's next heartbeat is accepted", async () => {
     const host = await enrolled(alice, "reinstall", identity());
     const next = identity();
-    expect((await agentCall("/agent/heartbeat", { facts: facts("reinstall", next) }, host.credential)).status).toBe(
-      409,
-    );
+    expect(
+      (await agentCall(deps, "/agent/heartbeat", { facts: facts("reinstall", next) }, host.credential)).status,
+    ).toBe(409);
     const approve = await asTenant(alice, "POST", `/hosts/${host.hostId}/approve-identity`, {});
     expect(approve.status).toBe(200);
     expect((await json(approve)).identity).toEqual(next);
-    expect((await agentCall("/agent/heartbeat", { facts: facts("reinstall", next) }, host.credential)).status).toBe(
-      200,
-    );
+    expect(
+      (await agentCall(deps, "/agent/heartbeat", { facts: facts("reinstall", next) }, host.credential)).status,
+    ).toBe(200);
   });
 
   it("a host credential acts on its own host only: another host's commands are neither delivered nor answerable", async () => {
@@ -174,15 +173,20 @@ describe("agent facts at the edge", () => {
         payload: { kind: "instance.remove", instanceId: "inst_x", runtime: "netns" },
       },
     });
-    const polled = await json(await agentCall("/agent/commands", { inventory: [] }, b.credential));
+    const polled = await json(await agentCall(deps, "/agent/commands", { inventory: [] }, b.credential));
     expect(polled.commands).toEqual([]);
-    const answered = await agentCall(`/agent/commands/${commandId}/result`, { result: { ok: true } }, b.credential);
+    const answered = await agentCall(
+      deps,
+      `/agent/commands/${commandId}/result`,
+      { result: { ok: true } },
+      b.credential,
+    );
     expect(answered.status).toBe(404);
     expect((await deps.db.hostCommand.findUniqueOrThrow({ where: { id: commandId } })).status).toBe("pending");
     // B's heartbeat names its own host, whatever facts it carries
-    expect((await json(await agentCall("/agent/heartbeat", { facts: facts("cmd-a") }, b.credential))).hostId).toBe(
-      b.hostId,
-    );
+    expect(
+      (await json(await agentCall(deps, "/agent/heartbeat", { facts: facts("cmd-a") }, b.credential))).hostId,
+    ).toBe(b.hostId);
     expect((await deps.db.host.findUniqueOrThrow({ where: { id: a.hostId } })).name).toBe("cmd-a");
   });
 });

@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostStatus, type CoreDeps } from "@nvi/core";
 import { createCaller } from "./root.ts";
 import { handleRest } from "./http.ts";
-import { headerContext, makeTenant, sessionContext, testDeps, type Tenant } from "./test-support/fixtures.ts";
+import {
+  agentCall,
+  headerContext,
+  makeTenant,
+  sessionContext,
+  testDeps,
+  type Tenant,
+} from "./test-support/fixtures.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = (res: Response): Promise<any> => res.json();
@@ -20,17 +27,6 @@ const facts = (hostname: string, extra: Record<string, unknown> = {}) => ({
   runtimes: { docker: true, qemu: false, netns: true },
   ...extra,
 });
-
-function agentCall(path: string, body: unknown, credential?: string) {
-  return handleRest(
-    new Request(`http://localhost/api/v1${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
-      body: JSON.stringify(body),
-    }),
-    (req) => headerContext(deps, req.headers),
-  );
-}
 
 beforeAll(async () => {
   deps = testDeps();
@@ -59,18 +55,23 @@ describe("host enrollment", () => {
       expiresInHours: 1,
     });
     expect(joinString).toMatch(/^nvj_[0-9A-Za-z]{36}@http:\/\/console\.test$/);
-    const first = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("h1") });
+    const first = await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: facts("h1") });
     expect(first.status).toBe(200);
     const enrolled = await json(first);
     expect(enrolled.credential).toMatch(/^nvh_/);
-    const second = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("h2") });
+    const second = await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: facts("h2") });
     expect(second.status).toBe(401);
     expect((await json(second)).message).toMatch(/used/);
     expect((await console_().joinToken.list({ cloudId })).find((t) => t.id === joinToken.id)?.status).toBe("used");
 
     // fabric addresses are unique console-wide and the database outlives a run: a fresh one each time
     const fabricAddress = `100.${64 + Math.floor(Math.random() * 60)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 250)}`;
-    const beat = await agentCall("/agent/heartbeat", { facts: facts("h1", { fabricAddress }) }, enrolled.credential);
+    const beat = await agentCall(
+      deps,
+      "/agent/heartbeat",
+      { facts: facts("h1", { fabricAddress }) },
+      enrolled.credential,
+    );
     expect(beat.status).toBe(200);
     const host = (await console_().host.list({ cloudId })).find((h) => h.id === enrolled.hostId)!;
     expect(host).toMatchObject({
@@ -89,30 +90,34 @@ describe("host enrollment", () => {
       usageLimit: 2,
       expiresInHours: 1,
     });
-    expect((await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r1") })).status).toBe(200);
-    const dup = await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r1") });
+    expect((await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: facts("r1") })).status).toBe(200);
+    const dup = await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: facts("r1") });
     expect(dup.status).toBe(409);
     expect((await deps.db.joinToken.findUniqueOrThrow({ where: { id: joinToken.id } })).uses).toBe(1);
-    expect((await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r2") })).status).toBe(200);
-    expect((await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("r3") })).status).toBe(401);
+    expect((await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: facts("r2") })).status).toBe(200);
+    expect((await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: facts("r3") })).status).toBe(401);
   });
 
   it("revoked and expired tokens enroll nothing; malformed ones are refused before the database", async () => {
     const revoked = await console_().joinToken.create({ cloudId, reusable: true, usageLimit: null, expiresInHours: 1 });
     await console_().joinToken.revoke({ joinTokenId: revoked.joinToken.id });
-    expect((await agentCall("/agent/enroll", { joinToken: revoked.joinString, facts: facts("x1") })).status).toBe(401);
+    expect((await agentCall(deps, "/agent/enroll", { joinToken: revoked.joinString, facts: facts("x1") })).status).toBe(
+      401,
+    );
     const expired = await console_().joinToken.create({ cloudId, reusable: true, usageLimit: null, expiresInHours: 1 });
     await deps.db.joinToken.update({
       where: { id: expired.joinToken.id },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
-    expect((await agentCall("/agent/enroll", { joinToken: expired.joinString, facts: facts("x2") })).status).toBe(401);
-    const bad = await agentCall("/agent/enroll", { joinToken: "nvj_nope@http://x", facts: facts("x3") });
+    expect((await agentCall(deps, "/agent/enroll", { joinToken: expired.joinString, facts: facts("x2") })).status).toBe(
+      401,
+    );
+    const bad = await agentCall(deps, "/agent/enroll", { joinToken: "nvj_nope@http://x", facts: facts("x3") });
     expect(bad.status).toBe(401);
     expect((await json(bad)).message).toMatch(/malformed/);
-    expect((await agentCall("/agent/enroll", { joinToken: expired.joinString, facts: { hostname: "" } })).status).toBe(
-      400,
-    );
+    expect(
+      (await agentCall(deps, "/agent/enroll", { joinToken: expired.joinString, facts: { hostname: "" } })).status,
+    ).toBe(400);
   });
 
   it("removing a host revokes its credential at once; an empty cloud can then be deleted", async () => {
@@ -123,13 +128,15 @@ describe("host enrollment", () => {
       usageLimit: null,
       expiresInHours: 1,
     });
-    const enrolled = await json(await agentCall("/agent/enroll", { joinToken: joinString, facts: facts("gone") }));
+    const enrolled = await json(
+      await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: facts("gone") }),
+    );
     const notEmpty = await console_()
       .cloud.delete({ cloudId: c.id })
       .catch((e: Error) => e);
     expect(String(notEmpty)).toMatch(/still has 1 host/);
     await console_().host.remove({ hostId: enrolled.hostId });
-    expect((await agentCall("/agent/heartbeat", { facts: facts("gone") }, enrolled.credential)).status).toBe(401);
+    expect((await agentCall(deps, "/agent/heartbeat", { facts: facts("gone") }, enrolled.credential)).status).toBe(401);
     expect(await console_().cloud.delete({ cloudId: c.id })).toEqual({ deleted: true });
   });
 

@@ -2,6 +2,7 @@ import { ALL_SCOPES } from "@nvi/contracts";
 import { createApiToken, ensurePersonalOrganization, resolveUserActor, type CoreDeps } from "@nvi/core";
 import { TRPCError } from "@trpc/server";
 import { createApiContext, type ApiContext } from "../context.ts";
+import { handleRest } from "../http.ts";
 
 // core's kit (the test database, host facts, a tenant with a cloud and an enrolled host), and what only the API adds
 export { hostFacts, testDeps } from "@nvi/core/test-support";
@@ -62,4 +63,16 @@ export function headerContext(deps: CoreDeps, headers: Headers): ApiContext {
     publicUrl: "http://console.test",
     getSessionUser: () => Promise.resolve(null),
   });
+}
+
+/** A call of the agent's REST routes (POST, JSON), with the host's credential when given. */
+export function agentCall(deps: CoreDeps, path: string, body: unknown, credential?: string): Promise<Response> {
+  return handleRest(
+    new Request(`http://localhost/api/v1${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
+      body: JSON.stringify(body),
+    }),
+    (req) => headerContext(deps, req.headers),
+  );
 }
