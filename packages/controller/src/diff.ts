@@ -1,4 +1,4 @@
-import { addFlowMod, deleteStrictFlowMod, flowBody, flowKey, FlowSpec } from "./flow.ts";
+import { addFlowMod, deleteStrictFlowMod, flowBody, flowKey, FlowSpec, type MeterSpec } from "./flow.ts";
 import { FlowMod } from "@nvi/openflow";
 import { cookieKind } from "./tables.ts";
 
@@ -45,6 +45,8 @@ export interface ResyncHooks {
   beforeSync?: (datapathId: bigint, installed: readonly FlowSpec[]) => void;
   /** Flows resync must leave although nobody asked for them; our own REACTIVE ones are always kept. */
   keepFlow?: (flow: FlowSpec, datapathId: bigint) => boolean;
+  /** Meters the desired flows name (configured before the flows are applied; absent = none). */
+  desiredMeters?: (datapathId: bigint) => MeterSpec[];
 }
 
 /** Reactive flows an app installs itself are not the desired state's business: resync leaves them. */

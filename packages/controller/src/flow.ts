@@ -1,4 +1,13 @@
-import { flowMod, FlowMod, FlowStats, Instruction, Match } from "@nvi/openflow";
+import {
+  flowMod,
+  FlowMod,
+  FlowStats,
+  Instruction,
+  Match,
+  MeterFlags,
+  MeterModCommand,
+  type MessageOf,
+} from "@nvi/openflow";
 
 /** One flow as the controller thinks of it (what it wants installed, or what it read back). */
 export interface FlowSpec {
@@ -53,6 +62,30 @@ export function addFlowMod(f: FlowSpec): FlowMod {
 
 export function deleteStrictFlowMod(f: Pick<FlowSpec, "tableId" | "priority" | "match">): FlowMod {
   return flowMod({ command: "deleteStrict", tableId: f.tableId, priority: f.priority, match: f.match });
+}
+
+/** A packets-per-second meter the desired state needs on a switch (flows name it by id). */
+export interface MeterSpec {
+  meterId: number;
+  /** packets per second, sustained */
+  perSecond: number;
+  /** packets at once */
+  burst: number;
+}
+
+/** ADD then MODIFY: whatever the switch held under that id, it now holds this (ADD's "exists" error is expected). */
+export function meterMods(m: MeterSpec): MessageOf<"meterMod">[] {
+  const base = {
+    type: "meterMod" as const,
+    xid: 0,
+    flags: MeterFlags.PKTPS | MeterFlags.BURST | MeterFlags.STATS,
+    meterId: m.meterId,
+    bands: [{ type: "drop" as const, rate: m.perSecond, burstSize: m.burst }],
+  };
+  return [
+    { ...base, command: MeterModCommand.ADD },
+    { ...base, command: MeterModCommand.MODIFY },
+  ];
 }
 
 export function fromFlowStats(s: FlowStats): FlowSpec {

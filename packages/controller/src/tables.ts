@@ -61,6 +61,8 @@ export function cookieKind(cookie: bigint): FlowKindName | undefined {
 /** Priorities inside each stage. */
 export const PRIORITY = {
   MISS: 0,
+  /** an instance port's new conversations, to the TSC through the port's meter */
+  PORT_MISS: 1,
   PLUMBING: 10,
   GUARD: 20,
   RATE_LIMIT: 50,

@@ -1,6 +1,8 @@
 import {
+  ErrorType,
   flowStatsRequest,
   MessageOf,
+  MeterModFailedCode,
   OpenFlowLogger,
   OpenFlowServer,
   OpenFlowTlsOptions,
@@ -11,7 +13,7 @@ import {
 import { normalizeSerial, switchIdentityOf } from "@nvi/pki";
 import type { ControllerApp } from "./app.ts";
 import { diffToFlowMods, resyncDiff, ResyncHooks } from "./diff.ts";
-import { FlowSpec, fromFlowStats } from "./flow.ts";
+import { FlowSpec, fromFlowStats, meterMods } from "./flow.ts";
 
 export interface TscOptions extends ResyncHooks {
   /** OpenFlow listen port (default 6653; 0 picks a free one). */
@@ -47,6 +49,10 @@ export interface SwitchClaim {
   certificate: { hostId: string; datapathId: string; serial: string } | null;
 }
 export type Admission = { admitted: true; hostId: string } | { admitted: false; reason: string };
+
+/** A meter ADD for an id the switch already holds: expected (the MODIFY after it sets the config). */
+const meterExists = (e: MessageOf<"error">): boolean =>
+  e.errorType === ErrorType.METER_MOD_FAILED && e.code === MeterModFailedCode.METER_EXISTS;
 
 /** How often plain TCP is announced again in the log. */
 const INSECURE_REMINDER_MS = 60_000;
@@ -102,10 +108,23 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
     }
   };
 
+  /** Meters each session has been given (a reconnect starts from nothing: the switch may have lost or kept them). */
+  const metersOf = new WeakMap<SwitchSession, Set<string>>();
+  const configureMeters = async (sw: SwitchSession, dpid: bigint): Promise<MessageOf<"error">[]> => {
+    const done = metersOf.get(sw) ?? new Set<string>();
+    metersOf.set(sw, done);
+    const fresh = (options.desiredMeters?.(dpid) ?? []).filter((m) => !done.has(JSON.stringify(m)));
+    if (fresh.length === 0) return [];
+    const errors = (await sw.sendWithBarrier(fresh.flatMap(meterMods))).filter((e) => !meterExists(e));
+    if (errors.length === 0) for (const m of fresh) done.add(JSON.stringify(m));
+    return errors;
+  };
+
   const syncNow = async (sw: SwitchSession): Promise<SyncResult> => {
     const dpid = sw.datapathId ?? 0n;
     const diff = resyncDiff(dpid, await readFlows(sw), options);
-    const errors = await sw.sendWithBarrier(diffToFlowMods(diff));
+    const meterErrors = await configureMeters(sw, dpid);
+    const errors = [...meterErrors, ...(await sw.sendWithBarrier(diffToFlowMods(diff)))];
     const result = {
       datapathId: dpid,
       added: diff.add.length,

@@ -114,6 +114,8 @@ export const ErrorType = {
   TABLE_FEATURES_FAILED: 13,
   EXPERIMENTER: 0xffff,
 } as const;
+/** ofp_meter_mod_failed_code: the ones the TSC tells apart. */
+export const MeterModFailedCode = { METER_EXISTS: 1, UNKNOWN_METER: 3 } as const;
 export const HelloFailedCode = { INCOMPATIBLE: 0, EPERM: 1 } as const;
 export const BadRequestCode = {
   BAD_VERSION: 0,

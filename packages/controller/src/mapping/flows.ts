@@ -1,5 +1,5 @@
 import { Action, EthType, FlowModFlags, Instruction, Port } from "@nvi/openflow";
-import { FlowSpec } from "../flow.ts";
+import { FlowSpec, type MeterSpec } from "../flow.ts";
 import { VEB_MAC, type Service } from "@nvi/contracts";
 import { ANY, isAny } from "@nvi/policy";
 import { cookieFor, CT, PRIORITY, STAGES, taggedCookie } from "../tables.ts";
@@ -103,6 +103,17 @@ export function hostPipeline(
         instructions: [goto(S.ARP_RESPONDER)],
         cookie,
       },
+      // its new conversations reach the TSC through its own meter: a flooding port is cut at the switch
+      {
+        tableId: S.FORWARD.table,
+        priority: PRIORITY.PORT_MISS,
+        match: { inPort: e.port },
+        instructions: [
+          { type: "meter", meterId: portMeterId(e.port) },
+          ...apply({ type: "output", port: Port.CONTROLLER }),
+        ],
+        cookie,
+      },
       // the lease: mapped traffic to this endpoint's fabric address goes on to the pair flows
       {
         tableId: S.PORT_SECURITY.table,
@@ -133,6 +144,14 @@ export function hostPipeline(
     }
   }
   return flows;
+}
+
+/** The meter of an instance port's packet-ins: its OpenFlow port number (unique per VEB, below OFPP_MAX). */
+export const portMeterId = (port: number): number => port;
+
+/** One packet-in meter per local instance port (what `hostPipeline`'s per-port misses name). */
+export function portMeters(local: readonly FabricEndpoint[], rate: { perSecond: number; burst: number }): MeterSpec[] {
+  return local.map((e) => ({ meterId: portMeterId(e.port), perSecond: rate.perSecond, burst: rate.burst }));
 }
 
 /**

@@ -6,7 +6,7 @@ import { hostPipeline, LeasedEndpoint, pairFlows, sameSegment, VEB_MAC } from ".
 import { FabricLeases, inBlock } from "./leases.ts";
 import { FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
 import { parseIpv4, withL4Checksum } from "./packet.ts";
-import { PortRateLimiter } from "./rate-limit.ts";
+import { PortGuard } from "./rate-limit.ts";
 
 const host = (n: number, dc: number): FabricHost => ({
   datapathId: BigInt(n),
@@ -305,12 +305,34 @@ describe("leases, inventory, policy, packets", () => {
     expect(withL4Checksum(arp)).toBe(arp);
   });
 
-  it("rate limits packet-ins per port with a burst, and asks for one drop flow per second", () => {
-    const r = new PortRateLimiter(10, 3);
-    expect([1, 2, 3, 4].map(() => r.take("p", 0))).toEqual([true, true, true, false]);
-    expect(r.take("q", 0)).toBe(true);
-    expect(r.take("p", 200)).toBe(true); // 2 tokens refilled after 200 ms
-    expect(r.shouldBlock("p", 1500)).toBe(true);
-    expect(r.shouldBlock("p", 1600)).toBe(false);
+  it("rate limits packet-ins per port with a burst, then blocks the port once, longer while it keeps flooding", () => {
+    const g = new PortGuard({ perSecond: 10, burst: 3, blockSeconds: 2, maxBlockSeconds: 8, maxDenyFlows: 100 });
+    expect([1, 2, 3].map(() => g.admit("p", 0).kind)).toEqual(["judge", "judge", "judge"]);
+    expect(g.admit("q", 0).kind).toBe("judge"); // another port has its own bucket
+    expect(g.admit("p", 0)).toEqual({ kind: "block", seconds: 2 });
+    expect(g.admit("p", 1500)).toEqual({ kind: "ignore" }); // in flight while the drop flow lands: no second flow
+    expect(g.admit("p", 2000).kind).toBe("judge"); // block over, 2 s of tokens refilled
+    for (let i = 0; i < 2; i++) g.admit("p", 2000);
+    expect(g.admit("p", 2000)).toEqual({ kind: "block", seconds: 4 }); // flooding right after: doubled
+    for (let i = 0; i < 3; i++) g.admit("p", 6000);
+    expect(g.admit("p", 6000)).toEqual({ kind: "block", seconds: 8 });
+    for (let i = 0; i < 3; i++) g.admit("p", 14_000);
+    expect(g.admit("p", 14_000)).toEqual({ kind: "block", seconds: 8 }); // capped
+    for (let i = 0; i < 3; i++) g.admit("p", 60_000);
+    expect(g.admit("p", 60_000)).toEqual({ kind: "block", seconds: 2 }); // quiet for long: back to the first length
+  });
+
+  it("bounds the short drops one port holds: beyond the cap its misses are dropped as a whole", () => {
+    const g = new PortGuard({ perSecond: 1000, burst: 1000, blockSeconds: 2, maxBlockSeconds: 16, maxDenyFlows: 3 });
+    expect([1, 2, 3].map(() => g.denied("p", 0, 5).kind)).toEqual(["deny", "deny", "deny"]);
+    expect(g.denyFlowsOf("p", 0)).toBe(3);
+    expect(g.denied("q", 0, 5).kind).toBe("deny");
+    expect(g.denied("p", 100, 5)).toEqual({ kind: "block", seconds: 2 });
+    expect(g.denyFlowsOf("p", 100)).toBe(0); // the block replaced them
+    expect(g.admit("p", 2100).kind).toBe("judge");
+    expect(g.denied("p", 2100, 5).kind).toBe("deny");
+    expect(g.denyFlowsOf("p", 7200)).toBe(0); // expired with their hard timeout
+    g.forget("q");
+    expect(g.denyFlowsOf("q", 0)).toBe(0);
   });
 });

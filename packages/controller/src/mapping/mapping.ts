@@ -1,11 +1,12 @@
 import type { VebApplied } from "@nvi/contracts";
 import { MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger } from "@nvi/openflow";
 import type { ControllerApp } from "../app.ts";
-import { addFlowMod, FlowSpec } from "../flow.ts";
+import { addFlowMod, FlowSpec, type MeterSpec } from "../flow.ts";
 import { cookieKind, STAGES } from "../tables.ts";
 import type { Tsc } from "../tsc.ts";
 import { FabricAddresses } from "./addresses.ts";
-import { bootstrapPipeline, hostPipeline, rateLimitFlow } from "./flows.ts";
+import { FairQueue } from "./fair-queue.ts";
+import { bootstrapPipeline, hostPipeline, portMeters, rateLimitFlow } from "./flows.ts";
 import {
   changedPairs,
   expectedPairFlows,
@@ -19,12 +20,22 @@ import {
 import { FabricEndpoint, FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
 import { withL4Checksum } from "./packet.ts";
 import { dpidsOf, PairBook, pairKeyOf, signatureOf } from "./pair-book.ts";
-import { PortRateLimiter } from "./rate-limit.ts";
-import { arrivalLiftMods, policyChangeMods, Revocation, revocationMods, sweepMods } from "./revoke.ts";
+import { DEFAULT_PORT_LIMITS, PortGuard, type PortHeld, type PortLimits } from "./rate-limit.ts";
+import { arrivalLiftMods, denyLiftMods, policyChangeMods, Revocation, revocationMods, sweepMods } from "./revoke.ts";
 import { LatencySamples } from "./samples.ts";
 import { NO_SWITCHES, SwitchPort, tscPort } from "./switch-port.ts";
 import type { MappingOptions, MappingStats } from "./types.ts";
 import { VebRealization, verifyVeb } from "./verify.ts";
+
+/** A packet-in admitted by its port's limits, waiting for its turn. */
+interface WaitingPacketIn {
+  dpid: bigint;
+  inPort: number;
+  m: MessageOf<"packetIn">;
+  /** when it arrived (performance.now, for the setup latency) and the clock then (ms) */
+  t0: number;
+  now: number;
+}
 
 /**
  * The NVI mapping: per-instance fabric addresses leased from each host's routed block, stateless
@@ -38,21 +49,28 @@ export class NviMapping {
   private readonly view: MappingView;
   private readonly addresses: FabricAddresses;
   private readonly pairs = new PairBook();
-  private readonly limiter: PortRateLimiter;
+  private readonly guard: PortGuard;
+  private readonly waiting = new FairQueue<WaitingPacketIn>((p) => this.judgePacketIn(p));
+  private readonly limits: PortLimits;
   private readonly samples = new LatencySamples(10_000);
   private readonly decideSamples = new LatencySamples(10_000);
   private readonly log: OpenFlowLogger;
   private switches: SwitchPort = NO_SWITCHES;
   /** bumped by every policy change: a pair set up across one is checked again before it is kept */
   private policyEpoch = 0;
-  private counters = { packetIns: 0, setups: 0, denied: 0, rateLimited: 0 };
+  private counters = { packetIns: 0, setups: 0, denied: 0, rateLimited: 0, blocks: 0 };
 
   constructor(private readonly options: MappingOptions) {
     this.inventory = options.inventory;
     this.log = options.logger ?? silentLogger;
     this.addresses = new FabricAddresses(this.inventory, this.log);
-    const rate = options.packetInRate ?? { perSecond: 100, burst: 200 };
-    this.limiter = new PortRateLimiter(rate.perSecond, rate.burst);
+    this.limits = {
+      ...DEFAULT_PORT_LIMITS,
+      ...options.packetInRate,
+      ...(options.rateLimitSeconds === undefined ? {} : { blockSeconds: options.rateLimitSeconds }),
+      ...(options.maxDenyFlowsPerPort === undefined ? {} : { maxDenyFlows: options.maxDenyFlowsPerPort }),
+    };
+    this.guard = new PortGuard(this.limits);
     this.view = {
       inventory: this.inventory,
       policy: options.policy ?? sameVpcPolicy,
@@ -67,12 +85,14 @@ export class NviMapping {
   /** Spread into `startTsc({...mapping.tscOptions(), host, port})`, then call `attach(tsc)`. */
   tscOptions(): {
     desiredFlows: (dpid: bigint) => FlowSpec[];
+    desiredMeters: (dpid: bigint) => MeterSpec[];
     beforeSync: (dpid: bigint, installed: readonly FlowSpec[]) => void;
     keepFlow: (f: FlowSpec, dpid: bigint) => boolean;
     app: ControllerApp;
   } {
     return {
       desiredFlows: (dpid) => this.desiredFlows(dpid),
+      desiredMeters: (dpid) => this.desiredMeters(dpid),
       beforeSync: (dpid, installed) => this.recover(dpid, installed),
       keepFlow: (f, dpid) => keepOnResync(this.view, f, dpid),
       app: {
@@ -110,6 +130,15 @@ export class NviMapping {
     return hostPipeline(host, local, arpTargets);
   }
 
+  /** One packet-in meter per instance port the pipeline names (the switch cuts a flooding port before the TSC sees it). */
+  desiredMeters(dpid: bigint): MeterSpec[] {
+    if (!this.inventory.host(dpid)) return [];
+    return portMeters(
+      this.inventory.endpointsOn(dpid).flatMap((e) => this.addresses.leased(e) ?? []),
+      this.limits,
+    );
+  }
+
   /** Re-adopt what a (re)connecting switch holds: its leases, and the pairs its mapping flows serve. */
   private recover(dpid: bigint, installed: readonly FlowSpec[]): void {
     this.addresses.adopt(dpid, installed);
@@ -135,17 +164,24 @@ export class NviMapping {
     this.counters.packetIns++;
     const inPort = m.match.inPort;
     if (m.tableId !== STAGES.FORWARD.table || inPort === undefined) return;
-    const now = this.options.clock ?? Date.now;
-    if (!this.limiter.take(`${dpid}/${inPort}`, now())) {
-      this.counters.rateLimited++;
-      if (this.limiter.shouldBlock(`${dpid}/${inPort}`, now()))
-        this.switches.send(dpid, addFlowMod(rateLimitFlow(inPort, this.options.rateLimitSeconds ?? 2)));
-      return;
-    }
-    const c = judgeConversation(this.view, dpid, inPort, m.data, this.options.denySeconds ?? 5);
+    const now = (this.options.clock ?? Date.now)();
+    const key = `${dpid}/${inPort}`;
+    const admission = this.guard.admit(key, now);
+    if (admission.kind !== "judge") return this.blockPort(dpid, inPort, admission);
+    // judged in turn: round robin over tenants, then their ports (a flood queues behind nobody else)
+    const tenant = this.inventory.endpointAt(dpid, inPort)?.tenantId ?? "";
+    return this.waiting.push(tenant, key, { dpid, inPort, m, t0, now });
+  }
+
+  private async judgePacketIn({ dpid, inPort, m, t0, now }: WaitingPacketIn): Promise<void> {
+    const key = `${dpid}/${inPort}`;
+    const denySeconds = this.options.denySeconds ?? 5;
+    const c = judgeConversation(this.view, dpid, inPort, m.data, denySeconds);
     if (c.kind === "ignore") return;
     if (c.kind === "deny") {
       this.counters.denied++;
+      const verdict = this.guard.denied(key, now, denySeconds);
+      if (verdict.kind !== "deny") return this.blockPort(dpid, inPort, verdict);
       this.switches.send(dpid, addFlowMod(c.flow));
       this.log.info("conversation denied", { src: c.src.id, dst: c.dst, reason: c.reason });
       return;
@@ -160,6 +196,24 @@ export class NviMapping {
       data: withL4Checksum(m.data),
     });
     this.samples.add(performance.now() - t0);
+  }
+
+  /**
+   * A port over its packet-in rate or its share of short drops: ONE drop flow for all its new
+   * conversations replaces its per-destination drops (deleted first, so the VEB's slow path sees a
+   * single wide flow, not hundreds of narrow ones); its established pairs still flow.
+   */
+  private blockPort(dpid: bigint, port: number, a: PortHeld): void {
+    this.counters.rateLimited++;
+    if (a.kind !== "block") return;
+    this.counters.blocks++;
+    this.switches.send(dpid, denyLiftMods(undefined, { inPort: port })[0]!);
+    this.switches.send(dpid, addFlowMod(rateLimitFlow(port, a.seconds)));
+    this.log.warn("port blocked: too many new conversations", {
+      datapathId: dpid.toString(16),
+      port,
+      seconds: a.seconds,
+    });
   }
 
   /** Install both directions on every VEB involved, wait for their barriers; one setup per pair at a time. */
@@ -222,6 +276,7 @@ export class NviMapping {
   async unplug(endpointId: string): Promise<void> {
     const e = this.inventory.unplug(endpointId);
     if (!e) return;
+    this.guard.forget(`${e.datapathId}/${e.port}`);
     const fabricIp = this.addresses.get(e.id);
     const mine = this.pairs.involving(e.id).map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));
     const revoked = this.revokePairs(mine);
@@ -321,6 +376,7 @@ export class NviMapping {
       activePairs: this.pairs.size,
       pairFlows: this.pairs.flowCount,
       ...this.counters,
+      queueDropped: this.waiting.stats().dropped,
       setupMs: this.samples.summary(),
       decideMs: this.decideSamples.summary(),
     };

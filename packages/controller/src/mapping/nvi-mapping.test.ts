@@ -252,4 +252,32 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     expect(fourth.path.at(-1)).toMatchObject({ tableId: 2, priority: 50 });
     expect((await switches.inject(1n, fromA)).outputs).toEqual([wire]);
   });
+
+  it("a port flooding brand-new conversations holds at most its share of short drops, then one drop flow; another tenant's first packet still gets through", async () => {
+    const { mapping, switches } = await fabric({ packetInRate: { perSecond: 10_000, burst: 10_000 } });
+    const { wire } = await firstPacket(switches);
+    const C: FabricEndpoint = { ...A, id: "c", tenantId: "org_c", vpcId: "vpc_c", port: 4, mac: "0a:00:00:00:00:0c" };
+    const D: FabricEndpoint = { ...B, id: "d", tenantId: "org_c", vpcId: "vpc_c", port: 5, mac: "0a:00:00:00:00:0d" };
+    for (const e of [C, D]) await mapping.plug(e);
+    const dropsOfA = () =>
+      switches
+        .table(1n)
+        .flows()
+        .filter((f) => cookieKind(f.cookie) === "DENY" && f.match.inPort === A.port);
+    let most = 0;
+    for (let n = 0; n < 300; n++) {
+      await switches.inject(1n, { ...fromA, ipv4Dst: `10.9.${n >> 8}.${n & 0xff}` });
+      most = Math.max(most, dropsOfA().length);
+    }
+    expect(most).toBeLessThanOrEqual(32);
+    expect(dropsOfA()).toEqual([expect.objectContaining({ match: { inPort: A.port }, priority: 50 })]);
+    expect(mapping.stats()).toMatchObject({ denied: 33, blocks: 1 });
+    expect((await switches.inject(1n, { ...fromA, ipv4Dst: "10.9.9.9" })).toController).toEqual([]);
+    expect((await switches.inject(1n, fromA)).outputs).toEqual([wire]); // A's pair still flows
+    const fromC: Packet = { ...fromA, inPort: C.port, ethSrc: C.mac };
+    expect((await switches.inject(1n, fromC)).toController).toHaveLength(1);
+    expect(switches.released.at(-1)?.trace.outputs[0]?.packet).toMatchObject({
+      ipv4Dst: mapping.fabricAddressOf("d"),
+    });
+  });
 });

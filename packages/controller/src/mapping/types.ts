@@ -12,8 +12,10 @@ export interface MappingOptions {
   denySeconds?: number;
   /** packet-ins accepted per instance port: sustained per second and burst (default 100 / 200) */
   packetInRate?: { perSecond: number; burst: number };
-  /** seconds a port over its packet-in rate has its misses dropped (default 2) */
+  /** seconds a port over its packet-in rate has its misses dropped at first (default 2; doubles while it keeps flooding, up to 16) */
   rateLimitSeconds?: number;
+  /** short drop flows (denied conversations) one port may hold at once before its misses are dropped as a whole (default 32) */
+  maxDenyFlowsPerPort?: number;
   logger?: OpenFlowLogger;
   /** ms since the epoch, for the packet-in rate limiter (default Date.now; tests inject one) */
   clock?: () => number;
@@ -28,7 +30,12 @@ export interface MappingStats {
   packetIns: number;
   setups: number;
   denied: number;
+  /** packet-ins not judged because their port was over its limits */
   rateLimited: number;
+  /** port drop flows installed (a port over its packet-in rate or its share of short drops) */
+  blocks: number;
+  /** packet-ins dropped while waiting for their turn (their port had too many waiting) */
+  queueDropped: number;
   /** packet-in received → both VEBs acknowledged (barrier) → first packet released, in ms */
   setupMs: { count: number; p50: number; p99: number; max: number };
   /** the TSC's own share of it: packet-in received → every flow-mod written (lookup, policy, flows), in ms */
