@@ -93,3 +93,47 @@ describe("the agent's VEB on a real Open vSwitch", () => {
     expect((await listBindings(inHost, host.bridge)).map((b) => b.port)).not.toContain("nvitst0");
   });
 });
+
+describe("a plugged port on a real host", () => {
+  it("keeps the host's own stack out of reach (nft ingress drop on netdev, sysctls), and unplug removes the chain", async () => {
+    const host = lab.hosts[0]!;
+    const peer = `${name}-pg`;
+    const inPeer = (...args: string[]) => run("ip", ["-n", peer, ...args]);
+    await run("ip", ["netns", "add", peer]);
+    try {
+      await run("ip", ["-n", host.ns, "link", "add", "nvpg0", "type", "veth", "peer", "name", "eth0", "netns", peer]);
+      await inPeer("link", "set", "eth0", "up");
+      await inPeer("addr", "add", "10.0.0.9/24", "dev", "eth0");
+      await inPeer("route", "add", `${host.fabricIp}/32`, "dev", "eth0");
+      await run("ip", ["-n", host.ns, "link", "set", "nvpg0", "up"]);
+      const binding = {
+        port: "nvpg0",
+        instanceId: "inst_0123456789ABCDEFGHpg",
+        mac: "02:00:0a:00:00:09",
+        ip: "10.0.0.9",
+      };
+      await plugPort(inHost, host.bridge, binding);
+      await plugPort(inHost, host.bridge, binding); // a retried plug
+      expect(await inHost("nft", ["list", "chain", "netdev", "nvi_ports", "in_nvpg0"])).toMatch(
+        /type filter hook ingress device "nvpg0" priority -500; policy drop;/,
+      );
+      expect(
+        (await inHost("sysctl", ["-n", "net.ipv4.conf.nvpg0.rp_filter", "net.ipv4.conf.nvpg0.arp_ignore"])).split("\n"),
+      ).toEqual(expect.arrayContaining(["1", "8"]));
+      // ARP for the host's fabric address through the port: the host's kernel never answers
+      await run("ip", ["netns", "exec", peer, "ping", "-c", "2", "-i", "0.2", "-W", "1", host.fabricIp]).catch(
+        () => "",
+      );
+      expect(await inPeer("neigh", "show", host.fabricIp)).not.toContain("lladdr");
+      await unplugPort(inHost, host.bridge, "nvpg0");
+      await expect(inHost("nft", ["list", "chain", "netdev", "nvi_ports", "in_nvpg0"])).rejects.toThrow();
+      // plugged again, then the device vanishes before the unplug: still no error, and the chain goes
+      await plugPort(inHost, host.bridge, binding);
+      await run("ip", ["-n", host.ns, "link", "del", "nvpg0"]);
+      await unplugPort(inHost, host.bridge, "nvpg0");
+      await expect(inHost("nft", ["list", "chain", "netdev", "nvi_ports", "in_nvpg0"])).rejects.toThrow();
+    } finally {
+      await run("ip", ["netns", "del", peer]).catch(() => undefined);
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { promisify } from "node:util";
+import { guardPort, unguardPort } from "./port-guard.ts";
 
 /** Runs one command; the lab and tests swap in one that runs inside a host's namespace. */
 export type Runner = (cmd: string, args: readonly string[]) => Promise<string>;
@@ -103,8 +104,13 @@ export async function ofportOf(run: Runner, port: string): Promise<number> {
   throw new Error(`port ${port} got no OpenFlow port number`);
 }
 
-/** Adds an instance's interface to the VEB with what the TSC binds it to (anti-spoofing: port ↔ MAC ↔ IP). */
+/**
+ * Adds an instance's interface to the VEB with what the TSC binds it to (anti-spoofing: port ↔ MAC ↔
+ * IP), after keeping it out of the host's own stack (`port-guard.ts`): a port that cannot be guarded
+ * is not plugged.
+ */
 export async function plugPort(run: Runner, bridge: string, binding: PortBinding): Promise<void> {
+  await guardPort(run, bridge, binding.port);
   await run("ovs-vsctl", [
     "--may-exist",
     "add-port",
@@ -124,12 +130,14 @@ export async function plugPort(run: Runner, bridge: string, binding: PortBinding
  * Takes a port off the VEB and forgets its conntrack zone (the TSC uses the OpenFlow port number as
  * the zone of what is delivered to it): a later instance given the same port number must not
  * inherit replies the previous one was allowed. Flushing is best effort (an older OVS, no zone yet).
+ * The port's guard chain goes too (after the port left the bridge, so no frame reaches the stack).
  */
 export async function unplugPort(run: Runner, bridge: string, port: string): Promise<void> {
   const ofport = Number(
     (await run("ovs-vsctl", ["--if-exists", "get", "interface", port, "ofport"]).catch(() => "")).trim(),
   );
   await run("ovs-vsctl", ["--if-exists", "del-port", bridge, port]);
+  await unguardPort(run, port);
   if (Number.isInteger(ofport) && ofport > 0 && ofport < 0xff00)
     await run("ovs-appctl", ["dpctl/flush-conntrack", `zone=${ofport}`]).catch(() => undefined);
 }

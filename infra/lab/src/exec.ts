@@ -57,6 +57,7 @@ export const PREREQUISITES: readonly { bin: string; pkg: string }[] = [
   { bin: "ovs-ofctl", pkg: "openvswitch-switch" },
   { bin: "ping", pkg: "iputils-ping" },
   { bin: "sysctl", pkg: "procps" },
+  { bin: "nft", pkg: "nftables" },
 ];
 export const OVS_SCHEMA = "/usr/share/openvswitch/vswitch.ovsschema";
 

@@ -3,6 +3,7 @@ import path from "node:path";
 import { inNs, ipIn, LabError, run, sleep, tryRun } from "./exec.ts";
 import { ofportOf, vsctl, withRaisedRmem } from "./ovs.ts";
 import { defaultInstanceMac, instanceNameProblem, instanceNs, macProblem, parseInstanceAddress } from "./plan.ts";
+import { guardLabPort, unguardLabPort } from "./port-guard.ts";
 import { spawnInNs, stopPids } from "./processes.ts";
 import { type InstanceState, type LabState, readState, withLabLock, writeState } from "./state.ts";
 
@@ -84,6 +85,8 @@ export async function addInstance(lab: string, options: InstanceOptions): Promis
       await ipIn(ns, "link", "set", "eth0", "address", mac, "mtu", "1500", "up");
       await ipIn(ns, "addr", "add", address.cidr, "dev", "eth0");
       await ipIn(ns, "route", "add", "default", "via", address.gateway, "dev", "eth0");
+      // the host's kernel must never see the instance's frames, only Open vSwitch (port-guard.ts)
+      await guardLabPort(host.ns, port);
       await ipIn(host.ns, "link", "set", port, "up");
       const ids = [
         `iface-id=${options.id ?? options.name}`,
@@ -143,17 +146,18 @@ export async function addInstance(lab: string, options: InstanceOptions): Promis
       await writeState(state);
       return instance;
     } catch (e) {
-      await removePlumbing(ns, host.ovsDir, host.bridge, port);
+      await removePlumbing(ns, host.ns, host.ovsDir, host.bridge, port);
       throw e;
     }
   });
 }
 
-async function removePlumbing(ns: string, ovsDir: string, bridge: string, port: string): Promise<void> {
+async function removePlumbing(ns: string, hostNs: string, ovsDir: string, bridge: string, port: string): Promise<void> {
   const { ok, out } = await tryRun("ip", ["netns", "pids", ns]);
   if (ok) await stopPids(out.split(/\s+/).filter(Boolean).map(Number), ns);
   await tryRun("ovs-vsctl", ["--timeout=10", `--db=unix:${ovsDir}/db.sock`, "--if-exists", "del-port", bridge, port]);
   await tryRun("ip", ["netns", "del", ns]);
+  await unguardLabPort(hostNs, port);
 }
 
 /** Removes an instance; removing one that does not exist is a no-op (returns false). */
@@ -163,7 +167,13 @@ export async function removeInstance(lab: string, name: string): Promise<boolean
     const instance = state.instances.find((i) => i.name === name);
     if (!instance) return false;
     const host = state.hosts.find((h) => h.id === instance.host);
-    await removePlumbing(instance.ns, host?.ovsDir ?? "/nonexistent", host?.bridge ?? "", instance.port);
+    await removePlumbing(
+      instance.ns,
+      host?.ns ?? "/nonexistent",
+      host?.ovsDir ?? "/nonexistent",
+      host?.bridge ?? "",
+      instance.port,
+    );
     state.instances = state.instances.filter((i) => i.name !== name);
     await writeState(state);
     return true;

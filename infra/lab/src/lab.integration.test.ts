@@ -187,6 +187,19 @@ describe("instances", () => {
     expect([tcp.ok, udp.ok]).toEqual([false, false]);
   });
 
+  it("never reach their host's own stack: no ARP answer for its addresses, its port guarded by an nft drop", async () => {
+    const a1 = inst.a1!;
+    const h1 = host("h1");
+    const chain = await run("ip", ["netns", "exec", h1.ns, "nft", "list", "chain", "netdev", "nvi_lab", "in_a1"]);
+    expect(chain).toMatch(/hook ingress device "a1" priority -500; policy drop;/);
+    for (const addr of [h1.fabricIp, h1.mgmtIp]) {
+      await run("ip", ["-n", a1.ns, "route", "replace", `${addr}/32`, "dev", "eth0"]);
+      await tryRun("ip", ["netns", "exec", a1.ns, "ping", "-c", "2", "-i", "0.2", "-W", "1", addr]);
+      expect(await run("ip", ["-n", a1.ns, "neigh", "show", addr]), addr).not.toContain("lladdr");
+      await run("ip", ["-n", a1.ns, "route", "del", `${addr}/32`, "dev", "eth0"]);
+    }
+  });
+
   it("on one host reach each other once a pair of OpenFlow 1.3 flows wires their ports", async () => {
     const { a1, a2 } = inst;
     const h1 = host("h1");
@@ -265,6 +278,8 @@ describe("instances", () => {
     expect(ports).not.toContain("tmp1");
     expect(ports).not.toContain("tmp2");
     expect(await pidInNs(tmp.serverPid!, tmp.ns)).toBe(false);
+    const chain = await tryRun("ip", ["netns", "exec", h4.ns, "nft", "list", "chain", "netdev", "nvi_lab", "in_tmp1"]);
+    expect(chain.ok).toBe(false);
   });
 });
 

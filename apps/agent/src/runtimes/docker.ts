@@ -1,4 +1,5 @@
 import { isDockerImageReference, type InstanceSpec } from "@nvi/contracts";
+import { guardPort } from "../port-guard.ts";
 import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
 import { hostIfName } from "./netns.ts";
 
@@ -37,6 +38,8 @@ async function plugContainer(run: Runner, bridge: string, spec: InstanceSpec, pi
   await run("ip", ["link", "del", port]).catch(() => undefined);
   const peer = `${port.slice(0, 12)}c`;
   await run("ip", ["link", "add", port, "mtu", "1500", "type", "veth", "peer", "name", peer]);
+  // the container already runs: guard our end before its end exists in there (plugPort guards again, a no-op)
+  await guardPort(run, bridge, port);
   await run("ip", ["link", "set", peer, "netns", String(pid)]);
   const inside = (...args: string[]) => run("nsenter", ["-t", String(pid), "-n", "ip", ...args]);
   await inside("link", "set", peer, "name", "eth0");
