@@ -14,9 +14,12 @@ import { capture, rxPackets, sendRawFrames } from "./probes.ts";
  * passes; the peer receives none of the tagged frames.
  */
 let ij: InstancesJourney;
-let ns: { a: string; b: string; underlay: string; host1: string };
+let ns: { a: string; b: string; underlay: string; underlay2: string; host1: string };
 let addr: { a: string; b: string };
+/** a's and b's fabric addresses, as the underlay carries them */
+let fabric: { a: string; b: string };
 let macA: string;
+let host2: { fabricMac: string; gatewayMac: string };
 
 beforeAll(async () => {
   ij = await startInstancesJourney();
@@ -32,12 +35,18 @@ beforeAll(async () => {
     a: `${j.lab.name}-n-${a.id}`,
     b: `${j.lab.name}-n-${b.id}`,
     underlay: `${j.lab.name}-dc1`,
+    underlay2: `${j.lab.name}-dc2`,
     host1: j.lab.hosts.find((h) => h.dc === 1)!.ns,
   };
+  host2 = j.lab.hosts.find((h) => h.dc === 2)!;
   addr = { a: a.address, b: b.address };
   macA = (JSON.parse(await run("ip", ["-n", ns.a, "-j", "link", "show", "eth0"])) as { address: string }[])[0]!.address;
   // the pair exists (the plain ping passes), so a tagged or optioned packet meets the pair's flows
-  expect(await j.pingFrom(a.id, b.address)).toBe(true);
+  const seen = await capture(ns.underlay, "br0", "icmp", 1000, async () => {
+    expect(await j.pingFrom(a.id, b.address)).toBe(true);
+  });
+  const m = seen.map((l) => /(100\.65\.\d+\.\d+) > (100\.65\.\d+\.\d+): ICMP echo request/.exec(l)).find(Boolean);
+  fabric = { a: m![1]!, b: m![2]! };
 }, 240_000);
 
 afterAll(async () => {
@@ -53,13 +62,17 @@ function checksum(h: string): string {
   return u16(~sum & 0xffff);
 }
 
-/** An ICMP echo request a → b, from a's own MAC and address to the VEB's MAC, with `tags` (TPID + TCI hex) after the MACs. */
-function echoFrame(tags: string): string {
+/**
+ * An ICMP echo request a → b, from a's own MAC and address to the VEB's MAC, with `tags` (TPID +
+ * TCI hex) after the MACs; or, with `o`, the mapped packet as the underlay would carry it.
+ */
+function echoFrame(tags: string, o?: { src: string; dst: string; ethSrc: string; ethDst: string }): string {
   const icmpNoSum = `08000000${u16(0x4e56)}0001${Buffer.from("tagged-frame").toString("hex")}`;
   const icmp = icmpNoSum.slice(0, 4) + checksum(icmpNoSum) + icmpNoSum.slice(8);
-  const ipNoSum = `4500${u16(20 + icmp.length / 2)}0000400040010000${ipv4ToNumber(addr.a).toString(16).padStart(8, "0")}${ipv4ToNumber(addr.b).toString(16).padStart(8, "0")}`;
+  const ip4 = (a: string) => ipv4ToNumber(a).toString(16).padStart(8, "0");
+  const ipNoSum = `4500${u16(20 + icmp.length / 2)}0000400040010000${ip4(o?.src ?? addr.a)}${ip4(o?.dst ?? addr.b)}`;
   const ip = ipNoSum.slice(0, 20) + checksum(ipNoSum) + ipNoSum.slice(24);
-  return `${hex(macToBytes(VEB_MAC))}${hex(macToBytes(macA))}${tags}0800${ip}${icmp}`;
+  return `${hex(macToBytes(o?.ethDst ?? VEB_MAC))}${hex(macToBytes(o?.ethSrc ?? macA))}${tags}0800${ip}${icmp}`;
 }
 
 const TAGGED: Record<string, string> = {
@@ -84,7 +97,11 @@ describe("frames leave the host as the pipeline says", () => {
   it("tagged frames (single, priority, double, 802.1ad) neither reach the underlay nor the peer", async () => {
     const before = await rxPackets(ns.b);
     const seen = await capture(ns.underlay, "br0", "not arp", 1000, async () => {
-      await sendRawFrames(ns.a, Object.values(TAGGED).map(echoFrame), 3);
+      await sendRawFrames(
+        ns.a,
+        Object.values(TAGGED).map((t) => echoFrame(t)),
+        3,
+      );
       expect((await ping()).ok).toBe(true); // the plain ping still passes (and shows on the capture)
     });
     const tagged = seen.filter((l) => /802\.1Q|802\.1ad|QinQ|vlan|0x8100|0x88a8/i.test(l));
@@ -119,5 +136,16 @@ describe("frames leave the host as the pipeline says", () => {
       ipLines.filter((l) => !/\(tos 0x0,/.test(l)),
       seen.join("\n"),
     ).toEqual([]);
+  });
+
+  it("a mapped packet forged on the peer's segment passes only from the MAC it must come from (the router)", async () => {
+    const forged = (ethSrc: string) => echoFrame("", { src: fabric.a, dst: fabric.b, ethSrc, ethDst: host2.fabricMac });
+    const before = await rxPackets(ns.b);
+    // another box on dc2's underlay (not the router) forging a → b: never delivered
+    await sendRawFrames(ns.underlay2, [forged("02:66:66:66:66:66")], 3, "br0");
+    expect((await rxPackets(ns.b)) - before).toBe(0);
+    // the same bytes from the router's MAC are what the ingress flow accepts (the underlay is trusted: ARCHITECTURE.md)
+    await sendRawFrames(ns.underlay2, [forged(host2.gatewayMac)], 3, "br0");
+    expect((await rxPackets(ns.b)) - before).toBe(3);
   });
 });
