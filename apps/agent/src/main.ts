@@ -4,6 +4,7 @@ import { IdentityRefusedError, RefusedError, controlPlane } from "./control-plan
 import { agentEnv } from "./env.ts";
 import type { HostFacts } from "@nvi/contracts";
 import { readFabricFacts } from "./fabric-facts.ts";
+import { FabricGuardKeeper } from "./fabric-guard.ts";
 import { readHostFacts, type FactOverrides } from "./host-facts.ts";
 import { AgentCredential, loadState, saveState, type AgentState } from "./state.ts";
 import { inventoryOf, runCommand } from "./commands.ts";
@@ -43,6 +44,10 @@ const facts = async (): Promise<HostFacts> =>
   );
 /** The VEB's OpenFlow certificate (mutual TLS with the TSC), when the agent owns the VEB. */
 const switchCert = env.NVI_CONTROLLER ? new SwitchCertificate(env.NVI_STATE_DIR, localRunner) : null;
+/** The fabric NIC's egress guard (IP options from the instance block dropped), when the agent owns the VEB. */
+const fabricGuard = env.NVI_CONTROLLER
+  ? new FabricGuardKeeper(localRunner, env.NVI_BRIDGE, env.NVI_INSTANCE_BLOCK, log)
+  : null;
 /** The console asked for a new CSR (no certificate on record, a rotation, another CA). */
 let certificateWanted = false;
 
@@ -85,6 +90,7 @@ async function main(): Promise<void> {
       reservedPorts: env.NVI_RESERVED_PORTS,
     });
     log("info", "veb ready", { ...veb });
+    await fabricGuard?.keep();
     // a certificate from an earlier run: Open vSwitch gets it before anything else (mutual TLS with the TSC)
     if (await switchCert?.configure()) log("info", "switch certificate configured", { dir: switchCert?.dir });
   }
@@ -146,6 +152,7 @@ async function main(): Promise<void> {
 
 /** One heartbeat: fresh facts, and a CSR when the switch certificate is missing, due or asked for; a certificate in the answer is installed. */
 async function beat(api: ReturnType<typeof controlPlane>, credential: AgentCredential) {
+  await fabricGuard?.keep();
   const hostFacts = await facts();
   const ask = switchCert && hostFacts.datapathId && (certificateWanted || (await switchCert.due()));
   const csr = ask ? await switchCert.request(hostFacts.hostname) : undefined;

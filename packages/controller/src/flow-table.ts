@@ -11,7 +11,11 @@ import {
 } from "@nvi/openflow";
 import { flowKey, FlowSpec, fromFlowStats } from "./flow.ts";
 
-/** Concrete header values of one packet (the Match shape without masks). */
+/**
+ * Concrete header values of one packet (the Match shape without masks). `vlanVid` is the outermost
+ * tag as OpenFlow 1.3 sees it (OFPVID_PRESENT | VID; absent or 0 = untagged); `ethType` the one
+ * after the tags.
+ */
 export type Packet = Omit<Match, `${string}Mask` | "extra">;
 
 export interface TraceResult {
@@ -47,7 +51,8 @@ export function matches(m: Match, p: Packet): boolean {
   for (const def of MATCH_FIELDS) {
     const want = rec[def.name];
     if (want === undefined) continue;
-    const have = pkt[def.name];
+    // an untagged frame's VLAN_VID is OFPVID_NONE (0): a packet without `vlanVid` is untagged
+    const have = def.name === "vlanVid" ? (pkt[def.name] ?? 0) : pkt[def.name];
     if (have === undefined) return false;
     const mask = def.mask ? rec[def.mask] : undefined;
     const mb = mask === undefined ? -1n : bits(def.kind, mask);

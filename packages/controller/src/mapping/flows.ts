@@ -22,6 +22,16 @@ const set = (field: "ethSrc" | "ethDst" | "ipv4Src" | "ipv4Dst", value: string):
   value,
 });
 
+/**
+ * OXM VLAN_VID = OFPVID_NONE (0, no mask): the frame carries no 802.1Q/802.1ad header. Every flow
+ * that admits an instance's frame, or a mapped frame from the fabric, matches it, so a tagged frame
+ * (any VID, priority-tagged VID 0, stacked tags) matches nothing and drops at table 0.
+ */
+export const UNTAGGED = { vlanVid: 0 } as const;
+
+/** DSCP every mapped packet carries on the underlay (what the tenant set never leaves the host). */
+export const UNDERLAY_DSCP = 0;
+
 export interface LeasedEndpoint extends FabricEndpoint {
   /** the fabric address leased to this endpoint */
   fabricIp: string;
@@ -50,6 +60,21 @@ export function hostPipeline(
       instructions: apply({ type: "output", port: fab }),
       cookie,
     },
+    // the host's own stack never speaks from its instance block (a host routing forged instance traffic stops here)
+    {
+      tableId: S.PORT_SECURITY.table,
+      priority: PRIORITY.GUARD,
+      match: { inPort: Port.LOCAL, ethType: EthType.IPV4, ...blockMatch(host.instanceBlock, "ipv4Src") },
+      instructions: [],
+      cookie,
+    },
+    {
+      tableId: S.PORT_SECURITY.table,
+      priority: PRIORITY.GUARD,
+      match: { inPort: Port.LOCAL, ethType: EthType.ARP, ...blockMatch(host.instanceBlock, "arpSpa") },
+      instructions: [],
+      cookie,
+    },
     {
       tableId: S.PORT_SECURITY.table,
       priority: PRIORITY.PLUMBING,
@@ -68,7 +93,7 @@ export function hostPipeline(
     {
       tableId: S.PORT_SECURITY.table,
       priority: PRIORITY.DEFAULT,
-      match: { inPort: fab, ethType: EthType.IPV4, ...blockMatch(host.instanceBlock) },
+      match: { inPort: fab, ethType: EthType.IPV4, ...blockMatch(host.instanceBlock, "ipv4Dst") },
       instructions: [],
       cookie,
     },
@@ -92,14 +117,22 @@ export function hostPipeline(
       {
         tableId: S.PORT_SECURITY.table,
         priority: PRIORITY.ENDPOINT,
-        match: { inPort: e.port, ethSrc: e.mac, ethType: EthType.IPV4, ipv4Src: e.ipv4 },
+        match: { inPort: e.port, ethSrc: e.mac, ...UNTAGGED, ethType: EthType.IPV4, ipv4Src: e.ipv4 },
         instructions: [goto(S.FORWARD)],
         cookie,
       },
       {
         tableId: S.PORT_SECURITY.table,
         priority: PRIORITY.ENDPOINT,
-        match: { inPort: e.port, ethSrc: e.mac, ethType: EthType.ARP, arpOp: 1, arpSpa: e.ipv4, arpSha: e.mac },
+        match: {
+          inPort: e.port,
+          ethSrc: e.mac,
+          ...UNTAGGED,
+          ethType: EthType.ARP,
+          arpOp: 1,
+          arpSpa: e.ipv4,
+          arpSha: e.mac,
+        },
         instructions: [goto(S.ARP_RESPONDER)],
         cookie,
       },
@@ -114,11 +147,12 @@ export function hostPipeline(
         ],
         cookie,
       },
-      // the lease: mapped traffic to this endpoint's fabric address goes on to the pair flows
+      // the lease: mapped traffic to this endpoint's fabric address, untagged and sent to this host's
+      // fabric MAC, goes on to the pair flows (which check who sent it)
       {
         tableId: S.PORT_SECURITY.table,
         priority: PRIORITY.ENDPOINT,
-        match: { inPort: fab, ethType: EthType.IPV4, ipv4Dst: e.fabricIp },
+        match: { inPort: fab, ethDst: host.fabricMac, ...UNTAGGED, ethType: EthType.IPV4, ipv4Dst: e.fabricIp },
         instructions: [goto(S.FORWARD)],
         cookie: taggedCookie("LEASE", e.port),
       },
@@ -180,19 +214,20 @@ export function bootstrapPipeline(fabricPort = 1): FlowSpec[] {
   ];
 }
 
-function blockMatch(cidr: string): { ipv4Dst: string; ipv4DstMask: string } {
+/** `cidr` as a masked match on `field` (an IPv4-valued OXM field with a mask). */
+function blockMatch(cidr: string, field: "ipv4Dst" | "ipv4Src" | "arpSpa"): FlowSpec["match"] {
   const [ip, len] = cidr.split("/");
   const prefix = Number(len);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  return { ipv4Dst: ip ?? "0.0.0.0", ipv4DstMask: [24, 16, 8, 0].map((s) => (mask >>> s) & 0xff).join(".") };
+  return { [field]: ip ?? "0.0.0.0", [`${field}Mask`]: [24, 16, 8, 0].map((s) => (mask >>> s) & 0xff).join(".") };
 }
 
 /** True when both hosts sit on the same fabric segment (so the next hop is the peer host itself). */
 export function sameSegment(a: FabricHost, b: FabricHost): boolean {
   const net = (h: FabricHost): string => {
-    const m = blockMatch(`${h.fabricIp}/${h.fabricPrefixLen}`);
+    const m = blockMatch(`${h.fabricIp}/${h.fabricPrefixLen}`, "ipv4Dst");
     const ip = h.fabricIp.split(".").map(Number);
-    const mask = m.ipv4DstMask.split(".").map(Number);
+    const mask = (m.ipv4DstMask ?? "").split(".").map(Number);
     return ip.map((o, i) => o & (mask[i] ?? 0)).join(".") + `/${h.fabricPrefixLen}`;
   };
   return a.fabricPrefixLen === b.fabricPrefixLen && net(a) === net(b);
@@ -294,6 +329,7 @@ export function pairFlows(
           set("ethDst", nextHop),
           set("ipv4Src", s.endpoint.fabricIp),
           set("ipv4Dst", d.endpoint.fabricIp),
+          { type: "setField", field: "ipDscp", value: UNDERLAY_DSCP },
           { type: "output", port: s.host.fabricPort },
         ];
     const egress = {
@@ -335,11 +371,14 @@ export function pairFlows(
       } else add(s.host.datapathId, { ...base, match: egress, instructions: [] });
     }
     if (sameHost) continue;
-    // ingress on the receiver's VEB
+    // ingress on the receiver's VEB, from the one MAC s's packets arrive with: s's host on the same
+    // segment, else the receiving segment's router (another host of the segment forging s's fabric
+    // address does not pass)
     add(d.host.datapathId, {
       ...base,
       match: {
         inPort: d.host.fabricPort,
+        ethSrc: sameSegment(s.host, d.host) ? s.host.fabricMac : d.host.gatewayMac,
         ethType: EthType.IPV4,
         ipv4Src: s.endpoint.fabricIp,
         ipv4Dst: d.endpoint.fabricIp,

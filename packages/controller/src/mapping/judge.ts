@@ -126,8 +126,9 @@ export type Conversation =
 
 /**
  * A first packet: ignored unless it is IPv4 from the address bound to the port; denied (a short
- * drop on the sender's VEB) when nobody holds the destination in a reachable VPC or neither side
- * may open anything; otherwise the pair is set up (what src may not send drops on its VEB).
+ * drop on the sender's VEB) when it is addressed to the sender itself, when nobody holds the
+ * destination in a reachable VPC or neither side may open anything; otherwise the pair is set up
+ * (what src may not send drops on its VEB).
  */
 export function judgeConversation(
   view: MappingView,
@@ -140,6 +141,9 @@ export function judgeConversation(
   const src = view.inventory.endpointAt(dpid, inPort);
   if (!pkt || !src || src.ipv4 !== pkt.src) return { kind: "ignore" };
   const dst = peerOf(view, src, pkt.dst);
+  // its own address: the instance's stack never sends that out; a pair with itself is never set up
+  if (dst?.id === src.id)
+    return { kind: "deny", flow: denyFlow(src, pkt.dst, denySeconds), src, dst: pkt.dst, reason: "its own address" };
   if (!dst || !servicesOf(view, src, dst)) {
     const reason = dst ? view.policy(src, dst).reason : `no instance ${pkt.dst} in ${src.vpcId} or a peered VPC`;
     return { kind: "deny", flow: denyFlow(src, pkt.dst, denySeconds), src, dst: pkt.dst, reason };

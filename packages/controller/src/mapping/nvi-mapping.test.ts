@@ -185,7 +185,14 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     // the short drop answers from now on, without asking the TSC
     expect(await switches.inject(1n, fromA)).toMatchObject({ outputs: [], toController: [] });
     expect(
-      (await switches.inject(2n, { ...wire!.packet, inPort: H2.fabricPort, ethDst: H2.fabricMac })).outputs,
+      (
+        await switches.inject(2n, {
+          ...wire!.packet,
+          inPort: H2.fabricPort,
+          ethSrc: H2.gatewayMac,
+          ethDst: H2.fabricMac,
+        })
+      ).outputs,
     ).toEqual([]);
     expect((await switches.inject(1n, arpFromA(B.ipv4))).outputs).toEqual([]);
   });
@@ -239,6 +246,17 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     expect(await mapping.verify(1n)).toMatchObject({ pairFlows: 2, stale: 2, missing: 0 });
     expect(mappingFlows(switches, 1n)).toEqual([]);
     expect((await switches.inject(1n, fromA)).outputs).toEqual([]);
+  });
+
+  it("an instance writing to its own address never gets a pair with itself: a short drop answers instead", async () => {
+    const { mapping, switches } = await fabric();
+    const toSelf: Packet = { ...fromA, ipv4Dst: A.ipv4 };
+    expect((await switches.inject(1n, toSelf)).toController).toHaveLength(1);
+    expect(mapping.stats()).toMatchObject({ setups: 0, activePairs: 0, denied: 1 });
+    expect(mappingFlows(switches, 1n)).toEqual([]);
+    expect(switches.released).toEqual([]);
+    // the drop answers the next one on the VEB, without asking the TSC
+    expect(await switches.inject(1n, toSelf)).toMatchObject({ outputs: [], toController: [] });
   });
 
   it("a port asking about too many new conversations gets a short drop on its VEB; its next one never reaches the TSC, its pairs still flow", async () => {

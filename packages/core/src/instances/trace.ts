@@ -69,11 +69,11 @@ export async function traceReachability(ctx: Ctx, input: z.input<typeof TraceInp
     q.toInstanceId !== undefined
       ? await ctx.db.instance.findFirst({
           where: { id: q.toInstanceId, orgId, status: { not: "terminated" } },
-          include: { host: { select: { name: true } } },
+          include: { host: { select: { name: true, fabricMac: true, nextHopMac: true } } },
         })
       : await ctx.db.instance.findFirst({
           where: { orgId, vpcId: from.vpcId, address: q.toAddress!, status: { not: "terminated" } },
-          include: { host: { select: { name: true } } },
+          include: { host: { select: { name: true, fabricMac: true, nextHopMac: true } } },
         });
   if (q.toInstanceId !== undefined && !target)
     throw new DomainError("NOT_FOUND", "toInstanceId: instance not found", { field: "toInstanceId" });
@@ -103,10 +103,13 @@ export async function traceReachability(ctx: Ctx, input: z.input<typeof TraceInp
     summary = `${where} delivers it${target ? ` to ${target.name}` : ""} (${first.datapathActions})`;
   } else {
     const f = fields(first.finalFlow);
+    // as the underlay hands it to the target host: addressed to its fabric MAC, straight from the
+    // sending host on one segment, else from the target's router (what its ingress flow checks)
+    const direct = f.dl_dst !== undefined && f.dl_dst === target.host.fabricMac;
     const arrives: TraceRequest = {
       inPort: FABRIC_OFPORT,
-      srcMac: f.dl_src ?? VEB_MAC,
-      dstMac: f.dl_dst ?? VEB_MAC,
+      srcMac: (direct ? f.dl_src : (target.host.nextHopMac ?? f.dl_src)) ?? VEB_MAC,
+      dstMac: target.host.fabricMac ?? f.dl_dst ?? VEB_MAC,
       srcIp: f.nw_src ?? from.address,
       dstIp: f.nw_dst ?? toAddress,
       protocol: q.protocol,
