@@ -129,6 +129,11 @@ export const HostIdentity = HostFacts.pick({
 });
 export type HostIdentity = z.infer<typeof HostIdentity>;
 
+/** `host.rotateCredential`: when the rotation was asked for (the agent picks it up on its next heartbeat). */
+export const CredentialRotationDto = z.object({ hostId: z.string(), rotationRequestedAt: z.iso.datetime() });
+/** `host.approveIdentity`: the identity the host now holds. */
+export const IdentityApprovalDto = z.object({ hostId: z.string(), identity: HostIdentity });
+
 /** The approved identity as the console shows it (read back from storage, so not re-validated: a value approved under older rules still shows). */
 export const ApprovedIdentityDto = z.object({
   datapathId: z.string().nullable(),
