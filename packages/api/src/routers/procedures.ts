@@ -29,25 +29,15 @@ function resolver<I extends z.ZodType, O extends z.ZodType>(call: Call<I, O>) {
     call(ctx.core, input as z.output<I>, ctx) as never;
 }
 
+type Args<I extends z.ZodType, O extends z.ZodType> = [meta: OpenApiMeta, input: I, output: O, call: Call<I, O>];
+
 /** A read: `call(ctx.core, input)` (the request's context third, for the rare call that needs more). */
-export function read<I extends z.ZodType, O extends z.ZodType>(
-  meta: OpenApiMeta,
-  input: I,
-  output: O,
-  call: Call<I, O>,
-) {
-  return checked(meta, input, output).query(resolver(call));
-}
+export const read = <I extends z.ZodType, O extends z.ZodType>(...[meta, input, output, call]: Args<I, O>) =>
+  checked(meta, input, output).query(resolver(call));
 
 /** A change made at once: `call(ctx.core, input)`. */
-export function write<I extends z.ZodType, O extends z.ZodType>(
-  meta: OpenApiMeta,
-  input: I,
-  output: O,
-  call: Call<I, O>,
-) {
-  return checked(meta, input, output).mutation(resolver(call));
-}
+export const write = <I extends z.ZodType, O extends z.ZodType>(...[meta, input, output, call]: Args<I, O>) =>
+  checked(meta, input, output).mutation(resolver(call));
 
 /** A change that queues an operation: `call(ctx.core, queue, input)` with the server's queue. */
 export function queued<I extends z.ZodType, O extends z.ZodType>(
