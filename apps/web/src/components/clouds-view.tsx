@@ -31,15 +31,7 @@ function RegisterCloud({ onDone }: { onDone: () => void }) {
     { refresh: trpc.cloud.list.queryKey(), onDone },
   );
   return (
-    <FormCard
-      title="Register a cloud"
-      label="Register cloud"
-      formProps={form.formProps}
-      error={form.error}
-      submit="Register"
-      pending={form.pending}
-      onCancel={onDone}
-    >
+    <FormCard title="Register a cloud" label="Register cloud" form={form} submit="Register" onCancel={onDone}>
       <div className="row">
         <Field label="Name" grow>
           <input name="name" required maxLength={64} placeholder="fra-docker" />

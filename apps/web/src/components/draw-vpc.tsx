@@ -76,10 +76,8 @@ export function DrawVpcPanel({
     <FormCard
       title={`New VPC across ${clouds.length} cloud${clouds.length > 1 ? "s" : ""}`}
       label="Create the drawn VPC"
-      formProps={form.formProps}
-      error={form.error}
+      form={form}
       submit="Create VPC"
-      pending={form.pending}
       onCancel={onClear}
       cancelLabel="Clear selection"
     >

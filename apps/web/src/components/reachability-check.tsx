@@ -73,11 +73,9 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
     <FormCard
       title="Can it reach…?"
       label="Reachability check"
-      formProps={formProps}
-      error={check.error}
+      form={{ formProps, error: check.error, pending: check.isPending }}
       after={check.data && <ProbeVerdict r={check.data} />}
       submit={check.isPending ? "Probing…" : "Check"}
-      pending={check.isPending}
     >
       <p className="muted">
         A live probe from inside one instance to another (or to any address), through the real VEBs and flows.

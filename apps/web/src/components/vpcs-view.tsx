@@ -24,15 +24,7 @@ function CreateVpc({ onDone }: { onDone: () => void }) {
     { refresh: trpc.vpc.list.queryKey(), onDone },
   );
   return (
-    <FormCard
-      title="Create a VPC"
-      label="Create VPC"
-      formProps={form.formProps}
-      error={form.error}
-      submit="Create VPC"
-      pending={form.pending}
-      onCancel={onDone}
-    >
+    <FormCard title="Create a VPC" label="Create VPC" form={form} submit="Create VPC" onCancel={onDone}>
       <div className="row">
         <Field label="Name" grow>
           <input name="name" required maxLength={64} placeholder="prod" />

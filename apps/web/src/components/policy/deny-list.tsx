@@ -30,7 +30,7 @@ export function DenyList({ denies }: { denies: DenyDto[] }) {
   const form = useFormSubmit(readDeny, (input) =>
     flow.start(
       `Deny ${formatLabels(input.srcLabels) || "anything"} → ${formatLabels(input.dstLabels) || "anything"}`,
-      (preview) => create.mutateAsync({ ...input, preview }),
+      ({ preview }) => create.mutateAsync({ ...input, preview }),
     ),
   );
   return (
@@ -69,7 +69,7 @@ export function DenyList({ denies }: { denies: DenyDto[] }) {
                 danger: true,
                 disabled: flow.busy,
                 onSelect: () =>
-                  flow.start("Remove deny entry", (preview) => remove.mutateAsync({ denyId: d.id, preview })),
+                  flow.start("Remove deny entry", ({ preview }) => remove.mutateAsync({ denyId: d.id, preview })),
               },
             ]}
           />

@@ -56,15 +56,7 @@ export function GroupForm({
   const form = useFormSubmit(readGroup, onSubmit);
   const label = group ? `Edit group ${group.name}` : "Create group";
   return (
-    <FormCard
-      title={label}
-      heading={3}
-      formProps={form.formProps}
-      error={form.error}
-      submit="Preview"
-      disabled={busy}
-      onCancel={onCancel}
-    >
+    <FormCard title={label} heading={3} form={form} submit="Preview" disabled={busy} onCancel={onCancel}>
       <div className="row">
         <Field label="Name">
           <input name="name" required maxLength={64} defaultValue={group?.name} placeholder="web" />

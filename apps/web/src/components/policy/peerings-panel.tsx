@@ -29,7 +29,7 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
   const form = useFormSubmit(
     (f) => formText(f, "peerVpcId"),
     (peerVpcId) =>
-      flow.start(`Peer ${vpc.name} with ${peerVpcId}`, (preview) =>
+      flow.start(`Peer ${vpc.name} with ${peerVpcId}`, ({ preview }) =>
         request.mutateAsync({ vpcId: vpc.id, peerVpcId, preview }),
       ),
   );
@@ -65,7 +65,7 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
                   label: "Accept",
                   disabled: flow.busy,
                   onSelect: () =>
-                    flow.start("Accept peering", (preview) => accept.mutateAsync({ peeringId: p.id, preview })),
+                    flow.start("Accept peering", ({ preview }) => accept.mutateAsync({ peeringId: p.id, preview })),
                 },
                 answerable && {
                   label: "Reject",
@@ -77,7 +77,7 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
                   danger: true,
                   disabled: flow.busy,
                   onSelect: () =>
-                    flow.start(p.status === "active" ? "End peering" : "Withdraw peering", (preview) =>
+                    flow.start(p.status === "active" ? "End peering" : "Withdraw peering", ({ preview }) =>
                       end.mutateAsync({ peeringId: p.id, preview }),
                     ),
                 },

@@ -81,7 +81,9 @@ export function RuleEditor({
         ? groups.find((g) => `g:${g.id}` === source)?.name
         : peers.find((p) => `v:${p.vpcId}` === source)?.name;
       const dstName = groups.find((g) => g.id === input.dstGroupId)?.name;
-      flow.start(`Allow ${srcName ?? "?"} → ${dstName ?? "?"}`, (preview) => create.mutateAsync({ ...input, preview }));
+      flow.start(`Allow ${srcName ?? "?"} → ${dstName ?? "?"}`, ({ preview }) =>
+        create.mutateAsync({ ...input, preview }),
+      );
     },
   );
   return (
@@ -89,8 +91,7 @@ export function RuleEditor({
       title="New rule"
       label="Rule editor"
       heading={3}
-      formProps={form.formProps}
-      error={form.error}
+      form={form}
       submit="Preview"
       disabled={flow.busy || groups.length === 0}
       onCancel={onCancel}

@@ -109,6 +109,13 @@ export function FormButtons({
   );
 }
 
+/** What a form card needs of its form hook (`useFormMutation`, `useFormSubmit`): the form's props, its error, whether it is sending. */
+export interface FormState {
+  formProps: { ref?: Ref<HTMLFormElement>; onSubmit: (e: FormEvent<HTMLFormElement>) => void };
+  error?: unknown;
+  pending?: boolean;
+}
+
 /**
  * A form in a card: its title (also the form's accessible name unless `label` says otherwise),
  * the fields, the error, anything to show after it (a result), then the buttons.
@@ -116,10 +123,8 @@ export function FormButtons({
 export function FormCard({
   title,
   label,
-  formProps,
-  error,
+  form: { formProps, error, pending },
   submit,
-  pending,
   disabled,
   onCancel,
   cancelLabel,
@@ -130,10 +135,8 @@ export function FormCard({
 }: {
   title: ReactNode;
   label?: string;
-  formProps: { ref?: Ref<HTMLFormElement>; onSubmit: (e: FormEvent<HTMLFormElement>) => void };
-  error?: unknown;
+  form: FormState;
   submit: ReactNode;
-  pending?: boolean;
   disabled?: boolean;
   onCancel?: () => void;
   cancelLabel?: string;
