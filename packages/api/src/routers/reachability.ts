@@ -1,5 +1,5 @@
-import { ReachabilityDto, TraceDto } from "@nvi/contracts";
-import { CheckReachabilityInput, checkReachability, TraceInput, traceReachability } from "@nvi/core";
+import { CheckReachabilityInput, ReachabilityDto, TraceDto, TraceInput } from "@nvi/contracts";
+import { checkReachability, traceReachability } from "@nvi/core";
 import { router } from "../trpc.ts";
 import { rest } from "./meta.ts";
 import { write } from "./procedures.ts";
