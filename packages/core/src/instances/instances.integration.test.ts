@@ -3,19 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeHost } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
 import type { DomainError } from "../errors.ts";
-import { codeOf, tenantWithHost } from "../test-support/kit.ts";
+import { codeOf, tenantWithHost, testQueue } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { completeCommand, issueCommand, pullCommands } from "./commands.ts";
 import { launchInstance, terminateInstance } from "./instances.ts";
 import { retryOperation } from "../operations/operations.ts";
-import { redisOperationQueue } from "../operations/queue.ts";
 
 /** Launch bookkeeping against the real Postgres and a real BullMQ queue (its own prefix; no worker consumes it here). */
 let ctx: Ctx;
 let subnetId: SubnetId;
 let hostId: HostId;
 
-let queue: ReturnType<typeof redisOperationQueue>;
+let queue: ReturnType<typeof testQueue>;
 
 beforeAll(async () => {
   const tenant = await tenantWithHost("inst");
@@ -25,10 +24,7 @@ beforeAll(async () => {
 
   const vpc = await createVpc(ctx, { name: "v", cidr: "10.77.0.0/16", allowOverlap: false });
   subnetId = (await createSubnet(ctx, { vpcId: vpc.id, cloudId, name: "s", cidr: "10.77.1.0/26" })).id;
-  queue = redisOperationQueue(
-    process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-    `nvitest-core-${Date.now().toString(36)}`,
-  );
+  queue = testQueue("core");
 });
 afterAll(async () => {
   await queue.close();
