@@ -1,10 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createApiToken, mintTokenSecret, resolveUserActor, type CoreDeps } from "@nvi/core";
 import { handleRest, MAX_BODY_BYTES } from "./http.ts";
-import { headerContext, makeTenant, tenantKit } from "./test-support/fixtures.ts";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = (res: Response): Promise<any> => res.json();
+import { headerContext, makeTenant, tenantKit, json } from "./test-support/fixtures.ts";
 
 const kit = tenantKit("dora");
 

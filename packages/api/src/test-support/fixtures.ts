@@ -9,6 +9,24 @@ import { handleRest } from "../http.ts";
 import { testDeps } from "@nvi/core/test-support";
 export { hostFacts, testDeps } from "@nvi/core/test-support";
 
+/** A response's JSON body, untyped (tests read what they assert on). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = (res: Response): Promise<any> => res.json();
+
+/**
+ * The facts an agent sends as JSON (only what a minimal agent reports; the rest is defaulted by the
+ * schema): a netns-only host unless `extra` says otherwise.
+ */
+export const agentFacts = (hostname: string, extra: Record<string, unknown> = {}) => ({
+  hostname,
+  kernel: "6.1.0",
+  cpus: 2,
+  memoryMiB: 4096,
+  ovsVersion: "3.1.0",
+  runtimes: { docker: false, qemu: false, netns: true },
+  ...extra,
+});
+
 /** What a call through the API ended with: "ok", or the tRPC error code. */
 export function trpcCodeOf(p: Promise<unknown>): Promise<string> {
   return p.then(
