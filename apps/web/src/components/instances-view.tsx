@@ -15,7 +15,7 @@ import { Badge, type Tone } from "./ui/badge.tsx";
 import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, FormCard, SelectField } from "./ui/form-card.tsx";
+import { Field, FormCard, InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { problem, useFormMutation } from "./ui/use-form-mutation.ts";
 
@@ -130,22 +130,24 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
           </Field>
         )}
         {runtime === "docker" && (
-          <Field label="Command" grow>
-            <input name="command" className="mono" placeholder="the image's own (e.g. sleep infinity)" />
-          </Field>
+          <InputField
+            label="Command"
+            grow
+            name="command"
+            className="mono"
+            placeholder="the image's own (e.g. sleep infinity)"
+          />
         )}
-        <Field label="vCPUs">
-          <input name="cpus" type="number" min={1} max={16} defaultValue={1} />
-        </Field>
-        <Field label="Memory (MiB)">
-          <input name="memoryMiB" type="number" min={32} max={65536} defaultValue={256} />
-        </Field>
-        <Field label="Address">
-          <input name="address" className="mono" placeholder="lowest free" />
-        </Field>
-        <Field label="Labels" grow>
-          <input name="labelsText" className="mono" placeholder="tier=web, env=prod (policy groups select by them)" />
-        </Field>
+        <InputField label="vCPUs" name="cpus" type="number" min={1} max={16} defaultValue={1} />
+        <InputField label="Memory (MiB)" name="memoryMiB" type="number" min={32} max={65536} defaultValue={256} />
+        <InputField label="Address" name="address" className="mono" placeholder="lowest free" />
+        <InputField
+          label="Labels"
+          grow
+          name="labelsText"
+          className="mono"
+          placeholder="tier=web, env=prod (policy groups select by them)"
+        />
       </div>
     </FormCard>
   );

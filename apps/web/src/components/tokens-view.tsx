@@ -10,7 +10,7 @@ import { CopyBlock } from "./ui/copy-block.tsx";
 import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, FormCard, SelectField } from "./ui/form-card.tsx";
+import { FormCard, InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDateTime } from "./ui/time.ts";
@@ -53,9 +53,7 @@ function CreateTokenForm({ onCreated }: { onCreated: (secret: string) => void })
   return (
     <FormCard title="New API token" form={form} submit="Create token">
       <div className="row">
-        <Field label="Name" grow>
-          <input name="name" required maxLength={80} placeholder="ci-deploy" />
-        </Field>
+        <InputField label="Name" grow name="name" required maxLength={80} placeholder="ci-deploy" />
         <SelectField
           label="Expires"
           name="expiry"

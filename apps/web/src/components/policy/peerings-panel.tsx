@@ -7,7 +7,7 @@ import { useTRPC } from "../../trpc/client.tsx";
 import { Badge, type Tone } from "../ui/badge.tsx";
 import { DataTable } from "../ui/data-table.tsx";
 import { ErrorAlert } from "../ui/error-alert.tsx";
-import { Field } from "../ui/form-card.tsx";
+import { InputField } from "../ui/form-card.tsx";
 import { RowActions } from "../ui/row-actions.tsx";
 import { useAction, useFormSubmit } from "../ui/use-form-mutation.ts";
 import { PolicyChangePanel, usePolicyChange } from "./policy-change.tsx";
@@ -88,9 +88,7 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
       />
       <ErrorAlert error={reject.error} />
       <form className="row" aria-label="Request peering" {...form.formProps}>
-        <Field label="Peer VPC id">
-          <input name="peerVpcId" className="mono" required placeholder="vpc_…" />
-        </Field>
+        <InputField label="Peer VPC id" name="peerVpcId" className="mono" required placeholder="vpc_…" />
         <button type="submit" disabled={flow.busy}>
           Preview peering
         </button>

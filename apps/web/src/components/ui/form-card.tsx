@@ -1,4 +1,4 @@
-import type { CSSProperties, FormEvent, ReactNode, Ref } from "react";
+import type { CSSProperties, FormEvent, InputHTMLAttributes, ReactNode, Ref } from "react";
 import { ErrorAlert } from "./error-alert.tsx";
 
 /** A labelled field: the label text above its control; `grow` takes the row's spare width. */
@@ -19,6 +19,20 @@ export function Field({
       {children}
       {hint && <span className="muted">{hint}</span>}
     </label>
+  );
+}
+
+/** A labelled `<input>`: `Field` around an input that gets every other prop (name, type, placeholder…). */
+export function InputField({
+  label,
+  grow = false,
+  hint,
+  ...input
+}: { label: ReactNode; grow?: boolean; hint?: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <Field label={label} grow={grow} hint={hint}>
+      <input {...input} />
+    </Field>
   );
 }
 
