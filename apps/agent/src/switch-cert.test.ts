@@ -4,7 +4,7 @@ import path from "node:path";
 import { createAuthority, signRequest } from "@nvi/pki";
 import { afterEach, describe, expect, it } from "vitest";
 import { SwitchCertificate } from "./switch-cert.ts";
-import type { Runner } from "./veb.ts";
+import type { Runner } from "./runner.ts";
 
 let dir = "";
 afterEach(async () => {
