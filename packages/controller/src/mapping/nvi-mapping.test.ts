@@ -4,6 +4,7 @@ import { deleteStrictFlowMod } from "../flow.ts";
 import type { Packet } from "../flow-table.ts";
 import { cookieKind } from "../tables.ts";
 import { fabricHost } from "../test-support/fabric.ts";
+import { arpRequest } from "../test-support/frames.ts";
 import { MemorySwitches } from "../test-support/memory-switches.ts";
 import { VEB_MAC } from "./flows.ts";
 import { NviMapping } from "./mapping.ts";
@@ -46,16 +47,7 @@ const fromA: Packet = {
   tcpSrc: 40000,
   tcpDst: 80,
 };
-const arpFromA = (target: string): Packet => ({
-  inPort: A.port,
-  ethSrc: A.mac,
-  ethDst: "ff:ff:ff:ff:ff:ff",
-  ethType: EthType.ARP,
-  arpOp: 1,
-  arpSpa: A.ipv4,
-  arpSha: A.mac,
-  arpTpa: target,
-});
+const arpFromA = (target: string): Packet => arpRequest(A, target);
 
 async function fabric(
   o: {
