@@ -1,21 +1,10 @@
-import type { InstanceSpec } from "@nvi/contracts";
+import type { HostCommandBody } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
+import { instanceSpec } from "./test-support/spec.ts";
 import { runCommand, type RuntimeDriver } from "./commands.ts";
 import { readCommand } from "./control-plane.ts";
 
-const spec: InstanceSpec = {
-  instanceId: "inst_1",
-  name: "a",
-  runtime: "netns",
-  image: null,
-  command: null,
-  cpus: 1,
-  memoryMiB: 64,
-  mac: "0a:00:00:00:00:01",
-  address: "10.0.0.2",
-  prefixLen: 24,
-  gateway: "10.0.0.1",
-};
+const spec = instanceSpec();
 const noRun = () => Promise.reject(new Error("the fake driver runs nothing"));
 
 function recording(): { calls: string[]; driver: RuntimeDriver } {
@@ -35,34 +24,14 @@ function recording(): { calls: string[]; driver: RuntimeDriver } {
 describe("the agent's command dispatch", () => {
   it("sends each command kind to its runtime's driver and answers with the port", async () => {
     const { calls, driver } = recording();
-    const drivers = { netns: driver };
-    const host = { hostId: "host_1" };
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.start", spec }, host, drivers)).toEqual({
+    const run = (body: HostCommandBody) => runCommand(noRun, "br-veb", body, { hostId: "host_1" }, { netns: driver });
+    expect(await run({ kind: "instance.start", spec })).toEqual({ ok: true, ofport: 7 });
+    expect(await run({ kind: "instance.stop", instanceId: "inst_1", runtime: "netns" })).toEqual({
       ok: true,
       ofport: 7,
     });
-    expect(
-      await runCommand(
-        noRun,
-        "br-veb",
-        { kind: "instance.stop", instanceId: "inst_1", runtime: "netns" },
-        host,
-        drivers,
-      ),
-    ).toEqual({ ok: true, ofport: 7 });
-    expect(await runCommand(noRun, "br-veb", { kind: "instance.resume", spec }, host, drivers)).toEqual({
-      ok: true,
-      ofport: 8,
-    });
-    expect(
-      await runCommand(
-        noRun,
-        "br-veb",
-        { kind: "instance.remove", instanceId: "inst_1", runtime: "netns" },
-        host,
-        drivers,
-      ),
-    ).toEqual({ ok: true });
+    expect(await run({ kind: "instance.resume", spec })).toEqual({ ok: true, ofport: 8 });
+    expect(await run({ kind: "instance.remove", instanceId: "inst_1", runtime: "netns" })).toEqual({ ok: true });
     expect(calls).toEqual(["start inst_1 on br-veb", "stop inst_1", "resume inst_1", "remove inst_1"]);
   });
 

@@ -2,6 +2,7 @@ import {
   EnrollResponse,
   HeartbeatResponse,
   HostCommandBody,
+  RecordedDto,
   type CommandResult,
   type HostCommandDto,
   type HostFacts,
@@ -68,11 +69,6 @@ export function controlPlane(baseUrl: string) {
       return { commands: answer.commands.map(readCommand), missing: answer.missing };
     },
     result: (credential: string, commandId: string, result: CommandResult) =>
-      post(
-        `${api}/agent/commands/${encodeURIComponent(commandId)}/result`,
-        { result },
-        z.object({ recorded: z.literal(true) }),
-        credential,
-      ),
+      post(`${api}/agent/commands/${encodeURIComponent(commandId)}/result`, { result }, RecordedDto, credential),
   };
 }

@@ -1,4 +1,4 @@
-import type { Runner } from "./veb.ts";
+import type { Runner } from "./runner.ts";
 
 /** Where this host sits on the fabric, read from the machine (what the TSC needs to map to and from it). */
 export interface FabricFacts {

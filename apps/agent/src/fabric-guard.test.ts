@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ensureFabricGuard, FabricGuardKeeper, fabricGuardScript } from "./fabric-guard.ts";
-import type { Runner } from "./veb.ts";
+import type { Runner } from "./runner.ts";
 
 /** A host as the commands see it: OVS ports with their ofports and bridges, kernel links, nft. */
 function host(o: {

@@ -1,4 +1,4 @@
-import type { Runner } from "./veb.ts";
+import type { Runner } from "./runner.ts";
 
 /**
  * The fabric egress guard (issue 14): an nftables netdev egress chain on the fabric NIC (the

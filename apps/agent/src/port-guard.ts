@@ -1,4 +1,4 @@
-import type { Runner } from "./veb.ts";
+import type { Runner } from "./runner.ts";
 
 /**
  * Keeps the host side of an instance's interface (the veth of netns and Docker instances, the tap of

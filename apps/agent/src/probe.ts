@@ -1,7 +1,7 @@
 import type { ProbeOutcome, ProbeRequest } from "@nvi/contracts";
 import { containerName, inspect } from "./runtimes/docker.ts";
 import { netnsName } from "./runtimes/netns.ts";
-import type { Runner } from "./veb.ts";
+import type { Runner } from "./runner.ts";
 
 /**
  * A live probe from inside an instance's own network namespace, so it takes exactly the path the

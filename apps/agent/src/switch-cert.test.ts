@@ -4,7 +4,7 @@ import path from "node:path";
 import { createAuthority, signRequest } from "@nvi/pki";
 import { afterEach, describe, expect, it } from "vitest";
 import { SwitchCertificate } from "./switch-cert.ts";
-import type { Runner } from "./veb.ts";
+import type { Runner } from "./runner.ts";
 
 let dir = "";
 afterEach(async () => {
@@ -31,22 +31,27 @@ describe("the VEB's switch certificate", () => {
     const ca = await createAuthority({ name: "ca", now: new Date(now), days: 100 });
     const { run, calls } = fakeOvs();
     const sc = new SwitchCertificate(dir, run, () => now);
+    /** What the console does with a request (signs it for 30 days), and the agent then installs. */
+    const signAndInstall = async (csr: string) => {
+      const signed = await signRequest(
+        ca,
+        csr,
+        { kind: "switch", hostId: "host_1", datapathId: "00004e5649000001" },
+        { now: new Date(now), days: 30 },
+      );
+      const files = await sc.install({
+        cert: signed.certPem,
+        caCert: ca.certPem,
+        notAfter: signed.notAfter.toISOString(),
+      });
+      return { signed, files };
+    };
     expect(await sc.due()).toBe(true);
     const csr = await sc.request("h1");
     expect(csr).toContain("BEGIN CERTIFICATE REQUEST");
     expect(csr).not.toContain("PRIVATE KEY");
     expect(await sc.request("h1")).toBe(csr);
-    const signed = await signRequest(
-      ca,
-      csr,
-      { kind: "switch", hostId: "host_1", datapathId: "00004e5649000001" },
-      { now: new Date(now), days: 30 },
-    );
-    const files = await sc.install({
-      cert: signed.certPem,
-      caCert: ca.certPem,
-      notAfter: signed.notAfter.toISOString(),
-    });
+    const { files } = await signAndInstall(csr);
     expect(calls.filter((c) => c.startsWith("ovs-vsctl set-ssl"))).toEqual([
       `ovs-vsctl set-ssl ${files.key} ${files.cert} ${files.ca}`,
     ]);
@@ -63,17 +68,7 @@ describe("the VEB's switch certificate", () => {
     expect(await sc.due()).toBe(true);
     const csr2 = await sc.request("h1");
     expect(csr2).not.toBe(csr);
-    const signed2 = await signRequest(
-      ca,
-      csr2,
-      { kind: "switch", hostId: "host_1", datapathId: "00004e5649000001" },
-      { now: new Date(now), days: 30 },
-    );
-    const files2 = await sc.install({
-      cert: signed2.certPem,
-      caCert: ca.certPem,
-      notAfter: signed2.notAfter.toISOString(),
-    });
+    const { signed: signed2, files: files2 } = await signAndInstall(csr2);
     expect(files2.cert).not.toBe(files.cert);
     expect((await readdir(sc.dir)).sort()).toEqual(
       ["ca.crt", path.basename(files2.cert), path.basename(files2.key)].sort(),

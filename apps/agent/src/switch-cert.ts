@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promise
 import path from "node:path";
 import type { FabricCertificate } from "@nvi/contracts";
 import { createKeyAndCsr, notAfterOf, type KeyAndCsr } from "@nvi/pki";
-import type { Runner } from "./veb.ts";
+import type { Runner } from "./runner.ts";
 
 /** Renew when less than this is left (certificates live 30 days: renewal starts after 20). */
 const RENEW_BEFORE_MS = 10 * 86_400_000;

@@ -1,5 +1,5 @@
 import type { TraceOutcome, TraceRequest } from "@nvi/contracts";
-import type { Runner } from "./veb.ts";
+import type { Runner } from "./runner.ts";
 
 /**
  * The data path's own answer to "would this packet pass?": `ofproto/trace` runs a packet through

@@ -1,18 +1,8 @@
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { promisify } from "node:util";
 import { guardPort, unguardPort } from "./port-guard.ts";
+import type { Runner } from "./runner.ts";
 
-/** Runs one command; the lab and tests swap in one that runs inside a host's namespace. */
-export type Runner = (cmd: string, args: readonly string[]) => Promise<string>;
-
-const exec = promisify(execFile);
-export const localRunner: Runner = async (cmd, args) => (await exec(cmd, [...args], { timeout: 20_000 })).stdout;
-
-/** A runner whose `ovs-appctl` talks to the vswitchd control socket at `unixctl` (where it is not in OVS's default place). */
-export function withUnixctl(run: Runner, unixctl: string | undefined): Runner {
-  return unixctl ? (cmd, args) => run(cmd, cmd === "ovs-appctl" ? ["-t", unixctl, ...args] : args) : run;
-}
+export { localRunner, withUnixctl, type Runner } from "./runner.ts";
 
 export interface VebConfig {
   bridge: string;

@@ -1,27 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApiToken, mintTokenSecret, resolveUserActor, type CoreDeps } from "@nvi/core";
 import { handleRest, MAX_BODY_BYTES } from "./http.ts";
-import { headerContext, makeTenant, testDeps, type Tenant } from "./test-support/fixtures.ts";
+import { headerContext, makeTenant, tenantKit, json } from "./test-support/fixtures.ts";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = (res: Response): Promise<any> => res.json();
-
-let deps: CoreDeps;
-let owner: Tenant;
-
-beforeAll(async () => {
-  deps = testDeps();
-  owner = await makeTenant(deps, "dora");
-});
-afterAll(async () => {
-  await deps.db.$disconnect();
-});
+const kit = tenantKit("dora");
 
 function rest(
   method: string,
   path: string,
   init: { token?: string; body?: string; headers?: Record<string, string> } = {},
-  d: CoreDeps = deps,
+  d: CoreDeps = kit.deps,
 ) {
   const headers: Record<string, string> = { ...(init.headers ?? {}) };
   if (init.token) headers.authorization = `Bearer ${init.token}`;
@@ -37,14 +25,18 @@ function rest(
 }
 
 async function tokenWith(scopes: Parameters<typeof createApiToken>[1]["scopes"], expiresInDays: number | null = 1) {
-  const actor = await resolveUserActor(deps, { userId: owner.userId, preferredOrgId: owner.orgId, sourceIp: null });
-  return createApiToken({ ...deps, actor }, { name: "t", scopes, expiresInDays });
+  const actor = await resolveUserActor(kit.deps, {
+    userId: kit.owner.userId,
+    preferredOrgId: kit.owner.orgId,
+    sourceIp: null,
+  });
+  return createApiToken({ ...kit.deps, actor }, { name: "t", scopes, expiresInDays });
 }
 
 describe("authentication errors", () => {
   it("refuses a malformed token with 401 without touching the database", async () => {
     const noDb = {
-      ...deps,
+      ...kit.deps,
       db: new Proxy(
         {},
         {
@@ -88,7 +80,7 @@ describe("authentication errors", () => {
 
   it("an expired token is refused", async () => {
     const { secret, token } = await tokenWith(["audit:read"]);
-    await deps.db.apiToken.update({ where: { id: token.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await kit.deps.db.apiToken.update({ where: { id: token.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const res = await rest("GET", "/me", { token: secret });
     expect(res.status).toBe(401);
     expect((await json(res)).data.domainCode).toBe("TOKEN_EXPIRED");
@@ -97,7 +89,7 @@ describe("authentication errors", () => {
   it("records last use", async () => {
     const { secret, token } = await tokenWith(["audit:read"]);
     await rest("GET", "/audit-events", { token: secret });
-    expect((await deps.db.apiToken.findUniqueOrThrow({ where: { id: token.id } })).lastUsedAt).not.toBeNull();
+    expect((await kit.deps.db.apiToken.findUniqueOrThrow({ where: { id: token.id } })).lastUsedAt).not.toBeNull();
   });
 });
 
@@ -134,14 +126,18 @@ describe("scopes", () => {
   });
 
   it("a token shrinks with its creator's role and dies when the creator leaves", async () => {
-    const member = await makeTenant(deps, "erin");
-    const m = await deps.db.membership.create({
-      data: { id: deps.newId("membership"), orgId: owner.orgId, userId: member.userId, role: "member" },
+    const member = await makeTenant(kit.deps, "erin");
+    const m = await kit.deps.db.membership.create({
+      data: { id: kit.deps.newId("membership"), orgId: kit.owner.orgId, userId: member.userId, role: "member" },
     });
-    const actor = await resolveUserActor(deps, { userId: member.userId, preferredOrgId: owner.orgId, sourceIp: null });
-    expect(actor.orgId).toBe(owner.orgId);
+    const actor = await resolveUserActor(kit.deps, {
+      userId: member.userId,
+      preferredOrgId: kit.owner.orgId,
+      sourceIp: null,
+    });
+    expect(actor.orgId).toBe(kit.owner.orgId);
     const { secret } = await createApiToken(
-      { ...deps, actor },
+      { ...kit.deps, actor },
       { name: "erin's", scopes: ["clouds:write", "audit:read"], expiresInDays: 1 },
     );
     const cloud = (name: string) =>
@@ -150,26 +146,26 @@ describe("scopes", () => {
         body: JSON.stringify({ name, kind: "vm", region: "eu", datacenter: "dc1" }),
       });
     expect((await cloud(`erin-${Date.now()}`)).status).toBe(200);
-    await deps.db.membership.update({ where: { id: m.id }, data: { role: "viewer" } });
+    await kit.deps.db.membership.update({ where: { id: m.id }, data: { role: "viewer" } });
     expect((await cloud(`erin2-${Date.now()}`)).status).toBe(403);
     expect((await rest("GET", "/audit-events", { token: secret })).status).toBe(200);
-    await deps.db.membership.delete({ where: { id: m.id } });
+    await kit.deps.db.membership.delete({ where: { id: m.id } });
     expect((await rest("GET", "/audit-events", { token: secret })).status).toBe(401);
   });
 });
 
 describe("bad request bodies change nothing and say what is wrong", () => {
   it("malformed JSON is 400 with the parser's reason", async () => {
-    const before = await deps.db.apiToken.count({ where: { orgId: owner.orgId } });
-    const res = await rest("POST", "/tokens", { token: owner.token, body: '{"name": "x", "scopes": [' });
+    const before = await kit.deps.db.apiToken.count({ where: { orgId: kit.owner.orgId } });
+    const res = await rest("POST", "/tokens", { token: kit.owner.token, body: '{"name": "x", "scopes": [' });
     expect(res.status).toBe(400);
     expect((await json(res)).message).toMatch(/not valid JSON/);
-    expect(await deps.db.apiToken.count({ where: { orgId: owner.orgId } })).toBe(before);
+    expect(await kit.deps.db.apiToken.count({ where: { orgId: kit.owner.orgId } })).toBe(before);
   });
 
   it("an oversized body is refused before parsing", async () => {
     const res = await rest("POST", "/tokens", {
-      token: owner.token,
+      token: kit.owner.token,
       body: JSON.stringify({ name: "x".repeat(MAX_BODY_BYTES) }),
     });
     expect(res.status).toBe(413);
@@ -177,7 +173,7 @@ describe("bad request bodies change nothing and say what is wrong", () => {
 
   it("a wrong field is 400 naming the field", async () => {
     const res = await rest("POST", "/tokens", {
-      token: owner.token,
+      token: kit.owner.token,
       body: JSON.stringify({ name: "ok", scopes: ["vpcs:fly"] }),
     });
     expect(res.status).toBe(400);
@@ -189,7 +185,7 @@ describe("bad request bodies change nothing and say what is wrong", () => {
 
 describe("text no column can hold (Postgres 22021/22P05) is refused at the edge", () => {
   it("a NUL or a lone surrogate in a body field, a key, or a query parameter is 400 naming the field, and changes nothing", async () => {
-    const before = (await deps.db.organization.findUniqueOrThrow({ where: { id: owner.orgId } })).name;
+    const before = (await kit.deps.db.organization.findUniqueOrThrow({ where: { id: kit.owner.orgId } })).name;
     const cases: [string, string, unknown, string][] = [
       ["PATCH", "/organization", { name: "evil\u0000org" }, "name"],
       [
@@ -205,26 +201,26 @@ describe("text no column can hold (Postgres 22021/22P05) is refused at the edge"
     ];
     for (const [method, path, body, field] of cases) {
       const res = await rest(method, path, {
-        token: owner.token,
+        token: kit.owner.token,
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
       expect(res.status, `${method} ${path}`).toBe(400);
       const answer = await json(res);
       expect(answer.data).toMatchObject({ domainCode: "VALIDATION_FAILED", field });
     }
-    expect((await deps.db.organization.findUniqueOrThrow({ where: { id: owner.orgId } })).name).toBe(before);
+    expect((await kit.deps.db.organization.findUniqueOrThrow({ where: { id: kit.owner.orgId } })).name).toBe(before);
   });
 });
 
 describe("members", () => {
   it("the last owner can neither be demoted nor removed", async () => {
-    const members = await json(await rest("GET", "/members", { token: owner.token }));
+    const members = await json(await rest("GET", "/members", { token: kit.owner.token }));
     const self = (members as { id: string; role: string }[]).find((m) => m.role === "owner")!;
     const demote = await rest("PATCH", `/members/${self.id}`, {
-      token: owner.token,
+      token: kit.owner.token,
       body: JSON.stringify({ role: "admin" }),
     });
     expect(demote.status).toBe(409);
-    expect((await rest("DELETE", `/members/${self.id}`, { token: owner.token })).status).toBe(409);
+    expect((await rest("DELETE", `/members/${self.id}`, { token: kit.owner.token })).status).toBe(409);
   });
 });

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CoreDeps } from "@nvi/core";
+import { describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { createApiContext, isCrossSiteWrite } from "./context.ts";
 import { createCaller } from "./root.ts";
-import { makeTenant, testDeps, type Tenant } from "./test-support/fixtures.ts";
+import { tenantKit } from "./test-support/fixtures.ts";
 
 const publicUrl = "https://console.example.test";
 
@@ -28,51 +27,43 @@ describe("cross-site writes with a browser session", () => {
     expect(check({ origin: "null", "sec-fetch-site": "same-origin" })).toBe(false);
   });
 
-  let deps: CoreDeps;
-  let user: Tenant;
-  beforeAll(async () => {
-    deps = testDeps();
-    user = await makeTenant(deps, "cara");
-  });
-  afterAll(async () => {
-    await deps.db.$disconnect();
-  });
+  const kit = tenantKit("cara");
 
   const caller = (origin: string | null, extra: Record<string, string> = {}) =>
     createCaller(
       createApiContext({
-        deps,
+        deps: kit.deps,
         headers: new Headers({ ...(origin ? { origin } : {}), ...extra }),
         method: "POST",
         sourceIp: null,
         publicUrl,
-        getSessionUser: () => Promise.resolve({ userId: user.userId, email: user.email }),
+        getSessionUser: () => Promise.resolve({ userId: kit.owner.userId, email: kit.owner.email }),
       }),
     );
 
   it("refuses a change posted from another site and changes nothing", async () => {
-    const before = await deps.db.vpc.count({ where: { orgId: user.orgId } });
+    const before = await kit.deps.db.vpc.count({ where: { orgId: kit.owner.orgId } });
     const error = await caller("https://evil.example")
       .vpc.create({ name: "csrf", cidr: "10.44.0.0/16", allowOverlap: true })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCError);
     expect((error as TRPCError).code).toBe("FORBIDDEN");
-    expect(await deps.db.vpc.count({ where: { orgId: user.orgId } })).toBe(before);
+    expect(await kit.deps.db.vpc.count({ where: { orgId: kit.owner.orgId } })).toBe(before);
     expect(
       (await caller(publicUrl).vpc.create({ name: "same-site", cidr: "10.45.0.0/16", allowOverlap: true })).name,
     ).toBe("same-site");
   });
 
   it("refuses a change with the session cookie and no Origin; the same change with an API token needs none", async () => {
-    const before = await deps.db.vpc.count({ where: { orgId: user.orgId } });
+    const before = await kit.deps.db.vpc.count({ where: { orgId: kit.owner.orgId } });
     const error = await caller(null)
       .vpc.create({ name: "no-origin", cidr: "10.46.0.0/16", allowOverlap: true })
       .catch((e: unknown) => e);
     expect((error as TRPCError).code).toBe("FORBIDDEN");
-    expect(await deps.db.vpc.count({ where: { orgId: user.orgId } })).toBe(before);
+    expect(await kit.deps.db.vpc.count({ where: { orgId: kit.owner.orgId } })).toBe(before);
     const withToken = createApiContext({
-      deps,
-      headers: new Headers({ authorization: `Bearer ${user.token}` }),
+      deps: kit.deps,
+      headers: new Headers({ authorization: `Bearer ${kit.owner.token}` }),
       method: "POST",
       sourceIp: null,
       publicUrl,

@@ -10,6 +10,8 @@ import {
   sessionContext,
   testDeps,
   type Tenant,
+  json,
+  agentFacts,
 } from "./test-support/fixtures.ts";
 
 /**
@@ -17,8 +19,6 @@ import {
  * Malformed facts are refused with 400 before anything is stored; another organization's facts with
  * 409; a host credential acts on its own host only.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = (res: Response): Promise<any> => res.json();
 
 let deps: CoreDeps;
 let alice: Tenant;
@@ -26,15 +26,7 @@ let bob: Tenant;
 
 const rnd = (n: number): number => Math.floor(Math.random() * n);
 const identity = randomIdentity;
-const facts = (hostname: string, extra: Record<string, unknown> = {}) => ({
-  hostname,
-  kernel: "6.1.0",
-  cpus: 2,
-  memoryMiB: 4096,
-  ovsVersion: "3.1.0",
-  runtimes: { docker: false, qemu: false, netns: true },
-  ...extra,
-});
+const facts = agentFacts;
 
 const asTenant = (t: Tenant, method: string, path: string, body?: unknown) =>
   handleRest(

@@ -9,24 +9,17 @@ import {
   sessionContext,
   testDeps,
   type Tenant,
+  json,
+  agentFacts,
 } from "./test-support/fixtures.ts";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const json = (res: Response): Promise<any> => res.json();
 
 let deps: CoreDeps;
 let owner: Tenant;
 let cloudId: string;
 
-const facts = (hostname: string, extra: Record<string, unknown> = {}) => ({
-  hostname,
-  kernel: "6.1.0",
-  cpus: 2,
-  memoryMiB: 4096,
-  ovsVersion: "3.1.0",
-  runtimes: { docker: true, qemu: false, netns: true },
-  ...extra,
-});
+/** hosts of a Docker cloud */
+const facts = (hostname: string, extra: Record<string, unknown> = {}) =>
+  agentFacts(hostname, { runtimes: { docker: true, qemu: false, netns: true }, ...extra });
 
 beforeAll(async () => {
   deps = testDeps();

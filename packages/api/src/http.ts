@@ -105,14 +105,17 @@ function sharedRestHandler() {
   }) as never);
 }
 
-export async function handleRest(
-  req: Request,
-  createContext: ContextFactory,
-  options: HandlerOptions = {},
-): Promise<Response> {
-  const checked = await checkBody(req);
-  if (!checked.ok) return checked.response;
-  const request = checked.request;
+/** An entry point that sees a request only once `checkBody` passed it (size cap, broken JSON); a refused one is answered here. */
+function checkedFirst(
+  handle: (request: Request, createContext: ContextFactory, options: HandlerOptions) => Promise<Response>,
+) {
+  return async (req: Request, createContext: ContextFactory, options: HandlerOptions = {}): Promise<Response> => {
+    const checked = await checkBody(req);
+    return checked.ok ? handle(checked.request, createContext, options) : checked.response;
+  };
+}
+
+export const handleRest = checkedFirst(async (request, createContext, options) => {
   const text = request.method === "GET" || request.method === "HEAD" ? "" : await request.text();
   let body: { ok: true; value: unknown } | { ok: false; cause: unknown } = { ok: true, value: undefined };
   if ((request.headers.get("content-type") ?? "").includes("application/json")) {
@@ -152,25 +155,19 @@ export async function handleRest(
     };
     void (sharedRestHandler() as unknown as (req: unknown, res: unknown) => Promise<void>)(proxy, res);
   });
-}
+});
 
-export async function handleTrpc(
-  req: Request,
-  createContext: ContextFactory,
-  options: HandlerOptions = {},
-): Promise<Response> {
-  const checked = await checkBody(req);
-  if (!checked.ok) return checked.response;
-  return fetchRequestHandler({
+export const handleTrpc = checkedFirst((request, createContext, options) =>
+  fetchRequestHandler({
     endpoint: TRPC_PREFIX,
     router: appRouter,
     // Batching saves the console round trips; a cap keeps one request from carrying a thousand calls.
     maxBatchSize: MAX_BATCH_SIZE,
-    req: checked.request,
-    createContext: () => createContext(checked.request),
+    req: request,
+    createContext: () => createContext(request),
     onError: reportInternal(options),
-  });
-}
+  }),
+);
 
 let cachedDocument: ReturnType<typeof generateOpenApiDocument> | undefined;
 

@@ -47,6 +47,17 @@ export const InvitationDto = z.object({
 });
 export type InvitationDto = z.infer<typeof InvitationDto>;
 
+/** An invitation link's secret, to preview or accept it. */
+export const InvitationSecret = z.object({ secret: z.string().min(1).max(100) });
+export type InvitationSecret = z.infer<typeof InvitationSecret>;
+/** Where accepting an invitation put the caller. */
+export const AcceptedInvitationDto = z.object({ orgId: z.string(), role: Role });
+
+/** The answer to a delete that leaves nothing to show. */
+export const DeletedDto = z.object({ deleted: z.literal(true) });
+/** The answer to removing a member or a host. */
+export const RemovedDto = z.object({ removed: z.literal(true) });
+
 export const ApiTokenDto = z.object({
   id: idRef("apiToken"),
   name: z.string(),

@@ -119,15 +119,17 @@ export const HOST_IDENTITY_FIELDS = [
   "nextHopMac",
   "instanceBlock",
 ] as const;
-export const HostIdentity = HostFacts.pick({
-  datapathId: true,
-  fabricAddress: true,
-  fabricPrefixLen: true,
-  fabricMac: true,
-  nextHopMac: true,
-  instanceBlock: true,
-});
+/** Those fields as a mask (`{ datapathId: true, … }`): what picks them from the facts, and selects them from a row. */
+export const HOST_IDENTITY_MASK = Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, true])) as {
+  readonly [F in (typeof HOST_IDENTITY_FIELDS)[number]]: true;
+};
+export const HostIdentity = HostFacts.pick(HOST_IDENTITY_MASK);
 export type HostIdentity = z.infer<typeof HostIdentity>;
+
+/** `host.rotateCredential`: when the rotation was asked for (the agent picks it up on its next heartbeat). */
+export const CredentialRotationDto = z.object({ hostId: z.string(), rotationRequestedAt: z.iso.datetime() });
+/** `host.approveIdentity`: the identity the host now holds. */
+export const IdentityApprovalDto = z.object({ hostId: z.string(), identity: HostIdentity });
 
 /** The approved identity as the console shows it (read back from storage, so not re-validated: a value approved under older rules still shows). */
 export const ApprovedIdentityDto = z.object({

@@ -165,3 +165,18 @@ export const InstanceInventoryItem = z.object({
   address: z.string(),
 });
 export type InstanceInventoryItem = z.infer<typeof InstanceInventoryItem>;
+
+/** `instance.launch` / `terminate` / `stop` / `start` / `restart`: the instance, and the operation that carries the change. */
+export const LaunchedDto = z.object({ instance: InstanceDto, operationId: z.string() });
+export type LaunchedDto = z.infer<typeof LaunchedDto>;
+
+/** The agent's command poll (`POST /agent/commands`): what it has on its VEB, and what it should do. */
+export const CommandPollRequest = z.object({ inventory: z.array(InstanceInventoryItem).max(5000) });
+export type CommandPollRequest = z.infer<typeof CommandPollRequest>;
+export const CommandPollDto = z.object({ commands: z.array(HostCommandDto), missing: z.array(z.string()) });
+export type CommandPollDto = z.infer<typeof CommandPollDto>;
+
+/** The agent's report of one command's outcome (`POST /agent/commands/{commandId}/result`). */
+export const CommandResultRequest = z.object({ commandId: idRef("hostCommand"), result: CommandResult });
+export type CommandResultRequest = z.infer<typeof CommandResultRequest>;
+export const RecordedDto = z.object({ recorded: z.literal(true) });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { idRef } from "./ids.ts";
 
 /** How a live probe is sent from inside an instance: an ICMP echo or a TCP connect to a port. */
 export const ProbeProtocol = z.enum(["icmp", "tcp"]);
@@ -25,6 +26,36 @@ export const ProbeOutcome = z.object({
   detail: z.string().max(500),
 });
 export type ProbeOutcome = z.infer<typeof ProbeOutcome>;
+
+/** Who asks (an instance) and what it asks about: another instance of the organization, or any IPv4 address. */
+const fromInstanceTo = {
+  instanceId: idRef("instance"),
+  toInstanceId: idRef("instance").optional(),
+  toAddress: z.ipv4("toAddress: an IPv4 address").optional(),
+};
+const port = z.number().int().min(1).max(65535).optional();
+type Question = { toInstanceId?: unknown; toAddress?: unknown; protocol: string; port?: number | undefined };
+
+/** The checks both questions share: exactly one target, and a port exactly when the protocol has ports. */
+function oneTargetAndPort(protocolsWithPorts: readonly string[], needs: (protocol: string) => string, only: string) {
+  return (v: Question, issue: z.core.$RefinementCtx<Question>) => {
+    if ((v.toInstanceId === undefined) === (v.toAddress === undefined))
+      issue.addIssue({
+        code: "custom",
+        path: ["toInstanceId"],
+        message: "toInstanceId: give the target instance or toAddress (one of them)",
+      });
+    const hasPorts = protocolsWithPorts.includes(v.protocol);
+    if (hasPorts && v.port === undefined)
+      issue.addIssue({ code: "custom", path: ["port"], message: needs(v.protocol) });
+    if (!hasPorts && v.port !== undefined) issue.addIssue({ code: "custom", path: ["port"], message: only });
+  };
+}
+
+/** `reachability.check`: a live probe from inside an instance (the agent on its host sends it). */
+export const CheckReachabilityInput = z
+  .object({ ...fromInstanceTo, protocol: ProbeProtocol.default("icmp"), port })
+  .superRefine(oneTargetAndPort(["tcp"], () => "port: required for a tcp probe", "port: only for a tcp probe"));
 
 export const ReachabilityDto = z.object({
   from: z.object({ instanceId: z.string(), name: z.string(), address: z.string(), hostName: z.string() }),
@@ -60,6 +91,11 @@ export const TraceOutcome = z.object({
   finalFlow: z.string().max(2000).nullable(),
 });
 export type TraceOutcome = z.infer<typeof TraceOutcome>;
+
+/** `reachability.trace`: a packet from an instance traced through the VEBs' flows (nothing is sent). */
+export const TraceInput = z
+  .object({ ...fromInstanceTo, protocol: z.enum(["icmp", "tcp", "udp"]).default("icmp"), port })
+  .superRefine(oneTargetAndPort(["tcp", "udp"], (p) => `port: required for ${p}`, "port: only for tcp or udp"));
 
 /** "Can A reach B?" answered by tracing a packet through the actual flows of each VEB on its way. */
 export const TraceDto = z.object({

@@ -1,20 +1,8 @@
-import type { InstanceSpec } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
+import { instanceSpec } from "../test-support/spec.ts";
 import { startDocker } from "./docker.ts";
 
-const spec: InstanceSpec = {
-  instanceId: "inst_1",
-  name: "a",
-  runtime: "docker",
-  image: "alpine:3.20",
-  command: null,
-  cpus: 1,
-  memoryMiB: 64,
-  mac: "0a:00:00:00:00:01",
-  address: "10.0.0.2",
-  prefixLen: 24,
-  gateway: "10.0.0.1",
-};
+const spec = instanceSpec({ runtime: "docker", image: "alpine:3.20" });
 
 /** A host where no container exists yet and every docker call is recorded (and fails after `run`, which is all we look at). */
 function recorder() {

@@ -8,7 +8,7 @@ import { Badge } from "./ui/badge.tsx";
 import { DataTable } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, SelectField } from "./ui/form-card.tsx";
+import { InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { formatUtc } from "./ui/time.ts";
 import { useFormSubmit } from "./ui/use-form-mutation.ts";
@@ -59,21 +59,13 @@ export function AuditView() {
     <>
       <PageHeader title="Audit log" lead="Who did what, from where, with the state before and after. Newest first." />
       <form className="card row" aria-label="Filter audit log" {...formProps}>
-        <Field label="Action starts with">
-          <input name="action" placeholder="token." />
-        </Field>
-        <Field label="Actor">
-          <input name="actor" placeholder="email or token name" />
-        </Field>
+        <InputField label="Action starts with" name="action" placeholder="token." />
+        <InputField label="Actor" name="actor" placeholder="email or token name" />
         <SelectField label="Target" name="targetType" defaultValue="" options={TARGET_TYPES}>
           <option value="">any</option>
         </SelectField>
-        <Field label="From">
-          <input name="from" type="date" />
-        </Field>
-        <Field label="To">
-          <input name="to" type="date" />
-        </Field>
+        <InputField label="From" name="from" type="date" />
+        <InputField label="To" name="to" type="date" />
         <button type="submit">Apply</button>
       </form>
       <ErrorAlert error={events.error} />

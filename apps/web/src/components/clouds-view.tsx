@@ -12,7 +12,7 @@ import { ConfirmButton } from "./ui/confirm-button.tsx";
 import { CopyBlock } from "./ui/copy-block.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, FormCard, SelectField } from "./ui/form-card.tsx";
+import { FormCard, InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { useAction, useFormMutation } from "./ui/use-form-mutation.ts";
 
@@ -31,31 +31,17 @@ function RegisterCloud({ onDone }: { onDone: () => void }) {
     { refresh: trpc.cloud.list.queryKey(), onDone },
   );
   return (
-    <FormCard
-      title="Register a cloud"
-      label="Register cloud"
-      formProps={form.formProps}
-      error={form.error}
-      submit="Register"
-      pending={form.pending}
-      onCancel={onDone}
-    >
+    <FormCard title="Register a cloud" label="Register cloud" form={form} submit="Register" onCancel={onDone}>
       <div className="row">
-        <Field label="Name" grow>
-          <input name="name" required maxLength={64} placeholder="fra-docker" />
-        </Field>
+        <InputField label="Name" grow name="name" required maxLength={64} placeholder="fra-docker" />
         <SelectField
           label="Kind"
           name="kind"
           defaultValue="docker"
           options={CLOUD_KINDS.map((k) => ({ value: k, label: KIND_LABEL[k] }))}
         />
-        <Field label="Region">
-          <input name="region" required maxLength={64} placeholder="eu-central" />
-        </Field>
-        <Field label="Datacenter">
-          <input name="datacenter" required maxLength={64} placeholder="fra1" />
-        </Field>
+        <InputField label="Region" name="region" required maxLength={64} placeholder="eu-central" />
+        <InputField label="Datacenter" name="datacenter" required maxLength={64} placeholder="fra1" />
       </div>
     </FormCard>
   );

@@ -4,7 +4,7 @@ import type { CloudDto, VpcDto } from "@nvi/contracts";
 import { useState } from "react";
 import { useTRPC } from "../trpc/client.tsx";
 import { DataTable } from "./ui/data-table.tsx";
-import { Field, FormCard } from "./ui/form-card.tsx";
+import { FormCard, InputField } from "./ui/form-card.tsx";
 import { useFormMutation } from "./ui/use-form-mutation.ts";
 
 /** Start and end of an IPv4 CIDR as numbers, or null when it is not one. */
@@ -76,20 +76,29 @@ export function DrawVpcPanel({
     <FormCard
       title={`New VPC across ${clouds.length} cloud${clouds.length > 1 ? "s" : ""}`}
       label="Create the drawn VPC"
-      formProps={form.formProps}
-      error={form.error}
+      form={form}
       submit="Create VPC"
-      pending={form.pending}
       onCancel={onClear}
       cancelLabel="Clear selection"
     >
       <div className="row">
-        <Field label="Name" grow>
-          <input name="name" required maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
-        </Field>
-        <Field label="CIDR">
-          <input name="cidr" className="mono" required value={cidr} onChange={(e) => setCidr(e.target.value)} />
-        </Field>
+        <InputField
+          label="Name"
+          grow
+          name="name"
+          required
+          maxLength={64}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <InputField
+          label="CIDR"
+          name="cidr"
+          className="mono"
+          required
+          value={cidr}
+          onChange={(e) => setCidr(e.target.value)}
+        />
       </div>
       <DataTable
         rows={clouds}

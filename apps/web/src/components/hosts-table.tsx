@@ -5,7 +5,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../trpc/client.tsx";
 import { Badge } from "./ui/badge.tsx";
 import { ConfirmButton } from "./ui/confirm-button.tsx";
-import { DataTable } from "./ui/data-table.tsx";
+import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDateTime, formatTime } from "./ui/time.ts";
@@ -73,12 +73,7 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
             key: "host",
             header: "Host",
             sort: (h) => h.name,
-            cell: (h) => (
-              <>
-                {h.name}
-                <div className="muted">{h.facts.os ?? h.facts.kernel}</div>
-              </>
-            ),
+            cell: (h) => <WithDetail main={h.name} detail={h.facts.os ?? h.facts.kernel} />,
           },
           {
             key: "status",

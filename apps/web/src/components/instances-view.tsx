@@ -12,10 +12,10 @@ import { useLiveUpdates } from "./live.tsx";
 import { InstanceLabels } from "./policy/instance-labels.tsx";
 import { ReachabilityCheck } from "./reachability-check.tsx";
 import { Badge, type Tone } from "./ui/badge.tsx";
-import { DataTable } from "./ui/data-table.tsx";
+import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, FormCard, SelectField } from "./ui/form-card.tsx";
+import { Field, FormCard, InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { problem, useFormMutation } from "./ui/use-form-mutation.ts";
 
@@ -83,15 +83,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
   if (subnets.length === 0)
     return <p className="muted">Add a subnet to a VPC first: instances are launched into subnets.</p>;
   return (
-    <FormCard
-      title="Launch an instance"
-      label="Launch instance"
-      formProps={form.formProps}
-      error={form.error}
-      submit="Launch"
-      pending={form.pending}
-      onCancel={onDone}
-    >
+    <FormCard title="Launch an instance" label="Launch instance" form={form} submit="Launch" onCancel={onDone}>
       <div className="row">
         <Field label="Name" grow>
           <input
@@ -138,22 +130,24 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
           </Field>
         )}
         {runtime === "docker" && (
-          <Field label="Command" grow>
-            <input name="command" className="mono" placeholder="the image's own (e.g. sleep infinity)" />
-          </Field>
+          <InputField
+            label="Command"
+            grow
+            name="command"
+            className="mono"
+            placeholder="the image's own (e.g. sleep infinity)"
+          />
         )}
-        <Field label="vCPUs">
-          <input name="cpus" type="number" min={1} max={16} defaultValue={1} />
-        </Field>
-        <Field label="Memory (MiB)">
-          <input name="memoryMiB" type="number" min={32} max={65536} defaultValue={256} />
-        </Field>
-        <Field label="Address">
-          <input name="address" className="mono" placeholder="lowest free" />
-        </Field>
-        <Field label="Labels" grow>
-          <input name="labelsText" className="mono" placeholder="tier=web, env=prod (policy groups select by them)" />
-        </Field>
+        <InputField label="vCPUs" name="cpus" type="number" min={1} max={16} defaultValue={1} />
+        <InputField label="Memory (MiB)" name="memoryMiB" type="number" min={32} max={65536} defaultValue={256} />
+        <InputField label="Address" name="address" className="mono" placeholder="lowest free" />
+        <InputField
+          label="Labels"
+          grow
+          name="labelsText"
+          className="mono"
+          placeholder="tier=web, env=prod (policy groups select by them)"
+        />
       </div>
     </FormCard>
   );
@@ -203,22 +197,17 @@ export function InstancesView() {
             key: "name",
             header: "Instance",
             sort: (i) => i.name,
-            cell: (i) => (
-              <>
-                {i.name}
-                <div className="muted mono">{i.id}</div>
-              </>
-            ),
+            cell: (i) => <WithDetail main={i.name} detail={i.id} mono />,
           },
           {
             key: "status",
             header: "Status",
             sort: (i) => i.status,
             cell: (i) => (
-              <>
-                <Badge tone={INSTANCE_STATUS_TONE[i.status]}>{i.status}</Badge>
-                {i.statusReason && <div className="muted">{i.statusReason}</div>}
-              </>
+              <WithDetail
+                main={<Badge tone={INSTANCE_STATUS_TONE[i.status]}>{i.status}</Badge>}
+                detail={i.statusReason}
+              />
             ),
           },
           {
@@ -226,12 +215,7 @@ export function InstancesView() {
             header: "Address",
             className: "mono",
             sort: (i) => i.address.split(".").reduce((n, o) => n * 256 + Number(o), 0),
-            cell: (i) => (
-              <>
-                {i.address}
-                <div className="muted">{i.mac}</div>
-              </>
-            ),
+            cell: (i) => <WithDetail main={i.address} detail={i.mac} />,
           },
           { key: "vpc", header: "VPC", sort: (i) => vpcName(i.vpcId), cell: (i) => vpcName(i.vpcId) },
           {
@@ -249,12 +233,7 @@ export function InstancesView() {
             key: "runtime",
             header: "Runtime",
             sort: (i) => i.runtime,
-            cell: (i) => (
-              <>
-                {i.runtime}
-                {i.image && <div className="muted">{i.image}</div>}
-              </>
-            ),
+            cell: (i) => <WithDetail main={i.runtime} detail={i.image} />,
           },
           { key: "labels", header: "Labels", cell: (i) => <InstanceLabels instance={i} /> },
         ]}

@@ -6,7 +6,7 @@ import { useSearchParams } from "next/navigation";
 import { useTRPC } from "../trpc/client.tsx";
 import { useLiveUpdates } from "./live.tsx";
 import { Badge, type Tone } from "./ui/badge.tsx";
-import { DataTable } from "./ui/data-table.tsx";
+import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
@@ -93,12 +93,7 @@ export function OperationsView() {
             key: "kind",
             header: "Operation",
             sort: (op) => op.kind,
-            cell: (op) => (
-              <>
-                {op.kind}
-                <div className="muted mono">{op.targetId}</div>
-              </>
-            ),
+            cell: (op) => <WithDetail main={op.kind} detail={op.targetId} mono />,
           },
           {
             key: "status",

@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
-import { Field, FormCard } from "./ui/form-card.tsx";
+import { FormCard, InputField } from "./ui/form-card.tsx";
 import { InstancePicker } from "./ui/instance-picker.tsx";
 import { PortField, ProtocolSelect } from "./ui/protocol-port-fields.tsx";
 import { formatTime } from "./ui/time.ts";
@@ -73,11 +73,9 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
     <FormCard
       title="Can it reach…?"
       label="Reachability check"
-      formProps={formProps}
-      error={check.error}
+      form={{ formProps, error: check.error, pending: check.isPending }}
       after={check.data && <ProbeVerdict r={check.data} />}
       submit={check.isPending ? "Probing…" : "Check"}
-      pending={check.isPending}
     >
       <p className="muted">
         A live probe from inside one instance to another (or to any address), through the real VEBs and flows.
@@ -93,9 +91,7 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
           extra={[{ value: "address", label: "an address…" }]}
         />
         {to === "address" && (
-          <Field label="Address">
-            <input name="toAddress" className="mono" required placeholder="10.0.1.7" />
-          </Field>
+          <InputField label="Address" name="toAddress" className="mono" required placeholder="10.0.1.7" />
         )}
         <ProtocolSelect value={protocol} onChange={setProtocol} protocols={PROBE_PROTOCOLS} />
         <PortField protocol={protocol} defaultValue={443} presets={PORT_PRESETS} />

@@ -9,7 +9,7 @@ import { Badge } from "./ui/badge.tsx";
 import { CopyBlock } from "./ui/copy-block.tsx";
 import { DataTable } from "./ui/data-table.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, SelectField } from "./ui/form-card.tsx";
+import { InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDate, formatDateTime } from "./ui/time.ts";
@@ -23,9 +23,15 @@ function OrganizationCard() {
   const canEdit = org.data.role === "owner" || org.data.role === "admin";
   return (
     <form className="card row" {...rename.formProps}>
-      <Field label="Organization name" grow>
-        <input name="name" defaultValue={org.data.name} key={org.data.name} disabled={!canEdit} maxLength={80} />
-      </Field>
+      <InputField
+        label="Organization name"
+        grow
+        name="name"
+        defaultValue={org.data.name}
+        key={org.data.name}
+        disabled={!canEdit}
+        maxLength={80}
+      />
       <span className="muted mono">{org.data.id}</span>
       {canEdit && <button type="submit">Rename</button>}
       <ErrorAlert error={rename.error} />
@@ -113,9 +119,13 @@ function Invitations() {
       <h2>Invitations</h2>
       <form className="card row" aria-label="Invite" {...create.formProps}>
         <SelectField label="Role" name="role" defaultValue="member" options={ROLES} />
-        <Field label="Email (optional: only this address can accept)" grow>
-          <input name="email" type="email" placeholder="anyone with the link" />
-        </Field>
+        <InputField
+          label="Email (optional: only this address can accept)"
+          grow
+          name="email"
+          type="email"
+          placeholder="anyone with the link"
+        />
         <SelectField label="Valid for" name="days" defaultValue="7" options={VALIDITY} />
         <button className="primary" type="submit" disabled={create.pending}>
           Create invitation link

@@ -7,10 +7,10 @@ import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
 import { Badge } from "./ui/badge.tsx";
 import { CopyBlock } from "./ui/copy-block.tsx";
-import { DataTable } from "./ui/data-table.tsx";
+import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, FormCard, SelectField } from "./ui/form-card.tsx";
+import { FormCard, InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDateTime } from "./ui/time.ts";
@@ -51,17 +51,9 @@ function CreateTokenForm({ onCreated }: { onCreated: (secret: string) => void })
   const toggle = (scope: Scope) =>
     setScopes((s) => (s.has(scope) ? new Set([...s].filter((x) => x !== scope)) : new Set([...s, scope])));
   return (
-    <FormCard
-      title="New API token"
-      formProps={form.formProps}
-      error={form.error}
-      submit="Create token"
-      pending={form.pending}
-    >
+    <FormCard title="New API token" form={form} submit="Create token">
       <div className="row">
-        <Field label="Name" grow>
-          <input name="name" required maxLength={80} placeholder="ci-deploy" />
-        </Field>
+        <InputField label="Name" grow name="name" required maxLength={80} placeholder="ci-deploy" />
         <SelectField
           label="Expires"
           name="expiry"
@@ -147,12 +139,7 @@ export function TokensView() {
             key: "created",
             header: "Created",
             sort: (t) => t.createdAt,
-            cell: (t) => (
-              <>
-                {formatDateTime(t.createdAt)}
-                <div className="muted">{t.createdBy}</div>
-              </>
-            ),
+            cell: (t) => <WithDetail main={formatDateTime(t.createdAt)} detail={t.createdBy} />,
           },
           { key: "used", header: "Last used", sort: (t) => t.lastUsedAt, cell: (t) => formatDateTime(t.lastUsedAt) },
           {

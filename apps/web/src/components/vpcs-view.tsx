@@ -10,7 +10,7 @@ import { ConfirmButton } from "./ui/confirm-button.tsx";
 import { DataTable } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
-import { Field, FormCard } from "./ui/form-card.tsx";
+import { Field, FormCard, InputField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { useAction, useFormMutation } from "./ui/use-form-mutation.ts";
@@ -24,22 +24,10 @@ function CreateVpc({ onDone }: { onDone: () => void }) {
     { refresh: trpc.vpc.list.queryKey(), onDone },
   );
   return (
-    <FormCard
-      title="Create a VPC"
-      label="Create VPC"
-      formProps={form.formProps}
-      error={form.error}
-      submit="Create VPC"
-      pending={form.pending}
-      onCancel={onDone}
-    >
+    <FormCard title="Create a VPC" label="Create VPC" form={form} submit="Create VPC" onCancel={onDone}>
       <div className="row">
-        <Field label="Name" grow>
-          <input name="name" required maxLength={64} placeholder="prod" />
-        </Field>
-        <Field label="CIDR">
-          <input name="cidr" required placeholder="10.0.0.0/16" className="mono" />
-        </Field>
+        <InputField label="Name" grow name="name" required maxLength={64} placeholder="prod" />
+        <InputField label="CIDR" name="cidr" required placeholder="10.0.0.0/16" className="mono" />
         <label className="inline">
           <input type="checkbox" name="allowOverlap" /> may overlap my other VPCs (never peered)
         </label>
@@ -61,12 +49,8 @@ function AddSubnet({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
   if (clouds.length === 0) return <p className="muted">Register a cloud first to place subnets of this VPC in it.</p>;
   return (
     <form className="row" aria-label={`Add subnet to ${vpc.name}`} {...form.formProps}>
-      <Field label="Subnet name">
-        <input name="name" required maxLength={64} placeholder="fra-a" />
-      </Field>
-      <Field label="CIDR">
-        <input name="cidr" required placeholder={vpc.cidr.replace(/\/\d+$/, "/24")} className="mono" />
-      </Field>
+      <InputField label="Subnet name" name="name" required maxLength={64} placeholder="fra-a" />
+      <InputField label="CIDR" name="cidr" required placeholder={vpc.cidr.replace(/\/\d+$/, "/24")} className="mono" />
       <Field label="In cloud">
         <select name="cloudId">
           {clouds.map((c) => (

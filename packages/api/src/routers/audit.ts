@@ -1,11 +1,13 @@
 import { AuditFilter, AuditPage, listAuditEvents } from "@nvi/core";
-import { authedProcedure, router } from "../trpc.ts";
+import { router } from "../trpc.ts";
 import { rest } from "./meta.ts";
+import { read } from "./procedures.ts";
 
 export const auditRouter = router({
-  list: authedProcedure
-    .meta(rest("GET", "/audit-events", "audit", "Audit log, newest first, filterable (audit:read)"))
-    .input(AuditFilter)
-    .output(AuditPage)
-    .query(({ ctx, input }) => listAuditEvents(ctx.core, input)),
+  list: read(
+    rest("GET", "/audit-events", "audit", "Audit log, newest first, filterable (audit:read)"),
+    AuditFilter,
+    AuditPage,
+    listAuditEvents,
+  ),
 });

@@ -1,4 +1,4 @@
-import { InvitationDto, MemberDto } from "@nvi/contracts";
+import { AcceptedInvitationDto, InvitationDto, InvitationSecret, MemberDto, RemovedDto } from "@nvi/contracts";
 import {
   CreateInvitationInput,
   CreatedInvitation,
@@ -15,69 +15,71 @@ import {
   revokeInvitation,
   setMemberRole,
 } from "@nvi/core";
-import { Role } from "@nvi/contracts";
 import { z } from "zod";
-import { authedProcedure, publicProcedure, router, userProcedure } from "../trpc.ts";
+import { publicProcedure, router, userProcedure } from "../trpc.ts";
 import { rest } from "./meta.ts";
+import { read, write } from "./procedures.ts";
 
 export const memberRouter = router({
-  list: authedProcedure
-    .meta(rest("GET", "/members", "members", "Members of the organization and their roles"))
-    .input(z.void())
-    .output(z.array(MemberDto))
-    .query(({ ctx }) => listMembers(ctx.core)),
-  setRole: authedProcedure
-    .meta(rest("PATCH", "/members/{membershipId}", "members", "Change a member's role (members:write)"))
-    .input(SetMemberRoleInput)
-    .output(MemberDto)
-    .mutation(({ ctx, input }) => setMemberRole(ctx.core, input)),
-  remove: authedProcedure
-    .meta(rest("DELETE", "/members/{membershipId}", "members", "Remove a member (members:write)"))
-    .input(RemoveMemberInput)
-    .output(z.object({ removed: z.literal(true) }))
-    .mutation(({ ctx, input }) => removeMember(ctx.core, input)),
+  list: read(
+    rest("GET", "/members", "members", "Members of the organization and their roles"),
+    z.void(),
+    z.array(MemberDto),
+    listMembers,
+  ),
+  setRole: write(
+    rest("PATCH", "/members/{membershipId}", "members", "Change a member's role (members:write)"),
+    SetMemberRoleInput,
+    MemberDto,
+    setMemberRole,
+  ),
+  remove: write(
+    rest("DELETE", "/members/{membershipId}", "members", "Remove a member (members:write)"),
+    RemoveMemberInput,
+    RemovedDto,
+    removeMember,
+  ),
 });
 
-const InviteSecret = z.object({ secret: z.string().min(1).max(100) });
-
 export const invitationRouter = router({
-  list: authedProcedure
-    .meta(rest("GET", "/invitations", "members", "Invitations of the organization"))
-    .input(z.void())
-    .output(z.array(InvitationDto))
-    .query(({ ctx }) => listInvitations(ctx.core)),
-  create: authedProcedure
-    .meta(
-      rest(
-        "POST",
-        "/invitations",
-        "members",
-        "Invite someone; the link's secret is returned once (members:write; a signed-in person, not a token)",
-      ),
-    )
-    .input(CreateInvitationInput)
-    .output(CreatedInvitation)
-    .mutation(({ ctx, input }) => createInvitation(ctx.core, input)),
-  revoke: authedProcedure
-    .meta(rest("DELETE", "/invitations/{invitationId}", "members", "Revoke a pending invitation (members:write)"))
-    .input(RevokeInvitationInput)
-    .output(InvitationDto)
-    .mutation(({ ctx, input }) => revokeInvitation(ctx.core, input)),
+  list: read(
+    rest("GET", "/invitations", "members", "Invitations of the organization"),
+    z.void(),
+    z.array(InvitationDto),
+    listInvitations,
+  ),
+  create: write(
+    rest(
+      "POST",
+      "/invitations",
+      "members",
+      "Invite someone; the link's secret is returned once (members:write; a signed-in person, not a token)",
+    ),
+    CreateInvitationInput,
+    CreatedInvitation,
+    createInvitation,
+  ),
+  revoke: write(
+    rest("DELETE", "/invitations/{invitationId}", "members", "Revoke a pending invitation (members:write)"),
+    RevokeInvitationInput,
+    InvitationDto,
+    revokeInvitation,
+  ),
   preview: publicProcedure
     .meta(
       rest("GET", "/invitations/preview", "members", "What an invitation link offers, before signing in", {
         public: true,
       }),
     )
-    .input(InviteSecret)
+    .input(InvitationSecret)
     .output(InvitationPreview)
     .query(({ ctx, input }) => previewInvitation(ctx.deps, input.secret)),
   accept: userProcedure
     .meta(
       rest("POST", "/invitations/accept", "members", "Join the organization of an invitation (signed-in users only)"),
     )
-    .input(InviteSecret)
-    .output(z.object({ orgId: z.string(), role: Role }))
+    .input(InvitationSecret)
+    .output(AcceptedInvitationDto)
     .mutation(({ ctx, input }) =>
       acceptInvitation(
         ctx.deps,

@@ -1,32 +1,31 @@
-import { ReachabilityDto, TraceDto } from "@nvi/contracts";
-import { CheckReachabilityInput, checkReachability, TraceInput, traceReachability } from "@nvi/core";
-import { authedProcedure, router } from "../trpc.ts";
+import { CheckReachabilityInput, ReachabilityDto, TraceDto, TraceInput } from "@nvi/contracts";
+import { checkReachability, traceReachability } from "@nvi/core";
+import { router } from "../trpc.ts";
 import { rest } from "./meta.ts";
+import { write } from "./procedures.ts";
 
 /** Live answers from the data path: a probe sent from inside an instance. */
 export const reachabilityRouter = router({
-  check: authedProcedure
-    .meta(
-      rest(
-        "POST",
-        "/instances/{instanceId}/reachability",
-        "instances",
-        "Can this instance reach another instance (or an address)? A live ICMP or TCP probe sent from inside the instance by its host's agent; open, refused or no-answer, with the round trip (instances:write)",
-      ),
-    )
-    .input(CheckReachabilityInput)
-    .output(ReachabilityDto)
-    .mutation(({ ctx, input }) => checkReachability(ctx.core, input)),
-  trace: authedProcedure
-    .meta(
-      rest(
-        "POST",
-        "/instances/{instanceId}/trace",
-        "instances",
-        "Would a packet from this instance reach another (or an address)? Traced through the VEBs' installed flows with ofproto/trace (the source's, then the destination's), nothing sent; each rule hit is listed (policies:read)",
-      ),
-    )
-    .input(TraceInput)
-    .output(TraceDto)
-    .mutation(({ ctx, input }) => traceReachability(ctx.core, input)),
+  check: write(
+    rest(
+      "POST",
+      "/instances/{instanceId}/reachability",
+      "instances",
+      "Can this instance reach another instance (or an address)? A live ICMP or TCP probe sent from inside the instance by its host's agent; open, refused or no-answer, with the round trip (instances:write)",
+    ),
+    CheckReachabilityInput,
+    ReachabilityDto,
+    checkReachability,
+  ),
+  trace: write(
+    rest(
+      "POST",
+      "/instances/{instanceId}/trace",
+      "instances",
+      "Would a packet from this instance reach another (or an address)? Traced through the VEBs' installed flows with ofproto/trace (the source's, then the destination's), nothing sent; each rule hit is listed (policies:read)",
+    ),
+    TraceInput,
+    TraceDto,
+    traceReachability,
+  ),
 });

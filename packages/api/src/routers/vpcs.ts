@@ -1,4 +1,4 @@
-import { SubnetDto, VpcDto } from "@nvi/contracts";
+import { DeletedDto, SubnetDto, VpcDto } from "@nvi/contracts";
 import {
   CreateSubnetInput,
   CreateVpcInput,
@@ -12,55 +12,53 @@ import {
   listVpcs,
 } from "@nvi/core";
 import { z } from "zod";
-import { authedProcedure, router } from "../trpc.ts";
+import { router } from "../trpc.ts";
 import { rest } from "./meta.ts";
+import { read, write } from "./procedures.ts";
 
 export const vpcRouter = router({
-  list: authedProcedure
-    .meta(rest("GET", "/vpcs", "vpcs", "VPCs of the organization"))
-    .input(z.void())
-    .output(z.array(VpcDto))
-    .query(({ ctx }) => listVpcs(ctx.core)),
-  create: authedProcedure
-    .meta(
-      rest(
-        "POST",
-        "/vpcs",
-        "vpcs",
-        "Create a VPC: a private /8–/28 that does not overlap your other VPCs unless allowOverlap (vpcs:write)",
-      ),
-    )
-    .input(CreateVpcInput)
-    .output(VpcDto)
-    .mutation(({ ctx, input }) => createVpc(ctx.core, input)),
-  delete: authedProcedure
-    .meta(rest("DELETE", "/vpcs/{vpcId}", "vpcs", "Delete a VPC with no address in use (vpcs:write)"))
-    .input(VpcRef)
-    .output(z.object({ deleted: z.literal(true) }))
-    .mutation(({ ctx, input }) => deleteVpc(ctx.core, input)),
+  list: read(rest("GET", "/vpcs", "vpcs", "VPCs of the organization"), z.void(), z.array(VpcDto), listVpcs),
+  create: write(
+    rest(
+      "POST",
+      "/vpcs",
+      "vpcs",
+      "Create a VPC: a private /8–/28 that does not overlap your other VPCs unless allowOverlap (vpcs:write)",
+    ),
+    CreateVpcInput,
+    VpcDto,
+    createVpc,
+  ),
+  delete: write(
+    rest("DELETE", "/vpcs/{vpcId}", "vpcs", "Delete a VPC with no address in use (vpcs:write)"),
+    VpcRef,
+    DeletedDto,
+    deleteVpc,
+  ),
 });
 
 export const subnetRouter = router({
-  list: authedProcedure
-    .meta(rest("GET", "/vpcs/{vpcId}/subnets", "vpcs", "Subnets of a VPC, each placed in one cloud"))
-    .input(VpcRef)
-    .output(z.array(SubnetDto))
-    .query(({ ctx, input }) => listSubnets(ctx.core, input)),
-  create: authedProcedure
-    .meta(
-      rest(
-        "POST",
-        "/vpcs/{vpcId}/subnets",
-        "vpcs",
-        "Place part of a VPC in a cloud: a /16–/29 inside the VPC, apart from its other subnets (vpcs:write)",
-      ),
-    )
-    .input(CreateSubnetInput)
-    .output(SubnetDto)
-    .mutation(({ ctx, input }) => createSubnet(ctx.core, input)),
-  delete: authedProcedure
-    .meta(rest("DELETE", "/subnets/{subnetId}", "vpcs", "Delete a subnet with no address in use (vpcs:write)"))
-    .input(SubnetRef)
-    .output(z.object({ deleted: z.literal(true) }))
-    .mutation(({ ctx, input }) => deleteSubnet(ctx.core, input)),
+  list: read(
+    rest("GET", "/vpcs/{vpcId}/subnets", "vpcs", "Subnets of a VPC, each placed in one cloud"),
+    VpcRef,
+    z.array(SubnetDto),
+    listSubnets,
+  ),
+  create: write(
+    rest(
+      "POST",
+      "/vpcs/{vpcId}/subnets",
+      "vpcs",
+      "Place part of a VPC in a cloud: a /16–/29 inside the VPC, apart from its other subnets (vpcs:write)",
+    ),
+    CreateSubnetInput,
+    SubnetDto,
+    createSubnet,
+  ),
+  delete: write(
+    rest("DELETE", "/subnets/{subnetId}", "vpcs", "Delete a subnet with no address in use (vpcs:write)"),
+    SubnetRef,
+    DeletedDto,
+    deleteSubnet,
+  ),
 });

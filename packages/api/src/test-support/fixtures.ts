@@ -1,11 +1,31 @@
 import { ALL_SCOPES } from "@nvi/contracts";
 import { createApiToken, ensurePersonalOrganization, resolveUserActor, type CoreDeps } from "@nvi/core";
 import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll } from "vitest";
 import { createApiContext, type ApiContext } from "../context.ts";
 import { handleRest } from "../http.ts";
 
 // core's kit (the test database, host facts, a tenant with a cloud and an enrolled host), and what only the API adds
+import { testDeps } from "@nvi/core/test-support";
 export { hostFacts, testDeps } from "@nvi/core/test-support";
+
+/** A response's JSON body, untyped (tests read what they assert on). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = (res: Response): Promise<any> => res.json();
+
+/**
+ * The facts an agent sends as JSON (only what a minimal agent reports; the rest is defaulted by the
+ * schema): a netns-only host unless `extra` says otherwise.
+ */
+export const agentFacts = (hostname: string, extra: Record<string, unknown> = {}) => ({
+  hostname,
+  kernel: "6.1.0",
+  cpus: 2,
+  memoryMiB: 4096,
+  ovsVersion: "3.1.0",
+  runtimes: { docker: false, qemu: false, netns: true },
+  ...extra,
+});
 
 /** What a call through the API ended with: "ok", or the tRPC error code. */
 export function trpcCodeOf(p: Promise<unknown>): Promise<string> {
@@ -37,6 +57,22 @@ export async function makeTenant(deps: CoreDeps, label: string): Promise<Tenant>
     { name: `${label} ci`, scopes: [...ALL_SCOPES], expiresInDays: 1 },
   );
   return { userId: user.id, email, orgId, token: created.secret, tokenId: created.token.id };
+}
+
+/**
+ * The test database and one tenant for the tests of a file (or of the `describe` it is called in):
+ * made before they run, disconnected after. Read `kit.deps` and `kit.owner` inside the tests.
+ */
+export function tenantKit(label: string): { deps: CoreDeps; owner: Tenant } {
+  const kit = {} as { deps: CoreDeps; owner: Tenant };
+  beforeAll(async () => {
+    kit.deps = testDeps();
+    kit.owner = await makeTenant(kit.deps, label);
+  });
+  afterAll(async () => {
+    await kit.deps.db.$disconnect();
+  });
+  return kit;
 }
 
 /** A request context as the browser session of `tenant` would produce. */

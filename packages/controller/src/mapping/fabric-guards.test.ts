@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { FlowTable, Packet } from "../flow-table.ts";
 import { hostPipeline, LeasedEndpoint, pairFlows, PairServices, VEB_MAC } from "./flows.ts";
 import { FabricHost } from "./model.ts";
+import { fabricHost, leasedEndpoint } from "../test-support/fabric.ts";
 
 /**
  * What leaves an instance and what enters from the fabric (issue 14): untagged frames only, mapped
@@ -10,30 +11,13 @@ import { FabricHost } from "./model.ts";
  * speaks from its instance block. Each case is a frame an attacker (a tenant as root, another host
  * of the segment) can send.
  */
-const host = (n: number, dc: number): FabricHost => ({
-  datapathId: BigInt(n),
-  name: `h${n}`,
-  datacenter: `dc${dc}`,
-  fabricIp: `100.64.${dc}.${10 + n}`,
-  fabricPrefixLen: 24,
-  fabricMac: `02:00:64:40:0${dc}:${(10 + n).toString(16)}`,
-  gatewayMac: `02:00:64:40:0${dc}:01`,
-  fabricPort: 1,
-  instanceBlock: `100.65.${n}.0/24`,
-});
-const H1 = host(1, 1);
-const H2 = host(2, 1);
-const H3 = host(3, 2);
+const H1 = fabricHost(1, 1);
+const H2 = fabricHost(2, 1);
+const H3 = fabricHost(3, 2);
+/** MACs that differ per host too, so a frame from another host's instance is told apart */
 const ep = (id: string, h: FabricHost, port: number, ip: string, fabricIp: string): LeasedEndpoint => ({
-  id,
-  tenantId: "org_a",
-  vpcId: "vpc_a",
-  datapathId: h.datapathId,
-  port,
+  ...leasedEndpoint(id, h, port, ip, fabricIp),
   mac: `0a:00:00:00:0${h.datapathId}:${port.toString(16).padStart(2, "0")}`,
-  ipv4: ip,
-  gateway: "10.0.0.1",
-  fabricIp,
 });
 const a = ep("a", H1, 2, "10.0.0.2", "100.65.1.1"); // h1, dc1
 const d = ep("d", H2, 4, "10.0.0.4", "100.65.2.3"); // h2, dc1 (a's segment)

@@ -7,40 +7,12 @@ import { FabricLeases, inBlock } from "./leases.ts";
 import { FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
 import { parseIpv4, withL4Checksum } from "./packet.ts";
 import { PortGuard } from "./rate-limit.ts";
+import { fabricHost, leasedEndpoint } from "../test-support/fabric.ts";
 
-const host = (n: number, dc: number): FabricHost => ({
-  datapathId: BigInt(n),
-  name: `h${n}`,
-  datacenter: `dc${dc}`,
-  fabricIp: `100.64.${dc}.${10 + n}`,
-  fabricPrefixLen: 24,
-  fabricMac: `02:00:64:40:0${dc}:${(10 + n).toString(16)}`,
-  gatewayMac: `02:00:64:40:0${dc}:01`,
-  fabricPort: 1,
-  instanceBlock: `100.65.${n}.0/24`,
-});
-const H1 = host(1, 1);
-const H2 = host(2, 1);
-const H3 = host(3, 2);
-const ep = (
-  id: string,
-  h: FabricHost,
-  port: number,
-  ip: string,
-  fabricIp: string,
-  vpcId = "vpc_a",
-  tenantId = "org_a",
-): LeasedEndpoint => ({
-  id,
-  tenantId,
-  vpcId,
-  datapathId: h.datapathId,
-  port,
-  mac: `0a:00:00:00:00:${port.toString(16).padStart(2, "0")}`,
-  ipv4: ip,
-  gateway: "10.0.0.1",
-  fabricIp,
-});
+const H1 = fabricHost(1, 1);
+const H2 = fabricHost(2, 1);
+const H3 = fabricHost(3, 2);
+const ep = leasedEndpoint;
 const ip = (o: Partial<Packet>): Packet => ({ ethType: EthType.IPV4, ipProto: 6, ...o });
 
 function switchFor(h: FabricHost, local: LeasedEndpoint[], peers: LeasedEndpoint[]): FlowTable {

@@ -3,28 +3,19 @@ import { describe, expect, it } from "vitest";
 import { deleteStrictFlowMod } from "../flow.ts";
 import type { Packet } from "../flow-table.ts";
 import { cookieKind } from "../tables.ts";
+import { fabricHost } from "../test-support/fabric.ts";
+import { arpRequest } from "../test-support/frames.ts";
 import { MemorySwitches } from "../test-support/memory-switches.ts";
 import { VEB_MAC } from "./flows.ts";
 import { NviMapping } from "./mapping.ts";
-import { FabricEndpoint, FabricHost, Inventory, PairPolicy, sameVpcPolicy } from "./model.ts";
+import { FabricEndpoint, Inventory, PairPolicy, sameVpcPolicy } from "./model.ts";
 
 /**
  * The whole mapping, driven through its switch port against in-memory flow tables: packets enter
  * a VEB, first packets become packet-ins, the mapping answers with flow-mods and a release.
  */
-const host = (n: number): FabricHost => ({
-  datapathId: BigInt(n),
-  name: `h${n}`,
-  datacenter: `dc${n}`,
-  fabricIp: `100.64.${n}.${10 + n}`,
-  fabricPrefixLen: 24,
-  fabricMac: `02:00:64:40:0${n}:${(10 + n).toString(16)}`,
-  gatewayMac: `02:00:64:40:0${n}:01`,
-  fabricPort: 1,
-  instanceBlock: `100.65.${n}.0/24`,
-});
-const H1 = host(1);
-const H2 = host(2);
+const H1 = fabricHost(1);
+const H2 = fabricHost(2);
 const A: FabricEndpoint = {
   id: "a",
   tenantId: "org_a",
@@ -56,16 +47,7 @@ const fromA: Packet = {
   tcpSrc: 40000,
   tcpDst: 80,
 };
-const arpFromA = (target: string): Packet => ({
-  inPort: A.port,
-  ethSrc: A.mac,
-  ethDst: "ff:ff:ff:ff:ff:ff",
-  ethType: EthType.ARP,
-  arpOp: 1,
-  arpSpa: A.ipv4,
-  arpSha: A.mac,
-  arpTpa: target,
-});
+const arpFromA = (target: string): Packet => arpRequest(A, target);
 
 async function fabric(
   o: {

@@ -2,31 +2,11 @@ import { EthType } from "@nvi/openflow";
 import { describe, expect, it } from "vitest";
 import type { FlowSpec } from "../flow.ts";
 import { CT, PRIORITY, STAGES } from "../tables.ts";
-import { LeasedEndpoint, pairFlows, pairTag, portMasks } from "./flows.ts";
-import type { FabricHost } from "./model.ts";
+import { pairFlows, pairTag, portMasks } from "./flows.ts";
+import { fabricHost, leasedEndpoint } from "../test-support/fabric.ts";
 
-const host = (n: number): FabricHost => ({
-  datapathId: BigInt(n),
-  name: `h${n}`,
-  datacenter: "dc1",
-  fabricIp: `100.64.1.${10 + n}`,
-  fabricPrefixLen: 24,
-  fabricMac: `02:00:64:40:01:${(10 + n).toString(16)}`,
-  gatewayMac: "02:00:64:40:01:01",
-  fabricPort: 1,
-  instanceBlock: `100.65.${n}.0/24`,
-});
-const ep = (id: string, h: FabricHost, port: number, ip: string, fabricIp: string): LeasedEndpoint => ({
-  id,
-  tenantId: "org_a",
-  vpcId: "vpc_a",
-  datapathId: h.datapathId,
-  port,
-  mac: `0a:00:00:00:00:0${port}`,
-  ipv4: ip,
-  gateway: "10.0.0.1",
-  fabricIp,
-});
+const host = (n: number) => fabricHost(n, 1);
+const ep = leasedEndpoint;
 const H1 = host(1);
 const H2 = host(2);
 const web = ep("web", H1, 2, "10.0.0.2", "100.65.1.1");

@@ -1,6 +1,7 @@
 import { EthType, Port } from "@nvi/openflow";
 import { describe, expect, it } from "vitest";
 import { compileSwitchFlows, DesiredSwitchState } from "./compiler.ts";
+import { arpRequest } from "./frames.ts";
 import { addFlowMod } from "../flow.ts";
 import { FlowTable } from "../flow-table.ts";
 import { STAGES } from "../tables.ts";
@@ -61,17 +62,7 @@ describe("compileSwitchFlows", () => {
   });
 
   it("answers ARP for an allowed peer with flows, out of the asking port", () => {
-    const req = {
-      inPort: A.port,
-      ethSrc: A.mac,
-      ethDst: "ff:ff:ff:ff:ff:ff",
-      ethType: EthType.ARP,
-      arpOp: 1,
-      arpSpa: A.ipv4,
-      arpSha: A.mac,
-      arpTpa: B.ipv4,
-      arpTha: "00:00:00:00:00:00",
-    };
+    const req = { ...arpRequest(A, B.ipv4), arpTha: "00:00:00:00:00:00" };
     const r = switchWith(state).process(req);
     expect(r.outputs).toEqual([
       {

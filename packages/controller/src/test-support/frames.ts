@@ -5,6 +5,20 @@ import type { Packet } from "../flow-table.ts";
  * Ethernet + IPv4 (+ TCP / UDP header) frames from the header values the in-memory flow table
  * uses, and back: what a packet-in carries and a packet-out releases.
  */
+/** A broadcast ARP request from an endpoint (its port, MAC and address): who has `target`? */
+export function arpRequest(from: { port: number; mac: string; ipv4: string }, target: string): Packet {
+  return {
+    inPort: from.port,
+    ethSrc: from.mac,
+    ethDst: "ff:ff:ff:ff:ff:ff",
+    ethType: EthType.ARP,
+    arpOp: 1,
+    arpSpa: from.ipv4,
+    arpSha: from.mac,
+    arpTpa: target,
+  };
+}
+
 export function frameOf(p: Packet, payload = 0): Uint8Array {
   const l4 = p.ipProto === 6 ? 20 : p.ipProto === 17 ? 8 : 0;
   const f = Buffer.alloc(14 + 20 + l4 + payload);

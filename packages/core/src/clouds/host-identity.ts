@@ -1,4 +1,10 @@
-import { HOST_IDENTITY_FIELDS, HostIdentity, type HostFacts, type IdentityClaimDto } from "@nvi/contracts";
+import {
+  HOST_IDENTITY_FIELDS,
+  HOST_IDENTITY_MASK,
+  HostIdentity,
+  type HostFacts,
+  type IdentityClaimDto,
+} from "@nvi/contracts";
 import { Prisma, type DbTx } from "@nvi/db";
 import { z } from "zod";
 import { ROLE_RANK, assertScope } from "../access.ts";
@@ -37,14 +43,7 @@ const EMPTY: Identity = {
   instanceBlock: null,
 };
 
-export const identitySelect = {
-  datapathId: true,
-  fabricAddress: true,
-  fabricPrefixLen: true,
-  fabricMac: true,
-  nextHopMac: true,
-  instanceBlock: true,
-} as const;
+export const identitySelect = HOST_IDENTITY_MASK;
 
 export function claimedIdentity(facts: HostFacts): Identity {
   return { ...EMPTY, ...Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, facts[f]])) };

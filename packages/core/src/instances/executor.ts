@@ -5,7 +5,13 @@ import { parseCidr, type Cidr } from "../net/cidr.ts";
 import { releaseAddress } from "../vpcs/ipam.ts";
 import { finishCancelledLaunch } from "./cancel.ts";
 import { awaitCommand, issueCommand } from "./commands.ts";
-import { beginOperation, cancelRequestedBy, finishOperation, progressOf } from "../operations/progress.ts";
+import {
+  beginOperation,
+  cancelRequestedBy,
+  finishOperation,
+  progressOf,
+  type OperationProgress,
+} from "../operations/progress.ts";
 
 /** One command to the instance's host for this operation (issued once per kind), and the agent's answer. */
 export async function askHost(
@@ -52,6 +58,41 @@ type InstanceRow = Pick<
 > & { id: string; subnet: { cidr: string; gateway: string } };
 
 /**
+ * Starts an operation on an instance that must still be there and not on its way out. Null when
+ * there is nothing to run: a duplicate delivery, or the operation was finished here with the reason.
+ */
+export async function beginOnInstance(deps: CoreDeps, operationId: string) {
+  const op = await beginOperation(deps, operationId);
+  if (!op) return null;
+  const inst = await deps.db.instance.findUnique({ where: { id: op.targetId }, include: { subnet: true } });
+  if (!inst || inst.status === "terminating" || inst.status === "terminated") {
+    const error = inst ? `the instance is ${inst.status}` : "the instance no longer exists";
+    await finishOperation(deps, operationId, { ok: false, error });
+    return null;
+  }
+  return { op, inst, progress: progressOf(deps, operationId) };
+}
+
+type PlugRequest = Parameters<DataPlane["plug"]>[0];
+
+/** The TSC step of a launch or a start: the instance, now on VEB port `ofport`, is plugged into the fabric. */
+export async function programTsc(
+  plane: DataPlane,
+  progress: OperationProgress,
+  inst: Pick<PlugRequest, "id" | "orgId" | "vpcId" | "hostId" | "mac" | "address"> & { subnet: { gateway: string } },
+  ofport: number,
+): Promise<void> {
+  await progress.step("program the TSC", "running");
+  const { id, orgId, vpcId, hostId, mac, address } = inst;
+  const fabric = await plane.plug({ id, orgId, vpcId, hostId, ofport, mac, address, gateway: inst.subnet.gateway });
+  await progress.step(
+    "program the TSC",
+    "done",
+    fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects",
+  );
+}
+
+/**
  * Runs a launch operation to its end, exactly once in effect: a duplicate delivery of a finished
  * operation does nothing, a re-run after a crash finds the command it issued (one per operation and
  * kind) and the agent's idempotent answer. On failure the instance is marked failed with the
@@ -64,13 +105,9 @@ export async function runLaunch(
   operationId: string,
   o: ExecutorOptions = {},
 ): Promise<void> {
-  const op = await beginOperation(deps, operationId);
-  if (!op) return;
-  const progress = progressOf(deps, operationId);
-  const inst = await deps.db.instance.findUnique({ where: { id: op.targetId }, include: { subnet: true } });
-  if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
-  if (inst.status === "terminating" || inst.status === "terminated")
-    return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
+  const begun = await beginOnInstance(deps, operationId);
+  if (!begun) return;
+  const { inst, progress } = begun;
   const removeCancelled = async (cancelledBy: string): Promise<void> => {
     const removed = await askHost(deps, inst, operationId, removeCommand(inst), o);
     if (!removed.ok)
@@ -95,22 +132,7 @@ export async function runLaunch(
     // the last safe boundary: cancelled now, the instance comes off the host before anything else sees it
     const cancelledBy = await cancelRequestedBy(deps, operationId);
     if (cancelledBy) return await removeCancelled(cancelledBy);
-    await progress.step("program the TSC", "running");
-    const fabric = await plane.plug({
-      id: inst.id,
-      orgId: inst.orgId,
-      vpcId: inst.vpcId,
-      hostId: inst.hostId,
-      ofport: result.ofport,
-      mac: inst.mac,
-      address: inst.address,
-      gateway: inst.subnet.gateway,
-    });
-    await progress.step(
-      "program the TSC",
-      "done",
-      fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects",
-    );
+    await programTsc(plane, progress, inst, result.ofport);
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "running" } });
     await finishOperation(deps, operationId, { ok: true });
   } catch (e) {

@@ -3,19 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeHost } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
 import type { DomainError } from "../errors.ts";
-import { codeOf, tenantWithHost } from "../test-support/kit.ts";
+import { codeOf, tenantWithHost, testQueue } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { completeCommand, issueCommand, pullCommands } from "./commands.ts";
 import { launchInstance, terminateInstance } from "./instances.ts";
 import { retryOperation } from "../operations/operations.ts";
-import { redisOperationQueue } from "../operations/queue.ts";
 
 /** Launch bookkeeping against the real Postgres and a real BullMQ queue (its own prefix; no worker consumes it here). */
 let ctx: Ctx;
 let subnetId: SubnetId;
 let hostId: HostId;
 
-let queue: ReturnType<typeof redisOperationQueue>;
+let queue: ReturnType<typeof testQueue>;
 
 beforeAll(async () => {
   const tenant = await tenantWithHost("inst");
@@ -25,23 +24,20 @@ beforeAll(async () => {
 
   const vpc = await createVpc(ctx, { name: "v", cidr: "10.77.0.0/16", allowOverlap: false });
   subnetId = (await createSubnet(ctx, { vpcId: vpc.id, cloudId, name: "s", cidr: "10.77.1.0/26" })).id;
-  queue = redisOperationQueue(
-    process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-    `nvitest-core-${Date.now().toString(36)}`,
-  );
+  queue = testQueue("core");
 });
 afterAll(async () => {
   await queue.close();
   await ctx.db.$disconnect();
 });
 
+/** A launch with the smallest netns instance, unless `o` says otherwise. */
+const launch = (o: { name: string; subnetId: string } & Partial<Parameters<typeof launchInstance>[2]>) =>
+  launchInstance(ctx, queue, { runtime: "netns", cpus: 1, memoryMiB: 64, ...o });
+
 describe("launching instances", () => {
   it("50 concurrent launches into a /26: unique addresses, then SUBNET_FULL, nothing half-made", async () => {
-    const results = await Promise.allSettled(
-      Array.from({ length: 70 }, (_, i) =>
-        launchInstance(ctx, queue, { name: `c${i}`, subnetId, runtime: "netns", cpus: 1, memoryMiB: 64 }),
-      ),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 70 }, (_, i) => launch({ name: `c${i}`, subnetId })));
     const ok = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.instance.address] : []));
     const refused = results.flatMap((r) => (r.status === "rejected" ? [(r.reason as DomainError).code] : []));
     expect(ok.length).toBe(61); // a /26 has 62 usable addresses, the gateway takes one
@@ -62,59 +58,24 @@ describe("launching instances", () => {
       name: "s2",
       cidr: "10.78.1.0/24",
     });
-    const first = await launchInstance(ctx, queue, {
-      name: "idem",
-      subnetId: sn.id,
-      runtime: "netns",
-      cpus: 1,
-      memoryMiB: 64,
-      idempotencyKey: "request-0001",
-    });
-    const again = await launchInstance(ctx, queue, {
-      name: "idem",
-      subnetId: sn.id,
-      runtime: "netns",
-      cpus: 1,
-      memoryMiB: 64,
-      idempotencyKey: "request-0001",
-    });
+    const first = await launch({ name: "idem", subnetId: sn.id, idempotencyKey: "request-0001" });
+    const again = await launch({ name: "idem", subnetId: sn.id, idempotencyKey: "request-0001" });
     expect(again).toEqual(first);
-    expect(
-      await codeOf(
-        launchInstance(ctx, queue, { name: "idem", subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64 }),
-      ),
-    ).toBe("DUPLICATE_NAME@name");
+    expect(await codeOf(launch({ name: "idem", subnetId: sn.id }))).toBe("DUPLICATE_NAME@name");
   });
 
   it("refuses an offline host and a missing runtime, naming the field", async () => {
     await ctx.db.host.update({ where: { id: hostId }, data: { lastSeenAt: new Date(Date.now() - 10 * 60_000) } });
     try {
-      expect(
-        await codeOf(
-          launchInstance(ctx, queue, {
-            name: "late",
-            subnetId: (await ownSubnet("late")).id,
-            hostId,
-            runtime: "netns",
-            cpus: 1,
-            memoryMiB: 64,
-          }),
-        ),
-      ).toBe("HOST_UNAVAILABLE@hostId");
+      expect(await codeOf(launch({ name: "late", subnetId: (await ownSubnet("late")).id, hostId }))).toBe(
+        "HOST_UNAVAILABLE@hostId",
+      );
     } finally {
       await ctx.db.host.update({ where: { id: hostId }, data: { lastSeenAt: new Date() } });
     }
     expect(
       await codeOf(
-        launchInstance(ctx, queue, {
-          name: "vm",
-          subnetId: (await ownSubnet("vm")).id,
-          hostId,
-          runtime: "qemu",
-          image: "nvi-busybox",
-          cpus: 1,
-          memoryMiB: 64,
-        }),
+        launch({ name: "vm", subnetId: (await ownSubnet("vm")).id, hostId, runtime: "qemu", image: "nvi-busybox" }),
       ),
     ).toBe("VALIDATION_FAILED@runtime");
   });
@@ -155,7 +116,7 @@ async function ownSubnet(name: string) {
 /** An instance of its own in a fresh subnet (tests run shuffled, so none leans on another's). */
 async function ownInstance(name: string) {
   const sn = await ownSubnet(name);
-  return launchInstance(ctx, queue, { name, subnetId: sn.id, runtime: "netns", cpus: 1, memoryMiB: 64 });
+  return launch({ name, subnetId: sn.id });
 }
 
 describe("the agent channel", () => {

@@ -3,21 +3,20 @@ import { z } from "zod";
 import type { CoreDeps } from "../context.ts";
 import { restoreStatus } from "./cancel.ts";
 import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
-import { askHost, removeCommand, specOf } from "./executor.ts";
+import { askHost, beginOnInstance, programTsc, removeCommand, specOf } from "./executor.ts";
 import { LIFECYCLE, type LifecycleKind } from "./lifecycle.ts";
-import {
-  beginOperation,
-  cancelRequestedBy,
-  finishOperation,
-  markCancelled,
-  progressOf,
-  type OperationProgress,
-} from "../operations/progress.ts";
+import { cancelRequestedBy, finishOperation, markCancelled, type OperationProgress } from "../operations/progress.ts";
 
-type Inst = NonNullable<Awaited<ReturnType<typeof loadInstance>>>;
+type Inst = NonNullable<Awaited<ReturnType<typeof beginOnInstance>>>["inst"];
 
-const loadInstance = (deps: CoreDeps, id: string) =>
-  deps.db.instance.findUnique({ where: { id }, include: { subnet: true } });
+/** What both phases of one operation work with. */
+interface Phase {
+  deps: CoreDeps;
+  plane: DataPlane;
+  progress: OperationProgress;
+  operationId: string;
+  o: ExecutorOptions;
+}
 
 /** Moves the instance's status only if nobody else moved it (a terminate that came in meanwhile wins). */
 async function moveStatus(
@@ -35,14 +34,7 @@ async function moveStatus(
  * The address stays allocated to the instance; the VEB port stays only where the runtime keeps it
  * (netns: yes, link down; docker: no, the container's network namespace is gone), as the agent says.
  */
-async function stopPhase(
-  deps: CoreDeps,
-  plane: DataPlane,
-  progress: OperationProgress,
-  operationId: string,
-  inst: Inst,
-  o: ExecutorOptions,
-) {
+async function stopPhase({ deps, plane, progress, operationId, o }: Phase, inst: Inst) {
   await moveStatus(deps, inst.id, ["running", "stopping", "starting", "failed"], { status: "stopping" });
   await progress.step("remove from the TSC", "running");
   await plane.unplug(inst.id);
@@ -69,14 +61,7 @@ async function stopPhase(
 }
 
 /** Start phase: the agent starts the instance from its spec and answers with its VEB port; the TSC plugs it again. */
-async function startPhase(
-  deps: CoreDeps,
-  plane: DataPlane,
-  progress: OperationProgress,
-  operationId: string,
-  inst: Inst,
-  o: ExecutorOptions,
-) {
+async function startPhase({ deps, plane, progress, operationId, o }: Phase, inst: Inst) {
   // a terminate that came in meanwhile wins: never start what is being removed
   const now = await deps.db.instance.findUnique({ where: { id: inst.id }, select: { status: true } });
   if (!now || now.status === "terminating" || now.status === "terminated")
@@ -91,22 +76,7 @@ async function startPhase(
     throw new Error("the instance was terminated while it was being started: not plugged");
   }
   await progress.step("start on the host", "done", `VEB port ${result.ofport}`);
-  await progress.step("program the TSC", "running");
-  const fabric = await plane.plug({
-    id: inst.id,
-    orgId: inst.orgId,
-    vpcId: inst.vpcId,
-    hostId: inst.hostId,
-    ofport: result.ofport,
-    mac: inst.mac,
-    address: inst.address,
-    gateway: inst.subnet.gateway,
-  });
-  await progress.step(
-    "program the TSC",
-    "done",
-    fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects",
-  );
+  await programTsc(plane, progress, inst, result.ofport);
   await moveStatus(deps, inst.id, ["starting"], { status: "running", statusReason: null });
 }
 
@@ -123,14 +93,10 @@ export async function runLifecycle(
   operationId: string,
   o: ExecutorOptions = {},
 ): Promise<void> {
-  const op = await beginOperation(deps, operationId);
-  if (!op) return;
+  const begun = await beginOnInstance(deps, operationId);
+  if (!begun) return;
+  const { op, inst, progress } = begun;
   const kind = op.kind as LifecycleKind;
-  const progress = progressOf(deps, operationId);
-  const inst = await loadInstance(deps, op.targetId);
-  if (!inst) return finishOperation(deps, operationId, { ok: false, error: "the instance no longer exists" });
-  if (inst.status === "terminating" || inst.status === "terminated")
-    return finishOperation(deps, operationId, { ok: false, error: `the instance is ${inst.status}` });
   const cancelled = async (o: { restoreStatus: boolean }) => {
     const by = await cancelRequestedBy(deps, operationId);
     if (!by) return false;
@@ -143,9 +109,10 @@ export async function runLifecycle(
   try {
     // safe boundaries: before anything (the instance goes back to how it was) and, in a restart, between the phases (it stays stopped)
     if (await cancelled({ restoreStatus: true })) return;
-    if (kind !== "instance.start") await stopPhase(deps, plane, progress, operationId, inst, o);
+    const phase: Phase = { deps, plane, progress, operationId, o };
+    if (kind !== "instance.start") await stopPhase(phase, inst);
     if (kind === "instance.restart" && (await cancelled({ restoreStatus: false }))) return;
-    if (kind !== "instance.stop") await startPhase(deps, plane, progress, operationId, inst, o);
+    if (kind !== "instance.stop") await startPhase(phase, inst);
     await finishOperation(deps, operationId, { ok: true });
   } catch (e) {
     const reason = failed(e);

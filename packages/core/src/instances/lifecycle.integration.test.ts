@@ -2,7 +2,7 @@ import { asId, type CloudId, type CommandResult, type HostCommandBody } from "@n
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuthenticatedHost } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
-import { cloudWithHost, codeOf as kitCodeOf, person } from "../test-support/kit.ts";
+import { cloudWithHost, codeOf as kitCodeOf, person, testQueue } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { completeCommand, pullCommands } from "./commands.ts";
 import type { DataPlane } from "../operations/data-plane.ts";
@@ -10,7 +10,6 @@ import { launchInstance, terminateInstance } from "./instances.ts";
 import { cancelOperation } from "./cancel.ts";
 import { restartInstance, startInstance, stopInstance } from "./lifecycle.ts";
 import { retryOperation } from "../operations/operations.ts";
-import { redisOperationQueue } from "../operations/queue.ts";
 import { runOperation } from "../operations/run-operation.ts";
 
 /**
@@ -22,16 +21,13 @@ let ctx: Ctx;
 let other: Ctx;
 let host: AuthenticatedHost;
 let cloudId: CloudId;
-let queue: ReturnType<typeof redisOperationQueue>;
+let queue: ReturnType<typeof testQueue>;
 
 beforeAll(async () => {
   ctx = await person("life");
   other = await person("life-other", ctx);
   ({ cloudId, host } = await cloudWithHost(ctx, { hostname: "h-life" }));
-  queue = redisOperationQueue(
-    process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-    `nvitest-life-${Date.now().toString(36)}`,
-  );
+  queue = testQueue("life");
 });
 afterAll(async () => {
   await queue.close();

@@ -1,5 +1,5 @@
 import type { CommandResult, HostCommandBody, ProbeRequest, ReachabilityDto } from "@nvi/contracts";
-import { ProbeProtocol, idRef } from "@nvi/contracts";
+import { CheckReachabilityInput } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import type { Ctx } from "../context.ts";
@@ -12,29 +12,6 @@ import { awaitCommand } from "./commands.ts";
  * Nothing is changed; the probe is a command without an operation and is deleted once answered.
  */
 export const PROBE_WAIT_MS = 15_000;
-
-export const CheckReachabilityInput = z
-  .object({
-    instanceId: idRef("instance"),
-    /** another instance of the organization… */
-    toInstanceId: idRef("instance").optional(),
-    /** …or any IPv4 address (what the instance itself could try to reach) */
-    toAddress: z.ipv4("toAddress: an IPv4 address").optional(),
-    protocol: ProbeProtocol.default("icmp"),
-    port: z.number().int().min(1).max(65535).optional(),
-  })
-  .superRefine((v, issue) => {
-    if ((v.toInstanceId === undefined) === (v.toAddress === undefined))
-      issue.addIssue({
-        code: "custom",
-        path: ["toInstanceId"],
-        message: "toInstanceId: give the target instance or toAddress (one of them)",
-      });
-    if (v.protocol === "tcp" && v.port === undefined)
-      issue.addIssue({ code: "custom", path: ["port"], message: "port: required for a tcp probe" });
-    if (v.protocol === "icmp" && v.port !== undefined)
-      issue.addIssue({ code: "custom", path: ["port"], message: "port: only for a tcp probe" });
-  });
 
 /** A read-only question to a host's agent, outside any operation: the command is deleted once answered (or given up on). */
 export async function askOnce(

@@ -1,30 +1,16 @@
-import { FABRIC_OFPORT, VEB_MAC, type TraceDto, type TraceOutcome, type TraceRequest, idRef } from "@nvi/contracts";
+import {
+  FABRIC_OFPORT,
+  TraceInput,
+  VEB_MAC,
+  type TraceDto,
+  type TraceOutcome,
+  type TraceRequest,
+} from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { askOnce } from "./reachability.ts";
-
-export const TraceInput = z
-  .object({
-    instanceId: idRef("instance"),
-    toInstanceId: idRef("instance").optional(),
-    toAddress: z.ipv4("toAddress: an IPv4 address").optional(),
-    protocol: z.enum(["icmp", "tcp", "udp"]).default("icmp"),
-    port: z.number().int().min(1).max(65535).optional(),
-  })
-  .superRefine((v, issue) => {
-    if ((v.toInstanceId === undefined) === (v.toAddress === undefined))
-      issue.addIssue({
-        code: "custom",
-        path: ["toInstanceId"],
-        message: "toInstanceId: give the target instance or toAddress (one of them)",
-      });
-    if (v.protocol !== "icmp" && v.port === undefined)
-      issue.addIssue({ code: "custom", path: ["port"], message: `port: required for ${v.protocol}` });
-    if (v.protocol === "icmp" && v.port !== undefined)
-      issue.addIssue({ code: "custom", path: ["port"], message: "port: only for tcp or udp" });
-  });
 
 /** `key=value` fields of an ovs-ofctl flow string. */
 function fields(flow: string): Record<string, string> {

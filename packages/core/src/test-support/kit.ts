@@ -5,6 +5,7 @@ import { createJoinToken } from "../clouds/join-tokens.ts";
 import { createCoreDeps, type CoreDeps, type Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
 import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
+import { redisOperationQueue } from "../operations/queue.ts";
 
 /**
  * The integration tests' kit, written once (`@nvi/core/test-support`): core on the test database, a
@@ -17,6 +18,14 @@ export function testDeps(): CoreDeps {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL must point at the test database (scripts/test.sh sets it)");
   return createCoreDeps(url);
+}
+
+/** A real BullMQ operation queue on the test Redis (`REDIS_URL`), under its own prefix: nothing consumes it. */
+export function testQueue(tag: string) {
+  return redisOperationQueue(
+    process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    `nvitest-${tag}-${Date.now().toString(36)}`,
+  );
 }
 
 const unique = (): string => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;

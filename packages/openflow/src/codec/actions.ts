@@ -2,6 +2,7 @@ import { NX_CT_RECIRC_NONE, NX_VENDOR_ID, NxActionSubtype, NxCtFlags, NxNatFlags
 import { OpenFlowDecodeError } from "../errors.ts";
 import { bytesToIpv6, ipv4ToNumber, ipv6ToBytes, numberToIpv4 } from "./addresses.ts";
 import { checkUint, Reader, Writer } from "./bytes.ts";
+import { readTlv, writeTlv } from "./tlv.ts";
 import { fieldDef, Match, MatchFieldName, readSingleOxm, writeOxm } from "./oxm.ts";
 
 type SetFieldOf<K extends MatchFieldName> = { type: "setField"; field: K; value: NonNullable<Match[K]> };
@@ -104,71 +105,41 @@ function writeCt(w: Writer, a: CtAction): void {
 }
 
 export function writeAction(w: Writer, a: Action): void {
-  const start = w.pos;
   switch (a.type) {
     case "output":
       checkUint(a.port, 32, "output port");
-      w.u16(AT.OUTPUT);
-      w.u16(16);
-      w.u32(a.port);
-      w.u16(a.maxLen ?? defaultMaxLen(a.port));
-      w.zeros(6);
-      return;
+      return writeTlv(w, AT.OUTPUT, () => {
+        w.u32(a.port);
+        w.u16(a.maxLen ?? defaultMaxLen(a.port));
+      });
     case "group":
-      w.u16(AT.GROUP);
-      w.u16(8);
-      w.u32(a.groupId);
-      return;
+      return writeTlv(w, AT.GROUP, () => w.u32(a.groupId));
     case "pushVlan":
-      w.u16(AT.PUSH_VLAN);
-      w.u16(8);
-      w.u16(a.ethertype);
-      w.zeros(2);
-      return;
+      return writeTlv(w, AT.PUSH_VLAN, () => w.u16(a.ethertype));
     case "popVlan":
-      w.u16(AT.POP_VLAN);
-      w.u16(8);
-      w.zeros(4);
-      return;
+      return writeTlv(w, AT.POP_VLAN, () => w.zeros(4));
     case "decNwTtl":
-      w.u16(AT.DEC_NW_TTL);
-      w.u16(8);
-      w.zeros(4);
-      return;
+      return writeTlv(w, AT.DEC_NW_TTL, () => w.zeros(4));
     case "setNwTtl":
-      w.u16(AT.SET_NW_TTL);
-      w.u16(8);
-      w.u8(a.ttl);
-      w.zeros(3);
-      return;
+      return writeTlv(w, AT.SET_NW_TTL, () => w.u8(a.ttl));
     case "setField":
-      w.u16(AT.SET_FIELD);
-      w.u16(0);
-      writeOxm(w, fieldDef(a.field), a.value, undefined);
-      break;
+      return writeTlv(w, AT.SET_FIELD, () => writeOxm(w, fieldDef(a.field), a.value, undefined));
     case "ct":
     case "nat":
-      w.u16(AT.EXPERIMENTER);
-      w.u16(0);
-      w.u32(NX_VENDOR_ID);
-      w.u16(a.type === "ct" ? NxActionSubtype.CT : NxActionSubtype.NAT);
-      if (a.type === "ct") writeCt(w, a);
-      else writeNat(w, a);
-      break;
+      return writeTlv(w, AT.EXPERIMENTER, () => {
+        w.u32(NX_VENDOR_ID);
+        w.u16(a.type === "ct" ? NxActionSubtype.CT : NxActionSubtype.NAT);
+        if (a.type === "ct") writeCt(w, a);
+        else writeNat(w, a);
+      });
     case "experimenter":
-      w.u16(AT.EXPERIMENTER);
-      w.u16(0);
-      w.u32(a.experimenter);
-      w.bytes(a.data);
-      break;
+      return writeTlv(w, AT.EXPERIMENTER, () => {
+        w.u32(a.experimenter);
+        w.bytes(a.data);
+      });
     case "unknown":
-      w.u16(a.actionType);
-      w.u16(0);
-      w.bytes(a.data);
-      break;
+      return writeTlv(w, a.actionType, () => w.bytes(a.data));
   }
-  w.pad8(start);
-  w.patchU16(start + 2, w.pos - start);
 }
 
 export function writeActions(w: Writer, actions: readonly Action[]): void {
@@ -234,38 +205,29 @@ function readExperimenter(body: Reader, depth: number): Action {
   return { type: "experimenter", experimenter, data: body.bytesView(body.remaining) };
 }
 
-function fixedLen(len: number, want: number, what: string, at: number): void {
-  if (len !== want) throw new OpenFlowDecodeError("BAD_LENGTH", `${what} action length ${len} != ${want}`, at);
-}
-
 export function readAction(r: Reader, depth = 0): Action {
-  const at = r.pos;
-  const type = r.u16();
-  const len = r.u16();
-  if (len < 8 || len % 8 !== 0)
-    throw new OpenFlowDecodeError("BAD_LENGTH", `action length ${len} is not a positive multiple of 8`, at);
-  const body = r.sub(len - 4, "action");
+  const { at, type, body, fixed } = readTlv(r, "action");
   switch (type) {
     case AT.OUTPUT: {
-      fixedLen(len, 16, "output", at);
+      fixed(16, "output");
       const port = body.u32();
       const maxLen = body.u16();
       return maxLen === defaultMaxLen(port) ? { type: "output", port } : { type: "output", port, maxLen };
     }
     case AT.GROUP:
-      fixedLen(len, 8, "group", at);
+      fixed(8, "group");
       return { type: "group", groupId: body.u32() };
     case AT.PUSH_VLAN:
-      fixedLen(len, 8, "push_vlan", at);
+      fixed(8, "push_vlan");
       return { type: "pushVlan", ethertype: body.u16() };
     case AT.POP_VLAN:
-      fixedLen(len, 8, "pop_vlan", at);
+      fixed(8, "pop_vlan");
       return { type: "popVlan" };
     case AT.DEC_NW_TTL:
-      fixedLen(len, 8, "dec_nw_ttl", at);
+      fixed(8, "dec_nw_ttl");
       return { type: "decNwTtl" };
     case AT.SET_NW_TTL:
-      fixedLen(len, 8, "set_nw_ttl", at);
+      fixed(8, "set_nw_ttl");
       return { type: "setNwTtl", ttl: body.u8() };
     case AT.SET_FIELD: {
       const start = body.pos;

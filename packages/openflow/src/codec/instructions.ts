@@ -1,6 +1,6 @@
-import { OpenFlowDecodeError } from "../errors.ts";
 import { Action, readActions, writeActions } from "./actions.ts";
 import { checkUint, Reader, Writer } from "./bytes.ts";
+import { readTlv, writeTlv } from "./tlv.ts";
 
 export type Instruction =
   | { type: "gotoTable"; tableId: number }
@@ -21,70 +21,43 @@ const IT = {
 } as const;
 
 export function writeInstruction(w: Writer, ins: Instruction): void {
-  const start = w.pos;
   switch (ins.type) {
     case "gotoTable":
       checkUint(ins.tableId, 8, "goto table");
-      w.u16(IT.GOTO_TABLE);
-      w.u16(8);
-      w.u8(ins.tableId);
-      w.zeros(3);
-      return;
+      return writeTlv(w, IT.GOTO_TABLE, () => w.u8(ins.tableId));
     case "writeMetadata":
-      w.u16(IT.WRITE_METADATA);
-      w.u16(24);
-      w.zeros(4);
-      w.u64(ins.metadata);
-      w.u64(ins.mask);
-      return;
+      return writeTlv(w, IT.WRITE_METADATA, () => {
+        w.zeros(4);
+        w.u64(ins.metadata);
+        w.u64(ins.mask);
+      });
     case "writeActions":
     case "applyActions":
-      w.u16(ins.type === "writeActions" ? IT.WRITE_ACTIONS : IT.APPLY_ACTIONS);
-      w.u16(0);
-      w.zeros(4);
-      writeActions(w, ins.actions);
-      break;
+      return writeTlv(w, ins.type === "writeActions" ? IT.WRITE_ACTIONS : IT.APPLY_ACTIONS, () => {
+        w.zeros(4);
+        writeActions(w, ins.actions);
+      });
     case "clearActions":
-      w.u16(IT.CLEAR_ACTIONS);
-      w.u16(8);
-      w.zeros(4);
-      return;
+      return writeTlv(w, IT.CLEAR_ACTIONS, () => w.zeros(4));
     case "meter":
-      w.u16(IT.METER);
-      w.u16(8);
-      w.u32(ins.meterId);
-      return;
+      return writeTlv(w, IT.METER, () => w.u32(ins.meterId));
     case "unknownInstruction":
-      w.u16(ins.instructionType);
-      w.u16(0);
-      w.bytes(ins.data);
-      break;
+      return writeTlv(w, ins.instructionType, () => w.bytes(ins.data));
   }
-  w.pad8(start);
-  w.patchU16(start + 2, w.pos - start);
 }
 
 export function writeInstructions(w: Writer, list: readonly Instruction[]): void {
   for (const ins of list) writeInstruction(w, ins);
 }
 
-function fixed(len: number, want: number, what: string, at: number): void {
-  if (len !== want) throw new OpenFlowDecodeError("BAD_LENGTH", `${what} instruction length ${len} != ${want}`, at);
-}
-
 export function readInstruction(r: Reader): Instruction {
-  const at = r.pos;
-  const type = r.u16();
-  const len = r.u16();
-  if (len < 8 || len % 8 !== 0)
-    throw new OpenFlowDecodeError("BAD_LENGTH", `instruction length ${len} is not a positive multiple of 8`, at);
-  const body = r.sub(len - 4, "instruction");
+  const { type, body, fixed } = readTlv(r, "instruction");
   switch (type) {
     case IT.GOTO_TABLE:
-      fixed(len, 8, "goto_table", at);
+      fixed(8, "goto_table");
       return { type: "gotoTable", tableId: body.u8() };
     case IT.WRITE_METADATA: {
-      fixed(len, 24, "write_metadata", at);
+      fixed(24, "write_metadata");
       body.skip(4);
       return { type: "writeMetadata", metadata: body.u64(), mask: body.u64() };
     }
@@ -93,10 +66,10 @@ export function readInstruction(r: Reader): Instruction {
       body.skip(4);
       return { type: type === IT.WRITE_ACTIONS ? "writeActions" : "applyActions", actions: readActions(body) };
     case IT.CLEAR_ACTIONS:
-      fixed(len, 8, "clear_actions", at);
+      fixed(8, "clear_actions");
       return { type: "clearActions" };
     case IT.METER:
-      fixed(len, 8, "meter", at);
+      fixed(8, "meter");
       return { type: "meter", meterId: body.u32() };
     default:
       return { type: "unknownInstruction", instructionType: type, data: body.bytesView(body.remaining) };

@@ -35,6 +35,15 @@ const ready = (s: SwitchSession) => new Promise<void>((r) => (s.state === "ready
 const closed = (s: SwitchSession) =>
   new Promise<string>((r) => (s.state === "closed" ? r(s.closeReason ?? "") : s.on("close", r)));
 
+/** A switch that said hello with 1.3, and its session once ready. */
+async function readySwitch() {
+  const { connect } = await setup();
+  const { sw, session } = await connect();
+  sw.send({ type: "hello", xid: 1, version: 4, versions: [4] });
+  await ready(session);
+  return { sw, session };
+}
+
 describe("SwitchSession", () => {
   it("negotiates 1.3, learns features and ports, and becomes ready", async () => {
     const { connect } = await setup();
@@ -67,10 +76,7 @@ describe("SwitchSession", () => {
   });
 
   it("answers echo, rejects unknown types with BAD_TYPE and keeps the session", async () => {
-    const { connect } = await setup();
-    const { sw, session } = await connect();
-    sw.send({ type: "hello", xid: 1, version: 4, versions: [4] });
-    await ready(session);
+    const { sw, session } = await readySwitch();
     sw.send({ type: "echoRequest", xid: 77, data: Uint8Array.from([1, 2, 3]) });
     const echo = await sw.next("echoReply");
     expect([echo.xid, [...echo.data]]).toEqual([77, [1, 2, 3]]);
@@ -81,10 +87,7 @@ describe("SwitchSession", () => {
   });
 
   it("correlates replies by xid, gathers multipart parts, and rejects on OFPT_ERROR", async () => {
-    const { connect } = await setup();
-    const { sw, session } = await connect();
-    sw.send({ type: "hello", xid: 1, version: 4, versions: [4] });
-    await ready(session);
+    const { sw, session } = await readySwitch();
     sw.autoReply = false;
     const a = session.request({ type: "barrierRequest", xid: 0 });
     const b = session.multipart({ kind: "portDesc" });
@@ -103,10 +106,7 @@ describe("SwitchSession", () => {
   });
 
   it("reports flow-mod errors that arrive before the barrier", async () => {
-    const { connect } = await setup();
-    const { sw, session } = await connect();
-    sw.send({ type: "hello", xid: 1, version: 4, versions: [4] });
-    await ready(session);
+    const { sw, session } = await readySwitch();
     sw.autoReply = false;
     const done = session.sendWithBarrier([flowMod({ priority: 1 }), flowMod({ priority: 2 })]);
     const fm1 = await sw.next("flowMod");

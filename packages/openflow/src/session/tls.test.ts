@@ -15,22 +15,18 @@ const pem = (name: string) => readFileSync(path.join(dir, name));
 function openssl(...args: string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
 }
+/** A new P-256 key written to `<name>.key`, unencrypted (the openssl arguments that say so). */
+const newKey = (name: string) => [
+  "-newkey",
+  "ec",
+  "-pkeyopt",
+  "ec_paramgen_curve:prime256v1",
+  "-nodes",
+  "-keyout",
+  `${name}.key`,
+];
 function issue(name: string, ca: string, cn: string): void {
-  openssl(
-    "req",
-    "-new",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.csr`,
-    "-subj",
-    `/CN=${cn}`,
-  );
+  openssl("req", "-new", ...newKey(name), "-out", `${name}.csr`, "-subj", `/CN=${cn}`);
   openssl(
     "x509",
     "-req",
@@ -51,23 +47,7 @@ function issue(name: string, ca: string, cn: string): void {
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "nvi-of-tls-"));
   for (const ca of ["ca", "rogue-ca"])
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      `${ca}.key`,
-      "-out",
-      `${ca}.crt`,
-      "-days",
-      "2",
-      "-subj",
-      `/CN=${ca}`,
-    );
+    openssl("req", "-x509", ...newKey(ca), "-out", `${ca}.crt`, "-days", "2", "-subj", `/CN=${ca}`);
   issue("controller", "ca", "127.0.0.1");
   issue("switch", "ca", "switch-0abc");
   issue("rogue", "rogue-ca", "switch-rogue");
@@ -96,15 +76,21 @@ function dial(port: number, cert: string): Promise<{ socket: tls.TLSSocket; firs
   });
 }
 
+/** Our controller on a free port, with its certificate, trusting only our CA; the sessions it accepted. */
+async function tlsServer() {
+  const sessions: SwitchSession[] = [];
+  const server = new OpenFlowServer({
+    port: 0,
+    tls: { key: pem("controller.key"), cert: pem("controller.crt"), ca: pem("ca.crt") },
+    onSession: (s) => sessions.push(s),
+  });
+  const { port } = await server.listen();
+  return { sessions, server, port };
+}
+
 describe("OpenFlow over mutual TLS", () => {
   it("accepts a switch whose certificate our CA signed and runs the handshake over TLS", async () => {
-    const sessions: SwitchSession[] = [];
-    const server = new OpenFlowServer({
-      port: 0,
-      tls: { key: pem("controller.key"), cert: pem("controller.crt"), ca: pem("ca.crt") },
-      onSession: (s) => sessions.push(s),
-    });
-    const { port } = await server.listen();
+    const { sessions, server, port } = await tlsServer();
     try {
       const { socket, first } = await dial(port, "switch");
       expect(await first).toBe("hello");
@@ -120,13 +106,7 @@ describe("OpenFlow over mutual TLS", () => {
   });
 
   it("refuses a switch certificate from another CA", async () => {
-    const sessions: SwitchSession[] = [];
-    const server = new OpenFlowServer({
-      port: 0,
-      tls: { key: pem("controller.key"), cert: pem("controller.crt"), ca: pem("ca.crt") },
-      onSession: (s) => sessions.push(s),
-    });
-    const { port } = await server.listen();
+    const { sessions, server, port } = await tlsServer();
     try {
       const attempt = dial(port, "rogue").then(({ first }) => first);
       await expect(attempt).rejects.toThrow();

@@ -7,7 +7,7 @@ import { formatLabels, parseLabels } from "../../lib/labels.ts";
 import { useTRPC } from "../../trpc/client.tsx";
 import { DataTable } from "../ui/data-table.tsx";
 import { ErrorAlert } from "../ui/error-alert.tsx";
-import { Field } from "../ui/form-card.tsx";
+import { InputField } from "../ui/form-card.tsx";
 import { RowActions } from "../ui/row-actions.tsx";
 import { problem, useFormSubmit } from "../ui/use-form-mutation.ts";
 import { PolicyChangePanel, usePolicyChange } from "./policy-change.tsx";
@@ -30,7 +30,7 @@ export function DenyList({ denies }: { denies: DenyDto[] }) {
   const form = useFormSubmit(readDeny, (input) =>
     flow.start(
       `Deny ${formatLabels(input.srcLabels) || "anything"} → ${formatLabels(input.dstLabels) || "anything"}`,
-      (preview) => create.mutateAsync({ ...input, preview }),
+      ({ preview }) => create.mutateAsync({ ...input, preview }),
     ),
   );
   return (
@@ -69,22 +69,16 @@ export function DenyList({ denies }: { denies: DenyDto[] }) {
                 danger: true,
                 disabled: flow.busy,
                 onSelect: () =>
-                  flow.start("Remove deny entry", (preview) => remove.mutateAsync({ denyId: d.id, preview })),
+                  flow.start("Remove deny entry", ({ preview }) => remove.mutateAsync({ denyId: d.id, preview })),
               },
             ]}
           />
         )}
       />
       <form className="row" aria-label="Add deny entry" {...form.formProps}>
-        <Field label="From labels">
-          <input name="srcLabels" className="mono" placeholder="env=prod" />
-        </Field>
-        <Field label="To labels">
-          <input name="dstLabels" className="mono" placeholder="env=dev" />
-        </Field>
-        <Field label="Description" grow>
-          <input name="description" maxLength={200} placeholder="prod never talks to dev" />
-        </Field>
+        <InputField label="From labels" name="srcLabels" className="mono" placeholder="env=prod" />
+        <InputField label="To labels" name="dstLabels" className="mono" placeholder="env=dev" />
+        <InputField label="Description" grow name="description" maxLength={200} placeholder="prod never talks to dev" />
         <button type="submit" disabled={flow.busy}>
           Preview deny
         </button>

@@ -3,7 +3,7 @@
 import type { GroupDto, InstanceDto } from "@nvi/contracts";
 import { formText } from "../../lib/form.ts";
 import { formatLabels, parseLabels } from "../../lib/labels.ts";
-import { Field, FormCard } from "../ui/form-card.tsx";
+import { Field, FormCard, InputField } from "../ui/form-card.tsx";
 import { problem, useFormSubmit, type FormProblem } from "../ui/use-form-mutation.ts";
 
 export interface GroupFormValue {
@@ -56,19 +56,9 @@ export function GroupForm({
   const form = useFormSubmit(readGroup, onSubmit);
   const label = group ? `Edit group ${group.name}` : "Create group";
   return (
-    <FormCard
-      title={label}
-      heading={3}
-      formProps={form.formProps}
-      error={form.error}
-      submit="Preview"
-      disabled={busy}
-      onCancel={onCancel}
-    >
+    <FormCard title={label} heading={3} form={form} submit="Preview" disabled={busy} onCancel={onCancel}>
       <div className="row">
-        <Field label="Name">
-          <input name="name" required maxLength={64} defaultValue={group?.name} placeholder="web" />
-        </Field>
+        <InputField label="Name" name="name" required maxLength={64} defaultValue={group?.name} placeholder="web" />
         <Field label="Members by label" grow>
           <input
             name="matchLabels"
@@ -77,9 +67,7 @@ export function GroupForm({
             placeholder="tier=web   (* = every instance; empty = only the ones ticked)"
           />
         </Field>
-        <Field label="Description" grow>
-          <input name="description" maxLength={200} defaultValue={group?.description} />
-        </Field>
+        <InputField label="Description" grow name="description" maxLength={200} defaultValue={group?.description} />
       </div>
       {instances.length > 0 && (
         <fieldset className="row" style={{ border: 0, padding: 0 }}>

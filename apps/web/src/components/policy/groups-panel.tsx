@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { formatLabels } from "../../lib/labels.ts";
 import { useTRPC } from "../../trpc/client.tsx";
-import { DataTable } from "../ui/data-table.tsx";
+import { DataTable, WithDetail } from "../ui/data-table.tsx";
 import { PageHeader } from "../ui/page-header.tsx";
 import { RowActions } from "../ui/row-actions.tsx";
 import { GroupForm, type GroupFormValue } from "./group-form.tsx";
@@ -36,10 +36,10 @@ export function GroupsPanel({
   const nameOf = (id: string) => instances.find((i) => i.id === id)?.name ?? id;
   const submit = (v: GroupFormValue) => {
     if (editing === "new")
-      flow.start(`Create group ${v.name}`, (preview) => create.mutateAsync({ vpcId, ...v, preview }));
+      flow.start(`Create group ${v.name}`, ({ preview }) => create.mutateAsync({ vpcId, ...v, preview }));
     else if (editing) {
       const groupId = editing.id;
-      flow.start(`Change group ${editing.name}`, (preview) => update.mutateAsync({ groupId, ...v, preview }));
+      flow.start(`Change group ${editing.name}`, ({ preview }) => update.mutateAsync({ groupId, ...v, preview }));
     }
   };
   return (
@@ -75,12 +75,7 @@ export function GroupsPanel({
             key: "name",
             header: "Group",
             sort: (g) => g.name,
-            cell: (g) => (
-              <>
-                {g.name}
-                {g.description && <div className="muted">{g.description}</div>}
-              </>
-            ),
+            cell: (g) => <WithDetail main={g.name} detail={g.description} />,
           },
           {
             key: "selector",
@@ -119,7 +114,7 @@ export function GroupsPanel({
                 disabled: flow.busy,
                 testId: `group-delete-${g.name}`,
                 onSelect: () =>
-                  flow.start(`Delete group ${g.name} and its rules`, (preview) =>
+                  flow.start(`Delete group ${g.name} and its rules`, ({ preview }) =>
                     remove.mutateAsync({ groupId: g.id, preview }),
                   ),
               },

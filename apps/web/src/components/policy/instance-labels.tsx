@@ -22,7 +22,7 @@ export function InstanceLabels({ instance }: { instance: InstanceDto }) {
       return parsed.ok ? parsed.labels : problem(parsed.error);
     },
     (labels) =>
-      flow.start(`Labels of ${instance.name}: ${formatLabels(labels) || "none"}`, (preview) =>
+      flow.start(`Labels of ${instance.name}: ${formatLabels(labels) || "none"}`, ({ preview }) =>
         setLabels.mutateAsync({ instanceId: instance.id, labels, preview }),
       ),
   );

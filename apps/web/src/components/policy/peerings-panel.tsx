@@ -7,7 +7,7 @@ import { useTRPC } from "../../trpc/client.tsx";
 import { Badge, type Tone } from "../ui/badge.tsx";
 import { DataTable } from "../ui/data-table.tsx";
 import { ErrorAlert } from "../ui/error-alert.tsx";
-import { Field } from "../ui/form-card.tsx";
+import { InputField } from "../ui/form-card.tsx";
 import { RowActions } from "../ui/row-actions.tsx";
 import { useAction, useFormSubmit } from "../ui/use-form-mutation.ts";
 import { PolicyChangePanel, usePolicyChange } from "./policy-change.tsx";
@@ -29,7 +29,7 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
   const form = useFormSubmit(
     (f) => formText(f, "peerVpcId"),
     (peerVpcId) =>
-      flow.start(`Peer ${vpc.name} with ${peerVpcId}`, (preview) =>
+      flow.start(`Peer ${vpc.name} with ${peerVpcId}`, ({ preview }) =>
         request.mutateAsync({ vpcId: vpc.id, peerVpcId, preview }),
       ),
   );
@@ -65,7 +65,7 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
                   label: "Accept",
                   disabled: flow.busy,
                   onSelect: () =>
-                    flow.start("Accept peering", (preview) => accept.mutateAsync({ peeringId: p.id, preview })),
+                    flow.start("Accept peering", ({ preview }) => accept.mutateAsync({ peeringId: p.id, preview })),
                 },
                 answerable && {
                   label: "Reject",
@@ -77,7 +77,7 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
                   danger: true,
                   disabled: flow.busy,
                   onSelect: () =>
-                    flow.start(p.status === "active" ? "End peering" : "Withdraw peering", (preview) =>
+                    flow.start(p.status === "active" ? "End peering" : "Withdraw peering", ({ preview }) =>
                       end.mutateAsync({ peeringId: p.id, preview }),
                     ),
                 },
@@ -88,9 +88,7 @@ export function PeeringsPanel({ vpc, peerings }: { vpc: VpcDto; peerings: Peerin
       />
       <ErrorAlert error={reject.error} />
       <form className="row" aria-label="Request peering" {...form.formProps}>
-        <Field label="Peer VPC id">
-          <input name="peerVpcId" className="mono" required placeholder="vpc_…" />
-        </Field>
+        <InputField label="Peer VPC id" name="peerVpcId" className="mono" required placeholder="vpc_…" />
         <button type="submit" disabled={flow.busy}>
           Preview peering
         </button>

@@ -10,7 +10,7 @@ import { Badge } from "../ui/badge.tsx";
 import { ErrorAlert } from "../ui/error-alert.tsx";
 
 /** Runs one policy change: with `preview: true` first (nothing kept), then for real. */
-export type ChangeRun = (preview: boolean) => Promise<PolicyChangeDto>;
+export type ChangeRun = (o: { preview: boolean }) => Promise<PolicyChangeDto>;
 
 interface FlowState {
   title: string;
@@ -40,7 +40,7 @@ export function usePolicyChange(onApplied?: (r: PolicyChangeDto) => void): Polic
   const [state, setState] = useState<FlowState | null>(null);
   const start = (title: string, run: ChangeRun) => {
     setState({ title, run, phase: "previewing" });
-    run(true).then(
+    run({ preview: true }).then(
       (preview) => setState((s) => (s?.run === run ? { ...s, phase: "previewed", preview } : s)),
       (e: unknown) => setState((s) => (s?.run === run ? { ...s, phase: "previewed", error: errorMessage(e) } : s)),
     );
@@ -49,7 +49,7 @@ export function usePolicyChange(onApplied?: (r: PolicyChangeDto) => void): Polic
     if (!state?.preview) return;
     const { run } = state;
     setState({ ...state, phase: "applying", error: undefined });
-    run(false).then(
+    run({ preview: false }).then(
       async (applied) => {
         setState((s) => (s?.run === run ? { ...s, phase: "applied", applied } : s));
         onApplied?.(applied);

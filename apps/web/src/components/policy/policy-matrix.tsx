@@ -43,8 +43,8 @@ export function PolicyMatrix({ matrix, rules, denies }: { matrix: MatrixDto; rul
   const click = (cell: MatrixCell, from: string, to: string) => {
     const input = { srcGroupId: cell.srcGroupId, dstGroupId: cell.dstGroupId };
     if (cell.state === "unplugged")
-      flow.start(`Plug ${from} → ${to}`, (preview) => plug.mutateAsync({ ...input, preview }));
-    else flow.start(`Unplug ${from} → ${to}`, (preview) => unplug.mutateAsync({ ...input, preview }));
+      flow.start(`Plug ${from} → ${to}`, ({ preview }) => plug.mutateAsync({ ...input, preview }));
+    else flow.start(`Unplug ${from} → ${to}`, ({ preview }) => unplug.mutateAsync({ ...input, preview }));
   };
   return (
     <>

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { formText } from "../../lib/form.ts";
 import { SERVICE_PRESETS } from "../../lib/policy-text.ts";
 import { useTRPC } from "../../trpc/client.tsx";
-import { Field, FormCard, SelectField } from "../ui/form-card.tsx";
+import { FormCard, InputField, SelectField } from "../ui/form-card.tsx";
 import { PortsField, ProtocolSelect } from "../ui/protocol-port-fields.tsx";
 import { hasPorts, portsError } from "../ui/ports.ts";
 import { problem, useFormSubmit } from "../ui/use-form-mutation.ts";
@@ -81,7 +81,9 @@ export function RuleEditor({
         ? groups.find((g) => `g:${g.id}` === source)?.name
         : peers.find((p) => `v:${p.vpcId}` === source)?.name;
       const dstName = groups.find((g) => g.id === input.dstGroupId)?.name;
-      flow.start(`Allow ${srcName ?? "?"} → ${dstName ?? "?"}`, (preview) => create.mutateAsync({ ...input, preview }));
+      flow.start(`Allow ${srcName ?? "?"} → ${dstName ?? "?"}`, ({ preview }) =>
+        create.mutateAsync({ ...input, preview }),
+      );
     },
   );
   return (
@@ -89,8 +91,7 @@ export function RuleEditor({
       title="New rule"
       label="Rule editor"
       heading={3}
-      formProps={form.formProps}
-      error={form.error}
+      form={form}
       submit="Preview"
       disabled={flow.busy || groups.length === 0}
       onCancel={onCancel}
@@ -137,9 +138,13 @@ export function RuleEditor({
         />
       </div>
       <div className="row">
-        <Field label="Description" grow>
-          <input name="description" maxLength={200} placeholder="web servers read the database" />
-        </Field>
+        <InputField
+          label="Description"
+          grow
+          name="description"
+          maxLength={200}
+          placeholder="web servers read the database"
+        />
         <label className="inline">
           <input type="checkbox" name="enabled" defaultChecked /> enabled
         </label>

@@ -5,7 +5,7 @@ import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { describeRuleService } from "../../lib/policy-text.ts";
 import { useTRPC } from "../../trpc/client.tsx";
-import { DataTable } from "../ui/data-table.tsx";
+import { DataTable, WithDetail } from "../ui/data-table.tsx";
 import { PageHeader } from "../ui/page-header.tsx";
 import { RowActions } from "../ui/row-actions.tsx";
 import { PolicyChangePanel, usePolicyChange } from "./policy-change.tsx";
@@ -78,12 +78,7 @@ export function RulesPanel({
           {
             key: "description",
             header: "Description",
-            cell: (r) => (
-              <>
-                {r.description}
-                <div className="muted mono">{r.id}</div>
-              </>
-            ),
+            cell: (r) => <WithDetail main={r.description} detail={r.id} mono />,
           },
           {
             key: "enabled",
@@ -98,7 +93,7 @@ export function RulesPanel({
                   aria-label={`enabled: ${label(r)}`}
                   onChange={(e) => {
                     const enabled = e.target.checked;
-                    flow.start(`${enabled ? "Enable" : "Disable"} ${label(r)}`, (preview) =>
+                    flow.start(`${enabled ? "Enable" : "Disable"} ${label(r)}`, ({ preview }) =>
                       update.mutateAsync({ ruleId: r.id, enabled, preview }),
                     );
                   }}
@@ -117,7 +112,7 @@ export function RulesPanel({
                 danger: true,
                 disabled: flow.busy,
                 onSelect: () =>
-                  flow.start(`Delete ${label(r)}`, (preview) => remove.mutateAsync({ ruleId: r.id, preview })),
+                  flow.start(`Delete ${label(r)}`, ({ preview }) => remove.mutateAsync({ ruleId: r.id, preview })),
               },
             ]}
           />

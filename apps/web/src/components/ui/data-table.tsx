@@ -16,6 +16,21 @@ export interface Column<T> {
   testId?: string;
 }
 
+/**
+ * A cell's text with a muted line under it (an id, an address's MAC, a reason); no line when
+ * `detail` is empty. `mono` sets the line in monospace (ids).
+ */
+export function WithDetail({ main, detail, mono = false }: { main: ReactNode; detail?: ReactNode; mono?: boolean }) {
+  return (
+    <>
+      {main}
+      {detail !== undefined && detail !== null && detail !== "" && (
+        <div className={mono ? "muted mono" : "muted"}>{detail}</div>
+      )}
+    </>
+  );
+}
+
 /** Attributes a row carries (`data-testid`, `data-…`). */
 type RowAttributes = Record<`data-${string}`, string | number | boolean | undefined>;
 

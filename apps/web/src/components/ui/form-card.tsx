@@ -1,4 +1,4 @@
-import type { CSSProperties, FormEvent, ReactNode, Ref } from "react";
+import type { CSSProperties, FormEvent, InputHTMLAttributes, ReactNode, Ref } from "react";
 import { ErrorAlert } from "./error-alert.tsx";
 
 /** A labelled field: the label text above its control; `grow` takes the row's spare width. */
@@ -19,6 +19,20 @@ export function Field({
       {children}
       {hint && <span className="muted">{hint}</span>}
     </label>
+  );
+}
+
+/** A labelled `<input>`: `Field` around an input that gets every other prop (name, type, placeholder…). */
+export function InputField({
+  label,
+  grow = false,
+  hint,
+  ...input
+}: { label: ReactNode; grow?: boolean; hint?: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <Field label={label} grow={grow} hint={hint}>
+      <input {...input} />
+    </Field>
   );
 }
 
@@ -109,6 +123,13 @@ export function FormButtons({
   );
 }
 
+/** What a form card needs of its form hook (`useFormMutation`, `useFormSubmit`): the form's props, its error, whether it is sending. */
+export interface FormState {
+  formProps: { ref?: Ref<HTMLFormElement>; onSubmit: (e: FormEvent<HTMLFormElement>) => void };
+  error?: unknown;
+  pending?: boolean;
+}
+
 /**
  * A form in a card: its title (also the form's accessible name unless `label` says otherwise),
  * the fields, the error, anything to show after it (a result), then the buttons.
@@ -116,10 +137,8 @@ export function FormButtons({
 export function FormCard({
   title,
   label,
-  formProps,
-  error,
+  form: { formProps, error, pending },
   submit,
-  pending,
   disabled,
   onCancel,
   cancelLabel,
@@ -130,10 +149,8 @@ export function FormCard({
 }: {
   title: ReactNode;
   label?: string;
-  formProps: { ref?: Ref<HTMLFormElement>; onSubmit: (e: FormEvent<HTMLFormElement>) => void };
-  error?: unknown;
+  form: FormState;
   submit: ReactNode;
-  pending?: boolean;
   disabled?: boolean;
   onCancel?: () => void;
   cancelLabel?: string;

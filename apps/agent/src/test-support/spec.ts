@@ -1,0 +1,19 @@
+import type { InstanceSpec } from "@nvi/contracts";
+
+/** The agent tests' instance: `inst_1` ("a") at 10.0.0.2/24 behind 10.0.0.1, netns unless `over` says otherwise. */
+export function instanceSpec(over: Partial<InstanceSpec> = {}): InstanceSpec {
+  return {
+    instanceId: "inst_1",
+    name: "a",
+    runtime: "netns",
+    image: null,
+    command: null,
+    cpus: 1,
+    memoryMiB: 64,
+    mac: "0a:00:00:00:00:01",
+    address: "10.0.0.2",
+    prefixLen: 24,
+    gateway: "10.0.0.1",
+    ...over,
+  };
+}
