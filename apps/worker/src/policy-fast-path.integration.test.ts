@@ -8,10 +8,10 @@ import { dpid, running, tenantWithHost } from "./test-kit.ts";
 
 /**
  * Issue 19: an unplug reaches the VEBs as its transaction commits. The API is held right after
- * its commit (its enqueue, and the listing of changed pairs behind it, wait on a gate the test
- * opens last): the pair's flows must be gone, and the operation say so, before the API answers.
- * On the old code the worker's TSC only started from the BullMQ job, which the held API never
- * queued: the flows stayed.
+ * its commit (its enqueue waits on a gate the test opens last, so its answer, which also waits for
+ * the listing of changed pairs, cannot come): the pair's flows must be gone, and the operation say
+ * so, before the API answers. Without the notification the worker's TSC only started from the
+ * BullMQ job, which the held API never queued: the flows stayed (the test fails).
  */
 const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
 afterAll(async () => {

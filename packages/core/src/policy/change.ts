@@ -120,10 +120,14 @@ export async function changePolicy(
     if (error instanceof PreviewRollback) return error.result;
     throw error;
   }
-  // the job first: an unplug must not wait for the listing of what it changed. The "after" side is
-  // read once committed, so a change committed in between by someone else would show here too.
-  await queue.enqueue("policy.apply", applied.operationId);
-  const { changes, pairsChecked } = diff(applied.before, await loadPolicy(ctx.db, [orgId, ...applied.alsoOrgs]), orgId);
+  // the TSC already heard of the commit (nvi_policy_changed); the job (its durable fallback) and the
+  // listing of what changed go side by side. The "after" side is read once committed, so a change
+  // committed in between by someone else would show here too.
+  const [, after] = await Promise.all([
+    queue.enqueue("policy.apply", applied.operationId),
+    loadPolicy(ctx.db, [orgId, ...applied.alsoOrgs]),
+  ]);
+  const { changes, pairsChecked } = diff(applied.before, after, orgId);
   return {
     applied: true,
     policyVersion: applied.policyVersion,
