@@ -239,4 +239,19 @@ describe("PolicyState (per-organization views, reloaded by change)", () => {
     expect(await state.sync([{ id: "new-one", orgId: "o1" }])).toEqual(["o2", "o1"]);
     expect(new Set(loads)).toEqual(new Set(["o2", "o1", ...loads.filter((o) => o !== "o1" && o !== "o2")]));
   });
+
+  it("a backstop that comes while another runs shares it, and still reads the organization of its own new instance", async () => {
+    const w = randomWorld(rng(5));
+    const source = sourceOf(w);
+    const loads: string[] = [];
+    const state = new PolicyState({ ...source, load: (o) => (loads.push(o), source.load(o)) });
+    await state.loadAll();
+    loads.length = 0;
+    w.versions.set("o3", 70);
+    w.instances.push({ id: "fresh", orgId: "o0", vpcId: "o0-v0", name: "fresh", address: "10.0.0.9", labels: {} });
+    const [first, second] = await Promise.all([state.sync(), state.sync([{ id: "fresh", orgId: "o0" }])]);
+    expect(first).toEqual(["o3"]);
+    expect(second.sort()).toEqual(["o0", "o3"]);
+    expect(state.instance("fresh")?.orgId).toBe("o0");
+  });
 });

@@ -36,6 +36,7 @@ export class PolicyState {
   private readonly installed = new Map<string, number>();
   private seq = 0;
   private loaded = false;
+  private syncing: Promise<string[]> | undefined;
 
   constructor(private readonly source: PolicySource) {}
 
@@ -90,6 +91,20 @@ export class PolicyState {
    * read, and those owning an instance the views do not know yet (just launched), are read again.
    */
   async sync(liveInstances: readonly { id: string; orgId: string }[] = []): Promise<string[]> {
+    // one at a time: a refresh that comes while a long one (thousands of new tenants) runs shares it,
+    // then reads the organizations of its own new instances if that one did not
+    const shared = this.syncing;
+    if (!shared) {
+      this.syncing = this.syncNow(liveInstances).finally(() => (this.syncing = undefined));
+      return this.syncing;
+    }
+    const done = await shared;
+    const missing = [...new Set(liveInstances.filter((i) => !this.instances.has(i.id)).map((i) => i.orgId))];
+    if (missing.length > 0) await this.reload(missing);
+    return [...new Set([...done, ...missing])];
+  }
+
+  private async syncNow(liveInstances: readonly { id: string; orgId: string }[]): Promise<string[]> {
     const versions = await this.source.versions();
     const stale = new Set<string>();
     for (const [org, v] of versions) if (this.views.get(org)?.version !== v) stale.add(org);
