@@ -325,7 +325,7 @@ export class NviMapping {
     const t0 = performance.now();
     const startedAtMs = Date.now();
     const revoke = changedPairs(this.view, this.pairsOf(o.orgIds)).map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));
-    const perSwitch = policyChangeMods(this.switches.connected(), revoke, o.liftDenyVpcs);
+    const perSwitch = policyChangeMods(this.vebsOf(o.orgIds, revoke, o.liftDenyVpcs), revoke, o.liftDenyVpcs);
     for (const p of revoke) this.pairs.forget(p.a, p.b);
     return Promise.all(
       [...perSwitch].map(async ([dpid, { mods, revoked }]): Promise<VebApplied> => {
@@ -347,6 +347,21 @@ export class NviMapping {
         }
       }),
     );
+  }
+
+  /** The connected VEBs a change touches: all (the full recompute), or those of its revoked pairs and of the named VPCs' instances (where their short drops live). */
+  private vebsOf(
+    orgIds: readonly string[] | undefined,
+    revoke: readonly Revocation[],
+    vpcs: readonly string[] | undefined,
+  ): bigint[] {
+    const connected = this.switches.connected();
+    if (orgIds === undefined || vpcs === undefined) return connected;
+    const touched = new Set([
+      ...revoke.flatMap((p) => p.dpids),
+      ...vpcs.flatMap((v) => this.inventory.endpointsInVpc(v).map((e) => e.datapathId)),
+    ]);
+    return connected.filter((d) => touched.has(d));
   }
 
   /** The known pairs with an endpoint of one of these tenants (every pair when none are named; a pair whose endpoint is gone counts). */

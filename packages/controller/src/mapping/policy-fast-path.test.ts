@@ -142,5 +142,9 @@ describe("policy fast path (only the named tenants' pairs judged again)", () => 
     expect(calls).toBe(0);
     expect(applied.every((v) => v.revokedPairs === 0)).toBe(true);
     expect(pairFlows(switches)).toEqual(before);
+    // a tenant with no instance on these VEBs: nothing is sent to them, nothing waits for their barriers
+    const sent = switches.received.length;
+    expect(await mapping.applyPolicy({ orgIds: ["org_elsewhere"], liftDenyVpcs: ["vpc_org_elsewhere"] })).toEqual([]);
+    expect(switches.received.length).toBe(sent);
   });
 });
