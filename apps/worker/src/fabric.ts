@@ -69,11 +69,16 @@ export class DbFabric {
   /** Postgres as the policy's source: one organization at a time, its version read first. */
   static policySource(deps: CoreDeps): PolicySource {
     return {
-      load: async (orgId) => {
-        const org = await deps.db.organization.findUnique({ where: { id: orgId }, select: { policyVersion: true } });
+      load: async (orgId, known) => {
+        // the version first: a change committed meanwhile shows as a newer one, and the backstop reads again
+        const version =
+          known ??
+          (await deps.db.organization.findUnique({ where: { id: orgId }, select: { policyVersion: true } }))
+            ?.policyVersion ??
+          -1;
         const p = await loadPolicy(deps.db, [orgId]);
         return {
-          version: org?.policyVersion ?? -1,
+          version,
           snapshot: p.snapshot,
           instances: p.instances,
           orgIds: p.orgIds ?? [],
@@ -110,11 +115,19 @@ export class DbFabric {
    * allowed deleted by cookie, one barrier per VEB. Once per operation: a second call shares the
    * first one's answer.
    */
-  policyChanged(change: { operationId?: string; orgIds: readonly string[] }): Promise<VebApplied[]> {
+  policyChanged(change: {
+    operationId?: string;
+    orgIds: readonly string[];
+    policyVersion?: number;
+  }): Promise<VebApplied[]> {
     const key = change.operationId;
     const known = key === undefined ? undefined : this.applying.get(key);
     if (known) return known;
-    const run = this.applyChange(change.orgIds);
+    const first = change.orgIds[0];
+    const versions = new Map(
+      change.policyVersion === undefined || first === undefined ? [] : [[first, change.policyVersion]],
+    );
+    const run = this.applyChange(change.orgIds, versions);
     if (key !== undefined) {
       this.applying.set(key, run);
       // kept a while: the job that comes after the fast path (or the reverse) finds it here
@@ -123,11 +136,11 @@ export class DbFabric {
     return run;
   }
 
-  private async applyChange(orgIds: readonly string[]): Promise<VebApplied[]> {
+  private async applyChange(orgIds: readonly string[], known: ReadonlyMap<string, number>): Promise<VebApplied[]> {
     const t0 = performance.now();
     const startedAtMs = Date.now();
     if (!this.policy.ready) await this.policy.loadAll();
-    await this.policy.reload(orgIds);
+    await this.policy.reload(orgIds, known);
     const t1 = performance.now();
     // short drops are lifted only where these organizations' instances (or their peers') sent them
     const vpcs = new Set(

@@ -70,7 +70,9 @@ if (embedded) {
 }
 
 /** A committed policy change reaches the TSC at once; its job is the durable fallback. */
-const policyChanges = startPolicyFastPath({ databaseUrl: env.DATABASE_URL, fabric, run: runOnce, log });
+const policyChanges = embedded
+  ? startPolicyFastPath({ databaseUrl: env.DATABASE_URL, fabric, run: runOnce, log })
+  : undefined;
 
 /** Hosts' facts and instances change under us (heartbeats, other workers): re-read every few seconds. */
 const refresher = setInterval(
@@ -106,7 +108,7 @@ async function stop(signal: string) {
   clearInterval(verifier);
   clearInterval(sweeper);
   await worker.close();
-  await policyChanges.close();
+  await policyChanges?.close();
   await producer.close();
   await embedded?.close();
   await heartbeat.del(`nvi:worker:${workerId}`).catch(() => undefined);

@@ -94,7 +94,8 @@ describe("policy fast path (real Postgres, in-memory VEB)", () => {
         const answer = await unplug;
         expect(answer.operationId).toBe(operationId);
         expect(answer.changes.length).toBeGreaterThan(0);
-        await run("policy.apply", operationId);
+        // the job, in another worker (a runner of its own): it finds the operation done, runs nothing
+      await operationRunner(deps, fabric.dataPlane)("policy.apply", operationId);
         const op = await deps.db.operation.findUniqueOrThrow({ where: { id: operationId } });
         expect(op).toMatchObject({ status: "succeeded", attempts: 1 });
         expect(JSON.stringify(op.steps)).toContain("TSC started");

@@ -37,6 +37,7 @@ export function startPolicyFastPath(o: {
       void o.fabric
         .policyChanged(change)
         .catch((e: Error) => o.log("warn", "policy fast path failed", { error: e.message }));
+      // the record, claimed at once (another worker's copy of the job then waits for it, not runs it)
       void o
         .run("policy.apply", change.operationId)
         .catch((e: Error) =>

@@ -12,8 +12,8 @@ export interface OrgPolicy {
 }
 
 export interface PolicySource {
-  /** one organization's policy (`loadPolicy(db, [orgId])` and its version) */
-  load(orgId: string): Promise<OrgPolicy>;
+  /** one organization's policy (`loadPolicy(db, [orgId])` and its version; `version` when the caller knows it already) */
+  load(orgId: string, version?: number): Promise<OrgPolicy>;
   /** every organization's policy version (what the backstop compares) */
   versions(): Promise<Map<string, number>>;
 }
@@ -78,10 +78,11 @@ export class PolicyState {
 
   /**
    * A change of these organizations' policy: they are read again, then those whose views hold
-   * their data (their peers, before and after). Resolves once every view is current.
+   * their data (their peers, before and after). Resolves once every view is current. `known`: a
+   * version the change announced (read after its commit, the policy is at least that new).
    */
-  async reload(orgIds: readonly string[]): Promise<void> {
-    const peers = new Set((await this.reloadEach(orgIds)).flat());
+  async reload(orgIds: readonly string[], known: ReadonlyMap<string, number> = new Map()): Promise<void> {
+    const peers = new Set((await this.reloadEach(orgIds, known)).flat());
     for (const o of orgIds) peers.delete(o);
     await this.reloadEach([...peers]);
   }
@@ -114,17 +115,20 @@ export class PolicyState {
   }
 
   /** Reads each organization (a few at a time); answers the peers each one had and has. */
-  private async reloadEach(orgIds: readonly string[]): Promise<string[][]> {
+  private async reloadEach(
+    orgIds: readonly string[],
+    known: ReadonlyMap<string, number> = new Map(),
+  ): Promise<string[][]> {
     const out: string[][] = [];
     for (let k = 0; k < orgIds.length; k += CONCURRENCY)
-      out.push(...(await Promise.all(orgIds.slice(k, k + CONCURRENCY).map((o) => this.reloadOne(o)))));
+      out.push(...(await Promise.all(orgIds.slice(k, k + CONCURRENCY).map((o) => this.reloadOne(o, known.get(o))))));
     return out;
   }
 
-  private async reloadOne(orgId: string): Promise<string[]> {
+  private async reloadOne(orgId: string, version: number | undefined): Promise<string[]> {
     const gen = ++this.seq;
     const before = this.views.get(orgId)?.peers ?? [];
-    const p = await this.source.load(orgId);
+    const p = await this.source.load(orgId, version);
     const peers = p.orgIds.filter((o) => o !== orgId);
     if ((this.installed.get(orgId) ?? 0) < gen) {
       this.installed.set(orgId, gen);

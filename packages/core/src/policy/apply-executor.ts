@@ -3,6 +3,24 @@ import type { CoreDeps } from "../context.ts";
 import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
 import { beginOperation, finishOperation } from "../operations/progress.ts";
 
+/** A policy change applies in well under this; a runner still "running" after it is taken over. */
+const TAKE_OVER_AFTER_MS = 30_000;
+
+/**
+ * The operation for this runner alone: the fast path and the BullMQ job (possibly in another
+ * worker) both ask; the first claims it, the other waits until it is finished (nothing to do) or
+ * has run so long that its runner must have died (then it takes over).
+ */
+async function claimOnce(deps: CoreDeps, operationId: string) {
+  for (;;) {
+    const op = await beginOperation(deps, operationId, { resumeRunningAfterMs: TAKE_OVER_AFTER_MS });
+    if (op) return op;
+    const now = await deps.db.operation.findUnique({ where: { id: operationId }, select: { status: true } });
+    if (now?.status !== "running" && now?.status !== "queued") return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /**
  * Runs a `policy.apply` operation: the TSC re-reads the changed organization's policy, revokes by
  * cookie every pair flow of its tenants it no longer allows on every affected VEB, lifts the short
@@ -18,7 +36,7 @@ export async function runPolicyApply(
   operationId: string,
   _o: ExecutorOptions = {},
 ): Promise<void> {
-  const op = await beginOperation(deps, operationId);
+  const op = await claimOnce(deps, operationId);
   if (!op) return;
   if (!plane.applyPolicy)
     return finishOperation(deps, operationId, {

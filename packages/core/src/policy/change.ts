@@ -107,6 +107,7 @@ export async function changePolicy(
       await announcePolicyChange(tx, {
         operationId: op.id,
         orgIds: [orgId, ...(m.alsoOrgs ?? []).filter((o) => o !== orgId)],
+        policyVersion: org.policyVersion,
       });
       return {
         operationId: op.id,

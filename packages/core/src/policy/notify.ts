@@ -8,6 +8,8 @@ export const POLICY_CHANGED_CHANNEL = "nvi_policy_changed";
 export const PolicyChanged = z.object({
   operationId: z.string().min(1).max(60),
   orgIds: z.array(z.string().min(1).max(60)).min(1).max(16),
+  /** the first organization's policy version after the change (what the TSC records its view at, without asking) */
+  policyVersion: z.number().int().nonnegative().optional(),
 });
 export type PolicyChanged = z.infer<typeof PolicyChanged>;
 
