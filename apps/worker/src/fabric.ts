@@ -69,14 +69,14 @@ export class DbFabric {
   /** Postgres as the policy's source: one organization at a time, its version read first. */
   static policySource(deps: CoreDeps): PolicySource {
     return {
-      load: async (orgId, known) => {
+      load: async (orgId, known, peers = []) => {
         // the version first: a change committed meanwhile shows as a newer one, and the backstop reads again
         const version =
           known ??
           (await deps.db.organization.findUnique({ where: { id: orgId }, select: { policyVersion: true } }))
             ?.policyVersion ??
           -1;
-        const p = await loadPolicy(deps.db, [orgId]);
+        const p = await loadPolicy(deps.db, [orgId], { assumePeers: peers });
         return {
           version,
           snapshot: p.snapshot,

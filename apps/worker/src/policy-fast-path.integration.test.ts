@@ -95,7 +95,7 @@ describe("policy fast path (real Postgres, in-memory VEB)", () => {
         expect(answer.operationId).toBe(operationId);
         expect(answer.changes.length).toBeGreaterThan(0);
         // the job, in another worker (a runner of its own): it finds the operation done, runs nothing
-      await operationRunner(deps, fabric.dataPlane)("policy.apply", operationId);
+        await operationRunner(deps, fabric.dataPlane)("policy.apply", operationId);
         const op = await deps.db.operation.findUniqueOrThrow({ where: { id: operationId } });
         expect(op).toMatchObject({ status: "succeeded", attempts: 1 });
         expect(JSON.stringify(op.steps)).toContain("TSC started");

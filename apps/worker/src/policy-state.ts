@@ -12,8 +12,11 @@ export interface OrgPolicy {
 }
 
 export interface PolicySource {
-  /** one organization's policy (`loadPolicy(db, [orgId])` and its version; `version` when the caller knows it already) */
-  load(orgId: string, version?: number): Promise<OrgPolicy>;
+  /**
+   * one organization's policy (`loadPolicy(db, [orgId])` and its version; `version` when the caller
+   * knows it already; `peers`: its active peers as last read, so it can all be read in one round)
+   */
+  load(orgId: string, version?: number, peers?: readonly string[]): Promise<OrgPolicy>;
   /** every organization's policy version (what the backstop compares) */
   versions(): Promise<Map<string, number>>;
 }
@@ -128,7 +131,7 @@ export class PolicyState {
   private async reloadOne(orgId: string, version: number | undefined): Promise<string[]> {
     const gen = ++this.seq;
     const before = this.views.get(orgId)?.peers ?? [];
-    const p = await this.source.load(orgId, version);
+    const p = await this.source.load(orgId, version, before);
     const peers = p.orgIds.filter((o) => o !== orgId);
     if ((this.installed.get(orgId) ?? 0) < gen) {
       this.installed.set(orgId, gen);
