@@ -24,7 +24,7 @@ describe("loadPolicy with a guess of the peers", () => {
     await createVpc(c, { name: "c", cidr: "10.83.0.0/16", allowOverlap: false });
     const asked = await requestPeering(a, queue, { vpcId: va.id, peerVpcId: vb.id });
     await decidePeering(b, queue, { peeringId: asked.targetId!, accept: true });
-    const [orgA, orgB, orgC] = [a, b, c].map((x) => x.actor.orgId);
+    const [orgA, orgB, orgC] = [a.actor.orgId, b.actor.orgId, c.actor.orgId];
     const plain = await loadPolicy(a.db, [orgA]);
     expect([...(plain.orgIds ?? [])].sort()).toEqual([orgA, orgB].sort());
     expect(plain.snapshot.groups.map((g) => g.orgId)).toContain(orgB);
