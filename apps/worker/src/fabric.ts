@@ -130,6 +130,8 @@ export class DbFabric {
     const run = this.applyChange(change.orgIds, versions);
     if (key !== undefined) {
       this.applying.set(key, run);
+      // a failed application is not kept: the operation's retry applies again
+      run.catch(() => this.applying.get(key) === run && this.applying.delete(key));
       // kept a while: the job that comes after the fast path (or the reverse) finds it here
       while (this.applying.size > 256) this.applying.delete(this.applying.keys().next().value!);
     }
