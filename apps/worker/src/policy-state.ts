@@ -40,6 +40,7 @@ export class PolicyState {
   private seq = 0;
   private loaded = false;
   private syncing: Promise<string[]> | undefined;
+  private loading: Promise<void> | undefined;
 
   constructor(private readonly source: PolicySource) {}
 
@@ -73,10 +74,14 @@ export class PolicyState {
     return org === undefined ? [vpcId] : this.viewOf(org).reachableVpcs(vpcId);
   }
 
-  /** Every organization, once (on start). */
-  async loadAll(): Promise<void> {
-    await this.reloadEach([...(await this.source.versions()).keys()]);
-    this.loaded = true;
+  /** Every organization, once (on start); a second caller meanwhile shares the first one's read. */
+  loadAll(): Promise<void> {
+    this.loading ??= this.source
+      .versions()
+      .then((v) => this.reloadEach([...v.keys()]))
+      .then(() => void (this.loaded = true))
+      .finally(() => (this.loading = undefined));
+    return this.loading;
   }
 
   /**
