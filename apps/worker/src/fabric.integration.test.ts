@@ -1,20 +1,14 @@
-import type { HostFacts } from "@nvi/contracts";
-import {
-  authenticateHost,
-  createCloud,
-  createCoreDeps,
-  createJoinToken,
-  createVpc,
-  DomainError,
-  enrollHost,
-  ensurePersonalOrganization,
-  recordHeartbeat,
-  resolveUserActor,
-  type Ctx,
-} from "@nvi/core";
+import { authenticateHost, createCoreDeps, DomainError, recordHeartbeat } from "@nvi/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hostFacts, randomIdentity } from "@nvi/core/test-support";
 import { DbFabric } from "./fabric.ts";
+import {
+  dpid,
+  facts,
+  running as kitRunning,
+  tenantWithHost as kitTenantWithHost,
+  type Identity,
+  type TenantHost,
+} from "./test-kit.ts";
 
 /**
  * Issue 13, finding 2, against the real Postgres: two hosts claiming one datapath id with an
@@ -29,72 +23,9 @@ const logger = {
   warn: (msg: string, f?: Record<string, unknown>) => void warnings.push(`${msg} ${JSON.stringify(f)}`),
 };
 
-const rnd = (n: number): number => Math.floor(Math.random() * n);
-const hex2 = (n: number): string => n.toString(16).padStart(2, "0");
-const identity = randomIdentity;
-type Identity = ReturnType<typeof identity>;
-const facts = (hostname: string, id: Partial<Identity>): HostFacts => hostFacts(hostname, id);
-
-interface TenantHost {
-  ctx: Ctx;
-  hostId: string;
-  credential: string;
-  id: Identity;
-  subnetId: string;
-  vpcId: string;
-}
-
-/** A tenant with a cloud, a VPC with a subnet there, and one enrolled host with its own identity. */
-async function tenantWithHost(tag: string): Promise<TenantHost> {
-  const user = await deps.db.user.create({
-    data: { id: deps.newId("user"), email: `${tag}-${Date.now()}-${rnd(1e9)}@example.test`, name: tag },
-  });
-  const orgId = await ensurePersonalOrganization(deps, user, null);
-  const ctx: Ctx = {
-    ...deps,
-    actor: await resolveUserActor(deps, { userId: user.id, preferredOrgId: orgId, sourceIp: null }),
-  };
-  const cloudId = (await createCloud(ctx, { name: `c-${tag}`, kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
-  const vpc = await createVpc(ctx, {
-    name: `v-${tag}`,
-    cidr: "10.20.0.0/16",
-    allowOverlap: false,
-    subnets: [{ cloudId, name: "sn", cidr: "10.20.1.0/24" }],
-  });
-  const subnet = await deps.db.subnet.findFirstOrThrow({ where: { vpcId: vpc.id } });
-  const jt = await createJoinToken(
-    ctx,
-    { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 },
-    "http://console.test",
-  );
-  const id = identity();
-  const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts: facts(`h-${tag}`, id) }, null);
-  return { ctx, hostId: enrolled.hostId, credential: enrolled.credential, id, subnetId: subnet.id, vpcId: vpc.id };
-}
-
-/** A running instance on the host's VEB port, as the agent reported it. */
-async function running(t: TenantHost, name: string, ofport: number, octet: number): Promise<string> {
-  const id = deps.newId("instance");
-  await deps.db.instance.create({
-    data: {
-      id,
-      orgId: t.ctx.actor.orgId,
-      vpcId: t.vpcId,
-      subnetId: t.subnetId,
-      hostId: t.hostId,
-      name,
-      runtime: "netns",
-      address: `10.20.1.${octet}`,
-      mac: `02:aa:00:00:00:${hex2(octet)}`,
-      status: "running",
-      ofport,
-      createdBy: t.ctx.actor.userId ?? "test",
-    },
-  });
-  return id;
-}
-
-const dpid = (hex: string): bigint => BigInt(`0x${hex}`);
+const tenantWithHost = (tag: string) => kitTenantWithHost(deps, tag);
+const running = (t: TenantHost, name: string, ofport: number, octet: number) =>
+  kitRunning(deps, t, name, ofport, octet);
 const heartbeat = async (t: TenantHost, id: Partial<Identity>) =>
   recordHeartbeat(deps, await authenticateHost(deps, t.credential), facts(`h-${t.hostId}`, id));
 const codeOf = (p: Promise<unknown>): Promise<string> =>

@@ -1,7 +1,7 @@
 import { FABRIC_OFPORT, type VebApplied } from "@nvi/contracts";
 import { Inventory, NviMapping, type FabricEndpoint, type FabricHost, type Tsc, type Verdict } from "@nvi/controller";
 import { loadPolicy, type CoreDeps, type DataPlane } from "@nvi/core";
-import { EMPTY_SNAPSHOT, PolicyView, type PolicyInstance } from "@nvi/policy";
+import { PolicyState, type PolicySource } from "./policy-state.ts";
 
 /** A host row as the fabric reads it: the identity the console approved, never a heartbeat's facts. */
 interface HostRow {
@@ -24,8 +24,10 @@ const dpidKey = (dpid: bigint): string => dpid.toString(16).padStart(16, "0");
  * The TSC's view of the world, fed from Postgres: hosts with an approved fabric identity (datapath
  * id, fabric address and MAC, next hop, instance block; see core's host-identity.ts), running
  * instances with their VEB port, and the connectivity policy of every organization (groups, rules,
- * deny lists, peerings), which decides every pair. `refresh()` re-reads it (on start and every few
- * seconds); launches, terminations and policy changes go through `dataPlane` at once.
+ * deny lists, peerings), which decides every pair. `refresh()` re-reads hosts and instances (on
+ * start and every few seconds) and only the policy of organizations whose version moved or whose
+ * instance is new; a committed policy change reaches `policyChanged` at once (LISTEN
+ * nvi_policy_changed), which reloads the organizations it names and revokes their pairs only.
  *
  * One bad record never stops the loop that serves everyone: a host or instance that conflicts with
  * another is skipped, logged and reported on its host (`fabric_problem`), and everything that is no
@@ -38,8 +40,9 @@ export class DbFabric {
   private readonly datapathByHost = new Map<string, bigint>();
   /** what each host's `fabric_problem` holds, so a refresh writes only changes */
   private readonly reported = new Map<string, string | null>();
-  private view = new PolicyView(EMPTY_SNAPSHOT);
-  private instances = new Map<string, PolicyInstance>();
+  readonly policy: PolicyState;
+  /** policy changes being applied or just applied, by operation id: the fast path and the job share one */
+  private readonly applying = new Map<string, Promise<VebApplied[]>>();
   private tsc: Tsc | undefined;
 
   constructor(
@@ -49,11 +52,12 @@ export class DbFabric {
       warn(msg: string, f?: Record<string, unknown>): void;
     },
   ) {
+    this.policy = new PolicyState(DbFabric.policySource(deps));
     this.mapping = new NviMapping({
       inventory: this.inventory,
       logger,
       policy: (src, dst) => this.decide(src.id, dst.id),
-      reachableVpcs: (vpc) => this.view.reachableVpcs(vpc),
+      reachableVpcs: (vpc) => this.policy.reachableVpcs(vpc),
     });
   }
 
@@ -62,20 +66,105 @@ export class DbFabric {
     this.mapping.attach(tsc);
   }
 
-  /** The pair's verdict from the policy view (an instance the view has not read yet is denied: default deny). */
+  /** Postgres as the policy's source: one organization at a time, its version read first. */
+  static policySource(deps: CoreDeps): PolicySource {
+    return {
+      load: async (orgId, known, peers = []) => {
+        // the version first: a change committed meanwhile shows as a newer one, and the backstop reads again
+        const version =
+          known ??
+          (await deps.db.organization.findUnique({ where: { id: orgId }, select: { policyVersion: true } }))
+            ?.policyVersion ??
+          -1;
+        const p = await loadPolicy(deps.db, [orgId], { assumePeers: peers });
+        return {
+          version,
+          snapshot: p.snapshot,
+          instances: p.instances,
+          orgIds: p.orgIds ?? [],
+        };
+      },
+      versions: async () =>
+        new Map(
+          (await deps.db.organization.findMany({ select: { id: true, policyVersion: true } })).map((o) => [
+            o.id,
+            o.policyVersion,
+          ]),
+        ),
+    };
+  }
+
+  /** The pair's verdict from its destination's view (an instance the views have not read yet is denied: default deny). */
   private decide(srcId: string, dstId: string): Verdict {
-    const src = this.instances.get(srcId);
-    const dst = this.instances.get(dstId);
+    const src = this.policy.instance(srcId);
+    const dst = this.policy.instance(dstId);
     if (!src || !dst) return { allowed: false, reason: "not in the policy view yet" };
-    const d = this.view.decide(src, dst);
+    const d = this.policy.viewOf(dst.orgId).decide(src, dst);
     return { allowed: d.services.length > 0, reason: d.reason, services: d.services };
   }
 
-  /** Re-read every organization's policy and the instances it applies to. */
-  async refreshPolicy(): Promise<void> {
-    const policy = await loadPolicy(this.deps.db);
-    this.view = new PolicyView(policy.snapshot);
-    this.instances = new Map(policy.instances.map((i) => [i.id, i]));
+  /** Every organization's policy on the first call; afterwards only what moved (see `PolicyState.sync`). */
+  async refreshPolicy(live: readonly { id: string; orgId: string }[] = []): Promise<void> {
+    if (!this.policy.ready) await this.policy.loadAll();
+    else await this.policy.sync(live);
+  }
+
+  /**
+   * A committed policy change (the fast path, or the operation's job when it comes first): the
+   * named organizations' policy is read again, their pairs judged again and those no longer
+   * allowed deleted by cookie, one barrier per VEB. Once per operation: a second call shares the
+   * first one's answer.
+   */
+  policyChanged(change: {
+    operationId?: string;
+    orgIds: readonly string[];
+    policyVersion?: number;
+  }): Promise<VebApplied[]> {
+    const key = change.operationId;
+    const known = key === undefined ? undefined : this.applying.get(key);
+    if (known) return known;
+    const first = change.orgIds[0];
+    const versions = new Map(
+      change.policyVersion === undefined || first === undefined ? [] : [[first, change.policyVersion]],
+    );
+    const run = this.applyChange(change.orgIds, versions);
+    if (key !== undefined) {
+      this.applying.set(key, run);
+      // a failed application is not kept: the operation's retry applies again
+      run.catch(() => this.applying.get(key) === run && this.applying.delete(key));
+      // kept a while: the job that comes after the fast path (or the reverse) finds it here
+      while (this.applying.size > 256) this.applying.delete(this.applying.keys().next().value!);
+    }
+    return run;
+  }
+
+  private async applyChange(orgIds: readonly string[], known: ReadonlyMap<string, number>): Promise<VebApplied[]> {
+    const t0 = performance.now();
+    const startedAtMs = Date.now();
+    if (!this.policy.ready) await this.policy.loadAll();
+    await this.policy.reload(orgIds, known);
+    const t1 = performance.now();
+    // short drops are lifted only where these organizations' instances (or their peers') sent them
+    const vpcs = new Set(
+      orgIds.flatMap((o) => this.policy.instancesOfOrg(o)).flatMap((i) => this.policy.reachableVpcs(i.vpcId)),
+    );
+    const applied = await this.mapping.applyPolicy({
+      liftDenyVpcs: [...vpcs],
+      hostIdOf: (d) => this.hostIdOf(d) ?? null,
+      orgIds,
+    });
+    this.logger?.info("policy applied", {
+      orgIds,
+      reloadMs: Math.round(t1 - t0),
+      revokeMs: Math.round(performance.now() - t1),
+      revokedPairs: applied.reduce((n, a) => n + a.revokedPairs, 0),
+    });
+    // counted from when the change reached the TSC, the reload included
+    return applied.map((a) => ({
+      ...a,
+      startedAtMs,
+      confirmedMs: a.confirmedMs + (a.startedAtMs ?? startedAtMs) - startedAtMs,
+    }));
   }
 
   private hostIdOf(dpid: bigint): string | undefined {
@@ -236,7 +325,7 @@ export class DbFabric {
     // Read beside the policy: a policy change waits for this refresh before it revokes anything.
     const since = new Date(this.deps.clock().getTime() - 120_000);
     const problems = new Map<string, string>();
-    const [, { rows, wanted }] = await Promise.all([this.refreshPolicy(), this.wantedHosts(since, problems)]);
+    const { rows, wanted } = await this.wantedHosts(since, problems);
     for (const [key, hostId] of [...this.hostByDatapath])
       if (wanted.get(key)?.hostId !== hostId) await this.pruneHost(key);
     for (const [hostId, dpid] of [...this.datapathByHost])
@@ -259,6 +348,8 @@ export class DbFabric {
       include: { subnet: { select: { gateway: true } } },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
     });
+    // the policy of organizations whose version moved, or with an instance not known yet
+    await this.refreshPolicy(live);
     // starting ones are being plugged by a launch right now: keep them, do not plug them here
     const seen = new Set<string>(live.filter((i) => i.status === "starting").map((i) => i.id));
     for (const i of live.filter((x) => x.status === "running")) {
@@ -316,29 +407,10 @@ export class DbFabric {
       return (await this.mapping.plug(e)) ?? "";
     },
     unplug: (id) => this.mapping.unplug(id),
-    applyPolicy: async (orgId): Promise<VebApplied[]> => {
-      const t0 = performance.now();
-      // a policy change moves no instance: the policy (and labels) is all there is to re-read
-      await this.refreshPolicy();
-      const t1 = performance.now();
-      // short drops are lifted only where this organization's instances (or its peers') sent them
-      const vpcs = new Set(
-        [...this.instances.values()].filter((i) => i.orgId === orgId).flatMap((i) => this.view.reachableVpcs(i.vpcId)),
-      );
-      const applied = await this.mapping.applyPolicy({
-        liftDenyVpcs: [...vpcs],
-        hostIdOf: (d) => this.hostIdOf(d) ?? null,
-      });
-      const t2 = performance.now();
-      // read the VEBs back at once: a pair the TSC did not know of cannot outlive the change
-      await this.verifyAll();
-      this.logger?.info("policy applied", {
-        refreshMs: Math.round(t1 - t0),
-        revokeMs: Math.round(t2 - t1),
-        verifyMs: Math.round(performance.now() - t2),
-        revokedPairs: applied.reduce((n, a) => n + a.revokedPairs, 0),
-      });
-      return applied;
-    },
+    // a policy change moves no instance: the named organizations' policy is all there is to re-read
+    // after the revocation, before the operation ends: a pair flow the TSC did not know of goes too
+    readBack: () => this.verifyAll(),
+    applyPolicy: (orgId, operationId) =>
+      this.policyChanged({ orgIds: [orgId], ...(operationId ? { operationId } : {}) }),
   };
 }

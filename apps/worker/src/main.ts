@@ -1,11 +1,12 @@
 import { hostname } from "node:os";
-import { createCoreDeps, isOperationKind, jobQueue, runOperation, staleQueuedOperations } from "@nvi/core";
+import { createCoreDeps, isOperationKind, jobQueue, staleQueuedOperations } from "@nvi/core";
 import { JobProducer, QUEUES, parseJob } from "@nvi/jobs";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { fabricSecretOf, workerEnv } from "./env.ts";
 import { DbFabric } from "./fabric.ts";
 import { log } from "./log.ts";
+import { operationRunner, startPolicyFastPath } from "./policy-fast-path.ts";
 import { startEmbeddedTsc } from "./tsc.ts";
 
 /**
@@ -29,13 +30,16 @@ const fabric = new DbFabric(deps, tscLog);
 const producer = new JobProducer(env.REDIS_URL, env.QUEUE_PREFIX);
 const queue = jobQueue(producer);
 
+/** One run per operation in this process: the policy fast path and the BullMQ job of the same operation share it. */
+const runOnce = operationRunner(deps, fabric.dataPlane);
+
 const worker = new Worker(
   QUEUES.operations,
   async (job) => {
     const { def, payload } = parseJob(job.name, job.data);
     const operationId = (payload as { operationId?: string }).operationId;
     log("info", "job started", { job: job.id, name: def.name, attempt: job.attemptsMade + 1, operationId });
-    if (operationId && isOperationKind(def.name)) await runOperation(deps, fabric.dataPlane, def.name, operationId);
+    if (operationId && isOperationKind(def.name)) await runOnce(def.name, operationId);
     log("info", "job done", { job: job.id, name: def.name, version: def.version, operationId });
     return payload;
   },
@@ -64,6 +68,11 @@ if (embedded) {
   fabric.attach(embedded.tsc);
   log("info", "tsc listening", { ...embedded.tsc.address, tls: env.TSC_INSECURE_TCP !== "1" });
 }
+
+/** A committed policy change reaches the TSC at once; its job is the durable fallback. */
+const policyChanges = embedded
+  ? startPolicyFastPath({ databaseUrl: env.DATABASE_URL, fabric, run: runOnce, log })
+  : undefined;
 
 /** Hosts' facts and instances change under us (heartbeats, other workers): re-read every few seconds. */
 const refresher = setInterval(
@@ -99,6 +108,7 @@ async function stop(signal: string) {
   clearInterval(verifier);
   clearInterval(sweeper);
   await worker.close();
+  await policyChanges?.close();
   await producer.close();
   await embedded?.close();
   await heartbeat.del(`nvi:worker:${workerId}`).catch(() => undefined);

@@ -217,6 +217,8 @@ export const VebApplied = z.object({
   revokedPairs: z.number().int(),
   /** ms from the start of the apply to this VEB's barrier reply */
   confirmedMs: z.number(),
+  /** wall-clock ms (epoch) when the TSC started applying the change (the start `confirmedMs` counts from) */
+  startedAtMs: z.number().optional(),
   error: z.string().nullable(),
 });
 export type VebApplied = z.infer<typeof VebApplied>;

@@ -35,6 +35,7 @@ export * from "./clouds/fabric-ca.ts";
 export * from "./clouds/switch-admission.ts";
 export * from "./policy/snapshot.ts";
 export * from "./policy/change.ts";
+export * from "./policy/notify.ts";
 export * from "./policy/groups.ts";
 export * from "./policy/rules.ts";
 export * from "./policy/denies.ts";

@@ -25,12 +25,14 @@ export type DbTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
 /**
  * LISTENs on a Postgres channel with a connection of its own (what `pg_notify` in a committed
  * transaction reaches). Reconnects after a second when the connection drops; `close` ends it.
+ * `onListening` is called each time the LISTEN is in place (what a test waits for before it notifies).
  */
 export function listenChannel(
   databaseUrl: string,
   channel: string,
   onMessage: (payload: string) => void,
   onError: (e: Error) => void = () => undefined,
+  onListening: () => void = () => undefined,
 ): { close(): Promise<void> } {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
   let client: pg.Client | undefined;
@@ -48,6 +50,7 @@ export function listenChannel(
     c.on("error", retry);
     c.connect()
       .then(() => c.query(`LISTEN ${channel}`))
+      .then(() => onListening())
       .catch(retry);
   };
   connect();

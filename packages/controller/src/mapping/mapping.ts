@@ -19,7 +19,7 @@ import {
 } from "./judge.ts";
 import { FabricEndpoint, FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
 import { withL4Checksum } from "./packet.ts";
-import { dpidsOf, PairBook, pairKeyOf, signatureOf } from "./pair-book.ts";
+import { dpidsOf, PairBook, pairKeyOf, signatureOf, type ActivePair } from "./pair-book.ts";
 import { DEFAULT_PORT_LIMITS, PortGuard, type PortHeld, type PortLimits } from "./rate-limit.ts";
 import { arrivalLiftMods, denyLiftMods, policyChangeMods, Revocation, revocationMods, sweepMods } from "./revoke.ts";
 import { LatencySamples } from "./samples.ts";
@@ -311,18 +311,26 @@ export class NviMapping {
    * is revoked by cookie on its VEBs, and short drops of the given VPCs are lifted everywhere so a
    * newly allowed pair's next packet is judged at once. Each connected VEB answers with a barrier;
    * the answer says when each confirmed. Pairs still allowed as they are keep flowing untouched.
+   * `orgIds` (the fast path): only pairs with an endpoint of these tenants are judged again, so a
+   * change costs what it touches; without it every known pair is (the full recompute).
    */
   async applyPolicy(
-    o: { liftDenyVpcs?: readonly string[]; hostIdOf?: (datapathId: bigint) => string | null } = {},
+    o: {
+      liftDenyVpcs?: readonly string[];
+      hostIdOf?: (datapathId: bigint) => string | null;
+      orgIds?: readonly string[];
+    } = {},
   ): Promise<VebApplied[]> {
     this.policyEpoch++;
     const t0 = performance.now();
-    const revoke = changedPairs(this.view, this.pairs.all()).map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));
-    const perSwitch = policyChangeMods(this.switches.connected(), revoke, o.liftDenyVpcs);
+    const startedAtMs = Date.now();
+    const revoke = changedPairs(this.view, this.pairsOf(o.orgIds)).map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));
+    const perSwitch = policyChangeMods(this.vebsOf(o.orgIds, revoke, o.liftDenyVpcs), revoke, o.liftDenyVpcs);
     for (const p of revoke) this.pairs.forget(p.a, p.b);
     return Promise.all(
       [...perSwitch].map(async ([dpid, { mods, revoked }]): Promise<VebApplied> => {
         const veb = {
+          startedAtMs,
           hostId: o.hostIdOf?.(dpid) ?? null,
           hostName: this.inventory.host(dpid)?.name ?? dpid.toString(16),
           revokedPairs: revoked,
@@ -339,6 +347,32 @@ export class NviMapping {
         }
       }),
     );
+  }
+
+  /** The connected VEBs a change touches: all (the full recompute), or those of its revoked pairs and of the named VPCs' instances (where their short drops live). */
+  private vebsOf(
+    orgIds: readonly string[] | undefined,
+    revoke: readonly Revocation[],
+    vpcs: readonly string[] | undefined,
+  ): bigint[] {
+    const connected = this.switches.connected();
+    if (orgIds === undefined || vpcs === undefined) return connected;
+    const touched = new Set([
+      ...revoke.flatMap((p) => p.dpids),
+      ...vpcs.flatMap((v) => this.inventory.endpointsInVpc(v).map((e) => e.datapathId)),
+    ]);
+    return connected.filter((d) => touched.has(d));
+  }
+
+  /** The known pairs with an endpoint of one of these tenants (every pair when none are named; a pair whose endpoint is gone counts). */
+  private pairsOf(orgIds: readonly string[] | undefined): ActivePair[] {
+    if (orgIds === undefined) return this.pairs.all();
+    const orgs = new Set(orgIds);
+    const touched = (id: string) => {
+      const e = this.inventory.endpoint(id);
+      return e === undefined || orgs.has(e.tenantId);
+    };
+    return this.pairs.all().filter((p) => touched(p.a) || touched(p.b));
   }
 
   /**

@@ -16,8 +16,13 @@ export interface DataPlane {
     gateway: string;
   }): Promise<string>;
   unplug(instanceId: string): Promise<void>;
-  /** re-read the policy and bring every VEB in line with it (a worker without a TSC has none) */
-  applyPolicy?(orgId: string): Promise<VebApplied[]>;
+  /**
+   * re-read this organization's policy and bring every VEB in line with it (a worker without a TSC
+   * has none); one application per `operationId` (the fast path and the job share it)
+   */
+  applyPolicy?(orgId: string, operationId?: string): Promise<VebApplied[]>;
+  /** read every VEB's pair flows back and delete what policy no longer implies (after `applyPolicy`) */
+  readBack?(): Promise<void>;
 }
 
 export interface ExecutorOptions {

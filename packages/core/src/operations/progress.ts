@@ -10,11 +10,19 @@ export interface OperationProgress {
   step(name: string, status: OperationStep["status"], detail?: string | null): Promise<void>;
 }
 
-/** Marks an operation running (attempt + 1); undefined if it is already finished (a duplicate delivery: nothing to do). */
-export async function beginOperation(deps: CoreDeps, operationId: string) {
+/**
+ * Marks an operation running (attempt + 1); undefined if it is already finished (a duplicate
+ * delivery: nothing to do). `resumeRunningAfterMs`: a running one is taken over only once it has
+ * run that long (its runner presumably died); a younger one is left to its runner (undefined too).
+ */
+export async function beginOperation(deps: CoreDeps, operationId: string, o: { resumeRunningAfterMs?: number } = {}) {
   const now = deps.clock();
+  const running =
+    o.resumeRunningAfterMs === undefined
+      ? { status: "running" as const }
+      : { status: "running" as const, startedAt: { lt: new Date(now.getTime() - o.resumeRunningAfterMs) } };
   const claimed = await deps.db.operation.updateMany({
-    where: { id: operationId, status: { in: ["queued", "running"] } },
+    where: { id: operationId, OR: [{ status: "queued" }, running] },
     data: { status: "running", startedAt: now, attempts: { increment: 1 } },
   });
   if (claimed.count === 0) return undefined;

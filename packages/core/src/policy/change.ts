@@ -7,6 +7,7 @@ import { assertScope } from "../access.ts";
 import type { Ctx } from "../context.ts";
 import { createOperation } from "../operations/operations.ts";
 import type { OperationQueue } from "../operations/queue.ts";
+import { announcePolicyChange } from "./notify.ts";
 import { loadPolicy } from "./snapshot.ts";
 
 /** `preview: true` (JSON) or `?preview=true` (a DELETE's query string): show what would change, keep nothing. */
@@ -47,10 +48,11 @@ export interface PolicyMutation {
  * Every policy change goes through here, in one transaction: lock the organization's policy, read
  * it, apply `mutate` (which writes its rows and its audit entry with before/after), read it again
  * and list every instance pair whose access changes. A preview stops there and rolls everything
- * back, so what it shows is exactly what applying would do. Otherwise the policy version goes up
- * and a `policy.apply` operation is queued as soon as it commits (the pairs are listed after): the
- * worker's TSC revokes what is no longer allowed on every VEB (both directions) and reports when
- * each host confirmed.
+ * back, so what it shows is exactly what applying would do. Otherwise the policy version goes up,
+ * a `policy.apply` operation is created and announced on `nvi_policy_changed` in the same
+ * transaction: the worker's TSC hears it as it commits and revokes what is no longer allowed on
+ * every VEB (both directions) while the API still queues the BullMQ job (the durable fallback) and
+ * lists the changed pairs. Nothing after the commit delays the flows.
  */
 export async function changePolicy(
   ctx: Ctx,
@@ -101,6 +103,12 @@ export async function changePolicy(
         ],
         idempotencyKey: null,
       });
+      // the worker's TSC hears this as the transaction commits and starts revoking at once
+      await announcePolicyChange(tx, {
+        operationId: op.id,
+        orgIds: [orgId, ...(m.alsoOrgs ?? []).filter((o) => o !== orgId)],
+        policyVersion: org.policyVersion,
+      });
       return {
         operationId: op.id,
         policyVersion: org.policyVersion,
@@ -113,10 +121,14 @@ export async function changePolicy(
     if (error instanceof PreviewRollback) return error.result;
     throw error;
   }
-  // the job first: an unplug must not wait for the listing of what it changed. The "after" side is
-  // read once committed, so a change committed in between by someone else would show here too.
-  await queue.enqueue("policy.apply", applied.operationId);
-  const { changes, pairsChecked } = diff(applied.before, await loadPolicy(ctx.db, [orgId, ...applied.alsoOrgs]), orgId);
+  // the TSC already heard of the commit (nvi_policy_changed); the job (its durable fallback) and the
+  // listing of what changed go side by side. The "after" side is read once committed, so a change
+  // committed in between by someone else would show here too.
+  const [, after] = await Promise.all([
+    queue.enqueue("policy.apply", applied.operationId),
+    loadPolicy(ctx.db, [orgId, ...applied.alsoOrgs]),
+  ]);
+  const { changes, pairsChecked } = diff(applied.before, after, orgId);
   return {
     applied: true,
     policyVersion: applied.policyVersion,
