@@ -1,6 +1,6 @@
 import { FABRIC_OFPORT, type VebApplied } from "@nvi/contracts";
 import { Inventory, NviMapping, type FabricEndpoint, type FabricHost, type Tsc, type Verdict } from "@nvi/controller";
-import { loadPolicy, type CoreDeps, type DataPlane } from "@nvi/core";
+import { loadPolicy, type CoreDeps, type DataPlane, type PluggedInstance } from "@nvi/core";
 import { PolicyState, type PolicySource } from "./policy-state.ts";
 
 /** A host row as the fabric reads it: the identity the console approved, never a heartbeat's facts. */
@@ -226,16 +226,7 @@ export class DbFabric {
     };
   }
 
-  private endpointOf(i: {
-    id: string;
-    orgId: string;
-    vpcId: string;
-    hostId: string;
-    ofport: number;
-    mac: string;
-    address: string;
-    gateway: string;
-  }): FabricEndpoint | undefined {
+  private endpointOf(i: PluggedInstance): FabricEndpoint | undefined {
     const dpid = this.datapathByHost.get(i.hostId);
     if (dpid === undefined) return undefined;
     return {

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, rmdir, writeFile } from "node:fs/promises";
-import { run, tryRun } from "@nvi/lab";
+import { tryRun } from "@nvi/lab";
+import { txPackets } from "./probes.ts";
 
 /**
  * A noisy neighbour for the tests and the benchmark: an instance flooding brand-new conversations
@@ -12,9 +13,6 @@ export interface Flood {
   sent(): Promise<number>;
   stop(): Promise<void>;
 }
-
-const txPackets = async (ns: string): Promise<number> =>
-  Number((await run("ip", ["netns", "exec", ns, "cat", "/sys/class/net/eth0/statistics/tx_packets"])).trim());
 
 /**
  * Start flooding from instance namespace `ns`. `cpus` caps the flooder like a container's CPU

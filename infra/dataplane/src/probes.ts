@@ -19,10 +19,16 @@ export async function httpWho(ns: string, ip: string, timeoutMs = 1_500): Promis
   return r.ok ? r.out.trim() : undefined;
 }
 
-/** Packets received by an interface inside a namespace (kernel counter). */
-export async function rxPackets(ns: string, dev = "eth0"): Promise<number> {
-  return Number((await run("ip", ["netns", "exec", ns, "cat", `/sys/class/net/${dev}/statistics/rx_packets`])).trim());
+/** A packet counter of an interface inside a namespace (kernel statistics). */
+async function packets(ns: string, dev: string, counter: "rx_packets" | "tx_packets"): Promise<number> {
+  return Number((await run("ip", ["netns", "exec", ns, "cat", `/sys/class/net/${dev}/statistics/${counter}`])).trim());
 }
+
+/** Packets received by an interface inside a namespace. */
+export const rxPackets = (ns: string, dev = "eth0"): Promise<number> => packets(ns, dev, "rx_packets");
+
+/** Packets sent by an interface inside a namespace. */
+export const txPackets = (ns: string, dev = "eth0"): Promise<number> => packets(ns, dev, "tx_packets");
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const u16 = (n: number): string => n.toString(16).padStart(4, "0");

@@ -34,7 +34,7 @@ export interface TscOptions extends ResyncHooks {
    * worker answers from Postgres (the host exists, the certificate is its current one).
    */
   admit?: (claim: SwitchClaim) => Promise<Admission>;
-  // desiredFlows, beforeSync, keepFlow: see ResyncHooks (the NVI mapping's `tscOptions()` fills them)
+  // desiredFlows, desiredMeters, beforeSync, keepFlow: see ResyncHooks (the NVI mapping's `tscOptions()` fills them)
   app?: ControllerApp;
   logger?: OpenFlowLogger;
   session?: SessionOptions;

@@ -51,7 +51,7 @@ export class FairQueue<T> {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => void this.drain());
+    setImmediate(() => this.drain());
   }
 
   /** The next item in round-robin order: the first tenant's first port, both moved to the back. */
@@ -69,20 +69,17 @@ export class FairQueue<T> {
     return head;
   }
 
-  private async drain(): Promise<void> {
-    const served: Promise<void>[] = [];
+  private drain(): void {
     for (let n = 0; n < this.options.batch; n++) {
       const w = this.next();
       if (!w) break;
-      // serve synchronously up to its first await (the decision and its flow-mods), in order
-      const p = Promise.resolve()
+      // started in order (each runs up to its first await: the decision and its flow-mods); a failure is its own
+      void Promise.resolve()
         .then(() => this.serve(w.item))
         .catch(() => undefined)
         .finally(w.done);
-      served.push(p);
     }
     this.scheduled = false;
     if (this.counts.waiting > 0) this.schedule();
-    await Promise.all(served);
   }
 }

@@ -31,6 +31,8 @@ import { VebRealization, verifyVeb } from "./verify.ts";
 interface WaitingPacketIn {
   dpid: bigint;
   inPort: number;
+  /** the port's key in the PortGuard and the FairQueue */
+  key: string;
   m: MessageOf<"packetIn">;
   /** when it arrived (performance.now, for the setup latency) and the clock then (ms) */
   t0: number;
@@ -170,11 +172,10 @@ export class NviMapping {
     if (admission.kind !== "judge") return this.blockPort(dpid, inPort, admission);
     // judged in turn: round robin over tenants, then their ports (a flood queues behind nobody else)
     const tenant = this.inventory.endpointAt(dpid, inPort)?.tenantId ?? "";
-    return this.waiting.push(tenant, key, { dpid, inPort, m, t0, now });
+    return this.waiting.push(tenant, key, { dpid, inPort, key, m, t0, now });
   }
 
-  private async judgePacketIn({ dpid, inPort, m, t0, now }: WaitingPacketIn): Promise<void> {
-    const key = `${dpid}/${inPort}`;
+  private async judgePacketIn({ dpid, inPort, key, m, t0, now }: WaitingPacketIn): Promise<void> {
     const denySeconds = this.options.denySeconds ?? 5;
     const c = judgeConversation(this.view, dpid, inPort, m.data, denySeconds);
     if (c.kind === "ignore") return;
@@ -207,7 +208,7 @@ export class NviMapping {
     this.counters.rateLimited++;
     if (a.kind !== "block") return;
     this.counters.blocks++;
-    this.switches.send(dpid, denyLiftMods(undefined, { inPort: port })[0]!);
+    for (const lift of denyLiftMods(undefined, { inPort: port })) this.switches.send(dpid, lift);
     this.switches.send(dpid, addFlowMod(rateLimitFlow(port, a.seconds)));
     this.log.warn("port blocked: too many new conversations", {
       datapathId: dpid.toString(16),

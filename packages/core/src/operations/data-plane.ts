@@ -4,17 +4,20 @@ import type { VebApplied } from "@nvi/contracts";
  * The operations' port to the data plane: what the worker's TSC does for instances and policy
  * (implemented with the controller's NVI mapping in the worker).
  */
+/** An instance as the data plane plugs it: where it sits, and the port, MAC and addresses it is bound to. */
+export interface PluggedInstance {
+  id: string;
+  orgId: string;
+  vpcId: string;
+  hostId: string;
+  ofport: number;
+  mac: string;
+  address: string;
+  gateway: string;
+}
+
 export interface DataPlane {
-  plug(instance: {
-    id: string;
-    orgId: string;
-    vpcId: string;
-    hostId: string;
-    ofport: number;
-    mac: string;
-    address: string;
-    gateway: string;
-  }): Promise<string>;
+  plug(instance: PluggedInstance): Promise<string>;
   unplug(instanceId: string): Promise<void>;
   /**
    * re-read this organization's policy and bring every VEB in line with it (a worker without a TSC
