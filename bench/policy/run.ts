@@ -40,6 +40,8 @@ const SIZES = (arg("orgs") ?? "0").split(",").map(Number);
 const WARMUP = Number(arg("warmup") ?? process.env.BENCH_WARMUP ?? "3");
 /** other console traffic while the trials run: GET /groups and GET /operations, this many per second */
 const CONSOLE_RPS = Number(arg("console-rps") ?? "0");
+/** the API in the bench's own process (as before 2026-12-05) instead of a process of its own, as the console runs in production */
+const API_IN_BENCH = process.argv.includes("--api-in-bench");
 const loadavg = (): string =>
   os
     .loadavg()
@@ -81,11 +83,16 @@ interface Side {
 }
 
 async function main(): Promise<void> {
-  log(`load average ${loadavg()}, ${os.cpus().length} CPUs; ${TRIALS} trials at ${SIZES.join(", ")} organizations`);
+  log(
+    `load average ${loadavg()}, ${os.cpus().length} CPUs; ${TRIALS} trials at ${SIZES.join(", ")} organizations; ` +
+      `the API in ${API_IN_BENCH ? "the bench's process" : "a process of its own"}` +
+      (CONSOLE_RPS ? `, ${CONSOLE_RPS} other console requests/s` : ""),
+  );
   const deps = createCoreDeps(process.env.DATABASE_URL ?? "");
   const j: Journey = await startJourney({
     vpcCidr: "10.60.0.0/16",
     subnetCidrs: { dc1: "10.60.1.0/24", dc2: "10.60.2.0/24" },
+    stack: { separateConsole: !API_IN_BENCH },
   });
   const procs: Source[] = [];
   try {
@@ -119,7 +126,7 @@ async function main(): Promise<void> {
     const policy = async (verb: "plug" | "unplug") => {
       const t = wallNow();
       const r = await j.stack.call("POST", `/policy/${verb}`, { srcGroupId: def, dstGroupId: def });
-      if (r.status !== 200) throw new Error(`${verb}: ${JSON.stringify(r.body)}`);
+      if (r.status !== 202) throw new Error(`${verb}: ${JSON.stringify(r.body)}`);
       const answered = wallNow();
       return { t, answered, operationId: r.body.operationId as string };
     };
@@ -240,6 +247,11 @@ async function main(): Promise<void> {
         const pop = await j.finished(p.operationId);
         if (pop.status !== "succeeded") throw new Error(`plug operation: ${pop.error}`);
         add("plug operation started by the worker", Date.parse(pop.startedAt) - p.t);
+        const psteps = (pop.steps as { name: string; at: string | null }[]).filter((x) => x.at);
+        const ptsc = psteps.find((x) => x.name.startsWith("TSC started"));
+        const pvebs = psteps.filter((x) => x.name.startsWith("VEB of")).map((x) => Date.parse(x.at!));
+        if (ptsc) add("plug TSC started", Date.parse(ptsc.at!) - p.t);
+        if (pvebs.length > 0) add("plug last VEB confirmed (drops lifted)", Math.max(...pvebs) - p.t);
         if (trial % 10 === 0 || QUICK)
           log(
             `[${size} orgs] ` +
@@ -288,7 +300,14 @@ function report(
   ];
   const stopped = Object.keys(m).filter((k) => k.startsWith("unplug ") && /stream|train|ping/.test(k));
   m["unplug → traffic stopped (all six)"] = stopped.flatMap((k) => m[k] ?? []);
-  const order = [...split, "unplug → traffic stopped (all six)", ...Object.keys(m).filter((k) => !split.includes(k))];
+  const through = Object.keys(m).filter((k) => k.startsWith("plug ") && /train|connection|ping/.test(k));
+  m["plug → first packet (all six)"] = through.flatMap((k) => m[k] ?? []);
+  const order = [
+    ...split,
+    "unplug → traffic stopped (all six)",
+    "plug → first packet (all six)",
+    ...Object.keys(m).filter((k) => !split.includes(k)),
+  ];
   const rows = [...new Set(order)]
     .filter((k) => m[k])
     .map((k) => {

@@ -39,3 +39,20 @@ export async function rowAction(row: Locator, action: string): Promise<void> {
   await row.getByRole("button", { name: /^Actions for / }).click();
   await row.page().getByRole("menuitem", { name: action, exact: true }).click();
 }
+
+/** Registers a bare-metal cloud on the Clouds page and opens its "Add host": the cloud's card. */
+export async function addHostTo(
+  page: Page,
+  cloud: { name: string; region: string; datacenter: string },
+): Promise<Locator> {
+  await page.getByRole("button", { name: "Register cloud" }).click();
+  const form = page.getByRole("form", { name: "Register cloud" });
+  await form.getByLabel("Name", { exact: true }).fill(cloud.name);
+  await form.locator("select[name=kind]").selectOption("baremetal");
+  await form.getByLabel("Region", { exact: true }).fill(cloud.region);
+  await form.getByLabel("Datacenter", { exact: true }).fill(cloud.datacenter);
+  await form.getByRole("button", { name: "Register" }).click();
+  const card = page.getByTestId(`cloud-${cloud.name}`);
+  await card.getByRole("button", { name: "Add host" }).click();
+  return card;
+}

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { email, expectInConsole, rowAction, screenshot, signUp } from "./helpers.ts";
-import { enrollLabHosts, exec, nav, root, startLab, type Lab } from "./lab.ts";
+import { enrollLabHosts, exec, nav, reportLabOnFailure, root, startLab, type Lab } from "./lab.ts";
 
 /**
  * The tenant's whole journey in the browser, on real hosts: lab hosts in two "datacenters" on this
@@ -21,6 +21,8 @@ test.beforeAll(async () => {
   lab = await startLab("journey");
 });
 
+test.afterEach(async ({ page: _ }, testInfo) => reportLabOnFailure(lab, testInfo));
+
 test.afterAll(async () => {
   await lab?.stop();
 });
@@ -37,8 +39,8 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
   // draw the VPC: drag a box across both clouds on the topology canvas
   await nav(page, "Topology");
   await page.getByRole("button", { name: "Draw a VPC" }).click();
-  const a = (await page.getByTestId("topo-cloud-lab-dc1").locator("rect").first().boundingBox())!;
-  const b = (await page.getByTestId("topo-cloud-lab-dc2").locator("rect").first().boundingBox())!;
+  const a = (await page.getByTestId("topo-cloud-lab-dc1").boundingBox())!;
+  const b = (await page.getByTestId("topo-cloud-lab-dc2").boundingBox())!;
   await page.mouse.move(a.x - 4, a.y - 4);
   await page.mouse.down();
   await page.mouse.move((a.x + b.x + b.width) / 2, a.y + 20, { steps: 5 });
@@ -53,7 +55,12 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
   await screenshot(page, "journey-2-drawing");
   await drawn.getByRole("button", { name: "Create VPC" }).click();
   await expect(page.getByText("VPC journey created")).toBeVisible();
-  await expect(page.getByTestId("topo-vpc-journey")).toContainText("10.77.1.0/24, 10.77.2.0/24");
+  // the canvas links each cloud to the new VPC, labelled with the subnet it holds there
+  const canvas = page.getByRole("application", { name: "Topology canvas" });
+  for (const cidr of ["10.77.1.0/24", "10.77.2.0/24"])
+    await expect(
+      canvas.getByRole("group", { name: /^Edge from cld_\w+ to vpc_\w+$/ }).filter({ hasText: cidr }),
+    ).toHaveCount(1);
 
   // one namespace instance in dc1, one Docker container in dc2
   await nav(page, "Instances");

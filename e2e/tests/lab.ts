@@ -4,7 +4,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Page, type TestInfo } from "@playwright/test";
+import { addHostTo } from "./helpers.ts";
 
 /**
  * Real hosts for browser tests: lab hosts in two "datacenters" on this machine (own Open vSwitch
@@ -62,8 +63,8 @@ async function freePort(): Promise<number> {
 export interface Lab {
   /** enrolls the next free lab host of datacenter `dc` with a join string from the console */
   join(dc: number, joinString: string): Promise<void>;
-  /** the worker's output so far (for a failure message) */
-  workerOutput(): string;
+  /** the worker's and the lab hosts' (agents') output so far */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -91,7 +92,8 @@ export async function startLab(label: string): Promise<Lab> {
         { cwd: root },
       );
     },
-    workerOutput: () => worker?.output.join("") ?? "",
+    logs: () =>
+      `--- worker ---\n${worker?.output.join("") ?? ""}\n--- lab hosts and agents ---\n${hosts?.output.join("") ?? ""}`,
     async stop() {
       await stop(worker);
       await stop(hosts, 60_000);
@@ -127,20 +129,24 @@ export async function startLab(label: string): Promise<Lab> {
   return lab;
 }
 
+/**
+ * `afterEach` of a spec on lab hosts: when the test failed, the worker's and the agents' output is
+ * attached to the report and its tail printed (a CI log keeps only what the run prints; without it
+ * an operation stuck in `pending` says nothing about why).
+ */
+export async function reportLabOnFailure(lab: Lab | undefined, testInfo: TestInfo): Promise<void> {
+  if (!lab || testInfo.status === testInfo.expectedStatus) return;
+  const text = lab.logs();
+  await testInfo.attach("lab-logs.txt", { body: text, contentType: "text/plain" });
+  console.log(`the lab's last output, after "${testInfo.title}" failed:\n${text.slice(-8000)}`);
+}
+
 export const nav = (page: Page, name: string) =>
   page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true }).click();
 
 /** Registers a bare-metal cloud on the Clouds page and returns the join string its "Add host" shows for a local lab host. */
 export async function registerCloud(page: Page, name: string, datacenter: string): Promise<string> {
-  await page.getByRole("button", { name: "Register cloud" }).click();
-  const form = page.getByRole("form", { name: "Register cloud" });
-  await form.getByLabel("Name", { exact: true }).fill(name);
-  await form.locator("select[name=kind]").selectOption("baremetal");
-  await form.getByLabel("Region", { exact: true }).fill("lab");
-  await form.getByLabel("Datacenter", { exact: true }).fill(datacenter);
-  await form.getByRole("button", { name: "Register" }).click();
-  const card = page.getByTestId(`cloud-${name}`);
-  await card.getByRole("button", { name: "Add host" }).click();
+  const card = await addHostTo(page, { name, region: "lab", datacenter });
   const local = (await card.getByTestId("local-join-command").textContent())!;
   return local.match(/'(nvj_[^']+)'/)![1]!;
 }

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { email, expectInConsole, screenshot, signUp } from "./helpers.ts";
-import { enrollLabHosts, nav, startLab, type Lab } from "./lab.ts";
+import { enrollLabHosts, nav, reportLabOnFailure, startLab, type Lab } from "./lab.ts";
 
 /**
  * Connectivity policy in the browser, on real lab hosts with the real worker and TSC: a fresh VPC
@@ -17,6 +17,8 @@ test.beforeAll(async () => {
   test.setTimeout(240_000);
   lab = await startLab("policy");
 });
+
+test.afterEach(async ({ page: _ }, testInfo) => reportLabOnFailure(lab, testInfo));
 
 test.afterAll(async () => {
   await lab?.stop();

@@ -48,5 +48,17 @@ test("draw a VPC across two clouds, with clear answers for bad ranges", async ({
   await addSubnet("nyc-a", "10.20.2.0/24", "nyc-metal (nyc/nyc3)");
   await expect(vpc.getByRole("img", { name: "prod spans 2 cloud(s)" })).toBeVisible();
   await expect(vpc).toContainText("10.20.2.1");
+
+  // the VPC's mark on the underlay: out of range is refused in the form, a good one is kept
+  const mark = vpc.getByRole("form", { name: "Underlay DSCP of prod" });
+  await expect(mark.getByLabel("Underlay DSCP")).toHaveValue("0");
+  await mark.getByLabel("Underlay DSCP").fill("64");
+  await mark.getByRole("button", { name: "Set mark" }).click();
+  await expect(mark.locator(".alert[role=alert]")).toContainText("Underlay DSCP: a whole number from 0 to 63");
+  await mark.getByLabel("Underlay DSCP").fill("46");
+  await mark.getByRole("button", { name: "Set mark" }).click();
+  await expect(mark.locator(".alert[role=alert]")).toHaveCount(0);
+  await page.reload();
+  await expect(mark.getByLabel("Underlay DSCP")).toHaveValue("46");
   await screenshot(page, "vpcs");
 });

@@ -45,14 +45,18 @@ start_postgres() {
     || runuser -u postgres -- createdb -O "$DB_USER" "$DB_NAME"
 }
 
+# Redis as BullMQ needs it (infra/redis/nvi-redis.conf): AOF persistence and noeviction. A Redis
+# already running gets the same settings live (CONFIG SET: no restart, nothing lost).
 start_redis() {
   if ! redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1; then
     log "starting Redis"
     mkdir -p /var/lib/redis /var/log/redis
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+    redis-server "$ROOT/infra/redis/nvi-redis.conf" --daemonize yes --bind 127.0.0.1 --port 6379 \
       --dir /var/lib/redis --logfile /var/log/redis/nvi.log
     for _ in $(seq 1 50); do redis-cli -u "$REDIS_URL" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
+  redis-cli -u "$REDIS_URL" config set appendonly yes >/dev/null
+  redis-cli -u "$REDIS_URL" config set maxmemory-policy noeviction >/dev/null
 }
 
 install_js() {

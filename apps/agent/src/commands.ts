@@ -9,6 +9,7 @@ import { runProbe } from "./probe.ts";
 import { runTrace } from "./trace.ts";
 import { removeDocker, resumeDocker, startDocker, stopDocker } from "./runtimes/docker.ts";
 import { removeNetns, resumeNetns, startNetns, stopNetns } from "./runtimes/netns.ts";
+import { txChecksumOff } from "./runtimes/offload.ts";
 import { removeQemu, resumeQemu, startQemu, stopQemu, type QemuConfig } from "./runtimes/qemu.ts";
 import { listBindings, type Runner } from "./veb.ts";
 
@@ -77,7 +78,7 @@ export async function runCommand(
   run: Runner,
   bridge: string | null,
   body: HostCommandBody,
-  host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig },
+  host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig; crossCloud?: boolean },
   drivers: Partial<Record<InstanceRuntime, RuntimeDriver>> = RUNTIME_DRIVERS,
 ): Promise<CommandResult> {
   if (!bridge)
@@ -106,9 +107,12 @@ export async function runCommand(
   try {
     switch (body.kind) {
       case "instance.start":
-        return { ok: true, ...(await driver.start(h, body.spec)) };
-      case "instance.resume":
-        return { ok: true, ...(await driver.resume(h, body.spec)) };
+      case "instance.resume": {
+        const plugged =
+          body.kind === "instance.start" ? await driver.start(h, body.spec) : await driver.resume(h, body.spec);
+        if (host.crossCloud) await txChecksumOff(run, runtime, body.spec.instanceId, host.netnsPrefix);
+        return { ok: true, ...plugged };
+      }
       case "instance.stop":
         return { ok: true, ...(await driver.stop(h, body.instanceId)) };
       case "instance.remove":

@@ -19,6 +19,21 @@ export class RefusedError extends Error {}
  */
 export class IdentityRefusedError extends Error {}
 
+/**
+ * The console has no room for this host: its organization is at a limit (hosts, or /24s of the
+ * instance pool) or the pool is full. At enrollment it ends the agent like any refusal (exit 3, the
+ * reason in the log, which install.sh prints); an enrolled host keeps heartbeating until there is room.
+ */
+export class LimitRefusedError extends RefusedError {}
+/**
+ * The console did not take the host credential the call was made with (401): a rotated credential
+ * that lost a race, or one the console moved past. Only this refusal makes the agent try its other
+ * credential (state.ts); any other refusal says nothing about which credential is valid.
+ */
+export class CredentialRefusedError extends RefusedError {}
+
+const LIMIT_CODES = new Set(["HOST_QUOTA_REACHED", "INSTANCE_BLOCK_QUOTA_REACHED", "INSTANCE_POOL_FULL"]);
+
 async function post<S extends z.ZodType>(
   url: string,
   body: unknown,
@@ -30,10 +45,17 @@ async function post<S extends z.ZodType>(
     headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
+  }).catch((error: unknown) => {
+    // fetch says only "fetch failed": the reason (refused, a certificate not trusted, no route) is its cause
+    const cause = (error as { cause?: { message?: string } }).cause?.message;
+    throw new Error(cause ? `${(error as Error).message}: ${cause}` : (error as Error).message, { cause: error });
   });
   const payload = (await res.json().catch(() => null)) as { message?: string; data?: { domainCode?: string } } | null;
   if (res.status === 409 && payload?.data?.domainCode === "HOST_IDENTITY_CONFLICT")
     throw new IdentityRefusedError(payload.message ?? "host identity refused");
+  if ((res.status === 403 || res.status === 409) && LIMIT_CODES.has(payload?.data?.domainCode ?? ""))
+    throw new LimitRefusedError(`${res.status} ${payload?.data?.domainCode}: ${payload?.message ?? res.statusText}`);
+  if (res.status === 401 && credential) throw new CredentialRefusedError(`401: ${payload?.message ?? res.statusText}`);
   if (res.status === 401 || res.status === 403 || res.status === 409 || res.status === 400) {
     throw new RefusedError(`${res.status}: ${payload?.message ?? res.statusText}`);
   }
@@ -64,8 +86,14 @@ export function controlPlane(baseUrl: string) {
       post(`${api}/agent/enroll`, { joinToken, facts, csr }, EnrollResponse),
     heartbeat: (credential: string, facts: HostFacts, csr?: string) =>
       post(`${api}/agent/heartbeat`, { facts, csr }, HeartbeatResponse, credential),
-    commands: async (credential: string, inventory: InstanceInventoryItem[]) => {
-      const answer = await post(`${api}/agent/commands`, { inventory }, PollAnswer, credential);
+    /** `resume`: the first poll since the agent started or lost the console (unanswered commands come at once) */
+    commands: async (credential: string, inventory: InstanceInventoryItem[], resume = false) => {
+      const answer = await post(
+        `${api}/agent/commands`,
+        { inventory, ...(resume ? { resume } : {}) },
+        PollAnswer,
+        credential,
+      );
       return { commands: answer.commands.map(readCommand), missing: answer.missing };
     },
     result: (credential: string, commandId: string, result: CommandResult) =>

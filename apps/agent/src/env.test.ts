@@ -11,6 +11,7 @@ describe("agent env", () => {
       NVI_NETNS_PREFIX: "nvi-",
       NVI_IMAGE_DIR: "/var/lib/nvi/images",
       NVI_QEMU_ACCEL: "auto",
+      NVI_WG_INTERFACE: "nvi-wg0",
     });
   });
 
@@ -23,5 +24,6 @@ describe("agent env", () => {
     expect(parseAgentEnv({ NVI_CONTROLLER: "tcp:198.18.0.1:6653" }).NVI_CONTROLLER).toBe("tcp:198.18.0.1:6653");
     expect(() => parseAgentEnv({ NVI_IMAGE_DIR: "images" })).toThrow(/NVI_IMAGE_DIR: an absolute path/);
     expect(() => parseAgentEnv({ NVI_QEMU_ACCEL: "hvf" })).toThrow(/NVI_QEMU_ACCEL/);
+    expect(() => parseAgentEnv({ NVI_WG_INTERFACE: "wg0; rm -rf /" })).toThrow(/NVI_WG_INTERFACE/);
   });
 });

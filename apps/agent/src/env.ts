@@ -41,6 +41,11 @@ export const AgentEnv = z
     NVI_QEMU_ACCEL: z.enum(["auto", "tcg", "kvm"]).default("auto"),
     /** ovs-vswitchd's control socket for `ovs-appctl` (traces), when it is not where OVS puts it by default (the lab's). */
     NVI_OVS_UNIXCTL: z.string().startsWith("/", "an absolute path").optional(),
+    /** The WireGuard interface a gateway host's tunnel uses (its UAPI socket is shared by every namespace: the lab names one per host). */
+    NVI_WG_INTERFACE: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,15}$/, "an interface name, at most 15 characters")
+      .default("nvi-wg0"),
     /** Host ports kept free for mapping keys (net.ipv4.ip_local_reserved_ports). */
     NVI_RESERVED_PORTS: z
       .string()

@@ -59,7 +59,7 @@ export async function fabricNicOf(run: Runner, bridge: string): Promise<string |
 
 export type FabricGuardState =
   | { ok: true; nic: string; instanceBlock: string }
-  | { ok: false; reason: string; nic?: string; instanceBlock?: string };
+  | { ok: false; reason: string; nic?: string; instanceBlock?: string; waitingForBlock?: true };
 
 /**
  * Puts the guard in place for the fabric NIC of `bridge` and `instanceBlock`, or says why not
@@ -71,7 +71,12 @@ export async function ensureFabricGuard(
   bridge: string,
   instanceBlock: string | undefined,
 ): Promise<FabricGuardState> {
-  if (!instanceBlock) return { ok: false, reason: "no instance block (NVI_INSTANCE_BLOCK) to scope the guard to" };
+  if (!instanceBlock)
+    return {
+      ok: false,
+      reason: "no instance block (NVI_INSTANCE_BLOCK, or the console's) to scope the guard to",
+      waitingForBlock: true,
+    };
   const nic = await fabricNicOf(run, bridge).catch(() => undefined);
   if (!nic) return { ok: false, reason: `no interface with ofport ${FABRIC_OFPORT} on ${bridge}`, instanceBlock };
   const present = await run("ip", ["link", "show", "dev", nic]).then(
@@ -99,10 +104,17 @@ export class FabricGuardKeeper {
   constructor(
     private readonly run: Runner,
     private readonly bridge: string,
-    private readonly instanceBlock: string | undefined,
+    private instanceBlock: string | undefined,
     private readonly log: (level: "info" | "error", msg: string, fields: Record<string, unknown>) => void,
     private readonly repeatEvery = 30,
   ) {}
+
+  /** The block the console assigned after enrollment: the guard is put in place again for it. */
+  useBlock(instanceBlock: string): void {
+    if (instanceBlock === this.instanceBlock) return;
+    this.instanceBlock = instanceBlock;
+    this.last = undefined;
+  }
 
   get state(): FabricGuardState | undefined {
     return this.last;

@@ -2,12 +2,13 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { cpus, hostname, release, totalmem } from "node:os";
 import { promisify } from "node:util";
-import { HostFacts } from "@nvi/contracts";
+import { HostFacts, MAX_REPORTED_IMAGES, NVI_VERSION, type GatewayLink, type HostGuards } from "@nvi/contracts";
 import type { FabricFacts } from "./fabric-facts.ts";
+import { listDockerImages } from "./runtimes/docker.ts";
 import { listGuests } from "./runtimes/qemu.ts";
+import { localRunner } from "./runner.ts";
 
 const run = promisify(execFile);
-export const AGENT_VERSION = "0.1.0";
 
 async function firstLine(cmd: string, args: string[]): Promise<string | null> {
   try {
@@ -34,6 +35,12 @@ export interface FactOverrides {
   instanceBlock?: string | undefined;
   /** read from the VEB (readFabricFacts) when the agent owns it */
   fabric?: FabricFacts | undefined;
+  /** the public half of the host's WireGuard key (wireguard-key.ts; the private key stays on the host) */
+  wireguardPublicKey?: string | undefined;
+  /** a gateway's links to other gateways (gateway.ts), as last read */
+  gatewayLinks?: GatewayLink[] | null | undefined;
+  /** the instance-port and fabric guards as just checked (guard-facts.ts), when the agent owns the VEB */
+  guards?: HostGuards | undefined;
   /** the qemu runtime's guests; qemu is reported only when QEMU is installed and a guest is there */
   imageDir?: string | undefined;
 }
@@ -48,6 +55,7 @@ export async function readHostFacts(overrides: FactOverrides = {}): Promise<Host
     osName(),
     overrides.imageDir ? listGuests(overrides.imageDir) : Promise.resolve([]),
   ]);
+  const images = docker !== null ? await listDockerImages(localRunner) : [];
   return HostFacts.parse({
     hostname: overrides.hostname ?? hostname(),
     os,
@@ -63,6 +71,10 @@ export async function readHostFacts(overrides: FactOverrides = {}): Promise<Host
     instanceBlock: overrides.instanceBlock ?? null,
     datacenter: overrides.datacenter ?? null,
     runtimes: { docker: docker !== null, qemu: qemu !== null && guests.length > 0, netns: ip !== null },
-    agentVersion: AGENT_VERSION,
+    images: { docker: images, qemu: guests.sort().slice(0, MAX_REPORTED_IMAGES) },
+    agentVersion: NVI_VERSION,
+    wireguardPublicKey: overrides.wireguardPublicKey ?? null,
+    gatewayLinks: overrides.gatewayLinks ?? null,
+    guards: overrides.guards ?? null,
   });
 }

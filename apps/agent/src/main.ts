@@ -1,16 +1,26 @@
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { IdentityRefusedError, RefusedError, controlPlane } from "./control-plane.ts";
+import {
+  CredentialRefusedError,
+  IdentityRefusedError,
+  LimitRefusedError,
+  RefusedError,
+  controlPlane,
+} from "./control-plane.ts";
 import { agentEnv } from "./env.ts";
-import type { HostFacts } from "@nvi/contracts";
+import { NVI_VERSION, type HostFacts } from "@nvi/contracts";
 import { readFabricFacts } from "./fabric-facts.ts";
 import { FabricGuardKeeper } from "./fabric-guard.ts";
+import { readGuardFacts } from "./guard-facts.ts";
+import { GatewayKeeper } from "./gateway.ts";
+import { WIREGUARD_KEY_FILE, wireguardPublicKey } from "./wireguard-key.ts";
 import { readHostFacts, type FactOverrides } from "./host-facts.ts";
 import { AgentCredential, loadState, saveState, type AgentState } from "./state.ts";
 import { inventoryOf, runCommand } from "./commands.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
 import { detectAccel, type QemuConfig } from "./runtimes/qemu.ts";
 import { SwitchCertificate } from "./switch-cert.ts";
+import { MAKE_CSR_FLAG, keyAndCsrInChild, printKeyAndCsr } from "./csr-child.ts";
 import { ensureVeb, localRunner as systemRunner, withUnixctl } from "./veb.ts";
 
 /**
@@ -19,7 +29,19 @@ import { ensureVeb, localRunner as systemRunner, withUnixctl } from "./veb.ts";
  * it owns the VEB bridge (fail_mode=secure, pointed at the TSC, key ports reserved).
  * It only ever dials out. Instance plumbing arrives with the data-path work.
  */
-const env = agentEnv();
+if (process.argv[2] === "--version") {
+  console.log(NVI_VERSION);
+  process.exit(0);
+}
+const env = (() => {
+  try {
+    return agentEnv();
+  } catch (error) {
+    // a bad configuration is the operator's to fix: the message, not a stack trace
+    console.error((error as Error).message);
+    return process.exit(2);
+  }
+})();
 /** Every command the agent runs; `ovs-appctl` is pointed at NVI_OVS_UNIXCTL when set. */
 const localRunner = withUnixctl(systemRunner, env.NVI_OVS_UNIXCTL);
 const log = (level: "info" | "warn" | "error", msg: string, fields: Record<string, unknown> = {}) =>
@@ -37,17 +59,48 @@ const qemu: QemuConfig = {
   vmDir: path.join(env.NVI_STATE_DIR, "vms"),
   accel: env.NVI_QEMU_ACCEL === "auto" ? detectAccel() : env.NVI_QEMU_ACCEL,
 };
+/** The gateway's tunnel (issue 15), as the console's heartbeat answers say, when the agent owns the VEB. */
+const gateway = env.NVI_CONTROLLER
+  ? new GatewayKeeper(
+      localRunner,
+      {
+        bridge: env.NVI_BRIDGE,
+        wgIf: env.NVI_WG_INTERFACE,
+        keyFile: path.join(env.NVI_STATE_DIR, WIREGUARD_KEY_FILE),
+      },
+      log,
+    )
+  : null;
 /** Fabric facts come from the VEB the agent owns (NVI_CONTROLLER); re-read with each heartbeat. */
-const facts = async (): Promise<HostFacts> =>
-  readHostFacts(
-    env.NVI_CONTROLLER ? { ...overrides, fabric: await readFabricFacts(localRunner, env.NVI_BRIDGE) } : overrides,
-  );
+const facts = async (): Promise<HostFacts> => {
+  const mine = {
+    ...overrides,
+    wireguardPublicKey: await wireguardPublicKey(env.NVI_STATE_DIR),
+    gatewayLinks: gateway?.links ?? null,
+  };
+  if (!env.NVI_CONTROLLER) return readHostFacts(mine);
+  return readHostFacts({
+    ...mine,
+    fabric: await readFabricFacts(localRunner, env.NVI_BRIDGE),
+    // a VEB that cannot be read right now: no guard report this time, the heartbeat still goes
+    guards: await readGuardFacts(localRunner, env.NVI_BRIDGE, fabricGuard?.state).catch(() => undefined),
+  });
+};
 /** The VEB's OpenFlow certificate (mutual TLS with the TSC), when the agent owns the VEB. */
-const switchCert = env.NVI_CONTROLLER ? new SwitchCertificate(env.NVI_STATE_DIR, localRunner) : null;
+const switchCert = env.NVI_CONTROLLER
+  ? new SwitchCertificate(env.NVI_STATE_DIR, localRunner, Date.now, (cn) => keyAndCsrInChild(cn))
+  : null;
 /** The fabric NIC's egress guard (IP options from the instance block dropped), when the agent owns the VEB. */
 const fabricGuard = env.NVI_CONTROLLER
   ? new FabricGuardKeeper(localRunner, env.NVI_BRIDGE, env.NVI_INSTANCE_BLOCK, log)
   : null;
+/** NVI_INSTANCE_BLOCK, else the block the console assigned: claimed in the facts, guarded on the fabric NIC. */
+function useBlock(instanceBlock: string): void {
+  overrides.instanceBlock = instanceBlock;
+  fabricGuard?.useBlock(instanceBlock);
+}
+/** This host's instances talk across clouds (the console says so): their TX checksum offload goes off. */
+let crossCloud = false;
 /** The console asked for a new CSR (no certificate on record, a rotation, another CA). */
 let certificateWanted = false;
 
@@ -68,8 +121,13 @@ async function enroll(): Promise<AgentState> {
   const hostFacts = await facts();
   const csr = switchCert && hostFacts.datapathId ? await switchCert.request(hostFacts.hostname) : undefined;
   const answer = await controlPlane(controlUrl).enroll(env.NVI_JOIN, hostFacts, csr);
-  const { heartbeatSeconds: _every, certificate, ...identity } = answer;
-  const state: AgentState = { controlUrl, ...identity, enrolledAt: new Date().toISOString() };
+  const { heartbeatSeconds: _every, certificate, instanceBlock, ...identity } = answer;
+  const state: AgentState = {
+    controlUrl,
+    ...identity,
+    enrolledAt: new Date().toISOString(),
+    ...(instanceBlock && !env.NVI_INSTANCE_BLOCK ? { instanceBlock } : {}),
+  };
   await saveState(env.NVI_STATE_DIR, state);
   if (certificate && switchCert) await switchCert.install(certificate);
   log("info", "enrolled", {
@@ -78,6 +136,7 @@ async function enroll(): Promise<AgentState> {
     controlUrl,
     hostname: hostFacts.hostname,
     switchCertificate: certificate ? certificate.notAfter : null,
+    instanceBlock: instanceBlock ?? null,
   });
   return state;
 }
@@ -90,7 +149,8 @@ async function main(): Promise<void> {
       reservedPorts: env.NVI_RESERVED_PORTS,
     });
     log("info", "veb ready", { ...veb });
-    await fabricGuard?.keep();
+    // without NVI_INSTANCE_BLOCK the block comes from the console: the first heartbeat puts the guard in place
+    if (env.NVI_INSTANCE_BLOCK) await fabricGuard?.keep();
     // a certificate from an earlier run: Open vSwitch gets it before anything else (mutual TLS with the TSC)
     if (await switchCert?.configure()) log("info", "switch certificate configured", { dir: switchCert?.dir });
   }
@@ -108,6 +168,7 @@ async function main(): Promise<void> {
   }
   const api = controlPlane(env.NVI_CONTROL_URL ?? state.controlUrl);
   const credential = new AgentCredential(env.NVI_STATE_DIR, state);
+  if (state.instanceBlock && !env.NVI_INSTANCE_BLOCK) useBlock(state.instanceBlock);
   void commandLoop(api, credential, state.hostId);
   let every = 10;
   let failures = 0;
@@ -131,15 +192,29 @@ async function main(): Promise<void> {
       if (failures > 0) log("info", "console reachable again", { after: failures });
       failures = 0;
     } catch (error) {
-      if (error instanceof RefusedError && (await credential.revert())) {
-        log("warn", "the rotated credential was refused; back to the previous one until the next rotation answer", {
+      if (error instanceof LimitRefusedError) {
+        failures++;
+        log("warn", "the console has no instance block for this host yet (shown on the host); retrying", {
+          error: error.message,
+          failures,
+        });
+        await sleep(Math.min(60_000, 1000 * 2 ** failures));
+        continue;
+      }
+      if (await credential.refused(error)) {
+        log("warn", "the host credential was refused; trying the other one of the rotation", {
           hostId: state.hostId,
+          error: (error as Error).message,
         });
         continue;
       }
-      if (error instanceof RefusedError) throw error;
+      // refused for good only when no credential of this host is taken any more (a removed host);
+      // any other refusal (a fact or CSR this console will not take) is logged and tried again
+      if (error instanceof CredentialRefusedError) throw error;
       failures++;
-      if (error instanceof IdentityRefusedError)
+      if (error instanceof RefusedError)
+        log("error", "the console refused this heartbeat; retrying", { error: error.message, failures });
+      else if (error instanceof IdentityRefusedError)
         log("warn", "the console refused this host's identity (waiting for an owner or admin to approve it)", {
           error: error.message,
           failures,
@@ -162,6 +237,13 @@ async function beat(api: ReturnType<typeof controlPlane>, credential: AgentCrede
     log("info", "switch certificate installed", { notAfter: answer.certificate.notAfter });
   }
   certificateWanted = answer.certificateWanted === true;
+  if (answer.instanceBlock && !env.NVI_INSTANCE_BLOCK && answer.instanceBlock !== credential.instanceBlock) {
+    await credential.rememberBlock(answer.instanceBlock);
+    useBlock(answer.instanceBlock);
+    log("info", "instance block assigned by the console", { instanceBlock: answer.instanceBlock });
+  }
+  crossCloud = answer.crossCloud === true;
+  if (answer.gateway !== undefined) await gateway?.keep(answer.gateway, hostFacts);
   // until the VEB is connected (its certificate arrives with enrollment) the next hop's MAC may be
   // unknown: the host is not on the fabric until a heartbeat reports it, so report it as soon as it is
   const fabricPending = switchCert !== null && (!hostFacts.nextHopMac || !hostFacts.fabricMac || !hostFacts.datapathId);
@@ -179,6 +261,8 @@ async function commandLoop(
 ): Promise<void> {
   const bridge = env.NVI_CONTROLLER ? env.NVI_BRIDGE : null;
   let quietFailures = 0;
+  // started (or back after losing the console): what it was handed before comes again at once
+  let resume = true;
   while (!stopping) {
     try {
       if (bridge) {
@@ -188,7 +272,12 @@ async function commandLoop(
         });
         if (replugged.length > 0) log("info", "re-plugged restarted containers", { instances: replugged });
       }
-      const { commands, missing } = await api.commands(credential.current, await inventoryOf(localRunner, bridge));
+      const { commands, missing } = await api.commands(
+        credential.current,
+        await inventoryOf(localRunner, bridge),
+        resume,
+      );
+      resume = false;
       if (missing.length > 0) log("warn", "the console expects instances this host does not have", { missing });
       for (const c of commands) {
         if ("unknown" in c) {
@@ -201,6 +290,7 @@ async function commandLoop(
           hostId,
           netnsPrefix: env.NVI_NETNS_PREFIX,
           qemu,
+          crossCloud,
         });
         log(result.ok ? "info" : "warn", "command done", {
           id: c.id,
@@ -213,6 +303,7 @@ async function commandLoop(
       }
       quietFailures = 0;
     } catch (error) {
+      resume = true;
       if (quietFailures++ % 10 === 0)
         log("warn", "command poll failed; will retry", { error: (error as Error).message });
     }
@@ -220,9 +311,16 @@ async function commandLoop(
   }
 }
 
-main().catch((error: unknown) => {
-  log("error", error instanceof RefusedError ? "the console refused this agent" : "agent failed", {
-    error: (error as Error).message,
+// the child that makes the switch key and CSR (csr-child.ts): it prints them and ends, nothing else runs
+if (process.argv[2] === MAKE_CSR_FLAG)
+  printKeyAndCsr(process.argv[3] ?? "").catch((error: unknown) => {
+    console.error((error as Error).message);
+    process.exit(1);
   });
-  process.exit(error instanceof RefusedError ? 3 : 1);
-});
+else
+  void main().catch((error: unknown) => {
+    log("error", error instanceof RefusedError ? "the console refused this agent" : "agent failed", {
+      error: (error as Error).message,
+    });
+    process.exit(error instanceof RefusedError ? 3 : 1);
+  });

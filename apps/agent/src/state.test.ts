@@ -2,6 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { CredentialRefusedError, RefusedError } from "./control-plane.ts";
 import { AgentCredential, loadState, saveState } from "./state.ts";
 
 let dir = "";
@@ -56,21 +57,54 @@ describe("a rotated credential", () => {
 });
 
 describe("a rotated credential", () => {
-  it("keeps the previous one until the new one is accepted, and goes back to it when the new one is refused", async () => {
+  const unauthorized = new CredentialRefusedError("401: the host credential is not valid");
+
+  it("keeps the previous one until one is accepted, and goes back to it when the new one is refused (401)", async () => {
     dir = await mkdtemp(path.join(tmpdir(), "nvi-agent-"));
     const c = new AgentCredential(dir, state);
     await c.adopt("nvh_new");
     expect(c.current).toBe("nvh_new");
     expect(await loadState(dir)).toMatchObject({ credential: "nvh_new", previousCredential: "nvh_secret" });
     // refused (a rotation answer that lost a race): back to the previous one, on disk too
-    expect(await c.revert()).toBe(true);
+    expect(await c.refused(unauthorized)).toBe(true);
     expect(c.current).toBe("nvh_secret");
+    expect(await loadState(dir)).toEqual({ ...state, previousCredential: "nvh_new" });
+    // the old one refused as well: both are, nothing more to try
+    expect(await c.refused(unauthorized)).toBe(false);
+    // accepted: the other one is forgotten
+    await c.confirmed();
     expect(await loadState(dir)).toEqual(state);
-    expect(await c.revert()).toBe(false);
-    // accepted: the previous one is forgotten
     await c.adopt("nvh_newer");
     await c.confirmed();
     expect(await loadState(dir)).toEqual({ ...state, credential: "nvh_newer" });
-    expect(await c.revert()).toBe(false);
+    expect(await c.refused(unauthorized)).toBe(false);
+  });
+
+  it("is kept when its confirming call is refused for another reason (the console swapped already)", async () => {
+    // the console makes a pending credential the host's as it authenticates the call, before the
+    // rest of the call can fail (a CSR or a fact answered 400): going back would lock the host out
+    dir = await mkdtemp(path.join(tmpdir(), "nvi-agent-"));
+    const c = new AgentCredential(dir, state);
+    await c.adopt("nvh_new");
+    for (const other of [new RefusedError("400: certificate request refused"), new Error("fetch failed")]) {
+      expect(await c.refused(other)).toBe(false);
+      expect(c.current).toBe("nvh_new");
+    }
+    expect((await loadState(dir))?.credential).toBe("nvh_new");
+  });
+
+  it("goes forward again when the old one is refused after a fall-back (the new one was taken after all)", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "nvi-agent-"));
+    const c = new AgentCredential(dir, state);
+    await c.adopt("nvh_new");
+    expect(await c.refused(unauthorized)).toBe(true); // a 401 that crossed the swap
+    await c.confirmed(); // … but a later call with the old one was accepted: nothing was lost
+    await c.adopt("nvh_newer");
+    expect(await c.refused(unauthorized)).toBe(true);
+    expect(c.current).toBe("nvh_secret");
+    // restarted here: the state file still holds both
+    const again = new AgentCredential(dir, (await loadState(dir))!);
+    expect(await again.refused(unauthorized)).toBe(true);
+    expect(again.current).toBe("nvh_newer");
   });
 });

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { CredentialRefusedError } from "./control-plane.ts";
 
 /** What the agent remembers between restarts: who it is and how to prove it. */
 export const AgentState = z
@@ -10,9 +11,14 @@ export const AgentState = z
     orgId: z.string().min(1),
     cloudId: z.string().min(1),
     credential: z.string().startsWith("nvh_"),
-    /** the credential before a rotation, kept until the new one has been accepted once */
+    /** the other credential of a rotation (the one before, or the new one after a fall-back), kept until one is accepted */
     previousCredential: z.string().startsWith("nvh_").optional(),
     enrolledAt: z.iso.datetime(),
+    /** the instance block the console approved or assigned (when NVI_INSTANCE_BLOCK is not set) */
+    instanceBlock: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/)
+      .optional(),
   })
   .strict();
 export type AgentState = z.infer<typeof AgentState>;
@@ -45,10 +51,16 @@ export async function saveState(dir: string, state: AgentState): Promise<void> {
  * The credential the agent proves itself with, shared by the heartbeat and command loops. A
  * rotation (a heartbeat answer with `newCredential`) is saved to the state file first and only
  * then used: a crash in between leaves the old one on disk, which keeps working until the console
- * sees the new one used. The old one is kept beside it until the new one has been accepted, so a
- * refused new credential (a rotation answer that lost a race) falls back instead of locking out.
+ * sees the new one used. The other one is kept beside it until one of them has been accepted, and
+ * a 401 to the current one switches to the other once: a new credential refused (a rotation answer
+ * that lost a race) falls back to the old one, and an old one refused because the console did take
+ * the new one (its confirming call failed after the swap, e.g. a 400 on the CSR) goes forward again.
+ * Only a 401 switches: a refusal for any other reason says nothing about the credential.
  */
 export class AgentCredential {
+  /** switched to the other credential since the last accepted call: a second 401 means both are refused */
+  private switched = false;
+
   constructor(
     private readonly dir: string,
     private state: AgentState,
@@ -59,31 +71,38 @@ export class AgentCredential {
   }
 
   async adopt(credential: string): Promise<void> {
-    await this.save({
-      ...this.state,
-      credential,
-      previousCredential: this.state.previousCredential ?? this.state.credential,
-    });
+    await this.save({ ...this.state, credential, previousCredential: this.state.credential });
+    this.switched = false;
   }
 
-  /** The new credential was accepted: the old one is over on the console's side too. */
+  /** A call made with the current credential was accepted: the other one is over on the console's side too. */
   async confirmed(): Promise<void> {
+    this.switched = false;
     if (this.state.previousCredential === undefined) return;
     const { previousCredential: _, ...rest } = this.state;
     await this.save(rest);
   }
 
   /**
-   * The new credential was refused: the console did not take it (an answer that crossed a newer
-   * one, a late request). The previous one is still valid there until a new one is used, so go
-   * back to it and let the next heartbeat hand out another. False when there is nothing to go back to.
+   * A call made with the current credential was refused. On a 401 the other credential is tried
+   * next (kept on disk beside it); false when the refusal is not about the credential, when there
+   * is no other one, or when the other one was refused too since the last accepted call.
    */
-  async revert(): Promise<boolean> {
-    const previous = this.state.previousCredential;
-    if (previous === undefined) return false;
-    const { previousCredential: _, ...rest } = this.state;
-    await this.save({ ...rest, credential: previous });
+  async refused(error: unknown): Promise<boolean> {
+    const other = this.state.previousCredential;
+    if (!(error instanceof CredentialRefusedError) || other === undefined || this.switched) return false;
+    await this.save({ ...this.state, credential: other, previousCredential: this.state.credential });
+    this.switched = true;
     return true;
+  }
+
+  get instanceBlock(): string | undefined {
+    return this.state.instanceBlock;
+  }
+
+  /** The console assigned (or re-stated) the host's instance block: kept with the credential. */
+  async rememberBlock(instanceBlock: string): Promise<void> {
+    if (this.state.instanceBlock !== instanceBlock) await this.save({ ...this.state, instanceBlock });
   }
 
   private async save(next: AgentState): Promise<void> {

@@ -1,8 +1,18 @@
+import { X509Certificate } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { FabricCertificate } from "@nvi/contracts";
-import { createKeyAndCsr, notAfterOf, type KeyAndCsr } from "@nvi/pki";
+import type { KeyAndCsr } from "@nvi/pki";
 import type { Runner } from "./runner.ts";
+
+/** A certificate's expiry by Node's own X.509 parser (the agent keeps @nvi/pki for CSRs only), or null if it does not parse. */
+function notAfterOf(pem: string): Date | null {
+  try {
+    return new Date(new X509Certificate(pem).validTo);
+  } catch {
+    return null;
+  }
+}
 
 /** Renew when less than this is left (certificates live 30 days: renewal starts after 20). */
 const RENEW_BEFORE_MS = 10 * 86_400_000;
@@ -24,10 +34,13 @@ export class SwitchCertificate {
   private pending: KeyAndCsr | null = null;
   readonly dir: string;
 
+  /** `makeKeyAndCsr`: in this process by default (tests); the agent passes `keyAndCsrInChild` (csr-child.ts). */
   constructor(
     stateDir: string,
     private readonly run: Runner,
     private readonly now: () => number = Date.now,
+    private readonly makeKeyAndCsr: (commonName: string) => Promise<KeyAndCsr> = async (cn) =>
+      (await import("@nvi/pki")).createKeyAndCsr(cn),
   ) {
     this.dir = path.join(stateDir, "openflow");
   }
@@ -55,7 +68,7 @@ export class SwitchCertificate {
 
   /** A CSR for a new key (the same one until a certificate for it arrives). */
   async request(commonName: string): Promise<string> {
-    this.pending ??= await createKeyAndCsr(commonName);
+    this.pending ??= await this.makeKeyAndCsr(commonName);
     return this.pending.csrPem;
   }
 

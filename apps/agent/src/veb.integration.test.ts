@@ -1,6 +1,8 @@
 import { labDown, labUp, ofctl, ovsEnv, restorePlumbing, run, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFabricFacts } from "./fabric-facts.ts";
+import { ensureFabricGuard } from "./fabric-guard.ts";
+import { readGuardFacts } from "./guard-facts.ts";
 import { ensureVeb, listBindings, plugPort, unplugPort, type Runner } from "./veb.ts";
 
 /** A real host of the lab: its own namespace, ovsdb-server and ovs-vswitchd. */
@@ -32,6 +34,8 @@ describe("the agent's VEB on a real Open vSwitch", () => {
       controller: `tcp:${lab.mgmt.tscIp}:6653`,
     });
     expect(facts.reservedPorts).toContain("40000-40999");
+    // a restarted TSC is reached again within a second, not after Open vSwitch's 8 s backoff
+    expect((await inHost("ovs-vsctl", ["get", "controller", "vebtest", "max_backoff"])).trim()).toBe("1000");
     expect(facts.datapathId).toMatch(/^[0-9a-f]{16}$/);
   });
 
@@ -134,6 +138,37 @@ describe("a plugged port on a real host", () => {
       await expect(inHost("nft", ["list", "chain", "netdev", "nvi_ports", "in_nvpg0"])).rejects.toThrow();
     } finally {
       await run("ip", ["netns", "del", peer]).catch(() => undefined);
+    }
+  });
+});
+
+describe("the guards a real host reports (issue 16: the console shows them)", () => {
+  it("a plugged port is counted guarded until its chain is taken away; the fabric chain is reported in place", async () => {
+    const host = lab.hosts[0]!;
+    await run("ip", ["-n", host.ns, "link", "add", "nvgf0", "type", "veth", "peer", "name", "nvgf1"]);
+    try {
+      await plugPort(inHost, host.bridge, {
+        port: "nvgf0",
+        instanceId: "inst_0123456789ABCDEFGHgf",
+        mac: "02:00:0a:00:00:0b",
+        ip: "10.0.0.11",
+      });
+      const fabric = await ensureFabricGuard(inHost, host.bridge, "100.65.250.0/24");
+      const held = await readGuardFacts(inHost, host.bridge, fabric);
+      expect(held).toMatchObject({
+        datapath: "netdev",
+        ports: { guard: "nftables-ingress", unguarded: 0, unguardedNames: [] },
+        fabric: { state: "active", reason: null },
+      });
+      expect(held.ports.plugged).toBeGreaterThanOrEqual(1);
+      // someone removes the chain (a firewall manager, by hand): the next report names the port
+      await inHost("nft", ["delete", "chain", "netdev", "nvi_ports", "in_nvgf0"]);
+      const gone = await readGuardFacts(inHost, host.bridge, fabric);
+      expect(gone.ports).toMatchObject({ unguarded: 1, unguardedNames: ["nvgf0"] });
+    } finally {
+      await unplugPort(inHost, host.bridge, "nvgf0").catch(() => undefined);
+      await run("ip", ["-n", host.ns, "link", "del", "nvgf0"]).catch(() => undefined);
+      await inHost("nft", ["delete", "table", "netdev", "nvi_fabric"]).catch(() => undefined);
     }
   });
 });

@@ -29,6 +29,12 @@ export function preferredDatapath(moduleLoaded = existsSync("/sys/module/openvsw
 }
 
 /**
+ * How long a VEB waits at most between attempts to reach its TSC (Open vSwitch's default backs off
+ * to 8 s: after a worker restart, the operations waiting for its VEBs waited that long; issue 18).
+ */
+export const CONTROLLER_MAX_BACKOFF_MS = 1_000;
+
+/**
  * Makes the VEB bridge what it must be, without disturbing a bridge that already is:
  * created only when missing, fail_mode=secure (nothing new is forwarded while the TSC
  * is away), OpenFlow 1.3, in-band control off, and the controller set only when it
@@ -53,6 +59,11 @@ export async function ensureVeb(run: Runner, config: VebConfig, datapath = prefe
   const current = (await run("ovs-vsctl", ["get-controller", bridge])).trim() || null;
   if (config.controller && current !== config.controller)
     await run("ovs-vsctl", ["set-controller", bridge, config.controller]);
+  if (config.controller) {
+    const backoff = (await run("ovs-vsctl", ["get", "controller", bridge, "max_backoff"])).trim();
+    if (backoff !== String(CONTROLLER_MAX_BACKOFF_MS))
+      await run("ovs-vsctl", ["set", "controller", bridge, `max_backoff=${CONTROLLER_MAX_BACKOFF_MS}`]);
+  }
   if (config.reservedPorts)
     await run("sysctl", ["-q", "-w", `net.ipv4.ip_local_reserved_ports=${config.reservedPorts}`]);
   return readVeb(run, bridge);

@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ALL_SCOPES } from "@nvi/contracts";
 import { createApiContext, handleRest } from "@nvi/api";
-import { createApiToken, type CoreDeps } from "@nvi/core";
-import { person } from "@nvi/core/test-support";
+import { createApiToken, createCoreDeps, type CoreDeps } from "@nvi/core";
+import { person, testQueue } from "@nvi/core/test-support";
+import { cutProxy, viaPort } from "@nvi/core/test-support/faults";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./run.ts";
 
@@ -15,6 +16,8 @@ let url = "";
 let deps: CoreDeps;
 let token = "";
 let dir = "";
+/** a real queue on the test Redis, under its own prefix: what a policy change queues (nothing runs it) */
+const operations = testQueue("cli");
 
 beforeAll(async () => {
   const owner = await person("cli");
@@ -33,6 +36,7 @@ beforeAll(async () => {
       void handleRest(request, (r) =>
         createApiContext({
           deps,
+          operations,
           headers: r.headers,
           sourceIp: "127.0.0.1",
           publicUrl: url,
@@ -52,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
   await deps.db.$disconnect();
+  await operations.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -108,8 +113,15 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
         .out,
     ).toMatch(/gateway\s+10\.77\.1\.1/);
     const list = await nvi("vpcs", "list");
-    expect(list.out.split("\n")[0]).toMatch(/^ID\s+NAME\s+CIDR\s+SUBNET_COUNT\s+CREATED_AT$/);
-    expect(list.out).toMatch(/cli-vpc\s+10\.77\.0\.0\/16\s+1/);
+    expect(list.out.split("\n")[0]).toMatch(/^ID\s+NAME\s+CIDR\s+UNDERLAY_DSCP\s+SUBNET_COUNT\s+CREATED_AT$/);
+    expect(list.out).toMatch(/cli-vpc\s+10\.77\.0\.0\/16\s+0\s+1/);
+    // the underlay mark: a policy change (an operation), refused out of range with the field named
+    expect((await nvi("vpcs", "set-dscp", vpc.id, "--dscp", "46")).out).toMatch(/applied\s+yes \(policy version/);
+    expect((await nvi("vpcs", "list")).out).toMatch(/cli-vpc\s+10\.77\.0\.0\/16\s+46\s+1/);
+    expect((await nvi("vpcs", "set-dscp", vpc.id, "--dscp", "64")).err).toMatch(
+      /VALIDATION_FAILED\)\s+underlayDscp: Too big: expected number to be <=63/,
+    );
+    expect((await nvi("vpcs", "set-dscp", vpc.id)).err).toMatch(/give --dscp, a number from 0 to 63/);
     expect((await nvi("audit", "--action", "subnet.")).out).toContain("subnet.created");
     // policy: a new VPC is one plugged default group; changes can be previewed from the CLI
     const matrix = await nvi("policy", "matrix", vpc.id);
@@ -159,4 +171,29 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
     expect(cancel).toMatchObject({ code: 1 });
     expect(cancel.err).toMatch(/operation not found \(NOT_FOUND\)/);
   });
+});
+
+describe("nvi CLI while the console's database restarts", () => {
+  it("waits out the 503 (saying so on stderr) and answers once Postgres is back", async () => {
+    const direct = deps;
+    const pg = await cutProxy({ host: "127.0.0.1", port: Number(new URL(process.env.DATABASE_URL!).port || 5432) });
+    deps = createCoreDeps(viaPort(process.env.DATABASE_URL!, pg.port));
+    try {
+      await pg.cut();
+      const back = setTimeout(() => void pg.restore(), 2_500);
+      const err: string[] = [];
+      const code = await run(
+        ["vpcs", "list"],
+        { NVI_URL: url, NVI_TOKEN: token, NVI_CONFIG: path.join(dir, "none.json") },
+        { out: () => undefined, err: (t) => err.push(t) },
+      );
+      clearTimeout(back);
+      expect(err.join("\n")).toMatch(/waiting: the console is reconnecting to its database/);
+      expect(code).toBe(0);
+    } finally {
+      await deps.db.$disconnect();
+      deps = direct;
+      await pg.close();
+    }
+  }, 30_000);
 });

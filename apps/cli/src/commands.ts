@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Command } from "./command.ts";
 import { arg, need, num, query } from "./args.ts";
 import { POLICY_COMMANDS } from "./policy-commands.ts";
@@ -30,8 +31,9 @@ export const COMMANDS: Command[] = [
   },
   {
     words: ["clouds", "create"],
-    usage: "clouds create --name N --kind docker|vm|baremetal --region R --datacenter D",
-    summary: "register a cloud",
+    usage:
+      "clouds create --name N --kind docker|vm|baremetal --region R --datacenter D [--interconnect routed|gateway]",
+    summary: "register a cloud (gateway: it reaches other clouds across the internet through its gateway hosts)",
     method: "POST",
     path: () => "/clouds",
     body: (a) => ({
@@ -39,6 +41,7 @@ export const COMMANDS: Command[] = [
       kind: need(a, "kind"),
       region: need(a, "region"),
       datacenter: need(a, "datacenter"),
+      ...(typeof a.flags.interconnect === "string" ? { interconnect: a.flags.interconnect } : {}),
     }),
   },
   {
@@ -76,7 +79,17 @@ export const COMMANDS: Command[] = [
       "lastSeenAt",
       "credentialRotationRequestedAt",
       "identityClaim.reason",
+      "gatewayPublicAddress",
     ],
+  },
+  {
+    words: ["hosts", "set-gateway"],
+    usage: "hosts set-gateway HOST_ID --public-address A | --none",
+    summary:
+      "make a host its cloud's gateway, reached by other clouds' gateways at public address A (or, --none, no longer a gateway)",
+    method: "POST",
+    path: (a) => `/hosts/${arg(a, 0, "host id")}/gateway`,
+    body: (a) => ({ publicAddress: a.flags.none === true ? null : need(a, "public-address") }),
   },
   {
     words: ["hosts", "approve-identity"],
@@ -109,15 +122,20 @@ export const COMMANDS: Command[] = [
     summary: "VPCs",
     method: "GET",
     path: () => "/vpcs",
-    columns: ["id", "name", "cidr", "subnetCount", "createdAt"],
+    columns: ["id", "name", "cidr", "underlayDscp", "subnetCount", "createdAt"],
   },
   {
     words: ["vpcs", "create"],
-    usage: "vpcs create --name N --cidr 10.0.0.0/16 [--allow-overlap]",
-    summary: "create a VPC",
+    usage: "vpcs create --name N --cidr 10.0.0.0/16 [--allow-overlap] [--dscp 0-63]",
+    summary: "create a VPC (--dscp: what its packets carry on the underlay, default 0)",
     method: "POST",
     path: () => "/vpcs",
-    body: (a) => ({ name: need(a, "name"), cidr: need(a, "cidr"), allowOverlap: a.flags["allow-overlap"] === true }),
+    body: (a) => ({
+      name: need(a, "name"),
+      cidr: need(a, "cidr"),
+      allowOverlap: a.flags["allow-overlap"] === true,
+      underlayDscp: num(a, "dscp"),
+    }),
   },
   {
     words: ["vpcs", "delete"],
@@ -182,6 +200,8 @@ export const COMMANDS: Command[] = [
         cpus: num(a, "cpus") ?? 1,
         memoryMiB: num(a, "memory") ?? 256,
         address: opt("address"),
+        // one key per invocation: a request the CLI sends again (after a 503) is the same launch
+        idempotencyKey: `cli-${randomUUID()}`,
       };
     },
     pick: (answer) => {
@@ -290,13 +310,13 @@ export const COMMANDS: Command[] = [
     method: "GET",
     path: (a) =>
       `/audit-events${query({ action: typeof a.flags.action === "string" ? a.flags.action : undefined, limit: num(a, "limit") ?? 20 })}`,
-    columns: ["at", "actorLabel", "action", "targetType", "targetId", "sourceIp"],
+    columns: ["at", "actorLabel", "action", "targetType", "targetName", "targetId", "sourceIp"],
     pick: (answer) => (answer as { events: unknown }).events,
   },
   ...POLICY_COMMANDS,
 ];
 
-export const SWITCHES = new Set(["json", "reusable", "allow-overlap", "help", "preview", "two-way", "icmp"]);
+export const SWITCHES = new Set(["json", "reusable", "allow-overlap", "help", "preview", "two-way", "icmp", "none"]);
 
 export function findCommand(words: readonly string[]): { command: Command; rest: number } | null {
   for (const command of COMMANDS) {

@@ -126,6 +126,19 @@ export const POLICY_COMMANDS: Command[] = [
     pick: changeView,
   },
   {
+    words: ["vpcs", "set-dscp"],
+    usage: "vpcs set-dscp VPC_ID --dscp 0-63 [--preview]",
+    summary: "the DSCP the VPC's packets carry on the underlay (re-marked on every VEB)",
+    method: "PUT",
+    path: (a) => `/vpcs/${arg(a, 0, "VPC id")}/underlay-dscp`,
+    body: (a) => {
+      const dscp = num(a, "dscp");
+      if (dscp === undefined) throw new UsageError("give --dscp, a number from 0 to 63");
+      return { underlayDscp: dscp, ...preview(a) };
+    },
+    pick: changeView,
+  },
+  {
     words: ["policy", "matrix"],
     usage: "policy matrix VPC_ID",
     summary: "group × group: plugged, partial or unplugged",

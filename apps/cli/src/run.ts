@@ -1,5 +1,5 @@
 import { UsageError, parseArgs } from "./args.ts";
-import { ApiError, client } from "./client.ts";
+import { ApiError, DEFAULT_RETRY, client } from "./client.ts";
 import { COMMANDS, SWITCHES, findCommand } from "./commands.ts";
 import { readConfig, writeConfig } from "./config.ts";
 import { configPath, type CliEnv } from "./env.ts";
@@ -66,7 +66,8 @@ export async function run(argv: readonly string[], env: CliEnv, io: Io): Promise
     if (!url || !token) throw new UsageError("not logged in: run `nvi login --url URL --token nvi_…`");
     const rest = { positionals: args.positionals.slice(found.rest), flags: args.flags };
     const { command } = found;
-    const answer = await client(url, token).call(command.method, command.path(rest), command.body?.(rest));
+    const retry = { ...DEFAULT_RETRY, onRetry: (message: string) => io.err(`waiting: ${message}`) };
+    const answer = await client(url, token, retry).call(command.method, command.path(rest), command.body?.(rest));
     io.out(show(command.pick ? command.pick(answer) : answer, command.columns, json));
     return 0;
   } catch (error) {

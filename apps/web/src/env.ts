@@ -1,3 +1,4 @@
+import { parseInstancePool } from "@nvi/core";
 import { z } from "zod";
 
 /**
@@ -16,6 +17,29 @@ export const WebEnv = z.object({
     .string()
     .regex(/^[a-z0-9-]{1,40}$/)
     .optional(),
+  /** Where the agent's .deb and install.sh are (infra/package/build-deb.sh writes them); served at /downloads and /install.sh. */
+  NVI_PACKAGE_DIR: z.string().startsWith("/", "an absolute path").optional(),
+  /** The TSC's OpenFlow target hosts dial (`ssl:HOST:PORT`), written by install.sh; default `ssl:<PUBLIC_URL's host>:6653`. */
+  NVI_CONTROLLER_TARGET: z
+    .string()
+    .regex(/^(tcp|ssl):[A-Za-z0-9.-]+:\d{1,5}$/, "ssl:HOST:PORT")
+    .optional(),
+  /** Where hosts that claim no instance block get one (a /24 each): default 100.96.0.0/11; the underlay routes each block to its host. */
+  NVI_INSTANCE_POOL: z
+    .string()
+    .refine((v) => !("message" in parseInstancePool(v)), {
+      error: (i) => {
+        const r = parseInstancePool(String(i.input));
+        return "message" in r ? r.message.replace(/^NVI_INSTANCE_POOL: /, "") : "invalid";
+      },
+    })
+    .optional(),
+  /** Hosts one organization may enroll (default 256): one tenant cannot take what every tenant shares. */
+  NVI_ORG_HOST_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(256),
+  /** /24s of NVI_INSTANCE_POOL one organization's hosts may hold, assigned or claimed by hand (default 256). */
+  NVI_ORG_POOL_BLOCK_LIMIT: z.coerce.number().int().min(1).max(1_000_000).default(256),
+  /** Accounts one client address may create per minute (default 10): argon2 and a new organization each. */
+  NVI_SIGNUPS_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(10),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });
 export type WebEnv = z.infer<typeof WebEnv>;

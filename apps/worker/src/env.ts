@@ -14,7 +14,25 @@ export const WorkerEnv = z
       .string()
       .regex(/^[a-z0-9-]{1,40}$/)
       .optional(),
-    /** Re-queue operations still queued after this long (their job never reached Redis); 0 turns the sweeper off. */
+    /** How often the outbox relay looks for committed operations whose job is not in Redis yet. */
+    RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    /**
+     * An operation still running this long after its attempt began is failed with the reason (its
+     * worker and its job's failure mark were lost together): nothing stays `running` for ever.
+     */
+    OPERATION_DEADLINE_MS: z.coerce.number().int().min(1_000).default(600_000),
+    /** How long a step waits for a host's agent to answer a command before the operation fails. */
+    COMMAND_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(120_000),
+    /** How long a launch or start waits for the VEBs it programs to connect to the TSC before it fails. */
+    VEB_DEADLINE_MS: z.coerce.number().int().min(1_000).default(60_000),
+    /**
+     * How long a wait for an agent or a VEB keeps its worker slot before it gives it back (the job is
+     * delayed and looks again later, same deadline): a quick answer costs no extra latency.
+     */
+    PARK_AFTER_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+    /** At most this many of one organization's operations run in worker slots at once (across workers); the rest wait, delayed. */
+    ORG_MAX_RUNNING: z.coerce.number().int().min(1).max(1_000).default(4),
+    /** Re-send operations still queued this long after their enqueue (Redis lost the job); 0 turns the sweeper off. */
     SWEEP_QUEUED_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
     /**
      * The secret the fabric CA's key is encrypted under; the console must have the same one. Default:

@@ -1,7 +1,10 @@
 import { authenticateHost, createCoreDeps, DomainError, recordHeartbeat } from "@nvi/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freeGatewayAddresses } from "@nvi/core/test-support";
 import { DbFabric } from "./fabric.ts";
+import type { Tsc } from "@nvi/controller";
 import {
+  anotherHost,
   dpid,
   facts,
   running as kitRunning,
@@ -113,6 +116,41 @@ describe("DbFabric.refresh never wedges", () => {
     expect(await problemOf(victim.hostId)).toBeNull();
   });
 
+  it("hosts of routed clouds share one mapping cloud; a cloud joined through gateways is its own (issue 15)", async () => {
+    const fabric = new DbFabric(deps, logger);
+    const [routed, far] = await Promise.all([tenantWithHost("routed"), tenantWithHost("far")]);
+    await deps.db.cloud.update({ where: { id: far.cloudId }, data: { interconnect: "gateway" } });
+    await fabric.refresh();
+    expect(fabric.inventory.host(dpid(routed.id.datapathId))?.cloud).toBe("routed");
+    expect(fabric.inventory.host(dpid(far.id.datapathId))?.cloud).toBe(far.cloudId);
+  });
+
+  it("a gateway set through the console reaches the TSC: its tunnel port, only in a gateway cloud with an approved key (issue 15)", async () => {
+    const fabric = new DbFabric(deps, logger);
+    const [gw, keyless, routedGw] = await Promise.all([
+      tenantWithHost("gw"),
+      tenantWithHost("gw-keyless"),
+      tenantWithHost("gw-routed"),
+    ]);
+    const pub = await freeGatewayAddresses(deps.db, "198.53");
+    for (const [i, t] of [gw, keyless, routedGw].entries())
+      await deps.db.host.update({ where: { id: t.hostId }, data: { gatewayPublicAddress: pub(i + 1) } });
+    for (const t of [gw, keyless])
+      await deps.db.cloud.update({ where: { id: t.cloudId }, data: { interconnect: "gateway" } });
+    await deps.db.host.update({ where: { id: keyless.hostId }, data: { wireguardPublicKey: null } });
+    await fabric.refresh();
+    expect(fabric.inventory.host(dpid(gw.id.datapathId))).toMatchObject({
+      cloud: gw.cloudId,
+      gateway: { tunnelPort: 4000, tunnelMac: "02:4e:56:47:00:01", stackMac: "02:4e:56:47:00:02" },
+    });
+    expect(fabric.inventory.host(dpid(keyless.id.datapathId))?.gateway).toBeUndefined();
+    expect(fabric.inventory.host(dpid(routedGw.id.datapathId))?.gateway).toBeUndefined();
+    // no longer a gateway: the next refresh takes the tunnel port away
+    await deps.db.host.update({ where: { id: gw.hostId }, data: { gatewayPublicAddress: null } });
+    await fabric.refresh();
+    expect(fabric.inventory.host(dpid(gw.id.datapathId))?.gateway).toBeUndefined();
+  });
+
   it("a host that goes away is pruned: its datapath id, its endpoints, its mapping", async () => {
     const fabric = new DbFabric(deps, logger);
     const t = await tenantWithHost("leaving");
@@ -130,5 +168,37 @@ describe("DbFabric.refresh never wedges", () => {
     const nextInst = await running(next, "n1", 4, 31);
     await fabric.refresh();
     expect(fabric.inventory.endpoint(nextInst)?.datapathId).toBe(dpid(next.id.datapathId));
+  });
+});
+
+describe("the VEBs a plug waits for (issue 18: succeeded only once every VEB involved confirmed)", () => {
+  it("the instance's host's VEB and its VPC peers' hosts' VEBs, by name; another tenant's host is not involved", async () => {
+    const fabric = new DbFabric(deps, logger);
+    const t = await tenantWithHost("vebs-a");
+    const peerHost = await anotherHost(deps, t, "vebs-b");
+    const other = await tenantWithHost("vebs-c");
+    await running(peerHost, "peer-1", 3, 40);
+    await running(other, "other-1", 3, 41);
+    await fabric.refresh();
+    const connected = new Map<bigint, unknown>();
+    fabric.attach({ switches: connected, sync: () => Promise.resolve() } as unknown as Tsc);
+    const away = () => fabric.dataPlane.vebsAway!({ hostId: t.hostId, vpcId: t.vpcId });
+    expect(await away()).toEqual(["h-vebs-a", "h-vebs-b"]);
+    connected.set(dpid(t.id.datapathId), {});
+    connected.set(dpid(other.id.datapathId), {});
+    expect(await away()).toEqual(["h-vebs-b"]); // its own VEB is back; the peer's is what it still waits for
+    connected.set(dpid(peerHost.id.datapathId), {});
+    expect(await away()).toEqual([]);
+  });
+
+  it("a worker without a TSC has nothing to ask (null), and a host not on the fabric is named as away", async () => {
+    const fabric = new DbFabric(deps, logger);
+    const t = await tenantWithHost("vebs-d");
+    expect(await fabric.dataPlane.vebsAway!({ hostId: t.hostId, vpcId: t.vpcId })).toBeNull();
+    fabric.attach({ switches: new Map(), sync: () => Promise.resolve() } as unknown as Tsc);
+    await deps.db.host.update({ where: { id: t.hostId }, data: { lastSeenAt: new Date(Date.now() - 10 * 60_000) } });
+    expect(await fabric.dataPlane.vebsAway!({ hostId: t.hostId, vpcId: t.vpcId })).toEqual([
+      expect.stringMatching(/not on the fabric/),
+    ]);
   });
 });

@@ -1,7 +1,8 @@
-import { FABRIC_OFPORT, type VebApplied } from "@nvi/contracts";
+import { FABRIC_OFPORT, GATEWAY_TUNNEL, type VebApplied } from "@nvi/contracts";
 import { Inventory, NviMapping, type FabricEndpoint, type FabricHost, type Tsc, type Verdict } from "@nvi/controller";
-import { loadPolicy, type CoreDeps, type DataPlane, type PluggedInstance } from "@nvi/core";
-import { PolicyState, type PolicySource } from "./policy-state.ts";
+import type { CoreDeps, DataPlane, PluggedInstance } from "@nvi/core";
+import { PolicyState } from "./policy-state.ts";
+import { dbPolicySource } from "./policy-source.ts";
 
 /** A host row as the fabric reads it: the identity the console approved, never a heartbeat's facts. */
 interface HostRow {
@@ -15,7 +16,19 @@ interface HostRow {
   fabricMac: string | null;
   nextHopMac: string | null;
   instanceBlock: string | null;
-  cloud: { datacenter: string };
+  gatewayPublicAddress: string | null;
+  wireguardPublicKey: string | null;
+  cloud: { id: string; datacenter: string; interconnect: "routed" | "gateway" };
+}
+
+/**
+ * The mapping's cloud of a host (issue 15): every cloud on the console's routed fabric is one and the
+ * same ("routed": their blocks reach each other), a cloud joined through gateways is its own, so a
+ * pair with one of its hosts goes through gateways (and is refused, with the reason, while the TSC
+ * knows no gateway of it).
+ */
+export function mappingCloudOf(cloud: { id: string; interconnect: "routed" | "gateway" }): string {
+  return cloud.interconnect === "gateway" ? cloud.id : "routed";
 }
 
 const dpidKey = (dpid: bigint): string => dpid.toString(16).padStart(16, "0");
@@ -52,7 +65,7 @@ export class DbFabric {
       warn(msg: string, f?: Record<string, unknown>): void;
     },
   ) {
-    this.policy = new PolicyState(DbFabric.policySource(deps));
+    this.policy = new PolicyState(dbPolicySource(deps));
     this.mapping = new NviMapping({
       inventory: this.inventory,
       logger,
@@ -66,41 +79,13 @@ export class DbFabric {
     this.mapping.attach(tsc);
   }
 
-  /** Postgres as the policy's source: one organization at a time, its version read first. */
-  static policySource(deps: CoreDeps): PolicySource {
-    return {
-      load: async (orgId, known, peers = []) => {
-        // the version first: a change committed meanwhile shows as a newer one, and the backstop reads again
-        const version =
-          known ??
-          (await deps.db.organization.findUnique({ where: { id: orgId }, select: { policyVersion: true } }))
-            ?.policyVersion ??
-          -1;
-        const p = await loadPolicy(deps.db, [orgId], { assumePeers: peers });
-        return {
-          version,
-          snapshot: p.snapshot,
-          instances: p.instances,
-          orgIds: p.orgIds ?? [],
-        };
-      },
-      versions: async () =>
-        new Map(
-          (await deps.db.organization.findMany({ select: { id: true, policyVersion: true } })).map((o) => [
-            o.id,
-            o.policyVersion,
-          ]),
-        ),
-    };
-  }
-
   /** The pair's verdict from its destination's view (an instance the views have not read yet is denied: default deny). */
   private decide(srcId: string, dstId: string): Verdict {
     const src = this.policy.instance(srcId);
     const dst = this.policy.instance(dstId);
     if (!src || !dst) return { allowed: false, reason: "not in the policy view yet" };
     const d = this.policy.viewOf(dst.orgId).decide(src, dst);
-    return { allowed: d.services.length > 0, reason: d.reason, services: d.services };
+    return { allowed: d.services.length > 0, reason: d.reason, services: d.services, dscp: src.underlayDscp };
   }
 
   /** Every organization's policy on the first call; afterwards only what moved (see `PolicyState.sync`). */
@@ -201,8 +186,12 @@ export class DbFabric {
     }
   }
 
-  /** A host the mapping can use, or why not (not claimed yet: an old agent, or no NVI_CONTROLLER / NVI_INSTANCE_BLOCK). */
-  static fabricHost(row: Omit<HostRow, "orgId" | "fabricProblem" | "cloud">, datacenter: string): FabricHost | string {
+  /**
+   * A host the mapping can use, or why not (not claimed yet: an old agent, or no NVI_CONTROLLER /
+   * NVI_INSTANCE_BLOCK). A gateway of a gateway cloud (a public address set by an owner or admin and
+   * an approved WireGuard key: what its agent sets its tunnel up with) gets its tunnel port.
+   */
+  static fabricHost(row: Omit<HostRow, "orgId" | "fabricProblem">): FabricHost | string {
     const x = row;
     if (
       !x.datapathId ||
@@ -213,16 +202,27 @@ export class DbFabric {
       !x.instanceBlock
     )
       return "no approved fabric identity yet (datapath id, address, MACs, instance block)";
+    const gateway = row.cloud.interconnect === "gateway" && row.gatewayPublicAddress && row.wireguardPublicKey;
     return {
       datapathId: BigInt(`0x${x.datapathId}`),
       name: row.name,
-      datacenter,
+      datacenter: row.cloud.datacenter,
       fabricIp: x.fabricAddress,
       fabricPrefixLen: x.fabricPrefixLen,
       fabricMac: x.fabricMac,
       gatewayMac: x.nextHopMac,
       fabricPort: FABRIC_OFPORT,
       instanceBlock: x.instanceBlock,
+      cloud: mappingCloudOf(row.cloud),
+      ...(gateway
+        ? {
+            gateway: {
+              tunnelPort: GATEWAY_TUNNEL.ofport,
+              tunnelMac: GATEWAY_TUNNEL.vebMac,
+              stackMac: GATEWAY_TUNNEL.stackMac,
+            },
+          }
+        : {}),
     };
   }
 
@@ -263,14 +263,16 @@ export class DbFabric {
         fabricMac: true,
         nextHopMac: true,
         instanceBlock: true,
-        cloud: { select: { datacenter: true } },
+        gatewayPublicAddress: true,
+        wireguardPublicKey: true,
+        cloud: { select: { id: true, datacenter: true, interconnect: true } },
       },
       orderBy: [{ enrolledAt: "asc" }, { id: "asc" }],
     });
     const wanted = new Map<string, { hostId: string; host: FabricHost }>();
     const taken = new Map<string, string>();
     for (const h of rows) {
-      const fh = DbFabric.fabricHost(h, h.cloud.datacenter);
+      const fh = DbFabric.fabricHost(h);
       if (typeof fh === "string") continue;
       const clash = [
         `dpid:${dpidKey(fh.datapathId)}`,
@@ -398,6 +400,17 @@ export class DbFabric {
       return (await this.mapping.plug(e)) ?? "";
     },
     unplug: (id) => this.mapping.unplug(id),
+    vebsAway: async ({ hostId, vpcId }) => {
+      const tsc = this.tsc;
+      if (!tsc) return null;
+      if (!this.datapathByHost.has(hostId)) await this.refresh();
+      const own = this.datapathByHost.get(hostId);
+      if (own === undefined) return ["the instance's host (not on the fabric: no approved identity heard from lately)"];
+      return this.mapping
+        .plugVebs({ datapathId: own, vpcId })
+        .filter((d) => !tsc.switches.has(d))
+        .map((d) => this.inventory.host(d)?.name ?? dpidKey(d));
+    },
     // a policy change moves no instance: the named organizations' policy is all there is to re-read
     // after the revocation, before the operation ends: a pair flow the TSC did not know of goes too
     readBack: () => this.verifyAll(),

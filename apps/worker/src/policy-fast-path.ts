@@ -1,18 +1,29 @@
-import { listenForPolicyChanges, runOperation, type CoreDeps, type DataPlane, type OperationKind } from "@nvi/core";
+import {
+  listenForPolicyChanges,
+  runOperation,
+  type CoreDeps,
+  type DataPlane,
+  type ExecutorOptions,
+  type OperationKind,
+} from "@nvi/core";
 import type { DbFabric } from "./fabric.ts";
 
 type Log = (level: "info" | "warn", msg: string, fields?: Record<string, unknown>) => void;
 
-/** Runs operations, one run per operation id in this process: a second ask (the job after the fast path) shares the first. */
+/**
+ * Runs operations, one run per operation id in this process: a second ask (the job after the fast
+ * path) shares the first. `o`: the steps' deadlines and when a wait parks (see `ExecutorOptions`).
+ */
 export function operationRunner(
   deps: CoreDeps,
   plane: DataPlane,
+  o: ExecutorOptions = {},
 ): (kind: OperationKind, operationId: string) => Promise<void> {
   const running = new Map<string, Promise<void>>();
   return (kind, operationId) => {
     const known = running.get(operationId);
     if (known) return known;
-    const run = runOperation(deps, plane, kind, operationId).finally(() => running.delete(operationId));
+    const run = runOperation(deps, plane, kind, operationId, o).finally(() => running.delete(operationId));
     running.set(operationId, run);
     return run;
   };

@@ -187,20 +187,24 @@ function expectSameDecisions(state: PolicyState, w: World, where: string): void 
 }
 
 describe("PolicyState (per-organization views, reloaded by change)", () => {
-  it("decides every pair as the whole policy does, after random changes reloading only the organizations they name", async () => {
-    for (let seed = 1; seed <= 40; seed++) {
-      const r = rng(seed);
-      const w = randomWorld(r);
-      const state = new PolicyState(sourceOf(w));
-      await state.loadAll();
-      expectSameDecisions(state, w, `seed ${seed} loaded`);
-      for (let step = 0; step < 10; step++) {
-        const named = changeOf(w, r, ORGS[r(ORGS.length)]!);
-        await state.reload(named);
-        expectSameDecisions(state, w, `seed ${seed} step ${step}`);
+  it(
+    "decides every pair as the whole policy does, after random changes reloading only the organizations they name",
+    { timeout: 60_000 },
+    async () => {
+      for (let seed = 1; seed <= 40; seed++) {
+        const r = rng(seed);
+        const w = randomWorld(r);
+        const state = new PolicyState(sourceOf(w));
+        await state.loadAll();
+        expectSameDecisions(state, w, `seed ${seed} loaded`);
+        for (let step = 0; step < 10; step++) {
+          const named = changeOf(w, r, ORGS[r(ORGS.length)]!);
+          await state.reload(named);
+          expectSameDecisions(state, w, `seed ${seed} step ${step}`);
+        }
       }
-    }
-  });
+    },
+  );
 
   it("a read that started before a change never replaces the view read after it", async () => {
     const r = rng(7);

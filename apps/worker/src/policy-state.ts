@@ -14,7 +14,8 @@ export interface OrgPolicy {
 export interface PolicySource {
   /**
    * one organization's policy (`loadPolicy(db, [orgId])` and its version; `version` when the caller
-   * knows it already; `peers`: its active peers as last read, so it can all be read in one round)
+   * knows it already; `peers`: its active peers as last read, for a source that reads them at once;
+   * Postgres reads the organization with its peers in one statement anyway)
    */
   load(orgId: string, version?: number, peers?: readonly string[]): Promise<OrgPolicy>;
   /** every organization's policy version (what the backstop compares) */

@@ -1,4 +1,4 @@
-import type { HostFacts } from "@nvi/contracts";
+import { asId, type HostFacts } from "@nvi/contracts";
 import {
   createCloud,
   createJoinToken,
@@ -24,6 +24,7 @@ export const facts = (hostname: string, id: Partial<Identity>): HostFacts => hos
 export interface TenantHost {
   ctx: Ctx;
   hostId: string;
+  cloudId: string;
   credential: string;
   id: Identity;
   subnetId: string;
@@ -55,7 +56,28 @@ export async function tenantWithHost(deps: CoreDeps, tag: string): Promise<Tenan
   );
   const id = randomIdentity();
   const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts: facts(`h-${tag}`, id) }, null);
-  return { ctx, hostId: enrolled.hostId, credential: enrolled.credential, id, subnetId: subnet.id, vpcId: vpc.id };
+  return {
+    ctx,
+    hostId: enrolled.hostId,
+    cloudId,
+    credential: enrolled.credential,
+    id,
+    subnetId: subnet.id,
+    vpcId: vpc.id,
+  };
+}
+
+/** A second host enrolled into the tenant's cloud (same VPC and subnet), with its own identity. */
+export async function anotherHost(deps: CoreDeps, t: TenantHost, tag: string): Promise<TenantHost> {
+  const { cloudId } = await deps.db.subnet.findUniqueOrThrow({ where: { id: t.subnetId } });
+  const jt = await createJoinToken(
+    t.ctx,
+    { cloudId: asId("cloud", cloudId), reusable: false, usageLimit: null, expiresInHours: 1 },
+    "http://console.test",
+  );
+  const id = randomIdentity();
+  const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts: facts(`h-${tag}`, id) }, null);
+  return { ...t, hostId: enrolled.hostId, credential: enrolled.credential, id };
 }
 
 /** A running instance on the host's VEB port, as the agent reported it. */

@@ -1,10 +1,10 @@
 import { VEB_MAC } from "@nvi/controller";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { InstanceState, ofctl, ping, run, startAgent, stopAgent, tcpProbe, udpProbe } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataplaneLab, startDataplaneLab } from "./harness.ts";
+import { AGENT_BUNDLE, buildAgentBundle } from "./local-hosts.ts";
 import { arpReplyHex, capture, httpWho, rxPackets, sendRawFrames, udpFrameHex } from "./probes.ts";
 
 /**
@@ -238,10 +238,10 @@ describe("a tenant cannot flood the TSC", () => {
 
 describe("the agent goes away and comes back", () => {
   it("killing h1's agent and starting it again (it re-asserts the VEB) leaves traffic alone", async () => {
-    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
     const h1 = lab.state.hosts[0]!;
+    await buildAgentBundle();
     // the real agent, owning h1's VEB and pointed at the running TSC; no console here, so it keeps retrying to enroll
-    const cmd = `NVI_CONTROLLER=ssl:${lab.state.mgmt.tscIp}:${lab.port} NVI_JOIN=nvj_demo@http://127.0.0.1:9 NVI_STATE_DIR=${h1.ovsDir}/agent exec ${process.execPath} --import tsx ${root}/apps/agent/src/main.ts`;
+    const cmd = `NVI_CONTROLLER=ssl:${lab.state.mgmt.tscIp}:${lab.port} NVI_JOIN=nvj_demo@http://127.0.0.1:9 NVI_STATE_DIR=${h1.ovsDir}/agent exec ${process.execPath} ${AGENT_BUNDLE}`;
     const log = path.join(h1.ovsDir, "agent.log");
     await startAgent(lab.state.name, "h1", cmd);
     await until(

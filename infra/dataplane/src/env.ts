@@ -6,3 +6,32 @@ export function stackEnv(): { databaseUrl: string | undefined; redisUrl: string;
     inherited: process.env,
   };
 }
+
+/** What `console-main.ts` (the lab's console in a process of its own) is started with; the only place it reads the environment. */
+export function consoleEnv(): {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  fabricSecret: string;
+  bindIp: string;
+  port: number;
+  packageDir: string | undefined;
+  instancePool: string | undefined;
+} {
+  const e = process.env;
+  const need = (k: string): string => {
+    const v = e[k];
+    if (!v) throw new Error(`console-main: ${k} is not set`);
+    return v;
+  };
+  return {
+    databaseUrl: need("DATABASE_URL"),
+    redisUrl: need("REDIS_URL"),
+    queuePrefix: need("QUEUE_PREFIX"),
+    fabricSecret: need("FABRIC_CA_SECRET"),
+    bindIp: need("CONSOLE_BIND"),
+    port: Number(need("CONSOLE_PORT")),
+    packageDir: e.NVI_PACKAGE_DIR || undefined,
+    instancePool: e.NVI_INSTANCE_POOL || undefined,
+  };
+}

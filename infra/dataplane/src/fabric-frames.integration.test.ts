@@ -10,8 +10,8 @@ import { capture, rxPackets, sendRawFrames } from "./probes.ts";
  * → real agents owning their VEBs → netns instances in two datacenters): root in an instance sends
  * 802.1Q single-, priority- and double-tagged and 802.1ad frames, record-route and timestamp pings
  * and a DSCP-marked ping to a peer in the other datacenter. A capture on the sender's datacenter
- * underlay (the lab's `NAME-dc1` bridge) sees no tag, no IP option and DSCP 0; the plain ping
- * passes; the peer receives none of the tagged frames.
+ * underlay (the lab's `NAME-dc1` bridge) sees no tag, no IP option and DSCP 0 (or the VPC's own
+ * underlay DSCP once it sets one); the plain ping passes; the peer receives none of the tagged frames.
  */
 let ij: InstancesJourney;
 let ns: { a: string; b: string; underlay: string; underlay2: string; host1: string };
@@ -136,6 +136,31 @@ describe("frames leave the host as the pipeline says", () => {
       ipLines.filter((l) => !/\(tos 0x0,/.test(l)),
       seen.join("\n"),
     ).toEqual([]);
+  });
+
+  it("a VPC with its own underlay DSCP: its packets carry that mark, whatever the tenant set", async () => {
+    const j = ij.j;
+    const vpcs = (await j.stack.call("GET", "/vpcs")).body as { id: string }[];
+    const mark = async (underlayDscp: number) => {
+      const r = await j.stack.call("PUT", `/vpcs/${vpcs[0]!.id}/underlay-dscp`, { underlayDscp });
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      expect(await j.finished((r.body as { operationId: string }).operationId)).toMatchObject({ status: "succeeded" });
+    };
+    await mark(10); // AF11: tos 0x28
+    try {
+      const seen = await capture(ns.underlay, "br0", "icmp", 1000, async () => {
+        expect((await ping("-Q", "0xb8")).ok).toBe(true);
+      });
+      const ipLines = seen.filter((l) => /\(tos 0x/.test(l));
+      expect(ipLines.length, seen.join("\n")).toBeGreaterThanOrEqual(4);
+      expect(
+        ipLines.filter((l) => !/\(tos 0x28,/.test(l)),
+        seen.join("\n"),
+      ).toEqual([]);
+    } finally {
+      await mark(0);
+      expect((await ping()).ok).toBe(true); // the pair is set up again (the next case needs it)
+    }
   });
 
   it("a mapped packet forged on the peer's segment passes only from the MAC it must come from (the router)", async () => {

@@ -11,7 +11,9 @@ import {
   type SwitchClaim,
 } from "@nvi/controller";
 import { addInstance, InstanceState, labDown, labUp, LabState, readState, setController, vsctl } from "@nvi/lab";
+import { GATEWAY_TUNNEL } from "@nvi/contracts";
 import { createAuthority, issueWithKey } from "@nvi/pki";
+import { setUpGateways } from "./gateways.ts";
 
 /**
  * A lab wired to the real TSC running the NVI mapping: the TSC listens in the root namespace on
@@ -34,6 +36,8 @@ export interface DataplaneLab {
     tenancy: Tenancy,
   ): Promise<InstanceState>;
   endpointOf(name: string): FabricEndpoint;
+  /** the internet topology: every gateway's agent handles a heartbeat answer (the same config again) */
+  gatewayHeartbeat(): Promise<void>;
   /** stops the TSC (switches keep their flows: fail_mode=secure) */
   stopTsc(): Promise<void>;
   /** starts a fresh TSC (new mapping state, same inventory) on the same port; waits for every VEB */
@@ -41,7 +45,8 @@ export interface DataplaneLab {
   down(): Promise<void>;
 }
 
-export function fabricHostOf(h: LabState["hosts"][number]): FabricHost {
+/** A lab host as the mapping's inventory knows it; with `clouds`, each datacenter is a cloud of its own (the internet topology). */
+export function fabricHostOf(h: LabState["hosts"][number], clouds = false): FabricHost {
   return {
     datapathId: BigInt(`0x${h.datapathId}`),
     name: h.id,
@@ -52,6 +57,16 @@ export function fabricHostOf(h: LabState["hosts"][number]): FabricHost {
     gatewayMac: h.gatewayMac,
     fabricPort: 1,
     instanceBlock: h.instanceBlock,
+    ...(clouds ? { cloud: `dc${h.dc}` } : {}),
+    ...(h.gateway
+      ? {
+          gateway: {
+            tunnelPort: GATEWAY_TUNNEL.ofport,
+            tunnelMac: GATEWAY_TUNNEL.vebMac,
+            stackMac: GATEWAY_TUNNEL.stackMac,
+          },
+        }
+      : {}),
   };
 }
 
@@ -113,6 +128,10 @@ export interface DataplaneOptions {
   name?: string;
   idleTimeout?: number;
   log?: (line: string) => void;
+  /** "internet": datacenters are clouds joined through their gateways only (infra/lab `topology`) */
+  topology?: "routed" | "internet";
+  /** the internet topology: gateway hosts per datacenter (infra/lab `gatewaysPerDc`) */
+  gatewaysPerDc?: number;
 }
 
 export async function startDataplaneLab(options: DataplaneOptions): Promise<DataplaneLab> {
@@ -121,9 +140,20 @@ export async function startDataplaneLab(options: DataplaneOptions): Promise<Data
     hostsPerDc: options.hostsPerDc,
     name: options.name,
     log: options.log,
+    topology: options.topology,
+    gatewaysPerDc: options.gatewaysPerDc,
   });
+  let gatewayHeartbeat = (): Promise<void> => Promise.resolve();
+  if (options.topology === "internet") {
+    try {
+      gatewayHeartbeat = await setUpGateways(state);
+    } catch (e) {
+      await labDown(state.name).catch(() => undefined);
+      throw e;
+    }
+  }
   const inventory = new Inventory();
-  for (const h of state.hosts) inventory.upsertHost(fabricHostOf(h));
+  for (const h of state.hosts) inventory.upsertHost(fabricHostOf(h, options.topology === "internet"));
   const endpoints = new Map<string, FabricEndpoint>();
   const makeMapping = (): NviMapping => new NviMapping({ inventory, idleTimeout: options.idleTimeout ?? 300 });
   let mapping = makeMapping();
@@ -179,6 +209,7 @@ export async function startDataplaneLab(options: DataplaneOptions): Promise<Data
       await mapping.plug(e);
       return inst;
     },
+    gatewayHeartbeat: () => gatewayHeartbeat(),
     endpointOf(name) {
       const e = endpoints.get(name);
       if (!e) throw new Error(`no endpoint ${name}`);

@@ -212,7 +212,7 @@ beforeAll(async () => {
     cloudId: j.clouds.dc1,
   });
   const l = await j.stack.call("POST", "/instances", { name: "atk", subnetId: sn.body.id, runtime: "netns" });
-  expect(l.status, JSON.stringify(l.body)).toBe(200);
+  expect(l.status, JSON.stringify(l.body)).toBe(202);
   const op = await j.finished(l.body.operationId);
   expect(op.status, op.error).toBe("succeeded");
   atk.id = l.body.instance.id;

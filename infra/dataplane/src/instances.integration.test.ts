@@ -153,7 +153,7 @@ describe("launch into a VPC across two datacenters", () => {
 
   it("terminate unplugs, removes and releases the address", async () => {
     const r = await stack.call("DELETE", `/instances/${second.id}`);
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(202);
     const op = await finished(r.body.operationId);
     expect(op.status, op.error).toBe("succeeded");
     const allocations = await stack.deps.db.ipAllocation.count({ where: { holderId: second.id } });
@@ -218,7 +218,7 @@ describe("stop, start and restart", () => {
     ((await stack.call("GET", "/instances")).body as any[]).find((i) => i.name === name);
   const verb = async (id: string, v: "stop" | "start" | "restart") => {
     const r = await stack.call("POST", `/instances/${id}/${v}`, {});
-    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
     const op = await finished(r.body.operationId);
     expect(op.status, op.error).toBe("succeeded");
     return { op, after: (await stack.call("GET", `/instances/${id}`)).body };

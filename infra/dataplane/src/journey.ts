@@ -3,9 +3,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { labDown, labUp, run, startAgent, vsctl, type HostState, type LabState } from "@nvi/lab";
 import { expect } from "vitest";
-import { agentCommand } from "./local-hosts.ts";
+import { agentCommand, buildAgentBundle } from "./local-hosts.ts";
 import { releaseLabIdentities } from "./release-identities.ts";
-import { startStack, type Stack, type Tenant } from "./stack.ts";
+import { startStack, type Stack, type StackOptions, type Tenant } from "./stack.ts";
 
 /**
  * The tenant's journey on real parts, shared by the suites that walk it: a lab of two datacenters
@@ -43,9 +43,12 @@ export interface JourneyOptions {
   agentEnv?: (lab: LabState) => Promise<Record<string, string>>;
   /** hosts per datacenter (default 1); the first tenant enrolls the first of each, the rest are `spareHosts` */
   hostsPerDc?: number;
+  /** how the console and worker are started (a fault test: its own Postgres proxy and Redis, the console in its own process) */
+  stack?: StackOptions;
 }
 
 export async function startJourney(options: JourneyOptions): Promise<Journey> {
+  await buildAgentBundle();
   const lab = await labUp({ datacenters: 2, hostsPerDc: options.hostsPerDc ?? 1 });
   const firstOfDc = lab.hosts.filter((h, i) => lab.hosts.findIndex((x) => x.dc === h.dc) === i);
   let stack: Stack | undefined;
@@ -97,25 +100,7 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
       });
       return { cloudId: cloud.body.id as string, hostId };
     },
-    async until(what, fn, ms = 60_000) {
-      const end = Date.now() + ms;
-      for (;;) {
-        const v = await fn();
-        if (v) return v;
-        if (Date.now() > end) {
-          const agents = await Promise.all(
-            lab.hosts.map(
-              async (h) =>
-                `--- agent ${h.id} ---\n${(await readFile(path.join(h.ovsDir, "agent.log"), "utf8").catch(() => "")).slice(-1500)}`,
-            ),
-          );
-          throw new Error(
-            `timed out waiting for ${what}\n--- worker log ---\n${j.stack.workerLog().slice(-3000)}\n${agents.join("\n")}`,
-          );
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    },
+    until: (what, fn, ms = 60_000) => untilOrExplain(lab, j.stack, what, fn, ms),
     async launch(name, subnet, extra = {}) {
       const r = await j.stack.call("POST", "/instances", {
         name,
@@ -123,7 +108,7 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
         runtime: "netns",
         ...extra,
       });
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
       return r.body;
     },
     finished: (operationId, ms = 60_000) =>
@@ -167,7 +152,7 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
   };
   try {
     extraEnv = (await options.agentEnv?.(lab)) ?? {};
-    stack = await startStack(lab.mgmt.tscIp);
+    stack = await startStack(lab.mgmt.tscIp, options.stack);
     await releaseLabIdentities(stack.deps.db, lab.hosts);
     await stack.startWorker();
     for (const h of firstOfDc) {
@@ -217,5 +202,36 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
   } catch (e) {
     await j.close().catch(() => undefined);
     throw e;
+  }
+}
+
+/**
+ * Polls `fn` until it gives a value; past `ms`, fails with what it waited for, the worker's log and
+ * every lab agent's, so a lab test's timeout says why.
+ */
+export async function untilOrExplain<T>(
+  lab: LabState,
+  stack: Pick<Stack, "workerLog"> | undefined,
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  ms: number,
+  everyMs = 250,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) {
+      const agents = await Promise.all(
+        lab.hosts.map(
+          async (h) =>
+            `--- agent ${h.id} ---\n${(await readFile(path.join(h.ovsDir, "agent.log"), "utf8").catch(() => "")).slice(-1500)}`,
+        ),
+      );
+      throw new Error(
+        `timed out waiting for ${what}\n--- worker log ---\n${stack?.workerLog().slice(-3000)}\n${agents.join("\n")}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createServer as createTcpServer, connect, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { createCoreDeps, issueServerCertificate } from "@nvi/core";
@@ -41,7 +43,21 @@ export interface LocalHosts {
   close(): Promise<void>;
 }
 
-/** The shell command a lab host runs as its agent (the lab adds NVI_BRIDGE, NVI_DATACENTER, …). */
+/** The agent users install: the bundle the .deb ships (build it first: `buildAgentBundle`). */
+export const AGENT_BUNDLE = path.join(ROOT, "apps/agent/dist/nvi-agent.cjs");
+
+let built: Promise<void> | undefined;
+/** Builds the agent bundle from this checkout's sources, once per process (≈1 s), so labs run what the package ships. */
+export function buildAgentBundle(): Promise<void> {
+  built ??= new Promise<void>((resolve, reject) =>
+    execFile(process.execPath, [path.join(ROOT, "apps/agent/build.mjs")], (error, _out, stderr) =>
+      error ? reject(new LabError(`could not build the agent bundle: ${stderr || error.message}`)) : resolve(),
+    ),
+  );
+  return built;
+}
+
+/** The shell command a lab host runs as its agent, the bundle (the lab adds NVI_BRIDGE, NVI_DATACENTER, …). */
 export function agentCommand(o: {
   joinString: string;
   controlUrl: string;
@@ -50,6 +66,8 @@ export function agentCommand(o: {
   hostname: string;
   env?: Record<string, string>;
 }): string {
+  if (!existsSync(AGENT_BUNDLE))
+    throw new LabError(`the agent bundle ${AGENT_BUNDLE} is missing: pnpm --filter @nvi/agent build`);
   if (!/^https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.controlUrl))
     throw new LabError(`not a console URL: ${o.controlUrl}`);
   if (!/^nvj_[A-Za-z0-9]+@https?:\/\/[A-Za-z0-9.:\[\]_-]+\/?$/.test(o.joinString))
@@ -61,7 +79,8 @@ export function agentCommand(o: {
     `NVI_STATE_DIR=${o.stateDir}`,
     `NVI_HOSTNAME=${o.hostname}`,
     ...Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
-    `exec ${process.execPath} --import tsx ${path.join(ROOT, "apps/agent/src/main.ts")}`,
+    // the V8 flags the package's unit runs it with (infra/package/debian/nvi-agent.service)
+    `exec ${process.execPath} --optimize-for-size --max-semi-space-size=1 ${AGENT_BUNDLE}`,
   ].join(" ");
 }
 
@@ -89,6 +108,7 @@ export async function startLocalHosts(o: {
   log?: (l: string) => void;
 }): Promise<LocalHosts> {
   const to = new URL(o.consoleUrl);
+  await buildAgentBundle();
   const lab = await labUp({ datacenters: o.datacenters, hostsPerDc: o.hostsPerDc, name: o.name, log: o.log });
   let dockerd: Dockerd | undefined;
   let server: Server | undefined;

@@ -61,7 +61,7 @@ export async function startPolicyLab(): Promise<PolicyLab> {
         runtime: "netns",
         ...(address ? { address } : {}),
       });
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
       const op = await p.finishedFor(t, r.body.operationId);
       expect(op.status, op.error).toBe("succeeded");
       const i = {
@@ -84,7 +84,7 @@ export async function startPolicyLab(): Promise<PolicyLab> {
       ),
     async change(t, method, path, body) {
       const r = await t.call(method, path, body);
-      expect(r.status, `${method} ${path} ${JSON.stringify(body)} → ${JSON.stringify(r.body)}`).toBe(200);
+      expect(r.status, `${method} ${path} ${JSON.stringify(body)} → ${JSON.stringify(r.body)}`).toBe(202);
       expect(r.body.applied).toBe(true);
       const op = await j.finished(r.body.operationId, 30_000);
       expect(op.status, `${op.error} ${j.stack.workerLog().slice(-3000)}`).toBe("succeeded");
@@ -92,7 +92,7 @@ export async function startPolicyLab(): Promise<PolicyLab> {
     },
     async changeAs(t, method, path, body) {
       const r = await t.call(method, path, body);
-      expect(r.status, `${method} ${path} ${JSON.stringify(body)} → ${JSON.stringify(r.body)}`).toBe(200);
+      expect(r.status, `${method} ${path} ${JSON.stringify(body)} → ${JSON.stringify(r.body)}`).toBe(202);
       const op = await p.finishedFor(t, r.body.operationId, 30_000);
       expect(op.status, `${op.error} ${j.stack.workerLog().slice(-3000)}`).toBe("succeeded");
       return r.body;

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { ipv4ToNumber, macToBytes } from "@nvi/openflow";
 import { run, tryRun } from "@nvi/lab";
 
@@ -88,7 +89,6 @@ export async function capture(
   count: number,
   during: () => Promise<unknown>,
 ): Promise<string[]> {
-  const { spawn } = await import("node:child_process");
   const child = spawn(
     "ip",
     ["netns", "exec", ns, "tcpdump", "-l", "-e", "-n", "-v", "-i", dev, "-c", String(count), filter],
@@ -116,4 +116,70 @@ export async function capture(
     await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r(null)));
   }
   return out.split("\n").filter((l) => l.trim().length > 0);
+}
+
+/** An IPv4 packet as a `tcpdump -n -v` capture prints it (its second line); no ports on a later fragment. */
+export interface CapturedPacket {
+  line: string;
+  src: string;
+  srcPort: string | undefined;
+  dst: string;
+  dstPort: string | undefined;
+  /** the word after the addresses: "UDP," for a whole datagram, "udp"/"ip-proto-17" for a later fragment */
+  proto: string;
+}
+
+/** The packets of a capture (the lines starting with an address); one that does not parse has empty addresses. */
+export function capturedPackets(lines: readonly string[]): CapturedPacket[] {
+  return lines
+    .filter((l) => /^\s+\d+\.\d+\.\d+\.\d+/.test(l))
+    .map((line) => {
+      const m = /^\s+(\d+\.\d+\.\d+\.\d+)(?:\.(\d+))? > (\d+\.\d+\.\d+\.\d+)(?:\.(\d+))?: (\S+)/.exec(line);
+      return { line, src: m?.[1] ?? "", srcPort: m?.[2], dst: m?.[3] ?? "", dstPort: m?.[4], proto: m?.[5] ?? "" };
+    });
+}
+
+/**
+ * A TCP stream from `ns` to the echo port of `ip`: a numbered line every 50 ms for `ms`, each
+ * echoed back; answers what was sent and echoed, the longest wait between echoes, and the socket
+ * error if any (a reset ends it).
+ */
+const STREAM_JS = `
+const [ip, ms] = process.argv.slice(1);
+const s = require("net").connect(7, ip);
+let sent = 0, echoed = 0, last = Date.now(), maxGapMs = 0, error = null, buf = "";
+s.setNoDelay(true);
+s.on("data", (d) => {
+  buf += d; const lines = buf.split("\\n"); buf = lines.pop();
+  const now = Date.now(); maxGapMs = Math.max(maxGapMs, now - last); last = now; echoed += lines.length;
+});
+s.on("error", (e) => { error = e.code || e.message; });
+s.on("connect", () => {
+  const t = setInterval(() => { if (!s.destroyed) s.write(String(++sent) + "\\n"); }, 50);
+  setTimeout(() => { clearInterval(t); maxGapMs = Math.max(maxGapMs, Date.now() - last); setTimeout(() => {
+    console.log(JSON.stringify({ sent, echoed, maxGapMs, error })); s.destroy(); process.exit(0);
+  }, 3000); }, Number(ms));
+});
+`;
+
+export function stream(
+  ns: string,
+  ip: string,
+  ms: number,
+): Promise<{ sent: number; echoed: number; maxGapMs: number; error: string | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("ip", ["netns", "exec", ns, process.execPath, "-e", STREAM_JS, ip, String(ms)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("close", () => {
+      try {
+        resolve(JSON.parse(out.trim()) as { sent: number; echoed: number; maxGapMs: number; error: string | null });
+      } catch {
+        reject(new Error(`the stream printed no result: ${out}`));
+      }
+    });
+  });
 }

@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createApiContext, handleRest } from "@nvi/api";
 import { ALL_SCOPES } from "@nvi/contracts";
 import {
   createApiToken,
@@ -13,13 +12,16 @@ import {
   type CoreDeps,
 } from "@nvi/core";
 import { JobProducer } from "@nvi/jobs";
+import { serveConsole } from "./console-server.ts";
 import { stackEnv } from "./env.ts";
 
 /**
  * The product's control plane for a lab test, made of the real parts: the REST API (packages/api,
  * served over HTTP on the lab's management address so agents in host namespaces reach it), the
  * real worker process (apps/worker: BullMQ consumer + embedded TSC with the NVI mapping) and a
- * tenant with an API token. Postgres and Redis are the machine's (DATABASE_URL, REDIS_URL).
+ * tenant with an API token. Postgres and Redis are the machine's (DATABASE_URL, REDIS_URL) unless
+ * `StackOptions` names others (a fault test's cut proxy and private redis-server); the console runs in
+ * this process, or in one of its own (`separateConsole`) that a test can SIGKILL and start again.
  */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 
@@ -48,6 +50,10 @@ export interface Stack {
   startWorker(): Promise<void>;
   /** SIGKILL, as a crash would */
   killWorker(): void;
+  /** With `separateConsole`: the console's process, SIGKILLed as a crash would, and started again on the same port. */
+  killConsole(): Promise<void>;
+  startConsole(): Promise<void>;
+  consoleLog(): string;
   workerLog(): string;
   close(): Promise<void>;
 }
@@ -58,6 +64,22 @@ async function freePort(host: string): Promise<number> {
   const port = (s.address() as { port: number }).port;
   await new Promise((r) => s.close(r));
   return port;
+}
+
+/** Collects the child's output and waits until it says `line`; its output's tail if it exits first or 30 s pass. */
+async function started(
+  child: ChildProcess,
+  line: string,
+  collect: (text: string) => void,
+  output: () => string,
+): Promise<void> {
+  child.stdout?.on("data", (d: Buffer) => collect(d.toString()));
+  child.stderr?.on("data", (d: Buffer) => collect(d.toString()));
+  const end = Date.now() + 30_000;
+  while (!output().includes(line)) {
+    if (child.exitCode !== null || Date.now() > end) throw new Error(`"${line}" never came: ${output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function tenantRow(deps: CoreDeps): Promise<{ orgId: string; token: string }> {
@@ -73,51 +95,73 @@ async function tenantRow(deps: CoreDeps): Promise<{ orgId: string; token: string
   return { orgId, token };
 }
 
-export async function startStack(bindIp: string): Promise<Stack> {
-  const { databaseUrl, redisUrl, inherited } = stackEnv();
+export interface StackOptions {
+  /** serve /install.sh and /downloads/*.deb from there, as the console does (NVI_PACKAGE_DIR) */
+  packageDir?: string;
+  /** the console's and the worker's Postgres and Redis (a fault test's cut proxy, its private redis-server) */
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** the console in a process of its own (`console-main.ts`), so a test can kill it */
+  separateConsole?: boolean;
+  /** the console's NVI_INSTANCE_POOL: where hosts that claim no instance block get one */
+  instancePool?: string;
+}
+
+export async function startStack(bindIp: string, o: StackOptions = {}): Promise<Stack> {
+  const env = stackEnv();
+  const { inherited } = env;
+  const databaseUrl = o.databaseUrl ?? env.databaseUrl;
+  const redisUrl = o.redisUrl ?? env.redisUrl;
   if (!databaseUrl) throw new Error("DATABASE_URL must point at the test database (scripts/test.sh sets it)");
   // the console's and the worker's fabric CA: one secret for both (the CA row is per secret, so a
   // checkout's AUTH_SECRET and this default never read each other's key)
   const fabricSecret =
     inherited.FABRIC_CA_SECRET ?? inherited.AUTH_SECRET ?? "nvi-lab-stack-fabric-secret-0123456789abcdef";
-  const deps = createCoreDeps(databaseUrl, { fabricSecret });
+  const deps = createCoreDeps(databaseUrl, {
+    fabricSecret,
+    ...(o.instancePool ? { instancePool: o.instancePool } : {}),
+  });
   const queuePrefix = `nvitest-${Date.now().toString(36)}`;
   const producer = new JobProducer(redisUrl, queuePrefix);
   const operations = jobQueue(producer);
 
   const { orgId, token } = await tenantRow(deps);
 
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const url = `http://${req.headers.host ?? bindIp}${req.url ?? "/"}`;
-      const body = chunks.length > 0 && req.method !== "GET" ? Buffer.concat(chunks) : undefined;
-      const request = new Request(url, { method: req.method, headers: req.headers as Record<string, string>, body });
-      void handleRest(request, (r) =>
-        createApiContext({
-          deps,
-          headers: r.headers,
-          method: r.method,
-          sourceIp: req.socket.remoteAddress ?? null,
-          publicUrl: apiUrl,
-          getSessionUser: () => Promise.resolve(null),
-          operations,
-        }),
-      ).then(
-        async (response) => {
-          res.writeHead(response.status, Object.fromEntries(response.headers));
-          res.end(Buffer.from(await response.arrayBuffer()));
+  let server: Server | undefined;
+  let consoleProcess: ChildProcess | undefined;
+  let consoleLog = "";
+  const consolePort = o.separateConsole ? await freePort(bindIp) : 0;
+  const startConsole = async (): Promise<void> => {
+    consoleProcess = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "infra/dataplane/src/console-main.ts")],
+      {
+        cwd: path.join(ROOT, "infra/dataplane"),
+        env: {
+          ...inherited,
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: redisUrl,
+          QUEUE_PREFIX: queuePrefix,
+          FABRIC_CA_SECRET: fabricSecret,
+          CONSOLE_BIND: bindIp,
+          CONSOLE_PORT: String(consolePort),
+          NVI_PACKAGE_DIR: o.packageDir ?? "",
+          NVI_INSTANCE_POOL: o.instancePool ?? "",
         },
-        (e: unknown) => {
-          res.writeHead(500);
-          res.end(String(e));
-        },
-      );
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, bindIp, r));
-  const apiUrl = `http://${bindIp}:${(server.address() as { port: number }).port}`;
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    await started(
+      consoleProcess,
+      "console listening",
+      (d) => ((out += d), (consoleLog += d)),
+      () => out,
+    );
+  };
+  let url = `http://${bindIp}:${consolePort}`;
+  if (o.separateConsole) await startConsole();
+  else ({ server, apiUrl: url } = await serveConsole({ deps, operations, bindIp, port: 0, packageDir: o.packageDir }));
   const tscPort = await freePort(bindIp);
 
   let worker: ChildProcess | undefined;
@@ -125,7 +169,7 @@ export async function startStack(bindIp: string): Promise<Stack> {
   const callWith =
     (bearer: string): Stack["call"] =>
     async (method, p, body) => {
-      const res = await fetch(`${apiUrl}/api/v1${p}`, {
+      const res = await fetch(`${url}/api/v1${p}`, {
         method,
         headers: {
           authorization: `Bearer ${bearer}`,
@@ -137,7 +181,7 @@ export async function startStack(bindIp: string): Promise<Stack> {
     };
   const stack: Stack = {
     deps,
-    apiUrl,
+    apiUrl: url,
     token,
     orgId,
     tscPort,
@@ -167,18 +211,26 @@ export async function startStack(bindIp: string): Promise<Stack> {
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
-      const collect = (d: Buffer): void => void (log += d.toString());
-      worker.stdout?.on("data", collect);
-      worker.stderr?.on("data", collect);
-      const end = Date.now() + 30_000;
-      while (!log.includes("worker started")) {
-        if (worker.exitCode !== null || Date.now() > end) throw new Error(`worker did not start: ${log.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await started(
+        worker,
+        "worker started",
+        (d) => (log += d),
+        () => log,
+      );
     },
     killWorker() {
       worker?.kill("SIGKILL");
     },
+    async killConsole() {
+      const c = consoleProcess;
+      if (!c || c.exitCode !== null) return;
+      const gone = new Promise((r) => c.once("exit", r));
+      c.kill("SIGKILL");
+      await gone;
+    },
+    startConsole: () =>
+      o.separateConsole ? startConsole() : Promise.reject(new Error("the console runs in this process")),
+    consoleLog: () => consoleLog,
     workerLog: () =>
       `${log}${worker && worker.exitCode !== null ? `\n[worker exited with code ${worker.exitCode}, signal ${worker.signalCode}]` : ""}`,
     async close() {
@@ -187,7 +239,8 @@ export async function startStack(bindIp: string): Promise<Stack> {
         await new Promise((r) => setTimeout(r, 500));
         if (worker.exitCode === null) worker.kill("SIGKILL");
       }
-      await new Promise((r) => server.close(r));
+      await stack.killConsole();
+      if (server) await new Promise((r) => server.close(r));
       await producer.close();
       await deps.db.$disconnect();
     },

@@ -95,7 +95,8 @@ describe("a QEMU VM in the VPC", () => {
     ]);
     expect(http).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(http.trim().split("\n").at(-1)).toBe("vm-1");
-    // the console's reachability check: towards a VM from an instance works; from a VM it says why not
+    // the console's reachability check: towards a VM from an instance works; from a VM it is refused at
+    // once, before any command reaches the host (issue 17, bug 4), saying why
     const towards = await j.stack.call("POST", `/instances/${peer.instance.id}/reachability`, {
       toInstanceId: vm.instance.id,
       protocol: "tcp",
@@ -105,12 +106,12 @@ describe("a QEMU VM in the VPC", () => {
     const fromVm = await j.stack.call("POST", `/instances/${vm.instance.id}/reachability`, {
       toInstanceId: peer.instance.id,
     });
-    expect(fromVm.status).toBe(412);
-    expect(JSON.stringify(fromVm.body)).toContain("a VM has no guest agent yet");
+    expect(fromVm.status).toBe(400);
+    expect(JSON.stringify(fromVm.body)).toContain("is a VM: it has no guest agent to send a probe from yet");
 
     // stop powers the VM off (address and port kept, unreachable); start boots it again on the same port
     const stopped = await j.stack.call("POST", `/instances/${vm.instance.id}/stop`, {});
-    expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
+    expect(stopped.status, JSON.stringify(stopped.body)).toBe(202);
     expect((await j.finished(stopped.body.operationId)).status).toBe("succeeded");
     expect((await j.stack.call("GET", `/instances/${vm.instance.id}`)).body).toMatchObject({
       status: "stopped",

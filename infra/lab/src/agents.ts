@@ -52,7 +52,7 @@ export async function startAgent(lab: string, hostId: string, command?: string):
       ["sh", "-c", cmd],
       path.join(host.ovsDir, "agent.log"),
       agentEnv(state, host),
-      { networkOnly: true },
+      { networkOnly: true, hostOnlyEnv: true },
     );
     return host.pids.agent;
   });

@@ -80,9 +80,19 @@ export function prerequisitesProblem(
   return uid === 0 ? null : "the lab needs root (network namespaces, Open vSwitch daemons)";
 }
 
+/** What the internet topology needs on top (gateways: userspace WireGuard; instances: checksum offload off). */
+export const INTERNET_PREREQUISITES: readonly { bin: string; pkg: string }[] = [
+  { bin: "wireguard-go", pkg: "wireguard-go" },
+  { bin: "wg", pkg: "wireguard-tools" },
+  { bin: "ethtool", pkg: "ethtool" },
+];
+
 /** Throws a readable error naming the apt packages to install; never skips. */
-export function requirePrerequisites(): void {
-  const problem = prerequisitesProblem(missingPrerequisites(), process.getuid?.());
+export function requirePrerequisites(o: { internet?: boolean } = {}): void {
+  const extra = o.internet
+    ? INTERNET_PREREQUISITES.filter(({ bin }) => !PATH_DIRS.some((d) => existsSync(`${d}/${bin}`)))
+    : [];
+  const problem = prerequisitesProblem([...missingPrerequisites(), ...extra], process.getuid?.());
   if (problem) throw new LabError(problem);
 }
 

@@ -83,6 +83,10 @@ export async function addInstance(lab: string, options: InstanceOptions): Promis
       await inNs(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1");
       await ipIn(host.ns, "link", "add", port, "mtu", "1500", "type", "veth", "peer", "name", "eth0", "netns", ns);
       await ipIn(ns, "link", "set", "eth0", "address", mac, "mtu", "1500", "up");
+      // across clouds a gateway's stack must see finished L4 checksums: OVS 3.1's userspace datapath
+      // rewrites a partial (offloaded) checksum with the wrong sign, which only cancels out while no
+      // stack completes it on the way (packages/controller README, "Across clouds")
+      if (state.internet) await inNs(ns, "ethtool", "-K", "eth0", "tx", "off");
       await ipIn(ns, "addr", "add", address.cidr, "dev", "eth0");
       await ipIn(ns, "route", "add", "default", "via", address.gateway, "dev", "eth0");
       // the host's kernel must never see the instance's frames, only Open vSwitch (port-guard.ts)

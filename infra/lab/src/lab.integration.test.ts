@@ -138,6 +138,19 @@ describe("hosts", () => {
     await expect(startAgent(lab, "h2")).rejects.toThrow(/already runs/);
     h2.pids.agent = pid;
   });
+
+  it("start agents with none of the console's settings or secrets in their environment", async () => {
+    // this process holds them (as up.sh and the test runner do); the hosts must not
+    process.env.AUTH_SECRET ??= "x".repeat(40);
+    process.env.DATABASE_URL ??= "postgresql://nvi:nvi@127.0.0.1:5432/nvi";
+    expect(await stopAgent(lab, "h3")).toBe(true);
+    const pid = await startAgent(lab, "h3");
+    host("h3").pids.agent = pid;
+    const names = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").map((kv) => kv.split("=")[0]);
+    expect(names).toContain("NVI_BRIDGE");
+    for (const secret of ["DATABASE_URL", "REDIS_URL", "AUTH_SECRET", "FABRIC_CA_SECRET"])
+      expect(names).not.toContain(secret);
+  });
 });
 
 describe("instances", () => {

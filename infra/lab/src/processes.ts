@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { readlink, readFile, stat } from "node:fs/promises";
-import { childEnv } from "./env.ts";
+import { childEnv, hostEnv } from "./env.ts";
 import { LabError, sleep, tryRun } from "./exec.ts";
 
 /**
@@ -20,7 +20,7 @@ export async function spawnInNs(
   argv: readonly string[],
   logFile: string,
   env: Record<string, string> = {},
-  o: { networkOnly?: boolean } = {},
+  o: { networkOnly?: boolean; hostOnlyEnv?: boolean } = {},
 ): Promise<number> {
   const fd = openSync(logFile, "a");
   try {
@@ -28,7 +28,9 @@ export async function spawnInNs(
     const child = spawn(enter[0]!, [...enter.slice(1), ...argv], {
       detached: true,
       stdio: ["ignore", fd, fd],
-      env: childEnv(env),
+      // the assertion is needed where Next's types make NODE_ENV required (infra/dataplane compiles this file)
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
+      env: o.hostOnlyEnv ? (hostEnv(env) as NodeJS.ProcessEnv) : childEnv(env),
     });
     const pid = child.pid;
     if (pid === undefined) throw new LabError(`could not start ${argv.join(" ")} in ${ns}`);

@@ -30,6 +30,15 @@ export const HostState = z
     mgmtIp: Ip,
     ovsDir: z.string().startsWith("/"),
     pids: z.object({ ovsdb: Pid.optional(), vswitchd: Pid.optional(), agent: Pid.optional() }).strict(),
+    /** set on a gateway host of the internet topology (src/internet.ts); its agent sets the tunnel up */
+    gateway: z
+      .object({
+        mode: z.enum(["nat", "napt", "public"]),
+        publicIp: Ip,
+        wgIf: z.string().regex(/^[a-z0-9]{1,15}$/),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type HostState = z.infer<typeof HostState>;
@@ -62,6 +71,15 @@ export const LabState = z
     agentCommand: z.string().optional(),
     mgmt: z.object({ bridge: z.string(), subnet: z.string(), tscIp: Ip }).strict(),
     router: z.object({ ns: z.string() }).strict(),
+    /** the internet topology: datacenters joined only through this namespace (src/internet.ts) */
+    internet: z
+      .object({
+        ns: z.string(),
+        subnet: z.string(),
+        edges: z.array(z.object({ dc: z.number().int(), ns: z.string(), publicIp: Ip }).strict()),
+      })
+      .strict()
+      .optional(),
     datacenters: z.array(
       z
         .object({

@@ -16,6 +16,7 @@ import {
   resolveController,
 } from "./plan.ts";
 import { spawnInNs } from "./processes.ts";
+import { buildInternet, type InternetPlan, planInternet, wireWan } from "./internet.ts";
 import { type HostState, type LabState, readState, runDirOf, statePathOf, withLabLock, writeState } from "./state.ts";
 import { findLeftovers, isEmpty, sweep } from "./teardown.ts";
 
@@ -29,6 +30,13 @@ export interface UpOptions {
   agentCommand?: string | undefined;
   bridge?: string | undefined;
   log?: (line: string) => void;
+  /**
+   * "internet" (issue 15): datacenters joined only through an internet namespace, an edge router
+   * each, no route for instance blocks between them, one gateway host per datacenter (src/internet.ts).
+   */
+  topology?: "routed" | "internet" | undefined;
+  /** The internet topology: how many gateway hosts each datacenter has (its first hosts; default 1; dc3, behind the port-rewriting NAT, keeps one). */
+  gatewaysPerDc?: number | undefined;
   /** Aborting stops the bring-up at the next step and tears down what it made (the CLI wires SIGINT here). */
   signal?: AbortSignal | undefined;
 }
@@ -103,36 +111,40 @@ export function agentEnv(
     LAB_MGMT_IP: host.mgmtIp,
     LAB_TSC_IP: state.mgmt.tscIp,
     LAB_CONTROLLER: state.controller ?? "",
+    // a gateway's WireGuard interface: its UAPI socket directory is shared by every namespace
+    ...(host.gateway ? { NVI_WG_INTERFACE: host.gateway.wgIf } : {}),
   };
 }
 
-async function buildSwitchesAndRouter(plan: LabPlan): Promise<void> {
-  await addNamespace(plan.routerNs, ["net.ipv4.ip_forward=1"]);
-  await Promise.all(plan.datacenters.map((dc) => addNamespace(dc.ns)));
+async function buildSwitchesAndRouter(plan: LabPlan, o: { router: boolean }): Promise<void> {
+  if (o.router) await addNamespace(plan.routerNs, ["net.ipv4.ip_forward=1"]);
+  await Promise.all(plan.datacenters.filter(() => o.router).map((dc) => addNamespace(dc.ns)));
   await Promise.all(
-    plan.datacenters.map(async (dc) => {
-      // the datacenter's underlay switch: a Linux bridge (no STP, so ports forward at once)
-      await ipIn(dc.ns, "link", "add", "br0", "type", "bridge", "stp_state", "0");
-      await ipIn(dc.ns, "link", "set", "br0", "up");
-      await ipIn(
-        plan.routerNs,
-        "link",
-        "add",
-        dc.routerIf,
-        "address",
-        dc.routerMac,
-        "type",
-        "veth",
-        "peer",
-        "name",
-        "rt",
-        "netns",
-        dc.ns,
-      );
-      await ipIn(dc.ns, "link", "set", "rt", "master", "br0", "up");
-      await ipIn(plan.routerNs, "addr", "add", `${dc.routerIp}/24`, "dev", dc.routerIf);
-      await ipIn(plan.routerNs, "link", "set", dc.routerIf, "up");
-    }),
+    plan.datacenters
+      .filter(() => o.router)
+      .map(async (dc) => {
+        // the datacenter's underlay switch: a Linux bridge (no STP, so ports forward at once)
+        await ipIn(dc.ns, "link", "add", "br0", "type", "bridge", "stp_state", "0");
+        await ipIn(dc.ns, "link", "set", "br0", "up");
+        await ipIn(
+          plan.routerNs,
+          "link",
+          "add",
+          dc.routerIf,
+          "address",
+          dc.routerMac,
+          "type",
+          "veth",
+          "peer",
+          "name",
+          "rt",
+          "netns",
+          dc.ns,
+        );
+        await ipIn(dc.ns, "link", "set", "rt", "master", "br0", "up");
+        await ipIn(plan.routerNs, "addr", "add", `${dc.routerIp}/24`, "dev", dc.routerIf);
+        await ipIn(plan.routerNs, "link", "set", dc.routerIf, "up");
+      }),
   );
   // the management bridge in the root namespace: the TSC listens on its address
   await run("ip", ["link", "add", plan.mgmt.bridge, "type", "bridge", "stp_state", "0"]);
@@ -147,6 +159,7 @@ async function buildHost(
   state: LabState,
   bridge: string,
   signal?: AbortSignal,
+  net?: InternetPlan,
 ): Promise<HostState> {
   const dcNs = plan.datacenters[h.dc - 1]?.ns ?? "";
   checkpoint(signal);
@@ -182,8 +195,10 @@ async function buildHost(
   await ipIn(h.ns, "addr", "add", `${h.fabricIp}/${h.fabricPrefixLen}`, "dev", bridge);
   await ipIn(h.ns, "link", "set", bridge, "up");
   await ipIn(h.ns, "route", "add", "default", "via", h.gatewayIp, "dev", bridge);
-  // the underlay routes the host's instance block to the host (a datacenter's fabric would announce it)
-  await ipIn(plan.routerNs, "route", "add", h.instanceBlock, "via", h.fabricIp);
+  // the underlay routes the host's instance block to the host (a datacenter's fabric would announce
+  // it): the shared router, or in the internet topology only the host's own datacenter's edge
+  const routerNs = net?.edges.find((e) => e.dc === h.dc)?.ns ?? plan.routerNs;
+  await ipIn(routerNs, "route", "add", h.instanceBlock, "via", h.fabricIp);
   const host: HostState = {
     id: h.id,
     index: h.index,
@@ -202,13 +217,19 @@ async function buildHost(
     ovsDir,
     pids,
   };
+  const g = net?.gateways.find((x) => x.hostId === h.id);
+  if (g) {
+    await wireWan(plan.name, h.ns, g);
+    // the tunnel itself is the agent's (apps/agent/src/gateway.ts), as on a real gateway
+    host.gateway = { mode: g.mode, publicIp: g.publicIp, wgIf: g.wgIf };
+  }
   if (state.agentCommand) {
     host.pids.agent = await spawnInNs(
       h.ns,
       ["sh", "-c", state.agentCommand],
       path.join(ovsDir, "agent.log"),
       agentEnv(state, host),
-      { networkOnly: true },
+      { networkOnly: true, hostOnlyEnv: true },
     );
   }
   return host;
@@ -219,7 +240,7 @@ async function buildHost(
  * (optionally) an agent per host. Refuses if the lab exists; a failure half-way sweeps what it made.
  */
 export async function labUp(options: UpOptions): Promise<LabState> {
-  requirePrerequisites();
+  requirePrerequisites({ internet: options.topology === "internet" });
   const log = options.log ?? (() => undefined);
   const name = options.name ?? randomLabName();
   const problem = labNameProblem(name);
@@ -257,6 +278,7 @@ export async function labUp(options: UpOptions): Promise<LabState> {
         );
       }
       const plan = planLab(name, options.datacenters, options.hostsPerDc, pickMgmtSlot(name, await usedRootSubnets()));
+      const net = options.topology === "internet" ? planInternet(plan, options.gatewaysPerDc) : undefined;
       const state: LabState = {
         version: 1,
         name,
@@ -266,7 +288,8 @@ export async function labUp(options: UpOptions): Promise<LabState> {
         controller: resolveController(options.controller, plan.mgmt.tscIp),
         agentCommand: options.agentCommand,
         mgmt: plan.mgmt,
-        router: { ns: plan.routerNs },
+        router: { ns: net?.ns ?? plan.routerNs },
+        ...(net ? { internet: { ns: net.ns, subnet: net.subnet, edges: net.edges } } : {}),
         datacenters: plan.datacenters.map((d) => ({
           index: d.index,
           id: d.id,
@@ -282,11 +305,12 @@ export async function labUp(options: UpOptions): Promise<LabState> {
       await writeState(state);
       const t0 = Date.now();
       try {
-        await buildSwitchesAndRouter(plan);
+        if (net) await buildInternet(plan, net, state.runDir);
+        await buildSwitchesAndRouter(plan, { router: !net });
         log(`switches, router and management bridge ready (${Date.now() - t0} ms)`);
         checkpoint(options.signal);
         state.hosts = await withRaisedRmem(() =>
-          pool(plan.hosts, 4, (h) => buildHost(plan, h, state, bridge, options.signal)),
+          pool(plan.hosts, 4, (h) => buildHost(plan, h, state, bridge, options.signal, net)),
         );
         checkpoint(options.signal);
         log(`${plan.hosts.length} hosts ready (${Date.now() - t0} ms)`);

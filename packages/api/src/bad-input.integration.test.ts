@@ -181,6 +181,17 @@ describe("bad request bodies change nothing and say what is wrong", () => {
     expect(JSON.stringify(body.issues ?? body.data?.issues)).toContain("scopes");
     expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
   });
+
+  it('a bad instance name is named once (issue 17: it read "name: name: …")', async () => {
+    const res = await rest("POST", "/instances", {
+      token: kit.owner.token,
+      body: JSON.stringify({ name: "Web_1", subnetId: "sn_00000000000000000000", runtime: "netns" }),
+    });
+    expect(res.status).toBe(400);
+    const body = await json(res);
+    const issues = (body.data as { issues: { path: string; message: string }[] }).issues;
+    expect(issues.find((i) => i.path === "name")?.message).toBe("lower-case letters, digits and - (not at either end)");
+  });
 });
 
 describe("text no column can hold (Postgres 22021/22P05) is refused at the edge", () => {

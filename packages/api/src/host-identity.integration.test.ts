@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreDeps } from "@nvi/core";
 import { createCaller } from "./root.ts";
-import { handleRest } from "./http.ts";
-import { randomIdentity } from "@nvi/core/test-support";
+import { randomIdentity, randomWireguardKey } from "@nvi/core/test-support";
 import {
   agentCall,
-  headerContext,
   makeTenant,
+  restAs,
   sessionContext,
   testDeps,
   type Tenant,
@@ -28,18 +27,7 @@ const rnd = (n: number): number => Math.floor(Math.random() * n);
 const identity = randomIdentity;
 const facts = agentFacts;
 
-const asTenant = (t: Tenant, method: string, path: string, body?: unknown) =>
-  handleRest(
-    new Request(`http://localhost/api/v1${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${t.token}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-    (req) => headerContext(deps, req.headers),
-  );
+const asTenant = (t: Tenant, method: string, path: string, body?: unknown) => restAs(deps, t.token)(method, path, body);
 
 async function enrolled(
   t: Tenant,
@@ -137,6 +125,30 @@ describe("agent facts at the edge", () => {
     expect(
       (await agentCall(deps, "/agent/heartbeat", { facts: facts("victim", mine) }, victim.credential)).status,
     ).toBe(200);
+  });
+
+  it("a heartbeat reporting another organization's WireGuard key is 409; the key stays with its host", async () => {
+    const key = randomWireguardKey();
+    const gateway = await enrolled(alice, "wg-holder", { wireguardPublicKey: key });
+    const thief = await enrolled(bob, "wg-thief");
+    const forged = await agentCall(
+      deps,
+      "/agent/heartbeat",
+      { facts: facts("wg-thief", { wireguardPublicKey: key }) },
+      thief.credential,
+    );
+    expect(forged.status).toBe(409);
+    expect((await json(forged)).data.domainCode).toBe("HOST_IDENTITY_CONFLICT");
+    const theirs = (
+      (await json(await asTenant(alice, "GET", "/hosts"))) as { id: string; identity: { wireguardPublicKey: string } }[]
+    ).find((h) => h.id === gateway.hostId);
+    expect(theirs?.identity.wireguardPublicKey).toBe(key);
+    // enrolling with it is refused as well
+    const enroll = await agentCall(deps, "/agent/enroll", {
+      joinToken: thief.joinString,
+      facts: facts(`wg-${rnd(1e6)}`, { wireguardPublicKey: key }),
+    });
+    expect(enroll.status).toBe(409);
   });
 
   it("an owner approves a re-installed machine's new identity over REST; the agent's next heartbeat is accepted", async () => {

@@ -6,6 +6,7 @@ import {
   agentCall,
   headerContext,
   makeTenant,
+  restAs,
   sessionContext,
   testDeps,
   type Tenant,
@@ -127,7 +128,7 @@ describe("host enrollment", () => {
     const notEmpty = await console_()
       .cloud.delete({ cloudId: c.id })
       .catch((e: Error) => e);
-    expect(String(notEmpty)).toMatch(/still has 1 host/);
+    expect(String(notEmpty)).toMatch(/still has host gone; remove the host first/);
     await console_().host.remove({ hostId: enrolled.hostId });
     expect((await agentCall(deps, "/agent/heartbeat", { facts: facts("gone") }, enrolled.credential)).status).toBe(401);
     expect(await console_().cloud.delete({ cloudId: c.id })).toEqual({ deleted: true });
@@ -144,6 +145,42 @@ describe("host enrollment", () => {
     );
     expect(res.status).toBe(409);
     expect((await json(res)).data).toMatchObject({ domainCode: "DUPLICATE_NAME", field: "name" });
+  });
+});
+
+describe("gateway hosts (issue 15) over REST", () => {
+  const post = (path: string, body: unknown) => restAs(deps, owner.token)("POST", path, body);
+
+  it("a private or malformed public address is 400 naming the field; a taken one is 409 naming it; the host is unchanged", async () => {
+    const { joinString } = await console_().joinToken.create({
+      cloudId,
+      reusable: false,
+      usageLimit: null,
+      expiresInHours: 1,
+    });
+    const enrolled = await json(await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: facts("gw1") }));
+    for (const bad of ["10.0.0.1", "172.31.4.5", "100.64.1.11", "1.2.3", "gw.example.com"]) {
+      const res = await post(`/hosts/${enrolled.hostId}/gateway`, { publicAddress: bad });
+      expect(res.status, bad).toBe(400);
+      expect((await json(res)).data, bad).toMatchObject({ domainCode: "VALIDATION_FAILED", field: "publicAddress" });
+    }
+    // unique across the console and the database outlives a run: a fresh documentation address each time
+    const address = `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
+    await deps.db.host.updateMany({ where: { gatewayPublicAddress: address }, data: { gatewayPublicAddress: null } });
+    expect((await post(`/hosts/${enrolled.hostId}/gateway`, { publicAddress: address })).status).toBe(200);
+    const { joinString: second } = await console_().joinToken.create({
+      cloudId,
+      reusable: false,
+      usageLimit: null,
+      expiresInHours: 1,
+    });
+    const other = await json(await agentCall(deps, "/agent/enroll", { joinToken: second, facts: facts("gw2") }));
+    const taken = await post(`/hosts/${other.hostId}/gateway`, { publicAddress: address });
+    expect(taken.status).toBe(409);
+    expect((await json(taken)).data).toMatchObject({ domainCode: "GATEWAY_ADDRESS_TAKEN", field: "publicAddress" });
+    const hosts = await console_().host.list({ cloudId });
+    expect(hosts.find((h) => h.id === other.hostId)?.gatewayPublicAddress).toBeNull();
+    expect(hosts.find((h) => h.id === enrolled.hostId)?.gatewayPublicAddress).toBe(address);
   });
 });
 

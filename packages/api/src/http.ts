@@ -1,8 +1,11 @@
 import { TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createOpenApiNodeHttpHandler, generateOpenApiDocument } from "trpc-to-openapi";
+import { documentAccepted, isAccepted } from "./accepted.ts";
 import type { ApiContext } from "./context.ts";
+import { errorData } from "./errors.ts";
 import { unstorableStringAt } from "./input-guard.ts";
+import { readGate } from "./read-gate.ts";
 import { appRouter } from "./root.ts";
 
 /** Requests larger than this are refused before any parsing (64 KiB is ample for this API). */
@@ -86,6 +89,21 @@ function reportInternal(options: HandlerOptions) {
   };
 }
 
+/** A refusal that says when to come back (a dependency outage, a burst) says it in `Retry-After` too. */
+function retryAfter({ errors }: { errors: TRPCError[] }): { headers?: Record<string, string> } {
+  const seconds = errors.map((e) => errorData(e).retryAfterSeconds).find((s) => s !== null);
+  return seconds ? { headers: { "Retry-After": String(seconds) } } : {};
+}
+
+/** REST: what `retryAfter` says, and `202` for a change answered with its operation (`accepted.ts`). */
+function restMeta(o: { errors: TRPCError[]; data: unknown[]; paths?: readonly string[] | undefined }): {
+  status?: number;
+  headers?: Record<string, string>;
+} {
+  if (o.errors.length) return retryAfter(o);
+  return isAccepted(o.paths?.[0], o.data[0]) ? { status: 202 } : {};
+}
+
 type RestCall = { createContext: () => ApiContext; onError: ReturnType<typeof reportInternal> };
 /** Per-request state of the one shared REST handler, keyed by the request object it is handed. */
 const restCalls = new WeakMap<object, RestCall>();
@@ -100,6 +118,7 @@ function sharedRestHandler() {
   return (restHandler ??= createOpenApiNodeHttpHandler({
     router: appRouter,
     createContext: ({ req }: { req: object }) => restCalls.get(req)!.createContext(),
+    responseMeta: restMeta,
     onError: (opts: { error: { code: string; cause?: unknown }; path?: string | undefined; req: object }) =>
       restCalls.get(opts.req)?.onError(opts),
   }) as never);
@@ -111,7 +130,9 @@ function checkedFirst(
 ) {
   return async (req: Request, createContext: ContextFactory, options: HandlerOptions = {}): Promise<Response> => {
     const checked = await checkBody(req);
-    return checked.ok ? handle(checked.request, createContext, options) : checked.response;
+    if (!checked.ok) return checked.response;
+    // reads take turns (a few at once), changes go straight through: see read-gate.ts
+    return readGate.admit(checked.request.method, () => handle(checked.request, createContext, options));
   };
 }
 
@@ -165,6 +186,7 @@ export const handleTrpc = checkedFirst((request, createContext, options) =>
     maxBatchSize: MAX_BATCH_SIZE,
     req: request,
     createContext: () => createContext(request),
+    responseMeta: retryAfter,
     onError: reportInternal(options),
   }),
 );
@@ -173,14 +195,16 @@ let cachedDocument: ReturnType<typeof generateOpenApiDocument> | undefined;
 
 /** The OpenAPI 3 document, generated from the same procedures tRPC serves. */
 export function openApiDocument(baseUrl: string) {
-  cachedDocument ??= generateOpenApiDocument(appRouter, {
-    title: "NVI multi-cloud VPC console API",
-    version: "1.0.0",
-    description:
-      "Everything the console does, for scripts. Authenticate with `Authorization: Bearer nvi_…` (create a token under Tokens). " +
-      "Errors are JSON `{ code, message, data: { domainCode, field, issues } }`.",
-    baseUrl: `${baseUrl}${REST_PREFIX}`,
-    tags: ["account", "organizations", "members", "tokens", "audit", "clouds", "vpcs", "agent"],
-  });
+  cachedDocument ??= documentAccepted(
+    generateOpenApiDocument(appRouter, {
+      title: "NVI multi-cloud VPC console API",
+      version: "1.0.0",
+      description:
+        "Everything the console does, for scripts. Authenticate with `Authorization: Bearer nvi_…` (create a token under Tokens). " +
+        "Errors are JSON `{ code, message, data: { domainCode, field, issues } }`.",
+      baseUrl: `${baseUrl}${REST_PREFIX}`,
+      tags: ["account", "organizations", "members", "tokens", "audit", "clouds", "vpcs", "agent"],
+    }),
+  );
   return { ...cachedDocument, servers: [{ url: `${baseUrl}${REST_PREFIX}` }] };
 }

@@ -10,3 +10,5 @@ export {
   REST_PREFIX,
   TRPC_PREFIX,
 } from "./http.ts";
+export { cachedProbe, dependencyHealth, type DependencyState, type ProbeResult, type Probes } from "./health.ts";
+export { handleAgentDownload, installScriptResponse, packageResponse, type AgentDownloads } from "./agent-downloads.ts";

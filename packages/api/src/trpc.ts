@@ -1,6 +1,6 @@
 import { initTRPC } from "@trpc/server";
 import type { Actor } from "@nvi/core";
-import { DomainError, authenticateHost } from "@nvi/core";
+import { DomainError, authenticateHost, unavailableError } from "@nvi/core";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import type { ApiContext } from "./context.ts";
 import { errorData, toTRPCError } from "./errors.ts";
@@ -46,6 +46,8 @@ const domainErrors = t.middleware(async ({ next }) => {
   if (cause instanceof DomainError) throw toTRPCError(cause);
   const race = RACE_CODES[(cause as { code?: string } | undefined)?.code ?? ""];
   if (race) throw toTRPCError(race);
+  const outage = unavailableError(cause);
+  if (outage) throw toTRPCError(outage);
   return result;
 });
 

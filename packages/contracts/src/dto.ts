@@ -72,6 +72,32 @@ export const ApiTokenDto = z.object({
 });
 export type ApiTokenDto = z.infer<typeof ApiTokenDto>;
 
+/**
+ * Every kind of object the audit log records a change to: the one list the core's audit writer is
+ * typed by, the API's filter accepts and the console's "Target" filter offers.
+ */
+export const AUDIT_TARGET_TYPES = [
+  "organization",
+  "member",
+  "invitation",
+  "user",
+  "token",
+  "cloud",
+  "join_token",
+  "host",
+  "vpc",
+  "subnet",
+  "instance",
+  "operation",
+  "group",
+  "rule",
+  "deny",
+  "peering",
+  "policy",
+] as const;
+export const AuditTargetType = z.enum(AUDIT_TARGET_TYPES);
+export type AuditTargetType = z.infer<typeof AuditTargetType>;
+
 export const AuditEventDto = z.object({
   id: idRef("auditEvent"),
   at: isoDate,
@@ -81,6 +107,8 @@ export const AuditEventDto = z.object({
   action: z.string(),
   targetType: z.string(),
   targetId: z.string().nullable(),
+  /** the target's name (as it is, or as it was when last recorded, if it is gone); null if it has none */
+  targetName: z.string().nullable(),
   before: z.unknown().nullable(),
   after: z.unknown().nullable(),
   sourceIp: z.string().nullable(),

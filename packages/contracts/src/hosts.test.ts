@@ -4,6 +4,39 @@ import { DatapathId, FabricAddress, HostFacts, InstanceBlock, UnicastMac } from 
 const ok = (schema: { safeParse(v: unknown): { success: boolean } }, v: unknown): boolean =>
   schema.safeParse(v).success;
 
+const plainFacts = {
+  hostname: "h1",
+  kernel: "6.1",
+  cpus: 2,
+  memoryMiB: 2048,
+  ovsVersion: null,
+  runtimes: { docker: true, qemu: true, netns: true },
+};
+
+describe("host facts report what a host can launch (issue 17, bug 2)", () => {
+  it("Docker images and VM guests, strictly: references and guest names only", () => {
+    const facts = HostFacts.parse({
+      ...plainFacts,
+      images: { docker: ["local/busybox:latest", "registry.lab:5000/team/app:1.2"], qemu: ["nvi-busybox"] },
+    });
+    expect(facts.images).toEqual({
+      docker: ["local/busybox:latest", "registry.lab:5000/team/app:1.2"],
+      qemu: ["nvi-busybox"],
+    });
+    for (const bad of [
+      { docker: ["--privileged"], qemu: [] },
+      { docker: [], qemu: ["../../etc"] },
+      { docker: [], qemu: [], extra: ["x"] },
+      { docker: Array.from({ length: 201 }, (_, i) => `img${i}:latest`), qemu: [] },
+    ])
+      expect(ok(HostFacts, { ...plainFacts, images: bad }), JSON.stringify(bad).slice(0, 60)).toBe(false);
+  });
+
+  it("an older agent that reports no images is still understood", () => {
+    expect(HostFacts.parse(plainFacts).images).toEqual({ docker: [], qemu: [] });
+  });
+});
+
 describe("host facts are validated at the edge", () => {
   it("instance blocks are network-address CIDRs /16 to /29 outside reserved ranges", () => {
     for (const good of ["100.65.3.0/24", "10.0.0.0/16", "192.168.1.8/29"])

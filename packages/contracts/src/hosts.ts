@@ -1,11 +1,23 @@
 import { z } from "zod";
+import { HostGuards } from "./host-guards.ts";
 import { idRef } from "./ids.ts";
+import { QEMU_IMAGE_NAME, isDockerImageReference } from "./instances.ts";
 
 const isoDate = z.iso.datetime();
 
 export const CLOUD_KINDS = ["docker", "vm", "baremetal"] as const;
 export const CloudKind = z.enum(CLOUD_KINDS);
 export type CloudKind = z.infer<typeof CloudKind>;
+
+/** How a cloud's hosts reach other clouds: the console's routed fabric (one underlay), or across the internet through its gateway hosts. */
+export const CLOUD_INTERCONNECTS = ["routed", "gateway"] as const;
+export const CloudInterconnect = z.enum(CLOUD_INTERCONNECTS);
+export type CloudInterconnect = z.infer<typeof CloudInterconnect>;
+
+/** A WireGuard public key: 32 bytes in base64 (the private key never leaves its host). */
+export const WireguardPublicKey = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, "must be a WireGuard public key (32 bytes, base64)");
 
 /** Free text an agent reports (hostname, kernel, …): no NUL or other control characters, which Postgres and logs cannot take. */
 const factText = (max: number) =>
@@ -78,6 +90,50 @@ export const DatapathId = z
   .regex(/^[0-9a-f]{16}$/, "must be 16 lower-case hex digits")
   .refine((s) => !/^0+$/.test(s), "must not be zero");
 
+/** At most this many images of each kind are reported (a host with more lists the first ones, sorted). */
+export const MAX_REPORTED_IMAGES = 200;
+
+/**
+ * What a host can launch: the Docker images it holds (`repository:tag`, Docker's grammar) and the VM
+ * guests in its image directory (names). Reported by agents since issue 17; absent from older ones.
+ */
+export const HostImages = z
+  .object({
+    docker: z
+      .array(z.string().max(300).refine(isDockerImageReference, "must be a Docker image reference"))
+      .max(MAX_REPORTED_IMAGES)
+      .default([]),
+    qemu: z.array(z.string().regex(QEMU_IMAGE_NAME, "must be a guest name")).max(MAX_REPORTED_IMAGES).default([]),
+  })
+  .strict();
+export type HostImages = z.infer<typeof HostImages>;
+
+/**
+ * A gateway's tunnel to another cloud's gateway as its agent last read it (`wg show … dump`):
+ * the peer by its public address, when the last handshake was (null: never), bytes both ways.
+ * WireGuard re-handshakes every 2 minutes while traffic flows, so a handshake older than 3 minutes
+ * (or none) means the link is down.
+ */
+export const GatewayLink = z
+  .object({
+    peerAddress: FabricAddress,
+    lastHandshakeAt: z.iso.datetime().nullable(),
+    rxBytes: z.number().int().min(0),
+    txBytes: z.number().int().min(0),
+  })
+  .strict();
+export type GatewayLink = z.infer<typeof GatewayLink>;
+
+/** WireGuard re-handshakes every 2 minutes on a live link: a link without a handshake for 3 is down. */
+export const GATEWAY_LINK_DOWN_AFTER_MS = 180_000;
+
+/** Whether a gateway link is up at `now` (a handshake within the last 3 minutes). */
+export function gatewayLinkUp(link: GatewayLink, now: Date): boolean {
+  return (
+    link.lastHandshakeAt !== null && now.getTime() - Date.parse(link.lastHandshakeAt) <= GATEWAY_LINK_DOWN_AFTER_MS
+  );
+}
+
 /** What an agent reports about its machine, on enrollment and with every heartbeat. */
 export const HostFacts = z
   .object({
@@ -105,7 +161,14 @@ export const HostFacts = z
     instanceBlock: InstanceBlock.nullable().default(null),
     datacenter: factText(64).nullable().default(null),
     runtimes: z.object({ docker: z.boolean(), qemu: z.boolean(), netns: z.boolean() }),
+    images: HostImages.default({ docker: [], qemu: [] }),
     agentVersion: factText(40).default("0.0.0"),
+    /** the public half of the WireGuard key the agent made on the host (what gateways peer with); absent from older agents */
+    wireguardPublicKey: WireguardPublicKey.nullable().default(null),
+    /** a gateway's links to other clouds' gateways (issue 15); null on other hosts and from older agents */
+    gatewayLinks: z.array(GatewayLink).max(1000).nullable().default(null),
+    /** the instance-port and fabric guards as the agent last checked them; null from older agents and ones that leave OVS alone */
+    guards: HostGuards.nullable().default(null),
   })
   .strict();
 export type HostFacts = z.infer<typeof HostFacts>;
@@ -118,6 +181,9 @@ export const HOST_IDENTITY_FIELDS = [
   "fabricMac",
   "nextHopMac",
   "instanceBlock",
+  // the WireGuard key gateways peer with: bound at the first claim and unique console-wide like the
+  // datapath id, so no host (of any organization) takes over another's tunnel by reporting its key
+  "wireguardPublicKey",
 ] as const;
 /** Those fields as a mask (`{ datapathId: true, … }`): what picks them from the facts, and selects them from a row. */
 export const HOST_IDENTITY_MASK = Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, true])) as {
@@ -139,6 +205,7 @@ export const ApprovedIdentityDto = z.object({
   fabricMac: z.string().nullable(),
   nextHopMac: z.string().nullable(),
   instanceBlock: z.string().nullable(),
+  wireguardPublicKey: z.string().nullable(),
 });
 
 /** A claim the console refused (a conflict with another host, or a change of an approved fact), kept until approved or withdrawn. */
@@ -155,6 +222,7 @@ export const CloudDto = z.object({
   kind: CloudKind,
   region: z.string(),
   datacenter: z.string(),
+  interconnect: CloudInterconnect,
   createdAt: isoDate,
   hostCount: z.number().int(),
 });
@@ -192,6 +260,8 @@ export const HostDto = z.object({
   identityClaim: IdentityClaimDto.nullable(),
   /** why the fabric skipped this host or one of its instances at its last refresh, or null */
   fabricProblem: z.string().nullable(),
+  /** set when the host is a gateway of its cloud: the public address other clouds' gateways reach it at */
+  gatewayPublicAddress: z.string().nullable(),
 });
 export type HostDto = z.infer<typeof HostDto>;
 
@@ -223,15 +293,58 @@ export const EnrollResponse = z.object({
   cloudId: z.string(),
   credential: z.string(),
   heartbeatSeconds: z.number().int(),
+  /** the host's approved instance block: the one its agent claimed, or the one the console assigned from its pool (absent from older consoles) */
+  instanceBlock: z.string().nullable().optional(),
   /** issued when the request carried a CSR (and facts with a datapath id) */
   certificate: FabricCertificate.optional(),
 });
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
 /** `csr`: the agent asks for a (new) switch certificate: none yet, nearly expired, asked for, or its credential just rotated. */
+/**
+ * A gateway host's tunnel plumbing, the same on every gateway (a point-to-point veth inside one
+ * host, so fixed values collide with nothing): the VEB's tunnel port (`nvigw`, OpenFlow port 4000)
+ * and its peer in the host's stack (`nvigk`), WireGuard's UDP port, and the TCP MSS clamped so a
+ * full-size segment fits the tunnel (1500 − 20 IP − 20 TCP − 60 WireGuard's outer IP/UDP/header/tag).
+ * The agent sets them up; the worker's fabric gives them to the TSC.
+ */
+export const GATEWAY_TUNNEL = {
+  ofport: 4000,
+  vebIf: "nvigw",
+  stackIf: "nvigk",
+  vebMac: "02:4e:56:47:00:01",
+  stackMac: "02:4e:56:47:00:02",
+  listenPort: 51820,
+  mss: 1380,
+} as const;
+
+/** Another cloud's gateway, as this gateway's WireGuard peers with it. */
+export const GatewayPeer = z
+  .object({
+    /** its approved WireGuard public key */
+    publicKey: WireguardPublicKey,
+    /** its public address (WireGuard's endpoint, on GATEWAY_TUNNEL.listenPort; checked public when it was set) */
+    publicAddress: FabricAddress,
+    /** its instance block: the only sources WireGuard accepts from it, and what is routed to it */
+    allowedIps: InstanceBlock,
+  })
+  .strict();
+export type GatewayPeer = z.infer<typeof GatewayPeer>;
+
+/** What a gateway host's agent sets up (heartbeat answer): its own public address and its peers. */
+export const GatewayConfig = z
+  .object({
+    publicAddress: FabricAddress,
+    peers: z.array(GatewayPeer).max(1000),
+  })
+  .strict();
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+
 export const HeartbeatRequest = z.object({ facts: HostFacts, csr: CertificateRequestPem.optional() });
 export const HeartbeatResponse = z.object({
   hostId: z.string(),
   heartbeatSeconds: z.number().int(),
+  /** the approved instance block (assigned by the console when the agent claimed none); the agent adopts it */
+  instanceBlock: z.string().nullable().optional(),
   /**
    * Credential rotation: a new host credential, delivered over this authenticated call. The agent
    * stores it and uses it from its next call on; that first use makes it the host's credential and
@@ -242,13 +355,24 @@ export const HeartbeatResponse = z.object({
   certificate: FabricCertificate.optional(),
   /** the console wants a new CSR (no certificate on record, another CA, another datapath id, or renewal due) */
   certificateWanted: z.boolean().optional(),
+  /**
+   * Issue 15: this host is its cloud's gateway: set up the tunnel to these peers; null: it is none
+   * (take the tunnel down). Absent (an older console): leave whatever is set up.
+   */
+  gateway: GatewayConfig.nullable().optional(),
+  /** instances here talk across clouds: their TX checksum offload goes off (packages/controller README, "Checksums") */
+  crossCloud: z.boolean().optional(),
 });
+
+/** The DSCP a VPC's packets carry on the underlay: six bits, 0 (best effort) unless the VPC says otherwise. */
+export const UnderlayDscp = z.number().int().min(0).max(63);
 
 export const VpcDto = z.object({
   id: idRef("vpc"),
   name: z.string(),
   cidr: z.string(),
   allowOverlap: z.boolean(),
+  underlayDscp: UnderlayDscp,
   createdAt: isoDate,
   subnetCount: z.number().int(),
 });

@@ -9,6 +9,14 @@ export const InstanceRuntime = z.enum(INSTANCE_RUNTIMES);
 export type InstanceRuntime = z.infer<typeof InstanceRuntime>;
 
 /**
+ * An instance's name: lower-case letters, digits and `-`, not at either end. The source text is
+ * what the console's `<input pattern>` uses, so it is written for the `v` flag browsers compile
+ * patterns with (a `-` inside a class escaped); the server checks the same pattern.
+ */
+export const INSTANCE_NAME_PATTERN = "[a-z0-9](?:[a-z0-9\\-]*[a-z0-9])?";
+export const INSTANCE_NAME = new RegExp(`^(?:${INSTANCE_NAME_PATTERN})$`, "v");
+
+/**
  * A qemu instance's `image` names a guest in the host's image directory (the agent's
  * NVI_IMAGE_DIR): `<dir>/<name>/vmlinuz` + `<dir>/<name>/initrd`, as `infra/images/build-guest.sh`
  * makes them. A name, never a path: the console cannot point a VM at arbitrary host files.
@@ -32,6 +40,22 @@ export const DOCKER_IMAGE_REFERENCE = new RegExp(
 export function isDockerImageReference(image: string): boolean {
   const name = image.split("@")[0]!.replace(/:[\w][\w.-]{0,127}$/, "");
   return name.length <= 255 && DOCKER_IMAGE_REFERENCE.test(image);
+}
+
+/**
+ * Whether "Can it reach…?" can send a probe from this instance: a running namespace or container.
+ * A VM has no guest agent yet, so it is a probe target only (issue 17, bug 4).
+ */
+export function canProbeFrom(instance: { runtime: InstanceRuntime; status: string }): boolean {
+  return instance.status === "running" && instance.runtime !== "qemu";
+}
+
+/**
+ * The status as people read it: a VM that is starting is booting its guest (the agent reports it
+ * started only once the guest answered), so it is not offered as running before it can answer.
+ */
+export function instanceStatusLabel(instance: { runtime: InstanceRuntime; status: string }): string {
+  return instance.runtime === "qemu" && instance.status === "starting" ? "booting" : instance.status;
 }
 
 /** Below this a Debian kernel with a busybox initramfs does not boot reliably. */
@@ -91,6 +115,8 @@ export const OperationDto = z.object({
   kind: z.string(),
   targetType: z.string(),
   targetId: z.string(),
+  /** the target's name (an instance's, a VPC's…), or as it was if it is gone; null if it has none */
+  targetName: z.string().nullable(),
   status: OperationStatus,
   progress: z.number().int().min(0).max(100),
   steps: z.array(OperationStep),
@@ -171,7 +197,14 @@ export const LaunchedDto = z.object({ instance: InstanceDto, operationId: z.stri
 export type LaunchedDto = z.infer<typeof LaunchedDto>;
 
 /** The agent's command poll (`POST /agent/commands`): what it has on its VEB, and what it should do. */
-export const CommandPollRequest = z.object({ inventory: z.array(InstanceInventoryItem).max(5000) });
+export const CommandPollRequest = z.object({
+  inventory: z.array(InstanceInventoryItem).max(5000),
+  /**
+   * the agent's first poll after it (re)started or lost the console: every command handed to it and
+   * not answered comes again at once (it may have died running them), not after the redelivery timer
+   */
+  resume: z.boolean().optional(),
+});
 export type CommandPollRequest = z.infer<typeof CommandPollRequest>;
 export const CommandPollDto = z.object({ commands: z.array(HostCommandDto), missing: z.array(z.string()) });
 export type CommandPollDto = z.infer<typeof CommandPollDto>;

@@ -68,6 +68,8 @@ export const PRIORITY = {
   RATE_LIMIT: 50,
   DEFAULT: 100,
   DENY: 150,
+  /** a gateway's block, from the fabric or its tunnel port, on to the pair flows (below an instance's LEASE) */
+  GATEWAY: 190,
   ENDPOINT: 200,
   SERVICE: 210,
 } as const;

@@ -5,6 +5,14 @@ import { newId } from "./ids.ts";
 import type { Clock } from "./clock.ts";
 import type { IdGenerator } from "./ids.ts";
 
+/** What one organization may hold of what every tenant shares (defaults and checks: clouds/org-limits.ts). */
+export interface OrgLimits {
+  /** hosts an organization may have enrolled (default 256) */
+  hosts: number;
+  /** /24s of the instance pool its hosts' blocks may touch, assigned or claimed by hand (default 256, 1/32 of the default pool) */
+  poolBlocks: number;
+}
+
 /** What every use-case needs from the outside world, injected (tests pass their own). */
 export interface CoreDeps {
   db: Db;
@@ -12,15 +20,24 @@ export interface CoreDeps {
   newId: IdGenerator;
   /** The secret the fabric CA's key is encrypted under (FABRIC_CA_SECRET, else AUTH_SECRET); without it no certificate is issued. */
   fabricSecret?: string;
+  /** Where hosts' instance blocks are assigned from (NVI_INSTANCE_POOL; default 100.96.0.0/11, see clouds/instance-blocks.ts). */
+  instancePool?: string;
+  /** What one organization may hold (NVI_ORG_HOST_LIMIT, NVI_ORG_POOL_BLOCK_LIMIT; defaults in clouds/org-limits.ts). */
+  orgLimits?: Partial<OrgLimits>;
 }
 
 /** Production wiring: one database pool per process, the system clock, random ids. */
-export function createCoreDeps(databaseUrl: string, options: { fabricSecret?: string } = {}): CoreDeps {
+export function createCoreDeps(
+  databaseUrl: string,
+  options: { fabricSecret?: string; instancePool?: string; orgLimits?: Partial<OrgLimits> } = {},
+): CoreDeps {
   return {
     db: createDb(databaseUrl),
     clock: systemClock,
     newId,
     ...(options.fabricSecret ? { fabricSecret: options.fabricSecret } : {}),
+    ...(options.instancePool ? { instancePool: options.instancePool } : {}),
+    ...(options.orgLimits ? { orgLimits: options.orgLimits } : {}),
   };
 }
 

@@ -37,6 +37,15 @@ export const ERROR_KINDS = {
   HOST_NOT_EMPTY: "CONFLICT",
   HOST_IDENTITY_CONFLICT: "CONFLICT",
   NO_IDENTITY_CLAIM: "CONFLICT",
+  // a dependency outage: nothing was done, the same request can be sent again (503 + Retry-After)
+  DATABASE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  QUEUE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  GATEWAY_ADDRESS_TAKEN: "CONFLICT",
+  NO_GATEWAY: "CONFLICT",
+  INSTANCE_POOL_FULL: "CONFLICT",
+  // a limit per organization (clouds/org-limits.ts), like QUOTA_EXCEEDED: waiting will not lift it
+  HOST_QUOTA_REACHED: "FORBIDDEN",
+  INSTANCE_BLOCK_QUOTA_REACHED: "FORBIDDEN",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_KINDS;

@@ -8,23 +8,54 @@ export interface EnqueueOptions {
   idempotencyKey: string;
 }
 
+/** The BullMQ job id of a definition's job for one idempotency key. */
+export function jobIdOf(def: JobDefinition, idempotencyKey: string): string {
+  return `${jobKey(def)}:${idempotencyKey}`.replaceAll(":", "_");
+}
+
 /** The producer side the console and core use. Holds one Redis connection per process. */
 export class JobProducer {
   private readonly queues = new Map<QueueName, Queue>();
-  private readonly connection: Redis;
+  private connection: Redis;
 
   /** `prefix` namespaces the Redis keys (BullMQ's default is "bull"); tests use their own. */
   constructor(
-    redisUrl: string,
+    private readonly redisUrl: string,
     private readonly prefix?: string,
   ) {
-    this.connection = new Redis(redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
+    this.connection = this.connect();
+  }
+
+  private connect(): Redis {
+    const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: true });
+    // an outage surfaces as the failed enqueue (the caller decides); not as an unhandled error event
+    connection.on("error", () => undefined);
+    return connection;
+  }
+
+  /**
+   * A connection Redis dropped while BullMQ was still setting it up can stay closed for good
+   * ("Connection is closed"): after any failed call the next one starts on a fresh connection, or a
+   * producer whose Redis died at the wrong moment would never enqueue again.
+   */
+  private closed = false;
+
+  private renewIfClosed(): void {
+    if (!this.closed && this.connection.status !== "end") return;
+    this.closed = false;
+    const old = [...this.queues.values()];
+    this.queues.clear();
+    for (const q of old) void q.close().catch(() => undefined);
+    this.connection.disconnect();
+    this.connection = this.connect();
   }
 
   private queue(name: QueueName): Queue {
+    this.renewIfClosed();
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.connection, ...(this.prefix ? { prefix: this.prefix } : {}) });
+      q.on("error", () => undefined);
       this.queues.set(name, q);
     }
     return q;
@@ -37,14 +68,30 @@ export class JobProducer {
   ): Promise<string> {
     const data = def.schema.parse(payload);
     const jobOptions: JobsOptions = {
-      jobId: `${jobKey(def)}:${options.idempotencyKey}`.replaceAll(":", "_"),
+      jobId: jobIdOf(def, options.idempotencyKey),
       attempts: 5,
       backoff: { type: "exponential", delay: 1000 },
       removeOnComplete: { age: 24 * 3600, count: 10_000 },
       removeOnFail: { age: 7 * 24 * 3600 },
     };
-    const job = await this.queue(def.queue).add(jobKey(def), data, jobOptions);
+    const job = await this.queue(def.queue)
+      .add(jobKey(def), data, jobOptions)
+      .catch((error: unknown) => {
+        this.closed = true; // whatever went wrong, the next call starts on a fresh connection
+        throw error;
+      });
     return job.id ?? jobOptions.jobId!;
+  }
+
+  /** Whether the job for this key is in Redis, in any state (what the outbox's tests look for). */
+  async has(def: JobDefinition, idempotencyKey: string): Promise<boolean> {
+    const job = await this.queue(def.queue)
+      .getJob(jobIdOf(def, idempotencyKey))
+      .catch((error: unknown) => {
+        this.closed = true; // whatever went wrong, the next call starts on a fresh connection
+        throw error;
+      });
+    return job !== undefined;
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,8 @@ export interface PolicyInstance {
   name: string;
   address: string;
   labels: Labels;
+  /** the DSCP its packets carry on the underlay: its VPC's setting (absent: the default, 0) */
+  underlayDscp?: number;
 }
 
 export interface PolicyGroup {

@@ -1,4 +1,4 @@
-import { isDockerImageReference, type InstanceSpec } from "@nvi/contracts";
+import { MAX_REPORTED_IMAGES, isDockerImageReference, type InstanceSpec } from "@nvi/contracts";
 import { guardPort } from "../port-guard.ts";
 import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
 import { hostIfName } from "./netns.ts";
@@ -148,4 +148,22 @@ export async function replugRestartedContainers(run: Runner, bridge: string, hos
     done.push(spec.instanceId);
   }
   return done;
+}
+
+/**
+ * The images this host can run a container from, as `repository:tag` (what the console's launch
+ * form offers). Untagged and dangling images, and anything not in Docker's reference grammar, are
+ * left out; sorted, at most `MAX_REPORTED_IMAGES`. Empty when Docker does not answer.
+ */
+export async function listDockerImages(run: Runner): Promise<string[]> {
+  const out = await run("docker", ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"]).catch(() => "");
+  return dockerImagesOf(out);
+}
+
+export function dockerImagesOf(listing: string): string[] {
+  const refs = listing
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.includes("<none>") && isDockerImageReference(l));
+  return [...new Set(refs)].sort().slice(0, MAX_REPORTED_IMAGES);
 }

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { detectAccel, guestOf, listGuests, qemuArgs } from "./qemu.ts";
+import { detectAccel, GUEST_READY_MARKER, guestOf, listGuests, qemuArgs, waitForGuest } from "./qemu.ts";
 
 const spec = {
   instanceId: "inst_0123456789ABCDEFGHij",
@@ -67,5 +67,28 @@ describe("the qemu runtime's pure parts", () => {
     );
     expect(await listGuests(dir)).toEqual(["good"]);
     expect(await listGuests(path.join(dir, "nothing-here"))).toEqual([]);
+  });
+});
+
+describe("a VM is started once its guest answers (issue 17, bug 4)", () => {
+  const consoleOf = async () => path.join(await mkdtemp(path.join(tmpdir(), "nvi-boot-")), "console.log");
+
+  it("waits for the guest's ready line on the serial console", async () => {
+    const file = await consoleOf();
+    await writeFile(file, "Linux version 6.1\n");
+    const started = Date.now();
+    setTimeout(() => void writeFile(file, `booting\nNVI-GUEST: ${GUEST_READY_MARKER} name=vm-1\n`), 300);
+    await waitForGuest(file, () => Promise.resolve(true), { timeoutMs: 5_000, pollMs: 20 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it("refuses when QEMU died, or when the guest stays silent", async () => {
+    const file = await consoleOf();
+    await expect(waitForGuest(file, () => Promise.resolve(false), { timeoutMs: 5_000, pollMs: 20 })).rejects.toThrow(
+      /exited before its guest answered/,
+    );
+    await expect(waitForGuest(file, () => Promise.resolve(true), { timeoutMs: 200, pollMs: 20 })).rejects.toThrow(
+      /did not answer within/,
+    );
   });
 });

@@ -20,6 +20,31 @@ export interface QemuConfig {
   /** one directory per instance: spec.json, qemu.pid, console.log */
   vmDir: string;
   accel: "tcg" | "kvm";
+  /** how long a start waits for the guest to answer (NVI-GUEST-READY on its serial console); default 90 s */
+  bootTimeoutMs?: number;
+}
+
+/** What the guest's init prints on the serial console once its network is up and its services listen. */
+export const GUEST_READY_MARKER = "NVI-GUEST-READY";
+
+/**
+ * Waits until the guest answers on its serial console (issue 17, bug 4: a VM was "running" seconds
+ * before its guest could answer, and the first reachability check failed). Refuses if QEMU dies
+ * meanwhile, or if the guest has not answered in time.
+ */
+export async function waitForGuest(
+  consoleFile: string,
+  alive: () => Promise<boolean>,
+  o: { timeoutMs: number; pollMs?: number },
+): Promise<void> {
+  const deadline = Date.now() + o.timeoutMs;
+  for (;;) {
+    if ((await readFile(consoleFile, "utf8").catch(() => "")).includes(GUEST_READY_MARKER)) return;
+    if (!(await alive())) throw new Error(`the VM's QEMU exited before its guest answered (see ${consoleFile})`);
+    if (Date.now() >= deadline)
+      throw new Error(`the guest did not answer within ${Math.round(o.timeoutMs / 1000)} s (see ${consoleFile})`);
+    await new Promise((r) => setTimeout(r, o.pollMs ?? 250));
+  }
 }
 
 /**
@@ -204,10 +229,15 @@ export async function startQemu(
   await plugPort(run, bridge, { port: tap, instanceId: spec.instanceId, mac: spec.mac, ip: spec.address });
   if (!(await runningPid(files.pidfile, spec.instanceId))) {
     await rm(files.pidfile, { force: true });
+    await rm(files.console, { force: true }); // the last boot's "ready" must not answer for this one
     await run("qemu-system-x86_64", qemuArgs(spec, guest, files, config.accel, tap));
     if (!(await runningPid(files.pidfile, spec.instanceId)))
       throw new Error(`qemu for ${spec.instanceId} exited right after starting (see ${files.console})`);
   }
+  // "running" means the guest answered: the operation (and the console's "booting") waits for it
+  await waitForGuest(files.console, async () => (await runningPid(files.pidfile, spec.instanceId)) !== null, {
+    timeoutMs: config.bootTimeoutMs ?? 90_000,
+  });
   return { ofport: await ofportOf(run, tap) };
 }
 

@@ -1,5 +1,6 @@
 "use client";
 
+import { AUDIT_TARGET_TYPES, AuditTargetType } from "@nvi/contracts";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
@@ -10,12 +11,19 @@ import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
+import { TargetLink } from "./ui/target-link.tsx";
+import type { SortState } from "./ui/sort.ts";
 import { formatUtc } from "./ui/time.ts";
 import { useFormSubmit } from "./ui/use-form-mutation.ts";
 
-const TARGET_TYPES = ["organization", "member", "invitation", "token", "user"] as const;
-
-type Filter = { action?: string; actor?: string; targetType?: string; from?: string; to?: string };
+type Filter = {
+  search?: string;
+  action?: string;
+  actor?: string;
+  targetType?: AuditTargetType;
+  from?: string;
+  to?: string;
+};
 
 function Change({ before, after }: { before: unknown; after: unknown }) {
   if (before == null && after == null) return <span className="muted">—</span>;
@@ -36,9 +44,10 @@ function readFilter(form: FormData): Filter {
     return v ? new Date(`${v}T${edge === "end" ? "23:59:59.999" : "00:00:00.000"}Z`).toISOString() : undefined;
   };
   return {
+    search: get("search"),
     action: get("action"),
     actor: get("actor"),
-    targetType: get("targetType"),
+    targetType: AuditTargetType.optional().catch(undefined).parse(get("targetType")),
     from: day("from", "start"),
     to: day("to", "end"),
   };
@@ -47,9 +56,10 @@ function readFilter(form: FormData): Filter {
 export function AuditView() {
   const trpc = useTRPC();
   const [filter, setFilter] = useState<Filter>({});
+  const [sort, setSort] = useState<SortState | null>({ column: "at", direction: "desc" });
   const events = useInfiniteQuery(
     trpc.audit.list.infiniteQueryOptions(
-      { ...filter, limit: 50 },
+      { ...filter, limit: 100, ...(sort?.direction === "asc" ? { order: "asc" as const } : {}) },
       { getNextPageParam: (page) => page.nextCursor ?? undefined, initialCursor: undefined },
     ),
   );
@@ -57,11 +67,15 @@ export function AuditView() {
   const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
   return (
     <>
-      <PageHeader title="Audit log" lead="Who did what, from where, with the state before and after. Newest first." />
-      <form className="card row" aria-label="Filter audit log" {...formProps}>
+      <PageHeader
+        title="Audit log"
+        lead="Who did what, from where, with the state before and after. Newest first unless you sort by time."
+      />
+      <form className="card row" role="search" aria-label="Filter audit log" {...formProps}>
+        <InputField label="Search" grow type="search" name="search" placeholder="action, who, or an object's name" />
         <InputField label="Action starts with" name="action" placeholder="token." />
         <InputField label="Actor" name="actor" placeholder="email or token name" />
-        <SelectField label="Target" name="targetType" defaultValue="" options={TARGET_TYPES}>
+        <SelectField label="Target" name="targetType" defaultValue="" options={AUDIT_TARGET_TYPES}>
           <option value="">any</option>
         </SelectField>
         <InputField label="From" name="from" type="date" />
@@ -73,6 +87,8 @@ export function AuditView() {
         testId="audit-table"
         rows={rows}
         rowKey={(e) => e.id}
+        label="Audit log"
+        serverSort={{ sort, onSort: (next) => setSort(next ?? { column: "at", direction: "asc" }) }}
         empty={
           events.isSuccess && (
             <EmptyState title="No matching events">
@@ -81,7 +97,7 @@ export function AuditView() {
           )
         }
         columns={[
-          { key: "at", header: "Time (UTC)", className: "mono", cell: (e) => formatUtc(e.at) },
+          { key: "at", header: "Time (UTC)", className: "mono", sortKey: "at", cell: (e) => formatUtc(e.at) },
           {
             key: "actor",
             header: "Actor",
@@ -95,20 +111,19 @@ export function AuditView() {
           {
             key: "target",
             header: "Target",
-            cell: (e) => (
-              <>
-                {e.targetType} <span className="muted mono">{e.targetId ?? ""}</span>
-              </>
-            ),
+            cell: (e) => <TargetLink type={e.targetType} id={e.targetId} name={e.targetName} />,
           },
           { key: "ip", header: "Source IP", className: "mono", cell: (e) => e.sourceIp ?? "—" },
           { key: "details", header: "Details", cell: (e) => <Change before={e.before} after={e.after} /> },
         ]}
       />
       {events.hasNextPage && (
-        <p>
-          <button onClick={() => void events.fetchNextPage()} disabled={events.isFetchingNextPage}>
-            Load more
+        <p className="page-footer">
+          <span aria-live="polite" data-testid="page-count">
+            Showing {rows.length.toLocaleString("en")} events
+          </span>
+          <button type="button" onClick={() => void events.fetchNextPage()} disabled={events.isFetchingNextPage}>
+            {events.isFetchingNextPage ? "Loading…" : "Load more"}
           </button>
         </p>
       )}

@@ -1,6 +1,13 @@
 "use client";
 
-import { CLOUD_KINDS, type CloudDto, type CloudKind } from "@nvi/contracts";
+import {
+  CLOUD_KINDS,
+  installCommand,
+  isLoopbackUrl,
+  type CloudDto,
+  type CloudInterconnect,
+  type CloudKind,
+} from "@nvi/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
@@ -10,6 +17,7 @@ import { JoinTokensList } from "./join-tokens-list.tsx";
 import { Badge } from "./ui/badge.tsx";
 import { ConfirmButton } from "./ui/confirm-button.tsx";
 import { CopyBlock } from "./ui/copy-block.tsx";
+import { useDisclosure } from "./ui/disclosure.ts";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { FormCard, InputField, SelectField } from "./ui/form-card.tsx";
@@ -27,11 +35,19 @@ function RegisterCloud({ onDone }: { onDone: () => void }) {
       kind: formText(f, "kind") as CloudKind,
       region: formText(f, "region"),
       datacenter: formText(f, "datacenter"),
+      interconnect: formText(f, "interconnect") as CloudInterconnect,
     }),
     { refresh: trpc.cloud.list.queryKey(), onDone },
   );
   return (
-    <FormCard title="Register a cloud" label="Register cloud" form={form} submit="Register" onCancel={onDone}>
+    <FormCard
+      title="Register a cloud"
+      label="Register cloud"
+      form={form}
+      submit="Register"
+      onCancel={onDone}
+      focusOnOpen
+    >
       <div className="row">
         <InputField label="Name" grow name="name" required maxLength={64} placeholder="fra-docker" />
         <SelectField
@@ -42,12 +58,21 @@ function RegisterCloud({ onDone }: { onDone: () => void }) {
         />
         <InputField label="Region" name="region" required maxLength={64} placeholder="eu-central" />
         <InputField label="Datacenter" name="datacenter" required maxLength={64} placeholder="fra1" />
+        <SelectField
+          label="Reaches other clouds"
+          name="interconnect"
+          defaultValue="routed"
+          options={[
+            { value: "routed", label: "on the console's routed fabric" },
+            { value: "gateway", label: "across the internet, through gateway hosts" },
+          ]}
+        />
       </div>
     </FormCard>
   );
 }
 
-function AddHost({ cloud }: { cloud: CloudDto }) {
+function AddHost({ cloud, publicUrl, hostLimit }: { cloud: CloudDto; publicUrl: string; hostLimit: number }) {
   const trpc = useTRPC();
   const [reusable, setReusable] = useState(false);
   const create = useAction(trpc.joinToken.create.mutationOptions(), { refresh: trpc.joinToken.list.queryKey() });
@@ -71,9 +96,24 @@ function AddHost({ cloud }: { cloud: CloudDto }) {
       <ErrorAlert error={create.error} />
       {join && (
         <div className="notice" style={{ marginTop: 8 }}>
-          On the host (Debian 12, as root, in a checkout of this project after <code>bash scripts/up.sh</code> or{" "}
-          <code>pnpm install</code>), run the agent with this join string. It is shown once and expires in 24 h.
-          <CopyBlock text={`NVI_JOIN='${join}' pnpm --filter @nvi/agent start`} testId="join-command" />
+          On the server (Debian 12 or Ubuntu, amd64), as root, run this one line. It installs the agent package with
+          Open vSwitch, writes the join string and the controller to <code>/etc/nvi/agent.env</code>, starts the agent,
+          waits until the host is enrolled and prints which ports to open. The join string is shown once and expires in
+          24 h.
+          <CopyBlock text={installCommand(publicUrl, join)} testId="join-command" />
+          {isLoopbackUrl(publicUrl) && (
+            <div className="alert" role="alert" data-testid="public-url-loopback">
+              This console&apos;s PUBLIC_URL is {publicUrl}, a loopback address: another machine running this line would
+              dial itself. Start the console with <code>PUBLIC_URL=https://&lt;its public name&gt;</code>.
+            </div>
+          )}
+          <p className="muted">
+            The console assigns the host&apos;s instance block (a free /24 of its pool; the script prints it, and the
+            underlay must route it to the host). Append <code>--instance-block CIDR</code> to give one of your own,{" "}
+            <code>--ca FILE</code> when the console&apos;s certificate comes from a private CA. An organization may
+            enroll up to {hostLimit} hosts on this console: past that, the script stops and says so (
+            <code>HOST_QUOTA_REACHED</code>; remove a host first).
+          </p>
           <p className="muted" style={{ marginBottom: 0 }}>
             No server at hand? <code>scripts/up.sh</code> runs lab hosts in two datacenters on this machine; enroll one
             with
@@ -85,17 +125,18 @@ function AddHost({ cloud }: { cloud: CloudDto }) {
   );
 }
 
-function CloudCard({ cloud }: { cloud: CloudDto }) {
+function CloudCard({ cloud, publicUrl, hostLimit }: { cloud: CloudDto; publicUrl: string; hostLimit: number }) {
   const trpc = useTRPC();
   const remove = useAction(trpc.cloud.delete.mutationOptions(), { refresh: trpc.cloud.list.queryKey() });
   return (
-    <section className="card" data-testid={`cloud-${cloud.name}`}>
+    <section className="card" id={cloud.id} data-testid={`cloud-${cloud.name}`}>
       <PageHeader
         level={2}
         title={cloud.name}
         lead={
           <>
             <Badge>{KIND_LABEL[cloud.kind]}</Badge>{" "}
+            {cloud.interconnect === "gateway" && <Badge>joined through gateways</Badge>}{" "}
             <span className="muted">
               {cloud.region} / {cloud.datacenter}
             </span>
@@ -112,17 +153,18 @@ function CloudCard({ cloud }: { cloud: CloudDto }) {
         }
       />
       <ErrorAlert error={remove.error} />
-      <HostsTable cloudId={cloud.id} />
-      <AddHost cloud={cloud} />
+      <HostsTable cloudId={cloud.id} publicUrl={publicUrl} />
+      <AddHost cloud={cloud} publicUrl={publicUrl} hostLimit={hostLimit} />
       <JoinTokensList cloudId={cloud.id} />
     </section>
   );
 }
 
-export function CloudsView() {
+/** `publicUrl`: the console's PUBLIC_URL, what hosts reach it by (the install line names it); `hostLimit`: NVI_ORG_HOST_LIMIT. */
+export function CloudsView({ publicUrl, hostLimit }: { publicUrl: string; hostLimit: number }) {
   const trpc = useTRPC();
   const clouds = useQuery(trpc.cloud.list.queryOptions(undefined, { refetchInterval: 10_000 }));
-  const [registering, setRegistering] = useState(false);
+  const { open: registering, show, hide, opener } = useDisclosure();
   return (
     <>
       <PageHeader
@@ -130,13 +172,13 @@ export function CloudsView() {
         lead="Docker hosts, VM hosts and bare-metal servers, each cloud in its own region and datacenter."
         actions={
           !registering && (
-            <button className="primary" onClick={() => setRegistering(true)}>
+            <button className="primary" ref={opener} onClick={show}>
               Register cloud
             </button>
           )
         }
       />
-      {registering && <RegisterCloud onDone={() => setRegistering(false)} />}
+      {registering && <RegisterCloud onDone={hide} />}
       <ErrorAlert error={clouds.error} />
       {clouds.data?.length === 0 && !registering && (
         <EmptyState title="No clouds registered yet">
@@ -147,7 +189,7 @@ export function CloudsView() {
         </EmptyState>
       )}
       {clouds.data?.map((c) => (
-        <CloudCard key={c.id} cloud={c} />
+        <CloudCard key={c.id} cloud={c} publicUrl={publicUrl} hostLimit={hostLimit} />
       ))}
     </>
   );

@@ -1,12 +1,24 @@
 "use client";
 
-import type { HostDto } from "@nvi/contracts";
-import { useQuery } from "@tanstack/react-query";
+import {
+  HOST_STATUSES,
+  NVI_VERSION,
+  gatewayLinkUp,
+  guardProblem,
+  olderRelease,
+  upgradeCommand,
+  type HostDto,
+} from "@nvi/contracts";
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { useTRPC } from "../trpc/client.tsx";
 import { Badge } from "./ui/badge.tsx";
 import { ConfirmButton } from "./ui/confirm-button.tsx";
 import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
+import { InputField, SelectField } from "./ui/form-card.tsx";
+import { PageFooter, rowsOf, sortParams, useDebounced } from "./ui/paged-list.tsx";
+import type { SortState } from "./ui/sort.ts";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDateTime, formatTime } from "./ui/time.ts";
 import { useAction } from "./ui/use-form-mutation.ts";
@@ -52,42 +64,166 @@ function fabric(h: HostDto, approve: { isPending: boolean; mutate: (input: { hos
   );
 }
 
-/** Hosts of one cloud, refreshed every few seconds so status follows heartbeats. */
-export function HostsTable({ cloudId }: { cloudId: string }) {
+/**
+ * What keeps the host's instances in their place, as its agent last checked: the instance ports'
+ * guard (nftables ingress chains, or the kernel datapath) and the fabric NIC's egress chain; a
+ * missing guard is an alert. "—" for agents that do not report them (older, or leaving OVS alone).
+ */
+function guards(h: HostDto) {
+  const g = h.facts.guards;
+  if (!g) return <span className="muted">—</span>;
+  const problem = guardProblem(g);
+  const ports =
+    g.ports.guard === "kernel-datapath"
+      ? "kernel datapath"
+      : `${g.ports.plugged - g.ports.unguarded}/${g.ports.plugged} ports`;
+  const fabric =
+    g.fabric.state === "active"
+      ? "fabric ok"
+      : g.fabric.state === "missing"
+        ? "fabric missing"
+        : "fabric: no block yet";
+  return (
+    <span title={`checked ${formatDateTime(g.checkedAt)} (${g.datapath} datapath)`}>
+      <Badge tone={problem ? "bad" : g.fabric.state === "active" ? "ok" : "warn"}>{problem ? "missing" : "held"}</Badge>
+      <div className="muted">
+        {ports} · {fabric}
+      </div>
+      {problem && (
+        <div className="alert" role="alert" data-testid={`host-guard-problem-${h.name}`}>
+          {problem}
+        </div>
+      )}
+    </span>
+  );
+}
+
+/** The agent's release; an older one than the console's is flagged with the line that upgrades it. */
+function agentVersion(h: HostDto, publicUrl: string) {
+  const version = h.facts.agentVersion;
+  if (!olderRelease(version, NVI_VERSION)) return version;
+  return (
+    <>
+      <Badge tone="warn">{version}</Badge>
+      <div className="alert" data-testid={`host-agent-outdated-${h.name}`}>
+        older than this console ({NVI_VERSION}); upgrade on the host (traffic keeps flowing):
+        <pre className="mono">{upgradeCommand(publicUrl)}</pre>
+      </div>
+    </>
+  );
+}
+
+/** Past this many hosts a cloud's table gets its search and status filter. */
+const FILTER_FROM = 10;
+
+/**
+ * Hosts of one cloud, paged by the server (`host.page`) and refreshed every few seconds so status
+ * follows heartbeats; a large cloud's table can be searched and filtered by status.
+ */
+export function HostsTable({ cloudId, publicUrl }: { cloudId: string; publicUrl: string }) {
   const trpc = useTRPC();
-  const hosts = useQuery(trpc.host.list.queryOptions({ cloudId }, { refetchInterval: 3_000 }));
+  const [search, setSearch] = useState("");
+  const [status, setStatus] = useState<HostDto["status"] | "">("");
+  const [sort, setSort] = useState<SortState | null>({ column: "host", direction: "asc" });
+  const q = useDebounced(search.trim());
+  const hosts = useInfiniteQuery(
+    trpc.host.page.infiniteQueryOptions(
+      {
+        cloudId: cloudId,
+        limit: 100,
+        ...sortParams(sort, { host: "name", seen: "seen" } as const),
+        ...(q ? { search: q } : {}),
+        ...(status ? { status } : {}),
+      },
+      {
+        getNextPageParam: (p) => p.nextCursor ?? undefined,
+        placeholderData: keepPreviousData,
+        refetchInterval: 3_000,
+      },
+    ),
+  );
+  const { rows, total } = rowsOf(hosts.data);
+  const filtered = !!(q || status);
   const remove = useAction(trpc.host.remove.mutationOptions());
   const rotate = useAction(trpc.host.rotateCredential.mutationOptions());
   const approve = useAction(trpc.host.approveIdentity.mutationOptions());
   return (
     <>
       <ErrorAlert error={[hosts.error, remove.error, rotate.error, approve.error]} />
+      {(filtered || total > FILTER_FROM) && (
+        <div className="row" role="search" aria-label="Find hosts">
+          <InputField
+            label="Search hosts"
+            grow
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="name or fabric address"
+          />
+          <SelectField label="Host status" value={status} onChange={setStatus} options={HOST_STATUSES}>
+            <option value="">any</option>
+          </SelectField>
+        </div>
+      )}
       <DataTable
-        rows={hosts.data ?? []}
+        rows={rows}
+        label="Hosts"
+        serverSort={{ sort, onSort: setSort }}
         rowKey={(h) => h.id}
+        anchorRows
         rowAttributes={(h) => ({ "data-testid": `host-${h.name}` })}
         style={{ margin: "12px 0" }}
-        empty={hosts.data && <p className="muted">No hosts yet: add one below.</p>}
+        empty={
+          hosts.isSuccess && <p className="muted">{filtered ? "No host matches." : "No hosts yet: add one below."}</p>
+        }
         columns={[
           {
             key: "host",
             header: "Host",
-            sort: (h) => h.name,
+            sortKey: "name",
             cell: (h) => <WithDetail main={h.name} detail={h.facts.os ?? h.facts.kernel} />,
           },
           {
             key: "status",
             header: "Status",
-            sort: (h) => h.status,
             cell: (h) => <Badge tone={STATUS_TONE[h.status]}>{h.status}</Badge>,
           },
           {
             key: "fabric",
             header: "Fabric address",
             className: "mono",
-            sort: (h) => h.identity.fabricAddress,
             cell: (h) => fabric(h, approve),
           },
+          {
+            key: "agent",
+            header: "Agent",
+            cell: (h) => agentVersion(h, publicUrl),
+          },
+          {
+            key: "gateway",
+            header: "Gateway",
+            className: "mono",
+            cell: (h) =>
+              h.gatewayPublicAddress ? (
+                <span title={`WireGuard public key ${h.identity.wireguardPublicKey ?? "not approved yet"}`}>
+                  {h.gatewayPublicAddress}
+                  {(h.facts.gatewayLinks ?? []).map((l) => (
+                    <div
+                      key={l.peerAddress}
+                      className="muted"
+                      title={
+                        l.lastHandshakeAt ? `last handshake ${formatDateTime(l.lastHandshakeAt)}` : "no handshake yet"
+                      }
+                    >
+                      → {l.peerAddress} {gatewayLinkUp(l, new Date()) ? "up" : "down"}
+                    </div>
+                  ))}
+                </span>
+              ) : (
+                "—"
+              ),
+          },
+          { key: "guards", header: "Guards", cell: guards },
           { key: "ovs", header: "OVS", cell: (h) => h.facts.ovsVersion ?? <span className="muted">missing</span> },
           {
             key: "runtimes",
@@ -101,13 +237,12 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
           {
             key: "size",
             header: "CPU / memory",
-            sort: (h) => h.facts.cpus,
             cell: (h) => `${h.facts.cpus} CPU / ${Math.round(h.facts.memoryMiB / 1024)} GiB`,
           },
           {
             key: "seen",
             header: "Last seen",
-            sort: (h) => h.lastSeenAt,
+            sortKey: "seen",
             cell: (h) => (
               <>
                 {formatTime(h.lastSeenAt)}
@@ -145,6 +280,7 @@ export function HostsTable({ cloudId }: { cloudId: string }) {
           />
         )}
       />
+      {total > 100 && <PageFooter shown={rows.length} total={total} noun="hosts" more={hosts} />}
     </>
   );
 }

@@ -1,34 +1,21 @@
 "use client";
 
-import type { InstanceDto, SubnetDto, VpcDto } from "@nvi/contracts";
+import { INSTANCE_NAME_PATTERN, type InstanceDto, type SubnetDto, type VpcDto } from "@nvi/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
+import { imageChoices, imagePlaceholder } from "../lib/launch-images.ts";
 import { parseLabels } from "../lib/labels.ts";
 import { useTRPC } from "../trpc/client.tsx";
-import { InstanceActions } from "./instance-actions.tsx";
+import { InstancesTable } from "./instances-table.tsx";
 import { useLiveUpdates } from "./live.tsx";
-import { InstanceLabels } from "./policy/instance-labels.tsx";
 import { ReachabilityCheck } from "./reachability-check.tsx";
-import { Badge, type Tone } from "./ui/badge.tsx";
-import { DataTable, WithDetail } from "./ui/data-table.tsx";
+import { useDisclosure } from "./ui/disclosure.ts";
 import { EmptyState } from "./ui/empty-state.tsx";
-import { ErrorAlert } from "./ui/error-alert.tsx";
 import { Field, FormCard, InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { problem, useFormMutation } from "./ui/use-form-mutation.ts";
-
-export const INSTANCE_STATUS_TONE: Record<InstanceDto["status"], Tone> = {
-  pending: "warn",
-  starting: "warn",
-  running: "ok",
-  stopping: "warn",
-  stopped: "muted",
-  failed: "bad",
-  terminating: "warn",
-  terminated: "muted",
-};
 
 const RUNTIMES: { value: InstanceDto["runtime"]; label: string }[] = [
   { value: "netns", label: "network namespace" },
@@ -59,6 +46,11 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
   const subnets = useAllSubnets(vpcs);
   const hosts = useQuery(trpc.host.list.queryOptions({}));
   const [runtime, setRuntime] = useState<InstanceDto["runtime"]>("netns");
+  const [hostId, setHostId] = useState("");
+  const [chosenSubnet, setSubnetId] = useState("");
+  const subnetId = chosenSubnet || (subnets[0]?.subnet.id ?? "");
+  const cloudId = subnets.find((s) => s.subnet.id === subnetId)?.subnet.cloudId ?? null;
+  const images = imageChoices(hosts.data ?? [], { runtime, hostId, cloudId });
   const form = useFormMutation(
     trpc.instance.launch.mutationOptions(),
     (f) => {
@@ -83,7 +75,14 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
   if (subnets.length === 0)
     return <p className="muted">Add a subnet to a VPC first: instances are launched into subnets.</p>;
   return (
-    <FormCard title="Launch an instance" label="Launch instance" form={form} submit="Launch" onCancel={onDone}>
+    <FormCard
+      title="Launch an instance"
+      label="Launch instance"
+      form={form}
+      submit="Launch"
+      onCancel={onDone}
+      focusOnOpen
+    >
       <div className="row">
         <Field label="Name" grow>
           <input
@@ -91,13 +90,15 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
             required
             maxLength={40}
             placeholder="web-1"
-            pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+            pattern={INSTANCE_NAME_PATTERN}
             title="lower-case letters, digits and -"
           />
         </Field>
         <SelectField
           label="Subnet"
           name="subnetId"
+          value={subnetId}
+          onChange={setSubnetId}
           options={subnets.map(({ vpc, subnet }) => ({
             value: subnet.id,
             label: `${vpc.name} / ${subnet.name} (${subnet.cidr})`,
@@ -107,7 +108,8 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
         <SelectField<string>
           label="Host"
           name="hostId"
-          defaultValue=""
+          value={hostId}
+          onChange={setHostId}
           options={(hosts.data ?? []).map((h) => ({
             value: h.id,
             label: `${h.name} (${h.status})`,
@@ -120,13 +122,12 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
       <div className="row">
         {runtime !== "netns" && (
           <Field label="Image" grow>
-            <input
-              name="image"
-              required
-              placeholder={
-                runtime === "docker" ? "alpine:3.19 (present on the host)" : "nvi-busybox (a guest on the host)"
-              }
-            />
+            <input name="image" required list="launch-images" placeholder={imagePlaceholder(runtime, images)} />
+            <datalist id="launch-images" data-testid="launch-images">
+              {images.map((i) => (
+                <option key={i} value={i} />
+              ))}
+            </datalist>
           </Field>
         )}
         {runtime === "docker" && (
@@ -156,10 +157,8 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
 export function InstancesView() {
   const trpc = useTRPC();
   useLiveUpdates();
-  const instances = useQuery(trpc.instance.list.queryOptions({}));
   const vpcs = useQuery(trpc.vpc.list.queryOptions());
-  const [launching, setLaunching] = useState(false);
-  const vpcName = (id: string) => vpcs.data?.find((v) => v.id === id)?.name ?? id;
+  const { open: launching, show, hide, opener } = useDisclosure();
   const noVpc = (vpcs.data?.length ?? 0) === 0;
   return (
     <>
@@ -169,20 +168,16 @@ export function InstancesView() {
         actions={
           !launching &&
           !noVpc && (
-            <button className="primary" onClick={() => setLaunching(true)}>
+            <button className="primary" ref={opener} onClick={show}>
               Launch instance
             </button>
           )
         }
       />
-      {launching && <LaunchForm vpcs={vpcs.data ?? []} onDone={() => setLaunching(false)} />}
-      <ErrorAlert error={instances.error} />
-      <DataTable
-        rows={instances.data ?? []}
-        rowKey={(i) => i.id}
-        rowAttributes={(i) => ({ "data-testid": `instance-${i.name}` })}
+      {launching && <LaunchForm vpcs={vpcs.data ?? []} onDone={hide} />}
+      <InstancesTable
+        vpcs={vpcs.data ?? []}
         empty={
-          instances.data &&
           !launching && (
             <EmptyState title="No instances yet" action={noVpc ? { href: "/vpcs", label: "Go to VPCs" } : undefined}>
               <p>
@@ -192,60 +187,19 @@ export function InstancesView() {
             </EmptyState>
           )
         }
-        columns={[
-          {
-            key: "name",
-            header: "Instance",
-            sort: (i) => i.name,
-            cell: (i) => <WithDetail main={i.name} detail={i.id} mono />,
-          },
-          {
-            key: "status",
-            header: "Status",
-            sort: (i) => i.status,
-            cell: (i) => (
-              <WithDetail
-                main={<Badge tone={INSTANCE_STATUS_TONE[i.status]}>{i.status}</Badge>}
-                detail={i.statusReason}
-              />
-            ),
-          },
-          {
-            key: "address",
-            header: "Address",
-            className: "mono",
-            sort: (i) => i.address.split(".").reduce((n, o) => n * 256 + Number(o), 0),
-            cell: (i) => <WithDetail main={i.address} detail={i.mac} />,
-          },
-          { key: "vpc", header: "VPC", sort: (i) => vpcName(i.vpcId), cell: (i) => vpcName(i.vpcId) },
-          {
-            key: "host",
-            header: "Host",
-            sort: (i) => i.hostName,
-            cell: (i) => (
-              <>
-                {i.hostName}
-                {i.ofport !== null && <div className="muted">VEB port {i.ofport}</div>}
-              </>
-            ),
-          },
-          {
-            key: "runtime",
-            header: "Runtime",
-            sort: (i) => i.runtime,
-            cell: (i) => <WithDetail main={i.runtime} detail={i.image} />,
-          },
-          { key: "labels", header: "Labels", cell: (i) => <InstanceLabels instance={i} /> },
-        ]}
-        actions={(i) => <InstanceActions instance={i} />}
-      />
-      {instances.data && <ReachabilityCheck instances={instances.data} />}
-      {(instances.data?.length ?? 0) > 1 && (
-        <p className="muted">
-          Why can (or can&apos;t) one reach another? <Link href="/policies#explain">Ask the policy</Link>: the rule or
-          deny entry that decides it, beside this live probe.
-        </p>
-      )}
+      >
+        {(rows) => (
+          <>
+            {rows.length > 0 && <ReachabilityCheck instances={rows} />}
+            {rows.length > 1 && (
+              <p className="muted">
+                Why can (or can&apos;t) one reach another? <Link href="/policies#explain">Ask the policy</Link>: the
+                rule or deny entry that decides it, beside this live probe.
+              </p>
+            )}
+          </>
+        )}
+      </InstancesTable>
     </>
   );
 }

@@ -24,6 +24,7 @@ export function JoinTokensList({ cloudId }: { cloudId: string }) {
       <DataTable
         rows={tokens.data}
         rowKey={(t) => t.id}
+        anchorRows
         style={{ marginTop: 8 }}
         columns={[
           { key: "token", header: "Token", className: "mono", cell: (t) => `${t.prefix}…` },

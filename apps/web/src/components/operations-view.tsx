@@ -1,15 +1,20 @@
 "use client";
 
-import type { OperationDto } from "@nvi/contracts";
-import { useQuery } from "@tanstack/react-query";
+import { OPERATION_STATUSES, type OperationDto } from "@nvi/contracts";
+import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
+import { useState } from "react";
 import { useTRPC } from "../trpc/client.tsx";
 import { useLiveUpdates } from "./live.tsx";
 import { Badge, type Tone } from "./ui/badge.tsx";
 import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
+import { InputField, SelectField } from "./ui/form-card.tsx";
+import { PageFooter, rowsOf, sortParams, useDebounced } from "./ui/paged-list.tsx";
+import type { SortState } from "./ui/sort.ts";
 import { PageHeader } from "./ui/page-header.tsx";
+import { TargetLink } from "./ui/target-link.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDateTime, formatDuration, formatTime } from "./ui/time.ts";
 import { useAction } from "./ui/use-form-mutation.ts";
@@ -55,7 +60,23 @@ export function OperationsView() {
   const trpc = useTRPC();
   const connected = useLiveUpdates();
   const target = useSearchParams().get("target") ?? undefined;
-  const ops = useQuery(trpc.operation.list.queryOptions({ ...(target ? { targetId: target } : {}), limit: 100 }));
+  const [search, setSearch] = useState("");
+  const [status, setStatus] = useState<OperationDto["status"] | "">("");
+  const [sort, setSort] = useState<SortState | null>({ column: "when", direction: "desc" });
+  const q = useDebounced(search.trim());
+  const list = useInfiniteQuery(
+    trpc.operation.page.infiniteQueryOptions(
+      {
+        limit: 100,
+        ...sortParams(sort, { when: "created", kind: "kind" } as const),
+        ...(target ? { targetId: target } : {}),
+        ...(q ? { search: q } : {}),
+        ...(status ? { status } : {}),
+      },
+      { getNextPageParam: (p) => p.nextCursor ?? undefined, placeholderData: keepPreviousData },
+    ),
+  );
+  const { rows, total } = rowsOf(list.data);
   const retry = useAction(trpc.operation.retry.mutationOptions());
   const cancel = useAction(trpc.operation.cancel.mutationOptions());
   return (
@@ -71,34 +92,60 @@ export function OperationsView() {
           </>
         }
       />
-      {target && <p className="muted">Showing the operations of {target}.</p>}
-      <ErrorAlert error={[ops.error, retry.error]} />
+      {target && (
+        <p className="muted">
+          Showing the operations of {rows.find((o) => o.targetId === target)?.targetName ?? target}.
+        </p>
+      )}
+      <div className="card row" role="search" aria-label="Find operations">
+        <InputField
+          label="Search"
+          grow
+          type="search"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          placeholder="kind, who asked, or the instance or host's name"
+        />
+        <SelectField label="Status" value={status} onChange={setStatus} options={OPERATION_STATUSES}>
+          <option value="">any</option>
+        </SelectField>
+      </div>
+      <ErrorAlert error={[list.error, retry.error]} />
       <ErrorAlert error={cancel.error} testId="operation-cancel-error" />
       <DataTable
-        rows={ops.data ?? []}
+        rows={rows}
+        label="Operations"
+        serverSort={{ sort, onSort: setSort }}
         rowKey={(op) => op.id}
         rowAttributes={(op) => ({ "data-testid": `operation-${op.id}` })}
         empty={
-          ops.data && (
+          list.isSuccess &&
+          (q || status ? (
+            <p className="muted">No operation matches.</p>
+          ) : (
             <EmptyState title="No operations yet" action={{ href: "/instances", label: "Launch an instance" }}>
               <p>
                 Launching and terminating instances (and, next, plugging policies) show up here as they run. Account and
                 token changes are in the audit log.
               </p>
             </EmptyState>
-          )
+          ))
         }
         columns={[
           {
             key: "kind",
             header: "Operation",
-            sort: (op) => op.kind,
-            cell: (op) => <WithDetail main={op.kind} detail={op.targetId} mono />,
+            sortKey: "kind",
+            cell: (op) => (
+              <WithDetail
+                main={op.kind}
+                detail={<TargetLink type={op.targetType} id={op.targetId} name={op.targetName} />}
+              />
+            ),
           },
           {
             key: "status",
             header: "Status",
-            sort: (op) => op.status,
             cell: (op) => (
               <>
                 <Badge tone={OPERATION_STATUS_TONE[op.status]}>{op.status}</Badge>
@@ -115,11 +162,11 @@ export function OperationsView() {
             style: { minWidth: 260 },
             cell: (op) => <OperationProgress op={op} />,
           },
-          { key: "by", header: "Asked by", sort: (op) => op.requestedBy, cell: (op) => op.requestedBy },
+          { key: "by", header: "Asked by", cell: (op) => op.requestedBy },
           {
             key: "when",
             header: "When",
-            sort: (op) => op.createdAt,
+            sortKey: "created",
             cell: (op) => (
               <>
                 {formatDateTime(op.createdAt)}
@@ -150,6 +197,7 @@ export function OperationsView() {
           />
         )}
       />
+      <PageFooter shown={rows.length} total={total} noun="operations" more={list} />
     </>
   );
 }

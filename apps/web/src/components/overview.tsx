@@ -2,7 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { networkSummary } from "../lib/network-summary.ts";
 import { useTRPC } from "../trpc/client.tsx";
+import { useLiveUpdates } from "./live.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 
 const STEPS = [
@@ -30,6 +32,34 @@ const STEPS = [
   { href: "/settings", title: "Invite your team", text: "Owners, admins, members and viewers, by invitation link." },
 ];
 
+/** The state of the network, each tile linked to the page with the detail; live like the pages it sums up. */
+function NetworkState() {
+  const trpc = useTRPC();
+  useLiveUpdates();
+  const hosts = useQuery(trpc.host.list.queryOptions({}));
+  const instances = useQuery(trpc.instance.list.queryOptions({}));
+  const operations = useQuery(trpc.operation.list.queryOptions({ limit: 100 }));
+  const realization = useQuery(trpc.policy.realization.queryOptions());
+  if (!hosts.data || !instances.data) return null;
+  const tiles = networkSummary({
+    hosts: hosts.data,
+    instances: instances.data,
+    operations: operations.data ?? [],
+    realization: realization.data ?? [],
+  });
+  return (
+    <section aria-label="State of the network" className="grid4" data-testid="network-state">
+      {tiles.map((t) => (
+        <Link key={t.key} href={t.href} className={`card tile ${t.tone}`} data-testid={`state-${t.key}`}>
+          <div className="muted">{t.title}</div>
+          <div className="tile-value">{t.value}</div>
+          <div className="muted">{t.detail}</div>
+        </Link>
+      ))}
+    </section>
+  );
+}
+
 export function Overview() {
   const trpc = useTRPC();
   const me = useQuery(trpc.me.get.queryOptions());
@@ -48,6 +78,7 @@ export function Overview() {
           )
         }
       />
+      <NetworkState />
       <div className="grid2">
         {STEPS.map((s, i) => (
           <Link key={s.href} href={s.href} className="card" style={{ color: "inherit" }}>

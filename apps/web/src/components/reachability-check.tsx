@@ -1,6 +1,6 @@
 "use client";
 
-import type { InstanceDto, ReachabilityDto } from "@nvi/contracts";
+import { canProbeFrom, type InstanceDto, type ReachabilityDto } from "@nvi/contracts";
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
@@ -52,7 +52,7 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
   const [fromChoice, setFromChoice] = useState("");
   const [toChoice, setToChoice] = useState("");
   const check = useMutation(trpc.reachability.check.mutationOptions());
-  const running = instances.filter((i) => i.status === "running");
+  const running = instances.filter(canProbeFrom);
   // defaults: the first running instance, towards the first other one
   const from = running.some((i) => i.id === fromChoice) ? fromChoice : (running[0]?.id ?? "");
   const to =
@@ -78,7 +78,8 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
       submit={check.isPending ? "Probing…" : "Check"}
     >
       <p className="muted">
-        A live probe from inside one instance to another (or to any address), through the real VEBs and flows.
+        A live probe from inside one instance to another (or to any address), through the real VEBs and flows. It is
+        sent from a running namespace or container; a VM is a target only (it has no guest agent yet).
       </p>
       <div className="row">
         <InstancePicker label="From" name="from" instances={running} value={from} onChange={setFromChoice} />

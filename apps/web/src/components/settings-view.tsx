@@ -53,6 +53,7 @@ function Members() {
         testId="members-table"
         rows={members.data ?? []}
         rowKey={(m) => m.id}
+        anchorRows
         rowAttributes={(m) => ({ "data-testid": `member-${m.email}` })}
         columns={[
           { key: "name", header: "Name", sort: (m) => m.name, cell: (m) => m.name },
@@ -141,6 +142,7 @@ function Invitations() {
       <DataTable
         rows={invitations.data ?? []}
         rowKey={(i) => i.id}
+        anchorRows
         columns={[
           { key: "role", header: "Role", sort: (i) => ROLES.indexOf(i.role), cell: (i) => i.role },
           {

@@ -95,6 +95,9 @@ export function Shell({ user, children }: { user: { email: string; name: string 
   };
   return (
     <div className="shell">
+      <a href="#content" className="skip-link">
+        Skip to content
+      </a>
       <nav className="nav" aria-label="Main">
         <Link href="/" className="brand">
           NVI console
@@ -124,7 +127,9 @@ export function Shell({ user, children }: { user: { email: string; name: string 
           <ThemeToggle />
           <button onClick={() => void signOut()}>Sign out</button>
         </header>
-        <main className="content">{children}</main>
+        <main className="content" id="content" tabIndex={-1}>
+          {children}
+        </main>
       </div>
     </div>
   );

@@ -122,6 +122,7 @@ export function TokensView() {
       <DataTable
         rows={tokens.data ?? []}
         rowKey={(t) => t.id}
+        anchorRows
         rowAttributes={(t) => ({ "data-testid": `token-row-${t.name}` })}
         empty={
           tokens.data &&

@@ -1,28 +1,54 @@
 "use client";
 
-import { useQueries, useQuery } from "@tanstack/react-query";
+import { useMutation, useQueries, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { DrawVpcPanel } from "./draw-vpc.tsx";
 import { useTRPC } from "../trpc/client.tsx";
-import { EmptyState } from "./ui/empty-state.tsx";
-import { PageHeader } from "./ui/page-header.tsx";
 import { useLiveUpdates } from "./live.tsx";
-import { TopologyCanvas } from "./topology-canvas.tsx";
-import { useDrawing } from "./topology-drawing.ts";
-import { layout } from "./topology-layout.ts";
+import { PolicyChangePanel, usePolicyChange } from "./policy/policy-change.tsx";
+import { TopologyCanvas, useDrawing } from "./topology/canvas.tsx";
+import { buildGraph } from "./topology/graph.ts";
+import { PlugForm } from "./topology/plug-form.tsx";
+import { EmptyState } from "./ui/empty-state.tsx";
+import { SelectField } from "./ui/form-card.tsx";
+import { PageHeader } from "./ui/page-header.tsx";
 
 export function TopologyView() {
   const trpc = useTRPC();
   const drawing = useDrawing();
   const [created, setCreated] = useState<string | null>(null);
+  const [policyVpc, setPolicyVpc] = useState("");
   const clouds = useQuery(trpc.cloud.list.queryOptions(undefined, { refetchInterval: 10_000 }));
-  const hosts = useQuery(trpc.host.list.queryOptions({}, { refetchInterval: 3_000 }));
+  const hosts = useQuery(trpc.host.list.queryOptions({}, { refetchInterval: 5_000 }));
   const vpcs = useQuery(trpc.vpc.list.queryOptions());
   const instances = useQuery(trpc.instance.list.queryOptions({}));
   useLiveUpdates();
   const subnets = useQueries({ queries: (vpcs.data ?? []).map((v) => trpc.subnet.list.queryOptions({ vpcId: v.id })) });
-  if (!clouds.data || !hosts.data || !vpcs.data) return <p className="muted">Loading…</p>;
+  const vpcId = policyVpc || vpcs.data?.[0]?.id || "";
+  const matrix = useQuery(trpc.policy.matrix.queryOptions({ vpcId: vpcId }, { enabled: vpcId !== "" }));
+  const plug = useMutation(trpc.policy.plug.mutationOptions());
+  const unplug = useMutation(trpc.policy.unplug.mutationOptions());
+  const flow = usePolicyChange();
+  const allSubnets = subnets.flatMap((q) => q.data ?? []);
+  const subnetKey = allSubnets.map((s) => s.id).join();
+  const graph = useMemo(
+    () =>
+      clouds.data && hosts.data
+        ? buildGraph({
+            clouds: clouds.data,
+            hosts: hosts.data,
+            instances: instances.data ?? [],
+            vpcs: vpcs.data ?? [],
+            subnets: allSubnets,
+            matrix: matrix.data ?? null,
+            selectedClouds: drawing.selected,
+          })
+        : null,
+    // subnets by their ids: useQueries answers a new array each render
+    [clouds.data, hosts.data, instances.data, vpcs.data, subnetKey, matrix.data, drawing.selected],
+  );
+  if (!clouds.data || !hosts.data || !vpcs.data || !graph) return <p className="muted">Loading…</p>;
   if (clouds.data.length === 0) {
     return (
       <>
@@ -33,15 +59,22 @@ export function TopologyView() {
       </>
     );
   }
+  const groupName = (id: string) => matrix.data?.groups.find((g) => g.id === id)?.name ?? id;
+  const change = (kind: "plug" | "unplug", srcGroupId: string, dstGroupId: string) => {
+    const input = { srcGroupId, dstGroupId };
+    const title = `${kind === "plug" ? "Plug" : "Unplug"} ${groupName(srcGroupId)} → ${groupName(dstGroupId)}`;
+    flow.start(title, ({ preview }) => (kind === "plug" ? plug : unplug).mutateAsync({ ...input, preview }));
+  };
   return (
     <>
       <PageHeader
         title="Topology"
         lead={
           <>
-            Datacenters, the clouds in them, their hosts and instances (live status; an instance&apos;s border is its
-            VPC&apos;s colour) and the VPCs that span them. Change things under <Link href="/clouds">Clouds</Link> and{" "}
-            <Link href="/vpcs">VPCs</Link>, or draw a VPC here.
+            Datacenters, their clouds, hosts (live status) and instances (edge colour: their VPC), the links between
+            clouds and the VPCs that span them. Drag to pan, scroll to zoom; every name opens its page. Draw a link
+            between two policy groups to plug them, activate one to unplug it — previewed as on{" "}
+            <Link href="/policies">Policies</Link>.
           </>
         }
         actions={
@@ -60,6 +93,26 @@ export function TopologyView() {
           <Link href="/instances">Instances</Link>.
         </div>
       )}
+      {vpcs.data.length > 0 && (
+        <div className="card row" role="group" aria-label="Policy on the canvas">
+          <SelectField
+            label="Policy groups of VPC"
+            value={vpcId}
+            onChange={setPolicyVpc}
+            options={vpcs.data.map((v) => ({ value: v.id, label: v.name }))}
+          />
+          {matrix.data && <PlugForm matrix={matrix.data} busy={flow.busy} onChange={(k, s, d) => change(k, s, d)} />}
+        </div>
+      )}
+      <PolicyChangePanel flow={flow} testId="topology-change" />
+      <TopologyCanvas
+        nodes={graph.nodes}
+        edges={graph.edges}
+        drawing={drawing}
+        onPlug={(s, d) => change("plug", s, d)}
+        onUnplug={(s, d) => change("unplug", s, d)}
+      />
+      {/* under the canvas: above it, its growing list of clouds would move the canvas under a drag */}
       {drawing.active && (
         <DrawVpcPanel
           clouds={drawing.selected.flatMap((id) => clouds.data.filter((c) => c.id === id))}
@@ -71,14 +124,6 @@ export function TopologyView() {
           }}
         />
       )}
-      <div className="card" style={{ overflowX: "auto" }}>
-        <TopologyCanvas
-          layout={layout(clouds.data, hosts.data, instances.data ?? [])}
-          vpcs={vpcs.data}
-          subnets={subnets.flatMap((q) => q.data ?? [])}
-          drawing={drawing}
-        />
-      </div>
     </>
   );
 }

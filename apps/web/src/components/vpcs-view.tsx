@@ -2,32 +2,43 @@
 
 import type { CloudDto, VpcDto } from "@nvi/contracts";
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
 import { Badge } from "./ui/badge.tsx";
 import { ConfirmButton } from "./ui/confirm-button.tsx";
 import { DataTable } from "./ui/data-table.tsx";
+import { useDisclosure } from "./ui/disclosure.ts";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { Field, FormCard, InputField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { useAction, useFormMutation } from "./ui/use-form-mutation.ts";
+import { DscpField, readDscp, UnderlayMark } from "./underlay-mark.tsx";
 import { VpcMap } from "./vpc-map.tsx";
 
 function CreateVpc({ onDone }: { onDone: () => void }) {
   const trpc = useTRPC();
   const form = useFormMutation(
     trpc.vpc.create.mutationOptions(),
-    (f) => ({ name: formText(f, "name"), cidr: formText(f, "cidr"), allowOverlap: f.get("allowOverlap") === "on" }),
+    (f) => {
+      const underlayDscp = readDscp(f);
+      if (typeof underlayDscp !== "number") return underlayDscp;
+      return {
+        name: formText(f, "name"),
+        cidr: formText(f, "cidr"),
+        allowOverlap: f.get("allowOverlap") === "on",
+        underlayDscp,
+      };
+    },
     { refresh: trpc.vpc.list.queryKey(), onDone },
   );
   return (
-    <FormCard title="Create a VPC" label="Create VPC" form={form} submit="Create VPC" onCancel={onDone}>
+    <FormCard title="Create a VPC" label="Create VPC" form={form} submit="Create VPC" onCancel={onDone} focusOnOpen>
       <div className="row">
         <InputField label="Name" grow name="name" required maxLength={64} placeholder="prod" />
         <InputField label="CIDR" name="cidr" required placeholder="10.0.0.0/16" className="mono" />
+        <DscpField />
         <label className="inline">
           <input type="checkbox" name="allowOverlap" /> may overlap my other VPCs (never peered)
         </label>
@@ -75,7 +86,7 @@ function VpcCard({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
   const removeSubnet = useAction(trpc.subnet.delete.mutationOptions());
   const cloudName = (id: string) => clouds.find((c) => c.id === id)?.name ?? id;
   return (
-    <section className="card" data-testid={`vpc-${vpc.name}`}>
+    <section className="card" id={vpc.id} data-testid={`vpc-${vpc.name}`}>
       <PageHeader
         level={2}
         title={
@@ -98,6 +109,7 @@ function VpcCard({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
       <DataTable
         rows={subnets.data ?? []}
         rowKey={(s) => s.id}
+        anchorRows
         rowAttributes={(s) => ({ "data-testid": `subnet-${s.name}` })}
         style={{ margin: "12px 0" }}
         columns={[
@@ -121,6 +133,7 @@ function VpcCard({ vpc, clouds }: { vpc: VpcDto; clouds: CloudDto[] }) {
         )}
       />
       <AddSubnet vpc={vpc} clouds={clouds} />
+      <UnderlayMark vpc={vpc} />
     </section>
   );
 }
@@ -129,7 +142,7 @@ export function VpcsView() {
   const trpc = useTRPC();
   const vpcs = useQuery(trpc.vpc.list.queryOptions());
   const clouds = useQuery(trpc.cloud.list.queryOptions());
-  const [creating, setCreating] = useState(false);
+  const { open: creating, show, hide, opener } = useDisclosure();
   return (
     <>
       <PageHeader
@@ -137,13 +150,13 @@ export function VpcsView() {
         lead="Private networks that span several clouds, with no encapsulation and MTU 1500 end to end."
         actions={
           !creating && (
-            <button className="primary" onClick={() => setCreating(true)}>
+            <button className="primary" ref={opener} onClick={show}>
               Create VPC
             </button>
           )
         }
       />
-      {creating && <CreateVpc onDone={() => setCreating(false)} />}
+      {creating && <CreateVpc onDone={hide} />}
       <ErrorAlert error={vpcs.error} />
       {vpcs.data?.length === 0 && !creating && (
         <EmptyState

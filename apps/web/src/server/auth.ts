@@ -101,7 +101,7 @@ function makeAuth() {
       enabled: true,
       window: 60,
       max: 120,
-      customRules: { "/sign-in/email": false, "/sign-up/email": { window: 60, max: 10 } },
+      customRules: { "/sign-in/email": false, "/sign-up/email": { window: 60, max: env.NVI_SIGNUPS_PER_MINUTE } },
     },
     advanced: {
       cookiePrefix: "nvi",

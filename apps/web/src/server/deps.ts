@@ -13,7 +13,11 @@ const g = globalThis as unknown as {
 
 export function coreDeps(): CoreDeps {
   const env = webEnv();
-  return (g.nviDeps ??= createCoreDeps(env.DATABASE_URL, { fabricSecret: env.FABRIC_CA_SECRET ?? env.AUTH_SECRET }));
+  return (g.nviDeps ??= createCoreDeps(env.DATABASE_URL, {
+    fabricSecret: env.FABRIC_CA_SECRET ?? env.AUTH_SECRET,
+    ...(env.NVI_INSTANCE_POOL ? { instancePool: env.NVI_INSTANCE_POOL } : {}),
+    orgLimits: { hosts: env.NVI_ORG_HOST_LIMIT, poolBlocks: env.NVI_ORG_POOL_BLOCK_LIMIT },
+  }));
 }
 
 export function redis(): Redis {

@@ -8,7 +8,9 @@ import {
   HeartbeatRequest,
   HeartbeatResponse,
   HostDto,
+  HostGatewayDto,
   JoinTokenDto,
+  SetHostGatewayInput,
   RemovedDto,
 } from "@nvi/contracts";
 import {
@@ -18,8 +20,11 @@ import {
   CreateCloudInput,
   CreateJoinTokenInput,
   CreatedJoinToken,
+  HostPage,
   HostRef,
   ListHostsInput,
+  PageHostsInput,
+  pageHosts,
   RevokeJoinTokenInput,
   RotateHostCredentialInput,
   createCloud,
@@ -28,6 +33,7 @@ import {
   enrollHost,
   listClouds,
   listHosts,
+  setHostGateway,
   listJoinTokens,
   recordHeartbeat,
   removeHost,
@@ -98,6 +104,17 @@ export const hostRouter = router({
     z.array(HostDto),
     listHosts,
   ),
+  page: read(
+    rest(
+      "GET",
+      "/search/hosts",
+      "clouds",
+      "A page of hosts: search (name, fabric address), filters (cloud, status, gateway), sort and a cursor for the next page",
+    ),
+    PageHostsInput,
+    HostPage,
+    pageHosts,
+  ),
   remove: write(
     rest("DELETE", "/hosts/{hostId}", "clouds", "Remove a host; its agent's credential stops working (clouds:write)"),
     HostRef,
@@ -114,6 +131,17 @@ export const hostRouter = router({
     RotateHostCredentialInput,
     CredentialRotationDto,
     rotateHostCredential,
+  ),
+  setGateway: write(
+    rest(
+      "POST",
+      "/hosts/{hostId}/gateway",
+      "clouds",
+      "Make a host its cloud's gateway, reached by other clouds' gateways at a public address (on the host or a 1:1 NAT's); null: no longer a gateway (owner/admin, clouds:write)",
+    ),
+    SetHostGatewayInput,
+    HostGatewayDto,
+    setHostGateway,
   ),
   approveIdentity: write(
     rest(

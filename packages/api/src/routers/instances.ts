@@ -8,8 +8,17 @@ import {
   RecordedDto,
 } from "@nvi/contracts";
 import {
+  BulkInstanceInput,
+  BulkInstanceResult,
+  InstancePage,
   InstanceRef,
+  OperationPage,
+  PageInstancesInput,
+  PageOperationsInput,
+  bulkInstanceAction,
   cancelOperation,
+  pageInstances,
+  pageOperations,
   LaunchInstanceInput,
   LifecycleInput,
   ListInstancesInput,
@@ -39,6 +48,28 @@ export const instanceRouter = router({
     ListInstancesInput,
     z.array(InstanceDto),
     listInstances,
+  ),
+  page: read(
+    rest(
+      "GET",
+      "/search/instances",
+      "instances",
+      "A page of instances: search (name, address, host), filters, sort and a cursor for the next page",
+    ),
+    PageInstancesInput,
+    InstancePage,
+    pageInstances,
+  ),
+  bulk: queued(
+    rest(
+      "POST",
+      "/instances/bulk",
+      "instances",
+      "Stop, start or terminate many instances: one operation each, a refusal reported per instance (instances:write)",
+    ),
+    BulkInstanceInput,
+    BulkInstanceResult,
+    bulkInstanceAction,
   ),
   get: read(
     rest("GET", "/instances/{instanceId}", "instances", "One instance: status, address, host"),
@@ -110,6 +141,17 @@ export const operationRouter = router({
     z.array(OperationDto),
     listOperations,
   ),
+  page: read(
+    rest(
+      "GET",
+      "/search/operations",
+      "operations",
+      "A page of operations: search (kind, who, target id or name), filters, sort and a cursor for the next page",
+    ),
+    PageOperationsInput,
+    OperationPage,
+    pageOperations,
+  ),
   get: read(
     rest("GET", "/operations/{operationId}", "operations", "One operation with its steps and progress"),
     OperationRef,
@@ -148,7 +190,9 @@ export const agentCommandRouter = router({
     )
     .input(CommandPollRequest)
     .output(CommandPollDto)
-    .mutation(({ ctx, input }) => pullCommands(ctx.deps, ctx.host, input.inventory)),
+    .mutation(({ ctx, input }) =>
+      pullCommands(ctx.deps, ctx.host, input.inventory, input.resume ? { resume: true } : {}),
+    ),
   result: hostProcedure
     .meta(
       rest(

@@ -1,7 +1,8 @@
-import { DeletedDto, SubnetDto, VpcDto } from "@nvi/contracts";
+import { DeletedDto, PolicyChangeDto, SubnetDto, VpcDto } from "@nvi/contracts";
 import {
   CreateSubnetInput,
   CreateVpcInput,
+  SetUnderlayDscpInput,
   SubnetRef,
   VpcRef,
   createSubnet,
@@ -10,11 +11,12 @@ import {
   deleteVpc,
   listSubnets,
   listVpcs,
+  setUnderlayDscp,
 } from "@nvi/core";
 import { z } from "zod";
 import { router } from "../trpc.ts";
 import { rest } from "./meta.ts";
-import { read, write } from "./procedures.ts";
+import { queued, read, write } from "./procedures.ts";
 
 export const vpcRouter = router({
   list: read(rest("GET", "/vpcs", "vpcs", "VPCs of the organization"), z.void(), z.array(VpcDto), listVpcs),
@@ -28,6 +30,17 @@ export const vpcRouter = router({
     CreateVpcInput,
     VpcDto,
     createVpc,
+  ),
+  setUnderlayDscp: queued(
+    rest(
+      "PUT",
+      "/vpcs/{vpcId}/underlay-dscp",
+      "vpcs",
+      "Set the DSCP (0–63) the VPC's packets carry on the underlay; its pairs are re-marked on every VEB as a policy operation (vpcs:write and policies:write; preview: true shows the change and keeps nothing)",
+    ),
+    SetUnderlayDscpInput,
+    PolicyChangeDto,
+    setUnderlayDscp,
   ),
   delete: write(
     rest("DELETE", "/vpcs/{vpcId}", "vpcs", "Delete a VPC with no address in use (vpcs:write)"),

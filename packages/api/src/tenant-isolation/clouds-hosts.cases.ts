@@ -27,9 +27,15 @@ export const cloudsHostsCases: IsolationCases = {
       expect(await c.host.list({ cloudId: w.aCloudId })).toEqual([]);
       assertNoLeak(w, await c.host.list({}));
     },
+    "host.page": async (c, w) => {
+      expect((await c.host.page({ cloudId: w.aCloudId })).items).toEqual([]);
+      assertNoLeak(w, await c.host.page({ search: "a-host" }));
+    },
     "host.remove": (c, w) => expectCode(c.host.remove({ hostId: w.aHostId }), "NOT_FOUND"),
     "host.rotateCredential": (c, w) => expectCode(c.host.rotateCredential({ hostId: w.aHostId }), "NOT_FOUND"),
     "host.approveIdentity": (c, w) => expectCode(c.host.approveIdentity({ hostId: w.aHostId }), "NOT_FOUND"),
+    "host.setGateway": (c, w) =>
+      expectCode(c.host.setGateway({ hostId: w.aHostId, publicAddress: "198.51.100.77" }), "NOT_FOUND"),
     // Tenants' credentials are never host credentials, and a made-up join token enrolls nothing.
     "agent.enroll": (c) =>
       expectCode(c.agent.enroll({ joinToken: "nvj_" + "q".repeat(36), facts: hostFacts("b-host") }), "UNAUTHORIZED"),
@@ -62,11 +68,15 @@ export const cloudsHostsCases: IsolationCases = {
     "DELETE /join-tokens/{joinTokenId}": async (call, w) =>
       expect((await call("DELETE", `/join-tokens/${w.aJoinTokenId}`)).status).toBe(404),
     "GET /hosts": async (call, w) => assertNoLeak(w, await (await call("GET", `/hosts?cloudId=${w.aCloudId}`)).json()),
+    "GET /search/hosts": async (call, w) =>
+      assertNoLeak(w, await (await call("GET", `/search/hosts?cloudId=${w.aCloudId}&search=a-host`)).json()),
     "DELETE /hosts/{hostId}": async (call, w) => expect((await call("DELETE", `/hosts/${w.aHostId}`)).status).toBe(404),
     "POST /hosts/{hostId}/rotate-credential": async (call, w) =>
       expect((await call("POST", `/hosts/${w.aHostId}/rotate-credential`, {})).status).toBe(404),
     "POST /hosts/{hostId}/approve-identity": async (call, w) =>
       expect((await call("POST", `/hosts/${w.aHostId}/approve-identity`, {})).status).toBe(404),
+    "POST /hosts/{hostId}/gateway": async (call, w) =>
+      expect((await call("POST", `/hosts/${w.aHostId}/gateway`, { publicAddress: "198.51.100.78" })).status).toBe(404),
     "POST /agent/enroll": async (call) =>
       expect(
         (await call("POST", "/agent/enroll", { joinToken: "nvj_" + "r".repeat(36), facts: hostFacts("b") })).status,

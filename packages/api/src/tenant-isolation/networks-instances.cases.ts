@@ -16,6 +16,11 @@ export const networksInstancesCases: IsolationCases = {
         }),
       ),
     "vpc.delete": (c, w) => expectCode(c.vpc.delete({ vpcId: w.aVpcId }), "NOT_FOUND"),
+    // another tenant's VPC cannot be re-marked, nor previewed
+    "vpc.setUnderlayDscp": async (c, w) => {
+      await expectCode(c.vpc.setUnderlayDscp({ vpcId: w.aVpcId, underlayDscp: 46 }), "NOT_FOUND");
+      await expectCode(c.vpc.setUnderlayDscp({ vpcId: w.aVpcId, underlayDscp: 46, preview: true }), "NOT_FOUND");
+    },
     "subnet.list": (c, w) => expectCode(c.subnet.list({ vpcId: w.aVpcId }), "NOT_FOUND"),
     "subnet.create": async (c, w) => {
       await expectCode(
@@ -34,6 +39,15 @@ export const networksInstancesCases: IsolationCases = {
     },
     "subnet.delete": (c, w) => expectCode(c.subnet.delete({ subnetId: w.aSubnetId }), "NOT_FOUND"),
     "instance.list": async (c, w) => assertNoLeak(w, await c.instance.list({})),
+    "instance.page": async (c, w) => {
+      assertNoLeak(w, await c.instance.page({}));
+      expect((await c.instance.page({ hostId: w.aHostId, status: "running" })).items).toEqual([]);
+    },
+    // another tenant's instance is refused on its own line, nothing queued for it
+    "instance.bulk": async (c, w) =>
+      expect((await c.instance.bulk({ action: "terminate", instanceIds: [w.aInstanceId] })).results).toEqual([
+        { instanceId: w.aInstanceId, name: null, operationId: null, error: "instance not found" },
+      ]),
     "instance.get": (c, w) => expectCode(c.instance.get({ instanceId: w.aInstanceId }), "NOT_FOUND"),
     "instance.launch": (c, w) =>
       expectCode(
@@ -53,6 +67,11 @@ export const networksInstancesCases: IsolationCases = {
     "instance.restart": (c, w) =>
       expectCode(c.instance.restart({ instanceId: w.aInstanceId, idempotencyKey: "bob-restart-1" }), "NOT_FOUND"),
     "operation.list": async (c, w) => assertNoLeak(w, await c.operation.list({})),
+    "operation.page": async (c, w) => {
+      expect((await c.operation.page({ ids: [w.aOperationId] })).items).toEqual([]);
+      expect((await c.operation.page({ search: w.aInstanceId })).items).toEqual([]);
+      assertNoLeak(w, await c.operation.page({}));
+    },
     "operation.get": (c, w) => expectCode(c.operation.get({ operationId: w.aOperationId }), "NOT_FOUND"),
     "operation.retry": (c, w) => expectCode(c.operation.retry({ operationId: w.aOperationId }), "NOT_FOUND"),
     "operation.cancel": (c, w) => expectCode(c.operation.cancel({ operationId: w.aOperationId }), "NOT_FOUND"),
@@ -71,6 +90,8 @@ export const networksInstancesCases: IsolationCases = {
         ).json(),
       ),
     "DELETE /vpcs/{vpcId}": async (call, w) => expect((await call("DELETE", `/vpcs/${w.aVpcId}`)).status).toBe(404),
+    "PUT /vpcs/{vpcId}/underlay-dscp": async (call, w) =>
+      expect((await call("PUT", `/vpcs/${w.aVpcId}/underlay-dscp`, { underlayDscp: 46 })).status).toBe(404),
     "GET /vpcs/{vpcId}/subnets": async (call, w) =>
       expect((await call("GET", `/vpcs/${w.aVpcId}/subnets`)).status).toBe(404),
     "POST /vpcs/{vpcId}/subnets": async (call, w) =>
@@ -81,6 +102,14 @@ export const networksInstancesCases: IsolationCases = {
     "DELETE /subnets/{subnetId}": async (call, w) =>
       expect((await call("DELETE", `/subnets/${w.aSubnetId}`)).status).toBe(404),
     "GET /instances": async (call, w) => assertNoLeak(w, await (await call("GET", "/instances")).json()),
+    "GET /search/instances": async (call, w) =>
+      assertNoLeak(w, await (await call("GET", `/search/instances?hostId=${w.aHostId}`)).json()),
+    "POST /instances/bulk": async (call, w) => {
+      const res = await call("POST", "/instances/bulk", { action: "stop", instanceIds: [w.aInstanceId] });
+      expect(await res.json()).toEqual({
+        results: [{ instanceId: w.aInstanceId, name: null, operationId: null, error: "instance not found" }],
+      });
+    },
     "GET /instances/{instanceId}": async (call, w) =>
       expect((await call("GET", `/instances/${w.aInstanceId}`)).status).toBe(404),
     "POST /instances": async (call, w) =>
@@ -102,6 +131,8 @@ export const networksInstancesCases: IsolationCases = {
         (await call("POST", `/instances/${w.aInstanceId}/restart`, { idempotencyKey: "bob-restart-2" })).status,
       ).toBe(404),
     "GET /operations": async (call, w) => assertNoLeak(w, await (await call("GET", "/operations")).json()),
+    "GET /search/operations": async (call, w) =>
+      assertNoLeak(w, await (await call("GET", `/search/operations?search=${w.aInstanceId}`)).json()),
     "GET /operations/{operationId}": async (call, w) =>
       expect((await call("GET", `/operations/${w.aOperationId}`)).status).toBe(404),
     "POST /operations/{operationId}/retry": async (call, w) =>

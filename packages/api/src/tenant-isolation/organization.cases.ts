@@ -39,6 +39,7 @@ export const organizationCases: IsolationCases = {
     "audit.list": async (c, w) => {
       assertNoLeak(w, await c.audit.list({ limit: 200 }));
       expect((await c.audit.list({ targetId: w.a.tokenId, limit: 50 })).events).toEqual([]);
+      expect((await c.audit.list({ search: w.aInstanceId, limit: 50 })).events).toEqual([]);
     },
   },
   routes: {

@@ -1,9 +1,16 @@
 import { ALL_SCOPES } from "@nvi/contracts";
-import { createApiToken, ensurePersonalOrganization, resolveUserActor, type CoreDeps } from "@nvi/core";
+import {
+  createApiToken,
+  ensurePersonalOrganization,
+  resolveUserActor,
+  type CoreDeps,
+  type OperationQueue,
+} from "@nvi/core";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll } from "vitest";
 import { createApiContext, type ApiContext } from "../context.ts";
 import { handleRest } from "../http.ts";
+import { createCaller } from "../root.ts";
 
 // core's kit (the test database, host facts, a tenant with a cloud and an enrolled host), and what only the API adds
 import { testDeps } from "@nvi/core/test-support";
@@ -90,15 +97,32 @@ export function sessionContext(
   });
 }
 
-/** A request context carrying only headers (bearer token or nothing). */
-export function headerContext(deps: CoreDeps, headers: Headers): ApiContext {
+/** A request context carrying only headers (bearer token or nothing), with the server's queue when given. */
+export function headerContext(deps: CoreDeps, headers: Headers, operations?: OperationQueue): ApiContext {
   return createApiContext({
     deps,
     headers,
     sourceIp: "127.0.0.1",
     publicUrl: "http://console.test",
     getSessionUser: () => Promise.resolve(null),
+    ...(operations ? { operations } : {}),
   });
+}
+
+/** REST calls with an API token (JSON bodies), as a script would make them. */
+export function restAs(deps: CoreDeps, token: string, operations?: OperationQueue) {
+  return (method: string, path: string, body?: unknown): Promise<Response> =>
+    handleRest(
+      new Request(`http://localhost/api/v1${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+      (req) => headerContext(deps, req.headers, operations),
+    );
 }
 
 /** A call of the agent's REST routes (POST, JSON), with the host's credential when given. */
@@ -111,4 +135,13 @@ export function agentCall(deps: CoreDeps, path: string, body: unknown, credentia
     }),
     (req) => headerContext(deps, req.headers),
   );
+}
+
+/** A new cloud of `tenant` and a join string for it (reusable unless said otherwise), as Clouds → Add host makes them. */
+export async function joinStringFor(deps: CoreDeps, tenant: Tenant, o: { reusable?: boolean } = {}): Promise<string> {
+  const caller = createCaller(sessionContext(deps, tenant));
+  const name = `c-${Math.random().toString(36).slice(2, 10)}`;
+  const cloudId = (await caller.cloud.create({ name, kind: "baremetal", region: "eu", datacenter: "dc1" })).id;
+  const reusable = o.reusable ?? true;
+  return (await caller.joinToken.create({ cloudId, reusable, usageLimit: null, expiresInHours: 1 })).joinString;
 }

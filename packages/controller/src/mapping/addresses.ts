@@ -3,7 +3,10 @@ import type { FlowSpec } from "../flow.ts";
 import { cookieKind, cookieTag } from "../tables.ts";
 import type { LeasedEndpoint } from "./flows.ts";
 import { FabricLeases } from "./leases.ts";
-import type { FabricEndpoint, Inventory } from "./model.ts";
+import type { FabricEndpoint, FabricHost, Inventory } from "./model.ts";
+
+/** Separates an endpoint id from the gateway in the key of a gateway lease (never in an id). */
+const GATEWAY_KEY = "\u0000gw:";
 
 /**
  * Fabric addresses as the TSC hands them out: a lease is allocated only for an endpoint whose
@@ -13,6 +16,8 @@ import type { FabricEndpoint, Inventory } from "./model.ts";
 export class FabricAddresses {
   private readonly leases = new FabricLeases();
   private readonly recovered = new Set<bigint>();
+  /** endpoint id → the keys of its gateway leases */
+  private readonly gatewayKeys = new Map<string, Set<string>>();
 
   constructor(
     private readonly inventory: Inventory,
@@ -23,8 +28,23 @@ export class FabricAddresses {
     return this.leases.get(endpointId);
   }
 
+  /** The endpoint an address is leased to: its own fabric address, or a gateway lease held for it. */
   holder(address: string): string | undefined {
-    return this.leases.holder(address);
+    const key = this.leases.holder(address);
+    return key === undefined ? undefined : (key.split(GATEWAY_KEY)[0] ?? key);
+  }
+
+  /**
+   * Endpoint `endpointId` as seen at gateway `gw` (README "Across clouds"): an address of the
+   * gateway's block, allocated once the gateway's VEB has been read back; undefined before.
+   */
+  gatewayLease(endpointId: string, gw: FabricHost): string | undefined {
+    if (!this.recovered.has(gw.datapathId)) return undefined;
+    const key = `${endpointId}${GATEWAY_KEY}${gw.datapathId}`;
+    const keys = this.gatewayKeys.get(endpointId) ?? new Set<string>();
+    keys.add(key);
+    this.gatewayKeys.set(endpointId, keys);
+    return this.leases.lease(key, gw.instanceBlock);
   }
 
   get size(): number {
@@ -59,7 +79,10 @@ export class FabricAddresses {
     this.recovered.add(dpid);
   }
 
+  /** Frees the endpoint's fabric address and every gateway lease held for it. */
   release(endpointId: string): void {
     this.leases.release(endpointId);
+    for (const key of this.gatewayKeys.get(endpointId) ?? []) this.leases.release(key);
+    this.gatewayKeys.delete(endpointId);
   }
 }

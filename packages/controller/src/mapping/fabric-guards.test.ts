@@ -1,4 +1,5 @@
 import { EthType, Port, VLAN_PRESENT } from "@nvi/openflow";
+import { ANY } from "@nvi/policy";
 import { describe, expect, it } from "vitest";
 import { FlowTable, Packet } from "../flow-table.ts";
 import { hostPipeline, LeasedEndpoint, pairFlows, PairServices, VEB_MAC } from "./flows.ts";
@@ -139,6 +140,23 @@ describe("the underlay's DSCP", () => {
     });
     const out = narrow.get(H1)!.process(fromA({ ipDscp: 46 })).outputs;
     expect(out.map((o) => [o.port, o.packet.ipDscp])).toEqual([[1, 0]]);
+  });
+
+  it("is the source VPC's setting when it has one, each direction its own, whatever the tenant marked", () => {
+    const marked = fabric({ ab: ANY, ba: ANY, dscp: { ab: 10, ba: 46 } });
+    const out = marked.get(H1)!.process(fromA({ ipDscp: 63 })).outputs;
+    expect(out.map((o) => [o.port, o.packet.ipDscp])).toEqual([[1, 10]]);
+    const back = marked
+      .get(H3)!
+      .process({ ...fromA(), inPort: c.port, ethSrc: c.mac, ipv4Src: c.ipv4, ipv4Dst: a.ipv4 });
+    expect(back.outputs.map((o) => [o.port, o.packet.ipDscp])).toEqual([[1, 46]]);
+    // and the receiving side delivers it as marked on the underlay (the pair's own flows, nothing reset)
+    expect(
+      marked
+        .get(H3)!
+        .process(onH3({ ipDscp: 10 }))
+        .outputs.map((o) => o.port),
+    ).toEqual([c.port]);
   });
 });
 

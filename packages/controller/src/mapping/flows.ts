@@ -29,7 +29,7 @@ const set = (field: "ethSrc" | "ethDst" | "ipv4Src" | "ipv4Dst", value: string):
  */
 export const UNTAGGED = { vlanVid: 0 } as const;
 
-/** DSCP every mapped packet carries on the underlay (what the tenant set never leaves the host). */
+/** DSCP a mapped packet carries on the underlay unless its VPC sets another (what the tenant set never leaves the host). */
 export const UNDERLAY_DSCP = 0;
 
 export interface LeasedEndpoint extends FabricEndpoint {
@@ -215,7 +215,7 @@ export function bootstrapPipeline(fabricPort = 1): FlowSpec[] {
 }
 
 /** `cidr` as a masked match on `field` (an IPv4-valued OXM field with a mask). */
-function blockMatch(cidr: string, field: "ipv4Dst" | "ipv4Src" | "arpSpa"): FlowSpec["match"] {
+export function blockMatch(cidr: string, field: "ipv4Dst" | "ipv4Src" | "arpSpa"): FlowSpec["match"] {
   const [ip, len] = cidr.split("/");
   const prefix = Number(len);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
@@ -247,6 +247,8 @@ export interface PairTiming {
 export interface PairServices {
   ab: readonly Service[];
   ba: readonly Service[];
+  /** the DSCP each direction carries on the underlay (its source VPC's setting; absent = `UNDERLAY_DSCP`) */
+  dscp?: { ab: number; ba: number };
 }
 
 const BOTH_ANY: PairServices = { ab: ANY, ba: ANY };
@@ -315,9 +317,9 @@ export function pairFlows(
   const out = new Map<bigint, FlowSpec[]>();
   const add = (dpid: bigint, f: FlowSpec): void => void out.set(dpid, [...(out.get(dpid) ?? []), f]);
   const sameHost = a.host.datapathId === b.host.datapathId;
-  for (const [s, d, opens, answers] of [
-    [a, b, services.ab, services.ba],
-    [b, a, services.ba, services.ab],
+  for (const [s, d, opens, answers, dscp] of [
+    [a, b, services.ab, services.ba, services.dscp?.ab ?? UNDERLAY_DSCP],
+    [b, a, services.ba, services.ab, services.dscp?.ba ?? UNDERLAY_DSCP],
   ] as const) {
     // d's own sending is checked (not "any"): what reaches d is committed so that d's replies are known
     const commit: Action[] = isAny(answers) ? [] : [{ type: "ct", commit: true, force: false, zone: d.endpoint.port }];
@@ -329,7 +331,7 @@ export function pairFlows(
           set("ethDst", nextHop),
           set("ipv4Src", s.endpoint.fabricIp),
           set("ipv4Dst", d.endpoint.fabricIp),
-          { type: "setField", field: "ipDscp", value: UNDERLAY_DSCP },
+          { type: "setField", field: "ipDscp", value: dscp },
           { type: "output", port: s.host.fabricPort },
         ];
     const egress = {

@@ -1,11 +1,12 @@
 import { ANY } from "@nvi/policy";
 import { flowBody, flowKey, FlowSpec } from "../flow.ts";
 import { cookieKind } from "../tables.ts";
-import { denyFlow, LeasedEndpoint, pairFlows, PairServices } from "./flows.ts";
+import { denyFlow, LeasedEndpoint, pairFlows, PairServices, UNDERLAY_DSCP } from "./flows.ts";
 import { inBlock } from "./leases.ts";
-import type { FabricEndpoint, Inventory, PairPolicy, Verdict } from "./model.ts";
+import { crossCloud, gatewayFor, gatewaysOf, interCloudPairFlows } from "./intercloud.ts";
+import type { FabricEndpoint, FabricHost, Inventory, PairPolicy, Verdict } from "./model.ts";
 import { parseIpv4 } from "./packet.ts";
-import { ActivePair, signatureOf } from "./pair-book.ts";
+import { ActivePair, pairKeyOf, signatureOf } from "./pair-book.ts";
 
 /**
  * The mapping's decisions, beside the flow builders: who a first packet belongs to and whether it
@@ -27,6 +28,10 @@ export interface MappingView {
   leaseHolder(address: string): string | undefined;
   /** the host's VEB has been read back since this TSC started */
   recovered(dpid: bigint): boolean;
+  /** endpoint `endpointId` as seen at gateway `gw` (README "Across clouds"); undefined until the gateway is read back */
+  gatewayLease(endpointId: string, gw: FabricHost): string | undefined;
+  /** the gateway's VEB is connected to this TSC (a pair across clouds uses a gateway that is up) */
+  readonly gatewayUp: (dpid: bigint) => boolean;
 }
 
 export interface Pair {
@@ -46,8 +51,12 @@ export function peerOf(view: MappingView, src: FabricEndpoint, ipv4: string): Fa
 /** What each side may open towards the other; undefined when neither may open anything. */
 export function servicesOf(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): PairServices | undefined {
   const sv = (v: Verdict) => (v.allowed ? (v.services ?? [...ANY]) : []);
-  const s = { ab: sv(view.policy(a, b)), ba: sv(view.policy(b, a)) };
-  return s.ab.length === 0 && s.ba.length === 0 ? undefined : s;
+  const [vab, vba] = [view.policy(a, b), view.policy(b, a)];
+  const s = { ab: sv(vab), ba: sv(vba) };
+  if (s.ab.length === 0 && s.ba.length === 0) return undefined;
+  return vab.dscp === undefined && vba.dscp === undefined
+    ? s
+    : { ...s, dscp: { ab: vab.dscp ?? UNDERLAY_DSCP, ba: vba.dscp ?? UNDERLAY_DSCP } };
 }
 
 /** The flows pair (a, b) should hold on each VEB now; undefined when it may not exist (or cannot yet). */
@@ -62,7 +71,37 @@ export function expectedPairFlows(
   const lb = view.leased(b);
   const services = servicesOf(view, a, b);
   if (!ha || !hb || !la || !lb || !services) return undefined;
-  return pairFlows({ endpoint: la, host: ha }, { endpoint: lb, host: hb }, { idleTimeout: view.idleTimeout }, services);
+  const sa = { endpoint: la, host: ha };
+  const sb = { endpoint: lb, host: hb };
+  const timing = { idleTimeout: view.idleTimeout };
+  if (!crossCloud(ha, hb)) return pairFlows(sa, sb, timing, services);
+  const key = pairKeyOf(a, b);
+  const ga = gatewayFor(view.inventory, ha.cloud, key, view.gatewayUp);
+  const gb = gatewayFor(view.inventory, hb.cloud, key, view.gatewayUp);
+  if (!ga || !gb || interCloudProblem(view, a, b)) return undefined;
+  const aAtGa = view.gatewayLease(a.id, ga);
+  const bAtGa = view.gatewayLease(b.id, ga);
+  const aAtGb = view.gatewayLease(a.id, gb);
+  const bAtGb = view.gatewayLease(b.id, gb);
+  if (!aAtGa || !bAtGa || !aAtGb || !bAtGb) return undefined;
+  return interCloudPairFlows(sa, sb, ga, gb, { aAtGa, bAtGa, aAtGb, bAtGb }, timing, services);
+}
+
+/** Why a pair across clouds cannot be set up at all (no gateway, or an endpoint on its gateway host); null when it can, or is not across clouds. */
+export function interCloudProblem(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): string | null {
+  const ha = view.inventory.host(a.datapathId);
+  const hb = view.inventory.host(b.datapathId);
+  if (!ha || !hb || !crossCloud(ha, hb)) return null;
+  for (const [e, h] of [
+    [a, ha],
+    [b, hb],
+  ] as const) {
+    const gws = gatewaysOf(view.inventory, h.cloud);
+    if (gws.length === 0) return `cloud ${h.cloud ?? "?"} has no gateway`;
+    if (gws.some((g) => g.datapathId === h.datapathId))
+      return `${e.id} is on its cloud's gateway host (not supported yet)`;
+  }
+  return null;
 }
 
 /** The endpoint is still bound where it was (not unplugged or moved while its pair was being set up). */
@@ -77,15 +116,27 @@ export function stillPlugged(inventory: Inventory, e: FabricEndpoint): boolean {
   );
 }
 
-/** Which pair a mapping flow serves: the endpoints, "unknown" while a lease's host is not recovered yet, undefined if none. */
+/** The two endpoints' hosts are in different clouds (the pair goes through gateways). */
+function acrossClouds(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): boolean {
+  const [ha, hb] = [view.inventory.host(a.datapathId), view.inventory.host(b.datapathId)];
+  return ha !== undefined && hb !== undefined && crossCloud(ha, hb);
+}
+
+/**
+ * Which pair a mapping flow serves: the endpoints, "unknown" while a lease's host is not recovered
+ * yet, undefined if none. A pair across clouds is never re-adopted: its gateway leases are not read
+ * back from the gateways, so its flows are stale on every VEB at resync (none kept on one VEB while
+ * deleted on another, which black-holed the pair) and it is set up anew at its next packet.
+ */
 export function pairOfFlow(view: MappingView, dpid: bigint, f: FlowSpec): Pair | "unknown" | undefined {
   const host = view.inventory.host(dpid);
   const m = f.match;
   if (!host || m.ipv4Src === undefined || m.ipv4Dst === undefined || m.inPort === undefined) return undefined;
+  if (m.inPort === host.gateway?.tunnelPort) return undefined;
   if (m.inPort !== host.fabricPort) {
     const src = view.inventory.endpointAt(dpid, m.inPort);
     const dst = src && src.ipv4 === m.ipv4Src ? peerOf(view, src, m.ipv4Dst) : undefined;
-    if (!src || !dst) return undefined;
+    if (!src || !dst || acrossClouds(view, src, dst)) return undefined;
     return view.leased(dst) || dst.datapathId === dpid ? { src, dst } : "unknown";
   }
   const byFabric = (address: string): FabricEndpoint | "unknown" | undefined => {
@@ -98,7 +149,7 @@ export function pairOfFlow(view: MappingView, dpid: bigint, f: FlowSpec): Pair |
   const src = byFabric(m.ipv4Src);
   const dst = byFabric(m.ipv4Dst);
   if (src === "unknown" || dst === "unknown") return "unknown";
-  return src && dst ? { src, dst } : undefined;
+  return src && dst && !acrossClouds(view, src, dst) ? { src, dst } : undefined;
 }
 
 /** A mapping flow read back from a VEB: exactly what policy implies now, not (stale), or not judgeable yet (a host not read back). */
@@ -121,7 +172,7 @@ export function keepOnResync(view: MappingView, f: FlowSpec, dpid: bigint): bool
 /** What a first packet (a FORWARD miss from an instance port) asks for. */
 export type Conversation =
   | { kind: "ignore" }
-  | { kind: "deny"; flow: FlowSpec; src: FabricEndpoint; dst: string; reason: string }
+  | { kind: "deny"; flow: FlowSpec; src: FabricEndpoint; dst: string; reason: string; peer?: FabricEndpoint }
   | { kind: "setup"; src: FabricEndpoint; dst: FabricEndpoint };
 
 /**
@@ -146,8 +197,17 @@ export function judgeConversation(
     return { kind: "deny", flow: denyFlow(src, pkt.dst, denySeconds), src, dst: pkt.dst, reason: "its own address" };
   if (!dst || !servicesOf(view, src, dst)) {
     const reason = dst ? view.policy(src, dst).reason : `no instance ${pkt.dst} in ${src.vpcId} or a peered VPC`;
-    return { kind: "deny", flow: denyFlow(src, pkt.dst, denySeconds), src, dst: pkt.dst, reason };
+    return {
+      kind: "deny",
+      flow: denyFlow(src, pkt.dst, denySeconds),
+      src,
+      dst: pkt.dst,
+      reason,
+      ...(dst ? { peer: dst } : {}),
+    };
   }
+  const noPath = interCloudProblem(view, src, dst);
+  if (noPath) return { kind: "deny", flow: denyFlow(src, pkt.dst, denySeconds), src, dst: pkt.dst, reason: noPath };
   return { kind: "setup", src, dst };
 }
 

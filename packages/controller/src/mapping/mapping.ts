@@ -1,11 +1,11 @@
 import type { VebApplied } from "@nvi/contracts";
 import { MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger } from "@nvi/openflow";
-import type { ControllerApp } from "../app.ts";
 import { addFlowMod, FlowSpec, type MeterSpec } from "../flow.ts";
 import { cookieKind, STAGES } from "../tables.ts";
 import type { Tsc } from "../tsc.ts";
 import { FabricAddresses } from "./addresses.ts";
 import { FairQueue } from "./fair-queue.ts";
+import { gatewayPipeline } from "./intercloud.ts";
 import { bootstrapPipeline, hostPipeline, portMeters, rateLimitFlow } from "./flows.ts";
 import {
   changedPairs,
@@ -19,12 +19,22 @@ import {
 } from "./judge.ts";
 import { FabricEndpoint, FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
 import { withL4Checksum } from "./packet.ts";
-import { dpidsOf, PairBook, pairKeyOf, signatureOf, type ActivePair } from "./pair-book.ts";
+import { PairBook, pairKeyOf, pairsOfTenants, revocationsOf, signatureOf } from "./pair-book.ts";
+import { GatewayLinks, moveGatewayPairs } from "./gateway-moves.ts";
 import { DEFAULT_PORT_LIMITS, PortGuard, type PortHeld, type PortLimits } from "./rate-limit.ts";
-import { arrivalLiftMods, denyLiftMods, policyChangeMods, Revocation, revocationMods, sweepMods } from "./revoke.ts";
+import {
+  arrivalLiftMods,
+  denyLiftMods,
+  policyChangeMods,
+  Revocation,
+  revocationMods,
+  sweepMods,
+  touchedVebs,
+} from "./revoke.ts";
+import { RecentDenials } from "./recent-denials.ts";
 import { LatencySamples } from "./samples.ts";
 import { NO_SWITCHES, SwitchPort, tscPort } from "./switch-port.ts";
-import type { MappingOptions, MappingStats } from "./types.ts";
+import type { MappingOptions, MappingStats, MappingTscOptions } from "./types.ts";
 import { VebRealization, verifyVeb } from "./verify.ts";
 
 /** A packet-in admitted by its port's limits, waiting for its turn. */
@@ -52,6 +62,10 @@ export class NviMapping {
   private readonly addresses: FabricAddresses;
   private readonly pairs = new PairBook();
   private readonly guard: PortGuard;
+  /** denied pairs within their drop: a change that allows one sets it up at once (`applyPolicy`) */
+  private readonly denials = new RecentDenials();
+  /** gateways whose fabric or tunnel port is down (their VEB still connected) */
+  private readonly links = new GatewayLinks();
   private readonly waiting = new FairQueue<WaitingPacketIn>((p) => this.judgePacketIn(p));
   private readonly limits: PortLimits;
   private readonly samples = new LatencySamples(10_000);
@@ -80,18 +94,14 @@ export class NviMapping {
       reachableVpcs: (vpcId) => options.reachableVpcs?.(vpcId) ?? [vpcId],
       leased: (e) => this.addresses.leased(e),
       leaseHolder: (address) => this.addresses.holder(address),
+      gatewayLease: (endpointId, gw) => this.addresses.gatewayLease(endpointId, gw),
       recovered: (dpid) => this.addresses.isRecovered(dpid),
+      gatewayUp: (dpid) => this.switches.has(dpid) && !this.links.isDown(dpid),
     };
   }
 
   /** Spread into `startTsc({...mapping.tscOptions(), host, port})`, then call `attach(tsc)`. */
-  tscOptions(): {
-    desiredFlows: (dpid: bigint) => FlowSpec[];
-    desiredMeters: (dpid: bigint) => MeterSpec[];
-    beforeSync: (dpid: bigint, installed: readonly FlowSpec[]) => void;
-    keepFlow: (f: FlowSpec, dpid: bigint) => boolean;
-    app: ControllerApp;
-  } {
+  tscOptions(): MappingTscOptions {
     return {
       desiredFlows: (dpid) => this.desiredFlows(dpid),
       desiredMeters: (dpid) => this.desiredMeters(dpid),
@@ -100,6 +110,12 @@ export class NviMapping {
       app: {
         onPacketIn: (sw, m) => this.packetIn(sw.datapathId ?? 0n, m),
         onFlowRemoved: (sw, m) => this.flowRemoved(sw.datapathId ?? 0n, m),
+        onSwitchReady: (sw) => this.gatewayChanged(sw.datapathId ?? 0n),
+        onSwitchGone: (dpid) => void this.gatewayChanged(dpid, { gone: true }),
+        onPortStatus: (sw, m) => {
+          const dpid = sw.datapathId ?? 0n;
+          if (this.links.portStatus(dpid, this.inventory.host(dpid), m)) void this.gatewayChanged(dpid);
+        },
       },
     };
   }
@@ -129,7 +145,7 @@ export class NviMapping {
       e.gateway,
       ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.ipv4),
     ];
-    return hostPipeline(host, local, arpTargets);
+    return [...hostPipeline(host, local, arpTargets), ...gatewayPipeline(host)];
   }
 
   /** One packet-in meter per instance port the pipeline names (the switch cuts a flooding port before the TSC sees it). */
@@ -184,6 +200,7 @@ export class NviMapping {
       const verdict = this.guard.denied(key, now, denySeconds);
       if (verdict.kind !== "deny") return this.blockPort(dpid, inPort, verdict);
       this.switches.send(dpid, addFlowMod(c.flow));
+      if (c.peer) this.denials.add(c.src.id, c.peer.id, now + denySeconds * 1000);
       this.log.info("conversation denied", { src: c.src.id, dst: c.dst, reason: c.reason });
       return;
     }
@@ -247,6 +264,19 @@ export class NviMapping {
     return true;
   }
 
+  /**
+   * A gateway's VEB went or came back (README "Several gateways per cloud"): the pairs whose
+   * gateway choice changed are revoked on their VEBs and set up at once on the gateways now chosen,
+   * without waiting for their next packet; the instances' own addresses and ports never change, so
+   * their established connections only see the packets lost in between.
+   */
+  async gatewayChanged(dpid: bigint, o: { gone?: boolean } = {}): Promise<void> {
+    if (o.gone) this.links.forget(dpid);
+    if (!this.inventory.host(dpid)?.gateway) return;
+    const act = { revoke: (r: Revocation[]) => this.revokePairs(r), setup: this.setupPair.bind(this), log: this.log };
+    await moveGatewayPairs(this.view, this.pairs.all(), act, dpid);
+  }
+
   /** A VEB removed a flow (idle timeout): the pair table follows. */
   flowRemoved(dpid: bigint, m: MessageOf<"flowRemoved">): void {
     if (cookieKind(m.cookie) !== "MAPPING") return;
@@ -269,8 +299,17 @@ export class NviMapping {
     this.inventory.plug(e);
     if (!before) await this.liftDenials(e);
     const lease = this.addresses.leased(e)?.fabricIp;
-    await this.syncHosts([e.datapathId, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
+    await this.syncHosts(this.plugVebs(e));
     return lease;
+  }
+
+  /**
+   * The VEBs plugging this endpoint programs (its own, and those of its VPC peers: their ARP answers
+   * and port security name it), known hosts only: what must be connected for a plug to be confirmed.
+   */
+  plugVebs(e: Pick<FabricEndpoint, "datapathId" | "vpcId">): bigint[] {
+    const peers = this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId);
+    return [...new Set([e.datapathId, ...peers])].filter((d) => d === e.datapathId || this.inventory.host(d));
   }
 
   /** Unbind an instance: every flow to or from it is deleted by cookie on every VEB, then its lease is freed. */
@@ -279,8 +318,7 @@ export class NviMapping {
     if (!e) return;
     this.guard.forget(`${e.datapathId}/${e.port}`);
     const fabricIp = this.addresses.get(e.id);
-    const mine = this.pairs.involving(e.id).map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));
-    const revoked = this.revokePairs(mine);
+    const revoked = this.revokePairs(revocationsOf(this.pairs.involving(e.id)));
     const swept = this.switches
       .connected()
       .map((dpid) => this.switches.sendWithBarrier(dpid, sweepMods(e, fabricIp, dpid === e.datapathId)));
@@ -325,10 +363,15 @@ export class NviMapping {
     this.policyEpoch++;
     const t0 = performance.now();
     const startedAtMs = Date.now();
-    const revoke = changedPairs(this.view, this.pairsOf(o.orgIds)).map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));
-    const perSwitch = policyChangeMods(this.vebsOf(o.orgIds, revoke, o.liftDenyVpcs), revoke, o.liftDenyVpcs);
+    const revoke = revocationsOf(changedPairs(this.view, pairsOfTenants(this.pairs, this.inventory, o.orgIds)));
+    const perSwitch = policyChangeMods(
+      touchedVebs(this.switches.connected(), this.inventory, { orgIds: o.orgIds, revoke, vpcs: o.liftDenyVpcs }),
+      revoke,
+      o.liftDenyVpcs,
+    );
     for (const p of revoke) this.pairs.forget(p.a, p.b);
-    return Promise.all(
+    const setups = this.setUpAllowedDenials(o.orgIds);
+    const applied = await Promise.all(
       [...perSwitch].map(async ([dpid, { mods, revoked }]): Promise<VebApplied> => {
         const veb = {
           startedAtMs,
@@ -348,32 +391,20 @@ export class NviMapping {
         }
       }),
     );
+    await setups;
+    return applied;
   }
 
-  /** The connected VEBs a change touches: all (the full recompute), or those of its revoked pairs and of the named VPCs' instances (where their short drops live). */
-  private vebsOf(
-    orgIds: readonly string[] | undefined,
-    revoke: readonly Revocation[],
-    vpcs: readonly string[] | undefined,
-  ): bigint[] {
-    const connected = this.switches.connected();
-    if (orgIds === undefined || vpcs === undefined) return connected;
-    const touched = new Set([
-      ...revoke.flatMap((p) => p.dpids),
-      ...vpcs.flatMap((v) => this.inventory.endpointsInVpc(v).map((e) => e.datapathId)),
-    ]);
-    return connected.filter((d) => touched.has(d));
-  }
-
-  /** The known pairs with an endpoint of one of these tenants (every pair when none are named; a pair whose endpoint is gone counts). */
-  private pairsOf(orgIds: readonly string[] | undefined): ActivePair[] {
-    if (orgIds === undefined) return this.pairs.all();
-    const orgs = new Set(orgIds);
-    const touched = (id: string) => {
-      const e = this.inventory.endpoint(id);
-      return e === undefined || orgs.has(e.tenantId);
-    };
-    return this.pairs.all().filter((p) => touched(p.a) || touched(p.b));
+  /**
+   * Pairs denied within their drop window that the policy now allows (an endpoint of one of these
+   * tenants, or any when none are named): set up now, beside the change's own flow-mods, so their
+   * next packet passes without asking the TSC. A setup that fails is left to that next packet.
+   */
+  private setUpAllowedDenials(orgIds: readonly string[] | undefined): Promise<unknown> {
+    const now = (this.options.clock ?? Date.now)();
+    const allowed = (a: FabricEndpoint, b: FabricEndpoint) => expectedPairFlows(this.view, a, b) !== undefined;
+    const ready = this.denials.allowedNow(this.inventory, orgIds, now, allowed);
+    return Promise.all(ready.map(([a, b]) => this.setupPair(a, b).catch(() => false)));
   }
 
   /**

@@ -21,6 +21,24 @@ export interface FabricHost {
   fabricPort: number;
   /** routed block of fabric addresses the TSC leases to this host's instances, e.g. 100.65.3.0/24 */
   instanceBlock: string;
+  /**
+   * The cloud the host belongs to: its underlay routes the blocks of that cloud's hosts only, so a
+   * pair with a host of another cloud goes through both clouds' gateways. Absent: one routed fabric
+   * (every block reachable from every host, the lab's routed mode).
+   */
+  cloud?: string | undefined;
+  /** Set on a cloud's gateway host: the VEB port that leads to the host's WireGuard stack. */
+  gateway?: GatewayPort | undefined;
+}
+
+/** A gateway host's tunnel port: a veth whose other end is in the host's own stack, routed into WireGuard. */
+export interface GatewayPort {
+  /** OpenFlow port of the VEB's end */
+  tunnelPort: number;
+  /** MAC of the VEB's end (the source of what the VEB hands to the stack) */
+  tunnelMac: string;
+  /** MAC of the stack's end (the destination of what the VEB hands to the stack) */
+  stackMac: string;
 }
 
 /** An instance port on a VEB, bound to its MAC and IPv4 address. */
@@ -41,6 +59,8 @@ export interface Verdict {
   reason: string;
   /** what `src` may open towards `dst` when allowed (canonical; absent = anything) */
   services?: Service[];
+  /** the DSCP `src`'s packets carry on the underlay (its VPC's setting; absent = `UNDERLAY_DSCP`) */
+  dscp?: number;
 }
 
 /** Decides whether `src` may open a conversation to `dst`, and with what. */

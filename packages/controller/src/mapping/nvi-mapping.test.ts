@@ -197,6 +197,20 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     expect(mapping.stats()).toMatchObject({ denied: 1, setups: 1 });
   });
 
+  it("a VPC's new underlay DSCP re-marks its pairs: the old flows go, the next packet carries the new mark", async () => {
+    let dscp = 0; // the VPC's mark, as the policy says it
+    const { mapping, switches } = await fabric({ policy: (s, d) => ({ ...sameVpcPolicy(s, d), dscp }) });
+    expect((await firstPacket(switches)).wire?.packet.ipDscp).toBe(0);
+    dscp = 46;
+    const applied = await mapping.applyPolicy({ liftDenyVpcs: [] });
+    expect(applied.map((v) => [v.hostName, v.revokedPairs])).toEqual([
+      ["h1", 1],
+      ["h2", 1],
+    ]);
+    expect((await firstPacket(switches)).wire?.packet.ipDscp).toBe(46);
+    expect((await switches.inject(1n, { ...fromA, ipDscp: 8 })).outputs.map((o) => o.packet.ipDscp)).toEqual([46]);
+  });
+
   it("a restarted TSC re-adopts leases and the pair from the VEBs: traffic keeps flowing without asking", async () => {
     const before = await fabric();
     const { wire } = await firstPacket(before.switches);

@@ -121,3 +121,22 @@ export class PairBook {
     return n;
   }
 }
+
+/** The known pairs with an endpoint of one of these tenants (every pair when none are named; a pair whose endpoint is gone counts). */
+export function pairsOfTenants(
+  book: PairBook,
+  endpoints: { endpoint(id: string): { tenantId: string } | undefined },
+  orgIds: readonly string[] | undefined,
+): ActivePair[] {
+  if (orgIds === undefined) return book.all();
+  const orgs = new Set(orgIds);
+  const touched = (id: string) => {
+    const e = endpoints.endpoint(id);
+    return e === undefined || orgs.has(e.tenantId);
+  };
+  return book.all().filter((p) => touched(p.a) || touched(p.b));
+}
+
+/** What revoking these pairs deletes: each pair on the VEBs its flows live on. */
+export const revocationsOf = (pairs: readonly ActivePair[]): { a: string; b: string; dpids: bigint[] }[] =>
+  pairs.map((p) => ({ a: p.a, b: p.b, dpids: dpidsOf(p) }));

@@ -106,3 +106,17 @@ export function policyChangeMods(
   }
   return perSwitch;
 }
+
+/** The connected VEBs a policy change touches: all (the full recompute), or those of its revoked pairs and of the named VPCs' instances (where their short drops live). */
+export function touchedVebs(
+  connected: bigint[],
+  inventory: { endpointsInVpc(vpcId: string): readonly { datapathId: bigint }[] },
+  o: { orgIds: readonly string[] | undefined; revoke: readonly Revocation[]; vpcs: readonly string[] | undefined },
+): bigint[] {
+  if (o.orgIds === undefined || o.vpcs === undefined) return connected;
+  const touched = new Set([
+    ...o.revoke.flatMap((p) => p.dpids),
+    ...o.vpcs.flatMap((v) => inventory.endpointsInVpc(v).map((e) => e.datapathId)),
+  ]);
+  return connected.filter((d) => touched.has(d));
+}

@@ -1,5 +1,7 @@
 import type { OpenFlowLogger } from "@nvi/openflow";
 import type { Inventory, PairPolicy } from "./model.ts";
+import type { ControllerApp } from "../app.ts";
+import type { FlowSpec, MeterSpec } from "../flow.ts";
 
 export interface MappingOptions {
   inventory: Inventory;
@@ -40,4 +42,13 @@ export interface MappingStats {
   setupMs: { count: number; p50: number; p99: number; max: number };
   /** the TSC's own share of it: packet-in received → every flow-mod written (lookup, policy, flows), in ms */
   decideMs: { count: number; p50: number; p99: number; max: number };
+}
+
+/** What `NviMapping.tscOptions()` hands the TSC (spread into `startTsc`). */
+export interface MappingTscOptions {
+  desiredFlows: (dpid: bigint) => FlowSpec[];
+  desiredMeters: (dpid: bigint) => MeterSpec[];
+  beforeSync: (dpid: bigint, installed: readonly FlowSpec[]) => void;
+  keepFlow: (f: FlowSpec, dpid: bigint) => boolean;
+  app: ControllerApp;
 }

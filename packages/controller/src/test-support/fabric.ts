@@ -1,5 +1,5 @@
 import type { LeasedEndpoint } from "../mapping/flows.ts";
-import type { FabricHost } from "../mapping/model.ts";
+import type { FabricEndpoint, FabricHost } from "../mapping/model.ts";
 
 /**
  * The mapping tests' fabric, written once: host `n` of datacenter `dc` (its own /24 segment on the
@@ -41,3 +41,23 @@ export function leasedEndpoint(
     fabricIp,
   };
 }
+
+/** Instance `id` of tenant `org_<tenant>` (VPC `vpc_<tenant>`, gateway 10.0.0.1) on port `port` of `host`; its MAC is `0a:00:00:00:00:<port>`. */
+export function tenantEndpoint(id: string, host: FabricHost, port: number, ipv4: string, tenant = "a"): FabricEndpoint {
+  return {
+    id,
+    tenantId: `org_${tenant}`,
+    vpcId: `vpc_${tenant}`,
+    datapathId: host.datapathId,
+    port,
+    mac: `0a:00:00:00:00:${port.toString(16).padStart(2, "0")}`,
+    ipv4,
+    gateway: "10.0.0.1",
+  };
+}
+
+/** Host `h` made a gateway of its cloud: its tunnel port `tunnelPort`, MACs numbered `n`. */
+export const asGateway = (h: FabricHost, n: number, tunnelPort: number): FabricHost => ({
+  ...h,
+  gateway: { tunnelPort, tunnelMac: `06:00:64:47:00:0${n}`, stackMac: `02:00:64:47:00:0${n}` },
+});

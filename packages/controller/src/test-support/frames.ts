@@ -1,10 +1,26 @@
 import { bytesToMac, EthType, ipv4ToNumber, macToBytes, numberToIpv4 } from "@nvi/openflow";
+import { VEB_MAC } from "@nvi/contracts";
 import type { Packet } from "../flow-table.ts";
 
 /**
  * Ethernet + IPv4 (+ TCP / UDP header) frames from the header values the in-memory flow table
  * uses, and back: what a packet-in carries and a packet-out releases.
  */
+/** A TCP SYN-like packet from an endpoint's port to another endpoint's address (40000 → 80), as it enters the VEB. */
+export function tcpPacket(src: { port: number; mac: string; ipv4: string }, dst: { ipv4: string }): Packet {
+  return {
+    inPort: src.port,
+    ethSrc: src.mac,
+    ethDst: VEB_MAC,
+    ethType: EthType.IPV4,
+    ipProto: 6,
+    ipv4Src: src.ipv4,
+    ipv4Dst: dst.ipv4,
+    tcpSrc: 40000,
+    tcpDst: 80,
+  };
+}
+
 /** A broadcast ARP request from an endpoint (its port, MAC and address): who has `target`? */
 export function arpRequest(from: { port: number; mac: string; ipv4: string }, target: string): Packet {
   return {
@@ -61,3 +77,11 @@ export function packetOf(frame: Uint8Array, inPort: number): Packet | undefined 
   if (ipProto === 17 && b.byteLength >= 38) return { ...p, udpSrc: b.readUInt16BE(34), udpDst: b.readUInt16BE(36) };
   return p;
 }
+
+/** A packet that left one VEB arriving at another's on `inPort` with the given MACs. */
+export const arrive = (p: Packet, inPort: number, ethSrc: string, ethDst: string): Packet => ({
+  ...p,
+  inPort,
+  ethSrc,
+  ethDst,
+});

@@ -34,6 +34,13 @@ export class MemorySwitches implements SwitchPort {
     return table;
   }
 
+  /** A switch goes (its vswitchd killed, its link cut): the TSC no longer reaches it; its table is answered (to reconnect it with). */
+  disconnect(datapathId: bigint): FlowTable {
+    const table = this.table(datapathId);
+    this.tables.delete(datapathId);
+    return table;
+  }
+
   table(datapathId: bigint): FlowTable {
     const t = this.tables.get(datapathId);
     if (!t) throw new Error(`switch ${datapathId.toString(16)} is not connected`);

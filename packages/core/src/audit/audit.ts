@@ -1,13 +1,14 @@
-import { AuditEventDto, asId } from "@nvi/contracts";
+import { AuditEventDto, AuditTargetType, asId } from "@nvi/contracts";
 import type { DbTx, Prisma } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { DomainError } from "../errors.ts";
 import { actorLabel, type Actor, type Ctx, type CoreDeps } from "../context.ts";
+import { targetNames } from "./target-names.ts";
 
 export interface AuditEntry {
   action: string;
-  targetType: string;
+  targetType: AuditTargetType;
   targetId?: string | null;
   before?: unknown;
   after?: unknown;
@@ -62,12 +63,16 @@ export async function recordAudit(
 export const AuditFilter = z.object({
   action: z.string().trim().max(100).optional(),
   actor: z.string().trim().max(200).optional(),
-  targetType: z.string().trim().max(50).optional(),
+  targetType: AuditTargetType.optional(),
   targetId: z.string().trim().max(100).optional(),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(100).optional(),
+  /** the action, who, or the target (its id, or the name of the instance or host it is) */
+  search: z.string().trim().max(100).optional(),
+  /** newest first unless asked otherwise */
+  order: z.enum(["asc", "desc"]).optional(),
 });
 export type AuditFilter = z.infer<typeof AuditFilter>;
 
@@ -92,13 +97,19 @@ export async function listAuditEvents(ctx: Ctx, filter: AuditFilter): Promise<Au
         }
       : {}),
   };
+  if (filter.search) where.OR = await searchTerms(ctx, filter.search);
   const after = parseCursor(filter.cursor);
+  const dir = filter.order ?? "desc";
+  const op = dir === "desc" ? "lt" : "gt";
   const rows = await ctx.db.auditEvent.findMany({
-    where: after ? { AND: [where, { OR: [{ at: { lt: after.at } }, { at: after.at, id: { lt: after.id } }] }] } : where,
-    orderBy: [{ at: "desc" }, { id: "desc" }],
+    where: after
+      ? { AND: [where, { OR: [{ at: { [op]: after.at } }, { at: after.at, id: { [op]: after.id } }] }] }
+      : where,
+    orderBy: [{ at: dir }, { id: dir }],
     take: filter.limit + 1,
   });
   const page = rows.slice(0, filter.limit);
+  const names = await targetNames(ctx.db, ctx.actor.orgId, page);
   return {
     events: page.map((e) => ({
       id: asId("auditEvent", e.id),
@@ -109,6 +120,7 @@ export async function listAuditEvents(ctx: Ctx, filter: AuditFilter): Promise<Au
       action: e.action,
       targetType: e.targetType,
       targetId: e.targetId,
+      targetName: (e.targetId && names.get(e.targetId)) ?? null,
       before: e.before ?? null,
       after: e.after ?? null,
       sourceIp: e.sourceIp,
@@ -116,6 +128,20 @@ export async function listAuditEvents(ctx: Ctx, filter: AuditFilter): Promise<Au
     nextCursor:
       rows.length > filter.limit && page.length ? `${page.at(-1)!.at.toISOString()}|${page.at(-1)!.id}` : null,
   };
+}
+
+async function searchTerms(ctx: Ctx, search: string): Promise<Prisma.AuditEventWhereInput[]> {
+  const orgId = ctx.actor.orgId;
+  const like = { contains: search, mode: "insensitive" } as const;
+  const [instances, hosts] = await Promise.all([
+    ctx.db.instance.findMany({ where: { orgId, name: like }, select: { id: true }, take: 500 }),
+    ctx.db.host.findMany({ where: { orgId, name: like }, select: { id: true }, take: 500 }),
+  ]);
+  return [
+    { action: like },
+    { actorLabel: like },
+    { targetId: { in: [search, ...instances.map((r) => r.id), ...hosts.map((r) => r.id)] } },
+  ];
 }
 
 function parseCursor(cursor: string | undefined): { at: Date; id: string } | null {

@@ -1,10 +1,11 @@
-import { CloudDto, CloudKind, idRef, asId } from "@nvi/contracts";
+import { CloudDto, CloudInterconnect, CloudKind, idRef, asId } from "@nvi/contracts";
 import { isUniqueViolation } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import { nameList } from "../vpcs/holders.ts";
 
 const label = (what: string) =>
   z
@@ -12,13 +13,15 @@ const label = (what: string) =>
     .trim()
     .min(1, `${what} is required`)
     .max(64)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, `${what}: letters, digits, space, . _ - (starting with a letter or digit)`);
+    .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, "letters, digits, space, . _ - (starting with a letter or digit)");
 
 export const CreateCloudInput = z.object({
   name: label("name"),
   kind: CloudKind,
   region: label("region"),
   datacenter: label("datacenter"),
+  /** "gateway": the cloud reaches others across the internet through its gateway hosts (default "routed") */
+  interconnect: CloudInterconnect.default("routed"),
 });
 
 type CloudRow = {
@@ -27,6 +30,7 @@ type CloudRow = {
   kind: CloudKind;
   region: string;
   datacenter: string;
+  interconnect: CloudInterconnect;
   createdAt: Date;
   _count?: { hosts: number };
 };
@@ -38,13 +42,15 @@ function toDto(row: CloudRow): CloudDto {
     kind: row.kind,
     region: row.region,
     datacenter: row.datacenter,
+    interconnect: row.interconnect,
     createdAt: row.createdAt.toISOString(),
     hostCount: row._count?.hosts ?? 0,
   };
 }
 
-export async function createCloud(ctx: Ctx, input: z.infer<typeof CreateCloudInput>): Promise<CloudDto> {
+export async function createCloud(ctx: Ctx, given: z.input<typeof CreateCloudInput>): Promise<CloudDto> {
   assertScope(ctx.actor.scopes, "clouds", "write");
+  const input = { ...given, interconnect: given.interconnect ?? "routed" };
   try {
     return await ctx.db.$transaction(async (tx) => {
       const row = await tx.cloud.create({ data: { id: ctx.newId("cloud"), orgId: ctx.actor.orgId, ...input } });
@@ -80,19 +86,38 @@ export async function deleteCloud(ctx: Ctx, input: z.infer<typeof CloudRef>): Pr
   await ctx.db.$transaction(async (tx) => {
     const row = await tx.cloud.findFirst({
       where: { id: input.cloudId, orgId: ctx.actor.orgId },
-      include: { _count: { select: { hosts: true, subnets: true } } },
+      include: {
+        _count: { select: { hosts: true, subnets: true } },
+        hosts: { select: { name: true }, orderBy: { name: "asc" }, take: 5 },
+        subnets: { select: { name: true, vpc: { select: { name: true } } }, orderBy: { name: "asc" }, take: 5 },
+      },
     });
     if (!row) throw notFound("cloud");
-    if (row._count.hosts > 0) {
+    const { hosts, subnets } = row._count;
+    if (hosts > 0 || subnets > 0) {
+      const held = [
+        hosts > 0
+          ? nameList(
+              "host",
+              row.hosts.map((h) => h.name),
+              hosts,
+            )
+          : "",
+        subnets > 0
+          ? nameList(
+              "subnet",
+              row.subnets.map((s) => `${s.name} of VPC ${s.vpc.name}`),
+              subnets,
+            )
+          : "",
+      ].filter(Boolean);
+      const todo = [
+        hosts > 0 ? `remove the host${hosts > 1 ? "s" : ""}` : "",
+        subnets > 0 ? `delete the subnet${subnets > 1 ? "s" : ""}` : "",
+      ].filter(Boolean);
       throw new DomainError(
         "CLOUD_NOT_EMPTY",
-        `cloud "${row.name}" still has ${row._count.hosts} host(s); remove them first`,
-      );
-    }
-    if (row._count.subnets > 0) {
-      throw new DomainError(
-        "CLOUD_NOT_EMPTY",
-        `cloud "${row.name}" still holds ${row._count.subnets} VPC subnet(s); delete them first`,
+        `cloud "${row.name}" still has ${held.join(" and ")}; ${todo.join(" and ")} first`,
       );
     }
     await tx.cloud.delete({ where: { id: row.id } });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
 import { createCloud } from "./clouds.ts";
-import { approveHostIdentity, approvedIdentityOf } from "./host-identity.ts";
+import { approveHostIdentity, approvedIdentityOf, auditable } from "./host-identity.ts";
 import { authenticateHost, enrollHost, listHosts, recordHeartbeat } from "./hosts.ts";
 import { createJoinToken } from "./join-tokens.ts";
 import { hostFacts, person, randomIdentity } from "../test-support/kit.ts";
@@ -162,8 +162,8 @@ describe("host identity: claims are approved once, unique across organizations",
     const audit = await auditOf(alice, h.hostId);
     expect(audit.find((e) => e.action === "host.identity.approved")).toMatchObject({
       actorLabel: alice.actor.email,
-      before,
-      after,
+      before: auditable(before),
+      after: auditable(after),
     });
 
     // a change to a fact another organization's host holds cannot be approved

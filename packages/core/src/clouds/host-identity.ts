@@ -6,12 +6,15 @@ import {
   type IdentityClaimDto,
 } from "@nvi/contracts";
 import { Prisma, type DbTx } from "@nvi/db";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ROLE_RANK, assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
-import { DomainError, notFound } from "../errors.ts";
+import { DomainError, notFound, type ErrorCode } from "../errors.ts";
 import { containsAddress, isProblem, overlaps, parseCidr, parseIpv4, type Cidr } from "../net/cidr.ts";
+import { DEFAULT_INSTANCE_POOL, firstFreeBlock, parseInstancePool } from "./instance-blocks.ts";
+import { poolShareProblem } from "./org-limits.ts";
 
 /**
  * A host's identity on the fabric (datapath id, fabric address and prefix, fabric MAC, next hop's
@@ -29,6 +32,9 @@ import { containsAddress, isProblem, overlaps, parseCidr, parseIpv4, type Cidr }
  * - An owner or admin approves a legitimate change (`approveHostIdentity`, a re-installed machine) —
  *   only if the new facts are still unique.
  *
+ * - A host that carries traffic (it reports a datapath id) and claims no instance block is assigned
+ *   the first free block of the console's pool (instance-blocks.ts) with its first claim.
+ *
  * Checks and writes run under one advisory lock, so two claims can never both win; the unique indexes
  * on `hosts` are the second guard. The worker's fabric and the TSC read only the approved columns.
  */
@@ -41,6 +47,7 @@ const EMPTY: Identity = {
   fabricMac: null,
   nextHopMac: null,
   instanceBlock: null,
+  wireguardPublicKey: null,
 };
 
 export const identitySelect = HOST_IDENTITY_MASK;
@@ -61,13 +68,24 @@ const LABELS: Record<keyof Identity, string> = {
   fabricMac: "fabric MAC",
   nextHopMac: "next-hop MAC",
   instanceBlock: "instance block",
+  wireguardPublicKey: "WireGuard public key",
 };
 
 /** Approved facts the claim changes (a legitimate change needs an owner or admin). */
 function changedFacts(approved: Identity, claim: Identity): string[] {
   return HOST_IDENTITY_FIELDS.filter((f) => approved[f] !== null && claim[f] !== null && approved[f] !== claim[f]).map(
-    (f) => `${LABELS[f]} ${approved[f]} → ${claim[f]}`,
+    (f) => (f === "wireguardPublicKey" ? `${LABELS[f]} (a new key)` : `${LABELS[f]} ${approved[f]} → ${claim[f]}`),
   );
+}
+
+/**
+ * What the audit log keeps of facts or an identity: everything but the WireGuard key, which becomes a
+ * short fingerprint (enough to tell two keys apart; keys are kept out of logs and audit exports).
+ */
+export function auditable<T extends { wireguardPublicKey?: string | null | undefined }>(facts: T): T {
+  const key = facts.wireguardPublicKey;
+  if (!key) return facts;
+  return { ...facts, wireguardPublicKey: `sha256:${createHash("sha256").update(key).digest("hex").slice(0, 12)}` };
 }
 
 async function lockIdentities(tx: DbTx): Promise<void> {
@@ -91,6 +109,7 @@ async function holderOf(tx: DbTx, hostId: string | null, orgId: string, identity
         { fabricAddress: { not: null } },
         { fabricMac: { not: null } },
         { instanceBlock: { not: null } },
+        { wireguardPublicKey: { not: null } },
       ],
     },
     select: { id: true, orgId: true, name: true, ...identitySelect },
@@ -109,13 +128,15 @@ async function holderOf(tx: DbTx, hostId: string | null, orgId: string, identity
           ? `fabric address ${identity.fabricAddress}`
           : identity.fabricMac && o.fabricMac === identity.fabricMac
             ? `fabric MAC ${identity.fabricMac}`
-            : mine && theirBlock && overlaps(mine, theirBlock)
-              ? `instance block ${identity.instanceBlock} (overlaps ${o.orgId === orgId ? o.instanceBlock : "another block"})`
-              : mine && theirAddress !== null && containsAddress(mine, theirAddress)
-                ? `instance block ${identity.instanceBlock} (holds another host's fabric address)`
-                : address !== null && theirBlock && containsAddress(theirBlock, address)
-                  ? `fabric address ${identity.fabricAddress} (inside another host's instance block)`
-                  : null;
+            : identity.wireguardPublicKey && o.wireguardPublicKey === identity.wireguardPublicKey
+              ? "WireGuard public key"
+              : mine && theirBlock && overlaps(mine, theirBlock)
+                ? `instance block ${identity.instanceBlock} (overlaps ${o.orgId === orgId ? o.instanceBlock : "another block"})`
+                : mine && theirAddress !== null && containsAddress(mine, theirAddress)
+                  ? `instance block ${identity.instanceBlock} (holds another host's fabric address)`
+                  : address !== null && theirBlock && containsAddress(theirBlock, address)
+                    ? `fabric address ${identity.fabricAddress} (inside another host's instance block)`
+                    : null;
     if (why)
       return {
         hostId: o.id,
@@ -162,7 +183,7 @@ async function auditContested(
  */
 export async function approveFirstClaim(
   tx: DbTx,
-  deps: Pick<CoreDeps, "clock" | "newId">,
+  deps: Pick<CoreDeps, "clock" | "newId" | "instancePool" | "orgLimits">,
   orgId: string,
   facts: HostFacts,
 ): Promise<Identity> {
@@ -174,7 +195,50 @@ export async function approveFirstClaim(
     await auditContested(tx, deps, holder, orgId);
     throw identityConflict(holder.reason);
   }
-  return claim;
+  const over = claim.instanceBlock ? await poolShareProblem(tx, deps, orgId, null, claim.instanceBlock) : null;
+  if (over) throw new DomainError("INSTANCE_BLOCK_QUOTA_REACHED", over, { field: "facts" });
+  const assigned = await withAssignedBlock(tx, deps, { id: null, orgId }, claim);
+  if ("refused" in assigned) throw new DomainError(assigned.code, assigned.refused, { field: "facts" });
+  return assigned;
+}
+
+/** Why a heartbeat's claim is refused, and with which code (an identity conflict, or a block the console cannot give). */
+export interface Refusal {
+  refused: string;
+  code: ErrorCode;
+}
+
+/** A host on the fabric (a datapath id) without an instance block gets one from the pool; under the identity lock. */
+const needsBlock = (identity: Identity) => identity.instanceBlock === null && identity.datapathId !== null;
+
+async function withAssignedBlock(
+  tx: DbTx,
+  deps: Pick<CoreDeps, "instancePool" | "orgLimits">,
+  host: { id: string | null; orgId: string },
+  identity: Identity,
+): Promise<Identity | Refusal> {
+  if (!needsBlock(identity)) return identity;
+  const hostId = host.id;
+  const text = deps.instancePool ?? DEFAULT_INSTANCE_POOL;
+  const pool = parseInstancePool(text);
+  // the console checks NVI_INSTANCE_POOL at start; this is a wiring mistake, not the host's
+  if ("message" in pool) throw new Error(pool.message);
+  const taken = await tx.host.findMany({
+    where: {
+      ...(hostId ? { id: { not: hostId } } : {}),
+      OR: [{ instanceBlock: { not: null } }, { fabricAddress: { not: null } }],
+    },
+    select: { instanceBlock: true, fabricAddress: true },
+  });
+  const block = firstFreeBlock(pool, [...taken, { instanceBlock: null, fabricAddress: identity.fabricAddress }]);
+  if (!block)
+    return {
+      code: "INSTANCE_POOL_FULL",
+      refused: `no free /24 is left in the console's instance pool ${text}: widen NVI_INSTANCE_POOL, or give this host its own block (install.sh --instance-block)`,
+    };
+  const over = await poolShareProblem(tx, deps, host.orgId, hostId, "assigned");
+  if (over) return { code: "INSTANCE_BLOCK_QUOTA_REACHED", refused: over };
+  return { ...identity, instanceBlock: block };
 }
 
 export function identityConflict(reason: string): DomainError {
@@ -192,10 +256,10 @@ export function identityConflict(reason: string): DomainError {
  */
 export async function checkHeartbeatClaim(
   tx: DbTx,
-  deps: Pick<CoreDeps, "clock" | "newId">,
+  deps: Pick<CoreDeps, "clock" | "newId" | "instancePool" | "orgLimits">,
   host: { id: string; orgId: string; name: string },
   facts: HostFacts,
-): Promise<{ identity: Identity; firstClaims: Partial<Identity> } | { refused: string }> {
+): Promise<{ identity: Identity; firstClaims: Partial<Identity> } | Refusal> {
   const row = await tx.host.findUnique({
     where: { id: host.id },
     select: { ...identitySelect, identityClaim: true, identityProblem: true },
@@ -209,6 +273,7 @@ export async function checkHeartbeatClaim(
   ) as Partial<Identity>;
   let reason: string | null =
     changed.length > 0 ? `the heartbeat changes approved facts (${changed.join(", ")})` : null;
+  let code: ErrorCode = "HOST_IDENTITY_CONFLICT";
   if (!reason && Object.keys(firstClaims).length > 0) {
     await lockIdentities(tx);
     const holder = await holderOf(tx, host.id, host.orgId, merged(approved, claim));
@@ -216,9 +281,22 @@ export async function checkHeartbeatClaim(
       reason = holder.reason;
       if (JSON.stringify(row.identityClaim) !== JSON.stringify(claim))
         await auditContested(tx, deps, holder, host.orgId);
+    } else if (firstClaims.instanceBlock) {
+      reason = await poolShareProblem(tx, deps, host.orgId, host.id, firstClaims.instanceBlock);
+      if (reason) code = "INSTANCE_BLOCK_QUOTA_REACHED";
     }
   }
-  if (!reason) return { identity: merged(approved, claim), firstClaims };
+  if (!reason) {
+    const identity = merged(approved, claim);
+    if (!needsBlock(identity)) return { identity, firstClaims };
+    // an agent that came onto the fabric after enrolling (or enrolled without a VEB): its block now
+    await lockIdentities(tx);
+    const assigned = await withAssignedBlock(tx, deps, host, identity);
+    if (!("refused" in assigned))
+      return { identity: assigned, firstClaims: { ...firstClaims, instanceBlock: assigned.instanceBlock } };
+    // no block for it (the pool or the organization's share is full): shown on the host like a refused claim
+    ({ refused: reason, code } = assigned);
+  }
   if (row.identityProblem !== reason || JSON.stringify(row.identityClaim) !== JSON.stringify(claim)) {
     await tx.host.update({
       where: { id: host.id },
@@ -232,12 +310,12 @@ export async function checkHeartbeatClaim(
         action: "host.identity.refused",
         targetType: "host",
         targetId: host.id,
-        before: approved,
-        after: { claim, reason },
+        before: auditable(approved),
+        after: { claim: auditable(claim), reason },
       },
     );
   }
-  return { refused: reason };
+  return { refused: reason, code };
 }
 
 export function identityClaimOf(row: {
@@ -295,6 +373,11 @@ export async function approveHostIdentity(
     const holder = await holderOf(tx, row.id, ctx.actor.orgId, next);
     if (holder)
       throw new DomainError("HOST_IDENTITY_CONFLICT", `cannot approve: ${holder.reason}`, { field: "hostId" });
+    const over =
+      next.instanceBlock && next.instanceBlock !== approved.instanceBlock
+        ? await poolShareProblem(tx, ctx, ctx.actor.orgId, row.id, next.instanceBlock)
+        : null;
+    if (over) throw new DomainError("INSTANCE_BLOCK_QUOTA_REACHED", `cannot approve: ${over}`, { field: "hostId" });
     await tx.host.update({
       where: { id: row.id },
       data: { ...next, identityClaim: Prisma.DbNull, identityProblem: null, identityClaimedAt: null },
@@ -303,8 +386,8 @@ export async function approveHostIdentity(
       action: "host.identity.approved",
       targetType: "host",
       targetId: row.id,
-      before: approved,
-      after: next,
+      before: auditable(approved),
+      after: auditable(next),
     });
     return { hostId: row.id, identity: next };
   });

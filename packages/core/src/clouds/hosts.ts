@@ -17,14 +17,17 @@ import { DomainError, notFound } from "../errors.ts";
 import { hashSecret, hostCredentialFormat, joinTokenFormat } from "../tokens/token-format.ts";
 import { certificateWanted, issueHostCertificate, recordHostCertificate, signHostCertificate } from "./fabric-ca.ts";
 import { HOST_REMOVED_CHANNEL } from "./switch-admission.ts";
+import { gatewayRoleOf } from "./gateways.ts";
 import { authenticateHostCredential, issueRotatedCredential } from "./host-credentials.ts";
 import {
   approveFirstClaim,
+  auditable,
   checkHeartbeatClaim,
   identityClaimOf,
   identityConflict,
   type Identity,
 } from "./host-identity.ts";
+import { assertHostQuota } from "./org-limits.ts";
 import { effectiveLimit, invalidJoinToken, joinTokenStatus, parseJoinString } from "./join-tokens.ts";
 
 export const HEARTBEAT_SECONDS = 10;
@@ -49,6 +52,7 @@ type HostRow = {
   identityProblem: string | null;
   identityClaimedAt: Date | null;
   fabricProblem: string | null;
+  gatewayPublicAddress: string | null;
 } & Identity;
 
 /**
@@ -73,7 +77,7 @@ export function storedFacts(json: unknown): HostFacts {
       });
 }
 
-function toDto(row: HostRow, now: Date): HostDto {
+export function hostDto(row: HostRow, now: Date): HostDto {
   return {
     id: asId("host", row.id),
     cloudId: asId("cloud", row.cloudId),
@@ -91,9 +95,11 @@ function toDto(row: HostRow, now: Date): HostDto {
       fabricMac: row.fabricMac,
       nextHopMac: row.nextHopMac,
       instanceBlock: row.instanceBlock,
+      wireguardPublicKey: row.wireguardPublicKey,
     },
     identityClaim: identityClaimOf(row),
     fabricProblem: row.fabricProblem,
+    gatewayPublicAddress: row.gatewayPublicAddress,
   };
 }
 
@@ -136,6 +142,7 @@ export async function enrollHost(
         data: { uses: { increment: 1 } },
       });
       if (claimed.count !== 1) throw invalidJoinToken("was just used up");
+      await assertHostQuota(tx, deps, token.orgId);
       const identity = await approveFirstClaim(tx, deps, token.orgId, request.facts);
       const host = await tx.host.create({
         data: {
@@ -159,7 +166,7 @@ export async function enrollHost(
           action: "host.enrolled",
           targetType: "host",
           targetId: host.id,
-          after: { cloud: token.cloud.name, joinToken: token.prefix, facts: request.facts },
+          after: { cloud: token.cloud.name, joinToken: token.prefix, facts: auditable(request.facts) },
         },
       );
       if (signed) await recordHostCertificate(tx, host.id, signed);
@@ -169,11 +176,12 @@ export async function enrollHost(
         cloudId: host.cloudId,
         credential,
         heartbeatSeconds: HEARTBEAT_SECONDS,
+        instanceBlock: host.instanceBlock,
         ...(signed ? { certificate: signed.certificate } : {}),
       };
     });
   } catch (error) {
-    if (error instanceof DomainError && error.code === "HOST_IDENTITY_CONFLICT") {
+    if (error instanceof DomainError && AUDITED_REFUSALS.has(error.code)) {
       // the transaction rolled back (no host, the token not used): the refusal is audited on its own
       await recordAudit(
         deps.db,
@@ -186,10 +194,10 @@ export async function enrollHost(
           sourceIp,
         },
         {
-          action: "host.identity.refused",
+          action: error.code === "HOST_IDENTITY_CONFLICT" ? "host.identity.refused" : "host.enrollment.refused",
           targetType: "join_token",
           targetId: token.id,
-          after: { hostname: request.facts.hostname, claim: request.facts, reason: error.message },
+          after: { hostname: request.facts.hostname, claim: auditable(request.facts), reason: error.message },
         },
       );
       throw error;
@@ -206,9 +214,17 @@ export async function enrollHost(
   }
 }
 
+/** Enrollment refusals the organization's audit log shows (a forged or runaway enrollment is seen by its owners). */
+const AUDITED_REFUSALS = new Set<string>([
+  "HOST_IDENTITY_CONFLICT",
+  "HOST_QUOTA_REACHED",
+  "INSTANCE_BLOCK_QUOTA_REACHED",
+  "INSTANCE_POOL_FULL",
+]);
+
 /** A unique violation on an identity column (the second guard behind the identity lock), not on the host's name. */
 function isIdentityIndex(error: unknown): boolean {
-  return /datapath|fabric|instance_block|instanceBlock/i.test(
+  return /datapath|fabric|instance_block|instanceBlock|wireguard/i.test(
     JSON.stringify((error as { meta?: unknown }).meta ?? null),
   );
 }
@@ -272,22 +288,29 @@ export async function recordHeartbeat(
           actorLabel: `agent on ${host.name}`,
           sourceIp: null,
         },
-        { action: "host.identity.claimed", targetType: "host", targetId: host.id, after: claim.firstClaims },
+        { action: "host.identity.claimed", targetType: "host", targetId: host.id, after: auditable(claim.firstClaims) },
       );
     }
     return claim;
   });
-  if ("refused" in verdict) throw identityConflict(verdict.refused);
+  if ("refused" in verdict)
+    throw verdict.code === "HOST_IDENTITY_CONFLICT"
+      ? identityConflict(verdict.refused)
+      : new DomainError(verdict.code, verdict.refused, { field: "facts" });
   const newCredential = await issueRotatedCredential(deps, host.id);
   const switchHost = { id: host.id, datapathId: verdict.identity.datapathId };
   const certificate = csr ? await issueHostCertificate(deps, switchHost, csr) : undefined;
   const wanted = !certificate && (newCredential !== undefined || (await certificateWanted(deps, switchHost)));
+  const role = await gatewayRoleOf(deps, host.id);
   return {
     hostId: host.id,
     heartbeatSeconds: HEARTBEAT_SECONDS,
+    instanceBlock: verdict.identity.instanceBlock,
     ...(newCredential ? { newCredential } : {}),
     ...(certificate ? { certificate } : {}),
     ...(wanted ? { certificateWanted: true } : {}),
+    gateway: role.gateway,
+    crossCloud: role.crossCloud,
   };
 }
 
@@ -302,7 +325,7 @@ export async function listHosts(ctx: Ctx, input: z.infer<typeof ListHostsInput>)
     take: 1000,
   });
   const now = ctx.clock();
-  return rows.map((r) => toDto(r, now));
+  return rows.map((r) => hostDto(r, now));
 }
 
 export const HostRef = z.object({ hostId: idRef("host") });

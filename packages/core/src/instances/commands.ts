@@ -2,6 +2,7 @@ import { CommandResult, HostCommandBody, type HostCommandDto, type InstanceInven
 import { hostStatus, type AuthenticatedHost } from "../clouds/hosts.ts";
 import type { CoreDeps } from "../context.ts";
 import { DomainError } from "../errors.ts";
+import { wakeOperation, type WaitClock } from "../operations/parking.ts";
 
 /**
  * The agent channel: commands wait in Postgres for their host's agent, which fetches them over
@@ -20,7 +21,8 @@ export async function issueCommand(
     where: { operationId_kind: { operationId: o.operationId, kind: o.body.kind } },
   });
   if (existing) {
-    if (existing.status === "failed")
+    // a failed command is asked again by a new attempt, never by the parked attempt that waits for it (its answer stands)
+    if (existing.status === "failed" && !(await waitingFor(deps, o.operationId, existing.id)))
       await deps.db.hostCommand.update({
         where: { id: existing.id },
         data: { status: "pending", error: null, result: undefined },
@@ -34,23 +36,38 @@ export async function issueCommand(
   return id;
 }
 
+/** Whether the operation's attempt is (parked) waiting for this command. */
+async function waitingFor(deps: CoreDeps, operationId: string, commandId: string): Promise<boolean> {
+  const op = await deps.db.operation.findUnique({ where: { id: operationId }, select: { waitKey: true } });
+  return op?.waitKey === commandWaitKey(commandId);
+}
+
+/** The key an operation's wait for one of its commands is recorded under (see operations/parking.ts). */
+export const commandWaitKey = (commandId: string): string => `command:${commandId}`;
+
 export interface PullResult {
   commands: HostCommandDto[];
   /** instances the console expects on this host that the agent did not report (shown on the instance) */
   missing: string[];
 }
 
-/** The agent asks for work and reports what it has (its inventory); drift is written on the instances. */
+/**
+ * The agent asks for work and reports what it has (its inventory); drift is written on the instances.
+ * `resume` (its first poll after a restart or an outage): what it was handed and never answered
+ * comes again at once; otherwise only after REDELIVER_MS, the fallback.
+ */
 export async function pullCommands(
   deps: CoreDeps,
   host: AuthenticatedHost,
   inventory: InstanceInventoryItem[],
+  o: { resume?: boolean } = {},
 ): Promise<PullResult> {
   const now = deps.clock();
+  const redeliverBefore = o.resume ? now : new Date(now.getTime() - REDELIVER_MS);
   const due = await deps.db.hostCommand.findMany({
     where: {
       hostId: host.id,
-      OR: [{ status: "pending" }, { status: "sent", sentAt: { lt: new Date(now.getTime() - REDELIVER_MS) } }],
+      OR: [{ status: "pending" }, { status: "sent", sentAt: { lte: redeliverBefore } }],
     },
     orderBy: { createdAt: "asc" },
     take: 20,
@@ -100,15 +117,25 @@ export async function completeCommand(
       doneAt: deps.clock(),
     },
   });
+  // an operation parked on this answer runs again now, not at its next look
+  if (cmd.operationId) await wakeOperation(deps, cmd.operationId);
 }
 
 /**
  * Waits for the agent's answer (polling Postgres); a timeout, a failure or a host gone offline
  * (no heartbeat for 2 minutes: it will not answer soon) comes back as ok: false with the reason.
+ * With `wait` (an operation's), the timeout counts from when the operation began waiting for this
+ * command, and the wait may park (`OperationParked`: the worker gives its slot back and resumes later).
  */
-export async function awaitCommand(deps: CoreDeps, commandId: string, timeoutMs: number): Promise<CommandResult> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
+export async function awaitCommand(
+  deps: CoreDeps,
+  commandId: string,
+  timeoutMs: number,
+  wait?: WaitClock,
+): Promise<CommandResult> {
+  const seconds = Math.round(timeoutMs / 1000);
+  let end = Date.now() + timeoutMs;
+  for (let look = 0; ; look++) {
     const cmd = await deps.db.hostCommand.findUnique({
       where: { id: commandId },
       include: { host: { select: { name: true, lastSeenAt: true } } },
@@ -121,11 +148,14 @@ export async function awaitCommand(deps: CoreDeps, commandId: string, timeoutMs:
         ok: false,
         error: `host ${cmd.host.name} is offline (last heartbeat ${cmd.host.lastSeenAt.toISOString()})`,
       };
+    if (wait && look === 0) end = (await wait.since()) + timeoutMs;
+    const fetched = cmd.status === "pending" ? "never fetched: is the agent running?" : "fetched, no result yet";
     if (Date.now() > end)
-      return {
-        ok: false,
-        error: `the host's agent did not answer within ${Math.round(timeoutMs / 1000)} s (${cmd.status === "pending" ? "never fetched: is the agent running?" : "fetched, no result yet"})`,
-      };
+      return { ok: false, error: `the host's agent did not answer within ${seconds} s (${fetched})` };
+    await wait?.parkIfDue(
+      end,
+      `waiting for host ${cmd.host.name}'s agent (${fetched}; up to ${seconds} s, until ${new Date(end).toISOString()})`,
+    );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

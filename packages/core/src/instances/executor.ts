@@ -4,11 +4,13 @@ import { failed, type DataPlane, type ExecutorOptions } from "../operations/data
 import { parseCidr, type Cidr } from "../net/cidr.ts";
 import { releaseAddress } from "../vpcs/ipam.ts";
 import { finishCancelledLaunch } from "./cancel.ts";
-import { awaitCommand, issueCommand } from "./commands.ts";
+import { awaitCommand, commandWaitKey, issueCommand } from "./commands.ts";
+import { OperationParked, waitClock, type WaitClock } from "../operations/parking.ts";
 import {
   beginOperation,
   cancelRequestedBy,
   finishOperation,
+  noteRunningStep,
   progressOf,
   type OperationProgress,
 } from "../operations/progress.ts";
@@ -21,11 +23,14 @@ export async function askHost(
   body: HostCommandBody,
   o: ExecutorOptions,
 ): Promise<CommandResult> {
-  return awaitCommand(
-    deps,
-    await issueCommand(deps, { hostId: inst.hostId, operationId, body }),
-    o.commandTimeoutMs ?? 120_000,
-  );
+  const commandId = await issueCommand(deps, { hostId: inst.hostId, operationId, body });
+  const wait = waitClock(deps, operationId, commandWaitKey(commandId), {
+    parkAfterMs: o.parkAfterMs,
+    note: (waitingFor) => noteRunningStep(deps, operationId, waitingFor),
+  });
+  const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000, wait);
+  await wait.done();
+  return result;
 }
 
 /** The command that unplugs an instance and deletes it from its host. */
@@ -75,21 +80,69 @@ export async function beginOnInstance(deps: CoreDeps, operationId: string) {
 
 type PlugRequest = Parameters<DataPlane["plug"]>[0];
 
-/** The TSC step of a launch or a start: the instance, now on VEB port `ofport`, is plugged into the fabric. */
+/**
+ * The TSC step waits for every VEB it programs (the instance's host's and its VPC peers' hosts'; a
+ * worker restart, a switch reconnecting): the step says which, and at the deadline the operation
+ * fails with the reason (it can be retried). `wait`: the step's one deadline counts from when it
+ * began waiting, across parked runs.
+ */
+async function awaitVebs(
+  plane: DataPlane,
+  progress: OperationProgress,
+  inst: { hostId: string; vpcId: string },
+  o: ExecutorOptions,
+  wait: WaitClock,
+): Promise<void> {
+  if (!plane.vebsAway) return;
+  const deadlineMs = o.vebDeadlineMs ?? 60_000;
+  const seconds = Math.round(deadlineMs / 1000);
+  let told = "";
+  for (;;) {
+    const away = await plane.vebsAway(inst);
+    if (!away?.length) return;
+    const names = away.join(", ");
+    const deadline = (await wait.since()) + deadlineMs;
+    if (Date.now() >= deadline)
+      throw new Error(
+        `the VEB of ${names} did not connect to the TSC within ${seconds} s, so the data path could not be confirmed; retry the operation once it is back`,
+      );
+    const waitingFor = `waiting for the VEB of ${names} to connect to the TSC (up to ${seconds} s)`;
+    if (told !== names) await progress.step("program the TSC", "running", waitingFor);
+    told = names;
+    await wait.parkIfDue(deadline, waitingFor);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * The TSC step of a launch or a start: the instance, now on VEB port `ofport`, is plugged into the
+ * fabric. Done only once every VEB involved confirmed it (each answers a barrier after its sync);
+ * one that left while it was programmed is waited for and programmed again, within the deadline.
+ */
 export async function programTsc(
   plane: DataPlane,
   progress: OperationProgress,
   inst: Pick<PlugRequest, "id" | "orgId" | "vpcId" | "hostId" | "mac" | "address"> & { subnet: { gateway: string } },
   ofport: number,
+  o: ExecutorOptions = {},
 ): Promise<void> {
   await progress.step("program the TSC", "running");
+  // nothing wakes a VEB wait (the switch connects to this worker's TSC): it looks again every second at most
+  const wait = progress.waitClock("vebs", { parkAfterMs: o.parkAfterMs, maxLookMs: 1_000 });
   const { id, orgId, vpcId, hostId, mac, address } = inst;
-  const fabric = await plane.plug({ id, orgId, vpcId, hostId, ofport, mac, address, gateway: inst.subnet.gateway });
-  await progress.step(
-    "program the TSC",
-    "done",
-    fabric ? `fabric address ${fabric}` : "the host's VEB is not connected yet: programmed when it connects",
-  );
+  for (;;) {
+    await awaitVebs(plane, progress, inst, o, wait);
+    const fabric = await plane.plug({ id, orgId, vpcId, hostId, ofport, mac, address, gateway: inst.subnet.gateway });
+    const away = plane.vebsAway ? await plane.vebsAway(inst) : null;
+    if (away?.length) continue;
+    await wait.done();
+    const where = fabric ? `fabric address ${fabric}` : "no fabric address";
+    return progress.step(
+      "program the TSC",
+      "done",
+      away ? `${where}, confirmed by every VEB involved` : "no TSC in this worker: programmed when one connects",
+    );
+  }
 }
 
 /**
@@ -132,10 +185,11 @@ export async function runLaunch(
     // the last safe boundary: cancelled now, the instance comes off the host before anything else sees it
     const cancelledBy = await cancelRequestedBy(deps, operationId);
     if (cancelledBy) return await removeCancelled(cancelledBy);
-    await programTsc(plane, progress, inst, result.ofport);
+    await programTsc(plane, progress, inst, result.ofport, o);
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "running" } });
     await finishOperation(deps, operationId, { ok: true });
   } catch (e) {
+    if (e instanceof OperationParked) throw e; // the worker resumes it later: nothing failed
     const reason = failed(e);
     await progress.step("start on the host", "failed", reason).catch(() => undefined);
     await deps.db.$transaction(async (tx) => {
@@ -160,6 +214,7 @@ export async function runTerminate(
   try {
     await plane.unplug(inst.id);
     await progress.step("remove from the TSC", "done");
+    await progress.step("remove from the host", "running");
     const result = await askHost(deps, inst, operationId, removeCommand(inst), o);
     if (!result.ok) throw new Error(result.error ?? "the agent could not remove the instance");
     await progress.step("remove from the host", "done");
@@ -173,6 +228,7 @@ export async function runTerminate(
     await progress.step("release the address", "done", inst.address);
     await finishOperation(deps, operationId, { ok: true });
   } catch (e) {
+    if (e instanceof OperationParked) throw e;
     await finishOperation(deps, operationId, { ok: false, error: failed(e) });
   }
 }

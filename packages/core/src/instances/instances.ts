@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   HostFacts,
+  INSTANCE_NAME,
   InstanceDto,
   InstanceRuntime,
   Labels,
@@ -21,6 +22,7 @@ import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { allocateAddress } from "../vpcs/ipam.ts";
 import { createOperation } from "../operations/operations.ts";
+import { dispatchIfUnqueued, dispatchOperation } from "../operations/outbox.ts";
 import type { OperationQueue } from "../operations/queue.ts";
 
 /** Limits per instance and per organization (the quota a tenant hits first). */
@@ -31,7 +33,7 @@ const name = z
   .trim()
   .min(1, "name is required")
   .max(40)
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "name: lower-case letters, digits and - (not at either end)");
+  .regex(INSTANCE_NAME, "lower-case letters, digits and - (not at either end)");
 
 export const LaunchInstanceInput = z.object({
   name,
@@ -200,8 +202,9 @@ const LAUNCH_STEPS = ["allocate an address", "start on the host", "plug into the
 
 /**
  * Launch: checks everything it can up front (subnet, host, runtime, quota, address), then in one
- * transaction allocates the address, creates the instance (pending) and its operation; the job is
- * queued after commit (and re-queued by the worker's sweeper if that fails). Bad input changes nothing.
+ * transaction allocates the address, creates the instance (pending) and its operation (the outbox
+ * record); the job is sent after commit, or by the worker's relay once Redis answers again, and the
+ * answer is the operation either way. Bad input changes nothing.
  */
 export async function launchInstance(
   ctx: Ctx,
@@ -217,7 +220,10 @@ export async function launchInstance(
     });
     if (prior) {
       const existing = await ctx.db.instance.findFirst({ where: { id: prior.targetId, orgId }, include: withHost });
-      if (existing) return { instance: instanceDto(existing), operationId: asId("operation", prior.id) };
+      if (existing) {
+        await dispatchIfUnqueued(ctx, queue, prior.id); // committed before, its job perhaps never sent
+        return { instance: instanceDto(existing), operationId: asId("operation", prior.id) };
+      }
     }
   }
   const subnet = await ctx.db.subnet.findFirst({ where: { id: input.subnetId, orgId } });
@@ -276,7 +282,7 @@ export async function launchInstance(
       });
       return { instance: instanceDto(row), operationId: op.id };
     }, LAUNCH_TX);
-    await queue.enqueue("instance.launch", result.operationId);
+    await dispatchOperation(ctx, queue, { id: result.operationId, kind: "instance.launch", attempts: 0 });
     return result;
   } catch (e) {
     if (isUniqueViolation(e))
@@ -335,7 +341,9 @@ export async function terminateInstance(
     });
     return { instance: instanceDto(row), operationId: op.id, fresh: true };
   });
-  if (result.fresh) await queue.enqueue("instance.terminate", result.operationId);
+  if (result.fresh)
+    await dispatchOperation(ctx, queue, { id: result.operationId, kind: "instance.terminate", attempts: 0 });
+  else await dispatchIfUnqueued(ctx, queue, result.operationId);
   return { instance: result.instance, operationId: result.operationId };
 }
 

@@ -1,11 +1,18 @@
-import { OperationStep, type InstanceStatus } from "@nvi/contracts";
-import { z } from "zod";
+import type { InstanceStatus } from "@nvi/contracts";
 import type { CoreDeps } from "../context.ts";
 import { restoreStatus } from "./cancel.ts";
 import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
 import { askHost, beginOnInstance, programTsc, removeCommand, specOf } from "./executor.ts";
 import { LIFECYCLE, type LifecycleKind } from "./lifecycle.ts";
-import { cancelRequestedBy, finishOperation, markCancelled, type OperationProgress } from "../operations/progress.ts";
+import { OperationParked } from "../operations/parking.ts";
+import {
+  cancelRequestedBy,
+  finishOperation,
+  markCancelled,
+  runningStep,
+  stepsOf,
+  type OperationProgress,
+} from "../operations/progress.ts";
 
 type Inst = NonNullable<Awaited<ReturnType<typeof beginOnInstance>>>["inst"];
 
@@ -76,7 +83,7 @@ async function startPhase({ deps, plane, progress, operationId, o }: Phase, inst
     throw new Error("the instance was terminated while it was being started: not plugged");
   }
   await progress.step("start on the host", "done", `VEB port ${result.ofport}`);
-  await programTsc(plane, progress, inst, result.ofport);
+  await programTsc(plane, progress, inst, result.ofport, o);
   await moveStatus(deps, inst.id, ["starting"], { status: "running", statusReason: null });
 }
 
@@ -110,18 +117,19 @@ export async function runLifecycle(
     // safe boundaries: before anything (the instance goes back to how it was) and, in a restart, between the phases (it stays stopped)
     if (await cancelled({ restoreStatus: true })) return;
     const phase: Phase = { deps, plane, progress, operationId, o };
-    if (kind !== "instance.start") await stopPhase(phase, inst);
+    // a restart run again in its start phase (its wait resumed after parking, or a retry) does not stop
+    // again: the host stopped it already (the status would flap, the TSC unplug it every look)
+    const stopped =
+      kind === "instance.restart" &&
+      (await stepsOf(deps, operationId)).some((s) => s.name === "stop on the host" && s.status === "done");
+    if (kind !== "instance.start" && !stopped) await stopPhase(phase, inst);
     if (kind === "instance.restart" && (await cancelled({ restoreStatus: false }))) return;
     if (kind !== "instance.stop") await startPhase(phase, inst);
     await finishOperation(deps, operationId, { ok: true });
   } catch (e) {
+    if (e instanceof OperationParked) throw e; // the worker resumes it later: nothing failed
     const reason = failed(e);
-    const current = await deps.db.operation.findUnique({ where: { id: operationId }, select: { steps: true } });
-    const running = z
-      .array(OperationStep)
-      .catch([])
-      .parse(current?.steps)
-      .find((s) => s.status === "running");
+    const running = await runningStep(deps, operationId);
     if (running) await progress.step(running.name, "failed", reason).catch(() => undefined);
     await moveStatus(deps, inst.id, ["stopping", "starting", "stopped", "running"], {
       status: "failed",

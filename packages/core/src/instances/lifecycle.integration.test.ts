@@ -1,16 +1,20 @@
-import { asId, type CloudId, type CommandResult, type HostCommandBody } from "@nvi/contracts";
+import { asId, type CloudId } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuthenticatedHost } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
 import { cloudWithHost, codeOf as kitCodeOf, person, testQueue } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
-import { completeCommand, pullCommands } from "./commands.ts";
 import type { DataPlane } from "../operations/data-plane.ts";
 import { launchInstance, terminateInstance } from "./instances.ts";
 import { cancelOperation } from "./cancel.ts";
 import { restartInstance, startInstance, stopInstance } from "./lifecycle.ts";
 import { retryOperation } from "../operations/operations.ts";
-import { runOperation } from "../operations/run-operation.ts";
+import {
+  recordingPlane,
+  scriptedAgent as kitScriptedAgent,
+  work as kitWork,
+  type ScriptedAgent,
+} from "../test-support/agent.ts";
 
 /**
  * Stop / start / restart against the real Postgres, the real command channel and a real BullMQ
@@ -36,68 +40,8 @@ afterAll(async () => {
 
 const codeOf = (p: Promise<unknown>): Promise<string> => kitCodeOf(p, { message: true });
 
-/** What the agent executed, in order; `answer` decides each result (ports count up like Open vSwitch's). */
-function scriptedAgent(
-  answer: (body: HostCommandBody, n: number) => CommandResult | Promise<CommandResult> = (b, n) => ({
-    ok: true,
-    ...(b.kind === "instance.start" || b.kind === "instance.resume" ? { ofport: 10 + n } : {}),
-  }),
-) {
-  const executed: HostCommandBody[] = [];
-  return {
-    executed,
-    /** answers everything due for the host, once */
-    async serve() {
-      await ctx.db.host.update({ where: { id: host.id }, data: { lastSeenAt: new Date() } });
-      // it reports what it runs, as a real agent does (an empty inventory would be drift)
-      // every plugged port, whatever the status (a real VEB lists an instance as soon as it is plugged,
-      // before the worker marks it running; reading only "running" rows raced with that)
-      const running = await ctx.db.instance.findMany({
-        where: { hostId: host.id, ofport: { not: null }, status: { not: "terminated" } },
-      });
-      const inventory = running.map((i) => ({
-        instanceId: i.id,
-        ofport: i.ofport ?? 0,
-        mac: i.mac,
-        address: i.address,
-      }));
-      for (const c of (await pullCommands(ctx, host, inventory)).commands) {
-        executed.push(c.body);
-        await completeCommand(ctx, host, c.id, await answer(c.body, executed.length));
-      }
-    },
-  };
-}
-
-function recordingPlane() {
-  const calls: string[] = [];
-  const plane: DataPlane = {
-    plug: (i) => Promise.resolve(void calls.push(`plug ${i.id}:${i.ofport}`)).then(() => "100.65.1.9"),
-    unplug: (id) => Promise.resolve(void calls.push(`unplug ${id}`)),
-  };
-  return { calls, plane };
-}
-
-/** Runs an operation as the worker would, with the scripted agent answering while it waits. */
-async function work(operationId: string, agent: ReturnType<typeof scriptedAgent>, plane: DataPlane) {
-  const kind = (await ctx.db.operation.findUniqueOrThrow({ where: { id: operationId } })).kind as Parameters<
-    typeof runOperation
-  >[2];
-  let done = false;
-  const serving = (async () => {
-    while (!done) {
-      await agent.serve();
-      await new Promise((r) => setTimeout(r, 30));
-    }
-  })();
-  try {
-    await runOperation(ctx, plane, kind, operationId, { commandTimeoutMs: 10_000 });
-  } finally {
-    done = true;
-    await serving;
-  }
-  return ctx.db.operation.findUniqueOrThrow({ where: { id: operationId } });
-}
+const scriptedAgent = (answer?: Parameters<typeof kitScriptedAgent>[2]) => kitScriptedAgent(ctx, host, answer);
+const work = (operationId: string, agent: ScriptedAgent, plane: DataPlane) => kitWork(ctx, operationId, agent, plane);
 
 /** A launch of its own (own VPC and subnet: tests run shuffled), queued, not run. */
 async function queuedLaunch(name: string) {

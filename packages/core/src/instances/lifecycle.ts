@@ -6,6 +6,7 @@ import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { InstanceRef, instanceDto, withHost } from "./instances.ts";
 import { createOperation } from "../operations/operations.ts";
+import { dispatchIfUnqueued, dispatchOperation } from "../operations/outbox.ts";
 import type { OperationQueue } from "../operations/queue.ts";
 
 export type LifecycleKind = "instance.stop" | "instance.start" | "instance.restart";
@@ -65,7 +66,7 @@ type Requested = { instance: InstanceDto; operationId: OperationId };
  * already queued or running is returned (asking twice is harmless), another operation in flight or
  * a status the verb does not apply to is refused with INSTANCE_STATE; otherwise the instance moves
  * to its transitional status, the operation row and the audit event are written in one
- * transaction, and the job is queued after commit (the worker's sweeper re-queues it if that fails).
+ * transaction, and the job is sent after commit (or by the worker's relay once Redis answers again).
  */
 async function requestLifecycle(
   ctx: Ctx,
@@ -89,7 +90,10 @@ async function requestLifecycle(
         { field: "idempotencyKey" },
       );
     }
-    if (prior) return { instance: instanceDto(found), operationId: asId("operation", prior.id) };
+    if (prior) {
+      await dispatchIfUnqueued(ctx, queue, prior.id); // committed before, its job perhaps never sent
+      return { instance: instanceDto(found), operationId: asId("operation", prior.id) };
+    }
   }
   const result = await ctx.db.$transaction(async (tx) => {
     await tx.$queryRaw`SELECT id FROM instances WHERE id = ${found.id} FOR UPDATE`;
@@ -130,7 +134,8 @@ async function requestLifecycle(
     });
     return { instance: instanceDto(row), operationId: op.id, fresh: true };
   });
-  if (result.fresh) await queue.enqueue(kind, result.operationId);
+  if (result.fresh) await dispatchOperation(ctx, queue, { id: result.operationId, kind, attempts: 0 });
+  else await dispatchIfUnqueued(ctx, queue, result.operationId);
   return { instance: result.instance, operationId: result.operationId };
 }
 

@@ -1,5 +1,5 @@
 import type { CommandResult, HostCommandBody, ProbeRequest, ReachabilityDto } from "@nvi/contracts";
-import { CheckReachabilityInput } from "@nvi/contracts";
+import { CheckReachabilityInput, canProbeFrom } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import type { Ctx } from "../context.ts";
@@ -38,6 +38,12 @@ export async function checkReachability(
     include: { host: { select: { name: true } } },
   });
   if (!from) throw notFound("instance");
+  if (from.status === "running" && !canProbeFrom(from))
+    throw new DomainError(
+      "VALIDATION_FAILED",
+      `instance ${from.name} is a VM: it has no guest agent to send a probe from yet; probe towards it from another instance`,
+      { field: "instanceId" },
+    );
   if (from.status !== "running")
     throw new DomainError(
       "INSTANCE_STATE",

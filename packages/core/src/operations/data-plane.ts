@@ -26,11 +26,25 @@ export interface DataPlane {
   applyPolicy?(orgId: string, operationId?: string): Promise<VebApplied[]>;
   /** read every VEB's pair flows back and delete what policy no longer implies (after `applyPolicy`) */
   readBack?(): Promise<void>;
+  /**
+   * The VEBs plugging this instance programs (its host's, and its VPC peers' hosts') that are not
+   * connected to the TSC now, by host name: a plug is confirmed (a barrier reply from each) only
+   * once this is empty. Null when this data plane has no TSC to ask (a jobs-only worker).
+   */
+  vebsAway?(instance: { hostId: string; vpcId: string }): Promise<string[] | null>;
 }
 
 export interface ExecutorOptions {
   /** how long to wait for the agent to answer a command (default 120 s) */
   commandTimeoutMs?: number;
+  /** how long the TSC step waits for the VEBs it programs to connect before it fails (default 60 s) */
+  vebDeadlineMs?: number;
+  /**
+   * how long a wait for someone else (an agent's answer, a VEB) polls in the worker's slot before it
+   * parks (`OperationParked`: the worker delays the job and gives the slot back; the wait resumes with
+   * the same deadline). Unset: the wait stays in place (a caller with no job to delay).
+   */
+  parkAfterMs?: number;
 }
 
 export const failed = (e: unknown): string => (e instanceof Error ? e.message : String(e));

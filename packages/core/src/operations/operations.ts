@@ -4,8 +4,10 @@ import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
+import { targetNames } from "../audit/target-names.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import { dispatchOperation } from "./outbox.ts";
 import type { OperationQueue } from "./queue.ts";
 
 export const OperationRef = z.object({ operationId: idRef("operation") });
@@ -32,12 +34,13 @@ type OpRow = {
   finishedAt: Date | null;
 };
 
-export function operationDto(r: OpRow): OperationDto {
+export function operationDto(r: OpRow, targetName: string | null = null): OperationDto {
   return {
     id: asId("operation", r.id),
     kind: r.kind,
     targetType: r.targetType,
     targetId: r.targetId,
+    targetName,
     status: r.status,
     progress: r.progress,
     steps: z.array(OperationStep).parse(r.steps),
@@ -95,14 +98,15 @@ export async function listOperations(
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: q.limit,
   });
-  return rows.map(operationDto);
+  const names = await targetNames(ctx.db, ctx.actor.orgId, rows);
+  return rows.map((r) => operationDto(r, names.get(r.targetId) ?? null));
 }
 
 export async function getOperation(ctx: Ctx, input: z.infer<typeof OperationRef>): Promise<OperationDto> {
   assertScope(ctx.actor.scopes, "instances", "read");
   const row = await ctx.db.operation.findFirst({ where: { id: input.operationId, orgId: ctx.actor.orgId } });
   if (!row) throw notFound("operation");
-  return operationDto(row);
+  return operationDto(row, (await targetNames(ctx.db, ctx.actor.orgId, [row])).get(row.targetId) ?? null);
 }
 
 /** A failed operation runs again from where it stopped (steps done stay done; commands are idempotent), unless its target has changed since. */
@@ -129,7 +133,7 @@ export async function retryOperation(
   const updated = await ctx.db.$transaction(async (tx) => {
     const u = await tx.operation.update({
       where: { id: row.id },
-      data: { status: "queued", error: null, finishedAt: null, cancelledBy: null },
+      data: { status: "queued", error: null, finishedAt: null, cancelledBy: null, enqueuedAt: null },
     });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), {
       action: "operation.retry",
@@ -139,7 +143,7 @@ export async function retryOperation(
     });
     return u;
   });
-  await queue.enqueue(row.kind as OperationKind, row.id, updated.attempts);
+  await dispatchOperation(ctx, queue, { id: row.id, kind: row.kind as OperationKind, attempts: updated.attempts });
   return operationDto(updated);
 }
 

@@ -4,10 +4,11 @@ import type { DbTx } from "@nvi/db";
 import { accessChanges, PolicyView, type PolicyInstance } from "@nvi/policy";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
+import { recordAudit, subjectOf, type AuditEntry } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
-import { createOperation } from "../operations/operations.ts";
+import { dispatchOperation } from "../operations/outbox.ts";
 import type { OperationQueue } from "../operations/queue.ts";
-import { announcePolicyChange } from "./notify.ts";
+import { recordPolicyChange } from "./notify.ts";
 import { loadPolicy } from "./snapshot.ts";
 
 /** `preview: true` (JSON) or `?preview=true` (a DELETE's query string): show what would change, keep nothing. */
@@ -86,32 +87,17 @@ export async function changePolicy(
           pairsChecked,
         });
       }
-      const org = await tx.organization.update({
-        where: { id: orgId },
-        data: { policyVersion: { increment: 1 } },
-        select: { policyVersion: true },
-      });
-      for (const other of m.alsoOrgs ?? [])
-        if (other !== orgId)
-          await tx.organization.update({ where: { id: other }, data: { policyVersion: { increment: 1 } } });
-      const op = await createOperation(tx, ctx, {
-        kind: "policy.apply",
-        targetType: "policy",
-        targetId: orgId,
-        steps: [
-          { name: `apply policy version ${org.policyVersion} on every VEB`, status: "pending", at: null, detail: null },
-        ],
-        idempotencyKey: null,
-      });
-      // the worker's TSC hears this as the transaction commits and starts revoking at once
-      await announcePolicyChange(tx, {
-        operationId: op.id,
+      // the versions, the operation and the announcement: one statement; the worker's TSC hears
+      // it as the transaction commits and starts revoking at once
+      const operationId = ctx.newId("operation");
+      const policyVersion = await recordPolicyChange(tx, {
+        operationId,
         orgIds: [orgId, ...(m.alsoOrgs ?? []).filter((o) => o !== orgId)],
-        policyVersion: org.policyVersion,
+        requestedBy: ctx.actor.email,
       });
       return {
-        operationId: op.id,
-        policyVersion: org.policyVersion,
+        operationId,
+        policyVersion,
         targetId: m.targetId,
         before,
         alsoOrgs: m.alsoOrgs ?? [],
@@ -125,7 +111,7 @@ export async function changePolicy(
   // listing of what changed go side by side. The "after" side is read once committed, so a change
   // committed in between by someone else would show here too.
   const [, after] = await Promise.all([
-    queue.enqueue("policy.apply", applied.operationId),
+    dispatchOperation(ctx, queue, { id: applied.operationId, kind: "policy.apply", attempts: 0 }),
     loadPolicy(ctx.db, [orgId, ...applied.alsoOrgs]),
   ]);
   const { changes, pairsChecked } = diff(applied.before, after, orgId);
@@ -140,6 +126,37 @@ export async function changePolicy(
 }
 
 type Loaded = Awaited<ReturnType<typeof loadPolicy>>;
+
+/**
+ * A policy change that sets one setting of one of the organization's rows (an instance's labels,
+ * a VPC's underlay mark): the row is found (else `missing`), written, and audited before → after.
+ */
+export function changePolicySetting<Row extends { id: string }>(
+  ctx: Ctx,
+  queue: OperationQueue,
+  preview: boolean,
+  s: {
+    find: (tx: DbTx) => Promise<Row | null>;
+    missing: Error;
+    write: (tx: DbTx, row: Row) => Promise<unknown>;
+    audit: { action: string; targetType: AuditEntry["targetType"]; before: (row: Row) => unknown; after: unknown };
+  },
+): Promise<PolicyChangeDto> {
+  return changePolicy(ctx, queue, { preview }, async (tx) => {
+    const row = await s.find(tx);
+    if (!row) throw s.missing;
+    await s.write(tx, row);
+    const { action, targetType, before, after } = s.audit;
+    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+      action,
+      targetType,
+      targetId: row.id,
+      before: before(row),
+      after,
+    });
+    return { targetId: row.id };
+  });
+}
 
 /** The pairs (one side in this organization) whose access differs between two readings of the policy. */
 function diff(before: Loaded, after: Loaded, orgId: string): { changes: AccessChange[]; pairsChecked: number } {

@@ -7,7 +7,7 @@ import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import type { OperationQueue } from "../operations/queue.ts";
-import { changePolicy, previewFlag } from "./change.ts";
+import { changePolicy, changePolicySetting, previewFlag } from "./change.ts";
 import { labelsOf, loadPolicy } from "./snapshot.ts";
 
 const groupName = z
@@ -15,7 +15,7 @@ const groupName = z
   .trim()
   .min(1, "name is required")
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "name: letters, digits, . _ - (starting with a letter or digit)");
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, . _ - (starting with a letter or digit)");
 /** Every policy change can be previewed: nothing is kept, the answer lists the pairs that would gain or lose access. */
 const preview = previewFlag;
 
@@ -64,14 +64,19 @@ export function groupDto(g: GroupRow, view: PolicyView, instances: Parameters<Po
 
 export async function listGroups(ctx: Ctx, input: z.infer<typeof ListGroupsInput> = {}): Promise<GroupDto[]> {
   assertScope(ctx.actor.scopes, "policies", "read");
-  const rows = await ctx.db.group.findMany({
-    where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { vpcId: input.vpcId } : {}) },
-    include: { members: { select: { instanceId: true } } },
-    orderBy: [{ vpcId: "asc" }, { createdAt: "asc" }],
-  });
-  const policy = await loadPolicy(ctx.db, [ctx.actor.orgId]);
+  // side by side: the rows (what the policy does not hold) and the policy (members, who is in)
+  const [rows, policy] = await Promise.all([
+    ctx.db.group.findMany({
+      where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { vpcId: input.vpcId } : {}) },
+      select: { id: true, vpcId: true, name: true, description: true, matchLabels: true, createdAt: true },
+      orderBy: [{ vpcId: "asc" }, { createdAt: "asc" }],
+    }),
+    loadPolicy(ctx.db, [ctx.actor.orgId]),
+  ]);
   const view = new PolicyView(policy.snapshot);
-  return rows.map((g) => groupDto(g, view, policy.instances));
+  // a group made between the two reads has no members yet as far as this answer goes
+  const members = (id: string) => (view.group(id)?.memberIds ?? []).map((instanceId) => ({ instanceId }));
+  return rows.map((g) => groupDto({ ...g, members: members(g.id) }, view, policy.instances));
 }
 
 export async function ownGroup(tx: Pick<DbTx, "group">, ctx: Ctx, groupId: string, field = "groupId") {
@@ -203,17 +208,15 @@ export const SetLabelsInput = z.object({ instanceId: idRef("instance"), labels: 
 export async function setInstanceLabels(ctx: Ctx, queue: OperationQueue, input: z.input<typeof SetLabelsInput>) {
   const q = SetLabelsInput.parse(input);
   assertScope(ctx.actor.scopes, "instances", "write");
-  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
-    const inst = await tx.instance.findFirst({ where: { id: q.instanceId, orgId: ctx.actor.orgId } });
-    if (!inst) throw notFound("instance");
-    await tx.instance.update({ where: { id: inst.id }, data: { labels: q.labels } });
-    await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+  return changePolicySetting(ctx, queue, q.preview, {
+    find: (tx) => tx.instance.findFirst({ where: { id: q.instanceId, orgId: ctx.actor.orgId } }),
+    missing: notFound("instance"),
+    write: (tx, inst) => tx.instance.update({ where: { id: inst.id }, data: { labels: q.labels } }),
+    audit: {
       action: "instance.labels.updated",
       targetType: "instance",
-      targetId: inst.id,
-      before: { labels: inst.labels },
+      before: (inst) => ({ labels: inst.labels }),
       after: { labels: q.labels },
-    });
-    return { targetId: inst.id };
+    },
   });
 }

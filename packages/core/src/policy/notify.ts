@@ -13,9 +13,43 @@ export const PolicyChanged = z.object({
 });
 export type PolicyChanged = z.infer<typeof PolicyChanged>;
 
-/** Queued in `tx`: sent to every listener when (and only if) the transaction commits. */
-export async function announcePolicyChange(tx: DbTx, change: PolicyChanged): Promise<void> {
-  await tx.$executeRaw`SELECT pg_notify(${POLICY_CHANGED_CHANNEL}, ${JSON.stringify(PolicyChanged.parse(change))})`;
+/**
+ * The record of an applied policy change, written by one statement in `tx` (one round trip inside
+ * the organization's lock): every named organization's policy version goes up, the `policy.apply`
+ * operation is created (its step names the first one's new version), and the change is announced
+ * on `nvi_policy_changed`, which Postgres delivers to the worker's TSC when (and only if) `tx`
+ * commits. Returns the first organization's new policy version.
+ */
+export async function recordPolicyChange(
+  tx: DbTx,
+  o: { operationId: string; orgIds: readonly [string, ...string[]]; requestedBy: string },
+): Promise<number> {
+  const [orgId, ...others] = o.orgIds;
+  const announced = PolicyChanged.omit({ policyVersion: true }).parse({
+    operationId: o.operationId,
+    orgIds: o.orgIds,
+  });
+  const [row] = await tx.$queryRaw<{ version: number }[]>`
+    WITH v AS (
+      UPDATE organizations SET policy_version = policy_version + 1 WHERE id = ${orgId} RETURNING policy_version
+    ), others AS (
+      UPDATE organizations SET policy_version = policy_version + 1 WHERE id = ANY(${others}::text[]) RETURNING id
+    ), op AS (
+      INSERT INTO operations (id, org_id, kind, target_type, target_id, steps, requested_by)
+      SELECT ${o.operationId}, ${orgId}, 'policy.apply', 'policy', ${orgId},
+        jsonb_build_array(jsonb_build_object('name', 'apply policy version ' || v.policy_version || ' on every VEB',
+          'status', 'pending', 'at', NULL, 'detail', NULL)),
+        ${o.requestedBy}
+      FROM v RETURNING id
+    )
+    SELECT v.policy_version AS version,
+      pg_notify(${POLICY_CHANGED_CHANNEL},
+        (${JSON.stringify(announced)}::jsonb || jsonb_build_object('policyVersion', v.policy_version))::text)::text
+        IS NOT NULL AS announced,
+      (SELECT count(*)::int FROM others) AS others
+    FROM v, op`;
+  if (!row) throw new Error(`organization ${orgId} not found`);
+  return Number(row.version);
 }
 
 /**

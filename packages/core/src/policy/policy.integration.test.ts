@@ -78,10 +78,10 @@ describe("connectivity policy", { shuffle: false }, () => {
     const op = await a.db.operation.findUniqueOrThrow({ where: { id: applied.operationId! } });
     expect(op).toMatchObject({ kind: "policy.apply", status: "queued", targetType: "policy" });
     const audit = await a.db.auditEvent.findFirstOrThrow({
-      where: { orgId: a.actor.orgId, action: "policy.rule.deleted" },
+      where: { orgId: a.actor.orgId, action: "policy.rule.updated" },
     });
-    expect(audit.before).toMatchObject({ protocol: "any", srcGroupId: dflt, dstGroupId: dflt });
-    expect(audit.after).toMatchObject({ unplugged: [dflt, dflt] });
+    expect(audit.before).toMatchObject({ protocol: "any", srcGroupId: dflt, dstGroupId: dflt, enabled: true });
+    expect(audit.after).toMatchObject({ enabled: false, unplugged: [dflt, dflt] });
     const why = await explainReachability(a, { instanceId: web, toInstanceId: db });
     expect(why).toMatchObject({ allowed: false, forward: [], reverse: [] });
     expect(why.reason).toMatch(/no rule allows web-1 .* db-1 .*denied by default/);

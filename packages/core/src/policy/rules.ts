@@ -224,22 +224,53 @@ export async function deleteRule(ctx: Ctx, queue: OperationQueue, input: z.input
   });
 }
 
-/** The matrix's click on an empty cell: src may open anything towards dst (one rule, any protocol, one-way). A plugged cell stays as it is. */
+/** A rule changed by a click on the matrix, audited with what the click was. */
+async function changeFromMatrix(
+  tx: DbTx,
+  ctx: Ctx,
+  before: Parameters<typeof audited>[0] & { id: string },
+  data: { enabled?: boolean; srcGroupId?: string; dstGroupId?: string; bidirectional?: boolean },
+  click: { plugged: string[] } | { unplugged: string[] },
+): Promise<void> {
+  const after = await tx.policyRule.update({ where: { id: before.id }, data });
+  await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+    action: "policy.rule.updated",
+    targetType: "rule",
+    targetId: before.id,
+    before: audited(before),
+    after: { ...audited(after), ...click },
+  });
+}
+
+/**
+ * The matrix's click on an empty cell: src may open anything towards dst (one rule, any protocol,
+ * one-way). A plugged cell stays as it is; a rule an unplug disabled comes back as it was (its id,
+ * its description: the VPC's documented default stays the default), else a new one is made.
+ */
 export async function plugGroups(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PlugInput>) {
   const q = PlugInput.parse(input);
   return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
-    const existing = await tx.policyRule.findFirst({
-      where: {
-        orgId: ctx.actor.orgId,
-        enabled: true,
-        protocol: "any",
-        OR: [
-          { srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId },
-          { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId },
-        ],
-      },
-    });
+    const pair = (enabled: boolean) =>
+      tx.policyRule.findFirst({
+        where: {
+          orgId: ctx.actor.orgId,
+          enabled,
+          protocol: "any",
+          srcVpcId: null,
+          OR: [
+            { srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId },
+            { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId },
+          ],
+        },
+        orderBy: { createdAt: "asc" },
+      });
+    const existing = await pair(true);
     if (existing) return { targetId: existing.id };
+    const unplugged = await pair(false);
+    if (unplugged) {
+      await changeFromMatrix(tx, ctx, unplugged, { enabled: true }, { plugged: [q.srcGroupId, q.dstGroupId] });
+      return { targetId: unplugged.id };
+    }
     return {
       targetId: await insertRule(tx, ctx, {
         srcGroupId: q.srcGroupId,
@@ -256,17 +287,27 @@ export async function plugGroups(ctx: Ctx, queue: OperationQueue, input: z.input
 }
 
 /**
- * The matrix's click on a plugged (or partial) cell: nothing of src → dst stays allowed. One-way
- * rules src → dst go; a two-way rule between the two keeps only its other direction.
+ * The matrix's click on a plugged (or partial) cell: nothing of src → dst stays allowed. Rules
+ * src → dst (and a two-way rule of a group with itself) are disabled, not deleted, so plugging back
+ * restores them as they were; a two-way rule between two groups keeps only its other direction.
  */
 export async function unplugGroups(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PlugInput>) {
   const q = PlugInput.parse(input);
   return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
-    await ownGroup(tx, ctx, q.srcGroupId, "srcGroupId");
-    await ownGroup(tx, ctx, q.dstGroupId, "dstGroupId");
+    // both groups must be the organization's: one query for the two
+    const own = await tx.group.findMany({
+      where: { id: { in: [q.srcGroupId, q.dstGroupId] }, orgId: ctx.actor.orgId },
+      select: { id: true },
+    });
+    for (const [field, id] of [
+      ["srcGroupId", q.srcGroupId],
+      ["dstGroupId", q.dstGroupId],
+    ] as const)
+      if (!own.some((g) => g.id === id)) throw new DomainError("NOT_FOUND", `${field}: group not found`, { field });
     const rules = await tx.policyRule.findMany({
       where: {
         orgId: ctx.actor.orgId,
+        enabled: true,
         OR: [
           { srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId },
           { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId },
@@ -275,32 +316,14 @@ export async function unplugGroups(ctx: Ctx, queue: OperationQueue, input: z.inp
     });
     for (const r of rules) {
       const forward = r.srcGroupId === q.srcGroupId && r.dstGroupId === q.dstGroupId;
-      if (forward && !r.bidirectional) {
-        await tx.policyRule.delete({ where: { id: r.id } });
-        await recordAudit(tx, ctx, subjectOf(ctx.actor), {
-          action: "policy.rule.deleted",
-          targetType: "rule",
-          targetId: r.id,
-          before: audited(r),
-          after: { unplugged: [q.srcGroupId, q.dstGroupId] },
-        });
-        continue;
-      }
-      // two-way: keep dst → src only (for a self-pair src = dst, the rule goes entirely)
-      const keep =
-        q.srcGroupId === q.dstGroupId
-          ? null
-          : { srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId, bidirectional: false };
-      const after = keep
-        ? await tx.policyRule.update({ where: { id: r.id }, data: keep })
-        : (await tx.policyRule.delete({ where: { id: r.id } }), null);
-      await recordAudit(tx, ctx, subjectOf(ctx.actor), {
-        action: after ? "policy.rule.updated" : "policy.rule.deleted",
-        targetType: "rule",
-        targetId: r.id,
-        before: audited(r),
-        after: after ? audited(after) : { unplugged: [q.srcGroupId, q.dstGroupId] },
-      });
+      // two-way between two groups: keep dst → src only; otherwise (one-way, or a group with itself) disable it
+      const data =
+        forward && r.bidirectional && q.srcGroupId !== q.dstGroupId
+          ? { srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId, bidirectional: false }
+          : !forward && q.srcGroupId !== q.dstGroupId
+            ? { bidirectional: false }
+            : { enabled: false };
+      await changeFromMatrix(tx, ctx, r, data, { unplugged: [q.srcGroupId, q.dstGroupId] });
     }
     return { targetId: null };
   });

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { asId, type CloudId, type HostFacts, type HostId } from "@nvi/contracts";
 import { createCloud } from "../clouds/clouds.ts";
 import { enrollHost, type AuthenticatedHost } from "../clouds/hosts.ts";
@@ -56,7 +57,11 @@ export function hostFacts(hostname = "h1", over: Partial<HostFacts> = {}): HostF
     instanceBlock: null,
     datacenter: "dc1",
     runtimes: { docker: false, qemu: false, netns: true },
+    images: { docker: [], qemu: [] },
     agentVersion: "0.1.0",
+    wireguardPublicKey: null,
+    gatewayLinks: null,
+    guards: null,
     ...over,
   };
 }
@@ -69,12 +74,36 @@ export function randomIdentity() {
   const [a, b] = [rnd(256), rnd(256)];
   return {
     datapathId: `00${Array.from({ length: 7 }, () => hex2(rnd(256))).join("")}`,
-    fabricAddress: `100.${64 + rnd(60)}.${a}.${1 + rnd(250)}`,
+    // below the console's default instance pool (100.96.0.0/11) and the instance-block test's pools (100.88–95)
+    fabricAddress: `100.${64 + rnd(24)}.${a}.${1 + rnd(250)}`,
     fabricPrefixLen: 24,
     fabricMac: `02:${Array.from({ length: 5 }, () => hex2(rnd(256))).join(":")}`,
     nextHopMac: "02:00:64:40:01:01",
     instanceBlock: `10.${a}.${b}.0/24`,
+    wireguardPublicKey: randomWireguardKey(),
   };
+}
+
+/** A well-formed WireGuard public key (32 random bytes, base64), fresh each time. */
+export function randomWireguardKey(): string {
+  return randomBytes(32).toString("base64");
+}
+
+/**
+ * Public addresses for gateways that no host of the test database holds. Gateway addresses are
+ * unique across every organization, and the suites sharing the database leave their hosts behind,
+ * so a random third octet collided now and then with an earlier run's. This picks, at random, a
+ * third octet of `prefix` (one prefix per test file, e.g. "198.51") that no host uses yet.
+ */
+export async function freeGatewayAddresses(db: CoreDeps["db"], prefix: string): Promise<(n: number) => string> {
+  const used = await db.$queryRaw<{ octet: string }[]>`
+    SELECT DISTINCT split_part(gateway_public_address, '.', 3) AS octet FROM hosts
+    WHERE gateway_public_address LIKE ${`${prefix}.%`}`;
+  const taken = new Set(used.map((r) => Number(r.octet)));
+  const free = Array.from({ length: 254 }, (_, i) => i + 1).filter((o) => !taken.has(o));
+  const octet = free[Math.floor(Math.random() * free.length)];
+  if (octet === undefined) throw new Error(`every /24 of ${prefix}.0.0/16 holds a gateway address: use another prefix`);
+  return (n) => `${prefix}.${octet}.${n}`;
 }
 
 export interface EnrolledHost {
@@ -89,11 +118,22 @@ export interface EnrolledHost {
 /** A cloud of `ctx`'s organization with one host enrolled through a single-use join token. */
 export async function cloudWithHost(
   ctx: Ctx,
-  o: { cloud?: string; hostname?: string; kind?: "baremetal" | "docker" | "vm" } = {},
+  o: {
+    cloud?: string;
+    hostname?: string;
+    kind?: "baremetal" | "docker" | "vm";
+    interconnect?: "routed" | "gateway";
+  } = {},
 ): Promise<EnrolledHost> {
   const hostname = o.hostname ?? "h1";
   const cloudId = (
-    await createCloud(ctx, { name: o.cloud ?? "dc1", kind: o.kind ?? "baremetal", region: "eu", datacenter: "dc1" })
+    await createCloud(ctx, {
+      name: o.cloud ?? "dc1",
+      kind: o.kind ?? "baremetal",
+      region: "eu",
+      datacenter: "dc1",
+      interconnect: o.interconnect ?? "routed",
+    })
   ).id;
   const jt = await createJoinToken(
     ctx,

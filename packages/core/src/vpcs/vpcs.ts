@@ -1,9 +1,11 @@
-import { SubnetDto, VpcDto, idRef, asId } from "@nvi/contracts";
+import { SubnetDto, UnderlayDscp, VpcDto, idRef, asId } from "@nvi/contracts";
 import { isUniqueViolation, type DbTx } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import { findOwnCloud } from "../clouds/clouds.ts";
+import { clearTerminatedInstances } from "./holders.ts";
+import { assertCloudsJoined } from "../clouds/gateways.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import {
@@ -27,7 +29,7 @@ const name = z
   .trim()
   .min(1, "name is required")
   .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, "name: letters, digits, space, . _ - (starting with a letter or digit)");
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]*$/, "letters, digits, space, . _ - (starting with a letter or digit)");
 
 function cidrField(text: string, field: string, bounds: { min: number; max: number }): Cidr {
   const c = parseCidr(text);
@@ -49,6 +51,8 @@ export const CreateVpcInput = z.object({
   cidr: z.string().trim().min(9).max(18),
   /** Overlapping another VPC of the organization is refused unless the two will never be peered. */
   allowOverlap: z.boolean().default(false),
+  /** DSCP its instances' packets carry on the underlay (0–63; 0 = best effort); tenants' own marks never reach it */
+  underlayDscp: UnderlayDscp.default(0),
   /** Subnets created with the VPC, in the same transaction (all or nothing): how a drawn VPC is made. */
   subnets: z.array(z.object(subnetFields)).max(32).default([]),
 });
@@ -58,6 +62,7 @@ type VpcRow = {
   name: string;
   cidr: string;
   allowOverlap: boolean;
+  underlayDscp: number;
   createdAt: Date;
   _count?: { subnets: number };
 };
@@ -68,6 +73,7 @@ function vpcDto(row: VpcRow): VpcDto {
     name: row.name,
     cidr: row.cidr,
     allowOverlap: row.allowOverlap,
+    underlayDscp: row.underlayDscp,
     createdAt: row.createdAt.toISOString(),
     subnetCount: row._count?.subnets ?? 0,
   };
@@ -109,8 +115,9 @@ async function lockOrgNetworks(tx: DbTx, orgId: string) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`vpcs:${orgId}`}))`;
 }
 
-type CreateVpc = Omit<z.infer<typeof CreateVpcInput>, "subnets"> & {
+type CreateVpc = Omit<z.infer<typeof CreateVpcInput>, "subnets" | "underlayDscp"> & {
   subnets?: z.infer<typeof CreateVpcInput>["subnets"];
+  underlayDscp?: number;
 };
 
 export async function createVpc(ctx: Ctx, input: CreateVpc): Promise<VpcDto> {
@@ -155,13 +162,14 @@ export async function createVpc(ctx: Ctx, input: CreateVpc): Promise<VpcDto> {
           name: input.name,
           cidr: formatCidr(cidr),
           allowOverlap: input.allowOverlap,
+          underlayDscp: input.underlayDscp ?? 0,
         },
       });
       await recordAudit(tx, ctx, subjectOf(ctx.actor), {
         action: "vpc.created",
         targetType: "vpc",
         targetId: row.id,
-        after: { name: row.name, cidr: row.cidr },
+        after: { name: row.name, cidr: row.cidr, underlayDscp: row.underlayDscp },
       });
       await createDefaultGroup(tx, ctx, row.id);
       for (const sn of subnets)
@@ -199,18 +207,18 @@ async function ownVpc(tx: Pick<DbTx, "vpc">, ctx: Ctx, vpcId: string) {
   return row;
 }
 
-/** Only an empty VPC goes: no address may be in use in any of its subnets. */
+/** A VPC goes once no instance lives in it any more (terminated ones go with it; the audit keeps them). */
 export async function deleteVpc(ctx: Ctx, input: z.infer<typeof VpcRef>): Promise<{ deleted: true }> {
   assertScope(ctx.actor.scopes, "vpcs", "write");
   await ctx.db.$transaction(async (tx) => {
     await lockOrgNetworks(tx, ctx.actor.orgId);
     const row = await ownVpc(tx, ctx, input.vpcId);
-    const used = await tx.ipAllocation.count({ where: { subnet: { vpcId: row.id } } });
-    if (used > 0)
-      throw new DomainError(
-        "VPC_NOT_EMPTY",
-        `VPC "${row.name}" still has ${used} address(es) in use; terminate its instances first`,
-      );
+    const subnets = await tx.subnet.findMany({ where: { vpcId: row.id }, select: { id: true } });
+    await clearTerminatedInstances(
+      tx,
+      subnets.map((s) => s.id),
+      `VPC "${row.name}"`,
+    );
     await tx.vpc.delete({ where: { id: row.id } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), {
       action: "vpc.deleted",
@@ -268,6 +276,7 @@ async function insertSubnet(
       field: `${field}cidr`,
     });
   }
+  await assertCloudsJoined(tx, vpc, cloud, `${field}cloudId`);
   const siblings = await tx.subnet.findMany({ where: { vpcId: vpc.id }, select: { name: true, cidr: true } });
   const clash = siblings.find((s) => overlaps(parseCidr(s.cidr) as Cidr, cidr));
   if (clash)
@@ -329,16 +338,9 @@ export const SubnetRef = z.object({ subnetId: idRef("subnet") });
 export async function deleteSubnet(ctx: Ctx, input: z.infer<typeof SubnetRef>): Promise<{ deleted: true }> {
   assertScope(ctx.actor.scopes, "vpcs", "write");
   await ctx.db.$transaction(async (tx) => {
-    const row = await tx.subnet.findFirst({
-      where: { id: input.subnetId, orgId: ctx.actor.orgId },
-      include: { _count: { select: { allocations: true } } },
-    });
+    const row = await tx.subnet.findFirst({ where: { id: input.subnetId, orgId: ctx.actor.orgId } });
     if (!row) throw notFound("subnet");
-    if (row._count.allocations > 0)
-      throw new DomainError(
-        "VPC_NOT_EMPTY",
-        `subnet "${row.name}" still has ${row._count.allocations} address(es) in use`,
-      );
+    await clearTerminatedInstances(tx, [row.id], `subnet "${row.name}"`);
     await tx.subnet.delete({ where: { id: row.id } });
     await recordAudit(tx, ctx, subjectOf(ctx.actor), {
       action: "subnet.deleted",

@@ -2,7 +2,7 @@
 
 import type { PolicyChangeDto } from "@nvi/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { describeChange } from "../../lib/policy-text.ts";
 import { errorMessage, useTRPC } from "../../trpc/client.tsx";
 import { OPERATION_STATUS_TONE, OperationProgress } from "../operations-view.tsx";
@@ -38,7 +38,10 @@ export interface PolicyChangeFlow {
 export function usePolicyChange(onApplied?: (r: PolicyChangeDto) => void): PolicyChangeFlow {
   const queryClient = useQueryClient();
   const [state, setState] = useState<FlowState | null>(null);
+  // what the change was asked from (a matrix cell, a form's button): focus goes back to it on close
+  const opener = useRef<HTMLElement | null>(null);
   const start = (title: string, run: ChangeRun) => {
+    opener.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     setState({ title, run, phase: "previewing" });
     run({ preview: true }).then(
       (preview) => setState((s) => (s?.run === run ? { ...s, phase: "previewed", preview } : s)),
@@ -63,7 +66,11 @@ export function usePolicyChange(onApplied?: (r: PolicyChangeDto) => void): Polic
     busy: state?.phase === "previewing" || state?.phase === "applying",
     start,
     apply,
-    cancel: () => setState(null),
+    cancel: () => {
+      setState(null);
+      if (opener.current?.isConnected) opener.current.focus();
+      opener.current = null;
+    },
   };
 }
 
@@ -116,9 +123,29 @@ export function ApplyProgress({ operationId }: { operationId: string }) {
 /** Where a flow shows: the preview with Apply / Cancel, then the operation's progress. */
 export function PolicyChangePanel({ flow, testId = "policy-change" }: { flow: PolicyChangeFlow; testId?: string }) {
   const s = flow.state;
+  // the preview (or its error) takes the focus once it is in: the keyboard goes on to Apply / Cancel
+  // from there, and Escape cancels
+  const panel = useRef<HTMLDivElement>(null);
+  const ready = s?.phase === "previewed";
+  useEffect(() => {
+    if (ready) panel.current?.focus();
+  }, [ready]);
   if (!s) return null;
   return (
-    <div className="card change-panel" data-testid={testId} data-phase={s.phase} role="region" aria-label={s.title}>
+    <div
+      ref={panel}
+      tabIndex={-1}
+      className="card change-panel"
+      data-testid={testId}
+      data-phase={s.phase}
+      role="region"
+      aria-label={s.title}
+      onKeyDown={(e) => {
+        if (e.key !== "Escape" || s.phase === "applying") return;
+        e.preventDefault();
+        flow.cancel();
+      }}
+    >
       <h3 style={{ marginTop: 0 }}>{s.title}</h3>
       {s.phase === "previewing" && <p className="muted">Working out which instance pairs this changes…</p>}
       <ErrorAlert error={s.error} />

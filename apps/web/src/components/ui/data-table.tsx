@@ -14,6 +14,22 @@ export interface Column<T> {
   style?: CSSProperties;
   /** a test id on each of the column's cells */
   testId?: string;
+  /** with `serverSort`: the server's sort key for this column (the header becomes a sort button) */
+  sortKey?: string;
+}
+
+/** Sorting done by the server (a paged list): the table shows and changes it, never reorders rows. */
+export interface ServerSort {
+  sort: SortState | null;
+  onSort: (next: SortState | null) => void;
+}
+
+/** Ticked rows (by key) for bulk actions: a first column of checkboxes and one for all shown. */
+export interface Selection<T> {
+  selected: ReadonlySet<string>;
+  onChange: (next: Set<string>) => void;
+  /** what a row's checkbox is called: "Select web-1" */
+  name: (row: T) => string;
 }
 
 /**
@@ -44,6 +60,7 @@ export function DataTable<T>({
   columns,
   rowKey,
   rowAttributes,
+  anchorRows = false,
   actions,
   empty = null,
   testId,
@@ -51,11 +68,15 @@ export function DataTable<T>({
   className,
   style,
   defaultSort = null,
+  serverSort,
+  selection,
 }: {
   rows: readonly T[];
   columns: (Column<T> | false | null | undefined)[];
   rowKey: (row: T) => string;
   rowAttributes?: (row: T) => RowAttributes;
+  /** each row's key is also its `id`, so a link to `page#<id>` (audit, operations) lands on it */
+  anchorRows?: boolean;
   actions?: (row: T) => ReactNode;
   /** shown instead of the table when there are no rows */
   empty?: ReactNode;
@@ -64,17 +85,41 @@ export function DataTable<T>({
   className?: string;
   style?: CSSProperties;
   defaultSort?: SortState | null;
+  serverSort?: ServerSort;
+  selection?: Selection<T>;
 }) {
-  const [sort, setSort] = useState<SortState | null>(defaultSort);
+  const [localSort, setLocalSort] = useState<SortState | null>(defaultSort);
+  const sort = serverSort ? serverSort.sort : localSort;
+  const setSort = serverSort ? serverSort.onSort : setLocalSort;
   const cols = columns.filter((c): c is Column<T> => !!c);
   if (rows.length === 0) return <>{empty}</>;
-  const by = sort && cols.find((c) => c.key === sort.column)?.sort;
+  const by = !serverSort && sort && cols.find((c) => c.key === sort.column)?.sort;
   const shown = sort && by ? sortRows(rows, by, sort.direction) : rows;
+  const sortable = (c: Column<T>) => (serverSort ? c.sortKey !== undefined : c.sort !== undefined);
+  const allTicked = selection && shown.every((r) => selection.selected.has(rowKey(r)));
   return (
     <div className="table-wrap" style={style}>
       <table data-testid={testId} aria-label={label} className={className}>
         <thead>
           <tr>
+            {selection && (
+              <th scope="col" className="select">
+                <input
+                  type="checkbox"
+                  aria-label="Select all shown"
+                  checked={allTicked}
+                  onChange={() =>
+                    selection.onChange(
+                      new Set(
+                        allTicked
+                          ? [...selection.selected].filter((k) => !shown.some((r) => rowKey(r) === k))
+                          : [...selection.selected, ...shown.map(rowKey)],
+                      ),
+                    )
+                  }
+                />
+              </th>
+            )}
             {cols.map((c) => {
               const direction = sort?.column === c.key ? sort.direction : null;
               return (
@@ -82,7 +127,7 @@ export function DataTable<T>({
                   key={c.key}
                   scope="col"
                   aria-sort={
-                    c.sort
+                    sortable(c)
                       ? direction === "asc"
                         ? "ascending"
                         : direction === "desc"
@@ -91,7 +136,7 @@ export function DataTable<T>({
                       : undefined
                   }
                 >
-                  {c.sort ? (
+                  {sortable(c) ? (
                     <button type="button" className="th-sort" onClick={() => setSort(nextSort(sort, c.key))}>
                       {c.header}
                       <span aria-hidden className="sort-mark">
@@ -113,7 +158,22 @@ export function DataTable<T>({
         </thead>
         <tbody>
           {shown.map((row) => (
-            <tr key={rowKey(row)} {...rowAttributes?.(row)}>
+            <tr key={rowKey(row)} id={anchorRows ? rowKey(row) : undefined} {...rowAttributes?.(row)}>
+              {selection && (
+                <td className="select">
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${selection.name(row)}`}
+                    checked={selection.selected.has(rowKey(row))}
+                    onChange={(e) => {
+                      const next = new Set(selection.selected);
+                      if (e.target.checked) next.add(rowKey(row));
+                      else next.delete(rowKey(row));
+                      selection.onChange(next);
+                    }}
+                  />
+                </td>
+              )}
               {cols.map((c) => (
                 <td key={c.key} className={c.className} style={c.style} data-testid={c.testId}>
                   {c.cell(row)}

@@ -1,4 +1,12 @@
-import type { CSSProperties, FormEvent, InputHTMLAttributes, ReactNode, Ref } from "react";
+import {
+  useEffect,
+  useRef,
+  type CSSProperties,
+  type FormEvent,
+  type InputHTMLAttributes,
+  type ReactNode,
+  type Ref,
+} from "react";
 import { ErrorAlert } from "./error-alert.tsx";
 
 /** A labelled field: the label text above its control; `grow` takes the row's spare width. */
@@ -132,7 +140,8 @@ export interface FormState {
 
 /**
  * A form in a card: its title (also the form's accessible name unless `label` says otherwise),
- * the fields, the error, anything to show after it (a result), then the buttons.
+ * the fields, the error, anything to show after it (a result), then the buttons. With `focusOnOpen`
+ * (a form a button opened) its first field takes the focus when it appears; Escape inside it cancels.
  */
 export function FormCard({
   title,
@@ -145,6 +154,7 @@ export function FormCard({
   after,
   heading = 2,
   style,
+  focusOnOpen = false,
   children,
 }: {
   title: ReactNode;
@@ -157,17 +167,32 @@ export function FormCard({
   after?: ReactNode;
   heading?: 2 | 3;
   style?: CSSProperties;
+  focusOnOpen?: boolean;
   children: ReactNode;
 }) {
   const Heading = heading === 2 ? "h2" : "h3";
+  const head = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focusOnOpen) head.current?.parentElement?.querySelector<HTMLElement>("input, select, textarea")?.focus();
+  }, [focusOnOpen]);
   return (
     <form
       className="card form"
       aria-label={label ?? (typeof title === "string" ? title : undefined)}
       style={style}
+      onKeyDown={
+        onCancel &&
+        ((e) => {
+          if (e.key !== "Escape") return;
+          e.preventDefault();
+          onCancel();
+        })
+      }
       {...formProps}
     >
-      <Heading style={{ marginTop: 0 }}>{title}</Heading>
+      <Heading ref={head} style={{ marginTop: 0 }}>
+        {title}
+      </Heading>
       {children}
       <ErrorAlert error={error} />
       {after}

@@ -1,8 +1,11 @@
+import type { Metadata } from "next";
 import { openApiDocument } from "@nvi/api";
 import Link from "next/link";
 import { ApiOperations, type ApiOperation } from "../../../components/api-reference.tsx";
 import { PageHeader } from "../../../components/ui/page-header.tsx";
 import { webEnv } from "../../../env.ts";
+
+export const metadata: Metadata = { title: "API reference" };
 
 export const dynamic = "force-dynamic";
 

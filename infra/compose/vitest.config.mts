@@ -1,0 +1,3 @@
+import { vitestPreset } from "../../scripts/vitest-preset.mts";
+
+export default vitestPreset("compose", { test: { testTimeout: 60_000 } });

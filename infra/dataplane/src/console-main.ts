@@ -1,0 +1,23 @@
+import { createCoreDeps, jobQueue } from "@nvi/core";
+import { JobProducer } from "@nvi/jobs";
+import { serveConsole } from "./console-server.ts";
+import { consoleEnv } from "./env.ts";
+
+/**
+ * The lab's console (the REST API on the real core) in a process of its own, so a fault test can
+ * kill it with SIGKILL mid-operation and start it again on the same port (`Stack.killConsole`).
+ */
+const env = consoleEnv();
+const deps = createCoreDeps(env.databaseUrl, {
+  fabricSecret: env.fabricSecret,
+  ...(env.instancePool ? { instancePool: env.instancePool } : {}),
+});
+const producer = new JobProducer(env.redisUrl, env.queuePrefix);
+const { apiUrl } = await serveConsole({
+  deps,
+  operations: jobQueue(producer),
+  bindIp: env.bindIp,
+  port: env.port,
+  packageDir: env.packageDir,
+});
+console.log(`console listening on ${apiUrl}`);

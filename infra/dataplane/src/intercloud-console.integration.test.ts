@@ -1,0 +1,190 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- REST answers are JSON, checked by the assertions */
+import { spawn } from "node:child_process";
+import { gatewayLinkUp, type GatewayLink } from "@nvi/contracts";
+import { labDown, labUp, run, startAgent, tcpProbe, type LabState } from "@nvi/lab";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { untilOrExplain } from "./journey.ts";
+import { agentCommand, buildAgentBundle } from "./local-hosts.ts";
+import { releaseLabIdentities } from "./release-identities.ts";
+import { startStack, type Stack } from "./stack.ts";
+
+/**
+ * Issue 15 through the product, nothing injected by the lab: two clouds joined only through the
+ * internet (lab topology "internet"), every host's real agent enrolled in a `gateway` cloud, the
+ * gateways declared over REST (`POST /hosts/{id}/gateway`), the real worker feeding them to its TSC
+ * from Postgres, and each gateway's agent setting its WireGuard tunnel up from its heartbeat answer.
+ * Instances launched through the API on the clouds' other hosts then reach each other.
+ */
+let lab: LabState;
+let stack: Stack | undefined;
+const hostIds: Record<string, string> = {};
+const clouds: Record<string, string> = {};
+
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 90_000) =>
+  untilOrExplain(lab, stack, what, fn, ms, 500);
+const call = (method: string, p: string, body?: unknown) => stack!.call(method, p, body);
+const inHost = (id: string, ...cmd: string[]) =>
+  run("ip", ["netns", "exec", lab.hosts.find((h) => h.id === id)!.ns, ...cmd]);
+
+beforeAll(async () => {
+  await buildAgentBundle();
+  lab = await labUp({ datacenters: 2, hostsPerDc: 2, topology: "internet" });
+  try {
+    stack = await startStack(lab.mgmt.tscIp);
+    await releaseLabIdentities(stack.deps.db, lab.hosts);
+    await stack.startWorker();
+    for (const dc of ["dc1", "dc2"]) {
+      const c = await call("POST", "/clouds", {
+        name: `net-${dc}`,
+        kind: "baremetal",
+        region: "lab",
+        datacenter: dc,
+        interconnect: "gateway",
+      });
+      expect(c.status, JSON.stringify(c.body)).toBe(200);
+      clouds[dc] = c.body.id;
+    }
+    for (const h of lab.hosts) {
+      const jt = await call("POST", `/clouds/${clouds[`dc${h.dc}`]}/join-tokens`, {
+        reusable: false,
+        expiresInHours: 1,
+      });
+      await startAgent(
+        lab.name,
+        h.id,
+        agentCommand({
+          joinString: jt.body.joinString,
+          controlUrl: stack.apiUrl,
+          controller: `ssl:${lab.mgmt.tscIp}:${stack.tscPort}`,
+          stateDir: `${h.ovsDir}/agent`,
+          hostname: `${lab.name}-${h.id}`,
+        }),
+      );
+    }
+    await until("every host online with an approved identity and WireGuard key", async () => {
+      const hosts = (await call("GET", "/hosts")).body as any[];
+      for (const h of hosts)
+        if (h.status === "online" && h.identity.instanceBlock && h.identity.wireguardPublicKey)
+          hostIds[String(h.name).slice(lab.name.length + 1)] = h.id;
+      return Object.keys(hostIds).length === lab.hosts.length;
+    });
+  } catch (e) {
+    await stack?.close().catch(() => undefined);
+    await labDown(lab.name, { force: true });
+    throw e;
+  }
+}, 240_000);
+
+afterAll(async () => {
+  if (stack) {
+    const db = stack.deps.db;
+    const ids = (await db.instance.findMany({ where: { orgId: stack.orgId }, select: { id: true } })).map((i) => i.id);
+    await db.ipAllocation.deleteMany({ where: { holderId: { in: ids } } });
+    await db.instance.deleteMany({ where: { orgId: stack.orgId } });
+    await db.host.deleteMany({ where: { orgId: stack.orgId } });
+    await db.operation.deleteMany({ where: { orgId: stack.orgId } });
+    await stack.close();
+  }
+  await labDown(lab.name, { force: true });
+});
+
+describe("two clouds joined through gateways set in the console", () => {
+  let a: any;
+  let b: any;
+
+  it("a VPC across the clouds is refused until both have a gateway; the gateways' agents bring their tunnels up", async () => {
+    const vpc = await call("POST", "/vpcs", { name: "across", cidr: "10.50.0.0/16" });
+    expect(vpc.status, JSON.stringify(vpc.body)).toBe(200);
+    const subnet = (dc: string, cidr: string) =>
+      call("POST", `/vpcs/${vpc.body.id}/subnets`, { name: `in-${dc}`, cidr, cloudId: clouds[dc] });
+    const first = await subnet("dc1", "10.50.1.0/24");
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect((await subnet("dc2", "10.50.2.0/24")).status).toBe(409);
+    for (const h of lab.hosts.filter((x) => x.gateway)) {
+      const set = await call("POST", `/hosts/${hostIds[h.id]}/gateway`, { publicAddress: h.gateway!.publicIp });
+      expect(set.status, JSON.stringify(set.body)).toBe(200);
+    }
+    const second = await subnet("dc2", "10.50.2.0/24");
+    expect(second.status, JSON.stringify(second.body)).toBe(200);
+    // each gateway's agent peers with the other: the key the console approved, its public address
+    for (const [g, peer] of [
+      ["h1", "h3"],
+      ["h3", "h1"],
+    ] as const) {
+      const wgIf = lab.hosts.find((h) => h.id === g)!.gateway!.wgIf;
+      const peerHost = lab.hosts.find((h) => h.id === peer)!;
+      await until(`${g} peers with ${peer}`, async () =>
+        (await inHost(g, "wg", "show", wgIf, "endpoints").catch(() => "")).includes(
+          `${peerHost.gateway!.publicIp}:51820`,
+        ),
+      );
+    }
+    const launch = async (name: string, subnetId: string, host: string) => {
+      const r = await call("POST", "/instances", { name, subnetId, runtime: "netns", hostId: hostIds[host] });
+      // a launch is answered with its operation: 202 Accepted
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      return until(`${name} running`, async () => {
+        const i = (await call("GET", `/instances/${r.body.instance.id}`)).body;
+        return i?.status === "running" ? i : undefined;
+      });
+    };
+    a = await launch("a", first.body.id, "h2");
+    b = await launch("b", second.body.id, "h4");
+  });
+
+  it("instances on the clouds' other hosts reach each other: ping, a full-size DF ping and TCP", async () => {
+    const ns = (i: any) => `${lab.name}-n-${i.id}`;
+    const ping = (i: any, to: string, ...extra: string[]) =>
+      run("ip", ["netns", "exec", ns(i), "ping", "-n", "-c", "2", "-W", "2", ...extra, to]).then(
+        () => true,
+        (e: Error) => e.message,
+      );
+    await until("a reaches b", async () => (await ping(a, b.address)) === true, 30_000);
+    expect(await ping(b, a.address)).toBe(true);
+    expect(await ping(a, b.address, "-M", "do", "-s", "1472")).toBe(true);
+    // data both ways through both gateways: checksums survive (the agent turned TX offload off)
+    const echo = spawn(
+      "ip",
+      ["netns", "exec", ns(b), process.execPath, "-e", 'require("net").createServer((s) => s.pipe(s)).listen(7)'],
+      { stdio: "ignore" },
+    );
+    try {
+      const probe = await until(
+        "TCP echo across clouds",
+        async () => {
+          const r = await tcpProbe(ns(a), b.address, 7);
+          return r.ok ? r : undefined;
+        },
+        20_000,
+      );
+      expect(probe.ok).toBe(true);
+    } finally {
+      echo.kill();
+    }
+    const offload = await run("ip", ["netns", "exec", ns(a), "ethtool", "-k", "eth0"]);
+    expect(offload).toMatch(/tx-checksumming: off/);
+  });
+
+  it("each gateway reports its link to the other in its facts: up, with its last handshake", async () => {
+    for (const [g, peer] of [
+      ["h1", "h3"],
+      ["h3", "h1"],
+    ] as const) {
+      const peerAddress = lab.hosts.find((h) => h.id === peer)!.gateway!.publicIp;
+      const link = await until(
+        `${g} reports its link to ${peer}`,
+        async () => {
+          const host = ((await call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds[g]);
+          const links = (host?.facts.gatewayLinks ?? []) as GatewayLink[];
+          const l = links.find((x) => x.peerAddress === peerAddress);
+          return l?.lastHandshakeAt && l.rxBytes > 0 ? l : undefined;
+        },
+        45_000,
+      );
+      expect(gatewayLinkUp(link, new Date())).toBe(true);
+    }
+    // hosts that are no gateways report no links
+    const h2 = ((await call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds.h2);
+    expect(h2.facts.gatewayLinks).toBeNull();
+  });
+});

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { idRef } from "./ids.ts";
+import { ipv4Value } from "./hosts.ts";
+
+/**
+ * Gateways of a cloud (issue 15): hosts other clouds' gateways reach across the internet. What the
+ * console is told about them; the WireGuard public key comes from the host's facts.
+ */
+
+/**
+ * Ranges that are never a gateway's address on the internet: this network, private (RFC 1918),
+ * shared/CGNAT (RFC 6598), loopback, link-local, IETF protocol assignments, benchmarking
+ * (RFC 2544), multicast and reserved, broadcast. Documentation ranges (192.0.2/24, 198.51.100/24,
+ * 203.0.113/24) are accepted: labs and examples use them, and they are routed nowhere.
+ */
+export const NOT_PUBLIC: readonly (readonly [string, number, number])[] = [
+  ["0.0.0.0/8", 0x00000000, 8],
+  ["10.0.0.0/8", 0x0a000000, 8],
+  ["100.64.0.0/10", 0x64400000, 10],
+  ["127.0.0.0/8", 0x7f000000, 8],
+  ["169.254.0.0/16", 0xa9fe0000, 16],
+  ["172.16.0.0/12", 0xac100000, 12],
+  ["192.0.0.0/24", 0xc0000000, 24],
+  ["192.168.0.0/16", 0xc0a80000, 16],
+  ["198.18.0.0/15", 0xc6120000, 15],
+  ["224.0.0.0/3", 0xe0000000, 3],
+];
+
+/** The non-public range an address falls in, or null when it is public. */
+export function nonPublicRange(value: number): string | null {
+  const hit = NOT_PUBLIC.find(
+    ([, base, len]) => Math.floor(value / 2 ** (32 - len)) === Math.floor(base / 2 ** (32 - len)),
+  );
+  return hit ? hit[0] : null;
+}
+
+/** A gateway's public IPv4 address (seen on the host, or a 1:1 NAT's in front of it). */
+export const PublicAddress = z
+  .string()
+  .max(15)
+  .superRefine((s, c) => {
+    const value = ipv4Value(s);
+    if (value === null)
+      return void c.addIssue({ code: "custom", message: "must be an IPv4 address like 198.51.100.7" });
+    const range = nonPublicRange(value);
+    if (range) c.addIssue({ code: "custom", message: `must be a public address (${s} is in ${range})` });
+  });
+
+/** `host.setGateway`: make a host its cloud's gateway at this public address, or (null) no longer a gateway. */
+export const SetHostGatewayInput = z.object({
+  hostId: idRef("host"),
+  publicAddress: PublicAddress.nullable(),
+});
+export type SetHostGatewayInput = z.infer<typeof SetHostGatewayInput>;
+
+/** What `host.setGateway` answers. */
+export const HostGatewayDto = z.object({
+  hostId: idRef("host"),
+  publicAddress: z.string().nullable(),
+  /** the WireGuard public key the host reported, or null while its agent has reported none */
+  wireguardPublicKey: z.string().nullable(),
+});
+export type HostGatewayDto = z.infer<typeof HostGatewayDto>;

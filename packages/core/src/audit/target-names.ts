@@ -1,0 +1,105 @@
+import type { AuditTargetType } from "@nvi/contracts";
+import type { Ctx } from "../context.ts";
+
+/**
+ * The names people read instead of ids (issue 17, bug 6: Operations and Audit showed `inst_Riek…`).
+ * One query per kind of target on a page, always scoped by the organization; a target that is gone
+ * (a deleted VPC, a removed host) gets the name its last audit event recorded.
+ */
+type Db = Ctx["db"];
+type Loader = (db: Db, orgId: string, ids: string[]) => Promise<{ id: string; name: string }[]>;
+
+const LOADERS: Partial<Record<AuditTargetType, Loader>> = {
+  instance: (db, orgId, ids) =>
+    db.instance.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
+  host: (db, orgId, ids) => db.host.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
+  vpc: (db, orgId, ids) => db.vpc.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
+  cloud: (db, orgId, ids) => db.cloud.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
+  group: (db, orgId, ids) => db.group.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
+  token: (db, orgId, ids) =>
+    db.apiToken.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
+  organization: (db, orgId, ids) =>
+    db.organization.findMany({
+      where: { id: { in: ids.filter((id) => id === orgId) } },
+      select: { id: true, name: true },
+    }),
+  subnet: async (db, orgId, ids) =>
+    (
+      await db.subnet.findMany({
+        where: { orgId, id: { in: ids } },
+        select: { id: true, name: true, vpc: { select: { name: true } } },
+      })
+    ).map((s) => ({ id: s.id, name: `${s.vpc.name} / ${s.name}` })),
+  join_token: async (db, orgId, ids) =>
+    (
+      await db.joinToken.findMany({
+        where: { orgId, id: { in: ids } },
+        select: { id: true, prefix: true, cloud: { select: { name: true } } },
+      })
+    ).map((t) => ({ id: t.id, name: `${t.prefix}… (${t.cloud.name})` })),
+  member: async (db, orgId, ids) =>
+    (
+      await db.membership.findMany({
+        where: { orgId, id: { in: ids } },
+        select: { id: true, user: { select: { email: true } } },
+      })
+    ).map((m) => ({ id: m.id, name: m.user.email })),
+  invitation: async (db, orgId, ids) =>
+    (await db.invitation.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, email: true } })).map(
+      (i) => ({ id: i.id, name: i.email ?? "invitation link" }),
+    ),
+  rule: async (db, orgId, ids) =>
+    (
+      await db.policyRule.findMany({
+        where: { orgId, id: { in: ids } },
+        select: {
+          id: true,
+          srcGroup: { select: { name: true } },
+          srcVpc: { select: { name: true } },
+          dstGroup: { select: { name: true } },
+        },
+      })
+    ).map((r) => ({ id: r.id, name: `${r.srcGroup?.name ?? `VPC ${r.srcVpc?.name ?? "?"}`} → ${r.dstGroup.name}` })),
+  operation: async (db, orgId, ids) =>
+    (await db.operation.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, kind: true } })).map((o) => ({
+      id: o.id,
+      name: o.kind,
+    })),
+};
+
+/** The name an audit event recorded for a target (`after.name`, else `before.name`). */
+function recordedName(value: unknown): string | null {
+  if (value && typeof value === "object" && "name" in value && typeof value.name === "string") return value.name;
+  return null;
+}
+
+/** targetId → name for the targets of one page of audit events or operations. */
+export async function targetNames(
+  db: Db,
+  orgId: string,
+  refs: { targetType: string; targetId: string | null }[],
+): Promise<Map<string, string>> {
+  const byType = new Map<string, Set<string>>();
+  for (const r of refs)
+    if (r.targetId) byType.set(r.targetType, (byType.get(r.targetType) ?? new Set()).add(r.targetId));
+  const names = new Map<string, string>();
+  await Promise.all(
+    [...byType].map(async ([type, ids]) => {
+      const load = LOADERS[type as AuditTargetType];
+      if (load) for (const row of await load(db, orgId, [...ids])) names.set(row.id, row.name);
+    }),
+  );
+  const missing = [...new Set(refs.flatMap((r) => (r.targetId && !names.has(r.targetId) ? [r.targetId] : [])))];
+  if (missing.length > 0) {
+    const recorded = await db.auditEvent.findMany({
+      where: { orgId, targetId: { in: missing } },
+      select: { targetId: true, before: true, after: true },
+      orderBy: { at: "desc" },
+    });
+    for (const e of recorded) {
+      const name = recordedName(e.after) ?? recordedName(e.before);
+      if (e.targetId && name && !names.has(e.targetId)) names.set(e.targetId, name);
+    }
+  }
+  return names;
+}

@@ -1,0 +1,116 @@
+import type { GatewayConfig, HostGatewayDto, SetHostGatewayInput } from "@nvi/contracts";
+import { asId } from "@nvi/contracts";
+import { isUniqueViolation, type DbTx } from "@nvi/db";
+import { ROLE_RANK, assertScope } from "../access.ts";
+import { recordAudit, subjectOf } from "../audit/audit.ts";
+import type { CoreDeps, Ctx } from "../context.ts";
+import { DomainError, notFound } from "../errors.ts";
+
+/**
+ * Gateways (issue 15): a cloud whose hosts reach other clouds across the internet does it through
+ * its gateway hosts, each declared with the public address other gateways reach it at (validated
+ * public at the edge, unique across all organizations: one console = one set of gateways). The
+ * WireGuard public key is the host's own report, approved like its datapath id (host-identity.ts:
+ * bound at the first claim, unique console-wide); its private key never leaves the host.
+ */
+export async function setHostGateway(ctx: Ctx, input: SetHostGatewayInput): Promise<HostGatewayDto> {
+  assertScope(ctx.actor.scopes, "clouds", "write");
+  if (ROLE_RANK[ctx.actor.role] < ROLE_RANK.admin)
+    throw new DomainError("ROLE_TOO_LOW", "only an owner or admin makes a host a gateway");
+  try {
+    return await ctx.db.$transaction(async (tx) => {
+      const row = await tx.host.findFirst({
+        where: { id: input.hostId, orgId: ctx.actor.orgId },
+        select: { id: true, name: true, wireguardPublicKey: true, gatewayPublicAddress: true },
+      });
+      if (!row) throw notFound("host");
+      await tx.host.update({ where: { id: row.id }, data: { gatewayPublicAddress: input.publicAddress } });
+      await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+        action: "host.gateway.set",
+        targetType: "host",
+        targetId: row.id,
+        before: { publicAddress: row.gatewayPublicAddress },
+        after: { publicAddress: input.publicAddress },
+      });
+      return {
+        hostId: asId("host", row.id),
+        publicAddress: input.publicAddress,
+        wireguardPublicKey: row.wireguardPublicKey,
+      };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      throw new DomainError("GATEWAY_ADDRESS_TAKEN", `another gateway already claims ${input.publicAddress ?? ""}`, {
+        field: "publicAddress",
+      });
+    throw error;
+  }
+}
+
+/**
+ * A VPC that spans clouds (after adding a subnet in `cloud`) needs every cloud that reaches others
+ * through gateways to have one; otherwise nothing is created and the error names the field.
+ */
+export async function assertCloudsJoined(
+  tx: DbTx,
+  vpc: { id: string; name: string },
+  cloud: { id: string },
+  field: string,
+): Promise<void> {
+  const existing = await tx.subnet.findMany({ where: { vpcId: vpc.id }, select: { cloudId: true } });
+  const ids = [...new Set([...existing.map((s) => s.cloudId), cloud.id])];
+  if (ids.length < 2) return;
+  const clouds = await tx.cloud.findMany({
+    where: { id: { in: ids }, interconnect: "gateway" },
+    select: { name: true, hosts: { where: { gatewayPublicAddress: { not: null } }, select: { id: true }, take: 1 } },
+  });
+  const lacking = clouds.find((c) => c.hosts.length === 0);
+  if (lacking)
+    throw new DomainError(
+      "NO_GATEWAY",
+      `VPC "${vpc.name}" would span clouds, and cloud "${lacking.name}" reaches other clouds through gateways but has none: make one of its hosts a gateway first`,
+      { field },
+    );
+}
+
+/**
+ * What a host's agent is told with every heartbeat (issue 15): whether its instances talk across
+ * clouds (its cloud reaches others through gateways), and, when it is a gateway of such a cloud,
+ * its peers: the other gateways of its organization's gateway clouds whose WireGuard key and
+ * instance block are approved (host-identity.ts), never a claim. `gateway: null` takes a tunnel down.
+ */
+export async function gatewayRoleOf(
+  deps: Pick<CoreDeps, "db">,
+  hostId: string,
+): Promise<{ gateway: GatewayConfig | null; crossCloud: boolean }> {
+  const me = await deps.db.host.findUnique({
+    where: { id: hostId },
+    select: { orgId: true, cloudId: true, gatewayPublicAddress: true, cloud: { select: { interconnect: true } } },
+  });
+  const crossCloud = me?.cloud.interconnect === "gateway";
+  if (!me || !crossCloud || !me.gatewayPublicAddress) return { gateway: null, crossCloud };
+  const peers = await deps.db.host.findMany({
+    where: {
+      orgId: me.orgId,
+      cloudId: { not: me.cloudId },
+      cloud: { interconnect: "gateway" },
+      gatewayPublicAddress: { not: null },
+      wireguardPublicKey: { not: null },
+      instanceBlock: { not: null },
+    },
+    select: { gatewayPublicAddress: true, wireguardPublicKey: true, instanceBlock: true },
+    orderBy: { id: "asc" },
+    take: 1000,
+  });
+  return {
+    crossCloud,
+    gateway: {
+      publicAddress: me.gatewayPublicAddress,
+      peers: peers.map((p) => ({
+        publicKey: p.wireguardPublicKey ?? "",
+        publicAddress: p.gatewayPublicAddress ?? "",
+        allowedIps: p.instanceBlock ?? "",
+      })),
+    },
+  };
+}

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "vpcs" ADD COLUMN     "underlay_dscp" INTEGER NOT NULL DEFAULT 0;

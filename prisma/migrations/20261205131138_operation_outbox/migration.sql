@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "operations" ADD COLUMN     "enqueued_at" TIMESTAMP(3);

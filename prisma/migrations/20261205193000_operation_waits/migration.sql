@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "operations" ADD COLUMN     "wait_key" TEXT,
+ADD COLUMN     "wait_since" TIMESTAMP(3);
