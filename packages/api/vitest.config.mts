@@ -1,3 +1,3 @@
 import { vitestPreset } from "../../scripts/vitest-preset.mts";
 
-export default vitestPreset("api", { test: { fileParallelism: false, testTimeout: 20_000 } });
+export default vitestPreset("api", { test: { fileParallelism: false, testTimeout: 20_000, hookTimeout: 60_000 } });
