@@ -25,15 +25,20 @@ const HOSTS = [G1, G5, H2, G3, H4];
 const A = tenantEndpoint("a", H2, 2, "10.0.0.2");
 const B = tenantEndpoint("b", H4, 3, "10.0.0.3");
 
-async function clouds() {
+async function clouds(gatewayMoveHoldMs = 0) {
   const inventory = new Inventory();
   for (const h of HOSTS) inventory.upsertHost(h);
-  const mapping = new NviMapping({ inventory, clock: () => Date.UTC(2026, 11, 5) });
+  const moves: unknown[] = [];
+  const logger = {
+    info: (msg: string, fields?: unknown) => void (msg === "pairs moved between gateways" && moves.push(fields)),
+    warn: () => undefined,
+  };
+  const mapping = new NviMapping({ inventory, clock: () => Date.UTC(2026, 11, 5), gatewayMoveHoldMs, logger });
   const switches = new MemorySwitches(mapping.tscOptions(), (dpid, m) => mapping.packetIn(dpid, m));
   mapping.attachPort(switches);
   for (const h of HOSTS) await switches.connect(h.datapathId);
   for (const e of [A, B]) await mapping.plug(e);
-  return { mapping, switches };
+  return { mapping, switches, moves };
 }
 
 /** Carries a packet A → B hop by hop: the dc1 gateway it went through, whether the TSC was asked, what B got. */
@@ -53,6 +58,20 @@ async function walk(switches: MemorySwitches) {
   if (!out) throw new Error("G3 dropped it");
   const delivered = (await switches.inject(H4.datapathId, arrive(out.packet, 1, G3.fabricMac, H4.fabricMac))).outputs;
   return { via, asked, delivered };
+}
+
+const status = (portNo: number, state: number) => ({
+  type: "portStatus" as const,
+  xid: 0,
+  reason: 2,
+  port: { ...port(portNo, `p${portNo}`), state },
+});
+
+/** The TSC callback a VEB's OFPT_PORT_STATUS reaches, as gateway `g`'s session. */
+function portStatusOf(mapping: NviMapping, g: FabricHost) {
+  const app = mapping.tscOptions().app;
+  const sw = { datapathId: g.datapathId } as Parameters<NonNullable<typeof app.onPortStatus>>[0];
+  return { sw, app };
 }
 
 describe("several gateways per cloud", () => {
@@ -107,14 +126,7 @@ describe("several gateways per cloud", () => {
     const { mapping, switches } = await clouds();
     const before = await walk(switches);
     const other = before.via === G1 ? G5 : G1;
-    const app = mapping.tscOptions().app;
-    const sw = { datapathId: before.via.datapathId } as Parameters<NonNullable<typeof app.onPortStatus>>[0];
-    const status = (portNo: number, state: number) => ({
-      type: "portStatus" as const,
-      xid: 0,
-      reason: 2,
-      port: { ...port(portNo, `p${portNo}`), state },
-    });
+    const { sw, app } = portStatusOf(mapping, before.via);
     // an instance port of the gateway going down is no reason to move anything
     app.onPortStatus!(sw, status(7, 1));
     await new Promise((r) => setTimeout(r, 10));
@@ -127,6 +139,35 @@ describe("several gateways per cloud", () => {
     expect(cut.delivered.map((o) => o.port)).toEqual([B.port]);
     app.onPortStatus!(sw, status(before.via.fabricPort, 0));
     await new Promise((r) => setTimeout(r, 10));
+    expect((await walk(switches)).via.name).toBe(before.via.name);
+  });
+
+  it("a gateway VEB flapping its fabric port moves its pairs at most once per hold, and the last report wins", async () => {
+    // hostile: a tenant's gateway VEB (it is theirs, root on the host) floods port status so the
+    // shared TSC revokes and sets up pairs without end; the hold folds the flood into one move
+    const { mapping, switches, moves } = await clouds(300);
+    const before = await walk(switches);
+    const other = before.via === G1 ? G5 : G1;
+    const { sw, app } = portStatusOf(mapping, before.via);
+    // 40 flaps, 5 ms apart (each long enough for a move to finish), then the link stays down
+    const started = Date.now();
+    for (let i = 0; i < 40; i++) {
+      app.onPortStatus!(sw, status(before.via.fabricPort, i % 2 === 0 ? 1 : 0));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    app.onPortStatus!(sw, status(before.via.fabricPort, 1));
+    const holds = Math.ceil((Date.now() - started) / 300);
+    await new Promise((r) => setTimeout(r, 400)); // the last hold ends: its move is made from the state now (down)
+    // one move at the first report, at most one per hold after it (the old code: 41)
+    expect(moves.length).toBeGreaterThanOrEqual(1);
+    expect(moves.length).toBeLessThanOrEqual(1 + holds);
+    const cut = await walk(switches);
+    expect(cut.via.name).toBe(other.name);
+    expect(cut.delivered.map((o) => o.port)).toEqual([B.port]);
+    // once quiet for a hold (the folded move opened one), its next change moves at once again
+    await new Promise((r) => setTimeout(r, 350));
+    app.onPortStatus!(sw, status(before.via.fabricPort, 0));
+    await new Promise((r) => setTimeout(r, 20));
     expect((await walk(switches)).via.name).toBe(before.via.name);
   });
 

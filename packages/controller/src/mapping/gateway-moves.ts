@@ -86,3 +86,58 @@ export class GatewayLinks {
     this.down.delete(dpid);
   }
 }
+
+/** At most one move of a gateway's pairs per this long, whatever its VEB reports (see `MoveDamper`). */
+export const GATEWAY_MOVE_HOLD_MS = 1000;
+
+/**
+ * Bounds how often one gateway's port status can make the TSC move pairs. A VEB is hostile until
+ * proven: one that flaps its fabric or tunnel port thousands of times a second would otherwise
+ * make the shared TSC revoke and set up its pairs as often, at every other tenant's expense. The
+ * first change of a quiet gateway moves at once (a real cut still fails over within the 3 s
+ * budget); changes inside the hold that follows are folded into one more move when it ends, made
+ * from the state then (the last report wins, nothing is lost). Each fold is counted and logged.
+ */
+export class MoveDamper {
+  private readonly open = new Map<bigint, { folded: number; timer: ReturnType<typeof setTimeout> }>();
+
+  constructor(
+    private readonly move: (dpid: bigint) => void,
+    private readonly log: OpenFlowLogger,
+    private readonly holdMs = GATEWAY_MOVE_HOLD_MS,
+  ) {}
+
+  /** A change of `dpid`'s link: moved now, or once when its hold ends. */
+  changed(dpid: bigint): void {
+    const window = this.open.get(dpid);
+    if (window) {
+      window.folded++;
+      return;
+    }
+    this.move(dpid);
+    this.hold(dpid);
+  }
+
+  /** The VEB went: its pending fold is dropped (its going moves the pairs by itself). */
+  forget(dpid: bigint): void {
+    const window = this.open.get(dpid);
+    if (window) clearTimeout(window.timer);
+    this.open.delete(dpid);
+  }
+
+  private hold(dpid: bigint): void {
+    const timer = setTimeout(() => {
+      const folded = this.open.get(dpid)?.folded ?? 0;
+      this.open.delete(dpid);
+      if (folded === 0) return;
+      this.log.warn("gateway link changes folded into one move", {
+        gateway: dpid.toString(16),
+        changes: folded,
+        holdMs: this.holdMs,
+      });
+      this.changed(dpid);
+    }, this.holdMs);
+    timer.unref?.();
+    this.open.set(dpid, { folded: 0, timer });
+  }
+}

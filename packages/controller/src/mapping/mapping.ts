@@ -20,7 +20,7 @@ import {
 import { FabricEndpoint, FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
 import { withL4Checksum } from "./packet.ts";
 import { PairBook, pairKeyOf, pairsOfTenants, revocationsOf, signatureOf } from "./pair-book.ts";
-import { GatewayLinks, moveGatewayPairs } from "./gateway-moves.ts";
+import { GatewayLinks, MoveDamper, moveGatewayPairs } from "./gateway-moves.ts";
 import { DEFAULT_PORT_LIMITS, PortGuard, type PortHeld, type PortLimits } from "./rate-limit.ts";
 import {
   arrivalLiftMods,
@@ -66,6 +66,8 @@ export class NviMapping {
   private readonly denials = new RecentDenials();
   /** gateways whose fabric or tunnel port is down (their VEB still connected) */
   private readonly links = new GatewayLinks();
+  /** a gateway's port status moves its pairs at most once a second (a flapping VEB cannot busy the TSC) */
+  private readonly linkMoves: MoveDamper;
   private readonly waiting = new FairQueue<WaitingPacketIn>((p) => this.judgePacketIn(p));
   private readonly limits: PortLimits;
   private readonly samples = new LatencySamples(10_000);
@@ -80,6 +82,7 @@ export class NviMapping {
     this.inventory = options.inventory;
     this.log = options.logger ?? silentLogger;
     this.addresses = new FabricAddresses(this.inventory, this.log);
+    this.linkMoves = new MoveDamper((dpid) => void this.gatewayChanged(dpid), this.log, options.gatewayMoveHoldMs);
     this.limits = {
       ...DEFAULT_PORT_LIMITS,
       ...options.packetInRate,
@@ -114,7 +117,7 @@ export class NviMapping {
         onSwitchGone: (dpid) => void this.gatewayChanged(dpid, { gone: true }),
         onPortStatus: (sw, m) => {
           const dpid = sw.datapathId ?? 0n;
-          if (this.links.portStatus(dpid, this.inventory.host(dpid), m)) void this.gatewayChanged(dpid);
+          if (this.links.portStatus(dpid, this.inventory.host(dpid), m)) this.linkMoves.changed(dpid);
         },
       },
     };
@@ -271,7 +274,10 @@ export class NviMapping {
    * their established connections only see the packets lost in between.
    */
   async gatewayChanged(dpid: bigint, o: { gone?: boolean } = {}): Promise<void> {
-    if (o.gone) this.links.forget(dpid);
+    if (o.gone) {
+      this.links.forget(dpid);
+      this.linkMoves.forget(dpid);
+    }
     if (!this.inventory.host(dpid)?.gateway) return;
     const act = { revoke: (r: Revocation[]) => this.revokePairs(r), setup: this.setupPair.bind(this), log: this.log };
     await moveGatewayPairs(this.view, this.pairs.all(), act, dpid);

@@ -10,6 +10,8 @@ export interface MappingOptions {
   reachableVpcs?: (vpcId: string) => string[];
   /** seconds a pair flow lives without traffic (default 300; 0 = until revoked) */
   idleTimeout?: number;
+  /** ms within which a gateway's further link changes fold into one move of its pairs (default 1000) */
+  gatewayMoveHoldMs?: number;
   /** seconds a denied conversation is dropped without asking again (default 5) */
   denySeconds?: number;
   /** packet-ins accepted per instance port: sustained per second and burst (default 100 / 200) */
