@@ -17,7 +17,8 @@ process.env.E2E_QUEUE_PREFIX ??= `nvi-e2e-${Date.now().toString(36)}`;
  * database the unit suites share, they took those suites' leftover operations and spent their slots
  * on them. This run gets a database of its own (made and migrated here, dropped at teardown).
  */
-useOwnDatabase("e2e");
+// `playwright test --list` runs no test and no teardown: it must not make a database either
+if (!process.argv.includes("--list")) useOwnDatabase("e2e");
 
 export default defineConfig({
   testDir: "./tests",
