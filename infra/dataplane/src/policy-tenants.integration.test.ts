@@ -70,7 +70,10 @@ describe("another tenant with the same CIDR", () => {
       [bOnly, aOnly!],
     ] as const) {
       expect(await pingOnce(from.ns, to.address), `${from.ns} → ${to.address}`).toBe(false);
-      expect(await tcpProbe(from.ns, to.address, 9000), `${from.ns} → ${to.address}`).toBe("timeout");
+      // silence, or (on a loaded machine, when the ping's ARP had already failed) no neighbour at all
+      expect(["timeout", "error:EHOSTUNREACH"], `${from.ns} → ${to.address}`).toContain(
+        await tcpProbe(from.ns, to.address, 9000),
+      );
     }
     // the other tenant's hosts are not in this tenant's operations or realization
     const { op } = await change(stack, "POST", "/policy/plug", { srcGroupId: groups.web, dstGroupId: groups.db });
