@@ -58,6 +58,14 @@ export function instanceStatusLabel(instance: { runtime: InstanceRuntime; status
   return instance.runtime === "qemu" && instance.status === "starting" ? "booting" : instance.status;
 }
 
+/**
+ * How long the agent waits for a disk-image guest (the Debian cloud image) to answer before it
+ * fails the start: under TCG on a loaded host its boot takes minutes (infra/images/README.md).
+ */
+export const QEMU_DISK_GUEST_BOOT_MS = 300_000;
+/** How long the console waits for an agent's answer to a VM's start or resume: the guest's boot, and a margin. */
+export const QEMU_START_COMMAND_TIMEOUT_MS = QEMU_DISK_GUEST_BOOT_MS + 60_000;
+
 /** Below this a Debian kernel with a busybox initramfs does not boot reliably. */
 export const QEMU_MIN_MEMORY_MIB = 64;
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { InstanceSpec, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB } from "@nvi/contracts";
+import { InstanceSpec, QEMU_DISK_GUEST_BOOT_MS, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB } from "@nvi/contracts";
 import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
 import { hostIfName } from "./netns.ts";
 import { DISK_IMAGE_FILE, diskGuestArgs, ensureOverlay, writeSeed } from "./qemu-disk.ts";
@@ -31,8 +31,6 @@ export interface QemuConfig {
 
 /** What the guest's init prints on the serial console once its network is up and its services listen. */
 export const GUEST_READY_MARKER = "NVI-GUEST-READY";
-/** A Debian guest under TCG on a loaded host takes minutes to reach NVI-GUEST-READY (infra/images/README.md). */
-const DISK_GUEST_BOOT_TIMEOUT_MS = 300_000;
 
 /**
  * Waits until the guest answers on its serial console (issue 17, bug 4: a VM was "running" seconds
@@ -243,7 +241,7 @@ export async function startQemu(
     await launchQemu(run, spec, config);
     // "running" means the guest answered: the operation (and the console's "booting") waits for it
     await waitForGuest(files.console, async () => (await runningPid(files.pidfile, spec.instanceId)) !== null, {
-      timeoutMs: config.bootTimeoutMs ?? (guest.disk ? DISK_GUEST_BOOT_TIMEOUT_MS : 90_000),
+      timeoutMs: config.bootTimeoutMs ?? (guest.disk ? QEMU_DISK_GUEST_BOOT_MS : 90_000),
     });
   } catch (e) {
     await rm(files.wanted, { force: true }); // a start the console sees fail is not restarted behind its back
