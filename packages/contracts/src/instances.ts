@@ -62,7 +62,7 @@ export function instanceStatusLabel(instance: { runtime: InstanceRuntime; status
  * How long the agent waits for a disk-image guest (the Debian cloud image) to answer before it
  * fails the start: under TCG on a loaded host its boot takes minutes (infra/images/README.md).
  */
-export const QEMU_DISK_GUEST_BOOT_MS = 300_000;
+export const QEMU_DISK_GUEST_BOOT_MS = 600_000;
 /** How long the console waits for an agent's answer to a VM's start or resume: the guest's boot, and a margin. */
 export const QEMU_START_COMMAND_TIMEOUT_MS = QEMU_DISK_GUEST_BOOT_MS + 60_000;
 

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { labDown, labUp, ovsEnv, run, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runner } from "../veb.ts";
+import { QEMU_DISK_GUEST_BOOT_MS } from "@nvi/contracts";
 import { consoleLogOf, removeQemu, startQemu, type QemuConfig } from "./qemu.ts";
 
 /**
@@ -59,35 +60,46 @@ afterAll(async () => {
 });
 
 describe("a Debian 12 VM from the cloud image", () => {
-  it("boots on its own overlay, takes the seed's hostname, network, SSH key and user-data, and is removed with its overlay", async () => {
-    const host = lab.hosts[0]!;
-    const t0 = Date.now();
-    await startQemu(inHost, host.bridge, { ...spec, sshKeys: [key], userData: USER_DATA }, config);
-    console.log(`Debian VM: started (guest answered) ${Date.now() - t0} ms after startQemu`);
-    const dir = path.join(config.vmDir, spec.instanceId);
-    const overlay = JSON.parse(
-      (await sh("qemu-img", ["info", "--output=json", "-U", path.join(dir, "disk.qcow2")])).stdout,
-    ) as {
-      "backing-filename": string;
-    };
-    expect(overlay["backing-filename"]).toBe(path.join(config.imageDir, IMAGE, "disk.qcow2"));
-    const consoleText = await readFile(consoleLogOf(config.vmDir, spec.instanceId), "utf8");
-    expect(consoleText).toMatch(/NVI-GUEST-READY name=deb-life ip=10\.62\.0\.9\/24 mac=0a:42:00:00:00:09/);
-    expect(consoleText).toContain("NVI-USER-DATA-RAN deb-life"); // the user-data's runcmd ran
-    // cloud-init lists the authorized keys it installed for the default user, with their comment
-    expect(consoleText).toMatch(/Authorized keys from \/home\/debian\/\.ssh\/authorized_keys for user debian/);
-    expect(consoleText).toContain("lab@nvi-test");
-    expect(consoleText).toMatch(/deb-life login:/); // a getty on the serial console
+  it(
+    "boots on its own overlay, takes the seed's hostname, network, SSH key and user-data, and is removed with its overlay",
+    async () => {
+      const host = lab.hosts[0]!;
+      const t0 = Date.now();
+      await startQemu(inHost, host.bridge, { ...spec, sshKeys: [key], userData: USER_DATA }, config);
+      console.log(`Debian VM: started (guest answered) ${Date.now() - t0} ms after startQemu`);
+      const dir = path.join(config.vmDir, spec.instanceId);
+      const overlay = JSON.parse(
+        (await sh("qemu-img", ["info", "--output=json", "-U", path.join(dir, "disk.qcow2")])).stdout,
+      ) as {
+        "backing-filename": string;
+      };
+      expect(overlay["backing-filename"]).toBe(path.join(config.imageDir, IMAGE, "disk.qcow2"));
+      const consoleText = await readFile(consoleLogOf(config.vmDir, spec.instanceId), "utf8");
+      expect(consoleText).toMatch(/NVI-GUEST-READY name=deb-life ip=10\.62\.0\.9\/24 mac=0a:42:00:00:00:09/);
+      expect(consoleText).toContain("NVI-USER-DATA-RAN deb-life"); // the user-data's runcmd ran
+      // cloud-init lists the authorized keys it installed for the default user, with their comment
+      expect(consoleText).toMatch(/Authorized keys from \/home\/debian\/\.ssh\/authorized_keys for user debian/);
+      expect(consoleText).toContain("lab@nvi-test");
+      // a getty on the serial console (it may print its prompt just after the ready line)
+      for (
+        let i = 0;
+        i < 120 && !/deb-life login:/.test(await readFile(consoleLogOf(config.vmDir, spec.instanceId), "utf8"));
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 500));
+      expect(await readFile(consoleLogOf(config.vmDir, spec.instanceId), "utf8")).toMatch(/deb-life login:/);
 
-    await removeQemu(inHost, host.bridge, spec.instanceId, config);
-    expect(
-      await stat(dir).then(
-        () => "present",
-        () => "gone",
-      ),
-    ).toBe("gone");
-    expect((await stat(path.join(config.imageDir, IMAGE, "disk.qcow2"))).isFile()).toBe(true); // the image stays
-  });
+      await removeQemu(inHost, host.bridge, spec.instanceId, config);
+      expect(
+        await stat(dir).then(
+          () => "present",
+          () => "gone",
+        ),
+      ).toBe("gone");
+      expect((await stat(path.join(config.imageDir, IMAGE, "disk.qcow2"))).isFile()).toBe(true); // the image stays
+    },
+    QEMU_DISK_GUEST_BOOT_MS + 120_000,
+  );
 });
 
 const USER_DATA = `#cloud-config

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { InstanceSpec } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
 import { localRunner } from "../runner.ts";
-import { ensureOverlay, seedFiles, writeSeed } from "./qemu-disk.ts";
+import { checkDiskGuest, ensureOverlay, seedFiles, writeSeed } from "./qemu-disk.ts";
 
 const sh = promisify(execFile);
 const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq0d6lJ1E5y1r3yXz3b4q5z6u7v8w9x0y1z2A3B4C5D alice@laptop";
@@ -62,6 +62,13 @@ describe("the NoCloud seed of a disk guest", () => {
     // a hostname with YAML in it stays a string value (meta-data is JSON)
     const meta = seedFiles({ ...spec, name: "a\n  evil: true" })["meta-data"];
     expect(Object.keys(JSON.parse(meta))).toEqual(["instance-id", "local-hostname", "public-keys"]);
+  });
+
+  it("refuses a disk guest too small to boot Debian, naming the field", () => {
+    expect(() => checkDiskGuest({ ...spec, memoryMiB: 128 })).toThrow(
+      /^memoryMiB: a disk-image VM \(nvi-debian12\) needs at least 256 MiB \(got 128\)/,
+    );
+    expect(() => checkDiskGuest(spec)).not.toThrow();
   });
 
   it("is written as a FAT disk labelled CIDATA holding the three files (read back with mtools)", async () => {

@@ -12,6 +12,15 @@ import type { Runner } from "../veb.ts";
  * value from the console can add a key or a line of its own; user-data is the user's, as given.
  */
 export const DISK_IMAGE_FILE = "disk.qcow2";
+/** Debian with systemd and cloud-init does not boot in less (the busybox guest needs 64). */
+export const DISK_GUEST_MIN_MEMORY_MIB = 256;
+
+export function checkDiskGuest(spec: InstanceSpec): void {
+  if (spec.memoryMiB < DISK_GUEST_MIN_MEMORY_MIB)
+    throw new Error(
+      `memoryMiB: a disk-image VM (${spec.image}) needs at least ${DISK_GUEST_MIN_MEMORY_MIB} MiB (got ${spec.memoryMiB})`,
+    );
+}
 
 /** The NoCloud seed's files (pure: tested on its own). */
 export function seedFiles(spec: InstanceSpec): Record<"meta-data" | "network-config" | "user-data", string> {

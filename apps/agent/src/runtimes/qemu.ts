@@ -4,7 +4,7 @@ import path from "node:path";
 import { InstanceSpec, QEMU_DISK_GUEST_BOOT_MS, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB } from "@nvi/contracts";
 import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
 import { hostIfName } from "./netns.ts";
-import { DISK_IMAGE_FILE, diskGuestArgs, ensureOverlay, writeSeed } from "./qemu-disk.ts";
+import { checkDiskGuest, DISK_IMAGE_FILE, diskGuestArgs, ensureOverlay, writeSeed } from "./qemu-disk.ts";
 
 /**
  * VMs under QEMU. The instance's port is a persistent tap (named like the other runtimes' host
@@ -25,7 +25,7 @@ export interface QemuConfig {
   /** one directory per instance: spec.json, qemu.pid, console.log */
   vmDir: string;
   accel: "tcg" | "kvm";
-  /** how long a start waits for the guest to answer (NVI-GUEST-READY on its serial console); default 90 s, 300 s for a disk guest */
+  /** how long a start waits for the guest to answer (NVI-GUEST-READY on its serial console); default 90 s, 600 s for a disk guest */
   bootTimeoutMs?: number;
 }
 
@@ -232,6 +232,7 @@ export async function startQemu(
 ): Promise<{ ofport: number }> {
   checkSpec(spec);
   const guest = await guestOf(config.imageDir, spec.image); // refused before anything is made for it
+  if (guest.disk) checkDiskGuest(spec);
   const files = filesOf(config.vmDir, spec.instanceId);
   await mkdir(files.dir, { recursive: true, mode: 0o700 });
   await writeFile(files.spec, JSON.stringify(spec), { mode: 0o600 }); // user-data may hold secrets

@@ -1,4 +1,4 @@
-import { QEMU_START_COMMAND_TIMEOUT_MS, type InstanceSpec } from "@nvi/contracts";
+import { QEMU_DISK_GUEST_BOOT_MS, QEMU_START_COMMAND_TIMEOUT_MS, type InstanceSpec } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
 import { commandTimeoutOf } from "./executor.ts";
 
@@ -21,7 +21,7 @@ describe("how long the console waits for an agent's answer", () => {
     const o = { commandTimeoutMs: 120_000 };
     expect(commandTimeoutOf({ kind: "instance.start", spec: spec("qemu") }, o)).toBe(QEMU_START_COMMAND_TIMEOUT_MS);
     expect(commandTimeoutOf({ kind: "instance.resume", spec: spec("qemu") }, o)).toBe(QEMU_START_COMMAND_TIMEOUT_MS);
-    expect(QEMU_START_COMMAND_TIMEOUT_MS).toBeGreaterThan(300_000); // more than the agent waits for the guest
+    expect(QEMU_START_COMMAND_TIMEOUT_MS).toBeGreaterThan(QEMU_DISK_GUEST_BOOT_MS); // more than the agent waits for the guest
     expect(commandTimeoutOf({ kind: "instance.start", spec: spec("netns") }, o)).toBe(120_000);
     expect(commandTimeoutOf({ kind: "instance.remove", instanceId: "inst_x", runtime: "qemu" }, o)).toBe(120_000);
     expect(commandTimeoutOf({ kind: "instance.start", spec: spec("qemu") }, { commandTimeoutMs: 900_000 })).toBe(
