@@ -26,8 +26,9 @@ CFG
 # the guest answered: printed on the serial console once cloud-init is done and the network is up
 cat > "$R/usr/local/sbin/nvi-ready" <<'SH'
 #!/bin/sh
+dev=$(ip -o -4 addr show scope global | awk '{print $2; exit}')
 ip=$(ip -o -4 addr show scope global | awk '{print $4; exit}')
-mac=$(ip -o link show | awk '/link\/ether/ {print $(NF-2); exit}')
+mac=$(cat "/sys/class/net/${dev:-eth0}/address")
 echo "NVI-GUEST-READY name=$(hostname) ip=$ip mac=$mac uptime=$(cut -d' ' -f1 /proc/uptime)s" > /dev/ttyS0
 SH
 chmod 755 "$R/usr/local/sbin/nvi-ready"
