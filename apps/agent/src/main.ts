@@ -18,7 +18,8 @@ import { readHostFacts, type FactOverrides } from "./host-facts.ts";
 import { AgentCredential, loadState, saveState, type AgentState } from "./state.ts";
 import { inventoryOf, runCommand } from "./commands.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
-import { detectAccel, type QemuConfig } from "./runtimes/qemu.ts";
+import { detectAccel, relaunchQemu, wantedVms, type QemuConfig } from "./runtimes/qemu.ts";
+import { VmWatcher } from "./runtimes/qemu-watch.ts";
 import { SwitchCertificate } from "./switch-cert.ts";
 import { MAKE_CSR_FLAG, keyAndCsrInChild, printKeyAndCsr } from "./csr-child.ts";
 import { ensureVeb, localRunner as systemRunner, withUnixctl } from "./veb.ts";
@@ -263,8 +264,17 @@ async function commandLoop(
   let quietFailures = 0;
   // started (or back after losing the console): what it was handed before comes again at once
   let resume = true;
+  // VMs whose QEMU died are started again here, between commands: never alongside a start or stop
+  const vmWatcher = bridge
+    ? new VmWatcher({
+        list: () => wantedVms(qemu),
+        restart: (id) => relaunchQemu(localRunner, bridge, id, qemu),
+        log,
+      })
+    : null;
   while (!stopping) {
     try {
+      await vmWatcher?.tick();
       if (bridge) {
         const replugged = await replugRestartedContainers(localRunner, bridge, hostId).catch((e: Error) => {
           log("warn", "could not re-plug a restarted container", { error: e.message });

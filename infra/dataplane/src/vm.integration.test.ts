@@ -1,11 +1,12 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-call -- REST answers are JSON, checked by the assertions */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- REST answers are JSON, checked by the assertions */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { run, vsctl } from "@nvi/lab";
+import { run } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startJourney, type Journey } from "./journey.ts";
+import { terminateVmLeavingNothing } from "./vm-terminate.ts";
 import { ROOT } from "./stack.ts";
 
 /**
@@ -132,25 +133,8 @@ describe("a QEMU VM in the VPC", () => {
     });
 
     const pid = Number((await readFile(path.join(vmDir, "qemu.pid"), "utf8")).trim());
-    const tap = `nv${vm.instance.id.slice(-10)}`;
     expect(await run("ip", ["netns", "pids", host.ns])).toContain(String(pid));
-    const r = await j.stack.call("DELETE", `/instances/${vm.instance.id}`);
-    const gone = await j.finished(r.body.operationId);
-    expect(gone.status, gone.error).toBe("succeeded");
-    expect(await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).not.toContain(vm.instance.id);
-    expect(
-      await run("ip", ["-n", host.ns, "link", "show", tap]).then(
-        () => "present",
-        () => "gone",
-      ),
-    ).toBe("gone");
-    expect(await vsctl(host.ovsDir, "list-ports", host.bridge)).not.toContain(tap);
-    expect(
-      await readFile(path.join(vmDir, "spec.json"), "utf8").then(
-        () => "present",
-        () => "gone",
-      ),
-    ).toBe("gone");
+    await terminateVmLeavingNothing(j, host, vm.instance.id, vmDir);
     expect(await stackAllocations(vm.instance.id)).toBe(0);
   });
 });

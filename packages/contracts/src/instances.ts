@@ -58,6 +58,14 @@ export function instanceStatusLabel(instance: { runtime: InstanceRuntime; status
   return instance.runtime === "qemu" && instance.status === "starting" ? "booting" : instance.status;
 }
 
+/**
+ * How long the agent waits for a disk-image guest (the Debian cloud image) to answer before it
+ * fails the start: under TCG on a loaded host its boot takes minutes (infra/images/README.md).
+ */
+export const QEMU_DISK_GUEST_BOOT_MS = 600_000;
+/** How long the console waits for an agent's answer to a VM's start or resume: the guest's boot, and a margin. */
+export const QEMU_START_COMMAND_TIMEOUT_MS = QEMU_DISK_GUEST_BOOT_MS + 60_000;
+
 /** Below this a Debian kernel with a busybox initramfs does not boot reliably. */
 export const QEMU_MIN_MEMORY_MIB = 64;
 
@@ -141,6 +149,17 @@ export type OperationDto = z.infer<typeof OperationDto>;
  * kind they do not know with a failure naming it (the rest of the poll still runs); older agents
  * refuse the whole poll, so against those new kinds ship agent-first.
  */
+/**
+ * An OpenSSH public key as `authorized_keys` holds it: type, base64 body, optional comment, on one
+ * line (a newline would let one "key" add options or further keys to the guest's file).
+ */
+export const SSH_PUBLIC_KEY =
+  /^(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}(?: [^\r\n\0]{0,200})?$/;
+export const SshPublicKey = z.string().max(16_384).regex(SSH_PUBLIC_KEY, "must be an OpenSSH public key on one line");
+export const MAX_SSH_KEYS = 32;
+/** cloud-init's user-data is read whole by the guest; 64 Ki characters is more than any cloud-config needs */
+export const MAX_USER_DATA_CHARS = 65_536;
+
 export const InstanceSpec = z.object({
   instanceId: z.string(),
   name: z.string(),
@@ -153,6 +172,10 @@ export const InstanceSpec = z.object({
   address: z.string(),
   prefixLen: z.number().int(),
   gateway: z.string(),
+  /** a disk-image VM's authorized SSH keys (cloud-init's `public-keys`); other runtimes ignore them */
+  sshKeys: z.array(SshPublicKey).max(MAX_SSH_KEYS).optional(),
+  /** a disk-image VM's cloud-init user-data, handed over as it is; other runtimes ignore it */
+  userData: z.string().max(MAX_USER_DATA_CHARS).nullable().optional(),
 });
 export type InstanceSpec = z.infer<typeof InstanceSpec>;
 

@@ -5,7 +5,17 @@ import { promisify } from "node:util";
 import { labDown, labUp, ovsEnv, run, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listBindings, type Runner } from "../veb.ts";
-import { consoleLogOf, removeQemu, resumeQemu, startQemu, stopQemu, type QemuConfig } from "./qemu.ts";
+import {
+  consoleLogOf,
+  relaunchQemu,
+  removeQemu,
+  resumeQemu,
+  startQemu,
+  stopQemu,
+  wantedVms,
+  type QemuConfig,
+} from "./qemu.ts";
+import { VmWatcher } from "./qemu-watch.ts";
 
 /**
  * A real VM on a real lab host: QEMU (TCG) started through the host's runner, its tap on the
@@ -28,6 +38,14 @@ const spec = {
   address: "10.61.0.7",
   prefixLen: 24,
   gateway: "10.61.0.1",
+};
+
+const crashy = {
+  ...spec,
+  instanceId: "inst_qemuWatcher00001",
+  name: "vm-crash",
+  mac: "0a:42:00:00:00:08",
+  address: "10.61.0.8",
 };
 
 async function bootedOnce(file: string, ms = 90_000): Promise<number> {
@@ -66,7 +84,8 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  if (config) await removeQemu(inHost, lab.hosts[0]!.bridge, spec.instanceId, config).catch(() => undefined);
+  for (const id of [spec.instanceId, crashy.instanceId])
+    if (config) await removeQemu(inHost, lab.hosts[0]!.bridge, id, config).catch(() => undefined);
   if (lab) await labDown(lab.name, { force: true });
 });
 
@@ -116,5 +135,46 @@ describe("a VM on a lab host's VEB", () => {
     await expect(resumeQemu(inHost, host.bridge, spec.instanceId, config)).rejects.toThrow(
       /has no definition on this host/,
     );
+  });
+});
+
+describe("the VM watcher on a lab host", () => {
+  it("restarts a VM whose QEMU was killed (same tap and port, logged), and leaves a VM stopped on purpose alone", async () => {
+    const host = lab.hosts[0]!;
+    const lines: string[] = [];
+    const watcher = new VmWatcher({
+      list: () => wantedVms(config),
+      restart: (id) => relaunchQemu(inHost, host.bridge, id, config),
+      log: (level, msg, fields) => lines.push(`${level} ${msg} ${JSON.stringify(fields)}`),
+      baseBackoffMs: 200,
+    });
+    const { ofport } = await startQemu(inHost, host.bridge, crashy, config);
+    const pidfile = path.join(config.vmDir, crashy.instanceId, "qemu.pid");
+    const pid = Number((await readFile(pidfile, "utf8")).trim());
+    expect(await watcher.tick()).toEqual([]); // alive: nothing to do
+
+    process.kill(pid, "SIGKILL"); // QEMU dies under the VM
+    const t0 = Date.now();
+    let restarted: string[] = [];
+    while (restarted.length === 0 && Date.now() - t0 < 10_000) {
+      restarted = await watcher.tick();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(restarted).toEqual([crashy.instanceId]);
+    expect(lines.join("\n")).toMatch(/warn vm watcher: QEMU died .*inst_qemuWatcher00001/);
+    expect(lines.join("\n")).toMatch(/info vm watcher: restarted a VM whose QEMU died .*inst_qemuWatcher00001/);
+    const again = Number((await readFile(pidfile, "utf8")).trim());
+    expect(again).not.toBe(pid);
+    await bootedOnce(consoleLogOf(config.vmDir, crashy.instanceId));
+    expect((await listBindings(inHost, host.bridge)).find((b) => b.instanceId === crashy.instanceId)).toMatchObject({
+      port: `nv${crashy.instanceId.slice(-10)}`,
+    });
+    expect(await startQemu(inHost, host.bridge, crashy, config)).toEqual({ ofport });
+
+    // stopped on purpose: not wanted any more, never brought back
+    expect(await stopQemu(crashy.instanceId, config)).toBe(true);
+    expect(await wantedVms(config)).not.toContainEqual(expect.objectContaining({ instanceId: crashy.instanceId }));
+    expect(await watcher.tick()).toEqual([]);
+    await removeQemu(inHost, host.bridge, crashy.instanceId, config);
   });
 });

@@ -18,15 +18,17 @@ const spec = {
   gateway: "10.40.1.1",
 };
 
+const vmFiles = {
+  pidfile: "/v/qemu.pid",
+  console: "/v/console.log",
+  overlay: "/v/disk.qcow2",
+  seed: "/v/seed.img",
+  qga: "/v/qga.sock",
+};
+
 describe("the qemu runtime's pure parts", () => {
   it("boots the guest with the spec's CPUs, memory, MAC and addressing, on its tap, daemonized with a pidfile and a serial log", () => {
-    const args = qemuArgs(
-      spec,
-      { kernel: "/i/k", initrd: "/i/r" },
-      { pidfile: "/v/qemu.pid", console: "/v/console.log" },
-      "tcg",
-      "nvGHij",
-    );
+    const args = qemuArgs(spec, { kernel: "/i/k", initrd: "/i/r" }, vmFiles, "tcg", "nvGHij");
     const after = (flag: string) => args[args.indexOf(flag) + 1];
     expect(after("-smp")).toBe("2");
     expect(after("-m")).toBe("192M");
@@ -38,6 +40,23 @@ describe("the qemu runtime's pure parts", () => {
     expect(after("-pidfile")).toBe("/v/qemu.pid");
     expect(after("-serial")).toBe("file:/v/console.log");
     expect(args).toContain("-daemonize");
+    expect(args).not.toContain("-drive"); // an initramfs guest has no disk
+  });
+
+  it("boots a disk guest on its own overlay with the NoCloud seed, root on vda, the guest agent's channel, the same serial file", () => {
+    const args = qemuArgs(spec, { kernel: "/i/k", initrd: "/i/r", disk: "/i/disk.qcow2" }, vmFiles, "tcg", "nvGHij");
+    const all = (flag: string) => args.flatMap((a, i) => (args[i - 1] === flag ? [a] : []));
+    expect(all("-drive")).toEqual([
+      "file=/v/disk.qcow2,if=virtio,format=qcow2,discard=unmap",
+      "file=/v/seed.img,if=virtio,format=raw,readonly=on",
+    ]);
+    expect(all("-drive").join(" ")).not.toContain("/i/disk.qcow2"); // never the shared image itself
+    expect(all("-append")[0]).toMatch(/^root=\/dev\/vda rw net\.ifnames=0 console=ttyS0/);
+    expect(all("-append")[0]).not.toContain("nvi.ip="); // the network comes from the seed
+    expect(all("-serial")).toEqual(["file:/v/console.log"]);
+    expect(all("-chardev")).toEqual(["socket,id=qga0,path=/v/qga.sock,server=on,wait=off"]);
+    expect(all("-smp")).toEqual(["2"]);
+    expect(all("-m")).toEqual(["192M"]);
   });
 
   it("uses KVM only with vmx/svm and /dev/kvm, never on a PVM host", () => {
@@ -63,9 +82,11 @@ describe("the qemu runtime's pure parts", () => {
     await expect(guestOf(dir, "/etc/passwd")).rejects.toThrow(/^image: "\/etc\/passwd" is not a guest name/);
     await expect(guestOf(dir, "../good")).rejects.toThrow(/not a guest name/);
     await expect(guestOf(dir, "half")).rejects.toThrow(
-      /^image: guest half is not on this host .*initrd missing; build it with infra\/images\/build-guest.sh half/,
+      /^image: guest half is not on this host .*initrd missing; build it with infra\/images\/build-guest.sh or build-debian.sh half/,
     );
     expect(await listGuests(dir)).toEqual(["good"]);
+    await writeFile(path.join(dir, "good", "disk.qcow2"), "q");
+    expect((await guestOf(dir, "good")).disk).toBe(path.join(dir, "good/disk.qcow2"));
     expect(await listGuests(path.join(dir, "nothing-here"))).toEqual([]);
   });
 });

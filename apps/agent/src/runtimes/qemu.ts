@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { InstanceSpec, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB } from "@nvi/contracts";
+import { InstanceSpec, QEMU_DISK_GUEST_BOOT_MS, QEMU_IMAGE_NAME, QEMU_MIN_MEMORY_MIB } from "@nvi/contracts";
 import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
 import { hostIfName } from "./netns.ts";
+import { checkDiskGuest, DISK_IMAGE_FILE, diskGuestArgs, ensureOverlay, writeSeed } from "./qemu-disk.ts";
 
 /**
  * VMs under QEMU. The instance's port is a persistent tap (named like the other runtimes' host
@@ -13,6 +14,10 @@ import { hostIfName } from "./netns.ts";
  * QEMU runs daemonized in the agent's network namespace, with a pidfile and the serial console
  * in `<vmDir>/<instanceId>/`. Stopping a VM keeps its definition, tap and port (same MAC, same
  * ofport on resume); removing it deletes all three.
+ *
+ * Two kinds of guest: a kernel+initrd guest (build-guest.sh's busybox) configured from the
+ * kernel command line, and a disk-image guest (build-debian.sh's Debian 12: a `disk.qcow2` next
+ * to the kernel) booted on a per-instance overlay with a NoCloud seed (see qemu-disk.ts).
  */
 export interface QemuConfig {
   /** guests: `<imageDir>/<image>/vmlinuz` and `<imageDir>/<image>/initrd` */
@@ -20,7 +25,7 @@ export interface QemuConfig {
   /** one directory per instance: spec.json, qemu.pid, console.log */
   vmDir: string;
   accel: "tcg" | "kvm";
-  /** how long a start waits for the guest to answer (NVI-GUEST-READY on its serial console); default 90 s */
+  /** how long a start waits for the guest to answer (NVI-GUEST-READY on its serial console); default 90 s, 600 s for a disk guest */
   bootTimeoutMs?: number;
 }
 
@@ -71,6 +76,8 @@ function readCpuFlags(): string {
 export interface Guest {
   kernel: string;
   initrd: string;
+  /** a disk-image guest's base image (the instance boots an overlay of it); absent for initramfs guests */
+  disk?: string;
 }
 
 /** The guest an `image` names, checked on disk; errors name the field and what is expected. */
@@ -81,15 +88,16 @@ export async function guestOf(imageDir: string, image: string | null): Promise<G
     throw new Error(
       `image: "${image}" is not a guest name (lower-case letters, digits, . _ -; a name in ${imageDir}, not a path)`,
     );
-  const guest = { kernel: path.join(imageDir, image, "vmlinuz"), initrd: path.join(imageDir, image, "initrd") };
+  const guest: Guest = { kernel: path.join(imageDir, image, "vmlinuz"), initrd: path.join(imageDir, image, "initrd") };
   for (const file of [guest.kernel, guest.initrd]) {
     const s = await stat(file).catch(() => null);
     if (!s?.isFile())
       throw new Error(
-        `image: guest ${image} is not on this host (${file} missing; build it with infra/images/build-guest.sh ${image})`,
+        `image: guest ${image} is not on this host (${file} missing; build it with infra/images/build-guest.sh or build-debian.sh ${image})`,
       );
   }
-  return guest;
+  const disk = path.join(imageDir, image, DISK_IMAGE_FILE);
+  return (await stat(disk).catch(() => null))?.isFile() ? { ...guest, disk } : guest;
 }
 
 /** The guests this host can boot (names of complete guest directories). */
@@ -114,18 +122,26 @@ const filesOf = (vmDir: string, instanceId: string) => {
     spec: path.join(dir, "spec.json"),
     pidfile: path.join(dir, "qemu.pid"),
     console: path.join(dir, "console.log"),
+    /** a disk guest's copy-on-write disk (backing file: the image's disk.qcow2) */
+    overlay: path.join(dir, "disk.qcow2"),
+    seed: path.join(dir, "seed.img"),
+    qga: path.join(dir, "qga.sock"),
+    /** present while the VM is meant to run: the watcher restarts a VM that has it and no QEMU */
+    wanted: path.join(dir, "wanted"),
   };
 };
+export type VmFiles = ReturnType<typeof filesOf>;
 
 /** The command line of one VM (pure: tested on its own). */
 export function qemuArgs(
   spec: InstanceSpec,
   guest: Guest,
-  files: { pidfile: string; console: string },
+  files: Pick<VmFiles, "pidfile" | "console" | "overlay" | "seed" | "qga">,
   accel: "tcg" | "kvm",
   tap: string,
 ): string[] {
-  const cmdline = [
+  const disk = guest.disk ? diskGuestArgs(files) : null;
+  const cmdline = disk?.cmdline ?? [
     "console=ttyS0",
     "quiet",
     "loglevel=3",
@@ -166,6 +182,7 @@ export function qemuArgs(
     `tap,id=n0,ifname=${tap},script=no,downscript=no`,
     "-device",
     `virtio-net-pci,netdev=n0,mac=${spec.mac},romfile=`,
+    ...(disk?.args ?? []),
   ];
 }
 
@@ -214,11 +231,29 @@ export async function startQemu(
   config: QemuConfig,
 ): Promise<{ ofport: number }> {
   checkSpec(spec);
-  const guest = await guestOf(config.imageDir, spec.image);
+  const guest = await guestOf(config.imageDir, spec.image); // refused before anything is made for it
+  if (guest.disk) checkDiskGuest(spec);
   const files = filesOf(config.vmDir, spec.instanceId);
+  await mkdir(files.dir, { recursive: true, mode: 0o700 });
+  await writeFile(files.spec, JSON.stringify(spec), { mode: 0o600 }); // user-data may hold secrets
+  await plugTap(run, bridge, spec);
+  await writeFile(files.wanted, "");
+  try {
+    await launchQemu(run, spec, config);
+    // "running" means the guest answered: the operation (and the console's "booting") waits for it
+    await waitForGuest(files.console, async () => (await runningPid(files.pidfile, spec.instanceId)) !== null, {
+      timeoutMs: config.bootTimeoutMs ?? (guest.disk ? QEMU_DISK_GUEST_BOOT_MS : 90_000),
+    });
+  } catch (e) {
+    await rm(files.wanted, { force: true }); // a start the console sees fail is not restarted behind its back
+    throw e;
+  }
+  return { ofport: await ofportOf(run, hostIfName(spec.instanceId)) };
+}
+
+/** The VM's persistent tap, up and plugged into the VEB with its MAC and IP (idempotent). */
+async function plugTap(run: Runner, bridge: string, spec: InstanceSpec): Promise<void> {
   const tap = hostIfName(spec.instanceId);
-  await mkdir(files.dir, { recursive: true });
-  await writeFile(files.spec, JSON.stringify(spec));
   const elsewhere = (await listBindings(run, bridge)).find((b) => b.instanceId === spec.instanceId && b.port !== tap);
   if (elsewhere) await unplugPort(run, bridge, elsewhere.port);
   const tapKind = await run("ip", ["-d", "link", "show", tap]).catch(() => null);
@@ -227,23 +262,42 @@ export async function startQemu(
     await run("ip", ["tuntap", "add", "dev", tap, "mode", "tap"]);
   await run("ip", ["link", "set", tap, "mtu", "1500", "up"]);
   await plugPort(run, bridge, { port: tap, instanceId: spec.instanceId, mac: spec.mac, ip: spec.address });
-  if (!(await runningPid(files.pidfile, spec.instanceId))) {
-    await rm(files.pidfile, { force: true });
-    await rm(files.console, { force: true }); // the last boot's "ready" must not answer for this one
-    await run("qemu-system-x86_64", qemuArgs(spec, guest, files, config.accel, tap));
-    if (!(await runningPid(files.pidfile, spec.instanceId)))
-      throw new Error(`qemu for ${spec.instanceId} exited right after starting (see ${files.console})`);
+}
+
+/**
+ * The watcher's restart: the kept definition, its tap plugged again (a host reboot loses it), QEMU
+ * started; the guest boots on its own (its overlay, so its disk, is the one it had).
+ */
+export async function relaunchQemu(run: Runner, bridge: string, instanceId: string, config: QemuConfig): Promise<void> {
+  const spec = await keptSpec(instanceId, config);
+  await plugTap(run, bridge, spec);
+  await launchQemu(run, spec, config);
+}
+
+/**
+ * Starts this VM's QEMU unless it runs (its tap is already there): the overlay and the seed of a
+ * disk guest first. Returns without waiting for the guest; the watcher restarts VMs with this.
+ */
+export async function launchQemu(run: Runner, spec: InstanceSpec, config: QemuConfig): Promise<boolean> {
+  const files = filesOf(config.vmDir, spec.instanceId);
+  if (await runningPid(files.pidfile, spec.instanceId)) return false;
+  const guest = await guestOf(config.imageDir, spec.image);
+  if (guest.disk) {
+    await ensureOverlay(run, guest.disk, files.overlay);
+    await writeSeed(run, spec, files.seed);
   }
-  // "running" means the guest answered: the operation (and the console's "booting") waits for it
-  await waitForGuest(files.console, async () => (await runningPid(files.pidfile, spec.instanceId)) !== null, {
-    timeoutMs: config.bootTimeoutMs ?? 90_000,
-  });
-  return { ofport: await ofportOf(run, tap) };
+  await rm(files.pidfile, { force: true });
+  await rm(files.console, { force: true }); // the last boot's "ready" must not answer for this one
+  await run("qemu-system-x86_64", qemuArgs(spec, guest, files, config.accel, hostIfName(spec.instanceId)));
+  if (!(await runningPid(files.pidfile, spec.instanceId)))
+    throw new Error(`qemu for ${spec.instanceId} exited right after starting (see ${files.console})`);
+  return true;
 }
 
 /** Powers the VM off and keeps its definition, tap and port; true if it was running. */
 export async function stopQemu(instanceId: string, config: QemuConfig): Promise<boolean> {
   const files = filesOf(config.vmDir, instanceId);
+  await rm(files.wanted, { force: true }); // first: the watcher must not bring it back
   const pid = await runningPid(files.pidfile, instanceId);
   if (pid) await kill(pid, files.pidfile, instanceId);
   await rm(files.pidfile, { force: true });
@@ -257,9 +311,27 @@ export async function resumeQemu(
   instanceId: string,
   config: QemuConfig,
 ): Promise<{ ofport: number }> {
+  return startQemu(run, bridge, await keptSpec(instanceId, config), config);
+}
+
+/** The definition a VM was last started with on this host. */
+export async function keptSpec(instanceId: string, config: QemuConfig): Promise<InstanceSpec> {
   const raw = await readFile(filesOf(config.vmDir, instanceId).spec, "utf8").catch(() => null);
   if (raw === null) throw new Error(`VM ${instanceId} has no definition on this host (never started here, or removed)`);
-  return startQemu(run, bridge, InstanceSpec.parse(JSON.parse(raw)), config);
+  return InstanceSpec.parse(JSON.parse(raw));
+}
+
+/** The VMs this host is meant to run, and whether each one's QEMU is alive (the watcher's view). */
+export async function wantedVms(config: QemuConfig): Promise<{ instanceId: string; alive: boolean }[]> {
+  const ids = await readdir(config.vmDir).catch(() => [] as string[]);
+  const out = await Promise.all(
+    ids.map(async (instanceId) => {
+      const files = filesOf(config.vmDir, instanceId);
+      if (!(await stat(files.wanted).catch(() => null))) return null;
+      return { instanceId, alive: (await runningPid(files.pidfile, instanceId)) !== null };
+    }),
+  );
+  return out.filter((v) => v !== null);
 }
 
 /** Kills the VM, unplugs and deletes its tap, deletes its files. Idempotent. */

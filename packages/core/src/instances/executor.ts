@@ -1,4 +1,10 @@
-import type { CommandResult, HostCommandBody, InstanceRuntime, InstanceSpec } from "@nvi/contracts";
+import {
+  QEMU_START_COMMAND_TIMEOUT_MS,
+  type CommandResult,
+  type HostCommandBody,
+  type InstanceRuntime,
+  type InstanceSpec,
+} from "@nvi/contracts";
 import type { CoreDeps } from "../context.ts";
 import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
 import { parseCidr, type Cidr } from "../net/cidr.ts";
@@ -28,9 +34,19 @@ export async function askHost(
     parkAfterMs: o.parkAfterMs,
     note: (waitingFor) => noteRunningStep(deps, operationId, waitingFor),
   });
-  const result = await awaitCommand(deps, commandId, o.commandTimeoutMs ?? 120_000, wait);
+  const result = await awaitCommand(deps, commandId, commandTimeoutOf(body, o), wait);
   await wait.done();
   return result;
+}
+
+/**
+ * How long to wait for the agent's answer: the worker's setting, but never less than a VM's boot
+ * for a VM's start or resume (the agent answers those once the guest answered, minutes under TCG).
+ */
+export function commandTimeoutOf(body: HostCommandBody, o: ExecutorOptions): number {
+  const base = o.commandTimeoutMs ?? 120_000;
+  const boots = (body.kind === "instance.start" || body.kind === "instance.resume") && body.spec.runtime === "qemu";
+  return boots ? Math.max(base, QEMU_START_COMMAND_TIMEOUT_MS) : base;
 }
 
 /** The command that unplugs an instance and deletes it from its host. */

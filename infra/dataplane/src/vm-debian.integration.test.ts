@@ -1,0 +1,100 @@
+/* eslint-disable @typescript-eslint/no-unsafe-call -- REST answers are JSON, checked by the assertions */
+import { execFile } from "node:child_process";
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { QEMU_DISK_GUEST_BOOT_MS } from "@nvi/contracts";
+import { run } from "@nvi/lab";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startJourney, type Journey } from "./journey.ts";
+import { terminateVmLeavingNothing } from "./vm-terminate.ts";
+import { ROOT } from "./stack.ts";
+
+/**
+ * The Debian 12 cloud image (infra/images/build-debian.sh) as a VM in the VPC, on real parts:
+ * launched through the REST API onto a lab host, booted under TCG on its own overlay with a NoCloud
+ * seed, "running" only once the guest answered (cloud-init done, network online); a netns instance
+ * in the other datacenter pings it and opens a TCP connection to its sshd; terminating it leaves
+ * no QEMU, tap, VEB port, overlay or seed. Prints the boot time.
+ */
+let j: Journey;
+const GUEST = "nvi-debian12";
+const imageDir = process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images";
+const BOOT_MS = QEMU_DISK_GUEST_BOOT_MS;
+
+beforeAll(async () => {
+  await promisify(execFile)(path.join(ROOT, "infra/images/build-debian.sh"), [GUEST], {
+    timeout: 1_200_000,
+    env: { ...process.env, NVI_IMAGE_DIR: imageDir },
+  });
+  j = await startJourney({
+    vpcCidr: "10.51.0.0/16",
+    subnetCidrs: { dc1: "10.51.1.0/24", dc2: "10.51.2.0/24" },
+    agentEnv: () => Promise.resolve({ NVI_IMAGE_DIR: imageDir }),
+  });
+}, 1_500_000);
+
+afterAll(async () => {
+  await j?.close();
+});
+
+const inInstance = (id: string, cmd: string[]) => run("ip", ["netns", "exec", `${j.lab.name}-n-${id}`, ...cmd]);
+
+describe("a Debian 12 VM in the VPC", () => {
+  it(
+    "boots from the cloud image through the API, answers a peer in the other datacenter (ping, TCP to sshd), terminate leaves nothing",
+    async () => {
+      const t0 = Date.now();
+      const vm = await j.launch("deb-1", "dc1", { runtime: "qemu", image: GUEST, cpus: 1, memoryMiB: 512 });
+      const peer = await j.launch("peer-deb", "dc2");
+      const host = j.lab.hosts.find((h) => h.dc === 1)!;
+      const vmDir = path.join(host.ovsDir, "agent", "vms", vm.instance.id);
+      const opPeer = await j.finished(peer.operationId);
+      expect(opPeer.status, opPeer.error).toBe("succeeded");
+      // booting, not running, until the guest answered
+      await j.until(
+        "the VM's QEMU",
+        async () => (await readFile(path.join(vmDir, "qemu.pid"), "utf8").catch(() => "")) !== "",
+        60_000,
+      );
+      const consoleText = () => readFile(path.join(vmDir, "console.log"), "utf8").catch(() => "");
+      // booting, not running, until the guest answered (the status is read first: running implies the line is there)
+      const early = (await j.stack.call("GET", `/instances/${vm.instance.id}`)).body.status;
+      if (!(await consoleText()).includes("NVI-GUEST-READY")) expect(early).not.toBe("running");
+
+      const opVm = await j.finished(vm.operationId, BOOT_MS + 30_000);
+      expect(opVm.status, `${opVm.error}\n${(await consoleText()).slice(-3000)}`).toBe("succeeded");
+      const launchedMs = Date.now() - t0;
+      expect(await consoleText()).toMatch(
+        new RegExp(
+          `NVI-GUEST-READY name=deb-1 ip=${vm.instance.address.replaceAll(".", "\\.")}/24 mac=${vm.instance.mac}`,
+        ),
+      );
+      const overlay = path.join(vmDir, "disk.qcow2");
+      expect((await stat(overlay)).isFile()).toBe(true);
+      await j.until(
+        "a first ping from the peer to the VM",
+        async () => (await j.pingFrom(peer.instance.id, vm.instance.address)) === true,
+        30_000,
+      );
+      console.log(
+        `Debian VM through the API: running (guest answered) ${launchedMs} ms, first ping ${Date.now() - t0} ms after the launch request`,
+      );
+      expect((await j.stack.call("GET", `/instances/${vm.instance.id}`)).body).toMatchObject({
+        status: "running",
+        runtime: "qemu",
+        image: GUEST,
+      });
+      const banner = await inInstance(peer.instance.id, [
+        "sh",
+        "-c",
+        `echo | busybox nc -w 5 ${vm.instance.address} 22`,
+      ]);
+      expect(banner).toMatch(/^SSH-2\.0-OpenSSH_9/);
+
+      await terminateVmLeavingNothing(j, host, vm.instance.id, vmDir); // the overlay and the seed with it
+      expect((await stat(path.join(imageDir, GUEST, "disk.qcow2"))).isFile()).toBe(true);
+    },
+    BOOT_MS + 180_000,
+  );
+});
