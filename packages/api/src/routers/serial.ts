@@ -32,9 +32,10 @@ export const serialConsoleRouter = router({
     .input(SerialConsoleInput)
     .output(SerialTicketDto)
     .mutation(async ({ ctx, input }) => {
-      const gate = gateOf(ctx);
-      await gate.admit(`${ctx.core.actor.orgId}:${ctx.core.actor.tokenId ?? ctx.core.actor.userId}`);
-      return gate.open(await authorizeSerialConsole(ctx.core, input), actorLabel(ctx.core.actor));
+      // the rate first (a flood of asks is not a flood of audit rows), then who may, then the ticket
+      await ctx.serial?.admit(`${ctx.core.actor.orgId}:${ctx.core.actor.tokenId ?? ctx.core.actor.userId}`);
+      const target = await authorizeSerialConsole(ctx.core, input);
+      return gateOf(ctx).open(target, actorLabel(ctx.core.actor));
     }),
 });
 
