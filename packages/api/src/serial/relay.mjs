@@ -80,7 +80,8 @@ export function createSerialRelay(o) {
       return refuse(ws, SERIAL_CLOSE.busy, "too many serial consoles are open on this host; close one and retry");
     // QEMU serves one client per serial port: a new session takes the VM's console over
     for (const s of sessions.values())
-      if (s.instanceId === t.instanceId) end(s, SERIAL_CLOSE.replaced, "another serial console session took this VM over");
+      if (s.instanceId === t.instanceId)
+        end(s, SERIAL_CLOSE.replaced, "another serial console session took this VM over");
     /** @type {Session} */
     const s = {
       id: t.sessionId,
@@ -104,7 +105,13 @@ export function createSerialRelay(o) {
         limits.agentWaitMs,
       ),
     );
-    log("info", "serial console opened", { sessionId: s.id, instanceId: s.instanceId, hostId: s.hostId, orgId: s.orgId, actor: s.actor });
+    log("info", "serial console opened", {
+      sessionId: s.id,
+      instanceId: s.instanceId,
+      hostId: s.hostId,
+      orgId: s.orgId,
+      actor: s.actor,
+    });
     await o.redis.rpush(doorbellKey(t.hostId), t.sessionId);
     await o.redis.expire(doorbellKey(t.hostId), Math.ceil(limits.agentWaitMs / 1000) + 10);
     if (sessions.get(s.id) === s)
@@ -120,7 +127,13 @@ export function createSerialRelay(o) {
     s.tokens = Math.min(limits.inputBurstBytes, s.tokens + ((t - s.refilled) / 1000) * limits.inputBytesPerSecond);
     s.refilled = t;
     if (bytes.length > s.tokens) {
-      s.user.send(JSON.stringify({ type: "status", state: "notice", message: "input faster than the console takes it was dropped" }));
+      s.user.send(
+        JSON.stringify({
+          type: "status",
+          state: "notice",
+          message: "input faster than the console takes it was dropped",
+        }),
+      );
       return;
     }
     s.tokens -= bytes.length;
@@ -133,7 +146,11 @@ export function createSerialRelay(o) {
     const s = sessions.get(t.sessionId);
     // the ticket was minted for this host's credential; the session must be for that very host and VM
     if (!s || s.agent || s.hostId !== t.hostId || s.instanceId !== t.instanceId || s.orgId !== t.orgId) {
-      log("warn", "serial console: an agent was refused a session", { sessionId: t.sessionId, hostId: t.hostId, instanceId: t.instanceId });
+      log("warn", "serial console: an agent was refused a session", {
+        sessionId: t.sessionId,
+        hostId: t.hostId,
+        instanceId: t.instanceId,
+      });
       return refuse(ws, s ? SERIAL_CLOSE.forbidden : SERIAL_CLOSE.gone, "no such serial console session for this host");
     }
     s.agent = ws;
@@ -152,13 +169,22 @@ export function createSerialRelay(o) {
       }
     });
     ws.on("close", (code, reason) =>
-      end(s, code >= 4000 && code < 5000 ? code : SERIAL_CLOSE.vmClosed, reason.toString() || "the VM's console closed (stopped, or its host lost it)"),
+      end(
+        s,
+        code >= 4000 && code < 5000 ? code : SERIAL_CLOSE.vmClosed,
+        reason.toString() || "the VM's console closed (stopped, or its host lost it)",
+      ),
     );
-    s.timers.push(setTimeout(() => end(s, SERIAL_CLOSE.limit, "the session reached its time limit"), limits.maxSessionMs));
-    const idle = setInterval(() => {
-      if (sessions.get(s.id) !== s) clearInterval(idle);
-      else if (now() - s.lastByte > limits.idleMs) end(s, SERIAL_CLOSE.limit, "the session was idle too long");
-    }, Math.min(limits.idleMs, 60_000));
+    s.timers.push(
+      setTimeout(() => end(s, SERIAL_CLOSE.limit, "the session reached its time limit"), limits.maxSessionMs),
+    );
+    const idle = setInterval(
+      () => {
+        if (sessions.get(s.id) !== s) clearInterval(idle);
+        else if (now() - s.lastByte > limits.idleMs) end(s, SERIAL_CLOSE.limit, "the session was idle too long");
+      },
+      Math.min(limits.idleMs, 60_000),
+    );
     s.timers.push(idle);
     s.user.send(JSON.stringify({ type: "status", state: "connected" }));
     log("info", "serial console connected", { sessionId: s.id, instanceId: s.instanceId, hostId: s.hostId });
@@ -171,10 +197,16 @@ export function createSerialRelay(o) {
     // a browser always says where the page came from: only the console's own pages may open a console
     if (kind === "user" && origin && claimed && claimed !== origin)
       return refuse(ws, SERIAL_CLOSE.forbidden, "a serial console opens only from the console's own pages");
-    const t = /^s[ca]t_[A-Za-z0-9_-]{16,64}$/.test(ticket) ? parseTicket(await o.redis.getdel(ticketKey(ticket))) : null;
+    const t = /^s[ca]t_[A-Za-z0-9_-]{16,64}$/.test(ticket)
+      ? parseTicket(await o.redis.getdel(ticketKey(ticket)))
+      : null;
     if (!t || t.kind !== kind) {
       log("warn", "serial console: a ticket was refused", { kind, address: req.socket.remoteAddress });
-      return refuse(ws, SERIAL_CLOSE.ticket, "this console link has expired or was used already: open the console again");
+      return refuse(
+        ws,
+        SERIAL_CLOSE.ticket,
+        "this console link has expired or was used already: open the console again",
+      );
     }
     if (ws.readyState !== ws.OPEN) return;
     if (kind === "user") await openUser(ws, t);

@@ -67,7 +67,7 @@ function open(path: string, ticket: string, origin = "http://console.test") {
   return { got, closed, opened, ws };
 }
 const until = async (what: string, fn: () => boolean, ms = 5000) => {
-  for (const end = Date.now() + ms; !fn(); ) {
+  for (const end = Date.now() + ms; !fn();) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

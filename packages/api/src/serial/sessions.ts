@@ -2,15 +2,7 @@ import { asId, type SerialAttachDto, type SerialTicketDto, type SerialWaitDto } 
 import { DomainError, notFound, type AuthenticatedHost, type SerialConsoleTarget } from "@nvi/core";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import {
-  SERIAL_LIMITS,
-  SERIAL_PATHS,
-  doorbellKey,
-  newSecret,
-  sessionKey,
-  ticketKey,
-  ticketRateKey,
-} from "./keys.mjs";
+import { SERIAL_LIMITS, SERIAL_PATHS, doorbellKey, newSecret, sessionKey, ticketKey, ticketRateKey } from "./keys.mjs";
 
 /** What the console keeps of a session until the agent attaches (Redis, short-lived). */
 const SessionRecord = z.object({
@@ -63,12 +55,19 @@ export class SerialGate {
     await this.redis
       .multi()
       .set(sessionKey(sessionId), JSON.stringify(session), "EX", SERIAL_LIMITS.sessionSeconds)
-      .set(ticketKey(ticket), JSON.stringify({ kind: "user", sessionId, ...session }), "EX", SERIAL_LIMITS.ticketSeconds)
+      .set(
+        ticketKey(ticket),
+        JSON.stringify({ kind: "user", sessionId, ...session }),
+        "EX",
+        SERIAL_LIMITS.ticketSeconds,
+      )
       .exec();
     return {
       path: SERIAL_PATHS.user,
       ticket,
-      expiresAt: new Date((this.o.clock?.() ?? new Date()).getTime() + SERIAL_LIMITS.ticketSeconds * 1000).toISOString(),
+      expiresAt: new Date(
+        (this.o.clock?.() ?? new Date()).getTime() + SERIAL_LIMITS.ticketSeconds * 1000,
+      ).toISOString(),
     };
   }
 
