@@ -87,8 +87,7 @@ export const cloudsHostsCases: IsolationCases = {
       ).toBe(401),
     "POST /agent/heartbeat": async (call) =>
       expect((await call("POST", "/agent/heartbeat", { facts: hostFacts("a-host-1") })).status).toBe(401),
-    "POST /agent/serial/wait": async (call) =>
-      expect((await call("POST", "/agent/serial/wait", {})).status).toBe(401),
+    "POST /agent/serial/wait": async (call) => expect((await call("POST", "/agent/serial/wait", {})).status).toBe(401),
     "POST /agent/serial/{sessionId}/attach": async (call) =>
       expect((await call("POST", `/agent/serial/ser_${"x".repeat(32)}/attach`, {})).status).toBe(401),
     "POST /agent/commands": async (call) =>
