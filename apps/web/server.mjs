@@ -4,6 +4,7 @@
 // proxy's X-Forwarded-For is kept (its last entry is the client it saw).
 // It also serves the serial console relay's WebSockets (@nvi/api/serial-relay; every other
 // upgrade is refused): browsers and host agents meet here, each with a one-time ticket.
+import { EventEmitter } from "node:events";
 import { createServer } from "node:http";
 import { createSerialRelay } from "@nvi/api/serial-relay";
 import { Redis } from "ioredis";
@@ -13,7 +14,10 @@ const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOST ?? "127.0.0.1";
 const trustProxy = process.env.NVI_TRUST_PROXY === "1";
 
-const app = next({ dev: false, hostname, port, dir: import.meta.dirname });
+// Next.js attaches its own "upgrade" listener to the server it is handed (else to the first
+// request's server) and would answer the relay's WebSockets too: it gets an emitter that never
+// fires instead. A production console serves no other WebSocket (no HMR), so nothing is lost.
+const app = next({ dev: false, hostname, port, dir: import.meta.dirname, httpServer: new EventEmitter() });
 const handle = app.getRequestHandler();
 await app.prepare();
 
