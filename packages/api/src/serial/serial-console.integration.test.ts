@@ -52,13 +52,17 @@ const agent = (credential: string, path: string, body: unknown = {}) =>
     (req) => ctxOf(req.headers),
   );
 
-/** A WebSocket to the relay: its binary bytes, its status messages and how it closed. */
-function open(path: string, ticket: string, origin = "http://console.test") {
-  const ws = new WebSocket(`${base}${path}?ticket=${encodeURIComponent(ticket)}`, { origin });
-  const got = { bytes: "", states: [] as string[], ws };
+/** A WebSocket to the relay (`at`: another relay's address): its binary bytes, its status messages and how it closed. */
+function open(path: string, ticket: string, origin = "http://console.test", at = base) {
+  const ws = new WebSocket(`${at}${path}?ticket=${encodeURIComponent(ticket)}`, origin ? { origin } : {});
+  const got = { bytes: "", states: [] as string[], messages: [] as string[], ws };
   ws.on("message", (data: Buffer, isBinary) => {
     if (isBinary) got.bytes += data.toString();
-    else got.states.push((JSON.parse(data.toString()) as { state: string }).state);
+    else {
+      const status = JSON.parse(data.toString()) as { state: string; message?: string };
+      got.states.push(status.state);
+      got.messages.push(status.message ?? "");
+    }
   });
   const closed = new Promise<{ code: number; reason: string }>((r) =>
     ws.on("close", (code, reason) => r({ code, reason: reason.toString() })),
@@ -238,5 +242,44 @@ describe("serial console: the host's side", () => {
     expect(typed.join("")).not.toContain("secret");
     expect(user.got.states).not.toContain("connected");
     user.ws.close();
+  });
+});
+
+describe("serial console: bounds", () => {
+  it("input beyond the session's rate is dropped and said; sessions per host are capped; an oversized frame ends the socket", async () => {
+    const small = createSerialRelay({
+      redis,
+      limits: { inputBurstBytes: 32, inputBytesPerSecond: 1, perHost: 1, maxFrameBytes: 1024 },
+    });
+    const srv = createServer((_, res) => res.writeHead(404).end());
+    srv.on("upgrade", (req, socket, head) => small.handleUpgrade(req, socket, head) || socket.destroy());
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const at = `ws://127.0.0.1:${(srv.address() as { port: number }).port}`;
+    try {
+      const t = await as(a.ctx).serialConsole.open({ instanceId: vmId });
+      const user = open(t.path, t.ticket, "", at);
+      await until("the waiting state", () => user.got.states.includes("waiting"));
+      const at2 = await agentAttaches(a);
+      const host = open(at2.path, at2.ticket, "", at);
+      const typed: string[] = [];
+      host.ws.on("message", (d: Buffer) => typed.push(d.toString()));
+      await until("connected", () => user.got.states.includes("connected"));
+      user.ws.send(Buffer.from("a".repeat(20)), { binary: true });
+      user.ws.send(Buffer.from("b".repeat(20)), { binary: true }); // past the burst of 32
+      await until("the refusal notice", () => user.got.states.includes("notice"));
+      expect(user.got.messages).toContain("input faster than the console takes it was dropped");
+      expect(typed.join("")).toBe("a".repeat(20));
+      // a second VM session on the same host is one too many here
+      const t2 = await as(a.ctx).serialConsole.open({ instanceId: vmId });
+      // (the same VM would take the first one over: the cap counts the host's sessions before that)
+      const second = open(t2.path, t2.ticket, "", at);
+      expect((await second.closed).code).toBe(4429);
+      // a frame over the cap ends the browser's socket (1009), and the session with it
+      user.ws.send(Buffer.alloc(4096), { binary: true });
+      expect((await user.closed).code).toBe(1009);
+    } finally {
+      small.close();
+      await new Promise((r) => srv.close(r));
+    }
   });
 });
