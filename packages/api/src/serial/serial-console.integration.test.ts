@@ -165,6 +165,8 @@ describe("serial console: the way in", () => {
     await until("the keystrokes at the host", () => typed.join("") === "echo hi\r");
     host.ws.send(Buffer.from("hi\r\n# "), { binary: true });
     await until("the guest's answer in the browser", () => user.got.bytes === "hi\r\n# ");
+    // a replay of the spent ticket while the session runs is refused, and leaves it running
+    expect((await open(t.path, t.ticket).closed).code).toBe(4401);
     // the VM's side closing ends the browser's session with a reason
     host.ws.close(4410, "the VM stopped");
     expect(await user.closed).toEqual({ code: 4410, reason: "the VM stopped" });
