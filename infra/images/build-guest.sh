@@ -7,8 +7,9 @@
 # Result: $NVI_IMAGE_DIR/NAME/{vmlinuz,initrd} (NVI_IMAGE_DIR defaults to /var/lib/nvi/images, the
 # agent's default), which the qemu runtime launches as `image: "NAME"`. The guest's init reads
 # nvi.ip=ADDR/PREFIX, nvi.gw=GATEWAY, nvi.mac=MAC and nvi.name=NAME from the kernel command line,
-# configures eth0, serves HTTP on :80 (busybox httpd) and a TCP echo on :7 (busybox nc), and
-# prints NVI-GUEST-READY on the serial console.
+# configures eth0, serves HTTP on :80 (busybox httpd) and a TCP echo on :7 (busybox nc), prints
+# NVI-GUEST-READY on the serial console, then offers a root shell there (no password: reaching the
+# serial console is what the console authorizes, per instance).
 #
 # Idempotent and cached: the kernel .deb is kept in $NVI_IMAGE_CACHE (default /var/cache/nvi/images);
 # a guest whose stamp matches this script and kernel is left alone. Output is written to a temporary
@@ -92,7 +93,14 @@ echo "$NAME" > /www/name
 httpd -p 80 -h /www
 nc -ll -p 7 -e cat &
 say "NVI-GUEST-READY name=$NAME ip=$IP mac=$(cat /sys/class/net/eth0/address) uptime=$(cut -d' ' -f1 /proc/uptime)s"
-while true; do sleep 3600; done
+# a root shell on the serial console (the console's "Serial console" reaches it through the agent);
+# ttyS0 becomes its controlling terminal (Ctrl-C works), and `exit` gives a fresh one
+export HOME=/root PS1='\h:\w# ' TERM=vt100
+mkdir -p /root
+while true; do
+  setsid sh -c 'exec sh -i </dev/ttyS0 >/dev/ttyS0 2>&1'
+  sleep 1
+done
 INIT
 chmod +x "$R/init"
 (cd "$R" && find . | /bin/busybox cpio -o -H newc -R 0:0 2>/dev/null | gzip -9) > "$WORK/initrd"

@@ -3,6 +3,8 @@ import {
   HeartbeatResponse,
   HostCommandBody,
   RecordedDto,
+  SerialAttachDto,
+  SerialWaitDto,
   type CommandResult,
   type HostCommandDto,
   type HostFacts,
@@ -39,12 +41,13 @@ async function post<S extends z.ZodType>(
   body: unknown,
   schema: S,
   credential?: string,
+  timeoutMs = 10_000,
 ): Promise<z.output<S>> {
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
     body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(timeoutMs),
   }).catch((error: unknown) => {
     // fetch says only "fetch failed": the reason (refused, a certificate not trusted, no route) is its cause
     const cause = (error as { cause?: { message?: string } }).cause?.message;
@@ -96,6 +99,13 @@ export function controlPlane(baseUrl: string) {
       );
       return { commands: answer.commands.map(readCommand), missing: answer.missing };
     },
+    /** The long poll for serial console sessions on this host's VMs (the console answers within 20 s). */
+    serialWait: (credential: string) => post(`${api}/agent/serial/wait`, {}, SerialWaitDto, credential, 35_000),
+    /** A one-time ticket to carry one serial console session (only for a session on this host). */
+    serialAttach: (credential: string, sessionId: string) =>
+      post(`${api}/agent/serial/${encodeURIComponent(sessionId)}/attach`, {}, SerialAttachDto, credential),
+    /** The console's address for the agent's WebSockets (ws:, or wss: behind TLS). */
+    wsUrl: (path: string) => `${baseUrl.replace(/\/+$/, "").replace(/^http/, "ws")}${path}`,
     result: (credential: string, commandId: string, result: CommandResult) =>
       post(`${api}/agent/commands/${encodeURIComponent(commandId)}/result`, { result }, RecordedDto, credential),
   };

@@ -20,6 +20,7 @@ import { inventoryOf, runCommand } from "./commands.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
 import { detectAccel, relaunchQemu, wantedVms, type QemuConfig } from "./runtimes/qemu.ts";
 import { VmWatcher } from "./runtimes/qemu-watch.ts";
+import { SerialBridges } from "./serial.ts";
 import { SwitchCertificate } from "./switch-cert.ts";
 import { MAKE_CSR_FLAG, keyAndCsrInChild, printKeyAndCsr } from "./csr-child.ts";
 import { ensureVeb, localRunner as systemRunner, withUnixctl } from "./veb.ts";
@@ -171,6 +172,8 @@ async function main(): Promise<void> {
   const credential = new AgentCredential(env.NVI_STATE_DIR, state);
   if (state.instanceBlock && !env.NVI_INSTANCE_BLOCK) useBlock(state.instanceBlock);
   void commandLoop(api, credential, state.hostId);
+  // serial consoles of this host's VMs: a long poll of its own, so a slow command never delays one
+  void new SerialBridges(api, () => credential.current, qemu.vmDir, log).loop(() => stopping);
   let every = 10;
   let failures = 0;
   /** the fabric facts are not complete yet: beat again in a second rather than in `every` */

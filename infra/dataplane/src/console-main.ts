@@ -19,5 +19,6 @@ const { apiUrl } = await serveConsole({
   bindIp: env.bindIp,
   port: env.port,
   packageDir: env.packageDir,
+  redisUrl: env.redisUrl,
 });
 console.log(`console listening on ${apiUrl}`);

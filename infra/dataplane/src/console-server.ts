@@ -1,5 +1,7 @@
 import { createServer, type Server } from "node:http";
-import { createApiContext, handleAgentDownload, handleRest } from "@nvi/api";
+import { SerialGate, createApiContext, handleAgentDownload, handleRest } from "@nvi/api";
+import { createSerialRelay } from "@nvi/api/serial-relay";
+import { Redis } from "ioredis";
 import type { CoreDeps, OperationQueue } from "@nvi/core";
 
 /**
@@ -14,8 +16,12 @@ export async function serveConsole(o: {
   /** 0: any free port */
   port: number;
   packageDir?: string | undefined;
+  /** with it, the serial console: tickets, the agents' long poll and the WebSocket relay (as server.mjs serves it) */
+  redisUrl?: string | undefined;
 }): Promise<{ server: Server; apiUrl: string }> {
   let apiUrl = "";
+  const redis = o.redisUrl ? new Redis(o.redisUrl, { maxRetriesPerRequest: 2 }) : null;
+  const serial = redis ? new SerialGate(redis) : undefined;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -37,6 +43,7 @@ export async function serveConsole(o: {
             publicUrl: apiUrl,
             getSessionUser: () => Promise.resolve(null),
             operations: o.operations,
+            serial,
           }),
         )
       ).then(
@@ -53,5 +60,13 @@ export async function serveConsole(o: {
   });
   await new Promise<void>((r) => server.listen(o.port, o.bindIp, r));
   apiUrl = `http://${o.bindIp}:${(server.address() as { port: number }).port}`;
+  if (redis) {
+    const relay = createSerialRelay({ redis, publicUrl: apiUrl });
+    server.on("upgrade", (req, socket, head) => relay.handleUpgrade(req, socket, head) || socket.destroy());
+    server.on("close", () => {
+      relay.close();
+      redis.disconnect();
+    });
+  }
   return { server, apiUrl };
 }

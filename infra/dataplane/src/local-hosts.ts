@@ -184,7 +184,12 @@ export async function joinLocalHost(
     controller: `ssl:${s.tscIp}:${s.tscPort}`,
     stateDir: `${free.ovsDir}/agent`,
     hostname,
-    env: { DOCKER_HOST: s.dockerHost, NODE_EXTRA_CA_CERTS: s.caFile },
+    env: {
+      DOCKER_HOST: s.dockerHost,
+      NODE_EXTRA_CA_CERTS: s.caFile,
+      // VM guests from where the suite built them (default: the agent's /var/lib/nvi/images)
+      ...(stackEnv().inherited.NVI_IMAGE_DIR ? { NVI_IMAGE_DIR: stackEnv().inherited.NVI_IMAGE_DIR! } : {}),
+    },
   });
   // a host that ran an agent before enrolls afresh: its old credential belongs to a host record that may be gone
   await rm(path.join(free.ovsDir, "agent", "state.json"), { force: true });

@@ -161,7 +161,15 @@ export async function startStack(bindIp: string, o: StackOptions = {}): Promise<
   };
   let url = `http://${bindIp}:${consolePort}`;
   if (o.separateConsole) await startConsole();
-  else ({ server, apiUrl: url } = await serveConsole({ deps, operations, bindIp, port: 0, packageDir: o.packageDir }));
+  else
+    ({ server, apiUrl: url } = await serveConsole({
+      deps,
+      operations,
+      bindIp,
+      port: 0,
+      packageDir: o.packageDir,
+      redisUrl,
+    }));
   const tscPort = await freePort(bindIp);
 
   let worker: ChildProcess | undefined;

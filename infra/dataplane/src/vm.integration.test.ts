@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { run } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { startJourney, type Journey } from "./journey.ts";
 import { terminateVmLeavingNothing } from "./vm-terminate.ts";
 import { ROOT } from "./stack.ts";
@@ -136,6 +137,52 @@ describe("a QEMU VM in the VPC", () => {
     expect(await run("ip", ["netns", "pids", host.ns])).toContain(String(pid));
     await terminateVmLeavingNothing(j, host, vm.instance.id, vmDir);
     expect(await stackAllocations(vm.instance.id)).toBe(0);
+  });
+});
+
+describe("a QEMU VM's serial console", () => {
+  it("opens through the real relay (console ⇄ the host's agent ⇄ QEMU): a typed command is answered; replay and another tenant are refused; stop ends it", async () => {
+    const vm = await j.launch("vm-console", "dc1", { runtime: "qemu", image: GUEST, cpus: 1, memoryMiB: 128 });
+    const op = await j.finished(vm.operationId, 120_000);
+    expect(op.status, op.error).toBe("succeeded");
+    const opened = await j.stack.call("POST", `/instances/${vm.instance.id}/serial-console`, {});
+    expect(opened.status, JSON.stringify(opened.body)).toBe(200);
+    const url = `${j.stack.apiUrl.replace(/^http/, "ws")}${opened.body.path}?ticket=`;
+    const ws = new WebSocket(url + encodeURIComponent(opened.body.ticket));
+    let screen = "";
+    const states: string[] = [];
+    ws.on("message", (d: Buffer, binary) => {
+      if (binary) screen += d.toString();
+      else states.push(JSON.parse(d.toString()).state);
+    });
+    const closed = new Promise<number>((r) => ws.on("close", (code) => r(code)));
+    await j.until(
+      "the console connected through the host's agent",
+      () => Promise.resolve(states.includes("connected")),
+      30_000,
+    );
+    const n = Math.floor(Math.random() * 1e6);
+    // the shell's answer, not the echo of what was typed: $((n+1)) is computed by the guest
+    await j.until(
+      "the guest's answer to a typed command",
+      async () => {
+        ws.send(Buffer.from(`echo hi-$((${n}+1)); ip -4 addr show eth0\r`), { binary: true });
+        await new Promise((r) => setTimeout(r, 1000));
+        return screen.includes(`hi-${n + 1}`) && screen.includes(`inet ${vm.instance.address}/`);
+      },
+      30_000,
+    );
+    // the ticket was spent: a replay is refused; another tenant gets no ticket for this VM
+    const replay = new WebSocket(url + encodeURIComponent(opened.body.ticket));
+    expect(await new Promise<number>((r) => replay.on("close", (code) => r(code)))).toBe(4401);
+    const other = await j.stack.newTenant();
+    expect((await other.call("POST", `/instances/${vm.instance.id}/serial-console`, {})).status).toBe(404);
+    // stopping the VM ends the session, saying so
+    const stopped = await j.stack.call("POST", `/instances/${vm.instance.id}/stop`, {});
+    expect((await j.finished(stopped.body.operationId)).status).toBe("succeeded");
+    expect([4404, 4410]).toContain(await closed);
+    const gone = await j.stack.call("DELETE", `/instances/${vm.instance.id}`);
+    expect((await j.finished(gone.body.operationId)).status).toBe("succeeded");
   });
 });
 

@@ -1,3 +1,4 @@
+import type { SerialGate } from "./serial/sessions.ts";
 import {
   authenticateApiToken,
   resolveUserActor,
@@ -26,6 +27,8 @@ export interface ApiContextInput {
   getSessionUser: (headers: Headers) => Promise<SessionUser | null>;
   /** Where host-touching operations are queued (BullMQ); absent = launching is refused with a clear error. */
   operations?: OperationQueue | undefined;
+  /** The serial console relay's tickets (Redis); absent = the serial console is refused with a clear error. */
+  serial?: SerialGate | undefined;
 }
 
 export interface ApiContext {
@@ -39,6 +42,7 @@ export interface ApiContext {
   /** Who is asking; throws UNAUTHENTICATED when nobody is. Memoised per request. */
   actor: () => Promise<Actor>;
   operations: OperationQueue | null;
+  serial: SerialGate | null;
 }
 
 function readCookie(headers: Headers, name: string): string | null {
@@ -123,5 +127,6 @@ export function createApiContext(input: ApiContextInput): ApiContext {
     sessionUser,
     actor,
     operations: input.operations ?? null,
+    serial: input.serial ?? null,
   };
 }

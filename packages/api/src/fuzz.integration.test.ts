@@ -117,6 +117,8 @@ describe("schema-violating input never gets a 5xx", () => {
       "POST /agent/commands/{commandId}/result",
       "POST /agent/enroll",
       "POST /agent/heartbeat",
+      "POST /agent/serial/wait",
+      "POST /agent/serial/{sessionId}/attach",
     ]);
   });
 

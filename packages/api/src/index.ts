@@ -12,3 +12,4 @@ export {
 } from "./http.ts";
 export { cachedProbe, dependencyHealth, type DependencyState, type ProbeResult, type Probes } from "./health.ts";
 export { handleAgentDownload, installScriptResponse, packageResponse, type AgentDownloads } from "./agent-downloads.ts";
+export { SerialGate } from "./serial/sessions.ts";

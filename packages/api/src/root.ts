@@ -3,6 +3,7 @@ import { agentCommandRouter, instanceRouter, operationRouter } from "./routers/i
 import { agentRouter, cloudRouter, hostRouter, joinTokenRouter } from "./routers/clouds.ts";
 import { meRouter, orgRouter } from "./routers/me.ts";
 import { denyRouter, groupRouter, peeringRouter, policyRouter, ruleRouter } from "./routers/policy.ts";
+import { agentSerialRouter, serialConsoleRouter } from "./routers/serial.ts";
 import { reachabilityRouter } from "./routers/reachability.ts";
 import { invitationRouter, memberRouter } from "./routers/members.ts";
 import { tokenRouter } from "./routers/tokens.ts";
@@ -25,6 +26,8 @@ export const appRouter = router({
   instance: instanceRouter,
   operation: operationRouter,
   agentCommand: agentCommandRouter,
+  serialConsole: serialConsoleRouter,
+  agentSerial: agentSerialRouter,
   reachability: reachabilityRouter,
   group: groupRouter,
   rule: ruleRouter,

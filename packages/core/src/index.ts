@@ -55,3 +55,4 @@ export * from "./listing/instances-page.ts";
 export * from "./listing/hosts-page.ts";
 export * from "./listing/operations-page.ts";
 export * from "./instances/bulk.ts";
+export * from "./instances/serial-console.ts";

@@ -38,7 +38,11 @@ describe("the qemu runtime's pure parts", () => {
     expect(after("-netdev")).toBe("tap,id=n0,ifname=nvGHij,script=no,downscript=no");
     expect(after("-device")).toContain("mac=0a:01:02:03:04:05");
     expect(after("-pidfile")).toBe("/v/qemu.pid");
-    expect(after("-serial")).toBe("file:/v/console.log");
+    // the serial port is a socket the agent attaches consoles to, logged to the console file all along
+    expect(after("-chardev")).toBe(
+      "socket,id=s0,path=/v/serial.sock,server=on,wait=off,logfile=/v/console.log,logappend=on",
+    );
+    expect(after("-serial")).toBe("chardev:s0");
     expect(args).toContain("-daemonize");
     expect(args).not.toContain("-drive"); // an initramfs guest has no disk
   });

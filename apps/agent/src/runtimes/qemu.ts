@@ -176,8 +176,12 @@ export function qemuArgs(
     "-daemonize",
     "-pidfile",
     files.pidfile,
+    // the serial port as a socket the agent attaches the browser's console to (serial.ts); every
+    // byte the guest writes still lands in the console file (NVI-GUEST-READY is read there)
+    "-chardev",
+    `socket,id=s0,path=${path.join(path.dirname(files.console), "serial.sock")},server=on,wait=off,logfile=${files.console},logappend=on`,
     "-serial",
-    `file:${files.console}`,
+    "chardev:s0",
     "-netdev",
     `tap,id=n0,ifname=${tap},script=no,downscript=no`,
     "-device",

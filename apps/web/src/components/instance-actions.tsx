@@ -27,6 +27,8 @@ export function InstanceActions({ instance }: { instance: InstanceDto }) {
         label={`Actions for instance ${name}`}
         actions={[
           { label: "Operations", href: `/operations?target=${id}` },
+          instance.runtime === "qemu" &&
+            status === "running" && { label: "Serial console", href: `/instances/${id}/console` },
           (status === "running" || status === "failed") && {
             label: "Stop",
             testId: `instance-stop-${name}`,

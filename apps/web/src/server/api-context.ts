@@ -1,6 +1,6 @@
 import { createApiContext, type ApiContext } from "@nvi/api";
 import { webEnv } from "../env.ts";
-import { coreDeps, operationQueue, sourceIpOf } from "./deps.ts";
+import { coreDeps, operationQueue, serialGate, sourceIpOf } from "./deps.ts";
 import { sessionUserOf } from "./auth.ts";
 
 /** Builds the API context for one console request: session cookie or bearer token. */
@@ -13,6 +13,7 @@ export function contextFor(req: Request): ApiContext {
     publicUrl: webEnv().PUBLIC_URL,
     getSessionUser: sessionUserOf,
     operations: operationQueue(),
+    serial: serialGate(),
   });
 }
 

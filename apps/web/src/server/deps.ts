@@ -1,3 +1,4 @@
+import { SerialGate } from "@nvi/api";
 import { LoginLimiter, createCoreDeps, jobQueue, type CoreDeps, type OperationQueue } from "@nvi/core";
 import { JobProducer } from "@nvi/jobs";
 import { Redis } from "ioredis";
@@ -9,6 +10,7 @@ const g = globalThis as unknown as {
   nviRedis?: Redis;
   nviLimiter?: LoginLimiter;
   nviQueue?: OperationQueue;
+  nviSerial?: SerialGate;
 };
 
 export function coreDeps(): CoreDeps {
@@ -27,6 +29,11 @@ export function redis(): Redis {
 /** Host-touching operations go to the worker through BullMQ. */
 export function operationQueue(): OperationQueue {
   return (g.nviQueue ??= jobQueue(new JobProducer(webEnv().REDIS_URL, webEnv().QUEUE_PREFIX)));
+}
+
+/** The serial console's tickets and the hosts' long polls (Redis); the relay itself is in server.mjs. */
+export function serialGate(): SerialGate {
+  return (g.nviSerial ??= new SerialGate(redis()));
 }
 
 export function loginLimiter(): LoginLimiter {

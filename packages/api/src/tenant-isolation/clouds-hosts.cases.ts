@@ -41,6 +41,10 @@ export const cloudsHostsCases: IsolationCases = {
       expectCode(c.agent.enroll({ joinToken: "nvj_" + "q".repeat(36), facts: hostFacts("b-host") }), "UNAUTHORIZED"),
     "agent.heartbeat": (c) => expectCode(c.agent.heartbeat({ facts: hostFacts("a-host-1") }), "UNAUTHORIZED"),
     // a tenant's token or session is never a host credential
+    // a tenant's session or token is no host credential
+    "agentSerial.wait": (c) => expectCode(c.agentSerial.wait({}), "UNAUTHORIZED"),
+    "agentSerial.attach": (c) =>
+      expectCode(c.agentSerial.attach({ sessionId: "ser_" + "x".repeat(32) }), "UNAUTHORIZED"),
     "agentCommand.poll": (c) => expectCode(c.agentCommand.poll({ inventory: [] }), "UNAUTHORIZED"),
     "agentCommand.result": (c) =>
       expectCode(c.agentCommand.result({ commandId: "hcmd_x", result: { ok: true } }), "UNAUTHORIZED"),
@@ -83,6 +87,9 @@ export const cloudsHostsCases: IsolationCases = {
       ).toBe(401),
     "POST /agent/heartbeat": async (call) =>
       expect((await call("POST", "/agent/heartbeat", { facts: hostFacts("a-host-1") })).status).toBe(401),
+    "POST /agent/serial/wait": async (call) => expect((await call("POST", "/agent/serial/wait", {})).status).toBe(401),
+    "POST /agent/serial/{sessionId}/attach": async (call) =>
+      expect((await call("POST", `/agent/serial/ser_${"x".repeat(32)}/attach`, {})).status).toBe(401),
     "POST /agent/commands": async (call) =>
       expect((await call("POST", "/agent/commands", { inventory: [] })).status).toBe(401),
     "POST /agent/commands/{commandId}/result": async (call) =>

@@ -66,6 +66,8 @@ export const networksInstancesCases: IsolationCases = {
     "instance.start": (c, w) => expectCode(c.instance.start({ instanceId: w.aInstanceId }), "NOT_FOUND"),
     "instance.restart": (c, w) =>
       expectCode(c.instance.restart({ instanceId: w.aInstanceId, idempotencyKey: "bob-restart-1" }), "NOT_FOUND"),
+    // another tenant's VM has no serial console for B (nor is its existence told)
+    "serialConsole.open": (c, w) => expectCode(c.serialConsole.open({ instanceId: w.aInstanceId }), "NOT_FOUND"),
     "operation.list": async (c, w) => assertNoLeak(w, await c.operation.list({})),
     "operation.page": async (c, w) => {
       expect((await c.operation.page({ ids: [w.aOperationId] })).items).toEqual([]);
@@ -77,6 +79,8 @@ export const networksInstancesCases: IsolationCases = {
     "operation.cancel": (c, w) => expectCode(c.operation.cancel({ operationId: w.aOperationId }), "NOT_FOUND"),
   },
   routes: {
+    "POST /instances/{instanceId}/serial-console": async (call, w) =>
+      expect((await call("POST", `/instances/${w.aInstanceId}/serial-console`, {})).status).toBe(404),
     "GET /vpcs": async (call, w) => assertNoLeak(w, await (await call("GET", "/vpcs")).json()),
     "POST /vpcs": async (call, w) =>
       assertNoLeak(

@@ -1,0 +1,22 @@
+export declare const SERIAL_PATHS: Readonly<{ user: string; agent: string }>;
+export declare const SERIAL_LIMITS: Readonly<{
+  ticketSeconds: number;
+  agentWaitMs: number;
+  sessionSeconds: number;
+  waitMs: number;
+  waitsPerHost: number;
+  maxSessionMs: number;
+  idleMs: number;
+  inputBytesPerSecond: number;
+  inputBurstBytes: number;
+  maxFrameBytes: number;
+  maxBufferedBytes: number;
+  perHost: number;
+  total: number;
+  ticketsPerMinute: number;
+}>;
+export declare function ticketKey(ticket: string): string;
+export declare function sessionKey(sessionId: string): string;
+export declare function doorbellKey(hostId: string): string;
+export declare function ticketRateKey(who: string): string;
+export declare function newSecret(prefix: string): string;

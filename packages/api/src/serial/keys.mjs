@@ -1,0 +1,52 @@
+// @ts-check
+// The serial console relay's shared layout (Redis keys, paths, limits), in plain JavaScript so that
+// the console's Node entry (apps/web/server.mjs, no TypeScript at run time) and the API's
+// TypeScript (sessions.ts) read one definition. ARCHITECTURE.md "Serial console" tells the design.
+import { createHash, randomBytes } from "node:crypto";
+
+/** The two WebSocket paths the relay serves; everything else is not the relay's. */
+export const SERIAL_PATHS = Object.freeze({
+  user: "/api/v1/serial/connect",
+  agent: "/api/v1/agent/serial/connect",
+});
+
+export const SERIAL_LIMITS = Object.freeze({
+  /** a ticket is redeemed once, within this */
+  ticketSeconds: 30,
+  /** a session waits this long for the host's agent to dial in */
+  agentWaitMs: 20_000,
+  /** a session record lives until the agent attaches (ticket + wait + slack) */
+  sessionSeconds: 60,
+  /** the agent's long poll */
+  waitMs: 20_000,
+  /** long polls at once per host (one agent needs one) */
+  waitsPerHost: 2,
+  /** a session ends after this, however busy */
+  maxSessionMs: 8 * 3600_000,
+  /** ... or after this without a byte either way */
+  idleMs: 30 * 60_000,
+  /** keystrokes (and pastes) per session: a token bucket */
+  inputBytesPerSecond: 16 * 1024,
+  inputBurstBytes: 64 * 1024,
+  /** one WebSocket frame, either side */
+  maxFrameBytes: 64 * 1024,
+  /** output queued for a slow browser before the guest's side is paused */
+  maxBufferedBytes: 1024 * 1024,
+  /** sessions at once: per host, and in one console process */
+  perHost: 8,
+  total: 256,
+  /** tickets one person (or token) may ask for per minute */
+  ticketsPerMinute: 30,
+});
+
+const sha256 = (/** @type {string} */ s) => createHash("sha256").update(s).digest("hex");
+
+/** A ticket is stored under its hash: a Redis dump holds no usable ticket. */
+export const ticketKey = (/** @type {string} */ ticket) => `nvi:serial:ticket:${sha256(ticket)}`;
+export const sessionKey = (/** @type {string} */ sessionId) => `nvi:serial:session:${sessionId}`;
+/** The sessions waiting for one host's agent (its long poll pops them). */
+export const doorbellKey = (/** @type {string} */ hostId) => `nvi:serial:host:${hostId}`;
+export const ticketRateKey = (/** @type {string} */ who) => `nvi:serial:rate:${sha256(who)}`;
+
+/** 24 random bytes, base64url, after a prefix (`ser_`, `sct_` user ticket, `sat_` agent ticket). */
+export const newSecret = (/** @type {string} */ prefix) => prefix + randomBytes(24).toString("base64url");

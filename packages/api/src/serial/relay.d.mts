@@ -1,0 +1,34 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { SERIAL_LIMITS } from "./keys.mjs";
+
+export declare const SERIAL_CLOSE: Readonly<{
+  ticket: 4401;
+  forbidden: 4403;
+  gone: 4404;
+  replaced: 4409;
+  vmClosed: 4410;
+  busy: 4429;
+  hostSilent: 4504;
+  limit: 4408;
+}>;
+
+export interface RelayRedis {
+  getdel(key: string): Promise<string | null>;
+  rpush(key: string, value: string): Promise<number>;
+  expire(key: string, seconds: number): Promise<number>;
+}
+
+export interface SerialRelay {
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  readonly size: number;
+  close(): void;
+}
+
+export declare function createSerialRelay(o: {
+  redis: RelayRedis;
+  publicUrl?: string | undefined;
+  limits?: Partial<typeof SERIAL_LIMITS>;
+  log?: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
+  now?: () => number;
+}): SerialRelay;

@@ -1,0 +1,244 @@
+// @ts-check
+// The serial console relay (issue 17, item 5; ARCHITECTURE.md "Serial console"): plain JavaScript,
+// because the console's Node entry (apps/web/server.mjs) runs it without TypeScript. Two kinds of
+// WebSocket meet here, both admitted only with a one-time ticket from Redis (sessions.ts mints them):
+//   browser → SERIAL_PATHS.user?ticket=sct_…  (minted for a person allowed on that VM)
+//   agent   → SERIAL_PATHS.agent?ticket=sat_… (minted for the host credential of the VM's host)
+// A session pairs one of each, for the same session, VM and host; bytes are copied between them,
+// bounded in frame size, input rate, buffered output, count and time.
+import { WebSocketServer } from "ws";
+import { SERIAL_LIMITS, SERIAL_PATHS, doorbellKey, ticketKey } from "./keys.mjs";
+
+/** Close codes the browser shows as states (4000–4999 are the application's). */
+export const SERIAL_CLOSE = Object.freeze({
+  ticket: 4401,
+  forbidden: 4403,
+  gone: 4404,
+  replaced: 4409,
+  vmClosed: 4410,
+  busy: 4429,
+  hostSilent: 4504,
+  limit: 4408,
+});
+
+/**
+ * @typedef {{ kind: "user" | "agent", sessionId: string, instanceId: string, hostId: string, orgId: string, actor: string }} Ticket
+ * @typedef {import("ws").WebSocket} Socket
+ * @typedef {{ id: string, instanceId: string, hostId: string, orgId: string, actor: string, user: Socket,
+ *   agent: Socket | null, timers: NodeJS.Timeout[], tokens: number, refilled: number, lastByte: number }} Session
+ * @typedef {{ getdel(key: string): Promise<string | null>, rpush(key: string, v: string): Promise<number>,
+ *   expire(key: string, s: number): Promise<number> }} RelayRedis
+ */
+
+/** @param {string | null} raw @returns {Ticket | null} */
+function parseTicket(raw) {
+  if (!raw) return null;
+  try {
+    const t = JSON.parse(raw);
+    const ok =
+      (t.kind === "user" || t.kind === "agent") &&
+      ["sessionId", "instanceId", "hostId", "orgId", "actor"].every((k) => typeof t[k] === "string");
+    return ok ? t : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {{ redis: RelayRedis, publicUrl?: string | undefined, limits?: Partial<typeof SERIAL_LIMITS>,
+ *   log?: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void, now?: () => number }} o
+ */
+export function createSerialRelay(o) {
+  const limits = { ...SERIAL_LIMITS, ...o.limits };
+  const now = o.now ?? Date.now;
+  const log = o.log ?? (() => undefined);
+  const origin = o.publicUrl ? new URL(o.publicUrl).origin : null;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes });
+  /** @type {Map<string, Session>} */
+  const sessions = new Map();
+
+  /** @param {Socket} ws @param {number} code @param {string} message */
+  function refuse(ws, code, message) {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: "status", state: "closed", code, message }));
+    ws.close(code, message.slice(0, 120));
+  }
+
+  /** @param {Session} s @param {number} code @param {string} message */
+  function end(s, code, message) {
+    if (sessions.get(s.id) !== s) return;
+    sessions.delete(s.id);
+    s.timers.forEach(clearTimeout);
+    refuse(s.user, code, message);
+    s.agent?.close(1000, "session ended");
+    log("info", "serial console closed", { sessionId: s.id, instanceId: s.instanceId, hostId: s.hostId, code });
+  }
+
+  /** @param {Socket} ws @param {Ticket} t */
+  async function openUser(ws, t) {
+    const onHost = [...sessions.values()].filter((s) => s.hostId === t.hostId).length;
+    if (sessions.size >= limits.total || onHost >= limits.perHost)
+      return refuse(ws, SERIAL_CLOSE.busy, "too many serial consoles are open on this host; close one and retry");
+    // QEMU serves one client per serial port: a new session takes the VM's console over
+    for (const s of sessions.values())
+      if (s.instanceId === t.instanceId)
+        end(s, SERIAL_CLOSE.replaced, "another serial console session took this VM over");
+    /** @type {Session} */
+    const s = {
+      id: t.sessionId,
+      instanceId: t.instanceId,
+      hostId: t.hostId,
+      orgId: t.orgId,
+      actor: t.actor,
+      user: ws,
+      agent: null,
+      timers: [],
+      tokens: limits.inputBurstBytes,
+      refilled: now(),
+      lastByte: now(),
+    };
+    sessions.set(s.id, s);
+    ws.on("close", () => end(s, 1000, "closed by the browser"));
+    ws.on("message", (data, isBinary) => input(s, data, isBinary));
+    s.timers.push(
+      setTimeout(
+        () => s.agent || end(s, SERIAL_CLOSE.hostSilent, "the VM's host did not connect (is its agent online?)"),
+        limits.agentWaitMs,
+      ),
+    );
+    log("info", "serial console opened", {
+      sessionId: s.id,
+      instanceId: s.instanceId,
+      hostId: s.hostId,
+      orgId: s.orgId,
+      actor: s.actor,
+    });
+    await o.redis.rpush(doorbellKey(t.hostId), t.sessionId);
+    await o.redis.expire(doorbellKey(t.hostId), Math.ceil(limits.agentWaitMs / 1000) + 10);
+    if (sessions.get(s.id) === s)
+      ws.send(JSON.stringify({ type: "status", state: "waiting", message: "waiting for the VM's host" }));
+  }
+
+  /** Keystrokes: a token bucket per session; what exceeds it is dropped and said so. */
+  /** @param {Session} s @param {import("ws").RawData} data @param {boolean} isBinary */
+  function input(s, data, isBinary) {
+    if (!s.agent || !isBinary) return;
+    const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(/** @type {ArrayBuffer} */ (data));
+    const t = now();
+    s.tokens = Math.min(limits.inputBurstBytes, s.tokens + ((t - s.refilled) / 1000) * limits.inputBytesPerSecond);
+    s.refilled = t;
+    if (bytes.length > s.tokens) {
+      s.user.send(
+        JSON.stringify({
+          type: "status",
+          state: "notice",
+          message: "input faster than the console takes it was dropped",
+        }),
+      );
+      return;
+    }
+    s.tokens -= bytes.length;
+    s.lastByte = t;
+    s.agent.send(bytes, { binary: true });
+  }
+
+  /** @param {Socket} ws @param {Ticket} t */
+  function attachAgent(ws, t) {
+    const s = sessions.get(t.sessionId);
+    // the ticket was minted for this host's credential; the session must be for that very host and VM
+    if (!s || s.agent || s.hostId !== t.hostId || s.instanceId !== t.instanceId || s.orgId !== t.orgId) {
+      log("warn", "serial console: an agent was refused a session", {
+        sessionId: t.sessionId,
+        hostId: t.hostId,
+        instanceId: t.instanceId,
+      });
+      return refuse(ws, s ? SERIAL_CLOSE.forbidden : SERIAL_CLOSE.gone, "no such serial console session for this host");
+    }
+    s.agent = ws;
+    ws.on("message", (data, isBinary) => {
+      if (!isBinary || s.user.readyState !== s.user.OPEN) return;
+      s.lastByte = now();
+      s.user.send(data, { binary: true });
+      if (s.user.bufferedAmount > limits.maxBufferedBytes) {
+        ws.pause();
+        const check = setInterval(() => {
+          if (s.user.bufferedAmount <= limits.maxBufferedBytes / 2 || sessions.get(s.id) !== s) {
+            clearInterval(check);
+            ws.resume();
+          }
+        }, 50);
+      }
+    });
+    ws.on("close", (code, reason) =>
+      end(
+        s,
+        code >= 4000 && code < 5000 ? code : SERIAL_CLOSE.vmClosed,
+        reason.toString() || "the VM's console closed (stopped, or its host lost it)",
+      ),
+    );
+    s.timers.push(
+      setTimeout(() => end(s, SERIAL_CLOSE.limit, "the session reached its time limit"), limits.maxSessionMs),
+    );
+    const idle = setInterval(
+      () => {
+        if (sessions.get(s.id) !== s) clearInterval(idle);
+        else if (now() - s.lastByte > limits.idleMs) end(s, SERIAL_CLOSE.limit, "the session was idle too long");
+      },
+      Math.min(limits.idleMs, 60_000),
+    );
+    s.timers.push(idle);
+    s.user.send(JSON.stringify({ type: "status", state: "connected" }));
+    log("info", "serial console connected", { sessionId: s.id, instanceId: s.instanceId, hostId: s.hostId });
+  }
+
+  /** @param {"user" | "agent"} kind @param {Socket} ws @param {import("node:http").IncomingMessage} req @param {string} ticket */
+  async function admit(kind, ws, req, ticket) {
+    ws.on("error", () => undefined);
+    const claimed = req.headers.origin;
+    // a browser always says where the page came from: only the console's own pages may open a console
+    if (kind === "user" && origin && claimed && claimed !== origin)
+      return refuse(ws, SERIAL_CLOSE.forbidden, "a serial console opens only from the console's own pages");
+    const t = /^s[ca]t_[A-Za-z0-9_-]{16,64}$/.test(ticket)
+      ? parseTicket(await o.redis.getdel(ticketKey(ticket)))
+      : null;
+    if (!t || t.kind !== kind) {
+      log("warn", "serial console: a ticket was refused", { kind, address: req.socket.remoteAddress });
+      return refuse(
+        ws,
+        SERIAL_CLOSE.ticket,
+        "this console link has expired or was used already: open the console again",
+      );
+    }
+    if (ws.readyState !== ws.OPEN) return;
+    if (kind === "user") await openUser(ws, t);
+    else attachAgent(ws, t);
+  }
+
+  return {
+    /**
+     * For an HTTP server's "upgrade" event: true when the request was the relay's (handled), false
+     * when it is someone else's.
+     * @param {import("node:http").IncomingMessage} req @param {import("node:stream").Duplex} socket @param {Buffer} head
+     */
+    handleUpgrade(req, socket, head) {
+      const url = new URL(req.url ?? "/", "http://relay");
+      const kind = url.pathname === SERIAL_PATHS.user ? "user" : url.pathname === SERIAL_PATHS.agent ? "agent" : null;
+      if (!kind) return false;
+      const ticket = url.searchParams.get("ticket") ?? "";
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        admit(kind, ws, req, ticket).catch((/** @type {Error} */ e) => {
+          log("warn", "serial console: admission failed", { error: e.message });
+          refuse(ws, 1011, "the console could not open this session; retry");
+        });
+      });
+      return true;
+    },
+    /** Sessions open now (for tests and logs). */
+    get size() {
+      return sessions.size;
+    },
+    close() {
+      for (const s of [...sessions.values()]) end(s, 1001, "the console is shutting down");
+      wss.close();
+    },
+  };
+}
