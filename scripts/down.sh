@@ -12,8 +12,8 @@ for name in web worker local-hosts; do
   if kill -0 "$pid" 2>/dev/null; then
     # up.sh starts each in its own process group (setsid): stop the group, children included.
     kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    # local-hosts tears its lab down on SIGTERM (namespaces, Open vSwitch, dockerd): give it time
-    for _ in $(seq 1 $([ "$name" = local-hosts ] && echo 300 || echo 50)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # local-hosts tears its lab down on SIGTERM (namespaces, Open vSwitch, WireGuard, dockerd): give it time
+    for _ in $(seq 1 $([ "$name" = local-hosts ] && echo 600 || echo 50)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$pid" 2>/dev/null && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
     [ "$quiet" = "--quiet" ] || echo "stopped $name (pid $pid)"
   fi

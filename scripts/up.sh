@@ -47,7 +47,7 @@ if [ "${NVI_DEMO:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
   log "starting the local demo hosts ($topology: ${lab_shape[*]:2})"
   rm -f "$RUN/local-hosts.json"
   start local-hosts node --import tsx infra/dataplane/src/local-hosts-cli.ts serve --console "$LOCAL_CONSOLE" --state "$RUN/local-hosts.json" "${lab_shape[@]}"
-  for _ in $(seq 1 240); do [ -f "$RUN/local-hosts.json" ] && break; kill -0 "$(cat "$RUN/local-hosts.pid")" 2>/dev/null || break; sleep 0.5; done
+  for _ in $(seq 1 360); do [ -f "$RUN/local-hosts.json" ] && break; kill -0 "$(cat "$RUN/local-hosts.pid")" 2>/dev/null || break; sleep 0.5; done
   if [ -f "$RUN/local-hosts.json" ]; then
     demo=1
     # the demo hosts reach the TSC on the lab's address; a TSC_BIND_ADDRESS you set wins (use
