@@ -27,17 +27,27 @@ start() { # name, command...
   setsid "$@" >>"$RUN/$name.log" 2>&1 < /dev/null &
   echo $! >"$RUN/$name.pid"
 }
-# The local demo: lab hosts in two "datacenters" on this machine (network namespaces, each with its
-# own Open vSwitch; needs root). The worker's TSC then listens on the lab's management address.
+# The local demo: lab hosts on this machine (network namespaces, each host with its own Open vSwitch;
+# needs root). NVI_DEMO_TOPOLOGY=internet (the default): three clouds joined only through an
+# "internet" namespace, each datacenter's first host its gateway (WireGuard between gateways): dc1
+# behind a 1:1 NAT, dc2 with public addresses, dc3 behind a port-rewriting NAT; 2 hosts each.
+# NVI_DEMO_TOPOLOGY=routed: two datacenters on a routed underlay, 1 host each. The worker's TSC
+# then listens on the lab's management address.
 LOCAL_CONSOLE="http://$([ "$HOST" = 0.0.0.0 ] && echo 127.0.0.1 || echo "$HOST"):$PORT"
 demo=""
+topology="${NVI_DEMO_TOPOLOGY:-internet}"
+case "$topology" in
+  internet) lab_shape=(--topology internet --datacenters 3 --hosts-per-dc 2) ;;
+  routed) lab_shape=(--topology routed --datacenters 2 --hosts-per-dc 1) ;;
+  *) echo "NVI_DEMO_TOPOLOGY must be internet or routed, not \"$topology\""; exit 1 ;;
+esac
 if [ "${NVI_DEMO:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
   log "building the VM guest (Debian's kernel + a busybox initramfs; cached after the first time)"
   bash infra/images/build-guest.sh >>"$RUN/local-hosts.log" 2>&1 || echo "the VM guest could not be built (see $RUN/local-hosts.log): demo hosts offer namespaces and Docker only"
-  log "starting the local demo hosts (2 datacenters)"
+  log "starting the local demo hosts ($topology: ${lab_shape[*]:2})"
   rm -f "$RUN/local-hosts.json"
-  start local-hosts node --import tsx infra/dataplane/src/local-hosts-cli.ts serve --console "$LOCAL_CONSOLE" --state "$RUN/local-hosts.json"
-  for _ in $(seq 1 120); do [ -f "$RUN/local-hosts.json" ] && break; kill -0 "$(cat "$RUN/local-hosts.pid")" 2>/dev/null || break; sleep 0.5; done
+  start local-hosts node --import tsx infra/dataplane/src/local-hosts-cli.ts serve --console "$LOCAL_CONSOLE" --state "$RUN/local-hosts.json" "${lab_shape[@]}"
+  for _ in $(seq 1 360); do [ -f "$RUN/local-hosts.json" ] && break; kill -0 "$(cat "$RUN/local-hosts.pid")" 2>/dev/null || break; sleep 0.5; done
   if [ -f "$RUN/local-hosts.json" ]; then
     demo=1
     # the demo hosts reach the TSC on the lab's address; a TSC_BIND_ADDRESS you set wins (use
@@ -73,7 +83,23 @@ cat <<MSG
   Stop:                bash scripts/down.sh
 
 MSG
-if [ -n "$demo" ]; then
+if [ -n "$demo" ] && [ "$topology" = internet ]; then
+  cat <<MSG
+  Local demo:          sign in as $(sed -n 1p "$RUN/demo-login") / $(sed -n 2p "$RUN/demo-login")
+                       Three clouds on this machine, joined only across a lab "internet": demo-dc1
+                       (its gateway behind a 1:1 NAT, like an Elastic IP), demo-dc2 (a public gateway)
+                       and demo-dc3 (behind a NAT that rewrites ports, like an office's carrier NAT).
+                       Each cloud's first host is its gateway; gateways talk WireGuard (encrypted).
+                       Try: Topology shows the three links between the clouds' gateways; "Draw a VPC"
+                       across the three clouds; under Instances launch one in each cloud on its
+                       second host (Docker image local/busybox:latest serves tcp/80, or a namespace);
+                       then "Can it reach…?" between every pair (ping, and tcp/80).
+                       Your own account: enroll lab hosts with the command under Clouds → Add host.
+                       NVI_DEMO_TOPOLOGY=routed: two datacenters on a routed underlay instead.
+                       NVI_DEMO=0 skips the demo.
+
+MSG
+elif [ -n "$demo" ]; then
   cat <<MSG
   Local demo:          sign in as $(sed -n 1p "$RUN/demo-login") / $(sed -n 2p "$RUN/demo-login")
                        (clouds demo-dc1 and demo-dc2, one lab host each, already enrolled): draw a VPC
@@ -81,6 +107,7 @@ if [ -n "$demo" ]; then
                        local/busybox:latest, or a QEMU VM with image nvi-busybox), then
                        "Can it reach…?" under Instances.
                        Your own account: enroll lab hosts with the command under Clouds → Add host.
+                       NVI_DEMO_TOPOLOGY=internet (the default): three clouds through gateways.
                        NVI_DEMO=0 skips the demo.
 
 MSG

@@ -61,6 +61,8 @@ async function freePort(): Promise<number> {
 }
 
 export interface Lab {
+  /** the local hosts' state file (`local-hosts-cli --state`): the lab's name, its TSC address */
+  stateFile: string;
   /** enrolls the next free lab host of datacenter `dc` with a join string from the console */
   join(dc: number, joinString: string): Promise<void>;
   /** the worker's and the lab hosts' (agents') output so far */
@@ -68,13 +70,17 @@ export interface Lab {
   stop(): Promise<void>;
 }
 
-/** Starts the lab hosts and a worker; `stop()` tears both down (call it in afterAll). */
-export async function startLab(label: string): Promise<Lab> {
+/**
+ * Starts the lab hosts and a worker; `stop()` tears both down (call it in afterAll). `shape`: more
+ * `local-hosts serve` options (default: 2 datacenters × 1 host on a routed underlay).
+ */
+export async function startLab(label: string, shape: string[] = []): Promise<Lab> {
   const dir = await mkdtemp(path.join(tmpdir(), `nvi-e2e-${label}-`));
   const stateFile = path.join(dir, "local-hosts.json");
   let hosts: Started | undefined;
   let worker: Started | undefined;
   const lab: Lab = {
+    stateFile,
     async join(dc, joinString) {
       await exec(
         process.execPath,
@@ -111,9 +117,10 @@ export async function startLab(label: string): Promise<Lab> {
       stateFile,
       "--tsc-port",
       String(tscPort),
+      ...shape,
     ]);
     const ready = JSON.parse(
-      (await waitFor(hosts, '"ready":true', 90_000)).split("\n").find((l) => l.includes('"ready":true'))!,
+      (await waitFor(hosts, '"ready":true', 180_000)).split("\n").find((l) => l.includes('"ready":true'))!,
     ) as { tscIp: string };
     worker = start(["apps/worker/src/main.ts"], {
       QUEUE_PREFIX: process.env.E2E_QUEUE_PREFIX!,

@@ -1,88 +1,24 @@
-import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createCloud, createCoreDeps, createJoinToken, resolveUserActor } from "@nvi/core";
-import { LabError, readState, stopAgent } from "@nvi/lab";
-import { stackEnv } from "./env.ts";
-import { joinLocalHost, readLocalHosts, startLocalHosts } from "./local-hosts.ts";
+import { LabError } from "@nvi/lab";
+import { setUpDemo, tearDownDemo } from "./demo-org.ts";
+import { joinLocalHost, startLocalHosts } from "./local-hosts.ts";
 import { ROOT } from "./stack.ts";
 
 const USAGE = `usage: local-hosts <command> [options]
 
-  serve --console URL [--datacenters 2] [--hosts-per-dc 1] [--name NAME] [--tsc-port 6653]
-        lab hosts for a console on this machine; runs until Ctrl-C / SIGTERM, then tears down
+  serve --console URL [--topology routed|internet] [--datacenters 2] [--hosts-per-dc 1] [--name NAME] [--tsc-port 6653]
+        lab hosts for a console on this machine; runs until Ctrl-C / SIGTERM, then tears down.
+        internet: clouds joined only through an internet namespace, the first host of each
+        datacenter its gateway (dc1 behind a 1:1 NAT, dc2 public, dc3 behind a port-rewriting NAT)
   join --dc N 'nvj_…@url'     enroll the next free host of datacenter N with a join string
   demo --console URL --login-file FILE [--public-url URL]
         a demo account (its password goes to FILE) with a cloud per datacenter, every host enrolled
+        (internet topology: clouds joined through gateways, each datacenter's gateway declared)
+  demo-remove                 removes the demo account and its organization (scripts/down.sh)
   --state FILE (all commands)  default ${path.join(ROOT, ".run/local-hosts.json")}`;
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
-
-/**
- * The demo organization, rebuilt on every run: a console user "demo@example.com" (signed up over
- * HTTP like anyone, with a fresh random password), one cloud per lab datacenter and every lab host
- * enrolled with a join token. Hosts left over from a previous lab are removed first.
- */
-async function demo(consoleUrl: string, publicUrl: string, stateFile: string, loginFile: string): Promise<void> {
-  const s = await readLocalHosts(stateFile);
-  const { databaseUrl } = stackEnv();
-  if (!databaseUrl) throw new LabError("DATABASE_URL is not set");
-  const deps = createCoreDeps(databaseUrl);
-  try {
-    const email = "demo@example.com";
-    const password = `nvi-${randomBytes(12).toString("base64url")}`;
-    const existing = await deps.db.user.findUnique({ where: { email } });
-    if (existing) {
-      // the previous demo goes entirely: its organization (clouds, hosts, VPCs, instances) and the user
-      const orgIds = (
-        await deps.db.membership.findMany({ where: { userId: existing.id, role: "owner" }, select: { orgId: true } })
-      ).map((m) => m.orgId);
-      // instances hold their host and subnet, hosts and subnets their cloud (restrict): those go first, the rest by cascade
-      await deps.db.$transaction([
-        deps.db.ipAllocation.deleteMany({ where: { subnet: { orgId: { in: orgIds } } } }),
-        deps.db.instance.deleteMany({ where: { orgId: { in: orgIds } } }),
-        deps.db.host.deleteMany({ where: { orgId: { in: orgIds } } }),
-        deps.db.subnet.deleteMany({ where: { orgId: { in: orgIds } } }),
-        deps.db.organization.deleteMany({ where: { id: { in: orgIds } } }),
-        deps.db.user.delete({ where: { id: existing.id } }),
-      ]);
-    }
-    const res = await fetch(`${consoleUrl}/api/auth/sign-up/email`, {
-      method: "POST",
-      headers: { "content-type": "application/json", origin: new URL(publicUrl).origin },
-      body: JSON.stringify({ email, password, name: "Demo" }),
-    });
-    if (!res.ok) throw new LabError(`the console refused the demo sign-up: ${res.status} ${await res.text()}`);
-    const user = await deps.db.user.findUniqueOrThrow({ where: { email } });
-    const actor = await resolveUserActor(deps, { userId: user.id, preferredOrgId: null, sourceIp: "127.0.0.1" });
-    const ctx = { ...deps, actor };
-    // agents of an earlier demo run on this lab belonged to hosts that are gone now
-    for (const h of (await readState(s.lab))?.hosts ?? []) if (h.pids.agent !== undefined) await stopAgent(s.lab, h.id);
-    const labState = await readState(s.lab);
-    const dcs = [...new Set(labState?.hosts.map((h) => h.dc) ?? [])];
-    for (const dc of dcs) {
-      const cloud = await createCloud(ctx, {
-        name: `demo-dc${dc}`,
-        kind: "baremetal",
-        region: "local",
-        datacenter: `dc${dc}`,
-      });
-      const hosts = labState!.hosts.filter((h) => h.dc === dc);
-      const token = await createJoinToken(
-        ctx,
-        { cloudId: cloud.id, reusable: true, usageLimit: hosts.length, expiresInHours: 1 },
-        publicUrl,
-      );
-      for (const _ of hosts)
-        say(`  enrolled ${(await joinLocalHost(stateFile, dc, token.joinString)).hostname} into cloud ${cloud.name}`);
-    }
-    await writeFile(loginFile, `${email}\n${password}\n`, { mode: 0o600 });
-    say(`demo account: ${email} / ${password} (also in ${loginFile})`);
-  } finally {
-    await deps.db.$disconnect();
-  }
-}
 
 async function main(argv: string[]): Promise<void> {
   const { values: v, positionals } = parseArgs({
@@ -90,6 +26,7 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       console: { type: "string" },
+      topology: { type: "string", default: "routed" },
       datacenters: { type: "string", default: "2" },
       "hosts-per-dc": { type: "string", default: "1" },
       name: { type: "string" },
@@ -105,6 +42,8 @@ async function main(argv: string[]): Promise<void> {
   if (v.help || !command) return say(USAGE);
   if (command === "serve") {
     if (!v.console) throw new LabError("serve needs --console URL (the console these hosts join)");
+    if (v.topology !== "routed" && v.topology !== "internet")
+      throw new LabError(`--topology must be routed or internet, not "${v.topology}"`);
     const hosts = await startLocalHosts({
       consoleUrl: v.console,
       datacenters: Number(v.datacenters),
@@ -112,6 +51,7 @@ async function main(argv: string[]): Promise<void> {
       name: v.name,
       tscPort: Number(v["tsc-port"]),
       stateFile: v.state,
+      topology: v.topology,
     });
     say(JSON.stringify({ ready: true, ...hosts.state }));
     await new Promise<void>((resolve) => {
@@ -127,8 +67,15 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "demo") {
     if (!v.console || !v["login-file"]) throw new LabError("demo needs --console URL and --login-file FILE");
-    return demo(v.console, v["public-url"] ?? v.console, v.state, v["login-file"]);
+    return setUpDemo({
+      consoleUrl: v.console,
+      publicUrl: v["public-url"] ?? v.console,
+      stateFile: v.state,
+      loginFile: v["login-file"],
+    });
   }
+  if (command === "demo-remove")
+    return say((await tearDownDemo()) ? "the demo account is removed" : "no demo account to remove");
   throw new LabError(`unknown command "${command}"\n\n${USAGE}`);
 }
 

@@ -105,11 +105,19 @@ export async function startLocalHosts(o: {
   name?: string;
   tscPort?: number;
   stateFile: string;
+  /** "internet" (issue 15): clouds joined only through an internet namespace, the first host of each datacenter its gateway (infra/lab src/internet.ts) */
+  topology?: "routed" | "internet";
   log?: (l: string) => void;
 }): Promise<LocalHosts> {
   const to = new URL(o.consoleUrl);
   await buildAgentBundle();
-  const lab = await labUp({ datacenters: o.datacenters, hostsPerDc: o.hostsPerDc, name: o.name, log: o.log });
+  const lab = await labUp({
+    datacenters: o.datacenters,
+    hostsPerDc: o.hostsPerDc,
+    name: o.name,
+    log: o.log,
+    topology: o.topology,
+  });
   let dockerd: Dockerd | undefined;
   let server: Server | undefined;
   const close = async (): Promise<void> => {

@@ -103,6 +103,21 @@ describe("the topology graph", () => {
     expect(edges.find((e) => e.id === "link-g1-g2")).toMatchObject({ source: "host_g1-gw", target: "host_g2-gw" });
   });
 
+  it("marks each inter-cloud link for e2e specs: cloud-link, encrypted when both gateways are online", () => {
+    const clouds = [cloud("g1", "dc1", "gateway"), cloud("g2", "dc2", "gateway"), cloud("g3", "dc3", "gateway")];
+    const hosts = [
+      host("g1-gw", "cloud_g1", { gatewayPublicAddress: "198.51.100.1" }),
+      host("g2-gw", "cloud_g2", { gatewayPublicAddress: "198.51.100.2" }),
+      host("g3-h", "cloud_g3"),
+    ];
+    const { edges } = buildGraph({ clouds, hosts, instances: [], vpcs: [], subnets: [] });
+    expect(Object.fromEntries(edges.map((e) => [e.id, e.domAttributes]))).toEqual({
+      "link-g1-g2": { "data-testid": "cloud-link", "data-state": "encrypted" },
+      "link-g1-g3": { "data-testid": "cloud-link", "data-state": "no-gateway" },
+      "link-g2-g3": { "data-testid": "cloud-link", "data-state": "no-gateway" },
+    });
+  });
+
   it("draws plugged and partial group pairs as edges, leaving unplugged ones out", () => {
     const matrix = {
       vpcId: "vpc_1",

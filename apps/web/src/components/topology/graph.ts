@@ -161,6 +161,11 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
         targetHandle: "side-in",
         label: `WireGuard · ${linkLabel[state]}`,
         className: `link ${state}`,
+        // the contract e2e specs read inter-cloud links by (e2e/tests/intercloud-demo.spec.ts)
+        domAttributes: {
+          "data-testid": "cloud-link",
+          "data-state": state === "up" ? "encrypted" : state,
+        } as Edge["domAttributes"],
         selectable: false,
       });
     }
