@@ -1,4 +1,4 @@
-import type { CloudDto, HostDto, InstanceDto, MatrixDto } from "@nvi/contracts";
+import type { CloudDto, CloudLinkDto, HostDto, InstanceDto, MatrixDto } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
 import { buildGraph, HOST_W } from "./graph.ts";
 
@@ -101,6 +101,45 @@ describe("the topology graph", () => {
       "link-g2-g3": "link no-gateway",
     });
     expect(edges.find((e) => e.id === "link-g1-g2")).toMatchObject({ source: "host_g1-gw", target: "host_g2-gw" });
+
+    // with the console's summary: its state, RTT and MTU on the line, the reason in the accessible name
+    const id = (n: string) => ({ cloudId: `cloud_${n}` as CloudLinkDto["a"]["cloudId"], name: n });
+    const summary = (a: string, b: string, over: Partial<CloudLinkDto>): CloudLinkDto => ({
+      a: id(a),
+      b: id(b),
+      state: "encrypted",
+      reason: null,
+      rttMs: 0.84,
+      pathMtu: 1500,
+      tunnelMtu: 1500,
+      tunnels: [],
+      ...over,
+    });
+    const links = [
+      summary("g1", "g2", {}),
+      summary("g1", "g3", { state: "no-gateway", reason: "cloud g3 has no gateway host", rttMs: null, pathMtu: null }),
+      summary("g2", "g3", { state: "down", reason: "gateway host g2-gw is offline (last heartbeat 4 min ago)" }),
+    ];
+    const drawn = buildGraph({ clouds, hosts, instances: [], vpcs: [], subnets: [], links }).edges;
+    const g1g2 = drawn.find((e) => e.id === "link-g1-g2");
+    expect(g1g2).toMatchObject({ type: "cloudLink", className: "link encrypted" });
+    expect(g1g2?.data).toEqual({
+      state: "encrypted",
+      label: "WireGuard · encrypted · 0.8 ms · MTU 1500",
+      reason: null,
+    });
+    expect(g1g2?.ariaLabel).toBe(
+      "Link between clouds g1 and g2: encrypted (WireGuard), round trip 0.8 ms, path MTU 1500",
+    );
+    const g2g3 = drawn.find((e) => e.id === "link-g2-g3");
+    expect(g2g3).toMatchObject({ className: "link down", data: { state: "down" } });
+    expect(g2g3?.ariaLabel).toBe(
+      "Link between clouds g2 and g3: down: gateway host g2-gw is offline (last heartbeat 4 min ago)",
+    );
+    expect(drawn.find((e) => e.id === "link-g1-g3")?.data).toMatchObject({
+      state: "no-gateway",
+      reason: "cloud g3 has no gateway host",
+    });
   });
 
   it("draws plugged and partial group pairs as edges, leaving unplugged ones out", () => {
