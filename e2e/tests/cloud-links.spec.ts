@@ -108,7 +108,7 @@ test("the link between two gateway clouds: encrypted with RTT and MTU, then down
   );
   const shown = drawn.getByTestId("cloud-link-reason");
   await expect(shown).toBeHidden();
-  await drawn.getByText("WireGuard · down").hover();
+  await drawn.getByText("WireGuard · down", { exact: true }).hover();
   await expect(shown).toBeVisible();
   await expect(shown).toHaveText(reason);
   await page.mouse.move(0, 0);
