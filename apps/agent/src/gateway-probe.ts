@@ -10,7 +10,7 @@ import type { Runner } from "./runner.ts";
  * like tenant traffic and needs no extra peer configuration. The agent puts it on the WireGuard
  * interface as a /32 (gateway.ts), and the gateway's nftables let only ICMP from the tunnel reach it.
  *
- * Each round, per peer: three pings 0.2 s apart (the mean round trip), then DF pings of full-size
+ * Each round, per peer: three pings 0.2 s apart (the lowest round trip), then DF pings of full-size
  * inner packets down a short ladder (1500, 1420, 1280 bytes) until one crosses: the largest that
  * crossed is the path MTU. About 1.7 kB per peer every few seconds, on its own timer: the heartbeat
  * only reads the last results and never waits for a probe. The probes also keep WireGuard
@@ -36,12 +36,17 @@ export function tunnelAddressOf(block: string): string {
   return [24, 16, 8, 0].map((s) => Math.floor(last / 2 ** s) % 256).join(".");
 }
 
-/** `ping -q`'s summary: packets sent and answered, and the mean round trip (ms; null without an answer). */
+/**
+ * `ping -q`'s summary: packets sent and answered, and the lowest round trip (ms; null without an
+ * answer). The lowest, not the mean: an echo that waited for a WireGuard handshake, or for a loaded
+ * host's scheduler, is not the path's latency (the lab measured a 475 ms mean whose first echo had
+ * waited for a handshake).
+ */
 export function parsePing(out: string): { sent: number; received: number; rttMs: number | null } {
   const counts = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(out);
   const sent = counts ? Number(counts[1]) : 0;
   const received = counts ? Number(counts[2]) : 0;
-  const rtt = /= [\d.]+\/([\d.]+)\/[\d.]+(?:\/[\d.]+)? ms/.exec(out);
+  const rtt = /= ([\d.]+)\/[\d.]+\/[\d.]+(?:\/[\d.]+)? ms/.exec(out);
   const avg = rtt ? Number(rtt[1]) : NaN;
   const valid = received > 0 && Number.isFinite(avg) && avg >= 0 && avg <= GATEWAY_LINK_BOUNDS.maxRttMs;
   return { sent, received, rttMs: valid ? avg : null };

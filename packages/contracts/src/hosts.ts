@@ -125,7 +125,7 @@ export const GatewayLink = z
     txBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     /**
      * What the agent measured through the tunnel (apps/agent/src/gateway-probe.ts; absent from older
-     * agents): the average round trip of pings between the gateways' tunnel addresses (null: no answer),
+     * agents): the lowest round trip of three pings between the gateways' tunnel addresses (null: no answer),
      * the tunnel interface's MTU, the largest inner packet that crossed with DF set (null: none did),
      * and when. Bounded: a round trip over a minute or an MTU outside IPv4's range is a lie, refused.
      */
