@@ -101,6 +101,14 @@ describe("the topology graph", () => {
       "link-g2-g3": "link no-gateway",
     });
     expect(edges.find((e) => e.id === "link-g1-g2")).toMatchObject({ source: "host_g1-gw", target: "host_g2-gw" });
+    // a cloud without a gateway is an end without side handles (its node has none: the edge would not be drawn)
+    const lonely = edges.find((e) => e.id === "link-g1-g3");
+    expect([lonely?.source, lonely?.sourceHandle, lonely?.target, lonely?.targetHandle]).toEqual([
+      "host_g1-gw",
+      "side-out",
+      "cloud_g3",
+      undefined,
+    ]);
 
     // with the console's summary: its state, RTT and MTU on the line, the reason in the accessible name
     const id = (n: string) => ({ cloudId: `cloud_${n}` as CloudLinkDto["a"]["cloudId"], name: n });

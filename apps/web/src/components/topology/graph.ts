@@ -180,8 +180,10 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
         type: "cloudLink",
         source: gwA?.id ?? a.id,
         target: gwB?.id ?? b.id,
-        sourceHandle: "side-out",
-        targetHandle: "side-in",
+        // a gateway host has side handles; a cloud without a gateway only its top and bottom ones (an
+        // edge naming a handle its node lacks is not drawn at all)
+        ...(gwA ? { sourceHandle: "side-out" } : {}),
+        ...(gwB ? { targetHandle: "side-in" } : {}),
         className: `link ${text.state}`,
         selectable: false,
         data,
