@@ -15,7 +15,15 @@ const KEY_A = "a".repeat(42) + "A=";
 const KEY_B = "b".repeat(42) + "E=";
 
 /** A host's commands as a list; `ip link show`/`wg show` answer from what was made, like the kernel. */
-function host(o: { local?: string[]; peers?: string[]; routes?: string[]; endpoints?: Record<string, string> } = {}) {
+function host(
+  o: {
+    local?: string[];
+    peers?: string[];
+    routes?: string[];
+    endpoints?: Record<string, string>;
+    wgAddrs?: string[];
+  } = {},
+) {
   const ran: string[] = [];
   const made = new Set<string>();
   const run: Runner = (cmd, args) => {
@@ -35,6 +43,8 @@ function host(o: { local?: string[]; peers?: string[]; routes?: string[]; endpoi
           .join("\n"),
       );
     }
+    if (cmd === "ip" && args.join(" ").startsWith("-4 -o addr show dev "))
+      return Promise.resolve((o.wgAddrs ?? []).map((a) => `7: nvi-wg0    inet ${a} scope global nvi-wg0`).join("\n"));
     if (cmd === "ip" && args.join(" ") === "-4 -o addr show")
       return Promise.resolve((o.local ?? []).map((a) => `2: wan0    inet ${a}/24 brd x scope global wan0`).join("\n"));
     if (cmd === "ip" && args[0] === "-4" && args[1] === "route") return Promise.resolve((o.routes ?? []).join("\n"));
@@ -83,6 +93,17 @@ describe("the gateway's stack, as the agent sets it up", () => {
     expect(
       (await applyGateway(publicHost.run, target, { publicAddress: "203.0.113.101", peers: [peer] })).keepalive,
     ).toBe(false);
+  });
+
+  it("the tunnel address peers' probes ping: its block's last address on WireGuard, a stale one removed; only ICMP from the tunnel reaches the stack", async () => {
+    const fresh = host();
+    await applyGateway(fresh.run, target, { publicAddress: "203.0.113.101", peers: [peer] });
+    expect(fresh.ran).toContain("ip addr add 100.65.1.255/32 dev nvi-wg0");
+    const moved = host({ wgAddrs: ["100.65.9.255/32", "100.65.1.255/32"] });
+    await applyGateway(moved.run, target, { publicAddress: "203.0.113.101", peers: [peer] });
+    expect(moved.ran).toContain("ip addr del 100.65.9.255/32 dev nvi-wg0");
+    expect(moved.ran).not.toContain("ip addr add 100.65.1.255/32 dev nvi-wg0");
+    expect(gatewayRules(target)).toMatch(/chain input \{[^}]*iifname "nvi-wg0" meta l4proto != icmp drop/);
   });
 
   it("a peer the console no longer names is removed with its route; nothing else is", async () => {

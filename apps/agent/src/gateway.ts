@@ -1,4 +1,5 @@
 import { GATEWAY_TUNNEL as T, type GatewayConfig, type GatewayLink } from "@nvi/contracts";
+import { GatewayProber, tunnelAddressOf } from "./gateway-probe.ts";
 import type { Runner } from "./runner.ts";
 
 /**
@@ -52,6 +53,8 @@ export function gatewayRules(t: Pick<GatewayTarget, "wgIf" | "fabricNetwork">): 
     // the gateway's own services are not for the internet: from outside its fabric network only
     // WireGuard and answers to what the host opened (console, TSC) reach its stack
     "  chain input { type filter hook input priority filter; policy accept;",
+    // the tunnel address (gateway-probe.ts) answers pings of peer gateways, nothing else
+    `    iifname "${t.wgIf}" meta l4proto != icmp drop`,
     `    iifname != ${inner} ip saddr != ${t.fabricNetwork} jump outside`,
     `    iifname != ${inner} meta nfproto ipv6 jump outside`,
     "  }",
@@ -141,17 +144,24 @@ export async function applyGateway(
   if (!(await ok(run("wg", ["show", t.wgIf, "public-key"])))) await run("wireguard-go", [t.wgIf]);
   await run("wg", ["set", t.wgIf, "private-key", t.keyFile, "listen-port", String(T.listenPort)]);
   await run("ip", ["link", "set", t.wgIf, "mtu", "1500", "up"]);
+  // its tunnel address, what peers' link probes ping (gateway-probe.ts); a stale one (old block) goes
+  const tunnelAddress = `${tunnelAddressOf(t.instanceBlock)}/32`;
+  const held = (await run("ip", ["-4", "-o", "addr", "show", "dev", t.wgIf]).catch(() => ""))
+    .split("\n")
+    .flatMap((l) => /\sinet (\S+)/.exec(l)?.[1] ?? []);
+  for (const a of held) if (a !== tunnelAddress) await run("ip", ["addr", "del", a, "dev", t.wgIf]);
+  if (!held.includes(tunnelAddress)) await run("ip", ["addr", "add", tunnelAddress, "dev", t.wgIf]);
   const keepalive = !(await addressIsLocal(run, config.publicAddress));
   const wanted = new Set(config.peers.map((p) => p.publicKey));
-  const held = parseEndpoints(await run("wg", ["show", t.wgIf, "endpoints"]).catch(() => ""));
-  for (const key of held.keys()) {
+  const peersHeld = parseEndpoints(await run("wg", ["show", t.wgIf, "endpoints"]).catch(() => ""));
+  for (const key of peersHeld.keys()) {
     if (wanted.has(key)) continue;
     await run("wg", ["set", t.wgIf, "peer", key, "remove"]);
     endpoints.delete(key);
   }
   for (const p of config.peers) {
     const endpoint = `${p.publicAddress}:${T.listenPort}`;
-    const set = endpointToSet(endpoint, held.get(p.publicKey), endpoints.get(p.publicKey));
+    const set = endpointToSet(endpoint, peersHeld.get(p.publicKey), endpoints.get(p.publicKey));
     await run("wg", [
       "set",
       t.wgIf,
@@ -245,6 +255,8 @@ export class GatewayKeeper {
     private readonly run: Runner,
     private readonly target: Pick<GatewayTarget, "bridge" | "wgIf" | "keyFile">,
     private readonly log: (level: "info" | "warn", msg: string, fields?: Record<string, unknown>) => void,
+    /** measures each link on its own timer; the heartbeat only reads its last results */
+    readonly prober = new GatewayProber(run),
   ) {}
 
   async keep(
@@ -255,6 +267,7 @@ export class GatewayKeeper {
       if (!config) {
         if (await removeGateway(this.run, this.target)) this.log("info", "gateway taken down");
         this.endpoints.clear();
+        this.prober.target(null);
         this.last = "";
         this.links = null;
         return;
@@ -279,7 +292,18 @@ export class GatewayKeeper {
           keepalive: done.keepalive,
         });
       this.last = summary;
-      this.links = linksOf(await this.run("wg", ["show", this.target.wgIf, "dump"]), config);
+      this.prober.target({
+        wgIf: this.target.wgIf,
+        source: tunnelAddressOf(facts.instanceBlock),
+        peers: config.peers.map((p) => ({
+          publicAddress: p.publicAddress,
+          tunnelAddress: tunnelAddressOf(p.allowedIps),
+        })),
+      });
+      this.links = linksOf(await this.run("wg", ["show", this.target.wgIf, "dump"]), config).map((l) => ({
+        ...l,
+        ...this.prober.measurement(l.peerAddress),
+      }));
     } catch (error) {
       this.last = "";
       this.log("warn", "gateway setup failed; retrying at the next heartbeat", { error: (error as Error).message });

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- REST answers are JSON, checked by the assertions */
 import { spawn } from "node:child_process";
-import { gatewayLinkUp, type GatewayLink } from "@nvi/contracts";
+import { gatewayLinkUp, type CloudLinkDto, type GatewayLink } from "@nvi/contracts";
 import { labDown, labUp, run, startAgent, tcpProbe, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { untilOrExplain } from "./journey.ts";
@@ -186,5 +186,49 @@ describe("two clouds joined through gateways set in the console", () => {
     // hosts that are no gateways report no links
     const h2 = ((await call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds.h2);
     expect(h2.facts.gatewayLinks).toBeNull();
+  });
+  it("the console sums the link up from the agents' measurements: encrypted, a plausible round trip, path MTU 1500", async () => {
+    const pair = [clouds.dc1, clouds.dc2].sort().join();
+    const link = await until(
+      "the link between the clouds measured",
+      async () => {
+        const links = (await call("GET", "/cloud-links")).body as CloudLinkDto[];
+        const l = links.find((x) => [x.a.cloudId, x.b.cloudId].sort().join() === pair);
+        // the first round may have waited for a handshake or a peer's tunnel address: a later one is the path's
+        return l?.state === "encrypted" && l.rttMs !== null && l.rttMs < 50 && l.pathMtu !== null ? l : undefined;
+      },
+      60_000,
+    );
+    console.info("cloud link measured", { rttMs: link.rttMs, pathMtu: link.pathMtu, tunnelMtu: link.tunnelMtu });
+    // veth pairs and two routers inside one machine: well under 50 ms, even on a loaded runner
+    expect(link.rttMs).toBeGreaterThan(0);
+    expect(link.rttMs).toBeLessThan(50);
+    // a full-size 1500-byte inner packet crosses with DF set (the outer datagram is fragmented)
+    expect(link.pathMtu).toBe(1500);
+    expect(link.tunnelMtu).toBe(1500);
+    expect(link.reason).toBeNull();
+    for (const g of ["h1", "h3"]) {
+      // each end's own report (its agent measures on its own timer, reported with a later heartbeat)
+      const own = await until(`${g} reports its measured link`, async () => {
+        const host = ((await call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds[g]);
+        const [l] = (host?.facts.gatewayLinks ?? []) as GatewayLink[];
+        return l?.measuredAt ? l : undefined;
+      });
+      expect(own, g).toMatchObject({ pathMtu: 1500, tunnelMtu: 1500 });
+      expect(own.rttMs, g).toBeGreaterThan(0);
+    }
+    // a gateway's tunnel address answers pings of its peers and nothing else: TCP from the peer
+    // gateway's own tunnel address (the only source WireGuard lets through) is dropped, not refused
+    const blockOf = async (g: string) =>
+      String(((await call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds[g]).identity.instanceBlock);
+    const lastOf = (block: string) => {
+      const [base = "", len = "32"] = block.split("/");
+      const v = base.split(".").reduce((n, o) => n * 256 + Number(o), 0) + 2 ** (32 - Number(len)) - 1;
+      return [24, 16, 8, 0].map((sh) => Math.floor(v / 2 ** sh) % 256).join(".");
+    };
+    const [h1Tunnel, h3Tunnel] = [lastOf(await blockOf("h1")), lastOf(await blockOf("h3"))];
+    const script = `const s=require("net").connect({host:"${h1Tunnel}",port:22,localAddress:"${h3Tunnel}",timeout:1500});s.on("connect",()=>{console.log("open");process.exit()});s.on("timeout",()=>{console.log("dropped");process.exit()});s.on("error",(e)=>{console.log(e.code);process.exit()})`;
+    expect((await inHost("h3", process.execPath, "-e", script)).trim()).toBe("dropped");
+    expect(await inHost("h3", "ping", "-n", "-c", "1", "-W", "2", "-I", h3Tunnel, h1Tunnel)).toMatch(/1 received/);
   });
 });

@@ -61,3 +61,43 @@ export const HostGatewayDto = z.object({
   wireguardPublicKey: z.string().nullable(),
 });
 export type HostGatewayDto = z.infer<typeof HostGatewayDto>;
+
+/**
+ * The state of the link between two clouds joined through gateways, as the console sums it up from
+ * the gateways' heartbeats: `encrypted` (some pair of their gateways has a fresh WireGuard handshake
+ * reported by both sides), `down` (gateways on both sides, no such pair: `reason` says why in words),
+ * `no-gateway` (one cloud has no gateway host). The Topology page's `data-state` uses these names.
+ */
+export const CLOUD_LINK_STATES = ["encrypted", "down", "no-gateway"] as const;
+export const CloudLinkState = z.enum(CLOUD_LINK_STATES);
+export type CloudLinkState = z.infer<typeof CloudLinkState>;
+
+/** One tunnel between a gateway of each cloud, with what both ends reported. */
+export const GatewayTunnelDto = z.object({
+  a: z.object({ hostId: idRef("host"), name: z.string(), publicAddress: z.string() }),
+  b: z.object({ hostId: idRef("host"), name: z.string(), publicAddress: z.string() }),
+  state: z.enum(["encrypted", "down"]),
+  reason: z.string().nullable(),
+  /** the round trip through the tunnel (ms), the mean of both ends' recent measurements; null: none */
+  rttMs: z.number().nullable(),
+  /** the largest inner packet both ends recently got across with DF set; null: not measured */
+  pathMtu: z.number().int().nullable(),
+  /** the tunnel interfaces' MTU (the smaller end's); null: not reported */
+  tunnelMtu: z.number().int().nullable(),
+});
+export type GatewayTunnelDto = z.infer<typeof GatewayTunnelDto>;
+
+/** `cloud.links`: one per pair of the organization's gateway clouds (a before b by name). */
+export const CloudLinkDto = z.object({
+  a: z.object({ cloudId: idRef("cloud"), name: z.string() }),
+  b: z.object({ cloudId: idRef("cloud"), name: z.string() }),
+  state: CloudLinkState,
+  /** why the link is down or has no gateway, in words; null when encrypted */
+  reason: z.string().nullable(),
+  /** the best encrypted tunnel's round trip and path MTU (those of the tunnel new flows would prefer) */
+  rttMs: z.number().nullable(),
+  pathMtu: z.number().int().nullable(),
+  tunnelMtu: z.number().int().nullable(),
+  tunnels: z.array(GatewayTunnelDto),
+});
+export type CloudLinkDto = z.infer<typeof CloudLinkDto>;

@@ -90,3 +90,42 @@ describe("host facts are validated at the edge", () => {
     expect(ok(HostFacts, { ...base, os: "Debian\n" })).toBe(false);
   });
 });
+
+describe("a gateway's links with their measurements (issue 15)", () => {
+  const withLinks = (gatewayLinks: unknown) => HostFacts.safeParse({ ...plainFacts, gatewayLinks }).success;
+  const link = (over: Record<string, unknown> = {}) => ({
+    peerAddress: "203.0.113.7",
+    lastHandshakeAt: null,
+    rxBytes: 0,
+    txBytes: 0,
+    ...over,
+  });
+
+  it("older agents' links (no measurements) and measured ones validate", () => {
+    expect(withLinks([link()])).toBe(true);
+    expect(
+      withLinks([link({ rttMs: 0.8, tunnelMtu: 1500, pathMtu: 1500, measuredAt: "2026-12-05T12:00:00.000Z" })]),
+    ).toBe(true);
+    expect(withLinks([link({ rttMs: null, pathMtu: null })])).toBe(true);
+  });
+
+  it("out-of-range measurements, a peer named twice and too many links are refused", () => {
+    for (const bad of [
+      { rttMs: -0.1 },
+      { rttMs: 60_001 },
+      { pathMtu: 67 },
+      { pathMtu: 65_536 },
+      { pathMtu: 1499.5 },
+      { tunnelMtu: null },
+      { measuredAt: "now" },
+      { rxBytes: 2 ** 53 },
+      { jitter: 1 },
+    ])
+      expect([bad, withLinks([link(bad)])]).toEqual([bad, false]);
+    expect(withLinks([link(), link()])).toBe(false);
+    const many = Array.from({ length: 1001 }, (_, i) =>
+      link({ peerAddress: `100.64.${Math.floor(i / 250)}.${(i % 250) + 1}` }),
+    );
+    expect(withLinks(many)).toBe(false);
+  });
+});

@@ -108,6 +108,9 @@ export const HostImages = z
   .strict();
 export type HostImages = z.infer<typeof HostImages>;
 
+/** What a gateway link's measurements may be: a round trip up to a minute, MTUs within IPv4's (68 to 65535). */
+export const GATEWAY_LINK_BOUNDS = { maxRttMs: 60_000, minMtu: 68, maxMtu: 65_535 } as const;
+
 /**
  * A gateway's tunnel to another cloud's gateway as its agent last read it (`wg show … dump`):
  * the peer by its public address, when the last handshake was (null: never), bytes both ways.
@@ -118,8 +121,18 @@ export const GatewayLink = z
   .object({
     peerAddress: FabricAddress,
     lastHandshakeAt: z.iso.datetime().nullable(),
-    rxBytes: z.number().int().min(0),
-    txBytes: z.number().int().min(0),
+    rxBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    txBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    /**
+     * What the agent measured through the tunnel (apps/agent/src/gateway-probe.ts; absent from older
+     * agents): the lowest round trip of three pings between the gateways' tunnel addresses (null: no answer),
+     * the tunnel interface's MTU, the largest inner packet that crossed with DF set (null: none did),
+     * and when. Bounded: a round trip over a minute or an MTU outside IPv4's range is a lie, refused.
+     */
+    rttMs: z.number().min(0).max(GATEWAY_LINK_BOUNDS.maxRttMs).nullable().optional(),
+    tunnelMtu: z.number().int().min(GATEWAY_LINK_BOUNDS.minMtu).max(GATEWAY_LINK_BOUNDS.maxMtu).optional(),
+    pathMtu: z.number().int().min(GATEWAY_LINK_BOUNDS.minMtu).max(GATEWAY_LINK_BOUNDS.maxMtu).nullable().optional(),
+    measuredAt: z.iso.datetime().optional(),
   })
   .strict();
 export type GatewayLink = z.infer<typeof GatewayLink>;
@@ -166,7 +179,12 @@ export const HostFacts = z
     /** the public half of the WireGuard key the agent made on the host (what gateways peer with); absent from older agents */
     wireguardPublicKey: WireguardPublicKey.nullable().default(null),
     /** a gateway's links to other clouds' gateways (issue 15); null on other hosts and from older agents */
-    gatewayLinks: z.array(GatewayLink).max(1000).nullable().default(null),
+    gatewayLinks: z
+      .array(GatewayLink)
+      .max(1000)
+      .refine((ls) => new Set(ls.map((l) => l.peerAddress)).size === ls.length, "must name each peer once")
+      .nullable()
+      .default(null),
     /** the instance-port and fabric guards as the agent last checked them; null from older agents and ones that leave OVS alone */
     guards: HostGuards.nullable().default(null),
   })

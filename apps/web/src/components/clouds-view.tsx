@@ -9,6 +9,7 @@ import {
   type CloudKind,
 } from "@nvi/contracts";
 import { useQuery } from "@tanstack/react-query";
+import { CloudGateways } from "./cloud-links.tsx";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
@@ -154,6 +155,7 @@ function CloudCard({ cloud, publicUrl, hostLimit }: { cloud: CloudDto; publicUrl
       />
       <ErrorAlert error={remove.error} />
       <HostsTable cloudId={cloud.id} publicUrl={publicUrl} />
+      <CloudGateways cloud={cloud} />
       <AddHost cloud={cloud} publicUrl={publicUrl} hostLimit={hostLimit} />
       <JoinTokensList cloudId={cloud.id} />
     </section>

@@ -216,6 +216,8 @@ export function HostsTable({ cloudId, publicUrl }: { cloudId: string; publicUrl:
                       }
                     >
                       → {l.peerAddress} {gatewayLinkUp(l, new Date()) ? "up" : "down"}
+                      {typeof l.rttMs === "number" && ` · ${l.rttMs.toFixed(1)} ms`}
+                      {typeof l.pathMtu === "number" && ` · MTU ${l.pathMtu}`}
                     </div>
                   ))}
                 </span>

@@ -9,6 +9,7 @@ import { useLiveUpdates } from "./live.tsx";
 import { PolicyChangePanel, usePolicyChange } from "./policy/policy-change.tsx";
 import { TopologyCanvas, useDrawing } from "./topology/canvas.tsx";
 import { buildGraph } from "./topology/graph.ts";
+import { CloudLinksList } from "./cloud-links.tsx";
 import { PlugForm } from "./topology/plug-form.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { SelectField } from "./ui/form-card.tsx";
@@ -21,6 +22,7 @@ export function TopologyView() {
   const [policyVpc, setPolicyVpc] = useState("");
   const clouds = useQuery(trpc.cloud.list.queryOptions(undefined, { refetchInterval: 10_000 }));
   const hosts = useQuery(trpc.host.list.queryOptions({}, { refetchInterval: 5_000 }));
+  const links = useQuery(trpc.cloud.links.queryOptions(undefined, { refetchInterval: 5_000 }));
   const vpcs = useQuery(trpc.vpc.list.queryOptions());
   const instances = useQuery(trpc.instance.list.queryOptions({}));
   useLiveUpdates();
@@ -43,10 +45,11 @@ export function TopologyView() {
             subnets: allSubnets,
             matrix: matrix.data ?? null,
             selectedClouds: drawing.selected,
+            ...(links.data ? { links: links.data } : {}),
           })
         : null,
     // subnets by their ids: useQueries answers a new array each render
-    [clouds.data, hosts.data, instances.data, vpcs.data, subnetKey, matrix.data, drawing.selected],
+    [clouds.data, hosts.data, instances.data, vpcs.data, subnetKey, matrix.data, drawing.selected, links.data],
   );
   if (!clouds.data || !hosts.data || !vpcs.data || !graph) return <p className="muted">Loading…</p>;
   if (clouds.data.length === 0) {
@@ -112,6 +115,7 @@ export function TopologyView() {
         onPlug={(s, d) => change("plug", s, d)}
         onUnplug={(s, d) => change("unplug", s, d)}
       />
+      <CloudLinksList links={links.data ?? []} />
       {/* under the canvas: above it, its growing list of clouds would move the canvas under a drag */}
       {drawing.active && (
         <DrawVpcPanel

@@ -1,6 +1,7 @@
 import {
   IdentityApprovalDto,
   CloudDto,
+  CloudLinkDto,
   CredentialRotationDto,
   DeletedDto,
   EnrollRequest,
@@ -32,6 +33,7 @@ import {
   deleteCloud,
   enrollHost,
   listClouds,
+  listCloudLinks,
   listHosts,
   setHostGateway,
   listJoinTokens,
@@ -51,6 +53,17 @@ export const cloudRouter = router({
     z.void(),
     z.array(CloudDto),
     listClouds,
+  ),
+  links: read(
+    rest(
+      "GET",
+      "/cloud-links",
+      "clouds",
+      "Links between gateway clouds: encrypted / down (with the reason) / no-gateway, round trip and path MTU",
+    ),
+    z.void(),
+    z.array(CloudLinkDto),
+    listCloudLinks,
   ),
   create: write(
     rest(

@@ -15,6 +15,8 @@ export const cloudsHostsCases: IsolationCases = {
           datacenter: "nyc1",
         }),
       ),
+    // hosts.integration's cloud-links case checks the same with another organization's live links
+    "cloud.links": async (c, w) => assertNoLeak(w, await c.cloud.links()),
     "cloud.delete": (c, w) => expectCode(c.cloud.delete({ cloudId: w.aCloudId }), "NOT_FOUND"),
     "joinToken.list": (c, w) => expectCode(c.joinToken.list({ cloudId: w.aCloudId }), "NOT_FOUND"),
     "joinToken.create": (c, w) =>
@@ -51,6 +53,7 @@ export const cloudsHostsCases: IsolationCases = {
   },
   routes: {
     "GET /clouds": async (call, w) => assertNoLeak(w, await (await call("GET", "/clouds")).json()),
+    "GET /cloud-links": async (call, w) => assertNoLeak(w, await (await call("GET", "/cloud-links")).json()),
     "POST /clouds": async (call, w) =>
       assertNoLeak(
         w,

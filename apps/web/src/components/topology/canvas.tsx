@@ -15,6 +15,7 @@ import {
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { EDGE_TYPES } from "./cloud-link-edge.tsx";
 import type { TopoNode } from "./graph.ts";
 import { NODE_TYPES } from "./nodes.tsx";
 
@@ -114,6 +115,7 @@ function Canvas({
         nodes={shown}
         edges={edges}
         nodeTypes={NODE_TYPES}
+        edgeTypes={EDGE_TYPES}
         fitView
         fitViewOptions={{ minZoom: 0.45, maxZoom: 1, padding: 0.05 }}
         minZoom={0.05}

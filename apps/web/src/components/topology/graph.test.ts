@@ -1,4 +1,4 @@
-import type { CloudDto, HostDto, InstanceDto, MatrixDto } from "@nvi/contracts";
+import type { CloudDto, CloudLinkDto, HostDto, InstanceDto, MatrixDto } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
 import { buildGraph, HOST_W } from "./graph.ts";
 
@@ -101,20 +101,52 @@ describe("the topology graph", () => {
       "link-g2-g3": "link no-gateway",
     });
     expect(edges.find((e) => e.id === "link-g1-g2")).toMatchObject({ source: "host_g1-gw", target: "host_g2-gw" });
-  });
+    // a cloud without a gateway is an end without side handles (its node has none: the edge would not be drawn)
+    const lonely = edges.find((e) => e.id === "link-g1-g3");
+    expect([lonely?.source, lonely?.sourceHandle, lonely?.target, lonely?.targetHandle]).toEqual([
+      "host_g1-gw",
+      "side-out",
+      "cloud_g3",
+      undefined,
+    ]);
 
-  it("marks each inter-cloud link for e2e specs: cloud-link, encrypted when both gateways are online", () => {
-    const clouds = [cloud("g1", "dc1", "gateway"), cloud("g2", "dc2", "gateway"), cloud("g3", "dc3", "gateway")];
-    const hosts = [
-      host("g1-gw", "cloud_g1", { gatewayPublicAddress: "198.51.100.1" }),
-      host("g2-gw", "cloud_g2", { gatewayPublicAddress: "198.51.100.2" }),
-      host("g3-h", "cloud_g3"),
+    // with the console's summary: its state, RTT and MTU on the line, the reason in the accessible name
+    const id = (n: string) => ({ cloudId: `cloud_${n}` as CloudLinkDto["a"]["cloudId"], name: n });
+    const summary = (a: string, b: string, over: Partial<CloudLinkDto>): CloudLinkDto => ({
+      a: id(a),
+      b: id(b),
+      state: "encrypted",
+      reason: null,
+      rttMs: 0.84,
+      pathMtu: 1500,
+      tunnelMtu: 1500,
+      tunnels: [],
+      ...over,
+    });
+    const links = [
+      summary("g1", "g2", {}),
+      summary("g1", "g3", { state: "no-gateway", reason: "cloud g3 has no gateway host", rttMs: null, pathMtu: null }),
+      summary("g2", "g3", { state: "down", reason: "gateway host g2-gw is offline (last heartbeat 4 min ago)" }),
     ];
-    const { edges } = buildGraph({ clouds, hosts, instances: [], vpcs: [], subnets: [] });
-    expect(Object.fromEntries(edges.map((e) => [e.id, e.domAttributes]))).toEqual({
-      "link-g1-g2": { "data-testid": "cloud-link", "data-state": "encrypted" },
-      "link-g1-g3": { "data-testid": "cloud-link", "data-state": "no-gateway" },
-      "link-g2-g3": { "data-testid": "cloud-link", "data-state": "no-gateway" },
+    const drawn = buildGraph({ clouds, hosts, instances: [], vpcs: [], subnets: [], links }).edges;
+    const g1g2 = drawn.find((e) => e.id === "link-g1-g2");
+    expect(g1g2).toMatchObject({ type: "cloudLink", className: "link encrypted" });
+    expect(g1g2?.data).toEqual({
+      state: "encrypted",
+      label: "WireGuard · encrypted · 0.8 ms · MTU 1500",
+      reason: null,
+    });
+    expect(g1g2?.ariaLabel).toBe(
+      "Link between clouds g1 and g2: encrypted (WireGuard), round trip 0.8 ms, path MTU 1500",
+    );
+    const g2g3 = drawn.find((e) => e.id === "link-g2-g3");
+    expect(g2g3).toMatchObject({ className: "link down", data: { state: "down" } });
+    expect(g2g3?.ariaLabel).toBe(
+      "Link between clouds g2 and g3: down: gateway host g2-gw is offline (last heartbeat 4 min ago)",
+    );
+    expect(drawn.find((e) => e.id === "link-g1-g3")?.data).toMatchObject({
+      state: "no-gateway",
+      reason: "cloud g3 has no gateway host",
     });
   });
 

@@ -1,4 +1,5 @@
-import type { CloudDto, HostDto, InstanceDto, MatrixDto, SubnetDto, VpcDto } from "@nvi/contracts";
+import type { CloudDto, CloudLinkDto, HostDto, InstanceDto, MatrixDto, SubnetDto, VpcDto } from "@nvi/contracts";
+import { cloudLinkText } from "../cloud-link-text.ts";
 import { MarkerType, type Edge, type Node } from "@xyflow/react";
 
 /**
@@ -23,6 +24,15 @@ export const VPC_COLOURS = ["#2f6fed", "#b4399e", "#1f8a7a", "#c26a12", "#6b4fd8
 
 export type LinkState = "up" | "down" | "no-gateway";
 
+/** What a link between two gateway clouds draws (CloudLinkEdge): its state and words, from `cloud.links`. */
+export interface CloudLinkData extends Record<string, unknown> {
+  state: CloudLinkDto["state"];
+  /** the short label on the line: state, RTT, MTU */
+  label: string;
+  /** the reason it is down or has no gateway, or null */
+  reason: string | null;
+}
+
 export type TopoNode =
   | Node<{ kind: "fabric"; clouds: number; state: LinkState }, "fabric">
   | Node<{ kind: "cloud"; cloud: CloudDto; hosts: number; selected: boolean }, "cloud">
@@ -38,6 +48,8 @@ export interface GraphInput {
   subnets: SubnetDto[];
   matrix?: MatrixDto | null;
   selectedClouds?: readonly string[];
+  /** the console's summary of the links between gateway clouds (`cloud.links`); absent: not loaded yet */
+  links?: readonly CloudLinkDto[];
 }
 
 export const hostHeight = (n: number) => HOST_HEAD + Math.min(n, INST_SHOWN + 1) * INST_ROW + 8;
@@ -151,22 +163,31 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
       const [a, b] = [gated[i]!, gated[j]!];
       const gwA = g.hosts.find((h) => h.cloudId === a.id && h.gatewayPublicAddress);
       const gwB = g.hosts.find((h) => h.cloudId === b.id && h.gatewayPublicAddress);
-      const state: LinkState =
-        !gwA || !gwB ? "no-gateway" : gwA.status === "online" && gwB.status === "online" ? "up" : "down";
+      const summary = g.links?.find(
+        (l) => (l.a.cloudId === a.id && l.b.cloudId === b.id) || (l.a.cloudId === b.id && l.b.cloudId === a.id),
+      );
+      const text = cloudLinkText(
+        summary ?? {
+          state: !gwA || !gwB ? "no-gateway" : "down",
+          reason: !gwA || !gwB ? "a cloud has no gateway host" : "no report from the console yet",
+          rttMs: null,
+          pathMtu: null,
+        },
+      );
+      const data: CloudLinkData = { state: text.state, label: `WireGuard · ${text.short}`, reason: text.reason };
       edges.push({
         id: `link-${a.name}-${b.name}`,
+        type: "cloudLink",
         source: gwA?.id ?? a.id,
         target: gwB?.id ?? b.id,
-        sourceHandle: "side-out",
-        targetHandle: "side-in",
-        label: `WireGuard · ${linkLabel[state]}`,
-        className: `link ${state}`,
-        // the contract e2e specs read inter-cloud links by (e2e/tests/intercloud-demo.spec.ts)
-        domAttributes: {
-          "data-testid": "cloud-link",
-          "data-state": state === "up" ? "encrypted" : state,
-        } as Edge["domAttributes"],
+        // a gateway host has side handles; a cloud without a gateway only its top and bottom ones (an
+        // edge naming a handle its node lacks is not drawn at all)
+        ...(gwA ? { sourceHandle: "side-out" } : {}),
+        ...(gwB ? { targetHandle: "side-in" } : {}),
+        className: `link ${text.state}`,
         selectable: false,
+        data,
+        ariaLabel: `Link between clouds ${a.name} and ${b.name}: ${text.long}`,
       });
     }
 

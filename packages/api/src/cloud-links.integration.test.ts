@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CloudLinkDto } from "@nvi/contracts";
+import type { CoreDeps } from "@nvi/core";
+import { freeGatewayAddresses } from "@nvi/core/test-support";
+import { createCaller } from "./root.ts";
+import {
+  agentCall,
+  agentFacts,
+  json,
+  makeTenant,
+  restAs,
+  sessionContext,
+  testDeps,
+  type Tenant,
+} from "./test-support/fixtures.ts";
+
+/**
+ * Issue 15: the links between gateway clouds as the console sums them up (`cloud.links`, GET
+ * /cloud-links) from real heartbeats carrying `gatewayLinks`, through the real API and Postgres.
+ */
+let deps: CoreDeps;
+let owner: Tenant;
+let stranger: Tenant;
+let pub: (n: number) => string;
+
+beforeAll(async () => {
+  deps = testDeps();
+  owner = await makeTenant(deps, "links");
+  stranger = await makeTenant(deps, "links-other");
+  pub = await freeGatewayAddresses(deps.db, "198.51");
+});
+afterAll(async () => {
+  await deps.db.$disconnect();
+});
+
+const caller = (t: Tenant) => createCaller(sessionContext(deps, t));
+const tag = () => Math.random().toString(36).slice(2, 8);
+
+/** A gateway cloud with one enrolled host made its gateway at `address`: the host's id and credential. */
+async function gatewayCloud(name: string, address: string | null) {
+  const c = caller(owner);
+  const cloudId = (
+    await c.cloud.create({ name, kind: "baremetal", region: "eu", datacenter: name, interconnect: "gateway" })
+  ).id;
+  const { joinString } = await c.joinToken.create({ cloudId, reusable: false, usageLimit: null, expiresInHours: 1 });
+  const hostname = `gw-${name}`;
+  const enrolled = await json(
+    await agentCall(deps, "/agent/enroll", { joinToken: joinString, facts: agentFacts(hostname) }),
+  );
+  if (address) {
+    const set = await restAs(deps, owner.token)("POST", `/hosts/${enrolled.hostId}/gateway`, {
+      publicAddress: address,
+    });
+    expect(set.status).toBe(200);
+  }
+  return { cloudId, name, hostname, hostId: enrolled.hostId as string, credential: enrolled.credential as string };
+}
+
+const beat = (gw: { hostname: string; credential: string }, gatewayLinks: unknown) =>
+  agentCall(deps, "/agent/heartbeat", { facts: agentFacts(gw.hostname, { gatewayLinks }) }, gw.credential);
+
+const link = (peerAddress: string, handshakeSecondsAgo: number | null, over: Record<string, unknown> = {}) => ({
+  peerAddress,
+  lastHandshakeAt:
+    handshakeSecondsAgo === null ? null : new Date(Date.now() - handshakeSecondsAgo * 1000).toISOString(),
+  rxBytes: 1000,
+  txBytes: 2000,
+  ...over,
+});
+const measured = (rttMs: number, pathMtu: number | null) => ({
+  rttMs,
+  pathMtu,
+  tunnelMtu: 1500,
+  measuredAt: new Date().toISOString(),
+});
+
+describe("links between gateway clouds", () => {
+  it("encrypted with RTT and path MTU while both ends report a fresh handshake; down with the reason when one does not", async () => {
+    const t = tag();
+    const [a, b] = [await gatewayCloud(`a${t}`, pub(1)), await gatewayCloud(`b${t}`, pub(2))];
+    expect((await beat(a, [link(pub(2), 10, measured(2, 1500))])).status).toBe(200);
+    expect((await beat(b, [link(pub(1), 12, measured(4, 1500))])).status).toBe(200);
+    const mine = (await caller(owner).cloud.links()).find(
+      (l) => l.a.cloudId === a.cloudId && l.b.cloudId === b.cloudId,
+    );
+    expect(mine).toMatchObject({ state: "encrypted", reason: null, rttMs: 3, pathMtu: 1500, tunnelMtu: 1500 });
+    expect(mine?.tunnels).toHaveLength(1);
+
+    // b's handshake with a is five minutes old: down, saying whose and for how long
+    expect((await beat(b, [link(pub(1), 300, measured(4, 1500))])).status).toBe(200);
+    const down = (await json(await restAs(deps, owner.token)("GET", "/cloud-links"))) as CloudLinkDto[];
+    const row = down.find((l) => l.a.cloudId === a.cloudId);
+    expect(row).toMatchObject({
+      state: "down",
+      reason: `no WireGuard handshake from gw-b${t} to ${pub(1)} for 5 min`,
+      rttMs: null,
+      pathMtu: null,
+    });
+
+    // another organization sees none of it
+    const theirs = JSON.stringify(await caller(stranger).cloud.links());
+    expect(theirs).not.toContain(a.cloudId);
+    expect(theirs).not.toContain(`gw-a${t}`);
+  });
+
+  it("a cloud without a gateway host makes its links no-gateway, naming it", async () => {
+    const t = tag();
+    const [a, lone] = [await gatewayCloud(`c${t}`, pub(3)), await gatewayCloud(`d${t}`, null)];
+    const row = (await caller(owner).cloud.links()).find(
+      (l) => l.a.cloudId === a.cloudId && l.b.cloudId === lone.cloudId,
+    );
+    expect(row).toMatchObject({ state: "no-gateway", reason: `cloud d${t} has no gateway host`, tunnels: [] });
+  });
+
+  it("hostile measurements are refused (400 naming the field) and change nothing the console shows", async () => {
+    const t = tag();
+    const [a, b] = [await gatewayCloud(`e${t}`, pub(4)), await gatewayCloud(`f${t}`, pub(5))];
+    expect((await beat(a, [link(pub(5), 5, measured(1, 1500))])).status).toBe(200);
+    expect((await beat(b, [link(pub(4), 5, measured(1, 1500))])).status).toBe(200);
+    const before = await deps.db.host.findUniqueOrThrow({ where: { id: a.hostId } });
+    for (const bad of [
+      [link(pub(5), 5, { rttMs: -1 })],
+      [link(pub(5), 5, { rttMs: 1e9 })],
+      [link(pub(5), 5, { pathMtu: 70_000 })],
+      [link(pub(5), 5, { pathMtu: 10 })],
+      [link(pub(5), 5, { pathMtu: 1500.5 })],
+      [link(pub(5), 5, { tunnelMtu: -1500 })],
+      [link(pub(5), 5, { measuredAt: "yesterday" })],
+      [link(pub(5), 5, { rxBytes: 2 ** 60 })],
+      [link(pub(5), 5, { loss: 0 })],
+      [link(pub(5), 5), link(pub(5), 5)],
+    ]) {
+      const res = await beat(a, bad);
+      const label = JSON.stringify(bad).slice(100, 160);
+      expect([label, res.status]).toEqual([label, 400]);
+      const body = await json(res);
+      expect(body.data.domainCode).toBe("VALIDATION_FAILED");
+      expect(body.message).not.toMatch(/\n\s+at /); // a clear error, never a stack trace
+    }
+    // too many links: the body limit or the schema's count refuses it, either way nothing is stored
+    const many = Array.from({ length: 1001 }, (_, i) => link(`100.64.${Math.floor(i / 250)}.${(i % 250) + 1}`, 5));
+    expect([400, 413]).toContain((await beat(a, many)).status);
+    const after = await deps.db.host.findUniqueOrThrow({ where: { id: a.hostId } });
+    expect(after.facts).toEqual(before.facts);
+    const row = (await caller(owner).cloud.links()).find((l) => l.a.cloudId === a.cloudId);
+    expect(row).toMatchObject({ state: "encrypted", rttMs: 1, pathMtu: 1500 });
+  });
+
+  it("an older agent's links (no measurements) still validate: encrypted, with no RTT or MTU to show", async () => {
+    const t = tag();
+    const [a, b] = [await gatewayCloud(`g${t}`, pub(6)), await gatewayCloud(`h${t}`, pub(7))];
+    expect((await beat(a, [link(pub(7), 5)])).status).toBe(200);
+    expect((await beat(b, [link(pub(6), 5)])).status).toBe(200);
+    const row = (await caller(owner).cloud.links()).find((l) => l.a.cloudId === a.cloudId);
+    expect(row).toMatchObject({ state: "encrypted", rttMs: null, pathMtu: null, tunnelMtu: null });
+  });
+});
