@@ -47,7 +47,7 @@ describe("the qemu runtime's pure parts", () => {
     expect(args).not.toContain("-drive"); // an initramfs guest has no disk
   });
 
-  it("boots a disk guest on its own overlay with the NoCloud seed, root on vda, the guest agent's channel, the same serial file", () => {
+  it("boots a disk guest on its own overlay with the NoCloud seed, root on vda, the guest agent's channel, the same serial socket and file", () => {
     const args = qemuArgs(spec, { kernel: "/i/k", initrd: "/i/r", disk: "/i/disk.qcow2" }, vmFiles, "tcg", "nvGHij");
     const all = (flag: string) => args.flatMap((a, i) => (args[i - 1] === flag ? [a] : []));
     expect(all("-drive")).toEqual([
@@ -57,8 +57,11 @@ describe("the qemu runtime's pure parts", () => {
     expect(all("-drive").join(" ")).not.toContain("/i/disk.qcow2"); // never the shared image itself
     expect(all("-append")[0]).toMatch(/^root=\/dev\/vda rw net\.ifnames=0 console=ttyS0/);
     expect(all("-append")[0]).not.toContain("nvi.ip="); // the network comes from the seed
-    expect(all("-serial")).toEqual(["file:/v/console.log"]);
-    expect(all("-chardev")).toEqual(["socket,id=qga0,path=/v/qga.sock,server=on,wait=off"]);
+    expect(all("-serial")).toEqual(["chardev:s0"]);
+    expect(all("-chardev")).toEqual([
+      "socket,id=s0,path=/v/serial.sock,server=on,wait=off,logfile=/v/console.log,logappend=on",
+      "socket,id=qga0,path=/v/qga.sock,server=on,wait=off",
+    ]);
     expect(all("-smp")).toEqual(["2"]);
     expect(all("-m")).toEqual(["192M"]);
   });
