@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runner } from "../veb.ts";
 import { QEMU_DISK_GUEST_BOOT_MS } from "@nvi/contracts";
 import { consoleLogOf, removeQemu, startQemu, type QemuConfig } from "./qemu.ts";
+import { instanceSpec } from "../test-support/spec.ts";
 
 /**
  * The Debian 12 cloud image (infra/images/build-debian.sh, built here when missing, cached
@@ -23,19 +24,16 @@ let inHost: Runner;
 let config: QemuConfig;
 let key: string;
 const name = `nvd${Math.random().toString(36).slice(2, 6)}`;
-const spec = {
+const spec = instanceSpec({
   instanceId: "inst_qemuDebian000001",
   name: "deb-life",
-  runtime: "qemu" as const,
+  runtime: "qemu",
   image: IMAGE,
-  command: null,
-  cpus: 1,
   memoryMiB: 512,
   mac: "0a:42:00:00:00:09",
   address: "10.62.0.9",
-  prefixLen: 24,
   gateway: "10.62.0.1",
-};
+});
 
 beforeAll(async () => {
   await sh(path.resolve(import.meta.dirname, "../../../../infra/images/build-debian.sh"), [IMAGE], {

@@ -16,6 +16,7 @@ import {
   type QemuConfig,
 } from "./qemu.ts";
 import { VmWatcher } from "./qemu-watch.ts";
+import { instanceSpec } from "../test-support/spec.ts";
 
 /**
  * A real VM on a real lab host: QEMU (TCG) started through the host's runner, its tap on the
@@ -26,19 +27,17 @@ let lab: LabState;
 let inHost: Runner;
 let config: QemuConfig;
 const name = `nvq${Math.random().toString(36).slice(2, 6)}`;
-const spec = {
+const GUEST = "nvi-busybox";
+const spec = instanceSpec({
   instanceId: "inst_qemuLifecycle0001",
   name: "vm-life",
-  runtime: "qemu" as const,
-  image: "nvi-busybox",
-  command: null,
-  cpus: 1,
+  runtime: "qemu",
+  image: GUEST,
   memoryMiB: 128,
   mac: "0a:42:00:00:00:07",
   address: "10.61.0.7",
-  prefixLen: 24,
   gateway: "10.61.0.1",
-};
+});
 
 const crashy = {
   ...spec,
@@ -68,11 +67,9 @@ const tapInHost = () =>
   );
 
 beforeAll(async () => {
-  await promisify(execFile)(
-    path.resolve(import.meta.dirname, "../../../../infra/images/build-guest.sh"),
-    [spec.image],
-    { timeout: 300_000 },
-  );
+  await promisify(execFile)(path.resolve(import.meta.dirname, "../../../../infra/images/build-guest.sh"), [GUEST], {
+    timeout: 300_000,
+  });
   lab = await labUp({ name, datacenters: 1, hostsPerDc: 1 });
   const host = lab.hosts[0]!;
   const env = Object.entries(ovsEnv(host.ovsDir)).map(([k, v]) => `${k}=${v}`);
