@@ -12,6 +12,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- REST answers are JSON */
 import { createServer } from "node:http";
 import os from "node:os";
+import { PerformanceObserver } from "node:perf_hooks";
 import { createRequire } from "node:module";
 import { createApiContext, handleRest } from "../../packages/api/src/index.ts";
 import { ALL_SCOPES } from "../../packages/contracts/src/index.ts";
@@ -62,6 +63,14 @@ pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
   if (r instanceof Promise) void r.then(done, () => undefined);
   return r;
 } as typeof pg.Client.prototype.query;
+
+/** garbage collections in this process (start, duration in ms, from performance's time origin) */
+const gcs: { start: number; ms: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push({ start: e.startTime, ms: e.duration });
+}).observe({ entryTypes: ["gc"] });
+const gcDuring = (t0: number, t1: number) =>
+  gcs.filter((g) => g.start + g.ms >= t0 && g.start <= t1).reduce((sum, g) => sum + g.ms, 0);
 
 const url = process.env.DATABASE_URL ?? "";
 const deps = createCoreDeps(url);
@@ -127,14 +136,15 @@ const call = async (method: string, path: string, body?: unknown) => {
   const ms = performance.now() - t;
   const c = process.cpuUsage(cpu0);
   const cpu = (c.user + c.system) / 1000;
-  if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return { json, ms, cpu, trips: JSON.parse(decodeURIComponent(res.headers.get("x-trips") ?? "[]")) as Trip[] };
+  const gc = gcDuring(t, t + ms);
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return { json, ms, cpu, gc, trips: JSON.parse(decodeURIComponent(res.headers.get("x-trips") ?? "[]")) as Trip[] };
 };
 
 try {
   const vpc = (await call("POST", "/vpcs", { name: "split", cidr: "10.61.0.0/16" })).json;
   const def = ((await call("GET", "/groups")).json as any[]).find((g) => g.vpcId === vpc.id && g.name === "default");
-  const m: Record<string, { ms: number; cpu: number; trips: Trip[] }[]> = {};
+  const m: Record<string, { ms: number; cpu: number; gc: number; trips: Trip[] }[]> = {};
   console.error(`[api-split] load average ${loadavg()}; ${ROUNDS} rounds`);
   for (let k = 0; k < ROUNDS + 3; k++) {
     for (const verb of ["unplug", "plug"] as const) {
@@ -168,6 +178,15 @@ try {
   const median = unplugs[Math.floor(unplugs.length / 2)];
   console.log(`\nthe median unplug (${median?.ms.toFixed(1)} ms), its round trips (start +duration, ms):`);
   for (const t of median?.trips ?? []) console.log(`  ${t.start.toFixed(1).padStart(6)} +${t.ms.toFixed(1)}  ${t.sql}`);
+  // the tail: where the slowest unplugs spent their time (Postgres, garbage collection, or neither)
+  for (const slow of unplugs.slice(-3).reverse()) {
+    const inPg = slow.trips.reduce((sum, t) => sum + t.ms, 0);
+    console.log(
+      `\na slow unplug (${slow.ms.toFixed(1)} ms): ${inPg.toFixed(1)} ms in ${slow.trips.length} round trips, ` +
+        `${slow.gc.toFixed(1)} ms of garbage collection, ${slow.cpu.toFixed(1)} ms of CPU; its round trips:`,
+    );
+    for (const t of slow.trips) console.log(`  ${t.start.toFixed(1).padStart(6)} +${t.ms.toFixed(1)}  ${t.sql}`);
+  }
 } finally {
   server.close();
   await deps.db.organization.delete({ where: { id: orgId } }).catch((e: Error) => console.error(e.message));

@@ -166,8 +166,13 @@ async function main(): Promise<void> {
       let leaks = 0;
       /** directions whose last packet arrived after the operation said the last VEB confirmed, and by how much */
       const afterConfirm: number[] = [];
-      /** directions whose last packet arrived after the operation finished (said every VEB confirmed): a leak */
-      const afterFinish: number[] = [];
+      /** directions whose last packet was read after the operation finished (said every VEB confirmed), by how
+       * much, and when that packet had been sent, relative to the last VEB's confirmation (negative: before) */
+      const afterFinish: { by: number; sent: number }[] = [];
+      /** directions that delivered a packet sent after the last VEB confirmed, by how much later it was sent */
+      const sentAfterConfirm: number[] = [];
+      /** … and a packet sent after the operation finished: a leak */
+      const sentAfterFinish: number[] = [];
       for (let trial = 1; trial <= TRIALS; trial++) {
         // fresh TCP streams each trial (a stream stalled by the previous unplug would be in RTO backoff)
         const streams = [
@@ -213,11 +218,23 @@ async function main(): Promise<void> {
           }
         }
         add("unplug operation finished (incl. read-back)", Date.parse(uop.finishedAt) - u.t);
+        const confirmedAt = vebs.length > 0 ? Math.max(...vebs) : Date.parse(uop.finishedAt);
         for (const [, d] of pairs) {
           const st = await d.stream.stats();
           const ud = await d.sink.stats();
-          for (const last of [st.lastTcp, ud.lastUdp])
-            if (last > Date.parse(uop.finishedAt)) afterFinish.push(last - Date.parse(uop.finishedAt));
+          for (const [last, sent] of [
+            [st.lastTcp, st.lastTcpSent],
+            [ud.lastUdp, ud.lastUdpSent],
+          ] as const)
+            if (last > Date.parse(uop.finishedAt))
+              afterFinish.push({ by: last - Date.parse(uop.finishedAt), sent: sent - confirmedAt });
+          // sent after the last VEB's barrier reply and still delivered: OVS answers a barrier once its
+          // OpenFlow tables changed and revalidates its datapath's cached flows just after; sent after the
+          // operation finished (every VEB read back) and delivered: a leak, which must never happen
+          for (const sent of [st.lastTcpSent, ud.lastUdpSent]) {
+            if (sent > confirmedAt + 1) sentAfterConfirm.push(sent - confirmedAt);
+            if (sent > Date.parse(uop.finishedAt) + 1) sentAfterFinish.push(sent - Date.parse(uop.finishedAt));
+          }
         }
         for (const x of streams) x.stop();
         for (const c of connectTrains) c.resume();
@@ -260,7 +277,7 @@ async function main(): Promise<void> {
         await sleep(200);
       }
 
-      report(size, m, { loadBefore, leaks, afterConfirm, afterFinish });
+      report(size, m, { loadBefore, leaks, afterConfirm, afterFinish, sentAfterConfirm, sentAfterFinish });
       if (background)
         console.log(
           `console traffic: ${consoleLoad.sent} requests so far (${CONSOLE_RPS}/s), ${consoleLoad.failed} failed`,
@@ -287,7 +304,14 @@ async function main(): Promise<void> {
 function report(
   size: number,
   m: Record<string, number[]>,
-  o: { loadBefore: string; leaks: number; afterConfirm: number[]; afterFinish: number[] },
+  o: {
+    loadBefore: string;
+    leaks: number;
+    afterConfirm: number[];
+    afterFinish: { by: number; sent: number }[];
+    sentAfterConfirm: number[];
+    sentAfterFinish: number[];
+  },
 ): void {
   const split = [
     "unplug API answered",
@@ -330,7 +354,15 @@ function report(
   console.log("|---|---|---|---|---|---|");
   console.log(rows.join("\n"));
   console.log(
-    `\ndirections whose last packet arrived after the operation finished (a leak): ${o.afterFinish.length} of ${TRIALS * 4}${o.afterFinish.length ? ` (by ${o.afterFinish.map((x) => x.toFixed(1)).join(", ")} ms)` : ""}`,
+    `\ndirections whose last packet was read after the operation finished: ${o.afterFinish.length} of ${TRIALS * 4}${
+      o.afterFinish.length
+        ? ` (read ${o.afterFinish.map((x) => x.by.toFixed(1)).join(", ")} ms after; sent ${o.afterFinish.map((x) => x.sent.toFixed(1)).join(", ")} ms from the last VEB's confirmation)`
+        : ""
+    }\ndirections that delivered a packet sent after the last VEB's barrier reply (OVS still revalidating its datapath's cached flows): ${o.sentAfterConfirm.length} of ${TRIALS * 4}${
+      o.sentAfterConfirm.length ? ` (sent ${o.sentAfterConfirm.map((x) => x.toFixed(1)).join(", ")} ms after)` : ""
+    }\ndirections that delivered a packet sent after the operation finished (a leak): ${o.sentAfterFinish.length} of ${TRIALS * 4}${
+      o.sentAfterFinish.length ? ` (sent ${o.sentAfterFinish.map((x) => x.toFixed(1)).join(", ")} ms after)` : ""
+    }`,
   );
   console.log(
     `packets later than ${WINDOW_MS - 200} ms after an unplug: ${o.leaks}; directions whose last packet arrived after the last VEB confirmed: ${o.afterConfirm.length} of ${TRIALS * 4}${o.afterConfirm.length ? ` (by ${o.afterConfirm.map((x) => x.toFixed(1)).join(", ")} ms: in flight)` : ""}`,

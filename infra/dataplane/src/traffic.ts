@@ -6,26 +6,54 @@ import { createInterface } from "node:readline";
  * what it receives (TCP bytes, UDP datagrams, accepted connections) with receiver-side wall-clock
  * timestamps, and sources (a continuous TCP stream, a UDP packet train, a train of new TCP
  * connections). Each is a node process started with `ip netns exec`, stopped by its own PID.
- * Timestamps are `performance.timeOrigin + performance.now()` (ms, sub-ms precision), comparable
- * across processes on this machine.
+ * Timestamps are wall-clock ms with sub-ms precision, kept within 1 ms of `Date.now()` (see NOW),
+ * comparable across processes on this machine and with the worker's step times.
  */
 
-const NOW = "const now = () => performance.timeOrigin + performance.now();";
+/**
+ * Wall-clock ms with sub-ms precision, kept within 1 ms of `Date.now()`: `performance.now()` runs on
+ * the monotonic clock, which drifts from the wall clock the worker stamps its steps with (≈1 ms in
+ * 30 s on these VMs), so a long-lived process re-anchors on `Date.now()` when the two part.
+ */
+const NOW = `const now = (() => {
+  let base = Date.now() - performance.now();
+  return () => {
+    const p = performance.now(), d = Date.now();
+    if (Math.abs(base + p - d) > 1) base = d - p;
+    return base + p;
+  };
+})();`;
+/** a stream source's write size */
+const CHUNK = 1024;
 
 const SINK_JS = `${NOW}
 const net = require("net"), dgram = require("dgram");
 const [port, name] = [Number(process.argv[1]), process.argv[2]];
-const s = { tcpBytes: 0, udpPackets: 0, conns: 0, lastTcp: 0, lastUdp: 0, lastConn: 0, firstTcp: 0, firstUdp: 0, firstConn: 0 };
+const s = { tcpBytes: 0, udpPackets: 0, conns: 0, lastTcp: 0, lastUdp: 0, lastConn: 0, firstTcp: 0, firstUdp: 0, firstConn: 0, lastTcpSent: 0, lastUdpSent: 0 };
 net.createServer((c) => {
   const t = now(); s.conns++; s.lastConn = t; if (!s.firstConn) s.firstConn = t;
+  // a stream's chunks are ${CHUNK} bytes, each starting with its send time (see the source): read them across reads
+  let off = 0, head = "";
   c.on("data", (d) => {
     const t = now(); s.tcpBytes += d.length; s.lastTcp = t; if (!s.firstTcp) s.firstTcp = t;
     if (d.subarray(0, 4).toString() === "ECHO") c.write(name + "\\n");
+    for (let i = 0; i < d.length; ) {
+      const take = Math.min(${CHUNK} - off, d.length - i);
+      if (off < 20) {
+        head += d.subarray(i, i + Math.min(20 - off, take)).toString();
+        if (off + take >= 20 && Number(head) > 0) s.lastTcpSent = Number(head);
+      }
+      off += take; i += take;
+      if (off === ${CHUNK}) { off = 0; head = ""; }
+    }
   });
   c.on("error", () => {});
 }).listen(port, "0.0.0.0", () => process.stdout.write("ready\\n"));
 const u = dgram.createSocket("udp4");
-u.on("message", () => { const t = now(); s.udpPackets++; s.lastUdp = t; if (!s.firstUdp) s.firstUdp = t; });
+u.on("message", (m) => {
+  const t = now(); s.udpPackets++; s.lastUdp = t; if (!s.firstUdp) s.firstUdp = t;
+  try { const at = JSON.parse(m.toString()).at; if (typeof at === "number") s.lastUdpSent = at; } catch {}
+});
 u.bind(port);
 require("readline").createInterface({ input: process.stdin }).on("line", (l) => {
   if (l === "mark") { s.firstTcp = 0; s.firstUdp = 0; s.firstConn = 0; }
@@ -36,8 +64,9 @@ const SOURCE_JS = `${NOW}
 const net = require("net"), dgram = require("dgram");
 const [mode, host, port, everyMs] = [process.argv[1], process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 if (mode === "stream") {
-  const chunk = Buffer.alloc(1024, 120);
-  const c = net.connect(port, host, () => { process.stdout.write("ready\\n"); setInterval(() => c.write(chunk), everyMs); });
+  // each chunk starts with its send time (20 bytes, space-padded), so the sink can tell in-flight data from late data
+  const chunk = () => { const b = Buffer.alloc(${CHUNK}, 120); b.write(now().toFixed(3).padEnd(20)); return b; };
+  const c = net.connect(port, host, () => { process.stdout.write("ready\\n"); setInterval(() => c.write(chunk()), everyMs); });
   c.on("error", (e) => { process.stderr.write(String(e)); process.exit(2); });
 } else if (mode === "udp") {
   const u = dgram.createSocket("udp4");
@@ -87,6 +116,9 @@ export interface SinkStats {
   lastTcp: number;
   lastUdp: number;
   lastConn: number;
+  /** the sender's wall-clock ms when it sent the last complete stream chunk / UDP datagram received (0 = unknown) */
+  lastTcpSent: number;
+  lastUdpSent: number;
   /** … and of the first one since the last `mark()` */
   firstTcp: number;
   firstUdp: number;
@@ -196,4 +228,11 @@ export function stopAllTraffic(): void {
   for (const p of procs) p.kill("SIGKILL");
 }
 
-export const wallNow = (): number => performance.timeOrigin + performance.now();
+let wallBase = Date.now() - performance.now();
+/** The same clock as the sinks' and sources' timestamps (see NOW) in this process. */
+export const wallNow = (): number => {
+  const p = performance.now();
+  const d = Date.now();
+  if (Math.abs(wallBase + p - d) > 1) wallBase = d - p;
+  return wallBase + p;
+};
