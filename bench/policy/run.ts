@@ -207,6 +207,11 @@ async function main(): Promise<void> {
         const tsc = steps.find((x) => x.name.startsWith("TSC started"));
         const vebs = steps.filter((x) => x.name.startsWith("VEB of")).map((x) => Date.parse(x.at!));
         if (tsc) add("unplug TSC started", Date.parse(tsc.at!) - u.t);
+        // the tail, one by one: when it happened, so it can be matched with the console's and Postgres's logs
+        if (u.answered - u.t > 100)
+          log(
+            `[${size} orgs] trial ${trial}: slow unplug at ${new Date(u.t).toISOString()}: API answered after ${(u.answered - u.t).toFixed(1)} ms, TSC started after ${tsc ? (Date.parse(tsc.at!) - u.t).toFixed(1) : "?"} ms`,
+          );
         if (vebs.length > 0) {
           add("unplug first VEB confirmed", Math.min(...vebs) - u.t);
           add("unplug last VEB confirmed", Math.max(...vebs) - u.t);
