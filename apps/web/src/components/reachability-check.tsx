@@ -87,9 +87,9 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
   const [toChoice, setToChoice] = useState("");
   const check = useMutation(trpc.reachability.check.mutationOptions());
   const problems = useProbeSources(instances);
-  const running = instances.filter((i) => problems.get(i.id) === null);
-  // defaults: the first running instance, towards the first other one
-  const from = running.some((i) => i.id === fromChoice) ? fromChoice : (running[0]?.id ?? "");
+  const sources = instances.filter((i) => problems.get(i.id) === null);
+  // defaults: the first instance that can send, towards the first other one
+  const from = sources.some((i) => i.id === fromChoice) ? fromChoice : (sources[0]?.id ?? "");
   const to =
     toChoice === "address" || instances.some((i) => i.id === toChoice && i.id !== from)
       ? toChoice
@@ -104,8 +104,8 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
     (input) => check.mutate(input),
   );
   const held = notOffered(instances, problems);
-  if (running.length === 0 && held.length === 0) return null;
-  if (running.length === 0)
+  if (sources.length === 0 && held.length === 0) return null;
+  if (sources.length === 0)
     return (
       <section className="card" aria-label="Reachability check">
         <h2 style={{ marginTop: 0 }}>Can it reach…?</h2>
@@ -127,7 +127,7 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
       </p>
       <NotOffered held={held} problems={problems} />
       <div className="row">
-        <InstancePicker label="From" name="from" instances={running} value={from} onChange={setFromChoice} />
+        <InstancePicker label="From" name="from" instances={sources} value={from} onChange={setFromChoice} />
         <InstancePicker
           label="To"
           name="to"
