@@ -86,6 +86,11 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
 
   // the console's reachability check: a real packet from inside web-1 to the container
   const check = page.getByRole("form", { name: "Reachability check" });
+  // the busybox VM runs no guest agent: not offered as a source, and the card says why
+  await expect(check.locator("select[name=from] option", { hasText: "vm-1" })).toHaveCount(0);
+  await expect(check.getByTestId("probe-source-problem-vm-1")).toHaveText(
+    "vm-1 is not offered as a source: its guest (nvi-busybox) has no agent (qemu-guest-agent) to send a probe from; probe towards it from another instance",
+  );
   await check.locator("select[name=from]").selectOption({ label: "web-1 (10.77.1.2)" });
   await check.locator("select[name=to]").selectOption({ label: "box-1 (10.77.2.2)" });
   await check.getByRole("button", { name: "Check" }).click();

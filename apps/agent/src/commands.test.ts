@@ -1,5 +1,10 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { HostCommandBody } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
+import { qgaSocketOf } from "./runtimes/qemu.ts";
+import { fakeGuest, honest } from "./test-support/fake-guest-agent.ts";
 import { instanceSpec } from "./test-support/spec.ts";
 import { runCommand, type RuntimeDriver } from "./commands.ts";
 import { readCommand } from "./control-plane.ts";
@@ -78,6 +83,42 @@ describe("commands from a newer console", () => {
     expect(readCommand({ id: "hcmd_2", body: { kind: "instance.stop", instanceId: "i", runtime: "netns" } })).toEqual({
       id: "hcmd_2",
       body: { kind: "instance.stop", instanceId: "i", runtime: "netns" },
+    });
+  });
+});
+
+describe("a probe from a VM", () => {
+  const probe = {
+    instanceId: "inst_vm1",
+    runtime: "qemu" as const,
+    target: "10.0.2.7",
+    protocol: "icmp" as const,
+    port: null,
+  };
+  it("goes through the guest agent on the VM's channel, never through a namespace command", async () => {
+    const vmDir = await mkdtemp(path.join(tmpdir(), "nvi-vms-"));
+    const guest = await fakeGuest(
+      { answer: honest({ stdout: "3 packets transmitted, 3 received\nrtt min/avg/max/mdev = 1/2/3/0 ms\n" }) },
+      qgaSocketOf(vmDir, probe.instanceId),
+    );
+    try {
+      const answer = await runCommand(
+        noRun,
+        "br-veb",
+        { kind: "instance.probe", probe },
+        { hostId: "h", qemu: { imageDir: vmDir, vmDir, accel: "tcg" } },
+      );
+      expect(answer).toMatchObject({ ok: true, probe: { result: "open", rttMs: 2 } });
+      expect(guest.requests.map((r) => r.execute)).toContain("guest-exec");
+    } finally {
+      await guest.close();
+      await rm(vmDir, { recursive: true, force: true });
+    }
+  });
+  it("on an agent without the qemu runtime it answers why", async () => {
+    expect(await runCommand(noRun, "br-veb", { kind: "instance.probe", probe }, { hostId: "h" })).toEqual({
+      ok: false,
+      error: "this agent has no qemu runtime configured",
     });
   });
 });

@@ -5,6 +5,7 @@ import type {
   InstanceRuntime,
   InstanceSpec,
 } from "@nvi/contracts";
+import { runGuestProbe } from "./guest-probe.ts";
 import { runProbe } from "./probe.ts";
 import { runTrace } from "./trace.ts";
 import { removeDocker, resumeDocker, startDocker, stopDocker } from "./runtimes/docker.ts";
@@ -85,7 +86,12 @@ export async function runCommand(
     return { ok: false, error: "this agent does not own a VEB (set NVI_CONTROLLER): it cannot plug instances" };
   if (body.kind === "instance.probe") {
     try {
-      return { ok: true, probe: await runProbe(run, body.probe, host.netnsPrefix) };
+      // a VM's probe is sent by its own kernel, through its guest agent; the others' from their namespace
+      const probe =
+        body.probe.runtime === "qemu"
+          ? await runGuestProbe(body.probe, qemuOf({ run, bridge, ...host }).vmDir)
+          : await runProbe(run, body.probe, host.netnsPrefix);
+      return { ok: true, probe };
     } catch (e) {
       return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
     }

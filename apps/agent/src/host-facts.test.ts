@@ -30,6 +30,22 @@ describe("host facts: the qemu runtime", () => {
       for (const f of files) await writeFile(path.join(dir, g, f), "x");
     }
     expect((await readHostFacts({ imageDir: dir })).images.qemu).toEqual(["debian-12", "nvi-busybox"]);
+    expect((await readHostFacts({ imageDir: dir })).images.qemuGuestAgent).toEqual([]);
+  });
+
+  it("names the guests whose VMs run qemu-guest-agent: the disk images, not the initramfs ones", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "nvi-facts-"));
+    for (const [g, files] of [
+      ["nvi-busybox", ["vmlinuz", "initrd"]],
+      ["nvi-debian12", ["vmlinuz", "initrd", "disk.qcow2"]],
+      ["half-disk", ["vmlinuz", "disk.qcow2"]],
+    ] as const) {
+      await mkdir(path.join(dir, g));
+      for (const f of files) await writeFile(path.join(dir, g, f), "x");
+    }
+    const { images } = await readHostFacts({ imageDir: dir });
+    expect(images.qemu).toEqual(["nvi-busybox", "nvi-debian12"]);
+    expect(images.qemuGuestAgent).toEqual(["nvi-debian12"]);
   });
 });
 

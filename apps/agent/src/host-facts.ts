@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { HostFacts, MAX_REPORTED_IMAGES, NVI_VERSION, type GatewayLink, type HostGuards } from "@nvi/contracts";
 import type { FabricFacts } from "./fabric-facts.ts";
 import { listDockerImages } from "./runtimes/docker.ts";
-import { listGuests } from "./runtimes/qemu.ts";
+import { listGuests, listGuestsWithAgent } from "./runtimes/qemu.ts";
 import { localRunner } from "./runner.ts";
 
 const run = promisify(execFile);
@@ -47,13 +47,14 @@ export interface FactOverrides {
 
 /** What the agent reports on enrollment and with each heartbeat; read from the machine, never assumed. */
 export async function readHostFacts(overrides: FactOverrides = {}): Promise<HostFacts> {
-  const [ovs, docker, qemu, ip, os, guests] = await Promise.all([
+  const [ovs, docker, qemu, ip, os, guests, withAgent] = await Promise.all([
     firstLine("ovs-vsctl", ["--version"]),
     firstLine("docker", ["version", "--format", "{{.Server.Version}}"]),
     firstLine("qemu-system-x86_64", ["--version"]),
     firstLine("ip", ["-V"]),
     osName(),
     overrides.imageDir ? listGuests(overrides.imageDir) : Promise.resolve([]),
+    overrides.imageDir ? listGuestsWithAgent(overrides.imageDir) : Promise.resolve([]),
   ]);
   const images = docker !== null ? await listDockerImages(localRunner) : [];
   return HostFacts.parse({
@@ -71,7 +72,11 @@ export async function readHostFacts(overrides: FactOverrides = {}): Promise<Host
     instanceBlock: overrides.instanceBlock ?? null,
     datacenter: overrides.datacenter ?? null,
     runtimes: { docker: docker !== null, qemu: qemu !== null && guests.length > 0, netns: ip !== null },
-    images: { docker: images, qemu: guests.sort().slice(0, MAX_REPORTED_IMAGES) },
+    images: {
+      docker: images,
+      qemu: guests.sort().slice(0, MAX_REPORTED_IMAGES),
+      qemuGuestAgent: withAgent.sort().slice(0, MAX_REPORTED_IMAGES),
+    },
     agentVersion: NVI_VERSION,
     wireguardPublicKey: overrides.wireguardPublicKey ?? null,
     gatewayLinks: overrides.gatewayLinks ?? null,

@@ -8,6 +8,7 @@ import type { Runner } from "./runner.ts";
  * instance's packets take (its port on the VEB, the pair flows, the other side's VEB). ICMP: three
  * echoes 200 ms apart; TCP: one connect with a 3 s limit. Arguments are passed as an argv array
  * (the target is a validated IPv4 address and the port an integer), never through a shell string.
+ * A VM's probe is sent from inside its guest instead (guest-probe.ts).
  */
 const TCP_LIMIT_S = 3;
 
@@ -19,9 +20,7 @@ async function enter(run: Runner, p: ProbeRequest, netnsPrefix?: string): Promis
     if (!c?.running) throw new Error("the container is not running on this host");
     return ["nsenter", "-t", String(c.pid), "-n"];
   }
-  throw new Error(
-    "probes are sent from network-namespace and container instances; a VM has no guest agent yet, so probe towards it from another instance",
-  );
+  throw new Error(`a ${p.runtime} instance's probe is not sent from a namespace (a VM's goes through its guest agent)`);
 }
 
 export function parsePing(out: string): { received: number; rttMs: number | null } {

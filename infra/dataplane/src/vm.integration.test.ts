@@ -97,8 +97,9 @@ describe("a QEMU VM in the VPC", () => {
     ]);
     expect(http).toMatch(/^HTTP\/1\.1 200 OK/);
     expect(http.trim().split("\n").at(-1)).toBe("vm-1");
-    // the console's reachability check: towards a VM from an instance works; from a VM it is refused at
-    // once, before any command reaches the host (issue 17, bug 4), saying why
+    // the console's reachability check: towards a VM from an instance works; from this VM (its busybox
+    // guest runs no qemu-guest-agent) it is refused at once, before any command reaches the host
+    // (issue 17, bug 4), saying why
     const towards = await j.stack.call("POST", `/instances/${peer.instance.id}/reachability`, {
       toInstanceId: vm.instance.id,
       protocol: "tcp",
@@ -109,7 +110,9 @@ describe("a QEMU VM in the VPC", () => {
       toInstanceId: peer.instance.id,
     });
     expect(fromVm.status).toBe(400);
-    expect(JSON.stringify(fromVm.body)).toContain("is a VM: it has no guest agent to send a probe from yet");
+    expect(JSON.stringify(fromVm.body)).toContain(
+      "instance vm-1: its guest (nvi-busybox) has no agent (qemu-guest-agent) to send a probe from",
+    );
 
     // stop powers the VM off (address and port kept, unreachable); start boots it again on the same port
     const stopped = await j.stack.call("POST", `/instances/${vm.instance.id}/stop`, {});

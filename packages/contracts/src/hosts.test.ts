@@ -27,6 +27,7 @@ describe("host facts report what a host can launch (issue 17, bug 2)", () => {
       { docker: ["--privileged"], qemu: [] },
       { docker: [], qemu: ["../../etc"] },
       { docker: [], qemu: [], extra: ["x"] },
+      { docker: [], qemu: ["g"], qemuGuestAgent: ["../../etc"] },
       { docker: Array.from({ length: 201 }, (_, i) => `img${i}:latest`), qemu: [] },
     ])
       expect(ok(HostFacts, { ...plainFacts, images: bad }), JSON.stringify(bad).slice(0, 60)).toBe(false);

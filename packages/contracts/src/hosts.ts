@@ -104,6 +104,14 @@ export const HostImages = z
       .max(MAX_REPORTED_IMAGES)
       .default([]),
     qemu: z.array(z.string().regex(QEMU_IMAGE_NAME, "must be a guest name")).max(MAX_REPORTED_IMAGES).default([]),
+    /**
+     * the guests among `qemu` whose VMs run qemu-guest-agent on the channel the agent attaches (disk
+     * images), so a probe can be sent from inside them; absent from older agents (none then)
+     */
+    qemuGuestAgent: z
+      .array(z.string().regex(QEMU_IMAGE_NAME, "must be a guest name"))
+      .max(MAX_REPORTED_IMAGES)
+      .optional(),
   })
   .strict();
 export type HostImages = z.infer<typeof HostImages>;

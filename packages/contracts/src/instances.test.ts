@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isDockerImageReference } from "./instances.ts";
+import { isDockerImageReference, probeSourceProblem } from "./instances.ts";
 
 describe("docker image references", () => {
   it("accepts what docker accepts", () => {
@@ -46,5 +46,29 @@ describe("docker image references", () => {
     const started = Date.now();
     for (const s of ["a-".repeat(100) + "!", "a.".repeat(100) + "/", "a__".repeat(70) + "A"]) isDockerImageReference(s);
     expect(Date.now() - started).toBeLessThan(100);
+  });
+});
+
+describe("who can send a probe (issue 17, bug 4)", () => {
+  const vm = (status: string, image: string | null = "nvi-debian12") => ({ runtime: "qemu" as const, status, image });
+  it("a running namespace or container; a running VM whose guest its host reports running the agent", () => {
+    expect(probeSourceProblem({ runtime: "netns", status: "running", image: null }, [])).toBeNull();
+    expect(probeSourceProblem({ runtime: "docker", status: "running", image: "busybox" }, [])).toBeNull();
+    expect(probeSourceProblem(vm("running"), ["nvi-debian12"])).toBeNull();
+  });
+  it("not a VM whose guest has no agent, nor one still booting, nor anything not running: each says why", () => {
+    expect(probeSourceProblem(vm("running", "nvi-busybox"), ["nvi-debian12"])).toBe(
+      "its guest (nvi-busybox) has no agent (qemu-guest-agent) to send a probe from; probe towards it from another instance",
+    );
+    expect(probeSourceProblem(vm("running", null), ["nvi-debian12"])).toMatch(/^its guest \(no image\) has no agent/);
+    expect(probeSourceProblem(vm("starting"), ["nvi-debian12"])).toBe(
+      "booting: its guest has not answered yet, so nothing can be sent from it",
+    );
+    expect(probeSourceProblem({ runtime: "netns", status: "stopped", image: null })).toBe(
+      "stopped: a probe is sent from a running instance",
+    );
+  });
+  it("where the host's report is not known, a running VM is offered (the console's check knows and says why)", () => {
+    expect(probeSourceProblem(vm("running", "nvi-busybox"))).toBeNull();
   });
 });

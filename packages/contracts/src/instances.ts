@@ -43,11 +43,26 @@ export function isDockerImageReference(image: string): boolean {
 }
 
 /**
- * Whether "Can it reach…?" can send a probe from this instance: a running namespace or container.
- * A VM has no guest agent yet, so it is a probe target only (issue 17, bug 4).
+ * Why "Can it reach…?" cannot send a probe from this instance now, or null when it can: a running
+ * namespace or container, or a running VM whose guest runs qemu-guest-agent (issue 17, bug 4). A VM
+ * is "running" once its guest answered; before that it is booting. `guestsWithAgent` are the guests
+ * the VM's host reports running the agent (HostImages.qemuGuestAgent); undefined: not known here
+ * (the console's check knows, and says so).
  */
-export function canProbeFrom(instance: { runtime: InstanceRuntime; status: string }): boolean {
-  return instance.status === "running" && instance.runtime !== "qemu";
+export function probeSourceProblem(
+  instance: { runtime: InstanceRuntime; status: string; image: string | null },
+  guestsWithAgent?: readonly string[],
+): string | null {
+  if (instance.runtime === "qemu" && instance.status === "starting")
+    return "booting: its guest has not answered yet, so nothing can be sent from it";
+  if (instance.status !== "running") return `${instance.status}: a probe is sent from a running instance`;
+  if (
+    instance.runtime === "qemu" &&
+    guestsWithAgent !== undefined &&
+    (instance.image === null || !guestsWithAgent.includes(instance.image))
+  )
+    return `its guest (${instance.image ?? "no image"}) has no agent (qemu-guest-agent) to send a probe from; probe towards it from another instance`;
+  return null;
 }
 
 /**

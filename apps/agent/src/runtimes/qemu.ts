@@ -100,6 +100,18 @@ export async function guestOf(imageDir: string, image: string | null): Promise<G
   return (await stat(disk).catch(() => null))?.isFile() ? { ...guest, disk } : guest;
 }
 
+/**
+ * The guests whose VMs get a qemu-guest-agent channel (disk images: build-debian.sh's runs the
+ * agent), so probes can be sent from inside them; an initramfs guest has none.
+ */
+export async function listGuestsWithAgent(imageDir: string): Promise<string[]> {
+  const names = await listGuests(imageDir);
+  const disk = await Promise.all(
+    names.map(async (n) => (await guestOf(imageDir, n).catch(() => null))?.disk !== undefined),
+  );
+  return names.filter((_, i) => disk[i]);
+}
+
 /** The guests this host can boot (names of complete guest directories). */
 export async function listGuests(imageDir: string): Promise<string[]> {
   const names = await readdir(imageDir).catch(() => [] as string[]);
@@ -346,6 +358,9 @@ export async function removeQemu(run: Runner, bridge: string, instanceId: string
   await run("ip", ["link", "del", hostIfName(instanceId)]).catch(() => undefined);
   await rm(filesOf(config.vmDir, instanceId).dir, { recursive: true, force: true });
 }
+
+/** A disk guest's qemu-guest-agent channel (absent for an initramfs guest: it has no agent). */
+export const qgaSocketOf = (vmDir: string, instanceId: string): string => filesOf(vmDir, instanceId).qga;
 
 /** Where a VM's serial console is written (tests and operators wait for NVI-GUEST-READY there). */
 export const consoleLogOf = (vmDir: string, instanceId: string): string => filesOf(vmDir, instanceId).console;

@@ -1,7 +1,7 @@
 "use client";
 
-import { canProbeFrom, type InstanceDto, type ReachabilityDto } from "@nvi/contracts";
-import { useMutation } from "@tanstack/react-query";
+import { probeSourceProblem, type HostDto, type InstanceDto, type ReachabilityDto } from "@nvi/contracts";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
@@ -43,8 +43,42 @@ export function ProbeVerdict({ r }: { r: ReachabilityDto }) {
 }
 
 /**
- * "Can A reach B?" from the data path: the agent on A's host sends a real packet from inside A.
- * (Answers from configuration, which rule allows or denies, come with connectivity policies.)
+ * Why each instance can or cannot send a probe now (null: it can), from the hosts' reports of which
+ * VM guests run qemu-guest-agent. Without the hosts (no clouds:read), VMs are offered and the
+ * console's check says why one cannot send.
+ */
+export function useProbeSources(instances: readonly InstanceDto[]): Map<string, string | null> {
+  const trpc = useTRPC();
+  const hosts = useQuery({ ...trpc.host.list.queryOptions({}), retry: false });
+  const byId = new Map<string, HostDto>((hosts.data ?? []).map((h) => [h.id, h]));
+  return new Map(
+    instances.map((i) => {
+      const host = byId.get(i.hostId);
+      return [i.id, probeSourceProblem(i, host ? (host.facts.images.qemuGuestAgent ?? []) : undefined)];
+    }),
+  );
+}
+
+/** The instances that are up but cannot send a probe, each with why (a booting VM, a guest without an agent). */
+const notOffered = (instances: readonly InstanceDto[], problems: Map<string, string | null>): InstanceDto[] =>
+  instances.filter((i) => (i.status === "running" || i.status === "starting") && (problems.get(i.id) ?? null) !== null);
+
+function NotOffered({ held, problems }: { held: InstanceDto[]; problems: Map<string, string | null> }) {
+  if (held.length === 0) return null;
+  return (
+    <ul className="muted" data-testid="probe-sources-not-offered" aria-label="Not offered as a probe source">
+      {held.map((i) => (
+        <li key={i.id} data-testid={`probe-source-problem-${i.name}`}>
+          {i.name} is not offered as a source: {problems.get(i.id)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * "Can A reach B?" from the data path: the agent on A's host sends a real packet from inside A
+ * (from inside a VM's guest through qemu-guest-agent).
  */
 export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
   const trpc = useTRPC();
@@ -52,9 +86,10 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
   const [fromChoice, setFromChoice] = useState("");
   const [toChoice, setToChoice] = useState("");
   const check = useMutation(trpc.reachability.check.mutationOptions());
-  const running = instances.filter(canProbeFrom);
-  // defaults: the first running instance, towards the first other one
-  const from = running.some((i) => i.id === fromChoice) ? fromChoice : (running[0]?.id ?? "");
+  const problems = useProbeSources(instances);
+  const sources = instances.filter((i) => problems.get(i.id) === null);
+  // defaults: the first instance that can send, towards the first other one
+  const from = sources.some((i) => i.id === fromChoice) ? fromChoice : (sources[0]?.id ?? "");
   const to =
     toChoice === "address" || instances.some((i) => i.id === toChoice && i.id !== from)
       ? toChoice
@@ -68,7 +103,16 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
     }),
     (input) => check.mutate(input),
   );
-  if (running.length === 0) return null;
+  const held = notOffered(instances, problems);
+  if (sources.length === 0 && held.length === 0) return null;
+  if (sources.length === 0)
+    return (
+      <section className="card" aria-label="Reachability check">
+        <h2 style={{ marginTop: 0 }}>Can it reach…?</h2>
+        <p className="muted">No instance can send a probe yet.</p>
+        <NotOffered held={held} problems={problems} />
+      </section>
+    );
   return (
     <FormCard
       title="Can it reach…?"
@@ -79,10 +123,11 @@ export function ReachabilityCheck({ instances }: { instances: InstanceDto[] }) {
     >
       <p className="muted">
         A live probe from inside one instance to another (or to any address), through the real VEBs and flows. It is
-        sent from a running namespace or container; a VM is a target only (it has no guest agent yet).
+        sent from a running namespace or container, or from inside a VM whose guest runs qemu-guest-agent.
       </p>
+      <NotOffered held={held} problems={problems} />
       <div className="row">
-        <InstancePicker label="From" name="from" instances={running} value={from} onChange={setFromChoice} />
+        <InstancePicker label="From" name="from" instances={sources} value={from} onChange={setFromChoice} />
         <InstancePicker
           label="To"
           name="to"

@@ -11,7 +11,7 @@ export const reachabilityRouter = router({
       "POST",
       "/instances/{instanceId}/reachability",
       "instances",
-      "Can this instance reach another instance (or an address)? A live ICMP or TCP probe sent from inside the instance by its host's agent; open, refused or no-answer, with the round trip (instances:write)",
+      "Can this instance reach another instance (or an address)? A live ICMP or TCP probe sent from inside the instance by its host's agent (from inside a VM through its qemu-guest-agent; a booting VM or one whose guest has none is refused, saying why); open, refused or no-answer, with the round trip (instances:write)",
     ),
     CheckReachabilityInput,
     ReachabilityDto,

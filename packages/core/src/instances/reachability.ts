@@ -1,14 +1,16 @@
 import type { CommandResult, HostCommandBody, ProbeRequest, ReachabilityDto } from "@nvi/contracts";
-import { CheckReachabilityInput, canProbeFrom } from "@nvi/contracts";
+import { CheckReachabilityInput, probeSourceProblem } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
+import { storedFacts } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { awaitCommand } from "./commands.ts";
 
 /**
  * "Can A reach B?" answered by the data path itself: the agent on A's host sends a live probe from
- * inside A's own network namespace (an ICMP echo or a TCP connect) and reports what came back.
+ * inside A's own network namespace (an ICMP echo or a TCP connect), or for a VM from inside its
+ * guest through qemu-guest-agent, and reports what came back.
  * Nothing is changed; the probe is a command without an operation and is deleted once answered.
  */
 export const PROBE_WAIT_MS = 15_000;
@@ -35,21 +37,16 @@ export async function checkReachability(
   const orgId = ctx.actor.orgId;
   const from = await ctx.db.instance.findFirst({
     where: { id: input.instanceId, orgId },
-    include: { host: { select: { name: true } } },
+    include: { host: { select: { name: true, facts: true } } },
   });
   if (!from) throw notFound("instance");
-  if (from.status === "running" && !canProbeFrom(from))
-    throw new DomainError(
-      "VALIDATION_FAILED",
-      `instance ${from.name} is a VM: it has no guest agent to send a probe from yet; probe towards it from another instance`,
-      { field: "instanceId" },
-    );
-  if (from.status !== "running")
-    throw new DomainError(
-      "INSTANCE_STATE",
-      `instance ${from.name} is ${from.status}: a probe is sent from a running instance`,
-      { field: "instanceId" },
-    );
+  // a VM's probe goes through its guest agent: only a guest its host reports running one can send it
+  const guestsWithAgent = from.runtime === "qemu" ? (storedFacts(from.host.facts).images.qemuGuestAgent ?? []) : [];
+  const problem = probeSourceProblem(from, guestsWithAgent);
+  if (problem !== null && from.status === "running")
+    throw new DomainError("VALIDATION_FAILED", `instance ${from.name}: ${problem}`, { field: "instanceId" });
+  if (problem !== null)
+    throw new DomainError("INSTANCE_STATE", `instance ${from.name} is ${problem}`, { field: "instanceId" });
   let to: ReachabilityDto["to"];
   if (input.toInstanceId !== undefined) {
     const target = await ctx.db.instance.findFirst({

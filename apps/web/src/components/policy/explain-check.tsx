@@ -7,7 +7,7 @@ import { useState } from "react";
 import { formText } from "../../lib/form.ts";
 import { describeRuleService } from "../../lib/policy-text.ts";
 import { useTRPC } from "../../trpc/client.tsx";
-import { ProbeVerdict } from "../reachability-check.tsx";
+import { ProbeVerdict, useProbeSources } from "../reachability-check.tsx";
 import { ErrorAlert } from "../ui/error-alert.tsx";
 import { InstancePicker } from "../ui/instance-picker.tsx";
 import { hasPorts } from "../ui/ports.ts";
@@ -68,7 +68,10 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
   const [protocol, setProtocol] = useState<PolicyProtocol>("tcp");
   const [fromChoice, setFromChoice] = useState("");
   const from = instances.some((i) => i.id === fromChoice) ? fromChoice : (instances[0]?.id ?? "");
-  const fromRunning = instances.find((i) => i.id === from)?.status === "running";
+  const fromInstance = instances.find((i) => i.id === from);
+  const fromRunning = fromInstance?.status === "running";
+  // a VM sends its probe through its guest agent: one without (or still booting) is traced, not probed
+  const probeProblem = useProbeSources(instances).get(from) ?? null;
   const { formProps } = useFormSubmit(
     (f) => ({
       instanceId: from,
@@ -80,7 +83,7 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
       setAsked({ instanceId, toInstanceId, port });
       probe.reset();
       trace.reset();
-      if (protocol === "udp" || !fromRunning) return;
+      if (protocol === "udp" || probeProblem !== null) return;
       probe.mutate(
         protocol === "tcp"
           ? { instanceId, toInstanceId, protocol: "tcp", port: port ?? 0 }
@@ -125,7 +128,9 @@ export function ExplainCheck({ instances, rules }: { instances: InstanceDto[]; r
                 ? "Probing from inside the instance…"
                 : protocol === "udp"
                   ? "No live probe for udp: trace it through the flows instead."
-                  : "A real packet from inside A, through the VEBs' actual flows."}
+                  : probeProblem !== null && fromInstance
+                    ? `No live probe from ${fromInstance.name}: ${probeProblem}.`
+                    : "A real packet from inside A, through the VEBs' actual flows."}
             </p>
           )}
           <ErrorAlert error={trace.error} />
