@@ -73,8 +73,7 @@ function qemuOf(h: RuntimeHost): QemuConfig {
 
 const runtimeOf = (
   body: Exclude<HostCommandBody, { kind: "instance.probe" | "veb.trace" | "instance.logs" }>,
-): InstanceRuntime =>
-  "spec" in body ? body.spec.runtime : body.runtime;
+): InstanceRuntime => ("spec" in body ? body.spec.runtime : body.runtime);
 
 /**
  * Runs one command from the console on this host. Runtimes this agent cannot drive answer with a

@@ -44,14 +44,21 @@ describe("a container launched with a command and an environment", () => {
       image: dockerd.image,
       memoryMiB: 64,
       // argv, no shell on the host: `$(…)` and `;` reach sh inside the container as written
-      command: ["sh", "-c", 'echo "greeting=$GREETING"; echo to-stderr >&2; echo "\u001b[31mcoloured\u001b[0m"; exec sleep 1000000'],
+      command: [
+        "sh",
+        "-c",
+        'echo "greeting=$GREETING"; echo to-stderr >&2; echo "\u001b[31mcoloured\u001b[0m"; exec sleep 1000000',
+      ],
       env: { GREETING: "hello lab", SECRET_TOKEN: SECRET },
     });
     id = l.instance.id;
     const op = await j.finished(l.operationId);
     expect(op.status, op.error).toBe("succeeded");
     const shown = (await j.stack.call("GET", `/instances/${id}`)).body;
-    expect(shown).toMatchObject({ envNames: ["GREETING", "SECRET_TOKEN"], command: expect.arrayContaining(["sh", "-c"]) });
+    expect(shown).toMatchObject({
+      envNames: ["GREETING", "SECRET_TOKEN"],
+      command: expect.arrayContaining(["sh", "-c"]),
+    });
     expect(JSON.stringify((await j.stack.call("GET", "/instances")).body)).not.toContain(SECRET);
 
     const inside = await docker("exec", `nvi-${id}`, "env");

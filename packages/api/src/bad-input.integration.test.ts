@@ -197,7 +197,13 @@ describe("bad request bodies change nothing and say what is wrong", () => {
     const launch = async (over: Record<string, unknown>) => {
       const res = await rest("POST", "/instances", {
         token: kit.owner.token,
-        body: JSON.stringify({ name: "box", subnetId: "sn_00000000000000000000", runtime: "docker", image: "a:1", ...over }),
+        body: JSON.stringify({
+          name: "box",
+          subnetId: "sn_00000000000000000000",
+          runtime: "docker",
+          image: "a:1",
+          ...over,
+        }),
       });
       expect(res.status).toBe(400);
       const body = await json(res);

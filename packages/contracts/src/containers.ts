@@ -33,16 +33,17 @@ export const EnvValue = z
   .max(CONTAINER_LIMITS.envValueChars, `at most ${CONTAINER_LIMITS.envValueChars} characters`)
   .regex(/^[^\0\r\n]*$/, "must not contain NUL or line breaks");
 
-export const ContainerEnv = z
-  .record(EnvName, EnvValue)
-  .superRefine((env, c) => {
-    const entries = Object.entries(env);
-    if (entries.length > CONTAINER_LIMITS.envVars)
-      c.addIssue({ code: "custom", message: `at most ${CONTAINER_LIMITS.envVars} variables` });
-    const total = entries.reduce((n, [k, v]) => n + k.length + v.length, 0);
-    if (total > CONTAINER_LIMITS.envTotalChars)
-      c.addIssue({ code: "custom", message: `names and values together at most ${CONTAINER_LIMITS.envTotalChars} characters` });
-  });
+export const ContainerEnv = z.record(EnvName, EnvValue).superRefine((env, c) => {
+  const entries = Object.entries(env);
+  if (entries.length > CONTAINER_LIMITS.envVars)
+    c.addIssue({ code: "custom", message: `at most ${CONTAINER_LIMITS.envVars} variables` });
+  const total = entries.reduce((n, [k, v]) => n + k.length + v.length, 0);
+  if (total > CONTAINER_LIMITS.envTotalChars)
+    c.addIssue({
+      code: "custom",
+      message: `names and values together at most ${CONTAINER_LIMITS.envTotalChars} characters`,
+    });
+});
 export type ContainerEnv = z.infer<typeof ContainerEnv>;
 
 export const CommandArg = z
@@ -66,10 +67,14 @@ export const CommandArgs = z
  * of `registry.example.com:5000/team/app:1`). A URL is accepted and reduced to that; whether Docker
  * speaks TLS to it is the daemon's choice (loopback and its `insecure-registries` are plain HTTP).
  */
-export const REGISTRY_SERVER = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]{1,5})?$/;
+export const REGISTRY_SERVER =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[a-fA-F0-9:]+\])(?::[0-9]{1,5})?$/;
 
 export function registryServerOf(text: string): string | null {
-  const bare = text.trim().replace(/^https?:\/\//i, "").replace(/\/+$/, "");
+  const bare = text
+    .trim()
+    .replace(/^https?:\/\//i, "")
+    .replace(/\/+$/, "");
   if (bare.length === 0 || bare.length > 253 || !REGISTRY_SERVER.test(bare)) return null;
   const port = /:(\d+)$/.exec(bare)?.[1];
   if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return null;

@@ -33,7 +33,12 @@ export function mergeLogs(stdout: string, stderr: string, lines: number): { text
   if (kept.length === 0 && all.length > 0) {
     // one line longer than the whole allowance: its newest part
     const last = stripControlSequences(all.at(-1)!.line);
-    kept = [Buffer.from(last).subarray(-LOG_LIMITS.maxBytes + 1).toString("utf8").replace(/^\uFFFD/, "")];
+    kept = [
+      Buffer.from(last)
+        .subarray(-LOG_LIMITS.maxBytes + 1)
+        .toString("utf8")
+        .replace(/^\uFFFD/, ""),
+    ];
     truncated = true;
   }
   return { text: kept.join("\n"), truncated };

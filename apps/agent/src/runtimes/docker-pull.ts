@@ -53,11 +53,19 @@ export function pullFailure(image: string, server: string, message: string): str
     .filter((l) => l && !l.startsWith("Command failed"))
     .join(" ")
     .slice(0, 300);
-  if (/unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied: access/.test(m))
+  if (
+    /unauthorized|authentication required|no basic auth credentials|incorrect username or password|denied: access/.test(
+      m,
+    )
+  )
     return `registry ${server} refused the credentials for ${image} (${said})`;
   if (/manifest unknown|not found|name unknown|does not exist/.test(m))
     return `image ${image} not found in registry ${server} (${said})`;
-  if (/connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|tls: |server gave http response|timeout|context deadline/.test(m))
+  if (
+    /connection refused|no such host|i\/o timeout|network is unreachable|dial tcp|tls: |server gave http response|timeout|context deadline/.test(
+      m,
+    )
+  )
     return `registry ${server} unreachable for ${image} (${said})`;
   return `pulling ${image} from ${server} failed (${said})`;
 }

@@ -80,7 +80,11 @@ describe("a container's command, environment and registry", () => {
   });
 
   it("keeps the environment and the registry account off the labels", () => {
-    const s = { ...spec, env: { TOKEN: "very-secret" }, registry: { server: "r.example:5000", username: "u", password: "pw" } };
+    const s = {
+      ...spec,
+      env: { TOKEN: "very-secret" },
+      registry: { server: "r.example:5000", username: "u", password: "pw" },
+    };
     const label = JSON.stringify(labelSpec(s));
     expect(label).not.toContain("very-secret");
     expect(label).not.toContain("pw");
@@ -102,7 +106,9 @@ describe("a container's command, environment and registry", () => {
     expect(argv.slice(0, 2)).toEqual(["docker", "--config"]);
     expect(argv.slice(3)).toEqual(["pull", "--quiet", "--", image]);
     expect(argv.join(" ")).not.toContain("pw");
-    expect(JSON.parse(config!)).toEqual({ auths: { "r.example:5000": { auth: Buffer.from("u:pw").toString("base64") } } });
+    expect(JSON.parse(config!)).toEqual({
+      auths: { "r.example:5000": { auth: Buffer.from("u:pw").toString("base64") } },
+    });
     expect(existsSync(argv[2]!)).toBe(false);
     await expect(pullImage(streams, "evil.example/app:1", { server: "r.example:5000" })).rejects.toThrow(
       /does not name the cloud's registry/,
@@ -112,16 +118,16 @@ describe("a container's command, environment and registry", () => {
 
   it("says what a failed pull means", () => {
     const f = (m: string) => pullFailure("r:5000/a:1", "r:5000", `Command failed: docker pull\n${m}`);
-    expect(f("Error response from daemon: Head \"http://r:5000/v2/a/manifests/1\": no basic auth credentials")).toMatch(
+    expect(f('Error response from daemon: Head "http://r:5000/v2/a/manifests/1": no basic auth credentials')).toMatch(
       /^registry r:5000 refused the credentials/,
     );
     expect(f("Error response from daemon: unauthorized: authentication required")).toMatch(/refused the credentials/);
     expect(f("Error response from daemon: manifest for r:5000/a:1 not found: manifest unknown")).toMatch(
       /^image r:5000\/a:1 not found/,
     );
-    expect(f('Error response from daemon: Get "http://r:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused')).toMatch(
-      /^registry r:5000 unreachable/,
-    );
+    expect(
+      f('Error response from daemon: Get "http://r:5000/v2/": dial tcp 127.0.0.1:5000: connect: connection refused'),
+    ).toMatch(/^registry r:5000 unreachable/);
   });
 });
 
@@ -140,7 +146,10 @@ describe("a container's logs", () => {
     });
     expect(mergeLogs(out, err, 2)).toMatchObject({ truncated: true });
     expect(mergeLogs(out, err, 2).text.split("\n")).toHaveLength(2);
-    const big = Array.from({ length: 1000 }, (_, i) => `2026-12-06T01:00:00.${String(i).padStart(3, "0")}Z ${"x".repeat(100)}`);
+    const big = Array.from(
+      { length: 1000 },
+      (_, i) => `2026-12-06T01:00:00.${String(i).padStart(3, "0")}Z ${"x".repeat(100)}`,
+    );
     const capped = mergeLogs(big.join("\n"), "", 1000);
     expect(Buffer.byteLength(capped.text)).toBeLessThanOrEqual(LOG_LIMITS.maxBytes);
     expect(capped.truncated).toBe(true);
@@ -153,7 +162,18 @@ describe("a container's logs", () => {
       seen.push([cmd, ...args]);
       return Promise.resolve({ stdout: "2026-12-06T01:00:00Z hi\n", stderr: "" });
     };
-    expect(await readDockerLogs(streams, "nvi-inst_1", 5000)).toEqual({ text: "2026-12-06T01:00:00Z hi", truncated: false });
-    expect(seen[0]).toEqual(["docker", "logs", "--timestamps", "--tail", String(LOG_LIMITS.maxLines), "--", "nvi-inst_1"]);
+    expect(await readDockerLogs(streams, "nvi-inst_1", 5000)).toEqual({
+      text: "2026-12-06T01:00:00Z hi",
+      truncated: false,
+    });
+    expect(seen[0]).toEqual([
+      "docker",
+      "logs",
+      "--timestamps",
+      "--tail",
+      String(LOG_LIMITS.maxLines),
+      "--",
+      "nvi-inst_1",
+    ]);
   });
 });

@@ -69,8 +69,8 @@ export function ContainerLogsView({ instanceId }: { instanceId: string }) {
       {instance.data && (
         <p data-testid="logs-launch">
           Command:{" "}
-          <span className="mono">{command ? command.map((w) => JSON.stringify(w)).join(" ") : "the image's own"}</span>
-          . Environment:{" "}
+          <span className="mono">{command ? command.map((w) => JSON.stringify(w)).join(" ") : "the image's own"}</span>.
+          Environment:{" "}
           <span className="mono">{envNames.length > 0 ? `${envNames.join(", ")} (values hidden)` : "none set"}</span>
         </p>
       )}

@@ -80,8 +80,13 @@ export const cloudsHostsCases: IsolationCases = {
       expect((await call("GET", `/clouds/${w.aCloudId}/registry`)).status).toBe(404),
     "PUT /clouds/{cloudId}/registry": async (call, w) =>
       expect(
-        (await call("PUT", `/clouds/${w.aCloudId}/registry`, { server: "evil.example:5000", username: "b", password: "p" }))
-          .status,
+        (
+          await call("PUT", `/clouds/${w.aCloudId}/registry`, {
+            server: "evil.example:5000",
+            username: "b",
+            password: "p",
+          })
+        ).status,
       ).toBe(404),
     "DELETE /clouds/{cloudId}/registry": async (call, w) =>
       expect((await call("DELETE", `/clouds/${w.aCloudId}/registry`)).status).toBe(404),

@@ -1,10 +1,4 @@
-import {
-  CloudRegistryDto,
-  RegistryPassword,
-  RegistryUsername,
-  idRef,
-  registryServerOf,
-} from "@nvi/contracts";
+import { CloudRegistryDto, RegistryPassword, RegistryUsername, idRef, registryServerOf } from "@nvi/contracts";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
@@ -95,17 +89,16 @@ export async function setCloudRegistry(
       action: "cloud.registry_set",
       targetType: "cloud",
       targetId: cloud.id,
-      before: before ? { server: before.server, username: before.username, password: before.sealedPassword ? "set" : "not set" } : null,
+      before: before
+        ? { server: before.server, username: before.username, password: before.sealedPassword ? "set" : "not set" }
+        : null,
       after: { server, username, password: sealedPassword ? "set" : "not set" },
     });
     return toDto(cloud.id, row);
   });
 }
 
-export async function clearCloudRegistry(
-  ctx: Ctx,
-  input: z.infer<typeof CloudRegistryRef>,
-): Promise<CloudRegistryDto> {
+export async function clearCloudRegistry(ctx: Ctx, input: z.infer<typeof CloudRegistryRef>): Promise<CloudRegistryDto> {
   assertScope(ctx.actor.scopes, "clouds", "write");
   const cloud = await findOwnCloud(ctx, input.cloudId);
   await ctx.db.$transaction(async (tx) => {

@@ -68,7 +68,10 @@ describe("a container's command and environment", () => {
     const agent = scriptedAgent(ctx, dc.host);
     const op = await work(ctx, l.operationId, agent, recordingPlane().plane);
     expect(op.status, op.error ?? "").toBe("succeeded");
-    const start = agent.executed.find((b) => b.kind === "instance.start") as Extract<HostCommandBody, { kind: "instance.start" }>;
+    const start = agent.executed.find((b) => b.kind === "instance.start") as Extract<
+      HostCommandBody,
+      { kind: "instance.start" }
+    >;
     expect(start.spec).toMatchObject({
       args: ["sh", "-c", "echo $GREETING; sleep 1000"],
       env: { GREETING: "hello world", API_TOKEN: SECRET },
@@ -76,7 +79,9 @@ describe("a container's command and environment", () => {
     });
     expect(start.spec.registry).toBeUndefined();
     // answered: the stored command keeps the names, not the values
-    const stored = await ctx.db.hostCommand.findFirstOrThrow({ where: { operationId: l.operationId, kind: "instance.start" } });
+    const stored = await ctx.db.hostCommand.findFirstOrThrow({
+      where: { operationId: l.operationId, kind: "instance.start" },
+    });
     expect(JSON.stringify(stored.payload)).not.toContain(SECRET);
     expect(stored.payload).toMatchObject({ spec: { env: { API_TOKEN: "", GREETING: "" } } });
     const audit = await ctx.db.auditEvent.findMany({ where: { orgId: ctx.actor.orgId, targetId: l.instance.id } });
@@ -107,9 +112,7 @@ describe("a container's command and environment", () => {
       expect(JSON.stringify(e?.issues?.[0]?.path ?? [])).toMatch(field);
     }
     expect(
-      await codeOf(
-        launchInstance(ctx, queue, { name: "ns-env", subnetId, runtime: "netns", env: { A: "1" } }),
-      ),
+      await codeOf(launchInstance(ctx, queue, { name: "ns-env", subnetId, runtime: "netns", env: { A: "1" } })),
     ).toBe("VALIDATION_FAILED@env");
     expect(
       await codeOf(launchInstance(ctx, queue, { name: "ns-cmd", subnetId, runtime: "netns", command: ["sleep", "1"] })),
@@ -133,15 +136,22 @@ describe("a cloud's registry", () => {
     const audit = await ctx.db.auditEvent.findMany({ where: { orgId: ctx.actor.orgId, targetId: dc.cloudId } });
     expect(JSON.stringify(audit)).not.toContain(PASSWORD);
     // the same account again without a password keeps it
-    expect((await setCloudRegistry(ctx, { cloudId: dc.cloudId, server: "127.0.0.1:5000", username: "puller" })).password).toBe("set");
+    expect(
+      (await setCloudRegistry(ctx, { cloudId: dc.cloudId, server: "127.0.0.1:5000", username: "puller" })).password,
+    ).toBe("set");
 
     // a launch of an image from that registry carries the account to the host, once
     const l = await launchBox("pulled-1", { image: "127.0.0.1:5000/team/app:1" });
     const agent = scriptedAgent(ctx, dc.host);
     expect((await work(ctx, l.operationId, agent, recordingPlane().plane)).status).toBe("succeeded");
-    const start = agent.executed.find((b) => b.kind === "instance.start") as Extract<HostCommandBody, { kind: "instance.start" }>;
+    const start = agent.executed.find((b) => b.kind === "instance.start") as Extract<
+      HostCommandBody,
+      { kind: "instance.start" }
+    >;
     expect(start.spec.registry).toEqual({ server: "127.0.0.1:5000", username: "puller", password: PASSWORD });
-    const stored = await ctx.db.hostCommand.findFirstOrThrow({ where: { operationId: l.operationId, kind: "instance.start" } });
+    const stored = await ctx.db.hostCommand.findFirstOrThrow({
+      where: { operationId: l.operationId, kind: "instance.start" },
+    });
     expect(JSON.stringify(stored.payload)).not.toContain(PASSWORD);
     // an image from anywhere else gets no account
     const elsewhere = await launchBox("elsewhere-1", { image: "evil.example:5000/team/app:1" });
@@ -152,17 +162,25 @@ describe("a cloud's registry", () => {
     // another organization neither reads, changes nor learns of it
     expect(await codeOf(getCloudRegistry(other, { cloudId: dc.cloudId }))).toBe("NOT_FOUND");
     expect(
-      await codeOf(setCloudRegistry(other, { cloudId: dc.cloudId, server: "evil.example:5000", username: "x", password: "y" })),
+      await codeOf(
+        setCloudRegistry(other, { cloudId: dc.cloudId, server: "evil.example:5000", username: "x", password: "y" }),
+      ),
     ).toBe("NOT_FOUND");
     expect((await getCloudRegistry(ctx, { cloudId: dc.cloudId })).server).toBe("127.0.0.1:5000");
 
     // a new server forgets the password: it is never sent where it was not given for
-    const moved = await setCloudRegistry(ctx, { cloudId: dc.cloudId, server: "other.example:5000", username: "puller" });
+    const moved = await setCloudRegistry(ctx, {
+      cloudId: dc.cloudId,
+      server: "other.example:5000",
+      username: "puller",
+    });
     expect(moved).toMatchObject({ server: "other.example:5000", password: "not set" });
   });
 
   it("refuses a server that is not host[:port], and a password without a username", async () => {
-    expect(await codeOf(setCloudRegistry(ctx, { cloudId: dc.cloudId, server: "a b", username: null }))).toMatch(/VALIDATION|ZodError|server/);
+    expect(await codeOf(setCloudRegistry(ctx, { cloudId: dc.cloudId, server: "a b", username: null }))).toMatch(
+      /VALIDATION|ZodError|server/,
+    );
     expect(await codeOf(setCloudRegistry(ctx, { cloudId: dc.cloudId, server: "r.example", password: "p" }))).toBe(
       "VALIDATION_FAILED@username",
     );
@@ -172,20 +190,35 @@ describe("a cloud's registry", () => {
 describe("a container's logs", () => {
   it("come from the host's agent, control sequences removed, each read audited", async () => {
     const l = await launchBox("logs-1");
-    expect((await work(ctx, l.operationId, scriptedAgent(ctx, dc.host), recordingPlane().plane)).status).toBe("succeeded");
+    expect((await work(ctx, l.operationId, scriptedAgent(ctx, dc.host), recordingPlane().plane)).status).toBe(
+      "succeeded",
+    );
     const agent = scriptedAgent(ctx, dc.host, (b) =>
       b.kind === "instance.logs"
-        ? { ok: true, logs: { text: `2026-12-06T01:00:00Z \u001b[31mred\u001b[0m line\u001b]0;title\u0007 ok`, truncated: false } }
+        ? {
+            ok: true,
+            logs: { text: `2026-12-06T01:00:00Z \u001b[31mred\u001b[0m line\u001b]0;title\u0007 ok`, truncated: false },
+          }
         : { ok: true },
     );
     const serving = setInterval(() => void agent.serve(), 30);
     try {
       const logs = await readInstanceLogs(ctx, { instanceId: l.instance.id, lines: 50 });
-      expect(logs).toMatchObject({ name: "logs-1", lines: 50, text: "2026-12-06T01:00:00Z red line ok", truncated: false });
+      expect(logs).toMatchObject({
+        name: "logs-1",
+        lines: 50,
+        text: "2026-12-06T01:00:00Z red line ok",
+        truncated: false,
+      });
     } finally {
       clearInterval(serving);
     }
-    expect(agent.executed.at(-1)).toEqual({ kind: "instance.logs", instanceId: l.instance.id, runtime: "docker", lines: 50 });
+    expect(agent.executed.at(-1)).toEqual({
+      kind: "instance.logs",
+      instanceId: l.instance.id,
+      runtime: "docker",
+      lines: 50,
+    });
     // the read-only command is gone once answered
     expect(await ctx.db.hostCommand.count({ where: { hostId: dc.hostId, kind: "instance.logs" } })).toBe(0);
     const audited = await ctx.db.auditEvent.findMany({
@@ -199,9 +232,15 @@ describe("a container's logs", () => {
     const viewer: Ctx = { ...ctx, actor: { ...ctx.actor, role: "viewer", scopes: new Set(ROLE_SCOPES.viewer) } };
     expect(await codeOf(readInstanceLogs(viewer, { instanceId: l.instance.id }))).toBe("MISSING_SCOPE");
     expect(await codeOf(readInstanceLogs(other, { instanceId: l.instance.id }))).toBe("NOT_FOUND");
-    const refusedThere = await ctx.db.auditEvent.count({ where: { orgId: other.actor.orgId, action: INSTANCE_LOGS_ACTION } });
+    const refusedThere = await ctx.db.auditEvent.count({
+      where: { orgId: other.actor.orgId, action: INSTANCE_LOGS_ACTION },
+    });
     expect(refusedThere).toBe(1);
-    expect(await ctx.db.auditEvent.count({ where: { orgId: ctx.actor.orgId, action: INSTANCE_LOGS_ACTION, targetId: l.instance.id } })).toBe(1);
+    expect(
+      await ctx.db.auditEvent.count({
+        where: { orgId: ctx.actor.orgId, action: INSTANCE_LOGS_ACTION, targetId: l.instance.id },
+      }),
+    ).toBe(1);
     expect(await ctx.db.hostCommand.count({ where: { hostId: dc.hostId, kind: "instance.logs" } })).toBe(0);
   });
 

@@ -100,7 +100,7 @@ async function registryFor(deps: CoreDeps, hostId: string, image: string | null)
 /** The stored command without what it carried only for the agent: environment values and the registry's password. */
 export function scrubSecrets(payload: unknown): unknown {
   if (typeof payload !== "object" || payload === null || !("spec" in payload)) return payload;
-  const spec = (payload as { spec: unknown }).spec;
+  const spec = payload.spec;
   if (typeof spec !== "object" || spec === null) return payload;
   const { env, registry, ...rest } = spec as { env?: Record<string, string>; registry?: RegistryPull };
   const scrubbed: Record<string, unknown> = { ...rest };

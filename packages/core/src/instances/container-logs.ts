@@ -1,8 +1,8 @@
 import { InstanceLogsInput, stripControlSequences, type InstanceLogsDto } from "@nvi/contracts";
-import { grants } from "../access.ts";
-import { recordAudit, subjectOf } from "../audit/audit.ts";
+import { subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
-import { DomainError, notFound } from "../errors.ts";
+import { DomainError } from "../errors.ts";
+import { auditedInstanceAccess } from "./instance-access.ts";
 import { askOnce } from "./reachability.ts";
 
 /**
@@ -27,12 +27,11 @@ export async function readInstanceLogs(
   raw: { instanceId: string; lines?: number | undefined },
 ): Promise<InstanceLogsDto> {
   const input = InstanceLogsInput.parse(raw);
-  const subject = subjectOf(ctx.actor);
   const recent = await ctx.db.auditEvent.count({
     where: {
       orgId: ctx.actor.orgId,
       action: INSTANCE_LOGS_ACTION,
-      actorId: subject.actorId,
+      actorId: subjectOf(ctx.actor).actorId,
       at: { gt: new Date(ctx.clock().getTime() - 60_000) },
     },
   });
@@ -40,27 +39,12 @@ export async function readInstanceLogs(
     throw new DomainError("RATE_LIMITED", `at most ${LOGS_PER_MINUTE} log reads a minute; wait a little`, {
       retryAfterSeconds: 60,
     });
-  const audit = (outcome: "granted" | "refused", reason?: string) =>
-    recordAudit(ctx.db, ctx, subject, {
-      action: INSTANCE_LOGS_ACTION,
-      targetType: "instance",
-      targetId: input.instanceId,
-      after: reason ? { outcome, lines: input.lines, reason } : { outcome, lines: input.lines },
-    });
-  if (!grants(ctx.actor.scopes, "instances", "write")) {
-    await audit("refused", "missing the instances:write scope");
-    throw new DomainError("MISSING_SCOPE", "a container's logs need the instances:write scope (a viewer has none)", {
-      missing: ["instances:write"],
-    });
-  }
-  const row = await ctx.db.instance.findFirst({
-    where: { id: input.instanceId, orgId: ctx.actor.orgId },
-    select: { id: true, name: true, hostId: true, runtime: true, status: true },
+  const { row, audit } = await auditedInstanceAccess(ctx, {
+    instanceId: input.instanceId,
+    action: INSTANCE_LOGS_ACTION,
+    scopeMessage: "a container's logs need the instances:write scope (a viewer has none)",
+    details: { lines: input.lines },
   });
-  if (!row) {
-    await audit("refused", "not found");
-    throw notFound("instance");
-  }
   if (row.runtime !== "docker") {
     await audit("refused", `a ${row.runtime} instance has no container logs`);
     throw new DomainError(

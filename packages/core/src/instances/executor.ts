@@ -200,7 +200,13 @@ export async function runLaunch(
     if (cancelledBefore) return await removeCancelled(cancelledBefore);
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "starting", statusReason: null } });
     await progress.step("start on the host", "running");
-    const result = await askHost(deps, inst, operationId, { kind: "instance.start", spec: await startSpecOf(deps, inst) }, o);
+    const result = await askHost(
+      deps,
+      inst,
+      operationId,
+      { kind: "instance.start", spec: await startSpecOf(deps, inst) },
+      o,
+    );
     if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
     await progress.step("start on the host", "done");
     await deps.db.instance.update({ where: { id: inst.id }, data: { ofport: result.ofport } });

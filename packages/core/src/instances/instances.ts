@@ -22,12 +22,7 @@ import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { allocateAddress } from "../vpcs/ipam.ts";
 import { createOperation } from "../operations/operations.ts";
-import {
-  ContainerLaunchFields,
-  checkContainerInput,
-  containerColumns,
-  storeContainerEnv,
-} from "./container-launch.ts";
+import { ContainerLaunchFields, checkContainerInput, containerColumns, storeContainerEnv } from "./container-launch.ts";
 import { dispatchIfUnqueued, dispatchOperation } from "../operations/outbox.ts";
 import type { OperationQueue } from "../operations/queue.ts";
 
