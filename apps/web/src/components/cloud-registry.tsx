@@ -56,7 +56,7 @@ export function CloudRegistry({ cloud }: { cloud: CloudDto }) {
             . Hosts pull images that name it when they do not have them.
           </>
         ) : (
-          <span className="muted">none: images must already be on the hosts.</span>
+          <span className="muted">{registry.isPending ? "…" : "none: images must already be on the hosts."}</span>
         )}{" "}
         {!open && (
           <button type="button" ref={opener} onClick={show}>
