@@ -7,7 +7,7 @@ import { recordingPlane, scriptedAgent, work } from "../test-support/agent.ts";
 import { cloudWithHost, codeOf, hostFacts, person, testQueue, type EnrolledHost } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { INSTANCE_LOGS_ACTION, LOGS_PER_MINUTE, readInstanceLogs } from "./container-logs.ts";
-import { getInstance, launchInstance, listInstances } from "./instances.ts";
+import { getInstance, launchInstance, listInstances, terminateInstance } from "./instances.ts";
 
 /**
  * Issue 17, item 6 on real Postgres and the real command channel (a scripted agent answers): a
@@ -86,6 +86,13 @@ describe("a container's command and environment", () => {
     expect(stored.payload).toMatchObject({ spec: { env: { API_TOKEN: "", GREETING: "" } } });
     const audit = await ctx.db.auditEvent.findMany({ where: { orgId: ctx.actor.orgId, targetId: l.instance.id } });
     expect(JSON.stringify(audit)).not.toContain(SECRET);
+
+    // terminated, the sealed environment goes too
+    const t = await terminateInstance(ctx, queue, { instanceId: l.instance.id });
+    expect((await work(ctx, t.operationId, scriptedAgent(ctx, dc.host), recordingPlane().plane)).status).toBe(
+      "succeeded",
+    );
+    expect(await ctx.db.instanceEnv.count({ where: { instanceId: l.instance.id } })).toBe(0);
   });
 
   it("refuses bad names, NUL, line breaks, oversize and shell strings, naming the field; nothing is launched", async () => {

@@ -253,6 +253,8 @@ export async function runTerminate(
         where: { id: inst.id },
         data: { status: "terminated", ofport: null, statusReason: null, name: `${inst.name}~${inst.id.slice(-6)}` },
       });
+      // a terminated container's environment has no further use: its secrets are not kept
+      await tx.instanceEnv.deleteMany({ where: { instanceId: inst.id } });
     });
     await progress.step("release the address", "done", inst.address);
     await finishOperation(deps, operationId, { ok: true });
