@@ -8,7 +8,9 @@ import type {
 import { runGuestProbe } from "./guest-probe.ts";
 import { runProbe } from "./probe.ts";
 import { runTrace } from "./trace.ts";
-import { removeDocker, resumeDocker, startDocker, stopDocker } from "./runtimes/docker.ts";
+import { containerName, removeDocker, resumeDocker, startDocker, stopDocker } from "./runtimes/docker.ts";
+import { readDockerLogs } from "./runtimes/docker-logs.ts";
+import { localStreamsRunner, type StreamsRunner } from "./runner.ts";
 import { removeNetns, resumeNetns, startNetns, stopNetns } from "./runtimes/netns.ts";
 import { txChecksumOff } from "./runtimes/offload.ts";
 import { removeQemu, resumeQemu, startQemu, stopQemu, type QemuConfig } from "./runtimes/qemu.ts";
@@ -22,6 +24,8 @@ export interface RuntimeHost {
   netnsPrefix?: string;
   /** set when this host can run VMs (QEMU and a guest image directory) */
   qemu?: QemuConfig;
+  /** commands whose stderr matters or that run long (docker pull, docker logs); default: the local one */
+  streams?: StreamsRunner;
 }
 
 /**
@@ -45,9 +49,9 @@ export const RUNTIME_DRIVERS: Partial<Record<InstanceRuntime, RuntimeDriver>> = 
     remove: (h, id) => removeNetns(h.run, h.bridge, id, h.netnsPrefix),
   },
   docker: {
-    start: (h, spec) => startDocker(h.run, h.bridge, spec, h.hostId),
+    start: (h, spec) => startDocker(h.run, h.bridge, spec, h.hostId, h.streams),
     stop: (h, id) => stopDocker(h.run, h.bridge, id),
-    resume: (h, spec) => resumeDocker(h.run, h.bridge, spec, h.hostId),
+    resume: (h, spec) => resumeDocker(h.run, h.bridge, spec, h.hostId, h.streams),
     remove: (h, id) => removeDocker(h.run, h.bridge, id),
   },
   qemu: {
@@ -68,8 +72,9 @@ function qemuOf(h: RuntimeHost): QemuConfig {
   return h.qemu;
 }
 
-const runtimeOf = (body: Exclude<HostCommandBody, { kind: "instance.probe" | "veb.trace" }>): InstanceRuntime =>
-  "spec" in body ? body.spec.runtime : body.runtime;
+const runtimeOf = (
+  body: Exclude<HostCommandBody, { kind: "instance.probe" | "veb.trace" | "instance.logs" }>,
+): InstanceRuntime => ("spec" in body ? body.spec.runtime : body.runtime);
 
 /**
  * Runs one command from the console on this host. Runtimes this agent cannot drive answer with a
@@ -79,7 +84,7 @@ export async function runCommand(
   run: Runner,
   bridge: string | null,
   body: HostCommandBody,
-  host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig; crossCloud?: boolean },
+  host: { hostId: string; netnsPrefix?: string; qemu?: QemuConfig; crossCloud?: boolean; streams?: StreamsRunner },
   drivers: Partial<Record<InstanceRuntime, RuntimeDriver>> = RUNTIME_DRIVERS,
 ): Promise<CommandResult> {
   if (!bridge)
@@ -99,6 +104,15 @@ export async function runCommand(
   if (body.kind === "veb.trace") {
     try {
       return { ok: true, trace: await runTrace(run, bridge, body.trace) };
+    } catch (e) {
+      return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
+    }
+  }
+  if (body.kind === "instance.logs") {
+    if (body.runtime !== "docker") return { ok: false, error: `a ${body.runtime} instance has no container logs` };
+    try {
+      const streams = host.streams ?? localStreamsRunner;
+      return { ok: true, logs: await readDockerLogs(streams, containerName(body.instanceId), body.lines) };
     } catch (e) {
       return { ok: false, error: (e instanceof Error ? e.message : String(e)).slice(0, 2000) };
     }

@@ -12,7 +12,17 @@ describe("argument parsing", () => {
     ).toEqual({
       positionals: ["vpcs", "create", "--raw"],
       flags: { name: "a b", "allow-overlap": true, cidr: "10.0.0.0/16" },
+      repeated: { name: ["a b"], cidr: ["10.0.0.0/16"] },
+      afterDashes: ["--raw"],
     });
+  });
+
+  it("keeps every value of a repeated flag, and the words after -- as they are", () => {
+    const a = parseArgs(["--env", "A=1", "--env=B=x y", "--", "sh", "-c", "echo $A"], new Set());
+    expect(a.repeated?.env).toEqual(["A=1", "B=x y"]);
+    expect(a.flags.env).toBe("B=x y");
+    expect(a.afterDashes).toEqual(["sh", "-c", "echo $A"]);
+    expect(parseArgs(["--name", "x"], new Set()).afterDashes).toBeNull();
   });
 
   it("refuses a flag without its value", () => {

@@ -2,15 +2,26 @@
 export interface ParsedArgs {
   positionals: string[];
   flags: Record<string, string | true>;
+  /** every value a flag was given, in order (`--env A=1 --env B=2`); `flags` keeps the last */
+  repeated?: Record<string, string[]>;
+  /** the words after a bare `--`, as given (a container's command); null when there is no `--` */
+  afterDashes?: string[] | null;
 }
 
 export function parseArgs(argv: readonly string[], switches: ReadonlySet<string>): ParsedArgs {
   const positionals: string[] = [];
   const flags: Record<string, string | true> = {};
+  const repeated: Record<string, string[]> = {};
+  let afterDashes: string[] | null = null;
+  const set = (name: string, value: string) => {
+    flags[name] = value;
+    (repeated[name] ??= []).push(value);
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
-      positionals.push(...argv.slice(i + 1));
+      afterDashes = argv.slice(i + 1);
+      positionals.push(...afterDashes);
       break;
     }
     if (!arg.startsWith("--")) {
@@ -18,16 +29,16 @@ export function parseArgs(argv: readonly string[], switches: ReadonlySet<string>
       continue;
     }
     const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (inline !== undefined) flags[name] = inline;
+    if (inline !== undefined) set(name, inline);
     else if (switches.has(name)) flags[name] = true;
     else {
       const value = argv[i + 1];
       if (value === undefined || value.startsWith("--")) throw new UsageError(`--${name} needs a value`);
-      flags[name] = value;
+      set(name, value);
       i++;
     }
   }
-  return { positionals, flags };
+  return { positionals, flags, repeated, afterDashes };
 }
 
 export class UsageError extends Error {}

@@ -64,7 +64,7 @@ export async function run(argv: readonly string[], env: CliEnv, io: Io): Promise
     const url = (typeof args.flags.url === "string" ? args.flags.url : null) ?? env.NVI_URL ?? saved?.url;
     const token = (typeof args.flags.token === "string" ? args.flags.token : null) ?? env.NVI_TOKEN ?? saved?.token;
     if (!url || !token) throw new UsageError("not logged in: run `nvi login --url URL --token nvi_…`");
-    const rest = { positionals: args.positionals.slice(found.rest), flags: args.flags };
+    const rest = { ...args, positionals: args.positionals.slice(found.rest) };
     const { command } = found;
     const retry = { ...DEFAULT_RETRY, onRetry: (message: string) => io.err(`waiting: ${message}`) };
     const answer = await client(url, token, retry).call(command.method, command.path(rest), command.body?.(rest));

@@ -11,6 +11,8 @@ export const WebEnv = z.object({
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters (scripts/up.sh generates one)"),
   /** The secret the fabric CA's key is encrypted under (OpenFlow mutual TLS); default AUTH_SECRET. The worker needs the same one. */
   FABRIC_CA_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** The key tenants' secrets (containers' environments, registry passwords) are sealed under; default AUTH_SECRET. The worker needs the same one. */
+  NVI_SECRETS_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   PUBLIC_URL: z.string().url().default("http://127.0.0.1:3000"),
   /** BullMQ key prefix; must match the worker's QUEUE_PREFIX (the e2e suite uses its own). */
   QUEUE_PREFIX: z

@@ -40,6 +40,8 @@ export const WorkerEnv = z
      */
     FABRIC_CA_SECRET: z.string().min(32, "at least 32 characters").optional(),
     AUTH_SECRET: z.string().min(32, "at least 32 characters").optional(),
+    /** The key tenants' secrets (containers' environments, registry passwords) are sealed under; the console must have the same one. Default: AUTH_SECRET. */
+    NVI_SECRETS_KEY: z.string().min(32, "at least 32 characters").optional(),
     /** 1 = the TSC listens in plain TCP, switches unauthenticated: development only, logged loudly. Default: mutual TLS. */
     TSC_INSECURE_TCP: z.enum(["0", "1"]).default("0"),
   })
@@ -53,6 +55,11 @@ export type WorkerEnv = z.infer<typeof WorkerEnv>;
 /** The secret the fabric CA is kept under (the console uses the same rule). */
 export function fabricSecretOf(env: WorkerEnv): string | undefined {
   return env.FABRIC_CA_SECRET ?? env.AUTH_SECRET;
+}
+
+/** The key tenants' secrets are sealed under (the console uses the same rule). */
+export function secretsKeyOf(env: WorkerEnv): string | undefined {
+  return env.NVI_SECRETS_KEY ?? env.AUTH_SECRET;
 }
 
 /** The process environment, validated; the only place the worker reads it. */

@@ -12,7 +12,7 @@ import {
 import { JobProducer, QUEUES } from "@nvi/jobs";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { fabricSecretOf, workerEnv } from "./env.ts";
+import { fabricSecretOf, secretsKeyOf, workerEnv } from "./env.ts";
 import { DbFabric } from "./fabric.ts";
 import { orgSlots } from "./fair-share.ts";
 import { log } from "./log.ts";
@@ -34,7 +34,11 @@ const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
 const heartbeat = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 });
 
 const fabricSecret = fabricSecretOf(env);
-const deps = createCoreDeps(env.DATABASE_URL, fabricSecret ? { fabricSecret } : {});
+const secretsKey = secretsKeyOf(env);
+const deps = createCoreDeps(env.DATABASE_URL, {
+  ...(fabricSecret ? { fabricSecret } : {}),
+  ...(secretsKey ? { secretsKey } : {}),
+});
 const tscLog = {
   info: (msg: string, fields?: Record<string, unknown>) => log("info", `tsc: ${msg}`, fields),
   warn: (msg: string, fields?: Record<string, unknown>) => log("warn", `tsc: ${msg}`, fields),

@@ -10,6 +10,7 @@ import { consoleEnv } from "./env.ts";
 const env = consoleEnv();
 const deps = createCoreDeps(env.databaseUrl, {
   fabricSecret: env.fabricSecret,
+  secretsKey: env.secretsKey,
   ...(env.instancePool ? { instancePool: env.instancePool } : {}),
 });
 const producer = new JobProducer(env.redisUrl, env.queuePrefix);

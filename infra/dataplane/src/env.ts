@@ -13,6 +13,7 @@ export function consoleEnv(): {
   redisUrl: string;
   queuePrefix: string;
   fabricSecret: string;
+  secretsKey: string;
   bindIp: string;
   port: number;
   packageDir: string | undefined;
@@ -29,6 +30,7 @@ export function consoleEnv(): {
     redisUrl: need("REDIS_URL"),
     queuePrefix: need("QUEUE_PREFIX"),
     fabricSecret: need("FABRIC_CA_SECRET"),
+    secretsKey: need("NVI_SECRETS_KEY"),
     bindIp: need("CONSOLE_BIND"),
     port: Number(need("CONSOLE_PORT")),
     packageDir: e.NVI_PACKAGE_DIR || undefined,

@@ -172,7 +172,7 @@ describe("a Docker container in the VPC", () => {
     const l = await launch("box-1", "dc2", {
       runtime: "docker",
       image: dockerd.image,
-      command: "sleep 1000000",
+      command: ["sleep", "1000000"],
       memoryMiB: 64,
     });
     const op = await finished(l.operationId);
@@ -254,7 +254,7 @@ describe("stop, start and restart", () => {
     const l = await launch("box-3", "dc2", {
       runtime: "docker",
       image: dockerd.image,
-      command: "sleep 1000000",
+      command: ["sleep", "1000000"],
       memoryMiB: 64,
     });
     expect((await finished(l.operationId)).status).toBe("succeeded");

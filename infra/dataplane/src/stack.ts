@@ -117,8 +117,11 @@ export async function startStack(bindIp: string, o: StackOptions = {}): Promise<
   // checkout's AUTH_SECRET and this default never read each other's key)
   const fabricSecret =
     inherited.FABRIC_CA_SECRET ?? inherited.AUTH_SECRET ?? "nvi-lab-stack-fabric-secret-0123456789abcdef";
+  // tenants' sealed secrets (containers' environments, registry passwords): one key for the console and the worker
+  const secretsKey = inherited.NVI_SECRETS_KEY ?? fabricSecret;
   const deps = createCoreDeps(databaseUrl, {
     fabricSecret,
+    secretsKey,
     ...(o.instancePool ? { instancePool: o.instancePool } : {}),
   });
   const queuePrefix = `nvitest-${Date.now().toString(36)}`;
@@ -143,6 +146,7 @@ export async function startStack(bindIp: string, o: StackOptions = {}): Promise<
           REDIS_URL: redisUrl,
           QUEUE_PREFIX: queuePrefix,
           FABRIC_CA_SECRET: fabricSecret,
+          NVI_SECRETS_KEY: secretsKey,
           CONSOLE_BIND: bindIp,
           CONSOLE_PORT: String(consolePort),
           NVI_PACKAGE_DIR: o.packageDir ?? "",
@@ -210,6 +214,7 @@ export async function startStack(bindIp: string, o: StackOptions = {}): Promise<
           DATABASE_URL: databaseUrl,
           REDIS_URL: redisUrl,
           FABRIC_CA_SECRET: fabricSecret,
+          NVI_SECRETS_KEY: secretsKey,
           TSC_INSECURE_TCP: "0",
           QUEUE_PREFIX: queuePrefix,
           SWEEP_QUEUED_AFTER_MS: "0",

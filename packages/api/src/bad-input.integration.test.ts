@@ -192,6 +192,29 @@ describe("bad request bodies change nothing and say what is wrong", () => {
     const issues = (body.data as { issues: { path: string; message: string }[] }).issues;
     expect(issues.find((i) => i.path === "name")?.message).toBe("lower-case letters, digits and - (not at either end)");
   });
+
+  it("a container's environment and command are named when wrong: a bad name, a line break, a shell string", async () => {
+    const launch = async (over: Record<string, unknown>) => {
+      const res = await rest("POST", "/instances", {
+        token: kit.owner.token,
+        body: JSON.stringify({
+          name: "box",
+          subnetId: "sn_00000000000000000000",
+          runtime: "docker",
+          image: "a:1",
+          ...over,
+        }),
+      });
+      expect(res.status).toBe(400);
+      const body = await json(res);
+      expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
+      return (body.data as { issues: { path: string; message: string }[] }).issues;
+    };
+    expect((await launch({ env: { "BAD-NAME": "x" } }))[0]?.path).toMatch(/^env/);
+    const broken = await launch({ env: { A: "x\nB=y" } });
+    expect(broken[0]).toMatchObject({ path: "env.A", message: "must not contain NUL or line breaks" });
+    expect((await launch({ command: "sleep 1000" }))[0]?.path).toBe("command");
+  });
 });
 
 describe("text no column can hold (Postgres 22021/22P05) is refused at the edge", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CommandArgs, ContainerEnv, LogsOutcome, RegistryPull, LOG_LIMITS } from "./containers.ts";
 import { idRef } from "./ids.ts";
 import { ProbeOutcome, ProbeRequest, TraceOutcome, TraceRequest } from "./reachability.ts";
 
@@ -107,7 +108,10 @@ export const InstanceDto = z.object({
   cloudId: idRef("cloud"),
   runtime: InstanceRuntime,
   image: z.string().nullable(),
-  command: z.string().nullable(),
+  /** a container's command as argv (null: the image's own) */
+  command: z.array(z.string()).nullable(),
+  /** the names of a container's environment variables; their values are never returned */
+  envNames: z.array(z.string()),
   cpus: z.number().int(),
   memoryMiB: z.number().int(),
   address: z.string(),
@@ -180,7 +184,14 @@ export const InstanceSpec = z.object({
   name: z.string(),
   runtime: InstanceRuntime,
   image: z.string().nullable(),
+  /** legacy (a shell string, run with `sh -c`): no longer sent (always null) nor read; `args` replaced it */
   command: z.string().nullable(),
+  /** a container's command as argv, after the image (no shell); absent: the image's own */
+  args: CommandArgs.optional(),
+  /** a container's environment; only inside the start command, never on the container's labels */
+  env: ContainerEnv.optional(),
+  /** a container whose image is absent is pulled from here (with this account); only inside the start command */
+  registry: RegistryPull.optional(),
   cpus: z.number().int(),
   memoryMiB: z.number().int(),
   mac: z.string(),
@@ -203,6 +214,13 @@ export const HostCommandBody = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("veb.trace"), trace: TraceRequest }),
   z.object({ kind: z.literal("instance.stop"), instanceId: z.string(), runtime: InstanceRuntime }),
   z.object({ kind: z.literal("instance.resume"), spec: InstanceSpec }),
+  /** a container's last lines of output (read-only; answers the console's logs view) */
+  z.object({
+    kind: z.literal("instance.logs"),
+    instanceId: z.string(),
+    runtime: InstanceRuntime,
+    lines: z.number().int().min(1).max(LOG_LIMITS.maxLines),
+  }),
 ]);
 export type HostCommandBody = z.infer<typeof HostCommandBody>;
 
@@ -217,6 +235,8 @@ export const CommandResult = z.object({
   probe: ProbeOutcome.optional(),
   /** veb.trace: what the VEB would do with the packet */
   trace: TraceOutcome.optional(),
+  /** instance.logs: the container's last lines */
+  logs: LogsOutcome.optional(),
   error: z.string().max(2000).optional(),
 });
 export type CommandResult = z.infer<typeof CommandResult>;

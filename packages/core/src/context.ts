@@ -20,6 +20,8 @@ export interface CoreDeps {
   newId: IdGenerator;
   /** The secret the fabric CA's key is encrypted under (FABRIC_CA_SECRET, else AUTH_SECRET); without it no certificate is issued. */
   fabricSecret?: string;
+  /** The key tenants' secrets are sealed under (NVI_SECRETS_KEY, else AUTH_SECRET; see secrets/sealed.ts); without it none is kept. */
+  secretsKey?: string;
   /** Where hosts' instance blocks are assigned from (NVI_INSTANCE_POOL; default 100.96.0.0/11, see clouds/instance-blocks.ts). */
   instancePool?: string;
   /** What one organization may hold (NVI_ORG_HOST_LIMIT, NVI_ORG_POOL_BLOCK_LIMIT; defaults in clouds/org-limits.ts). */
@@ -29,13 +31,14 @@ export interface CoreDeps {
 /** Production wiring: one database pool per process, the system clock, random ids. */
 export function createCoreDeps(
   databaseUrl: string,
-  options: { fabricSecret?: string; instancePool?: string; orgLimits?: Partial<OrgLimits> } = {},
+  options: { fabricSecret?: string; secretsKey?: string; instancePool?: string; orgLimits?: Partial<OrgLimits> } = {},
 ): CoreDeps {
   return {
     db: createDb(databaseUrl),
     clock: systemClock,
     newId,
     ...(options.fabricSecret ? { fabricSecret: options.fabricSecret } : {}),
+    ...(options.secretsKey ? { secretsKey: options.secretsKey } : {}),
     ...(options.instancePool ? { instancePool: options.instancePool } : {}),
     ...(options.orgLimits ? { orgLimits: options.orgLimits } : {}),
   };

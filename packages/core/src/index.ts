@@ -57,3 +57,6 @@ export * from "./listing/hosts-page.ts";
 export * from "./listing/operations-page.ts";
 export * from "./instances/bulk.ts";
 export * from "./instances/serial-console.ts";
+export * from "./instances/container-logs.ts";
+export { ContainerLaunchFields } from "./instances/container-launch.ts";
+export * from "./clouds/registries.ts";

@@ -1,5 +1,7 @@
 import { MAX_REPORTED_IMAGES, isDockerImageReference, type InstanceSpec } from "@nvi/contracts";
 import { guardPort } from "../port-guard.ts";
+import { localStreamsRunner, type StreamsRunner } from "../runner.ts";
+import { pullImage, withEnvFile } from "./docker-pull.ts";
 import { listBindings, ofportOf, plugPort, unplugPort, type Runner } from "../veb.ts";
 import { hostIfName } from "./netns.ts";
 
@@ -8,9 +10,11 @@ import { hostIfName } from "./netns.ts";
  * `--init`, the CPU and memory limits, then our own veth into the container's network namespace,
  * plugged into the VEB like any instance port. Idempotent: a running container that is already
  * plugged is answered with its port; one whose process changed (restarted: Docker gave it a new
- * network namespace) is re-plugged. Images must already be on the host (no registry is assumed).
- * The image is checked against the reference grammar here as well as in the console, and every
- * argv ends its options with `--` before it, so no value can become a `docker` option.
+ * network namespace) is re-plugged. An image that is not on the host is pulled when it names the
+ * registry the cloud is set up with (docker-pull.ts); otherwise it must already be there. The image
+ * is checked against the reference grammar here as well as in the console, and every argv ends its
+ * options with `--` before it, so no value can become a `docker` option. The command is argv after
+ * the image (no shell); the environment goes through an env-file, never argv.
  */
 export const containerName = (instanceId: string): string => `nvi-${instanceId}`;
 
@@ -52,11 +56,18 @@ async function plugContainer(run: Runner, bridge: string, spec: InstanceSpec, pi
 }
 
 /** `hostId` marks the container as this host's: a Docker daemon shared by several agents (the lab) must not be re-plugged by the wrong one. */
+/** The spec as it rides on the container's labels: without the environment's values and the registry's account. */
+export function labelSpec(spec: InstanceSpec): InstanceSpec {
+  const { env: _env, registry: _registry, ...rest } = spec;
+  return rest;
+}
+
 export async function startDocker(
   run: Runner,
   bridge: string,
   spec: InstanceSpec,
   hostId: string,
+  streams: StreamsRunner = localStreamsRunner,
 ): Promise<{ ofport: number }> {
   if (!spec.image) throw new Error("a container needs an image");
   // the console checks this too; the agent does not take its word for it (claims are not facts)
@@ -66,13 +77,18 @@ export async function startDocker(
   let state = await inspect(run, name);
   if (!state) {
     const images = await run("docker", ["image", "inspect", "--", spec.image]).catch(() => null);
-    if (images === null)
-      throw new Error(`image ${spec.image} is not on this host (no registry is used: import or build it here first)`);
-    // the spec rides on labels, so a restarted container can be re-plugged without asking the console
+    if (images === null) {
+      if (!spec.registry)
+        throw new Error(
+          `image ${spec.image} is not on this host (it names no registry set up for this cloud: import or build it here first)`,
+        );
+      await pullImage(streams, spec.image, spec.registry);
+    }
+    // the spec rides on labels (its secrets left out), so a restarted container can be re-plugged without asking the console
     const labels = [
       `nvi.instance=${spec.instanceId}`,
       `nvi.host=${hostId}`,
-      `nvi.spec=${JSON.stringify(spec)}`,
+      `nvi.spec=${JSON.stringify(labelSpec(spec))}`,
     ].flatMap((l) => ["--label", l]);
     const args = [
       "run",
@@ -89,11 +105,9 @@ export async function startDocker(
       "--memory",
       `${spec.memoryMiB}m`,
       ...labels,
-      "--",
-      spec.image,
     ];
-    if (spec.command) args.push("sh", "-c", spec.command);
-    await run("docker", args);
+    const image = spec.image;
+    await withEnvFile(spec.env, (envOpts) => run("docker", [...args, ...envOpts, "--", image, ...(spec.args ?? [])]));
     state = await inspect(run, name);
   } else if (!state.running) {
     await run("docker", ["start", name]);

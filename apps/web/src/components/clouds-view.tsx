@@ -10,6 +10,7 @@ import {
 } from "@nvi/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { CloudGateways } from "./cloud-links.tsx";
+import { CloudRegistry } from "./cloud-registry.tsx";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
@@ -156,6 +157,7 @@ function CloudCard({ cloud, publicUrl, hostLimit }: { cloud: CloudDto; publicUrl
       <ErrorAlert error={remove.error} />
       <HostsTable cloudId={cloud.id} publicUrl={publicUrl} />
       <CloudGateways cloud={cloud} />
+      <CloudRegistry cloud={cloud} />
       <AddHost cloud={cloud} publicUrl={publicUrl} hostLimit={hostLimit} />
       <JoinTokensList cloudId={cloud.id} />
     </section>

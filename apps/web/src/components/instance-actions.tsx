@@ -29,6 +29,10 @@ export function InstanceActions({ instance }: { instance: InstanceDto }) {
           { label: "Operations", href: `/operations?target=${id}` },
           instance.runtime === "qemu" &&
             status === "running" && { label: "Serial console", href: `/instances/${id}/console` },
+          instance.runtime === "docker" &&
+            status !== "pending" &&
+            status !== "terminating" &&
+            status !== "terminated" && { label: "Logs", href: `/instances/${id}/logs` },
           (status === "running" || status === "failed") && {
             label: "Stop",
             testId: `instance-stop-${name}`,

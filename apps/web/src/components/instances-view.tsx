@@ -5,9 +5,11 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";
+import { containerLaunchInput } from "../lib/container-launch.ts";
 import { imageChoices, imagePlaceholder } from "../lib/launch-images.ts";
 import { parseLabels } from "../lib/labels.ts";
 import { useTRPC } from "../trpc/client.tsx";
+import { ContainerLaunchFields } from "./container-launch-fields.tsx";
 import { InstancesTable } from "./instances-table.tsx";
 import { useLiveUpdates } from "./live.tsx";
 import { ReachabilityCheck } from "./reachability-check.tsx";
@@ -57,13 +59,15 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
       const optional = (k: string) => formText(f, k) || undefined;
       const labels = parseLabels(formText(f, "labelsText"));
       if (!labels.ok) return problem(labels.error);
+      const container = runtime === "docker" ? containerLaunchInput(f) : ({ ok: true, value: {} } as const);
+      if (!container.ok) return problem(container.error);
       return {
         name: formText(f, "name"),
         subnetId: formText(f, "subnetId"),
         hostId: optional("hostId"),
         runtime,
         image: optional("image"),
-        command: optional("command"),
+        ...container.value,
         cpus: Number(formText(f, "cpus") || 1),
         memoryMiB: Number(formText(f, "memoryMiB") || 256),
         address: optional("address"),
@@ -130,15 +134,6 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
             </datalist>
           </Field>
         )}
-        {runtime === "docker" && (
-          <InputField
-            label="Command"
-            grow
-            name="command"
-            className="mono"
-            placeholder="the image's own (e.g. sleep infinity)"
-          />
-        )}
         <InputField label="vCPUs" name="cpus" type="number" min={1} max={16} defaultValue={1} />
         <InputField label="Memory (MiB)" name="memoryMiB" type="number" min={32} max={65536} defaultValue={256} />
         <InputField label="Address" name="address" className="mono" placeholder="lowest free" />
@@ -150,6 +145,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
           placeholder="tier=web, env=prod (policy groups select by them)"
         />
       </div>
+      {runtime === "docker" && <ContainerLaunchFields />}
     </FormCard>
   );
 }

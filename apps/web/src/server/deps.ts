@@ -17,6 +17,7 @@ export function coreDeps(): CoreDeps {
   const env = webEnv();
   return (g.nviDeps ??= createCoreDeps(env.DATABASE_URL, {
     fabricSecret: env.FABRIC_CA_SECRET ?? env.AUTH_SECRET,
+    secretsKey: env.NVI_SECRETS_KEY ?? env.AUTH_SECRET,
     ...(env.NVI_INSTANCE_POOL ? { instancePool: env.NVI_INSTANCE_POOL } : {}),
     orgLimits: { hosts: env.NVI_ORG_HOST_LIMIT, poolBlocks: env.NVI_ORG_POOL_BLOCK_LIMIT },
   }));

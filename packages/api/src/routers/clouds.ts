@@ -1,6 +1,7 @@
 import {
   IdentityApprovalDto,
   CloudDto,
+  CloudRegistryDto,
   CloudLinkDto,
   CredentialRotationDto,
   DeletedDto,
@@ -18,6 +19,11 @@ import {
   ApproveHostIdentityInput,
   approveHostIdentity,
   CloudRef,
+  CloudRegistryRef,
+  SetCloudRegistryInput,
+  clearCloudRegistry,
+  getCloudRegistry,
+  setCloudRegistry,
   CreateCloudInput,
   CreateJoinTokenInput,
   CreatedJoinToken,
@@ -81,6 +87,39 @@ export const cloudRouter = router({
     CloudRef,
     DeletedDto,
     deleteCloud,
+  ),
+  registry: read(
+    rest(
+      "GET",
+      "/clouds/{cloudId}/registry",
+      "clouds",
+      "The registry the cloud's hosts pull container images from: server and username; the password only as set or not set",
+    ),
+    CloudRegistryRef,
+    CloudRegistryDto,
+    getCloudRegistry,
+  ),
+  setRegistry: write(
+    rest(
+      "PUT",
+      "/clouds/{cloudId}/registry",
+      "clouds",
+      "Set the registry the cloud's hosts may pull from, with an optional account (the password is kept encrypted and never returned; a new server forgets the old password) (clouds:write)",
+    ),
+    SetCloudRegistryInput,
+    CloudRegistryDto,
+    setCloudRegistry,
+  ),
+  clearRegistry: write(
+    rest(
+      "DELETE",
+      "/clouds/{cloudId}/registry",
+      "clouds",
+      "Forget the cloud's registry and its account: images must then already be on the hosts (clouds:write)",
+    ),
+    CloudRegistryRef,
+    CloudRegistryDto,
+    clearCloudRegistry,
   ),
 });
 

@@ -3,6 +3,8 @@ import {
   CommandPollRequest,
   CommandResultRequest,
   InstanceDto,
+  InstanceLogsDto,
+  InstanceLogsInput,
   LaunchedDto,
   OperationDto,
   RecordedDto,
@@ -31,6 +33,7 @@ import {
   listInstances,
   listOperations,
   pullCommands,
+  readInstanceLogs,
   restartInstance,
   retryOperation,
   startInstance,
@@ -131,6 +134,18 @@ export const instanceRouter = router({
     LifecycleInput,
     LaunchedDto,
     restartInstance,
+  ),
+  // a POST: every read is audited and asks the host's agent (a command), so it is no safe GET
+  logs: write(
+    rest(
+      "POST",
+      "/instances/{instanceId}/logs",
+      "instances",
+      "A container's last lines of output (stdout and stderr, at most 1000 lines and 64 KiB), read from its host's agent, control sequences removed (instances:write; audited; 30 a minute)",
+    ),
+    InstanceLogsInput,
+    InstanceLogsDto,
+    readInstanceLogs,
   ),
 });
 

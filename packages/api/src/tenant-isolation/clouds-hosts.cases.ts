@@ -18,6 +18,14 @@ export const cloudsHostsCases: IsolationCases = {
     // hosts.integration's cloud-links case checks the same with another organization's live links
     "cloud.links": async (c, w) => assertNoLeak(w, await c.cloud.links()),
     "cloud.delete": (c, w) => expectCode(c.cloud.delete({ cloudId: w.aCloudId }), "NOT_FOUND"),
+    // another tenant's registry is neither read, set nor cleared (nor is it told whether it has one)
+    "cloud.registry": (c, w) => expectCode(c.cloud.registry({ cloudId: w.aCloudId }), "NOT_FOUND"),
+    "cloud.setRegistry": (c, w) =>
+      expectCode(
+        c.cloud.setRegistry({ cloudId: w.aCloudId, server: "evil.example:5000", username: "b", password: "pw" }),
+        "NOT_FOUND",
+      ),
+    "cloud.clearRegistry": (c, w) => expectCode(c.cloud.clearRegistry({ cloudId: w.aCloudId }), "NOT_FOUND"),
     "joinToken.list": (c, w) => expectCode(c.joinToken.list({ cloudId: w.aCloudId }), "NOT_FOUND"),
     "joinToken.create": (c, w) =>
       expectCode(
@@ -68,6 +76,20 @@ export const cloudsHostsCases: IsolationCases = {
       ),
     "DELETE /clouds/{cloudId}": async (call, w) =>
       expect((await call("DELETE", `/clouds/${w.aCloudId}`)).status).toBe(404),
+    "GET /clouds/{cloudId}/registry": async (call, w) =>
+      expect((await call("GET", `/clouds/${w.aCloudId}/registry`)).status).toBe(404),
+    "PUT /clouds/{cloudId}/registry": async (call, w) =>
+      expect(
+        (
+          await call("PUT", `/clouds/${w.aCloudId}/registry`, {
+            server: "evil.example:5000",
+            username: "b",
+            password: "p",
+          })
+        ).status,
+      ).toBe(404),
+    "DELETE /clouds/{cloudId}/registry": async (call, w) =>
+      expect((await call("DELETE", `/clouds/${w.aCloudId}/registry`)).status).toBe(404),
     "GET /clouds/{cloudId}/join-tokens": async (call, w) =>
       expect((await call("GET", `/clouds/${w.aCloudId}/join-tokens`)).status).toBe(404),
     "POST /clouds/{cloudId}/join-tokens": async (call, w) =>

@@ -68,6 +68,8 @@ export const networksInstancesCases: IsolationCases = {
       expectCode(c.instance.restart({ instanceId: w.aInstanceId, idempotencyKey: "bob-restart-1" }), "NOT_FOUND"),
     // another tenant's VM has no serial console for B (nor is its existence told)
     "serialConsole.open": (c, w) => expectCode(c.serialConsole.open({ instanceId: w.aInstanceId }), "NOT_FOUND"),
+    // another tenant's container's output is not read (nor is a host asked for it)
+    "instance.logs": (c, w) => expectCode(c.instance.logs({ instanceId: w.aInstanceId, lines: 10 }), "NOT_FOUND"),
     "operation.list": async (c, w) => assertNoLeak(w, await c.operation.list({})),
     "operation.page": async (c, w) => {
       expect((await c.operation.page({ ids: [w.aOperationId] })).items).toEqual([]);
@@ -81,6 +83,8 @@ export const networksInstancesCases: IsolationCases = {
   routes: {
     "POST /instances/{instanceId}/serial-console": async (call, w) =>
       expect((await call("POST", `/instances/${w.aInstanceId}/serial-console`, {})).status).toBe(404),
+    "POST /instances/{instanceId}/logs": async (call, w) =>
+      expect((await call("POST", `/instances/${w.aInstanceId}/logs`, { lines: 10 })).status).toBe(404),
     "GET /vpcs": async (call, w) => assertNoLeak(w, await (await call("GET", "/vpcs")).json()),
     "POST /vpcs": async (call, w) =>
       assertNoLeak(

@@ -65,6 +65,7 @@ export async function undoLaunch(tx: DbTx, instanceId: string, by: string): Prom
       name: `${inst.name}~${inst.id.slice(-6)}`,
     },
   });
+  await tx.instanceEnv.deleteMany({ where: { instanceId: inst.id } });
 }
 
 /** A stop/start/restart that never ran: the instance goes back to the status it had (if nothing else moved it meanwhile). */

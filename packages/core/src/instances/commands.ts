@@ -1,7 +1,9 @@
 import { CommandResult, HostCommandBody, type HostCommandDto, type InstanceInventoryItem } from "@nvi/contracts";
+import type { Prisma } from "@nvi/db";
 import { hostStatus, type AuthenticatedHost } from "../clouds/hosts.ts";
 import type { CoreDeps } from "../context.ts";
 import { DomainError } from "../errors.ts";
+import { scrubSecrets } from "./container-launch.ts";
 import { wakeOperation, type WaitClock } from "../operations/parking.ts";
 
 /**
@@ -25,7 +27,8 @@ export async function issueCommand(
     if (existing.status === "failed" && !(await waitingFor(deps, o.operationId, existing.id)))
       await deps.db.hostCommand.update({
         where: { id: existing.id },
-        data: { status: "pending", error: null, result: undefined },
+        // with the body as it is now: the stored one was scrubbed of its secrets when it was answered
+        data: { status: "pending", error: null, result: undefined, payload: o.body },
       });
     return existing.id;
   }
@@ -112,6 +115,8 @@ export async function completeCommand(
     where: { id: cmd.id },
     data: {
       status: result.ok ? "done" : "failed",
+      // answered: the secrets it carried for the agent (environment values, a registry password) are not kept
+      payload: scrubSecrets(cmd.payload) as Prisma.InputJsonValue,
       result: result,
       error: result.ok ? null : (result.error ?? "failed"),
       doneAt: deps.clock(),

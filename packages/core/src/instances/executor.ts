@@ -10,6 +10,7 @@ import { failed, type DataPlane, type ExecutorOptions } from "../operations/data
 import { parseCidr, type Cidr } from "../net/cidr.ts";
 import { releaseAddress } from "../vpcs/ipam.ts";
 import { finishCancelledLaunch } from "./cancel.ts";
+import { withContainerExtras } from "./container-launch.ts";
 import { awaitCommand, commandWaitKey, issueCommand } from "./commands.ts";
 import { OperationParked, waitClock, type WaitClock } from "../operations/parking.ts";
 import {
@@ -64,7 +65,7 @@ export function specOf(inst: InstanceRow): InstanceSpec {
     name: inst.name,
     runtime: inst.runtime,
     image: inst.image,
-    command: inst.command,
+    command: null,
     cpus: inst.cpus,
     memoryMiB: inst.memoryMiB,
     mac: inst.mac,
@@ -73,10 +74,16 @@ export function specOf(inst: InstanceRow): InstanceSpec {
     gateway: inst.subnet.gateway,
   };
 }
-type InstanceRow = Pick<
-  InstanceSpec,
-  "name" | "runtime" | "image" | "command" | "cpus" | "memoryMiB" | "mac" | "address"
-> & { id: string; subnet: { cidr: string; gateway: string } };
+type InstanceRow = Pick<InstanceSpec, "name" | "runtime" | "image" | "cpus" | "memoryMiB" | "mac" | "address"> & {
+  id: string;
+  subnet: { cidr: string; gateway: string };
+};
+
+/** The spec a start or resume command carries: specOf, and for a container its argv, environment and registry. */
+export const startSpecOf = (
+  deps: CoreDeps,
+  inst: InstanceRow & { hostId: string; commandArgs: string[] },
+): Promise<InstanceSpec> => withContainerExtras(deps, inst, specOf(inst));
 
 /**
  * Starts an operation on an instance that must still be there and not on its way out. Null when
@@ -193,7 +200,13 @@ export async function runLaunch(
     if (cancelledBefore) return await removeCancelled(cancelledBefore);
     await deps.db.instance.update({ where: { id: inst.id }, data: { status: "starting", statusReason: null } });
     await progress.step("start on the host", "running");
-    const result = await askHost(deps, inst, operationId, { kind: "instance.start", spec: specOf(inst) }, o);
+    const result = await askHost(
+      deps,
+      inst,
+      operationId,
+      { kind: "instance.start", spec: await startSpecOf(deps, inst) },
+      o,
+    );
     if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
     await progress.step("start on the host", "done");
     await deps.db.instance.update({ where: { id: inst.id }, data: { ofport: result.ofport } });
@@ -240,6 +253,8 @@ export async function runTerminate(
         where: { id: inst.id },
         data: { status: "terminated", ofport: null, statusReason: null, name: `${inst.name}~${inst.id.slice(-6)}` },
       });
+      // a terminated container's environment has no further use: its secrets are not kept
+      await tx.instanceEnv.deleteMany({ where: { instanceId: inst.id } });
     });
     await progress.step("release the address", "done", inst.address);
     await finishOperation(deps, operationId, { ok: true });

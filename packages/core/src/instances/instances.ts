@@ -22,6 +22,7 @@ import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { allocateAddress } from "../vpcs/ipam.ts";
 import { createOperation } from "../operations/operations.ts";
+import { ContainerLaunchFields, checkContainerInput, containerColumns, storeContainerEnv } from "./container-launch.ts";
 import { dispatchIfUnqueued, dispatchOperation } from "../operations/outbox.ts";
 import type { OperationQueue } from "../operations/queue.ts";
 
@@ -43,7 +44,7 @@ export const LaunchInstanceInput = z.object({
   runtime: InstanceRuntime.default("netns"),
   /** docker: an image present on the host; qemu: the name of a guest in the host's image directory (e.g. nvi-busybox) */
   image: z.string().trim().min(1).max(200).optional(),
-  command: z.string().trim().min(1).max(500).optional(),
+  ...ContainerLaunchFields,
   cpus: z.number().int().min(1).max(INSTANCE_LIMITS.cpus).default(1),
   memoryMiB: z.number().int().min(32).max(INSTANCE_LIMITS.memoryMiB).default(256),
   /** a specific address of the subnet; omitted: the lowest free one */
@@ -70,7 +71,8 @@ type Row = {
   hostId: string;
   runtime: InstanceRuntime;
   image: string | null;
-  command: string | null;
+  commandArgs: string[];
+  envNames: string[];
   cpus: number;
   memoryMiB: number;
   address: string;
@@ -95,7 +97,8 @@ export function instanceDto(r: Row): InstanceDto {
     cloudId: asId("cloud", r.host.cloudId),
     runtime: r.runtime,
     image: r.image,
-    command: r.command,
+    command: r.commandArgs.length > 0 ? r.commandArgs : null,
+    envNames: r.envNames,
     cpus: r.cpus,
     memoryMiB: r.memoryMiB,
     address: r.address,
@@ -229,6 +232,7 @@ export async function launchInstance(
   const subnet = await ctx.db.subnet.findFirst({ where: { id: input.subnetId, orgId } });
   if (!subnet) throw new DomainError("NOT_FOUND", "subnet not found", { field: "subnetId" });
   checkVmInput(input);
+  checkContainerInput(input);
   const host = await placeInstance(ctx, subnet.cloudId, input);
   const count = await ctx.db.instance.count({ where: { orgId, status: { not: "terminated" } } });
   if (count >= INSTANCE_LIMITS.perOrganization)
@@ -251,7 +255,7 @@ export async function launchInstance(
           name: input.name,
           runtime: input.runtime,
           image: input.image ?? null,
-          command: input.command ?? null,
+          ...containerColumns(input),
           cpus: input.cpus,
           memoryMiB: input.memoryMiB,
           address,
@@ -261,6 +265,7 @@ export async function launchInstance(
         },
         include: withHost,
       });
+      await storeContainerEnv(tx, ctx, id, input);
       const steps: OperationStep[] = LAUNCH_STEPS.map((s, i) => ({
         name: s,
         status: i === 0 ? "done" : "pending",

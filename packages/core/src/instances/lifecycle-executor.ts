@@ -2,7 +2,7 @@ import type { InstanceStatus } from "@nvi/contracts";
 import type { CoreDeps } from "../context.ts";
 import { restoreStatus } from "./cancel.ts";
 import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
-import { askHost, beginOnInstance, programTsc, removeCommand, specOf } from "./executor.ts";
+import { askHost, beginOnInstance, programTsc, removeCommand, startSpecOf } from "./executor.ts";
 import { LIFECYCLE, type LifecycleKind } from "./lifecycle.ts";
 import { OperationParked } from "../operations/parking.ts";
 import {
@@ -75,7 +75,13 @@ async function startPhase({ deps, plane, progress, operationId, o }: Phase, inst
     throw new Error(`the instance is ${now?.status ?? "gone"}: not started`);
   await moveStatus(deps, inst.id, ["stopped", "stopping", "starting", "failed"], { status: "starting" });
   await progress.step("start on the host", "running");
-  const result = await askHost(deps, inst, operationId, { kind: "instance.resume", spec: specOf(inst) }, o);
+  const result = await askHost(
+    deps,
+    inst,
+    operationId,
+    { kind: "instance.resume", spec: await startSpecOf(deps, inst) },
+    o,
+  );
   if (!result.ok || !result.ofport) throw new Error(result.error ?? "the agent did not report the instance's port");
   if (!(await moveStatus(deps, inst.id, ["starting"], { status: "starting", ofport: result.ofport }))) {
     // terminated while the host was starting it: take the workload down again instead of plugging it

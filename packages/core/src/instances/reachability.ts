@@ -19,7 +19,7 @@ export const PROBE_WAIT_MS = 15_000;
 export async function askOnce(
   ctx: Ctx,
   hostId: string,
-  body: Extract<HostCommandBody, { kind: "instance.probe" | "veb.trace" }>,
+  body: Extract<HostCommandBody, { kind: "instance.probe" | "veb.trace" | "instance.logs" }>,
 ): Promise<CommandResult> {
   const commandId = ctx.newId("hostCommand");
   await ctx.db.hostCommand.create({ data: { id: commandId, hostId, kind: body.kind, payload: body } });

@@ -1,10 +1,9 @@
 import { idRef } from "@nvi/contracts";
 import { z } from "zod";
-import { grants } from "../access.ts";
-import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { AuthenticatedHost } from "../clouds/hosts.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import { auditedInstanceAccess } from "./instance-access.ts";
 
 /**
  * Who may open a VM's serial console (issue 17, item 5). The console is a root shell on the
@@ -30,27 +29,11 @@ export async function authorizeSerialConsole(
   ctx: Ctx,
   input: z.infer<typeof SerialConsoleInput>,
 ): Promise<SerialConsoleTarget> {
-  const audit = (outcome: "granted" | "refused", reason?: string) =>
-    recordAudit(ctx.db, ctx, subjectOf(ctx.actor), {
-      action: SERIAL_CONSOLE_ACTION,
-      targetType: "instance",
-      targetId: input.instanceId,
-      after: reason ? { outcome, reason } : { outcome },
-    });
-  if (!grants(ctx.actor.scopes, "instances", "write")) {
-    await audit("refused", "missing the instances:write scope");
-    throw new DomainError("MISSING_SCOPE", "the serial console needs the instances:write scope (a viewer has none)", {
-      missing: ["instances:write"],
-    });
-  }
-  const row = await ctx.db.instance.findFirst({
-    where: { id: input.instanceId, orgId: ctx.actor.orgId },
-    select: { id: true, name: true, hostId: true, runtime: true, status: true },
+  const { row, audit } = await auditedInstanceAccess(ctx, {
+    instanceId: input.instanceId,
+    action: SERIAL_CONSOLE_ACTION,
+    scopeMessage: "the serial console needs the instances:write scope (a viewer has none)",
   });
-  if (!row) {
-    await audit("refused", "not found");
-    throw notFound("instance");
-  }
   if (row.runtime !== "qemu") {
     await audit("refused", `a ${row.runtime} instance has no serial console`);
     throw new DomainError("INSTANCE_STATE", `${row.name} is a ${row.runtime} instance: only VMs have a serial console`);

@@ -18,7 +18,7 @@ import { redisOperationQueue } from "../operations/queue.ts";
 export function testDeps(): CoreDeps {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL must point at the test database (scripts/test.sh sets it)");
-  return createCoreDeps(url);
+  return createCoreDeps(url, { secretsKey: process.env.NVI_SECRETS_KEY ?? "core-tests-sealed-secrets-key-0123456789" });
 }
 
 /** A real BullMQ operation queue on the test Redis (`REDIS_URL`), under its own prefix: nothing consumes it. */
