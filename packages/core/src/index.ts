@@ -57,3 +57,6 @@ export * from "./listing/hosts-page.ts";
 export * from "./listing/operations-page.ts";
 export * from "./instances/bulk.ts";
 export * from "./instances/serial-console.ts";
+export * from "./instances/guest-config.ts";
+export * from "./ssh-keys/ssh-keys.ts";
+export { parseSshPublicKey, type ParsedSshKey } from "./ssh-keys/key-format.ts";
