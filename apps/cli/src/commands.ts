@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Command } from "./command.ts";
 import { arg, need, num, query } from "./args.ts";
 import { POLICY_COMMANDS } from "./policy-commands.ts";
+import { SSH_KEY_COMMANDS, vmGuestFlags } from "./ssh-key-commands.ts";
 
 export type { Command };
 
@@ -185,7 +186,7 @@ export const COMMANDS: Command[] = [
   {
     words: ["instances", "launch"],
     usage:
-      "instances launch --name N --subnet SUBNET_ID [--runtime netns|docker|qemu] [--host HOST_ID] [--image I] [--cpus N] [--memory MIB] [--address A]",
+      "instances launch --name N --subnet SUBNET_ID [--runtime netns|docker|qemu] [--host HOST_ID] [--image I] [--cpus N] [--memory MIB] [--address A] [--ssh-key ID,… --user-data FILE (VMs)]",
     summary: "launch an instance (a queued operation; see `operations show`)",
     method: "POST",
     path: () => "/instances",
@@ -200,6 +201,7 @@ export const COMMANDS: Command[] = [
         cpus: num(a, "cpus") ?? 1,
         memoryMiB: num(a, "memory") ?? 256,
         address: opt("address"),
+        ...vmGuestFlags(a),
         // one key per invocation: a request the CLI sends again (after a 503) is the same launch
         idempotencyKey: `cli-${randomUUID()}`,
       };
@@ -314,6 +316,7 @@ export const COMMANDS: Command[] = [
     pick: (answer) => (answer as { events: unknown }).events,
   },
   ...POLICY_COMMANDS,
+  ...SSH_KEY_COMMANDS,
 ];
 
 export const SWITCHES = new Set(["json", "reusable", "allow-overlap", "help", "preview", "two-way", "icmp", "none"]);
