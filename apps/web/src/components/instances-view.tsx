@@ -15,7 +15,8 @@ import { useDisclosure } from "./ui/disclosure.ts";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { Field, FormCard, InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
-import { problem, useFormMutation } from "./ui/use-form-mutation.ts";
+import { FormProblem, problem, useFormMutation } from "./ui/use-form-mutation.ts";
+import { readVmGuest, VmGuestFields } from "./vm-guest-fields.tsx";
 
 const RUNTIMES: { value: InstanceDto["runtime"]; label: string }[] = [
   { value: "netns", label: "network namespace" },
@@ -57,6 +58,8 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
       const optional = (k: string) => formText(f, k) || undefined;
       const labels = parseLabels(formText(f, "labelsText"));
       if (!labels.ok) return problem(labels.error);
+      const guest = runtime === "qemu" ? readVmGuest(f) : {};
+      if (guest instanceof FormProblem) return guest;
       return {
         name: formText(f, "name"),
         subnetId: formText(f, "subnetId"),
@@ -68,6 +71,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
         memoryMiB: Number(formText(f, "memoryMiB") || 256),
         address: optional("address"),
         labels: labels.labels,
+        ...guest,
       };
     },
     { onDone },
@@ -150,6 +154,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
           placeholder="tier=web, env=prod (policy groups select by them)"
         />
       </div>
+      {runtime === "qemu" && <VmGuestFields />}
     </FormCard>
   );
 }
