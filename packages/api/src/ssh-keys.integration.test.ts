@@ -18,15 +18,22 @@ function rest(method: string, path: string, token: string, body?: unknown) {
   );
 }
 
-/** An all-scopes token of someone who joined the owner's organization with `role`. */
+/**
+ * A token of someone in the owner's organization with `role`: made while a member (a viewer mints
+ * no tokens), then the role set; a token never does more than its creator's current role allows.
+ */
 async function tokenOf(role: "member" | "viewer") {
   const t = await makeTenant(kit.deps, `kira-${role}`);
-  await kit.deps.db.membership.create({
-    data: { id: kit.deps.newId("membership"), orgId: kit.owner.orgId, userId: t.userId, role },
+  const m = await kit.deps.db.membership.create({
+    data: { id: kit.deps.newId("membership"), orgId: kit.owner.orgId, userId: t.userId, role: "member" },
   });
   const actor = await resolveUserActor(kit.deps, { userId: t.userId, preferredOrgId: kit.owner.orgId, sourceIp: null });
-  const scopes = role === "viewer" ? (["instances:read"] as const) : (["instances:write"] as const);
-  return (await createApiToken({ ...kit.deps, actor }, { name: role, scopes: [...scopes], expiresInDays: 1 })).secret;
+  const { secret } = await createApiToken(
+    { ...kit.deps, actor },
+    { name: role, scopes: ["instances:read", "instances:write"], expiresInDays: 1 },
+  );
+  await kit.deps.db.membership.update({ where: { id: m.id }, data: { role } });
+  return secret;
 }
 
 describe("SSH keys over REST", () => {
