@@ -59,7 +59,7 @@ const inInstance = (id: string, cmd: string[]) => run("ip", ["netns", "exec", `$
 
 describe("a Debian 12 VM in the VPC", () => {
   it(
-    "boots from the cloud image through the API, answers a peer in the other datacenter (ping, TCP to sshd), terminate leaves nothing",
+    "boots from the cloud image through the API, answers a peer in the other datacenter (ping; SSH with the key chosen at launch, not another), terminate leaves nothing",
     async () => {
       // two keys of the organization; the launch chooses one
       const keyIds: Record<string, string> = {};
