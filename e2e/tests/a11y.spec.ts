@@ -19,6 +19,7 @@ const CONSOLE_PAGES = [
   "/policies",
   "/operations",
   "/audit",
+  "/ssh-keys",
   "/tokens",
   "/settings",
   "/api-docs",

@@ -1,11 +1,12 @@
 import { createServer, type Server } from "node:http";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ALL_SCOPES } from "@nvi/contracts";
 import { createApiContext, handleRest } from "@nvi/api";
 import { createApiToken, createCoreDeps, type CoreDeps } from "@nvi/core";
 import { person, testQueue } from "@nvi/core/test-support";
+import { TEST_SSH_KEYS } from "@nvi/core/test-support/ssh-keys";
 import { cutProxy, viaPort } from "@nvi/core/test-support/faults";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run } from "./run.ts";
@@ -146,6 +147,27 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
     expect((await nvi("policy", "why", "inst_00000000000000000000", "--address", "10.77.1.9")).err).toMatch(
       /instance not found \(NOT_FOUND\)/,
     );
+  });
+
+  it("keeps SSH keys: add from a .pub file or a line, list with fingerprints, refuse a bad one, remove", async () => {
+    const pub = path.join(dir, "id_ed25519.pub");
+    await writeFile(pub, `${TEST_SSH_KEYS.ed25519A.line}\n`);
+    const added = JSON.parse((await nvi("ssh-keys", "add", "--name", "laptop", "--file", pub, "--json")).out) as {
+      id: string;
+    };
+    expect(added.id).toMatch(/^sshk_/);
+    expect((await nvi("ssh-keys", "add", "--name", "ci", "--key", TEST_SSH_KEYS.rsa2048.line)).code).toBe(0);
+    const list = await nvi("ssh-keys", "list");
+    expect(list.out.split("\n")[0]).toMatch(/^ID\s+NAME\s+TYPE\s+BITS\s+FINGERPRINT\s+COMMENT/);
+    expect(list.out).toContain(`laptop  ssh-ed25519  256   ${TEST_SSH_KEYS.ed25519A.fingerprint}`);
+    const weak = await nvi("ssh-keys", "add", "--name", "old", "--key", TEST_SSH_KEYS.rsa1024.line);
+    expect(weak).toMatchObject({ code: 1 });
+    expect(weak.err).toMatch(/an RSA key needs at least 2048 bits \(this one has 1024\) \(VALIDATION_FAILED\)/);
+    expect((await nvi("ssh-keys", "add", "--name", "x", "--file", path.join(dir, "none.pub"))).err).toMatch(
+      /--file .*none\.pub: ENOENT/,
+    );
+    expect((await nvi("ssh-keys", "remove", added.id)).code).toBe(0);
+    expect((await nvi("ssh-keys", "list")).out).not.toContain("laptop");
   });
 
   it("reports API refusals with the field at fault, and usage errors with exit code 2", async () => {

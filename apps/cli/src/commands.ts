@@ -3,6 +3,7 @@ import type { Command } from "./command.ts";
 import { arg, need, num, query } from "./args.ts";
 import { CONTAINER_COMMANDS, containerLaunchFields } from "./container-commands.ts";
 import { POLICY_COMMANDS } from "./policy-commands.ts";
+import { SSH_KEY_COMMANDS, vmGuestFlags } from "./ssh-key-commands.ts";
 
 export type { Command };
 
@@ -186,7 +187,7 @@ export const COMMANDS: Command[] = [
   {
     words: ["instances", "launch"],
     usage:
-      "instances launch --name N --subnet SUBNET_ID [--runtime netns|docker|qemu] [--host HOST_ID] [--image I] [--cpus N] [--memory MIB] [--address A] [--env K=V]… [--command JSON_ARRAY | -- CMD ARG…]",
+      "instances launch --name N --subnet SUBNET_ID [--runtime netns|docker|qemu] [--host HOST_ID] [--image I] [--cpus N] [--memory MIB] [--address A] [--env K=V]… [--command JSON_ARRAY | -- CMD ARG…] (containers) [--ssh-key ID,… --user-data FILE] (VMs)",
     summary: "launch an instance (a queued operation; see `operations show`)",
     method: "POST",
     path: () => "/instances",
@@ -202,6 +203,7 @@ export const COMMANDS: Command[] = [
         memoryMiB: num(a, "memory") ?? 256,
         address: opt("address"),
         ...containerLaunchFields(a),
+        ...vmGuestFlags(a),
         // one key per invocation: a request the CLI sends again (after a 503) is the same launch
         idempotencyKey: `cli-${randomUUID()}`,
       };
@@ -317,6 +319,7 @@ export const COMMANDS: Command[] = [
   },
   ...POLICY_COMMANDS,
   ...CONTAINER_COMMANDS,
+  ...SSH_KEY_COMMANDS,
 ];
 
 export const SWITCHES = new Set(["json", "reusable", "allow-overlap", "help", "preview", "two-way", "icmp", "none"]);

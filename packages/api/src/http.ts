@@ -8,8 +8,11 @@ import { unstorableStringAt } from "./input-guard.ts";
 import { readGate } from "./read-gate.ts";
 import { appRouter } from "./root.ts";
 
-/** Requests larger than this are refused before any parsing (64 KiB is ample for this API). */
-export const MAX_BODY_BYTES = 64 * 1024;
+/**
+ * Requests larger than this are refused before any parsing. The largest legitimate body is a VM's
+ * launch with its cloud-init user-data (64 Ki characters, more once JSON-escaped or in UTF-8).
+ */
+export const MAX_BODY_BYTES = 256 * 1024;
 export const REST_PREFIX = "/api/v1";
 export const TRPC_PREFIX = "/api/trpc";
 export const MAX_BATCH_SIZE = 10;
@@ -203,7 +206,7 @@ export function openApiDocument(baseUrl: string) {
         "Everything the console does, for scripts. Authenticate with `Authorization: Bearer nvi_…` (create a token under Tokens). " +
         "Errors are JSON `{ code, message, data: { domainCode, field, issues } }`.",
       baseUrl: `${baseUrl}${REST_PREFIX}`,
-      tags: ["account", "organizations", "members", "tokens", "audit", "clouds", "vpcs", "agent"],
+      tags: ["account", "organizations", "members", "tokens", "ssh-keys", "audit", "clouds", "vpcs", "agent"],
     }),
   );
   return { ...cachedDocument, servers: [{ url: `${baseUrl}${REST_PREFIX}` }] };

@@ -6,6 +6,7 @@ import { denyRouter, groupRouter, peeringRouter, policyRouter, ruleRouter } from
 import { agentSerialRouter, serialConsoleRouter } from "./routers/serial.ts";
 import { reachabilityRouter } from "./routers/reachability.ts";
 import { invitationRouter, memberRouter } from "./routers/members.ts";
+import { sshKeyRouter } from "./routers/ssh-keys.ts";
 import { tokenRouter } from "./routers/tokens.ts";
 import { subnetRouter, vpcRouter } from "./routers/vpcs.ts";
 import { createCallerFactory, router } from "./trpc.ts";
@@ -16,6 +17,7 @@ export const appRouter = router({
   member: memberRouter,
   invitation: invitationRouter,
   token: tokenRouter,
+  sshKey: sshKeyRouter,
   audit: auditRouter,
   cloud: cloudRouter,
   joinToken: joinTokenRouter,

@@ -94,6 +94,7 @@ export const AUDIT_TARGET_TYPES = [
   "deny",
   "peering",
   "policy",
+  "ssh_key",
 ] as const;
 export const AuditTargetType = z.enum(AUDIT_TARGET_TYPES);
 export type AuditTargetType = z.infer<typeof AuditTargetType>;

@@ -27,6 +27,7 @@ export const ID_PREFIXES = {
   policyRule: "rule",
   denyRule: "deny",
   peering: "pcx",
+  sshKey: "sshk",
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

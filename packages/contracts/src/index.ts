@@ -6,6 +6,7 @@ export * from "./host-guards.ts";
 export * from "./gateways.ts";
 export * from "./instances.ts";
 export * from "./containers.ts";
+export * from "./ssh-keys.ts";
 export * from "./serial.ts";
 export * from "./reachability.ts";
 export * from "./policy.ts";

@@ -60,3 +60,6 @@ export * from "./instances/serial-console.ts";
 export * from "./instances/container-logs.ts";
 export { ContainerLaunchFields } from "./instances/container-launch.ts";
 export * from "./clouds/registries.ts";
+export * from "./instances/guest-config.ts";
+export * from "./ssh-keys/ssh-keys.ts";
+export { parseSshPublicKey, type ParsedSshKey } from "./ssh-keys/key-format.ts";

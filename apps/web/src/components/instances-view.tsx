@@ -17,7 +17,8 @@ import { useDisclosure } from "./ui/disclosure.ts";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { Field, FormCard, InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
-import { problem, useFormMutation } from "./ui/use-form-mutation.ts";
+import { FormProblem, problem, useFormMutation } from "./ui/use-form-mutation.ts";
+import { readVmGuest, VmGuestFields } from "./vm-guest-fields.tsx";
 
 const RUNTIMES: { value: InstanceDto["runtime"]; label: string }[] = [
   { value: "netns", label: "network namespace" },
@@ -61,6 +62,8 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
       if (!labels.ok) return problem(labels.error);
       const container = runtime === "docker" ? containerLaunchInput(f) : ({ ok: true, value: {} } as const);
       if (!container.ok) return problem(container.error);
+      const guest = runtime === "qemu" ? readVmGuest(f) : {};
+      if (guest instanceof FormProblem) return guest;
       return {
         name: formText(f, "name"),
         subnetId: formText(f, "subnetId"),
@@ -72,6 +75,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
         memoryMiB: Number(formText(f, "memoryMiB") || 256),
         address: optional("address"),
         labels: labels.labels,
+        ...guest,
       };
     },
     { onDone },
@@ -146,6 +150,7 @@ function LaunchForm({ vpcs, onDone }: { vpcs: VpcDto[]; onDone: () => void }) {
         />
       </div>
       {runtime === "docker" && <ContainerLaunchFields />}
+      {runtime === "qemu" && <VmGuestFields />}
     </FormCard>
   );
 }

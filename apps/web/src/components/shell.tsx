@@ -30,6 +30,7 @@ const NAV: { section: string; items: { href: string; label: string }[] }[] = [
   {
     section: "Organization",
     items: [
+      { href: "/ssh-keys", label: "SSH keys" },
       { href: "/tokens", label: "API tokens" },
       { href: "/settings", label: "Settings" },
       { href: "/api-docs", label: "API reference" },

@@ -1,3 +1,4 @@
+import { TEST_SSH_KEYS } from "@nvi/core/test-support/ssh-keys";
 import { expect } from "vitest";
 import { assertNoLeak, expectCode, type IsolationCases } from "../test-support/tenant-isolation.ts";
 
@@ -36,6 +37,13 @@ export const organizationCases: IsolationCases = {
         ? expectCode(c.token.create({ name: "bob's", scopes: ["vpcs:read"], expiresInDays: 1 }), "FORBIDDEN")
         : assertNoLeak(w, await c.token.create({ name: "bob's", scopes: ["vpcs:read"], expiresInDays: 1 })),
     "token.revoke": (c, w) => expectCode(c.token.revoke({ tokenId: w.a.tokenId }), "NOT_FOUND"),
+    // B keeps its own keys; A's is neither listed nor found
+    "sshKey.list": async (c, w) => assertNoLeak(w, await c.sshKey.list()),
+    "sshKey.add": async (c, w, via) => {
+      const key = via === "token" ? TEST_SSH_KEYS.ed25519C : TEST_SSH_KEYS.ed25519B;
+      assertNoLeak(w, await c.sshKey.add({ name: `bob-${via}`, publicKey: key.line }));
+    },
+    "sshKey.remove": (c, w) => expectCode(c.sshKey.remove({ sshKeyId: w.aSshKeyId }), "NOT_FOUND"),
     "audit.list": async (c, w) => {
       assertNoLeak(w, await c.audit.list({ limit: 200 }));
       expect((await c.audit.list({ targetId: w.a.tokenId, limit: 50 })).events).toEqual([]);
@@ -67,6 +75,16 @@ export const organizationCases: IsolationCases = {
       expect((await call("POST", "/tokens", { name: "x", scopes: ["audit:read"] })).status).toBe(403),
     "DELETE /tokens/{tokenId}": async (call, w) =>
       expect((await call("DELETE", `/tokens/${w.a.tokenId}`)).status).toBe(404),
+    "GET /ssh-keys": async (call, w) => assertNoLeak(w, await (await call("GET", "/ssh-keys")).json()),
+    "POST /ssh-keys": async (call, w) => {
+      const res = await call("POST", "/ssh-keys", { name: "bob-rest", publicKey: TEST_SSH_KEYS.ecdsa256.line });
+      expect(res.status).toBe(200);
+      const key = (await res.json()) as { id: string };
+      expect(key.id).not.toBe(w.aSshKeyId);
+      expect(await w.deps.db.sshKey.findUniqueOrThrow({ where: { id: key.id } })).toMatchObject({ orgId: w.b.orgId });
+    },
+    "DELETE /ssh-keys/{sshKeyId}": async (call, w) =>
+      expect((await call("DELETE", `/ssh-keys/${w.aSshKeyId}`)).status).toBe(404),
     "GET /audit-events": async (call, w) =>
       assertNoLeak(w, await (await call("GET", "/audit-events?limit=200")).json()),
   },

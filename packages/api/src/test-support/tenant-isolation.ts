@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  addSshKey,
   createCloud,
   createDeny,
   createGroup,
@@ -15,6 +16,7 @@ import {
   resolveUserActor,
   type CoreDeps,
 } from "@nvi/core";
+import { TEST_SSH_KEYS } from "@nvi/core/test-support/ssh-keys";
 import { TRPCError } from "@trpc/server";
 import { createCaller } from "../root.ts";
 import { handleRest } from "../http.ts";
@@ -50,6 +52,7 @@ export interface IsolationWorld {
   aRuleId: string;
   aDenyId: string;
   aPeeringId: string;
+  aSshKeyId: string;
   queue: ReturnType<typeof redisOperationQueue>;
   aSecrets: string[];
 }
@@ -133,6 +136,8 @@ async function buildWorld(deps: CoreDeps, onQueue: (q: IsolationWorld["queue"]) 
   ).targetId!;
   const aOther = await createVpc(aCtx, { name: "a-vpc-2", cidr: "10.97.0.0/16", allowOverlap: false });
   const aPeeringId = (await requestPeering(aCtx, queue, { vpcId: aVpcId, peerVpcId: aOther.id })).targetId!;
+  const aSshKeyId = (await addSshKey(aCtx, { name: "a-laptop", publicKey: TEST_SSH_KEYS.ed25519A.line })).id;
+  aSecrets.push(TEST_SSH_KEYS.ed25519A.line.split(" ")[1]!, TEST_SSH_KEYS.ed25519A.fingerprint);
   const bActor = await resolveUserActor(deps, { userId: b.userId, preferredOrgId: b.orgId, sourceIp: null });
   const bCloudId = (
     await createCloud({ ...deps, actor: bActor }, { name: "b-cloud", kind: "vm", region: "us", datacenter: "iad1" })
@@ -158,6 +163,7 @@ async function buildWorld(deps: CoreDeps, onQueue: (q: IsolationWorld["queue"]) 
     aRuleId,
     aDenyId,
     aPeeringId,
+    aSshKeyId,
     queue,
     aSecrets,
   };
@@ -183,6 +189,7 @@ export function assertNoLeak(w: IsolationWorld, value: unknown) {
     w.aRuleId,
     w.aDenyId,
     w.aPeeringId,
+    w.aSshKeyId,
     "a's guardrail",
     ...w.aSecrets,
   ]) {
@@ -229,6 +236,7 @@ async function expectAIntact({ deps, ...w }: IsolationWorld) {
   expect(await deps.db.denyRule.findUnique({ where: { id: w.aDenyId } })).not.toBeNull();
   expect(await deps.db.vpcPeering.findUnique({ where: { id: w.aPeeringId } })).toMatchObject({ status: "active" });
   expect(await deps.db.instance.findUnique({ where: { id: w.aInstanceId } })).toMatchObject({ labels: {} });
+  expect(await deps.db.sshKey.findUnique({ where: { id: w.aSshKeyId } })).toMatchObject({ name: "a-laptop" });
 }
 
 /**

@@ -18,6 +18,8 @@ const LOADERS: Partial<Record<AuditTargetType, Loader>> = {
   group: (db, orgId, ids) => db.group.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
   token: (db, orgId, ids) =>
     db.apiToken.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
+  ssh_key: (db, orgId, ids) =>
+    db.sshKey.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
   organization: (db, orgId, ids) =>
     db.organization.findMany({
       where: { id: { in: ids.filter((id) => id === orgId) } },

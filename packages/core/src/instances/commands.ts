@@ -5,6 +5,7 @@ import type { CoreDeps } from "../context.ts";
 import { DomainError } from "../errors.ts";
 import { scrubSecrets } from "./container-launch.ts";
 import { wakeOperation, type WaitClock } from "../operations/parking.ts";
+import { withUserData } from "./guest-config.ts";
 
 /**
  * The agent channel: commands wait in Postgres for their host's agent, which fetches them over
@@ -99,7 +100,18 @@ export async function pullCommands(
       await deps.db.instance.update({ where: { id: e.id }, data: { ofport: have.ofport, statusReason: null } });
     }
   }
-  return { commands: due.map((c) => ({ id: c.id, body: HostCommandBody.parse(c.payload) })), missing };
+  const { ready, failed } = await withUserData(
+    deps,
+    due.map((c) => ({ id: c.id, body: HostCommandBody.parse(c.payload) })),
+  );
+  for (const f of failed) {
+    const cmd = await deps.db.hostCommand.update({
+      where: { id: f.id },
+      data: { status: "failed", error: f.error, doneAt: now },
+    });
+    if (cmd.operationId) await wakeOperation(deps, cmd.operationId);
+  }
+  return { commands: ready, missing };
 }
 
 export async function completeCommand(

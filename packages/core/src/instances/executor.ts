@@ -11,6 +11,7 @@ import { parseCidr, type Cidr } from "../net/cidr.ts";
 import { releaseAddress } from "../vpcs/ipam.ts";
 import { finishCancelledLaunch } from "./cancel.ts";
 import { withContainerExtras } from "./container-launch.ts";
+import { guestSpecOf, type StoredGuestConfig } from "./guest-config.ts";
 import { awaitCommand, commandWaitKey, issueCommand } from "./commands.ts";
 import { OperationParked, waitClock, type WaitClock } from "../operations/parking.ts";
 import {
@@ -57,7 +58,10 @@ export const removeCommand = (inst: { id: string; runtime: InstanceRuntime }): H
   runtime: inst.runtime,
 });
 
-/** What the agent needs to (re-)create an instance: everything comes from its row and its subnet. */
+/**
+ * What the agent needs to (re-)create an instance: everything comes from its row, its subnet and (a
+ * VM's) guest config; sealed user-data is added only as the command is handed to the agent.
+ */
 export function specOf(inst: InstanceRow): InstanceSpec {
   const cidr = parseCidr(inst.subnet.cidr) as Cidr;
   return {
@@ -72,11 +76,13 @@ export function specOf(inst: InstanceRow): InstanceSpec {
     address: inst.address,
     prefixLen: cidr.prefix,
     gateway: inst.subnet.gateway,
+    ...guestSpecOf(inst.guestConfig),
   };
 }
 type InstanceRow = Pick<InstanceSpec, "name" | "runtime" | "image" | "cpus" | "memoryMiB" | "mac" | "address"> & {
   id: string;
   subnet: { cidr: string; gateway: string };
+  guestConfig?: StoredGuestConfig;
 };
 
 /** The spec a start or resume command carries: specOf, and for a container its argv, environment and registry. */
@@ -92,7 +98,10 @@ export const startSpecOf = (
 export async function beginOnInstance(deps: CoreDeps, operationId: string) {
   const op = await beginOperation(deps, operationId);
   if (!op) return null;
-  const inst = await deps.db.instance.findUnique({ where: { id: op.targetId }, include: { subnet: true } });
+  const inst = await deps.db.instance.findUnique({
+    where: { id: op.targetId },
+    include: { subnet: true, guestConfig: true },
+  });
   if (!inst || inst.status === "terminating" || inst.status === "terminated") {
     const error = inst ? `the instance is ${inst.status}` : "the instance no longer exists";
     await finishOperation(deps, operationId, { ok: false, error });

@@ -21,6 +21,7 @@ import { hostStatus, storedFacts } from "../clouds/hosts.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { allocateAddress } from "../vpcs/ipam.ts";
+import { GuestConfigInput, guestAuditOf, resolveGuestConfig, saveGuestConfig } from "./guest-config.ts";
 import { createOperation } from "../operations/operations.ts";
 import { ContainerLaunchFields, checkContainerInput, containerColumns, storeContainerEnv } from "./container-launch.ts";
 import { dispatchIfUnqueued, dispatchOperation } from "../operations/outbox.ts";
@@ -53,6 +54,8 @@ export const LaunchInstanceInput = z.object({
   labels: Labels.default({}),
   /** same key → the same launch, never a second instance (a retried request) */
   idempotencyKey: z.string().trim().min(8).max(100).optional(),
+  /** a VM's SSH keys (ids of the organization's keys) and cloud-init user-data: guest-config.ts */
+  ...GuestConfigInput.shape,
 });
 export const InstanceRef = z.object({ instanceId: idRef("instance") });
 export const ListInstancesInput = z.object({ vpcId: idRef("vpc").optional() });
@@ -233,6 +236,7 @@ export async function launchInstance(
   if (!subnet) throw new DomainError("NOT_FOUND", "subnet not found", { field: "subnetId" });
   checkVmInput(input);
   checkContainerInput(input);
+  const guest = await resolveGuestConfig(ctx, input.runtime, input);
   const host = await placeInstance(ctx, subnet.cloudId, input);
   const count = await ctx.db.instance.count({ where: { orgId, status: { not: "terminated" } } });
   if (count >= INSTANCE_LIMITS.perOrganization)
@@ -266,6 +270,7 @@ export async function launchInstance(
         include: withHost,
       });
       await storeContainerEnv(tx, ctx, id, input);
+      await saveGuestConfig(tx, ctx, id, guest);
       const steps: OperationStep[] = LAUNCH_STEPS.map((s, i) => ({
         name: s,
         status: i === 0 ? "done" : "pending",
@@ -283,7 +288,14 @@ export async function launchInstance(
         action: "instance.launch",
         targetType: "instance",
         targetId: id,
-        after: { name: input.name, runtime: input.runtime, host: host.name, address, subnetId: subnet.id },
+        after: {
+          name: input.name,
+          runtime: input.runtime,
+          host: host.name,
+          address,
+          subnetId: subnet.id,
+          ...guestAuditOf(guest),
+        },
       });
       return { instance: instanceDto(row), operationId: op.id };
     }, LAUNCH_TX);

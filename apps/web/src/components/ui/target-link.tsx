@@ -14,6 +14,7 @@ const PAGE: Record<string, string> = {
   peering: "/policies",
   policy: "/policies",
   token: "/tokens",
+  ssh_key: "/ssh-keys",
   member: "/settings",
   invitation: "/settings",
   organization: "/settings",
