@@ -3,7 +3,7 @@ import type { Prisma } from "@nvi/db";
 import { hostStatus, type AuthenticatedHost } from "../clouds/hosts.ts";
 import type { CoreDeps } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import { scrubSecrets } from "./container-launch.ts";
+import { scrubSecrets, withContainerSecrets } from "./container-launch.ts";
 import { wakeOperation, type WaitClock } from "../operations/parking.ts";
 import { withUserData } from "./guest-config.ts";
 
@@ -28,14 +28,26 @@ export async function issueCommand(
     if (existing.status === "failed" && !(await waitingFor(deps, o.operationId, existing.id)))
       await deps.db.hostCommand.update({
         where: { id: existing.id },
-        // with the body as it is now: the stored one was scrubbed of its secrets when it was answered
-        data: { status: "pending", error: null, result: undefined, payload: o.body },
+        // with the body as it is now (without its secrets: they are added as it is handed out)
+        data: {
+          status: "pending",
+          error: null,
+          result: undefined,
+          payload: scrubSecrets(o.body) as Prisma.InputJsonValue,
+        },
       });
     return existing.id;
   }
   const id = deps.newId("hostCommand");
   await deps.db.hostCommand.create({
-    data: { id, hostId: o.hostId, operationId: o.operationId, kind: o.body.kind, payload: o.body },
+    data: {
+      id,
+      hostId: o.hostId,
+      operationId: o.operationId,
+      kind: o.body.kind,
+      // a container's environment values and registry password are not kept: pullCommands adds them
+      payload: scrubSecrets(o.body) as Prisma.InputJsonValue,
+    },
   });
   return id;
 }
@@ -100,10 +112,13 @@ export async function pullCommands(
       await deps.db.instance.update({ where: { id: e.id }, data: { ofport: have.ofport, statusReason: null } });
     }
   }
-  const { ready, failed } = await withUserData(
+  // the secrets a start or resume carries are opened only now, as it is handed to this host's agent
+  const vms = await withUserData(
     deps,
     due.map((c) => ({ id: c.id, body: HostCommandBody.parse(c.payload) })),
   );
+  const containers = await withContainerSecrets(deps, host.id, vms.ready);
+  const [ready, failed] = [containers.ready, [...vms.failed, ...containers.failed]];
   for (const f of failed) {
     const cmd = await deps.db.hostCommand.update({
       where: { id: f.id },
@@ -127,7 +142,7 @@ export async function completeCommand(
     where: { id: cmd.id },
     data: {
       status: result.ok ? "done" : "failed",
-      // answered: the secrets it carried for the agent (environment values, a registry password) are not kept
+      // a command stored before its secrets were left out of it: none is kept once it is answered
       payload: scrubSecrets(cmd.payload) as Prisma.InputJsonValue,
       result: result,
       error: result.ok ? null : (result.error ?? "failed"),

@@ -50,7 +50,7 @@ const launchBox = (name: string, over: Record<string, unknown> = {}) =>
   });
 
 describe("a container's command and environment", () => {
-  it("are launched as argv and env, shown by name only, sealed at rest, and scrubbed from the answered command", async () => {
+  it("are launched as argv and env, shown by name only, sealed at rest, and never in the stored command", async () => {
     const l = await launchBox("env-1", {
       command: ["sh", "-c", "echo $GREETING; sleep 1000"],
       env: { GREETING: "hello world", API_TOKEN: SECRET },
@@ -65,9 +65,19 @@ describe("a container's command and environment", () => {
     expect(sealed.sealed).not.toContain(SECRET);
     expect(Buffer.from(sealed.sealed, "base64").toString("latin1")).not.toContain(SECRET);
 
-    const agent = scriptedAgent(ctx, dc.host);
+    // while the agent holds the start (handed out, not yet answered), the stored command has no value either
+    let storedWhileRunning = "";
+    const agent = scriptedAgent(ctx, dc.host, async (b, n) => {
+      if (b.kind === "instance.start")
+        storedWhileRunning = JSON.stringify(
+          (await ctx.db.hostCommand.findFirstOrThrow({ where: { operationId: l.operationId, kind: b.kind } })).payload,
+        );
+      return { ok: true, ...(b.kind === "instance.start" ? { ofport: 10 + n } : {}) };
+    });
     const op = await work(ctx, l.operationId, agent, recordingPlane().plane);
     expect(op.status, op.error ?? "").toBe("succeeded");
+    expect(storedWhileRunning).toContain("API_TOKEN");
+    expect(storedWhileRunning).not.toContain(SECRET);
     const start = agent.executed.find((b) => b.kind === "instance.start") as Extract<
       HostCommandBody,
       { kind: "instance.start" }

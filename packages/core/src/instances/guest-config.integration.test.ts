@@ -28,8 +28,8 @@ const USER_DATA =
   "#cloud-config\nchpasswd:\n  expire: false\n  users:\n    - {name: debian, password: s3cret-Pa55, type: text}\n";
 
 beforeAll(async () => {
-  ctx = { ...(await person("guest")), fabricSecret: SECRET };
-  stranger = { ...(await person("guest-stranger", ctx)), fabricSecret: SECRET };
+  ctx = { ...(await person("guest")), secretsKey: SECRET };
+  stranger = { ...(await person("guest-stranger", ctx)), secretsKey: SECRET };
   const enrolled = await cloudWithHost(ctx, { hostname: "h-vm" });
   host = enrolled.host;
   const vmFacts = hostFacts("h-vm", { runtimes: { docker: false, qemu: true, netns: true } });
@@ -132,7 +132,7 @@ describe("a VM's SSH keys and user-data", () => {
   });
 
   it("without a secret to seal it under, user-data is refused at launch (never stored in clear)", async () => {
-    const { fabricSecret: _, ...noSecret } = ctx;
+    const { secretsKey: _, ...noSecret } = ctx;
     expect(await codeOf(launchVm(noSecret, "vm-nosecret", { userData: "#cloud-config\n" }))).toBe(
       "VALIDATION_FAILED@userData",
     );
@@ -152,7 +152,7 @@ describe("a VM's SSH keys and user-data", () => {
         operationId: operationOf.get(row.id)!,
         body: { kind: "instance.start", spec: specOf(row) },
       });
-    const rekeyed: Ctx = { ...ctx, fabricSecret: "another-secret-entirely-0123456789abcdef" };
+    const rekeyed: Ctx = { ...ctx, secretsKey: "another-secret-entirely-0123456789abcdef" };
     const pulled = await pullCommands(rekeyed, host, []);
     const started = pulled.commands.flatMap((c) => (c.body.kind === "instance.start" ? [c.body.spec.instanceId] : []));
     expect(started).toContain(ns.instance.id);
@@ -160,6 +160,6 @@ describe("a VM's SSH keys and user-data", () => {
     for (const c of pulled.commands) await completeCommand(ctx, host, c.id, { ok: true, ofport: 40 }); // nothing left to redeliver
     const failed = await ctx.db.hostCommand.findFirstOrThrow({ where: { operationId: vm.operationId } });
     expect(failed.status).toBe("failed");
-    expect(failed.error).toMatch(/user-data of .* cannot be decrypted with the configured secret/);
+    expect(failed.error).toMatch(/instance user-data cannot be opened with the configured secrets key/);
   });
 });

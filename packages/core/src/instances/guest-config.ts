@@ -1,4 +1,3 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import {
   MAX_SSH_KEYS,
   MAX_USER_DATA_CHARS,
@@ -11,14 +10,15 @@ import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
+import { openSecret, sealSecret } from "../secrets/sealed.ts";
 import { resolveSshKeys } from "../ssh-keys/ssh-keys.ts";
 
 /**
  * A VM's guest configuration (issue 17): the organization's SSH keys chosen at launch and the
  * user's cloud-init user-data, fixed at the launch and kept in the instance's own row
  * (`instance_guest_configs`) so every start, resume and restart hands the agent the same spec. The
- * user-data may hold passwords or tokens: it is sealed (AES-256-GCM, the instance id as associated
- * data) under a key derived from the console's secret (FABRIC_CA_SECRET, else AUTH_SECRET), never
+ * user-data may hold passwords or tokens: it is sealed (`secrets/sealed.ts`: AES-256-GCM, bound to
+ * the instance) under the console's secrets key (NVI_SECRETS_KEY, else AUTH_SECRET), never
  * returned by the API, never logged or audited (only its size is), and opened only by the console
  * as it hands a VM's start to its host's agent (so `host_commands` never holds it either).
  */
@@ -36,41 +36,25 @@ export interface ResolvedGuestConfig {
   userData: string | null;
 }
 
-function keyOf(secret: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", secret, "nvi instance guest config", "user-data encryption", 32));
+const USER_DATA = "instance user-data";
+
+/** Sealed under the console's secrets key (`secrets/sealed.ts`); without one, user-data is refused, not kept in clear. */
+export function sealUserData(deps: Pick<CoreDeps, "secretsKey">, instanceId: string, userData: string): string {
+  requireSecretsKey(deps);
+  return sealSecret(deps, USER_DATA, instanceId, userData);
 }
 
-function secretOf(deps: Pick<CoreDeps, "fabricSecret">): string {
-  const secret = deps.fabricSecret;
-  if (!secret || secret.length < 32)
+function requireSecretsKey(deps: Pick<CoreDeps, "secretsKey">): void {
+  if (!deps.secretsKey || deps.secretsKey.length < 32)
     throw new DomainError(
       "VALIDATION_FAILED",
-      "this console has no secret to keep user-data encrypted under (FABRIC_CA_SECRET or AUTH_SECRET, 32+ characters)",
+      "this console has no secrets key to keep user-data encrypted under (NVI_SECRETS_KEY or AUTH_SECRET, 32+ characters)",
       { field: "userData" },
     );
-  return secret;
 }
 
-export function sealUserData(deps: Pick<CoreDeps, "fabricSecret">, instanceId: string, userData: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", keyOf(secretOf(deps)), iv);
-  cipher.setAAD(Buffer.from(instanceId));
-  const body = Buffer.concat([cipher.update(userData, "utf8"), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64");
-}
-
-export function openUserData(deps: Pick<CoreDeps, "fabricSecret">, instanceId: string, sealed: string): string {
-  const raw = Buffer.from(sealed, "base64");
-  const decipher = createDecipheriv("aes-256-gcm", keyOf(secretOf(deps)), raw.subarray(0, 12));
-  decipher.setAAD(Buffer.from(instanceId));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  try {
-    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
-  } catch {
-    throw new Error(
-      `the user-data of ${instanceId} cannot be decrypted with the configured secret (was FABRIC_CA_SECRET/AUTH_SECRET changed?)`,
-    );
-  }
+export function openUserData(deps: Pick<CoreDeps, "secretsKey">, instanceId: string, sealed: string): string {
+  return openSecret(deps, USER_DATA, instanceId, sealed);
 }
 
 /**
@@ -89,7 +73,7 @@ export async function resolveGuestConfig(
     throw new DomainError("VALIDATION_FAILED", "SSH keys and user-data are for VMs (runtime qemu) only", {
       field: ids.length > 0 ? "sshKeyIds" : "userData",
     });
-  if (userData !== null) secretOf(ctx); // refuse now, not when the worker cannot seal it
+  if (userData !== null) requireSecretsKey(ctx); // refuse now, not when the launch's transaction cannot seal it
   const { lines, names } = await resolveSshKeys(ctx, ids);
   return { sshKeys: lines, sshKeyNames: names, userData };
 }
@@ -97,7 +81,7 @@ export async function resolveGuestConfig(
 /** Stores the resolved configuration with the instance, in the launch's transaction. */
 export async function saveGuestConfig(
   tx: DbTx,
-  deps: Pick<CoreDeps, "fabricSecret">,
+  deps: Pick<CoreDeps, "secretsKey">,
   instanceId: string,
   guest: ResolvedGuestConfig | null,
 ): Promise<void> {
