@@ -7,6 +7,7 @@ import { agentSerialRouter, serialConsoleRouter } from "./routers/serial.ts";
 import { reachabilityRouter } from "./routers/reachability.ts";
 import { invitationRouter, memberRouter } from "./routers/members.ts";
 import { tokenRouter } from "./routers/tokens.ts";
+import { topologyRouter } from "./routers/topology.ts";
 import { subnetRouter, vpcRouter } from "./routers/vpcs.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
@@ -20,6 +21,7 @@ export const appRouter = router({
   cloud: cloudRouter,
   joinToken: joinTokenRouter,
   host: hostRouter,
+  topology: topologyRouter,
   agent: agentRouter,
   vpc: vpcRouter,
   subnet: subnetRouter,
