@@ -12,6 +12,11 @@ type Props<K extends TopoNode["type"]> = NodeProps<Extract<TopoNode, { type: K }
 /** Below this zoom a host shows its name and counts in large type instead of its instance list. */
 const COMPACT_BELOW = 0.6;
 const zoomOf = (s: { transform: [number, number, number] }) => s.transform[2];
+/**
+ * Whether the canvas has been fitted: before its first fit it draws every node at zoom 1, which
+ * would have all 100 hosts ask for their instances just before the fit shrinks them to counts.
+ */
+const fitted = (s: { fitViewQueued: boolean }) => !s.fitViewQueued;
 
 const HOST_TONE = { online: "ok", stale: "warn", offline: "bad" } as const;
 const INSTANCE_TONE: Record<string, string> = {
@@ -114,6 +119,7 @@ function HostInstances({ host, vpcColour }: { host: TopologyHostDto; vpcColour: 
 
 export function HostNode({ data }: Props<"host">) {
   const compact = useStore(zoomOf) < COMPACT_BELOW;
+  const settled = useStore(fitted);
   const { host } = data;
   return (
     <div
@@ -147,7 +153,7 @@ export function HostNode({ data }: Props<"host">) {
               </span>
             )}
           </div>
-          {(host.instanceCount ?? 0) > 0 && <HostInstances host={host} vpcColour={data.vpcColour} />}
+          {settled && (host.instanceCount ?? 0) > 0 && <HostInstances host={host} vpcColour={data.vpcColour} />}
         </>
       )}
       <Ends side={host.gatewayPublicAddress !== null} />
