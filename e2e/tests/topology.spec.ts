@@ -33,10 +33,20 @@ test("100 hosts on a canvas: legible, linked, inter-cloud links, plug and unplug
   await expectInConsole(page);
   await seedLargeOrganization(me, { hosts: 100, instances: 1000, audit: 0 });
 
+  // what the page asks the API (tRPC names its procedures in the URL, batched ones comma-separated)
+  const asked: string[] = [];
+  page.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith("/api/trpc/")) asked.push(...path.slice("/api/trpc/".length).split(","));
+  });
   await page.goto("/topology");
   const canvas = page.getByTestId("topology-canvas");
   await expect(canvas.locator(".react-flow__minimap")).toBeVisible();
   await expect(canvas.locator('[data-testid^="topo-host-"]').first()).toBeVisible();
+  // one light query draws 100 hosts: no host's facts, and at this zoom no instance at all
+  await expect(canvas.locator('[data-testid^="topo-host-"]').first()).toContainText("10 instance(s)");
+  expect(asked).toContain("topology.get");
+  expect(asked.filter((p) => ["host.list", "instance.list", "instance.page"].includes(p))).toEqual([]);
 
   // legible: every host drawn on the first view has its name at 10 px or more, and none covers another
   const hosts = await canvas.locator('[data-testid^="topo-host-"]').all();
@@ -116,6 +126,9 @@ test("100 hosts on a canvas: legible, linked, inter-cloud links, plug and unplug
     await page.mouse.wheel(0, -200);
     await page.waitForTimeout(100); // the wheel's zoom is animated; the next step measures the host again
   }
+  // zoomed in, the hosts on screen fetched their own instances, a page each
+  expect(asked).toContain("instance.page");
+  expect(asked).not.toContain("instance.list");
   await instance.click();
   await expect(page).toHaveURL(/\/instances\?search=vm-0000$/);
   await expect(page.getByTestId("instance-vm-0000")).toBeVisible();

@@ -8,6 +8,7 @@ import { reachabilityRouter } from "./routers/reachability.ts";
 import { invitationRouter, memberRouter } from "./routers/members.ts";
 import { sshKeyRouter } from "./routers/ssh-keys.ts";
 import { tokenRouter } from "./routers/tokens.ts";
+import { topologyRouter } from "./routers/topology.ts";
 import { subnetRouter, vpcRouter } from "./routers/vpcs.ts";
 import { createCallerFactory, router } from "./trpc.ts";
 
@@ -22,6 +23,7 @@ export const appRouter = router({
   cloud: cloudRouter,
   joinToken: joinTokenRouter,
   host: hostRouter,
+  topology: topologyRouter,
   agent: agentRouter,
   vpc: vpcRouter,
   subnet: subnetRouter,

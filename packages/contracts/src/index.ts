@@ -12,3 +12,4 @@ export * from "./reachability.ts";
 export * from "./policy.ts";
 export * from "./version.ts";
 export * from "./install.ts";
+export * from "./topology.ts";

@@ -2,7 +2,6 @@
 
 import { AUDIT_TARGET_TYPES, AuditTargetType } from "@nvi/contracts";
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
 import { Badge } from "./ui/badge.tsx";
@@ -12,9 +11,9 @@ import { ErrorAlert } from "./ui/error-alert.tsx";
 import { InputField, SelectField } from "./ui/form-card.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { TargetLink } from "./ui/target-link.tsx";
-import type { SortState } from "./ui/sort.ts";
 import { formatUtc } from "./ui/time.ts";
 import { useFormSubmit } from "./ui/use-form-mutation.ts";
+import { nextPageParam, usePagedTable } from "./ui/use-paged-table.ts";
 
 type Filter = {
   search?: string;
@@ -55,15 +54,15 @@ function readFilter(form: FormData): Filter {
 
 export function AuditView() {
   const trpc = useTRPC();
-  const [filter, setFilter] = useState<Filter>({});
-  const [sort, setSort] = useState<SortState | null>({ column: "at", direction: "desc" });
+  // the filters come from the form as a whole (on Apply); the log has one order, by time, newest first
+  const table = usePagedTable<Filter>({ sort: { column: "at", direction: "desc" }, sortKeys: {}, filters: {} });
   const events = useInfiniteQuery(
     trpc.audit.list.infiniteQueryOptions(
-      { ...filter, limit: 100, ...(sort?.direction === "asc" ? { order: "asc" as const } : {}) },
-      { getNextPageParam: (page) => page.nextCursor ?? undefined, initialCursor: undefined },
+      { ...table.input, ...(table.sort?.direction === "asc" ? { order: "asc" as const } : {}) },
+      { getNextPageParam: nextPageParam, initialCursor: undefined },
     ),
   );
-  const { formProps } = useFormSubmit(readFilter, setFilter);
+  const { formProps } = useFormSubmit(readFilter, table.setFilters);
   const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
   return (
     <>
@@ -88,7 +87,10 @@ export function AuditView() {
         rows={rows}
         rowKey={(e) => e.id}
         label="Audit log"
-        serverSort={{ sort, onSort: (next) => setSort(next ?? { column: "at", direction: "asc" }) }}
+        serverSort={{
+          sort: table.sort,
+          onSort: (next) => table.serverSort.onSort(next ?? { column: "at", direction: "asc" }),
+        }}
         empty={
           events.isSuccess && (
             <EmptyState title="No matching events">

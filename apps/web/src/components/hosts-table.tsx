@@ -9,19 +9,18 @@ import {
   upgradeCommand,
   type HostDto,
 } from "@nvi/contracts";
-import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useTRPC } from "../trpc/client.tsx";
 import { Badge } from "./ui/badge.tsx";
 import { ConfirmButton } from "./ui/confirm-button.tsx";
 import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { InputField, SelectField } from "./ui/form-card.tsx";
-import { PageFooter, rowsOf, sortParams, useDebounced } from "./ui/paged-list.tsx";
-import type { SortState } from "./ui/sort.ts";
+import { PageFooter, rowsOf } from "./ui/paged-list.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDateTime, formatTime } from "./ui/time.ts";
 import { useAction } from "./ui/use-form-mutation.ts";
+import { usePagedTable } from "./ui/use-paged-table.ts";
 
 const STATUS_TONE = { online: "ok", stale: "warn", offline: "bad" } as const;
 
@@ -122,28 +121,19 @@ const FILTER_FROM = 10;
  */
 export function HostsTable({ cloudId, publicUrl }: { cloudId: string; publicUrl: string }) {
   const trpc = useTRPC();
-  const [search, setSearch] = useState("");
-  const [status, setStatus] = useState<HostDto["status"] | "">("");
-  const [sort, setSort] = useState<SortState | null>({ column: "host", direction: "asc" });
-  const q = useDebounced(search.trim());
+  const table = usePagedTable({
+    sort: { column: "host", direction: "asc" },
+    sortKeys: { host: "name", seen: "seen" } as const,
+    filters: { status: "" as HostDto["status"] | "" },
+  });
   const hosts = useInfiniteQuery(
     trpc.host.page.infiniteQueryOptions(
-      {
-        cloudId: cloudId,
-        limit: 100,
-        ...sortParams(sort, { host: "name", seen: "seen" } as const),
-        ...(q ? { search: q } : {}),
-        ...(status ? { status } : {}),
-      },
-      {
-        getNextPageParam: (p) => p.nextCursor ?? undefined,
-        placeholderData: keepPreviousData,
-        refetchInterval: 3_000,
-      },
+      { cloudId: cloudId, ...table.input },
+      { ...table.paging, refetchInterval: 3_000 },
     ),
   );
   const { rows, total } = rowsOf(hosts.data);
-  const filtered = !!(q || status);
+  const filtered = table.filtered;
   const remove = useAction(trpc.host.remove.mutationOptions());
   const rotate = useAction(trpc.host.rotateCredential.mutationOptions());
   const approve = useAction(trpc.host.approveIdentity.mutationOptions());
@@ -156,11 +146,10 @@ export function HostsTable({ cloudId, publicUrl }: { cloudId: string; publicUrl:
             label="Search hosts"
             grow
             type="search"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
+            {...table.searchBox}
             placeholder="name or fabric address"
           />
-          <SelectField label="Host status" value={status} onChange={setStatus} options={HOST_STATUSES}>
+          <SelectField label="Host status" {...table.filter("status")} options={HOST_STATUSES}>
             <option value="">any</option>
           </SelectField>
         </div>
@@ -168,7 +157,7 @@ export function HostsTable({ cloudId, publicUrl }: { cloudId: string; publicUrl:
       <DataTable
         rows={rows}
         label="Hosts"
-        serverSort={{ sort, onSort: setSort }}
+        serverSort={table.serverSort}
         rowKey={(h) => h.id}
         anchorRows
         rowAttributes={(h) => ({ "data-testid": `host-${h.name}` })}

@@ -1,7 +1,7 @@
 "use client";
 
 import { INSTANCE_STATUSES, instanceStatusLabel, type InstanceDto, type VpcDto } from "@nvi/contracts";
-import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useState, type ReactNode } from "react";
 import { useTRPC } from "../trpc/client.tsx";
@@ -12,9 +12,9 @@ import { Badge, type Tone } from "./ui/badge.tsx";
 import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { InputField, SelectField } from "./ui/form-card.tsx";
-import { PageFooter, rowsOf, sortParams, useDebounced } from "./ui/paged-list.tsx";
-import type { SortState } from "./ui/sort.ts";
+import { PageFooter, rowsOf } from "./ui/paged-list.tsx";
 import { formatDateTime } from "./ui/time.ts";
+import { usePagedTable } from "./ui/use-paged-table.ts";
 
 export const INSTANCE_STATUS_TONE: Record<InstanceDto["status"], Tone> = {
   pending: "warn",
@@ -46,52 +46,35 @@ export function InstancesTable({
   children?: (rows: InstanceDto[]) => ReactNode;
 }) {
   const trpc = useTRPC();
-  const [search, setSearch] = useState(useSearchParams().get("search") ?? "");
-  const [status, setStatus] = useState<InstanceDto["status"] | "">("");
-  const [runtime, setRuntime] = useState<InstanceDto["runtime"] | "">("");
-  const [vpcId, setVpcId] = useState("");
-  const [sort, setSort] = useState<SortState | null>({ column: "name", direction: "asc" });
+  const table = usePagedTable({
+    search: useSearchParams().get("search") ?? "",
+    sort: { column: "name", direction: "asc" },
+    sortKeys: SORT_KEYS,
+    filters: {
+      status: "" as InstanceDto["status"] | "",
+      runtime: "" as InstanceDto["runtime"] | "",
+      vpcId: "" as VpcDto["id"] | "",
+    },
+  });
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const q = useDebounced(search.trim());
-  const filtered = !!(q || status || runtime || vpcId);
-  const list = useInfiniteQuery(
-    trpc.instance.page.infiniteQueryOptions(
-      {
-        limit: 100,
-        ...sortParams(sort, SORT_KEYS),
-        ...(q ? { search: q } : {}),
-        ...(status ? { status } : {}),
-        ...(runtime ? { runtime } : {}),
-        ...(vpcId ? { vpcId: vpcId } : {}),
-      },
-      { getNextPageParam: (p) => p.nextCursor ?? undefined, placeholderData: keepPreviousData },
-    ),
-  );
+  const list = useInfiniteQuery(trpc.instance.page.infiniteQueryOptions(table.input, table.paging));
   const { rows, total } = rowsOf(list.data);
   const vpcName = (id: string) => vpcs.find((v) => v.id === id)?.name ?? id;
-  const nothingAtAll = list.isSuccess && total === 0 && !filtered;
+  const nothingAtAll = list.isSuccess && total === 0 && !table.filtered;
   return (
     <>
       {!nothingAtAll && (
         <div className="card row" role="search" aria-label="Find instances">
-          <InputField
-            label="Search"
-            grow
-            type="search"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-            placeholder="name, address or host"
-          />
-          <SelectField label="Status" value={status} onChange={setStatus} options={INSTANCE_STATUSES}>
+          <InputField label="Search" grow type="search" {...table.searchBox} placeholder="name, address or host" />
+          <SelectField label="Status" {...table.filter("status")} options={INSTANCE_STATUSES}>
             <option value="">any (not terminated)</option>
           </SelectField>
-          <SelectField label="Runtime" value={runtime} onChange={setRuntime} options={RUNTIMES}>
+          <SelectField label="Runtime" {...table.filter("runtime")} options={RUNTIMES}>
             <option value="">any</option>
           </SelectField>
           <SelectField
             label="VPC"
-            value={vpcId}
-            onChange={setVpcId}
+            {...table.filter("vpcId")}
             options={vpcs.map((v) => ({ value: v.id, label: v.name }))}
           >
             <option value="">any</option>
@@ -106,7 +89,7 @@ export function InstancesTable({
         anchorRows
         label="Instances"
         rowAttributes={(i) => ({ "data-testid": `instance-${i.name}` })}
-        serverSort={{ sort, onSort: setSort }}
+        serverSort={table.serverSort}
         selection={{ selected, onChange: setSelected, name: (i) => i.name }}
         empty={
           nothingAtAll ? (

@@ -1,9 +1,8 @@
 "use client";
 
 import { OPERATION_STATUSES, type OperationDto } from "@nvi/contracts";
-import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
+import { useInfiniteQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
-import { useState } from "react";
 import { useTRPC } from "../trpc/client.tsx";
 import { useLiveUpdates } from "./live.tsx";
 import { Badge, type Tone } from "./ui/badge.tsx";
@@ -11,13 +10,13 @@ import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { EmptyState } from "./ui/empty-state.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { InputField, SelectField } from "./ui/form-card.tsx";
-import { PageFooter, rowsOf, sortParams, useDebounced } from "./ui/paged-list.tsx";
-import type { SortState } from "./ui/sort.ts";
+import { PageFooter, rowsOf } from "./ui/paged-list.tsx";
 import { PageHeader } from "./ui/page-header.tsx";
 import { TargetLink } from "./ui/target-link.tsx";
 import { RowActions } from "./ui/row-actions.tsx";
 import { formatDateTime, formatDuration, formatTime } from "./ui/time.ts";
 import { useAction } from "./ui/use-form-mutation.ts";
+import { usePagedTable } from "./ui/use-paged-table.ts";
 
 export const OPERATION_STATUS_TONE: Record<OperationDto["status"], Tone> = {
   queued: "warn",
@@ -60,21 +59,13 @@ export function OperationsView() {
   const trpc = useTRPC();
   const connected = useLiveUpdates();
   const target = useSearchParams().get("target") ?? undefined;
-  const [search, setSearch] = useState("");
-  const [status, setStatus] = useState<OperationDto["status"] | "">("");
-  const [sort, setSort] = useState<SortState | null>({ column: "when", direction: "desc" });
-  const q = useDebounced(search.trim());
+  const table = usePagedTable({
+    sort: { column: "when", direction: "desc" },
+    sortKeys: { when: "created", kind: "kind" } as const,
+    filters: { status: "" as OperationDto["status"] | "" },
+  });
   const list = useInfiniteQuery(
-    trpc.operation.page.infiniteQueryOptions(
-      {
-        limit: 100,
-        ...sortParams(sort, { when: "created", kind: "kind" } as const),
-        ...(target ? { targetId: target } : {}),
-        ...(q ? { search: q } : {}),
-        ...(status ? { status } : {}),
-      },
-      { getNextPageParam: (p) => p.nextCursor ?? undefined, placeholderData: keepPreviousData },
-    ),
+    trpc.operation.page.infiniteQueryOptions({ ...table.input, ...(target ? { targetId: target } : {}) }, table.paging),
   );
   const { rows, total } = rowsOf(list.data);
   const retry = useAction(trpc.operation.retry.mutationOptions());
@@ -102,11 +93,10 @@ export function OperationsView() {
           label="Search"
           grow
           type="search"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
+          {...table.searchBox}
           placeholder="kind, who asked, or the instance or host's name"
         />
-        <SelectField label="Status" value={status} onChange={setStatus} options={OPERATION_STATUSES}>
+        <SelectField label="Status" {...table.filter("status")} options={OPERATION_STATUSES}>
           <option value="">any</option>
         </SelectField>
       </div>
@@ -115,12 +105,12 @@ export function OperationsView() {
       <DataTable
         rows={rows}
         label="Operations"
-        serverSort={{ sort, onSort: setSort }}
+        serverSort={table.serverSort}
         rowKey={(op) => op.id}
         rowAttributes={(op) => ({ "data-testid": `operation-${op.id}` })}
         empty={
           list.isSuccess &&
-          (q || status ? (
+          (table.filtered ? (
             <p className="muted">No operation matches.</p>
           ) : (
             <EmptyState title="No operations yet" action={{ href: "/instances", label: "Launch an instance" }}>

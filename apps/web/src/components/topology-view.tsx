@@ -20,11 +20,12 @@ export function TopologyView() {
   const drawing = useDrawing();
   const [created, setCreated] = useState<string | null>(null);
   const [policyVpc, setPolicyVpc] = useState("");
-  const clouds = useQuery(trpc.cloud.list.queryOptions(undefined, { refetchInterval: 10_000 }));
-  const hosts = useQuery(trpc.host.list.queryOptions({}, { refetchInterval: 5_000 }));
+  // clouds and hosts (status, gateways, instance counts) in one light query; a host lists its
+  // instances itself when the canvas is zoomed in on it (topology/nodes.tsx)
+  const topology = useQuery(trpc.topology.get.queryOptions(undefined, { refetchInterval: 5_000 }));
+  const clouds = topology.data?.clouds;
   const links = useQuery(trpc.cloud.links.queryOptions(undefined, { refetchInterval: 5_000 }));
   const vpcs = useQuery(trpc.vpc.list.queryOptions());
-  const instances = useQuery(trpc.instance.list.queryOptions({}));
   useLiveUpdates();
   const subnets = useQueries({ queries: (vpcs.data ?? []).map((v) => trpc.subnet.list.queryOptions({ vpcId: v.id })) });
   const vpcId = policyVpc || vpcs.data?.[0]?.id || "";
@@ -36,11 +37,10 @@ export function TopologyView() {
   const subnetKey = allSubnets.map((s) => s.id).join();
   const graph = useMemo(
     () =>
-      clouds.data && hosts.data
+      topology.data
         ? buildGraph({
-            clouds: clouds.data,
-            hosts: hosts.data,
-            instances: instances.data ?? [],
+            clouds: topology.data.clouds,
+            hosts: topology.data.hosts,
             vpcs: vpcs.data ?? [],
             subnets: allSubnets,
             matrix: matrix.data ?? null,
@@ -49,10 +49,10 @@ export function TopologyView() {
           })
         : null,
     // subnets by their ids: useQueries answers a new array each render
-    [clouds.data, hosts.data, instances.data, vpcs.data, subnetKey, matrix.data, drawing.selected, links.data],
+    [topology.data, vpcs.data, subnetKey, matrix.data, drawing.selected, links.data],
   );
-  if (!clouds.data || !hosts.data || !vpcs.data || !graph) return <p className="muted">Loading…</p>;
-  if (clouds.data.length === 0) {
+  if (!clouds || !vpcs.data || !graph) return <p className="muted">Loading…</p>;
+  if (clouds.length === 0) {
     return (
       <>
         <PageHeader title="Topology" />
@@ -119,7 +119,7 @@ export function TopologyView() {
       {/* under the canvas: above it, its growing list of clouds would move the canvas under a drag */}
       {drawing.active && (
         <DrawVpcPanel
-          clouds={drawing.selected.flatMap((id) => clouds.data.filter((c) => c.id === id))}
+          clouds={drawing.selected.flatMap((id) => clouds.filter((c) => c.id === id))}
           vpcs={vpcs.data}
           onClear={drawing.clear}
           onDone={(name) => {

@@ -41,6 +41,13 @@ export const cloudsHostsCases: IsolationCases = {
       expect((await c.host.page({ cloudId: w.aCloudId })).items).toEqual([]);
       assertNoLeak(w, await c.host.page({ search: "a-host" }));
     },
+    // B's canvas: B's own cloud, none of A's clouds or hosts, and no count of A's instances
+    "topology.get": async (c, w) => {
+      const topology = await c.topology.get();
+      assertNoLeak(w, topology);
+      expect(topology.clouds.map((cl) => cl.id)).toContain(w.bCloudId);
+      expect(topology.hosts.filter((h) => (h.instanceCount ?? 0) > 0)).toEqual([]);
+    },
     "host.remove": (c, w) => expectCode(c.host.remove({ hostId: w.aHostId }), "NOT_FOUND"),
     "host.rotateCredential": (c, w) => expectCode(c.host.rotateCredential({ hostId: w.aHostId }), "NOT_FOUND"),
     "host.approveIdentity": (c, w) => expectCode(c.host.approveIdentity({ hostId: w.aHostId }), "NOT_FOUND"),
@@ -99,6 +106,11 @@ export const cloudsHostsCases: IsolationCases = {
     "GET /hosts": async (call, w) => assertNoLeak(w, await (await call("GET", `/hosts?cloudId=${w.aCloudId}`)).json()),
     "GET /search/hosts": async (call, w) =>
       assertNoLeak(w, await (await call("GET", `/search/hosts?cloudId=${w.aCloudId}&search=a-host`)).json()),
+    "GET /topology": async (call, w) => {
+      const res = await call("GET", "/topology");
+      expect(res.status).toBe(200);
+      assertNoLeak(w, await res.json());
+    },
     "DELETE /hosts/{hostId}": async (call, w) => expect((await call("DELETE", `/hosts/${w.aHostId}`)).status).toBe(404),
     "POST /hosts/{hostId}/rotate-credential": async (call, w) =>
       expect((await call("POST", `/hosts/${w.aHostId}/rotate-credential`, {})).status).toBe(404),

@@ -74,7 +74,9 @@ export async function listClouds(ctx: Ctx): Promise<CloudDto[]> {
   const rows = await ctx.db.cloud.findMany({
     where: { orgId: ctx.actor.orgId },
     include: { _count: { select: { hosts: true } } },
-    orderBy: { createdAt: "asc" },
+    // id breaks ties: clouds made in one statement share their creation time, and Postgres answers
+    // equal keys in any order (a page could repeat one cloud and skip another)
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
   });
   return rows.map(toDto);
 }

@@ -1,6 +1,6 @@
-import type { CloudDto, CloudLinkDto, HostDto, InstanceDto, MatrixDto } from "@nvi/contracts";
+import type { CloudDto, CloudLinkDto, MatrixDto, TopologyHostDto } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
-import { buildGraph, HOST_W } from "./graph.ts";
+import { buildGraph, HOST_W, hostHeight } from "./graph.ts";
 
 const cloud = (name: string, dc: string, interconnect: CloudDto["interconnect"] = "routed") =>
   ({
@@ -12,24 +12,24 @@ const cloud = (name: string, dc: string, interconnect: CloudDto["interconnect"] 
     interconnect,
     hostCount: 0,
   }) as CloudDto;
-const host = (name: string, cloudId: string, o: Partial<HostDto> = {}) =>
+const host = (name: string, cloudId: string, o: Partial<TopologyHostDto> = {}) =>
   ({
     id: `host_${name}`,
     cloudId,
     name,
     status: "online",
-    identity: { fabricAddress: null },
+    fabricAddress: null,
     gatewayPublicAddress: null,
+    instanceCount: 0,
     ...o,
-  }) as HostDto;
-const inst = (name: string, hostId: string) => ({ id: `inst_${name}`, name, hostId, vpcId: "vpc_1" }) as InstanceDto;
+  }) as TopologyHostDto;
 
-/** 100 hosts over 4 clouds in 2 datacenters, 10 instances each. */
+/** 100 hosts over 4 clouds in 2 datacenters, 10 instances each (one with none, one with 3). */
 function big() {
   const clouds = [cloud("a", "dc1"), cloud("b", "dc1"), cloud("c", "dc2"), cloud("d", "dc2")];
-  const hosts = Array.from({ length: 100 }, (_, k) => host(`h${k}`, clouds[k % 4]!.id));
-  const instances = hosts.flatMap((h) => Array.from({ length: 10 }, (_, j) => inst(`${h.name}-i${j}`, h.id)));
-  return { clouds, hosts, instances, vpcs: [], subnets: [] };
+  const count = (k: number) => (k === 5 ? 0 : k === 6 ? 3 : 10);
+  const hosts = Array.from({ length: 100 }, (_, k) => host(`h${k}`, clouds[k % 4]!.id, { instanceCount: count(k) }));
+  return { clouds, hosts, vpcs: [], subnets: [] };
 }
 
 type Box = { x: number; y: number; w: number; h: number };
@@ -43,6 +43,11 @@ describe("the topology graph", () => {
     );
     const hosts = nodes.filter((n) => n.type === "host");
     expect(hosts).toHaveLength(100);
+    // each host is as tall as the instances it counts (listed up to INST_SHOWN, then "+N more")
+    expect(hosts.find((n) => n.id === "host_h5")?.height).toBe(hostHeight(0));
+    expect(hosts.find((n) => n.id === "host_h6")?.height).toBe(hostHeight(3));
+    expect(hosts.find((n) => n.id === "host_h7")?.height).toBe(hostHeight(10));
+    expect(hostHeight(3)).toBeLessThan(hostHeight(10));
     const abs = hosts.map((n) => {
       const c = clouds.get(n.parentId!)!;
       const b = { x: c.x + n.position.x, y: c.y + n.position.y, w: n.width!, h: n.height! };
@@ -92,7 +97,7 @@ describe("the topology graph", () => {
       host("g2-gw", "cloud_g2", { gatewayPublicAddress: "198.51.100.2", status: "stale" }),
       host("g3-h", "cloud_g3"),
     ];
-    const { edges } = buildGraph({ clouds, hosts, instances: [], vpcs: [], subnets: [] });
+    const { edges } = buildGraph({ clouds, hosts, vpcs: [], subnets: [] });
     const state = Object.fromEntries(edges.map((e) => [e.id, e.className]));
     expect(state).toEqual({
       "link-fabric-r1": "link down",
@@ -128,7 +133,7 @@ describe("the topology graph", () => {
       summary("g1", "g3", { state: "no-gateway", reason: "cloud g3 has no gateway host", rttMs: null, pathMtu: null }),
       summary("g2", "g3", { state: "down", reason: "gateway host g2-gw is offline (last heartbeat 4 min ago)" }),
     ];
-    const drawn = buildGraph({ clouds, hosts, instances: [], vpcs: [], subnets: [], links }).edges;
+    const drawn = buildGraph({ clouds, hosts, vpcs: [], subnets: [], links }).edges;
     const g1g2 = drawn.find((e) => e.id === "link-g1-g2");
     expect(g1g2).toMatchObject({ type: "cloudLink", className: "link encrypted" });
     expect(g1g2?.data).toEqual({
@@ -166,7 +171,6 @@ describe("the topology graph", () => {
     const { nodes, edges } = buildGraph({
       clouds: [cloud("a", "dc1")],
       hosts: [],
-      instances: [],
       vpcs: [],
       subnets: [],
       matrix,

@@ -1,12 +1,13 @@
-import type { CloudDto, CloudLinkDto, HostDto, InstanceDto, MatrixDto, SubnetDto, VpcDto } from "@nvi/contracts";
+import type { CloudDto, CloudLinkDto, MatrixDto, SubnetDto, TopologyHostDto, VpcDto } from "@nvi/contracts";
 import { cloudLinkText } from "../cloud-link-text.ts";
 import { MarkerType, type Edge, type Node } from "@xyflow/react";
 
 /**
  * The topology as React Flow nodes and edges, placed by hand (no layout engine: the shape is known):
- * datacenters are columns, their clouds stacked in them, each cloud's hosts in a grid inside it (the
- * instances listed in their host), the routed underlay above, the VPCs in a row below, and the
- * selected VPC's policy groups in a column on the right. Pure, so the geometry is unit-tested.
+ * datacenters are columns, their clouds stacked in them, each cloud's hosts in a grid inside it (each
+ * sized for the instances it counts; the node fetches and lists them itself, see nodes.tsx), the
+ * routed underlay above, the VPCs in a row below, and the selected VPC's policy groups in a column
+ * on the right. Pure, so the geometry is unit-tested.
  */
 export const HOST_W = 230;
 export const HOST_HEAD = 58;
@@ -36,14 +37,14 @@ export interface CloudLinkData extends Record<string, unknown> {
 export type TopoNode =
   | Node<{ kind: "fabric"; clouds: number; state: LinkState }, "fabric">
   | Node<{ kind: "cloud"; cloud: CloudDto; hosts: number; selected: boolean }, "cloud">
-  | Node<{ kind: "host"; host: HostDto; instances: InstanceDto[]; vpcColour: Record<string, string> }, "host">
+  | Node<{ kind: "host"; host: TopologyHostDto; vpcColour: Record<string, string> }, "host">
   | Node<{ kind: "vpc"; vpc: VpcDto; colour: string; subnets: SubnetDto[] }, "vpc">
   | Node<{ kind: "group"; name: string; groupId: string; members: number; self: string | null }, "group">;
 
 export interface GraphInput {
   clouds: CloudDto[];
-  hosts: HostDto[];
-  instances: InstanceDto[];
+  /** from `topology.get`: each host with its instances counted, not listed */
+  hosts: TopologyHostDto[];
   vpcs: VpcDto[];
   subnets: SubnetDto[];
   matrix?: MatrixDto | null;
@@ -79,8 +80,6 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
   const nodes: TopoNode[] = [];
   const edges: Edge[] = [];
   const colour = Object.fromEntries(g.vpcs.map((v, i) => [v.id, VPC_COLOURS[i % VPC_COLOURS.length]!]));
-  const onHost = new Map<string, InstanceDto[]>();
-  for (const i of g.instances) onHost.set(i.hostId, [...(onHost.get(i.hostId) ?? []), i]);
   // the layout follows names, never the order the server lists clouds in (clouds created in one
   // statement share their creation time, and Postgres answers ties in any order): a reload keeps
   // every cloud where it was
@@ -96,7 +95,7 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
     let colW = 0;
     for (const cloud of clouds) {
       const mine = g.hosts.filter((h) => h.cloudId === cloud.id);
-      const grid = gridOf(mine.map((h) => ({ id: h.id, height: hostHeight(onHost.get(h.id)?.length ?? 0) })));
+      const grid = gridOf(mine.map((h) => ({ id: h.id, height: hostHeight(h.instanceCount ?? 0) })));
       nodes.push({
         id: cloud.id,
         type: "cloud",
@@ -114,7 +113,6 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
       cloudBox.set(cloud.id, { x, y, w: grid.width, h: grid.height });
       for (const host of mine) {
         const at = grid.at.get(host.id)!;
-        const instances = onHost.get(host.id) ?? [];
         nodes.push({
           id: host.id,
           type: "host",
@@ -122,8 +120,8 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
           extent: "parent",
           position: at,
           width: HOST_W,
-          height: hostHeight(instances.length),
-          data: { kind: "host", host, instances, vpcColour: colour },
+          height: hostHeight(host.instanceCount ?? 0),
+          data: { kind: "host", host, vpcColour: colour },
         });
       }
       y += grid.height + GAP;

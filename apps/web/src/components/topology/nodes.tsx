@@ -1,8 +1,10 @@
 "use client";
 
-import { instanceStatusLabel } from "@nvi/contracts";
+import { instanceStatusLabel, type TopologyHostDto } from "@nvi/contracts";
+import { useQuery } from "@tanstack/react-query";
 import { Handle, Position, useStore, type NodeProps } from "@xyflow/react";
 import Link from "next/link";
+import { useTRPC } from "../../trpc/client.tsx";
 import { INST_SHOWN, type TopoNode } from "./graph.ts";
 
 type Props<K extends TopoNode["type"]> = NodeProps<Extract<TopoNode, { type: K }>>;
@@ -10,6 +12,11 @@ type Props<K extends TopoNode["type"]> = NodeProps<Extract<TopoNode, { type: K }
 /** Below this zoom a host shows its name and counts in large type instead of its instance list. */
 const COMPACT_BELOW = 0.6;
 const zoomOf = (s: { transform: [number, number, number] }) => s.transform[2];
+/**
+ * Whether the canvas has been fitted: before its first fit it draws every node at zoom 1, which
+ * would have all 100 hosts ask for their instances just before the fit shrinks them to counts.
+ */
+const fitted = (s: { fitViewQueued: boolean }) => !s.fitViewQueued;
 
 const HOST_TONE = { online: "ok", stale: "warn", offline: "bad" } as const;
 const INSTANCE_TONE: Record<string, string> = {
@@ -72,10 +79,48 @@ export function CloudNode({ data }: Props<"cloud">) {
   );
 }
 
+/**
+ * A host's first instances by name, fetched when the host is drawn large enough to list them (the
+ * page's own query only counts them): at 100 hosts the fitted canvas asks for none, and zooming in
+ * asks for the few hosts on screen (React Flow renders only visible nodes; tRPC batches the calls).
+ */
+function HostInstances({ host, vpcColour }: { host: TopologyHostDto; vpcColour: Record<string, string> }) {
+  const trpc = useTRPC();
+  const list = useQuery(trpc.instance.page.queryOptions({ hostId: host.id, limit: INST_SHOWN, sort: "name" }));
+  const more = (list.data?.total ?? host.instanceCount ?? 0) - INST_SHOWN;
+  if (!list.data) return <div className="muted">{host.instanceCount} instance(s)…</div>;
+  return (
+    <ul className="topo-instances">
+      {list.data.items.map((i) => (
+        <li
+          key={i.id}
+          data-testid={`topo-instance-${i.name}`}
+          data-status={i.status}
+          style={{ borderLeftColor: vpcColour[i.vpcId] }}
+        >
+          <span className={`dot ${INSTANCE_TONE[i.status] ?? "warn"}`} aria-hidden />
+          <Link href={`/instances?search=${encodeURIComponent(i.name)}`} className="nodrag">
+            {i.name}
+          </Link>{" "}
+          <span className="muted mono">{i.address}</span>
+          <span className="sr-only"> ({instanceStatusLabel(i)})</span>
+        </li>
+      ))}
+      {more > 0 && (
+        <li>
+          <Link href={`/instances?search=${encodeURIComponent(host.name)}`} className="nodrag">
+            +{more} more
+          </Link>
+        </li>
+      )}
+    </ul>
+  );
+}
+
 export function HostNode({ data }: Props<"host">) {
   const compact = useStore(zoomOf) < COMPACT_BELOW;
-  const { host, instances } = data;
-  const more = instances.length - INST_SHOWN;
+  const settled = useStore(fitted);
+  const { host } = data;
   return (
     <div
       className={`topo-host${compact ? " compact" : ""}`}
@@ -91,7 +136,7 @@ export function HostNode({ data }: Props<"host">) {
       </div>
       {compact ? (
         <div className="topo-host-count">
-          {instances.length} instance(s)
+          {host.instanceCount !== null && <>{host.instanceCount} instance(s)</>}
           {host.gatewayPublicAddress && (
             <span className="badge" data-testid={`topo-gateway-${host.name}`}>
               gateway
@@ -101,37 +146,14 @@ export function HostNode({ data }: Props<"host">) {
       ) : (
         <>
           <div className="muted mono topo-host-sub">
-            {host.identity.fabricAddress ?? "no fabric address"}
+            {host.fabricAddress ?? "no fabric address"}
             {host.gatewayPublicAddress && (
               <span className="badge" data-testid={`topo-gateway-${host.name}`}>
                 gateway {host.gatewayPublicAddress}
               </span>
             )}
           </div>
-          <ul className="topo-instances">
-            {instances.slice(0, INST_SHOWN).map((i) => (
-              <li
-                key={i.id}
-                data-testid={`topo-instance-${i.name}`}
-                data-status={i.status}
-                style={{ borderLeftColor: data.vpcColour[i.vpcId] }}
-              >
-                <span className={`dot ${INSTANCE_TONE[i.status] ?? "warn"}`} aria-hidden />
-                <Link href={`/instances?search=${encodeURIComponent(i.name)}`} className="nodrag">
-                  {i.name}
-                </Link>{" "}
-                <span className="muted mono">{i.address}</span>
-                <span className="sr-only"> ({instanceStatusLabel(i)})</span>
-              </li>
-            ))}
-            {more > 0 && (
-              <li>
-                <Link href={`/instances?search=${encodeURIComponent(host.name)}`} className="nodrag">
-                  +{more} more
-                </Link>
-              </li>
-            )}
-          </ul>
+          {settled && (host.instanceCount ?? 0) > 0 && <HostInstances host={host} vpcColour={data.vpcColour} />}
         </>
       )}
       <Ends side={host.gatewayPublicAddress !== null} />
