@@ -45,17 +45,23 @@ async function wireguardGoPid(wgIf: string): Promise<number> {
   throw new Error(`no wireguard-go serves ${wgIf}`);
 }
 
-/** The longest silence between two answers of `ping -D` (its receive timestamps), in ms. */
+/**
+ * The longest silence of a `ping -i 0.1` run, in ms: the most echo requests in a row that got no
+ * answer (by icmp_seq), counting those after the last answer up to the last one sent (a path that
+ * never came back is one long silence, not a short one), times the 100 ms between them.
+ */
 function longestGapMs(out: string): number {
-  const at = [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((m) => Number(m[1]) * 1000);
-  return at.slice(1).reduce((gap, t, i) => Math.max(gap, t - at[i]!), 0);
+  const sent = Number(/(\d+) packets transmitted/.exec(out)?.[1] ?? 0);
+  const answered = [...out.matchAll(/bytes from .*icmp_seq=(\d+)/g)].map((m) => Number(m[1]));
+  const marks = [0, ...answered, sent + 1];
+  return marks.slice(1).reduce((gap, seq, i) => Math.max(gap, (seq - marks[i]! - 1) * 100), 0);
 }
 
 /** A TCP stream and a ping (every 100 ms) from a1 to a2 for 10 s, doing `cut` 2 s in. */
 async function throughCut(label: string, cut: () => Promise<void>) {
   const running = stream(inst.a1!.ns, inst.a2!.ip, 10_000);
   // node's own execFile: a ping that lost some answers exits 1, and its whole output is wanted
-  const pinging = exec("ip", ["netns", "exec", inst.a1!.ns, "ping", "-D", "-n", "-i", "0.1", "-w", "10", inst.a2!.ip])
+  const pinging = exec("ip", ["netns", "exec", inst.a1!.ns, "ping", "-n", "-i", "0.1", "-w", "10", inst.a2!.ip])
     .then((r) => r.stdout)
     .catch((e: Error & { stdout?: string }) => e.stdout ?? e.message);
   await new Promise((r) => setTimeout(r, 2_000));
