@@ -64,7 +64,7 @@ export type LinkMeasurement = Required<Pick<GatewayLink, "rttMs" | "pathMtu" | "
   Pick<GatewayLink, "tunnelMtu">;
 
 /** A command's output even when it exits non-zero (ping does when nothing answers); "" if it could not run. */
-const outputOf = (run: Runner, cmd: string, args: string[]): Promise<string> =>
+export const outputOf = (run: Runner, cmd: string, args: string[]): Promise<string> =>
   run(cmd, args).catch((e: unknown) => {
     const stdout = (e as { stdout?: unknown }).stdout;
     return typeof stdout === "string" ? stdout : "";

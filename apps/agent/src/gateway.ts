@@ -1,5 +1,6 @@
 import { GATEWAY_TUNNEL as T, type GatewayConfig, type GatewayLink } from "@nvi/contracts";
 import { GatewayProber, tunnelAddressOf } from "./gateway-probe.ts";
+import { LinkWatch } from "./link-watch.ts";
 import type { Runner } from "./runner.ts";
 
 /**
@@ -249,15 +250,27 @@ export class GatewayKeeper {
   private last = "";
   /** the peers' endpoints this agent set (applyGateway): never re-set while the console's stay */
   private readonly endpoints = new Map<string, string>();
-  /** the links as last read (null: not a gateway), reported with the next heartbeat's facts */
-  links: GatewayLink[] | null = null;
+  /** the links as last read (null: not a gateway) */
+  private read: GatewayLink[] | null = null;
   constructor(
     private readonly run: Runner,
     private readonly target: Pick<GatewayTarget, "bridge" | "wgIf" | "keyFile">,
     private readonly log: (level: "info" | "warn", msg: string, fields?: Record<string, unknown>) => void,
     /** measures each link on its own timer; the heartbeat only reads its last results */
     readonly prober = new GatewayProber(run),
+    /** pings each peer twice a second: its verdict (`up`) rides on each link and reaches the TSC (link-watch.ts) */
+    readonly watch = new LinkWatch(run, () => undefined),
   ) {}
+
+  /** The links for the heartbeat's facts: as last read, with the watch's verdict as it is now. */
+  get links(): GatewayLink[] | null {
+    return (
+      this.read?.map((l) => {
+        const up = this.watch.verdict(l.peerAddress);
+        return up === undefined ? l : { ...l, up };
+      }) ?? null
+    );
+  }
 
   async keep(
     config: GatewayConfig | null,
@@ -268,8 +281,9 @@ export class GatewayKeeper {
         if (await removeGateway(this.run, this.target)) this.log("info", "gateway taken down");
         this.endpoints.clear();
         this.prober.target(null);
+        this.watch.target(null);
         this.last = "";
-        this.links = null;
+        this.read = null;
         return;
       }
       if (!facts.instanceBlock || !facts.fabricAddress || !facts.fabricPrefixLen)
@@ -292,15 +306,16 @@ export class GatewayKeeper {
           keepalive: done.keepalive,
         });
       this.last = summary;
-      this.prober.target({
-        wgIf: this.target.wgIf,
+      const watched = {
         source: tunnelAddressOf(facts.instanceBlock),
         peers: config.peers.map((p) => ({
           publicAddress: p.publicAddress,
           tunnelAddress: tunnelAddressOf(p.allowedIps),
         })),
-      });
-      this.links = linksOf(await this.run("wg", ["show", this.target.wgIf, "dump"]), config).map((l) => ({
+      };
+      this.prober.target({ wgIf: this.target.wgIf, ...watched });
+      this.watch.target(watched);
+      this.read = linksOf(await this.run("wg", ["show", this.target.wgIf, "dump"]), config).map((l) => ({
         ...l,
         ...this.prober.measurement(l.peerAddress),
       }));

@@ -13,6 +13,9 @@ import { readFabricFacts } from "./fabric-facts.ts";
 import { FabricGuardKeeper } from "./fabric-guard.ts";
 import { readGuardFacts } from "./guard-facts.ts";
 import { GatewayKeeper } from "./gateway.ts";
+import { GatewayProber } from "./gateway-probe.ts";
+import { LinkWatch } from "./link-watch.ts";
+import { Wakeup } from "./wakeup.ts";
 import { WIREGUARD_KEY_FILE, wireguardPublicKey } from "./wireguard-key.ts";
 import { readHostFacts, type FactOverrides } from "./host-facts.ts";
 import { AgentCredential, loadState, saveState, type AgentState } from "./state.ts";
@@ -61,7 +64,12 @@ const qemu: QemuConfig = {
   vmDir: path.join(env.NVI_STATE_DIR, "vms"),
   accel: env.NVI_QEMU_ACCEL === "auto" ? detectAccel() : env.NVI_QEMU_ACCEL,
 };
-/** The gateway's tunnel (issue 15), as the console's heartbeat answers say, when the agent owns the VEB. */
+/** Ends the heartbeat loop's sleep: a gateway link that changed is reported at once. */
+const beatNow = new Wakeup();
+/**
+ * The gateway's tunnel (issue 15), as the console's heartbeat answers say, when the agent owns the
+ * VEB. Its links are watched twice a second; a link that goes down or comes back is reported at once.
+ */
 const gateway = env.NVI_CONTROLLER
   ? new GatewayKeeper(
       localRunner,
@@ -71,6 +79,11 @@ const gateway = env.NVI_CONTROLLER
         keyFile: path.join(env.NVI_STATE_DIR, WIREGUARD_KEY_FILE),
       },
       log,
+      new GatewayProber(localRunner),
+      new LinkWatch(localRunner, (peer, up) => {
+        log(up ? "info" : "warn", up ? "gateway link up" : "gateway link down", { peer });
+        beatNow.wake();
+      }),
     )
   : null;
 /** Fabric facts come from the VEB the agent owns (NVI_CONTROLLER); re-read with each heartbeat. */
@@ -225,7 +238,8 @@ async function main(): Promise<void> {
         });
       else log("warn", "heartbeat failed; will retry", { error: (error as Error).message, failures });
     }
-    await sleep(failures ? Math.min(30_000, 1000 * 2 ** failures) : pending ? 1000 : every * 1000);
+    if (failures) await sleep(Math.min(30_000, 1000 * 2 ** failures));
+    else await beatNow.sleep(pending ? 1000 : every * 1000);
   }
 }
 

@@ -141,6 +141,8 @@ describe("DbFabric.refresh never wedges", () => {
     await fabric.refresh();
     expect(fabric.inventory.host(dpid(gw.id.datapathId))).toMatchObject({
       cloud: gw.cloudId,
+      // its organization: what its link reports may speak of (controller tunnel-health.ts)
+      owner: gw.ctx.actor.orgId,
       gateway: { tunnelPort: 4000, tunnelMac: "02:4e:56:47:00:01", stackMac: "02:4e:56:47:00:02" },
     });
     expect(fabric.inventory.host(dpid(keyless.id.datapathId))?.gateway).toBeUndefined();

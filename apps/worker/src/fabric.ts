@@ -291,7 +291,8 @@ export class DbFabric {
         `block:${fh.instanceBlock}`,
       ])
         taken.set(k, h.id);
-      wanted.set(dpidKey(fh.datapathId), { hostId: h.id, host: fh });
+      // its owner: a gateway's link reports speak only of its own organization's gateways
+      wanted.set(dpidKey(fh.datapathId), { hostId: h.id, host: { ...fh, owner: h.orgId } });
     }
     return { rows, wanted };
   }

@@ -21,6 +21,7 @@ import { parkedJobs, startWakes } from "./parked.ts";
 import { operationRunner, startPolicyFastPath } from "./policy-fast-path.ts";
 import { orphanedOperations, runningRecord } from "./takeover.ts";
 import { startEmbeddedTsc } from "./tsc.ts";
+import { startTunnelFeed, TunnelFeed } from "./tunnels.ts";
 
 /**
  * The worker: BullMQ consumer of the operations queue (instance launch / terminate / stop / start /
@@ -124,9 +125,17 @@ const policyChanges = embedded
   ? startPolicyFastPath({ databaseUrl: env.DATABASE_URL, fabric, run: runOnce, log })
   : undefined;
 
+/** The gateways' link verdicts reach the TSC as the heartbeat that changed one commits. */
+const tunnels = new TunnelFeed(deps, fabric.mapping, log);
+const linkChanges = embedded ? startTunnelFeed({ databaseUrl: env.DATABASE_URL, feed: tunnels, log }) : undefined;
+
 /** Hosts' facts and instances change under us (heartbeats, other workers): re-read every few seconds. */
 const refresher = setInterval(
-  () => void fabric.refresh().catch((e: Error) => log("warn", "fabric refresh failed", { error: e.message })),
+  () =>
+    void fabric
+      .refresh()
+      .then(() => embedded && tunnels.update())
+      .catch((e: Error) => log("warn", "fabric refresh failed", { error: e.message })),
   5_000,
 );
 /** Every VEB's pair flows are read back and judged against policy twice a minute (drift is repaired and reported). */
@@ -200,6 +209,7 @@ async function stop(signal: string) {
   await wakes.close();
   await operationsQueue.close();
   await policyChanges?.close();
+  await linkChanges?.close();
   await producer.close();
   await embedded?.close();
   await heartbeat.del(`nvi:worker:${workerId}`).catch(() => undefined);

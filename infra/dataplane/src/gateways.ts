@@ -1,5 +1,7 @@
 import path from "node:path";
 import { applyGateway, networkOf } from "@nvi/agent/gateway";
+import { tunnelAddressOf } from "@nvi/agent/gateway-probe";
+import { LinkWatch } from "@nvi/agent/link-watch";
 import type { Runner } from "@nvi/agent/runner";
 import { wireguardPublicKey, WIREGUARD_KEY_FILE } from "@nvi/agent/wireguard-key";
 import type { GatewayConfig } from "@nvi/contracts";
@@ -72,5 +74,41 @@ export async function setUpGateways(state: LabState): Promise<() => Promise<void
   await handshakes(gateways);
   return async () => {
     for (const h of gateways) await apply(h);
+  };
+}
+
+/**
+ * For a lab without a console: each gateway's links watched by the agent's own code
+ * (apps/agent/src/link-watch.ts, a ping twice a second inside the host's namespace), and every
+ * verdict handed on as the worker does (core's link-reports.ts): bound to the watching host's
+ * datapath id, the peer found by its public address. `onReports` gets all verdicts at each change.
+ * Answers a stop.
+ */
+export function watchGatewayLinks(
+  state: LabState,
+  onReports: (reports: { from: bigint; peer: bigint; up: boolean }[], change: string) => void,
+): () => void {
+  const gateways = state.hosts.filter((h) => h.gateway);
+  const dpid = (h: LabState["hosts"][number]) => BigInt(`0x${h.datapathId}`);
+  const verdicts = new Map<string, { from: bigint; peer: bigint; up: boolean }>();
+  const watches = gateways.map((h) => {
+    const peers = gateways.filter((p) => p.dc !== h.dc);
+    const watch = new LinkWatch(inHost(h), (publicAddress, up) => {
+      const peer = peers.find((p) => p.gateway!.publicIp === publicAddress);
+      if (!peer) return;
+      verdicts.set(`${h.id}|${peer.id}`, { from: dpid(h), peer: dpid(peer), up });
+      onReports([...verdicts.values()], `${h.id} → ${peer.id} ${up ? "up" : "down"}`);
+    });
+    watch.target({
+      source: tunnelAddressOf(h.instanceBlock),
+      peers: peers.map((p) => ({
+        publicAddress: p.gateway!.publicIp,
+        tunnelAddress: tunnelAddressOf(p.instanceBlock),
+      })),
+    });
+    return watch;
+  });
+  return () => {
+    for (const w of watches) w.stop();
   };
 }

@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- REST answers are JSON, checked by the assertions */
 import { spawn } from "node:child_process";
 import { gatewayLinkUp, type CloudLinkDto, type GatewayLink } from "@nvi/contracts";
+import { tunnelReports } from "@nvi/core";
 import { labDown, labUp, run, startAgent, tcpProbe, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { untilOrExplain } from "./journey.ts";
@@ -183,6 +184,20 @@ describe("two clouds joined through gateways set in the console", () => {
       );
       expect(gatewayLinkUp(link, new Date())).toBe(true);
     }
+    // each agent's close watch (link-watch.ts) judged its link up, and that is what the worker reads
+    // for its TSC: one verdict per direction, bound to the two gateways' datapath ids
+    const dpids = ["h1", "h3"].map((id) => lab.hosts.find((h) => h.id === id)!.datapathId).sort();
+    const verdicts = await until(
+      "both gateways' link verdicts, as the worker reads them",
+      async () => {
+        const r = (await tunnelReports(stack!.deps, new Date(Date.now() - 60_000))).filter((x) =>
+          dpids.includes(x.from),
+        );
+        return r.length === 2 && r.every((x) => x.up) ? r : undefined;
+      },
+      30_000,
+    );
+    expect(verdicts.map((r) => [r.from, r.peer].sort().join("|"))).toEqual([dpids.join("|"), dpids.join("|")]);
     // hosts that are no gateways report no links
     const h2 = ((await call("GET", "/hosts")).body as any[]).find((x) => x.id === hostIds.h2);
     expect(h2.facts.gatewayLinks).toBeNull();

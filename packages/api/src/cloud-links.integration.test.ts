@@ -97,6 +97,15 @@ describe("links between gateway clouds", () => {
       pathMtu: null,
     });
 
+    // a's close watch gets no answer from b (its handshake still fresh): down at once, saying so
+    expect((await beat(b, [link(pub(1), 12, measured(4, 1500))])).status).toBe(200);
+    expect((await beat(a, [link(pub(2), 10, { ...measured(2, 1500), up: false })])).status).toBe(200);
+    const cut = (await caller(owner).cloud.links()).find((l) => l.a.cloudId === a.cloudId);
+    expect(cut).toMatchObject({
+      state: "down",
+      reason: `gw-a${t} gets no answer through the tunnel from ${pub(2)}`,
+    });
+
     // another organization sees none of it
     const theirs = JSON.stringify(await caller(stranger).cloud.links());
     expect(theirs).not.toContain(a.cloudId);

@@ -90,6 +90,19 @@ describe("host facts are validated at the edge", () => {
     expect(ok(HostFacts, { ...base, hostname: "h\u00001" })).toBe(false);
     expect(ok(HostFacts, { ...base, os: "Debian\n" })).toBe(false);
   });
+
+  it("a newer agent's unknown top-level facts are dropped, while every known fact stays strictly checked", () => {
+    const newer = HostFacts.safeParse({ ...plainFacts, hostname: "h9", batteryLevel: 88, nested: { deep: [1, 2] } });
+    expect(newer.success).toBe(true);
+    expect(newer.data?.hostname).toBe("h9");
+    expect(newer.data && "batteryLevel" in newer.data).toBe(false);
+    expect(newer.data && "nested" in newer.data).toBe(false);
+    // beside an unknown key, a bad known fact is still refused, and nested objects stay strict
+    expect(ok(HostFacts, { ...plainFacts, batteryLevel: 88, cpus: 0 })).toBe(false);
+    expect(ok(HostFacts, { ...plainFacts, batteryLevel: 88, images: { docker: [], qemu: [], extra: ["x"] } })).toBe(
+      false,
+    );
+  });
 });
 
 describe("a gateway's links with their measurements (issue 15)", () => {
@@ -108,6 +121,8 @@ describe("a gateway's links with their measurements (issue 15)", () => {
       withLinks([link({ rttMs: 0.8, tunnelMtu: 1500, pathMtu: 1500, measuredAt: "2026-12-05T12:00:00.000Z" })]),
     ).toBe(true);
     expect(withLinks([link({ rttMs: null, pathMtu: null })])).toBe(true);
+    // the close watch's verdict (link-watch.ts)
+    expect(withLinks([link({ up: false })])).toBe(true);
   });
 
   it("out-of-range measurements, a peer named twice and too many links are refused", () => {
@@ -121,6 +136,7 @@ describe("a gateway's links with their measurements (issue 15)", () => {
       { measuredAt: "now" },
       { rxBytes: 2 ** 53 },
       { jitter: 1 },
+      { up: "yes" },
     ])
       expect([bad, withLinks([link(bad)])]).toEqual([bad, false]);
     expect(withLinks([link(), link()])).toBe(false);

@@ -141,6 +141,12 @@ export const GatewayLink = z
     tunnelMtu: z.number().int().min(GATEWAY_LINK_BOUNDS.minMtu).max(GATEWAY_LINK_BOUNDS.maxMtu).optional(),
     pathMtu: z.number().int().min(GATEWAY_LINK_BOUNDS.minMtu).max(GATEWAY_LINK_BOUNDS.maxMtu).nullable().optional(),
     measuredAt: z.iso.datetime().optional(),
+    /**
+     * The agent's close watch of the link (apps/agent/src/link-watch.ts: a ping twice a second, down
+     * after three misses in a row, up at an answer); absent until it has judged, and from older agents.
+     * The TSC moves a gateway's pairs away when every one of its links is down (worker: tunnel reports).
+     */
+    up: z.boolean().optional(),
   })
   .strict();
 export type GatewayLink = z.infer<typeof GatewayLink>;
@@ -155,7 +161,10 @@ export function gatewayLinkUp(link: GatewayLink, now: Date): boolean {
   );
 }
 
-/** What an agent reports about its machine, on enrollment and with every heartbeat. */
+/**
+ * What an agent reports about its machine, on enrollment and with every heartbeat. Unknown top-level
+ * keys (a newer agent's facts) are stripped; every known one is validated and bounded.
+ */
 export const HostFacts = z
   .object({
     hostname: factText(253).min(1),
@@ -196,7 +205,10 @@ export const HostFacts = z
     /** the instance-port and fabric guards as the agent last checked them; null from older agents and ones that leave OVS alone */
     guards: HostGuards.nullable().default(null),
   })
-  .strict();
+  // a newer agent's new top-level facts are dropped, not refused: a console upgraded after its
+  // agents keeps hearing them (every known fact stays strictly checked, nested objects stay strict,
+  // and the request's size limit still bounds what is sent)
+  .strip();
 export type HostFacts = z.infer<typeof HostFacts>;
 
 /** The facts that make a host's identity on the fabric; approved by the console, never changed by a heartbeat. */

@@ -17,6 +17,7 @@ export * from "./clouds/hosts.ts";
 export { setHostGateway } from "./clouds/gateways.ts";
 export { listCloudLinks } from "./clouds/cloud-links.ts";
 export { getTopology } from "./clouds/topology.ts";
+export { GATEWAY_LINKS_CHANNEL, listenForLinkChanges, tunnelReports, type LinkReport } from "./clouds/link-reports.ts";
 export { DEFAULT_INSTANCE_POOL, parseInstancePool } from "./clouds/instance-blocks.ts";
 export { DEFAULT_ORG_LIMITS } from "./clouds/org-limits.ts";
 export * from "./net/cidr.ts";

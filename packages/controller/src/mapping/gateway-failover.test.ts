@@ -1,79 +1,20 @@
-import { port } from "@nvi/openflow/test-support/fake-switch";
 import { describe, expect, it } from "vitest";
-import { asGateway, fabricHost, tenantEndpoint } from "../test-support/fabric.ts";
-import { arrive, tcpPacket } from "../test-support/frames.ts";
-import { MemorySwitches } from "../test-support/memory-switches.ts";
+import {
+  A,
+  B,
+  G1,
+  G5,
+  gatewayClouds as clouds,
+  H4,
+  HOSTS,
+  portStatus as status,
+  sessionOf as portStatusOf,
+  walk,
+} from "../test-support/gateway-clouds.ts";
 import { gatewayFor } from "./intercloud.ts";
-import { NviMapping } from "./mapping.ts";
-import { FabricHost, Inventory } from "./model.ts";
+import { Inventory } from "./model.ts";
 
-/**
- * Several gateways per cloud (README "Several gateways per cloud") on in-memory VEBs: cloud c1 =
- * gateways G1 and G5 + host H2, cloud c2 = gateway G3 + host H4. The tunnel between the gateways'
- * stacks is played by the test (what leaves a gateway's tunnel port is injected at G3's, and back).
- */
-const TUNNEL = 9;
-const gateway = (n: number, dc: number, cloud: string): FabricHost =>
-  asGateway({ ...fabricHost(n, dc), cloud }, n, TUNNEL);
-const G1 = gateway(1, 1, "c1");
-const G5 = gateway(5, 1, "c1");
-const H2 = { ...fabricHost(2, 1), cloud: "c1" };
-const G3 = gateway(3, 2, "c2");
-const H4 = { ...fabricHost(4, 2), cloud: "c2" };
-const HOSTS = [G1, G5, H2, G3, H4];
-
-const A = tenantEndpoint("a", H2, 2, "10.0.0.2");
-const B = tenantEndpoint("b", H4, 3, "10.0.0.3");
-
-async function clouds(gatewayMoveHoldMs = 0) {
-  const inventory = new Inventory();
-  for (const h of HOSTS) inventory.upsertHost(h);
-  const moves: unknown[] = [];
-  const logger = {
-    info: (msg: string, fields?: unknown) => void (msg === "pairs moved between gateways" && moves.push(fields)),
-    warn: () => undefined,
-  };
-  const mapping = new NviMapping({ inventory, clock: () => Date.UTC(2026, 11, 5), gatewayMoveHoldMs, logger });
-  const switches = new MemorySwitches(mapping.tscOptions(), (dpid, m) => mapping.packetIn(dpid, m));
-  mapping.attachPort(switches);
-  for (const h of HOSTS) await switches.connect(h.datapathId);
-  for (const e of [A, B]) await mapping.plug(e);
-  return { mapping, switches, moves };
-}
-
-/** Carries a packet A → B hop by hop: the dc1 gateway it went through, whether the TSC was asked, what B got. */
-async function walk(switches: MemorySwitches) {
-  const first = await switches.inject(H2.datapathId, tcpPacket(A, B));
-  const asked = first.toController.length > 0;
-  const toGw = first.outputs[0] ?? switches.released.at(-1)?.trace.outputs[0];
-  if (!toGw) throw new Error("A's packet left nowhere");
-  const via = [G1, G5].find((g) => g.fabricMac === toGw.packet.ethDst);
-  if (!via) throw new Error(`A's packet went to ${toGw.packet.ethDst}, no gateway`);
-  const tunnel = (await switches.inject(via.datapathId, arrive(toGw.packet, 1, H2.fabricMac, via.fabricMac)))
-    .outputs[0];
-  if (!tunnel) throw new Error(`${via.name} dropped it`);
-  const out = (
-    await switches.inject(G3.datapathId, arrive(tunnel.packet, TUNNEL, G3.gateway!.stackMac, G3.gateway!.tunnelMac))
-  ).outputs[0];
-  if (!out) throw new Error("G3 dropped it");
-  const delivered = (await switches.inject(H4.datapathId, arrive(out.packet, 1, G3.fabricMac, H4.fabricMac))).outputs;
-  return { via, asked, delivered };
-}
-
-const status = (portNo: number, state: number) => ({
-  type: "portStatus" as const,
-  xid: 0,
-  reason: 2,
-  port: { ...port(portNo, `p${portNo}`), state },
-});
-
-/** The TSC callback a VEB's OFPT_PORT_STATUS reaches, as gateway `g`'s session. */
-function portStatusOf(mapping: NviMapping, g: FabricHost) {
-  const app = mapping.tscOptions().app;
-  const sw = { datapathId: g.datapathId } as Parameters<NonNullable<typeof app.onPortStatus>>[0];
-  return { sw, app };
-}
-
+/** Several gateways per cloud (README "Several gateways per cloud"): the world of test-support/gateway-clouds.ts. */
 describe("several gateways per cloud", () => {
   it("spreads pairs over the cloud's gateways; with one down only its pairs move, and they come back with it", () => {
     const inventory = new Inventory();

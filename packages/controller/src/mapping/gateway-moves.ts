@@ -1,7 +1,8 @@
 import { crossCloud } from "./intercloud.ts";
 import { changedPairs, MappingView } from "./judge.ts";
 import type { OpenFlowLogger, PortDesc } from "@nvi/openflow";
-import type { FabricEndpoint, FabricHost } from "./model.ts";
+import type { FabricEndpoint, FabricHost, Inventory } from "./model.ts";
+import { cutGateways, type TunnelReport } from "./tunnel-health.ts";
 import { revocationsOf, type ActivePair } from "./pair-book.ts";
 import type { Revocation } from "./revoke.ts";
 
@@ -60,32 +61,67 @@ const LINK_DOWN = 1;
 const PORT_DOWN = 1;
 
 /**
- * Gateways whose VEB is connected but whose way out is cut: the fabric NIC or the tunnel port
- * reported down (OFPT_PORT_STATUS). Such a gateway counts as down (`gatewayUp`) until the port
- * comes back; forgotten when its VEB goes (a reconnecting VEB starts as up).
+ * Gateways whose VEB is connected but whose way out is cut: the fabric NIC or the tunnel port down
+ * (read from the VEB's port descriptions when it connects, then from OFPT_PORT_STATUS), or the
+ * tunnel itself declared cut by the gateways' link reports (`cutGateways`: wireguard-go killed, the
+ * internet link cut). Such a gateway counts as down (`gatewayUp`) until both are good again. Every
+ * change answers whether the gateway's state (down or not) changed, the cue to move its pairs.
  */
 export class GatewayLinks {
-  private readonly down = new Set<bigint>();
+  private readonly portDown = new Set<bigint>();
+  private readonly tunnelCut = new Set<bigint>();
 
   isDown(dpid: bigint): boolean {
-    return this.down.has(dpid);
+    return this.portDown.has(dpid) || this.tunnelCut.has(dpid);
   }
 
   /** A port status from VEB `dpid`: answers whether the gateway went down or came back with it. */
   portStatus(dpid: bigint, host: FabricHost | undefined, m: { reason: number; port: PortDesc }): boolean {
     if (!host?.gateway || (m.port.portNo !== host.fabricPort && m.port.portNo !== host.gateway.tunnelPort))
       return false;
-    const cut = m.reason === PORT_DELETED || (m.port.state & LINK_DOWN) !== 0 || (m.port.config & PORT_DOWN) !== 0;
-    if (cut === this.down.has(dpid)) return false;
-    if (cut) this.down.add(dpid);
-    else this.down.delete(dpid);
-    return true;
+    return this.setPort(dpid, m.reason === PORT_DELETED || portCut(m.port));
   }
 
+  /**
+   * VEB `dpid` (re)connected: its fabric and tunnel ports as its port descriptions (OFPMP_PORT_DESC,
+   * read in the handshake) say. A port missing or down makes the gateway down until a port status
+   * brings it up: nothing learnt before the connection is trusted.
+   */
+  connected(dpid: bigint, host: FabricHost | undefined, ports: ReadonlyMap<number, PortDesc>): boolean {
+    if (!host?.gateway) return false;
+    const cut = [host.fabricPort, host.gateway.tunnelPort].some((n) => {
+      const p = ports.get(n);
+      return !p || portCut(p);
+    });
+    return this.setPort(dpid, cut);
+  }
+
+  /** The gateways whose tunnels are cut now (all of them: the others are not): answers those whose state changed. */
+  tunnels(cut: ReadonlySet<bigint>): bigint[] {
+    const changed: bigint[] = [];
+    for (const dpid of new Set([...this.tunnelCut, ...cut])) {
+      const before = this.isDown(dpid);
+      if (cut.has(dpid)) this.tunnelCut.add(dpid);
+      else this.tunnelCut.delete(dpid);
+      if (this.isDown(dpid) !== before) changed.push(dpid);
+    }
+    return changed;
+  }
+
+  /** The VEB went: its ports are read again when it comes back (its tunnel reports stay: they are the agents'). */
   forget(dpid: bigint): void {
-    this.down.delete(dpid);
+    this.portDown.delete(dpid);
+  }
+
+  private setPort(dpid: bigint, cut: boolean): boolean {
+    const before = this.isDown(dpid);
+    if (cut) this.portDown.add(dpid);
+    else this.portDown.delete(dpid);
+    return this.isDown(dpid) !== before;
   }
 }
+
+const portCut = (p: PortDesc): boolean => (p.state & LINK_DOWN) !== 0 || (p.config & PORT_DOWN) !== 0;
 
 /** At most one move of a gateway's pairs per this long, whatever its VEB reports (see `MoveDamper`). */
 export const GATEWAY_MOVE_HOLD_MS = 1000;
@@ -139,5 +175,58 @@ export class MoveDamper {
     }, this.holdMs);
     timer.unref?.();
     this.open.set(dpid, { folded: 0, timer });
+  }
+}
+
+/**
+ * What decides whether a connected gateway VEB carries pairs (`GatewayLinks`) and how often a change
+ * of it moves them (`MoveDamper`), in one place: port status, port descriptions at (re)connection
+ * and the gateways' tunnel reports all go through the same damper.
+ */
+export class GatewayWatch {
+  private readonly links = new GatewayLinks();
+  private readonly damper: MoveDamper;
+
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly move: (dpid: bigint) => void,
+    private readonly log: OpenFlowLogger,
+    holdMs?: number,
+  ) {
+    this.damper = new MoveDamper(move, log, holdMs);
+  }
+
+  isDown(dpid: bigint): boolean {
+    return this.links.isDown(dpid);
+  }
+
+  portStatus(dpid: bigint, m: { reason: number; port: PortDesc }): void {
+    if (this.links.portStatus(dpid, this.inventory.host(dpid), m)) this.damper.changed(dpid);
+  }
+
+  /**
+   * The VEB is connected and in sync: its ports as it described them in the handshake decide whether
+   * a gateway is up (one that comes back with its tunnel port down stays down), then its pairs move
+   * at once (a VEB's return is not damped: its session's admission bounds it).
+   */
+  connected(dpid: bigint, ports: ReadonlyMap<number, PortDesc>): void {
+    this.links.connected(dpid, this.inventory.host(dpid), ports);
+    this.move(dpid);
+  }
+
+  /** Every tunnel report held now: answers the gateways cut; those whose state changed move their pairs. */
+  tunnels(reports: readonly TunnelReport[]): bigint[] {
+    const cut = cutGateways(this.inventory, reports);
+    for (const dpid of this.links.tunnels(cut)) {
+      this.log.info(cut.has(dpid) ? "gateway tunnel cut" : "gateway tunnel up again", { gateway: dpid.toString(16) });
+      this.damper.changed(dpid);
+    }
+    return [...cut];
+  }
+
+  /** The VEB went: its port state and pending fold are dropped (its going moves the pairs by itself). */
+  gone(dpid: bigint): void {
+    this.links.forget(dpid);
+    this.damper.forget(dpid);
   }
 }

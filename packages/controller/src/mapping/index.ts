@@ -10,3 +10,5 @@ export { FabricLeases, blockRange, inBlock } from "./leases.ts";
 export { parseIpv4 } from "./packet.ts";
 export type { VebRealization } from "./verify.ts";
 export { pairTag, portMasks } from "./flows.ts";
+export { cutGateways } from "./tunnel-health.ts";
+export type { TunnelReport } from "./tunnel-health.ts";

@@ -20,7 +20,8 @@ import {
 import { FabricEndpoint, FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
 import { withL4Checksum } from "./packet.ts";
 import { PairBook, pairKeyOf, pairsOfTenants, revocationsOf, signatureOf } from "./pair-book.ts";
-import { GatewayLinks, MoveDamper, moveGatewayPairs } from "./gateway-moves.ts";
+import { GatewayWatch, moveGatewayPairs } from "./gateway-moves.ts";
+import type { TunnelReport } from "./tunnel-health.ts";
 import { DEFAULT_PORT_LIMITS, PortGuard, type PortHeld, type PortLimits } from "./rate-limit.ts";
 import {
   arrivalLiftMods,
@@ -64,10 +65,11 @@ export class NviMapping {
   private readonly guard: PortGuard;
   /** denied pairs within their drop: a change that allows one sets it up at once (`applyPolicy`) */
   private readonly denials = new RecentDenials();
-  /** gateways whose fabric or tunnel port is down (their VEB still connected) */
-  private readonly links = new GatewayLinks();
-  /** a gateway's port status moves its pairs at most once a second (a flapping VEB cannot busy the TSC) */
-  private readonly linkMoves: MoveDamper;
+  /**
+   * gateways whose fabric or tunnel port is down, or whose tunnel is cut (their VEB still connected);
+   * a change moves their pairs at most once a second (a flapping VEB or link cannot busy the TSC)
+   */
+  private readonly gateways: GatewayWatch;
   private readonly waiting = new FairQueue<WaitingPacketIn>((p) => this.judgePacketIn(p));
   private readonly limits: PortLimits;
   private readonly samples = new LatencySamples(10_000);
@@ -82,7 +84,8 @@ export class NviMapping {
     this.inventory = options.inventory;
     this.log = options.logger ?? silentLogger;
     this.addresses = new FabricAddresses(this.inventory, this.log);
-    this.linkMoves = new MoveDamper((dpid) => void this.gatewayChanged(dpid), this.log, options.gatewayMoveHoldMs);
+    const move = (dpid: bigint) => void this.gatewayChanged(dpid);
+    this.gateways = new GatewayWatch(this.inventory, move, this.log, options.gatewayMoveHoldMs);
     this.limits = {
       ...DEFAULT_PORT_LIMITS,
       ...options.packetInRate,
@@ -99,7 +102,7 @@ export class NviMapping {
       leaseHolder: (address) => this.addresses.holder(address),
       gatewayLease: (endpointId, gw) => this.addresses.gatewayLease(endpointId, gw),
       recovered: (dpid) => this.addresses.isRecovered(dpid),
-      gatewayUp: (dpid) => this.switches.has(dpid) && !this.links.isDown(dpid),
+      gatewayUp: (dpid) => this.switches.has(dpid) && !this.gateways.isDown(dpid),
     };
   }
 
@@ -113,12 +116,9 @@ export class NviMapping {
       app: {
         onPacketIn: (sw, m) => this.packetIn(sw.datapathId ?? 0n, m),
         onFlowRemoved: (sw, m) => this.flowRemoved(sw.datapathId ?? 0n, m),
-        onSwitchReady: (sw) => this.gatewayChanged(sw.datapathId ?? 0n),
+        onSwitchReady: (sw) => this.gateways.connected(sw.datapathId ?? 0n, sw.ports),
         onSwitchGone: (dpid) => void this.gatewayChanged(dpid, { gone: true }),
-        onPortStatus: (sw, m) => {
-          const dpid = sw.datapathId ?? 0n;
-          if (this.links.portStatus(dpid, this.inventory.host(dpid), m)) this.linkMoves.changed(dpid);
-        },
+        onPortStatus: (sw, m) => this.gateways.portStatus(sw.datapathId ?? 0n, m),
       },
     };
   }
@@ -274,13 +274,20 @@ export class NviMapping {
    * their established connections only see the packets lost in between.
    */
   async gatewayChanged(dpid: bigint, o: { gone?: boolean } = {}): Promise<void> {
-    if (o.gone) {
-      this.links.forget(dpid);
-      this.linkMoves.forget(dpid);
-    }
+    if (o.gone) this.gateways.gone(dpid);
     if (!this.inventory.host(dpid)?.gateway) return;
     const act = { revoke: (r: Revocation[]) => this.revokePairs(r), setup: this.setupPair.bind(this), log: this.log };
     await moveGatewayPairs(this.view, this.pairs.all(), act, dpid);
+  }
+
+  /**
+   * The gateways' latest word on their WireGuard links (every report the worker holds, each bound to
+   * the host that made it): the gateways whose tunnels are cut are down (`cutGateways`), and each
+   * gateway whose state changed has its pairs moved, through the same damper as its port status (a
+   * flapping link moves them at most once per hold). Answers the gateways now cut.
+   */
+  tunnelReports(reports: readonly TunnelReport[]): bigint[] {
+    return this.gateways.tunnels(reports);
   }
 
   /** A VEB removed a flow (idle timeout): the pair table follows. */

@@ -27,6 +27,8 @@ export interface FabricHost {
    * (every block reachable from every host, the lab's routed mode).
    */
   cloud?: string | undefined;
+  /** The organization the host belongs to (the worker sets it): a gateway's link reports speak only of its owner's gateways. */
+  owner?: string | undefined;
   /** Set on a cloud's gateway host: the VEB port that leads to the host's WireGuard stack. */
   gateway?: GatewayPort | undefined;
 }

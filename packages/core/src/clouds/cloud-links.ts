@@ -55,6 +55,8 @@ function endProblem(from: LinkGateway, to: LinkGateway, link: GatewayLink | unde
   if (from.status !== "online")
     return `gateway host ${from.name} is ${from.status} (last heartbeat ${ageInWords(now.getTime() - from.lastSeenAt.getTime())} ago)`;
   if (!link) return `${from.name} reports no tunnel to ${to.name} (${to.publicAddress})`;
+  // the agent's close watch (link-watch.ts) hears of a dead tunnel long before its handshake ages
+  if (link.up === false) return `${from.name} gets no answer through the tunnel from ${to.publicAddress}`;
   if (gatewayLinkUp(link, now)) return null;
   return link.lastHandshakeAt
     ? `no WireGuard handshake from ${from.name} to ${to.publicAddress} for ${ageInWords(now.getTime() - Date.parse(link.lastHandshakeAt))}`

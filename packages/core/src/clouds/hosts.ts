@@ -13,6 +13,7 @@ import { z } from "zod";
 import { assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
+import { announceLinkChange } from "./link-reports.ts";
 import { DomainError, notFound } from "../errors.ts";
 import { hashSecret, hostCredentialFormat, joinTokenFormat } from "../tokens/token-format.ts";
 import { certificateWanted, issueHostCertificate, recordHostCertificate, signHostCertificate } from "./fabric-ca.ts";
@@ -273,6 +274,8 @@ export async function recordHeartbeat(
     const claim = await checkHeartbeatClaim(tx, deps, host, facts);
     if ("refused" in claim) return claim;
     const cleared = { identityClaim: Prisma.DbNull, identityProblem: null, identityClaimedAt: null };
+    // a gateway link that went down or came back reaches the TSC as this commits (link-reports.ts)
+    await announceLinkChange(tx, host, facts);
     await tx.host.update({
       where: { id: host.id },
       data: { lastSeenAt: deps.clock(), ...factColumns(facts), ...claim.identity, ...cleared },

@@ -1,0 +1,46 @@
+import type { FabricHost, Inventory } from "./model.ts";
+
+/**
+ * One gateway's word about one of its own WireGuard links (issue 15): its agent pings the peer
+ * gateway's tunnel address twice a second and declares the link down after a few misses, up after
+ * an answer. The worker binds each report to the host that made it (its authenticated heartbeat)
+ * and names the peer by datapath id; what a report may change is decided here.
+ */
+export interface TunnelReport {
+  /** the reporting gateway's datapath id */
+  from: bigint;
+  /** the peer gateway's datapath id */
+  peer: bigint;
+  up: boolean;
+}
+
+/** Both are gateways of different clouds of one owner: the only link a report may speak of. */
+function linkable(a: FabricHost | undefined, b: FabricHost | undefined): boolean {
+  if (!a?.gateway || !b?.gateway || a.datapathId === b.datapathId) return false;
+  if (a.cloud === undefined || b.cloud === undefined || a.cloud === b.cloud) return false;
+  return a.owner === b.owner;
+}
+
+/**
+ * The gateways whose tunnel is cut (their wireguard-go killed, their internet link cut, while their
+ * VEB and fabric port stay up): every one of their links to another cloud is declared down by one of
+ * its two ends. A link is used only while neither end says it is down (the safe side when the ends
+ * disagree), and a gateway is cut only when no link of it is left: one dead peer does not cut the
+ * gateways that reach it (the dead one is cut by its own links). Reports that are not about a link
+ * between two gateways of different clouds of one owner are ignored, so a host never speaks for a
+ * link it is not an end of, and never for another organization's gateways.
+ */
+export function cutGateways(inventory: Inventory, reports: readonly TunnelReport[]): Set<bigint> {
+  const links = new Map<string, { ends: [bigint, bigint]; down: boolean }>();
+  for (const r of reports) {
+    if (!linkable(inventory.host(r.from), inventory.host(r.peer))) continue;
+    const ends: [bigint, bigint] = r.from < r.peer ? [r.from, r.peer] : [r.peer, r.from];
+    const key = `${ends[0]}|${ends[1]}`;
+    const link = links.get(key) ?? { ends, down: false };
+    link.down ||= !r.up;
+    links.set(key, link);
+  }
+  const alive = new Map<bigint, boolean>();
+  for (const { ends, down } of links.values()) for (const g of ends) alive.set(g, (alive.get(g) ?? false) || !down);
+  return new Set([...alive].filter(([, up]) => !up).map(([g]) => g));
+}
