@@ -31,7 +31,7 @@ test("launching with no online host is refused clearly and creates nothing; oper
     "no online host in the subnet's cloud offers the netns runtime",
   );
   await form.getByLabel("Runtime").selectOption("docker");
-  await expect(form.getByLabel("Image")).toBeVisible();
+  await expect(form.getByLabel("Image", { exact: true })).toBeVisible();
   await screenshot(page, "instances-launch-refused");
   await form.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByText("No instances yet")).toBeVisible();
