@@ -10,6 +10,14 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const rows = [];
+// Which tests failed, by name and first line of their error, so the tail of a CI log says what
+// to look at even when the suite's own output was cut.
+const failures = [];
+const firstLine = (text) =>
+  String(text ?? "")
+    .replace(/\u001b\[[0-9;]*m/g, "")
+    .split("\n")
+    .find((l) => l.trim()) ?? "";
 
 for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
   if (!file.endsWith(".json")) continue;
@@ -23,10 +31,30 @@ for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
     s = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     // A run that failed with no failing test (no test files, a crash in setup) is still a failure.
     if (report.success === false && f === 0) f = 1;
+    for (const suite of report.testResults ?? []) {
+      const where = path.relative(process.cwd(), suite.name ?? "");
+      if (suite.status === "failed" && !suite.assertionResults?.length)
+        failures.push(`${where}: ${firstLine(suite.message)}`);
+      for (const t of suite.assertionResults ?? []) {
+        if (t.status === "failed") failures.push(`${where} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`);
+      }
+    }
   } else if (file === "playwright.json") {
     p = (report.stats?.expected ?? 0) + (report.stats?.flaky ?? 0);
     f = (report.stats?.unexpected ?? 0) + (report.errors?.length ?? 0);
     s = report.stats?.skipped ?? 0;
+    const walk = (suite) => {
+      for (const spec of suite.specs ?? []) {
+        for (const t of spec.tests ?? []) {
+          if (t.status !== "unexpected") continue;
+          const err = t.results?.at(-1)?.error?.message;
+          failures.push(`e2e/${spec.file}:${spec.line} > ${spec.title}: ${firstLine(err)}`);
+        }
+      }
+      for (const child of suite.suites ?? []) walk(child);
+    };
+    for (const suite of report.suites ?? []) walk(suite);
+    for (const e of report.errors ?? []) failures.push(`playwright: ${firstLine(e.message)}`);
   } else continue;
   rows.push(
     `  ${file.replace(/^vitest-|\.json$/g, "").padEnd(14)} ${String(p).padStart(4)} passed ${String(f).padStart(3)} failed ${String(s).padStart(3)} skipped`,
@@ -38,6 +66,10 @@ for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
 for (const name of missing) {
   rows.push(`  ${name.padEnd(14)} no report (the suite crashed or did not start): counted as 1 failure`);
   failed += 1;
+}
+if (failures.length > 0) {
+  console.log("\nFailed tests:");
+  for (const line of failures) console.log(`  ${line.length > 400 ? `${line.slice(0, 400)}…` : line}`);
 }
 console.log("\nTest suites:");
 console.log(rows.join("\n") || "  (none)");

@@ -1,6 +1,7 @@
 import { createCoreDeps, jobQueue } from "@nvi/core";
 import { JobProducer } from "@nvi/jobs";
 import { serveConsole } from "./console-server.ts";
+import { traceConsole } from "./console-trace.ts";
 import { consoleEnv } from "./env.ts";
 
 /**
@@ -8,6 +9,7 @@ import { consoleEnv } from "./env.ts";
  * kill it with SIGKILL mid-operation and start it again on the same port (`Stack.killConsole`).
  */
 const env = consoleEnv();
+if (env.trace) traceConsole(env.trace.file, env.trace.slowMs);
 const deps = createCoreDeps(env.databaseUrl, {
   fabricSecret: env.fabricSecret,
   secretsKey: env.secretsKey,

@@ -18,6 +18,8 @@ export function consoleEnv(): {
   port: number;
   packageDir: string | undefined;
   instancePool: string | undefined;
+  /** the slow-request trace (console-trace.ts): where to write it, and from how many ms */
+  trace: { file: string; slowMs: number } | undefined;
 } {
   const e = process.env;
   const need = (k: string): string => {
@@ -35,5 +37,11 @@ export function consoleEnv(): {
     port: Number(need("CONSOLE_PORT")),
     packageDir: e.NVI_PACKAGE_DIR || undefined,
     instancePool: e.NVI_INSTANCE_POOL || undefined,
+    trace: e.NVI_TRACE_FILE ? { file: e.NVI_TRACE_FILE, slowMs: Number(e.NVI_TRACE_SLOW_MS || 100) } : undefined,
   };
+}
+
+/** Where the VM tests' cloud images live (`infra/images`' default unless NVI_IMAGE_DIR says otherwise). */
+export function imageDirEnv(): { imageDir: string; inherited: NodeJS.ProcessEnv } {
+  return { imageDir: process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images", inherited: process.env };
 }

@@ -9,7 +9,7 @@ import { run } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startJourney, type Journey } from "./journey.ts";
 import { terminateVmLeavingNothing } from "./vm-terminate.ts";
-import { ROOT } from "./stack.ts";
+import { DEBIAN_GUEST, ensureDebianImage, IMAGE_BUILD_HOOK_MS, imageDir } from "./debian-image.ts";
 
 /**
  * The Debian 12 cloud image (infra/images/build-debian.sh) as a VM in the VPC, on real parts:
@@ -21,15 +21,11 @@ import { ROOT } from "./stack.ts";
  */
 let j: Journey;
 let keyDir = "";
-const GUEST = "nvi-debian12";
-const imageDir = process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images";
+const GUEST = DEBIAN_GUEST;
 const BOOT_MS = QEMU_DISK_GUEST_BOOT_MS;
 
 beforeAll(async () => {
-  await promisify(execFile)(path.join(ROOT, "infra/images/build-debian.sh"), [GUEST], {
-    timeout: 1_200_000,
-    env: { ...process.env, NVI_IMAGE_DIR: imageDir },
-  });
+  await ensureDebianImage();
   keyDir = await mkdtemp(path.join(tmpdir(), "nvi-vm-key-"));
   for (const name of ["chosen", "other"])
     await promisify(execFile)("ssh-keygen", [
@@ -48,7 +44,7 @@ beforeAll(async () => {
     subnetCidrs: { dc1: "10.51.1.0/24", dc2: "10.51.2.0/24" },
     agentEnv: () => Promise.resolve({ NVI_IMAGE_DIR: imageDir }),
   });
-}, 1_500_000);
+}, IMAGE_BUILD_HOOK_MS);
 
 afterAll(async () => {
   await j?.close();

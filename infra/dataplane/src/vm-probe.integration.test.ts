@@ -1,10 +1,10 @@
-/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-explicit-any -- REST answers are JSON, checked by the assertions */
-import { existsSync } from "node:fs";
+/* eslint-disable @typescript-eslint/no-explicit-any -- REST answers are JSON, checked by the assertions */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { QEMU_DISK_GUEST_BOOT_MS } from "@nvi/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startJourney, type Journey } from "./journey.ts";
+import { DEBIAN_GUEST, ensureDebianImage, IMAGE_BUILD_HOOK_MS, imageDir } from "./debian-image.ts";
 
 /**
  * "Can it reach…?" from a VM (issue 17): the Debian 12 cloud image's qemu-guest-agent runs the probe
@@ -12,27 +12,22 @@ import { startJourney, type Journey } from "./journey.ts";
  * the REST API, the worker with the TSC, two lab hosts in two datacenters, the agent talking QGA on
  * the socket QEMU gives the channel. The VM reaches a netns instance in the other datacenter (ping;
  * TCP refused by the peer's kernel: the path works), and after the default group is unplugged from
- * itself it reaches nothing. Needs the image (infra/images/build-debian.sh nvi-debian12, about 20
- * minutes on a cold machine): without it the suite is skipped, saying so.
+ * itself it reaches nothing. Builds the image first when it is not current (about 20 minutes on a
+ * new machine), so it never skips.
  */
-const GUEST = "nvi-debian12";
-const imageDir = process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images";
-const imagePresent = existsSync(path.join(imageDir, GUEST, "disk.qcow2"));
-if (!imagePresent)
-  console.warn(
-    `vm-probe: skipped: the Debian image is not at ${path.join(imageDir, GUEST)} (build it: infra/images/build-debian.sh ${GUEST})`,
-  );
+const GUEST = DEBIAN_GUEST;
 const BOOT_MS = QEMU_DISK_GUEST_BOOT_MS;
 let j: Journey;
 
-describe.skipIf(!imagePresent)("a probe sent from inside a Debian VM through its guest agent", () => {
+describe("a probe sent from inside a Debian VM through its guest agent", () => {
   beforeAll(async () => {
+    await ensureDebianImage();
     j = await startJourney({
       vpcCidr: "10.52.0.0/16",
       subnetCidrs: { dc1: "10.52.1.0/24", dc2: "10.52.2.0/24" },
       agentEnv: () => Promise.resolve({ NVI_IMAGE_DIR: imageDir }),
     });
-  }, 300_000);
+  }, IMAGE_BUILD_HOOK_MS);
 
   afterAll(async () => {
     await j?.close();
