@@ -55,6 +55,8 @@ export interface Stack {
   startConsole(): Promise<void>;
   consoleLog(): string;
   workerLog(): string;
+  /** the console's (with `separateConsole`) and the worker's process ids, for a bench that sets their CPU priority */
+  controlPlanePids(): number[];
   close(): Promise<void>;
 }
 
@@ -244,6 +246,7 @@ export async function startStack(bindIp: string, o: StackOptions = {}): Promise<
     startConsole: () =>
       o.separateConsole ? startConsole() : Promise.reject(new Error("the console runs in this process")),
     consoleLog: () => consoleLog,
+    controlPlanePids: () => [consoleProcess?.pid, worker?.pid].filter((x): x is number => x !== undefined),
     workerLog: () =>
       `${log}${worker && worker.exitCode !== null ? `\n[worker exited with code ${worker.exitCode}, signal ${worker.signalCode}]` : ""}`,
     async close() {
