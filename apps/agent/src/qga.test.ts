@@ -88,7 +88,7 @@ describe("the QGA client", () => {
     expect(await failureOf(qgaExec(g.socket, { path: "/bin/true", args: [] }, { timeoutMs: 500 }))).toMatch(
       /^timeout: .*did not answer the resync within 0\.5 s/,
     );
-    expect(Date.now() - started).toBeLessThan(1500);
+    expect(Date.now() - started).toBeLessThan(3_000); // the deadline plus room for a loaded machine, not the next retry or never
   });
 
   it("a program that never ends fails at the deadline", async () => {
@@ -99,7 +99,7 @@ describe("the QGA client", () => {
     expect(await failureOf(qgaExec(g.socket, { path: "/bin/sleep", args: ["999"] }, { timeoutMs: 700 }))).toMatch(
       /^timeout: /,
     );
-    expect(Date.now() - started).toBeLessThan(1700);
+    expect(Date.now() - started).toBeLessThan(3_200);
   });
 
   it("an answer over the line limit is refused, and endless bytes stop at the session limit", async () => {

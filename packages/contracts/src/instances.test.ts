@@ -45,7 +45,7 @@ describe("docker image references", () => {
   it("answers long adversarial input at once (no catastrophic backtracking)", () => {
     const started = Date.now();
     for (const s of ["a-".repeat(100) + "!", "a.".repeat(100) + "/", "a__".repeat(70) + "A"]) isDockerImageReference(s);
-    expect(Date.now() - started).toBeLessThan(100);
+    expect(Date.now() - started).toBeLessThan(1_000); // backtracking would take seconds; this leaves room for a loaded machine
   });
 });
 
