@@ -8,7 +8,7 @@
  * straight into Postgres first (`seed.ts`: VPCs, groups, rules, deny entries, instances).
  * `--console-rps 200`: the console's API serves that many other requests per second meanwhile.
  *
- * Per trial: fresh TCP streams both ways, UDP trains and `ping -i 0.005` both ways and (around the
+ * Per trial: fresh TCP streams both ways, UDP trains and `ping -i 0.01` both ways and (around the
  * plug) a train of new TCP connections both ways run between an instance on dc1's host and one on dc2's host; then
  * POST /policy/unplug default → default, and "stopped" = the receiver-side time of the last packet
  * after the call, relative to the call; then POST /policy/plug and "through" = the first packet
@@ -70,9 +70,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], q: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
-/** `ping -D -i 0.005` from `ns`: the wall-clock ms of every reply, as the pinger received it. */
+/**
+ * `ping -D -i 0.01` from `ns`: the wall-clock ms of every reply, as the pinger received it. Not
+ * faster: iputils ping spins on `sched_yield` below a 10 ms interval (43 % of a vCPU each at 5 ms,
+ * measured 2026-12-06), which kept a runnable task waiting for a CPU almost all the time and made
+ * the control plane's own tail (the UDP trains at 2 ms and the streams at 1 ms keep the resolution).
+ */
 function fastPing(ns: string, to: string): { replies: number[]; proc: ChildProcess } {
-  const proc = spawn("ip", ["netns", "exec", ns, "ping", "-n", "-D", "-i", "0.005", "-W", "1", to], {
+  const proc = spawn("ip", ["netns", "exec", ns, "ping", "-n", "-D", "-i", "0.01", "-W", "1", to], {
     stdio: ["ignore", "pipe", "ignore"],
   });
   const replies: number[] = [];
