@@ -12,6 +12,20 @@ import { readPidfile } from "./processes.ts";
  */
 export const ovsEnv = (dir: string): Record<string, string> => ({ OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir });
 
+/** Runs a command inside a lab host's namespace with its own Open vSwitch as the default (what the host's agent sees). */
+export const hostRunner =
+  (host: { ns: string; ovsDir: string }) =>
+  (cmd: string, args: readonly string[]): Promise<string> =>
+    run("ip", [
+      "netns",
+      "exec",
+      host.ns,
+      "env",
+      ...Object.entries(ovsEnv(host.ovsDir)).map(([k, v]) => `${k}=${v}`),
+      cmd,
+      ...args,
+    ]);
+
 export const vsctl = (dir: string, ...args: string[]): Promise<string> =>
   run("ovs-vsctl", ["--timeout=15", `--db=unix:${dir}/db.sock`, ...args], { env: ovsEnv(dir) });
 
