@@ -47,7 +47,8 @@ beforeAll(async () => {
     timeout: 1_200_000,
   });
   lab = await labUp({ name, datacenters: 1, hostsPerDc: 1 });
-  inHost = hostRunner(lab.hosts[0]!);
+  // network namespace only, as the agent lives: the netns instances it adds stay visible
+  inHost = hostRunner(lab.hosts[0]!, { networkOnly: true });
   config = labVmConfig(lab.runDir);
 }, 1_300_000);
 afterAll(async () => {
@@ -92,7 +93,7 @@ describe("the command queue on a lab host", () => {
     );
     queue.add([{ id: "cmd_ns", body: { kind: "instance.start", spec: ns } }]);
     await until(() => reports.has("cmd_ns"), "the netns start");
-    expect(reports.get("cmd_ns")?.result).toMatchObject({ ok: true });
+    expect(reports.get("cmd_ns")?.result, JSON.stringify([...reports])).toMatchObject({ ok: true });
     queue.add([
       {
         id: "cmd_probe",

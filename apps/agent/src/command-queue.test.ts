@@ -141,6 +141,25 @@ describe("the agent's command queue", () => {
     expect(h.reported.size).toBe(4);
   });
 
+  it("boots at most `bootSlots` VMs at once; other instances' commands pass a VM that waits", async () => {
+    const h = harness({ lifecycleSlots: 4, bootSlots: 2 });
+    const vm = (id: string, instanceId: string): PolledCommand => ({
+      id,
+      body: { kind: "instance.start", spec: instanceSpec({ instanceId, runtime: "qemu" }) },
+    });
+    const boots = ["inst_v1", "inst_v2", "inst_v3"].map((i) => h.hold(`start ${i}`));
+    h.queue.add([vm("c1", "inst_v1"), vm("c2", "inst_v2"), vm("c3", "inst_v3"), start("c4", "inst_n")]);
+    await Promise.all([boots[0]!.started, boots[1]!.started]);
+    await until(() => h.reported.has("c4"));
+    expect(h.events).not.toContain("begin start inst_v3");
+    boots[0]!.release();
+    await boots[2]!.started;
+    boots[1]!.release();
+    boots[2]!.release();
+    await h.queue.drained();
+    expect(h.reported.size).toBe(4);
+  });
+
   it("a command handed out again while it runs (redelivery) runs and is reported once", async () => {
     const h = harness();
     const slow = h.hold("start inst_a");

@@ -6,8 +6,9 @@ import type { PolledCommand } from "./control-plane.ts";
  *
  * - A lifecycle command (`instance.start`, `stop`, `resume`, `remove`) waits in its instance's lane:
  *   one instance's commands run one after another, in the order the console handed them out;
- *   different instances' lanes run side by side, at most `lifecycleSlots` at a time (a VM start
- *   under TCG takes minutes and much CPU).
+ *   different instances' lanes run side by side, at most `lifecycleSlots` at a time, and of those
+ *   at most `bootSlots` VM starts or resumes (a guest booting under TCG keeps a core busy for
+ *   minutes: more at once would only push each past its boot timeout).
  * - A read (`instance.probe`, `instance.logs`, `veb.trace`) changes nothing: it runs at once, in a
  *   pool of its own (`readSlots`), so a probe never waits behind a VM that is booting.
  * - No command kind touches the whole host today (the VEB is set up at start, the gateway by the
@@ -23,6 +24,8 @@ export interface CommandQueueDeps {
   log: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
   /** lifecycle commands running at once (default 4) */
   lifecycleSlots?: number;
+  /** VM (qemu) starts and resumes among them (default 2) */
+  bootSlots?: number;
   /** reads running at once (default 8) */
   readSlots?: number;
   /** tries of one report before it is given up (default 3), waiting `reportRetryMs` × 2^n between */
@@ -53,6 +56,10 @@ export function laneOf(body: HostCommandBody): string | null {
   }
 }
 
+/** A VM start or resume: a guest boots (minutes under TCG). */
+const isBoot = (body: HostCommandBody): boolean =>
+  (body.kind === "instance.start" || body.kind === "instance.resume") && body.spec.runtime === "qemu";
+
 export class CommandQueue {
   /** ids queued or running: a command handed out again (redelivery) while it is here is not run twice */
   private readonly known = new Set<string>();
@@ -62,6 +69,7 @@ export class CommandQueue {
   private readonly waiting: string[] = [];
   private readonly reads: Job[] = [];
   private lifecycleRunning = 0;
+  private bootsRunning = 0;
   private readsRunning = 0;
   private readonly idle: (() => void)[] = [];
   /** a result could not be reported: the next poll should resume (get what was handed out again) */
@@ -116,13 +124,23 @@ export class CommandQueue {
         this.pump();
       });
     }
-    while (this.lifecycleRunning < lifecycleSlots && this.waiting.length > 0) {
-      const lane = this.waiting.shift() as string;
+    const bootSlots = this.deps.bootSlots ?? 2;
+    // the oldest waiting lane first; a VM boot past its cap lets the lanes behind it go
+    for (let i = 0; this.lifecycleRunning < lifecycleSlots && i < this.waiting.length;) {
+      const lane = this.waiting[i] as string;
       const job = this.lanes.get(lane)?.[0];
+      const boot = job?.body ? isBoot(job.body) : false;
+      if (job && boot && this.bootsRunning >= bootSlots) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
       if (!job) continue;
       this.lifecycleRunning++;
+      if (boot) this.bootsRunning++;
       void this.execute(job, lane).finally(() => {
         this.lifecycleRunning--;
+        if (boot) this.bootsRunning--;
         this.next(lane);
         this.pump();
       });
