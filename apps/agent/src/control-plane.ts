@@ -89,11 +89,19 @@ export function controlPlane(baseUrl: string) {
       post(`${api}/agent/enroll`, { joinToken, facts, csr }, EnrollResponse),
     heartbeat: (credential: string, facts: HostFacts, csr?: string) =>
       post(`${api}/agent/heartbeat`, { facts, csr }, HeartbeatResponse, credential),
-    /** `resume`: the first poll since the agent started or lost the console (unanswered commands come at once) */
-    commands: async (credential: string, inventory: InstanceInventoryItem[], resume = false) => {
+    /**
+     * `resume`: the first poll since the agent started or lost the console (unanswered commands come at once);
+     * `running`: the commands still queued or running here (not handed out again while they are)
+     */
+    commands: async (
+      credential: string,
+      inventory: InstanceInventoryItem[],
+      resume = false,
+      running: string[] = [],
+    ) => {
       const answer = await post(
         `${api}/agent/commands`,
-        { inventory, ...(resume ? { resume } : {}) },
+        { inventory, ...(resume ? { resume } : {}), ...(running.length > 0 ? { running } : {}) },
         PollAnswer,
         credential,
       );

@@ -19,10 +19,8 @@ import { Wakeup } from "./wakeup.ts";
 import { WIREGUARD_KEY_FILE, wireguardPublicKey } from "./wireguard-key.ts";
 import { readHostFacts, type FactOverrides } from "./host-facts.ts";
 import { AgentCredential, loadState, saveState, type AgentState } from "./state.ts";
-import { inventoryOf, runCommand } from "./commands.ts";
-import { replugRestartedContainers } from "./runtimes/docker.ts";
-import { detectAccel, relaunchQemu, wantedVms, type QemuConfig } from "./runtimes/qemu.ts";
-import { VmWatcher } from "./runtimes/qemu-watch.ts";
+import { commandLoop } from "./command-loop.ts";
+import { detectAccel, type QemuConfig } from "./runtimes/qemu.ts";
 import { SerialBridges } from "./serial.ts";
 import { SwitchCertificate } from "./switch-cert.ts";
 import { MAKE_CSR_FLAG, keyAndCsrInChild, printKeyAndCsr } from "./csr-child.ts";
@@ -184,7 +182,18 @@ async function main(): Promise<void> {
   const api = controlPlane(env.NVI_CONTROL_URL ?? state.controlUrl);
   const credential = new AgentCredential(env.NVI_STATE_DIR, state);
   if (state.instanceBlock && !env.NVI_INSTANCE_BLOCK) useBlock(state.instanceBlock);
-  void commandLoop(api, credential, state.hostId);
+  void commandLoop({
+    api,
+    credential: () => credential.current,
+    run: localRunner,
+    bridge: env.NVI_CONTROLLER ? env.NVI_BRIDGE : null,
+    hostId: state.hostId,
+    netnsPrefix: env.NVI_NETNS_PREFIX,
+    qemu,
+    crossCloud: () => crossCloud,
+    stopping: () => stopping,
+    log,
+  });
   // serial consoles of this host's VMs: a long poll of its own, so a slow command never delays one
   void new SerialBridges(api, () => credential.current, qemu.vmDir, log).loop(() => stopping);
   let every = 10;
@@ -266,76 +275,6 @@ async function beat(api: ReturnType<typeof controlPlane>, credential: AgentCrede
   // unknown: the host is not on the fabric until a heartbeat reports it, so report it as soon as it is
   const fabricPending = switchCert !== null && (!hostFacts.nextHopMac || !hostFacts.fabricMac || !hostFacts.datapathId);
   return { ...answer, fabricPending };
-}
-
-/**
- * Commands from the console: fetched every 2 s over the agent's own outbound call (reporting what
- * is plugged, so the console sees drift), run one by one, answered with their result.
- */
-async function commandLoop(
-  api: ReturnType<typeof controlPlane>,
-  credential: AgentCredential,
-  hostId: string,
-): Promise<void> {
-  const bridge = env.NVI_CONTROLLER ? env.NVI_BRIDGE : null;
-  let quietFailures = 0;
-  // started (or back after losing the console): what it was handed before comes again at once
-  let resume = true;
-  // VMs whose QEMU died are started again here, between commands: never alongside a start or stop
-  const vmWatcher = bridge
-    ? new VmWatcher({
-        list: () => wantedVms(qemu),
-        restart: (id) => relaunchQemu(localRunner, bridge, id, qemu),
-        log,
-      })
-    : null;
-  while (!stopping) {
-    try {
-      await vmWatcher?.tick();
-      if (bridge) {
-        const replugged = await replugRestartedContainers(localRunner, bridge, hostId).catch((e: Error) => {
-          log("warn", "could not re-plug a restarted container", { error: e.message });
-          return [];
-        });
-        if (replugged.length > 0) log("info", "re-plugged restarted containers", { instances: replugged });
-      }
-      const { commands, missing } = await api.commands(
-        credential.current,
-        await inventoryOf(localRunner, bridge),
-        resume,
-      );
-      resume = false;
-      if (missing.length > 0) log("warn", "the console expects instances this host does not have", { missing });
-      for (const c of commands) {
-        if ("unknown" in c) {
-          log("warn", "unknown command", { id: c.id, error: c.unknown });
-          await api.result(credential.current, c.id, { ok: false, error: c.unknown });
-          continue;
-        }
-        const started = Date.now();
-        const result = await runCommand(localRunner, bridge, c.body, {
-          hostId,
-          netnsPrefix: env.NVI_NETNS_PREFIX,
-          qemu,
-          crossCloud,
-        });
-        log(result.ok ? "info" : "warn", "command done", {
-          id: c.id,
-          kind: c.body.kind,
-          ok: result.ok,
-          error: result.error,
-          ms: Date.now() - started,
-        });
-        await api.result(credential.current, c.id, result);
-      }
-      quietFailures = 0;
-    } catch (error) {
-      resume = true;
-      if (quietFailures++ % 10 === 0)
-        log("warn", "command poll failed; will retry", { error: (error as Error).message });
-    }
-    await sleep(2_000);
-  }
 }
 
 // the child that makes the switch key and CSR (csr-child.ts): it prints them and ends, nothing else runs

@@ -12,6 +12,19 @@ import { readPidfile } from "./processes.ts";
  */
 export const ovsEnv = (dir: string): Record<string, string> => ({ OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir });
 
+/**
+ * Runs a command inside a lab host's namespace with its own Open vSwitch as the default (what the
+ * host's agent sees). `networkOnly` enters just the network namespace (nsenter), as the lab's agents
+ * live: namespaces a command adds there (`ip netns add`) are seen by the next one.
+ */
+export const hostRunner =
+  (host: { ns: string; ovsDir: string }, o: { networkOnly?: boolean } = {}) =>
+  (cmd: string, args: readonly string[]): Promise<string> => {
+    const env = Object.entries(ovsEnv(host.ovsDir)).map(([k, v]) => `${k}=${v}`);
+    const enter = o.networkOnly ? ["nsenter", `--net=/run/netns/${host.ns}`, "--"] : ["ip", "netns", "exec", host.ns];
+    return run(enter[0]!, [...enter.slice(1), "env", ...env, cmd, ...args]);
+  };
+
 export const vsctl = (dir: string, ...args: string[]): Promise<string> =>
   run("ovs-vsctl", ["--timeout=15", `--db=unix:${dir}/db.sock`, ...args], { env: ovsEnv(dir) });
 

@@ -255,6 +255,8 @@ export const LaunchedDto = z.object({ instance: InstanceDto, operationId: z.stri
 export type LaunchedDto = z.infer<typeof LaunchedDto>;
 
 /** The agent's command poll (`POST /agent/commands`): what it has on its VEB, and what it should do. */
+/** How many in-flight commands an agent's poll names at most (the rest are skipped by id if handed out again). */
+export const MAX_RUNNING_COMMANDS = 2000;
 export const CommandPollRequest = z.object({
   inventory: z.array(InstanceInventoryItem).max(5000),
   /**
@@ -262,6 +264,11 @@ export const CommandPollRequest = z.object({
    * not answered comes again at once (it may have died running them), not after the redelivery timer
    */
   resume: z.boolean().optional(),
+  /**
+   * the commands the agent still has queued or running (it runs several at once): not handed out
+   * again while it says so, however long they take (a VM that boots for minutes)
+   */
+  running: z.array(z.string().max(64)).max(MAX_RUNNING_COMMANDS).optional(),
 });
 export type CommandPollRequest = z.infer<typeof CommandPollRequest>;
 export const CommandPollDto = z.object({ commands: z.array(HostCommandDto), missing: z.array(z.string()) });

@@ -148,7 +148,12 @@ export async function removeDocker(run: Runner, bridge: string, instanceId: stri
  * network namespace without our eth0: plug them again from the spec on their labels. Run on every
  * command poll; returns the instances it re-plugged.
  */
-export async function replugRestartedContainers(run: Runner, bridge: string, hostId: string): Promise<string[]> {
+export async function replugRestartedContainers(
+  run: Runner,
+  bridge: string,
+  hostId: string,
+  o: { busy?: (instanceId: string) => boolean } = {},
+): Promise<string[]> {
   const listed = await run("docker", ["ps", "--filter", `label=nvi.host=${hostId}`, "--format", "{{.Names}}"]).catch(
     () => "",
   );
@@ -158,6 +163,8 @@ export async function replugRestartedContainers(run: Runner, bridge: string, hos
     if (!state?.running || !state.pid || (await hasEth0(run, state.pid))) continue;
     const raw = (await run("docker", ["inspect", "-f", '{{index .Config.Labels "nvi.spec"}}', name])).trim();
     const spec = JSON.parse(raw) as InstanceSpec;
+    // a command of this instance is queued or running: it plugs (or removes) the container itself
+    if (o.busy?.(spec.instanceId)) continue;
     await plugContainer(run, bridge, spec, state.pid);
     done.push(spec.instanceId);
   }

@@ -3,8 +3,9 @@ import { mkdtemp, readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { labDown, labUp, ovsEnv, run, type LabState } from "@nvi/lab";
+import { labDown, labUp, hostRunner, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labVmConfig } from "../test-support/vm-lab.ts";
 import type { Runner } from "../veb.ts";
 import { QEMU_DISK_GUEST_BOOT_MS } from "@nvi/contracts";
 import { consoleLogOf, removeQemu, startQemu, type QemuConfig } from "./qemu.ts";
@@ -43,14 +44,8 @@ beforeAll(async () => {
   await sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "lab@nvi-test", "-f", path.join(keyDir, "id")]);
   key = (await readFile(path.join(keyDir, "id.pub"), "utf8")).trim();
   lab = await labUp({ name, datacenters: 1, hostsPerDc: 1 });
-  const host = lab.hosts[0]!;
-  const env = Object.entries(ovsEnv(host.ovsDir)).map(([k, v]) => `${k}=${v}`);
-  inHost = (cmd, args) => run("ip", ["netns", "exec", host.ns, "env", ...env, cmd, ...args]);
-  config = {
-    imageDir: process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images",
-    vmDir: path.join(lab.runDir, "vms"),
-    accel: "tcg",
-  };
+  inHost = hostRunner(lab.hosts[0]!);
+  config = labVmConfig(lab.runDir);
 }, 1_300_000);
 afterAll(async () => {
   if (config) await removeQemu(inHost, lab.hosts[0]!.bridge, spec.instanceId, config).catch(() => undefined);

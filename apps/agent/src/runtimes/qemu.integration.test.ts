@@ -2,8 +2,9 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { labDown, labUp, ovsEnv, run, type LabState } from "@nvi/lab";
+import { labDown, labUp, hostRunner, run, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labVmConfig } from "../test-support/vm-lab.ts";
 import { listBindings, type Runner } from "../veb.ts";
 import {
   consoleLogOf,
@@ -71,14 +72,8 @@ beforeAll(async () => {
     timeout: 300_000,
   });
   lab = await labUp({ name, datacenters: 1, hostsPerDc: 1 });
-  const host = lab.hosts[0]!;
-  const env = Object.entries(ovsEnv(host.ovsDir)).map(([k, v]) => `${k}=${v}`);
-  inHost = (cmd, args) => run("ip", ["netns", "exec", host.ns, "env", ...env, cmd, ...args]);
-  config = {
-    imageDir: process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images",
-    vmDir: path.join(lab.runDir, "vms"),
-    accel: "tcg",
-  };
+  inHost = hostRunner(lab.hosts[0]!);
+  config = labVmConfig(lab.runDir);
 });
 afterAll(async () => {
   for (const id of [spec.instanceId, crashy.instanceId])

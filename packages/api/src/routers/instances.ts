@@ -206,7 +206,10 @@ export const agentCommandRouter = router({
     .input(CommandPollRequest)
     .output(CommandPollDto)
     .mutation(({ ctx, input }) =>
-      pullCommands(ctx.deps, ctx.host, input.inventory, input.resume ? { resume: true } : {}),
+      pullCommands(ctx.deps, ctx.host, input.inventory, {
+        ...(input.resume ? { resume: true } : {}),
+        ...(input.running ? { running: input.running } : {}),
+      }),
     ),
   result: hostProcedure
     .meta(

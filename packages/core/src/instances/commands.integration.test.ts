@@ -35,4 +35,43 @@ describe("commands for a host's agent", () => {
     // … its first poll after the restart gets it at once
     expect((await pullCommands(ctx, enrolled.host, [], { resume: true })).commands.map((c) => c.id)).toEqual([id]);
   });
+
+  it("are not handed out again while the agent says it still runs them, and never crowd out new ones", async () => {
+    const probe = (i: number) => ({
+      kind: "instance.probe" as const,
+      probe: {
+        instanceId: `inst_r${i}`,
+        runtime: "netns" as const,
+        target: "10.0.0.3",
+        protocol: "icmp" as const,
+        port: null,
+      },
+    });
+    const issue = async (i: number) => {
+      const id = ctx.newId("hostCommand");
+      await ctx.db.hostCommand.create({
+        data: { id, hostId: enrolled.hostId, kind: "instance.probe", payload: probe(i) },
+      });
+      return id;
+    };
+    // what another test of this host left unanswered is not this test's
+    await ctx.db.hostCommand.updateMany({ where: { hostId: enrolled.hostId }, data: { status: "done" } });
+    // more long commands in flight on the agent than one poll hands out (VMs booting for minutes)
+    const long: string[] = [];
+    for (let i = 0; i < 25; i++) long.push(await issue(i));
+    const handed = [
+      ...(await pullCommands(ctx, enrolled.host, [])).commands,
+      ...(await pullCommands(ctx, enrolled.host, [])).commands,
+    ].map((c) => c.id);
+    expect(handed.sort()).toEqual([...long].sort());
+    const fresh = await issue(99);
+    // a resume (or the redelivery timer) would hand all 25 out again first; the agent says it runs them
+    const next = await pullCommands(ctx, enrolled.host, [], { resume: true, running: long });
+    expect(next.commands.map((c) => c.id)).toEqual([fresh]);
+    // an agent that restarted (names none of them) gets them all again
+    const again = await pullCommands(ctx, enrolled.host, [], { resume: true });
+    expect(again.commands).toHaveLength(20);
+    expect(again.commands.every((c) => long.includes(c.id))).toBe(true);
+    await ctx.db.hostCommand.deleteMany({ where: { id: { in: [...long, fresh] } } });
+  });
 });

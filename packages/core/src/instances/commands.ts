@@ -70,13 +70,15 @@ export interface PullResult {
 /**
  * The agent asks for work and reports what it has (its inventory); drift is written on the instances.
  * `resume` (its first poll after a restart or an outage): what it was handed and never answered
- * comes again at once; otherwise only after REDELIVER_MS, the fallback.
+ * comes again at once; otherwise only after REDELIVER_MS, the fallback. `running`: what the agent
+ * says it still has queued or running (it runs several at once) is not handed out again meanwhile,
+ * so a VM that boots for minutes is neither redelivered nor holds a place among the `take` due ones.
  */
 export async function pullCommands(
   deps: CoreDeps,
   host: AuthenticatedHost,
   inventory: InstanceInventoryItem[],
-  o: { resume?: boolean } = {},
+  o: { resume?: boolean; running?: string[] } = {},
 ): Promise<PullResult> {
   const now = deps.clock();
   const redeliverBefore = o.resume ? now : new Date(now.getTime() - REDELIVER_MS);
@@ -84,6 +86,7 @@ export async function pullCommands(
     where: {
       hostId: host.id,
       OR: [{ status: "pending" }, { status: "sent", sentAt: { lte: redeliverBefore } }],
+      ...(o.running && o.running.length > 0 ? { id: { notIn: o.running } } : {}),
     },
     orderBy: { createdAt: "asc" },
     take: 20,
