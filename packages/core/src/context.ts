@@ -4,6 +4,7 @@ import { systemClock } from "./clock.ts";
 import { newId } from "./ids.ts";
 import type { Clock } from "./clock.ts";
 import type { IdGenerator } from "./ids.ts";
+import type { HostCallBudgets } from "./clouds/host-call-budget.ts";
 
 /** What one organization may hold of what every tenant shares (defaults and checks: clouds/org-limits.ts). */
 export interface OrgLimits {
@@ -26,6 +27,8 @@ export interface CoreDeps {
   instancePool?: string;
   /** What one organization may hold (NVI_ORG_HOST_LIMIT, NVI_ORG_POOL_BLOCK_LIMIT; defaults in clouds/org-limits.ts). */
   orgLimits?: Partial<OrgLimits>;
+  /** How often a host's agent may call (defaults in clouds/host-call-budget.ts; tests pass small ones). */
+  hostCallBudgets?: { [K in keyof HostCallBudgets]?: Partial<HostCallBudgets[K]> };
 }
 
 /** Production wiring: one database pool per process, the system clock, random ids. */

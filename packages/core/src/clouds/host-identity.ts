@@ -88,7 +88,16 @@ export function auditable<T extends { wireguardPublicKey?: string | null | undef
   return { ...facts, wireguardPublicKey: `sha256:${createHash("sha256").update(key).digest("hex").slice(0, 12)}` };
 }
 
-async function lockIdentities(tx: DbTx): Promise<void> {
+/**
+ * The console-wide identity lock. A heartbeat takes it only when it paid for it from its host's claim
+ * budget (host-call-budget.ts); one judged plain whose host's approved identity changed meanwhile is
+ * sent back to try again.
+ */
+async function lockIdentities(tx: DbTx, paid = true): Promise<void> {
+  if (!paid)
+    throw new DomainError("RATE_LIMITED", "this host's identity changed meanwhile; retry the heartbeat", {
+      retryAfterSeconds: 1,
+    });
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('nvi:host-identity'))`;
 }
 
@@ -259,7 +268,9 @@ export async function checkHeartbeatClaim(
   deps: Pick<CoreDeps, "clock" | "newId" | "instancePool" | "orgLimits">,
   host: { id: string; orgId: string; name: string },
   facts: HostFacts,
+  options: { lockPaid: boolean },
 ): Promise<{ identity: Identity; firstClaims: Partial<Identity> } | Refusal> {
+  const lock = () => lockIdentities(tx, options.lockPaid);
   const row = await tx.host.findUnique({
     where: { id: host.id },
     select: { ...identitySelect, identityClaim: true, identityProblem: true },
@@ -275,7 +286,7 @@ export async function checkHeartbeatClaim(
     changed.length > 0 ? `the heartbeat changes approved facts (${changed.join(", ")})` : null;
   let code: ErrorCode = "HOST_IDENTITY_CONFLICT";
   if (!reason && Object.keys(firstClaims).length > 0) {
-    await lockIdentities(tx);
+    await lock();
     const holder = await holderOf(tx, host.id, host.orgId, merged(approved, claim));
     if (holder) {
       reason = holder.reason;
@@ -290,7 +301,7 @@ export async function checkHeartbeatClaim(
     const identity = merged(approved, claim);
     if (!needsBlock(identity)) return { identity, firstClaims };
     // an agent that came onto the fabric after enrolling (or enrolled without a VEB): its block now
-    await lockIdentities(tx);
+    await lock();
     const assigned = await withAssignedBlock(tx, deps, host, identity);
     if (!("refused" in assigned))
       return { identity: assigned, firstClaims: { ...firstClaims, instanceBlock: assigned.instanceBlock } };
@@ -393,22 +404,5 @@ export async function approveHostIdentity(
   });
 }
 
-/**
- * What the console approved for a host (the TSC checks a switch's datapath id against it), or null
- * for a host that does not exist. Fields are null until claimed.
- */
-export async function approvedIdentityOf(
-  deps: Pick<CoreDeps, "db">,
-  hostId: string,
-): Promise<({ hostId: string; orgId: string } & Identity) | null> {
-  const row = await deps.db.host.findUnique({
-    where: { id: hostId },
-    select: { id: true, orgId: true, ...identitySelect },
-  });
-  return row
-    ? ({ hostId: row.id, orgId: row.orgId, ...Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, row[f]])) } as {
-        hostId: string;
-        orgId: string;
-      } & Identity)
-    : null;
-}
+// what the TSC and the fabric read (kept beside the claims' rules, in a file of its own)
+export { approvedIdentityOf } from "./approved-identity.ts";
