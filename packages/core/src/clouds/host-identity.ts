@@ -36,7 +36,8 @@ import { poolShareProblem } from "./org-limits.ts";
  *   the first free block of the console's pool (instance-blocks.ts) with its first claim.
  *
  * Checks and writes run under one advisory lock, so two claims can never both win; the unique indexes
- * on `hosts` are the second guard. The worker's fabric and the TSC read only the approved columns.
+ * on `hosts` are the second guard. A claim some host already holds is refused before the lock is asked
+ * for (`holderBeforeWinning`), so only claims that may win ever wait for it. The worker's fabric and the TSC read only the approved columns.
  */
 export type Identity = HostIdentity;
 
@@ -157,6 +158,25 @@ async function holderOf(tx: DbTx, hostId: string | null, orgId: string, identity
   return null;
 }
 
+/**
+ * Who holds these facts: first from a plain read, so a claim another host already holds is refused
+ * without the lock (a host repeating a conflicting claim never makes another host wait); only a claim
+ * that may win is checked again under the lock, so two claims can never both win. A holder the plain
+ * read sees has committed its facts: the check under the lock would name it too.
+ */
+async function holderBeforeWinning(
+  tx: DbTx,
+  hostId: string | null,
+  orgId: string,
+  identity: Identity,
+  lock: () => Promise<void>,
+): Promise<Holder | null> {
+  const seen = await holderOf(tx, hostId, orgId, identity);
+  if (seen) return seen;
+  await lock();
+  return holderOf(tx, hostId, orgId, identity);
+}
+
 const asJson = (i: Identity) => i as unknown as Prisma.InputJsonValue;
 
 /** The holder's organization learns that its host's identity was claimed (never by whom). */
@@ -198,8 +218,7 @@ export async function approveFirstClaim(
 ): Promise<Identity> {
   const claim = claimedIdentity(facts);
   if (HOST_IDENTITY_FIELDS.every((f) => claim[f] === null)) return claim;
-  await lockIdentities(tx);
-  const holder = await holderOf(tx, null, orgId, claim);
+  const holder = await holderBeforeWinning(tx, null, orgId, claim, () => lockIdentities(tx));
   if (holder) {
     await auditContested(tx, deps, holder, orgId);
     throw identityConflict(holder.reason);
@@ -286,8 +305,7 @@ export async function checkHeartbeatClaim(
     changed.length > 0 ? `the heartbeat changes approved facts (${changed.join(", ")})` : null;
   let code: ErrorCode = "HOST_IDENTITY_CONFLICT";
   if (!reason && Object.keys(firstClaims).length > 0) {
-    await lock();
-    const holder = await holderOf(tx, host.id, host.orgId, merged(approved, claim));
+    const holder = await holderBeforeWinning(tx, host.id, host.orgId, merged(approved, claim), lock);
     if (holder) {
       reason = holder.reason;
       if (JSON.stringify(row.identityClaim) !== JSON.stringify(claim))
@@ -380,8 +398,7 @@ export async function approveHostIdentity(
         `cannot approve: ${valid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
         { field: "hostId" },
       );
-    await lockIdentities(tx);
-    const holder = await holderOf(tx, row.id, ctx.actor.orgId, next);
+    const holder = await holderBeforeWinning(tx, row.id, ctx.actor.orgId, next, () => lockIdentities(tx));
     if (holder)
       throw new DomainError("HOST_IDENTITY_CONFLICT", `cannot approve: ${holder.reason}`, { field: "hostId" });
     const over =
