@@ -72,9 +72,17 @@ describe("the agent and the console's rate limit (429 + Retry-After)", () => {
     expect(new Set(seen.map((s) => `${s.authorization} ${s.body}`)).size).toBe(1);
     expect(seen[0]?.authorization).toBe("Bearer nvh_same");
     expect(JSON.parse(seen[0]?.body ?? "{}")).toMatchObject({ facts: { hostname: facts.hostname } });
-    // told once when it starts and once when it ends, not once per refusal
-    expect(h.logs.map((l) => l.level)).toEqual(["warn", "info"]);
+    // told once, not once per refusal
+    expect(h.logs.map((l) => l.level)).toEqual(["warn"]);
     expect(h.logs[0]?.fields).toMatchObject({ retryAfterSeconds: 7, error: "this host sends too many calls" });
+    // a 429 soon after is the same episode; one after a quiet minute is told again
+    refusals = 1;
+    await api.heartbeat("nvh_same", facts);
+    expect(h.logs).toHaveLength(1);
+    await h.options.sleep(61_000);
+    refusals = 1;
+    await api.heartbeat("nvh_same", facts);
+    expect(h.logs.map((l) => l.level)).toEqual(["warn", "warn"]);
   });
 
   it("every call of the client waits its turn once the console asked to slow down", async () => {

@@ -50,11 +50,14 @@ export function retryAfterSeconds(header: string | null, now = Date.now()): numb
 }
 
 export interface ControlPlaneOptions {
-  /** told once when the console starts asking this host to slow down, and once when it stops */
+  /** told once when the console starts asking this host to slow down (again after a minute without a 429) */
   log?: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
+
+/** A 429 after this long without one is a new episode, worth a line in the log again. */
+const THROTTLE_QUIET_MS = 60_000;
 
 /**
  * The console's rate limit on this host (429 + Retry-After): every call of this client waits until the
@@ -62,7 +65,7 @@ export interface ControlPlaneOptions {
  */
 class Throttle {
   private notBefore = 0;
-  private slowed = false;
+  private lastRefused = -Infinity;
 
   constructor(private readonly o: ControlPlaneOptions) {}
 
@@ -78,17 +81,12 @@ class Throttle {
   refused(header: string | null, message: string | undefined): void {
     const seconds = retryAfterSeconds(header, this.now());
     this.notBefore = Math.max(this.notBefore, this.now() + seconds * 1000);
-    if (!this.slowed)
-      this.o.log?.("warn", "the console asks this host to slow down (429); waiting as it says", {
+    if (this.now() - this.lastRefused > THROTTLE_QUIET_MS)
+      this.o.log?.("warn", "the console asks this host to slow down (429); its calls wait as it says", {
         retryAfterSeconds: seconds,
         error: message,
       });
-    this.slowed = true;
-  }
-
-  answered(): void {
-    if (this.slowed) this.o.log?.("info", "the console takes this host's calls again", {});
-    this.slowed = false;
+    this.lastRefused = this.now();
   }
 }
 
@@ -108,7 +106,6 @@ async function postWith<S extends z.ZodType>(
       throttle.refused(res.headers.get("retry-after"), payload?.message);
       continue;
     }
-    throttle.answered();
     return answerOf(res, payload, schema, credential);
   }
 }
