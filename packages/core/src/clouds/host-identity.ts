@@ -37,7 +37,8 @@ import { poolShareProblem } from "./org-limits.ts";
  *
  * Checks and writes run under one advisory lock, so two claims can never both win; the unique indexes
  * on `hosts` are the second guard. A claim some host already holds is refused before the lock is asked
- * for (`holderBeforeWinning`), so only claims that may win ever wait for it. The worker's fabric and the TSC read only the approved columns.
+ * for (`holderBeforeWinning`), so only claims that may win ever wait for it. The worker's fabric and
+ * the TSC read only the approved columns.
  */
 export type Identity = HostIdentity;
 
