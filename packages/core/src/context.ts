@@ -4,7 +4,6 @@ import { systemClock } from "./clock.ts";
 import { newId } from "./ids.ts";
 import type { Clock } from "./clock.ts";
 import type { IdGenerator } from "./ids.ts";
-import type { HostCallBudgets } from "./clouds/host-call-budget.ts";
 
 /** What one organization may hold of what every tenant shares (defaults and checks: clouds/org-limits.ts). */
 export interface OrgLimits {
@@ -12,6 +11,20 @@ export interface OrgLimits {
   hosts: number;
   /** /24s of the instance pool its hosts' blocks may touch, assigned or claimed by hand (default 256, 1/32 of the default pool) */
   poolBlocks: number;
+}
+
+/** A token bucket: calls that may come at once (a new host starts full), then calls a second it refills with. */
+export interface Bucket {
+  burst: number;
+  perSecond: number;
+}
+
+/** How often a host's agent may call (defaults and checks: clouds/host-call-budget.ts). */
+export interface HostCallBudgets {
+  /** every call made with a host credential */
+  call: Bucket;
+  /** heartbeats whose claim takes the console-wide identity lock */
+  claim: Bucket;
 }
 
 /** What every use-case needs from the outside world, injected (tests pass their own). */

@@ -1,5 +1,5 @@
 import { HOST_IDENTITY_FIELDS, type HostFacts } from "@nvi/contracts";
-import type { CoreDeps } from "../context.ts";
+import type { Bucket, CoreDeps, HostCallBudgets } from "../context.ts";
 import { DomainError } from "../errors.ts";
 
 /**
@@ -20,19 +20,7 @@ import { DomainError } from "../errors.ts";
  * only while facts first appear (a few after enrollment) or, refused, at the agent's back-off (2 s up
  * to 30 s). The defaults leave several times that.
  */
-export interface Bucket {
-  /** calls that may come at once (the bucket's size; a new host starts full) */
-  burst: number;
-  /** calls a second the bucket refills with */
-  perSecond: number;
-}
-
-export interface HostCallBudgets {
-  /** every call made with a host credential */
-  call: Bucket;
-  /** heartbeats whose claim takes the console-wide identity lock */
-  claim: Bucket;
-}
+export type { Bucket, HostCallBudgets };
 
 export const DEFAULT_HOST_CALL_BUDGETS: HostCallBudgets = {
   call: { burst: 120, perSecond: 5 },
