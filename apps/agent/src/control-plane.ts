@@ -36,14 +36,84 @@ export class CredentialRefusedError extends RefusedError {}
 
 const LIMIT_CODES = new Set(["HOST_QUOTA_REACHED", "INSTANCE_BLOCK_QUOTA_REACHED", "INSTANCE_POOL_FULL"]);
 
-async function post<S extends z.ZodType>(
+/** The longest a `Retry-After` is taken at its word (a console asking for more is waited on in turns of this). */
+export const MAX_RETRY_AFTER_SECONDS = 300;
+
+/**
+ * Seconds to wait from a 429's `Retry-After` (delta-seconds or an HTTP date), between 1 and
+ * MAX_RETRY_AFTER_SECONDS; 5 when it is missing or unreadable.
+ */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number {
+  const value = (header ?? "").trim();
+  const seconds = /^\d+$/.test(value) ? Number(value) : value ? (Date.parse(value) - now) / 1000 : Number.NaN;
+  return Number.isFinite(seconds) ? Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(seconds))) : 5;
+}
+
+export interface ControlPlaneOptions {
+  /** told once when the console starts asking this host to slow down (again after a minute without a 429) */
+  log?: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/** A 429 after this long without one is a new episode, worth a line in the log again. */
+const THROTTLE_QUIET_MS = 60_000;
+
+/**
+ * The console's rate limit on this host (429 + Retry-After): every call of this client waits until the
+ * time it names, then is sent again. Nothing is dropped and nothing ends: the loops just run later.
+ */
+class Throttle {
+  private notBefore = 0;
+  private lastRefused = -Infinity;
+
+  constructor(private readonly o: ControlPlaneOptions) {}
+
+  private now(): number {
+    return this.o.now?.() ?? Date.now();
+  }
+
+  async turn(): Promise<void> {
+    for (let wait = this.notBefore - this.now(); wait > 0; wait = this.notBefore - this.now())
+      await (this.o.sleep ?? ((ms) => new Promise<void>((r) => setTimeout(r, ms))))(wait);
+  }
+
+  refused(header: string | null, message: string | undefined): void {
+    const seconds = retryAfterSeconds(header, this.now());
+    this.notBefore = Math.max(this.notBefore, this.now() + seconds * 1000);
+    if (this.now() - this.lastRefused > THROTTLE_QUIET_MS)
+      this.o.log?.("warn", "the console asks this host to slow down (429); its calls wait as it says", {
+        retryAfterSeconds: seconds,
+        error: message,
+      });
+    this.lastRefused = this.now();
+  }
+}
+
+async function postWith<S extends z.ZodType>(
+  throttle: Throttle,
   url: string,
   body: unknown,
   schema: S,
   credential?: string,
   timeoutMs = 10_000,
 ): Promise<z.output<S>> {
-  const res = await fetch(url, {
+  for (;;) {
+    await throttle.turn();
+    const res = await send(url, body, credential, timeoutMs);
+    const payload = (await res.json().catch(() => null)) as Payload;
+    if (res.status === 429) {
+      throttle.refused(res.headers.get("retry-after"), payload?.message);
+      continue;
+    }
+    return answerOf(res, payload, schema, credential);
+  }
+}
+
+type Payload = { message?: string; data?: { domainCode?: string } } | null;
+
+async function send(url: string, body: unknown, credential: string | undefined, timeoutMs: number): Promise<Response> {
+  return fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...(credential ? { authorization: `Bearer ${credential}` } : {}) },
     body: JSON.stringify(body),
@@ -53,7 +123,9 @@ async function post<S extends z.ZodType>(
     const cause = (error as { cause?: { message?: string } }).cause?.message;
     throw new Error(cause ? `${(error as Error).message}: ${cause}` : (error as Error).message, { cause: error });
   });
-  const payload = (await res.json().catch(() => null)) as { message?: string; data?: { domainCode?: string } } | null;
+}
+
+function answerOf<S extends z.ZodType>(res: Response, payload: Payload, schema: S, credential?: string): z.output<S> {
   if (res.status === 409 && payload?.data?.domainCode === "HOST_IDENTITY_CONFLICT")
     throw new IdentityRefusedError(payload.message ?? "host identity refused");
   if ((res.status === 403 || res.status === 409) && LIMIT_CODES.has(payload?.data?.domainCode ?? ""))
@@ -82,8 +154,10 @@ export function readCommand(c: { id: string; body: unknown }): PolledCommand {
 }
 
 /** The agent's side of the channel: it always dials out, never listens. */
-export function controlPlane(baseUrl: string) {
+export function controlPlane(baseUrl: string, options: ControlPlaneOptions = {}) {
   const api = `${baseUrl.replace(/\/+$/, "")}/api/v1`;
+  const throttle = new Throttle(options);
+  const post = <S extends z.ZodType>(...args: [string, unknown, S, string?, number?]) => postWith(throttle, ...args);
   return {
     enroll: (joinToken: string, facts: HostFacts, csr?: string) =>
       post(`${api}/agent/enroll`, { joinToken, facts, csr }, EnrollResponse),

@@ -133,7 +133,7 @@ async function enroll(): Promise<AgentState> {
   if (!controlUrl) throw new RefusedError("NVI_JOIN carries no console address; set NVI_CONTROL_URL");
   const hostFacts = await facts();
   const csr = switchCert && hostFacts.datapathId ? await switchCert.request(hostFacts.hostname) : undefined;
-  const answer = await controlPlane(controlUrl).enroll(env.NVI_JOIN, hostFacts, csr);
+  const answer = await controlPlane(controlUrl, { log }).enroll(env.NVI_JOIN, hostFacts, csr);
   const { heartbeatSeconds: _every, certificate, instanceBlock, ...identity } = answer;
   const state: AgentState = {
     controlUrl,
@@ -179,7 +179,7 @@ async function main(): Promise<void> {
       await sleep(Math.min(30_000, 1000 * 2 ** attempt));
     }
   }
-  const api = controlPlane(env.NVI_CONTROL_URL ?? state.controlUrl);
+  const api = controlPlane(env.NVI_CONTROL_URL ?? state.controlUrl, { log });
   const credential = new AgentCredential(env.NVI_STATE_DIR, state);
   if (state.instanceBlock && !env.NVI_INSTANCE_BLOCK) useBlock(state.instanceBlock);
   void commandLoop({

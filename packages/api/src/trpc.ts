@@ -1,6 +1,6 @@
 import { initTRPC } from "@trpc/server";
 import type { Actor } from "@nvi/core";
-import { DomainError, authenticateHost, unavailableError } from "@nvi/core";
+import { DomainError, authenticateHost, spendHostCall, unavailableError } from "@nvi/core";
 import type { OpenApiMeta } from "trpc-to-openapi";
 import type { ApiContext } from "./context.ts";
 import { errorData, toTRPCError } from "./errors.ts";
@@ -85,5 +85,7 @@ export const hostProcedure = publicProcedure.use(async ({ ctx, next }) => {
   if (!ctx.bearer)
     throw new DomainError("HOST_CREDENTIAL_INVALID", "send the host credential as `Authorization: Bearer nvh_…`");
   const host = await authenticateHost(ctx.deps, ctx.bearer);
+  // every call spends from its host's budget (core's host-call-budget.ts): a looping host slows only itself
+  await spendHostCall(ctx.deps, host.id, "call");
   return next({ ctx: { ...ctx, host } });
 });

@@ -13,6 +13,20 @@ export interface OrgLimits {
   poolBlocks: number;
 }
 
+/** A token bucket: calls that may come at once (a new host starts full), then calls a second it refills with. */
+export interface Bucket {
+  burst: number;
+  perSecond: number;
+}
+
+/** How often a host's agent may call (defaults and checks: clouds/host-call-budget.ts). */
+export interface HostCallBudgets {
+  /** every call made with a host credential */
+  call: Bucket;
+  /** heartbeats whose claim takes the console-wide identity lock */
+  claim: Bucket;
+}
+
 /** What every use-case needs from the outside world, injected (tests pass their own). */
 export interface CoreDeps {
   db: Db;
@@ -26,6 +40,8 @@ export interface CoreDeps {
   instancePool?: string;
   /** What one organization may hold (NVI_ORG_HOST_LIMIT, NVI_ORG_POOL_BLOCK_LIMIT; defaults in clouds/org-limits.ts). */
   orgLimits?: Partial<OrgLimits>;
+  /** How often a host's agent may call (defaults in clouds/host-call-budget.ts; tests pass small ones). */
+  hostCallBudgets?: { [K in keyof HostCallBudgets]?: Partial<HostCallBudgets[K]> };
 }
 
 /** Production wiring: one database pool per process, the system clock, random ids. */

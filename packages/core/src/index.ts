@@ -20,6 +20,7 @@ export { getTopology } from "./clouds/topology.ts";
 export { GATEWAY_LINKS_CHANNEL, listenForLinkChanges, tunnelReports, type LinkReport } from "./clouds/link-reports.ts";
 export { DEFAULT_INSTANCE_POOL, parseInstancePool } from "./clouds/instance-blocks.ts";
 export { DEFAULT_ORG_LIMITS } from "./clouds/org-limits.ts";
+export { DEFAULT_HOST_CALL_BUDGETS, spendHostCall, type HostCallBudgets } from "./clouds/host-call-budget.ts";
 export * from "./net/cidr.ts";
 export * from "./vpcs/vpcs.ts";
 export * from "./vpcs/ipam.ts";

@@ -36,7 +36,9 @@ import { poolShareProblem } from "./org-limits.ts";
  *   the first free block of the console's pool (instance-blocks.ts) with its first claim.
  *
  * Checks and writes run under one advisory lock, so two claims can never both win; the unique indexes
- * on `hosts` are the second guard. The worker's fabric and the TSC read only the approved columns.
+ * on `hosts` are the second guard. A claim some host already holds is refused before the lock is asked
+ * for (`holderBeforeWinning`), so only claims that may win ever wait for it. The worker's fabric and
+ * the TSC read only the approved columns.
  */
 export type Identity = HostIdentity;
 
@@ -88,7 +90,16 @@ export function auditable<T extends { wireguardPublicKey?: string | null | undef
   return { ...facts, wireguardPublicKey: `sha256:${createHash("sha256").update(key).digest("hex").slice(0, 12)}` };
 }
 
-async function lockIdentities(tx: DbTx): Promise<void> {
+/**
+ * The console-wide identity lock. A heartbeat takes it only when it paid for it from its host's claim
+ * budget (host-call-budget.ts); one judged plain whose host's approved identity changed meanwhile is
+ * sent back to try again.
+ */
+async function lockIdentities(tx: DbTx, paid = true): Promise<void> {
+  if (!paid)
+    throw new DomainError("RATE_LIMITED", "this host's identity changed meanwhile; retry the heartbeat", {
+      retryAfterSeconds: 1,
+    });
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('nvi:host-identity'))`;
 }
 
@@ -148,6 +159,25 @@ async function holderOf(tx: DbTx, hostId: string | null, orgId: string, identity
   return null;
 }
 
+/**
+ * Who holds these facts: first from a plain read, so a claim another host already holds is refused
+ * without the lock (a host repeating a conflicting claim never makes another host wait); only a claim
+ * that may win is checked again under the lock, so two claims can never both win. A holder the plain
+ * read sees has committed its facts: the check under the lock would name it too.
+ */
+async function holderBeforeWinning(
+  tx: DbTx,
+  hostId: string | null,
+  orgId: string,
+  identity: Identity,
+  lock: () => Promise<void>,
+): Promise<Holder | null> {
+  const seen = await holderOf(tx, hostId, orgId, identity);
+  if (seen) return seen;
+  await lock();
+  return holderOf(tx, hostId, orgId, identity);
+}
+
 const asJson = (i: Identity) => i as unknown as Prisma.InputJsonValue;
 
 /** The holder's organization learns that its host's identity was claimed (never by whom). */
@@ -189,8 +219,7 @@ export async function approveFirstClaim(
 ): Promise<Identity> {
   const claim = claimedIdentity(facts);
   if (HOST_IDENTITY_FIELDS.every((f) => claim[f] === null)) return claim;
-  await lockIdentities(tx);
-  const holder = await holderOf(tx, null, orgId, claim);
+  const holder = await holderBeforeWinning(tx, null, orgId, claim, () => lockIdentities(tx));
   if (holder) {
     await auditContested(tx, deps, holder, orgId);
     throw identityConflict(holder.reason);
@@ -259,7 +288,9 @@ export async function checkHeartbeatClaim(
   deps: Pick<CoreDeps, "clock" | "newId" | "instancePool" | "orgLimits">,
   host: { id: string; orgId: string; name: string },
   facts: HostFacts,
+  options: { lockPaid: boolean },
 ): Promise<{ identity: Identity; firstClaims: Partial<Identity> } | Refusal> {
+  const lock = () => lockIdentities(tx, options.lockPaid);
   const row = await tx.host.findUnique({
     where: { id: host.id },
     select: { ...identitySelect, identityClaim: true, identityProblem: true },
@@ -275,8 +306,7 @@ export async function checkHeartbeatClaim(
     changed.length > 0 ? `the heartbeat changes approved facts (${changed.join(", ")})` : null;
   let code: ErrorCode = "HOST_IDENTITY_CONFLICT";
   if (!reason && Object.keys(firstClaims).length > 0) {
-    await lockIdentities(tx);
-    const holder = await holderOf(tx, host.id, host.orgId, merged(approved, claim));
+    const holder = await holderBeforeWinning(tx, host.id, host.orgId, merged(approved, claim), lock);
     if (holder) {
       reason = holder.reason;
       if (JSON.stringify(row.identityClaim) !== JSON.stringify(claim))
@@ -290,7 +320,7 @@ export async function checkHeartbeatClaim(
     const identity = merged(approved, claim);
     if (!needsBlock(identity)) return { identity, firstClaims };
     // an agent that came onto the fabric after enrolling (or enrolled without a VEB): its block now
-    await lockIdentities(tx);
+    await lock();
     const assigned = await withAssignedBlock(tx, deps, host, identity);
     if (!("refused" in assigned))
       return { identity: assigned, firstClaims: { ...firstClaims, instanceBlock: assigned.instanceBlock } };
@@ -369,8 +399,7 @@ export async function approveHostIdentity(
         `cannot approve: ${valid.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
         { field: "hostId" },
       );
-    await lockIdentities(tx);
-    const holder = await holderOf(tx, row.id, ctx.actor.orgId, next);
+    const holder = await holderBeforeWinning(tx, row.id, ctx.actor.orgId, next, () => lockIdentities(tx));
     if (holder)
       throw new DomainError("HOST_IDENTITY_CONFLICT", `cannot approve: ${holder.reason}`, { field: "hostId" });
     const over =
@@ -393,22 +422,5 @@ export async function approveHostIdentity(
   });
 }
 
-/**
- * What the console approved for a host (the TSC checks a switch's datapath id against it), or null
- * for a host that does not exist. Fields are null until claimed.
- */
-export async function approvedIdentityOf(
-  deps: Pick<CoreDeps, "db">,
-  hostId: string,
-): Promise<({ hostId: string; orgId: string } & Identity) | null> {
-  const row = await deps.db.host.findUnique({
-    where: { id: hostId },
-    select: { id: true, orgId: true, ...identitySelect },
-  });
-  return row
-    ? ({ hostId: row.id, orgId: row.orgId, ...Object.fromEntries(HOST_IDENTITY_FIELDS.map((f) => [f, row[f]])) } as {
-        hostId: string;
-        orgId: string;
-      } & Identity)
-    : null;
-}
+// what the TSC and the fabric read (kept beside the claims' rules, in a file of its own)
+export { approvedIdentityOf } from "./approved-identity.ts";

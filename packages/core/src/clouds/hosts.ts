@@ -29,6 +29,7 @@ import {
   type Identity,
 } from "./host-identity.ts";
 import { assertHostQuota } from "./org-limits.ts";
+import { spendHostCall, takesIdentityLock } from "./host-call-budget.ts";
 import { effectiveLimit, invalidJoinToken, joinTokenStatus, parseJoinString } from "./join-tokens.ts";
 
 export const HEARTBEAT_SECONDS = 10;
@@ -270,8 +271,11 @@ export async function recordHeartbeat(
   facts: HostFacts,
   csr?: string,
 ): Promise<z.infer<typeof HeartbeatResponse>> {
+  // a claim that takes the console-wide identity lock is paid for first (host-call-budget.ts)
+  const lockPaid = await takesIdentityLock(deps, host.id, facts);
+  if (lockPaid) await spendHostCall(deps, host.id, "claim");
   const verdict = await deps.db.$transaction(async (tx) => {
-    const claim = await checkHeartbeatClaim(tx, deps, host, facts);
+    const claim = await checkHeartbeatClaim(tx, deps, host, facts, { lockPaid });
     if ("refused" in claim) return claim;
     const cleared = { identityClaim: Prisma.DbNull, identityProblem: null, identityClaimedAt: null };
     // a gateway link that went down or came back reaches the TSC as this commits (link-reports.ts)
