@@ -93,6 +93,7 @@ function AddGateway({ cloud, taken, onDone }: { cloud: CloudDto; taken: string[]
         <SelectField
           label="Host"
           name="hostId"
+          testId="gateway-host"
           options={free.map((h) => ({ value: h.id, label: `${h.name} (${h.status})` }))}
         >
           {free.length === 0 && <option value="">{hosts.isPending ? "…" : "every host is a gateway already"}</option>}
