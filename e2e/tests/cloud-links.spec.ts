@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { facts, trpc } from "./gateway-agents.ts";
 import { email, expectInConsole, run, screenshot, signUp } from "./helpers.ts";
 
 /**
@@ -9,20 +10,6 @@ import { email, expectInConsole, run, screenshot, signUp } from "./helpers.ts";
  * with its reason on hover and focus and in its accessible name; each cloud's card shows its gateways
  * and links.
  */
-const trpc = (page: Page) => async (path: string, data: unknown) => {
-  const res = await page.request.post(`/api/trpc/${path}`, { data, headers: { origin: new URL(page.url()).origin } });
-  expect(res.status(), await res.text()).toBe(200);
-  return ((await res.json()) as { result: { data: Record<string, string> } }).result.data;
-};
-const facts = (hostname: string, gatewayLinks: unknown = null) => ({
-  hostname,
-  kernel: "6.1.0",
-  cpus: 2,
-  memoryMiB: 2048,
-  ovsVersion: "3.1.0",
-  runtimes: { docker: false, qemu: false, netns: true },
-  gatewayLinks,
-});
 const link = (peerAddress: string, handshakeSecondsAgo: number, rttMs: number) => ({
   peerAddress,
   lastHandshakeAt: new Date(Date.now() - handshakeSecondsAgo * 1000).toISOString(),

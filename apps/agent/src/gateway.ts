@@ -1,7 +1,7 @@
 import { GATEWAY_TUNNEL as T, type GatewayConfig, type GatewayLink } from "@nvi/contracts";
-import { GatewayProber, tunnelAddressOf } from "./gateway-probe.ts";
-import { LinkWatch } from "./link-watch.ts";
+import { tunnelAddressOf } from "./gateway-probe.ts";
 import type { Runner } from "./runner.ts";
+import type { WireguardWatch } from "./wireguard-watch.ts";
 
 /**
  * A gateway host's stack (issue 15; packages/controller README, "Across clouds"), set up by the agent
@@ -122,6 +122,8 @@ export async function applyGateway(
   t: GatewayTarget,
   config: GatewayConfig,
   endpoints: Map<string, string> = new Map(),
+  /** the agent's watch on wireguard-go (wireguard-watch.ts): starts it as a watched child; absent: daemonized, unwatched */
+  wireguard?: Pick<WireguardWatch, "ensure">,
 ): Promise<{ peers: number; keepalive: boolean }> {
   if (!IFNAME.test(t.wgIf) || !CIDR.test(t.instanceBlock)) throw new Error("bad gateway target");
   // the tunnel port: a veth, its VEB end at a fixed OpenFlow port
@@ -141,8 +143,11 @@ export async function applyGateway(
     T.vebIf,
     `ofport_request=${T.ofport}`,
   ]);
-  // wireguard-go daemonizes itself (its output to /dev/null): the interface outlives an agent restart
-  if (!(await ok(run("wg", ["show", t.wgIf, "public-key"])))) await run("wireguard-go", [t.wgIf]);
+  // wireguard-go daemonizes itself (its output to /dev/null), or the watch starts it detached: either
+  // way the interface outlives an agent restart
+  const running = await ok(run("wg", ["show", t.wgIf, "public-key"]));
+  if (wireguard) await wireguard.ensure(t.wgIf, running);
+  else if (!running) await run("wireguard-go", [t.wgIf]);
   await run("wg", ["set", t.wgIf, "private-key", t.keyFile, "listen-port", String(T.listenPort)]);
   await run("ip", ["link", "set", t.wgIf, "mtu", "1500", "up"]);
   // its tunnel address, what peers' link probes ping (gateway-probe.ts); a stale one (old block) goes
@@ -239,89 +244,4 @@ export function networkOf(address: string, prefixLen: number): string {
   const size = 2 ** (32 - prefixLen);
   const base = Math.floor(v / size) * size;
   return `${[24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256).join(".")}/${prefixLen}`;
-}
-
-/**
- * Keeps the gateway as the console last said (every heartbeat answer): set up or brought to the
- * config, or taken down when the answer says the host is no gateway; logs changes, never keys. A
- * failure is logged and tried again at the next heartbeat; it never stops the agent.
- */
-export class GatewayKeeper {
-  private last = "";
-  /** the peers' endpoints this agent set (applyGateway): never re-set while the console's stay */
-  private readonly endpoints = new Map<string, string>();
-  /** the links as last read (null: not a gateway) */
-  private read: GatewayLink[] | null = null;
-  constructor(
-    private readonly run: Runner,
-    private readonly target: Pick<GatewayTarget, "bridge" | "wgIf" | "keyFile">,
-    private readonly log: (level: "info" | "warn", msg: string, fields?: Record<string, unknown>) => void,
-    /** measures each link on its own timer; the heartbeat only reads its last results */
-    readonly prober = new GatewayProber(run),
-    /** pings each peer twice a second: its verdict (`up`) rides on each link and reaches the TSC (link-watch.ts) */
-    readonly watch = new LinkWatch(run, () => undefined),
-  ) {}
-
-  /** The links for the heartbeat's facts: as last read, with the watch's verdict as it is now. */
-  get links(): GatewayLink[] | null {
-    return (
-      this.read?.map((l) => {
-        const up = this.watch.verdict(l.peerAddress);
-        return up === undefined ? l : { ...l, up };
-      }) ?? null
-    );
-  }
-
-  async keep(
-    config: GatewayConfig | null,
-    facts: { instanceBlock: string | null; fabricAddress: string | null; fabricPrefixLen: number | null },
-  ): Promise<void> {
-    try {
-      if (!config) {
-        if (await removeGateway(this.run, this.target)) this.log("info", "gateway taken down");
-        this.endpoints.clear();
-        this.prober.target(null);
-        this.watch.target(null);
-        this.last = "";
-        this.read = null;
-        return;
-      }
-      if (!facts.instanceBlock || !facts.fabricAddress || !facts.fabricPrefixLen)
-        throw new Error("the host has no instance block or fabric address yet");
-      const fabricNetwork = networkOf(facts.fabricAddress, facts.fabricPrefixLen);
-      const done = await applyGateway(
-        this.run,
-        { ...this.target, instanceBlock: facts.instanceBlock, fabricNetwork },
-        config,
-        this.endpoints,
-      );
-      const summary = JSON.stringify({
-        publicAddress: config.publicAddress,
-        peers: config.peers.map((p) => p.publicAddress),
-      });
-      if (summary !== this.last)
-        this.log("info", "gateway ready", {
-          publicAddress: config.publicAddress,
-          peers: done.peers,
-          keepalive: done.keepalive,
-        });
-      this.last = summary;
-      const watched = {
-        source: tunnelAddressOf(facts.instanceBlock),
-        peers: config.peers.map((p) => ({
-          publicAddress: p.publicAddress,
-          tunnelAddress: tunnelAddressOf(p.allowedIps),
-        })),
-      };
-      this.prober.target({ wgIf: this.target.wgIf, ...watched });
-      this.watch.target(watched);
-      this.read = linksOf(await this.run("wg", ["show", this.target.wgIf, "dump"]), config).map((l) => ({
-        ...l,
-        ...this.prober.measurement(l.peerAddress),
-      }));
-    } catch (error) {
-      this.last = "";
-      this.log("warn", "gateway setup failed; retrying at the next heartbeat", { error: (error as Error).message });
-    }
-  }
 }

@@ -12,9 +12,7 @@ import { NVI_VERSION, type HostFacts } from "@nvi/contracts";
 import { readFabricFacts } from "./fabric-facts.ts";
 import { FabricGuardKeeper } from "./fabric-guard.ts";
 import { readGuardFacts } from "./guard-facts.ts";
-import { GatewayKeeper } from "./gateway.ts";
-import { GatewayProber } from "./gateway-probe.ts";
-import { LinkWatch } from "./link-watch.ts";
+import { agentGatewayKeeper } from "./gateway-keeper.ts";
 import { Wakeup } from "./wakeup.ts";
 import { WIREGUARD_KEY_FILE, wireguardPublicKey } from "./wireguard-key.ts";
 import { readHostFacts, type FactOverrides } from "./host-facts.ts";
@@ -66,22 +64,15 @@ const qemu: QemuConfig = {
 const beatNow = new Wakeup();
 /**
  * The gateway's tunnel (issue 15), as the console's heartbeat answers say, when the agent owns the
- * VEB. Its links are watched twice a second; a link that goes down or comes back is reported at once.
+ * VEB. Its links are watched twice a second; a link that goes down or comes back is reported at once,
+ * and a wireguard-go that dies is started again at once (gateway-keeper.ts).
  */
 const gateway = env.NVI_CONTROLLER
-  ? new GatewayKeeper(
+  ? agentGatewayKeeper(
       localRunner,
-      {
-        bridge: env.NVI_BRIDGE,
-        wgIf: env.NVI_WG_INTERFACE,
-        keyFile: path.join(env.NVI_STATE_DIR, WIREGUARD_KEY_FILE),
-      },
+      { bridge: env.NVI_BRIDGE, wgIf: env.NVI_WG_INTERFACE, keyFile: path.join(env.NVI_STATE_DIR, WIREGUARD_KEY_FILE) },
       log,
-      new GatewayProber(localRunner),
-      new LinkWatch(localRunner, (peer, up) => {
-        log(up ? "info" : "warn", up ? "gateway link up" : "gateway link down", { peer });
-        beatNow.wake();
-      }),
+      () => beatNow.wake(),
     )
   : null;
 /** Fabric facts come from the VEB the agent owns (NVI_CONTROLLER); re-read with each heartbeat. */

@@ -5,7 +5,7 @@ import path from "node:path";
 import { ALL_SCOPES } from "@nvi/contracts";
 import { createApiContext, handleRest } from "@nvi/api";
 import { createApiToken, createCoreDeps, type CoreDeps } from "@nvi/core";
-import { person, testQueue } from "@nvi/core/test-support";
+import { freeGatewayAddresses, hostFacts, person, testQueue } from "@nvi/core/test-support";
 import { TEST_SSH_KEYS } from "@nvi/core/test-support/ssh-keys";
 import { cutProxy, viaPort } from "@nvi/core/test-support/faults";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -168,6 +168,61 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
     );
     expect((await nvi("ssh-keys", "remove", added.id)).code).toBe(0);
     expect((await nvi("ssh-keys", "list")).out).not.toContain("laptop");
+  });
+
+  it("declares a cloud's gateways (two), lists them with their health, refuses bad input, removes one", async () => {
+    const create = ["--name", "cli-gw", "--kind", "baremetal", "--region", "eu", "--datacenter", "gw"];
+    const cloud = JSON.parse((await nvi("clouds", "create", ...create, "--interconnect", "gateway", "--json")).out) as {
+      id: string;
+    };
+    const join = JSON.parse((await nvi("join-token", "create", "--cloud", cloud.id, "--reusable", "--json")).out) as {
+      joinString: string;
+    };
+    const hostIds: string[] = [];
+    for (const name of ["cli-gw-a", "cli-gw-b"]) {
+      const res = await fetch(`${url}/api/v1/agent/enroll`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ joinToken: join.joinString, facts: hostFacts(name) }),
+      });
+      expect(res.status).toBe(200);
+      hostIds.push(((await res.json()) as { hostId: string }).hostId);
+    }
+    const pub = await freeGatewayAddresses(deps.db, "198.51");
+    const added = await nvi("clouds", "add-gateway", cloud.id, "--host", hostIds[0]!, "--public-address", pub(1));
+    expect(added.code).toBe(0);
+    expect(added.out).toMatch(/nat\s+none/);
+    const more = ["--public-address", pub(2), "--nat", "port-rewriting"];
+    expect((await nvi("clouds", "add-gateway", cloud.id, "--host", hostIds[1]!, ...more)).code).toBe(0);
+    const list = await nvi("clouds", "gateways", cloud.id);
+    expect(list.out.split("\n")[0]).toMatch(/^HOST_ID\s+NAME\s+PUBLIC_ADDRESS\s+NAT\s+STATUS\s+TUNNELS_UP$/);
+    expect(list.out).toMatch(new RegExp(`cli-gw-a\\s+${pub(1).replace(/\./g, "\\.")}\\s+none\\s+online`));
+    expect(list.out).toMatch(/cli-gw-b\s+\S+\s+port-rewriting\s+online/);
+    const badNat = await nvi(
+      "clouds",
+      "add-gateway",
+      cloud.id,
+      "--host",
+      hostIds[0]!,
+      "--public-address",
+      pub(3),
+      "--nat",
+      "cgn",
+    );
+    expect(badNat).toMatchObject({ code: 2 });
+    expect(badNat.err).toMatch(/--nat: give one of none, one-to-one, port-rewriting/);
+    const private_ = await nvi(
+      "clouds",
+      "add-gateway",
+      cloud.id,
+      "--host",
+      hostIds[0]!,
+      "--public-address",
+      "10.0.0.9",
+    );
+    expect(private_.err).toMatch(/publicAddress: must be a public address \(10\.0\.0\.9 is in 10\.0\.0\.0\/8\)/);
+    expect((await nvi("clouds", "remove-gateway", cloud.id, hostIds[1]!)).code).toBe(0);
+    expect((await nvi("clouds", "gateways", cloud.id)).out).not.toContain("cli-gw-b");
   });
 
   it("reports API refusals with the field at fault, and usage errors with exit code 2", async () => {

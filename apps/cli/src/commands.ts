@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Command } from "./command.ts";
 import { arg, need, num, query } from "./args.ts";
 import { CONTAINER_COMMANDS, containerLaunchFields } from "./container-commands.ts";
+import { GATEWAY_COMMANDS } from "./gateway-commands.ts";
 import { POLICY_COMMANDS } from "./policy-commands.ts";
 import { SSH_KEY_COMMANDS, vmGuestFlags } from "./ssh-key-commands.ts";
 
@@ -83,15 +84,6 @@ export const COMMANDS: Command[] = [
       "identityClaim.reason",
       "gatewayPublicAddress",
     ],
-  },
-  {
-    words: ["hosts", "set-gateway"],
-    usage: "hosts set-gateway HOST_ID --public-address A | --none",
-    summary:
-      "make a host its cloud's gateway, reached by other clouds' gateways at public address A (or, --none, no longer a gateway)",
-    method: "POST",
-    path: (a) => `/hosts/${arg(a, 0, "host id")}/gateway`,
-    body: (a) => ({ publicAddress: a.flags.none === true ? null : need(a, "public-address") }),
   },
   {
     words: ["hosts", "approve-identity"],
@@ -317,6 +309,7 @@ export const COMMANDS: Command[] = [
     columns: ["at", "actorLabel", "action", "targetType", "targetName", "targetId", "sourceIp"],
     pick: (answer) => (answer as { events: unknown }).events,
   },
+  ...GATEWAY_COMMANDS,
   ...POLICY_COMMANDS,
   ...CONTAINER_COMMANDS,
   ...SSH_KEY_COMMANDS,

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- REST answers are JSON, checked by the assertions */
 import { spawn } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
 import { gatewayLinkUp, type CloudLinkDto, type GatewayLink } from "@nvi/contracts";
 import { tunnelReports } from "@nvi/core";
 import { labDown, labUp, run, startAgent, tcpProbe, type LabState } from "@nvi/lab";
@@ -245,5 +246,38 @@ describe("two clouds joined through gateways set in the console", () => {
     const script = `const s=require("net").connect({host:"${h1Tunnel}",port:22,localAddress:"${h3Tunnel}",timeout:1500});s.on("connect",()=>{console.log("open");process.exit()});s.on("timeout",()=>{console.log("dropped");process.exit()});s.on("error",(e)=>{console.log(e.code);process.exit()})`;
     expect((await inHost("h3", process.execPath, "-e", script)).trim()).toBe("dropped");
     expect(await inHost("h3", "ping", "-n", "-c", "1", "-W", "2", "-I", h3Tunnel, h1Tunnel)).toMatch(/1 received/);
+  });
+
+  it("a gateway's wireguard-go killed (-9): its agent hears it exit, starts it again and the link comes back", async () => {
+    const h3 = lab.hosts.find((h) => h.id === "h3")!;
+    /** the PID of the wireguard-go serving h3's interface (its agent's child, in the foreground) */
+    const pidOf = async (): Promise<number | undefined> => {
+      for (const entry of await readdir("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        const argv = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+        if (argv[0]?.endsWith("wireguard-go") && argv.includes(h3.gateway!.wgIf)) return Number(entry);
+      }
+      return undefined;
+    };
+    const before = await until("h3's wireguard-go", pidOf, 10_000);
+    process.kill(before, "SIGKILL");
+    const log = `${h3.ovsDir}/agent.log`;
+    // the agent's watch said so (not its next heartbeat finding the interface gone)
+    await until(
+      "h3's agent restarting wireguard-go",
+      async () => (await readFile(log, "utf8")).includes(`"pid":${before}`),
+      30_000,
+    );
+    const after = await until("a new wireguard-go on h3", async () => {
+      const pid = await pidOf();
+      return pid !== undefined && pid !== before ? pid : undefined;
+    });
+    expect((await readFile(`/proc/${after}/cmdline`, "utf8")).split("\0")).toContain("-f");
+    const ping = () =>
+      run("ip", ["netns", "exec", `${lab.name}-n-${a.id}`, "ping", "-n", "-c", "1", "-W", "2", b.address]).then(
+        () => true,
+        () => undefined,
+      );
+    await until("a reaches b again through the restarted tunnel", ping, 60_000);
   });
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { idRef } from "./ids.ts";
-import { ipv4Value } from "./hosts.ts";
+import { HostStatus, ipv4Value } from "./hosts.ts";
 
 /**
  * Gateways of a cloud (issue 15): hosts other clouds' gateways reach across the internet. What the
@@ -46,12 +46,36 @@ export const PublicAddress = z
     if (range) c.addIssue({ code: "custom", message: `must be a public address (${s} is in ${range})` });
   });
 
+/**
+ * How a gateway's public address reaches it: on the host itself (`none`), a 1:1 NAT's that keeps
+ * ports (`one-to-one`), or a NAT that rewrites ports (`port-rewriting`: nothing from outside reaches
+ * the gateway until it has dialled out, so two such gateways never meet; cloud-links.ts says so).
+ */
+export const GATEWAY_NATS = ["none", "one-to-one", "port-rewriting"] as const;
+export const GatewayNat = z.enum(GATEWAY_NATS);
+export type GatewayNat = z.infer<typeof GatewayNat>;
+
 /** `host.setGateway`: make a host its cloud's gateway at this public address, or (null) no longer a gateway. */
 export const SetHostGatewayInput = z.object({
   hostId: idRef("host"),
   publicAddress: PublicAddress.nullable(),
+  /** how the address reaches the host; absent: as declared before, else `none` */
+  nat: GatewayNat.optional(),
 });
 export type SetHostGatewayInput = z.infer<typeof SetHostGatewayInput>;
+
+/** `cloud.addGateway`: declare one more gateway host of a cloud (or change a gateway's address or NAT). */
+export const AddCloudGatewayInput = z.object({
+  cloudId: idRef("cloud"),
+  hostId: idRef("host"),
+  publicAddress: PublicAddress,
+  nat: GatewayNat.default("none"),
+});
+export type AddCloudGatewayInput = z.infer<typeof AddCloudGatewayInput>;
+
+/** `cloud.removeGateway`: the host stays in its cloud, no longer a gateway. */
+export const CloudGatewayRef = z.object({ cloudId: idRef("cloud"), hostId: idRef("host") });
+export type CloudGatewayRef = z.infer<typeof CloudGatewayRef>;
 
 /** What `host.setGateway` answers. */
 export const HostGatewayDto = z.object({
@@ -101,3 +125,24 @@ export const CloudLinkDto = z.object({
   tunnels: z.array(GatewayTunnelDto),
 });
 export type CloudLinkDto = z.infer<typeof CloudLinkDto>;
+
+/** One gateway host of a cloud with its health (`cloud.gateways`): its host's status and each tunnel to another cloud's gateway. */
+export const CloudGatewayDto = z.object({
+  hostId: idRef("host"),
+  name: z.string(),
+  publicAddress: z.string(),
+  nat: GatewayNat,
+  status: HostStatus,
+  /** null while its agent has reported no WireGuard key (the tunnel cannot be set up yet) */
+  wireguardPublicKey: z.string().nullable(),
+  /** to every gateway of the organization's other gateway clouds */
+  tunnels: z.array(
+    z.object({
+      peer: z.object({ hostId: idRef("host"), name: z.string(), cloudName: z.string(), publicAddress: z.string() }),
+      state: z.enum(["encrypted", "down"]),
+      reason: z.string().nullable(),
+      rttMs: z.number().nullable(),
+    }),
+  ),
+});
+export type CloudGatewayDto = z.infer<typeof CloudGatewayDto>;

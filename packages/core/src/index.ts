@@ -16,6 +16,7 @@ export * from "./clouds/join-tokens.ts";
 export * from "./clouds/hosts.ts";
 export { setHostGateway } from "./clouds/gateways.ts";
 export { listCloudLinks } from "./clouds/cloud-links.ts";
+export { addCloudGateway, listCloudGateways, removeCloudGateway } from "./clouds/cloud-gateways.ts";
 export { getTopology } from "./clouds/topology.ts";
 export { GATEWAY_LINKS_CHANNEL, listenForLinkChanges, tunnelReports, type LinkReport } from "./clouds/link-reports.ts";
 export { DEFAULT_INSTANCE_POOL, parseInstancePool } from "./clouds/instance-blocks.ts";

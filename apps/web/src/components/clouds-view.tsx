@@ -9,7 +9,7 @@ import {
   type CloudKind,
 } from "@nvi/contracts";
 import { useQuery } from "@tanstack/react-query";
-import { CloudGateways } from "./cloud-links.tsx";
+import { CloudGateways } from "./cloud-gateways.tsx";
 import { CloudRegistry } from "./cloud-registry.tsx";
 import { useState } from "react";
 import { formText } from "../lib/form.ts";

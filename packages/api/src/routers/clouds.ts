@@ -1,4 +1,7 @@
 import {
+  AddCloudGatewayInput,
+  CloudGatewayDto,
+  CloudGatewayRef,
   IdentityApprovalDto,
   CloudDto,
   CloudRegistryDto,
@@ -18,6 +21,9 @@ import {
 import {
   ApproveHostIdentityInput,
   approveHostIdentity,
+  addCloudGateway,
+  listCloudGateways,
+  removeCloudGateway,
   CloudRef,
   CloudRegistryRef,
   SetCloudRegistryInput,
@@ -70,6 +76,39 @@ export const cloudRouter = router({
     z.void(),
     z.array(CloudLinkDto),
     listCloudLinks,
+  ),
+  gateways: read(
+    rest(
+      "GET",
+      "/clouds/{cloudId}/gateways",
+      "clouds",
+      "A cloud's gateway hosts: public address, NAT, host status and each tunnel to another cloud's gateway (encrypted / down with the reason, round trip)",
+    ),
+    CloudRef,
+    z.array(CloudGatewayDto),
+    listCloudGateways,
+  ),
+  addGateway: write(
+    rest(
+      "POST",
+      "/clouds/{cloudId}/gateways",
+      "clouds",
+      "Make one of the cloud's own hosts one more of its gateways, at a public address (on the host, a 1:1 NAT's, or a port-rewriting NAT's: nat); again for a gateway: a new address or NAT. A cloud may have any number; new connections spread over the healthy ones (owner/admin, clouds:write)",
+    ),
+    AddCloudGatewayInput,
+    CloudGatewayDto,
+    addCloudGateway,
+  ),
+  removeGateway: write(
+    rest(
+      "DELETE",
+      "/clouds/{cloudId}/gateways/{hostId}",
+      "clouds",
+      "The host is no longer one of the cloud's gateways (it stays in the cloud); pairs through it move to the cloud's other gateways (owner/admin, clouds:write)",
+    ),
+    CloudGatewayRef,
+    RemovedDto,
+    removeCloudGateway,
   ),
   create: write(
     rest(

@@ -17,6 +17,19 @@ export const cloudsHostsCases: IsolationCases = {
       ),
     // hosts.integration's cloud-links case checks the same with another organization's live links
     "cloud.links": async (c, w) => assertNoLeak(w, await c.cloud.links()),
+    // B neither reads A's gateways nor declares A's host a gateway, of A's cloud or of its own
+    "cloud.gateways": (c, w) => expectCode(c.cloud.gateways({ cloudId: w.aCloudId }), "NOT_FOUND"),
+    "cloud.addGateway": async (c, w) => {
+      for (const cloudId of [w.aCloudId, w.bCloudId])
+        await expectCode(
+          c.cloud.addGateway({ cloudId, hostId: w.aHostId, publicAddress: "198.51.100.79", nat: "none" }),
+          "NOT_FOUND",
+        );
+    },
+    "cloud.removeGateway": async (c, w) => {
+      for (const cloudId of [w.aCloudId, w.bCloudId])
+        await expectCode(c.cloud.removeGateway({ cloudId, hostId: w.aHostId }), "NOT_FOUND");
+    },
     "cloud.delete": (c, w) => expectCode(c.cloud.delete({ cloudId: w.aCloudId }), "NOT_FOUND"),
     // another tenant's registry is neither read, set nor cleared (nor is it told whether it has one)
     "cloud.registry": (c, w) => expectCode(c.cloud.registry({ cloudId: w.aCloudId }), "NOT_FOUND"),
@@ -81,6 +94,19 @@ export const cloudsHostsCases: IsolationCases = {
           })
         ).json(),
       ),
+    "GET /clouds/{cloudId}/gateways": async (call, w) =>
+      expect((await call("GET", `/clouds/${w.aCloudId}/gateways`)).status).toBe(404),
+    "POST /clouds/{cloudId}/gateways": async (call, w) => {
+      for (const cloudId of [w.aCloudId, w.bCloudId])
+        expect(
+          (await call("POST", `/clouds/${cloudId}/gateways`, { hostId: w.aHostId, publicAddress: "198.51.100.80" }))
+            .status,
+        ).toBe(404);
+    },
+    "DELETE /clouds/{cloudId}/gateways/{hostId}": async (call, w) => {
+      for (const cloudId of [w.aCloudId, w.bCloudId])
+        expect((await call("DELETE", `/clouds/${cloudId}/gateways/${w.aHostId}`)).status).toBe(404);
+    },
     "DELETE /clouds/{cloudId}": async (call, w) =>
       expect((await call("DELETE", `/clouds/${w.aCloudId}`)).status).toBe(404),
     "GET /clouds/{cloudId}/registry": async (call, w) =>

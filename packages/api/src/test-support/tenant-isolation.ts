@@ -215,7 +215,8 @@ async function expectAIntact({ deps, ...w }: IsolationWorld) {
     revokedAt: null,
     uses: 1,
   });
-  expect(await deps.db.host.findUnique({ where: { id: w.aHostId } })).not.toBeNull();
+  // never made a gateway by B (host.setGateway, cloud.addGateway)
+  expect(await deps.db.host.findUnique({ where: { id: w.aHostId } })).toMatchObject({ gatewayPublicAddress: null });
   expect(await deps.db.hostCredential.findUnique({ where: { hostId: w.aHostId } })).toMatchObject({
     rotationRequestedAt: null,
     pendingHash: null,

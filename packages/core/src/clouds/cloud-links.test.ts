@@ -1,6 +1,6 @@
 import type { GatewayLink } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
-import { ageInWords, summarizeCloudLinks, type LinkGateway } from "./cloud-links.ts";
+import { BOTH_BEHIND_NAPT, ageInWords, summarizeCloudLinks, type LinkGateway } from "./cloud-links.ts";
 
 const now = new Date("2026-12-05T12:00:00Z");
 const ago = (s: number) => new Date(now.getTime() - s * 1000);
@@ -127,6 +127,39 @@ describe("the link between two gateway clouds", () => {
     });
     const future = [{ ...gateways[0]!, links: [link(B, 30, measured(9, 1500, -3600))] }, gateways[2]!];
     expect(summarizeCloudLinks(clouds, future, now)[0]).toMatchObject({ rttMs: null, pathMtu: null });
+  });
+
+  it("both ends behind port-rewriting NAT: down, saying neither can reach the other and what to do", () => {
+    const napt = (g: LinkGateway): LinkGateway => ({ ...g, nat: "port-rewriting" });
+    const a = gw({ id: "gw-a", cloudId: "cloud_a", publicAddress: A, links: [link(B, null)] });
+    const b = gw({ id: "gw-b", cloudId: "cloud_b", publicAddress: B, links: [link(A, null)] });
+    const [l] = summarizeCloudLinks(clouds, [napt(a), napt(b)], now);
+    expect(l).toMatchObject({ state: "down", reason: BOTH_BEHIND_NAPT });
+    expect(BOTH_BEHIND_NAPT).toBe(
+      "both gateways are behind port-rewriting NAT: neither can reach the other; give one of them a public address or a 1:1 NAT",
+    );
+    expect(l?.tunnels[0]?.reason).toBe(BOTH_BEHIND_NAPT);
+    // one of them reachable (1:1 NAT, or no NAT): the ends' own reports are the reason again
+    const oneReachable = summarizeCloudLinks(clouds, [napt(a), { ...b, nat: "one-to-one" }], now)[0];
+    expect(oneReachable?.reason).toBe(
+      `no WireGuard handshake from gw-a to ${B} yet; no WireGuard handshake from gw-b to ${A} yet`,
+    );
+    // a fresh handshake anyway (the declaration was wrong): the measurement wins
+    const met = summarizeCloudLinks(
+      clouds,
+      [napt({ ...a, links: [link(B, 5)] }), napt({ ...b, links: [link(A, 5)] })],
+      now,
+    );
+    expect(met[0]).toMatchObject({ state: "encrypted", reason: null });
+    // several gateways: said once, for the link, when every pair is NAT-bound
+    const a2 = napt(gw({ id: "gw-a2", cloudId: "cloud_a", publicAddress: "203.0.113.8", links: [link(B, null)] }));
+    const both = summarizeCloudLinks(
+      clouds,
+      [napt(a), a2, napt({ ...b, links: [link(A, null), link(a2.publicAddress, null)] })],
+      now,
+    );
+    expect(both[0]).toMatchObject({ state: "down", reason: BOTH_BEHIND_NAPT });
+    expect(both[0]?.tunnels).toHaveLength(2);
   });
 
   it("every pair of three clouds, ordered by name", () => {

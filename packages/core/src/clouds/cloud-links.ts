@@ -1,6 +1,7 @@
 import {
   type CloudLinkDto,
   type GatewayLink,
+  type GatewayNat,
   type GatewayTunnelDto,
   type HostStatus,
   asId,
@@ -33,7 +34,16 @@ export interface LinkGateway {
   status: HostStatus;
   lastSeenAt: Date;
   links: readonly GatewayLink[] | null;
+  /** how its public address reaches it, as declared (absent: `none`) */
+  nat?: GatewayNat | null;
 }
+
+/**
+ * Why two gateways never meet: each sits behind a NAT that rewrites ports, which lets nothing in
+ * until the gateway behind it has sent first, and neither knows the port the other's NAT chose.
+ */
+export const BOTH_BEHIND_NAPT =
+  "both gateways are behind port-rewriting NAT: neither can reach the other; give one of them a public address or a 1:1 NAT";
 
 /** "35 s", "4 min", "3 h", "2 days": how long ago, in words a person reads at a glance. */
 export function ageInWords(ms: number): string {
@@ -72,8 +82,12 @@ export function tunnelOf(a: LinkGateway, b: LinkGateway, now: Date): GatewayTunn
   const ab = a.links?.find((l) => l.peerAddress === b.publicAddress);
   const ba = b.links?.find((l) => l.peerAddress === a.publicAddress);
   const problems = [endProblem(a, b, ab, now), endProblem(b, a, ba, now)].filter((p): p is string => p !== null);
-  // an offline end's report is old: only its problem is said, not the other end's view of it
-  const reason = problems.find((p) => p.startsWith("gateway host ")) ?? (problems.join("; ") || null);
+  // two gateways that can only dial out: that is why, whatever else each end says; an offline end's
+  // report is old: only its problem is said, not the other end's view of it
+  const unreachable = problems.length > 0 && a.nat === "port-rewriting" && b.nat === "port-rewriting";
+  const reason = unreachable
+    ? BOTH_BEHIND_NAPT
+    : (problems.find((p) => p.startsWith("gateway host ")) ?? (problems.join("; ") || null));
   const measured = [ab, ba].filter((l): l is GatewayLink => l !== undefined && fresh(l, now));
   const up = reason === null;
   return {
@@ -148,26 +162,46 @@ export function summarizeCloudLinks(
   return out;
 }
 
-/** `cloud.links`: the links between the organization's gateway clouds, as their gateways last reported. */
-export async function listCloudLinks(ctx: Ctx): Promise<CloudLinkDto[]> {
-  assertScope(ctx.actor.scopes, "clouds", "read");
-  const now = ctx.clock();
+/** The organization's gateway clouds and their gateway hosts, as last reported (`cloud.links`, `cloud.gateways`). */
+export async function loadGateways(ctx: Ctx, now: Date): Promise<{ clouds: LinkCloud[]; gateways: LinkGateway[] }> {
   const clouds = await ctx.db.cloud.findMany({
     where: { orgId: ctx.actor.orgId, interconnect: "gateway" },
     select: { id: true, name: true },
   });
   const hosts = await ctx.db.host.findMany({
     where: { orgId: ctx.actor.orgId, cloudId: { in: clouds.map((c) => c.id) }, gatewayPublicAddress: { not: null } },
-    select: { id: true, name: true, cloudId: true, gatewayPublicAddress: true, lastSeenAt: true, facts: true },
+    select: {
+      id: true,
+      name: true,
+      cloudId: true,
+      gatewayPublicAddress: true,
+      gatewayNat: true,
+      lastSeenAt: true,
+      facts: true,
+    },
   });
   const gateways = hosts.map((h) => ({
     id: h.id,
     name: h.name,
     cloudId: h.cloudId,
     publicAddress: h.gatewayPublicAddress ?? "",
+    nat: natOf(h.gatewayNat),
     status: hostStatus(h.lastSeenAt, now),
     lastSeenAt: h.lastSeenAt,
     links: storedFacts(h.facts).gatewayLinks,
   }));
+  return { clouds, gateways };
+}
+
+/** The stored NAT kind in the API's words. */
+export function natOf(stored: "none" | "one_to_one" | "port_rewriting" | null): GatewayNat {
+  return stored === "one_to_one" ? "one-to-one" : stored === "port_rewriting" ? "port-rewriting" : "none";
+}
+
+/** `cloud.links`: the links between the organization's gateway clouds, as their gateways last reported. */
+export async function listCloudLinks(ctx: Ctx): Promise<CloudLinkDto[]> {
+  assertScope(ctx.actor.scopes, "clouds", "read");
+  const now = ctx.clock();
+  const { clouds, gateways } = await loadGateways(ctx, now);
   return summarizeCloudLinks(clouds, gateways, now);
 }

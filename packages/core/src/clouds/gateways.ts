@@ -1,10 +1,11 @@
-import type { GatewayConfig, HostGatewayDto, SetHostGatewayInput } from "@nvi/contracts";
+import type { GatewayConfig, GatewayNat, HostGatewayDto, SetHostGatewayInput } from "@nvi/contracts";
 import { asId } from "@nvi/contracts";
 import { isUniqueViolation, type DbTx } from "@nvi/db";
 import { ROLE_RANK, assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import { natOf } from "./cloud-links.ts";
 
 /**
  * Gateways (issue 15): a cloud whose hosts reach other clouds across the internet does it through
@@ -14,6 +15,19 @@ import { DomainError, notFound } from "../errors.ts";
  * bound at the first claim, unique console-wide); its private key never leaves the host.
  */
 export async function setHostGateway(ctx: Ctx, input: SetHostGatewayInput): Promise<HostGatewayDto> {
+  return declareGateway(ctx, input);
+}
+
+const STORED_NAT = { none: "none", "one-to-one": "one_to_one", "port-rewriting": "port_rewriting" } as const;
+
+/**
+ * Sets (or, `publicAddress: null`, clears) a host's gateway role. With `cloudId`, the host must be
+ * of that cloud, a cloud that reaches others through gateways (cloud-gateways.ts).
+ */
+export async function declareGateway(
+  ctx: Ctx,
+  input: { hostId: string; cloudId?: string; publicAddress: string | null; nat?: GatewayNat | undefined },
+): Promise<HostGatewayDto> {
   assertScope(ctx.actor.scopes, "clouds", "write");
   if (ROLE_RANK[ctx.actor.role] < ROLE_RANK.admin)
     throw new DomainError("ROLE_TOO_LOW", "only an owner or admin makes a host a gateway");
@@ -21,16 +35,48 @@ export async function setHostGateway(ctx: Ctx, input: SetHostGatewayInput): Prom
     return await ctx.db.$transaction(async (tx) => {
       const row = await tx.host.findFirst({
         where: { id: input.hostId, orgId: ctx.actor.orgId },
-        select: { id: true, name: true, wireguardPublicKey: true, gatewayPublicAddress: true },
+        select: {
+          id: true,
+          name: true,
+          cloudId: true,
+          wireguardPublicKey: true,
+          gatewayPublicAddress: true,
+          gatewayNat: true,
+          cloud: { select: { name: true, interconnect: true } },
+        },
       });
       if (!row) throw notFound("host");
-      await tx.host.update({ where: { id: row.id }, data: { gatewayPublicAddress: input.publicAddress } });
+      if (input.cloudId !== undefined) {
+        // the cloud is checked first: another organization's cloud is not found, whatever the host
+        const cloud = await tx.cloud.findFirst({
+          where: { id: input.cloudId, orgId: ctx.actor.orgId },
+          select: { name: true, interconnect: true },
+        });
+        if (!cloud) throw notFound("cloud");
+        if (row.cloudId !== input.cloudId)
+          throw new DomainError(
+            "HOST_NOT_IN_CLOUD",
+            `host ${row.name} is in cloud "${row.cloud.name}", not "${cloud.name}": a cloud's gateways are its own hosts`,
+            { field: "hostId" },
+          );
+        if (input.publicAddress !== null && cloud.interconnect !== "gateway")
+          throw new DomainError(
+            "NOT_A_GATEWAY_CLOUD",
+            `cloud "${cloud.name}" reaches other clouds on the routed fabric, not through gateways: it has no gateway hosts`,
+            { field: "cloudId" },
+          );
+      }
+      const nat = input.publicAddress === null ? null : STORED_NAT[input.nat ?? natOf(row.gatewayNat)];
+      await tx.host.update({
+        where: { id: row.id },
+        data: { gatewayPublicAddress: input.publicAddress, gatewayNat: nat },
+      });
       await recordAudit(tx, ctx, subjectOf(ctx.actor), {
         action: "host.gateway.set",
         targetType: "host",
         targetId: row.id,
-        before: { publicAddress: row.gatewayPublicAddress },
-        after: { publicAddress: input.publicAddress },
+        before: { publicAddress: row.gatewayPublicAddress, nat: row.gatewayNat },
+        after: { publicAddress: input.publicAddress, nat },
       });
       return {
         hostId: asId("host", row.id),
