@@ -30,14 +30,17 @@ function fabric(h: HostDto, approve: { isPending: boolean; mutate: (input: { hos
   return (
     <>
       {fabricAddress ? `${fabricAddress}${fabricPrefixLen !== null ? `/${fabricPrefixLen}` : ""}` : "—"}
+      {/* spaces part the lines in the cell's text (copied, read out), as WithDetail does */}
       {fabricMac && (
         <div className="muted" title="the VEB's MAC; next hop's MAC after the arrow">
-          {fabricMac}
+          {" "}
+          MAC {fabricMac}
           {nextHopMac ? ` → ${nextHopMac}` : ""}
         </div>
       )}
       {instanceBlock && (
         <div className="muted" title="routed block the TSC leases instances' fabric addresses from">
+          {" "}
           instances {instanceBlock}
         </div>
       )}

@@ -122,7 +122,7 @@ export function InstancesTable({
             header: "Address",
             className: "mono",
             sortKey: "address",
-            cell: (i) => <WithDetail main={i.address} detail={i.mac} />,
+            cell: (i) => <WithDetail main={i.address} detail={`MAC ${i.mac}`} />,
           },
           { key: "vpc", header: "VPC", cell: (i) => vpcName(i.vpcId) },
           {

@@ -3,9 +3,9 @@ import type { Prisma } from "@nvi/db";
 import { hostStatus, type AuthenticatedHost } from "../clouds/hosts.ts";
 import type { CoreDeps } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import { scrubSecrets, withContainerSecrets } from "./container-launch.ts";
+import { openCommandSecrets } from "./command-secrets.ts";
+import { scrubSecrets } from "./container-launch.ts";
 import { wakeOperation, type WaitClock } from "../operations/parking.ts";
-import { withUserData } from "./guest-config.ts";
 
 /**
  * The agent channel: commands wait in Postgres for their host's agent, which fetches them over
@@ -116,12 +116,11 @@ export async function pullCommands(
     }
   }
   // the secrets a start or resume carries are opened only now, as it is handed to this host's agent
-  const vms = await withUserData(
+  const { ready, failed } = await openCommandSecrets(
     deps,
+    host.id,
     due.map((c) => ({ id: c.id, body: HostCommandBody.parse(c.payload) })),
   );
-  const containers = await withContainerSecrets(deps, host.id, vms.ready);
-  const [ready, failed] = [containers.ready, [...vms.failed, ...containers.failed]];
   for (const f of failed) {
     const cmd = await deps.db.hostCommand.update({
       where: { id: f.id },

@@ -6,6 +6,8 @@ import type { Ctx } from "../context.ts";
 import { recordingPlane, scriptedAgent, work } from "../test-support/agent.ts";
 import { cloudWithHost, codeOf, hostFacts, person, testQueue, type EnrolledHost } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
+import { completeCommand, issueCommand, pullCommands } from "./commands.ts";
+import { specOf } from "./executor.ts";
 import { INSTANCE_LOGS_ACTION, LOGS_PER_MINUTE, readInstanceLogs } from "./container-logs.ts";
 import { getInstance, launchInstance, listInstances, terminateInstance } from "./instances.ts";
 
@@ -135,6 +137,36 @@ describe("a container's command and environment", () => {
       await codeOf(launchInstance(ctx, queue, { name: "ns-cmd", subnetId, runtime: "netns", command: ["sleep", "1"] })),
     ).toBe("VALIDATION_FAILED@command");
     expect(await ctx.db.instance.count({ where: { orgId: ctx.actor.orgId } })).toBe(before);
+  });
+
+  it("an environment that cannot be opened (the key changed) fails that start alone, with the reason", async () => {
+    const box = await launchBox("env-rekeyed", { env: { API_TOKEN: SECRET } });
+    const ns = await launchInstance(ctx, queue, {
+      name: "ns-beside-box",
+      subnetId,
+      hostId: dc.hostId,
+      runtime: "netns",
+    });
+    const rows = await ctx.db.instance.findMany({
+      where: { id: { in: [box.instance.id, ns.instance.id] } },
+      include: { subnet: true, guestConfig: true },
+    });
+    const operationOf = new Map([box, ns].map((l) => [l.instance.id as string, l.operationId as string]));
+    for (const row of rows)
+      await issueCommand(ctx, {
+        hostId: dc.hostId,
+        operationId: operationOf.get(row.id)!,
+        body: { kind: "instance.start", spec: specOf(row) },
+      });
+    const pulled = await pullCommands({ ...ctx, secretsKey: "another-secrets-key-entirely-0123456789" }, dc.host, []);
+    const started = pulled.commands.flatMap((c) => (c.body.kind === "instance.start" ? [c.body.spec.instanceId] : []));
+    expect(started).toEqual([ns.instance.id]);
+    expect(JSON.stringify(pulled)).not.toContain(SECRET);
+    for (const c of pulled.commands) await completeCommand(ctx, dc.host, c.id, { ok: true, ofport: 41 });
+    const failed = await ctx.db.hostCommand.findFirstOrThrow({ where: { operationId: box.operationId } });
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(/instance env cannot be opened with the configured secrets key/);
+    expect(JSON.stringify(failed.payload)).not.toContain(SECRET);
   });
 });
 

@@ -2,7 +2,6 @@ import {
   CommandArgs,
   ContainerEnv,
   imageRegistryOf,
-  type HostCommandBody,
   type InstanceRuntime,
   type InstanceSpec,
   type RegistryPull,
@@ -81,7 +80,8 @@ export async function withContainerExtras(
   return out;
 }
 
-async function registryFor(deps: CoreDeps, hostId: string, image: string | null): Promise<RegistryPull | null> {
+/** The registry and account a start pulls `image` with: only one that names its host's cloud's registry. */
+export async function registryFor(deps: CoreDeps, hostId: string, image: string | null): Promise<RegistryPull | null> {
   const named = image ? imageRegistryOf(image) : null;
   if (!named) return null;
   const host = await deps.db.host.findUnique({
@@ -108,41 +108,4 @@ export function scrubSecrets(payload: unknown): unknown {
   if (env) scrubbed.env = Object.fromEntries(Object.keys(env).map((k) => [k, ""]));
   if (registry) scrubbed.registry = { server: registry.server };
   return { ...payload, spec: scrubbed };
-}
-
-type Delivered = { id: string; body: HostCommandBody };
-
-/**
- * Adds each container start's or resume's secrets to the commands handed to `hostId`'s agent: its
- * environment values (opened from `instance_envs`) and, for an image that names its cloud's
- * registry, that registry's account as it is now. The stored command holds neither (`scrubSecrets`).
- * A command whose secrets cannot be opened (the secrets key changed) is not handed out: it fails
- * with the reason, and the rest of the poll goes on.
- */
-export async function withContainerSecrets(
-  deps: CoreDeps,
-  hostId: string,
-  commands: Delivered[],
-): Promise<{ ready: Delivered[]; failed: { id: string; error: string }[] }> {
-  const ready: Delivered[] = [];
-  const failed: { id: string; error: string }[] = [];
-  for (const c of commands) {
-    const body = c.body;
-    if ((body.kind !== "instance.start" && body.kind !== "instance.resume") || body.spec.runtime !== "docker") {
-      ready.push(c);
-      continue;
-    }
-    try {
-      const { env: _names, registry: _server, ...spec } = body.spec;
-      const env = await openContainerEnv(deps, spec.instanceId);
-      const registry = await registryFor(deps, hostId, spec.image);
-      ready.push({
-        id: c.id,
-        body: { ...body, spec: { ...spec, ...(env ? { env } : {}), ...(registry ? { registry } : {}) } },
-      });
-    } catch (e) {
-      failed.push({ id: c.id, error: e instanceof Error ? e.message : String(e) });
-    }
-  }
-  return { ready, failed };
 }

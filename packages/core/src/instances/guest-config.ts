@@ -1,11 +1,4 @@
-import {
-  MAX_SSH_KEYS,
-  MAX_USER_DATA_CHARS,
-  idRef,
-  type HostCommandBody,
-  type InstanceRuntime,
-  type InstanceSpec,
-} from "@nvi/contracts";
+import { MAX_SSH_KEYS, MAX_USER_DATA_CHARS, idRef, type InstanceRuntime, type InstanceSpec } from "@nvi/contracts";
 import type { DbTx } from "@nvi/db";
 import { z } from "zod";
 import type { CoreDeps, Ctx } from "../context.ts";
@@ -107,53 +100,8 @@ export type StoredGuestConfig = { sshKeys: string[]; userDataSealed: string | nu
 /**
  * The spec's guest part kept in the command (the worker's side): the authorized keys, and a marker
  * that sealed user-data exists. The user-data itself never enters `host_commands`: it is opened
- * and added only as the command is handed to the agent (`withUserData`).
+ * and added only as the command is handed to the agent (`openCommandSecrets`, command-secrets.ts).
  */
 export function guestSpecOf(stored: StoredGuestConfig): Pick<InstanceSpec, "sshKeys"> {
   return stored && stored.sshKeys.length > 0 ? { sshKeys: stored.sshKeys } : {};
-}
-
-type Delivered = { id: string; body: HostCommandBody };
-
-/**
- * Adds each VM start's or resume's user-data (decrypted from its instance's guest config) to the
- * commands handed to an agent. A command whose user-data cannot be opened (the console's secret
- * changed) is not handed out: it fails with the reason, and the rest of the poll goes on.
- */
-export async function withUserData(
-  deps: CoreDeps,
-  commands: Delivered[],
-): Promise<{ ready: Delivered[]; failed: { id: string; error: string }[] }> {
-  const boots = commands.flatMap((c) => {
-    const boot = bootOf(c.body);
-    return boot?.spec.runtime === "qemu" ? [boot.spec.instanceId] : [];
-  });
-  if (boots.length === 0) return { ready: commands, failed: [] };
-  const rows = await deps.db.instanceGuestConfig.findMany({
-    where: { instanceId: { in: boots }, userDataSealed: { not: null } },
-    select: { instanceId: true, userDataSealed: true },
-  });
-  const sealed = new Map(rows.map((r) => [r.instanceId, r.userDataSealed ?? ""]));
-  const ready: Delivered[] = [];
-  const failed: { id: string; error: string }[] = [];
-  for (const c of commands) {
-    const boot = bootOf(c.body);
-    const userData = boot ? sealed.get(boot.spec.instanceId) : undefined;
-    if (!boot || userData === undefined) {
-      ready.push(c);
-      continue;
-    }
-    try {
-      const spec = { ...boot.spec, userData: openUserData(deps, boot.spec.instanceId, userData) };
-      ready.push({ id: c.id, body: { ...boot, spec } });
-    } catch (e) {
-      failed.push({ id: c.id, error: e instanceof Error ? e.message : String(e) });
-    }
-  }
-  return { ready, failed };
-}
-
-/** A command that (re-)creates an instance from its spec, or null. */
-function bootOf(body: HostCommandBody) {
-  return body.kind === "instance.start" || body.kind === "instance.resume" ? body : null;
 }

@@ -57,7 +57,9 @@ const MINIMAP_COLOUR: Record<string, string> = {
 
 /**
  * The topology on a React Flow canvas: pan (drag the background), zoom (wheel, pinch or the
- * controls), fit, a minimap; nodes are links to their pages. Dragging from one group's handle to
+ * controls), fit, a minimap; nodes are links to their pages. The controls and the minimap sit in a
+ * rail beside the flow, not over it: floating on the canvas they covered whatever node was zoomed
+ * under them (a click on an instance there landed on the minimap). Dragging from one group's handle to
  * another's asks to plug the pair, activating a plug edge asks to unplug it (both previewed by the
  * caller); in draw mode a drag selects clouds instead of panning.
  */
@@ -103,47 +105,50 @@ function Canvas({
     );
   };
   return (
-    <div
-      className="topo-canvas"
-      data-testid="topology-canvas"
-      data-drawing={active}
-      onPointerDownCapture={(e) =>
-        (down.current = active ? flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }) : null)
-      }
-    >
-      <ReactFlow
-        nodes={shown}
-        edges={edges}
-        nodeTypes={NODE_TYPES}
-        edgeTypes={EDGE_TYPES}
-        fitView
-        fitViewOptions={{ minZoom: 0.45, maxZoom: 1, padding: 0.05 }}
-        minZoom={0.05}
-        maxZoom={2}
-        onlyRenderVisibleElements
-        nodesDraggable={false}
-        nodesConnectable={!active}
-        panOnDrag={!active}
-        selectionOnDrag={active}
-        selectionMode={SelectionMode.Partial}
-        onNodesChange={onNodesChange}
-        onSelectionEnd={onBoxEnd}
-        onNodeClick={(_, n) => {
-          const cloud = active ? cloudOf(n) : null;
-          if (cloud) drawing.toggle(cloud);
-        }}
-        isValidConnection={(c) => c.source.startsWith("group-") && c.target.startsWith("group-")}
-        onConnect={(c) => onPlug(c.source.slice("group-".length), c.target.slice("group-".length))}
-        onEdgeClick={(_, e) => {
-          const d = e.data as { srcGroupId?: string; dstGroupId?: string } | undefined;
-          if (d?.srcGroupId && d.dstGroupId) onUnplug(d.srcGroupId, d.dstGroupId);
-        }}
-        aria-label="Topology canvas"
+    <div className="topo-canvas" data-testid="topology-canvas" data-drawing={active}>
+      <div
+        className="topo-flow"
+        onPointerDownCapture={(e) =>
+          (down.current = active ? flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }) : null)
+        }
       >
-        <Background />
-        <Controls showInteractive={false} fitViewOptions={{ padding: 0.05 }} />
+        <ReactFlow
+          nodes={shown}
+          edges={edges}
+          nodeTypes={NODE_TYPES}
+          edgeTypes={EDGE_TYPES}
+          fitView
+          fitViewOptions={{ minZoom: 0.45, maxZoom: 1, padding: 0.05 }}
+          minZoom={0.05}
+          maxZoom={2}
+          onlyRenderVisibleElements
+          nodesDraggable={false}
+          nodesConnectable={!active}
+          panOnDrag={!active}
+          selectionOnDrag={active}
+          selectionMode={SelectionMode.Partial}
+          onNodesChange={onNodesChange}
+          onSelectionEnd={onBoxEnd}
+          onNodeClick={(_, n) => {
+            const cloud = active ? cloudOf(n) : null;
+            if (cloud) drawing.toggle(cloud);
+          }}
+          isValidConnection={(c) => c.source.startsWith("group-") && c.target.startsWith("group-")}
+          onConnect={(c) => onPlug(c.source.slice("group-".length), c.target.slice("group-".length))}
+          onEdgeClick={(_, e) => {
+            const d = e.data as { srcGroupId?: string; dstGroupId?: string } | undefined;
+            if (d?.srcGroupId && d.dstGroupId) onUnplug(d.srcGroupId, d.dstGroupId);
+          }}
+          aria-label="Topology canvas"
+        >
+          <Background />
+        </ReactFlow>
+      </div>
+      {/* React Flow's own class, for its colours (its panels read them from it) */}
+      <div className="topo-rail react-flow" role="group" aria-label="Canvas controls">
+        <Controls showInteractive={false} fitViewOptions={{ padding: 0.05 }} orientation="horizontal" />
         <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={(n) => MINIMAP_COLOUR[n.type ?? ""] ?? "#999"} />
-      </ReactFlow>
+      </div>
     </div>
   );
 }

@@ -36,6 +36,17 @@ type Box = { x: number; y: number; w: number; h: number };
 const overlap = (a: Box, b: Box) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 
 describe("the topology graph", () => {
+  it("lays a cloud's hosts out by name, whatever order the server lists them in", () => {
+    const a = cloud("a", "dc1");
+    const names = ["h10", "h2", "h0", "h1"];
+    const { nodes } = buildGraph({ clouds: [a], hosts: names.map((n) => host(n, a.id)), vpcs: [], subnets: [] });
+    const placed = nodes
+      .filter((n) => n.type === "host")
+      .sort((p, q) => p.position.y - q.position.y || p.position.x - q.position.x)
+      .map((n) => n.id);
+    expect(placed).toEqual(["host_h0", "host_h1", "host_h2", "host_h10"]);
+  });
+
   it("places 100 hosts inside their clouds without one covering another", () => {
     const { nodes } = buildGraph(big());
     const clouds = new Map(

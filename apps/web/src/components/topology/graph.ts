@@ -94,7 +94,9 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
     let y = TOP;
     let colW = 0;
     for (const cloud of clouds) {
-      const mine = g.hosts.filter((h) => h.cloudId === cloud.id);
+      // hosts by name as well (the server lists them by enrollment, ties in any order): h000 first,
+      // top left, and a reload or a re-enrolled host moves nobody
+      const mine = g.hosts.filter((h) => h.cloudId === cloud.id).sort((p, q) => byName(p.name, q.name));
       const grid = gridOf(mine.map((h) => ({ id: h.id, height: hostHeight(h.instanceCount ?? 0) })));
       nodes.push({
         id: cloud.id,

@@ -34,14 +34,19 @@ export interface Selection<T> {
 
 /**
  * A cell's text with a muted line under it (an id, an address's MAC, a reason); no line when
- * `detail` is empty. `mono` sets the line in monospace (ids).
+ * `detail` is empty. `mono` sets the line in monospace (ids). A space parts the two in the cell's
+ * text (what is copied, read out or searched), which would otherwise run one into the other
+ * ("10.79.2.20a:7f:…").
  */
 export function WithDetail({ main, detail, mono = false }: { main: ReactNode; detail?: ReactNode; mono?: boolean }) {
   return (
     <>
       {main}
       {detail !== undefined && detail !== null && detail !== "" && (
-        <div className={mono ? "muted mono" : "muted"}>{detail}</div>
+        <>
+          {" "}
+          <div className={mono ? "muted mono" : "muted"}>{detail}</div>
+        </>
       )}
     </>
   );
