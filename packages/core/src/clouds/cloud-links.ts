@@ -9,6 +9,7 @@ import {
 } from "@nvi/contracts";
 import { assertScope } from "../access.ts";
 import type { Ctx } from "../context.ts";
+import { natOf } from "./gateways.ts";
 import { hostStatus, storedFacts } from "./hosts.ts";
 
 /**
@@ -191,11 +192,6 @@ export async function loadGateways(ctx: Ctx, now: Date): Promise<{ clouds: LinkC
     links: storedFacts(h.facts).gatewayLinks,
   }));
   return { clouds, gateways };
-}
-
-/** The stored NAT kind in the API's words. */
-export function natOf(stored: "none" | "one_to_one" | "port_rewriting" | null): GatewayNat {
-  return stored === "one_to_one" ? "one-to-one" : stored === "port_rewriting" ? "port-rewriting" : "none";
 }
 
 /** `cloud.links`: the links between the organization's gateway clouds, as their gateways last reported. */

@@ -5,7 +5,6 @@ import { ROLE_RANK, assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import { natOf } from "./cloud-links.ts";
 
 /**
  * Gateways (issue 15): a cloud whose hosts reach other clouds across the internet does it through
@@ -159,4 +158,9 @@ export async function gatewayRoleOf(
       })),
     },
   };
+}
+
+/** The stored NAT kind in the API's words. */
+export function natOf(stored: "none" | "one_to_one" | "port_rewriting" | null): GatewayNat {
+  return stored === "one_to_one" ? "one-to-one" : stored === "port_rewriting" ? "port-rewriting" : "none";
 }
