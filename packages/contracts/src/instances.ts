@@ -254,9 +254,9 @@ export type InstanceInventoryItem = z.infer<typeof InstanceInventoryItem>;
 export const LaunchedDto = z.object({ instance: InstanceDto, operationId: z.string() });
 export type LaunchedDto = z.infer<typeof LaunchedDto>;
 
-/** The agent's command poll (`POST /agent/commands`): what it has on its VEB, and what it should do. */
 /** How many in-flight commands an agent's poll names at most (the rest are skipped by id if handed out again). */
 export const MAX_RUNNING_COMMANDS = 2000;
+/** The agent's command poll (`POST /agent/commands`): what it has on its VEB, and what it should do. */
 export const CommandPollRequest = z.object({
   inventory: z.array(InstanceInventoryItem).max(5000),
   /**
