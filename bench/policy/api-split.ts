@@ -13,7 +13,7 @@
 import { createServer } from "node:http";
 import os from "node:os";
 import { PerformanceObserver } from "node:perf_hooks";
-import { createRequire } from "node:module";
+import { timePgRoundTrips } from "../../infra/dataplane/src/pg-round-trips.ts";
 import { createApiContext, handleRest } from "../../packages/api/src/index.ts";
 import { ALL_SCOPES } from "../../packages/contracts/src/index.ts";
 import {
@@ -37,32 +37,15 @@ const loadavg = () =>
 const pct = (xs: number[], q: number): number =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
-/** the `pg` the database package (and Prisma's adapter) loads: one module instance, patched below */
-const pg = createRequire(new URL("../../packages/db/package.json", import.meta.url))("pg") as typeof import("pg");
-
 /** every query a request makes, with its time from the request's start */
 type Trip = { sql: string; start: number; ms: number };
 /** the request being served (one at a time: Prisma's pool does not keep the async context) */
 let serving: { t0: number; trips: Trip[] } | undefined;
-const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
-pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+timePgRoundTrips((t) => {
   const req = serving;
-  if (!req) return query.apply(this, a);
-  const first = a[0] as string | { text?: string };
-  const sql = (typeof first === "string" ? first : (first.text ?? "")).replace(/\s+/g, " ").slice(0, 110);
-  const start = performance.now();
-  const done = () => void req.trips.push({ sql, start: start - req.t0, ms: performance.now() - start });
-  // the pool calls it with a callback (and gets nothing back); Prisma's transactions await a promise
-  const cb = a.at(-1);
-  if (typeof cb === "function")
-    a[a.length - 1] = (...r: unknown[]) => {
-      done();
-      return (cb as (...x: unknown[]) => unknown)(...r);
-    };
-  const r = query.apply(this, a);
-  if (r instanceof Promise) void r.then(done, () => undefined);
-  return r;
-} as typeof pg.Client.prototype.query;
+  const start = t.start - performance.timeOrigin - (req?.t0 ?? 0);
+  if (req && start >= 0) req.trips.push({ sql: t.sql.slice(0, 110), start, ms: t.ms });
+});
 
 /** garbage collections in this process (start, duration in ms, from performance's time origin) */
 const gcs: { start: number; ms: number }[] = [];

@@ -1,7 +1,7 @@
 import { appendFileSync } from "node:fs";
 import { Server, type IncomingMessage, type ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import { PerformanceObserver, performance } from "node:perf_hooks";
+import { timePgRoundTrips } from "./pg-round-trips.ts";
 
 /**
  * A diagnostic for the lab console's slow requests (bench/policy's tail): with `NVI_TRACE_FILE`
@@ -13,8 +13,6 @@ import { PerformanceObserver, performance } from "node:perf_hooks";
  */
 type Span = { start: number; ms: number; what: string };
 const KEEP_MS = 30_000;
-/** what of `pg` is patched (its types are not a dependency of this package) */
-type PgModule = { Client: { prototype: { query: (...a: unknown[]) => unknown } } };
 const now = () => performance.timeOrigin + performance.now();
 
 export function traceConsole(file: string, slowMs: number, match = /\/policy\/(unplug|plug)/): void {
@@ -31,30 +29,10 @@ export function traceConsole(file: string, slowMs: number, match = /\/policy\/(u
     trim(gcs);
   }).observe({ entryTypes: ["gc"] });
 
-  // the `pg` the database package (and Prisma's adapter) loads: one module instance
-  const pg = createRequire(new URL("../../../packages/db/package.json", import.meta.url))("pg") as PgModule;
-  const ids = new WeakMap<object, number>();
-  let nextId = 1;
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: object, ...a: unknown[]) {
-    if (!ids.has(this)) ids.set(this, nextId++);
-    const first = a[0] as string | { text?: string };
-    const sql = (typeof first === "string" ? first : (first.text ?? "")).replace(/\s+/g, " ").slice(0, 90);
-    const start = now();
-    const done = () => {
-      trips.push({ start, ms: now() - start, what: `pg#${ids.get(this)} ${sql}` });
-      trim(trips);
-    };
-    const cb = a.at(-1);
-    if (typeof cb === "function")
-      a[a.length - 1] = (...r: unknown[]) => {
-        done();
-        return (cb as (...x: unknown[]) => unknown)(...r);
-      };
-    const r = query.apply(this, a);
-    if (r instanceof Promise) void r.then(done, done);
-    return r;
-  };
+  timePgRoundTrips((t) => {
+    trips.push({ start: t.start, ms: t.ms, what: `pg#${t.connection} ${t.sql.slice(0, 90)}` });
+    trim(trips);
+  });
 
   // eslint-disable-next-line @typescript-eslint/unbound-method -- called with the server as `this` below
   const emit = Server.prototype.emit as (this: Server, event: string, ...a: unknown[]) => boolean;
