@@ -56,6 +56,42 @@ describe("targets by name", () => {
     ]);
   });
 
+  it("a policy operation names its organization; a gone target takes the newest name its events recorded", async () => {
+    const org = await ctx.db.organization.findUniqueOrThrow({ where: { id: ctx.actor.orgId } });
+    const names = await targetNames(ctx.db, ctx.actor.orgId, [{ targetType: "policy", targetId: org.id }]);
+    expect(names.get(org.id)).toBe(org.name);
+    // another organization's policy is not named, even by id
+    const theirs = await targetNames(other.db, other.actor.orgId, [{ targetType: "policy", targetId: org.id }]);
+    expect(theirs.get(org.id)).toBeUndefined();
+
+    // events of a target that no longer exists, oldest first: renamed, then one without a name
+    const goneId = "vpc_goneRenamedTwice01";
+    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+    const event = (s: number, action: string, before: object | null, after: object | null) => ({
+      id: ctx.newId("auditEvent"),
+      orgId: ctx.actor.orgId,
+      at: at(s),
+      actorType: "system" as const,
+      actorLabel: "test",
+      action,
+      targetType: "vpc",
+      targetId: goneId,
+      before: before ?? undefined,
+      after: after ?? undefined,
+    });
+    await ctx.db.auditEvent.createMany({
+      data: [
+        event(1, "vpc.created", null, { name: "first" }),
+        event(2, "vpc.updated", { name: "first" }, { name: "second" }),
+        event(3, "vpc.deleted", { name: "second" }, null),
+        event(4, "vpc.touched", { cidr: "10.0.0.0/16" }, { cidr: "10.1.0.0/16" }),
+      ],
+    });
+    const gone = await targetNames(ctx.db, ctx.actor.orgId, [{ targetType: "vpc", targetId: goneId }]);
+    expect(gone.get(goneId)).toBe("second");
+    expect((await targetNames(other.db, other.actor.orgId, [{ targetType: "vpc", targetId: goneId }])).size).toBe(0);
+  });
+
   it("another organization's names are never looked up", async () => {
     const vpc = await createVpc(ctx, { name: "secret-name", cidr: "10.96.0.0/16", allowOverlap: true });
     // the other tenant's page cannot name it, even if an id of it were in their log

@@ -9,6 +9,12 @@ import type { Ctx } from "../context.ts";
 type Db = Ctx["db"];
 type Loader = (db: Db, orgId: string, ids: string[]) => Promise<{ id: string; name: string }[]>;
 
+const ownOrganization: Loader = (db, orgId, ids) =>
+  db.organization.findMany({
+    where: { id: { in: ids.filter((id) => id === orgId) } },
+    select: { id: true, name: true },
+  });
+
 const LOADERS: Partial<Record<AuditTargetType, Loader>> = {
   instance: (db, orgId, ids) =>
     db.instance.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
@@ -20,11 +26,9 @@ const LOADERS: Partial<Record<AuditTargetType, Loader>> = {
     db.apiToken.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
   ssh_key: (db, orgId, ids) =>
     db.sshKey.findMany({ where: { orgId, id: { in: ids } }, select: { id: true, name: true } }),
-  organization: (db, orgId, ids) =>
-    db.organization.findMany({
-      where: { id: { in: ids.filter((id) => id === orgId) } },
-      select: { id: true, name: true },
-    }),
+  organization: ownOrganization,
+  // a policy operation's target is the organization whose policy it applies
+  policy: ownOrganization,
   subnet: async (db, orgId, ids) =>
     (
       await db.subnet.findMany({
@@ -69,12 +73,6 @@ const LOADERS: Partial<Record<AuditTargetType, Loader>> = {
     })),
 };
 
-/** The name an audit event recorded for a target (`after.name`, else `before.name`). */
-function recordedName(value: unknown): string | null {
-  if (value && typeof value === "object" && "name" in value && typeof value.name === "string") return value.name;
-  return null;
-}
-
 /** targetId → name for the targets of one page of audit events or operations. */
 export async function targetNames(
   db: Db,
@@ -93,15 +91,15 @@ export async function targetNames(
   );
   const missing = [...new Set(refs.flatMap((r) => (r.targetId && !names.has(r.targetId) ? [r.targetId] : [])))];
   if (missing.length > 0) {
-    const recorded = await db.auditEvent.findMany({
-      where: { orgId, targetId: { in: missing } },
-      select: { targetId: true, before: true, after: true },
-      orderBy: { at: "desc" },
-    });
-    for (const e of recorded) {
-      const name = recordedName(e.after) ?? recordedName(e.before);
-      if (e.targetId && name && !names.has(e.targetId)) names.set(e.targetId, name);
-    }
+    // the newest event that recorded a name, one row per target (not every event a target ever had)
+    const recorded = await db.$queryRaw<{ targetId: string; name: string }[]>`
+      SELECT DISTINCT ON (target_id) target_id AS "targetId",
+        CASE WHEN jsonb_typeof(after -> 'name') = 'string' THEN after ->> 'name' ELSE before ->> 'name' END AS name
+      FROM audit_events
+      WHERE org_id = ${orgId} AND target_id = ANY(${missing}::text[])
+        AND (jsonb_typeof(after -> 'name') = 'string' OR jsonb_typeof(before -> 'name') = 'string')
+      ORDER BY target_id, at DESC`;
+    for (const e of recorded) names.set(e.targetId, e.name);
   }
   return names;
 }
