@@ -35,6 +35,22 @@ export function subjectOf(actor: Actor): AuditSubject {
 const asJson = (value: unknown) =>
   value === undefined || value === null ? undefined : (value as Prisma.InputJsonValue);
 
+/** One audit event as written: the entry, who did it, its id and time. */
+export interface AuditRow extends AuditSubject {
+  id: string;
+  at: Date;
+  action: string;
+  targetType: AuditTargetType;
+  targetId: string | null;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** The event `recordAudit` writes, for a caller that writes it in a statement of its own (a policy change's record). */
+export function auditRow(deps: Pick<CoreDeps, "clock" | "newId">, subject: AuditSubject, entry: AuditEntry): AuditRow {
+  return { id: deps.newId("auditEvent"), at: deps.clock(), ...subject, ...entry, targetId: entry.targetId ?? null };
+}
+
 /** Written in the same transaction as the change it describes. */
 export async function recordAudit(
   tx: DbTx,
@@ -42,22 +58,8 @@ export async function recordAudit(
   subject: AuditSubject,
   entry: AuditEntry,
 ) {
-  await tx.auditEvent.create({
-    data: {
-      id: deps.newId("auditEvent"),
-      orgId: subject.orgId,
-      at: deps.clock(),
-      actorType: subject.actorType,
-      actorId: subject.actorId,
-      actorLabel: subject.actorLabel,
-      action: entry.action,
-      targetType: entry.targetType,
-      targetId: entry.targetId ?? null,
-      before: asJson(entry.before),
-      after: asJson(entry.after),
-      sourceIp: subject.sourceIp,
-    },
-  });
+  const row = auditRow(deps, subject, entry);
+  await tx.auditEvent.create({ data: { ...row, before: asJson(row.before), after: asJson(row.after) } });
 }
 
 export const AuditFilter = z.object({

@@ -4,7 +4,7 @@ import type { DbTx } from "@nvi/db";
 import { accessChanges, PolicyView, type PolicyInstance } from "@nvi/policy";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
-import { recordAudit, subjectOf, type AuditEntry } from "../audit/audit.ts";
+import { recordAudit, subjectOf, type AuditEntry, type AuditRow } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { dispatchOperation } from "../operations/outbox.ts";
 import type { OperationQueue } from "../operations/queue.ts";
@@ -43,11 +43,14 @@ export interface PolicyMutation {
   targetId: string | null;
   /** other organizations whose policy this changes too (the other side of a peering) */
   alsoOrgs?: string[];
+  /** audit events written with the change's record, in its statement (a mutation may also write its own) */
+  audit?: AuditRow[];
 }
 
 /**
  * Every policy change goes through here, in one transaction: lock the organization's policy, read
- * it, apply `mutate` (which writes its rows and its audit entry with before/after), read it again
+ * it, apply `mutate` (which is handed that reading, writes its rows, and writes its audit entry with
+ * before/after or returns it for the record's statement to write), read it again
  * and list every instance pair whose access changes. A preview stops there and rolls everything
  * back, so what it shows is exactly what applying would do. Otherwise the policy version goes up,
  * a `policy.apply` operation is created and announced on `nvi_policy_changed` in the same
@@ -59,7 +62,7 @@ export async function changePolicy(
   ctx: Ctx,
   queue: OperationQueue,
   o: { preview: boolean },
-  mutate: (tx: DbTx) => Promise<PolicyMutation>,
+  mutate: (tx: DbTx, before: Loaded) => Promise<PolicyMutation>,
 ): Promise<PolicyChangeDto> {
   assertScope(ctx.actor.scopes, "policies", "write");
   const orgId = ctx.actor.orgId;
@@ -74,7 +77,7 @@ export async function changePolicy(
     applied = await ctx.db.$transaction(async (tx) => {
       await lockPolicy(tx, orgId);
       const before = await loadPolicy(tx, [orgId]);
-      const m = await mutate(tx);
+      const m = await mutate(tx, before);
       if (o.preview) {
         const { changes, pairsChecked } = diff(before, await loadPolicy(tx, [orgId, ...(m.alsoOrgs ?? [])]), orgId);
         const org = await tx.organization.findUniqueOrThrow({ where: { id: orgId }, select: { policyVersion: true } });
@@ -94,6 +97,7 @@ export async function changePolicy(
         operationId,
         orgIds: [orgId, ...(m.alsoOrgs ?? []).filter((o) => o !== orgId)],
         requestedBy: ctx.actor.email,
+        ...(m.audit ? { audit: m.audit } : {}),
       });
       return {
         operationId,
@@ -125,7 +129,7 @@ export async function changePolicy(
   };
 }
 
-type Loaded = Awaited<ReturnType<typeof loadPolicy>>;
+export type Loaded = Awaited<ReturnType<typeof loadPolicy>>;
 
 /**
  * A policy change that sets one setting of one of the organization's rows (an instance's labels,

@@ -1,5 +1,6 @@
 import { listenChannel, type DbTx } from "@nvi/db";
 import { z } from "zod";
+import type { AuditRow } from "../audit/audit.ts";
 
 /** Announced in the transaction of every applied policy change: Postgres delivers it on commit. */
 export const POLICY_CHANGED_CHANNEL = "nvi_policy_changed";
@@ -22,13 +23,22 @@ export type PolicyChanged = z.infer<typeof PolicyChanged>;
  */
 export async function recordPolicyChange(
   tx: DbTx,
-  o: { operationId: string; orgIds: readonly [string, ...string[]]; requestedBy: string },
+  o: {
+    operationId: string;
+    orgIds: readonly [string, ...string[]];
+    requestedBy: string;
+    /** audit events of the change, written by the same statement (one round trip fewer per event) */
+    audit?: readonly AuditRow[];
+  },
 ): Promise<number> {
   const [orgId, ...others] = o.orgIds;
   const announced = PolicyChanged.omit({ policyVersion: true }).parse({
     operationId: o.operationId,
     orgIds: o.orgIds,
   });
+  const audit = JSON.stringify(
+    (o.audit ?? []).map((a) => ({ ...a, at: a.at.toISOString(), before: a.before ?? null, after: a.after ?? null })),
+  );
   const [row] = await tx.$queryRaw<{ version: number }[]>`
     WITH v AS (
       UPDATE organizations SET policy_version = policy_version + 1 WHERE id = ${orgId} RETURNING policy_version
@@ -41,12 +51,22 @@ export async function recordPolicyChange(
           'status', 'pending', 'at', NULL, 'detail', NULL)),
         ${o.requestedBy}
       FROM v RETURNING id
+    ), audited AS (
+      INSERT INTO audit_events (id, org_id, at, actor_type, actor_id, actor_label, action, target_type, target_id,
+        before, after, source_ip)
+      SELECT a.id, a."orgId", (a.at)::timestamptz AT TIME ZONE 'UTC', a."actorType"::"ActorType", a."actorId",
+        a."actorLabel", a.action, a."targetType", a."targetId",
+        nullif(a.before, 'null'::jsonb), nullif(a.after, 'null'::jsonb), a."sourceIp"
+      FROM jsonb_to_recordset(${audit}::jsonb) AS a(id text, "orgId" text, at text, "actorType" text, "actorId" text,
+        "actorLabel" text, action text, "targetType" text, "targetId" text, before jsonb, after jsonb, "sourceIp" text)
+      RETURNING id
     )
     SELECT v.policy_version AS version,
       pg_notify(${POLICY_CHANGED_CHANNEL},
         (${JSON.stringify(announced)}::jsonb || jsonb_build_object('policyVersion', v.policy_version))::text)::text
         IS NOT NULL AS announced,
-      (SELECT count(*)::int FROM others) AS others
+      (SELECT count(*)::int FROM others) AS others,
+      (SELECT count(*)::int FROM audited) AS audited
     FROM v, op`;
   if (!row) throw new Error(`organization ${orgId} not found`);
   return Number(row.version);

@@ -3,10 +3,11 @@ import type { DbTx } from "@nvi/db";
 import { parsePorts, PolicyView } from "@nvi/policy";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
-import { recordAudit, subjectOf } from "../audit/audit.ts";
+import { auditRow, recordAudit, subjectOf, type AuditRow } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
 import type { OperationQueue } from "../operations/queue.ts";
+import { cellRules } from "./cell-rules.ts";
 import { changePolicy, previewFlag } from "./change.ts";
 import { groupDto, ownGroup } from "./groups.ts";
 import { loadPolicy, portsOf } from "./snapshot.ts";
@@ -224,16 +225,19 @@ export async function deleteRule(ctx: Ctx, queue: OperationQueue, input: z.input
   });
 }
 
-/** A rule changed by a click on the matrix, audited with what the click was. */
+/**
+ * A rule changed by a click on the matrix. Its audit event (with what the click was) is returned,
+ * for the change's record to write in its own statement.
+ */
 async function changeFromMatrix(
   tx: DbTx,
   ctx: Ctx,
   before: Parameters<typeof audited>[0] & { id: string },
   data: { enabled?: boolean; srcGroupId?: string; dstGroupId?: string; bidirectional?: boolean },
   click: { plugged: string[] } | { unplugged: string[] },
-): Promise<void> {
+): Promise<AuditRow> {
   const after = await tx.policyRule.update({ where: { id: before.id }, data });
-  await recordAudit(tx, ctx, subjectOf(ctx.actor), {
+  return auditRow(ctx, subjectOf(ctx.actor), {
     action: "policy.rule.updated",
     targetType: "rule",
     targetId: before.id,
@@ -246,30 +250,24 @@ async function changeFromMatrix(
  * The matrix's click on an empty cell: src may open anything towards dst (one rule, any protocol,
  * one-way). A plugged cell stays as it is; a rule an unplug disabled comes back as it was (its id,
  * its description: the VPC's documented default stays the default), else a new one is made.
+ * The rules are looked up in the policy the change already read under its lock.
  */
 export async function plugGroups(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PlugInput>) {
   const q = PlugInput.parse(input);
-  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
-    const pair = (enabled: boolean) =>
-      tx.policyRule.findFirst({
-        where: {
-          orgId: ctx.actor.orgId,
-          enabled,
-          protocol: "any",
-          srcVpcId: null,
-          OR: [
-            { srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId },
-            { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId },
-          ],
-        },
-        orderBy: { createdAt: "asc" },
-      });
-    const existing = await pair(true);
+  const orgId = ctx.actor.orgId;
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx, before) => {
+    const [existing] = cellRules(before, orgId, q, { enabled: true, anyProtocol: true });
     if (existing) return { targetId: existing.id };
-    const unplugged = await pair(false);
+    const [unplugged] = cellRules(before, orgId, q, { enabled: false, anyProtocol: true });
     if (unplugged) {
-      await changeFromMatrix(tx, ctx, unplugged, { enabled: true }, { plugged: [q.srcGroupId, q.dstGroupId] });
-      return { targetId: unplugged.id };
+      const audit = await changeFromMatrix(
+        tx,
+        ctx,
+        unplugged,
+        { enabled: true },
+        { plugged: [q.srcGroupId, q.dstGroupId] },
+      );
+      return { targetId: unplugged.id, audit: [audit] };
     }
     return {
       targetId: await insertRule(tx, ctx, {
@@ -290,31 +288,22 @@ export async function plugGroups(ctx: Ctx, queue: OperationQueue, input: z.input
  * The matrix's click on a plugged (or partial) cell: nothing of src → dst stays allowed. Rules
  * src → dst (and a two-way rule of a group with itself) are disabled, not deleted, so plugging back
  * restores them as they were; a two-way rule between two groups keeps only its other direction.
+ * The groups and rules are checked in the policy the change already read under its lock, and the
+ * audit events go out with the change's record: the only statements of its own are the rules' updates.
  */
 export async function unplugGroups(ctx: Ctx, queue: OperationQueue, input: z.input<typeof PlugInput>) {
   const q = PlugInput.parse(input);
-  return changePolicy(ctx, queue, { preview: q.preview }, async (tx) => {
-    // both groups must be the organization's: one query for the two
-    const own = await tx.group.findMany({
-      where: { id: { in: [q.srcGroupId, q.dstGroupId] }, orgId: ctx.actor.orgId },
-      select: { id: true },
-    });
+  const orgId = ctx.actor.orgId;
+  return changePolicy(ctx, queue, { preview: q.preview }, async (tx, before) => {
+    // both groups must be the organization's
     for (const [field, id] of [
       ["srcGroupId", q.srcGroupId],
       ["dstGroupId", q.dstGroupId],
     ] as const)
-      if (!own.some((g) => g.id === id)) throw new DomainError("NOT_FOUND", `${field}: group not found`, { field });
-    const rules = await tx.policyRule.findMany({
-      where: {
-        orgId: ctx.actor.orgId,
-        enabled: true,
-        OR: [
-          { srcGroupId: q.srcGroupId, dstGroupId: q.dstGroupId },
-          { bidirectional: true, srcGroupId: q.dstGroupId, dstGroupId: q.srcGroupId },
-        ],
-      },
-    });
-    for (const r of rules) {
+      if (!before.snapshot.groups.some((g) => g.id === id && g.orgId === orgId))
+        throw new DomainError("NOT_FOUND", `${field}: group not found`, { field });
+    const audit: AuditRow[] = [];
+    for (const r of cellRules(before, orgId, q, { enabled: true, anyProtocol: false })) {
       const forward = r.srcGroupId === q.srcGroupId && r.dstGroupId === q.dstGroupId;
       // two-way between two groups: keep dst → src only; otherwise (one-way, or a group with itself) disable it
       const data =
@@ -323,9 +312,9 @@ export async function unplugGroups(ctx: Ctx, queue: OperationQueue, input: z.inp
           : !forward && q.srcGroupId !== q.dstGroupId
             ? { bidirectional: false }
             : { enabled: false };
-      await changeFromMatrix(tx, ctx, r, data, { unplugged: [q.srcGroupId, q.dstGroupId] });
+      audit.push(await changeFromMatrix(tx, ctx, r, data, { unplugged: [q.srcGroupId, q.dstGroupId] }));
     }
-    return { targetId: null };
+    return { targetId: null, audit };
   });
 }
 
