@@ -157,10 +157,14 @@ try {
       ).toFixed(1)} |`,
     );
   }
+  // the median of each kind, its round trips in order
+  for (const [k, rs] of Object.entries(m)) {
+    const median = [...rs].sort((a, b) => a.ms - b.ms)[Math.floor(rs.length / 2)];
+    console.log(`\nthe median ${k} (${median?.ms.toFixed(1)} ms), its round trips (start +duration, ms):`);
+    for (const t of median?.trips ?? [])
+      console.log(`  ${t.start.toFixed(1).padStart(6)} +${t.ms.toFixed(1)}  ${t.sql}`);
+  }
   const unplugs = [...(m.unplug ?? [])].sort((a, b) => a.ms - b.ms);
-  const median = unplugs[Math.floor(unplugs.length / 2)];
-  console.log(`\nthe median unplug (${median?.ms.toFixed(1)} ms), its round trips (start +duration, ms):`);
-  for (const t of median?.trips ?? []) console.log(`  ${t.start.toFixed(1).padStart(6)} +${t.ms.toFixed(1)}  ${t.sql}`);
   // the tail: where the slowest unplugs spent their time (Postgres, garbage collection, or neither)
   for (const slow of unplugs.slice(-3).reverse()) {
     const inPg = slow.trips.reduce((sum, t) => sum + t.ms, 0);

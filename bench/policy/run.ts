@@ -17,6 +17,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- REST answers are JSON */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createCoreDeps } from "../../packages/core/src/index.ts";
+import { cpuShares, sampleCpu } from "./cpu-share.ts";
 import { seed, unseed } from "./seed.ts";
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -161,19 +162,29 @@ async function main(): Promise<void> {
     const lastAfter = (xs: number[], t: number) => xs.filter((x) => x >= t).at(-1);
     const firstAfter = (xs: number[], t: number) => xs.find((x) => x >= t);
 
-    const consoleLoad = { sent: 0, failed: 0 };
+    /** the other console requests: how many, how many failed, and each one's answer time (ms) */
+    const consoleLoad = { sent: 0, failed: 0, answerMs: [] as number[] };
     const background =
       CONSOLE_RPS > 0
         ? setInterval(() => {
             for (let k = 0; k < CONSOLE_RPS / 100; k++) {
               consoleLoad.sent++;
+              const t = performance.now();
               void j.stack
                 .call("GET", consoleLoad.sent % 2 ? "/groups" : "/operations")
-                .then((r) => void (r.status === 200 || consoleLoad.failed++))
+                .then((r) => {
+                  consoleLoad.answerMs.push(performance.now() - t);
+                  if (r.status !== 200) consoleLoad.failed++;
+                })
                 .catch(() => void consoleLoad.failed++);
             }
           }, 10)
         : undefined;
+    // the console's and the worker's processes by name in the CPU breakdown (the console's first)
+    const [consolePid, workerPid] = j.stack.controlPlanePids();
+    const named: Record<number, string> = { [process.pid]: "bench (client)" };
+    if (consolePid !== undefined) named[consolePid] = "console";
+    if (workerPid !== undefined) named[workerPid] = "worker + TSC";
     for (let k = 0; k < WARMUP; k++) {
       for (const verb of ["unplug", "plug"] as const) {
         const r = await policy(verb);
@@ -189,6 +200,8 @@ async function main(): Promise<void> {
       );
       await sleep(size > 0 ? 12_000 : 1000);
       const loadBefore = loadavg();
+      const cpuBefore = { sample: sampleCpu(named), sent: consoleLoad.sent };
+      consoleLoad.answerMs.length = 0;
       const m: Record<string, number[]> = {};
       const add = (k: string, v: number | undefined) => void (m[k] ??= []).push(v ?? NaN);
       let leaks = 0;
@@ -314,9 +327,21 @@ async function main(): Promise<void> {
       }
 
       report(size, m, { loadBefore, leaks, afterConfirm, afterFinish, sentAfterConfirm, sentAfterFinish });
+      const cpuAfter = sampleCpu(named);
+      console.log(`CPU over the trials, share of one CPU: ${cpuShares(cpuBefore.sample, cpuAfter)}`);
+      if (background && consolePid !== undefined) {
+        const consoleMs =
+          ((cpuAfter.ticks.get(consolePid)?.ticks ?? NaN) - (cpuBefore.sample.ticks.get(consolePid)?.ticks ?? NaN)) *
+          10;
+        console.log(
+          `the console's CPU per other request: ${(consoleMs / (consoleLoad.sent - cpuBefore.sent)).toFixed(2)} ms`,
+        );
+      }
       if (background)
         console.log(
-          `console traffic: ${consoleLoad.sent} requests so far (${CONSOLE_RPS}/s), ${consoleLoad.failed} failed`,
+          `console traffic: ${consoleLoad.sent} requests so far (${CONSOLE_RPS}/s), ${consoleLoad.failed} failed; ` +
+            `answered in ${pct(consoleLoad.answerMs, 0.5).toFixed(1)} / ${pct(consoleLoad.answerMs, 0.99).toFixed(1)} ms p50 / p99 ` +
+            `during these trials (an open loop: a growing backlog shows as seconds here)`,
         );
     }
     clearInterval(background);
