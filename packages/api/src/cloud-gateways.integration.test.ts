@@ -170,6 +170,51 @@ describe("several gateways per cloud", () => {
     expect(await caller(owner).cloud.gateways({ cloudId: routed.cloudId })).toEqual([]);
   });
 
+  it("a gateway declared again without a NAT keeps its NAT; a cloud's last gateway stays while a VPC spans the cloud", async () => {
+    const t = tag();
+    const a = await cloudWith(owner, `k${t}`, 2);
+    const b = await cloudWith(owner, `l${t}`, 1);
+    const rest = restAs(deps, owner.token);
+    const [h1, h2] = a.hosts;
+    const add = (cloudId: string, body: object) => rest("POST", `/clouds/${cloudId}/gateways`, body);
+    expect((await add(a.cloudId, { hostId: h1!.hostId, publicAddress: pub(40), nat: "port-rewriting" })).status).toBe(
+      200,
+    );
+    // a new address, no NAT given: the NAT stays as declared
+    expect(await json(await add(a.cloudId, { hostId: h1!.hostId, publicAddress: pub(41) }))).toMatchObject({
+      publicAddress: pub(41),
+      nat: "port-rewriting",
+    });
+    expect((await add(b.cloudId, { hostId: b.hosts[0]!.hostId, publicAddress: pub(42) })).status).toBe(200);
+
+    // a VPC with a subnet in each cloud: a's only gateway carries it
+    const vpc = (await json(
+      await rest("POST", "/vpcs", { name: `span-${t}`, cidr: "10.88.0.0/16", allowOverlap: true }),
+    )) as {
+      id: string;
+    };
+    for (const [cloudId, cidr] of [
+      [a.cloudId, "10.88.1.0/24"],
+      [b.cloudId, "10.88.2.0/24"],
+    ] as const)
+      expect(
+        (await rest("POST", `/vpcs/${vpc.id}/subnets`, { cloudId, name: `sn-${cidr.split(".")[2]}`, cidr })).status,
+      ).toBe(200);
+    const removal = await rest("DELETE", `/clouds/${a.cloudId}/gateways/${h1!.hostId}`);
+    const body = (await json(removal)) as { message: string; data?: { domainCode?: string; field?: string } };
+    expect([removal.status, body.data?.domainCode, body.data?.field]).toEqual([409, "LAST_GATEWAY", "hostId"]);
+    expect(body.message).toContain(`VPC "span-${t}" spans that cloud`);
+    expect(await trpcCodeOf(caller(owner).host.setGateway({ hostId: h1!.hostId, publicAddress: null }))).toBe(
+      "CONFLICT",
+    );
+    expect((await caller(owner).cloud.gateways({ cloudId: a.cloudId })).map((g) => g.hostId)).toEqual([h1!.hostId]);
+
+    // with a second gateway, the first may go
+    expect((await add(a.cloudId, { hostId: h2!.hostId, publicAddress: pub(43) })).status).toBe(200);
+    expect((await rest("DELETE", `/clouds/${a.cloudId}/gateways/${h1!.hostId}`)).status).toBe(200);
+    expect((await caller(owner).cloud.gateways({ cloudId: a.cloudId })).map((g) => g.hostId)).toEqual([h2!.hostId]);
+  });
+
   it("another organization cannot declare our host as its gateway, nor remove ours, nor list them", async () => {
     const t = tag();
     const ours = await cloudWith(owner, `f${t}`, 1);

@@ -69,7 +69,8 @@ export const AddCloudGatewayInput = z.object({
   cloudId: idRef("cloud"),
   hostId: idRef("host"),
   publicAddress: PublicAddress,
-  nat: GatewayNat.default("none"),
+  /** how the address reaches the host; absent: as declared before (a gateway given a new address keeps its NAT), else `none` */
+  nat: GatewayNat.optional(),
 });
 export type AddCloudGatewayInput = z.infer<typeof AddCloudGatewayInput>;
 

@@ -65,6 +65,8 @@ export async function declareGateway(
             { field: "cloudId" },
           );
       }
+      if (input.publicAddress === null && row.gatewayPublicAddress !== null && row.cloud.interconnect === "gateway")
+        await assertNotLastGatewayOfASpan(tx, ctx.actor.orgId, row);
       const nat = input.publicAddress === null ? null : STORED_NAT[input.nat ?? natOf(row.gatewayNat)];
       await tx.host.update({
         where: { id: row.id },
@@ -116,6 +118,48 @@ export async function assertCloudsJoined(
       `VPC "${vpc.name}" would span clouds, and cloud "${lacking.name}" reaches other clouds through gateways but has none: make one of its hosts a gateway first`,
       { field },
     );
+}
+
+/**
+ * A cloud's last gateway stays one while a VPC spans that cloud and another: without it the VPC's
+ * instances there would silently lose every peer in the other clouds. The refusal names the VPCs
+ * and what to do instead.
+ */
+async function assertNotLastGatewayOfASpan(
+  tx: DbTx,
+  orgId: string,
+  host: { id: string; name: string; cloudId: string; cloud: { name: string } },
+): Promise<void> {
+  // two of the cloud's gateways removed at once must not each count the other as the one left
+  await tx.$executeRaw`SELECT 1 FROM clouds WHERE id = ${host.cloudId} FOR UPDATE`;
+  const others = await tx.host.count({
+    where: { cloudId: host.cloudId, gatewayPublicAddress: { not: null }, id: { not: host.id } },
+  });
+  if (others > 0) return;
+  const spanning = await tx.vpc.findMany({
+    where: {
+      orgId,
+      AND: [
+        { subnets: { some: { cloudId: host.cloudId } } },
+        { subnets: { some: { cloudId: { not: host.cloudId } } } },
+      ],
+    },
+    select: { name: true },
+    orderBy: { name: "asc" },
+    take: 4,
+  });
+  if (spanning.length === 0) return;
+  const names =
+    spanning
+      .slice(0, 3)
+      .map((v) => `"${v.name}"`)
+      .join(", ") + (spanning.length > 3 ? " and more" : "");
+  throw new DomainError(
+    "LAST_GATEWAY",
+    `host ${host.name} is the last gateway of cloud "${host.cloud.name}", and VPC ${names} spans that cloud and others: ` +
+      `make another of its hosts a gateway first, or remove the VPC's subnets in "${host.cloud.name}"`,
+    { field: "hostId" },
+  );
 }
 
 /**
