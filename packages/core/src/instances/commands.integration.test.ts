@@ -74,4 +74,31 @@ describe("commands for a host's agent", () => {
     expect(again.commands.every((c) => long.includes(c.id))).toBe(true);
     await ctx.db.hostCommand.deleteMany({ where: { id: { in: [...long, fresh] } } });
   });
+
+  it("another host naming our commands as its own running ones changes nothing for us", async () => {
+    // a hostile agent of another tenant lists our command's id in `running` on every poll
+    const other = await tenantWithHost("cmds-other", { hostname: "h-cmds-other" });
+    await ctx.db.hostCommand.updateMany({ where: { hostId: enrolled.hostId }, data: { status: "done" } });
+    const id = ctx.newId("hostCommand");
+    await ctx.db.hostCommand.create({
+      data: {
+        id,
+        hostId: enrolled.hostId,
+        kind: "instance.remove",
+        payload: { kind: "instance.remove", instanceId: "inst_x", runtime: "netns" },
+      },
+    });
+    const theirs = await pullCommands(other.ctx, other.host, [], { resume: true, running: [id] });
+    expect(theirs.commands).toEqual([]);
+    expect(await ctx.db.hostCommand.findUniqueOrThrow({ where: { id } })).toMatchObject({
+      status: "pending",
+      attempts: 0,
+    });
+    // our agent still gets it, and after handing it out, a resume brings it again although they name it
+    expect((await pullCommands(ctx, enrolled.host, [])).commands.map((c) => c.id)).toEqual([id]);
+    await pullCommands(other.ctx, other.host, [], { resume: true, running: [id] });
+    expect((await pullCommands(ctx, enrolled.host, [], { resume: true })).commands.map((c) => c.id)).toEqual([id]);
+    await ctx.db.hostCommand.delete({ where: { id } });
+    await other.ctx.db.$disconnect();
+  });
 });
