@@ -9,7 +9,7 @@ import {
   randomIdentity,
   type EnrolledHost,
 } from "../test-support/kit.ts";
-import { createSubnet, createVpc, listVpcs } from "../vpcs/vpcs.ts";
+import { createSubnet, createVpc, deleteVpc, listVpcs } from "../vpcs/vpcs.ts";
 import { listHosts, recordHeartbeat } from "./hosts.ts";
 import { setHostGateway } from "./gateways.ts";
 
@@ -89,7 +89,7 @@ describe("gateways of a cloud", () => {
     expect(hosts.find((h) => h.id === aws.hostId)?.gatewayPublicAddress).toBe(pub(1));
   });
 
-  it("once every gateway cloud has a gateway the VPC spans them; removing the address frees it", async () => {
+  it("once every gateway cloud has a gateway the VPC spans them; the last gateway stays while it does; removing the address frees it", async () => {
     const [aws, office, lab1, theirs] = [
       await cloud(ctx, "gateway"),
       await cloud(ctx, "gateway"),
@@ -99,7 +99,12 @@ describe("gateways of a cloud", () => {
     expect(await codeOf(setHostGateway(ctx, { hostId: aws.hostId, publicAddress: pub(3) }))).toBe("ok");
     expect(await codeOf(vpcOver("span2", "10.43", [aws, office]))).toBe("NO_GATEWAY@subnets.1.cloudId");
     expect(await codeOf(setHostGateway(ctx, { hostId: office.hostId, publicAddress: pub(4) }))).toBe("ok");
-    expect(await codeOf(vpcOver("span2", "10.43", [aws, office, lab1]))).toBe("ok");
+    const span = await vpcOver("span2", "10.43", [aws, office, lab1]);
+    // office's only gateway carries span2 to the other clouds: it is not removed while span2 spans office
+    expect(await codeOf(setHostGateway(ctx, { hostId: office.hostId, publicAddress: null }))).toBe(
+      "LAST_GATEWAY@hostId",
+    );
+    await deleteVpc(ctx, { vpcId: span.id });
     expect(await codeOf(setHostGateway(ctx, { hostId: office.hostId, publicAddress: null }))).toBe("ok");
     expect(await codeOf(setHostGateway(other, { hostId: theirs.hostId, publicAddress: pub(4) }))).toBe("ok");
   });
