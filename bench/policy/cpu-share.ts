@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 /**
  * Who used the CPU over an interval: every process's user + system time from /proc, summed by what
  * it is (the console and the worker by pid, the rest by command name), so a saturated run says
- * where the two vCPUs went. Processes that started or ended within the interval count from when
- * they were seen.
+ * where the two vCPUs went. A process that started within the interval counts from its start; one
+ * that ended within it is not counted.
  */
 export type CpuSample = { at: number; ticks: Map<number, { name: string; ticks: number }> };
 
@@ -29,6 +29,11 @@ function processes(named: Record<number, string>): CpuSample["ticks"] {
 
 export function sampleCpu(named: Record<number, string>): CpuSample {
   return { at: performance.now(), ticks: processes(named) };
+}
+
+/** One process's CPU time (ms) between two samples; NaN if it is missing from either. */
+export function cpuMsOf(before: CpuSample, after: CpuSample, pid: number): number {
+  return ((after.ticks.get(pid)?.ticks ?? NaN) - (before.ticks.get(pid)?.ticks ?? NaN)) * TICK_MS;
 }
 
 /** "console 57 %, postgres 41 %, …": each kind's share of one CPU between two samples, the largest first. */

@@ -17,7 +17,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment -- REST answers are JSON */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createCoreDeps } from "../../packages/core/src/index.ts";
-import { cpuShares, sampleCpu } from "./cpu-share.ts";
+import { cpuMsOf, cpuShares, sampleCpu } from "./cpu-share.ts";
 import { seed, unseed } from "./seed.ts";
 import { readFileSync } from "node:fs";
 import os from "node:os";
@@ -330,9 +330,7 @@ async function main(): Promise<void> {
       const cpuAfter = sampleCpu(named);
       console.log(`CPU over the trials, share of one CPU: ${cpuShares(cpuBefore.sample, cpuAfter)}`);
       if (background && consolePid !== undefined) {
-        const consoleMs =
-          ((cpuAfter.ticks.get(consolePid)?.ticks ?? NaN) - (cpuBefore.sample.ticks.get(consolePid)?.ticks ?? NaN)) *
-          10;
+        const consoleMs = cpuMsOf(cpuBefore.sample, cpuAfter, consolePid);
         console.log(
           `the console's CPU per other request: ${(consoleMs / (consoleLoad.sent - cpuBefore.sent)).toFixed(2)} ms`,
         );
