@@ -35,7 +35,10 @@ const appBoundaries = {
     client: ["@nvi/contracts", "@nvi/policy"],
   },
   worker: { src: ["@nvi/contracts", "@nvi/controller", "@nvi/core", "@nvi/jobs", "@nvi/policy"] },
-  agent: { src: ["@nvi/contracts", "@nvi/pki"], tests: ["@nvi/contracts", "@nvi/pki", "@nvi/lab"] },
+  agent: {
+    src: ["@nvi/contracts", "@nvi/openflow", "@nvi/pki"],
+    tests: ["@nvi/contracts", "@nvi/controller", "@nvi/lab", "@nvi/openflow", "@nvi/pki"],
+  },
   cli: { src: ["@nvi/contracts"], tests: ["@nvi/contracts", "@nvi/api", "@nvi/core"] },
 };
 

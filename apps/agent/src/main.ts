@@ -23,6 +23,9 @@ import { SerialBridges } from "./serial.ts";
 import { SwitchCertificate } from "./switch-cert.ts";
 import { MAKE_CSR_FLAG, keyAndCsrInChild, printKeyAndCsr } from "./csr-child.ts";
 import { ensureVeb, localRunner as systemRunner, withUnixctl } from "./veb.ts";
+import { DatapathSettle, ovsSockets } from "./datapath-settle.ts";
+import { UnixctlClient } from "./unixctl.ts";
+import { readFile } from "node:fs/promises";
 
 /**
  * The host agent. It enrolls once with a join token (keeping the host credential it
@@ -153,6 +156,16 @@ async function main(): Promise<void> {
       reservedPorts: env.NVI_RESERVED_PORTS,
     });
     log("info", "veb ready", { ...veb });
+    // the TSC's revocations are confirmed only once this host's datapath cache has let go of them
+    const sockets = ovsSockets(env.NVI_BRIDGE, env.NVI_OVS_UNIXCTL, (f) => readFile(f, "utf8"));
+    const vswitchd = new UnixctlClient(sockets.controlSocket);
+    // opened now: the first settle's wait must not be sent after its trigger's round has ended
+    void vswitchd.call("version").catch(() => undefined);
+    new DatapathSettle({
+      mgmtSocket: sockets.mgmtSocket,
+      waitRound: () => vswitchd.call("revalidator/wait").then(() => undefined),
+      log,
+    }).start();
     // without NVI_INSTANCE_BLOCK the block comes from the console: the first heartbeat puts the guard in place
     if (env.NVI_INSTANCE_BLOCK) await fabricGuard?.keep();
     // a certificate from an earlier run: Open vSwitch gets it before anything else (mutual TLS with the TSC)

@@ -149,6 +149,7 @@ export class DbFabric {
       ...a,
       startedAtMs,
       confirmedMs: a.confirmedMs + (a.startedAtMs ?? startedAtMs) - startedAtMs,
+      ...(a.barrierMs === undefined ? {} : { barrierMs: a.barrierMs + (a.startedAtMs ?? startedAtMs) - startedAtMs }),
     }));
   }
 

@@ -206,7 +206,7 @@ export type PolicyChangeDto = z.infer<typeof PolicyChangeDto>;
 
 /**
  * One VEB's answer to a policy change (the TSC's, read by the worker into the operation's steps):
- * the host it belongs to, how many pairs it revoked, and when its barrier came back.
+ * the host it belongs to, how many pairs it revoked, and when it confirmed.
  */
 export const VebApplied = z.object({
   /** null: a VEB whose host the console does not know (its agent has not reported its datapath id) */
@@ -215,8 +215,15 @@ export const VebApplied = z.object({
   hostName: z.string(),
   /** pairs whose flows were deleted by cookie (both directions) */
   revokedPairs: z.number().int(),
-  /** ms from the start of the apply to this VEB's barrier reply */
+  /**
+   * ms from the start of the apply to this VEB's confirmation: its barrier reply, then (where it
+   * revoked pairs) its host's word that the datapath's cached flows no longer forward them
+   */
   confirmedMs: z.number(),
+  /** ms from the start of the apply to the barrier reply alone */
+  barrierMs: z.number().optional(),
+  /** what became of the datapath's cached flows (settled after how long, or why it is not known) */
+  datapath: z.string().optional(),
   /** wall-clock ms (epoch) when the TSC started applying the change (the start `confirmedMs` counts from) */
   startedAtMs: z.number().optional(),
   error: z.string().nullable(),

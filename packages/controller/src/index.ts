@@ -21,3 +21,4 @@ export { readTscEnv, tscEnvSchema } from "./env.ts";
 export type { TscEnv } from "./env.ts";
 export * from "./mapping/index.ts";
 export { taggedCookie, cookieTag, COOKIE_KIND_TAG_MASK } from "./tables.ts";
+export type { SettleOutcome } from "./datapath-settle.ts";

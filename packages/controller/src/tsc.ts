@@ -12,6 +12,7 @@ import {
 } from "@nvi/openflow";
 import { normalizeSerial, switchIdentityOf } from "@nvi/pki";
 import type { ControllerApp } from "./app.ts";
+import { DatapathSettle, type SettleOutcome } from "./datapath-settle.ts";
 import { diffToFlowMods, resyncDiff, ResyncHooks } from "./diff.ts";
 import { FlowSpec, fromFlowStats, meterMods } from "./flow.ts";
 
@@ -38,6 +39,8 @@ export interface TscOptions extends ResyncHooks {
   app?: ControllerApp;
   logger?: OpenFlowLogger;
   session?: SessionOptions;
+  /** How long a host whose agent settles may take to confirm its datapath cache (default 2 s). */
+  settleTimeoutMs?: number;
   /** Reconcile a switch against its desired state when it connects (default true). */
   syncOnConnect?: boolean;
 }
@@ -72,6 +75,12 @@ export interface Tsc {
   readonly switches: ReadonlyMap<bigint, SwitchSession>;
   /** Reconcile one switch now (e.g. after its desired state changed): read back, diff, apply, barrier. */
   sync(datapathId: bigint): Promise<SyncResult>;
+  /**
+   * Have the switch's host confirm that its datapath's cached flows reflect every flow change sent
+   * before (its agent waits out a revalidation round): a barrier alone does not mean a deleted flow
+   * has stopped forwarding. Never rejects.
+   */
+  settle(datapathId: bigint): Promise<SettleOutcome>;
   /** Wait until a switch with this datapath id is connected and synced. */
   waitForSwitch(datapathId: bigint, timeoutMs?: number): Promise<SwitchSession>;
   /** Close the sessions of a host (removed): by the host id its certificate names, or by datapath id. */
@@ -98,6 +107,7 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
   const readyWaiters = new Map<bigint, ((s: SwitchSession) => void)[]>();
   /** Switches whose first sync after connecting has finished (waitForSwitch resolves at once for them). */
   const synced = new WeakSet<SwitchSession>();
+  const settler = new DatapathSettle(options.settleTimeoutMs);
 
   const guard = (what: string, fn: () => unknown): void => {
     try {
@@ -198,6 +208,7 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
   /** From here on the switch is ours: synced to its desired flows, its messages go to the app. */
   const serve = (sw: SwitchSession, dpid: bigint): void => {
     switches.set(dpid, sw);
+    settler.probe(sw);
     const after = options.syncOnConnect === false ? Promise.resolve() : sync(dpid).then(() => undefined);
     after
       .then(() => {
@@ -217,7 +228,7 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
       // a switch not (yet) admitted gets nothing, and nothing it says reaches the app
       if (!served(sw)) return;
       if (m.type === "packetIn") {
-        if (!onPacketIn) return;
+        if (settler.onPacketIn(sw, m) || !onPacketIn) return;
         try {
           const r = onPacketIn(sw, m);
           if (r instanceof Promise) r.catch((e: unknown) => log.warn("app onPacketIn failed", { error: String(e) }));
@@ -298,6 +309,7 @@ export async function startTsc(options: TscOptions = {}): Promise<Tsc> {
     address,
     switches,
     sync,
+    settle: (dpid) => settler.settle(switches.get(dpid)),
     drop,
     revalidate,
     setTls: (tls) => server.setTls(tls),

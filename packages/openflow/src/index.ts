@@ -24,3 +24,15 @@ export { OpenFlowServer } from "./session/server.ts";
 export type { OpenFlowServerOptions, OpenFlowTlsOptions } from "./session/server.ts";
 export type * from "./session/types.ts";
 export { silentLogger } from "./session/types.ts";
+export {
+  controllerIdAction,
+  decodeSettleFrame,
+  encodeSettleFrame,
+  SETTLE_CONTROLLER_ID,
+  SETTLE_ETHERTYPE,
+  setControllerIdMessage,
+  settleAnswerOut,
+  settleFrameOf,
+  settleRequestOut,
+} from "./settle.ts";
+export type { SettleFrame } from "./settle.ts";

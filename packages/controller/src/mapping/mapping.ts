@@ -1,4 +1,5 @@
 import type { VebApplied } from "@nvi/contracts";
+import { confirmVeb } from "./confirm.ts";
 import { MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger } from "@nvi/openflow";
 import { addFlowMod, FlowSpec, type MeterSpec } from "../flow.ts";
 import { cookieKind, STAGES } from "../tables.ts";
@@ -124,7 +125,7 @@ export class NviMapping {
   }
 
   /** Send through this TSC's switches from now on. */
-  attach(tsc: Pick<Tsc, "switches" | "sync">): void {
+  attach(tsc: Pick<Tsc, "switches" | "sync" | "settle">): void {
     this.attachPort(tscPort(tsc));
   }
 
@@ -393,12 +394,7 @@ export class NviMapping {
           revokedPairs: revoked,
         };
         try {
-          const errors = await this.switches.sendWithBarrier(dpid, mods);
-          return {
-            ...veb,
-            confirmedMs: performance.now() - t0,
-            error: errors.length > 0 ? `${errors.length} flow-mod(s) refused` : null,
-          };
+          return { ...veb, ...(await confirmVeb(this.switches, dpid, mods, revoked > 0, t0)) };
         } catch (e) {
           return { ...veb, confirmedMs: performance.now() - t0, error: e instanceof Error ? e.message : String(e) };
         }

@@ -1,4 +1,5 @@
 import type { MessageOf, OpenFlowMessage } from "@nvi/openflow";
+import type { SettleOutcome } from "../datapath-settle.ts";
 import type { FlowSpec } from "../flow.ts";
 import { readFlows, type Tsc } from "../tsc.ts";
 
@@ -19,12 +20,14 @@ export interface SwitchPort {
   sync(datapathId: bigint): Promise<unknown>;
   /** Every flow one switch holds, read back (rejects when it is not connected). */
   readFlows(datapathId: bigint): Promise<FlowSpec[]>;
+  /** After a barrier: the switch's datapath no longer forwards by flows deleted before (its host confirms). */
+  settle(datapathId: bigint): Promise<SettleOutcome>;
 }
 
 const notConnected = (dpid: bigint): Error => new Error(`switch ${dpid.toString(16)} is not connected`);
 
 /** The TSC as the mapping's switch port (switches looked up at each call: reconnects are followed). */
-export function tscPort(tsc: Pick<Tsc, "switches" | "sync">): SwitchPort {
+export function tscPort(tsc: Pick<Tsc, "switches" | "sync" | "settle">): SwitchPort {
   return {
     connected: () => [...tsc.switches.keys()],
     has: (dpid) => tsc.switches.has(dpid),
@@ -35,6 +38,7 @@ export function tscPort(tsc: Pick<Tsc, "switches" | "sync">): SwitchPort {
       const sw = tsc.switches.get(dpid);
       return sw ? readFlows(sw) : Promise.reject(notConnected(dpid));
     },
+    settle: (dpid) => tsc.settle(dpid),
   };
 }
 
@@ -46,4 +50,5 @@ export const NO_SWITCHES: SwitchPort = {
   send: () => undefined,
   sync: () => Promise.resolve(),
   readFlows: (dpid) => Promise.reject(notConnected(dpid)),
+  settle: () => Promise.resolve({ settled: false, ms: 0, reason: "no switch is attached", agent: false }),
 };

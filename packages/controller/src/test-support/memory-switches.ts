@@ -1,5 +1,6 @@
 import { MessageOf, NO_BUFFER, OpenFlowMessage, Port } from "@nvi/openflow";
 import { diffToFlowMods, resyncDiff, ResyncHooks } from "../diff.ts";
+import type { SettleOutcome } from "../datapath-settle.ts";
 import type { FlowSpec } from "../flow.ts";
 import { FlowTable, Packet, TraceResult } from "../flow-table.ts";
 import type { SwitchPort } from "../mapping/switch-port.ts";
@@ -103,6 +104,15 @@ export class MemorySwitches implements SwitchPort {
     return table
       ? Promise.resolve(table.flows())
       : Promise.reject(new Error(`switch ${datapathId.toString(16)} is not connected`));
+  }
+
+  /** An in-memory table caches nothing: what the table says is what forwards, at once. */
+  settle(datapathId: bigint): Promise<SettleOutcome> {
+    return Promise.resolve(
+      this.tables.has(datapathId)
+        ? { settled: true, ms: 0 }
+        : { settled: false, ms: 0, reason: "the switch is not connected", agent: false },
+    );
   }
 
   sync(datapathId: bigint): Promise<unknown> {

@@ -1,4 +1,4 @@
-import type { OperationStep } from "@nvi/contracts";
+import type { OperationStep, VebApplied } from "@nvi/contracts";
 import type { CoreDeps } from "../context.ts";
 import { failed, type DataPlane, type ExecutorOptions } from "../operations/data-plane.ts";
 import { beginOperation, finishOperation } from "../operations/progress.ts";
@@ -19,6 +19,15 @@ async function claimOnce(deps: CoreDeps, operationId: string) {
     if (now?.status !== "running" && now?.status !== "queued") return undefined;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** A VEB that confirmed: when, its barrier and datapath cache where they differ, and what it revoked. */
+function vebDetail(h: VebApplied): string {
+  const how =
+    h.barrierMs === undefined || h.datapath === undefined
+      ? "barrier"
+      : `barrier after ${h.barrierMs.toFixed(1)} ms; ${h.datapath}`;
+  return `confirmed after ${h.confirmedMs.toFixed(1)} ms (${how}); ${h.revokedPairs} pair(s) revoked`;
 }
 
 /**
@@ -70,8 +79,7 @@ export async function runPolicyApply(
         name: `VEB of ${h.hostName}`,
         status: h.error ? "failed" : "done",
         at: confirmedAt(h),
-        detail:
-          h.error ?? `confirmed after ${h.confirmedMs.toFixed(1)} ms (barrier); ${h.revokedPairs} pair(s) revoked`,
+        detail: h.error ?? vebDetail(h),
       })),
     ];
     // the flows are revoked; before the operation says so, every VEB is read back (a flow the TSC did not know of goes too)
