@@ -277,9 +277,10 @@ async function main(): Promise<void> {
           ] as const)
             if (last > Date.parse(uop.finishedAt))
               afterFinish.push({ by: last - Date.parse(uop.finishedAt), sent: sent - confirmedAt });
-          // sent after the last VEB's barrier reply and still delivered: OVS answers a barrier once its
-          // OpenFlow tables changed and revalidates its datapath's cached flows just after; sent after the
-          // operation finished (every VEB read back) and delivered: a leak, which must never happen
+          // sent after the last VEB confirmed and still delivered: must not happen since the VEBs confirm
+          // only once their datapath settled (before 0006763 a barrier reply confirmed, and OVS still
+          // revalidated its datapath's cached flows after it); sent after the operation finished (every VEB
+          // read back) and delivered: a leak, which must never happen
           for (const sent of [st.lastTcpSent, ud.lastUdpSent]) {
             if (sent > confirmedAt + 1) sentAfterConfirm.push(sent - confirmedAt);
             if (sent > Date.parse(uop.finishedAt) + 1) sentAfterFinish.push(sent - Date.parse(uop.finishedAt));
@@ -418,7 +419,7 @@ function report(
       o.afterFinish.length
         ? ` (read ${o.afterFinish.map((x) => x.by.toFixed(1)).join(", ")} ms after; sent ${o.afterFinish.map((x) => x.sent.toFixed(1)).join(", ")} ms from the last VEB's confirmation)`
         : ""
-    }\ndirections that delivered a packet sent after the last VEB's barrier reply (OVS still revalidating its datapath's cached flows): ${o.sentAfterConfirm.length} of ${TRIALS * 4}${
+    }\ndirections that delivered a packet sent after the last VEB confirmed (its barrier and, where it revoked, its datapath settled): ${o.sentAfterConfirm.length} of ${TRIALS * 4}${
       o.sentAfterConfirm.length ? ` (sent ${o.sentAfterConfirm.map((x) => x.toFixed(1)).join(", ")} ms after)` : ""
     }\ndirections that delivered a packet sent after the operation finished (a leak): ${o.sentAfterFinish.length} of ${TRIALS * 4}${
       o.sentAfterFinish.length ? ` (sent ${o.sentAfterFinish.map((x) => x.toFixed(1)).join(", ")} ms after)` : ""
