@@ -44,6 +44,22 @@ afterAll(async () => {
 const begunAgo = (id: string, ms: number) =>
   viaProxy.db.operation.update({ where: { id }, data: { startedAt: new Date(Date.now() - ms) } });
 const opOf = (id: string) => viaProxy.db.operation.findUniqueOrThrow({ where: { id } });
+/**
+ * Postgres is back once a query through the proxy answers: a pooled connection the cut reset can
+ * still fail the first query after `restore` ("Server has closed the connection"); the next one
+ * opens a fresh connection.
+ */
+async function untilPostgresAnswers(): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await viaProxy.db.$queryRaw`SELECT 1`;
+      return;
+    } catch (e) {
+      if (i >= 20) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 describe("an operation never stays running for ever", () => {
   it("Postgres down past the retry budget mid-launch, the worker lost with its failure mark: the deadline fails it with the reason, the instance agrees, a retry is accepted", async () => {
@@ -61,6 +77,7 @@ describe("an operation never stays running for ever", () => {
     // the last attempt's failure mark does not land either
     expect(await codeOf(failAbandonedOperation(viaProxy, l.operationId, "its job failed 5 times"))).not.toBe("ok");
     await pg.restore();
+    await untilPostgresAnswers();
     // ... and the worker that held the mark in memory is gone: the operation is still running
     expect((await opOf(l.operationId)).status).toBe("running");
 
