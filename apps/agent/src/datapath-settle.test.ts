@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ovsSockets, Settler, triggerMods, type SettleSwitch } from "./datapath-settle.ts";
+import { DatapathSettle, ovsSockets, Settler, triggerMods, type SettleSwitch } from "./datapath-settle.ts";
 import { JsonObjectSplitter } from "./unixctl.ts";
 
 /**
@@ -90,6 +90,22 @@ describe("Settler", () => {
     const [add, del] = triggerMods();
     expect(add).toMatchObject({ type: "flowMod", command: "add", tableId: 253, priority: 0 });
     expect(del).toMatchObject({ type: "flowMod", command: "deleteStrict", tableId: 253, priority: 0 });
+  });
+});
+
+describe("DatapathSettle", () => {
+  it("says once that the management socket cannot be reached, not at every retry", async () => {
+    const said: string[] = [];
+    const settle = new DatapathSettle({
+      mgmtSocket: path.join("/nonexistent", `nvi-${process.pid}`, "veb0.mgmt"),
+      waitRound: () => Promise.resolve(),
+      log: (level, msg) => said.push(`${level}: ${msg}`),
+      retryMs: 5,
+    });
+    settle.start();
+    await new Promise((r) => setTimeout(r, 150));
+    settle.stop();
+    expect(said).toEqual(["warn: datapath settle: cannot reach the bridge's management socket"]);
   });
 });
 

@@ -112,7 +112,8 @@ export interface DatapathSettleOptions {
 export class DatapathSettle {
   private session: SwitchSession | undefined;
   private stopped = false;
-  private announced = false;
+  /** the management connection: up, down (said once), or not tried yet */
+  private up: boolean | undefined;
   private readonly settler: Settler;
 
   constructor(private readonly o: DatapathSettleOptions) {
@@ -134,13 +135,15 @@ export class DatapathSettle {
   private async loop(): Promise<void> {
     while (!this.stopped) {
       const closed = await this.connectOnce().catch((e: Error) => {
-        if (!this.announced)
+        // once per outage, not at every retry
+        if (this.up !== false)
           this.o.log("warn", "datapath settle: cannot reach the bridge's management socket", { error: e.message });
+        this.up = false;
         return undefined;
       });
-      if (closed) {
+      if (closed !== undefined && this.up && !this.stopped) {
         this.o.log("warn", "datapath settle: the management connection closed; reconnecting", { reason: closed });
-        this.announced = false;
+        this.up = false;
       }
       await new Promise((r) => setTimeout(r, this.o.retryMs ?? 1_000));
     }
@@ -160,8 +163,8 @@ export class DatapathSettle {
         sw.send(setControllerIdMessage(SETTLE_CONTROLLER_ID));
         // unasked: the TSC learns this host settles even if it connected first
         sw.send(settleAnswerOut({ kind: "settled", epoch: 0, seq: 0 }));
-        if (!this.announced) this.o.log("info", "datapath settle ready", { socket: this.o.mgmtSocket });
-        this.announced = true;
+        if (!this.up) this.o.log("info", "datapath settle ready", { socket: this.o.mgmtSocket });
+        this.up = true;
       });
       sw.on("message", (m) => {
         if (m.type !== "packetIn") return;

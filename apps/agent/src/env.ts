@@ -39,7 +39,10 @@ export const AgentEnv = z
     NVI_IMAGE_DIR: z.string().startsWith("/", "an absolute path").default("/var/lib/nvi/images"),
     /** QEMU acceleration: `auto` uses KVM only where the CPU has vmx/svm (not on PVM hosts), else TCG. */
     NVI_QEMU_ACCEL: z.enum(["auto", "tcg", "kvm"]).default("auto"),
-    /** ovs-vswitchd's control socket for `ovs-appctl` (traces), when it is not where OVS puts it by default (the lab's). */
+    /**
+     * ovs-vswitchd's control socket for `ovs-appctl` (traces) and the datapath settle, when it is not where
+     * OVS puts it by default (the lab's); the bridge's management socket is then looked for beside it.
+     */
     NVI_OVS_UNIXCTL: z.string().startsWith("/", "an absolute path").optional(),
     /** The WireGuard interface a gateway host's tunnel uses (its UAPI socket is shared by every namespace: the lab names one per host). */
     NVI_WG_INTERFACE: z

@@ -145,12 +145,15 @@ export class DbFabric {
       revokedPairs: applied.reduce((n, a) => n + a.revokedPairs, 0),
     });
     // counted from when the change reached the TSC, the reload included
-    return applied.map((a) => ({
-      ...a,
-      startedAtMs,
-      confirmedMs: a.confirmedMs + (a.startedAtMs ?? startedAtMs) - startedAtMs,
-      ...(a.barrierMs === undefined ? {} : { barrierMs: a.barrierMs + (a.startedAtMs ?? startedAtMs) - startedAtMs }),
-    }));
+    return applied.map((a) => {
+      const shift = (a.startedAtMs ?? startedAtMs) - startedAtMs;
+      return {
+        ...a,
+        startedAtMs,
+        confirmedMs: a.confirmedMs + shift,
+        ...(a.barrierMs === undefined ? {} : { barrierMs: a.barrierMs + shift }),
+      };
+    });
   }
 
   private hostIdOf(dpid: bigint): string | undefined {

@@ -53,6 +53,8 @@ describe("the datapath-settle frame", () => {
     const long = encodeSettleFrame({ kind: "failed", epoch: 1, seq: 1, reason: "x".repeat(1000) });
     expect(long.length).toBe(28 + 200);
     expect(decodeSettleFrame(Uint8Array.of(...long, 0x78))).toBeUndefined();
+    const noisy = encodeSettleFrame({ kind: "failed", epoch: 1, seq: 1, reason: "bad\n\u001b[31mred\u0085" });
+    expect(decodeSettleFrame(noisy)).toMatchObject({ reason: "bad  [31mred " });
   });
 
   it("encodes as OpenFlow messages that decode back (request to the agent's controller id, answer to the controllers)", () => {

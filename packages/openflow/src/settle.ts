@@ -29,6 +29,7 @@ const VERSION = 1;
 const HEADER = 14 + 4 + 1 + 1 + 4 + 4;
 const MAX_REASON_BYTES = 200;
 const NXAST_CONTROLLER = 20;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 const NXT_SET_CONTROLLER_ID = 20;
 
 export type SettleFrame =
@@ -69,7 +70,13 @@ export function decodeSettleFrame(data: Uint8Array): SettleFrame | undefined {
     case KIND.settled:
       return data.length === HEADER ? { kind: "settled", epoch, seq } : undefined;
     case KIND.failed:
-      return { kind: "failed", epoch, seq, reason: new TextDecoder().decode(data.subarray(HEADER)) };
+      // the host's words end up in an operation's error: one line, no control characters
+      return {
+        kind: "failed",
+        epoch,
+        seq,
+        reason: new TextDecoder().decode(data.subarray(HEADER)).replace(CONTROL, " "),
+      };
     default:
       return undefined;
   }

@@ -209,6 +209,8 @@ export class NviMapping {
       return;
     }
     if (!(await this.setupPair(c.src, c.dst, t0))) return;
+    // released from the port it came in on: a tenant's frame must never enter the pipeline with in_port
+    // CONTROLLER, the mark of a datapath-settle answer (`@nvi/openflow` settle.ts)
     this.switches.send(dpid, {
       type: "packetOut",
       xid: 0,

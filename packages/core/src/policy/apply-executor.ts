@@ -34,7 +34,8 @@ function vebDetail(h: VebApplied): string {
  * Runs a `policy.apply` operation: the TSC re-reads the changed organization's policy, revokes by
  * cookie every pair flow of its tenants it no longer allows on every affected VEB, lifts the short
  * drops of pairs it now allows (their next packet passes), and the operation gets one step per VEB
- * saying when it confirmed (`at`: the barrier reply's wall-clock time). The worker usually started
+ * saying when it confirmed (`at`: its barrier reply's wall-clock time, or where it revoked pairs, its
+ * host's datapath settle's). The worker usually started
  * the TSC on the change's notification before this runs (the fast path); the same application is
  * shared, never done twice. Applying is idempotent (it converges to the policy as it is now), so a
  * retry or a duplicate is harmless. Every VEB is then read back before the operation finishes.
