@@ -10,7 +10,7 @@ import {
   type EnrolledHost,
 } from "../test-support/kit.ts";
 import { createSubnet, createVpc, deleteVpc, listVpcs } from "../vpcs/vpcs.ts";
-import { listHosts, recordHeartbeat } from "./hosts.ts";
+import { listHosts, recordHeartbeat, removeHost } from "./hosts.ts";
 import { setHostGateway } from "./gateways.ts";
 
 /**
@@ -107,6 +107,42 @@ describe("gateways of a cloud", () => {
     await deleteVpc(ctx, { vpcId: span.id });
     expect(await codeOf(setHostGateway(ctx, { hostId: office.hostId, publicAddress: null }))).toBe("ok");
     expect(await codeOf(setHostGateway(other, { hostId: theirs.hostId, publicAddress: pub(4) }))).toBe("ok");
+  });
+
+  it("the last gateway's host is not removed while a VPC spans its cloud; once the VPC is gone it is", async () => {
+    const [aws, office] = [await cloud(ctx, "gateway"), await cloud(ctx, "gateway")];
+    await setHostGateway(ctx, { hostId: aws.hostId, publicAddress: pub(5) });
+    await setHostGateway(ctx, { hostId: office.hostId, publicAddress: pub(6) });
+    const span = await vpcOver("span3", "10.44", [aws, office]);
+    // removing the host removes its gateway: the same rule as taking its address away
+    expect(await codeOf(removeHost(ctx, { hostId: office.hostId }), { message: true })).toMatch(
+      /^LAST_GATEWAY@hostId: host h\d+ is the last gateway of cloud "c\d+-gateway", and VPC "span3" spans/,
+    );
+    expect((await listHosts(ctx, {})).some((h) => h.id === office.hostId)).toBe(true);
+    await deleteVpc(ctx, { vpcId: span.id });
+    expect(await codeOf(removeHost(ctx, { hostId: office.hostId }))).toBe("ok");
+  });
+
+  it("a subnet that would span a cloud waits for that cloud's gateway removal under way, then is refused", async () => {
+    const [aws, office] = [await cloud(ctx, "gateway"), await cloud(ctx, "gateway")];
+    await setHostGateway(ctx, { hostId: aws.hostId, publicAddress: pub(7) });
+    await setHostGateway(ctx, { hostId: office.hostId, publicAddress: pub(8) });
+    const single = await vpcOver("single2", "10.45", [aws]);
+    let settled = "pending";
+    let adding: Promise<string> | undefined;
+    // what removing office's last gateway does: lock its cloud, find no VPC spanning it, clear the address
+    await ctx.db.$transaction(async (tx) => {
+      await tx.$queryRaw`SELECT id FROM clouds WHERE id = ${office.cloudId} FOR UPDATE`;
+      expect(await tx.subnet.count({ where: { cloudId: office.cloudId } })).toBe(0);
+      adding = codeOf(
+        createSubnet(ctx, { vpcId: single.id, name: "far", cidr: "10.45.9.0/24", cloudId: office.cloudId }),
+      ).then((code) => (settled = code));
+      await new Promise((r) => setTimeout(r, 400));
+      // before the fix the subnet went in here, spanning a cloud about to have no gateway
+      expect(settled).toBe("pending");
+      await tx.host.update({ where: { id: office.hostId }, data: { gatewayPublicAddress: null, gatewayNat: null } });
+    });
+    expect(await adding).toBe("NO_GATEWAY@cloudId");
   });
 
   it("a gateway's heartbeat answer names its peers: its organization's other gateway clouds' gateways, approved keys only", async () => {

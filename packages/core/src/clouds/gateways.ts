@@ -105,8 +105,11 @@ export async function assertCloudsJoined(
   field: string,
 ): Promise<void> {
   const existing = await tx.subnet.findMany({ where: { vpcId: vpc.id }, select: { cloudId: true } });
-  const ids = [...new Set([...existing.map((s) => s.cloudId), cloud.id])];
+  const ids = [...new Set([...existing.map((s) => s.cloudId), cloud.id])].sort();
   if (ids.length < 2) return;
+  // a gateway being removed holds its cloud FOR UPDATE (assertNotLastGatewayOfASpan): this waits for it
+  // and then sees the cloud without it, and a removal after this sees the new subnet; never both passing
+  await tx.$queryRaw`SELECT id FROM clouds WHERE id = ANY(${ids}::text[]) ORDER BY id FOR SHARE`;
   const clouds = await tx.cloud.findMany({
     where: { id: { in: ids }, interconnect: "gateway" },
     select: { name: true, hosts: { where: { gatewayPublicAddress: { not: null } }, select: { id: true }, take: 1 } },
@@ -125,7 +128,7 @@ export async function assertCloudsJoined(
  * instances there would silently lose every peer in the other clouds. The refusal names the VPCs
  * and what to do instead.
  */
-async function assertNotLastGatewayOfASpan(
+export async function assertNotLastGatewayOfASpan(
   tx: DbTx,
   orgId: string,
   host: { id: string; name: string; cloudId: string; cloud: { name: string } },

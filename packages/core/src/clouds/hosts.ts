@@ -18,7 +18,7 @@ import { DomainError, notFound } from "../errors.ts";
 import { hashSecret, hostCredentialFormat, joinTokenFormat } from "../tokens/token-format.ts";
 import { certificateWanted, issueHostCertificate, recordHostCertificate, signHostCertificate } from "./fabric-ca.ts";
 import { HOST_REMOVED_CHANNEL } from "./switch-admission.ts";
-import { gatewayRoleOf } from "./gateways.ts";
+import { assertNotLastGatewayOfASpan, gatewayRoleOf } from "./gateways.ts";
 import { authenticateHostCredential, issueRotatedCredential } from "./host-credentials.ts";
 import {
   approveFirstClaim,
@@ -341,8 +341,14 @@ export const HostRef = z.object({ hostId: idRef("host") });
 export async function removeHost(ctx: Ctx, input: z.infer<typeof HostRef>): Promise<{ removed: true }> {
   assertScope(ctx.actor.scopes, "clouds", "write");
   await ctx.db.$transaction(async (tx) => {
-    const row = await tx.host.findFirst({ where: { id: input.hostId, orgId: ctx.actor.orgId } });
+    const row = await tx.host.findFirst({
+      where: { id: input.hostId, orgId: ctx.actor.orgId },
+      include: { cloud: { select: { name: true, interconnect: true } } },
+    });
     if (!row) throw notFound("host");
+    // removing a gateway host removes its gateway: not the last one of a cloud a VPC spans from
+    if (row.gatewayPublicAddress !== null && row.cloud.interconnect === "gateway")
+      await assertNotLastGatewayOfASpan(tx, ctx.actor.orgId, row);
     // drain first: a host still holding instances is not removed behind their back
     const live = await tx.instance.findMany({
       where: { hostId: row.id, status: { not: "terminated" } },
