@@ -24,7 +24,15 @@ await app.prepare();
 const log = (level, msg, fields = {}) => console.log(JSON.stringify({ level, msg, ...fields }));
 const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: 2 });
 redis.on("error", (e) => log("warn", "serial relay: redis", { error: e.message }));
-const relay = createSerialRelay({ redis, publicUrl: process.env.PUBLIC_URL ?? `http://${hostname}:${port}`, log });
+// a connection of its own for pub/sub: the browser's and the agent's sockets may reach different replicas
+const subscriber = redis.duplicate();
+subscriber.on("error", (e) => log("warn", "serial relay: redis subscriber", { error: e.message }));
+const relay = createSerialRelay({
+  redis,
+  subscriber,
+  publicUrl: process.env.PUBLIC_URL ?? `http://${hostname}:${port}`,
+  log,
+});
 
 const server = createServer((req, res) => {
   const peer = req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? "";
@@ -48,6 +56,7 @@ for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     relay.close();
     redis.disconnect();
+    subscriber.disconnect();
     server.close(() => process.exit(0));
   });
 }

@@ -61,11 +61,13 @@ export async function serveConsole(o: {
   await new Promise<void>((r) => server.listen(o.port, o.bindIp, r));
   apiUrl = `http://${o.bindIp}:${(server.address() as { port: number }).port}`;
   if (redis) {
-    const relay = createSerialRelay({ redis, publicUrl: apiUrl });
+    const subscriber = redis.duplicate();
+    const relay = createSerialRelay({ redis, subscriber, publicUrl: apiUrl });
     server.on("upgrade", (req, socket, head) => relay.handleUpgrade(req, socket, head) || socket.destroy());
     server.on("close", () => {
       relay.close();
       redis.disconnect();
+      subscriber.disconnect();
     });
   }
   return { server, apiUrl };

@@ -13,10 +13,13 @@ export declare const SERIAL_LIMITS: Readonly<{
   maxBufferedBytes: number;
   perHost: number;
   total: number;
+  busAliveMs: number;
+  bridgeAcceptMs: number;
   ticketsPerMinute: number;
 }>;
 export declare function ticketKey(ticket: string): string;
 export declare function sessionKey(sessionId: string): string;
 export declare function doorbellKey(hostId: string): string;
+export declare function vmSessionKey(instanceId: string): string;
 export declare function ticketRateKey(who: string): string;
 export declare function newSecret(prefix: string): string;

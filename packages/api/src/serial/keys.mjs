@@ -35,6 +35,11 @@ export const SERIAL_LIMITS = Object.freeze({
   /** sessions at once: per host, and in one console process */
   perHost: 8,
   total: 256,
+  /** console replicas bridging one session (relay-bus.mjs) tell each other they are alive this often;
+   *  three missed beats end it */
+  busAliveMs: 5_000,
+  /** an agent landing on a replica that does not hold its session waits this long to be taken */
+  bridgeAcceptMs: 5_000,
   /** tickets one person (or token) may ask for per minute */
   ticketsPerMinute: 30,
 });
@@ -46,6 +51,8 @@ export const ticketKey = (/** @type {string} */ ticket) => `nvi:serial:ticket:${
 export const sessionKey = (/** @type {string} */ sessionId) => `nvi:serial:session:${sessionId}`;
 /** The sessions waiting for one host's agent (its long poll pops them). */
 export const doorbellKey = (/** @type {string} */ hostId) => `nvi:serial:host:${hostId}`;
+/** The VM's newest session, so that a session opened on another console replica takes it over. */
+export const vmSessionKey = (/** @type {string} */ instanceId) => `nvi:serial:vm:${instanceId}`;
 export const ticketRateKey = (/** @type {string} */ who) => `nvi:serial:rate:${sha256(who)}`;
 
 /** 24 random bytes, base64url, after a prefix (`ser_`, `sct_` user ticket, `sat_` agent ticket). */

@@ -17,6 +17,15 @@ export interface RelayRedis {
   getdel(key: string): Promise<string | null>;
   rpush(key: string, value: string): Promise<number>;
   expire(key: string, seconds: number): Promise<number>;
+  publish(channel: string, message: Buffer): Promise<number>;
+  set(key: string, value: string, ex: "EX", seconds: number, get: "GET"): Promise<string | null>;
+}
+
+/** A Redis connection of its own for subscriptions (ioredis: `redis.duplicate()`). */
+export interface RelaySubscriber {
+  subscribe(...channels: string[]): Promise<unknown>;
+  unsubscribe(...channels: string[]): Promise<unknown>;
+  on(event: "messageBuffer", fn: (channel: Buffer, message: Buffer) => void): unknown;
 }
 
 export interface SerialRelay {
@@ -27,6 +36,8 @@ export interface SerialRelay {
 
 export declare function createSerialRelay(o: {
   redis: RelayRedis;
+  /** with it, the browser's and the agent's sockets may land on different console replicas */
+  subscriber?: RelaySubscriber | undefined;
   publicUrl?: string | undefined;
   limits?: Partial<typeof SERIAL_LIMITS>;
   log?: (level: "info" | "warn", msg: string, fields: Record<string, unknown>) => void;
