@@ -5,13 +5,15 @@
  * machine says more about the figures than they do).
  *
  *   pnpm turbo run build --filter=@nvi/web
- *   flock /tmp/nvi-heavy.lock node --import tsx bench/console/run.ts [--rounds 3] [--loads 20] [--port 3390]
+ *   flock /tmp/nvi-heavy.lock node --import tsx bench/console/run.ts [--rounds 3] [--loads 20] [--port 3390] [--console <checkout>]
  *
  * It starts the built console (`apps/web/server.mjs`) on its own port, signs a person up, seeds their
  * organization (seed.ts), then loads each page `loads` times per round in a fresh tab with the session.
  * "Interactive" is when the page's data has been fetched and rendered by the client (so React has
  * hydrated) and a frame has been painted after it: the first host on the canvas, the row count under
  * the Instances table, the 100th audit row. Times are from navigation start (performance.now()).
+ * A second table splits each page's median load: HTML delivered, scripts loaded, DOM ready, the
+ * page's first API request and last API answer, and the time the API server took (summed).
  */
 import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
@@ -32,6 +34,11 @@ const arg = (name: string, fallback: number) => {
 const rounds = arg("rounds", 3);
 const loads = arg("loads", 20);
 const port = arg("port", 3390);
+// `--console <repo>`: run another checkout's built console (an old commit side by side), same seed
+const consoleAt = (() => {
+  const i = process.argv.indexOf("--console");
+  return i > 0 ? path.resolve(process.argv[i + 1]!) : root;
+})();
 const base = `http://127.0.0.1:${port}`;
 
 const PAGES = [
@@ -39,6 +46,17 @@ const PAGES = [
   { name: "Instances (1,000 rows)", path: "/instances", ready: '[data-testid="page-count"]' },
   { name: "Audit (10,000 entries)", path: "/audit", ready: '[data-testid="audit-table"] tbody tr:nth-child(100)' },
 ];
+
+/** One load's milestones, ms from navigation start. */
+interface Split {
+  html: number;
+  scripts: number;
+  dcl: number;
+  apiStart: number;
+  apiEnd: number;
+  apiServer: number;
+  ready: number;
+}
 
 const load = () =>
   loadavg()
@@ -50,8 +68,8 @@ const pct = (xs: number[], p: number) => {
 };
 
 async function main() {
-  const server = spawn(process.execPath, [path.join(root, "apps/web/server.mjs")], {
-    cwd: root,
+  const server = spawn(process.execPath, [path.join(consoleAt, "apps/web/server.mjs")], {
+    cwd: consoleAt,
     env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: base, QUEUE_PREFIX: `nvi-bench-${port}` },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -81,20 +99,35 @@ async function main() {
     );
     await page.close();
     console.log(`load average before: ${load()}`);
+    const splits: string[] = [];
     console.log("| round | page | p50 ms | p99 ms | min | max | loads | load average (1/5/15 min) |");
     console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (let r = 1; r <= rounds; r++)
       for (const p of PAGES) {
-        const times: number[] = [];
+        const times: Split[] = [];
         for (let k = 0; k < loads + 1; k++) {
           const tab = await context.newPage();
           await tab.goto(`${base}${p.path}`, { waitUntil: "commit" });
           // a string, not a function: tsx's helpers are not defined in the page
-          const t = await tab.evaluate<number>(
+          const t = await tab.evaluate<Split>(
             `new Promise((resolve) => {
+              const split = (ready) => {
+                const nav = performance.getEntriesByType("navigation")[0];
+                const api = performance.getEntriesByType("resource").filter((e) => e.name.includes("/api/"));
+                const scripts = performance.getEntriesByType("resource").filter((e) => e.initiatorType === "script");
+                return {
+                  html: nav.responseEnd,
+                  scripts: Math.max(nav.responseEnd, ...scripts.map((e) => e.responseEnd)),
+                  dcl: nav.domContentLoadedEventEnd,
+                  apiStart: api.length ? Math.min(...api.map((e) => e.startTime)) : ready,
+                  apiEnd: api.length ? Math.max(...api.map((e) => e.responseEnd)) : ready,
+                  apiServer: api.reduce((sum, e) => sum + Math.max(0, e.responseStart - e.requestStart), 0),
+                  ready,
+                };
+              };
               const check = () =>
                 document.querySelector(${JSON.stringify(p.ready)})
-                  ? requestAnimationFrame(() => resolve(performance.now()))
+                  ? requestAnimationFrame(() => resolve(split(performance.now())))
                   : requestAnimationFrame(check);
               check();
             })`,
@@ -102,11 +135,24 @@ async function main() {
           await tab.close();
           if (k > 0) times.push(t); // the first load warms the server's caches and compiles nothing else
         }
+        const ready = times.map((t) => t.ready);
+        const med = (f: (t: Split) => number) => Math.round(pct(times.map(f), 50));
         console.log(
-          `| ${r} | ${p.name} | ${Math.round(pct(times, 50))} | ${Math.round(pct(times, 99))} | ${Math.round(Math.min(...times))} | ${Math.round(Math.max(...times))} | ${times.length} | ${load()} |`,
+          `| ${r} | ${p.name} | ${Math.round(pct(ready, 50))} | ${Math.round(pct(ready, 99))} | ${Math.round(Math.min(...ready))} | ${Math.round(Math.max(...ready))} | ${times.length} | ${load()} |`,
+        );
+        splits.push(
+          `| ${r} | ${p.name} | ${med((t) => t.html)} | ${med((t) => t.scripts)} | ${med((t) => t.dcl)} | ${med((t) => t.apiStart)} | ${med((t) => t.apiEnd)} | ${med((t) => t.apiServer)} | ${med((t) => t.ready)} |`,
         );
       }
     console.log(`load average after: ${load()}`);
+    console.log(
+      "\nWhere the time went, medians in ms from navigation start (API server = summed request → first byte):",
+    );
+    console.log(
+      "| round | page | HTML | scripts loaded | DOM ready | first API request | last API answer | API server | interactive |",
+    );
+    console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (const line of splits) console.log(line);
   } finally {
     await browser.close();
     server.kill("SIGTERM");
