@@ -14,8 +14,10 @@ import { httpWho, stream } from "./probes.ts";
  * links are watched by the agent's own code (a ping twice a second) and the verdicts reach the TSC
  * as the worker hands them on (`watchGatewayLinks`). A TCP stream and a ping run while the gateway
  * of dc2 that carries the pair has (a) its wireguard-go killed (-9, by the PID of the process the
- * lab started) and then, with the pair on the other gateway, (b) that one's internet cable cut. The
- * stream is never reset and traffic flows again within 3 s; the measured gaps are printed.
+ * lab started) and then, with the pair on the other gateway, (b) that one's internet cable cut, and
+ * (c) a partial cut: only the link between the two gateways carrying the pair is cut, each keeps its
+ * link to the other cloud's other gateway (no gateway is down). The stream is never reset and traffic
+ * flows again within 3 s; the measured gaps are printed.
  */
 const exec = promisify(execFile);
 const A = { tenantId: "org_a", vpcId: "vpc_a" };
@@ -23,12 +25,13 @@ let lab: DataplaneLab;
 let stopWatching = () => undefined as void;
 const inst: Record<string, InstanceState> = {};
 const host = (id: string) => lab.state.hosts.find((h) => h.id === id)!;
+const DC1 = ["h1", "h2"];
 const DC2 = ["h4", "h5"];
 const changes: string[] = [];
 
-/** The gateway of dc2 whose VEB holds the pair's flows from its tunnel port (undefined: none does). */
-async function carrying(): Promise<string | undefined> {
-  for (const id of DC2) {
+/** The gateway of dc2 (or `dc`'s) whose VEB holds the pair's flows from its tunnel port (undefined: none does). */
+async function carrying(dc = DC2): Promise<string | undefined> {
+  for (const id of dc) {
     const flows = await ofctl(host(id).ovsDir, "dump-flows", "veb0", "in_port=4000,ip").catch(() => "");
     if (/nw_src=100\.65\./.test(flows)) return id;
   }
@@ -138,6 +141,38 @@ describe("a gateway's tunnel dies, its VEB still up: its pairs move to the other
       expect(await carrying()).toBe(DC2.find((g) => g !== now));
     } finally {
       await wan("up");
+    }
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await ping(inst.a1!.ns, inst.a2!.ip, { count: 2, waitS: 3 })).ok).toBe(true);
+  });
+
+  it("(c) only the link between the two gateways carrying it is cut (a partial cut): it moves to a couple whose link is up", async () => {
+    // whatever ran before, every gateway's tunnel up and proven again
+    await lab.gatewayHeartbeat();
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await ping(inst.a1!.ns, inst.a2!.ip, { count: 2, waitS: 3 })).ok).toBe(true);
+    const [near, far] = [await carrying(DC1), await carrying(DC2)];
+    expect(near && far, "no couple of gateways carries the pair").toBeTruthy();
+    const [p, q] = [host(near!).gateway!.publicIp, host(far!).gateway!.publicIp];
+    // on the internet between them, and nowhere else: both keep their link to the other cloud's other gateway
+    const nft = (...args: string[]) => run("ip", ["netns", "exec", lab.state.internet!.ns, "nft", ...args]);
+    await nft("add", "table", "inet", "nvi_partial_cut");
+    try {
+      await nft("add chain inet nvi_partial_cut cut { type filter hook forward priority 0 ; policy accept ; }");
+      const result = await throughCut(`(c) cut the link ${near} (${p}) ↔ ${far} (${q}) only`, async () => {
+        await nft("add", "rule", "inet", "nvi_partial_cut", "cut", "ip", "saddr", p, "ip", "daddr", q, "drop");
+        await nft("add", "rule", "inet", "nvi_partial_cut", "cut", "ip", "saddr", q, "ip", "daddr", p, "drop");
+      });
+      expect(result.error).toBeNull();
+      expect(result.sent).toBeGreaterThan(100);
+      expect(result.echoed).toBe(result.sent);
+      expect(result.pingGapMs).toBeLessThan(3_000);
+      const [near2, far2] = [await carrying(DC1), await carrying(DC2)];
+      expect(`${near2} ↔ ${far2}`).not.toBe(`${near} ↔ ${far}`);
+      // neither gateway went down: one of the two still carries it
+      expect(near2 === near || far2 === far).toBe(true);
+    } finally {
+      await nft("delete", "table", "inet", "nvi_partial_cut");
     }
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await ping(inst.a1!.ns, inst.a2!.ip, { count: 2, waitS: 3 })).ok).toBe(true);

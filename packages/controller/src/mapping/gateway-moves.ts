@@ -2,7 +2,7 @@ import { crossCloud } from "./intercloud.ts";
 import { changedPairs, MappingView } from "./judge.ts";
 import type { OpenFlowLogger, PortDesc } from "@nvi/openflow";
 import type { FabricEndpoint, FabricHost, Inventory } from "./model.ts";
-import { cutGateways, type TunnelReport } from "./tunnel-health.ts";
+import { cutGateways, cutLinks, linkKey, type TunnelReport } from "./tunnel-health.ts";
 import { revocationsOf, type ActivePair } from "./pair-book.ts";
 import type { Revocation } from "./revoke.ts";
 
@@ -70,9 +70,22 @@ const PORT_DOWN = 1;
 export class GatewayLinks {
   private readonly portDown = new Set<bigint>();
   private readonly tunnelCut = new Set<bigint>();
+  private linksDown = new Set<string>();
 
   isDown(dpid: bigint): boolean {
     return this.portDown.has(dpid) || this.tunnelCut.has(dpid);
+  }
+
+  /** Neither end of the link between gateways `a` and `b` says it is down. */
+  linkUp(a: bigint, b: bigint): boolean {
+    return !this.linksDown.has(linkKey(a, b));
+  }
+
+  /** The links down now (all of them): answers those whose state changed (`linkKey`s). */
+  links(down: ReadonlySet<string>): string[] {
+    const changed = [...new Set([...this.linksDown, ...down])].filter((k) => this.linksDown.has(k) !== down.has(k));
+    this.linksDown = new Set(down);
+    return changed;
   }
 
   /** A port status from VEB `dpid`: answers whether the gateway went down or came back with it. */
@@ -200,6 +213,10 @@ export class GatewayWatch {
     return this.links.isDown(dpid);
   }
 
+  linkUp(a: bigint, b: bigint): boolean {
+    return this.links.linkUp(a, b);
+  }
+
   portStatus(dpid: bigint, m: { reason: number; port: PortDesc }): void {
     if (this.links.portStatus(dpid, this.inventory.host(dpid), m)) this.damper.changed(dpid);
   }
@@ -217,10 +234,23 @@ export class GatewayWatch {
   /** Every tunnel report held now: answers the gateways cut; those whose state changed move their pairs. */
   tunnels(reports: readonly TunnelReport[]): bigint[] {
     const cut = cutGateways(this.inventory, reports);
-    for (const dpid of this.links.tunnels(cut)) {
+    const moved = new Set(this.links.tunnels(cut));
+    const down = cutLinks(this.inventory, reports);
+    // a link whose state changed moves the pairs of that couple of gateways (a move re-judges every
+    // pair across clouds); damped under the lower end's name, unless a gateway move covers it
+    const linkMoves = new Set<bigint>();
+    for (const key of this.links.links(down)) {
+      const ends = key.split("|").map(BigInt) as [bigint, bigint];
+      this.log.info(down.has(key) ? "gateway link down" : "gateway link up again", {
+        gateways: ends.map((d) => d.toString(16)),
+      });
+      if (!ends.some((d) => moved.has(d))) linkMoves.add(ends[0]);
+    }
+    for (const dpid of moved) {
       this.log.info(cut.has(dpid) ? "gateway tunnel cut" : "gateway tunnel up again", { gateway: dpid.toString(16) });
       this.damper.changed(dpid);
     }
+    for (const dpid of linkMoves) this.damper.changed(dpid);
     return [...cut];
   }
 

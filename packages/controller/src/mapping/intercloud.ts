@@ -55,14 +55,51 @@ export function gatewayFor(
   pairKey: string,
   up: (datapathId: bigint) => boolean,
 ): GatewayHost | undefined {
+  return rankedGateways(inventory, cloud, pairKey, up)[0];
+}
+
+/** The cloud's gateways up (all of them when none is), best first for the pair. */
+function rankedGateways(
+  inventory: Inventory,
+  cloud: string | undefined,
+  pairKey: string,
+  up: (datapathId: bigint) => boolean,
+): GatewayHost[] {
   const all = gatewaysOf(inventory, cloud);
   const live = all.filter((g) => up(g.datapathId));
-  let best: GatewayHost | undefined;
+  return (live.length > 0 ? live : all)
+    .map((g) => ({ g, r: rank(`${pairKey}|${g.datapathId}`) }))
+    .sort((x, y) => y.r - x.r)
+    .map((x) => x.g);
+}
+
+/**
+ * The two gateways a pair across clouds goes through, one of each cloud. Each cloud's own choice
+ * (`gatewayFor`) unless the link between those two is down (a partial cut: both keep other links);
+ * then the couple with a link up that strays least from the two choices, ties broken by the pair's
+ * rank of the couple (the same from either end, so a pair read from b's side picks the same). With
+ * no link up anywhere, the two choices (the setup then waits, as for a gateway that is down).
+ */
+export function gatewayCouple(
+  inventory: Inventory,
+  clouds: [string | undefined, string | undefined],
+  pairKey: string,
+  up: (datapathId: bigint) => boolean,
+  linkUp: (a: bigint, b: bigint) => boolean,
+): [GatewayHost, GatewayHost] | undefined {
+  const [as, bs] = clouds.map((c) => rankedGateways(inventory, c, pairKey, up)) as [GatewayHost[], GatewayHost[]];
+  if (as.length === 0 || bs.length === 0) return undefined;
+  let best: [GatewayHost, GatewayHost] = [as[0]!, bs[0]!];
+  let bestCost = Infinity;
   let bestRank = -1;
-  for (const g of live.length > 0 ? live : all) {
-    const r = rank(`${pairKey}|${g.datapathId}`);
-    if (r > bestRank) [best, bestRank] = [g, r];
-  }
+  as.forEach((ga, i) =>
+    bs.forEach((gb, j) => {
+      const [x, y] = [ga.datapathId, gb.datapathId];
+      if (!linkUp(x, y)) return;
+      const r = rank(`${pairKey}|${x < y ? `${x}|${y}` : `${y}|${x}`}`);
+      if (i + j < bestCost || (i + j === bestCost && r > bestRank)) [best, bestCost, bestRank] = [[ga, gb], i + j, r];
+    }),
+  );
   return best;
 }
 

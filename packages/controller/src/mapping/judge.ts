@@ -3,7 +3,7 @@ import { flowBody, flowKey, FlowSpec } from "../flow.ts";
 import { cookieKind } from "../tables.ts";
 import { denyFlow, LeasedEndpoint, pairFlows, PairServices, UNDERLAY_DSCP } from "./flows.ts";
 import { inBlock } from "./leases.ts";
-import { crossCloud, gatewayFor, gatewaysOf, interCloudPairFlows } from "./intercloud.ts";
+import { crossCloud, gatewayCouple, gatewaysOf, interCloudPairFlows } from "./intercloud.ts";
 import type { FabricEndpoint, FabricHost, Inventory, PairPolicy, Verdict } from "./model.ts";
 import { parseIpv4 } from "./packet.ts";
 import { ActivePair, pairKeyOf, signatureOf } from "./pair-book.ts";
@@ -32,6 +32,8 @@ export interface MappingView {
   gatewayLease(endpointId: string, gw: FabricHost): string | undefined;
   /** the gateway's VEB is connected to this TSC (a pair across clouds uses a gateway that is up) */
   readonly gatewayUp: (dpid: bigint) => boolean;
+  /** no end of the link between these two gateways says it is down (tunnel-health.ts) */
+  readonly linkUp: (a: bigint, b: bigint) => boolean;
 }
 
 export interface Pair {
@@ -76,9 +78,9 @@ export function expectedPairFlows(
   const timing = { idleTimeout: view.idleTimeout };
   if (!crossCloud(ha, hb)) return pairFlows(sa, sb, timing, services);
   const key = pairKeyOf(a, b);
-  const ga = gatewayFor(view.inventory, ha.cloud, key, view.gatewayUp);
-  const gb = gatewayFor(view.inventory, hb.cloud, key, view.gatewayUp);
-  if (!ga || !gb || interCloudProblem(view, a, b)) return undefined;
+  const couple = gatewayCouple(view.inventory, [ha.cloud, hb.cloud], key, view.gatewayUp, view.linkUp);
+  if (!couple || interCloudProblem(view, a, b)) return undefined;
+  const [ga, gb] = couple;
   const aAtGa = view.gatewayLease(a.id, ga);
   const bAtGa = view.gatewayLease(b.id, ga);
   const aAtGb = view.gatewayLease(a.id, gb);

@@ -104,6 +104,7 @@ export class NviMapping {
       gatewayLease: (endpointId, gw) => this.addresses.gatewayLease(endpointId, gw),
       recovered: (dpid) => this.addresses.isRecovered(dpid),
       gatewayUp: (dpid) => this.switches.has(dpid) && !this.gateways.isDown(dpid),
+      linkUp: (a, b) => this.gateways.linkUp(a, b),
     };
   }
 

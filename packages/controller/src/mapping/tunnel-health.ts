@@ -31,16 +31,35 @@ function linkable(a: FabricHost | undefined, b: FabricHost | undefined): boolean
  * link it is not an end of, and never for another organization's gateways.
  */
 export function cutGateways(inventory: Inventory, reports: readonly TunnelReport[]): Set<bigint> {
+  const alive = new Map<bigint, boolean>();
+  for (const { ends, down } of judgeLinks(inventory, reports).values())
+    for (const g of ends) alive.set(g, (alive.get(g) ?? false) || !down);
+  return new Set([...alive].filter(([, up]) => !up).map(([g]) => g));
+}
+
+/** The link between two gateways, named the same from either end. */
+export const linkKey = (a: bigint, b: bigint): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+/**
+ * The links declared down by either end (`linkKey`s), among links between gateways of different
+ * clouds of one owner: a pair is never carried over one of them, even when both its gateways keep
+ * other links (a partial cut: neither gateway is cut, only that couple is).
+ */
+export function cutLinks(inventory: Inventory, reports: readonly TunnelReport[]): Set<string> {
+  return new Set([...judgeLinks(inventory, reports)].filter(([, l]) => l.down).map(([key]) => key));
+}
+
+function judgeLinks(
+  inventory: Inventory,
+  reports: readonly TunnelReport[],
+): Map<string, { ends: [bigint, bigint]; down: boolean }> {
   const links = new Map<string, { ends: [bigint, bigint]; down: boolean }>();
   for (const r of reports) {
     if (!linkable(inventory.host(r.from), inventory.host(r.peer))) continue;
-    const ends: [bigint, bigint] = r.from < r.peer ? [r.from, r.peer] : [r.peer, r.from];
-    const key = `${ends[0]}|${ends[1]}`;
-    const link = links.get(key) ?? { ends, down: false };
+    const key = linkKey(r.from, r.peer);
+    const link = links.get(key) ?? { ends: r.from < r.peer ? [r.from, r.peer] : [r.peer, r.from], down: false };
     link.down ||= !r.up;
     links.set(key, link);
   }
-  const alive = new Map<bigint, boolean>();
-  for (const { ends, down } of links.values()) for (const g of ends) alive.set(g, (alive.get(g) ?? false) || !down);
-  return new Set([...alive].filter(([, up]) => !up).map(([g]) => g));
+  return links;
 }

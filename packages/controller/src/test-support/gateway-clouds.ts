@@ -19,6 +19,8 @@ export const G5 = gateway(5, 1, "c1");
 export const H2 = { ...fabricHost(2, 1), cloud: "c1", owner: "org_a" };
 export const G3 = gateway(3, 2, "c2");
 export const H4 = { ...fabricHost(4, 2), cloud: "c2", owner: "org_a" };
+/** a second gateway of c2, for the worlds that need one (a partial cut: `gatewayClouds(0, [G6])`) */
+export const G6 = gateway(6, 2, "c2");
 /** another organization's gateway, in a cloud of its own */
 export const G7 = gateway(7, 3, "c9", "org_b");
 export const HOSTS = [G1, G5, H2, G3, H4, G7];
@@ -27,9 +29,10 @@ export const A = tenantEndpoint("a", H2, 2, "10.0.0.2");
 export const B = tenantEndpoint("b", H4, 3, "10.0.0.3");
 
 /** The clouds with A and B plugged, every VEB connected; `moves` collects each "pairs moved" log. */
-export async function gatewayClouds(gatewayMoveHoldMs = 0) {
+export async function gatewayClouds(gatewayMoveHoldMs = 0, more: FabricHost[] = []) {
   const inventory = new Inventory();
-  for (const h of HOSTS) inventory.upsertHost(h);
+  const hosts = [...HOSTS, ...more];
+  for (const h of hosts) inventory.upsertHost(h);
   const moves: unknown[] = [];
   const logger = {
     info: (msg: string, fields?: unknown) => void (msg === "pairs moved between gateways" && moves.push(fields)),
@@ -38,12 +41,16 @@ export async function gatewayClouds(gatewayMoveHoldMs = 0) {
   const mapping = new NviMapping({ inventory, clock: () => Date.UTC(2026, 11, 5), gatewayMoveHoldMs, logger });
   const switches = new MemorySwitches(mapping.tscOptions(), (dpid, m) => mapping.packetIn(dpid, m));
   mapping.attachPort(switches);
-  for (const h of HOSTS) await switches.connect(h.datapathId);
+  for (const h of hosts) await switches.connect(h.datapathId);
   for (const e of [A, B]) await mapping.plug(e);
   return { mapping, switches, moves };
 }
 
-/** Carries a packet A → B hop by hop: the dc1 gateway it went through, whether the TSC was asked, what B got. */
+/**
+ * Carries a packet A → B hop by hop: the dc1 gateway it went through (`via`), the dc2 gateway the
+ * tunnel took it to (`far`: the one whose block holds its destination, as WireGuard's allowed IPs
+ * pick the peer), whether the TSC was asked, what B got.
+ */
 export async function walk(switches: MemorySwitches) {
   const first = await switches.inject(H2.datapathId, tcpPacket(A, B));
   const asked = first.toController.length > 0;
@@ -54,12 +61,14 @@ export async function walk(switches: MemorySwitches) {
   const tunnel = (await switches.inject(via.datapathId, arrive(toGw.packet, 1, H2.fabricMac, via.fabricMac)))
     .outputs[0];
   if (!tunnel) throw new Error(`${via.name} dropped it`);
+  const far = [G3, G6].find((g) => (tunnel.packet.ipv4Dst ?? "").startsWith(g.instanceBlock.replace(/0\/24$/, "")));
+  if (!far) throw new Error(`${via.name} sent it to ${tunnel.packet.ipv4Dst}, no dc2 gateway's`);
   const out = (
-    await switches.inject(G3.datapathId, arrive(tunnel.packet, TUNNEL, G3.gateway!.stackMac, G3.gateway!.tunnelMac))
+    await switches.inject(far.datapathId, arrive(tunnel.packet, TUNNEL, far.gateway!.stackMac, far.gateway!.tunnelMac))
   ).outputs[0];
-  if (!out) throw new Error("G3 dropped it");
-  const delivered = (await switches.inject(H4.datapathId, arrive(out.packet, 1, G3.fabricMac, H4.fabricMac))).outputs;
-  return { via, asked, delivered };
+  if (!out) throw new Error(`${far.name} dropped it`);
+  const delivered = (await switches.inject(H4.datapathId, arrive(out.packet, 1, far.fabricMac, H4.fabricMac))).outputs;
+  return { via, far, asked, delivered };
 }
 
 /** An OFPT_PORT_STATUS (modify) of port `portNo` with OFPPS bits `state` (1: link down). */

@@ -9,7 +9,8 @@ import type { CoreDeps } from "../context.ts";
  * verdicts of a heartbeat differ from the host's stored ones, `nvi_gateway_links` announces the
  * host's organization in the heartbeat's transaction; the worker then reads every gateway's
  * verdicts of that organization (`tunnelReports`) and hands them to the TSC, which moves the pairs
- * of a gateway whose every link is down, through the same damper as a VEB's port status.
+ * of a gateway whose every link is down (and of a couple of gateways whose link is), through the same
+ * damper as a VEB's port status.
  */
 export const GATEWAY_LINKS_CHANNEL = "nvi_gateway_links";
 
