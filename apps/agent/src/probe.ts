@@ -54,12 +54,17 @@ export async function runProbe(run: Runner, p: ProbeRequest, netnsPrefix?: strin
   const started = process.hrtime.bigint();
   const elapsed = (): number => Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100;
   try {
-    // bash opens the TCP connection itself; $0 and $1 are the address and the port
+    // bash opens the TCP connection itself; $0 and $1 are the address and the port. --norc: its
+    // stdin is a socket (how node hands a child its stdio), and bash then reads ~/.bashrc as if sshd
+    // had started it: a slow one (pyenv's init took the whole 3 s on one machine) made every probe
+    // "no answer"
     await run(prefix[0]!, [
       ...prefix.slice(1),
       "timeout",
       String(TCP_LIMIT_S),
       "bash",
+      "--norc",
+      "--noprofile",
       "-c",
       'exec 3<>"/dev/tcp/$0/$1"',
       p.target,
