@@ -100,13 +100,19 @@ async function browserWaiting(owner: { url: string }, s: Session) {
   return user;
 }
 
+/** A fresh session: its browser on `owner`, its host's agent on `other`, connected. */
+async function paired(owner: { url: string }, other: { url: string }) {
+  const s = session();
+  const user = await browserWaiting(owner, s);
+  const host = connect(other.url, "agent", await ticket("agent", s));
+  await until("connected", () => user.got.states.includes("connected"));
+  return { user, host };
+}
+
 describe("serial console across console replicas", () => {
   it("the browser on one replica and the agent on another: bytes both ways; either end closing ends the other", async () => {
     const [a, b] = [await replica(), await replica()];
-    const s = session();
-    const user = await browserWaiting(a, s);
-    const host = connect(b.url, "agent", await ticket("agent", s));
-    await until("connected", () => user.got.states.includes("connected"));
+    const { user, host } = await paired(a, b);
     user.ws.send(Buffer.from("uname\r"), { binary: true });
     await until("the keystrokes at the host", () => host.got.bytes === "uname\r");
     host.ws.send(Buffer.from("Linux\r\n# "), { binary: true });
@@ -117,12 +123,9 @@ describe("serial console across console replicas", () => {
     expect(a.relay.size).toBe(0);
 
     // and the browser closing (on a) ends the agent's socket (on b)
-    const s2 = session();
-    const user2 = await browserWaiting(a, s2);
-    const host2 = connect(b.url, "agent", await ticket("agent", s2));
-    await until("connected", () => user2.got.states.includes("connected"));
-    user2.ws.close();
-    expect((await host2.closed).code).toBe(1000);
+    const second = await paired(a, b);
+    second.user.ws.close();
+    expect((await second.host.closed).code).toBe(1000);
   });
 
   it("an agent's ticket for another host, VM or organization is refused by the owner across replicas; it hears nothing", async () => {
@@ -171,21 +174,21 @@ describe("serial console across console replicas", () => {
     const limits = { busAliveMs: 100 };
     // the browser's replica dies: the agent (on b) is let go
     const [a, b] = [await replica(limits), await replica(limits)];
-    const s = session();
-    const user = await browserWaiting(a, s);
-    const host = connect(b.url, "agent", await ticket("agent", s));
-    await until("connected", () => user.got.states.includes("connected"));
+    const one = await paired(a, b);
     a.crash();
-    expect(await host.closed).toEqual({ code: 4410, reason: "the console replica holding this session went away" });
+    expect(await one.host.closed).toEqual({
+      code: 4410,
+      reason: "the console replica holding this session went away",
+    });
 
     // the agent's replica dies: the browser (on c) is told
     const [c, d] = [await replica(limits), await replica(limits)];
-    const s2 = session();
-    const user2 = await browserWaiting(c, s2);
-    const host2 = connect(d.url, "agent", await ticket("agent", s2));
-    await until("connected", () => user2.got.states.includes("connected"));
+    const two = await paired(c, d);
     d.crash();
-    await host2.closed;
-    expect(await user2.closed).toEqual({ code: 4410, reason: "the console replica carrying the VM's host went away" });
+    await two.host.closed;
+    expect(await two.user.closed).toEqual({
+      code: 4410,
+      reason: "the console replica carrying the VM's host went away",
+    });
   });
 });

@@ -2,7 +2,7 @@ import { crossCloud } from "./intercloud.ts";
 import { changedPairs, MappingView } from "./judge.ts";
 import type { OpenFlowLogger, PortDesc } from "@nvi/openflow";
 import type { FabricEndpoint, FabricHost, Inventory } from "./model.ts";
-import { cutGateways, cutLinks, linkKey, type TunnelReport } from "./tunnel-health.ts";
+import { cutGateways, cutLinks, linkKey, type LinkEnds, type TunnelReport } from "./tunnel-health.ts";
 import { revocationsOf, type ActivePair } from "./pair-book.ts";
 import type { Revocation } from "./revoke.ts";
 
@@ -70,7 +70,7 @@ const PORT_DOWN = 1;
 export class GatewayLinks {
   private readonly portDown = new Set<bigint>();
   private readonly tunnelCut = new Set<bigint>();
-  private linksDown = new Set<string>();
+  private linksDown = new Map<string, LinkEnds>();
 
   isDown(dpid: bigint): boolean {
     return this.portDown.has(dpid) || this.tunnelCut.has(dpid);
@@ -81,10 +81,13 @@ export class GatewayLinks {
     return !this.linksDown.has(linkKey(a, b));
   }
 
-  /** The links down now (all of them): answers those whose state changed (`linkKey`s). */
-  links(down: ReadonlySet<string>): string[] {
-    const changed = [...new Set([...this.linksDown, ...down])].filter((k) => this.linksDown.has(k) !== down.has(k));
-    this.linksDown = new Set(down);
+  /** The links down now (all of them, `cutLinks`): answers those whose state changed, and whether now down. */
+  links(down: ReadonlyMap<string, LinkEnds>): { ends: LinkEnds; down: boolean }[] {
+    const changed = [
+      ...[...down].filter(([k]) => !this.linksDown.has(k)).map(([, ends]) => ({ ends, down: true })),
+      ...[...this.linksDown].filter(([k]) => !down.has(k)).map(([, ends]) => ({ ends, down: false })),
+    ];
+    this.linksDown = new Map(down);
     return changed;
   }
 
@@ -235,16 +238,14 @@ export class GatewayWatch {
   tunnels(reports: readonly TunnelReport[]): bigint[] {
     const cut = cutGateways(this.inventory, reports);
     const moved = new Set(this.links.tunnels(cut));
-    const down = cutLinks(this.inventory, reports);
     // a link whose state changed moves the pairs of that couple of gateways (a move re-judges every
     // pair across clouds); damped under the lower end's name, unless a gateway move covers it
     const linkMoves = new Set<bigint>();
-    for (const key of this.links.links(down)) {
-      const ends = key.split("|").map(BigInt) as [bigint, bigint];
-      this.log.info(down.has(key) ? "gateway link down" : "gateway link up again", {
-        gateways: ends.map((d) => d.toString(16)),
+    for (const link of this.links.links(cutLinks(this.inventory, reports))) {
+      this.log.info(link.down ? "gateway link down" : "gateway link up again", {
+        gateways: link.ends.map((d) => d.toString(16)),
       });
-      if (!ends.some((d) => moved.has(d))) linkMoves.add(ends[0]);
+      if (!link.ends.some((d) => moved.has(d))) linkMoves.add(link.ends[0]);
     }
     for (const dpid of moved) {
       this.log.info(cut.has(dpid) ? "gateway tunnel cut" : "gateway tunnel up again", { gateway: dpid.toString(16) });

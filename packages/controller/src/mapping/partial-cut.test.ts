@@ -28,7 +28,9 @@ describe("a partial cut", () => {
   it("a link down between gateways that keep others cuts that link only, not its gateways", () => {
     const reports = world([link(G3, G1, false)]);
     expect(cutGateways(inventory, reports)).toEqual(new Set());
-    expect(cutLinks(inventory, reports)).toEqual(new Set([linkKey(G1.datapathId, G3.datapathId)]));
+    expect(cutLinks(inventory, reports)).toEqual(
+      new Map([[linkKey(G1.datapathId, G3.datapathId), [G1.datapathId, G3.datapathId]]]),
+    );
     // the same link named from the other end is the same link
     expect(cutLinks(inventory, world([link(G1, G3, false)]))).toEqual(cutLinks(inventory, reports));
   });

@@ -17,7 +17,7 @@ import {
 import type { PortDesc } from "@nvi/openflow";
 import type { NviMapping } from "./mapping.ts";
 import { Inventory } from "./model.ts";
-import { cutGateways, type TunnelReport } from "./tunnel-health.ts";
+import { cutGateways, cutLinks, type TunnelReport } from "./tunnel-health.ts";
 
 /**
  * A gateway whose tunnel dies while its VEB and fabric port stay up (wireguard-go killed, its
@@ -62,7 +62,7 @@ describe("which gateways a set of link reports cuts", () => {
     expect(names(cutGateways(inventory, world([link(G1, G3, false)])))).toEqual(["h1"]);
   });
 
-  it("ignores reports about links a host is not an end of a gateway link of its owner's clouds", () => {
+  it("ignores reports about links a host is not an end of a gateway link of its owner's clouds (for gateways and single links)", () => {
     const forged = [
       // another organization's gateway speaks of org_a's links, both ways
       link(G7, G1, false),
@@ -76,6 +76,9 @@ describe("which gateways a set of link reports cuts", () => {
     expect(names(cutGateways(inventory, world(forged)))).toEqual([]);
     // alone (no link of G1 proven up by anyone) they still cut nothing
     expect(names(cutGateways(inventory, forged))).toEqual([]);
+    // nor any one link (a partial cut of org_a's gateways by a stranger)
+    expect(cutLinks(inventory, world(forged))).toEqual(new Map());
+    expect(cutLinks(inventory, forged)).toEqual(new Map());
   });
 });
 

@@ -41,19 +41,22 @@ export function cutGateways(inventory: Inventory, reports: readonly TunnelReport
 export const linkKey = (a: bigint, b: bigint): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
 
 /**
- * The links declared down by either end (`linkKey`s), among links between gateways of different
- * clouds of one owner: a pair is never carried over one of them, even when both its gateways keep
- * other links (a partial cut: neither gateway is cut, only that couple is).
+ * The links declared down by either end (by `linkKey`, with their two ends), among links between
+ * gateways of different clouds of one owner: a pair is never carried over one of them, even when both
+ * its gateways keep other links (a partial cut: neither gateway is cut, only that couple is).
  */
-export function cutLinks(inventory: Inventory, reports: readonly TunnelReport[]): Set<string> {
-  return new Set([...judgeLinks(inventory, reports)].filter(([, l]) => l.down).map(([key]) => key));
+export function cutLinks(inventory: Inventory, reports: readonly TunnelReport[]): Map<string, LinkEnds> {
+  return new Map([...judgeLinks(inventory, reports)].filter(([, l]) => l.down).map(([key, l]) => [key, l.ends]));
 }
+
+/** A link's two gateways, lower datapath id first. */
+export type LinkEnds = readonly [bigint, bigint];
 
 function judgeLinks(
   inventory: Inventory,
   reports: readonly TunnelReport[],
-): Map<string, { ends: [bigint, bigint]; down: boolean }> {
-  const links = new Map<string, { ends: [bigint, bigint]; down: boolean }>();
+): Map<string, { ends: LinkEnds; down: boolean }> {
+  const links = new Map<string, { ends: LinkEnds; down: boolean }>();
   for (const r of reports) {
     if (!linkable(inventory.host(r.from), inventory.host(r.peer))) continue;
     const key = linkKey(r.from, r.peer);
