@@ -73,10 +73,11 @@ export async function seedConsole(
     cidr: `10.200.${k * 4}.0/22`,
     gateway: `10.200.${k * 4}.1`,
   }));
+  const taken = clouds.map(() => 2); // the next free address of each cloud's subnet (.0 and .1 are not)
   const instances = Array.from({ length: nInstances }, (_, k) => {
     const host = hosts[k % hosts.length]!;
     const c = clouds.findIndex((x) => x.id === host.cloudId);
-    const n = Math.floor(k / clouds.length) + 2;
+    const n = taken[c]!++;
     return {
       id: id("instance"),
       orgId,

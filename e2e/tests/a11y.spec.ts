@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { email, expectInConsole, signUp } from "./helpers.ts";
+import { email, expectInConsole, hydrated, signUp } from "./helpers.ts";
 import { seedLargeOrganization } from "./seed.ts";
 
 /**
@@ -48,10 +48,12 @@ async function settled(page: Page, theme: string) {
 for (const theme of THEMES) {
   test(`the pages before sign-in have no accessibility violation (${theme})`, async ({ page }) => {
     await page.goto("/sign-in");
+    await hydrated(page);
     await useTheme(page, theme);
     const found: Record<string, string[]> = {};
     for (const path of ["/sign-in", "/sign-up", "/invite/not-a-real-invitation"]) {
       await page.goto(path);
+      await hydrated(page);
       await settled(page, theme);
       const v = await violations(page);
       if (v.length) found[path] = v;
@@ -74,16 +76,19 @@ for (const theme of THEMES) {
     };
     for (const path of CONSOLE_PAGES) {
       await page.goto(path);
+      await hydrated(page);
       await expectInConsole(page);
       await settled(page, theme);
       await scan(path);
     }
     // the forms behind the pages' main buttons, open
     await page.goto("/clouds");
+    await hydrated(page);
     await page.getByRole("button", { name: "Register cloud" }).click();
     await expect(page.getByRole("form", { name: "Register cloud" })).toBeVisible();
     await scan("/clouds, Register cloud");
     await page.goto("/instances");
+    await hydrated(page);
     await page.getByRole("button", { name: "Launch instance" }).click();
     await expect(page.getByRole("form", { name: "Launch instance" })).toBeVisible();
     await scan("/instances, Launch instance");

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, email, expectInConsole, rowAction, screenshot, signIn, signUp } from "./helpers.ts";
+import { email, expectInConsole, hydrated, PASSWORD, rowAction, screenshot, signIn, signUp } from "./helpers.ts";
 
 test.describe.configure({ mode: "serial" });
 
@@ -7,6 +7,7 @@ const owner = { name: "Olivia", email: email("olivia") };
 
 test("sign-up refuses weak passwords and lands a new user in their own organization", async ({ page }) => {
   await page.goto("/sign-up");
+  await hydrated(page);
   await page.getByLabel("Email").fill(owner.email);
   await page.getByLabel("Password").fill("password123");
   await page.getByRole("button", { name: "Create account" }).click();
@@ -129,6 +130,7 @@ test("an invited person joins with the role they were invited as", async ({ page
   await guest.close();
 
   await page.reload();
+  await hydrated(page);
   await expect(page.getByTestId(`member-${vera.email}`)).toContainText("Vera");
   await expect(page.getByLabel(`Role of ${vera.email}`)).toHaveValue("viewer");
   const used = await page.request.get(link.replace(/^.*\/invite\//, "/api/v1/invitations/preview?secret="));
@@ -153,6 +155,7 @@ test("the console shell: every section has an empty state, light and dark themes
   await page.getByRole("button", { name: "Toggle light/dark theme" }).click();
   expect(await page.evaluate(() => document.documentElement.dataset.theme)).not.toBe(theme);
   await page.reload();
+  await hydrated(page);
   expect(await page.evaluate(() => document.documentElement.dataset.theme)).not.toBe(theme);
   await screenshot(page, "theme-switched");
   await page.getByRole("link", { name: "API reference" }).click();

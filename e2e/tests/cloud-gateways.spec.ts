@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { facts, trpc } from "./gateway-agents.ts";
-import { email, expectInConsole, run, screenshot, signUp } from "./helpers.ts";
+import { email, expectInConsole, hydrated, run, screenshot, signUp } from "./helpers.ts";
 
 /**
  * Issue 15, several gateways per cloud in the console: a cloud's card adds two of its hosts as
@@ -74,6 +74,7 @@ test("a cloud's card adds two gateways, shows each with its health, and removes 
   await Promise.all(agents.map((a) => a.send()));
 
   await page.goto("/clouds");
+  await hydrated(page);
   const card = page.getByTestId("cloud-east").getByTestId("cloud-gateways");
   await expect(card).toContainText("No gateway host yet");
   const add = async (hostname: string, address: string, nat: string) => {

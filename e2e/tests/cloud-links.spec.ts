@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { facts, trpc } from "./gateway-agents.ts";
-import { email, expectInConsole, run, screenshot, signUp } from "./helpers.ts";
+import { email, expectInConsole, hydrated, run, screenshot, signUp } from "./helpers.ts";
 
 /**
  * Issue 15: the links between clouds joined through gateways tell the truth in the console. Two
@@ -71,6 +71,7 @@ test("the link between two gateway clouds: encrypted with RTT and MTU, then down
   await b.beat([link(a.address, 25, 1.6)]);
 
   await page.goto("/topology");
+  await hydrated(page);
   const edge = page.getByTestId("rf__edge-link-aws-office");
   const drawn = edge.getByTestId("cloud-link");
   await expect(drawn).toHaveAttribute("data-state", "encrypted");
@@ -108,6 +109,7 @@ test("the link between two gateway clouds: encrypted with RTT and MTU, then down
   // a third gateway cloud without a gateway host: its links say so
   await gateway("colo", null);
   await page.reload();
+  await hydrated(page);
   const lonely = page.getByTestId("rf__edge-link-aws-colo").getByTestId("cloud-link");
   await expect(lonely).toHaveAttribute("data-state", "no-gateway");
   await expect(page.getByTestId("rf__edge-link-aws-colo")).toHaveAttribute(
@@ -117,6 +119,7 @@ test("the link between two gateway clouds: encrypted with RTT and MTU, then down
 
   // each cloud's card: its gateways with their health, and its links
   await page.goto("/clouds");
+  await hydrated(page);
   const card = page.getByTestId("cloud-office").getByTestId("cloud-gateways");
   await expect(card.getByTestId("cloud-gateway")).toContainText(`${b.hostname} at ${b.address}`);
   await expect(card.getByTestId("cloud-gateway")).toContainText("online");

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { email, expectInConsole, rowAction, screenshot, signUp } from "./helpers.ts";
+import { email, expectInConsole, hydrated, rowAction, screenshot, signUp } from "./helpers.ts";
 import { enrollLabHosts, nav, reportLabOnFailure, startLab, type Lab } from "./lab.ts";
 
 /**
@@ -96,6 +96,7 @@ test("a cloud's registry shows its password only as set", async ({ page }) => {
   await expect(card).toContainText("registry.example.com:5000");
   await expect(card.getByTestId("registry-password")).toHaveText("set");
   await page.reload();
+  await hydrated(page);
   await expect(card.getByTestId("registry-password")).toHaveText("set");
   expect(await page.content()).not.toContain("registry-secret-e2e");
   await screenshot(page, "containers-registry");

@@ -56,3 +56,12 @@ export async function addHostTo(
   await card.getByRole("button", { name: "Add host" }).click();
   return card;
 }
+
+/**
+ * Waits until React has hydrated the page. Console pages bring their first data in the HTML
+ * (apps/web/src/server/prefetch.tsx), so rows can be seen before they answer a click: after a
+ * `goto` or `reload`, wait for this before acting.
+ */
+export async function hydrated(page: Page): Promise<void> {
+  await page.locator('html[data-hydration="done"]').waitFor({ state: "attached" });
+}

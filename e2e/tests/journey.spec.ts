@@ -1,6 +1,6 @@
 import path from "node:path";
 import { expect, test } from "@playwright/test";
-import { email, expectInConsole, rowAction, screenshot, signUp } from "./helpers.ts";
+import { email, expectInConsole, hydrated, rowAction, screenshot, signUp } from "./helpers.ts";
 import { enrollLabHosts, exec, nav, reportLabOnFailure, root, startLab, type Lab } from "./lab.ts";
 
 /**
@@ -148,6 +148,7 @@ test("sign up, enroll lab hosts in two datacenters, draw a VPC, launch, check re
   await expect(page.getByTestId(`host-credential-rotating-${hostName}`)).toHaveCount(0, { timeout: 45_000 });
   await expect(async () => {
     await page.goto("/audit");
+    await hydrated(page);
     await expect(page.getByTestId("audit-table")).toContainText("host.credential.rotated", { timeout: 5_000 });
   }).toPass({ timeout: 60_000, intervals: [1_000] });
   await nav(page, "Clouds");

@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { email, PASSWORD, screenshot } from "./helpers.ts";
+import { email, hydrated, PASSWORD, screenshot } from "./helpers.ts";
 
 /**
  * Issue 17, a keyboard-only journey: sign up, register a cloud, create a VPC with a subnet in it and
@@ -73,6 +73,7 @@ test("sign up, register a cloud, create a VPC and reach the policy matrix with t
 
   // sign up
   await page.goto("/sign-up");
+  await hydrated(page);
   await reach(page, page.getByLabel("Name"));
   await typeInto(page, page.getByLabel("Name"), "Kay Board");
   await page.keyboard.press("Tab");

@@ -1,5 +1,5 @@
 import { expect, test, type Locator } from "@playwright/test";
-import { email, expectInConsole, signUp } from "./helpers.ts";
+import { email, expectInConsole, hydrated, signUp } from "./helpers.ts";
 
 /**
  * Issue 17, bugs 5 and 6 as a person at 800 px sees them: the top bar stayed about 300 px tall on
@@ -22,6 +22,7 @@ test("at 800 px the bars stay short, row actions stay in view, the audit log nam
 
   // the Overview tells the state of the network, each tile linked to its page
   await page.goto("/");
+  await hydrated(page);
   const state = page.getByTestId("network-state");
   await expect(state.getByRole("link")).toHaveCount(4);
   await expect(page.getByTestId("state-hosts")).toContainText("no host enrolled yet");
@@ -36,6 +37,7 @@ test("at 800 px the bars stay short, row actions stay in view, the audit log nam
     ["/operations", "Operations"],
   ] as const) {
     await page.goto(path);
+    await hydrated(page);
     await expect(page).toHaveTitle(`${title} · NVI console`);
   }
   await page.keyboard.press("Tab");
@@ -47,6 +49,7 @@ test("at 800 px the bars stay short, row actions stay in view, the audit log nam
 
   // a short page: neither the navigation bar nor the top bar takes the free height
   await page.goto("/tokens");
+  await hydrated(page);
   await expect(page.getByText("No API tokens yet")).toBeVisible();
   expect((await box(page.getByRole("navigation", { name: "Main" }))).height).toBeLessThan(160);
   expect((await box(page.locator("header.topbar"))).height).toBeLessThan(80);
@@ -71,6 +74,7 @@ test("at 800 px the bars stay short, row actions stay in view, the audit log nam
 
   // the audit log: every target type in the filter; the token by its name, linked to its page
   await page.goto("/audit");
+  await hydrated(page);
   const target = page.getByLabel("Target");
   for (const type of ["token", "instance", "vpc", "subnet", "host", "cloud", "rule", "operation"])
     await expect(target.locator(`option[value="${type}"]`)).toHaveCount(1);

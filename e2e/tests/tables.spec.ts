@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { email, expectInConsole, rowAction, screenshot, signUp } from "./helpers.ts";
+import { email, expectInConsole, hydrated, rowAction, screenshot, signUp } from "./helpers.ts";
 import { seedLargeOrganization } from "./seed.ts";
 
 /**
@@ -17,6 +17,7 @@ test("1,000 instances: search, filter, sort, page; bulk stop with one progress v
   await seedLargeOrganization(me, { hosts: 100, instances: 1000, audit: 2000 });
 
   await page.goto("/instances");
+  await hydrated(page);
   await expect(page.getByTestId("page-count")).toHaveText("Showing 100 of 1,000 instances");
   await expect(page.getByRole("table", { name: "Instances" }).locator("tbody tr")).toHaveCount(100);
   await page.getByRole("button", { name: "Load more" }).click();
@@ -64,12 +65,14 @@ test("1,000 instances: search, filter, sort, page; bulk stop with one progress v
   await expect(page).toHaveURL(/\/operations\?target=/);
   await expect(page.getByText("Showing the operations of vm-0001")).toBeVisible();
   await page.goto("/operations");
+  await hydrated(page);
   await page.getByLabel("Search").fill("vm-0002");
   await expect(page.getByTestId("page-count")).toHaveText("Showing 1 of 1 operations");
   await expect(page.getByRole("table", { name: "Operations" })).toContainText("instance vm-0002");
 
   // hosts: a large cloud's table can be searched
   await page.goto("/clouds");
+  await hydrated(page);
   const searches = page.getByLabel("Search hosts");
   await expect(searches).toHaveCount(4);
   for (const box of await searches.all()) await box.fill("scale-a-h004");
@@ -78,6 +81,7 @@ test("1,000 instances: search, filter, sort, page; bulk stop with one progress v
 
   // audit: 2,000 events, searched by an instance's name, oldest first on request
   await page.goto("/audit");
+  await hydrated(page);
   const audit = page.getByTestId("audit-table");
   await expect(audit.locator("tbody tr")).toHaveCount(100);
   await page.getByLabel("Search").fill("vm-0042");

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { email, expectInConsole, screenshot, signUp } from "./helpers.ts";
+import { email, expectInConsole, hydrated, screenshot, signUp } from "./helpers.ts";
 
 test("draw a VPC across two clouds, with clear answers for bad ranges", async ({ page }) => {
   await signUp(page, { name: "Vic", email: email("vic") });
@@ -59,6 +59,7 @@ test("draw a VPC across two clouds, with clear answers for bad ranges", async ({
   await mark.getByRole("button", { name: "Set mark" }).click();
   await expect(mark.locator(".alert[role=alert]")).toHaveCount(0);
   await page.reload();
+  await hydrated(page);
   await expect(mark.getByLabel("Underlay DSCP")).toHaveValue("46");
   await screenshot(page, "vpcs");
 });

@@ -13,3 +13,4 @@ export {
 export { cachedProbe, dependencyHealth, type DependencyState, type ProbeResult, type Probes } from "./health.ts";
 export { handleAgentDownload, installScriptResponse, packageResponse, type AgentDownloads } from "./agent-downloads.ts";
 export { SerialGate } from "./serial/sessions.ts";
+export { readGate } from "./read-gate.ts";

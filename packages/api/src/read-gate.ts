@@ -38,5 +38,11 @@ const READS = new Set(["GET", "HEAD"]);
 /** Reads served at once per process: enough to keep Postgres and the CPU busy, few enough that a change is not drowned. */
 export const READS_IN_FLIGHT = 8;
 
-/** The process's gate, shared by the REST and tRPC entry points. */
-export const readGate = new ReadGate(READS_IN_FLIGHT);
+/**
+ * The process's gate, shared by the REST and tRPC entry points and the console pages' server-side
+ * reads. Kept on `globalThis`: Next.js may load this module once per bundle layer (route handlers,
+ * server components), and two gates would let twice the reads through.
+ */
+export const readGate: ReadGate = ((globalThis as { nviReadGate?: ReadGate }).nviReadGate ??= new ReadGate(
+  READS_IN_FLIGHT,
+));

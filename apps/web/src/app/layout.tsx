@@ -13,7 +13,7 @@ const themeScript = `try{var t=localStorage.getItem("nvi-theme");if(t!=="light"&
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en" suppressHydrationWarning>
+    <html lang="en" suppressHydrationWarning data-hydration="pending">
       <head>
         <script dangerouslySetInnerHTML={{ __html: themeScript }} />
       </head>

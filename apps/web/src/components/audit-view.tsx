@@ -2,6 +2,7 @@
 
 import { AUDIT_TARGET_TYPES, AuditTargetType } from "@nvi/contracts";
 import { useInfiniteQuery } from "@tanstack/react-query";
+import { AUDIT_TABLE } from "../lib/first-pages.ts";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
 import { Badge } from "./ui/badge.tsx";
@@ -13,7 +14,8 @@ import { PageHeader } from "./ui/page-header.tsx";
 import { TargetLink } from "./ui/target-link.tsx";
 import { formatUtc } from "./ui/time.ts";
 import { useFormSubmit } from "./ui/use-form-mutation.ts";
-import { nextPageParam, usePagedTable } from "./ui/use-paged-table.ts";
+import { nextPageParam } from "./ui/paged-input.ts";
+import { usePagedTable } from "./ui/use-paged-table.ts";
 
 type Filter = {
   search?: string;
@@ -55,7 +57,7 @@ function readFilter(form: FormData): Filter {
 export function AuditView() {
   const trpc = useTRPC();
   // the filters come from the form as a whole (on Apply); the log has one order, by time, newest first
-  const table = usePagedTable<Filter>({ sort: { column: "at", direction: "desc" }, sortKeys: {}, filters: {} });
+  const table = usePagedTable<Filter>({ ...AUDIT_TABLE, filters: {} });
   const events = useInfiniteQuery(
     trpc.audit.list.infiniteQueryOptions(
       { ...table.input, ...(table.sort?.direction === "asc" ? { order: "asc" as const } : {}) },

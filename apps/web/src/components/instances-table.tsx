@@ -4,6 +4,7 @@ import { INSTANCE_STATUSES, instanceStatusLabel, type InstanceDto, type VpcDto }
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useSearchParams } from "next/navigation";
 import { useState, type ReactNode } from "react";
+import { INSTANCES_TABLE } from "../lib/first-pages.ts";
 import { useTRPC } from "../trpc/client.tsx";
 import { BulkActions } from "./bulk-actions.tsx";
 import { InstanceActions } from "./instance-actions.tsx";
@@ -28,8 +29,6 @@ export const INSTANCE_STATUS_TONE: Record<InstanceDto["status"], Tone> = {
 };
 
 const RUNTIMES = ["netns", "docker", "qemu"] as const;
-const SORT_KEYS = { name: "name", address: "address", created: "created" } as const;
-
 /**
  * The Instances table, paged by the server (`instance.page`): search, status / runtime / VPC
  * filters, sort by name, address or age, "Load more", a row menu, and ticks for bulk actions.
@@ -46,16 +45,7 @@ export function InstancesTable({
   children?: (rows: InstanceDto[]) => ReactNode;
 }) {
   const trpc = useTRPC();
-  const table = usePagedTable({
-    search: useSearchParams().get("search") ?? "",
-    sort: { column: "name", direction: "asc" },
-    sortKeys: SORT_KEYS,
-    filters: {
-      status: "" as InstanceDto["status"] | "",
-      runtime: "" as InstanceDto["runtime"] | "",
-      vpcId: "" as VpcDto["id"] | "",
-    },
-  });
+  const table = usePagedTable({ search: useSearchParams().get("search") ?? "", ...INSTANCES_TABLE });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const list = useInfiniteQuery(trpc.instance.page.infiniteQueryOptions(table.input, table.paging));
   const { rows, total } = rowsOf(list.data);

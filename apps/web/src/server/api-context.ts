@@ -5,11 +5,16 @@ import { sessionUserOf } from "./auth.ts";
 
 /** Builds the API context for one console request: session cookie or bearer token. */
 export function contextFor(req: Request): ApiContext {
+  return contextOf(req.headers, req.method);
+}
+
+/** The same from a request's headers and method (a server component's prefetch: GET, the page's own cookies). */
+export function contextOf(headers: Headers, method: string): ApiContext {
   return createApiContext({
     deps: coreDeps(),
-    headers: req.headers,
-    method: req.method,
-    sourceIp: sourceIpOf(req.headers),
+    headers,
+    method,
+    sourceIp: sourceIpOf(headers),
     publicUrl: webEnv().PUBLIC_URL,
     getSessionUser: sessionUserOf,
     operations: operationQueue(),

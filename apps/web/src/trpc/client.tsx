@@ -4,7 +4,7 @@ import type { AppRouter } from "@nvi/api";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { createTRPCClient, httpBatchLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
-import { useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { issuesText } from "../lib/issues-text.ts";
 
 export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
@@ -31,6 +31,11 @@ export function Providers({ children }: { children: ReactNode }) {
       }),
   );
   const [trpcClient] = useState(() => createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: "/api/trpc" })] }));
+  // Pages come with their data in the HTML (server/prefetch.tsx), so rows show before React runs:
+  // this mark says the page now answers clicks (the page-load bench and the e2e tests wait for it).
+  useEffect(() => {
+    document.documentElement.dataset.hydration = "done";
+  }, []);
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>

@@ -1,7 +1,6 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { SortState } from "./sort.ts";
 
 /** `value`, once it has stopped changing for `ms` (a search box asks the server once per pause). */
 export function useDebounced<T>(value: T, ms = 250): T {
@@ -11,18 +10,6 @@ export function useDebounced<T>(value: T, ms = 250): T {
     return () => clearTimeout(t);
   }, [value, ms]);
   return settled;
-}
-
-/**
- * A paged list's sort as the API takes it: the column's server key and direction, or nothing
- * (the server's default order) when the table is unsorted.
- */
-export function sortParams<K extends string>(
-  sort: SortState | null,
-  keys: Record<string, K>,
-): { sort?: K; order?: "asc" | "desc" } {
-  const key = sort ? keys[sort.column] : undefined;
-  return key && sort ? { sort: key, order: sort.direction } : {};
 }
 
 /** The pages of an infinite query as one list of rows, with the total of the first page. */

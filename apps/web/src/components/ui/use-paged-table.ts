@@ -2,36 +2,9 @@
 
 import { keepPreviousData } from "@tanstack/react-query";
 import { useState, type ChangeEvent } from "react";
-import { sortParams, useDebounced } from "./paged-list.tsx";
+import { useDebounced } from "./paged-list.tsx";
+import { nextPageParam, PAGE_SIZE, pagedInput, type Filters } from "./paged-input.ts";
 import type { SortState } from "./sort.ts";
-
-/** A table's filters by name; "" or undefined is "any" and is not sent. */
-type Filters = Record<string, string | undefined>;
-/** The filters the API is sent: the ones chosen, without "any". */
-type Chosen<F extends Filters> = { [K in keyof F]?: Exclude<F[K], "" | undefined> };
-
-/**
- * A paged list's input as its procedure takes it: page size, the sort (nothing while unsorted), the
- * search if any, and only the filters that are not "any". Pure, so what a table asks is unit-tested.
- */
-export function pagedInput<F extends Filters, S extends string>(o: {
-  limit: number;
-  sort: SortState | null;
-  sortKeys: Record<string, S>;
-  search: string;
-  filters: F;
-}) {
-  const chosen = Object.fromEntries(Object.entries(o.filters).filter(([, v]) => v !== "" && v !== undefined));
-  return {
-    limit: o.limit,
-    ...sortParams(o.sort, o.sortKeys),
-    ...(o.search ? { search: o.search } : {}),
-    ...(chosen as Chosen<F>),
-  };
-}
-
-/** The cursor of the page after `page`, as an infinite query wants it (undefined: no more pages). */
-export const nextPageParam = (page: { nextCursor: string | null }) => page.nextCursor ?? undefined;
 
 export interface PagedTableOptions<F extends Filters, S extends string> {
   /** the column the table starts sorted by (a `DataTable` column key), or null: the server's order */
@@ -42,7 +15,7 @@ export interface PagedTableOptions<F extends Filters, S extends string> {
   filters?: F;
   /** what the search box starts with (a `?search=` link) */
   search?: string;
-  /** rows per page (default 100) */
+  /** rows per page (default `PAGE_SIZE`) */
   limit?: number;
 }
 
@@ -60,7 +33,7 @@ export function usePagedTable<F extends Filters = Record<never, string>, S exten
   const [filters, setFilters] = useState<F>(o.filters ?? ({} as F));
   const [sort, setSort] = useState<SortState | null>(o.sort);
   const q = useDebounced(search.trim());
-  const input = pagedInput({ limit: o.limit ?? 100, sort, sortKeys: o.sortKeys, search: q, filters });
+  const input = pagedInput({ limit: o.limit ?? PAGE_SIZE, sort, sortKeys: o.sortKeys, search: q, filters });
   return {
     /** the search box's props (an `InputField`'s `value` and `onChange`) */
     searchBox: { value: search, onChange: (e: ChangeEvent<HTMLInputElement>) => setSearch(e.target.value) },

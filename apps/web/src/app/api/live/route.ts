@@ -1,12 +1,15 @@
-import { changeMarker } from "@nvi/core";
+import { isLiveMark } from "../../../lib/live-mark.ts";
 import { contextFor } from "../../../server/api-context.ts";
+import { liveMark } from "../../../server/live-mark.ts";
 
 export const dynamic = "force-dynamic";
 
 /**
  * Server-sent events for the console: `change` whenever an operation or instance of the caller's
  * organization moves (checked every second against Postgres; replicas need nothing shared), a
- * keep-alive comment otherwise. Browsers reconnect on their own (retry 3 s).
+ * keep-alive comment otherwise. Browsers reconnect on their own (retry 3 s). `?since=<mark>` (the
+ * mark a server-rendered page's data was read at, lib/live-mark.ts) holds the first `change` back
+ * unless something moved after it; without it, the first tick always says `change`.
  */
 export async function GET(req: Request): Promise<Response> {
   const ctx = contextFor(req);
@@ -24,10 +27,11 @@ export async function GET(req: Request): Promise<Response> {
     async start(controller) {
       const send = (text: string): void => controller.enqueue(encoder.encode(text));
       send("retry: 3000\n\n");
-      let last = "";
+      const since = new URL(req.url).searchParams.get("since");
+      let last = isLiveMark(since) ? since : "";
       for (let tick = 0; !req.signal.aborted; tick++) {
         try {
-          const mark = await changeMarker(core);
+          const mark = await liveMark(core);
           if (mark !== last) {
             last = mark;
             send(`event: change\ndata: ${JSON.stringify({ at: new Date().toISOString() })}\n\n`);

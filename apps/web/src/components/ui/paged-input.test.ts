@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { nextPageParam, pagedInput } from "./use-paged-table.ts";
+import { nextPageParam, pagedInput } from "./paged-input.ts";
 
 describe("a paged table's input", () => {
   const keys = { name: "name", when: "created" } as const;

@@ -1,0 +1,54 @@
+import { expect, test, type Locator } from "@playwright/test";
+import { email, expectInConsole, hydrated, signUp } from "./helpers.ts";
+import { seedLargeOrganization } from "./seed.ts";
+
+/**
+ * Issue 17, page loads: Topology, Instances and Audit bring their first data with the HTML
+ * (apps/web/src/server/prefetch.tsx) instead of asking for it once their scripts have run. The data
+ * is in the server's answer, the browser does not ask for it again, and the live stream (which
+ * used to say "change" at once, making the page fetch everything twice) starts from the page's mark.
+ */
+test("Topology, Instances and Audit come with their data: in the HTML, not asked for again", async ({ page }) => {
+  test.setTimeout(90_000);
+  const me = email("pagedata");
+  await signUp(page, { name: "Page data", email: me });
+  await expectInConsole(page);
+  await seedLargeOrganization(me, { hosts: 10, instances: 150, audit: 150 });
+
+  // the server's answer already holds the first page of rows, and the canvas's hosts
+  const html = async (path: string) => (await page.request.get(path)).text();
+  expect((await html("/instances")).match(/data-testid="instance-vm-\d{4}"/g)?.length).toBe(100);
+  expect((await html("/audit")).match(/<tr[ >]/g)?.length).toBe(101); // the header and 100 events
+  expect(await html("/topology")).toMatch(/scale-gw-1-h\d{3}/);
+
+  const asked: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/api/trpc/")) asked.push(decodeURIComponent(new URL(r.url()).pathname));
+  });
+  const pages: { path: string; shown: Locator; procedure: string; live: boolean }[] = [
+    { path: "/instances", shown: page.getByTestId("instance-vm-0000"), procedure: "instance.page", live: true },
+    {
+      path: "/audit",
+      shown: page.getByTestId("audit-table").locator("tbody tr").nth(99),
+      procedure: "audit.list",
+      live: false,
+    },
+    {
+      path: "/topology",
+      shown: page.locator('[data-testid^="topo-host-"]').first(),
+      procedure: "topology.get",
+      live: true,
+    },
+  ];
+  for (const p of pages) {
+    const stream = p.live ? page.waitForRequest(/\/api\/live/) : null;
+    await page.goto(p.path);
+    await hydrated(page);
+    await expect(p.shown).toBeVisible();
+    // the stream opens with the mark the page's data was read at
+    if (stream) expect(new URL((await stream).url()).searchParams.get("since")).toMatch(/^[\w-]{16}$/);
+    // the stream checks once a second: two of its ticks pass without the page asking again
+    await page.waitForTimeout(2_500);
+    expect(asked.filter((a) => a.includes(p.procedure))).toEqual([]);
+  }
+});
