@@ -80,4 +80,102 @@ describe("the agent's command loop", () => {
     stopping = true;
     await loop;
   });
+
+  // A container Docker restarted comes back in a new namespace with a new eth0, its TX checksum offload
+  // on again; across clouds every TCP and UDP packet of it then arrives with a bad checksum
+  // (packages/controller README, "Checksums"). The agent re-plugs it and turns the offload off again.
+  for (const crossCloud of [true, false])
+    it(`re-plugs a restarted container${crossCloud ? " and turns its TX checksum offload off again (cross-cloud host)" : ", offload left alone (no cross-cloud)"}`, async () => {
+      dir = await mkdtemp(path.join(tmpdir(), "nvi-cmdloop-"));
+      const spec = instanceSpec({ instanceId: "inst_d", runtime: "docker", image: "nginx:1" });
+      let plugged = false;
+      const ran: string[] = [];
+      const answer = (cmd: string, args: readonly string[]): string => {
+        const line = `${cmd} ${args.join(" ")}`;
+        ran.push(line);
+        if (line === "docker ps --filter label=nvi.host=host_1 --format {{.Names}}") return "nvi-inst_d\n";
+        if (line === "docker inspect -f {{.State.Pid}} {{.State.Running}} nvi-inst_d") return "4242 true";
+        // Docker's restart left the container without our eth0, until the agent plugs it again
+        if (line === "nsenter -t 4242 -n ip link show eth0") {
+          if (!plugged) throw new Error('Device "eth0" does not exist.');
+          return "";
+        }
+        if (line.startsWith("docker inspect -f {{index .Config.Labels")) return JSON.stringify(spec);
+        if (cmd === "ovs-vsctl" && args.includes("add-port")) plugged = true;
+        return cmd === "ovs-vsctl" && args.at(-1) === "ofport" ? "9" : "";
+      };
+      const run = (cmd: string, args: readonly string[]) =>
+        new Promise<string>((resolve) => resolve(answer(cmd, args)));
+      let stopping = false;
+      let polls = 0;
+      const loop = commandLoop({
+        api: {
+          commands: () => (polls++, Promise.resolve({ commands: [], missing: [] })),
+          result: () => Promise.resolve({ recorded: true as const }),
+        },
+        credential: () => "cred",
+        run,
+        bridge: "br-test",
+        hostId: "host_1",
+        qemu: { imageDir: dir, vmDir: path.join(dir, "vms"), accel: "tcg" },
+        crossCloud: () => crossCloud,
+        stopping: () => stopping,
+        log: () => {},
+        pollMs: 10,
+      });
+      await until(() => plugged && polls >= 3);
+      stopping = true;
+      await loop;
+      const offloadOff = ran.filter((l) => l === "nsenter -t 4242 -n ethtool -K eth0 tx off");
+      expect(offloadOff).toHaveLength(crossCloud ? 1 : 0);
+      if (crossCloud) expect(ran.indexOf(offloadOff[0]!)).toBeGreaterThan(ran.findIndex((l) => l.includes("add-port")));
+    });
+
+  it("turns the offload off once for the instances already running when the host starts talking across clouds", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "nvi-cmdloop-"));
+    const ran: string[] = [];
+    const answer = (cmd: string, args: readonly string[]): string => {
+      const line = `${cmd} ${args.join(" ")}`;
+      ran.push(line);
+      if (line === "ovs-vsctl list-ports br-test") return "nvinst_n\nnvinst_k\nnvinst_v\n";
+      const ids = /^ovs-vsctl get interface nv(inst_[nkv]) external_ids$/.exec(line);
+      if (ids) return `{attached-mac="0a:00:00:00:00:01", nvi-instance=${ids[1]}, nvi-ip="10.0.0.2"}`;
+      if (line === "ip netns list") return "nvi-inst_n (id: 3)\nother\n";
+      if (line === "docker inspect -f {{.State.Pid}} {{.State.Running}} nvi-inst_k") return "5151 true";
+      if (line.startsWith("docker inspect")) throw new Error("No such object"); // inst_v is a VM
+      return cmd === "ovs-vsctl" && args.at(-1) === "ofport" ? "5" : "";
+    };
+    const run = (cmd: string, args: readonly string[]) => new Promise<string>((resolve) => resolve(answer(cmd, args)));
+    let cross = false;
+    let polls = 0;
+    let stopping = false;
+    const loop = commandLoop({
+      api: {
+        commands: () => (polls++, Promise.resolve({ commands: [], missing: [] })),
+        result: () => Promise.resolve({ recorded: true as const }),
+      },
+      credential: () => "cred",
+      run,
+      bridge: "br-test",
+      hostId: "host_1",
+      qemu: { imageDir: dir, vmDir: path.join(dir, "vms"), accel: "tcg" },
+      crossCloud: () => cross,
+      stopping: () => stopping,
+      log: () => {},
+      pollMs: 10,
+    });
+    const offloadOff = () => ran.filter((l) => l.endsWith("ethtool -K eth0 tx off"));
+    await until(() => polls >= 3);
+    expect(offloadOff()).toEqual([]);
+    cross = true; // the console's heartbeat answer: this host's cloud now reaches others through gateways
+    const flippedAt = polls;
+    await until(() => polls >= flippedAt + 4);
+    stopping = true;
+    await loop;
+    // once each, netns and Docker; the VM's guest owns its NIC
+    expect(offloadOff().sort()).toEqual([
+      "ip netns exec nvi-inst_n ethtool -K eth0 tx off",
+      "nsenter -t 5151 -n ethtool -K eth0 tx off",
+    ]);
+  });
 });

@@ -4,6 +4,7 @@ import { CommandQueue } from "./command-queue.ts";
 import { inventoryOf, runCommand } from "./commands.ts";
 import type { controlPlane } from "./control-plane.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
+import { txChecksumOff, txChecksumOffAll } from "./runtimes/offload.ts";
 import { relaunchQemu, wantedVms, type QemuConfig } from "./runtimes/qemu.ts";
 import { VmWatcher } from "./runtimes/qemu-watch.ts";
 import type { Runner } from "./veb.ts";
@@ -56,17 +57,36 @@ export async function commandLoop(c: CommandLoopConfig): Promise<void> {
         log,
       })
     : null;
+  // whether the instances plugged here already had their TX checksum offload turned off for cross-cloud traffic
+  let offloadOff = false;
   while (!c.stopping()) {
     try {
       // commands enter the queue only below, in this loop: an instance not busy now stays so meanwhile
       await vmWatcher?.tick();
       if (bridge) {
+        // the console just said (or said first since this agent started) that instances here talk across
+        // clouds: the ones already running get their offload off, as new ones do at start
+        if (c.crossCloud() && !offloadOff) {
+          const { done, failed } = await txChecksumOffAll(run, bridge, c.netnsPrefix);
+          if (done.length > 0) log("info", "TX checksum offload off for cross-cloud traffic", { instances: done });
+          for (const f of failed) log("warn", "could not turn an instance's TX checksum offload off", f);
+        }
+        offloadOff = c.crossCloud();
         const busy = (id: string) => queue.busy(id);
         const replugged = await replugRestartedContainers(run, bridge, c.hostId, { busy }).catch((e: Error) => {
           log("warn", "could not re-plug a restarted container", { error: e.message });
           return [];
         });
         if (replugged.length > 0) log("info", "re-plugged restarted containers", { instances: replugged });
+        // a restarted container's new eth0 came with its offloads on: off again where instances talk across clouds
+        if (c.crossCloud())
+          for (const id of replugged)
+            await txChecksumOff(run, "docker", id).catch((e: Error) =>
+              log("warn", "could not turn a re-plugged container's TX checksum offload off", {
+                instanceId: id,
+                error: e.message,
+              }),
+            );
       }
       if (queue.lost) [resume, queue.lost] = [true, false];
       const { commands, missing } = await api.commands(
