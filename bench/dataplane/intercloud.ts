@@ -11,7 +11,7 @@
  * - ping round trips of the four paths.
  * Then the first packet of brand-new pairs across clouds (a fresh instance each, one ping: the TSC
  * sets the pair up on four VEBs before the packet goes), against the tunnel's round trip (a mesh whose
- * tunnel is up sends a first packet at its round trip). Needs root, iperf3, ab, wireguard-go.
+ * tunnel is up sends a first packet at its round trip). Needs root, iperf3, ab, wireguard-go, nft, ethtool.
  *
  *   node --import tsx bench/dataplane/intercloud.ts [--rounds 3] [--seconds 5] [--conn-seconds 20] [--first 10] [--gro]
  */
@@ -42,7 +42,10 @@ const sh = (ns: string, cmd: string, timeoutMs = 60_000) =>
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const T = { tenantId: "org_bench", vpcId: "vpc_bench" };
 
-/** CPU seconds so far of the processes on a packet's way, by name, and the machine's softirq (kernel forwarding). */
+/**
+ * CPU seconds so far of the long-lived processes on a packet's way, by name, and the machine's softirq
+ * (kernel forwarding). iperf3's own share is not counted: both ends have exited when it is read.
+ */
 function cpuNow(): Map<string, number> {
   const out = new Map<string, number>();
   const hz = 100;
@@ -54,7 +57,7 @@ function cpuNow(): Map<string, number> {
       continue; // gone meanwhile
     }
     const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    if (!["ovs-vswitchd", "wireguard-go", "iperf3"].includes(name)) continue;
+    if (!["ovs-vswitchd", "wireguard-go"].includes(name)) continue;
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / hz);
   }
@@ -62,8 +65,13 @@ function cpuNow(): Map<string, number> {
   out.set("softirq", Number(cpu[7]) / hz);
   return out;
 }
-const cpuSince = (before: Map<string, number>, seconds: number): string =>
-  [...cpuNow()].map(([k, v]) => `${k} ${(((v - (before.get(k) ?? 0)) / seconds) * 100).toFixed(0)} %`).join(", ");
+/** Each one's share of a CPU since `before` was read at `since` (performance.now()). */
+function cpuSince(before: Map<string, number>, since: number): string {
+  const seconds = (performance.now() - since) / 1000;
+  return [...cpuNow()]
+    .map(([k, v]) => `${k} ${(((v - (before.get(k) ?? 0)) / seconds) * 100).toFixed(0)} %`)
+    .join(", ");
+}
 
 const servers: ChildProcess[] = [];
 const HTTP_JS = `require("http").createServer((q, r) => r.end("ok\\n")).listen(80, "0.0.0.0", () => console.log("ready"));`;
@@ -147,9 +155,9 @@ try {
       await sh(p.server, `iperf3 -s -D -1 -p 5201 ${p.bind ? "-B " + p.ip : ""}`);
       await new Promise((r) => setTimeout(r, 500));
       const bind = p.bind ? `-B ${p.bind}` : "";
-      const cpu0 = cpuNow();
+      const [cpu0, t0] = [cpuNow(), performance.now()];
       const out = (await sh(p.client, `iperf3 -c ${p.ip} ${bind} -p 5201 -t ${SECONDS} -J`)).out;
-      const cpu = cpuSince(cpu0, SECONDS);
+      const cpu = cpuSince(cpu0, t0);
       type Iperf = { end?: { sum_received?: { bits_per_second: number }; sum_sent?: { retransmits: number } } };
       let j: Iperf = {};
       try {

@@ -17,6 +17,39 @@ async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((r) => setTimeout(r, 5));
 }
 
+/** The loop on a scripted host (VEB `br-test`), polling every 10 ms, its commands handed out from `handout`. */
+function loopOn(o: {
+  run: (cmd: string, args: readonly string[]) => Promise<string>;
+  crossCloud: () => boolean;
+  handout?: PolledCommand[][];
+  log?: (level: "info" | "warn" | "error", msg: string) => void;
+}) {
+  let stopping = false;
+  let polls = 0;
+  const done = commandLoop({
+    api: {
+      commands: () => (polls++, Promise.resolve({ commands: o.handout?.shift() ?? [], missing: [] })),
+      result: () => Promise.resolve({ recorded: true as const }),
+    },
+    credential: () => "cred",
+    run: o.run,
+    bridge: "br-test",
+    hostId: "host_1",
+    qemu: { imageDir: dir!, vmDir: path.join(dir!, "vms"), accel: "tcg" },
+    crossCloud: o.crossCloud,
+    stopping: () => stopping,
+    log: o.log ?? (() => {}),
+    pollMs: 10,
+  });
+  return {
+    polls: () => polls,
+    stop: async () => {
+      stopping = true;
+      await done;
+    },
+  };
+}
+
 describe("the agent's command loop", () => {
   it("answers a probe on one instance while another instance's start is still running", async () => {
     dir = await mkdtemp(path.join(tmpdir(), "nvi-cmdloop-"));
@@ -101,31 +134,17 @@ describe("the agent's command loop", () => {
           return "";
         }
         if (line.startsWith("docker inspect -f {{index .Config.Labels")) return JSON.stringify(spec);
+        // once plugged, the port is on the VEB like any instance's
+        if (plugged && line === "ovs-vsctl list-ports br-test") return "nvinst_d\n";
+        if (plugged && line === "ovs-vsctl get interface nvinst_d external_ids") return "{nvi-instance=inst_d}";
         if (cmd === "ovs-vsctl" && args.includes("add-port")) plugged = true;
         return cmd === "ovs-vsctl" && args.at(-1) === "ofport" ? "9" : "";
       };
       const run = (cmd: string, args: readonly string[]) =>
         new Promise<string>((resolve) => resolve(answer(cmd, args)));
-      let stopping = false;
-      let polls = 0;
-      const loop = commandLoop({
-        api: {
-          commands: () => (polls++, Promise.resolve({ commands: [], missing: [] })),
-          result: () => Promise.resolve({ recorded: true as const }),
-        },
-        credential: () => "cred",
-        run,
-        bridge: "br-test",
-        hostId: "host_1",
-        qemu: { imageDir: dir, vmDir: path.join(dir, "vms"), accel: "tcg" },
-        crossCloud: () => crossCloud,
-        stopping: () => stopping,
-        log: () => {},
-        pollMs: 10,
-      });
-      await until(() => plugged && polls >= 3);
-      stopping = true;
-      await loop;
+      const loop = loopOn({ run, crossCloud: () => crossCloud });
+      await until(() => plugged && loop.polls() >= 3);
+      await loop.stop();
       const offloadOff = ran.filter((l) => l === "nsenter -t 4242 -n ethtool -K eth0 tx off");
       expect(offloadOff).toHaveLength(crossCloud ? 1 : 0);
       if (crossCloud) expect(ran.indexOf(offloadOff[0]!)).toBeGreaterThan(ran.findIndex((l) => l.includes("add-port")));
@@ -147,35 +166,69 @@ describe("the agent's command loop", () => {
     };
     const run = (cmd: string, args: readonly string[]) => new Promise<string>((resolve) => resolve(answer(cmd, args)));
     let cross = false;
-    let polls = 0;
-    let stopping = false;
-    const loop = commandLoop({
-      api: {
-        commands: () => (polls++, Promise.resolve({ commands: [], missing: [] })),
-        result: () => Promise.resolve({ recorded: true as const }),
-      },
-      credential: () => "cred",
-      run,
-      bridge: "br-test",
-      hostId: "host_1",
-      qemu: { imageDir: dir, vmDir: path.join(dir, "vms"), accel: "tcg" },
-      crossCloud: () => cross,
-      stopping: () => stopping,
-      log: () => {},
-      pollMs: 10,
-    });
+    const loop = loopOn({ run, crossCloud: () => cross });
     const offloadOff = () => ran.filter((l) => l.endsWith("ethtool -K eth0 tx off"));
-    await until(() => polls >= 3);
+    await until(() => loop.polls() >= 3);
     expect(offloadOff()).toEqual([]);
     cross = true; // the console's heartbeat answer: this host's cloud now reaches others through gateways
-    const flippedAt = polls;
-    await until(() => polls >= flippedAt + 4);
-    stopping = true;
-    await loop;
+    const flippedAt = loop.polls();
+    await until(() => loop.polls() >= flippedAt + 4);
+    await loop.stop();
     // once each, netns and Docker; the VM's guest owns its NIC
     expect(offloadOff().sort()).toEqual([
       "ip netns exec nvi-inst_n ethtool -K eth0 tx off",
       "nsenter -t 5151 -n ethtool -K eth0 tx off",
     ]);
+  });
+
+  it("leaves an instance with a command running for a later poll, and tries a failed one again (warned once)", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "nvi-cmdloop-"));
+    const ran: string[] = [];
+    let failures = 2; // inst_n's ethtool fails twice, then works
+    let sPlugged = false;
+    let sWaited = false;
+    let letStartEnd = () => {};
+    const startHangs = new Promise<void>((r) => (letStartEnd = r));
+    const answer = (cmd: string, args: readonly string[]): string => {
+      const line = `${cmd} ${args.join(" ")}`;
+      ran.push(line);
+      if (line.includes("add-port") && line.includes("nvinst_s")) sPlugged = true;
+      if (line === "ovs-vsctl list-ports br-test") return sPlugged ? "nvinst_n\nnvinst_s\n" : "nvinst_n\n";
+      const ids = /^ovs-vsctl get interface nv(inst_[ns]) external_ids$/.exec(line);
+      if (ids) return `{nvi-instance=${ids[1]}}`;
+      if (line === "ip netns list") return "nvi-inst_n\nnvi-inst_s\n";
+      if (line === "ip netns exec nvi-inst_n ethtool -K eth0 tx off" && failures-- > 0) throw new Error("busy device");
+      return cmd === "ovs-vsctl" && args.at(-1) === "ofport" ? "5" : "";
+    };
+    // inst_s's start is still running once its port is plugged (its own offload step hangs a while)
+    const run = async (cmd: string, args: readonly string[]) => {
+      if (!sWaited && `${cmd} ${args.join(" ")}` === "ip netns exec nvi-inst_s ethtool -K eth0 tx off") {
+        sWaited = true;
+        await startHangs;
+      }
+      return answer(cmd, args);
+    };
+    const handout: PolledCommand[][] = [
+      [{ id: "cmd_s", body: { kind: "instance.start", spec: instanceSpec({ instanceId: "inst_s" }) } }],
+    ];
+    const warnings: string[] = [];
+    const loop = loopOn({
+      run,
+      crossCloud: () => true,
+      handout,
+      log: (level, msg) => void (level === "warn" && warnings.push(msg)),
+    });
+    const off = (id: string) => ran.filter((l) => l === `ip netns exec nvi-${id} ethtool -K eth0 tx off`).length;
+    await until(() => sWaited && loop.polls() >= 5);
+    expect(off("inst_s")).toBe(0); // plugged, but its start is still running: not touched
+    expect(off("inst_n")).toBe(3); // two failures, then done, then left alone
+    expect(warnings.filter((w) => w.includes("TX checksum offload"))).toHaveLength(1);
+    letStartEnd();
+    await until(() => off("inst_s") >= 2); // its start's own, then the sweep's once it is no longer busy
+    const at = loop.polls();
+    await until(() => loop.polls() >= at + 3);
+    await loop.stop();
+    expect(off("inst_s")).toBe(2);
+    expect(off("inst_n")).toBe(3);
   });
 });

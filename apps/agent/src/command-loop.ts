@@ -4,7 +4,7 @@ import { CommandQueue } from "./command-queue.ts";
 import { inventoryOf, runCommand } from "./commands.ts";
 import type { controlPlane } from "./control-plane.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
-import { txChecksumOff, txChecksumOffAll } from "./runtimes/offload.ts";
+import { CrossCloudOffload } from "./runtimes/offload.ts";
 import { relaunchQemu, wantedVms, type QemuConfig } from "./runtimes/qemu.ts";
 import { VmWatcher } from "./runtimes/qemu-watch.ts";
 import type { Runner } from "./veb.ts";
@@ -57,41 +57,32 @@ export async function commandLoop(c: CommandLoopConfig): Promise<void> {
         log,
       })
     : null;
-  // whether the instances plugged here already had their TX checksum offload turned off for cross-cloud traffic
-  let offloadOff = false;
+  const offload = new CrossCloudOffload({ run, netnsPrefix: c.netnsPrefix, log });
   while (!c.stopping()) {
     try {
       // commands enter the queue only below, in this loop: an instance not busy now stays so meanwhile
       await vmWatcher?.tick();
+      const busy = (id: string) => queue.busy(id);
       if (bridge) {
-        // the console just said (or said first since this agent started) that instances here talk across
-        // clouds: the ones already running get their offload off, as new ones do at start
-        if (c.crossCloud() && !offloadOff) {
-          const { done, failed } = await txChecksumOffAll(run, bridge, c.netnsPrefix);
-          if (done.length > 0) log("info", "TX checksum offload off for cross-cloud traffic", { instances: done });
-          for (const f of failed) log("warn", "could not turn an instance's TX checksum offload off", f);
-        }
-        offloadOff = c.crossCloud();
-        const busy = (id: string) => queue.busy(id);
         const replugged = await replugRestartedContainers(run, bridge, c.hostId, { busy }).catch((e: Error) => {
           log("warn", "could not re-plug a restarted container", { error: e.message });
           return [];
         });
         if (replugged.length > 0) log("info", "re-plugged restarted containers", { instances: replugged });
-        // a restarted container's new eth0 came with its offloads on: off again where instances talk across clouds
-        if (c.crossCloud())
-          for (const id of replugged)
-            await txChecksumOff(run, "docker", id).catch((e: Error) =>
-              log("warn", "could not turn a re-plugged container's TX checksum offload off", {
-                instanceId: id,
-                error: e.message,
-              }),
-            );
+        for (const id of replugged) offload.forget(id); // a new eth0, its offload on again
       }
+      const inventory = await inventoryOf(run, bridge);
+      // instances here talk across clouds: TX checksum offload off on every one plugged (README, "Checksums")
+      if (c.crossCloud())
+        await offload.sweep(
+          inventory.map((i) => i.instanceId),
+          busy,
+        );
+      else offload.reset();
       if (queue.lost) [resume, queue.lost] = [true, false];
       const { commands, missing } = await api.commands(
         c.credential(),
-        await inventoryOf(run, bridge),
+        inventory,
         resume,
         queue.inFlight().slice(0, MAX_RUNNING_COMMANDS),
       );

@@ -1,6 +1,5 @@
 import type { InstanceRuntime } from "@nvi/contracts";
 import type { Runner } from "../runner.ts";
-import { listBindings } from "../veb.ts";
 import { containerName, inspect } from "./docker.ts";
 import { netnsName } from "./netns.ts";
 
@@ -17,42 +16,76 @@ export async function txChecksumOff(
   runtime: InstanceRuntime,
   instanceId: string,
   netnsPrefix?: string,
-): Promise<void> {
-  if (runtime === "netns")
+): Promise<boolean> {
+  if (runtime === "netns") {
     await run("ip", ["netns", "exec", netnsName(instanceId, netnsPrefix), "ethtool", "-K", "eth0", "tx", "off"]);
+    return true;
+  }
   if (runtime === "docker") {
     const c = await inspect(run, containerName(instanceId));
-    if (c?.running) await run("nsenter", ["-t", String(c.pid), "-n", "ethtool", "-K", "eth0", "tx", "off"]);
-  }
-}
-
-/**
- * The same for every netns and Docker instance plugged into `bridge`: when this host's instances
- * start talking across clouds (the console's heartbeat answer turns `crossCloud` on, or the agent
- * starts on such a host), those already running had their offload on. Returns the instances done;
- * one that fails is left for the caller to log, the others are still done.
- */
-export async function txChecksumOffAll(
-  run: Runner,
-  bridge: string,
-  netnsPrefix?: string,
-): Promise<{ done: string[]; failed: { instanceId: string; error: string }[] }> {
-  const namespaces = new Set(
-    (await run("ip", ["netns", "list"]).catch(() => ""))
-      .split("\n")
-      .map((l) => l.split(" ")[0])
-      .filter(Boolean),
-  );
-  const out = { done: [] as string[], failed: [] as { instanceId: string; error: string }[] };
-  for (const { instanceId } of await listBindings(run, bridge)) {
-    // a netns instance has its namespace; a VM's tap has neither (its guest owns its offloads)
-    const runtime = namespaces.has(netnsName(instanceId, netnsPrefix)) ? "netns" : "docker";
-    try {
-      await txChecksumOff(run, runtime, instanceId, netnsPrefix);
-      out.done.push(instanceId);
-    } catch (e) {
-      out.failed.push({ instanceId, error: (e as Error).message });
+    if (c?.running) {
+      await run("nsenter", ["-t", String(c.pid), "-n", "ethtool", "-K", "eth0", "tx", "off"]);
+      return true;
     }
   }
-  return out;
+  return false;
+}
+
+type Log = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+
+/**
+ * Keeps TX checksum offload off on every netns and Docker instance plugged here while the host's
+ * instances talk across clouds, whenever they came: started before the console said so (or before
+ * this agent started), started by a command that read `crossCloud` before it turned on, or a container
+ * Docker restarted (`forget`: its new eth0 has the offload on again). `sweep` runs on every command
+ * poll over what is plugged; an instance with a command running is left for a later poll, one that
+ * fails is tried again at every poll (warned once). A VM's tap is counted as done: its guest owns its NIC.
+ */
+export class CrossCloudOffload {
+  private readonly off = new Set<string>();
+  private readonly warned = new Set<string>();
+  constructor(private readonly o: { run: Runner; netnsPrefix?: string | undefined; log: Log }) {}
+
+  /** A container's eth0 was made again: its offload is on. */
+  forget(instanceId: string): void {
+    this.off.delete(instanceId);
+  }
+
+  /** The host does not talk across clouds (any more): nothing is known to be off. */
+  reset(): void {
+    this.off.clear();
+    this.warned.clear();
+  }
+
+  /** Turns the offload off where it may be on; returns the instances it changed. */
+  async sweep(plugged: readonly string[], busy: (instanceId: string) => boolean): Promise<string[]> {
+    const todo = plugged.filter((id) => !this.off.has(id) && !busy(id));
+    if (todo.length === 0) return [];
+    // which are netns instances; without the list, nothing is guessed: the next poll tries again
+    const listing = await this.o.run("ip", ["netns", "list"]).catch((e: Error) => {
+      this.o.log("warn", "could not list network namespaces for the TX checksum offload", { error: e.message });
+      return null;
+    });
+    if (listing === null) return [];
+    const namespaces = new Set(listing.split("\n").map((l) => l.split(" ")[0]));
+    const changed: string[] = [];
+    for (const id of todo) {
+      const runtime = namespaces.has(netnsName(id, this.o.netnsPrefix)) ? "netns" : "docker";
+      try {
+        if (await txChecksumOff(this.o.run, runtime, id, this.o.netnsPrefix)) changed.push(id);
+        this.off.add(id);
+        this.warned.delete(id);
+      } catch (e) {
+        if (!this.warned.has(id))
+          this.o.log("warn", "could not turn an instance's TX checksum offload off; trying again", {
+            instanceId: id,
+            error: (e as Error).message,
+          });
+        this.warned.add(id);
+      }
+    }
+    if (changed.length > 0)
+      this.o.log("info", "TX checksum offload off for cross-cloud traffic", { instances: changed });
+    return changed;
+  }
 }

@@ -13,8 +13,8 @@ import { Badge, type Tone } from "./ui/badge.tsx";
 import { DataTable, WithDetail } from "./ui/data-table.tsx";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { InputField, SelectField } from "./ui/form-card.tsx";
+import { LocalTime } from "./ui/local-time.tsx";
 import { PageFooter, rowsOf } from "./ui/paged-list.tsx";
-import { formatDateTime } from "./ui/time.ts";
 import { usePagedTable } from "./ui/use-paged-table.ts";
 
 export const INSTANCE_STATUS_TONE: Record<InstanceDto["status"], Tone> = {
@@ -131,7 +131,7 @@ export function InstancesTable({
             cell: (i) => <WithDetail main={i.runtime} detail={i.image} />,
           },
           { key: "labels", header: "Labels", cell: (i) => <InstanceLabels instance={i} /> },
-          { key: "created", header: "Launched", sortKey: "created", cell: (i) => formatDateTime(i.createdAt) },
+          { key: "created", header: "Launched", sortKey: "created", cell: (i) => <LocalTime when={i.createdAt} /> },
         ]}
         actions={(i) => <InstanceActions instance={i} />}
       />

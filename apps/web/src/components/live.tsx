@@ -14,7 +14,9 @@ export function useLiveUpdates(): boolean {
   const queryClient = useQueryClient();
   const [connected, setConnected] = useState(false);
   useEffect(() => {
+    // the mark vouches only for the data the page came with: used once, by the first stream after it
     const since = queryClient.getQueryData<string>(LIVE_MARK_KEY);
+    queryClient.removeQueries({ queryKey: LIVE_MARK_KEY });
     const source = new EventSource(isLiveMark(since) ? `/api/live?since=${since}` : "/api/live");
     source.addEventListener("open", () => setConnected(true));
     source.addEventListener("error", () => setConnected(false));

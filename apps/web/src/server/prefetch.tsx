@@ -61,21 +61,34 @@ export async function Prefetched({
   children: ReactNode;
 }) {
   const queryClient = requestQueryClient();
-  const reads = readGate.admit("GET", async () => {
-    if (live) await markLive(queryClient).catch(() => undefined); // no mark: the stream's first tick says "change"
-    const results = await Promise.allSettled(load(requestTrpc(), queryClient));
-    for (const r of results)
-      if (r.status === "rejected" && isInternal(r.reason)) logInternalError(r.reason, "prefetch");
-  });
+  let late = false; // the HTML went without this data: reads not started by then are not worth making
+  let mark: string | null = null;
+  const reads = readGate
+    .admit("GET", async () => {
+      if (late) return false;
+      if (live) mark = await liveMark(await liveCore()).catch(() => null); // none: the stream's first tick says "change"
+      const results = await Promise.allSettled(load(requestTrpc(), queryClient));
+      for (const r of results)
+        if (r.status === "rejected" && isInternal(r.reason)) logInternalError(r.reason, "prefetch");
+      return results.every((r) => r.status === "fulfilled");
+    })
+    .catch((e: unknown) => (logInternalError(e, "prefetch"), false));
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([reads, new Promise((resolve) => (timer = setTimeout(resolve, PREFETCH_BUDGET_MS)))]);
+  const complete = await Promise.race([
+    reads,
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), PREFETCH_BUDGET_MS))),
+  ]);
   clearTimeout(timer);
+  late = true;
+  // the stream's mark vouches for the page's data only when all of it came with the page
+  if (complete && mark !== null) queryClient.setQueryData(LIVE_MARK_KEY, mark);
   return <HydrationBoundary state={dehydrate(queryClient)}>{children}</HydrationBoundary>;
 }
 
-async function markLive(queryClient: QueryClient): Promise<void> {
+/** The caller as core's reads take it (the live stream's mark). */
+async function liveCore() {
   const ctx = await requestContext();
-  queryClient.setQueryData(LIVE_MARK_KEY, await liveMark({ ...ctx.deps, actor: await ctx.actor() }));
+  return { ...ctx.deps, actor: await ctx.actor() };
 }
 
 /** A refusal (not signed in, not found, …) is the client's to show; only a fault is logged. */

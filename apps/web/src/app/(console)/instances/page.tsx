@@ -12,14 +12,15 @@ export default async function InstancesPage({
 }: {
   searchParams: Promise<{ search?: string | string[] }>;
 }) {
-  const search = (await searchParams).search;
+  // the first `?search=`, as the client's useSearchParams().get reads it
+  const search = [(await searchParams).search].flat()[0] ?? "";
   return (
     <Prefetched
       live
       load={(trpc, qc) => [
         qc.fetchQuery(trpc.vpc.list.queryOptions()),
         qc.fetchInfiniteQuery(
-          trpc.instance.page.infiniteQueryOptions(instancesFirstPage(typeof search === "string" ? search : ""), {
+          trpc.instance.page.infiniteQueryOptions(instancesFirstPage(search), {
             getNextPageParam: nextPageParam,
           }),
         ),
