@@ -12,7 +12,11 @@ import { seedLargeOrganization } from "./seed.ts";
 // would differ, and React would throw the server's HTML away ("hydration failed")
 test.use({ timezoneId: "Pacific/Auckland" });
 
-test("Topology, Instances and Audit come with their data: in the HTML, not asked for again", async ({ page }) => {
+test("Topology, Instances and Audit come with their data: in the HTML, not asked for again", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
   test.setTimeout(90_000);
   const me = email("pagedata");
   await signUp(page, { name: "Page data", email: me });
@@ -62,4 +66,21 @@ test("Topology, Instances and Audit come with their data: in the HTML, not asked
   }
   // the rows the server wrote were kept: nothing differed between its HTML and the browser's first render
   expect(errors.filter((e) => /hydrat|errors\/4(1[89]|2[0-9])/i.test(e))).toEqual([]);
+
+  // another person naming this organization in the org cookie gets only their own pages: the server's
+  // reads choose the organization as the API does, among the caller's memberships
+  const org = (await (await page.request.get("/api/trpc/org.get")).json()) as { result: { data: { id: string } } };
+  const orgId = org.result.data.id;
+  const stranger = await browser.newContext({ baseURL, timezoneId: "Pacific/Auckland" });
+  const other = await stranger.newPage();
+  await signUp(other, { name: "Stranger", email: email("pagedata-stranger") });
+  await expectInConsole(other);
+  await stranger.addCookies([{ name: "nvi_org", value: orgId, url: baseURL! }]);
+  for (const path of ["/instances", "/audit", "/topology"]) {
+    const html = await (await other.request.get(path)).text();
+    // (the match, not the whole page, in a failure)
+    expect(/instance-vm-\d{4}|scale-gw-1-h\d{3}/.exec(html)?.[0]).toBeUndefined();
+    expect(html.includes(orgId)).toBe(false);
+  }
+  await stranger.close();
 });

@@ -231,4 +231,33 @@ describe("the agent's command loop", () => {
     expect(off("inst_s")).toBe(2);
     expect(off("inst_n")).toBe(3);
   });
+
+  it("does an instance again once it left the VEB and came back (stopped and started: a new eth0)", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "nvi-cmdloop-"));
+    const ran: string[] = [];
+    let onVeb = true;
+    const answer = (cmd: string, args: readonly string[]): string => {
+      const line = `${cmd} ${args.join(" ")}`;
+      ran.push(line);
+      if (line === "ovs-vsctl list-ports br-test") return onVeb ? "nvinst_n\n" : "";
+      if (line === "ovs-vsctl get interface nvinst_n external_ids") return "{nvi-instance=inst_n}";
+      if (line === "ip netns list") return "nvi-inst_n\n";
+      return cmd === "ovs-vsctl" && args.at(-1) === "ofport" ? "5" : "";
+    };
+    const loop = loopOn({
+      run: (cmd, args) => new Promise<string>((resolve) => resolve(answer(cmd, args))),
+      crossCloud: () => true,
+    });
+    const off = () => ran.filter((l) => l === "ip netns exec nvi-inst_n ethtool -K eth0 tx off").length;
+    await until(() => loop.polls() >= 3);
+    expect(off()).toBe(1);
+    onVeb = false;
+    let at = loop.polls();
+    await until(() => loop.polls() >= at + 2);
+    onVeb = true;
+    at = loop.polls();
+    await until(() => loop.polls() >= at + 3);
+    await loop.stop();
+    expect(off()).toBe(2);
+  });
 });

@@ -8,8 +8,7 @@ import { CrossCloudOffload } from "./runtimes/offload.ts";
 import { relaunchQemu, wantedVms, type QemuConfig } from "./runtimes/qemu.ts";
 import { VmWatcher } from "./runtimes/qemu-watch.ts";
 import type { Runner } from "./veb.ts";
-
-type Log = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+import type { Log } from "./runner.ts";
 
 export interface CommandLoopConfig {
   api: Pick<ReturnType<typeof controlPlane>, "commands" | "result">;

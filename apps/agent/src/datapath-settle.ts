@@ -10,8 +10,7 @@ import {
   settleFrameOf,
   SwitchSession,
 } from "@nvi/openflow";
-
-type Log = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+import type { Log } from "./runner.ts";
 
 /** Where the trigger flow lives: a table no flow of the pipeline sends packets to. */
 const TRIGGER_TABLE = 253;

@@ -1,6 +1,9 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 
+/** How the agent's parts log: main.ts writes JSON lines; tests and the lab pass their own. */
+export type Log = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+
 /** Runs one command; the lab and tests swap in one that runs inside a host's namespace. */
 export type Runner = (cmd: string, args: readonly string[]) => Promise<string>;
 

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import WebSocket from "ws";
 import type { controlPlane } from "./control-plane.ts";
 import { consoleLogOf } from "./runtimes/qemu.ts";
+import type { Log } from "./runner.ts";
 
 /**
  * The agent's half of the serial console relay (ARCHITECTURE.md "Serial console"). The agent never
@@ -22,7 +23,6 @@ export const serialSocketOf = (vmDir: string, instanceId: string): string =>
 const INSTANCE_ID = /^inst_[A-Za-z0-9_-]{1,64}$/;
 export const SERIAL_BRIDGE_LIMITS = { bridges: 16, frameBytes: 64 * 1024, bufferedBytes: 1024 * 1024 } as const;
 
-type Log = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 type Plane = Pick<ReturnType<typeof controlPlane>, "serialWait" | "serialAttach" | "wsUrl">;
 
 export class SerialBridges {

@@ -1,5 +1,5 @@
 import type { InstanceRuntime } from "@nvi/contracts";
-import type { Runner } from "../runner.ts";
+import type { Runner, Log } from "../runner.ts";
 import { containerName, inspect } from "./docker.ts";
 import { netnsName } from "./netns.ts";
 
@@ -31,13 +31,12 @@ export async function txChecksumOff(
   return false;
 }
 
-type Log = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
-
 /**
  * Keeps TX checksum offload off on every netns and Docker instance plugged here while the host's
  * instances talk across clouds, whenever they came: started before the console said so (or before
  * this agent started), started by a command that read `crossCloud` before it turned on, or a container
- * Docker restarted (`forget`: its new eth0 has the offload on again). `sweep` runs on every command
+ * Docker restarted (`forget`: its new eth0 has the offload on again), or one plugged again after it
+ * left the VEB. `sweep` runs on every command
  * poll over what is plugged; an instance with a command running is left for a later poll, one that
  * fails is tried again at every poll (warned once). A VM's tap is counted as done: its guest owns its NIC.
  */
@@ -59,6 +58,10 @@ export class CrossCloudOffload {
 
   /** Turns the offload off where it may be on; returns the instances it changed. */
   async sweep(plugged: readonly string[], busy: (instanceId: string) => boolean): Promise<string[]> {
+    // an instance gone from the VEB (stopped, terminated) is forgotten: plugged again, it has a new eth0
+    const here = new Set(plugged);
+    for (const id of this.off) if (!here.has(id)) this.off.delete(id);
+    for (const id of this.warned) if (!here.has(id)) this.warned.delete(id);
     const todo = plugged.filter((id) => !this.off.has(id) && !busy(id));
     if (todo.length === 0) return [];
     // which are netns instances; without the list, nothing is guessed: the next poll tries again
