@@ -3,7 +3,7 @@ import { email, expectInConsole, hydrated, signUp } from "./helpers.ts";
 import { seedLargeOrganization } from "./seed.ts";
 
 /**
- * Issue 17, page loads: Topology, Instances and Audit bring their first data with the HTML
+ * Issue 17, page loads: Overview, Topology, Instances and Audit bring their first data with the HTML
  * (apps/web/src/server/prefetch.tsx) instead of asking for it once their scripts have run. The data
  * is in the server's answer, the browser does not ask for it again, and the live stream (which
  * used to say "change" at once, making the page fetch everything twice) starts from the page's mark.
@@ -12,7 +12,7 @@ import { seedLargeOrganization } from "./seed.ts";
 // would differ, and React would throw the server's HTML away ("hydration failed")
 test.use({ timezoneId: "Pacific/Auckland" });
 
-test("Topology, Instances and Audit come with their data: in the HTML, not asked for again", async ({
+test("Overview, Topology, Instances and Audit come with their data: in the HTML, not asked for again", async ({
   page,
   browser,
   baseURL,
@@ -28,6 +28,9 @@ test("Topology, Instances and Audit come with their data: in the HTML, not asked
   expect((await html("/instances")).match(/data-testid="instance-vm-\d{4}"/g)?.length).toBe(100);
   expect((await html("/audit")).match(/<tr[ >]/g)?.length).toBe(101); // the header and 100 events
   expect(await html("/topology")).toMatch(/scale-gw-1-h\d{3}/);
+  // the Overview's tiles (drawn only once its hosts and instances are known) and the organization's name
+  expect(await html("/")).toMatch(/data-testid="state-hosts"[^]*data-testid="state-instances"/);
+  expect(await html("/")).toMatch(/data-testid="org-name"[^>]*>Page/);
 
   const asked: string[] = [];
   const errors: string[] = [];
@@ -39,6 +42,7 @@ test("Topology, Instances and Audit come with their data: in the HTML, not asked
     if (r.url().includes("/api/trpc/")) asked.push(decodeURIComponent(new URL(r.url()).pathname));
   });
   const pages: { path: string; shown: Locator; procedure: string; live: boolean }[] = [
+    { path: "/", shown: page.getByTestId("state-instances"), procedure: "instance.list", live: true },
     { path: "/instances", shown: page.getByTestId("instance-vm-0000"), procedure: "instance.page", live: true },
     {
       path: "/audit",
@@ -76,7 +80,7 @@ test("Topology, Instances and Audit come with their data: in the HTML, not asked
   await signUp(other, { name: "Stranger", email: email("pagedata-stranger") });
   await expectInConsole(other);
   await stranger.addCookies([{ name: "nvi_org", value: orgId, url: baseURL! }]);
-  for (const path of ["/instances", "/audit", "/topology"]) {
+  for (const path of ["/", "/instances", "/audit", "/topology"]) {
     const html = await (await other.request.get(path)).text();
     // (the match, not the whole page, in a failure)
     expect(/instance-vm-\d{4}|scale-gw-1-h\d{3}/.exec(html)?.[0]).toBeUndefined();

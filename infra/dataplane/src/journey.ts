@@ -31,7 +31,7 @@ export interface Journey {
   spareHosts: HostState[];
   /** `tenant` makes a cloud in the host's datacenter and enrolls `host` into it with a join token; its host id once online with fabric facts. */
   enroll(tenant: Tenant, host: HostState): Promise<{ cloudId: string; hostId: string }>;
-  /** Ping from inside a netns instance; true, or the error with what the VEBs hold. */
+  /** Ping from inside a netns instance; true, or the error with what the VEBs hold (flows and conntrack). */
   pingFrom(id: string, to: string): Promise<string | true>;
   /** Leaves nothing behind: this organization's rows, the stack, the lab. */
   close(): Promise<void>;
@@ -129,7 +129,7 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
       const flows = await Promise.all(
         lab.hosts.map(
           async (h) =>
-            `--- ${h.id} ---\n${await vsctl(h.ovsDir, "show")}\n${await run("ovs-ofctl", ["-O", "OpenFlow13", "dump-flows", h.bridge], { env: { OVS_RUNDIR: h.ovsDir } })}`,
+            `--- ${h.id} ---\n${await vsctl(h.ovsDir, "show")}\n${await run("ovs-ofctl", ["-O", "OpenFlow13", "dump-flows", h.bridge], { env: { OVS_RUNDIR: h.ovsDir } })}\n--- ${h.id} conntrack ---\n${await run("ovs-appctl", ["dpctl/dump-conntrack"], { env: { OVS_RUNDIR: h.ovsDir } }).catch((e: Error) => e.message)}`,
         ),
       );
       return `${r}\n${flows.join("\n")}\n--- worker ---\n${j.stack.workerLog().slice(-2000)}`;

@@ -1,6 +1,6 @@
 import type { VebApplied } from "@nvi/contracts";
 import { confirmVeb } from "./confirm.ts";
-import { MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger } from "@nvi/openflow";
+import { FlowRemovedReason, MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger } from "@nvi/openflow";
 import { addFlowMod, FlowSpec, type MeterSpec } from "../flow.ts";
 import { cookieKind, STAGES } from "../tables.ts";
 import type { Tsc } from "../tsc.ts";
@@ -294,9 +294,16 @@ export class NviMapping {
     return this.gateways.tunnels(reports);
   }
 
-  /** A VEB removed a flow (idle timeout): the pair table follows. */
+  /**
+   * A VEB removed a flow by itself (idle or hard timeout): the pair table follows. A removal the
+   * TSC asked for (reason DELETE: a revocation, a sweep) is already in the table, and its notice
+   * may come after the same pair was set up again with flows of the same keys: acting on it would
+   * forget a live pair's VEB, which the next revocation would then miss. A flow deleted by someone
+   * else is found by the read-back (`verify`).
+   */
   flowRemoved(dpid: bigint, m: MessageOf<"flowRemoved">): void {
     if (cookieKind(m.cookie) !== "MAPPING") return;
+    if (m.reason !== FlowRemovedReason.IDLE_TIMEOUT && m.reason !== FlowRemovedReason.HARD_TIMEOUT) return;
     this.pairs.flowRemoved(dpid, m);
   }
 
