@@ -71,6 +71,17 @@ test("at 800 px the bars stay short, row actions stay in view, the audit log nam
   await actions.click();
   await expect(page.getByRole("menuitem", { name: "Revoke" })).toBeInViewport();
   await page.keyboard.press("Escape");
+  await expect(actions).toBeFocused();
+  // the menu is mounted on first use (row-actions.tsx): from the keyboard, focus stays on the button
+  // across that, Enter opens the menu on its first item, Escape gives the focus back
+  await page.reload();
+  await hydrated(page);
+  await actions.focus();
+  await expect(actions).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("menuitem", { name: "Revoke" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(actions).toBeFocused();
 
   // the audit log: every target type in the filter; the token by its name, linked to its page
   await page.goto("/audit");

@@ -2,6 +2,7 @@
 
 import * as Menu from "@radix-ui/react-dropdown-menu";
 import Link from "next/link";
+import { useEffect, useRef, useState } from "react";
 import { confirmed } from "./confirm-button.tsx";
 
 export interface RowAction {
@@ -21,6 +22,11 @@ export interface RowAction {
  * Every action of a table row behind one "⋯" button. Radix's menu does the accessibility work:
  * focus moves into the menu and back, arrow keys, typeahead, Escape, roles and `aria-expanded`.
  * Pass `false`/`null` for an action the row's state doesn't allow; with none left, nothing shows.
+ *
+ * A menu per row is a hundred menus per page, and hydrating them was a good part of a table page's
+ * time to interactive (bench/console). So the button comes alone, and its menu is mounted the first
+ * time a pointer comes over it or it takes the focus, or opened at once when it is pressed first; a
+ * button that had the focus keeps it across the swap.
  */
 export function RowActions({
   label,
@@ -31,12 +37,50 @@ export function RowActions({
   actions: (RowAction | false | null | undefined)[];
   testId?: string;
 }) {
+  const [menu, setMenu] = useState<"none" | "ready" | "open">("none");
+  const trigger = useRef<HTMLButtonElement>(null);
+  const refocus = useRef(false);
+  useEffect(() => {
+    if (menu !== "none" && refocus.current) {
+      refocus.current = false;
+      trigger.current?.focus();
+    }
+  }, [menu]);
   const items = actions.filter((a): a is RowAction => !!a);
   if (items.length === 0) return null;
+  const button = { type: "button", className: "row-actions", "aria-label": label, title: label } as const;
+  if (menu === "none")
+    return (
+      <button
+        {...button}
+        data-testid={testId}
+        aria-haspopup="menu"
+        aria-expanded={false}
+        onPointerEnter={() => setMenu((m) => (m === "none" ? "ready" : m))}
+        onFocus={() => {
+          refocus.current = true;
+          setMenu((m) => (m === "none" ? "ready" : m));
+        }}
+        // a press faster than React's render after pointerenter (a continuous event, rendered later)
+        // lands here: the menu comes open, and the press's mousedown (which would focus the cell
+        // around this button, gone by then, and so close the menu) is not sent, as Radix does
+        onPointerDown={(e) => {
+          if (e.button !== 0 || e.ctrlKey) return;
+          e.preventDefault();
+          setMenu("open");
+        }}
+        onClick={() => {
+          refocus.current = true;
+          setMenu("open");
+        }}
+      >
+        ⋯
+      </button>
+    );
   return (
-    <Menu.Root modal={false}>
+    <Menu.Root modal={false} defaultOpen={menu === "open"}>
       <Menu.Trigger asChild>
-        <button type="button" className="row-actions" aria-label={label} title={label} data-testid={testId}>
+        <button {...button} ref={trigger} data-testid={testId}>
           ⋯
         </button>
       </Menu.Trigger>
