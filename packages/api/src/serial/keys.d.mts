@@ -20,6 +20,9 @@ export declare const SERIAL_LIMITS: Readonly<{
 export declare function ticketKey(ticket: string): string;
 export declare function sessionKey(sessionId: string): string;
 export declare function doorbellKey(hostId: string): string;
+export declare function hostWaitsKey(hostId: string): string;
+export declare function hostSessionsKey(hostId: string): string;
+export declare const JOIN_CAPPED: string;
 export declare function vmSessionKey(instanceId: string): string;
 export declare function ticketRateKey(who: string): string;
 export declare function newSecret(prefix: string): string;

@@ -19,7 +19,7 @@ export const SERIAL_LIMITS = Object.freeze({
   sessionSeconds: 60,
   /** the agent's long poll */
   waitMs: 20_000,
-  /** long polls at once per host (one agent needs one) */
+  /** long polls at once per host, counted across console replicas (one agent needs one) */
   waitsPerHost: 2,
   /** a session ends after this, however busy */
   maxSessionMs: 8 * 3600_000,
@@ -51,6 +51,23 @@ export const ticketKey = (/** @type {string} */ ticket) => `nvi:serial:ticket:${
 export const sessionKey = (/** @type {string} */ sessionId) => `nvi:serial:session:${sessionId}`;
 /** The sessions waiting for one host's agent (its long poll pops them). */
 export const doorbellKey = (/** @type {string} */ hostId) => `nvi:serial:host:${hostId}`;
+/** The agent long polls a host has open, across console replicas: a sorted set of poll ids by deadline. */
+export const hostWaitsKey = (/** @type {string} */ hostId) => `nvi:serial:waits:${hostId}`;
+/** The browser sessions open on a host's VMs, across console replicas, by the deadline their owner renews. */
+export const hostSessionsKey = (/** @type {string} */ hostId) => `nvi:serial:open:${hostId}`;
+
+/**
+ * A cap that holds across console replicas: one Redis script over a sorted set of leases (member →
+ * deadline, ms). Leases past their deadline leave first (a replica that died takes nothing with it
+ * for longer than that), then the member joins only if it fits under the cap. Answers 1 (joined) or
+ * 0 (refused). KEYS[1]: the set; ARGV: now, the member's deadline, the member, the cap, the set's TTL (ms).
+ */
+export const JOIN_CAPPED = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) == false and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 1`;
 /** The VM's newest session, so that a session opened on another console replica takes it over. */
 export const vmSessionKey = (/** @type {string} */ instanceId) => `nvi:serial:vm:${instanceId}`;
 export const ticketRateKey = (/** @type {string} */ who) => `nvi:serial:rate:${sha256(who)}`;

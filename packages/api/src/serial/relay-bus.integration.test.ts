@@ -170,6 +170,31 @@ describe("serial console across console replicas", () => {
     second.ws.close();
   });
 
+  it("a host's sessions are capped across replicas; a session ended, or lost with its replica, frees its place", async () => {
+    const limits = { perHost: 1, busAliveMs: 100 };
+    const [a, b] = [await replica(limits), await replica(limits)];
+    const hostId = `host_${randomUUID()}`;
+    const first = await browserWaiting(a, session({ hostId }));
+    // another VM of the same host, on the other replica: one too many
+    const refused = connect(b.url, "user", await ticket("user", session({ hostId })));
+    const verdict = await Promise.race([
+      refused.closed.then((c) => c.code),
+      new Promise((r) => setTimeout(() => r("still open after 3 s"), 3_000)),
+    ]);
+    expect(verdict).toBe(4429);
+    refused.ws.terminate();
+    // another host is not counted with it
+    (await browserWaiting(b, session())).ws.close();
+    first.ws.close();
+    await first.closed;
+    const second = await browserWaiting(b, session({ hostId }));
+    // the replica holding it dies without a word (it renews nothing more): its session stops counting after three beats
+    b.crash();
+    await new Promise((r) => setTimeout(r, 3 * limits.busAliveMs + 100));
+    (await browserWaiting(a, session({ hostId }))).ws.close();
+    second.ws.terminate();
+  });
+
   it("a replica that dies mid-session: the other side's socket is closed within three heartbeats", async () => {
     const limits = { busAliveMs: 100 };
     // the browser's replica dies: the agent (on b) is let go

@@ -19,6 +19,9 @@ export interface RelayRedis {
   expire(key: string, seconds: number): Promise<number>;
   publish(channel: string, message: Buffer): Promise<number>;
   set(key: string, value: string, ex: "EX", seconds: number, get: "GET"): Promise<string | null>;
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  zadd(key: string, xx: "XX", score: number, member: string): Promise<number | string | null>;
+  zrem(key: string, member: string): Promise<number>;
 }
 
 /** A Redis connection of its own for subscriptions (ioredis: `redis.duplicate()`). */

@@ -9,7 +9,15 @@
 // (`o.subscriber`), the two sockets may land on different console replicas: the browser's replica
 // owns the session, and an agent landing elsewhere is bridged to it over pub/sub (relay-bus.mjs).
 import { WebSocketServer } from "ws";
-import { SERIAL_LIMITS, SERIAL_PATHS, doorbellKey, ticketKey, vmSessionKey } from "./keys.mjs";
+import {
+  JOIN_CAPPED,
+  SERIAL_LIMITS,
+  SERIAL_PATHS,
+  doorbellKey,
+  hostSessionsKey,
+  ticketKey,
+  vmSessionKey,
+} from "./keys.mjs";
 import { bridgeAgent, createRelayBus, downChannel, toBuffer, upChannel } from "./relay-bus.mjs";
 
 /** Close codes the browser shows as states (4000–4999 are the application's). */
@@ -68,6 +76,15 @@ export function createSerialRelay(o) {
   const bus = o.subscriber ? createRelayBus({ publisher: o.redis, subscriber: o.subscriber, log }) : null;
   /** agents of other replicas' sessions bridged from here */
   let bridges = 0;
+  /** how long a session counts towards its host's cap unless its owner (this replica) renews it */
+  const leaseMs = 3 * limits.busAliveMs;
+  /** @param {string} hostId @param {string} sessionId */
+  const leave = (hostId, sessionId) => void o.redis.zrem(hostSessionsKey(hostId), sessionId).catch(() => undefined);
+  const renew = setInterval(() => {
+    for (const s of sessions.values())
+      o.redis.zadd(hostSessionsKey(s.hostId), "XX", Date.now() + leaseMs, s.id).catch(() => undefined);
+  }, limits.busAliveMs);
+  renew.unref?.();
 
   /** @param {Socket} ws @param {number} code @param {string} message */
   function refuse(ws, code, message) {
@@ -79,6 +96,7 @@ export function createSerialRelay(o) {
   function end(s, code, message) {
     if (sessions.get(s.id) !== s) return;
     sessions.delete(s.id);
+    leave(s.hostId, s.id);
     s.timers.forEach(clearTimeout);
     refuse(s.user, code, message);
     s.agent?.close();
@@ -88,9 +106,15 @@ export function createSerialRelay(o) {
 
   /** @param {Socket} ws @param {Ticket} t */
   async function openUser(ws, t) {
-    const onHost = [...sessions.values()].filter((s) => s.hostId === t.hostId).length;
-    if (sessions.size >= limits.total || onHost >= limits.perHost)
-      return refuse(ws, SERIAL_CLOSE.busy, "too many serial consoles are open on this host; close one and retry");
+    const busy = "too many serial consoles are open on this host; close one and retry";
+    if (sessions.size >= limits.total) return refuse(ws, SERIAL_CLOSE.busy, busy);
+    // the host's sessions are counted across replicas (keys.mjs JOIN_CAPPED), each under a deadline its owner renews
+    const at = Date.now();
+    const joined = await o.redis
+      .eval(JOIN_CAPPED, 1, hostSessionsKey(t.hostId), at, at + leaseMs, t.sessionId, limits.perHost, leaseMs)
+      .catch(() => 0);
+    if (joined !== 1) return refuse(ws, SERIAL_CLOSE.busy, busy);
+    if (ws.readyState !== ws.OPEN) return void leave(t.hostId, t.sessionId); // the browser left meanwhile
     // QEMU serves one client per serial port: a new session takes the VM's console over
     for (const s of sessions.values())
       if (s.instanceId === t.instanceId)
@@ -356,6 +380,7 @@ export function createSerialRelay(o) {
       return sessions.size;
     },
     close() {
+      clearInterval(renew);
       for (const s of [...sessions.values()]) end(s, 1001, "the console is shutting down");
       wss.close();
     },

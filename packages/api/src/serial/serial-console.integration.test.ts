@@ -248,6 +248,22 @@ describe("serial console: the host's side", () => {
 });
 
 describe("serial console: bounds", () => {
+  it("a host's long polls are capped across console replicas: one more at once is refused on either", async () => {
+    const replicas = [new SerialGate(redis, { waitMs: 1_500 }), new SerialGate(redis, { waitMs: 1_500 })];
+    const held = [replicas[0]!.waitFor(a.host), replicas[1]!.waitFor(a.host)];
+    await new Promise((r) => setTimeout(r, 100));
+    for (const r of replicas)
+      await expect(r.waitFor(a.host)).rejects.toMatchObject({
+        code: "RATE_LIMITED",
+        details: { retryAfterSeconds: 5 },
+      });
+    // another host is not slowed by it
+    expect(await replicas[1]!.waitFor(b.host, 100)).toEqual({ sessions: [] });
+    expect(await Promise.all(held)).toEqual([{ sessions: [] }, { sessions: [] }]);
+    // once they answered, the host polls again
+    expect(await replicas[0]!.waitFor(a.host, 100)).toEqual({ sessions: [] });
+  });
+
   it("input beyond the session's rate is dropped and said; sessions per host are capped; an oversized frame ends the socket", async () => {
     const small = createSerialRelay({
       redis,

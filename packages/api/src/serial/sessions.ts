@@ -2,7 +2,17 @@ import { asId, type SerialAttachDto, type SerialTicketDto, type SerialWaitDto } 
 import { DomainError, notFound, type AuthenticatedHost, type SerialConsoleTarget } from "@nvi/core";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { SERIAL_LIMITS, SERIAL_PATHS, doorbellKey, newSecret, sessionKey, ticketKey, ticketRateKey } from "./keys.mjs";
+import {
+  SERIAL_LIMITS,
+  SERIAL_PATHS,
+  doorbellKey,
+  hostWaitsKey,
+  JOIN_CAPPED,
+  newSecret,
+  sessionKey,
+  ticketKey,
+  ticketRateKey,
+} from "./keys.mjs";
 
 /** What the console keeps of a session until the agent attaches (Redis, short-lived). */
 const SessionRecord = z.object({
@@ -22,8 +32,6 @@ type SessionRecord = z.infer<typeof SessionRecord>;
  * `authorizeSerialConsole` did.
  */
 export class SerialGate {
-  private readonly waits = new Map<string, number>();
-
   constructor(
     private readonly redis: Redis,
     private readonly o: { clock?: () => Date; waitMs?: number } = {},
@@ -83,12 +91,17 @@ export class SerialGate {
    * doorbell when the browser connects). Answers as soon as one comes, or empty after `ms`.
    */
   async waitFor(host: AuthenticatedHost, ms: number = this.o.waitMs ?? SERIAL_LIMITS.waitMs): Promise<SerialWaitDto> {
-    const busy = this.waits.get(host.id) ?? 0;
-    if (busy >= SERIAL_LIMITS.waitsPerHost)
+    // counted in Redis, so the cap holds across console replicas; each poll is listed with its
+    // deadline, so one a dead replica never took back stops counting once that has passed
+    const key = hostWaitsKey(host.id);
+    const me = newSecret("w_");
+    const now = Date.now();
+    const lease = ms + 5_000;
+    if ((await this.redis.eval(JOIN_CAPPED, 1, key, now, now + lease, me, SERIAL_LIMITS.waitsPerHost, lease)) !== 1) {
       throw new DomainError("RATE_LIMITED", "this host is already waiting for console sessions", {
         retryAfterSeconds: 5,
       });
-    this.waits.set(host.id, busy + 1);
+    }
     // a blocking pop holds its connection: one of its own, closed after
     const conn = this.redis.duplicate();
     try {
@@ -102,9 +115,7 @@ export class SerialGate {
       return { sessions };
     } finally {
       conn.disconnect();
-      const left = (this.waits.get(host.id) ?? 1) - 1;
-      if (left > 0) this.waits.set(host.id, left);
-      else this.waits.delete(host.id);
+      await this.redis.zrem(key, me).catch(() => 0);
     }
   }
 
