@@ -126,10 +126,12 @@ export async function startJourney(options: JourneyOptions): Promise<Journey> {
         (e: Error) => e.message,
       );
       if (r === true) return r;
+      // (a dump that fails says why, and never hides the ping's own answer)
+      const said = (e: Error) => `(${e.message})`;
       const flows = await Promise.all(
         lab.hosts.map(
           async (h) =>
-            `--- ${h.id} ---\n${await vsctl(h.ovsDir, "show")}\n${await run("ovs-ofctl", ["-O", "OpenFlow13", "dump-flows", h.bridge], { env: { OVS_RUNDIR: h.ovsDir } })}\n--- ${h.id} conntrack ---\n${await run("ovs-appctl", ["dpctl/dump-conntrack"], { env: { OVS_RUNDIR: h.ovsDir } }).catch((e: Error) => e.message)}`,
+            `--- ${h.id} ---\n${await vsctl(h.ovsDir, "show").catch(said)}\n${await run("ovs-ofctl", ["-O", "OpenFlow13", "dump-flows", h.bridge], { env: { OVS_RUNDIR: h.ovsDir } }).catch(said)}\n--- ${h.id} conntrack ---\n${await run("ovs-appctl", ["dpctl/dump-conntrack"], { env: { OVS_RUNDIR: h.ovsDir } }).catch(said)}`,
         ),
       );
       return `${r}\n${flows.join("\n")}\n--- worker ---\n${j.stack.workerLog().slice(-2000)}`;

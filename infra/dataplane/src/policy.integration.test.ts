@@ -231,7 +231,10 @@ describe("property: what real probes see is what the policy says", () => {
       // last time with the VEBs' flows and conntrack dumped, so a failure says where it was lost.
       for (const r of results) {
         const [s, d] = r.pair.split(" → ") as [string, string];
-        if (r.expected.icmp && !r.observed.icmp) r.observed.icmp = await pingOnce(inst[s]!.ns, inst[d]!.address, 3000);
+        if (r.expected.icmp && !r.observed.icmp) {
+          r.observed.icmp = await pingOnce(inst[s]!.ns, inst[d]!.address, 3000);
+          console.log(`step ${step}: ${r.pair} ping asked again (3 s): ${r.observed.icmp ? "answered" : "no answer"}`);
+        }
         if (r.expected.icmp && !r.observed.icmp) {
           const last = await j.pingFrom(inst[s]!.id, inst[d]!.address);
           if (last !== true) console.log(`step ${step}: ${r.pair} ping unanswered three times\n${last}`);

@@ -23,6 +23,7 @@ export declare function doorbellKey(hostId: string): string;
 export declare function hostWaitsKey(hostId: string): string;
 export declare function hostSessionsKey(hostId: string): string;
 export declare const JOIN_CAPPED: string;
+export declare const RENEW_LEASE: string;
 export declare function vmSessionKey(instanceId: string): string;
 export declare function ticketRateKey(who: string): string;
 export declare function newSecret(prefix: string): string;

@@ -58,15 +58,25 @@ export const hostSessionsKey = (/** @type {string} */ hostId) => `nvi:serial:ope
 
 /**
  * A cap that holds across console replicas: one Redis script over a sorted set of leases (member →
- * deadline, ms). Leases past their deadline leave first (a replica that died takes nothing with it
- * for longer than that), then the member joins only if it fits under the cap. Answers 1 (joined) or
- * 0 (refused). KEYS[1]: the set; ARGV: now, the member's deadline, the member, the cap, the set's TTL (ms).
+ * deadline, ms on Redis's clock, so replicas' clocks don't matter). Leases past their deadline leave
+ * first (a replica that died takes nothing with it for longer than that), then the member joins only
+ * if it fits under the cap. Answers 1 (joined) or 0 (refused). KEYS[1]: the set; ARGV: the member,
+ * the cap, the lease (ms). The set lives as long as its newest lease.
  */
 export const JOIN_CAPPED = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) == false and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+/** A lease renewed (or taken again, if it lapsed) for another lease time: KEYS[1]: the set; ARGV: the member, the lease (ms). */
+export const RENEW_LEASE = `
+local t = redis.call('TIME')
+redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
 /** The VM's newest session, so that a session opened on another console replica takes it over. */
 export const vmSessionKey = (/** @type {string} */ instanceId) => `nvi:serial:vm:${instanceId}`;

@@ -175,6 +175,8 @@ describe("serial console across console replicas", () => {
     const [a, b] = [await replica(limits), await replica(limits)];
     const hostId = `host_${randomUUID()}`;
     const first = await browserWaiting(a, session({ hostId }));
+    // (long past its first lease: its owner renews it)
+    await new Promise((r) => setTimeout(r, 5 * limits.busAliveMs));
     // another VM of the same host, on the other replica: one too many
     const refused = connect(b.url, "user", await ticket("user", session({ hostId })));
     const verdict = await Promise.race([

@@ -20,7 +20,6 @@ export interface RelayRedis {
   publish(channel: string, message: Buffer): Promise<number>;
   set(key: string, value: string, ex: "EX", seconds: number, get: "GET"): Promise<string | null>;
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
-  zadd(key: string, xx: "XX", score: number, member: string): Promise<number | string | null>;
   zrem(key: string, member: string): Promise<number>;
 }
 

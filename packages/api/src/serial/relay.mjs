@@ -11,6 +11,7 @@
 import { WebSocketServer } from "ws";
 import {
   JOIN_CAPPED,
+  RENEW_LEASE,
   SERIAL_LIMITS,
   SERIAL_PATHS,
   doorbellKey,
@@ -82,7 +83,7 @@ export function createSerialRelay(o) {
   const leave = (hostId, sessionId) => void o.redis.zrem(hostSessionsKey(hostId), sessionId).catch(() => undefined);
   const renew = setInterval(() => {
     for (const s of sessions.values())
-      o.redis.zadd(hostSessionsKey(s.hostId), "XX", Date.now() + leaseMs, s.id).catch(() => undefined);
+      o.redis.eval(RENEW_LEASE, 1, hostSessionsKey(s.hostId), s.id, leaseMs).catch(() => undefined);
   }, limits.busAliveMs);
   renew.unref?.();
 
@@ -109,12 +110,12 @@ export function createSerialRelay(o) {
     const busy = "too many serial consoles are open on this host; close one and retry";
     if (sessions.size >= limits.total) return refuse(ws, SERIAL_CLOSE.busy, busy);
     // the host's sessions are counted across replicas (keys.mjs JOIN_CAPPED), each under a deadline its owner renews
-    const at = Date.now();
     const joined = await o.redis
-      .eval(JOIN_CAPPED, 1, hostSessionsKey(t.hostId), at, at + leaseMs, t.sessionId, limits.perHost, leaseMs)
+      .eval(JOIN_CAPPED, 1, hostSessionsKey(t.hostId), t.sessionId, limits.perHost, leaseMs)
       .catch(() => 0);
     if (joined !== 1) return refuse(ws, SERIAL_CLOSE.busy, busy);
     if (ws.readyState !== ws.OPEN) return void leave(t.hostId, t.sessionId); // the browser left meanwhile
+    if (sessions.size >= limits.total) return void (leave(t.hostId, t.sessionId), refuse(ws, SERIAL_CLOSE.busy, busy));
     // QEMU serves one client per serial port: a new session takes the VM's console over
     for (const s of sessions.values())
       if (s.instanceId === t.instanceId)

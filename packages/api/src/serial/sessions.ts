@@ -95,9 +95,7 @@ export class SerialGate {
     // deadline, so one a dead replica never took back stops counting once that has passed
     const key = hostWaitsKey(host.id);
     const me = newSecret("w_");
-    const now = Date.now();
-    const lease = ms + 5_000;
-    if ((await this.redis.eval(JOIN_CAPPED, 1, key, now, now + lease, me, SERIAL_LIMITS.waitsPerHost, lease)) !== 1) {
+    if ((await this.redis.eval(JOIN_CAPPED, 1, key, me, SERIAL_LIMITS.waitsPerHost, ms + 5_000)) !== 1) {
       throw new DomainError("RATE_LIMITED", "this host is already waiting for console sessions", {
         retryAfterSeconds: 5,
       });

@@ -1,6 +1,6 @@
 import type { VebApplied } from "@nvi/contracts";
 import { confirmVeb } from "./confirm.ts";
-import { FlowRemovedReason, MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger } from "@nvi/openflow";
+import { MessageOf, NO_BUFFER, OpenFlowLogger, Port, silentLogger } from "@nvi/openflow";
 import { addFlowMod, FlowSpec, type MeterSpec } from "../flow.ts";
 import { cookieKind, STAGES } from "../tables.ts";
 import type { Tsc } from "../tsc.ts";
@@ -295,15 +295,13 @@ export class NviMapping {
   }
 
   /**
-   * A VEB removed a flow by itself (idle or hard timeout): the pair table follows. A removal the
-   * TSC asked for (reason DELETE: a revocation, a sweep) is already in the table, and its notice
-   * may come after the same pair was set up again with flows of the same keys: acting on it would
-   * forget a live pair's VEB, which the next revocation would then miss. A flow deleted by someone
-   * else is found by the read-back (`verify`).
+   * A VEB removed a flow (idle timeout, or deleted: a resync and the read-back rely on these notices
+   * to keep the pair table right): the table follows. A notice never undoes a later setup of the
+   * same pair: a VEB sends it before its answer to any later barrier, and a setup is recorded only
+   * once its barriers have answered.
    */
   flowRemoved(dpid: bigint, m: MessageOf<"flowRemoved">): void {
     if (cookieKind(m.cookie) !== "MAPPING") return;
-    if (m.reason !== FlowRemovedReason.IDLE_TIMEOUT && m.reason !== FlowRemovedReason.HARD_TIMEOUT) return;
     this.pairs.flowRemoved(dpid, m);
   }
 

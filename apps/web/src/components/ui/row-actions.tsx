@@ -37,48 +37,52 @@ export function RowActions({
   actions: (RowAction | false | null | undefined)[];
   testId?: string;
 }) {
-  const [menu, setMenu] = useState<"none" | "ready" | "open">("none");
+  const [armed, setArmed] = useState(false);
+  const [open, setOpen] = useState(false);
   const trigger = useRef<HTMLButtonElement>(null);
   const refocus = useRef(false);
   useEffect(() => {
-    if (menu !== "none" && refocus.current) {
+    if (armed && refocus.current) {
       refocus.current = false;
       trigger.current?.focus();
     }
-  }, [menu]);
+  }, [armed]);
   const items = actions.filter((a): a is RowAction => !!a);
   if (items.length === 0) return null;
   const button = { type: "button", className: "row-actions", "aria-label": label, title: label } as const;
-  if (menu === "none")
+  /** the menu mounts (open, when asked); a button that has the focus (even from before hydration) keeps it */
+  const arm = (e: { currentTarget: HTMLButtonElement }, opening: boolean) => {
+    if (e.currentTarget === document.activeElement) refocus.current = true;
+    setArmed(true);
+    if (opening) setOpen(true);
+  };
+  if (!armed)
     return (
       <button
         {...button}
         data-testid={testId}
         aria-haspopup="menu"
         aria-expanded={false}
-        onPointerEnter={() => setMenu((m) => (m === "none" ? "ready" : m))}
-        onFocus={() => {
-          refocus.current = true;
-          setMenu((m) => (m === "none" ? "ready" : m));
-        }}
+        onPointerEnter={(e) => arm(e, false)}
+        onFocus={(e) => arm(e, false)}
         // a press faster than React's render after pointerenter (a continuous event, rendered later)
         // lands here: the menu comes open, and the press's mousedown (which would focus the cell
         // around this button, gone by then, and so close the menu) is not sent, as Radix does
         onPointerDown={(e) => {
           if (e.button !== 0 || e.ctrlKey) return;
           e.preventDefault();
-          setMenu("open");
+          arm(e, true);
         }}
-        onClick={() => {
+        onClick={(e) => {
           refocus.current = true;
-          setMenu("open");
+          arm(e, true);
         }}
       >
         ⋯
       </button>
     );
   return (
-    <Menu.Root modal={false} defaultOpen={menu === "open"}>
+    <Menu.Root modal={false} open={open} onOpenChange={setOpen}>
       <Menu.Trigger asChild>
         <button {...button} ref={trigger} data-testid={testId}>
           ⋯
