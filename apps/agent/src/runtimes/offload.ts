@@ -56,20 +56,20 @@ export class CrossCloudOffload {
     this.warned.clear();
   }
 
-  /** Turns the offload off where it may be on; returns the instances it changed. */
-  async sweep(plugged: readonly string[], busy: (instanceId: string) => boolean): Promise<string[]> {
+  /** Turns the offload off where it may be on (and logs the instances it changed). */
+  async sweep(plugged: readonly string[], busy: (instanceId: string) => boolean): Promise<void> {
     // an instance gone from the VEB (stopped, terminated) is forgotten: plugged again, it has a new eth0
     const here = new Set(plugged);
     for (const id of this.off) if (!here.has(id)) this.off.delete(id);
     for (const id of this.warned) if (!here.has(id)) this.warned.delete(id);
     const todo = plugged.filter((id) => !this.off.has(id) && !busy(id));
-    if (todo.length === 0) return [];
+    if (todo.length === 0) return;
     // which are netns instances; without the list, nothing is guessed: the next poll tries again
     const listing = await this.o.run("ip", ["netns", "list"]).catch((e: Error) => {
       this.o.log("warn", "could not list network namespaces for the TX checksum offload", { error: e.message });
       return null;
     });
-    if (listing === null) return [];
+    if (listing === null) return;
     const namespaces = new Set(listing.split("\n").map((l) => l.split(" ")[0]));
     const changed: string[] = [];
     for (const id of todo) {
@@ -89,6 +89,5 @@ export class CrossCloudOffload {
     }
     if (changed.length > 0)
       this.o.log("info", "TX checksum offload off for cross-cloud traffic", { instances: changed });
-    return changed;
   }
 }

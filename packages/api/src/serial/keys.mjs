@@ -56,6 +56,11 @@ export const hostWaitsKey = (/** @type {string} */ hostId) => `nvi:serial:waits:
 /** The browser sessions open on a host's VMs, across console replicas, by the deadline their owner renews. */
 export const hostSessionsKey = (/** @type {string} */ hostId) => `nvi:serial:open:${hostId}`;
 
+/** Redis's clock in ms, as `now`: the start of both lease scripts. */
+const NOW_MS = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)`;
+
 /**
  * A cap that holds across console replicas: one Redis script over a sorted set of leases (member →
  * deadline, ms on Redis's clock, so replicas' clocks don't matter). Leases past their deadline leave
@@ -63,9 +68,7 @@ export const hostSessionsKey = (/** @type {string} */ hostId) => `nvi:serial:ope
  * if it fits under the cap. Answers 1 (joined) or 0 (refused). KEYS[1]: the set; ARGV: the member,
  * the cap, the lease (ms). The set lives as long as its newest lease.
  */
-export const JOIN_CAPPED = `
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
+export const JOIN_CAPPED = `${NOW_MS}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) == false and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
@@ -73,11 +76,11 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
 /** A lease renewed (or taken again, if it lapsed) for another lease time: KEYS[1]: the set; ARGV: the member, the lease (ms). */
-export const RENEW_LEASE = `
-local t = redis.call('TIME')
-redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[2]), ARGV[1])
+export const RENEW_LEASE = `${NOW_MS}
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`;
+
 /** The VM's newest session, so that a session opened on another console replica takes it over. */
 export const vmSessionKey = (/** @type {string} */ instanceId) => `nvi:serial:vm:${instanceId}`;
 export const ticketRateKey = (/** @type {string} */ who) => `nvi:serial:rate:${sha256(who)}`;

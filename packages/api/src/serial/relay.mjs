@@ -110,9 +110,8 @@ export function createSerialRelay(o) {
     const busy = "too many serial consoles are open on this host; close one and retry";
     if (sessions.size >= limits.total) return refuse(ws, SERIAL_CLOSE.busy, busy);
     // the host's sessions are counted across replicas (keys.mjs JOIN_CAPPED), each under a deadline its owner renews
-    const joined = await o.redis
-      .eval(JOIN_CAPPED, 1, hostSessionsKey(t.hostId), t.sessionId, limits.perHost, leaseMs)
-      .catch(() => 0);
+    // (Redis failing is a fault, answered by handleUpgrade as one: not "too many")
+    const joined = await o.redis.eval(JOIN_CAPPED, 1, hostSessionsKey(t.hostId), t.sessionId, limits.perHost, leaseMs);
     if (joined !== 1) return refuse(ws, SERIAL_CLOSE.busy, busy);
     if (ws.readyState !== ws.OPEN) return void leave(t.hostId, t.sessionId); // the browser left meanwhile
     if (sessions.size >= limits.total) return void (leave(t.hostId, t.sessionId), refuse(ws, SERIAL_CLOSE.busy, busy));
