@@ -82,6 +82,20 @@ test("at 800 px the bars stay short, row actions stay in view, the audit log nam
   await expect(page.getByRole("menuitem", { name: "Revoke" })).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(actions).toBeFocused();
+  // a screen reader's press: focus and click in one task, React's swap between them (a microtask)
+  await page.mouse.move(0, 0); // no hover mounts the menu first
+  await page.reload();
+  await hydrated(page);
+  const swapped = await actions.evaluate(async (b: HTMLElement) => {
+    b.focus();
+    for (let i = 0; i < 50 && b.isConnected; i++) await Promise.resolve();
+    b.click();
+    return !b.isConnected;
+  });
+  expect(swapped).toBe(true); // else this press tested nothing
+  await expect(page.getByRole("menuitem", { name: "Revoke" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(actions).toBeFocused();
 
   // the audit log: every target type in the filter; the token by its name, linked to its page
   await page.goto("/audit");

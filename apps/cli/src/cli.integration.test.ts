@@ -124,6 +124,10 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
     );
     expect((await nvi("vpcs", "set-dscp", vpc.id)).err).toMatch(/give --dscp, a number from 0 to 63/);
     expect((await nvi("audit", "--action", "subnet.")).out).toContain("subnet.created");
+    expect(JSON.parse((await nvi("instances", "counts", "--vpc", vpc.id, "--json")).out)).toEqual({
+      total: 0,
+      byStatus: {},
+    });
     // policy: a new VPC is one plugged default group; changes can be previewed from the CLI
     const matrix = await nvi("policy", "matrix", vpc.id);
     expect(matrix.out).toMatch(/^FROM\s+TO\s+STATE/);

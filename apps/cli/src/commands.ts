@@ -170,6 +170,13 @@ export const COMMANDS: Command[] = [
     columns: ["id", "name", "status", "address", "hostName", "runtime", "statusReason"],
   },
   {
+    words: ["instances", "counts"],
+    usage: "instances counts [--vpc VPC_ID]",
+    summary: "how many instances (not terminated) are in each state",
+    method: "GET",
+    path: (a) => `/instance-counts${query({ vpcId: typeof a.flags.vpc === "string" ? a.flags.vpc : undefined })}`,
+  },
+  {
     words: ["instances", "show"],
     usage: "instances show INSTANCE_ID",
     summary: "one instance",

@@ -37,7 +37,7 @@ function NetworkState() {
   const trpc = useTRPC();
   useLiveUpdates();
   const hosts = useQuery(trpc.host.list.queryOptions({}));
-  const instances = useQuery(trpc.instance.list.queryOptions({}));
+  const instances = useQuery(trpc.instance.counts.queryOptions({}));
   const operations = useQuery(trpc.operation.list.queryOptions({ limit: 100 }));
   const realization = useQuery(trpc.policy.realization.queryOptions());
   if (!hosts.data || !instances.data) return null;

@@ -1,10 +1,9 @@
-import type { HostDto, InstanceDto, OperationDto, RealizationDto } from "@nvi/contracts";
+import type { HostDto, OperationDto, RealizationDto } from "@nvi/contracts";
 import { describe, expect, it } from "vitest";
 import { networkSummary } from "./network-summary.ts";
 
 const host = (status: HostDto["status"], o: Partial<HostDto> = {}) =>
   ({ status, identityClaim: null, fabricProblem: null, facts: { guards: null }, ...o }) as HostDto;
-const inst = (status: InstanceDto["status"]) => ({ status }) as InstanceDto;
 const op = (status: OperationDto["status"], kind = "instance.launch", targetName: string | null = null) =>
   ({ status, kind, targetName }) as OperationDto;
 const veb = (hostName: string, stale = 0, missing = 0) => ({ hostName, stale, missing }) as RealizationDto;
@@ -13,7 +12,7 @@ describe("the Overview's state of the network", () => {
   it("says what needs attention and where to look", () => {
     const tiles = networkSummary({
       hosts: [host("online"), host("online"), host("offline"), host("online", { fabricProblem: "x" })],
-      instances: [inst("running"), inst("running"), inst("stopped"), inst("failed"), inst("terminated")],
+      instances: { total: 4, byStatus: { failed: 1, running: 2, stopped: 1 } },
       operations: [op("failed", "instance.launch", "web-1"), op("running"), op("succeeded")],
       realization: [veb("h1"), veb("h2", 2, 0)],
     });
@@ -41,7 +40,9 @@ describe("the Overview's state of the network", () => {
     } as const;
     const facts = (g: unknown) => ({ facts: { guards: g } }) as Partial<HostDto>;
     const detail = (hosts: HostDto[]) =>
-      networkSummary({ hosts, instances: [], operations: [], realization: [] }).find((t) => t.key === "hosts");
+      networkSummary({ hosts, instances: { total: 0, byStatus: {} }, operations: [], realization: [] }).find(
+        (t) => t.key === "hosts",
+      );
     expect(detail([host("online", facts(guards))])).toMatchObject({ detail: "none offline", tone: "ok" });
     const waiting = { ...guards, fabric: { state: "waiting-for-block", reason: "no block" } };
     expect(detail([host("online", facts(waiting))])).toMatchObject({ tone: "ok" });
@@ -54,7 +55,7 @@ describe("the Overview's state of the network", () => {
   });
 
   it("an empty organization is told so, not alarmed", () => {
-    const tiles = networkSummary({ hosts: [], instances: [], operations: [], realization: [] });
+    const tiles = networkSummary({ hosts: [], instances: { total: 0, byStatus: {} }, operations: [], realization: [] });
     expect(tiles.map((t) => [t.key, t.tone, t.detail])).toEqual([
       ["hosts", "muted", "no host enrolled yet"],
       ["instances", "muted", "none launched"],

@@ -1,4 +1,11 @@
-import { guardProblem, type HostDto, type InstanceDto, type OperationDto, type RealizationDto } from "@nvi/contracts";
+import {
+  guardProblem,
+  INSTANCE_STATUSES,
+  type HostDto,
+  type InstanceStatus,
+  type OperationDto,
+  type RealizationDto,
+} from "@nvi/contracts";
 
 /** One line of the Overview: a count, what it counts, whether it needs attention, and where to look. */
 export interface SummaryTile {
@@ -25,14 +32,21 @@ function byStatus<T extends { status: string }>(rows: readonly T[]): Map<string,
  */
 export function networkSummary(data: {
   hosts: readonly HostDto[];
-  instances: readonly InstanceDto[];
+  /** instances not terminated, by state (`instance.counts`) */
+  instances: { total: number; byStatus: Partial<Record<InstanceStatus, number>> };
   operations: readonly OperationDto[];
   realization: readonly RealizationDto[];
 }): SummaryTile[] {
   const hosts = byStatus(data.hosts);
   const down = (hosts.get("offline") ?? 0) + (hosts.get("stale") ?? 0);
-  const live = data.instances.filter((i) => i.status !== "terminated");
-  const inst = byStatus(live);
+  // in the states' own order (pending … failed), whatever order the counts came in
+  const inst = new Map(
+    INSTANCE_STATUSES.flatMap((s) => {
+      const n = data.instances.byStatus[s] ?? 0;
+      return s !== "terminated" && n > 0 ? [[s, n] as const] : [];
+    }),
+  );
+  const live = data.instances.total;
   const failedInstances = inst.get("failed") ?? 0;
   const failing = data.operations.filter((o) => o.status === "failed");
   const running = data.operations.filter((o) => o.status === "running" || o.status === "queued");
@@ -60,13 +74,13 @@ export function networkSummary(data: {
       title: "Instances",
       value: `${inst.get("running") ?? 0} running`,
       detail:
-        live.length === 0
+        live === 0
           ? "none launched"
           : [...inst]
               .filter(([s]) => s !== "running")
               .map(([s, n]) => `${n} ${s}`)
               .join(" · ") || "all running",
-      tone: live.length === 0 ? "muted" : failedInstances > 0 ? "bad" : "ok",
+      tone: live === 0 ? "muted" : failedInstances > 0 ? "bad" : "ok",
       href: "/instances",
     },
     {

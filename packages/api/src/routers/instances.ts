@@ -12,6 +12,9 @@ import {
 import {
   BulkInstanceInput,
   BulkInstanceResult,
+  CountInstancesInput,
+  InstanceCounts,
+  countInstances,
   InstancePage,
   InstanceRef,
   OperationPage,
@@ -62,6 +65,17 @@ export const instanceRouter = router({
     PageInstancesInput,
     InstancePage,
     pageInstances,
+  ),
+  counts: read(
+    rest(
+      "GET",
+      "/instance-counts",
+      "instances",
+      "How many instances (not terminated; optionally of one VPC) are in each state, without the rows",
+    ),
+    CountInstancesInput,
+    InstanceCounts,
+    countInstances,
   ),
   bulk: queued(
     rest(

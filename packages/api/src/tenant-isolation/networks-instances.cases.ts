@@ -43,6 +43,8 @@ export const networksInstancesCases: IsolationCases = {
       assertNoLeak(w, await c.instance.page({}));
       expect((await c.instance.page({ hostId: w.aHostId, status: "running" })).items).toEqual([]);
     },
+    "instance.counts": async (c, w) =>
+      expect(await c.instance.counts({ vpcId: w.aVpcId })).toEqual({ total: 0, byStatus: {} }),
     // another tenant's instance is refused on its own line, nothing queued for it
     "instance.bulk": async (c, w) =>
       expect((await c.instance.bulk({ action: "terminate", instanceIds: [w.aInstanceId] })).results).toEqual([
@@ -112,6 +114,11 @@ export const networksInstancesCases: IsolationCases = {
     "GET /instances": async (call, w) => assertNoLeak(w, await (await call("GET", "/instances")).json()),
     "GET /search/instances": async (call, w) =>
       assertNoLeak(w, await (await call("GET", `/search/instances?hostId=${w.aHostId}`)).json()),
+    "GET /instance-counts": async (call, w) =>
+      expect(await (await call("GET", `/instance-counts?vpcId=${w.aVpcId}`)).json()).toEqual({
+        total: 0,
+        byStatus: {},
+      }),
     "POST /instances/bulk": async (call, w) => {
       const res = await call("POST", "/instances/bulk", { action: "stop", instanceIds: [w.aInstanceId] });
       expect(await res.json()).toEqual({

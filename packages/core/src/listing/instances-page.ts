@@ -60,3 +60,28 @@ export async function pageInstances(ctx: Ctx, input: z.input<typeof PageInstance
   const { page, nextCursor } = finishPage(rows, q.limit, (r) => r[field]);
   return { items: page.map(instanceDto), nextCursor, total };
 }
+
+export const CountInstancesInput = z.object({ vpcId: idRef("vpc").optional() });
+export const InstanceCounts = z.object({
+  /** instances not terminated */
+  total: z.number().int(),
+  /** how many are in each state (terminated ones not counted); a state with none is absent */
+  byStatus: z.partialRecord(InstanceStatus, z.number().int()),
+});
+export type InstanceCounts = z.infer<typeof InstanceCounts>;
+
+/** How many of the organization's instances (of one VPC, if asked) are in each state: one grouped count, no rows. */
+export async function countInstances(
+  ctx: Ctx,
+  input: z.input<typeof CountInstancesInput> = {},
+): Promise<InstanceCounts> {
+  assertScope(ctx.actor.scopes, "instances", "read");
+  const q = CountInstancesInput.parse(input);
+  const groups = await ctx.db.instance.groupBy({
+    by: ["status"],
+    where: { orgId: ctx.actor.orgId, status: { not: "terminated" }, ...(q.vpcId ? { vpcId: q.vpcId } : {}) },
+    _count: { _all: true },
+  });
+  const byStatus = Object.fromEntries(groups.map((g) => [g.status, g._count._all]));
+  return { total: groups.reduce((n, g) => n + g._count._all, 0), byStatus };
+}

@@ -7,7 +7,7 @@ import { launchInstance } from "../instances/instances.ts";
 import { cloudWithHost, codeOf, person, testQueue } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { pageHosts } from "./hosts-page.ts";
-import { pageInstances } from "./instances-page.ts";
+import { countInstances, pageInstances } from "./instances-page.ts";
 import { pageOperations } from "./operations-page.ts";
 
 /**
@@ -66,6 +66,28 @@ describe("instance pages", () => {
     expect((await pageInstances(ctx, { status: "running" })).total).toBe(0);
     expect((await pageInstances(ctx, { hostId, cloudId, status: "pending" })).total).toBe(NAMES.length);
     expect((await pageInstances(other, {})).total).toBe(0);
+  });
+
+  it("counts the organization's instances by state, terminated ones left out, without the rows", async () => {
+    expect(await countInstances(ctx)).toEqual({ total: NAMES.length, byStatus: { pending: NAMES.length } });
+    const [a, b] = await ctx.db.instance.findMany({
+      where: { orgId: ctx.actor.orgId },
+      take: 2,
+      orderBy: { name: "asc" },
+    });
+    try {
+      await ctx.db.instance.update({ where: { id: a!.id }, data: { status: "running" } });
+      await ctx.db.instance.update({ where: { id: b!.id }, data: { status: "terminated" } });
+      expect(await countInstances(ctx)).toEqual({
+        total: NAMES.length - 1,
+        byStatus: { pending: NAMES.length - 2, running: 1 },
+      });
+      expect(await countInstances(ctx, { vpcId: a!.vpcId })).toMatchObject({ total: NAMES.length - 1 });
+      expect(await countInstances(other)).toEqual({ total: 0, byStatus: {} });
+      expect(await countInstances(other, { vpcId: a!.vpcId })).toEqual({ total: 0, byStatus: {} });
+    } finally {
+      await ctx.db.instance.updateMany({ where: { id: { in: [a!.id, b!.id] } }, data: { status: "pending" } });
+    }
   });
 
   it("refuses a cursor it did not hand out", async () => {

@@ -12,7 +12,7 @@ export default function OverviewPage() {
       load={(trpc, qc) => [
         qc.fetchQuery(trpc.me.get.queryOptions()),
         qc.fetchQuery(trpc.host.list.queryOptions({})),
-        qc.fetchQuery(trpc.instance.list.queryOptions({})),
+        qc.fetchQuery(trpc.instance.counts.queryOptions({})),
         qc.fetchQuery(trpc.operation.list.queryOptions({ limit: 100 })),
         qc.fetchQuery(trpc.policy.realization.queryOptions()),
       ]}

@@ -56,6 +56,15 @@ export function RowActions({
     setArmed(true);
     if (opening) setOpen(true);
   };
+  /**
+   * A screen reader's "press" focuses the button and clicks it in one task; React swaps the button
+   * for the menu's trigger between the two (a microtask), so the click reaches a button no longer in
+   * the page, where React does not hear it. That button itself still does: the click opens the menu.
+   */
+  const armOnFocus = (e: { currentTarget: HTMLButtonElement }) => {
+    e.currentTarget.addEventListener("click", () => setOpen(true), { once: true });
+    arm(e, false);
+  };
   if (!armed)
     return (
       <button
@@ -64,7 +73,7 @@ export function RowActions({
         aria-haspopup="menu"
         aria-expanded={false}
         onPointerEnter={(e) => arm(e, false)}
-        onFocus={(e) => arm(e, false)}
+        onFocus={armOnFocus}
         // a press faster than React's render after pointerenter (a continuous event, rendered later)
         // lands here: the menu comes open, and the press's mousedown (which would focus the cell
         // around this button, gone by then, and so close the menu) is not sent, as Radix does
