@@ -7,7 +7,7 @@ import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { issuesText } from "../lib/issues-text.ts";
 
-export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
 /** Seconds to wait before asking again when the API said a dependency is down (503 DATABASE_UNAVAILABLE, …); null otherwise. */
 export function retryAfterSeconds(error: unknown): number | null {

@@ -10,11 +10,38 @@ import { ErrorAlert } from "../ui/error-alert.tsx";
 import { problem, useFormSubmit } from "../ui/use-form-mutation.ts";
 import { PolicyChangePanel, usePolicyChange } from "./policy-change.tsx";
 
-/** An instance's labels, and an editor: labels decide label-matched groups, so a change is previewed. */
+function Badges({ labels }: { labels: InstanceDto["labels"] }) {
+  const entries = Object.entries(labels);
+  if (entries.length === 0) return <span className="muted">none</span>;
+  return entries.map(([k, v]) => (
+    <span key={k} className="badge mono" style={{ marginRight: 4 }}>
+      {v === "" ? k : `${k}=${v}`}
+    </span>
+  ));
+}
+
+/**
+ * An instance's labels, and an editor: labels decide label-matched groups, so a change is previewed.
+ * A table shows a hundred of these: the editor (its mutation and preview flow) is mounted only once
+ * "edit" is first pressed, and stays so its result shows after it closes.
+ */
 export function InstanceLabels({ instance }: { instance: InstanceDto }) {
+  const [opened, setOpened] = useState(false);
+  if (opened) return <LabelsEditor instance={instance} />;
+  return (
+    <div data-testid={`instance-labels-${instance.name}`}>
+      <Badges labels={instance.labels} />{" "}
+      <button className="link" onClick={() => setOpened(true)} data-testid={`instance-labels-edit-${instance.name}`}>
+        edit
+      </button>
+    </div>
+  );
+}
+
+function LabelsEditor({ instance }: { instance: InstanceDto }) {
   const trpc = useTRPC();
   const setLabels = useMutation(trpc.policy.setLabels.mutationOptions());
-  const [editing, setEditing] = useState(false);
+  const [editing, setEditing] = useState(true);
   const flow = usePolicyChange(() => setEditing(false));
   const form = useFormSubmit(
     (f) => {
@@ -26,18 +53,9 @@ export function InstanceLabels({ instance }: { instance: InstanceDto }) {
         setLabels.mutateAsync({ instanceId: instance.id, labels, preview }),
       ),
   );
-  const entries = Object.entries(instance.labels);
   return (
     <div data-testid={`instance-labels-${instance.name}`}>
-      {entries.length === 0 ? (
-        <span className="muted">none</span>
-      ) : (
-        entries.map(([k, v]) => (
-          <span key={k} className="badge mono" style={{ marginRight: 4 }}>
-            {v === "" ? k : `${k}=${v}`}
-          </span>
-        ))
-      )}{" "}
+      <Badges labels={instance.labels} />{" "}
       {!editing && (
         <button className="link" onClick={() => setEditing(true)} data-testid={`instance-labels-edit-${instance.name}`}>
           edit
