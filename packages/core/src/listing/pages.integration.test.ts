@@ -83,6 +83,13 @@ describe("instance pages", () => {
         byStatus: { pending: NAMES.length - 2, running: 1 },
       });
       expect(await countInstances(ctx, { vpcId: a!.vpcId })).toMatchObject({ total: NAMES.length - 1 });
+      // another VPC of the same organization counts only its own
+      const v2 = await createVpc(ctx, { name: "v-pages-counts", cidr: "10.69.0.0/16", allowOverlap: true });
+      const s2 = await createSubnet(ctx, { vpcId: v2.id, cloudId, name: "s-counts", cidr: "10.69.1.0/24" });
+      const lone = await launchInstance(ctx, queue, { name: "lone-1", subnetId: s2.id, runtime: "netns" });
+      expect(await countInstances(ctx, { vpcId: v2.id })).toEqual({ total: 1, byStatus: { pending: 1 } });
+      expect(await countInstances(ctx)).toMatchObject({ total: NAMES.length });
+      await ctx.db.instance.update({ where: { id: lone.instance.id }, data: { status: "terminated" } });
       expect(await countInstances(other)).toEqual({ total: 0, byStatus: {} });
       expect(await countInstances(other, { vpcId: a!.vpcId })).toEqual({ total: 0, byStatus: {} });
     } finally {
