@@ -128,6 +128,7 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
       total: 0,
       byStatus: {},
     });
+    expect((await nvi("instances", "counts", "--vpc", vpc.id)).out).toBe("total  0");
     // policy: a new VPC is one plugged default group; changes can be previewed from the CLI
     const matrix = await nvi("policy", "matrix", vpc.id);
     expect(matrix.out).toMatch(/^FROM\s+TO\s+STATE/);

@@ -12,4 +12,6 @@ export interface Command {
   columns?: string[];
   /** What of the answer to show (e.g. the `events` of a page). */
   pick?: (answer: unknown) => unknown;
+  /** What a person reads of the answer, when it differs from what `--json` prints (e.g. a nested count flattened). */
+  human?: (answer: unknown) => unknown;
 }

@@ -175,6 +175,11 @@ export const COMMANDS: Command[] = [
     summary: "how many instances (not terminated) are in each state",
     method: "GET",
     path: (a) => `/instance-counts${query({ vpcId: typeof a.flags.vpc === "string" ? a.flags.vpc : undefined })}`,
+    // one line per state, e.g. "total 12 / running 10 / stopped 2"
+    human: (answer) => {
+      const { total, byStatus } = answer as { total: number; byStatus: Record<string, number> };
+      return { total, ...byStatus };
+    },
   },
   {
     words: ["instances", "show"],

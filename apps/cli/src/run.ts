@@ -68,7 +68,8 @@ export async function run(argv: readonly string[], env: CliEnv, io: Io): Promise
     const { command } = found;
     const retry = { ...DEFAULT_RETRY, onRetry: (message: string) => io.err(`waiting: ${message}`) };
     const answer = await client(url, token, retry).call(command.method, command.path(rest), command.body?.(rest));
-    io.out(show(command.pick ? command.pick(answer) : answer, command.columns, json));
+    const shown = !json && command.human ? command.human(answer) : command.pick ? command.pick(answer) : answer;
+    io.out(show(shown, command.columns, json));
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
