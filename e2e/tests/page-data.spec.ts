@@ -74,6 +74,19 @@ test("Overview, Topology, Instances and Audit come with their data: in the HTML,
   // the rows the server wrote were kept: nothing differed between its HTML and the browser's first render
   expect(errors.filter((e) => /hydrat|errors\/4(1[89]|2[0-9])/i.test(e))).toEqual([]);
 
+  // the Overview's count follows a change made elsewhere (another tab stops an instance), live
+  await page.goto("/");
+  await hydrated(page);
+  const tile = page.getByTestId("state-instances");
+  await expect(tile).toContainText("135 running");
+  const elsewhere = await page.context().newPage();
+  await elsewhere.goto("/instances");
+  await hydrated(elsewhere);
+  await elsewhere.getByRole("button", { name: "Actions for instance vm-0000" }).click();
+  await elsewhere.getByTestId("instance-stop-vm-0000").click();
+  await expect(tile).toContainText("134 running", { timeout: 10_000 });
+  await elsewhere.close();
+
   // another person naming this organization in the org cookie gets only their own pages: the server's
   // reads choose the organization as the API does, among the caller's memberships
   const org = (await (await page.request.get("/api/trpc/org.get")).json()) as { result: { data: { id: string } } };
