@@ -125,6 +125,15 @@ export const InstanceDto = z.object({
 });
 export type InstanceDto = z.infer<typeof InstanceDto>;
 
+/** How many of an organization's instances are in each state (`instance.counts`: the Overview's tile). */
+export const InstanceCounts = z.object({
+  /** instances not terminated */
+  total: z.number().int(),
+  /** how many are in each state (terminated ones not counted); a state with none is absent */
+  byStatus: z.partialRecord(InstanceStatus, z.number().int()),
+});
+export type InstanceCounts = z.infer<typeof InstanceCounts>;
+
 export const OPERATION_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export const OperationStatus = z.enum(OPERATION_STATUSES);
 export type OperationStatus = z.infer<typeof OperationStatus>;

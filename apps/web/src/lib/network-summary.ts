@@ -2,7 +2,7 @@ import {
   guardProblem,
   INSTANCE_STATUSES,
   type HostDto,
-  type InstanceStatus,
+  type InstanceCounts,
   type OperationDto,
   type RealizationDto,
 } from "@nvi/contracts";
@@ -33,7 +33,7 @@ function byStatus<T extends { status: string }>(rows: readonly T[]): Map<string,
 export function networkSummary(data: {
   hosts: readonly HostDto[];
   /** instances not terminated, by state (`instance.counts`) */
-  instances: { total: number; byStatus: Partial<Record<InstanceStatus, number>> };
+  instances: InstanceCounts;
   operations: readonly OperationDto[];
   realization: readonly RealizationDto[];
 }): SummaryTile[] {

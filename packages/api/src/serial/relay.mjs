@@ -114,7 +114,11 @@ export function createSerialRelay(o) {
     const joined = await o.redis.eval(JOIN_CAPPED, 1, hostSessionsKey(t.hostId), t.sessionId, limits.perHost, leaseMs);
     if (joined !== 1) return refuse(ws, SERIAL_CLOSE.busy, busy);
     if (ws.readyState !== ws.OPEN) return void leave(t.hostId, t.sessionId); // the browser left meanwhile
-    if (sessions.size >= limits.total) return void (leave(t.hostId, t.sessionId), refuse(ws, SERIAL_CLOSE.busy, busy));
+    // (this process filled up meanwhile: the place taken on the host is given back)
+    if (sessions.size >= limits.total) {
+      leave(t.hostId, t.sessionId);
+      return refuse(ws, SERIAL_CLOSE.busy, busy);
+    }
     // QEMU serves one client per serial port: a new session takes the VM's console over
     for (const s of sessions.values())
       if (s.instanceId === t.instanceId)

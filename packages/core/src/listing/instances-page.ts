@@ -1,4 +1,4 @@
-import { idRef, InstanceDto, InstanceRuntime, InstanceStatus } from "@nvi/contracts";
+import { idRef, type InstanceCounts, InstanceDto, InstanceRuntime, InstanceStatus } from "@nvi/contracts";
 import type { Prisma } from "@nvi/db";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -62,13 +62,6 @@ export async function pageInstances(ctx: Ctx, input: z.input<typeof PageInstance
 }
 
 export const CountInstancesInput = z.object({ vpcId: idRef("vpc").optional() });
-export const InstanceCounts = z.object({
-  /** instances not terminated */
-  total: z.number().int(),
-  /** how many are in each state (terminated ones not counted); a state with none is absent */
-  byStatus: z.partialRecord(InstanceStatus, z.number().int()),
-});
-export type InstanceCounts = z.infer<typeof InstanceCounts>;
 
 /** How many of the organization's instances (of one VPC, if asked) are in each state: one grouped count, no rows. */
 export async function countInstances(

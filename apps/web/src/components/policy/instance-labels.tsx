@@ -10,39 +10,45 @@ import { ErrorAlert } from "../ui/error-alert.tsx";
 import { problem, useFormSubmit } from "../ui/use-form-mutation.ts";
 import { PolicyChangePanel, usePolicyChange } from "./policy-change.tsx";
 
-function Badges({ labels }: { labels: InstanceDto["labels"] }) {
-  const entries = Object.entries(labels);
-  if (entries.length === 0) return <span className="muted">none</span>;
-  return entries.map(([k, v]) => (
-    <span key={k} className="badge mono" style={{ marginRight: 4 }}>
-      {v === "" ? k : `${k}=${v}`}
-    </span>
-  ));
-}
-
 /**
  * An instance's labels, and an editor: labels decide label-matched groups, so a change is previewed.
  * A table shows a hundred of these: the editor (its mutation and preview flow) is mounted only once
  * "edit" is first pressed, and stays so its result shows after it closes.
  */
 export function InstanceLabels({ instance }: { instance: InstanceDto }) {
-  const [opened, setOpened] = useState(false);
-  if (opened) return <LabelsEditor instance={instance} />;
+  const [editorMounted, setEditorMounted] = useState(false);
+  const [editing, setEditing] = useState(false);
+  const entries = Object.entries(instance.labels);
   return (
     <div data-testid={`instance-labels-${instance.name}`}>
-      <Badges labels={instance.labels} />{" "}
-      <button className="link" onClick={() => setOpened(true)} data-testid={`instance-labels-edit-${instance.name}`}>
-        edit
-      </button>
+      {entries.length === 0 ? (
+        <span className="muted">none</span>
+      ) : (
+        entries.map(([k, v]) => (
+          <span key={k} className="badge mono" style={{ marginRight: 4 }}>
+            {v === "" ? k : `${k}=${v}`}
+          </span>
+        ))
+      )}{" "}
+      {!editing && (
+        <button
+          className="link"
+          onClick={() => (setEditorMounted(true), setEditing(true))}
+          data-testid={`instance-labels-edit-${instance.name}`}
+        >
+          edit
+        </button>
+      )}
+      {editorMounted && <LabelsEditor instance={instance} editing={editing} close={() => setEditing(false)} />}
     </div>
   );
 }
 
-function LabelsEditor({ instance }: { instance: InstanceDto }) {
+/** The form (while editing), its problem, and the change's preview / result (which outlive the form). */
+function LabelsEditor({ instance, editing, close }: { instance: InstanceDto; editing: boolean; close: () => void }) {
   const trpc = useTRPC();
   const setLabels = useMutation(trpc.policy.setLabels.mutationOptions());
-  const [editing, setEditing] = useState(true);
-  const flow = usePolicyChange(() => setEditing(false));
+  const flow = usePolicyChange(close);
   const form = useFormSubmit(
     (f) => {
       const parsed = parseLabels(formText(f, "labelsText"));
@@ -54,13 +60,7 @@ function LabelsEditor({ instance }: { instance: InstanceDto }) {
       ),
   );
   return (
-    <div data-testid={`instance-labels-${instance.name}`}>
-      <Badges labels={instance.labels} />{" "}
-      {!editing && (
-        <button className="link" onClick={() => setEditing(true)} data-testid={`instance-labels-edit-${instance.name}`}>
-          edit
-        </button>
-      )}
+    <>
       {editing && (
         <form className="row" {...form.formProps} aria-label={`Labels of ${instance.name}`}>
           <input
@@ -73,13 +73,13 @@ function LabelsEditor({ instance }: { instance: InstanceDto }) {
           <button type="submit" disabled={flow.state?.phase === "previewing"}>
             Preview
           </button>
-          <button type="button" onClick={() => (setEditing(false), flow.cancel(), form.setError(null))}>
+          <button type="button" onClick={() => (close(), flow.cancel(), form.setError(null))}>
             Cancel
           </button>
         </form>
       )}
       <ErrorAlert error={form.error} />
       <PolicyChangePanel flow={flow} testId={`labels-change-${instance.name}`} />
-    </div>
+    </>
   );
 }
