@@ -14,6 +14,7 @@ const deps = createCoreDeps(env.databaseUrl, {
   fabricSecret: env.fabricSecret,
   secretsKey: env.secretsKey,
   ...(env.instancePool ? { instancePool: env.instancePool } : {}),
+  cacheTokens: true,
 });
 const producer = new JobProducer(env.redisUrl, env.queuePrefix);
 const { apiUrl } = await serveConsole({

@@ -2,6 +2,7 @@ import type { Role, Scope } from "@nvi/contracts";
 import { createDb, type Db } from "@nvi/db";
 import { systemClock } from "./clock.ts";
 import { newId } from "./ids.ts";
+import { TokenCache } from "./tokens/token-cache.ts";
 import type { Clock } from "./clock.ts";
 import type { IdGenerator } from "./ids.ts";
 
@@ -42,12 +43,21 @@ export interface CoreDeps {
   orgLimits?: Partial<OrgLimits>;
   /** How often a host's agent may call (defaults in clouds/host-call-budget.ts; tests pass small ones). */
   hostCallBudgets?: { [K in keyof HostCallBudgets]?: Partial<HostCallBudgets[K]> };
+  /** API tokens this process has looked up (tokens/token-cache.ts): the console's processes keep one, others read Postgres each time. */
+  tokenCache?: TokenCache;
 }
 
 /** Production wiring: one database pool per process, the system clock, random ids. */
 export function createCoreDeps(
   databaseUrl: string,
-  options: { fabricSecret?: string; secretsKey?: string; instancePool?: string; orgLimits?: Partial<OrgLimits> } = {},
+  options: {
+    fabricSecret?: string;
+    secretsKey?: string;
+    instancePool?: string;
+    orgLimits?: Partial<OrgLimits>;
+    /** keep looked-up API tokens in memory, told of revocations by Postgres (what a console process does) */
+    cacheTokens?: boolean;
+  } = {},
 ): CoreDeps {
   return {
     db: createDb(databaseUrl),
@@ -57,6 +67,7 @@ export function createCoreDeps(
     ...(options.secretsKey ? { secretsKey: options.secretsKey } : {}),
     ...(options.instancePool ? { instancePool: options.instancePool } : {}),
     ...(options.orgLimits ? { orgLimits: options.orgLimits } : {}),
+    ...(options.cacheTokens ? { tokenCache: new TokenCache(databaseUrl) } : {}),
   };
 }
 

@@ -7,6 +7,7 @@ export * from "./audit/audit.ts";
 export * from "./orgs/organizations.ts";
 export * from "./orgs/members.ts";
 export * from "./orgs/invitations.ts";
+export * from "./tokens/token-cache.ts";
 export * from "./tokens/token-format.ts";
 export * from "./tokens/tokens.ts";
 export * from "./auth/password-policy.ts";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.ts";
@@ -11,7 +12,32 @@ export type { PrismaClient as Db } from "./generated/prisma/client.ts";
  * connects on the first query, so `next build` works without a database.
  */
 export function createDb(databaseUrl: string): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ connectionString: databaseUrl, max: 10 }, { statementNameGenerator: statementNames() }),
+  });
+}
+
+/** Distinct statement texts a process names (prepares once per connection); any beyond run unnamed. */
+export const NAMED_STATEMENTS_MAX = 2000;
+
+/**
+ * Names for Prisma's statements, so each pooled connection parses and plans a statement once and
+ * then only binds and runs it (Postgres keeps named statements per connection; an unnamed one is
+ * parsed and planned on every call, which was most of a console read's Postgres time). The name is
+ * a digest of the text (one text, one name: `pg` refuses a name reused for another text). Texts
+ * are bounded: the first `max` distinct ones are named, later ones run unnamed, so a query whose
+ * text varies (an `IN` list of some length) cannot grow every connection's statement cache without end.
+ */
+export function statementNames(max = NAMED_STATEMENTS_MAX): (query: { sql: string }) => string {
+  const named = new Map<string, string>();
+  return ({ sql }) => {
+    const known = named.get(sql);
+    if (known !== undefined) return known;
+    if (named.size >= max) return ""; // pg runs a statement with an empty name unnamed
+    const name = `nvi_${createHash("sha256").update(sql).digest("base64url").slice(0, 24)}`;
+    named.set(sql, name);
+    return name;
+  };
 }
 
 /** Prisma's error for a unique constraint, so repositories can translate it. */

@@ -20,6 +20,7 @@ export function coreDeps(): CoreDeps {
     secretsKey: env.NVI_SECRETS_KEY ?? env.AUTH_SECRET,
     ...(env.NVI_INSTANCE_POOL ? { instancePool: env.NVI_INSTANCE_POOL } : {}),
     orgLimits: { hosts: env.NVI_ORG_HOST_LIMIT, poolBlocks: env.NVI_ORG_POOL_BLOCK_LIMIT },
+    cacheTokens: true,
   }));
 }
 

@@ -78,7 +78,7 @@ export const SetMemberRoleInput = z.object({ membershipId: idRef("membership"), 
 
 export async function setMemberRole(ctx: Ctx, input: z.infer<typeof SetMemberRoleInput>): Promise<MemberDto> {
   assertScope(ctx.actor.scopes, "members", "write");
-  return ctx.db.$transaction(async (tx) => {
+  const changed = await ctx.db.$transaction(async (tx) => {
     const callerRole = await lockAndReloadCaller(tx, ctx);
     const target = await loadTarget(tx, ctx, input.membershipId);
     assertMayManage(callerRole, target.role, input.role);
@@ -98,6 +98,9 @@ export async function setMemberRole(ctx: Ctx, input: z.infer<typeof SetMemberRol
     });
     return toDto(updated);
   });
+  // their tokens' scopes follow the role: this process forgets them now, others when Postgres tells them
+  ctx.tokenCache?.invalidate();
+  return changed;
 }
 
 export const RemoveMemberInput = z.object({ membershipId: idRef("membership") });
@@ -126,5 +129,6 @@ export async function removeMember(ctx: Ctx, input: z.infer<typeof RemoveMemberI
       before: { email: target.user.email, role: target.role },
     });
   });
+  ctx.tokenCache?.invalidate();
   return { removed: true };
 }

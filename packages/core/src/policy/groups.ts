@@ -1,5 +1,5 @@
 import { GroupDto, Labels, idRef, asId } from "@nvi/contracts";
-import { isUniqueViolation, type DbTx } from "@nvi/db";
+import { Prisma, isUniqueViolation, type DbTx } from "@nvi/db";
 import { PolicyView } from "@nvi/policy";
 import { z } from "zod";
 import { assertScope } from "../access.ts";
@@ -8,7 +8,7 @@ import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
 import type { OperationQueue } from "../operations/queue.ts";
 import { changePolicy, changePolicySetting, previewFlag } from "./change.ts";
-import { labelsOf, loadPolicy } from "./snapshot.ts";
+import { labelsOf } from "./snapshot.ts";
 
 const groupName = z
   .string()
@@ -64,20 +64,48 @@ export function groupDto(g: GroupRow, view: PolicyView, instances: Parameters<Po
 
 export async function listGroups(ctx: Ctx, input: z.infer<typeof ListGroupsInput> = {}): Promise<GroupDto[]> {
   assertScope(ctx.actor.scopes, "policies", "read");
-  // side by side: the rows (what the policy does not hold) and the policy (members, who is in)
-  const [rows, policy] = await Promise.all([
-    ctx.db.group.findMany({
-      where: { orgId: ctx.actor.orgId, ...(input.vpcId ? { vpcId: input.vpcId } : {}) },
-      select: { id: true, vpcId: true, name: true, description: true, matchLabels: true, createdAt: true },
-      orderBy: [{ vpcId: "asc" }, { createdAt: "asc" }],
-    }),
-    loadPolicy(ctx.db, [ctx.actor.orgId]),
-  ]);
-  const view = new PolicyView(policy.snapshot);
-  // a group made between the two reads has no members yet as far as this answer goes
-  const members = (id: string) => (view.group(id)?.memberIds ?? []).map((instanceId) => ({ instanceId }));
-  return rows.map((g) => groupDto({ ...g, members: members(g.id) }, view, policy.instances));
+  // one statement (one round trip, one snapshot): the groups with their explicit members, and the
+  // live instances their labels may match (membership never crosses a VPC or an organization)
+  const vpc = input.vpcId ? Prisma.sql`AND vpc_id = ${input.vpcId}` : Prisma.empty;
+  const [row] = await ctx.db.$queryRaw<{ groups: ListedGroup[]; instances: ListedInstance[] }[]>`
+    SELECT
+      (SELECT coalesce(json_agg(json_build_object('id', g.id, 'vpcId', g.vpc_id, 'name', g.name,
+          'description', g.description, 'matchLabels', g.match_labels,
+          'createdAt', (extract(epoch FROM g.created_at) * 1000)::bigint,
+          'memberIds', ARRAY(SELECT m.instance_id FROM group_members m WHERE m.group_id = g.id ORDER BY m.created_at, m.instance_id))
+          ORDER BY g.vpc_id, g.created_at, g.id), '[]')
+        FROM instance_groups g WHERE g.org_id = ${ctx.actor.orgId} ${vpc}) AS groups,
+      (SELECT coalesce(json_agg(json_build_object('id', i.id, 'vpcId', i.vpc_id, 'name', i.name, 'address', i.address,
+          'labels', i.labels) ORDER BY i.created_at, i.id), '[]')
+        FROM instances i WHERE i.org_id = ${ctx.actor.orgId} AND i.status <> 'terminated' ${vpc}) AS instances`;
+  const orgId = ctx.actor.orgId;
+  const groups = (row?.groups ?? []).map((g) => ({
+    ...g,
+    orgId,
+    matchLabels: g.matchLabels === null ? null : labelsOf(g.matchLabels),
+  }));
+  const instances = (row?.instances ?? []).map((i) => ({ ...i, orgId, labels: labelsOf(i.labels) }));
+  const view = new PolicyView({ groups, rules: [], denies: [], peerings: [] });
+  return groups.map((g) =>
+    groupDto(
+      { ...g, createdAt: new Date(Number(g.createdAt)), members: g.memberIds.map((instanceId) => ({ instanceId })) },
+      view,
+      instances,
+    ),
+  );
 }
+
+/** A group as `listGroups` reads it (`createdAt` in ms since the epoch: JSON has no timestamp type). */
+type ListedGroup = {
+  id: string;
+  vpcId: string;
+  name: string;
+  description: string;
+  matchLabels: unknown;
+  createdAt: number | string;
+  memberIds: string[];
+};
+type ListedInstance = { id: string; vpcId: string; name: string; address: string; labels: unknown };
 
 export async function ownGroup(tx: Pick<DbTx, "group">, ctx: Ctx, groupId: string, field = "groupId") {
   const g = await tx.group.findFirst({

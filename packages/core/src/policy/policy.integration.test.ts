@@ -7,7 +7,7 @@ import { cloudWithHost, codeOf, person } from "../test-support/kit.ts";
 import { createSubnet, createVpc } from "../vpcs/vpcs.ts";
 import { createDeny } from "./denies.ts";
 import { explainReachability } from "./explain.ts";
-import { createGroup, setInstanceLabels } from "./groups.ts";
+import { createGroup, listGroups, setInstanceLabels } from "./groups.ts";
 import { decidePeering, listPeerings, requestPeering } from "./peerings.ts";
 import { createRule, plugGroups, policyMatrix, unplugGroups } from "./rules.ts";
 
@@ -219,5 +219,20 @@ describe("connectivity policy", { shuffle: false }, () => {
       "CIDR_OVERLAP@peeringId",
     );
     expect((await listPeerings(b)).find((p) => p.id === asked.targetId)).toMatchObject({ status: "pending" });
+  });
+
+  it("the groups' list (one statement) says what the matrix says: members by hand and by label, order, creation times, per VPC", async () => {
+    await createGroup(a, queue, { vpcId, name: "pinned", memberIds: [db], matchLabels: { tier: "web" } });
+    const matrix = (await policyMatrix(a, { vpcId })).groups;
+    expect([...matrix.find((g) => g.name === "pinned")!.effectiveMemberIds].sort()).toEqual([web, db].sort());
+    expect(await listGroups(a, { vpcId })).toEqual(matrix);
+    const all = await listGroups(a);
+    expect(all.filter((g) => g.vpcId === vpcId)).toEqual(matrix);
+    const rows = await a.db.group.findMany({
+      where: { orgId: a.actor.orgId },
+      orderBy: [{ vpcId: "asc" }, { createdAt: "asc" }],
+    });
+    expect(all.map((g) => [g.id, g.createdAt])).toEqual(rows.map((g) => [g.id, g.createdAt.toISOString()]));
+    expect((await listGroups(b)).filter((g) => all.some((x) => x.id === g.id))).toEqual([]);
   });
 });

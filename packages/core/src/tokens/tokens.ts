@@ -4,6 +4,7 @@ import { ROLE_RANK, assertPerson, assertScope, effectiveTokenScopes, normaliseSc
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Actor, CoreDeps, Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
+import type { TokenLookup } from "./token-cache.ts";
 import { checkTokenShape, displayPrefix, hashSecret, mintTokenSecret } from "./token-format.ts";
 
 /** `lastUsedAt` is written at most this often per token, not on every request. */
@@ -140,8 +141,23 @@ export async function revokeApiToken(ctx: Ctx, input: z.infer<typeof RevokeApiTo
     });
     return updated;
   });
+  // refused from the next request on in this process; other processes drop it as Postgres tells them
+  ctx.tokenCache?.invalidate();
   const emails = await creatorEmails(ctx, [row.createdBy]);
   return toDto({ ...row, creatorEmail: emails.get(row.createdBy) ?? "(former member)" }, now);
+}
+
+/** The token, its creator's membership of its organization and their name: one round trip. */
+async function lookUpToken(deps: CoreDeps, hash: string): Promise<TokenLookup | undefined> {
+  const [token] = await deps.db.$queryRaw<TokenLookup[]>`
+    SELECT t.id, t.org_id AS "orgId", t.name, t.scopes, t.created_by AS "createdBy", t.last_used_at AS "lastUsedAt",
+      t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", m.role::text AS role, u.email, u.name AS "userName"
+    FROM api_token_secrets s
+    JOIN api_tokens t ON t.id = s.token_id
+    LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.created_by
+    LEFT JOIN users u ON u.id = m.user_id
+    WHERE s.hash = ${hash}`;
+  return token;
 }
 
 /**
@@ -156,31 +172,12 @@ export async function authenticateApiToken(deps: CoreDeps, secret: string, sourc
       "the API token is malformed (expected nvi_ followed by 36 letters and digits)",
     );
   }
-  // the token, its creator's membership of its organization and their name: one round trip
-  const [token] = await deps.db.$queryRaw<
-    {
-      id: string;
-      orgId: string;
-      name: string;
-      scopes: string[];
-      createdBy: string;
-      lastUsedAt: Date | null;
-      expiresAt: Date | null;
-      revokedAt: Date | null;
-      role: string | null;
-      email: string | null;
-      userName: string | null;
-    }[]
-  >`
-    SELECT t.id, t.org_id AS "orgId", t.name, t.scopes, t.created_by AS "createdBy", t.last_used_at AS "lastUsedAt",
-      t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", m.role::text AS role, u.email, u.name AS "userName"
-    FROM api_token_secrets s
-    JOIN api_tokens t ON t.id = s.token_id
-    LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.created_by
-    LEFT JOIN users u ON u.id = m.user_id
-    WHERE s.hash = ${hashSecret(secret)}`;
-  if (!token) throw new DomainError("TOKEN_UNKNOWN", "the API token is not valid");
+  const hash = hashSecret(secret);
   const now = deps.clock();
+  const cached = deps.tokenCache?.get(hash, now.getTime());
+  const begun = deps.tokenCache?.begin() ?? 0;
+  const token = cached ?? (await lookUpToken(deps, hash));
+  if (!token) throw new DomainError("TOKEN_UNKNOWN", "the API token is not valid");
   if (token.revokedAt) throw new DomainError("TOKEN_REVOKED", "the API token was revoked");
   if (token.expiresAt && token.expiresAt <= now) throw new DomainError("TOKEN_EXPIRED", "the API token has expired");
   if (token.role === null || token.email === null)
@@ -188,7 +185,10 @@ export async function authenticateApiToken(deps: CoreDeps, secret: string, sourc
   const role = Role.parse(token.role);
   if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await deps.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } });
+    token.lastUsedAt = now;
   }
+  // only a token that passed every check is kept (a cached one is the same object: its lastUsedAt moved with it)
+  if (!cached) deps.tokenCache?.put(hash, token, begun, now.getTime());
   return {
     kind: "token",
     userId: token.createdBy,
