@@ -58,8 +58,9 @@ describe("host enrollment", () => {
     expect((await json(second)).message).toMatch(/used/);
     expect((await console_().joinToken.list({ cloudId })).find((t) => t.id === joinToken.id)?.status).toBe("used");
 
-    // fabric addresses are unique console-wide and the database outlives a run: a fresh one each time
-    const fabricAddress = `100.${64 + Math.floor(Math.random() * 60)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 250)}`;
+    // fabric addresses are unique console-wide and the database outlives a run: a fresh one each time,
+    // off the lab's 100.64/100.65 and below the console's default pool (as the kit's randomIdentity)
+    const fabricAddress = `100.${66 + Math.floor(Math.random() * 22)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 250)}`;
     const beat = await agentCall(
       deps,
       "/agent/heartbeat",

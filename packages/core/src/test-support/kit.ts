@@ -74,8 +74,10 @@ export function randomIdentity() {
   const [a, b] = [rnd(256), rnd(256)];
   return {
     datapathId: `00${Array.from({ length: 7 }, () => hex2(rnd(256))).join("")}`,
-    // below the console's default instance pool (100.96.0.0/11) and the instance-block test's pools (100.88–95)
-    fabricAddress: `100.${64 + rnd(24)}.${a}.${1 + rnd(250)}`,
+    // 100.66–87: below the console's default instance pool (100.96.0.0/11) and the instance-block
+    // test's pools (100.88–95), above the lab's fabric (100.64) and instance blocks (100.65): a lab
+    // host sharing the test database would otherwise be refused a block holding a test host's address
+    fabricAddress: `100.${66 + rnd(22)}.${a}.${1 + rnd(250)}`,
     fabricPrefixLen: 24,
     fabricMac: `02:${Array.from({ length: 5 }, () => hex2(rnd(256))).join(":")}`,
     nextHopMac: "02:00:64:40:01:01",
