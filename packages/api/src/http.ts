@@ -127,9 +127,6 @@ function sharedRestHandler() {
   }) as never);
 }
 
-/** What host agents call (`/api/v1/agent/…`): their changes do not hold tenants' reads back. */
-const AGENT_PATH = /\/agent\//;
-
 /** An entry point that sees a request only once `checkBody` passed it (size cap, broken JSON); a refused one is answered here. */
 function checkedFirst(
   handle: (request: Request, createContext: ContextFactory, options: HandlerOptions) => Promise<Response>,
@@ -137,11 +134,8 @@ function checkedFirst(
   return async (req: Request, createContext: ContextFactory, options: HandlerOptions = {}): Promise<Response> => {
     const checked = await checkBody(req);
     if (!checked.ok) return checked.response;
-    // reads take turns (a few at once, one while a tenant's change runs), changes go straight through: see read-gate.ts
-    const agent = AGENT_PATH.test(new URL(checked.request.url).pathname);
-    return readGate.admit(checked.request.method, () => handle(checked.request, createContext, options), {
-      putFirst: !agent,
-    });
+    // reads take turns (a few at once), changes go straight through: see read-gate.ts
+    return readGate.admit(checked.request.method, () => handle(checked.request, createContext, options));
   };
 }
 

@@ -1,65 +1,34 @@
 /**
  * Reads wait their turn, changes do not: at most `limit` reads (GET, HEAD) are served at once by
- * this process, and only `limitDuringChanges` while a change is being served; the others queue,
- * first come first served, before any work is done for them. Changes (POST, PATCH, PUT, DELETE)
- * never queue here. A console busy with other people's page loads thus serves an unplug beside one
- * read instead of beside every read that arrived: a Node process shares its CPU among everything in
- * flight, and each of a change's round trips to Postgres resumes behind whatever work is ready, so
- * the fewer reads run beside it, the sooner it commits. Reads never stop altogether (changes coming
- * back to back cannot starve them), and the reads already running when a change arrives finish.
+ * this process; the others queue, first come first served, before any work is done for them.
+ * Changes (POST, PATCH, PUT, DELETE) never queue here. A console busy with other people's page
+ * loads thus serves an unplug beside a handful of reads instead of beside every read that arrived:
+ * a Node process shares its CPU among everything in flight, so without the cap a burst of cheap
+ * reads delays a policy change by as long as the whole burst takes.
  */
 export class ReadGate {
   private running = 0;
-  private changes = 0;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(
-    readonly limit: number,
-    readonly limitDuringChanges = 1,
-  ) {}
+  constructor(readonly limit: number) {}
 
-  /** Reads in flight and queued, changes in flight (for tests and health). */
-  get load(): { running: number; waiting: number; changes: number } {
-    return { running: this.running, waiting: this.waiting.length, changes: this.changes };
+  /** Reads in flight and queued (for tests and health). */
+  get load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
   }
 
-  /**
-   * Runs `fn` now if it is a change or a read slot is free, else once one is. A change made with
-   * `putFirst: false` (a host agent's heartbeat or long poll: nobody waits on it to see a policy
-   * take effect, and a long poll lasts seconds) runs at once without holding reads back.
-   */
-  async admit<T>(method: string, fn: () => Promise<T>, { putFirst = true }: { putFirst?: boolean } = {}): Promise<T> {
-    if (!READS.has(method.toUpperCase())) {
-      if (!putFirst) return fn();
-      this.changes++;
-      try {
-        return await fn();
-      } finally {
-        this.changes--;
-        this.startWaiting();
-      }
-    }
-    if (this.running >= this.currentLimit()) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** Runs `fn` now if it is a change or a read slot is free, else once one is. */
+  async admit<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    if (!READS.has(method.toUpperCase())) return fn();
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.running++;
     try {
       return await fn();
     } finally {
-      // the slot goes to the next read in line (it keeps the count) if the limit still allows it, else it is freed
-      const next = this.running <= this.currentLimit() ? this.waiting.shift() : undefined;
+      // the slot goes to the next read in line (it keeps the count), or is freed
+      const next = this.waiting.shift();
       if (next) next();
       else this.running--;
-    }
-  }
-
-  private currentLimit(): number {
-    return this.changes > 0 ? this.limitDuringChanges : this.limit;
-  }
-
-  /** A change ended: queued reads take the slots its end gave back. */
-  private startWaiting(): void {
-    while (this.running < this.currentLimit() && this.waiting.length > 0) {
-      this.running++;
-      this.waiting.shift()!();
     }
   }
 }

@@ -184,7 +184,8 @@ export async function authenticateApiToken(deps: CoreDeps, secret: string, sourc
     throw new DomainError("TOKEN_REVOKED", "the API token's creator is no longer a member");
   const role = Role.parse(token.role);
   if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await deps.db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } });
+    // updateMany: a token deleted meanwhile is simply not found (the request still fails as unknown next time), never a 500
+    await deps.db.apiToken.updateMany({ where: { id: token.id }, data: { lastUsedAt: now } });
     token.lastUsedAt = now;
   }
   // only a token that passed every check is kept (a cached one is the same object: its lastUsedAt moved with it)
