@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostStatus, type CoreDeps } from "@nvi/core";
+import { randomIdentity } from "@nvi/core/test-support";
 import { createCaller } from "./root.ts";
 import { handleRest } from "./http.ts";
 import {
@@ -58,9 +59,8 @@ describe("host enrollment", () => {
     expect((await json(second)).message).toMatch(/used/);
     expect((await console_().joinToken.list({ cloudId })).find((t) => t.id === joinToken.id)?.status).toBe("used");
 
-    // fabric addresses are unique console-wide and the database outlives a run: a fresh one each time,
-    // off the lab's 100.64/100.65 and below the console's default pool (as the kit's randomIdentity)
-    const fabricAddress = `100.${66 + Math.floor(Math.random() * 22)}.${Math.floor(Math.random() * 256)}.${1 + Math.floor(Math.random() * 250)}`;
+    // fabric addresses are unique console-wide and the database outlives a run: a fresh one each time
+    const { fabricAddress } = randomIdentity();
     const beat = await agentCall(
       deps,
       "/agent/heartbeat",

@@ -45,8 +45,8 @@ export class TokenCache {
     private readonly maxEntries = 10_000,
   ) {}
 
-  /** Starts listening at the first use: a process that never authenticates a token opens no connection. */
-  private ensureListening(): void {
+  /** Starts listening (at the first `get`: a process that never authenticates a token opens no connection; a test calls it first). */
+  listen(): void {
     if (this.listener) return;
     this.listener = listenChannel(
       this.databaseUrl,
@@ -66,7 +66,7 @@ export class TokenCache {
 
   /** The lookup kept for this secret's hash, if the cache may serve it now. */
   get(hash: string, now: number): TokenLookup | undefined {
-    this.ensureListening();
+    this.listen();
     if (!this.listening) return undefined;
     const hit = this.entries.get(hash);
     if (!hit) return undefined;
@@ -100,11 +100,6 @@ export class TokenCache {
   /** Whether the LISTEN is in place (what a test waits for). */
   get ready(): boolean {
     return this.listening;
-  }
-
-  /** Starts listening now (a test waits for `ready` after it). */
-  listen(): void {
-    this.ensureListening();
   }
 
   async close(): Promise<void> {
