@@ -52,11 +52,11 @@ export async function commandLoop(c: CommandLoopConfig): Promise<void> {
   const vmWatcher = bridge
     ? new VmWatcher({
         list: async () => (await wantedVms(c.qemu)).filter((vm) => !queue.busy(vm.instanceId)),
-        restart: (id) => relaunchQemu(run, bridge, id, c.qemu),
+        restart: (id) => relaunchQemu(run, bridge, id, { ...c.qemu, guestChecksumOffload: !c.crossCloud() }),
         log,
       })
     : null;
-  const offload = new CrossCloudOffload({ run, netnsPrefix: c.netnsPrefix, log });
+  const offload = new CrossCloudOffload({ run, netnsPrefix: c.netnsPrefix, vmDir: c.qemu.vmDir, log });
   while (!c.stopping()) {
     try {
       // commands enter the queue only below, in this loop: an instance not busy now stays so meanwhile

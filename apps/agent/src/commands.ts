@@ -24,6 +24,8 @@ export interface RuntimeHost {
   netnsPrefix?: string;
   /** set when this host can run VMs (QEMU and a guest image directory) */
   qemu?: QemuConfig;
+  /** this host's instances talk across clouds (the heartbeat's answer): instances start without checksum offload */
+  crossCloud?: boolean;
   /** commands whose stderr matters or that run long (docker pull, docker logs); default: the local one */
   streams?: StreamsRunner;
 }
@@ -69,7 +71,8 @@ export const RUNTIME_DRIVERS: Partial<Record<InstanceRuntime, RuntimeDriver>> = 
 
 function qemuOf(h: RuntimeHost): QemuConfig {
   if (!h.qemu) throw new Error("this agent has no qemu runtime configured");
-  return h.qemu;
+  // a VM started on a host whose instances talk across clouds computes its own checksums (offload.ts)
+  return { ...h.qemu, guestChecksumOffload: !h.crossCloud };
 }
 
 const runtimeOf = (

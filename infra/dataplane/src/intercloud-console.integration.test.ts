@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- REST answers are JSON, checked by the assertions */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
 import { gatewayLinkUp, type CloudLinkDto, type GatewayLink } from "@nvi/contracts";
 import { tunnelReports } from "@nvi/core";
 import { labDown, labUp, run, startAgent, tcpProbe, type LabState } from "@nvi/lab";
@@ -8,19 +10,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { untilOrExplain } from "./journey.ts";
 import { agentCommand, buildAgentBundle } from "./local-hosts.ts";
 import { releaseLabIdentities } from "./release-identities.ts";
-import { startStack, type Stack } from "./stack.ts";
+import { ROOT, startStack, type Stack } from "./stack.ts";
 
 /**
  * Issue 15 through the product, nothing injected by the lab: two clouds joined only through the
  * internet (lab topology "internet"), every host's real agent enrolled in a `gateway` cloud, the
  * gateways declared over REST (`POST /hosts/{id}/gateway`), the real worker feeding them to its TSC
  * from Postgres, and each gateway's agent setting its WireGuard tunnel up from its heartbeat answer.
- * Instances launched through the API on the clouds' other hosts then reach each other.
+ * Instances launched through the API on the clouds' other hosts (netns, and a QEMU VM) then reach each other.
  */
 let lab: LabState;
 let stack: Stack | undefined;
 const hostIds: Record<string, string> = {};
 const clouds: Record<string, string> = {};
+/** the busybox guest of infra/images/build-guest.sh: it echoes on TCP 7 and serves HTTP */
+const GUEST = "nvi-busybox";
+const imageDir = process.env.NVI_IMAGE_DIR ?? "/var/lib/nvi/images";
 
 const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 90_000) =>
   untilOrExplain(lab, stack, what, fn, ms, 500);
@@ -30,6 +35,10 @@ const inHost = (id: string, ...cmd: string[]) =>
 
 beforeAll(async () => {
   await buildAgentBundle();
+  await promisify(execFile)(path.join(ROOT, "infra/images/build-guest.sh"), [GUEST], {
+    timeout: 300_000,
+    env: { ...process.env, NVI_IMAGE_DIR: imageDir },
+  });
   lab = await labUp({ datacenters: 2, hostsPerDc: 2, topology: "internet" });
   try {
     stack = await startStack(lab.mgmt.tscIp);
@@ -60,6 +69,7 @@ beforeAll(async () => {
           controller: `ssl:${lab.mgmt.tscIp}:${stack.tscPort}`,
           stateDir: `${h.ovsDir}/agent`,
           hostname: `${lab.name}-${h.id}`,
+          env: { NVI_IMAGE_DIR: imageDir },
         }),
       );
     }
@@ -166,6 +176,45 @@ describe("two clouds joined through gateways set in the console", () => {
     const offload = await run("ip", ["netns", "exec", ns(a), "ethtool", "-k", "eth0"]);
     expect(offload).toMatch(/tx-checksumming: off/);
   });
+
+  it("a VM in one cloud and an instance in the other: TCP echo and HTTP both ways (the guest computes its own checksums)", async () => {
+    const r = await call("POST", "/instances", {
+      name: "vm-across",
+      subnetId: a.subnetId,
+      runtime: "qemu",
+      image: GUEST,
+      cpus: 1,
+      memoryMiB: 128,
+      hostId: hostIds.h2,
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    const vm = await until(
+      "the VM running",
+      async () => {
+        const i = (await call("GET", `/instances/${r.body.instance.id}`)).body;
+        return i?.status === "running" ? i : undefined;
+      },
+      150_000,
+    );
+    const fromB = (script: string) =>
+      run("ip", ["netns", "exec", `${lab.name}-n-${b.id}`, "sh", "-c", script]).catch((e: Error) => e.message);
+    await until(
+      "b's TCP echo through the VM across clouds",
+      async () => (await fromB(`echo across-clouds | busybox nc -w 3 ${vm.address} 7`)).includes("across-clouds"),
+      30_000,
+    );
+    const http = await fromB(`printf 'GET /name HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${vm.address} 80`);
+    expect(http).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(http.trim().split("\n").at(-1)).toBe("vm-across");
+    // QEMU offers the guest no checksum offload on a host whose instances talk across clouds
+    const host = lab.hosts.find((h) => h.id === "h2")!;
+    const pid = (await readFile(`${host.ovsDir}/agent/vms/${vm.id}/qemu.pid`, "utf8")).trim();
+    expect((await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0").join(" ")).toMatch(
+      /virtio-net-pci,[^ ]*csum=off/,
+    );
+    const gone = await call("DELETE", `/instances/${vm.id}`);
+    expect(gone.status, JSON.stringify(gone.body)).toBe(202);
+  }, 240_000);
 
   it("each gateway reports its link to the other in its facts: up, with its last handshake", async () => {
     for (const [g, peer] of [

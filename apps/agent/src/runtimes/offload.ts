@@ -2,6 +2,7 @@ import type { InstanceRuntime } from "@nvi/contracts";
 import type { Runner, Log } from "../runner.ts";
 import { containerName, inspect } from "./docker.ts";
 import { netnsName } from "./netns.ts";
+import { vmChecksumOffload } from "./qemu.ts";
 
 /**
  * TX checksum offload off on an instance's eth0, for hosts whose instances talk across clouds
@@ -9,7 +10,8 @@ import { netnsName } from "./netns.ts";
  * offloaded L4 checksum on every address rewrite as if it were finished; a gateway's stack then
  * finishes it before WireGuard encrypts it, and every TCP and UDP packet across clouds arrives with
  * a bad checksum. With the instance computing its checksums itself, the rewrites stay correct.
- * netns and Docker instances; a VM's guest owns its virtio NIC's offloads (not done: see README).
+ * netns and Docker instances; a VM's guest owns its virtio NIC's offloads, so its QEMU offers none
+ * when it starts on such a host (qemu.ts, `guestChecksumOffload`).
  */
 export async function txChecksumOff(
   run: Runner,
@@ -38,12 +40,13 @@ export async function txChecksumOff(
  * Docker restarted (`forget`: its new eth0 has the offload on again), or one plugged again after it
  * left the VEB. `sweep` runs on every command
  * poll over what is plugged; an instance with a command running is left for a later poll, one that
- * fails is tried again at every poll (warned once). A VM's tap is counted as done: its guest owns its NIC.
+ * fails is tried again at every poll (warned once). A VM cannot be changed while it runs (its guest
+ * negotiated its NIC's offloads at boot): one started before is named in a warning (stop and start it).
  */
 export class CrossCloudOffload {
   private readonly off = new Set<string>();
   private readonly warned = new Set<string>();
-  constructor(private readonly o: { run: Runner; netnsPrefix?: string | undefined; log: Log }) {}
+  constructor(private readonly o: { run: Runner; netnsPrefix?: string | undefined; vmDir?: string; log: Log }) {}
 
   /** A container's eth0 was made again: its offload is on. */
   forget(instanceId: string): void {
@@ -74,6 +77,16 @@ export class CrossCloudOffload {
     const changed: string[] = [];
     for (const id of todo) {
       const runtime = namespaces.has(netnsName(id, this.o.netnsPrefix)) ? "netns" : "docker";
+      const vmOffload = runtime === "docker" && this.o.vmDir ? await vmChecksumOffload(id, this.o.vmDir) : null;
+      if (vmOffload !== null) {
+        if (vmOffload)
+          this.o.log("warn", "a VM started before this host talked across clouds keeps its checksum offload", {
+            instanceId: id,
+            effect: "its TCP and UDP across clouds arrive with bad checksums until it is stopped and started again",
+          });
+        this.off.add(id);
+        continue;
+      }
       try {
         if (await txChecksumOff(this.o.run, runtime, id, this.o.netnsPrefix)) changed.push(id);
         this.off.add(id);

@@ -47,6 +47,16 @@ describe("the qemu runtime's pure parts", () => {
     expect(args).not.toContain("-drive"); // an initramfs guest has no disk
   });
 
+  it("offers the guest no checksum offload where the host's instances talk across clouds, and only there", () => {
+    const device = (offload?: boolean) => {
+      const args = qemuArgs(spec, { kernel: "/i/k", initrd: "/i/r" }, vmFiles, "tcg", "nvGHij", offload);
+      return args[args.indexOf("-device") + 1];
+    };
+    expect(device(false)).toBe("virtio-net-pci,netdev=n0,mac=0a:01:02:03:04:05,romfile=,csum=off");
+    expect(device(true)).not.toContain("csum");
+    expect(device()).not.toContain("csum");
+  });
+
   it("boots a disk guest on its own overlay with the NoCloud seed, root on vda, the guest agent's channel, the same serial socket and file", () => {
     const args = qemuArgs(spec, { kernel: "/i/k", initrd: "/i/r", disk: "/i/disk.qcow2" }, vmFiles, "tcg", "nvGHij");
     const all = (flag: string) => args.flatMap((a, i) => (args[i - 1] === flag ? [a] : []));

@@ -27,6 +27,12 @@ export interface QemuConfig {
   accel: "tcg" | "kvm";
   /** how long a start waits for the guest to answer (NVI-GUEST-READY on its serial console); default 90 s, 600 s for a disk guest */
   bootTimeoutMs?: number;
+  /**
+   * Whether the guest may leave its TX checksums to the host (virtio's `csum`, and with it TSO).
+   * Off where the host's instances talk across clouds (offload.ts): a partial checksum that OVS
+   * rewrites comes out wrong once a gateway finishes it. Default on.
+   */
+  guestChecksumOffload?: boolean;
 }
 
 /** What the guest's init prints on the serial console once its network is up and its services listen. */
@@ -151,6 +157,7 @@ export function qemuArgs(
   files: Pick<VmFiles, "pidfile" | "console" | "overlay" | "seed" | "qga">,
   accel: "tcg" | "kvm",
   tap: string,
+  guestChecksumOffload = true,
 ): string[] {
   const disk = guest.disk ? diskGuestArgs(files) : null;
   const cmdline = disk?.cmdline ?? [
@@ -197,7 +204,7 @@ export function qemuArgs(
     "-netdev",
     `tap,id=n0,ifname=${tap},script=no,downscript=no`,
     "-device",
-    `virtio-net-pci,netdev=n0,mac=${spec.mac},romfile=`,
+    `virtio-net-pci,netdev=n0,mac=${spec.mac},romfile=${guestChecksumOffload ? "" : ",csum=off"}`,
     ...(disk?.args ?? []),
   ];
 }
@@ -212,6 +219,14 @@ async function runningPid(pidfile: string, instanceId: string): Promise<number |
   ]);
   const state = procStat.slice(procStat.lastIndexOf(")") + 2, procStat.lastIndexOf(")") + 3);
   return cmdline.split("\0").includes(vmName(instanceId)) && state !== "Z" && state !== "" ? pid : null;
+}
+
+/** Whether this VM's running QEMU lets its guest offload TX checksums (null: no QEMU of it runs here). */
+export async function vmChecksumOffload(instanceId: string, vmDir: string): Promise<boolean | null> {
+  const pid = await runningPid(filesOf(vmDir, instanceId).pidfile, instanceId);
+  if (pid === null) return null;
+  const args = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
+  return !args.some((a) => a.startsWith("virtio-net-pci,") && a.includes(",csum=off"));
 }
 
 /** A signal to a QEMU that may have exited meanwhile: gone already is what we wanted. */
@@ -304,7 +319,10 @@ export async function launchQemu(run: Runner, spec: InstanceSpec, config: QemuCo
   }
   await rm(files.pidfile, { force: true });
   await rm(files.console, { force: true }); // the last boot's "ready" must not answer for this one
-  await run("qemu-system-x86_64", qemuArgs(spec, guest, files, config.accel, hostIfName(spec.instanceId)));
+  await run(
+    "qemu-system-x86_64",
+    qemuArgs(spec, guest, files, config.accel, hostIfName(spec.instanceId), config.guestChecksumOffload),
+  );
   if (!(await runningPid(files.pidfile, spec.instanceId)))
     throw new Error(`qemu for ${spec.instanceId} exited right after starting (see ${files.console})`);
   return true;
