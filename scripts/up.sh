@@ -59,8 +59,13 @@ if [ "${NVI_DEMO:-1}" = 1 ] && [ "$(id -u)" = 0 ]; then
 fi
 
 log "starting the console on $PUBLIC_URL and the worker"
-NODE_ENV=production start web node apps/web/server.mjs
-start worker apps/worker/node_modules/.bin/tsx apps/worker/src/main.ts
+# The console and the worker (its TSC) run ahead of the demo hosts' datapaths and tenants on this
+# one machine (NVI_CONTROL_PLANE_NICE, default -5): with 200 console requests a second beside the
+# lab, an unplug stopped traffic 2.3–3.9× sooner (bench/policy README, "The control plane first").
+# Not root: nice says it cannot and runs them at 0.
+nice_cp=(nice -n "${NVI_CONTROL_PLANE_NICE:--5}")
+NODE_ENV=production start web "${nice_cp[@]}" node apps/web/server.mjs
+start worker "${nice_cp[@]}" apps/worker/node_modules/.bin/tsx apps/worker/src/main.ts
 
 for _ in $(seq 1 120); do
   curl -fsS "http://$HOST:$PORT/api/health" >/dev/null 2>&1 && break
