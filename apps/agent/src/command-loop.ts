@@ -5,7 +5,7 @@ import { inventoryOf, runCommand } from "./commands.ts";
 import type { controlPlane } from "./control-plane.ts";
 import { replugRestartedContainers } from "./runtimes/docker.ts";
 import { CrossCloudOffload } from "./runtimes/offload.ts";
-import { relaunchQemu, wantedVms, type QemuConfig } from "./runtimes/qemu.ts";
+import { qemuForHost, relaunchQemu, wantedVms, type QemuConfig } from "./runtimes/qemu.ts";
 import { VmWatcher } from "./runtimes/qemu-watch.ts";
 import type { Runner } from "./veb.ts";
 import type { Log } from "./runner.ts";
@@ -52,7 +52,7 @@ export async function commandLoop(c: CommandLoopConfig): Promise<void> {
   const vmWatcher = bridge
     ? new VmWatcher({
         list: async () => (await wantedVms(c.qemu)).filter((vm) => !queue.busy(vm.instanceId)),
-        restart: (id) => relaunchQemu(run, bridge, id, { ...c.qemu, guestChecksumOffload: !c.crossCloud() }),
+        restart: (id) => relaunchQemu(run, bridge, id, qemuForHost(c.qemu, c.crossCloud())),
         log,
       })
     : null;

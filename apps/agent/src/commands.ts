@@ -13,7 +13,7 @@ import { readDockerLogs } from "./runtimes/docker-logs.ts";
 import { localStreamsRunner, type StreamsRunner } from "./runner.ts";
 import { removeNetns, resumeNetns, startNetns, stopNetns } from "./runtimes/netns.ts";
 import { txChecksumOff } from "./runtimes/offload.ts";
-import { removeQemu, resumeQemu, startQemu, stopQemu, type QemuConfig } from "./runtimes/qemu.ts";
+import { qemuForHost, removeQemu, resumeQemu, startQemu, stopQemu, type QemuConfig } from "./runtimes/qemu.ts";
 import { listBindings, type Runner } from "./veb.ts";
 
 /** Where a runtime runs: the command runner, the VEB, this host's id and the agent's namespace prefix. */
@@ -71,8 +71,7 @@ export const RUNTIME_DRIVERS: Partial<Record<InstanceRuntime, RuntimeDriver>> = 
 
 function qemuOf(h: RuntimeHost): QemuConfig {
   if (!h.qemu) throw new Error("this agent has no qemu runtime configured");
-  // a VM started on a host whose instances talk across clouds computes its own checksums (offload.ts)
-  return { ...h.qemu, guestChecksumOffload: !h.crossCloud };
+  return qemuForHost(h.qemu, h.crossCloud === true);
 }
 
 const runtimeOf = (

@@ -106,7 +106,10 @@ function useBlock(instanceBlock: string): void {
   overrides.instanceBlock = instanceBlock;
   fabricGuard?.useBlock(instanceBlock);
 }
-/** This host's instances talk across clouds (the console says so): their TX checksum offload goes off. */
+/**
+ * This host's instances talk across clouds (the console says so): their TX checksum offload goes
+ * off. Until the first heartbeat is answered, the last answer kept in the state file.
+ */
 let crossCloud = false;
 /** The console asked for a new CSR (no certificate on record, a rotation, another CA). */
 let certificateWanted = false;
@@ -186,6 +189,7 @@ async function main(): Promise<void> {
   const api = controlPlane(env.NVI_CONTROL_URL ?? state.controlUrl, { log });
   const credential = new AgentCredential(env.NVI_STATE_DIR, state);
   if (state.instanceBlock && !env.NVI_INSTANCE_BLOCK) useBlock(state.instanceBlock);
+  crossCloud = credential.crossCloud;
   void commandLoop({
     api,
     credential: () => credential.current,
@@ -274,6 +278,7 @@ async function beat(api: ReturnType<typeof controlPlane>, credential: AgentCrede
     log("info", "instance block assigned by the console", { instanceBlock: answer.instanceBlock });
   }
   crossCloud = answer.crossCloud === true;
+  await credential.rememberCrossCloud(crossCloud);
   if (answer.gateway !== undefined) await gateway?.keep(answer.gateway, hostFacts);
   // until the VEB is connected (its certificate arrives with enrollment) the next hop's MAC may be
   // unknown: the host is not on the fabric until a heartbeat reports it, so report it as soon as it is

@@ -28,6 +28,18 @@ describe("agent state file", () => {
     expect((await stat(path.join(dir, "state.json"))).mode & 0o777).toBe(0o600);
   });
 
+  it("keeps the console's last word on talking across clouds for the next start (a file without it: not across)", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), "nvi-agent-"));
+    await saveState(dir, state);
+    const first = new AgentCredential(dir, (await loadState(dir))!);
+    expect(first.crossCloud).toBe(false);
+    await first.rememberCrossCloud(true);
+    // what a restarted agent reads before its first heartbeat is answered
+    expect(new AgentCredential(dir, (await loadState(dir))!).crossCloud).toBe(true);
+    await first.rememberCrossCloud(false);
+    expect((await loadState(dir))?.crossCloud).toBe(false);
+  });
+
   it("refuses a damaged file with its path", async () => {
     dir = await mkdtemp(path.join(tmpdir(), "nvi-agent-"));
     await writeFile(path.join(dir, "state.json"), JSON.stringify({ ...state, credential: "stolen" }));

@@ -19,6 +19,11 @@ export const AgentState = z
       .string()
       .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/)
       .optional(),
+    /**
+     * the console's last word on whether this host's instances talk across clouds: after a reboot
+     * the VMs are started again before the first heartbeat is answered, and must start as it says
+     */
+    crossCloud: z.boolean().optional(),
   })
   .strict();
 export type AgentState = z.infer<typeof AgentState>;
@@ -103,6 +108,15 @@ export class AgentCredential {
   /** The console assigned (or re-stated) the host's instance block: kept with the credential. */
   async rememberBlock(instanceBlock: string): Promise<void> {
     if (this.state.instanceBlock !== instanceBlock) await this.save({ ...this.state, instanceBlock });
+  }
+
+  get crossCloud(): boolean {
+    return this.state.crossCloud === true;
+  }
+
+  /** The console said whether the host's instances talk across clouds: kept for the next start. */
+  async rememberCrossCloud(crossCloud: boolean): Promise<void> {
+    if (this.crossCloud !== crossCloud) await this.save({ ...this.state, crossCloud });
   }
 
   private async save(next: AgentState): Promise<void> {

@@ -23,7 +23,11 @@ afterEach(() => {
   for (const w of watches.splice(0)) w.stop();
   // only our own: a PID freed by a test's kill -9 may already belong to another suite's process
   for (const { pid, wgIf } of started.splice(0))
-    if (cmdline(pid).split(" ").includes(wgIf)) process.kill(pid, "SIGKILL");
+    try {
+      if (cmdline(pid).split(" ").includes(wgIf)) process.kill(pid, "SIGKILL");
+    } catch {
+      // gone between the read and the kill
+    }
 });
 
 /** A name only this test's processes carry: `sleep` takes it as a duration of about an hour. */

@@ -49,7 +49,8 @@ describe("the qemu runtime's pure parts", () => {
 
   it("offers the guest no checksum offload where the host's instances talk across clouds, and only there", () => {
     const device = (offload?: boolean) => {
-      const args = qemuArgs(spec, { kernel: "/i/k", initrd: "/i/r" }, vmFiles, "tcg", "nvGHij", offload);
+      const options = offload === undefined ? {} : { guestChecksumOffload: offload };
+      const args = qemuArgs(spec, { kernel: "/i/k", initrd: "/i/r" }, vmFiles, "tcg", "nvGHij", options);
       return args[args.indexOf("-device") + 1];
     };
     expect(device(false)).toBe("virtio-net-pci,netdev=n0,mac=0a:01:02:03:04:05,romfile=,csum=off");

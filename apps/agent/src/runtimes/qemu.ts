@@ -35,6 +35,12 @@ export interface QemuConfig {
   guestChecksumOffload?: boolean;
 }
 
+/** The config a VM starts with on a host whose instances do (or do not) talk across clouds. */
+export const qemuForHost = (config: QemuConfig, crossCloud: boolean): QemuConfig => ({
+  ...config,
+  guestChecksumOffload: !crossCloud,
+});
+
 /** What the guest's init prints on the serial console once its network is up and its services listen. */
 export const GUEST_READY_MARKER = "NVI-GUEST-READY";
 
@@ -157,7 +163,7 @@ export function qemuArgs(
   files: Pick<VmFiles, "pidfile" | "console" | "overlay" | "seed" | "qga">,
   accel: "tcg" | "kvm",
   tap: string,
-  guestChecksumOffload = true,
+  { guestChecksumOffload = true }: Pick<QemuConfig, "guestChecksumOffload"> = {},
 ): string[] {
   const disk = guest.disk ? diskGuestArgs(files) : null;
   const cmdline = disk?.cmdline ?? [
@@ -319,10 +325,7 @@ export async function launchQemu(run: Runner, spec: InstanceSpec, config: QemuCo
   }
   await rm(files.pidfile, { force: true });
   await rm(files.console, { force: true }); // the last boot's "ready" must not answer for this one
-  await run(
-    "qemu-system-x86_64",
-    qemuArgs(spec, guest, files, config.accel, hostIfName(spec.instanceId), config.guestChecksumOffload),
-  );
+  await run("qemu-system-x86_64", qemuArgs(spec, guest, files, config.accel, hostIfName(spec.instanceId), config));
   if (!(await runningPid(files.pidfile, spec.instanceId)))
     throw new Error(`qemu for ${spec.instanceId} exited right after starting (see ${files.console})`);
   return true;

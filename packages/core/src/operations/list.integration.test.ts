@@ -71,6 +71,8 @@ describe("the operations' list", () => {
       { targetId: "inst_gone1" },
       { targetId: ctx.actor.orgId, status: "failed" as const },
       { targetId: "nothing-has-this" },
+      // an empty target filters nothing (`?targetId=` as a form sends it)
+      { targetId: "" },
     ];
     for (const f of filters) {
       const listed = await listOperations(ctx, f);
