@@ -61,7 +61,8 @@ fi
 log "starting the console on $PUBLIC_URL and the worker"
 # The console and the worker (its TSC) run ahead of the demo hosts' datapaths and tenants on this
 # one machine (NVI_CONTROL_PLANE_NICE, default -5): with 200 console requests a second beside the
-# lab, an unplug stopped traffic 2.3–3.9× sooner (bench/policy README, "The control plane first").
+# lab, an unplug stopped traffic 2.6–2.9× sooner with these two and Postgres at -5 (bench/policy
+# README, "The control plane first"; Postgres keeps its own unit's setting here).
 # Not root: nice says it cannot and runs them at 0.
 nice_cp=(nice -n "${NVI_CONTROL_PLANE_NICE:--5}")
 NODE_ENV=production start web "${nice_cp[@]}" node apps/web/server.mjs
