@@ -100,14 +100,16 @@ describe("a container's command, environment and registry", () => {
       return { stdout: "", stderr: "" };
     };
     const image = "r.example:5000/team/app:1";
-    await pullImage(streams, image, { server: "r.example:5000", username: "u", password: "pw" });
+    // a password no random temp directory name can contain by chance ("pw" once did: nvi-docker-9kTpw9)
+    const password = "registry-secret-Zq7!";
+    await pullImage(streams, image, { server: "r.example:5000", username: "u", password });
     expect(seen).toHaveLength(1);
     const { argv, config } = seen[0]!;
     expect(argv.slice(0, 2)).toEqual(["docker", "--config"]);
     expect(argv.slice(3)).toEqual(["pull", "--quiet", "--", image]);
-    expect(argv.join(" ")).not.toContain("pw");
+    expect(argv.join(" ")).not.toContain(password);
     expect(JSON.parse(config!)).toEqual({
-      auths: { "r.example:5000": { auth: Buffer.from("u:pw").toString("base64") } },
+      auths: { "r.example:5000": { auth: Buffer.from(`u:${password}`).toString("base64") } },
     });
     expect(existsSync(argv[2]!)).toBe(false);
     await expect(pullImage(streams, "evil.example/app:1", { server: "r.example:5000" })).rejects.toThrow(

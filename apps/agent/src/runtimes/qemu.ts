@@ -244,10 +244,18 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** SIGTERM, then SIGKILL after 5 s; returns once the process is gone (a stop that answers has stopped). */
 async function kill(pid: number, pidfile: string, instanceId: string): Promise<void> {
+  const goneWithin = async (tries: number): Promise<boolean> => {
+    for (let i = 0; i < tries && (await runningPid(pidfile, instanceId)); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    return (await runningPid(pidfile, instanceId)) === null;
+  };
   signal(pid, "SIGTERM");
-  for (let i = 0; i < 50 && (await runningPid(pidfile, instanceId)); i++) await new Promise((r) => setTimeout(r, 100));
-  if (await runningPid(pidfile, instanceId)) signal(pid, "SIGKILL");
+  if (await goneWithin(50)) return;
+  signal(pid, "SIGKILL");
+  // a loaded host may take a moment to tear a killed QEMU down (seen in CI: still listed right after)
+  if (!(await goneWithin(50))) throw new Error(`qemu ${pid} of ${instanceId} is still running after SIGKILL`);
 }
 
 function checkSpec(spec: InstanceSpec): void {
