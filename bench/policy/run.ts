@@ -50,6 +50,8 @@ const API_IN_BENCH = process.argv.includes("--api-in-bench");
  * control plane from waiting behind tenant traffic. Postgres's processes are set back to 0 at the end.
  */
 const CONTROL_NICE = arg("control-plane-nice");
+/** `--postgres-nice N`: Postgres at N instead (0: left alone, as scripts/up.sh and the systemd units ship) */
+const POSTGRES_NICE = arg("postgres-nice") ?? CONTROL_NICE;
 /**
  * Linux's CPU pressure (PSI, /proc/pressure/cpu "some total"): ms during which at least one runnable
  * task waited for a CPU. Read around each unplug's API call, it tells a slow answer that waited for
@@ -120,9 +122,13 @@ async function main(): Promise<void> {
   const postgresPids = (): string[] =>
     execFileSync("pgrep", ["-x", "postgres"], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
   if (CONTROL_NICE !== undefined) {
-    const pids = [...j.stack.controlPlanePids().map(String), ...postgresPids()];
-    execFileSync("renice", ["-n", CONTROL_NICE, "-p", ...pids]);
-    log(`console, worker and ${pids.length - 2} Postgres processes at nice ${CONTROL_NICE}`);
+    execFileSync("renice", ["-n", CONTROL_NICE, "-p", ...j.stack.controlPlanePids().map(String)]);
+    log(`console and worker at nice ${CONTROL_NICE}`);
+  }
+  if (POSTGRES_NICE !== undefined && POSTGRES_NICE !== "0") {
+    const pids = postgresPids();
+    execFileSync("renice", ["-n", POSTGRES_NICE, "-p", ...pids]);
+    log(`${pids.length} Postgres processes at nice ${POSTGRES_NICE}`);
   }
   try {
     const up = async (name: string, dc: string): Promise<{ ns: string; address: string }> => {
@@ -352,7 +358,8 @@ async function main(): Promise<void> {
       `\nthe worker's last "policy applied" lines (${applied.length} in all):\n${applied.slice(-6).join("\n")}`,
     );
   } finally {
-    if (CONTROL_NICE !== undefined) execFileSync("renice", ["-n", "0", "-p", ...postgresPids()]);
+    if (POSTGRES_NICE !== undefined && POSTGRES_NICE !== "0")
+      execFileSync("renice", ["-n", "0", "-p", ...postgresPids()]);
     for (const p of procs) p.stop();
     stopAllTraffic();
     await j.close();
