@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { targetNames } from "../audit/target-names.ts";
 import type { Ctx } from "../context.ts";
 import { person } from "../test-support/kit.ts";
-import { listOperations, operationDto } from "./operations.ts";
+import { changeMarker, listOperations, operationDto } from "./operations.ts";
 
 /**
  * The operations' list is read with one raw statement (Prisma's row mapping cost more than the
@@ -89,5 +89,21 @@ describe("the operations' list", () => {
     expect(await listOperations(ctx, { targetId: other.actor.orgId })).toEqual([]);
     const ids = new Set(theirs.map((o) => o.id));
     expect((await listOperations(ctx, { limit: 200 })).filter((o) => ids.has(o.id))).toEqual([]);
+  });
+});
+
+describe("the live stream's change marker", () => {
+  it("names the newest 50 operations with ties broken by id (rows written together share a time)", async () => {
+    const newest = await ctx.db.operation.findMany({
+      where: { orgId: ctx.actor.orgId },
+      select: { id: true, status: true, progress: true, createdAt: true },
+    });
+    newest.sort((x, y) => y.createdAt.getTime() - x.createdAt.getTime() || (x.id < y.id ? 1 : x.id > y.id ? -1 : 0));
+    const expected = newest
+      .slice(0, 50)
+      .map((o) => `${o.id}:${o.status}:${o.progress}`)
+      .join(",");
+    // no instance in this organization: the marker's second part is empty
+    expect(await changeMarker(ctx)).toBe(`${expected}|`);
   });
 });

@@ -157,15 +157,18 @@ export async function retryOperation(
 export async function changeMarker(ctx: Ctx): Promise<string> {
   assertScope(ctx.actor.scopes, "instances", "read");
   const [ops, instances] = await Promise.all([
+    // ties broken by id: rows written together (a bulk action, a seed) share a time, and Postgres
+    // may return them in another order from one plan to the next, which read as a change (CI saw a
+    // page fetch everything again with nothing changed)
     ctx.db.operation.findMany({
       where: { orgId: ctx.actor.orgId },
-      orderBy: { createdAt: "desc" },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
       take: 50,
       select: { id: true, status: true, progress: true },
     }),
     ctx.db.instance.findMany({
       where: { orgId: ctx.actor.orgId },
-      orderBy: { updatedAt: "desc" },
+      orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
       take: 1,
       select: { id: true, updatedAt: true },
     }),
