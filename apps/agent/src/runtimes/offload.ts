@@ -76,10 +76,11 @@ export class CrossCloudOffload {
     const namespaces = new Set(listing.split("\n").map((l) => l.split(" ")[0]));
     const changed: string[] = [];
     for (const id of todo) {
-      const runtime = namespaces.has(netnsName(id, this.o.netnsPrefix)) ? "netns" : "docker";
-      const vmOffload = runtime === "docker" && this.o.vmDir ? await vmChecksumOffload(id, this.o.vmDir) : null;
-      if (vmOffload !== null) {
-        if (vmOffload)
+      const inNetns = namespaces.has(netnsName(id, this.o.netnsPrefix));
+      // a VM (its QEMU runs here) cannot be changed while it runs: named if its guest still offloads
+      const vmOffloads = !inNetns && this.o.vmDir ? await vmChecksumOffload(id, this.o.vmDir) : null;
+      if (vmOffloads !== null) {
+        if (vmOffloads)
           this.o.log("warn", "a VM started before this host talked across clouds keeps its checksum offload", {
             instanceId: id,
             effect: "its TCP and UDP across clouds arrive with bad checksums until it is stopped and started again",
@@ -88,7 +89,7 @@ export class CrossCloudOffload {
         continue;
       }
       try {
-        if (await txChecksumOff(this.o.run, runtime, id, this.o.netnsPrefix)) changed.push(id);
+        if (await txChecksumOff(this.o.run, inNetns ? "netns" : "docker", id, this.o.netnsPrefix)) changed.push(id);
         this.off.add(id);
         this.warned.delete(id);
       } catch (e) {

@@ -215,8 +215,8 @@ export function qemuArgs(
   ];
 }
 
-/** The PID of this instance's QEMU if it runs (a recycled PID or a zombie is not it). */
-async function runningPid(pidfile: string, instanceId: string): Promise<number | null> {
+/** This instance's QEMU if it runs, with its arguments (a recycled PID or a zombie is not it). */
+async function runningQemu(pidfile: string, instanceId: string): Promise<{ pid: number; args: string[] } | null> {
   const pid = Number((await readFile(pidfile, "utf8").catch(() => "")).trim());
   if (!Number.isInteger(pid) || pid <= 1) return null;
   const [cmdline, procStat] = await Promise.all([
@@ -224,15 +224,18 @@ async function runningPid(pidfile: string, instanceId: string): Promise<number |
     readFile(`/proc/${pid}/stat`, "utf8").catch(() => ""),
   ]);
   const state = procStat.slice(procStat.lastIndexOf(")") + 2, procStat.lastIndexOf(")") + 3);
-  return cmdline.split("\0").includes(vmName(instanceId)) && state !== "Z" && state !== "" ? pid : null;
+  const args = cmdline.split("\0");
+  return args.includes(vmName(instanceId)) && state !== "Z" && state !== "" ? { pid, args } : null;
 }
+
+/** The PID of this instance's QEMU if it runs. */
+const runningPid = async (pidfile: string, instanceId: string): Promise<number | null> =>
+  (await runningQemu(pidfile, instanceId))?.pid ?? null;
 
 /** Whether this VM's running QEMU lets its guest offload TX checksums (null: no QEMU of it runs here). */
 export async function vmChecksumOffload(instanceId: string, vmDir: string): Promise<boolean | null> {
-  const pid = await runningPid(filesOf(vmDir, instanceId).pidfile, instanceId);
-  if (pid === null) return null;
-  const args = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0");
-  return !args.some((a) => a.startsWith("virtio-net-pci,") && a.includes(",csum=off"));
+  const qemu = await runningQemu(filesOf(vmDir, instanceId).pidfile, instanceId);
+  return qemu && !qemu.args.some((a) => a.startsWith("virtio-net-pci,") && a.includes(",csum=off"));
 }
 
 /** A signal to a QEMU that may have exited meanwhile: gone already is what we wanted. */
