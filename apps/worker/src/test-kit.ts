@@ -9,7 +9,7 @@ import {
   type CoreDeps,
   type Ctx,
 } from "@nvi/core";
-import { hostFacts, randomIdentity } from "@nvi/core/test-support";
+import { freeIdentity, hostFacts, type randomIdentity } from "@nvi/core/test-support";
 
 /**
  * The worker's integration-test kit: a tenant with a cloud, a VPC (with its default group and
@@ -54,7 +54,7 @@ export async function tenantWithHost(deps: CoreDeps, tag: string): Promise<Tenan
     { cloudId, reusable: false, usageLimit: null, expiresInHours: 1 },
     "http://console.test",
   );
-  const id = randomIdentity();
+  const id = await freeIdentity(deps.db);
   const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts: facts(`h-${tag}`, id) }, null);
   return {
     ctx,
@@ -75,7 +75,7 @@ export async function anotherHost(deps: CoreDeps, t: TenantHost, tag: string): P
     { cloudId: asId("cloud", cloudId), reusable: false, usageLimit: null, expiresInHours: 1 },
     "http://console.test",
   );
-  const id = randomIdentity();
+  const id = await freeIdentity(deps.db);
   const enrolled = await enrollHost(deps, { joinToken: jt.joinString, facts: facts(`h-${tag}`, id) }, null);
   return { ...t, hostId: enrolled.hostId, credential: enrolled.credential, id };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreDeps } from "@nvi/core";
-import { randomIdentity } from "@nvi/core/test-support";
+import { freeIdentity, randomIdentity } from "@nvi/core/test-support";
 import { enrolledAgent, heartbeatOf, holdIdentityLock, within } from "./test-support/agents.ts";
 import { agentCall, json, makeTenant, testDeps, type Tenant } from "./test-support/fixtures.ts";
 
@@ -32,10 +32,10 @@ describe("a hostile host floods claim-bearing heartbeats", () => {
   it("gets 429s once over its claim budget while another organization enrolls and claims, within a bound", async () => {
     // bob holds an identity; mallory's host claims bob's datapath id again and again (each one a first
     // claim that conflicts: before the budget, every one took the console-wide identity lock)
-    const held = randomIdentity();
+    const held = await freeIdentity(deps.db);
     await enrolledAgent(deps, bob, held);
     const hostile = await enrolledAgent(deps, mallory);
-    const stolen = { ...randomIdentity(), datapathId: held.datapathId };
+    const stolen = { ...(await freeIdentity(deps.db)), datapathId: held.datapathId };
     const before = await deps.db.host.findUniqueOrThrow({ where: { id: hostile.hostId } });
 
     const statuses: number[] = [];
@@ -55,7 +55,7 @@ describe("a hostile host floods claim-bearing heartbeats", () => {
     while (statuses.length < 40) await new Promise((r) => setTimeout(r, 20));
     const started = Date.now();
     const victim = await enrolledAgent(deps, carol);
-    const claimed = await heartbeatOf(deps, victim, randomIdentity());
+    const claimed = await heartbeatOf(deps, victim, await freeIdentity(deps.db));
     const took = Date.now() - started;
     const floodedDuring = statuses.length;
     flooding = false;

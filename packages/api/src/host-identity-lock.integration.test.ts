@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreDeps } from "@nvi/core";
-import { randomIdentity } from "@nvi/core/test-support";
+import { freeIdentity, randomIdentity } from "@nvi/core/test-support";
 import { enrollAgent, enrolledAgent, heartbeatOf, holdIdentityLock, within } from "./test-support/agents.ts";
 import { makeTenant, testDeps, type Tenant } from "./test-support/fixtures.ts";
 
@@ -30,14 +30,14 @@ const heartbeat = (host: Parameters<typeof heartbeatOf>[1], facts: Record<string
 
 describe("a conflicting claim is refused without the identity lock", () => {
   it("in a heartbeat and at enrollment, while the lock is held elsewhere", async () => {
-    const held = randomIdentity();
+    const held = await freeIdentity(deps.db);
     await enrolled(tenant(0), held);
     const claimant = await enrolled(tenant(1));
     const release = await holdIdentityLock();
     try {
-      const beat = await within(heartbeat(claimant, { ...randomIdentity(), datapathId: held.datapathId }));
+      const beat = await within(heartbeat(claimant, { ...(await freeIdentity(deps.db)), datapathId: held.datapathId }));
       expect(beat === "blocked" ? "blocked" : beat.status).toBe(409);
-      const joined = await within(enroll(tenant(2), { ...randomIdentity(), fabricMac: held.fabricMac }));
+      const joined = await within(enroll(tenant(2), { ...(await freeIdentity(deps.db)), fabricMac: held.fabricMac }));
       expect(joined === "blocked" ? "blocked" : joined.res.status).toBe(409);
     } finally {
       await release();
@@ -49,7 +49,9 @@ describe("claims that may win still take turns", () => {
   it("hosts of six organizations claiming the same datapath id at once: exactly one wins", async () => {
     const hosts = await Promise.all(tenants.map((t) => enrolled(t)));
     const contested = randomIdentity().datapathId;
-    const answers = await Promise.all(hosts.map((h) => heartbeat(h, { ...randomIdentity(), datapathId: contested })));
+    const answers = await Promise.all(
+      hosts.map(async (h) => heartbeat(h, { ...(await freeIdentity(deps.db)), datapathId: contested })),
+    );
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409, 409, 409, 409]);
     expect(await deps.db.host.count({ where: { datapathId: contested } })).toBe(1);
   });
@@ -57,11 +59,11 @@ describe("claims that may win still take turns", () => {
   it("an instance block and a fabric address inside it, claimed at once by two organizations: one wins", async () => {
     for (let round = 0; round < 4; round++) {
       const [a, b] = await Promise.all([enrolled(tenant(round)), enrolled(tenant(round + 1))]);
-      const block = randomIdentity();
+      const block = await freeIdentity(deps.db);
       const inside = block.instanceBlock.replace(/\.0\/24$/, ".7");
       const answers = await Promise.all([
         heartbeat(a, block),
-        heartbeat(b, { ...randomIdentity(), instanceBlock: undefined, fabricAddress: inside }),
+        heartbeat(b, { ...(await freeIdentity(deps.db)), instanceBlock: undefined, fabricAddress: inside }),
       ]);
       expect(answers.map((r) => r.status).sort()).toEqual([200, 409]);
     }
@@ -69,7 +71,9 @@ describe("claims that may win still take turns", () => {
 
   it("six enrollments with the same fabric MAC at once: exactly one host is enrolled with it", async () => {
     const mac = randomIdentity().fabricMac;
-    const answers = await Promise.all(tenants.map((t) => enroll(t, { ...randomIdentity(), fabricMac: mac })));
+    const answers = await Promise.all(
+      tenants.map(async (t) => enroll(t, { ...(await freeIdentity(deps.db)), fabricMac: mac })),
+    );
     expect(answers.filter((a) => a.res.status === 200)).toHaveLength(1);
     expect(await deps.db.host.count({ where: { fabricMac: mac } })).toBe(1);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreDeps } from "@nvi/core";
 import { createCaller } from "./root.ts";
-import { randomIdentity, randomWireguardKey } from "@nvi/core/test-support";
+import { freeIdentity, randomWireguardKey } from "@nvi/core/test-support";
 import {
   agentCall,
   makeTenant,
@@ -24,7 +24,7 @@ let alice: Tenant;
 let bob: Tenant;
 
 const rnd = (n: number): number => Math.floor(Math.random() * n);
-const identity = randomIdentity;
+const identity = () => freeIdentity(deps.db);
 const facts = agentFacts;
 
 const asTenant = (t: Tenant, method: string, path: string, body?: unknown) => restAs(deps, t.token)(method, path, body);
@@ -96,7 +96,7 @@ describe("agent facts at the edge", () => {
   });
 
   it("a heartbeat with another organization's facts is 409 with the reason on the host; the victim's host is untouched", async () => {
-    const mine = identity();
+    const mine = await identity();
     const victim = await enrolled(alice, "victim", mine);
     const attacker = await enrolled(bob, "attacker");
     const forged = await agentCall(deps, "/agent/heartbeat", { facts: facts("attacker", mine) }, attacker.credential);
@@ -152,8 +152,8 @@ describe("agent facts at the edge", () => {
   });
 
   it("an owner approves a re-installed machine's new identity over REST; the agent's next heartbeat is accepted", async () => {
-    const host = await enrolled(alice, "reinstall", identity());
-    const next = identity();
+    const host = await enrolled(alice, "reinstall", await identity());
+    const next = await identity();
     expect(
       (await agentCall(deps, "/agent/heartbeat", { facts: facts("reinstall", next) }, host.credential)).status,
     ).toBe(409);

@@ -4,6 +4,7 @@ import {
   cloudWithHost,
   codeOf,
   freeGatewayAddresses,
+  freeIdentity,
   hostFacts,
   person,
   randomIdentity,
@@ -152,7 +153,11 @@ describe("gateways of a cloud", () => {
       await cloud(ctx, "routed"),
       await cloud(other, "gateway"),
     ];
-    const ids = { aws: randomIdentity(), office: randomIdentity(), theirs: randomIdentity() };
+    const ids = {
+      aws: await freeIdentity(ctx.db),
+      office: await freeIdentity(ctx.db),
+      theirs: await freeIdentity(ctx.db),
+    };
     const beat = (who: Ctx, h: EnrolledHost, id: Partial<ReturnType<typeof randomIdentity>> = {}) =>
       recordHeartbeat(who, h.host, hostFacts(h.host.name, id));
     await beat(ctx, aws, ids.aws);

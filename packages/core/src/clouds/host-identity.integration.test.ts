@@ -5,7 +5,7 @@ import { createCloud } from "./clouds.ts";
 import { approveHostIdentity, approvedIdentityOf, auditable } from "./host-identity.ts";
 import { authenticateHost, enrollHost, listHosts, recordHeartbeat } from "./hosts.ts";
 import { createJoinToken } from "./join-tokens.ts";
-import { hostFacts, person, randomIdentity } from "../test-support/kit.ts";
+import { freeIdentity, hostFacts, person } from "../test-support/kit.ts";
 import type { HostFacts } from "@nvi/contracts";
 
 /**
@@ -15,7 +15,7 @@ import type { HostFacts } from "@nvi/contracts";
 let alice: Ctx;
 let bob: Ctx;
 
-const identity = randomIdentity;
+const identity = () => freeIdentity(alice.db);
 const facts = hostFacts;
 const rnd = (n: number): number => Math.floor(Math.random() * n);
 
@@ -59,7 +59,7 @@ afterAll(async () => {
 
 describe("host identity: claims are approved once, unique across organizations", () => {
   it("tenant B's heartbeat claiming each of tenant A's facts is refused (409), A is untouched, both sides audited", async () => {
-    const mine = identity();
+    const mine = await identity();
     const a = await (await enroll(alice, "victim", mine)).enroll();
     expect(await approvedIdentityOf(alice, a.hostId)).toMatchObject({
       hostId: a.hostId,
@@ -67,10 +67,10 @@ describe("host identity: claims are approved once, unique across organizations",
       ...mine,
     });
     const b = await (await enroll(bob, "attacker")).enroll();
-    const own = identity();
+    const own = await identity();
     await beat(bob, b.credential, facts("attacker", own)); // its own facts: first claim, approved
 
-    const theirs = identity();
+    const theirs = await identity();
     for (const forged of [
       { datapathId: mine.datapathId },
       { fabricAddress: mine.fabricAddress },
@@ -117,7 +117,7 @@ describe("host identity: claims are approved once, unique across organizations",
   });
 
   it("two tenants' fresh hosts racing first claims of one identity: exactly one wins, the other waits for approval", async () => {
-    const contested = identity();
+    const contested = await identity();
     const [x, y] = await Promise.all([
       (await enroll(alice, "race-a")).enroll(),
       (await enroll(bob, "race-b")).enroll(),
@@ -134,9 +134,9 @@ describe("host identity: claims are approved once, unique across organizations",
   });
 
   it("a heartbeat that changes an approved fact is refused and shown; an owner approves the change, only while unique", async () => {
-    const before = identity();
+    const before = await identity();
     const h = await (await enroll(alice, "reinstalled", before)).enroll();
-    const after = { ...identity(), instanceBlock: before.instanceBlock };
+    const after = { ...(await identity()), instanceBlock: before.instanceBlock };
     expect(await codeOf(beat(alice, h.credential, facts("reinstalled", after)))).toBe("HOST_IDENTITY_CONFLICT");
     const shown = await hostOf(alice, h.hostId);
     expect(shown.identity).toEqual(before);
@@ -167,7 +167,7 @@ describe("host identity: claims are approved once, unique across organizations",
     });
 
     // a change to a fact another organization's host holds cannot be approved
-    const other = identity();
+    const other = await identity();
     await (await enroll(bob, "holder", other)).enroll();
     expect(
       await codeOf(beat(alice, h.credential, facts("reinstalled", { ...after, fabricMac: other.fabricMac }))),

@@ -4,7 +4,7 @@ import { DomainError } from "../errors.ts";
 import { createCloud } from "./clouds.ts";
 import { authenticateHost, enrollHost, recordHeartbeat } from "./hosts.ts";
 import { createJoinToken } from "./join-tokens.ts";
-import { hostFacts, person, randomIdentity } from "../test-support/kit.ts";
+import { freeIdentity, hostFacts, person, randomIdentity } from "../test-support/kit.ts";
 import type { HostFacts } from "@nvi/contracts";
 
 /**
@@ -61,7 +61,7 @@ describe("the console assigns instance blocks (install.sh without --instance-blo
     expect((refused as Error).message).toContain(pool);
     expect(await alice.db.host.count({ where: { orgId: alice.actor.orgId, name: "a2" } })).toBe(0);
     // a host that brings its own block still enrolls
-    const own = randomIdentity();
+    const own = await freeIdentity(alice.db);
     expect((await enroll(alice, pool, ta, "a3", own)).instanceBlock).toBe(own.instanceBlock);
   });
 

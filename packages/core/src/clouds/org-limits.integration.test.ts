@@ -2,7 +2,7 @@ import type { HostFacts } from "@nvi/contracts";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Ctx, OrgLimits } from "../context.ts";
 import { DomainError } from "../errors.ts";
-import { hostFacts, person, randomIdentity } from "../test-support/kit.ts";
+import { freeIdentity, hostFacts, person, randomIdentity } from "../test-support/kit.ts";
 import { createCloud } from "./clouds.ts";
 import { approveHostIdentity } from "./host-identity.ts";
 import { authenticateHost, enrollHost, recordHeartbeat } from "./hosts.ts";
@@ -81,9 +81,9 @@ describe("limits per organization (hosts, and /24s of the instance pool)", () =>
     const tb = await joinToken(b);
     expect((await enroll(b, pool, limits, tb, onFabric())).instanceBlock).toBe(blocks[2]);
     // A's own blocks outside the pool are A's business, up to its host limit
-    await enroll(a, pool, limits, token, randomIdentity());
+    await enroll(a, pool, limits, token, await freeIdentity(a.db));
     await enroll(a, pool, limits, token, {});
-    const fifth = await refusal(enroll(a, pool, limits, token, randomIdentity()));
+    const fifth = await refusal(enroll(a, pool, limits, token, await freeIdentity(a.db)));
     expect(fifth).toMatchObject({ code: "HOST_QUOTA_REACHED", kind: "FORBIDDEN", details: { field: "joinToken" } });
     expect((fifth as Error).message).toMatch(/4 hosts.*NVI_ORG_HOST_LIMIT 4/);
     expect(await hostsOf(a)).toBe(4);

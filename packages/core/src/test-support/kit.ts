@@ -5,6 +5,7 @@ import { enrollHost, type AuthenticatedHost } from "../clouds/hosts.ts";
 import { createJoinToken } from "../clouds/join-tokens.ts";
 import { createCoreDeps, type CoreDeps, type Ctx } from "../context.ts";
 import { DomainError } from "../errors.ts";
+import { isProblem, overlaps, parseCidr } from "../net/cidr.ts";
 import { ensurePersonalOrganization, resolveUserActor } from "../orgs/organizations.ts";
 import { redisOperationQueue } from "../operations/queue.ts";
 
@@ -84,6 +85,30 @@ export function randomIdentity() {
     instanceBlock: `10.${a}.${b}.0/24`,
     wireguardPublicKey: randomWireguardKey(),
   };
+}
+
+/**
+ * A fresh fabric identity whose instance block and fabric address no host of the test database
+ * holds yet. Identities are unique console-wide and the suites sharing the database leave their
+ * hosts behind: a random /24 of 10/8 met an earlier host's now and then (CI saw "instance block …
+ * overlaps another block" refuse a test's enrollment), the more often the longer the database lived.
+ */
+export async function freeIdentity(db: CoreDeps["db"]): Promise<ReturnType<typeof randomIdentity>> {
+  const rows = await db.$queryRaw<{ block: string | null; address: string | null }[]>`
+    SELECT instance_block AS block, fabric_address AS address FROM hosts
+    WHERE instance_block IS NOT NULL OR fabric_address IS NOT NULL`;
+  const blocks = rows.flatMap((r) => {
+    const c = r.block ? parseCidr(r.block) : null;
+    return c && !isProblem(c) ? [c] : [];
+  });
+  const addresses = new Set(rows.map((r) => r.address));
+  for (let tries = 0; tries < 1000; tries++) {
+    const id = randomIdentity();
+    const mine = parseCidr(id.instanceBlock);
+    if (isProblem(mine) || addresses.has(id.fabricAddress)) continue;
+    if (!blocks.some((b) => overlaps(b, mine))) return id;
+  }
+  throw new Error("no free instance block in 10.0.0.0/8 after 1000 draws: the test database is full, reset it");
 }
 
 /** A well-formed WireGuard public key (32 random bytes, base64), fresh each time. */
