@@ -27,13 +27,22 @@ export function stageOfTable(tableId: number): StageName | undefined {
 /**
  * Cookie layout: bits 48–63 mark the flow as ours (0x4e56, "NV"), bits 40–47 the flow kind,
  * bits 0–31 a tag (`taggedCookie`) or a version (`cookieFor`). Revocation deletes by cookie + mask.
- * Kinds the mapping writes: PIPELINE, MAPPING, DENY, LEASE. REACTIVE marks an app's own flows
+ * Kinds the mapping writes: PIPELINE, MAPPING, DENY, LEASE, GATEWAY_LEASE. REACTIVE marks an app's own flows
  * (resync keeps them). PAIR and BLOCK are the first-generation compiler's (test support); their
  * numbers stay reserved.
  */
 export const COOKIE_OWNER = 0x4e56n << 48n;
 export const COOKIE_OWNER_MASK = 0xffffn << 48n;
-export const FlowKind = { PIPELINE: 1, PAIR: 2, BLOCK: 3, REACTIVE: 4, MAPPING: 5, DENY: 6, LEASE: 7 } as const;
+export const FlowKind = {
+  PIPELINE: 1,
+  PAIR: 2,
+  BLOCK: 3,
+  REACTIVE: 4,
+  MAPPING: 5,
+  DENY: 6,
+  LEASE: 7,
+  GATEWAY_LEASE: 8,
+} as const;
 export type FlowKindName = keyof typeof FlowKind;
 
 export function cookieFor(kind: FlowKindName, policyVersion: number): bigint {
@@ -43,7 +52,8 @@ export function cookieFor(kind: FlowKindName, policyVersion: number): bigint {
 /**
  * The same layout with a 32-bit tag in bits 0–31 instead of the policy version: MAPPING flows
  * carry their pair's tag (revoke a pair by cookie + mask), DENY flows the source VPC's, LEASE flows the
- * OpenFlow port the fabric address is leased to (so a restarted TSC reads leases back).
+ * OpenFlow port the fabric address is leased to (so a restarted TSC reads leases back), GATEWAY_LEASE
+ * flows the OpenFlow port of the instance a gateway lease is held for (its host's datapath id in the match).
  */
 export function taggedCookie(kind: FlowKindName, tag: number): bigint {
   return COOKIE_OWNER | (BigInt(FlowKind[kind]) << 40n) | BigInt(tag >>> 0);

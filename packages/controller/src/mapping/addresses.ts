@@ -2,11 +2,13 @@ import type { OpenFlowLogger } from "@nvi/openflow";
 import type { FlowSpec } from "../flow.ts";
 import { cookieKind, cookieTag } from "../tables.ts";
 import type { LeasedEndpoint } from "./flows.ts";
+import { gatewayLeaseFlow } from "./intercloud.ts";
 import { FabricLeases } from "./leases.ts";
 import type { FabricEndpoint, FabricHost, Inventory } from "./model.ts";
 
 /** Separates an endpoint id from the gateway in the key of a gateway lease (never in an id). */
 const GATEWAY_KEY = "\u0000gw:";
+const gatewayKey = (endpointId: string, gw: bigint): string => `${endpointId}${GATEWAY_KEY}${gw}`;
 
 /**
  * Fabric addresses as the TSC hands them out: a lease is allocated only for an endpoint whose
@@ -16,8 +18,8 @@ const GATEWAY_KEY = "\u0000gw:";
 export class FabricAddresses {
   private readonly leases = new FabricLeases();
   private readonly recovered = new Set<bigint>();
-  /** endpoint id → the keys of its gateway leases */
-  private readonly gatewayKeys = new Map<string, Set<string>>();
+  /** endpoint id → the gateways holding a lease for it (datapath ids) */
+  private readonly gatewaysOfEndpoint = new Map<string, Set<bigint>>();
 
   constructor(
     private readonly inventory: Inventory,
@@ -40,11 +42,37 @@ export class FabricAddresses {
    */
   gatewayLease(endpointId: string, gw: FabricHost): string | undefined {
     if (!this.recovered.has(gw.datapathId)) return undefined;
-    const key = `${endpointId}${GATEWAY_KEY}${gw.datapathId}`;
-    const keys = this.gatewayKeys.get(endpointId) ?? new Set<string>();
-    keys.add(key);
-    this.gatewayKeys.set(endpointId, keys);
-    return this.leases.lease(key, gw.instanceBlock);
+    this.noteGateway(endpointId, gw.datapathId);
+    return this.leases.lease(gatewayKey(endpointId, gw.datapathId), gw.instanceBlock);
+  }
+
+  /**
+   * The gateway leases gateway `gw` holds, as its GATEWAY_LEASE flows: every one, or only those of
+   * `only` (a pair being set up writes its own down with its flows).
+   */
+  gatewayLeaseFlows(gw: bigint, only?: readonly FabricEndpoint[]): FlowSpec[] {
+    const endpoints = only ?? [...this.gatewaysOfEndpoint.keys()].flatMap((id) => this.inventory.endpoint(id) ?? []);
+    return endpoints.flatMap((e) => {
+      const address = this.leases.get(gatewayKey(e.id, gw));
+      return address ? [gatewayLeaseFlow(e, address)] : [];
+    });
+  }
+
+  /** The gateways holding a lease for this endpoint. */
+  gatewaysHolding(endpointId: string): bigint[] {
+    return [...(this.gatewaysOfEndpoint.get(endpointId) ?? [])];
+  }
+
+  private recoverGatewayLease(endpointId: string, gw: bigint, address: string): boolean {
+    if (!this.leases.recover(gatewayKey(endpointId, gw), address)) return false;
+    this.noteGateway(endpointId, gw);
+    return true;
+  }
+
+  private noteGateway(endpointId: string, gw: bigint): void {
+    const gws = this.gatewaysOfEndpoint.get(endpointId) ?? new Set<bigint>();
+    gws.add(gw);
+    this.gatewaysOfEndpoint.set(endpointId, gws);
   }
 
   get size(): number {
@@ -65,24 +93,32 @@ export class FabricAddresses {
     return { ...e, fabricIp: this.leases.lease(e.id, host.instanceBlock) };
   }
 
-  /** Re-adopt the leases a (re)connecting switch holds (its LEASE flows); from now on its host's block may be allocated. */
-  adopt(dpid: bigint, installed: readonly FlowSpec[]): void {
+  /**
+   * Re-adopt the leases a (re)connecting switch holds: its instances' (LEASE flows) and, on a
+   * gateway, the gateway leases it holds for instances elsewhere (GATEWAY_LEASE flows, the
+   * instance's host in `metadata`); from now on its host's block may be allocated. Answers `installed`.
+   */
+  adopt(dpid: bigint, installed: readonly FlowSpec[]): readonly FlowSpec[] {
     for (const f of installed) {
-      if (cookieKind(f.cookie) !== "LEASE" || f.match.ipv4Dst === undefined) continue;
-      const e = this.inventory.endpointAt(dpid, cookieTag(f.cookie));
-      if (e && !this.leases.recover(e.id, f.match.ipv4Dst))
-        this.log.warn("lease on switch conflicts with a known one; reallocating", {
-          endpoint: e.id,
-          address: f.match.ipv4Dst,
-        });
+      const kind = cookieKind(f.cookie);
+      const address = f.match.ipv4Dst;
+      if ((kind !== "LEASE" && kind !== "GATEWAY_LEASE") || address === undefined) continue;
+      const at = kind === "LEASE" ? dpid : f.match.metadata;
+      const e = at === undefined ? undefined : this.inventory.endpointAt(at, cookieTag(f.cookie));
+      if (!e) continue;
+      const recovered =
+        kind === "LEASE" ? this.leases.recover(e.id, address) : this.recoverGatewayLease(e.id, dpid, address);
+      if (!recovered)
+        this.log.warn("lease on switch conflicts with a known one; reallocating", { endpoint: e.id, address });
     }
     this.recovered.add(dpid);
+    return installed;
   }
 
   /** Frees the endpoint's fabric address and every gateway lease held for it. */
   release(endpointId: string): void {
     this.leases.release(endpointId);
-    for (const key of this.gatewayKeys.get(endpointId) ?? []) this.leases.release(key);
-    this.gatewayKeys.delete(endpointId);
+    for (const gw of this.gatewaysOfEndpoint.get(endpointId) ?? []) this.leases.release(gatewayKey(endpointId, gw));
+    this.gatewaysOfEndpoint.delete(endpointId);
   }
 }

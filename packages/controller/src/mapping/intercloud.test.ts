@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { cookieKind } from "../tables.ts";
+import { cookieKind, cookieTag } from "../tables.ts";
 import { asGateway, fabricHost, tenantEndpoint } from "../test-support/fabric.ts";
 import { arrive, tcpPacket } from "../test-support/frames.ts";
 import { MemorySwitches } from "../test-support/memory-switches.ts";
+import { pairTag } from "./flows.ts";
+import { inBlock } from "./leases.ts";
 import { NviMapping } from "./mapping.ts";
 import { FabricEndpoint, FabricHost, Inventory } from "./model.ts";
 
@@ -27,18 +29,43 @@ const Y = endpoint("y", H4, 5, "10.0.0.3", "x");
 
 const tcp = tcpPacket;
 
-/** `restartOn`: a fresh TSC (its inventory knows the endpoints already) over these VEBs' flow tables, connecting in `hosts` order. */
-async function clouds(hosts: FabricHost[] = [G1, H2, G2, H4], endpoints = [A, B, X, Y], restartOn?: MemorySwitches) {
+/**
+ * `restartOn`: a fresh TSC (its inventory knows the endpoints already) over these VEBs' flow tables,
+ * connecting in `hosts` order; `known`: hosts in its inventory that never reconnect.
+ */
+async function clouds(
+  hosts: FabricHost[] = [G1, H2, G2, H4],
+  endpoints = [A, B, X, Y],
+  restartOn?: MemorySwitches,
+  o: { clock?: () => number; known?: FabricHost[] } = {},
+) {
   const inventory = new Inventory();
-  for (const h of hosts) inventory.upsertHost(h);
+  for (const h of [...hosts, ...(o.known ?? [])]) inventory.upsertHost(h);
   if (restartOn) for (const e of endpoints) inventory.plug(e);
-  const mapping = new NviMapping({ inventory, clock: () => Date.UTC(2026, 11, 5) });
+  const mapping = new NviMapping({ inventory, clock: o.clock ?? (() => Date.UTC(2026, 11, 5)) });
   const switches = new MemorySwitches(mapping.tscOptions(), (dpid, m) => mapping.packetIn(dpid, m));
   mapping.attachPort(switches);
   for (const h of hosts) await switches.connect(h.datapathId, restartOn?.table(h.datapathId));
   if (!restartOn) for (const e of endpoints) await mapping.plug(e);
   return { mapping, switches };
 }
+
+/** The MAPPING flows a VEB holds (of one pair, by its tag), as read back. */
+const pairFlowsOn = (switches: MemorySwitches, h: FabricHost, tag?: number) =>
+  switches
+    .table(h.datapathId)
+    .flows()
+    .filter((f) => cookieKind(f.cookie) === "MAPPING" && (tag === undefined || cookieTag(f.cookie) === tag));
+
+/** The GATEWAY_LEASE flows gateway `g` holds for endpoint `e`. */
+const leaseFlowsFor = (switches: MemorySwitches, g: FabricHost, e: FabricEndpoint) =>
+  switches
+    .table(g.datapathId)
+    .flows()
+    .filter(
+      (f) =>
+        cookieKind(f.cookie) === "GATEWAY_LEASE" && f.match.metadata === e.datapathId && cookieTag(f.cookie) === e.port,
+    );
 
 /** Carries s's first packet to d hop by hop; returns every hop's output. */
 async function walk(switches: MemorySwitches, s: FabricEndpoint, d: FabricEndpoint) {
@@ -125,6 +152,7 @@ describe("pairs across clouds through gateways", () => {
   it("revokes the pair on all four VEBs when B is unplugged", async () => {
     const { mapping, switches } = await clouds();
     await walk(switches, A, B);
+    expect(leaseFlowsFor(switches, G1, B)).toHaveLength(1);
     await mapping.unplug("b");
     for (const h of [G1, H2, G2, H4]) {
       const left = switches
@@ -133,6 +161,9 @@ describe("pairs across clouds through gateways", () => {
         .filter((f) => cookieKind(f.cookie) === "MAPPING");
       expect(left, h.name).toEqual([]);
     }
+    // its gateway leases are freed and no longer written down on the gateways
+    for (const g of [G1, G2]) expect(leaseFlowsFor(switches, g, B), g.name).toEqual([]);
+    expect(leaseFlowsFor(switches, G1, A)).toHaveLength(1);
   });
 
   it("denies, with the reason, a pair across clouds when one cloud has no gateway", async () => {
@@ -154,30 +185,47 @@ describe("pairs across clouds through gateways", () => {
     });
   });
 
-  it("after a TSC restart a pair across clouds is set up anew at its next packet, whatever order the VEBs reconnect in", async () => {
+  it("after a TSC restart a pair across clouds is re-adopted on all four VEBs, whatever order they reconnect in", async () => {
     for (const order of [
       [H2, H4, G1, G2],
       [G1, G2, H2, H4],
+      [H2, G1, H4, G2],
     ]) {
       const before = await clouds();
       await walk(before.switches, A, B);
+      const held = Object.fromEntries(order.map((h) => [h.name, pairFlowsOn(before.switches, h)]));
       const after = await clouds(order, [A, B, X, Y], before.switches);
-      // no VEB keeps the pair's way out (its gateway leases are not read back): nothing black-holes.
-      // (An endpoint's ingress flow may stay while its gateway has not reconnected: it only matches
-      // what the pair's next setup installs over it.)
-      for (const h of order)
-        expect(
-          after.switches
-            .table(h.datapathId)
-            .flows()
-            .filter((f) => cookieKind(f.cookie) === "MAPPING" && f.match.inPort !== 1),
-          h.name,
-        ).toEqual([]);
-      const hop = await walk(after.switches, A, B);
-      expect(hop.delivered.map((o) => o.port)).toEqual([B.port]);
+      const names = order.map((h) => h.name).join(", ");
+      // every VEB keeps the pair's flows as they were (its gateway leases read back from the gateways)
+      for (const h of order) expect(pairFlowsOn(after.switches, h), `${h.name} (${names})`).toEqual(held[h.name]);
+      expect(after.mapping.stats(), names).toMatchObject({ activePairs: 1, pairFlows: 8 });
+      // the next packets pass on those flows: no packet-in, no setup
+      expect((await walk(after.switches, A, B)).delivered.map((o) => o.port)).toEqual([B.port]);
       expect((await walk(after.switches, B, A)).delivered.map((o) => o.port)).toEqual([A.port]);
-      // the other tenant on the same addresses still reaches only its own
+      expect(after.mapping.stats(), names).toMatchObject({ packetIns: 0, setups: 0 });
+      // the other tenant on the same addresses still reaches only its own (set up now, new leases)
       expect((await walk(after.switches, X, Y)).delivered.map((o) => o.port)).toEqual([Y.port]);
+      // re-adopted means revocable: unplugging B deletes the pair everywhere
+      await after.mapping.unplug("b");
+      for (const h of order) expect(pairFlowsOn(after.switches, h, pairTag("a", "b")), h.name).toEqual([]);
     }
+  });
+
+  it("after a TSC restart, flows through a gateway that does not come back wait while the TSC settles, then go", async () => {
+    const before = await clouds();
+    await walk(before.switches, A, B);
+    let now = Date.UTC(2026, 11, 5);
+    // G1 never reconnects
+    const after = await clouds([H2, H4, G2], [A, B], before.switches, { clock: () => now, known: [G1] });
+    for (const h of [H2, H4, G2]) expect(pairFlowsOn(after.switches, h).length, h.name).toBeGreaterThan(0);
+    now += 15_001;
+    after.mapping.recovery.judgePending();
+    // what is left matches only packets G1 would send (addresses of its block): nothing carries A's or B's traffic
+    for (const h of [H2, H4, G2])
+      for (const f of pairFlowsOn(after.switches, h))
+        expect(inBlock(G1.instanceBlock, f.match.ipv4Src!), h.name).toBe(true);
+    // and A's next packet is judged again (no gateway of its cloud is up now: nothing is set up)
+    await after.switches.inject(H2.datapathId, tcp(A, B));
+    expect(after.mapping.stats()).toMatchObject({ packetIns: 1, setups: 0, activePairs: 0 });
   });
 });

@@ -151,6 +151,22 @@ export function gatewayPipeline(host: FabricHost): FlowSpec[] {
   ];
 }
 
+/**
+ * A gateway lease written down on the gateway's VEB, so a restarted TSC reads it back (as an
+ * instance's LEASE flow is): endpoint X's lease N_G(X) as a flow that no packet can hit (table 0
+ * matching metadata = X's host datapath id, which is 0 for every packet entering the pipeline),
+ * cookie kind GATEWAY_LEASE tagged with X's OpenFlow port. It forwards nothing.
+ */
+export function gatewayLeaseFlow(e: { datapathId: bigint; port: number }, address: string): FlowSpec {
+  return {
+    tableId: STAGES.PORT_SECURITY.table,
+    priority: PRIORITY.MISS,
+    match: { metadata: e.datapathId, ethType: EthType.IPV4, ipv4Dst: address },
+    instructions: [],
+    cookie: taggedCookie("GATEWAY_LEASE", e.port),
+  };
+}
+
 /** The four gateway leases of a pair (a, b) across clouds: each instance as seen at each gateway. */
 export interface GatewayLeases {
   aAtGa: string;

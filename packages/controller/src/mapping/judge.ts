@@ -28,6 +28,8 @@ export interface MappingView {
   leaseHolder(address: string): string | undefined;
   /** the host's VEB has been read back since this TSC started */
   recovered(dpid: bigint): boolean;
+  /** the TSC started moments ago: VEBs are still reconnecting (a pair across clouds waits for its clouds' gateways) */
+  settling(): boolean;
   /** endpoint `endpointId` as seen at gateway `gw` (README "Across clouds"); undefined until the gateway is read back */
   gatewayLease(endpointId: string, gw: FabricHost): string | undefined;
   /** the gateway's VEB is connected to this TSC (a pair across clouds uses a gateway that is up) */
@@ -118,27 +120,37 @@ export function stillPlugged(inventory: Inventory, e: FabricEndpoint): boolean {
   );
 }
 
-/** The two endpoints' hosts are in different clouds (the pair goes through gateways). */
-function acrossClouds(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): boolean {
+/**
+ * A pair across clouds that cannot be judged yet: an endpoint's host has not been read back (its
+ * fabric address is not known, and a gateway's flows name only gateway leases), or the TSC is still
+ * settling after its start and a gateway of either cloud has not been read back (which gateways the
+ * pair goes through, and its leases there, are not known). Judged once they are, or once settling
+ * ends (`PendingJudgements`).
+ */
+function crossCloudUnjudged(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): boolean {
   const [ha, hb] = [view.inventory.host(a.datapathId), view.inventory.host(b.datapathId)];
-  return ha !== undefined && hb !== undefined && crossCloud(ha, hb);
+  if (!ha || !hb || !crossCloud(ha, hb)) return false;
+  if (!view.recovered(ha.datapathId) || !view.recovered(hb.datapathId)) return true;
+  if (!view.settling()) return false;
+  return [ha.cloud, hb.cloud].some((c) => gatewaysOf(view.inventory, c).some((g) => !view.recovered(g.datapathId)));
 }
 
 /**
  * Which pair a mapping flow serves: the endpoints, "unknown" while a lease's host is not recovered
- * yet, undefined if none. A pair across clouds is never re-adopted: its gateway leases are not read
- * back from the gateways, so its flows are stale on every VEB at resync (none kept on one VEB while
- * deleted on another, which black-holed the pair) and it is set up anew at its next packet.
+ * yet (or, across clouds, a gateway of either cloud while the TSC settles), undefined if none. On a
+ * gateway, flows from the fabric or the tunnel name gateway leases, read back from the gateways'
+ * GATEWAY_LEASE flows; so after a TSC restart a pair across clouds is re-adopted on every VEB
+ * (whatever order they reconnect in) or, if it would go another way now, stale on every VEB.
  */
 export function pairOfFlow(view: MappingView, dpid: bigint, f: FlowSpec): Pair | "unknown" | undefined {
   const host = view.inventory.host(dpid);
   const m = f.match;
   if (!host || m.ipv4Src === undefined || m.ipv4Dst === undefined || m.inPort === undefined) return undefined;
-  if (m.inPort === host.gateway?.tunnelPort) return undefined;
-  if (m.inPort !== host.fabricPort) {
+  if (m.inPort !== host.fabricPort && m.inPort !== host.gateway?.tunnelPort) {
     const src = view.inventory.endpointAt(dpid, m.inPort);
     const dst = src && src.ipv4 === m.ipv4Src ? peerOf(view, src, m.ipv4Dst) : undefined;
-    if (!src || !dst || acrossClouds(view, src, dst)) return undefined;
+    if (!src || !dst) return undefined;
+    if (crossCloudUnjudged(view, src, dst)) return "unknown";
     return view.leased(dst) || dst.datapathId === dpid ? { src, dst } : "unknown";
   }
   const byFabric = (address: string): FabricEndpoint | "unknown" | undefined => {
@@ -151,7 +163,8 @@ export function pairOfFlow(view: MappingView, dpid: bigint, f: FlowSpec): Pair |
   const src = byFabric(m.ipv4Src);
   const dst = byFabric(m.ipv4Dst);
   if (src === "unknown" || dst === "unknown") return "unknown";
-  return src && dst && !acrossClouds(view, src, dst) ? { src, dst } : undefined;
+  if (!src || !dst) return undefined;
+  return crossCloudUnjudged(view, src, dst) ? "unknown" : { src, dst };
 }
 
 /** A mapping flow read back from a VEB: exactly what policy implies now, not (stale), or not judgeable yet (a host not read back). */

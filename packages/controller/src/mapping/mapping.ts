@@ -15,11 +15,11 @@ import {
   judgeFlow,
   keepOnResync,
   MappingView,
-  pairOfFlow,
   stillPlugged,
 } from "./judge.ts";
 import { FabricEndpoint, FabricHost, Inventory, sameVpcPolicy } from "./model.ts";
 import { withL4Checksum } from "./packet.ts";
+import { PendingJudgements } from "./pending.ts";
 import { PairBook, pairKeyOf, pairsOfTenants, revocationsOf, signatureOf } from "./pair-book.ts";
 import { GatewayWatch, moveGatewayPairs } from "./gateway-moves.ts";
 import type { TunnelReport } from "./tunnel-health.ts";
@@ -79,6 +79,8 @@ export class NviMapping {
   private switches: SwitchPort = NO_SWITCHES;
   /** bumped by every policy change: a pair set up across one is checked again before it is kept */
   private policyEpoch = 0;
+  /** flows read back at a resync that could not be judged then (a host, or a gateway, not read back yet) */
+  readonly recovery: PendingJudgements;
   private counters = { packetIns: 0, setups: 0, denied: 0, rateLimited: 0, blocks: 0 };
 
   constructor(private readonly options: MappingOptions) {
@@ -103,9 +105,11 @@ export class NviMapping {
       leaseHolder: (address) => this.addresses.holder(address),
       gatewayLease: (endpointId, gw) => this.addresses.gatewayLease(endpointId, gw),
       recovered: (dpid) => this.addresses.isRecovered(dpid),
+      settling: () => this.recovery.settling(),
       gatewayUp: (dpid) => this.switches.has(dpid) && !this.gateways.isDown(dpid),
       linkUp: (a, b) => this.gateways.linkUp(a, b),
     };
+    this.recovery = new PendingJudgements(this.view, this.pairs, () => this.switches, options);
   }
 
   /** Spread into `startTsc({...mapping.tscOptions(), host, port})`, then call `attach(tsc)`. */
@@ -113,7 +117,8 @@ export class NviMapping {
     return {
       desiredFlows: (dpid) => this.desiredFlows(dpid),
       desiredMeters: (dpid) => this.desiredMeters(dpid),
-      beforeSync: (dpid, installed) => this.recover(dpid, installed),
+      // re-adopt what a (re)connecting switch holds: its leases, then the pairs its mapping flows serve
+      beforeSync: (dpid, installed) => this.recovery.recover(dpid, this.addresses.adopt(dpid, installed)),
       keepFlow: (f, dpid) => keepOnResync(this.view, f, dpid),
       app: {
         onPacketIn: (sw, m) => this.packetIn(sw.datapathId ?? 0n, m),
@@ -150,7 +155,11 @@ export class NviMapping {
       e.gateway,
       ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.ipv4),
     ];
-    return [...hostPipeline(host, local, arpTargets), ...gatewayPipeline(host)];
+    return [
+      ...hostPipeline(host, local, arpTargets),
+      ...gatewayPipeline(host),
+      ...(host.gateway ? this.addresses.gatewayLeaseFlows(dpid) : []),
+    ];
   }
 
   /** One packet-in meter per instance port the pipeline names (the switch cuts a flooding port before the TSC sees it). */
@@ -160,18 +169,6 @@ export class NviMapping {
       this.inventory.endpointsOn(dpid).flatMap((e) => this.addresses.leased(e) ?? []),
       this.limits,
     );
-  }
-
-  /** Re-adopt what a (re)connecting switch holds: its leases, and the pairs its mapping flows serve. */
-  private recover(dpid: bigint, installed: readonly FlowSpec[]): void {
-    this.addresses.adopt(dpid, installed);
-    for (const f of installed) {
-      if (cookieKind(f.cookie) !== "MAPPING" || !keepOnResync(this.view, f, dpid)) continue;
-      const pair = pairOfFlow(this.view, dpid, f);
-      if (!pair || pair === "unknown") continue;
-      const expected = expectedPairFlows(this.view, pair.src, pair.dst);
-      this.pairs.adopt(pair.src.id, pair.dst.id, dpid, f, expected ? signatureOf(expected) : "");
-    }
   }
 
   /** A mapping flow read back from a VEB: exactly what policy implies now, not (stale), or not judgeable yet (a host not read back). */
@@ -254,7 +251,13 @@ export class NviMapping {
       this.log.warn("pair not set up: a VEB is not connected", { a: a.id, b: b.id });
       return false;
     }
-    const acks = [...perSwitch].map(([dpid, flows]) => this.switches.sendWithBarrier(dpid, flows.map(addFlowMod)));
+    // a gateway writes down the leases the pair uses there first (a restarted TSC reads them back)
+    const acks = [...perSwitch].map(([dpid, flows]) =>
+      this.switches.sendWithBarrier(
+        dpid,
+        [...this.addresses.gatewayLeaseFlows(dpid, [a, b]), ...flows].map(addFlowMod),
+      ),
+    );
     if (startedAt !== undefined) this.decideSamples.add(performance.now() - startedAt);
     const errors = (await Promise.all(acks)).flat();
     if (errors.length > 0) {
@@ -303,6 +306,7 @@ export class NviMapping {
   flowRemoved(dpid: bigint, m: MessageOf<"flowRemoved">): void {
     if (cookieKind(m.cookie) !== "MAPPING") return;
     this.pairs.flowRemoved(dpid, m);
+    this.recovery.removed(dpid, m);
   }
 
   // ---- plug, unplug, revoke ------------------------------------------------------------------
@@ -345,8 +349,10 @@ export class NviMapping {
       .connected()
       .map((dpid) => this.switches.sendWithBarrier(dpid, sweepMods(e, fabricIp, dpid === e.datapathId)));
     await Promise.all([revoked, ...swept]);
+    // its VEB, its peers' (ARP answers) and the gateways that wrote its gateway leases down
+    const vebs = [e.datapathId, ...this.addresses.gatewaysHolding(e.id)];
     this.addresses.release(e.id);
-    await this.syncHosts([e.datapathId, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
+    await this.syncHosts([...vebs, ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.datapathId)]);
   }
 
   /**

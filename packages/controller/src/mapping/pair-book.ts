@@ -70,6 +70,11 @@ export class PairBook {
     this.flowIndex.set(flowId(dpid, f), key);
   }
 
+  /** Some pair holds this flow (same table, priority and match) on this VEB. */
+  holds(dpid: bigint, f: Pick<FlowSpec, "tableId" | "priority" | "match">): boolean {
+    return this.flowIndex.has(flowId(dpid, f));
+  }
+
   /** A switch removed a flow (idle timeout): the pair is gone once it has no flow left. */
   flowRemoved(dpid: bigint, f: Pick<FlowSpec, "tableId" | "priority" | "match">): void {
     const fk = flowId(dpid, f);

@@ -12,6 +12,11 @@ export interface MappingOptions {
   idleTimeout?: number;
   /** ms within which a gateway's further link changes fold into one move of its pairs (default 1000) */
   gatewayMoveHoldMs?: number;
+  /**
+   * ms after the mapping starts during which a pair across clouds read back from a VEB waits for its
+   * clouds' gateways to reconnect before it is judged (default 15000; README "Cookies, revocation, recovery")
+   */
+  settleMs?: number;
   /** seconds a denied conversation is dropped without asking again (default 5) */
   denySeconds?: number;
   /** packet-ins accepted per instance port: sustained per second and burst (default 100 / 200) */
@@ -21,7 +26,7 @@ export interface MappingOptions {
   /** short drop flows (denied conversations) one port may hold at once before its misses are dropped as a whole (default 32) */
   maxDenyFlowsPerPort?: number;
   logger?: OpenFlowLogger;
-  /** ms since the epoch, for the packet-in rate limiter (default Date.now; tests inject one) */
+  /** ms since the epoch, for the packet-in rate limiter and settling (default Date.now; tests inject one) */
   clock?: () => number;
 }
 
