@@ -58,6 +58,11 @@ export class FabricAddresses {
     });
   }
 
+  /** The lease gateway `gw` holds for this endpoint, if any (never allocates). */
+  gatewayLeaseHeld(endpointId: string, gw: bigint): string | undefined {
+    return this.leases.get(gatewayKey(endpointId, gw));
+  }
+
   /** The gateways holding a lease for this endpoint. */
   gatewaysHolding(endpointId: string): bigint[] {
     return [...(this.gatewaysOfEndpoint.get(endpointId) ?? [])];

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { cookieKind, cookieTag } from "../tables.ts";
+import { flowMod } from "@nvi/openflow";
+import { COOKIE_OWNER_MASK, cookieKind, cookieTag, taggedCookie } from "../tables.ts";
 import { asGateway, fabricHost, tenantEndpoint } from "../test-support/fabric.ts";
 import { arrive, tcpPacket } from "../test-support/frames.ts";
 import { MemorySwitches } from "../test-support/memory-switches.ts";
 import { pairTag } from "./flows.ts";
 import { inBlock } from "./leases.ts";
 import { NviMapping } from "./mapping.ts";
-import { FabricEndpoint, FabricHost, Inventory } from "./model.ts";
+import { FabricEndpoint, FabricHost, Inventory, type PairPolicy, sameVpcPolicy } from "./model.ts";
 
 /**
  * A pair across clouds on in-memory VEBs (README "Across clouds"): cloud c1 = h1 (gateway) + h2,
@@ -37,12 +38,17 @@ async function clouds(
   hosts: FabricHost[] = [G1, H2, G2, H4],
   endpoints = [A, B, X, Y],
   restartOn?: MemorySwitches,
-  o: { clock?: () => number; known?: FabricHost[] } = {},
+  o: { clock?: () => number; known?: FabricHost[]; settleMs?: number; policy?: PairPolicy } = {},
 ) {
   const inventory = new Inventory();
   for (const h of [...hosts, ...(o.known ?? [])]) inventory.upsertHost(h);
   if (restartOn) for (const e of endpoints) inventory.plug(e);
-  const mapping = new NviMapping({ inventory, clock: o.clock ?? (() => Date.UTC(2026, 11, 5)) });
+  const mapping = new NviMapping({
+    inventory,
+    clock: o.clock ?? (() => Date.UTC(2026, 11, 5)),
+    ...(o.settleMs === undefined ? {} : { settleMs: o.settleMs }),
+    ...(o.policy ? { policy: o.policy } : {}),
+  });
   const switches = new MemorySwitches(mapping.tscOptions(), (dpid, m) => mapping.packetIn(dpid, m));
   mapping.attachPort(switches);
   for (const h of hosts) await switches.connect(h.datapathId, restartOn?.table(h.datapathId));
@@ -227,5 +233,58 @@ describe("pairs across clouds through gateways", () => {
     // and A's next packet is judged again (no gateway of its cloud is up now: nothing is set up)
     await after.switches.inject(H2.datapathId, tcp(A, B));
     expect(after.mapping.stats()).toMatchObject({ packetIns: 1, setups: 0, activePairs: 0 });
+  });
+
+  it("the first restart after GATEWAY_LEASE flows existed (none on the gateways): nothing half-adopted, the pair is set up anew", async () => {
+    const before = await clouds();
+    await walk(before.switches, A, B);
+    const kindOnly = { cookieMask: COOKIE_OWNER_MASK | (0xffn << 40n), match: {} };
+    for (const g of [G1, G2])
+      before.switches
+        .table(g.datapathId)
+        .apply(flowMod({ command: "delete", tableId: 0, cookie: taggedCookie("GATEWAY_LEASE", 0), ...kindOnly }));
+    const after = await clouds([H2, H4, G1, G2], [A, B, X, Y], before.switches);
+    // judging hands out no lease in passing: every VEB's flows of the pair are stale, none adopted
+    for (const h of [H2, H4, G1, G2]) expect(pairFlowsOn(after.switches, h, pairTag("a", "b")), h.name).toEqual([]);
+    expect(after.mapping.stats()).toMatchObject({ activePairs: 0 });
+    expect((await walk(after.switches, A, B)).delivered.map((o) => o.port)).toEqual([B.port]);
+    expect(after.mapping.stats()).toMatchObject({ setups: 1, activePairs: 1 });
+  });
+
+  it("flows kept unjudged while a gateway is away go when the policy denies their pair, when it is unplugged, and when settling ends", async () => {
+    const before = await clouds();
+    await walk(before.switches, A, B);
+    const fromA = (s: MemorySwitches) => pairFlowsOn(s, H2).filter((f) => f.match.inPort === A.port);
+    // G1 never reconnects: A's way out is kept while the TSC settles
+    let allowed = true;
+    const policy: PairPolicy = (s, d) => (allowed ? sameVpcPolicy(s, d) : { allowed: false, reason: "unplugged" });
+    const held = await clouds([H2, H4, G2], [A, B], before.switches, { known: [G1], policy });
+    expect(fromA(held.switches)).toHaveLength(1);
+    allowed = false;
+    await held.mapping.applyPolicy();
+    expect(fromA(held.switches)).toEqual([]);
+    // unplugged
+    const more = await clouds();
+    await walk(more.switches, A, B);
+    const gone = await clouds([H2, H4, G2], [A, B], more.switches, { known: [G1] });
+    expect(fromA(gone.switches)).toHaveLength(1);
+    await gone.mapping.unplug("b");
+    expect(fromA(gone.switches)).toEqual([]);
+    // the same again, the settling left to its timer (50 ms)
+    const again = await clouds();
+    await walk(again.switches, A, B);
+    const timed = await clouds([H2, H4, G2], [A, B], again.switches, { known: [G1], clock: Date.now, settleMs: 50 });
+    expect(fromA(timed.switches)).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(fromA(timed.switches)).toEqual([]);
+  });
+
+  it("a flow on a port now held by another tenant's instance with the same address is deleted at once, not kept unjudged", async () => {
+    const before = await clouds();
+    await walk(before.switches, A, B);
+    // while the TSC was away A went and X2 (tenant x, the same address) took its port; only H2 is back yet
+    const X2 = { ...X, id: "x2", port: A.port };
+    const after = await clouds([H2], [X2, B, Y], before.switches, { known: [G1, G2, H4] });
+    expect(pairFlowsOn(after.switches, H2).filter((f) => f.match.inPort === A.port)).toEqual([]);
   });
 });

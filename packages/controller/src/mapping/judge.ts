@@ -1,7 +1,7 @@
 import { ANY } from "@nvi/policy";
 import { flowBody, flowKey, FlowSpec } from "../flow.ts";
-import { cookieKind } from "../tables.ts";
-import { denyFlow, LeasedEndpoint, pairFlows, PairServices, UNDERLAY_DSCP } from "./flows.ts";
+import { cookieKind, cookieTag } from "../tables.ts";
+import { denyFlow, LeasedEndpoint, pairFlows, PairServices, pairTag, UNDERLAY_DSCP } from "./flows.ts";
 import { inBlock } from "./leases.ts";
 import { crossCloud, gatewayCouple, gatewaysOf, interCloudPairFlows } from "./intercloud.ts";
 import type { FabricEndpoint, FabricHost, Inventory, PairPolicy, Verdict } from "./model.ts";
@@ -32,6 +32,8 @@ export interface MappingView {
   settling(): boolean;
   /** endpoint `endpointId` as seen at gateway `gw` (README "Across clouds"); undefined until the gateway is read back */
   gatewayLease(endpointId: string, gw: FabricHost): string | undefined;
+  /** the lease gateway `gw` holds for the endpoint already, if any (judging never allocates one) */
+  gatewayLeaseHeld(endpointId: string, gw: FabricHost): string | undefined;
   /** the gateway's VEB is connected to this TSC (a pair across clouds uses a gateway that is up) */
   readonly gatewayUp: (dpid: bigint) => boolean;
   /** no end of the link between these two gateways says it is down (tunnel-health.ts) */
@@ -63,11 +65,16 @@ export function servicesOf(view: MappingView, a: FabricEndpoint, b: FabricEndpoi
     : { ...s, dscp: { ab: vab.dscp ?? UNDERLAY_DSCP, ba: vba.dscp ?? UNDERLAY_DSCP } };
 }
 
-/** The flows pair (a, b) should hold on each VEB now; undefined when it may not exist (or cannot yet). */
+/**
+ * The flows pair (a, b) should hold on each VEB now; undefined when it may not exist (or cannot yet).
+ * `leases: "held"` (judging what a VEB holds) uses only the gateway leases already held: a flow read
+ * back whose gateway lease is gone is stale, never matched by a lease handed out again in passing.
+ */
 export function expectedPairFlows(
   view: MappingView,
   a: FabricEndpoint,
   b: FabricEndpoint,
+  leases: "allocate" | "held" = "allocate",
 ): Map<bigint, FlowSpec[]> | undefined {
   const ha = view.inventory.host(a.datapathId);
   const hb = view.inventory.host(b.datapathId);
@@ -83,10 +90,12 @@ export function expectedPairFlows(
   const couple = gatewayCouple(view.inventory, [ha.cloud, hb.cloud], key, view.gatewayUp, view.linkUp);
   if (!couple || interCloudProblem(view, a, b)) return undefined;
   const [ga, gb] = couple;
-  const aAtGa = view.gatewayLease(a.id, ga);
-  const bAtGa = view.gatewayLease(b.id, ga);
-  const aAtGb = view.gatewayLease(a.id, gb);
-  const bAtGb = view.gatewayLease(b.id, gb);
+  const lease = (id: string, g: FabricHost) =>
+    leases === "held" ? view.gatewayLeaseHeld(id, g) : view.gatewayLease(id, g);
+  const aAtGa = lease(a.id, ga);
+  const bAtGa = lease(b.id, ga);
+  const aAtGb = lease(a.id, gb);
+  const bAtGb = lease(b.id, gb);
   if (!aAtGa || !bAtGa || !aAtGb || !bAtGb) return undefined;
   return interCloudPairFlows(sa, sb, ga, gb, { aAtGa, bAtGa, aAtGb, bAtGb }, timing, services);
 }
@@ -121,26 +130,23 @@ export function stillPlugged(inventory: Inventory, e: FabricEndpoint): boolean {
 }
 
 /**
- * A pair across clouds that cannot be judged yet: an endpoint's host has not been read back (its
- * fabric address is not known, and a gateway's flows name only gateway leases), or the TSC is still
- * settling after its start and a gateway of either cloud has not been read back (which gateways the
+ * A pair that cannot be judged yet: an endpoint's host has not been read back (its fabric address is
+ * not known; a gateway's flows name only gateway leases), or, across clouds while the TSC is still
+ * settling after its start, a gateway of either cloud has not been read back (which gateways the
  * pair goes through, and its leases there, are not known). Judged once they are, or once settling
  * ends (`PendingJudgements`).
  */
-function crossCloudUnjudged(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): boolean {
+function awaitsReadBack(view: MappingView, a: FabricEndpoint, b: FabricEndpoint): boolean {
   const [ha, hb] = [view.inventory.host(a.datapathId), view.inventory.host(b.datapathId)];
-  if (!ha || !hb || !crossCloud(ha, hb)) return false;
-  if (!view.recovered(ha.datapathId) || !view.recovered(hb.datapathId)) return true;
-  if (!view.settling()) return false;
+  if (!ha || !hb || !view.recovered(ha.datapathId) || !view.recovered(hb.datapathId)) return true;
+  if (!crossCloud(ha, hb) || !view.settling()) return false;
   return [ha.cloud, hb.cloud].some((c) => gatewaysOf(view.inventory, c).some((g) => !view.recovered(g.datapathId)));
 }
 
 /**
- * Which pair a mapping flow serves: the endpoints, "unknown" while a lease's host is not recovered
- * yet (or, across clouds, a gateway of either cloud while the TSC settles), undefined if none. On a
- * gateway, flows from the fabric or the tunnel name gateway leases, read back from the gateways'
- * GATEWAY_LEASE flows; so after a TSC restart a pair across clouds is re-adopted on every VEB
- * (whatever order they reconnect in) or, if it would go another way now, stale on every VEB.
+ * Which pair a mapping flow serves: the endpoints, "unknown" while the host an address of it belongs
+ * to is not read back yet, undefined if none. On a gateway, flows from the fabric or the tunnel name
+ * gateway leases, read back from the gateways' GATEWAY_LEASE flows.
  */
 export function pairOfFlow(view: MappingView, dpid: bigint, f: FlowSpec): Pair | "unknown" | undefined {
   const host = view.inventory.host(dpid);
@@ -149,9 +155,7 @@ export function pairOfFlow(view: MappingView, dpid: bigint, f: FlowSpec): Pair |
   if (m.inPort !== host.fabricPort && m.inPort !== host.gateway?.tunnelPort) {
     const src = view.inventory.endpointAt(dpid, m.inPort);
     const dst = src && src.ipv4 === m.ipv4Src ? peerOf(view, src, m.ipv4Dst) : undefined;
-    if (!src || !dst) return undefined;
-    if (crossCloudUnjudged(view, src, dst)) return "unknown";
-    return view.leased(dst) || dst.datapathId === dpid ? { src, dst } : "unknown";
+    return src && dst ? { src, dst } : undefined;
   }
   const byFabric = (address: string): FabricEndpoint | "unknown" | undefined => {
     const owner = view.inventory.hosts().find((h) => inBlock(h.instanceBlock, address));
@@ -163,16 +167,22 @@ export function pairOfFlow(view: MappingView, dpid: bigint, f: FlowSpec): Pair |
   const src = byFabric(m.ipv4Src);
   const dst = byFabric(m.ipv4Dst);
   if (src === "unknown" || dst === "unknown") return "unknown";
-  if (!src || !dst) return undefined;
-  return crossCloudUnjudged(view, src, dst) ? "unknown" : { src, dst };
+  return src && dst ? { src, dst } : undefined;
 }
 
-/** A mapping flow read back from a VEB: exactly what policy implies now, not (stale), or not judgeable yet (a host not read back). */
+/**
+ * A mapping flow read back from a VEB: exactly what policy implies now, not (stale), or not judgeable
+ * yet (`awaitsReadBack`). Never "unknown" for a flow that is not its pair's (the cookie's tag names
+ * another pair: an instance re-plugged on the port with the same address while the TSC was away) or
+ * for a pair the policy denies now: those go at once.
+ */
 export function judgeFlow(view: MappingView, f: FlowSpec, dpid: bigint): "current" | "stale" | "unknown" {
   const pair = pairOfFlow(view, dpid, f);
   if (pair === "unknown") return "unknown";
-  if (!pair) return "stale";
-  const expected = expectedPairFlows(view, pair.src, pair.dst)?.get(dpid) ?? [];
+  if (!pair || cookieTag(f.cookie) !== pairTag(pair.src.id, pair.dst.id) || !servicesOf(view, pair.src, pair.dst))
+    return "stale";
+  if (awaitsReadBack(view, pair.src, pair.dst)) return "unknown";
+  const expected = expectedPairFlows(view, pair.src, pair.dst, "held")?.get(dpid) ?? [];
   return expected.some((x) => flowKey(x) === flowKey(f) && flowBody(x) === flowBody(f)) ? "current" : "stale";
 }
 

@@ -104,6 +104,7 @@ export class NviMapping {
       leased: (e) => this.addresses.leased(e),
       leaseHolder: (address) => this.addresses.holder(address),
       gatewayLease: (endpointId, gw) => this.addresses.gatewayLease(endpointId, gw),
+      gatewayLeaseHeld: (endpointId, gw) => this.addresses.gatewayLeaseHeld(endpointId, gw.datapathId),
       recovered: (dpid) => this.addresses.isRecovered(dpid),
       settling: () => this.recovery.settling(),
       gatewayUp: (dpid) => this.switches.has(dpid) && !this.gateways.isDown(dpid),
@@ -138,6 +139,7 @@ export class NviMapping {
   /** Send through any switch port (tests: in-memory flow tables). */
   attachPort(port: SwitchPort): void {
     this.switches = port;
+    this.recovery.startSettling();
   }
 
   /** The fabric address leased to an endpoint (allocated when its host is known). */
@@ -155,11 +157,8 @@ export class NviMapping {
       e.gateway,
       ...this.inventory.endpointsInVpc(e.vpcId).map((p) => p.ipv4),
     ];
-    return [
-      ...hostPipeline(host, local, arpTargets),
-      ...gatewayPipeline(host),
-      ...(host.gateway ? this.addresses.gatewayLeaseFlows(dpid) : []),
-    ];
+    const leases = this.addresses.gatewayLeaseFlows(dpid); // none unless a gateway's
+    return [...hostPipeline(host, local, arpTargets), ...gatewayPipeline(host), ...leases];
   }
 
   /** One packet-in meter per instance port the pipeline names (the switch cuts a flooding port before the TSC sees it). */
@@ -342,6 +341,7 @@ export class NviMapping {
   async unplug(endpointId: string): Promise<void> {
     const e = this.inventory.unplug(endpointId);
     if (!e) return;
+    this.recovery.judgePending(); // flows kept unjudged that serve it go now
     this.guard.forget(`${e.datapathId}/${e.port}`);
     const fabricIp = this.addresses.get(e.id);
     const revoked = this.revokePairs(revocationsOf(this.pairs.involving(e.id)));
@@ -389,6 +389,7 @@ export class NviMapping {
     } = {},
   ): Promise<VebApplied[]> {
     this.policyEpoch++;
+    this.recovery.judgePending(); // flows kept unjudged whose pair the policy now denies go first
     const t0 = performance.now();
     const startedAtMs = Date.now();
     const revoke = revocationsOf(changedPairs(this.view, pairsOfTenants(this.pairs, this.inventory, o.orgIds)));

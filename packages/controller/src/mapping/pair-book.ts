@@ -70,6 +70,11 @@ export class PairBook {
     this.flowIndex.set(flowId(dpid, f), key);
   }
 
+  /** A setup of this pair is in flight. */
+  settingUp(key: string): boolean {
+    return this.pending.has(key);
+  }
+
   /** Some pair holds this flow (same table, priority and match) on this VEB. */
   holds(dpid: bigint, f: Pick<FlowSpec, "tableId" | "priority" | "match">): boolean {
     return this.flowIndex.has(flowId(dpid, f));

@@ -1,7 +1,7 @@
 import { deleteStrictFlowMod, flowKey, type FlowSpec } from "../flow.ts";
 import { cookieKind } from "../tables.ts";
 import { expectedPairFlows, judgeFlow, type MappingView, pairOfFlow } from "./judge.ts";
-import { type PairBook, signatureOf } from "./pair-book.ts";
+import { type PairBook, pairKeyOf, signatureOf } from "./pair-book.ts";
 import type { SwitchPort } from "./switch-port.ts";
 import type { MappingOptions } from "./types.ts";
 
@@ -18,8 +18,9 @@ export class PendingJudgements {
   private readonly flows = new Map<string, { dpid: bigint; flow: FlowSpec }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly now: () => number;
-  /** until when the TSC settles: `settleMs` after it starts */
-  private readonly settlesAt: number;
+  private readonly settleMs: number;
+  /** until when the TSC settles: `settleMs` after the mapping is attached to it (starts listening) */
+  private settlesAt: number;
 
   constructor(
     private readonly view: MappingView,
@@ -28,7 +29,13 @@ export class PendingJudgements {
     o: Pick<MappingOptions, "clock" | "settleMs">,
   ) {
     this.now = o.clock ?? Date.now;
-    this.settlesAt = this.now() + (o.settleMs ?? 15_000);
+    this.settleMs = o.settleMs ?? 15_000;
+    this.settlesAt = this.now() + this.settleMs;
+  }
+
+  /** The switches can connect from now on: settling lasts `settleMs` from here. */
+  startSettling(): void {
+    this.settlesAt = this.now() + this.settleMs;
   }
 
   /** VEBs are still reconnecting after the TSC started (a pair across clouds waits for its clouds' gateways). */
@@ -38,6 +45,8 @@ export class PendingJudgements {
 
   /** A VEB's flows read back at its resync (its leases already re-adopted). */
   recover(dpid: bigint, installed: readonly FlowSpec[]): void {
+    // what this VEB held before (a reconnection): its read-back now is what counts
+    for (const [key, p] of this.flows) if (p.dpid === dpid) this.flows.delete(key);
     for (const f of installed) {
       if (cookieKind(f.cookie) !== "MAPPING") continue;
       const verdict = judgeFlow(this.view, f, dpid);
@@ -53,7 +62,8 @@ export class PendingJudgements {
   judgePending(): void {
     for (const [key, { dpid, flow }] of this.flows) {
       const verdict = judgeFlow(this.view, flow, dpid);
-      if (verdict === "unknown") continue;
+      // a setup of the same pair in flight may be installing this very flow: judge it after
+      if (verdict === "unknown" || (verdict === "stale" && this.settingUp(dpid, flow))) continue;
       this.flows.delete(key);
       if (verdict === "current") this.adopt(dpid, flow);
       else if (!this.pairs.holds(dpid, flow)) this.switches().send(dpid, deleteStrictFlowMod(flow));
@@ -64,10 +74,15 @@ export class PendingJudgements {
     this.flows.delete(`${dpid}|${flowKey(f)}`);
   }
 
+  private settingUp(dpid: bigint, f: FlowSpec): boolean {
+    const pair = pairOfFlow(this.view, dpid, f);
+    return pair !== undefined && pair !== "unknown" && this.pairs.settingUp(pairKeyOf(pair.src, pair.dst));
+  }
+
   private adopt(dpid: bigint, f: FlowSpec): void {
     const pair = pairOfFlow(this.view, dpid, f);
     if (!pair || pair === "unknown") return;
-    const expected = expectedPairFlows(this.view, pair.src, pair.dst);
+    const expected = expectedPairFlows(this.view, pair.src, pair.dst, "held");
     this.pairs.adopt(pair.src.id, pair.dst.id, dpid, f, expected ? signatureOf(expected) : "");
   }
 }
