@@ -53,7 +53,7 @@ export class FabricAddresses {
   gatewayLeaseFlows(gw: bigint, only?: readonly FabricEndpoint[]): FlowSpec[] {
     const endpoints = only ?? [...this.gatewaysOfEndpoint.keys()].flatMap((id) => this.inventory.endpoint(id) ?? []);
     return endpoints.flatMap((e) => {
-      const address = this.leases.get(gatewayKey(e.id, gw));
+      const address = this.gatewayLeaseHeld(e.id, gw);
       return address ? [gatewayLeaseFlow(e, address)] : [];
     });
   }
