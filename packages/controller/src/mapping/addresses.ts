@@ -3,7 +3,7 @@ import type { FlowSpec } from "../flow.ts";
 import { cookieKind, cookieTag } from "../tables.ts";
 import type { LeasedEndpoint } from "./flows.ts";
 import { gatewayLeaseFlow } from "./intercloud.ts";
-import { FabricLeases } from "./leases.ts";
+import { FabricLeases, inBlock } from "./leases.ts";
 import type { FabricEndpoint, FabricHost, Inventory } from "./model.ts";
 
 /** Separates an endpoint id from the gateway in the key of a gateway lease (never in an id). */
@@ -101,23 +101,45 @@ export class FabricAddresses {
   /**
    * Re-adopt the leases a (re)connecting switch holds: its instances' (LEASE flows) and, on a
    * gateway, the gateway leases it holds for instances elsewhere (GATEWAY_LEASE flows, the
-   * instance's host in `metadata`); from now on its host's block may be allocated. Answers `installed`.
+   * instance's host in `metadata`); from now on its host's block may be allocated. A lease the
+   * switch may not speak for (see `claimant`) is ignored, and the resync deletes its flow. Answers `installed`.
    */
   adopt(dpid: bigint, installed: readonly FlowSpec[]): readonly FlowSpec[] {
     for (const f of installed) {
-      const kind = cookieKind(f.cookie);
+      const e = this.claimant(dpid, f);
       const address = f.match.ipv4Dst;
-      if ((kind !== "LEASE" && kind !== "GATEWAY_LEASE") || address === undefined) continue;
-      const at = kind === "LEASE" ? dpid : f.match.metadata;
-      const e = at === undefined ? undefined : this.inventory.endpointAt(at, cookieTag(f.cookie));
-      if (!e) continue;
+      if (!e || address === undefined) continue;
       const recovered =
-        kind === "LEASE" ? this.leases.recover(e.id, address) : this.recoverGatewayLease(e.id, dpid, address);
+        cookieKind(f.cookie) === "LEASE"
+          ? this.leases.recover(e.id, address)
+          : this.recoverGatewayLease(e.id, dpid, address);
       if (!recovered)
         this.log.warn("lease on switch conflicts with a known one; reallocating", { endpoint: e.id, address });
     }
     this.recovered.add(dpid);
     return installed;
+  }
+
+  /**
+   * The endpoint a lease read back from VEB `dpid` speaks for, when the switch may speak for it: a
+   * host's root can write any flow into its own VEB, so a forged lease must not take another host's
+   * address (an instance re-leased at a restart loses every pair) nor bind another tenant's instance
+   * to this gateway. A lease must be an address of this host's block; a LEASE names an instance
+   * plugged here; a GATEWAY_LEASE is held by a gateway, for an instance (in any cloud: a gateway
+   * leases its own cloud's ends of a pair too) of the gateway's owner (a host without an owner is
+   * the lab operator's).
+   */
+  private claimant(dpid: bigint, f: FlowSpec): FabricEndpoint | undefined {
+    const kind = cookieKind(f.cookie);
+    const host = this.inventory.host(dpid);
+    const address = f.match.ipv4Dst;
+    if ((kind !== "LEASE" && kind !== "GATEWAY_LEASE") || !host || address === undefined) return undefined;
+    if (!inBlock(host.instanceBlock, address)) return undefined;
+    if (kind === "LEASE") return this.inventory.endpointAt(dpid, cookieTag(f.cookie));
+    const e =
+      f.match.metadata === undefined ? undefined : this.inventory.endpointAt(f.match.metadata, cookieTag(f.cookie));
+    if (!e || !host.gateway || this.inventory.host(e.datapathId)?.cloud === undefined) return undefined;
+    return host.owner === undefined || host.owner === e.tenantId ? e : undefined;
   }
 
   /** Frees the endpoint's fabric address and every gateway lease held for it. */
