@@ -1,7 +1,7 @@
 import { VEB_MAC } from "@nvi/controller";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { InstanceState, ofctl, ping, run, startAgent, stopAgent, tcpProbe, udpProbe } from "@nvi/lab";
+import { InstanceState, ofctl, ping, restartVswitchd, run, startAgent, stopAgent, tcpProbe, udpProbe } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DataplaneLab, startDataplaneLab } from "./harness.ts";
 import { AGENT_BUNDLE, buildAgentBundle } from "./local-hosts.ts";
@@ -262,6 +262,27 @@ describe("the agent goes away and comes back", () => {
     expect((await ping(ns("a1"), inst.a3!.ip, { count: 3 })).ok).toBe(true);
     expect(lab.tsc.switches.has(BigInt(`0x${h1.datapathId}`))).toBe(true);
     await stopAgent(lab.state.name, "h1");
+  });
+});
+
+describe("a host's vswitchd restarts (a crash, an upgrade): its VEB comes back empty", () => {
+  it("the TSC gives it its pairs' flows back at the read-back: traffic the peers' flows still send flows again, without a packet-in", async () => {
+    expect((await ping(ns("a1"), inst.a3!.ip)).ok).toBe(true); // a1 (h1) ↔ a3 (h3), across datacenters
+    expect(await httpWho(ns("b1"), "10.20.0.3")).toBe("instance b2"); // b1 (h1) ↔ b2 (h3)
+    const h3 = lab.state.hosts[2]!;
+    const before = lab.mapping.stats();
+    await restartVswitchd(h3);
+    // resynced: its pipeline is back (a3's lease flow, sent with the resync's diff)
+    const lease = `nw_dst=${lab.mapping.fabricAddressOf("a3")}`;
+    await until("h3's VEB to be synced again", async () =>
+      (await ofctl(h3.ovsDir, "dump-flows", h3.bridge, "table=0").catch(() => "")).includes(lease),
+    );
+    // before, h1's flows still sent a1's packets to h3, which held nothing for them: a black hole
+    // until a3 itself opened something
+    expect((await ping(ns("a1"), inst.a3!.ip, { count: 3 })).ok).toBe(true);
+    expect(await httpWho(ns("b1"), "10.20.0.3")).toBe("instance b2");
+    expect(lab.mapping.stats()).toMatchObject({ setups: before.setups });
+    expect(lab.mapping.stats().restoredFlows).toBeGreaterThan(before.restoredFlows);
   });
 });
 

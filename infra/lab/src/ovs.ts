@@ -1,8 +1,9 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { inNs, LabError, OVS_SCHEMA, run, sleep } from "./exec.ts";
+import { inNs, ipIn, LabError, OVS_SCHEMA, run, sleep } from "./exec.ts";
 import { FABRIC_IF, FABRIC_OFPORT, LAB_COOKIE } from "./plan.ts";
-import { readPidfile } from "./processes.ts";
+import { pidInNs, readPidfile } from "./processes.ts";
+import type { HostState } from "./state.ts";
 
 /**
  * One Open vSwitch per lab host: ovsdb-server + ovs-vswitchd started inside the host's netns with
@@ -103,6 +104,14 @@ export async function startOvs(spec: BridgeSpec): Promise<{ ovsdb: number; vswit
     `external_ids:system-id=${spec.lab}-${spec.hostId}`,
     `external_ids:hostname=${spec.lab}-${spec.hostId}`,
   );
+  const vswitchd = await startVswitchd(ns, dir);
+  const ovsdb = await readPidfile(`${dir}/ovsdb-server.pid`);
+  if (ovsdb === undefined) throw new LabError(`ovsdb-server in ${ns} wrote no pidfile (see ${dir}/*.log)`);
+  return { ovsdb, vswitchd };
+}
+
+/** Starts ovs-vswitchd in the host's netns over its running ovsdb-server; returns its PID. */
+async function startVswitchd(ns: string, dir: string): Promise<number> {
   await inNs(
     ns,
     "env",
@@ -114,11 +123,28 @@ export async function startOvs(spec: BridgeSpec): Promise<{ ovsdb: number; vswit
     `--log-file=${dir}/ovs-vswitchd.log`,
     ...DAEMON_FLAGS,
   );
-  const ovsdb = await readPidfile(`${dir}/ovsdb-server.pid`);
-  const vswitchd = await readPidfile(`${dir}/ovs-vswitchd.pid`);
-  if (ovsdb === undefined || vswitchd === undefined)
-    throw new LabError(`Open vSwitch in ${ns} wrote no pidfile (see ${dir}/*.log)`);
-  return { ovsdb, vswitchd };
+  const pid = await readPidfile(`${dir}/ovs-vswitchd.pid`);
+  if (pid === undefined) throw new LabError(`ovs-vswitchd in ${ns} wrote no pidfile (see ${dir}/ovs-vswitchd.log)`);
+  return pid;
+}
+
+/**
+ * A host's vswitchd killed (-9) and started again, as a crash or an upgrade does: it comes back
+ * with the bridge and ports of its database and an empty flow table (fail_mode=secure: nothing
+ * passes until its controller has synced it). The bridge's own port is a tap the old process took
+ * with it, so the host's fabric address and default route are put back. Records the new PID.
+ */
+export async function restartVswitchd(host: HostState): Promise<number> {
+  const old = host.pids.vswitchd;
+  if (old !== undefined && (await pidInNs(old, host.ns))) {
+    process.kill(old, "SIGKILL");
+    for (let i = 0; i < 100 && (await pidInNs(old, host.ns)); i++) await sleep(20);
+  }
+  host.pids.vswitchd = await startVswitchd(host.ns, host.ovsDir);
+  await ipIn(host.ns, "addr", "replace", `${host.fabricIp}/${host.fabricPrefixLen}`, "dev", host.bridge);
+  await ipIn(host.ns, "link", "set", host.bridge, "up");
+  await ipIn(host.ns, "route", "replace", "default", "via", host.gatewayIp, "dev", host.bridge);
+  return host.pids.vswitchd;
 }
 
 /** The host plumbing: LOCAL (host stack) <-> fabric NIC. Instance ports get nothing: default deny. */

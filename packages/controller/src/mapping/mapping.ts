@@ -110,7 +110,7 @@ export class NviMapping {
       gatewayUp: (dpid) => this.switches.has(dpid) && !this.gateways.isDown(dpid),
       linkUp: (a, b) => this.gateways.linkUp(a, b),
     };
-    this.recovery = new PendingJudgements(this.view, this.pairs, () => this.switches, options);
+    this.recovery = new PendingJudgements(this.view, this.pairs, () => this.switches, options, this.log);
   }
 
   /** Spread into `startTsc({...mapping.tscOptions(), host, port})`, then call `attach(tsc)`. */
@@ -433,19 +433,15 @@ export class NviMapping {
 
   /**
    * Read a VEB's pair flows back and judge them against the policy now: stale ones are deleted,
-   * those the TSC believed installed but the VEB lacks are forgotten (the worker's drift report).
+   * those the TSC believed installed but the VEB lacks are installed again (the worker's drift report).
    */
   verify(dpid: bigint): Promise<VebRealization> {
-    return verifyVeb(this, this.switches, dpid);
-  }
-
-  /** The flows the TSC believes a VEB holds for its pairs (`${dpid}|${flowKey}`), and forgetting some (drift repair). */
-  knownPairFlows(dpid: bigint): string[] {
-    return this.pairs.knownFlows(dpid);
-  }
-
-  forgetPairOfFlow(fk: string): void {
-    this.pairs.forgetPairOfFlow(fk);
+    const ledger = {
+      knownPairFlows: (d: bigint) => this.pairs.knownFlows(d),
+      judgeFlow: (f: FlowSpec, d: bigint) => this.judgeFlow(f, d),
+      restoreLost: (d: bigint, held: ReadonlySet<string>) => this.recovery.restoreLost(d, held),
+    };
+    return verifyVeb(ledger, this.switches, dpid);
   }
 
   private async syncHosts(dpids: bigint[]): Promise<void> {
@@ -465,6 +461,7 @@ export class NviMapping {
       leases: this.addresses.size,
       activePairs: this.pairs.size,
       pairFlows: this.pairs.flowCount,
+      restoredFlows: this.recovery.restored,
       ...this.counters,
       queueDropped: this.waiting.stats().dropped,
       setupMs: this.samples.summary(),

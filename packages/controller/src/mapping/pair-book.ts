@@ -62,12 +62,13 @@ export class PairBook {
   }
 
   /** A flow of pair (a, b) read back from a switch (recovery); the pair gets `signature` if it is new. */
-  adopt(a: string, b: string, dpid: bigint, f: FlowSpec, signature: string): void {
+  adopt(a: string, b: string, dpid: bigint, f: FlowSpec, signature: string): ActivePair {
     const key = pairKeyOf({ id: a }, { id: b });
     const p = this.pairs.get(key) ?? { a, b, flows: new Set<string>(), signature };
     p.flows.add(flowId(dpid, f));
     this.pairs.set(key, p);
     this.flowIndex.set(flowId(dpid, f), key);
+    return p;
   }
 
   /** A setup of this pair is in flight. */
@@ -93,12 +94,6 @@ export class PairBook {
 
   forget(a: string, b: string): void {
     this.forgetKey(pairKeyOf({ id: a }, { id: b }));
-  }
-
-  /** Forget the pair a flow (`${dpid}|${flowKey}`) belongs to (drift repair: the VEB lost it). */
-  forgetPairOfFlow(fk: string): void {
-    const key = this.flowIndex.get(fk);
-    if (key !== undefined) this.forgetKey(key);
   }
 
   private forgetKey(key: string): void {

@@ -36,6 +36,8 @@ export interface MappingStats {
   leases: number;
   activePairs: number;
   pairFlows: number;
+  /** pair flows a VEB lacked at its read-back (vswitchd restarted, or a half-adopted pair), installed again */
+  restoredFlows: number;
   packetIns: number;
   setups: number;
   denied: number;

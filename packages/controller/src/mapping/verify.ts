@@ -8,7 +8,7 @@ export interface VebRealization {
   pairFlows: number;
   /** flows policy does not imply (any more): deleted */
   stale: number;
-  /** flows the TSC believed installed that the VEB did not hold: forgotten, so the next packet sets the pair up again */
+  /** flows the TSC believed installed that the VEB did not hold: installed again (a half pair is a black hole no packet-in repairs) */
   missing: number;
   details: string[];
 }
@@ -29,14 +29,15 @@ const describe = (f: {
 export interface PairLedger {
   knownPairFlows(dpid: bigint): string[];
   judgeFlow(f: FlowSpec, dpid: bigint): "current" | "stale" | "unknown";
-  forgetPairOfFlow(fk: string): void;
+  /** installs again what the pairs this VEB serves lack, `held` being what it holds (`${dpid}|${flowKey}`); answers how many */
+  restoreLost(dpid: bigint, held: ReadonlySet<string>): number;
 }
 
 /**
  * Reads a VEB's mapping flows back through the switch port and judges each against the policy as it is now
  * (the same judgement resync uses). Stale ones are deleted at once; flows the TSC thought installed
- * but the VEB lacks are forgotten. The TSC's own record is taken before the read, so a pair set up
- * meanwhile is never mistaken for missing.
+ * but the VEB lacks are installed again, as at a resync. The TSC's own record is taken before the
+ * read, so a pair set up meanwhile is never mistaken for missing.
  */
 export async function verifyVeb(mapping: PairLedger, switches: SwitchPort, dpid: bigint): Promise<VebRealization> {
   const known = mapping.knownPairFlows(dpid);
@@ -47,10 +48,10 @@ export async function verifyVeb(mapping: PairLedger, switches: SwitchPort, dpid:
   const stillKnown = new Set(mapping.knownPairFlows(dpid));
   const missing = known.filter((k) => !held.has(k) && stillKnown.has(k));
   if (stale.length > 0) await switches.sendWithBarrier(dpid, stale.map(deleteStrictFlowMod));
-  for (const k of missing) mapping.forgetPairOfFlow(k);
+  if (missing.length > 0) mapping.restoreLost(dpid, held);
   const details = [
     ...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`),
-    ...missing.slice(0, 20).map((k) => `missing on the VEB, forgotten: ${k.slice(k.indexOf("|") + 1)}`),
+    ...missing.slice(0, 20).map((k) => `missing on the VEB, installed again: ${k.slice(k.indexOf("|") + 1)}`),
   ];
   return { pairFlows: installed.length, stale: stale.length, missing: missing.length, details };
 }
