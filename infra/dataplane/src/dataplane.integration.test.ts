@@ -266,7 +266,7 @@ describe("the agent goes away and comes back", () => {
 });
 
 describe("a host's vswitchd restarts (a crash, an upgrade): its VEB comes back empty", () => {
-  it("the TSC gives it its pairs' flows back at the read-back: traffic the peers' flows still send flows again, without a packet-in", async () => {
+  it("the TSC sets the pairs it left half up again at the read-back: traffic the peers' flows still send flows again", async () => {
     expect((await ping(ns("a1"), inst.a3!.ip)).ok).toBe(true); // a1 (h1) ↔ a3 (h3), across datacenters
     expect(await httpWho(ns("b1"), "10.20.0.3")).toBe("instance b2"); // b1 (h1) ↔ b2 (h3)
     const h3 = lab.state.hosts[2]!;
@@ -281,8 +281,8 @@ describe("a host's vswitchd restarts (a crash, an upgrade): its VEB comes back e
     // until a3 itself opened something
     expect((await ping(ns("a1"), inst.a3!.ip, { count: 3 })).ok).toBe(true);
     expect(await httpWho(ns("b1"), "10.20.0.3")).toBe("instance b2");
-    expect(lab.mapping.stats()).toMatchObject({ setups: before.setups });
-    expect(lab.mapping.stats().restoredFlows).toBeGreaterThan(before.restoredFlows);
+    // set up again at the read-back, not by a packet-in
+    expect(lab.mapping.stats().restoredPairs).toBeGreaterThanOrEqual(before.restoredPairs + 2);
   });
 });
 

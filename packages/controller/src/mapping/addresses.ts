@@ -123,11 +123,11 @@ export class FabricAddresses {
   /**
    * The endpoint a lease read back from VEB `dpid` speaks for, when the switch may speak for it: a
    * host's root can write any flow into its own VEB, so a forged lease must not take another host's
-   * address (an instance re-leased at a restart loses every pair) nor bind another tenant's instance
-   * to this gateway. A lease must be an address of this host's block; a LEASE names an instance
-   * plugged here; a GATEWAY_LEASE is held by a gateway, for an instance (in any cloud: a gateway
-   * leases its own cloud's ends of a pair too) of the gateway's owner (a host without an owner is
-   * the lab operator's).
+   * address (an instance re-leased at a restart loses every pair). A lease must be an address of
+   * this host's block; a LEASE names an instance plugged here; a GATEWAY_LEASE is held by a gateway
+   * (for an instance of any organization: a pair across clouds may join peered VPCs of two, and
+   * its gateways lease both ends). Such a lease is keyed by instance and gateway, in the gateway's
+   * own block, so it only ever serves pairs through that gateway, which carries them anyway.
    */
   private claimant(dpid: bigint, f: FlowSpec): FabricEndpoint | undefined {
     const kind = cookieKind(f.cookie);
@@ -136,10 +136,8 @@ export class FabricAddresses {
     if ((kind !== "LEASE" && kind !== "GATEWAY_LEASE") || !host || address === undefined) return undefined;
     if (!inBlock(host.instanceBlock, address)) return undefined;
     if (kind === "LEASE") return this.inventory.endpointAt(dpid, cookieTag(f.cookie));
-    const e =
-      f.match.metadata === undefined ? undefined : this.inventory.endpointAt(f.match.metadata, cookieTag(f.cookie));
-    if (!e || !host.gateway || this.inventory.host(e.datapathId)?.cloud === undefined) return undefined;
-    return host.owner === undefined || host.owner === e.tenantId ? e : undefined;
+    const at = f.match.metadata;
+    return host.gateway && at !== undefined ? this.inventory.endpointAt(at, cookieTag(f.cookie)) : undefined;
   }
 
   /** Frees the endpoint's fabric address and every gateway lease held for it. */

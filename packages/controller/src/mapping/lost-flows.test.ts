@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { deleteStrictFlowMod } from "../flow.ts";
+import { deleteStrictFlowMod, type FlowSpec } from "../flow.ts";
 import { FlowTable } from "../flow-table.ts";
 import { cookieKind } from "../tables.ts";
 import { fabricHost, tenantEndpoint } from "../test-support/fabric.ts";
@@ -36,6 +36,20 @@ async function world(
   return { mapping, switches };
 }
 
+/** The FLOW_REMOVED a VEB sends when `f` idles out. */
+const removed = (f: FlowSpec) => ({
+  type: "flowRemoved" as const,
+  xid: 0,
+  reason: 0,
+  durationSec: 0,
+  durationNsec: 0,
+  idleTimeout: 300,
+  hardTimeout: 0,
+  packetCount: 0n,
+  byteCount: 0n,
+  ...f,
+});
+
 const mappingFlows = (switches: MemorySwitches, h: FabricHost) =>
   switches
     .table(h.datapathId)
@@ -64,46 +78,49 @@ describe("a VEB that lost its pair flows gets them back at its read-back", () =>
     switches.disconnect(P2.datapathId);
     await switches.connect(P2.datapathId, new FlowTable());
     expect(mappingFlows(switches, P2)).toEqual(held);
-    expect(mapping.stats()).toMatchObject({ activePairs: 1, restoredFlows: held.length, packetIns: 1 });
+    expect(mapping.stats()).toMatchObject({ activePairs: 1, restoredPairs: 1, packetIns: 1 });
     expect(await cross(switches, X, Y)).toEqual({ asked: false, delivered: [Y.port] });
     expect(await cross(switches, Y, X)).toEqual({ asked: false, delivered: [X.port] });
   });
 
-  it("a direction that idled out on all its VEBs is not lost: a reconnection brings back only what the VEB lost", async () => {
+  it("a direction found half only because a VEB's notice was lost is not patched a flow at a time: its next packet sets the pair up", async () => {
     const { mapping, switches } = await world([P1, P2], [X, Y]);
     await cross(switches, X, Y);
-    // Y → X went quiet: its flows idle out on both VEBs (Y's way out on P2, its way in on P1)
-    const fX = mapping.fabricAddressOf("x");
-    const quiet = [
-      ...mappingFlows(switches, P2)
-        .filter((f) => f.match.inPort === Y.port)
-        .map((f) => [P2, f] as const),
-      ...mappingFlows(switches, P1)
-        .filter((f) => f.match.ipv4Dst === fX)
-        .map((f) => [P1, f] as const),
-    ];
-    expect(quiet).toHaveLength(2);
-    for (const [h, f] of quiet) {
-      switches.table(h.datapathId).apply(deleteStrictFlowMod(f));
-      mapping.flowRemoved(h.datapathId, {
-        type: "flowRemoved",
-        xid: 0,
-        reason: 0,
-        durationSec: 0,
-        durationNsec: 0,
-        idleTimeout: 300,
-        hardTimeout: 0,
-        packetCount: 0n,
-        byteCount: 0n,
-        ...f,
-      });
+    // X → Y went quiet: its way in on P2 idled out (notice received), its way out on P1 too while
+    // P1's link was down (notice lost: the pair table still records it)
+    const fY = mapping.fabricAddressOf("y");
+    const [wayIn] = mappingFlows(switches, P2).filter((f) => f.match.ipv4Dst === fY);
+    const [wayOut] = mappingFlows(switches, P1).filter((f) => f.match.inPort === X.port);
+    switches.table(P2.datapathId).apply(deleteStrictFlowMod(wayIn!));
+    mapping.flowRemoved(P2.datapathId, removed(wayIn!));
+    const p1 = switches.disconnect(P1.datapathId);
+    p1.apply(deleteStrictFlowMod(wayOut!));
+    await switches.connect(P1.datapathId, p1);
+    // patching only P1's way out (the table's record) would send X's packets into P2's hole
+    expect(mappingFlows(switches, P1)).not.toContainEqual(wayOut);
+    expect(mapping.stats()).toMatchObject({ activePairs: 1, pairFlows: 2, restoredPairs: 0 });
+    expect(await cross(switches, X, Y)).toEqual({ asked: true, delivered: [Y.port] });
+    expect(mapping.stats()).toMatchObject({ activePairs: 1, pairFlows: 4 });
+  });
+
+  it("after a TSC restart, a flow that changed only in its actions (a new DSCP) is replaced, not deleted after the pair is set up again", async () => {
+    let dscp = 0;
+    const policy: PairPolicy = (src, dst) => ({ ...sameVpcPolicy(src, dst), dscp: src.id === "x" ? dscp : 0 });
+    for (const order of [
+      [P1, P2],
+      [P2, P1],
+    ]) {
+      dscp = 0;
+      const before = await world([P1, P2], [X, Y], { policy });
+      await cross(before.switches, X, Y);
+      dscp = 46; // changed while the TSC was away: X's way out on P1 is stale, the rest current
+      const tables = new Map([P1, P2].map((h) => [h.datapathId, before.switches.table(h.datapathId)]));
+      const after = await world(order, [X, Y], { tables, policy });
+      const names = order.map((h) => h.name).join(", ");
+      const out = await after.switches.inject(X.datapathId, tcpPacket(X, Y));
+      expect([out.toController.length, out.outputs.map((o) => o.packet.ipDscp)], names).toEqual([0, [46]]);
+      expect(after.mapping.stats(), names).toMatchObject({ activePairs: 1, pairFlows: 4 });
     }
-    const held = mappingFlows(switches, P2);
-    switches.disconnect(P2.datapathId);
-    await switches.connect(P2.datapathId, new FlowTable());
-    expect(mappingFlows(switches, P2)).toEqual(held);
-    expect(mapping.stats()).toMatchObject({ activePairs: 1, restoredFlows: 1 });
-    expect(await cross(switches, X, Y)).toEqual({ asked: false, delivered: [Y.port] });
   });
 
   it("after a TSC restart, whichever VEB reconnects first: the empty one gets the pair's flows again", async () => {
@@ -117,7 +134,7 @@ describe("a VEB that lost its pair flows gets them back at its read-back", () =>
       const after = await world(order, [X, Y], { tables: tablesOf(before.switches, [P1, P2], P2) });
       const names = order.map((h) => h.name).join(", ");
       expect(mappingFlows(after.switches, P2), names).toEqual(held);
-      expect(after.mapping.stats(), names).toMatchObject({ activePairs: 1, pairFlows: 4, restoredFlows: 2 });
+      expect(after.mapping.stats(), names).toMatchObject({ activePairs: 1, pairFlows: 4, restoredPairs: 1 });
       expect(await cross(after.switches, X, Y), names).toEqual({ asked: false, delivered: [Y.port] });
       // restored means revocable: unplugging Y deletes the pair on both VEBs
       await after.mapping.unplug("y");
@@ -131,7 +148,7 @@ describe("a VEB that lost its pair flows gets them back at its read-back", () =>
     const deny: PairPolicy = () => ({ allowed: false, reason: "rule removed" });
     const after = await world([P1, P2], [X, Y], { tables: tablesOf(before.switches, [P1, P2], P2), policy: deny });
     expect([mappingFlows(after.switches, P1), mappingFlows(after.switches, P2)]).toEqual([[], []]);
-    expect(after.mapping.stats()).toMatchObject({ activePairs: 0, restoredFlows: 0 });
+    expect(after.mapping.stats()).toMatchObject({ activePairs: 0, restoredPairs: 0 });
   });
 
   it("across clouds: an instance's host or a gateway that lost its flows is made whole, under a running TSC and after a restart", async () => {

@@ -4,58 +4,72 @@ import { expectedPairFlows, type MappingView } from "./judge.ts";
 import type { FabricEndpoint } from "./model.ts";
 import { type ActivePair, signatureOf } from "./pair-book.ts";
 
-/** One flow a known pair should hold on a VEB and does not. */
-export interface LostFlow {
-  a: string;
-  b: string;
-  dpid: bigint;
-  flow: FlowSpec;
-  /** the pair's flows as policy implies them now (its signature in the pair table) */
-  signature: string;
+/** A known pair that lacks some of its flows, and its flow keys on the VEB read back (`${dpid}|${flowKey}`). */
+export interface HalfPair {
+  a: FabricEndpoint;
+  b: FabricEndpoint;
+  keysHere: string[];
 }
 
 /**
- * The flows of known pairs that VEB `dpid` (just read back, holding `heldHere`: `${dpid}|${flowKey}`)
- * or another VEB of theirs should hold and does not (README "Cookies, revocation, recovery"). A VEB
- * whose vswitchd restarted comes back without its pair flows while its peers keep theirs, and a
- * restarted TSC may adopt a pair from one VEB whose peer came back empty: either way one direction
- * is a black hole that no packet-in repairs (the sender's flow still matches, and every packet
- * refreshes its idle timeout). Lost on `dpid` are the flows the pair table believes it holds and it
- * does not (a direction that idled out on all its VEBs is not lost: its next packet sets the pair
- * up again); on a VEB where the table believes the pair holds nothing (a restarted TSC adopted it
- * elsewhere), every flow the pair should have there. The pairs looked
- * at are those with an endpoint or a flow on `dpid`, those across clouds when `dpid` is a gateway,
- * and `also` (pairs adopted just now); a pair whose flows policy no longer implies is left to
- * revocation. Only VEBs read back since this TSC started and connected now are named.
+ * The known pairs left half (README "Cookies, revocation, recovery"): a VEB whose vswitchd
+ * restarted comes back without its pair flows while its peers keep theirs, and a restarted TSC may
+ * adopt a pair from one VEB whose peer came back empty. The sender's flow still matches and every
+ * packet refreshes its idle timeout, so that direction stays a black hole no packet-in repairs. A
+ * pair is half when one of its directions has some of its flows and lacks others, counting what
+ * VEB `dpid` (just read back) holds (`heldHere`: flows not judged stale, `${dpid}|${flowKey}`) and,
+ * elsewhere, what the pair table records; a direction with none (it idled out everywhere) is not,
+ * its next packet sets the pair up. The caller sets a half pair up again whole (its flows recorded
+ * once their barriers answer, as any setup), never a flow at a time. Looked at: pairs with an
+ * endpoint or a flow on `dpid`, those across clouds when `dpid` is a gateway, and `also` (adopted
+ * just now); skipped: a pair whose flows policy no longer implies (revocation's), and one with a
+ * VEB not read back since this TSC started or not connected (that VEB's read-back decides).
+ * `phantoms`: flows the table records on `dpid` that it does not hold, of pairs that are not half.
  */
-export function lostPairFlows(
+export function halfPairs(
   view: MappingView,
   pairs: readonly ActivePair[],
   dpid: bigint,
   heldHere: ReadonlySet<string>,
   also: ReadonlySet<ActivePair>,
   connected: (dpid: bigint) => boolean,
-): LostFlow[] {
-  const lost: LostFlow[] = [];
+): { half: HalfPair[]; phantoms: string[] } {
+  const half: HalfPair[] = [];
+  const phantoms: string[] = [];
   for (const p of pairs) {
     const a = view.inventory.endpoint(p.a);
     const b = view.inventory.endpoint(p.b);
     if (!a || !b || (!touches(view, p, a, b, dpid) && !also.has(p))) continue;
     const expected = expectedPairFlows(view, a, b, "held");
-    if (!expected) continue;
-    const signature = signatureOf(expected);
-    if (signature !== p.signature) continue;
-    for (const [v, flows] of expected) {
-      if (!view.recovered(v) || !connected(v)) continue;
-      const keyed = flows.map((flow) => ({ flow, key: `${v}|${flowKey(flow)}` }));
-      const known = keyed.filter((f) => p.flows.has(f.key));
-      // the table's record where it has one (on another VEB it is all there is to go by), else everything
-      const want = known.length > 0 ? (v === dpid ? known : []) : keyed;
-      const holds = v === dpid ? heldHere : p.flows;
-      for (const { flow, key } of want) if (!holds.has(key)) lost.push({ a: p.a, b: p.b, dpid: v, flow, signature });
-    }
+    if (!expected || signatureOf(expected) !== p.signature) continue;
+    if ([...expected.keys()].some((v) => !view.recovered(v) || !connected(v))) continue;
+    const flows = [...expected].flatMap(([v, fs]) =>
+      fs.map((f) => ({ v, key: `${v}|${flowKey(f)}`, from: senderOf(view, v, f, a, b) })),
+    );
+    const held = (f: { v: bigint; key: string }) => (f.v === dpid ? heldHere : p.flows).has(f.key);
+    const isHalf = [a.id, b.id].some((s) => {
+      const way = flows.filter((f) => f.from === s || f.from === undefined);
+      return way.some(held) && !way.every(held);
+    });
+    if (isHalf) half.push({ a, b, keysHere: flows.filter((f) => f.v === dpid).map((f) => f.key) });
+    else
+      phantoms.push(
+        ...flows.filter((f) => f.v === dpid && p.flows.has(f.key) && !heldHere.has(f.key)).map((f) => f.key),
+      );
   }
-  return lost;
+  return { half, phantoms };
+}
+
+/**
+ * Which end of the pair sends the packets a flow on VEB `v` matches: its source address is that
+ * end's (its own address on its port, its fabric address, a gateway lease of it). Undefined when
+ * it cannot tell, and then the flow counts in both directions.
+ */
+function senderOf(view: MappingView, v: bigint, f: FlowSpec, a: FabricEndpoint, b: FabricEndpoint): string | undefined {
+  const src = f.match.ipv4Src;
+  for (const e of [a, b]) if (v === e.datapathId && f.match.inPort === e.port && src === e.ipv4) return e.id;
+  const holder = src === undefined ? undefined : view.leaseHolder(src);
+  return holder === a.id || holder === b.id ? holder : undefined;
 }
 
 /** Pair `p` (endpoints `a`, `b`) may have flows on `dpid`: an endpoint there, a flow there, or across clouds through a gateway there. */

@@ -37,7 +37,7 @@ import { RecentDenials } from "./recent-denials.ts";
 import { LatencySamples } from "./samples.ts";
 import { NO_SWITCHES, SwitchPort, tscPort } from "./switch-port.ts";
 import type { MappingOptions, MappingStats, MappingTscOptions } from "./types.ts";
-import { VebRealization, verifyVeb } from "./verify.ts";
+import type { VebRealization } from "./verify.ts";
 
 /** A packet-in admitted by its port's limits, waiting for its turn. */
 interface WaitingPacketIn {
@@ -110,7 +110,8 @@ export class NviMapping {
       gatewayUp: (dpid) => this.switches.has(dpid) && !this.gateways.isDown(dpid),
       linkUp: (a, b) => this.gateways.linkUp(a, b),
     };
-    this.recovery = new PendingJudgements(this.view, this.pairs, () => this.switches, options, this.log);
+    const setup = (a: FabricEndpoint, b: FabricEndpoint) => this.setupPair(a, b);
+    this.recovery = new PendingJudgements(this.view, this.pairs, () => this.switches, options, this.log, setup);
   }
 
   /** Spread into `startTsc({...mapping.tscOptions(), host, port})`, then call `attach(tsc)`. */
@@ -120,7 +121,7 @@ export class NviMapping {
       desiredMeters: (dpid) => this.desiredMeters(dpid),
       // re-adopt what a (re)connecting switch holds: its leases, then the pairs its mapping flows serve
       beforeSync: (dpid, installed) => this.recovery.recover(dpid, this.addresses.adopt(dpid, installed)),
-      keepFlow: (f, dpid) => keepOnResync(this.view, f, dpid),
+      keepFlow: (f, dpid) => keepOnResync(this.view, f, dpid) || this.recovery.keeps(dpid, f),
       app: {
         onPacketIn: (sw, m) => this.packetIn(sw.datapathId ?? 0n, m),
         onFlowRemoved: (sw, m) => this.flowRemoved(sw.datapathId ?? 0n, m),
@@ -433,15 +434,10 @@ export class NviMapping {
 
   /**
    * Read a VEB's pair flows back and judge them against the policy now: stale ones are deleted,
-   * those the TSC believed installed but the VEB lacks are installed again (the worker's drift report).
+   * a pair left half by flows the VEB lacks is set up again (the worker's drift report).
    */
   verify(dpid: bigint): Promise<VebRealization> {
-    const ledger = {
-      knownPairFlows: (d: bigint) => this.pairs.knownFlows(d),
-      judgeFlow: (f: FlowSpec, d: bigint) => this.judgeFlow(f, d),
-      restoreLost: (d: bigint, held: ReadonlySet<string>) => this.recovery.restoreLost(d, held),
-    };
-    return verifyVeb(ledger, this.switches, dpid);
+    return this.recovery.verify(dpid);
   }
 
   private async syncHosts(dpids: bigint[]): Promise<void> {
@@ -461,7 +457,7 @@ export class NviMapping {
       leases: this.addresses.size,
       activePairs: this.pairs.size,
       pairFlows: this.pairs.flowCount,
-      restoredFlows: this.recovery.restored,
+      restoredPairs: this.recovery.restored,
       ...this.counters,
       queueDropped: this.waiting.stats().dropped,
       setupMs: this.samples.summary(),

@@ -1,11 +1,13 @@
 import type { OpenFlowLogger } from "@nvi/openflow";
-import { addFlowMod, deleteStrictFlowMod, flowKey, type FlowSpec } from "../flow.ts";
+import { deleteStrictFlowMod, flowKey, type FlowSpec } from "../flow.ts";
 import { cookieKind } from "../tables.ts";
 import { expectedPairFlows, judgeFlow, type MappingView, pairOfFlow } from "./judge.ts";
-import { type LostFlow, lostPairFlows } from "./lost-flows.ts";
+import { halfPairs } from "./lost-flows.ts";
+import type { FabricEndpoint } from "./model.ts";
 import { type ActivePair, type PairBook, pairKeyOf, signatureOf } from "./pair-book.ts";
 import type { SwitchPort } from "./switch-port.ts";
 import type { MappingOptions } from "./types.ts";
+import { type VebRealization, verifyVeb } from "./verify.ts";
 
 /**
  * The mapping flows a reconnecting VEB holds, judged at its resync (README "Cookies, revocation,
@@ -15,8 +17,8 @@ import type { MappingOptions } from "./types.ts";
  * read-back judges the waiting ones again, and so does the end of settling: re-adopted once current
  * (so a revocation deletes it with the rest of its pair), deleted once stale (unless a setup has put
  * the same flow there since). A flow the VEB removed (idle timeout, deleted) stops waiting.
- * Then the pairs this VEB serves are made whole again: what they should hold here or on another
- * VEB read back, and do not (`lostPairFlows`), is installed again and counted in `restored`.
+ * Then the pairs this VEB serves that are left half (`halfPairs`: a VEB lost some of their flows)
+ * are set up again whole, counted in `restored`.
  */
 export class PendingJudgements {
   private readonly flows = new Map<string, { dpid: bigint; flow: FlowSpec }>();
@@ -25,8 +27,10 @@ export class PendingJudgements {
   private readonly settleMs: number;
   /** until when the TSC settles: `settleMs` after the mapping is attached to it (starts listening) */
   private settlesAt: number;
-  /** pair flows a VEB had lost, installed again */
+  /** pairs left half by a VEB that lost flows, set up again */
   restored = 0;
+  /** per VEB, the keys of flows its resync keeps because a setup replaces them */
+  private readonly keeping = new Map<bigint, Set<string>>();
 
   constructor(
     private readonly view: MappingView,
@@ -34,6 +38,7 @@ export class PendingJudgements {
     private readonly switches: () => SwitchPort,
     o: Pick<MappingOptions, "clock" | "settleMs">,
     private readonly log: OpenFlowLogger,
+    private readonly setup: (a: FabricEndpoint, b: FabricEndpoint) => Promise<boolean>,
   ) {
     this.now = o.clock ?? Date.now;
     this.settleMs = o.settleMs ?? 15_000;
@@ -58,13 +63,13 @@ export class PendingJudgements {
     const here = new Set<string>();
     for (const f of installed) {
       if (cookieKind(f.cookie) !== "MAPPING") continue;
-      here.add(`${dpid}|${flowKey(f)}`);
       const verdict = judgeFlow(this.view, f, dpid);
+      if (verdict !== "stale") here.add(`${dpid}|${flowKey(f)}`);
       if (verdict === "current") this.adopt(dpid, f, adopted);
       else if (verdict === "unknown") this.flows.set(`${dpid}|${flowKey(f)}`, { dpid, flow: f });
     }
     this.judgePending(adopted);
-    this.restoreLost(dpid, here, adopted);
+    this.restoreHalfPairs(dpid, here, adopted);
     if (this.flows.size > 0 && !this.timer && this.settling())
       this.timer = setTimeout(() => this.judgePending(), this.settlesAt - this.now() + 10).unref();
   }
@@ -98,31 +103,36 @@ export class PendingJudgements {
   }
 
   /**
-   * Installs again what the pairs VEB `dpid` serves lack there (it holds `here`) or on another VEB
-   * read back; the pair table keeps them. Answers how many flows.
+   * Sets up again, whole, the pairs left half that VEB `dpid` serves (`halfPairs`; it holds `here`,
+   * its flows not judged stale), and drops from the pair table what it records there and the VEB
+   * does not hold of the others. Until the next read-back of `dpid`, its resync keeps (does not
+   * delete) a flow under the key of one of those pairs' flows: the setup's ADD replaces it, where a
+   * delete sent after that ADD would take the new flow away. Answers how many pairs.
    */
-  restoreLost(dpid: bigint, here: ReadonlySet<string>, adopted: ReadonlySet<ActivePair> = new Set()): number {
+  restoreHalfPairs(dpid: bigint, here: ReadonlySet<string>, adopted: ReadonlySet<ActivePair> = new Set()): number {
     const switches = this.switches();
-    const lost = lostPairFlows(this.view, this.pairs.all(), dpid, here, adopted, (d) => switches.has(d));
-    const byVeb = new Map<bigint, LostFlow[]>();
-    for (const l of lost) {
-      byVeb.set(l.dpid, [...(byVeb.get(l.dpid) ?? []), l]);
-      this.pairs.adopt(l.a, l.b, l.dpid, l.flow, l.signature);
-    }
-    for (const [veb, flows] of byVeb) {
-      const fields = { datapathId: veb.toString(16), flows: flows.length, readBack: dpid.toString(16) };
-      this.log.info("pair flows a VEB lacked, installed again", fields);
-      void switches
-        .sendWithBarrier(
-          veb,
-          flows.map((l) => addFlowMod(l.flow)),
-        )
-        .then(
-          (errors) => errors.length > 0 && this.log.warn("pair flows rejected", { ...fields, errors: errors.length }),
-        )
-        .catch(() => undefined); // the VEB went meanwhile: its next read-back decides
-    }
-    this.restored += lost.length;
-    return lost.length;
+    const { half, phantoms } = halfPairs(this.view, this.pairs.all(), dpid, here, adopted, (d) => switches.has(d));
+    for (const key of phantoms) this.pairs.dropFlow(key);
+    this.keeping.set(dpid, new Set(half.flatMap((h) => h.keysHere)));
+    for (const { a, b } of half) void this.setup(a, b).catch(() => false);
+    if (half.length > 0)
+      this.log.info("pairs left half, set up again", { datapathId: dpid.toString(16), pairs: half.length });
+    this.restored += half.length;
+    return half.length;
+  }
+
+  /** The drift read-back of one VEB (`verifyVeb`): stale flows deleted, pairs left half set up again. */
+  verify(dpid: bigint): Promise<VebRealization> {
+    const ledger = {
+      knownPairFlows: (d: bigint) => this.pairs.knownFlows(d),
+      judgeFlow: (f: FlowSpec, d: bigint) => judgeFlow(this.view, f, d),
+      restoreLost: (d: bigint, held: ReadonlySet<string>) => this.restoreHalfPairs(d, held),
+    };
+    return verifyVeb(ledger, this.switches(), dpid);
+  }
+
+  /** The resync of `dpid` keeps this flow: a pair being set up again replaces it (see `restoreHalfPairs`). */
+  keeps(dpid: bigint, f: FlowSpec): boolean {
+    return this.keeping.get(dpid)?.has(`${dpid}|${flowKey(f)}`) ?? false;
   }
 }

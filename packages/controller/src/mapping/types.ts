@@ -36,8 +36,8 @@ export interface MappingStats {
   leases: number;
   activePairs: number;
   pairFlows: number;
-  /** pair flows a VEB lacked at its read-back (vswitchd restarted, or a half-adopted pair), installed again */
-  restoredFlows: number;
+  /** pairs left half by a VEB that lost flows (its vswitchd restarted; a restart adopted them half), set up again whole */
+  restoredPairs: number;
   packetIns: number;
   setups: number;
   denied: number;

@@ -8,7 +8,7 @@ export interface VebRealization {
   pairFlows: number;
   /** flows policy does not imply (any more): deleted */
   stale: number;
-  /** flows the TSC believed installed that the VEB did not hold: installed again (a half pair is a black hole no packet-in repairs) */
+  /** flows the TSC believed installed that the VEB did not hold (their pair, if left half, is set up again: a half pair is a black hole no packet-in repairs) */
   missing: number;
   details: string[];
 }
@@ -29,15 +29,16 @@ const describe = (f: {
 export interface PairLedger {
   knownPairFlows(dpid: bigint): string[];
   judgeFlow(f: FlowSpec, dpid: bigint): "current" | "stale" | "unknown";
-  /** installs again what the pairs this VEB serves lack, `held` being what it holds (`${dpid}|${flowKey}`); answers how many */
+  /** sets up again the pairs this VEB serves that are left half, `held` being what it holds and keeps (`${dpid}|${flowKey}`) */
   restoreLost(dpid: bigint, held: ReadonlySet<string>): number;
 }
 
 /**
  * Reads a VEB's mapping flows back through the switch port and judges each against the policy as it is now
  * (the same judgement resync uses). Stale ones are deleted at once; flows the TSC thought installed
- * but the VEB lacks are installed again, as at a resync. The TSC's own record is taken before the
- * read, so a pair set up meanwhile is never mistaken for missing.
+ * but the VEB lacks leave their pair half, and such a pair is set up again whole, as at a resync.
+ * The TSC's own record is taken before the read, so a pair set up meanwhile is never mistaken for
+ * missing.
  */
 export async function verifyVeb(mapping: PairLedger, switches: SwitchPort, dpid: bigint): Promise<VebRealization> {
   const known = mapping.knownPairFlows(dpid);
@@ -48,10 +49,15 @@ export async function verifyVeb(mapping: PairLedger, switches: SwitchPort, dpid:
   const stillKnown = new Set(mapping.knownPairFlows(dpid));
   const missing = known.filter((k) => !held.has(k) && stillKnown.has(k));
   if (stale.length > 0) await switches.sendWithBarrier(dpid, stale.map(deleteStrictFlowMod));
-  if (missing.length > 0) mapping.restoreLost(dpid, held);
+  if (missing.length > 0 || stale.length > 0) {
+    // what the VEB keeps, and what was recorded after the read (not missing: set up meanwhile)
+    const before = new Set(known);
+    const kept = installed.filter((f) => !stale.includes(f)).map((f) => `${dpid}|${flowKey(f)}`);
+    mapping.restoreLost(dpid, new Set([...kept, ...[...stillKnown].filter((k) => !before.has(k))]));
+  }
   const details = [
     ...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`),
-    ...missing.slice(0, 20).map((k) => `missing on the VEB, installed again: ${k.slice(k.indexOf("|") + 1)}`),
+    ...missing.slice(0, 20).map((k) => `missing on the VEB: ${k.slice(k.indexOf("|") + 1)}`),
   ];
   return { pairFlows: installed.length, stale: stale.length, missing: missing.length, details };
 }

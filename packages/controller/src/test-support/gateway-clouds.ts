@@ -1,6 +1,7 @@
 import { port } from "@nvi/openflow/test-support/fake-switch";
 import { NviMapping } from "../mapping/mapping.ts";
 import { FabricHost, Inventory } from "../mapping/model.ts";
+import type { MappingOptions } from "../mapping/types.ts";
 import { asGateway, fabricHost, tenantEndpoint } from "./fabric.ts";
 import { arrive, tcpPacket } from "./frames.ts";
 import { MemorySwitches } from "./memory-switches.ts";
@@ -29,7 +30,11 @@ export const A = tenantEndpoint("a", H2, 2, "10.0.0.2");
 export const B = tenantEndpoint("b", H4, 3, "10.0.0.3");
 
 /** The clouds with A and B plugged, every VEB connected; `moves` collects each "pairs moved" log. */
-export async function gatewayClouds(gatewayMoveHoldMs = 0, more: FabricHost[] = []) {
+export async function gatewayClouds(
+  gatewayMoveHoldMs = 0,
+  more: FabricHost[] = [],
+  o: Pick<MappingOptions, "policy" | "reachableVpcs"> = {},
+) {
   const inventory = new Inventory();
   const hosts = [...HOSTS, ...more];
   for (const h of hosts) inventory.upsertHost(h);
@@ -38,7 +43,7 @@ export async function gatewayClouds(gatewayMoveHoldMs = 0, more: FabricHost[] = 
     info: (msg: string, fields?: unknown) => void (msg === "pairs moved between gateways" && moves.push(fields)),
     warn: () => undefined,
   };
-  const mapping = new NviMapping({ inventory, clock: () => Date.UTC(2026, 11, 5), gatewayMoveHoldMs, logger });
+  const mapping = new NviMapping({ ...o, inventory, clock: () => Date.UTC(2026, 11, 5), gatewayMoveHoldMs, logger });
   const switches = new MemorySwitches(mapping.tscOptions(), (dpid, m) => mapping.packetIn(dpid, m));
   mapping.attachPort(switches);
   for (const h of hosts) await switches.connect(h.datapathId);
