@@ -271,7 +271,7 @@ describe("a host's vswitchd restarts (a crash, an upgrade): its VEB comes back e
     expect(await httpWho(ns("b1"), "10.20.0.3")).toBe("instance b2"); // b1 (h1) ↔ b2 (h3)
     const h3 = lab.state.hosts[2]!;
     const before = lab.mapping.stats();
-    await restartVswitchd(h3);
+    await restartVswitchd(lab.state.name, h3.id);
     // resynced: its pipeline is back (a3's lease flow, sent with the resync's diff)
     const lease = `nw_dst=${lab.mapping.fabricAddressOf("a3")}`;
     await until("h3's VEB to be synced again", async () =>

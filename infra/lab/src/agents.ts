@@ -1,5 +1,6 @@
 import path from "node:path";
 import { LabError } from "./exec.ts";
+import { ofctl, plumbingFlows, respawnVswitchd } from "./ovs.ts";
 import { pidInNs, spawnInNs, stopPids } from "./processes.ts";
 import { type HostState, type LabState, readState, withLabLock, writeState } from "./state.ts";
 import { agentEnv } from "./up.ts";
@@ -55,5 +56,19 @@ export async function startAgent(lab: string, hostId: string, command?: string):
       { networkOnly: true, hostOnlyEnv: true },
     );
     return host.pids.agent;
+  });
+}
+
+/**
+ * Kills the host's vswitchd (-9) and starts it again (`respawnVswitchd`), as a crash or an upgrade
+ * does: its VEB comes back with no flows. A VEB with a controller (fail_mode=secure) waits for it to
+ * resync; one without gets the lab's plumbing flows back. Records the new PID; answers it.
+ */
+export async function restartVswitchd(lab: string, hostId: string): Promise<number> {
+  return withHost(lab, hostId, async (state, host) => {
+    host.pids.vswitchd = await respawnVswitchd(host);
+    if (!state.controller)
+      for (const flow of plumbingFlows(host.fabricMac)) await ofctl(host.ovsDir, "add-flow", host.bridge, flow);
+    return host.pids.vswitchd;
   });
 }

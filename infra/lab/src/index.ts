@@ -1,7 +1,7 @@
 /** The multi-host lab: N hosts in M datacenters on one machine (see README.md). */
 export { LabError, missingPrerequisites, requirePrerequisites, run, tryRun, inNs } from "./exec.ts";
 export { addInstance, removeInstance, INSTANCE_PORTS, type InstanceOptions } from "./instances.ts";
-export { ofctl, vsctl, plumbingFlows, ovsEnv, hostRunner, restartVswitchd } from "./ovs.ts";
+export { ofctl, vsctl, plumbingFlows, ovsEnv, hostRunner } from "./ovs.ts";
 export * from "./plan.ts";
 export { ping, tcpProbe, udpProbe, type ProbeResult } from "./probe.ts";
 export { HostState, InstanceState, LabState, parseState, readState, statePathOf, runDirOf } from "./state.ts";
@@ -9,4 +9,4 @@ export { labStatus, formatStatus, listLabs } from "./status.ts";
 export { findLeftovers, isEmpty, labDown, sweep, type DownReport } from "./teardown.ts";
 export { restorePlumbing, setController } from "./controller.ts";
 export { agentEnv, labUp, type UpOptions } from "./up.ts";
-export { startAgent, stopAgent } from "./agents.ts";
+export { restartVswitchd, startAgent, stopAgent } from "./agents.ts";

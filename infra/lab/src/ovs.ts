@@ -129,22 +129,23 @@ async function startVswitchd(ns: string, dir: string): Promise<number> {
 }
 
 /**
- * A host's vswitchd killed (-9) and started again, as a crash or an upgrade does: it comes back
- * with the bridge and ports of its database and an empty flow table (fail_mode=secure: nothing
- * passes until its controller has synced it). The bridge's own port is a tap the old process took
- * with it, so the host's fabric address and default route are put back. Records the new PID.
+ * The host's vswitchd killed (-9) and started again over its running ovsdb-server, as a crash or an
+ * upgrade does: it comes back with the bridge and ports of its database and an empty flow table.
+ * The bridge's own port is a tap the old process took with it, so the host's fabric address and
+ * default route are put back. Answers the new PID (`restartVswitchd` in agents.ts records it).
  */
-export async function restartVswitchd(host: HostState): Promise<number> {
+export async function respawnVswitchd(host: HostState): Promise<number> {
   const old = host.pids.vswitchd;
   if (old !== undefined && (await pidInNs(old, host.ns))) {
     process.kill(old, "SIGKILL");
     for (let i = 0; i < 100 && (await pidInNs(old, host.ns)); i++) await sleep(20);
+    if (await pidInNs(old, host.ns)) throw new LabError(`vswitchd ${old} of ${host.id} survived SIGKILL for 2 s`);
   }
-  host.pids.vswitchd = await startVswitchd(host.ns, host.ovsDir);
+  const pid = await startVswitchd(host.ns, host.ovsDir);
   await ipIn(host.ns, "addr", "replace", `${host.fabricIp}/${host.fabricPrefixLen}`, "dev", host.bridge);
   await ipIn(host.ns, "link", "set", host.bridge, "up");
   await ipIn(host.ns, "route", "replace", "default", "via", host.gatewayIp, "dev", host.bridge);
-  return host.pids.vswitchd;
+  return pid;
 }
 
 /** The host plumbing: LOCAL (host stack) <-> fabric NIC. Instance ports get nothing: default deny. */

@@ -4,7 +4,7 @@ import { FlowTable } from "../flow-table.ts";
 import { cookieKind } from "../tables.ts";
 import { fabricHost, tenantEndpoint } from "../test-support/fabric.ts";
 import { arrive, tcpPacket } from "../test-support/frames.ts";
-import { A, B, G1, G3, H2, H4, walk } from "../test-support/gateway-clouds.ts";
+import { A, B, G1, G3, G5, H2, H4, walk } from "../test-support/gateway-clouds.ts";
 import { MemorySwitches } from "../test-support/memory-switches.ts";
 import { NviMapping } from "./mapping.ts";
 import { type FabricEndpoint, type FabricHost, Inventory, type PairPolicy, sameVpcPolicy } from "./model.ts";
@@ -19,22 +19,25 @@ const P2 = fabricHost(2, 1);
 const X = tenantEndpoint("x", P1, 2, "10.0.0.2");
 const Y = tenantEndpoint("y", P2, 3, "10.0.0.3");
 
-/** A TSC over `hosts` (connected in order), with `endpoints` plugged; `tables`: a restart over these VEBs' tables. */
+/** A TSC over `hosts` (connected in order), with `endpoints` plugged; `tables`: a restart over these VEBs' tables; `known`: hosts that never connect. */
 async function world(
   hosts: FabricHost[],
   endpoints: FabricEndpoint[],
-  o: { tables?: Map<bigint, FlowTable>; policy?: PairPolicy } = {},
+  o: { tables?: Map<bigint, FlowTable>; policy?: PairPolicy; known?: FabricHost[]; clock?: () => number } = {},
 ) {
   const inventory = new Inventory();
-  for (const h of hosts) inventory.upsertHost(h);
+  for (const h of [...hosts, ...(o.known ?? [])]) inventory.upsertHost(h);
   if (o.tables) for (const e of endpoints) inventory.plug(e);
-  const mapping = new NviMapping({ inventory, clock: () => Date.UTC(2026, 11, 7), policy: o.policy });
+  const mapping = new NviMapping({ inventory, clock: o.clock ?? (() => Date.UTC(2026, 11, 7)), policy: o.policy });
   const switches = new MemorySwitches(mapping.tscOptions(), (dpid, m) => mapping.packetIn(dpid, m));
   mapping.attachPort(switches);
   for (const h of hosts) await switches.connect(h.datapathId, o.tables?.get(h.datapathId));
   if (!o.tables) for (const e of endpoints) await mapping.plug(e);
   return { mapping, switches };
 }
+
+/** Lets the setups started by a read-back finish (their barriers answer at once here). */
+const tick = () => new Promise((r) => setTimeout(r, 0));
 
 /** The FLOW_REMOVED a VEB sends when `f` idles out. */
 const removed = (f: FlowSpec) => ({
@@ -78,6 +81,7 @@ describe("a VEB that lost its pair flows gets them back at its read-back", () =>
     switches.disconnect(P2.datapathId);
     await switches.connect(P2.datapathId, new FlowTable());
     expect(mappingFlows(switches, P2)).toEqual(held);
+    await tick();
     expect(mapping.stats()).toMatchObject({ activePairs: 1, restoredPairs: 1, packetIns: 1 });
     expect(await cross(switches, X, Y)).toEqual({ asked: false, delivered: [Y.port] });
     expect(await cross(switches, Y, X)).toEqual({ asked: false, delivered: [X.port] });
@@ -101,6 +105,32 @@ describe("a VEB that lost its pair flows gets them back at its read-back", () =>
     expect(mapping.stats()).toMatchObject({ activePairs: 1, pairFlows: 2, restoredPairs: 0 });
     expect(await cross(switches, X, Y)).toEqual({ asked: true, delivered: [Y.port] });
     expect(mapping.stats()).toMatchObject({ activePairs: 1, pairFlows: 4 });
+  });
+
+  it("a pair whose policy names services loses service flows one by one to idle timeouts: no hole, nothing set up again", async () => {
+    // X may open TCP 80 to Y only; Y only answers: Y's way out is several flows on P2 (conntrack,
+    // replies), each idling out on its own
+    const web: PairPolicy = (src, dst) => ({
+      ...sameVpcPolicy(src, dst),
+      ...(src.id === "x"
+        ? { services: [{ protocol: "tcp" as const, ports: [{ from: 80, to: 80 }] }] }
+        : { services: [] }),
+    });
+    const { mapping, switches } = await world([P1, P2], [X, Y], { policy: web });
+    expect(await cross(switches, X, Y)).toEqual({ asked: true, delivered: [Y.port] });
+    // Y's answers leave P2 through conntrack: a flow into the reply table, then one per state
+    const replies = mappingFlows(switches, P2).filter((f) => f.tableId === 3);
+    expect(replies).toHaveLength(2);
+    const quiet = replies[1]!; // "related": nothing related came back, it idled out
+    switches.table(P2.datapathId).apply(deleteStrictFlowMod(quiet));
+    mapping.flowRemoved(P2.datapathId, removed(quiet));
+    const setups = mapping.stats().setups;
+    // P1 resynced (a plug in its VPC, a reconnection) and P2 read back by the drift check
+    await switches.sync(P1.datapathId);
+    await mapping.verify(P2.datapathId);
+    await tick();
+    expect(mapping.stats()).toMatchObject({ setups, restoredPairs: 0, activePairs: 1 });
+    expect(mappingFlows(switches, P2)).not.toContainEqual(quiet);
   });
 
   it("after a TSC restart, a flow that changed only in its actions (a new DSCP) is replaced, not deleted after the pair is set up again", async () => {
@@ -134,6 +164,7 @@ describe("a VEB that lost its pair flows gets them back at its read-back", () =>
       const after = await world(order, [X, Y], { tables: tablesOf(before.switches, [P1, P2], P2) });
       const names = order.map((h) => h.name).join(", ");
       expect(mappingFlows(after.switches, P2), names).toEqual(held);
+      await tick();
       expect(after.mapping.stats(), names).toMatchObject({ activePairs: 1, pairFlows: 4, restoredPairs: 1 });
       expect(await cross(after.switches, X, Y), names).toEqual({ asked: false, delivered: [Y.port] });
       // restored means revocable: unplugging Y deletes the pair on both VEBs
@@ -176,5 +207,23 @@ describe("a VEB that lost its pair flows gets them back at its read-back", () =>
       const next = await walk(after.switches);
       expect([next.asked, next.delivered.map((o) => o.port)], names).toEqual([false, [B.port]]);
     }
+  });
+
+  it("after a TSC restart with a gateway away, a pair adopted when settling ends is made whole too", async () => {
+    const hosts = [G1, H2, G3, H4];
+    const before = await world(hosts, [A, B]);
+    await walk(before.switches);
+    const held = mappingFlows(before.switches, H4);
+    let now = Date.UTC(2026, 11, 7);
+    // c1's other gateway G5 never comes back: every flow waits until settling ends; H4 came back empty
+    const tables = tablesOf(before.switches, hosts, H4);
+    const after = await world(hosts, [A, B], { tables, known: [G5], clock: () => now });
+    expect(mappingFlows(after.switches, H4)).toEqual([]);
+    now += 15_001;
+    after.mapping.recovery.settled();
+    await tick();
+    expect(mappingFlows(after.switches, H4)).toEqual(held);
+    expect(after.mapping.stats()).toMatchObject({ activePairs: 1, restoredPairs: 1 });
+    expect((await walk(after.switches)).asked).toBe(false);
   });
 });

@@ -16,10 +16,11 @@ export interface HalfPair {
  * restarted comes back without its pair flows while its peers keep theirs, and a restarted TSC may
  * adopt a pair from one VEB whose peer came back empty. The sender's flow still matches and every
  * packet refreshes its idle timeout, so that direction stays a black hole no packet-in repairs. A
- * pair is half when one of its directions has some of its flows and lacks others, counting what
- * VEB `dpid` (just read back) holds (`heldHere`: flows not judged stale, `${dpid}|${flowKey}`) and,
- * elsewhere, what the pair table records; a direction with none (it idled out everywhere) is not,
- * its next packet sets the pair up. The caller sets a half pair up again whole (its flows recorded
+ * pair is half when, along one of its directions, a VEB holds none of that direction's flows while
+ * another holds some, counting what VEB `dpid` (just read back) holds (`heldHere`: flows not judged
+ * stale, `${dpid}|${flowKey}`) and, elsewhere, what the pair table records. Per VEB, not per flow:
+ * a sender's service flows idle out one by one and that is no hole; a direction with none anywhere
+ * (it idled out) is not half either, its next packet sets the pair up. The caller sets a half pair up again whole (its flows recorded
  * once their barriers answer, as any setup), never a flow at a time. Looked at: pairs with an
  * endpoint or a flow on `dpid`, those across clouds when `dpid` is a gateway, and `also` (adopted
  * just now); skipped: a pair whose flows policy no longer implies (revocation's), and one with a
@@ -49,7 +50,9 @@ export function halfPairs(
     const held = (f: { v: bigint; key: string }) => (f.v === dpid ? heldHere : p.flows).has(f.key);
     const isHalf = [a.id, b.id].some((s) => {
       const way = flows.filter((f) => f.from === s || f.from === undefined);
-      return way.some(held) && !way.every(held);
+      const vebs = new Set(way.map((f) => f.v));
+      const holding = new Set(way.filter(held).map((f) => f.v));
+      return holding.size > 0 && holding.size < vebs.size;
     });
     if (isHalf) half.push({ a, b, keysHere: flows.filter((f) => f.v === dpid).map((f) => f.key) });
     else

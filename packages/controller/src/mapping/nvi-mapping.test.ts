@@ -239,6 +239,7 @@ describe("NviMapping through its switch port (in-memory VEBs)", () => {
     expect(await mapping.verify(2n)).toMatchObject({ pairFlows: 1, stale: 0, missing: 1 });
     // forgetting it instead left h1's half sending into a black hole no packet-in repairs
     expect(mappingFlows(switches, 2n)).toContainEqual(lost);
+    await new Promise((r) => setTimeout(r, 0)); // the pair's setup again: its barriers answer
     expect(mapping.stats()).toMatchObject({ activePairs: 1, restoredPairs: 1 });
     expect(await mapping.verify(2n)).toMatchObject({ pairFlows: 2, stale: 0, missing: 0 });
     allowed = false; // changed behind the mapping's back: only the read-back can tell

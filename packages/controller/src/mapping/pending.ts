@@ -20,6 +20,9 @@ import { type VebRealization, verifyVeb } from "./verify.ts";
  * Then the pairs this VEB serves that are left half (`halfPairs`: a VEB lost some of their flows)
  * are set up again whole, counted in `restored`.
  */
+/** No datapath has this id (OpenFlow's are unsigned): "no VEB was read back", the pair table is all there is. */
+const NO_VEB = -1n;
+
 export class PendingJudgements {
   private readonly flows = new Map<string, { dpid: bigint; flow: FlowSpec }>();
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -27,7 +30,7 @@ export class PendingJudgements {
   private readonly settleMs: number;
   /** until when the TSC settles: `settleMs` after the mapping is attached to it (starts listening) */
   private settlesAt: number;
-  /** pairs left half by a VEB that lost flows, set up again */
+  /** pairs left half by a VEB that lost flows, set up again (setups that succeeded) */
   restored = 0;
   /** per VEB, the keys of flows its resync keeps because a setup replaces them */
   private readonly keeping = new Map<bigint, Set<string>>();
@@ -71,7 +74,14 @@ export class PendingJudgements {
     this.judgePending(adopted);
     this.restoreHalfPairs(dpid, here, adopted);
     if (this.flows.size > 0 && !this.timer && this.settling())
-      this.timer = setTimeout(() => this.judgePending(), this.settlesAt - this.now() + 10).unref();
+      this.timer = setTimeout(() => this.settled(), this.settlesAt - this.now() + 10).unref();
+  }
+
+  /** Settling ended: what still waits is judged, and the pairs it adopts are made whole (no VEB is read back now). */
+  settled(): void {
+    const adopted = new Set<ActivePair>();
+    this.judgePending(adopted);
+    this.restoreHalfPairs(NO_VEB, new Set(), adopted);
   }
 
   /** Judge every waiting flow again (the pairs it adopts are added to `adopted`). */
@@ -114,10 +124,12 @@ export class PendingJudgements {
     const { half, phantoms } = halfPairs(this.view, this.pairs.all(), dpid, here, adopted, (d) => switches.has(d));
     for (const key of phantoms) this.pairs.dropFlow(key);
     this.keeping.set(dpid, new Set(half.flatMap((h) => h.keysHere)));
-    for (const { a, b } of half) void this.setup(a, b).catch(() => false);
+    for (const { a, b } of half)
+      void this.setup(a, b)
+        .then((done) => void (done && this.restored++))
+        .catch(() => undefined);
     if (half.length > 0)
       this.log.info("pairs left half, set up again", { datapathId: dpid.toString(16), pairs: half.length });
-    this.restored += half.length;
     return half.length;
   }
 

@@ -49,12 +49,10 @@ export async function verifyVeb(mapping: PairLedger, switches: SwitchPort, dpid:
   const stillKnown = new Set(mapping.knownPairFlows(dpid));
   const missing = known.filter((k) => !held.has(k) && stillKnown.has(k));
   if (stale.length > 0) await switches.sendWithBarrier(dpid, stale.map(deleteStrictFlowMod));
-  if (missing.length > 0 || stale.length > 0) {
-    // what the VEB keeps, and what was recorded after the read (not missing: set up meanwhile)
-    const before = new Set(known);
-    const kept = installed.filter((f) => !stale.includes(f)).map((f) => `${dpid}|${flowKey(f)}`);
-    mapping.restoreLost(dpid, new Set([...kept, ...[...stillKnown].filter((k) => !before.has(k))]));
-  }
+  // what the VEB keeps, and what was recorded after the read (not missing: set up meanwhile)
+  const before = new Set(known);
+  const kept = installed.filter((f) => !stale.includes(f)).map((f) => `${dpid}|${flowKey(f)}`);
+  mapping.restoreLost(dpid, new Set([...kept, ...[...stillKnown].filter((k) => !before.has(k))]));
   const details = [
     ...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`),
     ...missing.slice(0, 20).map((k) => `missing on the VEB: ${k.slice(k.indexOf("|") + 1)}`),
