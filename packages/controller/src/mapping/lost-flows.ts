@@ -20,12 +20,13 @@ export interface HalfPair {
  * another holds some, counting what VEB `dpid` (just read back) holds (`heldHere`: flows not judged
  * stale, `${dpid}|${flowKey}`) and, elsewhere, what the pair table records. Per VEB, not per flow:
  * a sender's service flows idle out one by one and that is no hole; a direction with none anywhere
- * (it idled out) is not half either, its next packet sets the pair up. The caller sets a half pair up again whole (its flows recorded
+ * (it idled out) is not half either, its next packet sets the pair up (records of such flows may
+ * stay in the table: a revocation deletes by cookie anyway, while forgetting a record of a flow the
+ * switch does hold would let it escape one). The caller sets a half pair up again whole (its flows recorded
  * once their barriers answer, as any setup), never a flow at a time. Looked at: pairs with an
  * endpoint or a flow on `dpid`, those across clouds when `dpid` is a gateway, and `also` (adopted
  * just now); skipped: a pair whose flows policy no longer implies (revocation's), and one with a
  * VEB not read back since this TSC started or not connected (that VEB's read-back decides).
- * `phantoms`: flows the table records on `dpid` that it does not hold, of pairs that are not half.
  */
 export function halfPairs(
   view: MappingView,
@@ -34,9 +35,8 @@ export function halfPairs(
   heldHere: ReadonlySet<string>,
   also: ReadonlySet<ActivePair>,
   connected: (dpid: bigint) => boolean,
-): { half: HalfPair[]; phantoms: string[] } {
+): HalfPair[] {
   const half: HalfPair[] = [];
-  const phantoms: string[] = [];
   for (const p of pairs) {
     const a = view.inventory.endpoint(p.a);
     const b = view.inventory.endpoint(p.b);
@@ -55,12 +55,8 @@ export function halfPairs(
       return holding.size > 0 && holding.size < vebs.size;
     });
     if (isHalf) half.push({ a, b, keysHere: flows.filter((f) => f.v === dpid).map((f) => f.key) });
-    else
-      phantoms.push(
-        ...flows.filter((f) => f.v === dpid && p.flows.has(f.key) && !heldHere.has(f.key)).map((f) => f.key),
-      );
   }
-  return { half, phantoms };
+  return half;
 }
 
 /**

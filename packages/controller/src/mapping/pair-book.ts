@@ -86,7 +86,7 @@ export class PairBook {
     this.dropFlow(flowId(dpid, f));
   }
 
-  /** Forget one flow (`${dpid}|${flowKey}`) the VEB turned out not to hold; the pair goes with its last. */
+  /** Forget one flow (`${dpid}|${flowKey}`) the VEB removed; the pair goes with its last. */
   dropFlow(fk: string): void {
     const key = this.flowIndex.get(fk);
     if (key === undefined) return;

@@ -114,15 +114,13 @@ export class PendingJudgements {
 
   /**
    * Sets up again, whole, the pairs left half that VEB `dpid` serves (`halfPairs`; it holds `here`,
-   * its flows not judged stale), and drops from the pair table what it records there and the VEB
-   * does not hold of the others. Until the next read-back of `dpid`, its resync keeps (does not
+   * its flows not judged stale). Until the next read-back of `dpid`, its resync keeps (does not
    * delete) a flow under the key of one of those pairs' flows: the setup's ADD replaces it, where a
    * delete sent after that ADD would take the new flow away. Answers how many pairs.
    */
   restoreHalfPairs(dpid: bigint, here: ReadonlySet<string>, adopted: ReadonlySet<ActivePair> = new Set()): number {
     const switches = this.switches();
-    const { half, phantoms } = halfPairs(this.view, this.pairs.all(), dpid, here, adopted, (d) => switches.has(d));
-    for (const key of phantoms) this.pairs.dropFlow(key);
+    const half = halfPairs(this.view, this.pairs.all(), dpid, here, adopted, (d) => switches.has(d));
     this.keeping.set(dpid, new Set(half.flatMap((h) => h.keysHere)));
     for (const { a, b } of half)
       void this.setup(a, b)

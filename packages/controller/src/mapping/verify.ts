@@ -49,10 +49,13 @@ export async function verifyVeb(mapping: PairLedger, switches: SwitchPort, dpid:
   const stillKnown = new Set(mapping.knownPairFlows(dpid));
   const missing = known.filter((k) => !held.has(k) && stillKnown.has(k));
   if (stale.length > 0) await switches.sendWithBarrier(dpid, stale.map(deleteStrictFlowMod));
-  // what the VEB keeps, and what was recorded after the read (not missing: set up meanwhile)
-  const before = new Set(known);
-  const kept = installed.filter((f) => !stale.includes(f)).map((f) => `${dpid}|${flowKey(f)}`);
-  mapping.restoreLost(dpid, new Set([...kept, ...[...stillKnown].filter((k) => !before.has(k))]));
+  if (missing.length > 0) {
+    // what the VEB keeps, and what was recorded after the read (set up meanwhile: not missing)
+    const before = new Set(known);
+    const since = mapping.knownPairFlows(dpid).filter((k) => !before.has(k));
+    const kept = installed.filter((f) => !stale.includes(f)).map((f) => `${dpid}|${flowKey(f)}`);
+    mapping.restoreLost(dpid, new Set([...kept, ...since]));
+  }
   const details = [
     ...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`),
     ...missing.slice(0, 20).map((k) => `missing on the VEB: ${k.slice(k.indexOf("|") + 1)}`),
