@@ -20,7 +20,7 @@ const M = tenantEndpoint("m", H8, 2, "10.0.0.2", "b");
 /** org_b's instance in a VPC peered with org_a's (peered ranges never overlap) */
 const N = tenantEndpoint("n", H8, 3, "10.0.9.9", "b");
 
-const leasesOn = (switches: MemorySwitches, dpid: bigint, kind: "LEASE" | "GATEWAY_LEASE" | "MAPPING"): FlowSpec[] =>
+const flowsOn = (switches: MemorySwitches, dpid: bigint, kind: "LEASE" | "GATEWAY_LEASE" | "MAPPING"): FlowSpec[] =>
   switches
     .table(dpid)
     .flows()
@@ -58,7 +58,7 @@ describe("leases read back from a VEB speak only for what its host may hold", ()
     // G7 (org_b's gateway) writes a gateway lease for org_a's A with A's own fabric address
     before.switches.table(G7.datapathId).load([gatewayLeaseFlow(A, fA)]);
     // H8 swaps its instance's LEASE for one claiming B's fabric address
-    const [real] = leasesOn(before.switches, H8.datapathId, "LEASE");
+    const [real] = flowsOn(before.switches, H8.datapathId, "LEASE");
     before.switches.table(H8.datapathId).apply(deleteStrictFlowMod(real!));
     before.switches.table(H8.datapathId).load([{ ...real!, match: { ...real!.match, ipv4Dst: fB } }]);
 
@@ -70,8 +70,8 @@ describe("leases read back from a VEB speak only for what its host may hold", ()
     expect(next.asked).toBe(false);
     expect(next.delivered.map((o) => o.port)).toEqual([B.port]);
     // the forged flows are gone at the resync; M got an address of its own host's block
-    expect(leasesOn(after.switches, G7.datapathId, "GATEWAY_LEASE")).toEqual([]);
-    const mLease = leasesOn(after.switches, H8.datapathId, "LEASE");
+    expect(flowsOn(after.switches, G7.datapathId, "GATEWAY_LEASE")).toEqual([]);
+    const mLease = flowsOn(after.switches, H8.datapathId, "LEASE");
     expect(mLease.map((f) => cookieTag(f.cookie))).toEqual([M.port]);
     expect(inBlock(H8.instanceBlock, mLease[0]!.match.ipv4Dst!)).toBe(true);
     expect(inBlock(H8.instanceBlock, after.mapping.fabricAddressOf("m")!)).toBe(true);
@@ -80,7 +80,7 @@ describe("leases read back from a VEB speak only for what its host may hold", ()
   it("a gateway lease is read back only from a gateway: a host's claim is deleted, the true ones kept", async () => {
     const before = await gatewayClouds(0, [H8]);
     await walk(before.switches);
-    const gatewayLeases = (s: MemorySwitches) => [...HOSTS, H8].map((h) => leasesOn(s, h.datapathId, "GATEWAY_LEASE"));
+    const gatewayLeases = (s: MemorySwitches) => [...HOSTS, H8].map((h) => flowsOn(s, h.datapathId, "GATEWAY_LEASE"));
     const held = gatewayLeases(before.switches);
     expect(held.flat().length).toBeGreaterThan(0);
     // H8 (org_b's, not a gateway) claims a lease of its own block for B
@@ -103,7 +103,7 @@ describe("leases read back from a VEB speak only for what its host may hold", ()
     const all = [...HOSTS, H8];
     const pairFlows = (s: MemorySwitches) =>
       all.map((h) =>
-        leasesOn(s, h.datapathId, "MAPPING")
+        flowsOn(s, h.datapathId, "MAPPING")
           .map((f) => JSON.stringify(f, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)))
           .sort(),
       );

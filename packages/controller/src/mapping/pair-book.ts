@@ -83,11 +83,7 @@ export class PairBook {
 
   /** A switch removed a flow (idle timeout): the pair is gone once it has no flow left. */
   flowRemoved(dpid: bigint, f: Pick<FlowSpec, "tableId" | "priority" | "match">): void {
-    this.dropFlow(flowId(dpid, f));
-  }
-
-  /** Forget one flow (`${dpid}|${flowKey}`) the VEB removed; the pair goes with its last. */
-  dropFlow(fk: string): void {
+    const fk = flowId(dpid, f);
     const key = this.flowIndex.get(fk);
     if (key === undefined) return;
     this.flowIndex.delete(fk);

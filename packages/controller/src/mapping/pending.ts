@@ -2,7 +2,7 @@ import type { OpenFlowLogger } from "@nvi/openflow";
 import { deleteStrictFlowMod, flowKey, type FlowSpec } from "../flow.ts";
 import { cookieKind } from "../tables.ts";
 import { expectedPairFlows, judgeFlow, type MappingView, pairOfFlow } from "./judge.ts";
-import { halfPairs } from "./lost-flows.ts";
+import { halfPairs } from "./half-pairs.ts";
 import type { FabricEndpoint } from "./model.ts";
 import { type ActivePair, type PairBook, pairKeyOf, signatureOf } from "./pair-book.ts";
 import type { SwitchPort } from "./switch-port.ts";
@@ -136,7 +136,7 @@ export class PendingJudgements {
     const ledger = {
       knownPairFlows: (d: bigint) => this.pairs.knownFlows(d),
       judgeFlow: (f: FlowSpec, d: bigint) => judgeFlow(this.view, f, d),
-      restoreLost: (d: bigint, held: ReadonlySet<string>) => this.restoreHalfPairs(d, held),
+      restoreHalfPairs: (d: bigint, held: ReadonlySet<string>) => this.restoreHalfPairs(d, held),
     };
     return verifyVeb(ledger, this.switches(), dpid);
   }

@@ -30,7 +30,7 @@ export interface PairLedger {
   knownPairFlows(dpid: bigint): string[];
   judgeFlow(f: FlowSpec, dpid: bigint): "current" | "stale" | "unknown";
   /** sets up again the pairs this VEB serves that are left half, `held` being what it holds and keeps (`${dpid}|${flowKey}`) */
-  restoreLost(dpid: bigint, held: ReadonlySet<string>): number;
+  restoreHalfPairs(dpid: bigint, held: ReadonlySet<string>): number;
 }
 
 /**
@@ -54,7 +54,7 @@ export async function verifyVeb(mapping: PairLedger, switches: SwitchPort, dpid:
     const before = new Set(known);
     const since = mapping.knownPairFlows(dpid).filter((k) => !before.has(k));
     const kept = installed.filter((f) => !stale.includes(f)).map((f) => `${dpid}|${flowKey(f)}`);
-    mapping.restoreLost(dpid, new Set([...kept, ...since]));
+    mapping.restoreHalfPairs(dpid, new Set([...kept, ...since]));
   }
   const details = [
     ...stale.slice(0, 20).map((f) => `stale, deleted: ${describe(f)}`),

@@ -2,7 +2,7 @@ import { flowKey, type FlowSpec } from "../flow.ts";
 import { crossCloud } from "./intercloud.ts";
 import { expectedPairFlows, type MappingView } from "./judge.ts";
 import type { FabricEndpoint } from "./model.ts";
-import { type ActivePair, signatureOf } from "./pair-book.ts";
+import { type ActivePair, dpidsOf, signatureOf } from "./pair-book.ts";
 
 /** A known pair that lacks some of its flows, and its flow keys on the VEB read back (`${dpid}|${flowKey}`). */
 export interface HalfPair {
@@ -73,9 +73,7 @@ function senderOf(view: MappingView, v: bigint, f: FlowSpec, a: FabricEndpoint, 
 
 /** Pair `p` (endpoints `a`, `b`) may have flows on `dpid`: an endpoint there, a flow there, or across clouds through a gateway there. */
 function touches(view: MappingView, p: ActivePair, a: FabricEndpoint, b: FabricEndpoint, dpid: bigint): boolean {
-  if (a.datapathId === dpid || b.datapathId === dpid) return true;
-  const prefix = `${dpid}|`;
-  if ([...p.flows].some((k) => k.startsWith(prefix))) return true;
+  if (a.datapathId === dpid || b.datapathId === dpid || dpidsOf(p).includes(dpid)) return true;
   const ha = view.inventory.host(a.datapathId);
   const hb = view.inventory.host(b.datapathId);
   return view.inventory.host(dpid)?.gateway !== undefined && ha !== undefined && hb !== undefined && crossCloud(ha, hb);
