@@ -1,6 +1,7 @@
 import { InstanceState, ofctl, ping, run, tcpProbe, udpProbe } from "@nvi/lab";
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { itCarriesPairsAcross, mixedTraffic, plugTwoTenants } from "./cross-cloud-checks.ts";
 import { DataplaneLab, startDataplaneLab } from "./harness.ts";
 import { capture, capturedPackets, httpWho, rxPackets, sendRawFrames, udpFrameHex } from "./probes.ts";
 
@@ -13,10 +14,8 @@ import { capture, capturedPackets, httpWho, rxPackets, sendRawFrames, udpFrameHe
  *   tenant A (10.30.0.0/24): a1 h2 (dc1) .2 | a2 h4 (dc2) .3
  *   tenant B (10.30.0.0/24, the same addresses): b1 h2 .2 | b2 h4 .3
  */
-const A = { tenantId: "org_a", vpcId: "vpc_a" };
-const B = { tenantId: "org_b", vpcId: "vpc_b" };
 let lab: DataplaneLab;
-const inst: Record<string, InstanceState> = {};
+let inst: Record<string, InstanceState> = {};
 const ns = (name: string): string => inst[name]!.ns;
 const hostNs = (id: string): string => lab.state.hosts.find((h) => h.id === id)!.ns;
 const publicOf = (id: string): string => lab.state.hosts.find((h) => h.id === id)!.gateway!.publicIp;
@@ -38,13 +37,7 @@ const leaseFlows = async (id: string): Promise<string[]> =>
 
 beforeAll(async () => {
   lab = await startDataplaneLab({ datacenters: 2, hostsPerDc: 2, topology: "internet" });
-  const plan: [string, string, string, typeof A][] = [
-    ["a1", "h2", "10.30.0.2/24", A],
-    ["a2", "h4", "10.30.0.3/24", A],
-    ["b1", "h2", "10.30.0.2/24", B],
-    ["b2", "h4", "10.30.0.3/24", B],
-  ];
-  for (const [name, host, ip, tenancy] of plan) inst[name] = await lab.instance({ name, host, ip }, tenancy);
+  inst = await plugTwoTenants(lab);
 });
 
 afterAll(async () => {
@@ -66,33 +59,12 @@ describe("instances in two clouds talk through their gateways (WireGuard between
     expect(out).toMatch(/unreachable|Network is unreachable/);
   });
 
-  it("a1 → a2 across clouds: ping from the first echo, TCP, UDP and HTTP answered by a2, and back", async () => {
-    const dst = inst.a2!.ip;
-    expect((await ping(ns("a1"), dst, { count: 1, waitS: 3 })).ok).toBe(true);
-    expect((await tcpProbe(ns("a1"), dst)).ok).toBe(true);
-    expect((await udpProbe(ns("a1"), dst)).ok).toBe(true);
-    expect(await httpWho(ns("a1"), dst)).toBe("instance a2");
-    expect((await ping(ns("a2"), inst.a1!.ip)).ok).toBe(true);
-  });
-
-  it("MTU 1500 end to end: a DF ping of 1472 bytes across clouds gets its answer", async () => {
-    expect((await ping(ns("a1"), inst.a2!.ip, { size: 1472, dontFragment: true, count: 2 })).ok).toBe(true);
-  });
-
-  it("tenant B on the same addresses and hosts reaches only its own instance; A still gets A's", async () => {
-    expect(await httpWho(ns("b1"), inst.b2!.ip)).toBe("instance b2");
-    expect(await httpWho(ns("a1"), inst.a2!.ip)).toBe("instance a2");
-    expect(await httpWho(ns("b2"), inst.b1!.ip)).toBe("instance b1");
-  });
+  itCarriesPairsAcross(() => inst);
 
   it("on the internet segment only the gateways' public addresses and WireGuard UDP appear", async () => {
     const publics = new Set([publicOf("h1"), publicOf("h3")]);
     const lines = await capture(lab.state.internet!.ns, "br0", "ip", 60, async () => {
-      await ping(ns("a1"), inst.a2!.ip, { count: 3 });
-      await ping(ns("b1"), inst.b2!.ip, { size: 1472, count: 2 });
-      await tcpProbe(ns("a1"), inst.a2!.ip);
-      await udpProbe(ns("b2"), inst.b1!.ip);
-      await httpWho(ns("a2"), inst.a1!.ip);
+      await mixedTraffic(inst);
     });
     const packets = capturedPackets(lines);
     expect(packets.length).toBeGreaterThan(10);

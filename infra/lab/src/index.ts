@@ -10,3 +10,4 @@ export { findLeftovers, isEmpty, labDown, sweep, type DownReport } from "./teard
 export { restorePlumbing, setController } from "./controller.ts";
 export { agentEnv, labUp, type UpOptions } from "./up.ts";
 export { restartVswitchd, startAgent, stopAgent } from "./agents.ts";
+export { interconnect, INTERCONNECT_SUBNET } from "./internet.ts";

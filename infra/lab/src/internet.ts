@@ -1,7 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { inNs, ipIn, run } from "./exec.ts";
+import { LabError } from "./errors.ts";
 import type { LabPlan } from "./plan.ts";
+import type { LabState } from "./state.ts";
 
 /**
  * The "internet" topology (issue 15): datacenters are separate clouds joined by an internet
@@ -141,4 +143,41 @@ export async function wireWan(lab: string, hostNs: string, g: GatewayPlan): Prom
 export async function nftIn(ns: string, file: string, lines: readonly string[]): Promise<void> {
   await writeFile(file, `${lines.join("\n")}\n`, { mode: 0o600 });
   await inNs(ns, "nft", "-f", file);
+}
+
+/** The private interconnect's point-to-point subnet between two edges (TEST-NET-2: never routed for real). */
+export const INTERCONNECT_SUBNET = "198.51.100.0/30";
+
+/**
+ * A private interconnect between two datacenters of the internet topology (what a trusted direct
+ * link stands on: a leased line, a cloud's interconnect), as the edges' routers see it: a link
+ * `ix<peer dc>` between the two edges, 198.51.100.1 and .2/30, and on each edge a route for every
+ * gateway block of the other datacenter across it (what the interconnect's BGP would announce). No
+ * other block crosses it, and nothing crosses the internet. Gone with the edges at the lab's
+ * teardown; the returned function removes it earlier. Answers the interfaces, to capture on.
+ */
+export async function interconnect(
+  state: LabState,
+  dcs: readonly [number, number],
+): Promise<{ ends: { ns: string; ifname: string }[]; remove: () => Promise<void> }> {
+  const edges = dcs.map((dc) => state.internet?.edges.find((e) => e.dc === dc));
+  const [ea, eb] = edges;
+  if (!ea || !eb || dcs[0] === dcs[1]) throw new LabError(`no two edges of datacenters ${dcs.join(" and ")} to join`);
+  const ifA = `ix${eb.dc}`;
+  const ifB = `ix${ea.dc}`;
+  await ipIn(ea.ns, "link", "add", ifA, "type", "veth", "peer", "name", ifB, "netns", eb.ns);
+  const ends = [
+    { edge: ea, ifname: ifA, ip: "198.51.100.1", peer: "198.51.100.2", far: eb.dc },
+    { edge: eb, ifname: ifB, ip: "198.51.100.2", peer: "198.51.100.1", far: ea.dc },
+  ];
+  for (const end of ends) {
+    await ipIn(end.edge.ns, "addr", "add", `${end.ip}/30`, "dev", end.ifname);
+    await ipIn(end.edge.ns, "link", "set", end.ifname, "up");
+    for (const g of state.hosts.filter((h) => h.dc === end.far && h.gateway))
+      await ipIn(end.edge.ns, "route", "add", g.instanceBlock, "via", end.peer, "dev", end.ifname);
+  }
+  return {
+    ends: ends.map((e) => ({ ns: e.edge.ns, ifname: e.ifname })),
+    remove: async () => void (await ipIn(ea.ns, "link", "del", ifA)),
+  };
 }

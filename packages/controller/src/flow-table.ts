@@ -186,6 +186,8 @@ export class FlowTable {
       }
       case "output":
         if (a.port === Port.CONTROLLER) out.toController.push({ ...p });
+        // as in OVS: a packet is never sent back out of the port it came in by, unless by IN_PORT
+        else if (a.port === p.inPort) return p;
         else out.outputs.push({ port: a.port === Port.IN_PORT ? (p.inPort ?? 0) : a.port, packet: { ...p } });
         return p;
       default:

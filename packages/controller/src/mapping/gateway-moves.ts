@@ -16,8 +16,16 @@ function throughGateways(view: MappingView, p: ActivePair): boolean {
   return !ha || !hb || crossCloud(ha, hb);
 }
 
+/** How pairs are moved: revoked by cookie, then set up again. */
+export interface MoveActs {
+  revoke: (pairs: Revocation[]) => Promise<void>;
+  setup: (a: FabricEndpoint, b: FabricEndpoint) => Promise<boolean>;
+  log: OpenFlowLogger;
+}
+
 /**
- * After a gateway's VEB went or came back (README "Several gateways per cloud"): the pairs whose
+ * After a gateway's VEB went or came back (README "Several gateways per cloud"), or a trusted direct
+ * link between two clouds was set or removed (`cause` says which, for the log): the pairs whose
  * flows the view now shapes differently (their gateway choice changed) are revoked by cookie on
  * their VEBs and set up at once on the gateways now chosen, without waiting for their next packet.
  * The instances' own addresses and ports never change, so their established connections only see
@@ -27,14 +35,9 @@ function throughGateways(view: MappingView, p: ActivePair): boolean {
 export async function moveGatewayPairs(
   view: MappingView,
   pairs: readonly ActivePair[],
-  act: {
-    revoke: (pairs: Revocation[]) => Promise<void>;
-    setup: (a: FabricEndpoint, b: FabricEndpoint) => Promise<boolean>;
-    log: OpenFlowLogger;
-  },
-  gatewayDpid: bigint,
+  act: MoveActs,
+  cause: string,
 ): Promise<{ pairs: number; setUp: number }> {
-  const gateway = gatewayDpid.toString(16);
   try {
     const moved = changedPairs(
       view,
@@ -47,10 +50,10 @@ export async function moveGatewayPairs(
       return a && b ? [act.setup(a, b).catch(() => false)] : [];
     });
     const done = { pairs: moved.length, setUp: (await Promise.all(again)).filter(Boolean).length };
-    act.log.info("pairs moved between gateways", { gateway, ...done });
+    act.log.info("pairs moved between gateways", { cause, ...done });
     return done;
   } catch (e) {
-    act.log.warn("pairs not moved between gateways", { gateway, error: (e as Error).message });
+    act.log.warn("pairs not moved between gateways", { cause, error: (e as Error).message });
     return { pairs: 0, setUp: 0 };
   }
 }

@@ -1,4 +1,4 @@
-import { Action, EthType, FlowModFlags, Instruction } from "@nvi/openflow";
+import { Action, EthType, FlowModFlags, Instruction, Port } from "@nvi/openflow";
 import type { FlowSpec } from "../flow.ts";
 import { cookieFor, PRIORITY, STAGES, taggedCookie } from "../tables.ts";
 import {
@@ -186,7 +186,9 @@ const set = (field: "ethSrc" | "ethDst" | "ipv4Src" | "ipv4Dst", value: string):
  * today's pair flows towards the peer's gateway lease; on each gateway one flow from the cloud into
  * the tunnel and one from the tunnel into the cloud per direction. Services shape the endpoints'
  * VEBs only (the gateways are stateless). Neither endpoint may sit on its own cloud's gateway host
- * (not built: the caller refuses such a pair).
+ * (not built: the caller refuses such a pair). `direct`: the two clouds are joined by a trusted
+ * direct link (README "Trusted direct links"): the gateways hand N_Gs(s) → N_Gd(d) to each other
+ * through their fabric NICs and routers, not through their stacks; nothing else changes.
  */
 export function interCloudPairFlows(
   a: PairSide,
@@ -196,6 +198,7 @@ export function interCloudPairFlows(
   n: GatewayLeases,
   timing: PairTiming,
   services: PairServices,
+  direct = false,
 ): Map<bigint, FlowSpec[]> {
   const cloudA = pairFlows(
     a,
@@ -231,6 +234,14 @@ export function interCloudPairFlows(
     gd: GatewayHost,
     l: { sAtGs: string; dAtGs: string; sAtGd: string; dAtGd: string },
   ): void => {
+    // between the gateways: into gs's stack (WireGuard), or on a direct link back out of the fabric NIC it
+    // came in by, to gs's router (OpenFlow sends to the ingress port only as IN_PORT)
+    const [srcMac, dstMac, port] = direct
+      ? [gs.fabricMac, gs.gatewayMac, Port.IN_PORT]
+      : [gs.gateway.tunnelMac, gs.gateway.stackMac, gs.gateway.tunnelPort];
+    const arrival = direct
+      ? { inPort: gd.fabricPort, ethSrc: gd.gatewayMac }
+      : { inPort: gd.gateway.tunnelPort, ethSrc: gd.gateway.stackMac };
     add(gs.datapathId, {
       ...base,
       match: {
@@ -246,10 +257,10 @@ export function interCloudPairFlows(
           actions: [
             set("ipv4Src", l.sAtGs),
             set("ipv4Dst", l.dAtGd),
-            set("ethSrc", gs.gateway.tunnelMac),
-            set("ethDst", gs.gateway.stackMac),
+            set("ethSrc", srcMac),
+            set("ethDst", dstMac),
             { type: "setField", field: "ipDscp", value: UNDERLAY_DSCP },
-            { type: "output", port: gs.gateway.tunnelPort },
+            { type: "output", port },
           ],
         },
       ],
@@ -257,8 +268,7 @@ export function interCloudPairFlows(
     add(gd.datapathId, {
       ...base,
       match: {
-        inPort: gd.gateway.tunnelPort,
-        ethSrc: gd.gateway.stackMac,
+        ...arrival,
         ethType: EthType.IPV4,
         ipv4Src: l.sAtGs,
         ipv4Dst: l.dAtGd,
@@ -272,7 +282,7 @@ export function interCloudPairFlows(
             set("ethSrc", gd.fabricMac),
             set("ethDst", sameSegment(gd, d.host) ? d.host.fabricMac : gd.gatewayMac),
             { type: "setField", field: "ipDscp", value: UNDERLAY_DSCP },
-            { type: "output", port: gd.fabricPort },
+            { type: "output", port: direct ? Port.IN_PORT : gd.fabricPort },
           ],
         },
       ],

@@ -97,7 +97,8 @@ export function expectedPairFlows(
   const aAtGb = lease(a.id, gb);
   const bAtGb = lease(b.id, gb);
   if (!aAtGa || !bAtGa || !aAtGb || !bAtGb) return undefined;
-  return interCloudPairFlows(sa, sb, ga, gb, { aAtGa, bAtGa, aAtGb, bAtGb }, timing, services);
+  const direct = view.inventory.directLink(ha.cloud, hb.cloud);
+  return interCloudPairFlows(sa, sb, ga, gb, { aAtGa, bAtGa, aAtGb, bAtGb }, timing, services, direct);
 }
 
 /** Why a pair across clouds cannot be set up at all (no gateway, or an endpoint on its gateway host); null when it can, or is not across clouds. */

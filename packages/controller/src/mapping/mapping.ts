@@ -21,7 +21,7 @@ import { FabricEndpoint, FabricHost, Inventory, sameVpcPolicy } from "./model.ts
 import { withL4Checksum } from "./packet.ts";
 import { PendingJudgements } from "./pending.ts";
 import { PairBook, pairKeyOf, pairsOfTenants, revocationsOf, signatureOf } from "./pair-book.ts";
-import { GatewayWatch, moveGatewayPairs } from "./gateway-moves.ts";
+import { GatewayWatch, moveGatewayPairs, type MoveActs } from "./gateway-moves.ts";
 import type { TunnelReport } from "./tunnel-health.ts";
 import { DEFAULT_PORT_LIMITS, PortGuard, type PortHeld, type PortLimits } from "./rate-limit.ts";
 import {
@@ -36,20 +36,8 @@ import {
 import { RecentDenials } from "./recent-denials.ts";
 import { LatencySamples } from "./samples.ts";
 import { NO_SWITCHES, SwitchPort, tscPort } from "./switch-port.ts";
-import type { MappingOptions, MappingStats, MappingTscOptions } from "./types.ts";
+import type { MappingOptions, MappingStats, MappingTscOptions, WaitingPacketIn } from "./types.ts";
 import type { VebRealization } from "./verify.ts";
-
-/** A packet-in admitted by its port's limits, waiting for its turn. */
-interface WaitingPacketIn {
-  dpid: bigint;
-  inPort: number;
-  /** the port's key in the PortGuard and the FairQueue */
-  key: string;
-  m: MessageOf<"packetIn">;
-  /** when it arrived (performance.now, for the setup latency) and the clock then (ms) */
-  t0: number;
-  now: number;
-}
 
 /**
  * The NVI mapping: per-instance fabric addresses leased from each host's routed block, stateless
@@ -82,6 +70,8 @@ export class NviMapping {
   /** flows read back at a resync that could not be judged then (a host, or a gateway, not read back yet) */
   readonly recovery: PendingJudgements;
   private counters = { packetIns: 0, setups: 0, denied: 0, rateLimited: 0, blocks: 0 };
+  /** what moving pairs between paths does (after a gateway change or a direct link set) */
+  private readonly moves: MoveActs;
 
   constructor(private readonly options: MappingOptions) {
     this.inventory = options.inventory;
@@ -111,6 +101,7 @@ export class NviMapping {
       linkUp: (a, b) => this.gateways.linkUp(a, b),
     };
     const setup = (a: FabricEndpoint, b: FabricEndpoint) => this.setupPair(a, b);
+    this.moves = { revoke: (r) => this.revokePairs(r), setup, log: this.log };
     this.recovery = new PendingJudgements(this.view, this.pairs, () => this.switches, options, this.log, setup);
   }
 
@@ -283,8 +274,16 @@ export class NviMapping {
   async gatewayChanged(dpid: bigint, o: { gone?: boolean } = {}): Promise<void> {
     if (o.gone) this.gateways.gone(dpid);
     if (!this.inventory.host(dpid)?.gateway) return;
-    const act = { revoke: (r: Revocation[]) => this.revokePairs(r), setup: this.setupPair.bind(this), log: this.log };
-    await moveGatewayPairs(this.view, this.pairs.all(), act, dpid);
+    await moveGatewayPairs(this.view, this.pairs.all(), this.moves, `gateway ${dpid.toString(16)}`);
+  }
+
+  /**
+   * Which pairs of clouds are joined by a trusted direct link (README "Trusted direct links"); the
+   * pairs between clouds whose link changed move to the new path at once, as for a gateway change.
+   */
+  async setDirectLinks(links: readonly (readonly [string, string])[]): Promise<void> {
+    this.inventory.setDirectLinks(links);
+    await moveGatewayPairs(this.view, this.pairs.all(), this.moves, "direct links");
   }
 
   /**

@@ -91,6 +91,7 @@ export class Inventory {
   private readonly endpointsById = new Map<string, FabricEndpoint>();
   private readonly byPort = new Map<string, FabricEndpoint>();
   private readonly byVpcIp = new Map<string, FabricEndpoint>();
+  private directLinks = new Set<string>();
 
   upsertHost(h: FabricHost): void {
     this.hostsByDpid.set(h.datapathId, { ...h });
@@ -106,6 +107,20 @@ export class Inventory {
 
   hosts(): FabricHost[] {
     return [...this.hostsByDpid.values()];
+  }
+
+  /**
+   * The pairs of clouds joined by a trusted direct link (README "Trusted direct links"): their
+   * underlays route each other's gateway blocks (a private interconnect), so their gateways hand pairs
+   * to each other without a tunnel. Replaces the previous set.
+   */
+  setDirectLinks(links: readonly (readonly [string, string])[]): void {
+    this.directLinks = new Set(links.map(([a, b]) => cloudPairKey(a, b)));
+  }
+
+  /** Whether clouds `a` and `b` are joined by a trusted direct link. */
+  directLink(a: string | undefined, b: string | undefined): boolean {
+    return a !== undefined && b !== undefined && this.directLinks.has(cloudPairKey(a, b));
   }
 
   /** Adds or replaces an endpoint; refuses a port or (VPC, address) already held by another one. */
@@ -158,3 +173,4 @@ export class Inventory {
 
 const portKey = (dpid: bigint, port: number): string => `${dpid.toString(16)}/${port}`;
 const vpcIpKey = (vpcId: string, ip: string): string => `${vpcId}/${ip}`;
+const cloudPairKey = (a: string, b: string): string => JSON.stringify(a < b ? [a, b] : [b, a]);

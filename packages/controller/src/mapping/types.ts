@@ -1,7 +1,19 @@
-import type { OpenFlowLogger } from "@nvi/openflow";
+import type { MessageOf, OpenFlowLogger } from "@nvi/openflow";
 import type { Inventory, PairPolicy } from "./model.ts";
 import type { ControllerApp } from "../app.ts";
 import type { FlowSpec, MeterSpec } from "../flow.ts";
+
+/** A packet-in admitted by its port's limits, waiting for its turn (the mapping's fair queue). */
+export interface WaitingPacketIn {
+  dpid: bigint;
+  inPort: number;
+  /** the port's key in the PortGuard and the FairQueue */
+  key: string;
+  m: MessageOf<"packetIn">;
+  /** when it arrived (performance.now, for the setup latency) and the clock then (ms) */
+  t0: number;
+  now: number;
+}
 
 export interface MappingOptions {
   inventory: Inventory;
