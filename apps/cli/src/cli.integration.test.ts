@@ -230,6 +230,75 @@ describe("nvi CLI against the real API", { shuffle: false }, () => {
     expect((await nvi("clouds", "gateways", cloud.id)).out).not.toContain("cli-gw-b");
   });
 
+  it("makes the link between two gateway clouds trusted direct and back, lists links with their mode, refuses bad input", async () => {
+    const cloudOf = async (name: string, interconnect: string) =>
+      (
+        JSON.parse(
+          (
+            await nvi(
+              "clouds",
+              "create",
+              ...["--name", name, "--kind", "baremetal", "--region", "eu", "--datacenter", name],
+              ...["--interconnect", interconnect, "--json"],
+            )
+          ).out,
+        ) as { id: string }
+      ).id;
+    const [a, b, routed] = [
+      await cloudOf("cli-link-a", "gateway"),
+      await cloudOf("cli-link-b", "gateway"),
+      await cloudOf("cli-link-r", "routed"),
+    ];
+    const pub = await freeGatewayAddresses(deps.db, "198.51");
+    for (const [cloud, k] of [
+      [a, 1],
+      [b, 2],
+    ] as const) {
+      const join = JSON.parse((await nvi("join-token", "create", "--cloud", cloud, "--json")).out) as {
+        joinString: string;
+      };
+      const res = await fetch(`${url}/api/v1/agent/enroll`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ joinToken: join.joinString, facts: hostFacts(`cli-link-gw-${k}`) }),
+      });
+      expect(res.status).toBe(200);
+      const { hostId } = (await res.json()) as { hostId: string };
+      expect((await nvi("clouds", "add-gateway", cloud, "--host", hostId, "--public-address", pub(k))).code).toBe(0);
+    }
+    const row = (mode: string, state: string) => new RegExp(`^cli-link-a\\s+cli-link-b\\s+${mode}\\s+${state}\\s`, "m");
+    const before = await nvi("clouds", "links");
+    expect(before.out.split("\n")[0]).toMatch(/^A\s+B\s+MODE\s+STATE\s+RTT_MS\s+PATH_MTU\s+TUNNELS_UP\s+REASON$/);
+    expect(before.out).toMatch(row("encrypted", "down"));
+
+    const direct = await nvi("clouds", "link-mode", b, a, "direct");
+    expect(direct.code).toBe(0);
+    expect(direct.out).toMatch(/^mode\s+direct$/m);
+    expect(direct.out).toMatch(/^state\s+direct$/m);
+    expect((await nvi("clouds", "links")).out).toMatch(row("direct", "direct"));
+    const json = JSON.parse((await nvi("clouds", "link-mode", a, b, "direct", "--json")).out) as {
+      a: { name: string };
+      mode: string;
+      rttMs: unknown;
+    };
+    expect(json).toMatchObject({ a: { name: "cli-link-a" }, mode: "direct", rttMs: null });
+    expect((await nvi("audit", "--action", "cloud.link.")).out).toContain("cloud.link.set");
+
+    const back = await nvi("clouds", "link-mode", a, b, "encrypted");
+    expect(back.out).toMatch(/^mode\s+encrypted$/m);
+    expect((await nvi("clouds", "links")).out).toMatch(row("encrypted", "down"));
+
+    const badMode = await nvi("clouds", "link-mode", a, b, "plain");
+    expect(badMode).toMatchObject({ code: 2 });
+    expect(badMode.err).toMatch(/usage: give the mode: encrypted .* or direct .*, not "plain"/);
+    expect((await nvi("clouds", "link-mode", a, a, "direct")).err).toMatch(/\(SAME_CLOUD\)/);
+    const notGateway = await nvi("clouds", "link-mode", a, routed, "direct");
+    expect(notGateway).toMatchObject({ code: 1 });
+    expect(notGateway.err).toMatch(
+      /cloud "cli-link-r" reaches other clouds on the routed fabric.*\(NOT_A_GATEWAY_CLOUD\)/,
+    );
+  });
+
   it("reports API refusals with the field at fault, and usage errors with exit code 2", async () => {
     const bad = await nvi("vpcs", "create", "--name", "x", "--cidr", "10.77.0.1/16");
     expect(bad.code).toBe(1);

@@ -18,7 +18,35 @@ function withTunnelsUp({ tunnels = [], ...g }: Gateway): Record<string, unknown>
   return { ...g, tunnelsUp: `${tunnels.filter((t) => t.state === "encrypted").length}/${tunnels.length}` };
 }
 
-/** A cloud's gateway hosts (issue 15): any number per cloud, each a host of that cloud. */
+const LINK_MODES = ["encrypted", "direct"];
+
+/** The mode word after the two cloud ids: `encrypted` (WireGuard, the default) or `direct` (a trusted direct link). */
+export function linkMode(a: ParsedArgs): string {
+  const mode = a.positionals[2];
+  if (mode === undefined || !LINK_MODES.includes(mode))
+    throw new UsageError(
+      `give the mode: encrypted (WireGuard between the gateways) or direct (a trusted direct link, not encrypted)${mode === undefined ? "" : `, not "${mode}"`}`,
+    );
+  return mode;
+}
+
+type Link = Record<string, unknown> & {
+  a: { name: string };
+  b: { name: string };
+  tunnels?: { state: string }[];
+};
+
+/** A link as a person reads it: the clouds by name, the tunnels as "up of all" ("1/2"). */
+function linkRow({ a, b, tunnels = [], ...l }: Link): Record<string, unknown> {
+  return {
+    a: a.name,
+    b: b.name,
+    ...l,
+    tunnelsUp: `${tunnels.filter((t) => t.state === "encrypted").length}/${tunnels.length}`,
+  };
+}
+
+/** A cloud's gateway hosts (issue 15): any number per cloud, each a host of that cloud; and the links between gateway clouds. */
 export const GATEWAY_COMMANDS: Command[] = [
   {
     words: ["clouds", "gateways"],
@@ -45,6 +73,26 @@ export const GATEWAY_COMMANDS: Command[] = [
     summary: "the host is no longer one of the cloud's gateways (it stays in the cloud)",
     method: "DELETE",
     path: (a) => `/clouds/${arg(a, 0, "cloud id")}/gateways/${arg(a, 1, "host id")}`,
+  },
+  {
+    words: ["clouds", "links"],
+    usage: "clouds links",
+    summary:
+      "the links between gateway clouds: mode (encrypted / direct), state (encrypted, direct, down, no-gateway), round trip, path MTU",
+    method: "GET",
+    path: () => "/cloud-links",
+    columns: ["a", "b", "mode", "state", "rttMs", "pathMtu", "tunnelsUp", "reason"],
+    human: (answer) => (answer as Link[]).map(linkRow),
+  },
+  {
+    words: ["clouds", "link-mode"],
+    usage: "clouds link-mode CLOUD_ID PEER_CLOUD_ID encrypted|direct",
+    summary:
+      "how pairs between two gateway clouds cross: encrypted (WireGuard, the default) or direct (a trusted direct link for a private interconnect that routes each gateway's instance block to it: not encrypted)",
+    method: "PUT",
+    path: (a) => `/clouds/${arg(a, 0, "cloud id")}/links/${arg(a, 1, "peer cloud id")}`,
+    body: (a) => ({ mode: linkMode(a) }),
+    human: (answer) => linkRow(answer as Link),
   },
   {
     words: ["hosts", "set-gateway"],

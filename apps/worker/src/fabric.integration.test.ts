@@ -153,6 +153,43 @@ describe("DbFabric.refresh never wedges", () => {
     expect(fabric.inventory.host(dpid(gw.id.datapathId))?.gateway).toBeUndefined();
   });
 
+  it("trusted direct links declared in Postgres reach the mapping, only between gateway clouds, and go when undeclared (issue 15)", async () => {
+    const fabric = new DbFabric(deps, logger);
+    const t = await tenantWithHost("direct");
+    const orgId = t.ctx.actor.orgId;
+    const cloud = (name: string) =>
+      deps.db.cloud.create({
+        data: {
+          id: deps.newId("cloud"),
+          orgId,
+          name,
+          kind: "vm",
+          region: "eu",
+          datacenter: name,
+          interconnect: "gateway",
+        },
+      });
+    const [x, y] = (await Promise.all([cloud(`dx-${orgId}`), cloud(`dy-${orgId}`)])).sort((p, q) =>
+      p.id < q.id ? -1 : 1,
+    );
+    const key = { cloudAId_cloudBId: { cloudAId: x.id, cloudBId: y.id } };
+    await deps.db.cloudLink.create({
+      data: { orgId, cloudAId: x.id, cloudBId: y.id, mode: "direct", updatedBy: t.ctx.actor.userId },
+    });
+    await fabric.refresh();
+    expect(fabric.inventory.directLink(y.id, x.id)).toBe(true);
+    // a cloud no longer joined through gateways has no link to be direct
+    await deps.db.cloud.update({ where: { id: y.id }, data: { interconnect: "routed" } });
+    await fabric.refresh();
+    expect(fabric.inventory.directLink(x.id, y.id)).toBe(false);
+    await deps.db.cloud.update({ where: { id: y.id }, data: { interconnect: "gateway" } });
+    await fabric.refresh();
+    expect(fabric.inventory.directLink(x.id, y.id)).toBe(true);
+    await deps.db.cloudLink.update({ where: key, data: { mode: "encrypted" } });
+    await fabric.refresh();
+    expect(fabric.inventory.directLink(x.id, y.id)).toBe(false);
+  });
+
   it("a host that goes away is pruned: its datapath id, its endpoints, its mapping", async () => {
     const fabric = new DbFabric(deps, logger);
     const t = await tenantWithHost("leaving");

@@ -1,6 +1,7 @@
 import { FABRIC_OFPORT, GATEWAY_TUNNEL, type VebApplied } from "@nvi/contracts";
 import { Inventory, NviMapping, type FabricEndpoint, type FabricHost, type Tsc, type Verdict } from "@nvi/controller";
 import type { CoreDeps, DataPlane, PluggedInstance } from "@nvi/core";
+import { DirectLinks } from "./direct-links.ts";
 import { PolicyState } from "./policy-state.ts";
 import { dbPolicySource } from "./policy-source.ts";
 
@@ -57,6 +58,8 @@ export class DbFabric {
   /** policy changes being applied or just applied, by operation id: the fast path and the job share one */
   private readonly applying = new Map<string, Promise<VebApplied[]>>();
   private tsc: Tsc | undefined;
+  /** the trusted direct links between gateway clouds, handed to the mapping when they change */
+  private readonly directLinks: DirectLinks;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -72,6 +75,7 @@ export class DbFabric {
       policy: (src, dst) => this.decide(src.id, dst.id),
       reachableVpcs: (vpc) => this.policy.reachableVpcs(vpc),
     });
+    this.directLinks = new DirectLinks(deps.db, this.mapping, logger);
   }
 
   attach(tsc: Tsc): void {
@@ -337,6 +341,7 @@ export class DbFabric {
         .upsertHost(host)
         .catch((error: unknown) => problems.set(hostId, `its VEB could not be synced: ${(error as Error).message}`));
     }
+    await this.directLinks.refresh();
     const live = await this.deps.db.instance.findMany({
       where: {
         status: { in: ["running", "starting"] },

@@ -163,4 +163,72 @@ describe("links between gateway clouds", () => {
     const row = (await caller(owner).cloud.links()).find((l) => l.a.cloudId === a.cloudId);
     expect(row).toMatchObject({ state: "encrypted", rttMs: null, pathMtu: null, tunnelMtu: null });
   });
+
+  it("an owner declares a link trusted direct and back (REST and tRPC): mode and state follow, audited; the worker's feed reads it", async () => {
+    const t = tag();
+    const [a, b] = [await gatewayCloud(`i${t}`, pub(8)), await gatewayCloud(`j${t}`, pub(9))];
+    const put = (cloudId: string, peerCloudId: string, body: unknown, token = owner.token) =>
+      restAs(deps, token)("PUT", `/clouds/${cloudId}/links/${peerCloudId}`, body);
+    // named from b's side: the same link (a before b by name)
+    const set = await put(b.cloudId, a.cloudId, { mode: "direct" });
+    expect(set.status).toBe(200);
+    expect(await json(set)).toMatchObject({
+      a: { cloudId: a.cloudId },
+      b: { cloudId: b.cloudId },
+      mode: "direct",
+      state: "direct",
+      reason: null,
+      rttMs: null,
+    });
+    const listed = (await caller(owner).cloud.links()).find((l) => l.a.cloudId === a.cloudId);
+    expect(listed).toMatchObject({ mode: "direct", state: "direct" });
+    // what the worker hands the TSC (apps/worker direct-links.ts reads exactly these rows)
+    const [lo, hi] = [a.cloudId, b.cloudId].sort();
+    expect(
+      await deps.db.cloudLink.findUnique({ where: { cloudAId_cloudBId: { cloudAId: lo!, cloudBId: hi! } } }),
+    ).toMatchObject({ mode: "direct", orgId: owner.orgId });
+    const audit = await deps.db.auditEvent.findFirst({
+      where: { orgId: owner.orgId, action: "cloud.link.set", targetId: b.cloudId },
+    });
+    expect(audit?.after).toEqual({ peerCloudId: a.cloudId, mode: "direct" });
+    const back = await caller(owner).cloud.setLinkMode({
+      cloudId: a.cloudId,
+      peerCloudId: b.cloudId,
+      mode: "encrypted",
+    });
+    expect(back).toMatchObject({ mode: "encrypted", state: "down" });
+    // another organization sees none of it
+    expect(JSON.stringify(await caller(stranger).cloud.links())).not.toContain(a.cloudId);
+  });
+
+  it("refuses a bad link clearly, naming the field, and changes nothing: itself, a routed cloud, a bad mode, another organization's cloud", async () => {
+    const t = tag();
+    const a = await gatewayCloud(`k${t}`, pub(10));
+    const routed = await caller(owner).cloud.create({ name: `r${t}`, kind: "vm", region: "eu", datacenter: "x" });
+    const theirs = await caller(stranger).cloud.create({
+      name: `s${t}`,
+      kind: "vm",
+      region: "eu",
+      datacenter: "x",
+      interconnect: "gateway",
+    });
+    const put = (peer: string, body: unknown) =>
+      restAs(deps, owner.token)("PUT", `/clouds/${a.cloudId}/links/${peer}`, body);
+    const self = await put(a.cloudId, { mode: "direct" });
+    expect(self.status).toBe(400);
+    expect((await json(self)).data).toMatchObject({ domainCode: "SAME_CLOUD", field: "peerCloudId" });
+    const viaRouted = await put(routed.id, { mode: "direct" });
+    expect(viaRouted.status).toBe(409);
+    expect((await json(viaRouted)).data).toMatchObject({ domainCode: "NOT_A_GATEWAY_CLOUD", field: "peerCloudId" });
+    const bad = await put(routed.id, { mode: "plaintext" });
+    expect(bad.status).toBe(400);
+    const body = await json(bad);
+    expect(body.data.domainCode).toBe("VALIDATION_FAILED");
+    expect(JSON.stringify(body.data.field)).toContain("mode");
+    expect(body.message).not.toMatch(/\n\s+at /);
+    expect((await put(theirs.id, { mode: "direct" })).status).toBe(404);
+    expect(await deps.db.cloudLink.count({ where: { OR: [{ cloudAId: a.cloudId }, { cloudBId: a.cloudId }] } })).toBe(
+      0,
+    );
+  });
 });

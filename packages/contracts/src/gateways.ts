@@ -90,10 +90,12 @@ export type HostGatewayDto = z.infer<typeof HostGatewayDto>;
 /**
  * The state of the link between two clouds joined through gateways, as the console sums it up from
  * the gateways' heartbeats: `encrypted` (some pair of their gateways has a fresh WireGuard handshake
- * reported by both sides), `down` (gateways on both sides, no such pair: `reason` says why in words),
- * `no-gateway` (one cloud has no gateway host). The Topology page's `data-state` uses these names.
+ * reported by both sides), `direct` (a trusted direct link, `mode: "direct"`, with gateways on both
+ * sides: the interconnect's own health is not measured, its gateways' tunnels are still listed),
+ * `down` (gateways on both sides, no such pair: `reason` says why in words), `no-gateway` (one
+ * cloud has no gateway host). The Topology page's `data-state` uses these names.
  */
-export const CLOUD_LINK_STATES = ["encrypted", "down", "no-gateway"] as const;
+export const CLOUD_LINK_STATES = ["encrypted", "direct", "down", "no-gateway"] as const;
 export const CloudLinkState = z.enum(CLOUD_LINK_STATES);
 export type CloudLinkState = z.infer<typeof CloudLinkState>;
 
@@ -112,10 +114,30 @@ export const GatewayTunnelDto = z.object({
 });
 export type GatewayTunnelDto = z.infer<typeof GatewayTunnelDto>;
 
+/**
+ * How pairs between two gateway clouds cross: `encrypted`, WireGuard between their gateways (the
+ * default), or `direct`, a trusted direct link for a private interconnect (a leased line, a cloud's
+ * interconnect) that routes each gateway's instance block to that gateway: no tunnel and no byte
+ * added, not encrypted (packages/controller README, "Trusted direct links").
+ */
+export const CLOUD_LINK_MODES = ["encrypted", "direct"] as const;
+export const CloudLinkMode = z.enum(CLOUD_LINK_MODES);
+export type CloudLinkMode = z.infer<typeof CloudLinkMode>;
+
+/** `cloud.setLinkMode`: how pairs between two of the organization's gateway clouds cross. */
+export const SetCloudLinkModeInput = z.object({
+  cloudId: idRef("cloud"),
+  peerCloudId: idRef("cloud"),
+  mode: CloudLinkMode,
+});
+export type SetCloudLinkModeInput = z.infer<typeof SetCloudLinkModeInput>;
+
 /** `cloud.links`: one per pair of the organization's gateway clouds (a before b by name). */
 export const CloudLinkDto = z.object({
   a: z.object({ cloudId: idRef("cloud"), name: z.string() }),
   b: z.object({ cloudId: idRef("cloud"), name: z.string() }),
+  /** how pairs cross it, as declared (`cloud.setLinkMode`) */
+  mode: CloudLinkMode,
   state: CloudLinkState,
   /** why the link is down or has no gateway, in words; null when encrypted */
   reason: z.string().nullable(),

@@ -46,6 +46,7 @@ export const ERROR_KINDS = {
   LAST_GATEWAY: "CONFLICT",
   HOST_NOT_IN_CLOUD: "BAD_REQUEST",
   NOT_A_GATEWAY_CLOUD: "CONFLICT",
+  SAME_CLOUD: "BAD_REQUEST",
   INSTANCE_POOL_FULL: "CONFLICT",
   // a limit per organization (clouds/org-limits.ts), like QUOTA_EXCEEDED: waiting will not lift it
   HOST_QUOTA_REACHED: "FORBIDDEN",

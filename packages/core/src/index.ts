@@ -17,6 +17,7 @@ export * from "./clouds/join-tokens.ts";
 export * from "./clouds/hosts.ts";
 export { setHostGateway } from "./clouds/gateways.ts";
 export { listCloudLinks } from "./clouds/cloud-links.ts";
+export { setCloudLinkMode } from "./clouds/cloud-link-mode.ts";
 export { addCloudGateway, listCloudGateways, removeCloudGateway } from "./clouds/cloud-gateways.ts";
 export { getTopology } from "./clouds/topology.ts";
 export { GATEWAY_LINKS_CHANNEL, listenForLinkChanges, tunnelReports, type LinkReport } from "./clouds/link-reports.ts";

@@ -1,12 +1,21 @@
 "use client";
 
-import { GATEWAY_NATS, type CloudDto, type CloudGatewayDto, type GatewayNat } from "@nvi/contracts";
+import {
+  CLOUD_LINK_MODES,
+  GATEWAY_NATS,
+  type CloudDto,
+  type CloudGatewayDto,
+  type CloudLinkDto,
+  type CloudLinkMode,
+  type GatewayNat,
+} from "@nvi/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
+import { directLinkQuestion, LINK_MODE_WORDS } from "./cloud-link-text.ts";
 import { LinkLine } from "./cloud-links.tsx";
 import { Badge } from "./ui/badge.tsx";
-import { ConfirmButton } from "./ui/confirm-button.tsx";
+import { ConfirmButton, confirmed } from "./ui/confirm-button.tsx";
 import { useDisclosure } from "./ui/disclosure.ts";
 import { ErrorAlert } from "./ui/error-alert.tsx";
 import { FormCard, InputField, SelectField } from "./ui/form-card.tsx";
@@ -110,7 +119,47 @@ function AddGateway({ cloud, taken, onDone }: { cloud: CloudDto; taken: string[]
   );
 }
 
-/** A gateway cloud's card: its gateway hosts with their health (add, remove), and its links to the other gateway clouds. */
+/**
+ * How pairs between this cloud and another gateway cloud cross (owner/admin): encrypted or trusted
+ * direct. Switching to direct asks first (what stops being encrypted, what the interconnect must do);
+ * the API's refusal shows under it, and the links are read again once it is done.
+ */
+function LinkModePicker({ cloud, link }: { cloud: CloudDto; link: CloudLinkDto }) {
+  const trpc = useTRPC();
+  const set = useAction(trpc.cloud.setLinkMode.mutationOptions(), { refresh: trpc.cloud.links.queryKey() });
+  const peer = link.a.cloudId === cloud.id ? link.b : link.a;
+  const choose = (mode: CloudLinkMode) => {
+    if (mode === link.mode) return;
+    if (mode === "direct" && !confirmed(directLinkQuestion(cloud.name, peer.name))) return;
+    set.mutate({ cloudId: cloud.id, peerCloudId: peer.cloudId, mode });
+  };
+  return (
+    <div className="row" style={{ marginTop: 4, alignItems: "center" }}>
+      <label className="inline">
+        Link mode
+        <select
+          aria-label={`Link mode between ${cloud.name} and ${peer.name}`}
+          data-testid="cloud-link-mode"
+          value={link.mode}
+          disabled={set.isPending}
+          onChange={(e) => choose(e.target.value as CloudLinkMode)}
+        >
+          {CLOUD_LINK_MODES.map((m) => (
+            <option key={m} value={m}>
+              {LINK_MODE_WORDS[m]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <ErrorAlert error={set.error} />
+    </div>
+  );
+}
+
+/**
+ * A gateway cloud's card: its gateway hosts with their health (add, remove), and its links to the
+ * other gateway clouds (with, for an owner or admin, how each crosses).
+ */
 export function CloudGateways({ cloud }: { cloud: CloudDto }) {
   const trpc = useTRPC();
   const enabled = cloud.interconnect === "gateway";
@@ -118,6 +167,9 @@ export function CloudGateways({ cloud }: { cloud: CloudDto }) {
     trpc.cloud.gateways.queryOptions({ cloudId: cloud.id }, { refetchInterval: 10_000, enabled }),
   );
   const links = useQuery(trpc.cloud.links.queryOptions(undefined, { refetchInterval: 10_000, enabled }));
+  // only an owner or admin says how clouds are linked (the API refuses anyone else: ROLE_TOO_LOW)
+  const org = useQuery(trpc.org.get.queryOptions(undefined, { enabled }));
+  const canLink = org.data?.role === "owner" || org.data?.role === "admin";
   const { open, show, hide, opener } = useDisclosure();
   if (!enabled) return null;
   const mine = (links.data ?? []).filter((l) => l.a.cloudId === cloud.id || l.b.cloudId === cloud.id);
@@ -154,7 +206,9 @@ export function CloudGateways({ cloud }: { cloud: CloudDto }) {
               key={`${l.a.cloudId}-${l.b.cloudId}`}
               link={l}
               other={l.a.cloudId === cloud.id ? l.b.name : l.a.name}
-            />
+            >
+              {canLink && <LinkModePicker cloud={cloud} link={l} />}
+            </LinkLine>
           ))}
         </ul>
       )}

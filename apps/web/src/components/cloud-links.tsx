@@ -1,21 +1,27 @@
 "use client";
 
 import type { CloudLinkDto } from "@nvi/contracts";
-import { cloudLinkText } from "./cloud-link-text.ts";
+import type { ReactNode } from "react";
+import { cloudLinkText, LINK_STATE_WORDS } from "./cloud-link-text.ts";
 import { Badge, type Tone } from "./ui/badge.tsx";
 
-const LINK_TONE: Record<CloudLinkDto["state"], Tone> = { encrypted: "ok", down: "bad", "no-gateway": "warn" };
+/** A trusted direct link is neither healthy nor failing as far as the console knows (it is not measured): neutral. */
+const LINK_TONE: Record<CloudLinkDto["state"], Tone> = {
+  encrypted: "ok",
+  direct: "muted",
+  down: "bad",
+  "no-gateway": "warn",
+};
 
-/** One link in words: the state as a badge, then RTT and MTU or the reason. */
-export function LinkLine({ link, other }: { link: CloudLinkDto; other?: string }) {
+/** One link in words: the state as a badge, then RTT and MTU or the reason; `children` after it (a mode picker). */
+export function LinkLine({ link, other, children }: { link: CloudLinkDto; other?: string; children?: ReactNode }) {
   const text = cloudLinkText(link);
   return (
-    <li data-testid="cloud-link-row" data-state={link.state}>
+    <li data-testid="cloud-link-row" data-state={link.state} data-mode={link.mode}>
       {other ? <>to {other}</> : <>{`${link.a.name} ↔ ${link.b.name}`}</>}:{" "}
-      <Badge tone={LINK_TONE[link.state]}>{link.state === "no-gateway" ? "no gateway host" : link.state}</Badge>{" "}
-      <span className={link.state === "encrypted" ? "muted" : ""}>
-        {link.state === "encrypted" ? text.long.replace(/^encrypted \(WireGuard\), /, "") : link.reason}
-      </span>
+      <Badge tone={LINK_TONE[link.state]}>{LINK_STATE_WORDS[link.state]}</Badge>{" "}
+      <span className={link.state === "encrypted" || link.state === "direct" ? "muted" : ""}>{text.detail}</span>
+      {children}
     </li>
   );
 }

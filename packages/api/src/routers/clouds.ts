@@ -16,6 +16,7 @@ import {
   HostGatewayDto,
   JoinTokenDto,
   SetHostGatewayInput,
+  SetCloudLinkModeInput,
   RemovedDto,
 } from "@nvi/contracts";
 import {
@@ -46,6 +47,7 @@ import {
   enrollHost,
   listClouds,
   listCloudLinks,
+  setCloudLinkMode,
   listHosts,
   setHostGateway,
   listJoinTokens,
@@ -71,11 +73,22 @@ export const cloudRouter = router({
       "GET",
       "/cloud-links",
       "clouds",
-      "Links between gateway clouds: encrypted / down (with the reason) / no-gateway, round trip and path MTU",
+      "Links between gateway clouds: their mode (encrypted / direct) and state (encrypted / direct / down with the reason / no-gateway), round trip and path MTU",
     ),
     z.void(),
     z.array(CloudLinkDto),
     listCloudLinks,
+  ),
+  setLinkMode: write(
+    rest(
+      "PUT",
+      "/clouds/{cloudId}/links/{peerCloudId}",
+      "clouds",
+      "How pairs between two gateway clouds cross: encrypted (WireGuard between their gateways, the default) or direct (a trusted direct link for a private interconnect that routes each gateway's instance block to it: no tunnel, no byte added, not encrypted). Pairs move to the new path within seconds (owner/admin, clouds:write)",
+    ),
+    SetCloudLinkModeInput,
+    CloudLinkDto,
+    setCloudLinkMode,
   ),
   gateways: read(
     rest(

@@ -26,6 +26,14 @@ export const cloudsHostsCases: IsolationCases = {
           "NOT_FOUND",
         );
     },
+    // B neither sets a link of A's clouds nor links its own cloud to one of A's
+    "cloud.setLinkMode": async (c, w) => {
+      for (const [cloudId, peerCloudId] of [
+        [w.aCloudId, w.bCloudId],
+        [w.bCloudId, w.aCloudId],
+      ] as const)
+        await expectCode(c.cloud.setLinkMode({ cloudId, peerCloudId, mode: "direct" }), "NOT_FOUND");
+    },
     "cloud.removeGateway": async (c, w) => {
       for (const cloudId of [w.aCloudId, w.bCloudId])
         await expectCode(c.cloud.removeGateway({ cloudId, hostId: w.aHostId }), "NOT_FOUND");
@@ -102,6 +110,13 @@ export const cloudsHostsCases: IsolationCases = {
           (await call("POST", `/clouds/${cloudId}/gateways`, { hostId: w.aHostId, publicAddress: "198.51.100.80" }))
             .status,
         ).toBe(404);
+    },
+    "PUT /clouds/{cloudId}/links/{peerCloudId}": async (call, w) => {
+      for (const [cloudId, peer] of [
+        [w.aCloudId, w.bCloudId],
+        [w.bCloudId, w.aCloudId],
+      ])
+        expect((await call("PUT", `/clouds/${cloudId}/links/${peer}`, { mode: "direct" })).status).toBe(404);
     },
     "DELETE /clouds/{cloudId}/gateways/{hostId}": async (call, w) => {
       for (const cloudId of [w.aCloudId, w.bCloudId])

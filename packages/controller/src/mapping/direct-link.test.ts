@@ -115,4 +115,27 @@ describe("a trusted direct link between two clouds", () => {
     expect(g1Out()).toEqual([1, TUNNEL]);
     expect(mapping.stats()).toMatchObject({ activePairs: 1 });
   });
+
+  it("a setup under way when the link changes is taken back, not kept on the old path (its next packet sets it up on the new one)", async () => {
+    const { mapping, switches } = await clouds(false);
+    // the VEBs apply the flows at once but answer the barriers only when the test says
+    let answer = (): void => undefined;
+    const answered = new Promise<void>((r) => (answer = r));
+    const send = switches.sendWithBarrier.bind(switches);
+    switches.sendWithBarrier = (dpid, messages) => {
+      const errors = send(dpid, messages);
+      return answered.then(() => errors);
+    };
+    const first = switches.inject(H2.datapathId, tcpPacket(A, B));
+    await new Promise((r) => setTimeout(r, 10));
+    await mapping.setDirectLinks([["c1", "c2"]]);
+    answer();
+    await first;
+    await new Promise((r) => setTimeout(r, 10));
+    // the tunnel-shaped setup was not kept: nothing of the pair on G1, no pair recorded
+    expect(outputsOf(switches, G1)).toEqual([]);
+    expect(mapping.stats()).toMatchObject({ activePairs: 0 });
+    expect((await walkDirect(switches, A, B)).delivered).toHaveLength(1);
+    expect(outputsOf(switches, G1)).toEqual([Port.IN_PORT, Port.IN_PORT]);
+  });
 });

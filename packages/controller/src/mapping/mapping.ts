@@ -65,7 +65,7 @@ export class NviMapping {
   private readonly decideSamples = new LatencySamples(10_000);
   private readonly log: OpenFlowLogger;
   private switches: SwitchPort = NO_SWITCHES;
-  /** bumped by every policy change: a pair set up across one is checked again before it is kept */
+  /** bumped by every policy change (and direct-link change): a pair set up across one is checked again before it is kept */
   private policyEpoch = 0;
   /** flows read back at a resync that could not be judged then (a host, or a gateway, not read back yet) */
   readonly recovery: PendingJudgements;
@@ -283,6 +283,7 @@ export class NviMapping {
    */
   async setDirectLinks(links: readonly (readonly [string, string])[]): Promise<void> {
     this.inventory.setDirectLinks(links);
+    this.policyEpoch++; // a setup under way was shaped for the old path: it is taken back, its next packet decides again
     await moveGatewayPairs(this.view, this.pairs.all(), this.moves, "direct links");
   }
 

@@ -112,11 +112,19 @@ function joinReasons(reasons: string[]): string {
   return distinct.length > 3 ? `${shown}; and ${distinct.length - 3} more` : shown;
 }
 
-/** Every pair of `clouds` (the gateway clouds), a before b by name, with its state and tunnels. */
+/** The key of a pair of clouds, whichever way round: the smaller id first (as `cloud_links` stores it). */
+export const cloudPairKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+/**
+ * Every pair of `clouds` (the gateway clouds), a before b by name, with its state and tunnels. `direct`:
+ * the pairs of clouds (by `cloudPairKey`) joined by a trusted direct link: with gateways on both sides
+ * such a link is `direct` (the interconnect's health is not measured; its tunnels are still listed).
+ */
 export function summarizeCloudLinks(
   clouds: readonly LinkCloud[],
   gateways: readonly LinkGateway[],
   now: Date,
+  direct: ReadonlySet<string> = new Set(),
 ): CloudLinkDto[] {
   const sorted = [...clouds].sort(byName);
   const out: CloudLinkDto[] = [];
@@ -125,9 +133,11 @@ export function summarizeCloudLinks(
       const [a, b] = [sorted[i]!, sorted[j]!];
       const gwA = gateways.filter((g) => g.cloudId === a.id).sort(byName);
       const gwB = gateways.filter((g) => g.cloudId === b.id).sort(byName);
+      const mode = direct.has(cloudPairKey(a.id, b.id)) ? ("direct" as const) : ("encrypted" as const);
       const ends = {
         a: { cloudId: asId("cloud", a.id), name: a.name },
         b: { cloudId: asId("cloud", b.id), name: b.name },
+        mode,
       };
       const lacking = [gwA.length ? null : a.name, gwB.length ? null : b.name].filter((n): n is string => n !== null);
       if (lacking.length) {
@@ -146,6 +156,10 @@ export function summarizeCloudLinks(
         continue;
       }
       const tunnels = gwA.flatMap((ga) => gwB.map((gb) => tunnelOf(ga, gb, now)));
+      if (mode === "direct") {
+        out.push({ ...ends, state: "direct", reason: null, rttMs: null, pathMtu: null, tunnelMtu: null, tunnels });
+        continue;
+      }
       const live = tunnels
         .filter((t) => t.state === "encrypted")
         .sort((x, y) => (x.rttMs ?? Infinity) - (y.rttMs ?? Infinity));
@@ -164,7 +178,10 @@ export function summarizeCloudLinks(
 }
 
 /** The organization's gateway clouds and their gateway hosts, as last reported (`cloud.links`, `cloud.gateways`). */
-export async function loadGateways(ctx: Ctx, now: Date): Promise<{ clouds: LinkCloud[]; gateways: LinkGateway[] }> {
+export async function loadGateways(
+  ctx: Ctx,
+  now: Date,
+): Promise<{ clouds: LinkCloud[]; gateways: LinkGateway[]; direct: Set<string> }> {
   const clouds = await ctx.db.cloud.findMany({
     where: { orgId: ctx.actor.orgId, interconnect: "gateway" },
     select: { id: true, name: true },
@@ -191,13 +208,17 @@ export async function loadGateways(ctx: Ctx, now: Date): Promise<{ clouds: LinkC
     lastSeenAt: h.lastSeenAt,
     links: storedFacts(h.facts).gatewayLinks,
   }));
-  return { clouds, gateways };
+  const links = await ctx.db.cloudLink.findMany({
+    where: { orgId: ctx.actor.orgId, mode: "direct" },
+    select: { cloudAId: true, cloudBId: true },
+  });
+  return { clouds, gateways, direct: new Set(links.map((l) => cloudPairKey(l.cloudAId, l.cloudBId))) };
 }
 
 /** `cloud.links`: the links between the organization's gateway clouds, as their gateways last reported. */
 export async function listCloudLinks(ctx: Ctx): Promise<CloudLinkDto[]> {
   assertScope(ctx.actor.scopes, "clouds", "read");
   const now = ctx.clock();
-  const { clouds, gateways } = await loadGateways(ctx, now);
-  return summarizeCloudLinks(clouds, gateways, now);
+  const { clouds, gateways, direct } = await loadGateways(ctx, now);
+  return summarizeCloudLinks(clouds, gateways, now, direct);
 }

@@ -4,9 +4,10 @@ import { BaseEdge, getBezierPath, type Edge, type EdgeProps } from "@xyflow/reac
 import type { CloudLinkData } from "./graph.ts";
 
 /**
- * A link between two gateway clouds on the canvas: the line (solid when encrypted, dashed red when
- * down or without a gateway), its label (state, round trip, path MTU), and the reason under it,
- * shown while the link is hovered or focused (the edge's accessible name carries all of it).
+ * A link between two gateway clouds on the canvas: the line (solid when encrypted, dash-dotted blue
+ * when a trusted direct link, dashed red when down or without a gateway), its label (how it crosses,
+ * state, round trip, path MTU), and the reason under it, shown while the link is hovered or focused
+ * (the edge's accessible name carries all of it).
  * `data-testid="cloud-link"` and `data-state` are what tests address it by.
  */
 export function CloudLinkEdge(p: EdgeProps<Edge<CloudLinkData, "cloudLink">>) {

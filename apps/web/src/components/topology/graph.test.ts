@@ -131,6 +131,7 @@ describe("the topology graph", () => {
     const summary = (a: string, b: string, over: Partial<CloudLinkDto>): CloudLinkDto => ({
       a: id(a),
       b: id(b),
+      mode: "encrypted",
       state: "encrypted",
       reason: null,
       rttMs: 0.84,
@@ -164,6 +165,58 @@ describe("the topology graph", () => {
       state: "no-gateway",
       reason: "cloud g3 has no gateway host",
     });
+  });
+
+  it("draws a trusted direct link as direct, not WireGuard, with a class of its own", () => {
+    const clouds = [cloud("g1", "dc1", "gateway"), cloud("g2", "dc2", "gateway"), cloud("g3", "dc3", "gateway")];
+    const hosts = [
+      host("g1-gw", "cloud_g1", { gatewayPublicAddress: "198.51.100.1" }),
+      host("g2-gw", "cloud_g2", { gatewayPublicAddress: "198.51.100.2" }),
+      host("g3-h", "cloud_g3"),
+    ];
+    const id = (n: string) => ({ cloudId: `cloud_${n}` as CloudLinkDto["a"]["cloudId"], name: n });
+    const links: CloudLinkDto[] = [
+      {
+        a: id("g1"),
+        b: id("g2"),
+        mode: "direct",
+        state: "direct",
+        reason: null,
+        rttMs: null,
+        pathMtu: null,
+        tunnelMtu: null,
+        tunnels: [],
+      },
+      {
+        a: id("g1"),
+        b: id("g3"),
+        mode: "direct",
+        state: "no-gateway",
+        reason: "cloud g3 has no gateway host",
+        rttMs: null,
+        pathMtu: null,
+        tunnelMtu: null,
+        tunnels: [],
+      },
+    ];
+    const { edges } = buildGraph({ clouds, hosts, vpcs: [], subnets: [], links });
+    const direct = edges.find((e) => e.id === "link-g1-g2");
+    expect(direct).toMatchObject({ type: "cloudLink", className: "link direct" });
+    expect(direct?.data).toEqual({ state: "direct", label: "direct · trusted, not encrypted", reason: null });
+    expect(direct?.ariaLabel).toBe(
+      "Link between clouds g1 and g2: trusted direct (private interconnect, not encrypted)",
+    );
+    // declared direct but a cloud has no gateway yet: it says both
+    const lonely = edges.find((e) => e.id === "link-g1-g3");
+    expect(lonely).toMatchObject({ className: "link no-gateway" });
+    expect(lonely?.data).toMatchObject({ label: "direct · no gateway host", reason: "cloud g3 has no gateway host" });
+    expect(lonely?.ariaLabel).toBe(
+      "Link between clouds g1 and g3: no gateway host: cloud g3 has no gateway host (declared a trusted direct link)",
+    );
+    // a link the console has not summarized yet is WireGuard's, the default
+    expect(
+      buildGraph({ clouds, hosts, vpcs: [], subnets: [] }).edges.find((e) => e.id === "link-g1-g2")?.data,
+    ).toMatchObject({ label: "WireGuard · down" });
   });
 
   it("draws plugged and partial group pairs as edges, leaving unplugged ones out", () => {

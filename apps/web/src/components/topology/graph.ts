@@ -28,7 +28,7 @@ export type LinkState = "up" | "down" | "no-gateway";
 /** What a link between two gateway clouds draws (CloudLinkEdge): its state and words, from `cloud.links`. */
 export interface CloudLinkData extends Record<string, unknown> {
   state: CloudLinkDto["state"];
-  /** the short label on the line: state, RTT, MTU */
+  /** the short label on the line: how it crosses (WireGuard or direct), state, RTT, MTU */
   label: string;
   /** the reason it is down or has no gateway, or null */
   reason: string | null;
@@ -133,7 +133,8 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
     x += colW + DC_GAP;
   }
 
-  // links between clouds: the routed underlay (one fabric node above), gateways pairwise (WireGuard)
+  // links between clouds: the routed underlay (one fabric node above), gateways pairwise (WireGuard, or
+  // a trusted direct link)
   const online = (cloudId: string) => g.hosts.some((h) => h.cloudId === cloudId && h.status === "online");
   const routed = g.clouds.filter((c) => c.interconnect === "routed");
   if (routed.length > 0) {
@@ -174,7 +175,9 @@ export function buildGraph(g: GraphInput): { nodes: TopoNode[]; edges: Edge[] } 
           pathMtu: null,
         },
       );
-      const data: CloudLinkData = { state: text.state, label: `WireGuard · ${text.short}`, reason: text.reason };
+      // the line names how pairs cross it: WireGuard between the gateways, or the trusted direct link
+      const over = summary?.mode === "direct" ? "direct" : "WireGuard";
+      const data: CloudLinkData = { state: text.state, label: `${over} · ${text.short}`, reason: text.reason };
       edges.push({
         id: `link-${a.name}-${b.name}`,
         type: "cloudLink",
