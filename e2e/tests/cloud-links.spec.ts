@@ -132,4 +132,37 @@ test("the link between two gateway clouds: encrypted with RTT and MTU, then down
     page.getByTestId("cloud-aws").getByTestId("cloud-link-row").filter({ hasText: "to office" }),
   ).toHaveAttribute("data-state", "encrypted", { timeout: 20_000 });
   await screenshot(page, "clouds-gateways-and-links");
+
+  // the owner declares aws ↔ office a trusted direct link on the card: it asks first (a "no" changes
+  // nothing), then the link is direct on the card and on the Topology page; and back to encrypted
+  const awsRow = page.getByTestId("cloud-aws").getByTestId("cloud-link-row").filter({ hasText: "to office" });
+  const picker = awsRow.getByTestId("cloud-link-mode");
+  await expect(picker).toHaveValue("encrypted");
+  page.once("dialog", (d) => void d.dismiss());
+  await picker.selectOption("direct");
+  await expect(awsRow).toHaveAttribute("data-mode", "encrypted");
+  await expect(picker).toHaveValue("encrypted");
+  let asked = "";
+  page.once("dialog", (d) => {
+    asked = d.message();
+    void d.accept();
+  });
+  await picker.selectOption("direct");
+  await expect(awsRow).toHaveAttribute("data-state", "direct", { timeout: 15_000 });
+  expect(asked).toMatch(/cross unencrypted/);
+  await expect(awsRow).toContainText("trusted direct");
+  await expect(
+    page.getByTestId("cloud-office").getByTestId("cloud-link-row").filter({ hasText: "to aws" }),
+  ).toHaveAttribute("data-mode", "direct");
+  await screenshot(page, "clouds-link-direct");
+  await page.goto("/topology");
+  await hydrated(page);
+  await expect(drawn).toHaveAttribute("data-state", "direct");
+  await expect(drawn).toContainText("direct · trusted, not encrypted");
+  await expect(edge).toHaveClass(/direct/);
+  await screenshot(page, "topology-cloud-link-direct");
+  await page.goto("/clouds");
+  await hydrated(page);
+  await picker.selectOption("encrypted");
+  await expect(awsRow).toHaveAttribute("data-state", "encrypted", { timeout: 15_000 });
 });

@@ -1,4 +1,4 @@
-import { InstanceState, ping, tcpProbe, udpProbe } from "@nvi/lab";
+import { InstanceState, ping, run, tcpProbe, udpProbe } from "@nvi/lab";
 import { expect, it } from "vitest";
 import type { DataplaneLab } from "./harness.ts";
 import { httpWho } from "./probes.ts";
@@ -53,4 +53,19 @@ export async function plugTwoTenants(lab: DataplaneLab): Promise<Record<string, 
   const inst: Record<string, InstanceState> = {};
   for (const [name, host, ip, tenancy] of plan) inst[name] = await lab.instance({ name, host, ip }, tenancy);
   return inst;
+}
+
+/** Packets one end of a lab interconnect (infra/lab `interconnect`) has sent so far. */
+export async function interconnectPackets(end: { ns: string; ifname: string }): Promise<number> {
+  return Number(
+    await run("ip", ["netns", "exec", end.ns, "cat", `/sys/class/net/${end.ifname}/statistics/tx_packets`]),
+  );
+}
+
+/** Bytes a WireGuard interface in `ns` has carried so far, both ways, over all its peers. */
+export async function wireguardBytes(ns: string, wgIf: string): Promise<number> {
+  return (await run("ip", ["netns", "exec", ns, "wg", "show", wgIf, "transfer"]))
+    .split("\n")
+    .flatMap((l) => l.split("\t").slice(1).map(Number))
+    .reduce((x, y) => x + y, 0);
 }

@@ -5,8 +5,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { gatewayLinkUp, type CloudLinkDto, type GatewayLink } from "@nvi/contracts";
 import { tunnelReports } from "@nvi/core";
-import { labDown, labUp, run, startAgent, tcpProbe, type LabState } from "@nvi/lab";
+import { interconnect, labDown, labUp, run, startAgent, tcpProbe, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { interconnectPackets, wireguardBytes } from "./cross-cloud-checks.ts";
 import { untilOrExplain } from "./journey.ts";
 import { agentCommand, buildAgentBundle } from "./local-hosts.ts";
 import { releaseLabIdentities } from "./release-identities.ts";
@@ -339,5 +340,40 @@ describe("two clouds joined through gateways set in the console", () => {
         () => undefined,
       );
     await until("a reaches b again through the restarted tunnel", ping, 60_000);
+  });
+
+  it("a trusted direct link declared over REST, over an interconnect between the edges: a ↔ b cross it whole, not through WireGuard, and back to the tunnel", async () => {
+    const ix = await interconnect(lab, [1, 2]);
+    try {
+      const crossed = () => interconnectPackets(ix.ends[0]!);
+      const h1 = lab.hosts.find((h) => h.id === "h1")!; // dc1's gateway
+      const wg = () => wireguardBytes(h1.ns, h1.gateway!.wgIf);
+      const ns = `${lab.name}-n-${a.id}`;
+      const ping = (...o: string[]) =>
+        run("ip", ["netns", "exec", ns, "ping", "-n", "-c", "2", "-W", "2", ...o, b.address]).then(
+          () => true,
+          () => false,
+        );
+      const set = await call("PUT", `/clouds/${clouds.dc1}/links/${clouds.dc2}`, { mode: "direct" });
+      expect([set.status, set.body]).toMatchObject([200, { mode: "direct", state: "direct" }]);
+      // the worker hands it to the TSC at its next refresh: then a's pings cross the interconnect
+      const over = async (want: boolean) => {
+        const before = await crossed();
+        return (await ping()) && (await crossed()) - before >= 2 === want;
+      };
+      await until("a reaches b over the interconnect", () => over(true), 30_000);
+      const [wgBefore, ixBefore] = [await wg(), await crossed()];
+      expect(await ping("-M", "do", "-s", "1472")).toBe(true);
+      expect(await ping("-s", "1400", "-i", "0.05", "-c", "50")).toBe(true);
+      expect((await crossed()) - ixBefore).toBeGreaterThanOrEqual(52);
+      // 52 echoes of 1400+ bytes each way would add over 140 kB to the tunnel; it carries only the
+      // agents' own link pings and path-MTU probes (about 10 kB in those seconds)
+      expect((await wg()) - wgBefore).toBeLessThan(40_000);
+      const back = await call("PUT", `/clouds/${clouds.dc2}/links/${clouds.dc1}`, { mode: "encrypted" });
+      expect(back.status, JSON.stringify(back.body)).toBe(200);
+      await until("a reaches b through the tunnel again", () => over(false), 30_000);
+    } finally {
+      await ix.remove();
+    }
   });
 });
