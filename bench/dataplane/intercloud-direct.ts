@@ -18,24 +18,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import { startDataplaneLab } from "../../infra/dataplane/src/index.ts";
-import { interconnect, tryRun } from "../../infra/lab/src/index.ts";
+import { interconnect } from "../../infra/lab/src/index.ts";
+import { arg, load, sh } from "./cli.ts";
 import { vxlanPair, type Endpoint } from "./baselines.ts";
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const ROUNDS = arg("rounds", 3);
 const SECONDS = arg("seconds", 5);
 const CONN_SECONDS = arg("conn-seconds", 20);
 const OFFLOAD = process.argv.includes("--offload");
-const load = (): string =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ");
-const sh = (ns: string, cmd: string, timeoutMs = 60_000) =>
-  tryRun("ip", ["netns", "exec", ns, "sh", "-c", cmd], { timeoutMs });
 const T = { tenantId: "org_bench", vpcId: "vpc_bench" };
 
 async function throughput(client: Endpoint, server: Endpoint): Promise<number> {

@@ -19,12 +19,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { startDataplaneLab } from "../../infra/dataplane/src/index.ts";
-import { tryRun } from "../../infra/lab/src/index.ts";
+import { arg, load, sh } from "./cli.ts";
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-};
 const ROUNDS = arg("rounds", 3);
 const SECONDS = arg("seconds", 5);
 const CONN_SECONDS = arg("conn-seconds", 20);
@@ -32,13 +28,6 @@ const FIRST = arg("first", 10);
 // `--gro`: generic receive offload on each gateway's `nvigk` (the VEB's tunnel port as the gateway's
 // stack sees it), so a TCP stream's segments enter wireguard-go coalesced, as a local sender's do
 const GRO = process.argv.includes("--gro");
-const load = (): string =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ");
-const sh = (ns: string, cmd: string, timeoutMs = 60_000) =>
-  tryRun("ip", ["netns", "exec", ns, "sh", "-c", cmd], { timeoutMs });
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const T = { tenantId: "org_bench", vpcId: "vpc_bench" };
 
