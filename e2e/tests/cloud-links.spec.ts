@@ -140,6 +140,10 @@ test("the link between two gateway clouds: encrypted with RTT and MTU, then down
   await expect(picker).toHaveValue("encrypted");
   page.once("dialog", (d) => void d.dismiss());
   await picker.selectOption("direct");
+  await expect(picker).toHaveValue("encrypted");
+  // what the console holds, read again: still encrypted
+  await page.reload();
+  await hydrated(page);
   await expect(awsRow).toHaveAttribute("data-mode", "encrypted");
   await expect(picker).toHaveValue("encrypted");
   let asked = "";
@@ -163,6 +167,7 @@ test("the link between two gateway clouds: encrypted with RTT and MTU, then down
   await screenshot(page, "topology-cloud-link-direct");
   await page.goto("/clouds");
   await hydrated(page);
+  page.once("dialog", (d) => void d.accept());
   await picker.selectOption("encrypted");
   await expect(awsRow).toHaveAttribute("data-state", "encrypted", { timeout: 15_000 });
 });

@@ -15,15 +15,34 @@ export class DirectLinks {
   constructor(
     private readonly db: CoreDeps["db"],
     private readonly mapping: Pick<NviMapping, "setDirectLinks">,
-    private readonly logger?: { info(msg: string, f?: Record<string, unknown>): void },
+    private readonly logger?: {
+      info(msg: string, f?: Record<string, unknown>): void;
+      warn(msg: string, f?: Record<string, unknown>): void;
+    },
   ) {}
 
+  /** Never throws: a failed read keeps the links as they were (the fabric refresh around it goes on). */
   async refresh(): Promise<void> {
+    await this.read().catch((e: Error) => this.logger?.warn("direct links not read", { error: e.message }));
+  }
+
+  private async read(): Promise<void> {
     const rows = await this.db.cloudLink.findMany({
       where: { mode: "direct", cloudA: { interconnect: "gateway" }, cloudB: { interconnect: "gateway" } },
-      select: { cloudAId: true, cloudBId: true },
+      select: {
+        orgId: true,
+        cloudAId: true,
+        cloudBId: true,
+        cloudA: { select: { orgId: true } },
+        cloudB: { select: { orgId: true } },
+      },
     });
-    const links = rows.map((l) => [l.cloudAId, l.cloudBId] as const).sort((x, y) => (x.join() < y.join() ? -1 : 1));
+    // only a link between two clouds of the organization that declared it (the API writes no other;
+    // a row that says otherwise is not believed)
+    const links = rows
+      .filter((l) => l.cloudAId !== l.cloudBId && l.cloudA.orgId === l.orgId && l.cloudB.orgId === l.orgId)
+      .map((l) => [l.cloudAId, l.cloudBId] as const)
+      .sort((x, y) => (x.join() < y.join() ? -1 : 1));
     const key = JSON.stringify(links);
     if (key === this.last) return;
     this.last = key;

@@ -153,7 +153,7 @@ describe("DbFabric.refresh never wedges", () => {
     expect(fabric.inventory.host(dpid(gw.id.datapathId))?.gateway).toBeUndefined();
   });
 
-  it("trusted direct links declared in Postgres reach the mapping, only between gateway clouds, and go when undeclared (issue 15)", async () => {
+  it("trusted direct links declared in Postgres reach the mapping, only between gateway clouds of the declaring organization, and go when undeclared (issue 15)", async () => {
     const fabric = new DbFabric(deps, logger);
     const t = await tenantWithHost("direct");
     const orgId = t.ctx.actor.orgId;
@@ -184,6 +184,15 @@ describe("DbFabric.refresh never wedges", () => {
     expect(fabric.inventory.directLink(x.id, y.id)).toBe(false);
     await deps.db.cloud.update({ where: { id: y.id }, data: { interconnect: "gateway" } });
     await fabric.refresh();
+    // a row naming another organization's cloud is not believed (the API never writes one)
+    const stranger = await tenantWithHost("direct-stranger");
+    const theirs = await deps.db.cloud.update({ where: { id: stranger.cloudId }, data: { interconnect: "gateway" } });
+    const [lo, hi] = [x.id, theirs.id].sort();
+    await deps.db.cloudLink.create({
+      data: { orgId, cloudAId: lo!, cloudBId: hi!, mode: "direct", updatedBy: t.ctx.actor.userId },
+    });
+    await fabric.refresh();
+    expect(fabric.inventory.directLink(x.id, theirs.id)).toBe(false);
     expect(fabric.inventory.directLink(x.id, y.id)).toBe(true);
     await deps.db.cloudLink.update({ where: key, data: { mode: "encrypted" } });
     await fabric.refresh();

@@ -341,6 +341,7 @@ export class DbFabric {
         .upsertHost(host)
         .catch((error: unknown) => problems.set(hostId, `its VEB could not be synced: ${(error as Error).message}`));
     }
+    // a failed read keeps the links as they were; the rest of the refresh goes on
     await this.directLinks.refresh();
     const live = await this.deps.db.instance.findMany({
       where: {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CloudLinkDto } from "@nvi/contracts";
-import type { CoreDeps } from "@nvi/core";
+import { createApiToken, resolveUserActor, type CoreDeps } from "@nvi/core";
 import { freeGatewayAddresses } from "@nvi/core/test-support";
 import { createCaller } from "./root.ts";
 import {
@@ -164,7 +164,7 @@ describe("links between gateway clouds", () => {
     expect(row).toMatchObject({ state: "encrypted", rttMs: null, pathMtu: null, tunnelMtu: null });
   });
 
-  it("an owner declares a link trusted direct and back (REST and tRPC): mode and state follow, audited; the worker's feed reads it", async () => {
+  it("an owner declares a link trusted direct and back (REST and tRPC): mode and state follow, audited once per change; the row the worker reads", async () => {
     const t = tag();
     const [a, b] = [await gatewayCloud(`i${t}`, pub(8)), await gatewayCloud(`j${t}`, pub(9))];
     const put = (cloudId: string, peerCloudId: string, body: unknown, token = owner.token) =>
@@ -191,6 +191,12 @@ describe("links between gateway clouds", () => {
       where: { orgId: owner.orgId, action: "cloud.link.set", targetId: b.cloudId },
     });
     expect(audit?.after).toEqual({ peerCloudId: a.cloudId, mode: "direct" });
+    // the same again changes nothing and records nothing
+    expect((await put(a.cloudId, b.cloudId, { mode: "direct" })).status).toBe(200);
+    const audits = await deps.db.auditEvent.count({
+      where: { orgId: owner.orgId, action: "cloud.link.set", targetId: { in: [a.cloudId, b.cloudId] } },
+    });
+    expect(audits).toBe(1);
     const back = await caller(owner).cloud.setLinkMode({
       cloudId: a.cloudId,
       peerCloudId: b.cloudId,
@@ -230,5 +236,32 @@ describe("links between gateway clouds", () => {
     expect(await deps.db.cloudLink.count({ where: { OR: [{ cloudAId: a.cloudId }, { cloudBId: a.cloudId }] } })).toBe(
       0,
     );
+  });
+
+  it("only an owner or admin with clouds:write sets a link: a member's token and a read-only token are refused, nothing changes", async () => {
+    const t = tag();
+    const [a, b] = [await gatewayCloud(`m${t}`, pub(11)), await gatewayCloud(`n${t}`, pub(12))];
+    /** a token of someone in the owner's organization with `role` and `scopes` */
+    const tokenOf = async (role: "member" | "admin", scopes: ("clouds:read" | "clouds:write")[]) => {
+      const who = await makeTenant(deps, `links-${role}-${t}`);
+      await deps.db.membership.create({
+        data: { id: deps.newId("membership"), orgId: owner.orgId, userId: who.userId, role },
+      });
+      const actor = await resolveUserActor(deps, { userId: who.userId, preferredOrgId: owner.orgId, sourceIp: null });
+      return (await createApiToken({ ...deps, actor }, { name: role, scopes, expiresInDays: 1 })).secret;
+    };
+    const put = (token: string) =>
+      restAs(deps, token)("PUT", `/clouds/${a.cloudId}/links/${b.cloudId}`, { mode: "direct" });
+    const member = await put(await tokenOf("member", ["clouds:read", "clouds:write"]));
+    expect(member.status).toBe(403);
+    expect((await json(member)).data.domainCode).toBe("ROLE_TOO_LOW");
+    const readOnly = await put(await tokenOf("admin", ["clouds:read"]));
+    expect(readOnly.status).toBe(403);
+    expect((await json(readOnly)).data.domainCode).toBe("MISSING_SCOPE");
+    expect(await deps.db.cloudLink.count({ where: { OR: [{ cloudAId: a.cloudId }, { cloudBId: a.cloudId }] } })).toBe(
+      0,
+    );
+    // an admin with clouds:write may
+    expect((await put(await tokenOf("admin", ["clouds:read", "clouds:write"]))).status).toBe(200);
   });
 });

@@ -90,8 +90,9 @@ export type HostGatewayDto = z.infer<typeof HostGatewayDto>;
 /**
  * The state of the link between two clouds joined through gateways, as the console sums it up from
  * the gateways' heartbeats: `encrypted` (some pair of their gateways has a fresh WireGuard handshake
- * reported by both sides), `direct` (a trusted direct link, `mode: "direct"`, with gateways on both
- * sides: the interconnect's own health is not measured, its gateways' tunnels are still listed),
+ * reported by both sides), `direct` (a trusted direct link, `mode: "direct"`, with a gateway online on
+ * both sides: the interconnect's own health is not measured, its gateways' tunnels are still listed;
+ * with none online on a side it is `down`, naming that cloud),
  * `down` (gateways on both sides, no such pair: `reason` says why in words), `no-gateway` (one
  * cloud has no gateway host). The Topology page's `data-state` uses these names.
  */

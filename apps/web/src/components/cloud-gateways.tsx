@@ -12,7 +12,7 @@ import {
 import { useQuery } from "@tanstack/react-query";
 import { formText } from "../lib/form.ts";
 import { useTRPC } from "../trpc/client.tsx";
-import { directLinkQuestion, LINK_MODE_WORDS } from "./cloud-link-text.ts";
+import { directLinkQuestion, encryptedLinkQuestion, LINK_MODE_WORDS } from "./cloud-link-text.ts";
 import { LinkLine } from "./cloud-links.tsx";
 import { Badge } from "./ui/badge.tsx";
 import { ConfirmButton, confirmed } from "./ui/confirm-button.tsx";
@@ -121,7 +121,7 @@ function AddGateway({ cloud, taken, onDone }: { cloud: CloudDto; taken: string[]
 
 /**
  * How pairs between this cloud and another gateway cloud cross (owner/admin): encrypted or trusted
- * direct. Switching to direct asks first (what stops being encrypted, what the interconnect must do);
+ * direct. Either switch asks first (to direct: what stops being encrypted, what the interconnect must do);
  * the API's refusal shows under it, and the links are read again once it is done.
  */
 function LinkModePicker({ cloud, link }: { cloud: CloudDto; link: CloudLinkDto }) {
@@ -130,7 +130,9 @@ function LinkModePicker({ cloud, link }: { cloud: CloudDto; link: CloudLinkDto }
   const peer = link.a.cloudId === cloud.id ? link.b : link.a;
   const choose = (mode: CloudLinkMode) => {
     if (mode === link.mode) return;
-    if (mode === "direct" && !confirmed(directLinkQuestion(cloud.name, peer.name))) return;
+    // asked both ways: a select changed by the arrow keys alone never switches a link unasked
+    const question = mode === "direct" ? directLinkQuestion : encryptedLinkQuestion;
+    if (!confirmed(question(cloud.name, peer.name))) return;
     set.mutate({ cloudId: cloud.id, peerCloudId: peer.cloudId, mode });
   };
   return (

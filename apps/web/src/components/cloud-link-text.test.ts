@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cloudLinkText, directLinkQuestion } from "./cloud-link-text.ts";
+import { cloudLinkText, directLinkQuestion, encryptedLinkQuestion } from "./cloud-link-text.ts";
 
 describe("a link between clouds in words", () => {
   it("reads an encrypted link with its round trip and path MTU", () => {
@@ -46,5 +46,11 @@ describe("a link between clouds in words", () => {
     expect(q).toContain("private interconnect");
     expect(q).toContain("routes each gateway's instance block to that gateway");
     expect(q).toMatch(/\?$/);
+  });
+
+  it("asks before going back to encrypted too (a keyboard change of the select never switches unasked)", () => {
+    const q = encryptedLinkQuestion("aws", "office");
+    expect(q).toContain("encrypted WireGuard tunnel");
+    expect(q).toMatch(/encrypted\?$/);
   });
 });

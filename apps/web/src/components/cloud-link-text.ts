@@ -63,6 +63,14 @@ export function cloudLinkText(
  * stops being encrypted and what the interconnect must already do (packages/controller README,
  * "Trusted direct links").
  */
+/** What switching a link back to encrypted asks first (a select's keyboard change never switches unasked). */
+export function encryptedLinkQuestion(cloud: string, peer: string): string {
+  return (
+    `Traffic between ${cloud} and ${peer} will then cross the encrypted WireGuard tunnel between their gateways; ` +
+    `pairs move within seconds and established connections carry on. Make the link between ${cloud} and ${peer} encrypted?`
+  );
+}
+
 export function directLinkQuestion(cloud: string, peer: string): string {
   return (
     `Traffic between ${cloud} and ${peer} will then cross unencrypted: no WireGuard tunnel, anything on the ` +

@@ -51,6 +51,7 @@ export async function setCloudLinkMode(ctx: Ctx, input: SetCloudLinkModeInput): 
       create: { orgId: ctx.actor.orgId, cloudAId, cloudBId, mode: input.mode, updatedBy: ctx.actor.userId },
       update: { mode: input.mode, updatedBy: ctx.actor.userId },
     });
+    if ((before?.mode ?? "encrypted") === input.mode) return; // already so: nothing to record
     await recordAudit(tx, ctx, subjectOf(ctx.actor), {
       action: "cloud.link.set",
       targetType: "cloud",

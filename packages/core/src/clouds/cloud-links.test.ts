@@ -172,6 +172,30 @@ describe("the link between two gateway clouds", () => {
   });
 });
 
+describe("a trusted direct link", () => {
+  const direct = new Set(["cloud_a|cloud_b"]);
+  const both = [
+    gw({ id: "gw-a", cloudId: "cloud_a", publicAddress: A }),
+    gw({ id: "gw-b", cloudId: "cloud_b", publicAddress: B }),
+  ];
+
+  it("is direct, whatever its tunnels say, while each cloud has a gateway online (the interconnect is not measured)", () => {
+    const [l] = summarizeCloudLinks(clouds, both, now, direct);
+    expect(l).toMatchObject({ mode: "direct", state: "direct", reason: null, rttMs: null, pathMtu: null });
+    expect(l?.tunnels).toHaveLength(1);
+    expect(summarizeCloudLinks(clouds, both, now)[0]).toMatchObject({ mode: "encrypted", state: "down" });
+  });
+
+  it("is down, naming the cloud, when none of a cloud's gateways is online", () => {
+    const [l] = summarizeCloudLinks(clouds, [both[0]!, { ...both[1]!, status: "offline" }], now, direct);
+    expect(l).toMatchObject({
+      mode: "direct",
+      state: "down",
+      reason: "no gateway host of cloud office is online (gw-b offline)",
+    });
+  });
+});
+
 describe("ages in words", () => {
   it("seconds, minutes, hours, days", () => {
     expect([ageInWords(35_000), ageInWords(240_000), ageInWords(3 * 3600_000), ageInWords(3 * 86_400_000)]).toEqual([

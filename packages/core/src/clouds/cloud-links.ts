@@ -112,13 +112,20 @@ function joinReasons(reasons: string[]): string {
   return distinct.length > 3 ? `${shown}; and ${distinct.length - 3} more` : shown;
 }
 
+/** Why none of a cloud's gateways can carry a direct link (none online), or null. */
+function darkCloud(cloud: LinkCloud, gateways: readonly LinkGateway[]): string | null {
+  if (gateways.some((g) => g.status === "online")) return null;
+  return `no gateway host of cloud ${cloud.name} is online (${gateways.map((g) => `${g.name} ${g.status}`).join(", ")})`;
+}
+
 /** The key of a pair of clouds, whichever way round: the smaller id first (as `cloud_links` stores it). */
 export const cloudPairKey = (a: string, b: string): string => (a < b ? `${a}|${b}` : `${b}|${a}`);
 
 /**
  * Every pair of `clouds` (the gateway clouds), a before b by name, with its state and tunnels. `direct`:
- * the pairs of clouds (by `cloudPairKey`) joined by a trusted direct link: with gateways on both sides
- * such a link is `direct` (the interconnect's health is not measured; its tunnels are still listed).
+ * the pairs of clouds (by `cloudPairKey`) joined by a trusted direct link: with a gateway online on
+ * both sides such a link is `direct`, else `down` naming the dark cloud (the interconnect's own health
+ * is not measured; its tunnels are still listed).
  */
 export function summarizeCloudLinks(
   clouds: readonly LinkCloud[],
@@ -157,7 +164,10 @@ export function summarizeCloudLinks(
       }
       const tunnels = gwA.flatMap((ga) => gwB.map((gb) => tunnelOf(ga, gb, now)));
       if (mode === "direct") {
-        out.push({ ...ends, state: "direct", reason: null, rttMs: null, pathMtu: null, tunnelMtu: null, tunnels });
+        // the interconnect itself is not measured: a direct link is down when a side has no gateway online
+        const dark = [darkCloud(a, gwA), darkCloud(b, gwB)].filter((r): r is string => r !== null);
+        const [state, reason] = dark.length ? (["down", dark.join("; ")] as const) : (["direct", null] as const);
+        out.push({ ...ends, state, reason, rttMs: null, pathMtu: null, tunnelMtu: null, tunnels });
         continue;
       }
       const live = tunnels
