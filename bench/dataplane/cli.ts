@@ -18,3 +18,22 @@ export const load = (): string =>
 /** `cmd` through `sh -c` inside namespace `ns`. */
 export const sh = (ns: string, cmd: string, timeoutMs = 60_000) =>
   tryRun("ip", ["netns", "exec", ns, "sh", "-c", cmd], { timeoutMs });
+
+/**
+ * `ab` from namespace `ns` against `url` for `seconds` (20 at once, no keep-alive): connections per
+ * second (NaN when ab failed) and a line for people (done, failed, the slowest; or why ab failed).
+ */
+export async function connectionsPerSecond(
+  ns: string,
+  url: string,
+  seconds: number,
+): Promise<{ rps: number; text: string }> {
+  const r = await sh(ns, `ab -q -r -s 10 -t ${seconds} -n 100000000 -c 20 ${url}`, (seconds + 60) * 1000);
+  if (!r.ok) return { rps: NaN, text: `ab failed: ${r.out.trim().split("\n").slice(-3).join(" | ")}` };
+  const num = (re: RegExp): number => Number(re.exec(r.out)?.[1] ?? NaN);
+  const rps = num(/Requests per second:\s+([\d.]+)/);
+  return {
+    rps,
+    text: `${rps.toFixed(0)}/s (${num(/Complete requests:\s+(\d+)/)} done, ${num(/Failed requests:\s+(\d+)/)} failed, slowest ${num(/100%\s+(\d+)/)} ms)`,
+  };
+}

@@ -19,7 +19,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import os from "node:os";
 import { startDataplaneLab } from "../../infra/dataplane/src/index.ts";
 import { interconnect } from "../../infra/lab/src/index.ts";
-import { arg, load, sh } from "./cli.ts";
+import { arg, connectionsPerSecond, load, sh } from "./cli.ts";
+import { rxPackets } from "../../infra/dataplane/src/probes.ts";
 import { vxlanPair, type Endpoint } from "./baselines.ts";
 
 const ROUNDS = arg("rounds", 3);
@@ -38,20 +39,6 @@ async function throughput(client: Endpoint, server: Endpoint): Promise<number> {
   } catch {
     return NaN;
   }
-}
-
-async function connections(client: Endpoint, server: Endpoint): Promise<{ rps: number; text: string }> {
-  const r = await sh(
-    client.ns,
-    `ab -q -r -s 10 -t ${CONN_SECONDS} -n 100000000 -c 20 http://${server.ip}/`,
-    (CONN_SECONDS + 60) * 1000,
-  );
-  const num = (re: RegExp): number => Number(re.exec(r.out)?.[1] ?? NaN);
-  const rps = num(/Requests per second:\s+([\d.]+)/);
-  return {
-    rps,
-    text: `${rps.toFixed(0)}/s (${num(/Complete requests:\s+(\d+)/)} done, ${num(/Failed requests:\s+(\d+)/)} failed, slowest ${num(/100%\s+(\d+)/)} ms)`,
-  };
 }
 
 const lab = await startDataplaneLab({ datacenters: 2, hostsPerDc: 2, topology: "internet" });
@@ -77,7 +64,7 @@ try {
     const out = (await sh(p.client.ns, `ping -c 20 -i 0.05 -q ${p.server.ip} | tail -1`)).out.trim();
     console.log(`rtt  ${name}: ${out.replace(/^rtt /, "")} (load ${load()})`);
   }
-  const wire = (await sh(e2!.ns, `cat /sys/class/net/${e2!.ifname}/statistics/rx_packets`)).out.trim();
+  const wire = await rxPackets(e2!.ns, e2!.ifname);
   console.log(`interconnect packets so far (dc1 → dc2): ${wire}`);
   await new Promise((r) => setTimeout(r, 1_000));
   for (let round = 1; round <= ROUNDS; round++) {
@@ -89,7 +76,8 @@ try {
       `tcp  r${round}: NVI direct ${gbps.nvi!.toFixed(3)} Gbit/s, VXLAN ${gbps.vxlan!.toFixed(3)} Gbit/s, NVI/VXLAN ${(gbps.nvi! / gbps.vxlan!).toFixed(2)}× (target ≥ 4×; load ${load()})`,
     );
     const cps: Record<string, { rps: number; text: string }> = {};
-    for (const name of order) cps[name] = await connections(paths[name].client, paths[name].server);
+    for (const name of order)
+      cps[name] = await connectionsPerSecond(paths[name].client.ns, `http://${paths[name].server.ip}/`, CONN_SECONDS);
     console.log(
       `conn r${round}: NVI direct ${cps.nvi!.text}, VXLAN ${cps.vxlan!.text}, NVI/VXLAN ${(cps.nvi!.rps / cps.vxlan!.rps).toFixed(2)}× (${CONN_SECONDS} s each; load ${load()})`,
     );

@@ -19,7 +19,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import { startDataplaneLab } from "../../infra/dataplane/src/index.ts";
-import { arg, load, sh } from "./cli.ts";
+import { arg, connectionsPerSecond, load, sh } from "./cli.ts";
 
 const ROUNDS = arg("rounds", 3);
 const SECONDS = arg("seconds", 5);
@@ -70,15 +70,6 @@ function http(ns: string): Promise<void> {
   });
   servers.push(child);
   return new Promise((resolve) => child.stdout.once("data", () => setTimeout(resolve, 300)));
-}
-
-/** ab against one server port for `CONN_SECONDS`: connections per second, failures, the slowest. */
-async function connections(client: string, url: string): Promise<string> {
-  const r = await sh(client, `ab -q -r -s 10 -t ${CONN_SECONDS} -n 100000000 -c 20 ${url}`, (CONN_SECONDS + 60) * 1000);
-  const num = (re: RegExp): number => Number(re.exec(r.out)?.[1] ?? NaN);
-  const rps = num(/Requests per second:\s+([\d.]+)/);
-  if (!r.ok) return `ab failed: ${r.out.trim().split("\n").slice(-3).join(" | ")}`;
-  return `${rps.toFixed(0)}/s (${num(/Complete requests:\s+(\d+)/)} done, ${num(/Failed requests:\s+(\d+)/)} failed, slowest ${num(/100%\s+(\d+)/)} ms)`;
 }
 
 const lab = await startDataplaneLab({ datacenters: 2, hostsPerDc: 2, topology: "internet" });
@@ -161,7 +152,7 @@ try {
     }
     for (const p of paths.filter((x) => x.cps))
       console.log(
-        `conn r${round} ${p.label}: ${await connections(p.client, `http://${p.ip}/`)}, ${CONN_SECONDS} s (load ${load()})`,
+        `conn r${round} ${p.label}: ${(await connectionsPerSecond(p.client, `http://${p.ip}/`, CONN_SECONDS)).text}, ${CONN_SECONDS} s (load ${load()})`,
       );
   }
   // brand-new pairs: a fresh instance on h2 each time, its first ping to a2 on h4

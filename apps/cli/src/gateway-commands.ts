@@ -1,3 +1,4 @@
+import { CLOUD_LINK_MODES } from "@nvi/contracts";
 import { arg, need, UsageError, type ParsedArgs } from "./args.ts";
 import type { Command } from "./command.ts";
 
@@ -18,7 +19,7 @@ function withTunnelsUp({ tunnels = [], ...g }: Gateway): Record<string, unknown>
   return { ...g, tunnelsUp: `${tunnels.filter((t) => t.state === "encrypted").length}/${tunnels.length}` };
 }
 
-const LINK_MODES = ["encrypted", "direct"];
+const LINK_MODES: readonly string[] = CLOUD_LINK_MODES;
 
 /** The mode word after the two cloud ids: `encrypted` (WireGuard, the default) or `direct` (a trusted direct link). */
 export function linkMode(a: ParsedArgs): string {

@@ -29,6 +29,7 @@ export class DirectLinks {
   private async read(): Promise<void> {
     const rows = await this.db.cloudLink.findMany({
       where: { mode: "direct", cloudA: { interconnect: "gateway" }, cloudB: { interconnect: "gateway" } },
+      orderBy: [{ cloudAId: "asc" }, { cloudBId: "asc" }],
       select: {
         orgId: true,
         cloudAId: true,
@@ -41,8 +42,7 @@ export class DirectLinks {
     // a row that says otherwise is not believed)
     const links = rows
       .filter((l) => l.cloudAId !== l.cloudBId && l.cloudA.orgId === l.orgId && l.cloudB.orgId === l.orgId)
-      .map((l) => [l.cloudAId, l.cloudBId] as const)
-      .sort((x, y) => (x.join() < y.join() ? -1 : 1));
+      .map((l) => [l.cloudAId, l.cloudBId] as const);
     const key = JSON.stringify(links);
     if (key === this.last) return;
     this.last = key;

@@ -55,13 +55,6 @@ export async function plugTwoTenants(lab: DataplaneLab): Promise<Record<string, 
   return inst;
 }
 
-/** Packets one end of a lab interconnect (infra/lab `interconnect`) has sent so far. */
-export async function interconnectPackets(end: { ns: string; ifname: string }): Promise<number> {
-  return Number(
-    await run("ip", ["netns", "exec", end.ns, "cat", `/sys/class/net/${end.ifname}/statistics/tx_packets`]),
-  );
-}
-
 /** Bytes a WireGuard interface in `ns` has carried so far, both ways, over all its peers. */
 export async function wireguardBytes(ns: string, wgIf: string): Promise<number> {
   return (await run("ip", ["netns", "exec", ns, "wg", "show", wgIf, "transfer"]))

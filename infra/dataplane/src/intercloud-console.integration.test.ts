@@ -7,8 +7,9 @@ import { gatewayLinkUp, type CloudLinkDto, type GatewayLink } from "@nvi/contrac
 import { tunnelReports } from "@nvi/core";
 import { interconnect, labDown, labUp, run, startAgent, tcpProbe, type LabState } from "@nvi/lab";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { interconnectPackets, wireguardBytes } from "./cross-cloud-checks.ts";
+import { wireguardBytes } from "./cross-cloud-checks.ts";
 import { untilOrExplain } from "./journey.ts";
+import { txPackets } from "./probes.ts";
 import { agentCommand, buildAgentBundle } from "./local-hosts.ts";
 import { releaseLabIdentities } from "./release-identities.ts";
 import { ROOT, startStack, type Stack } from "./stack.ts";
@@ -345,7 +346,7 @@ describe("two clouds joined through gateways set in the console", () => {
   it("a trusted direct link declared over REST, over an interconnect between the edges: a ↔ b cross it whole, not through WireGuard, and back to the tunnel", async () => {
     const ix = await interconnect(lab, [1, 2]);
     try {
-      const crossed = () => interconnectPackets(ix.ends[0]!);
+      const crossed = () => txPackets(ix.ends[0]!.ns, ix.ends[0]!.ifname);
       const h1 = lab.hosts.find((h) => h.id === "h1")!; // dc1's gateway
       const wg = () => wireguardBytes(h1.ns, h1.gateway!.wgIf);
       const ns = `${lab.name}-n-${a.id}`;

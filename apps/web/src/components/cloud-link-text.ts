@@ -58,11 +58,6 @@ export function cloudLinkText(
   };
 }
 
-/**
- * What the console asks before two clouds are joined by a trusted direct link: said plainly, what
- * stops being encrypted and what the interconnect must already do (packages/controller README,
- * "Trusted direct links").
- */
 /** What switching a link back to encrypted asks first (a select's keyboard change never switches unasked). */
 export function encryptedLinkQuestion(cloud: string, peer: string): string {
   return (
@@ -71,6 +66,11 @@ export function encryptedLinkQuestion(cloud: string, peer: string): string {
   );
 }
 
+/**
+ * What the console asks before two clouds are joined by a trusted direct link: said plainly, what
+ * stops being encrypted and what the interconnect must already do (packages/controller README,
+ * "Trusted direct links").
+ */
 export function directLinkQuestion(cloud: string, peer: string): string {
   return (
     `Traffic between ${cloud} and ${peer} will then cross unencrypted: no WireGuard tunnel, anything on the ` +

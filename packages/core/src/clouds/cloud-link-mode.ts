@@ -3,7 +3,7 @@ import { ROLE_RANK, assertScope } from "../access.ts";
 import { recordAudit, subjectOf } from "../audit/audit.ts";
 import type { Ctx } from "../context.ts";
 import { DomainError, notFound } from "../errors.ts";
-import { listCloudLinks } from "./cloud-links.ts";
+import { cloudPairKey, listCloudLinks } from "./cloud-links.ts";
 
 /**
  * `cloud.setLinkMode` (issue 15): how pairs between two of the organization's gateway clouds cross,
@@ -60,9 +60,8 @@ export async function setCloudLinkMode(ctx: Ctx, input: SetCloudLinkModeInput): 
       after: { peerCloudId: input.peerCloudId, mode: input.mode },
     });
   });
-  const link = (await listCloudLinks(ctx)).find(
-    (l) => [l.a.cloudId, l.b.cloudId].sort().join("|") === [cloudAId, cloudBId].join("|"),
-  );
+  const key = cloudPairKey(cloudAId, cloudBId);
+  const link = (await listCloudLinks(ctx)).find((l) => cloudPairKey(l.a.cloudId, l.b.cloudId) === key);
   if (!link) throw notFound("cloud");
   return link;
 }
